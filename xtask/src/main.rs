@@ -1,0 +1,266 @@
+//! `cargo xtask`: build, bundle, install, test and benchmark the Mixwerk plugins.
+//!
+//! Bundling itself is nice-plug-xtask's job; this wrapper adds the workspace-level commands
+//! (every plugin at once, install, test, bench) and refuses unknown commands and crate names
+//! with a list of the valid ones before anything is built.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "\
+Usage:
+  cargo xtask bundle <crate> [--release]            build and bundle one plugin
+  cargo xtask bundle -p <a> -p <b> ... [--release]  build and bundle several plugins
+  cargo xtask bundle-all [--release]                build and bundle every plugin
+  cargo xtask install [--release]                   bundle-all, then copy the bundles into
+                                                    this user's CLAP and VST3 folders
+  cargo xtask test [<cargo test args>...]           bundle-all --release, build the
+                                                    allocation-checking variants, then
+                                                    cargo test --workspace
+  cargo xtask bench                                 bundle-all --release, then time every
+                                                    plugin through the CLAP host harness
+
+Bundles land in target/bundled/<Name>.clap and <Name>.vst3 (names from bundler.toml).";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root).context("cannot enter the workspace root")?;
+    let plugins = plugin_crates(&root)?;
+    let Some((command, rest)) = args.split_first() else {
+        bail!("missing command\n\n{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
+    };
+    match command.as_str() {
+        "bundle" => bundle(&plugins, rest),
+        "bundle-all" => bundle_all(&plugins, rest),
+        "install" => install(&root, &plugins, rest),
+        "test" => test(&plugins, rest),
+        "bench" => bench(&plugins, rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
+            Ok(())
+        }
+        other => bail!(
+            "unknown command '{other}'\n\nValid commands: bundle, bundle-all, install, test, \
+             bench, help\n\n{USAGE}"
+        ),
+    }
+}
+
+/// The xtask binary lives in `<root>/xtask`, so the root is its manifest's parent.
+fn workspace_root() -> Result<PathBuf> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .context("the xtask crate has no parent directory")
+}
+
+/// Every directory under `plugins/` with a `Cargo.toml` is a plugin crate named after it.
+fn plugin_crates(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join("plugins");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.join("Cargo.toml").is_file()
+            && let Some(name) = path.file_name().and_then(|n| n.to_str())
+        {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// Checks every crate named in `bundle`'s arguments (`<crate>` or `-p <crate>`) before
+/// nice-plug-xtask runs cargo, so that a typo gets our list instead of cargo's error.
+fn bundle(plugins: &[String], args: &[String]) -> Result<()> {
+    let mut named = Vec::new();
+    let mut iter = args.iter().peekable();
+    let mut first = true;
+    while let Some(arg) = iter.next() {
+        if arg == "-p" || arg == "--package" {
+            let name = iter.next().context("'-p' needs a crate name")?;
+            named.push(name.clone());
+        } else if first && !arg.starts_with('-') {
+            named.push(arg.clone());
+        } else if !is_known_build_flag(arg) {
+            bail!("unknown argument '{arg}' for bundle\n\n{USAGE}");
+        }
+        first = false;
+    }
+    if named.is_empty() {
+        bail!("bundle needs a crate name\n\n{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
+    }
+    for name in &named {
+        check_plugin(plugins, name)?;
+    }
+    let mut xtask_args = vec!["bundle".to_owned()];
+    for name in &named {
+        xtask_args.extend(["-p".to_owned(), name.clone()]);
+    }
+    xtask_args.extend(args.iter().filter(|a| is_known_build_flag(a)).cloned());
+    nice_plug_xtask::main_with_args("cargo xtask", xtask_args)
+}
+
+fn is_known_build_flag(arg: &str) -> bool {
+    arg == "--release"
+}
+
+fn check_plugin(plugins: &[String], name: &str) -> Result<()> {
+    if plugins.iter().any(|p| p == name) {
+        Ok(())
+    } else {
+        bail!("unknown plugin crate '{name}'\n\nValid plugin crates: {}", plugins.join(", "))
+    }
+}
+
+fn bundle_all(plugins: &[String], args: &[String]) -> Result<()> {
+    for arg in args {
+        if !is_known_build_flag(arg) {
+            bail!("unknown argument '{arg}' for bundle-all\n\n{USAGE}");
+        }
+    }
+    let mut xtask_args = vec!["bundle".to_owned()];
+    for name in plugins {
+        xtask_args.extend(["-p".to_owned(), name.clone()]);
+    }
+    xtask_args.extend(args.iter().cloned());
+    nice_plug_xtask::main_with_args("cargo xtask", xtask_args)
+}
+
+/// Where this user's hosts look for plugins. Per-user folders everywhere, so installing
+/// never needs administrator rights; every major host scans them.
+fn plugin_folders() -> Result<(PathBuf, PathBuf)> {
+    if cfg!(target_os = "windows") {
+        // CLAP and VST3 specs: %LOCALAPPDATA%\Programs\Common\{CLAP,VST3}.
+        let base = std::env::var_os("LOCALAPPDATA").context("LOCALAPPDATA is not set")?;
+        let common = PathBuf::from(base).join("Programs").join("Common");
+        Ok((common.join("CLAP"), common.join("VST3")))
+    } else {
+        let home = PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?);
+        if cfg!(target_os = "macos") {
+            let plugins = home.join("Library/Audio/Plug-Ins");
+            Ok((plugins.join("CLAP"), plugins.join("VST3")))
+        } else {
+            Ok((home.join(".clap"), home.join(".vst3")))
+        }
+    }
+}
+
+fn install(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
+    bundle_all(plugins, args)?;
+    let (clap_dir, vst3_dir) = plugin_folders()?;
+    let bundled = target_dir(root).join("bundled");
+    for name in bundle_names(root, plugins)? {
+        for (ext, dest_dir) in [("clap", &clap_dir), ("vst3", &vst3_dir)] {
+            let from = bundled.join(format!("{name}.{ext}"));
+            let to = dest_dir.join(format!("{name}.{ext}"));
+            std::fs::create_dir_all(dest_dir)
+                .with_context(|| format!("cannot create {}", dest_dir.display()))?;
+            copy_replacing(&from, &to)?;
+            println!("installed {} -> {}", from.display(), to.display());
+        }
+    }
+    Ok(())
+}
+
+/// The bundle names from `bundler.toml` (`[crate] name = "…"`), in crate order.
+fn bundle_names(root: &Path, plugins: &[String]) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(root.join("bundler.toml")).context("cannot read bundler.toml")?;
+    let mut section = String::new();
+    let mut names = std::collections::HashMap::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(s) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = s.trim().to_owned();
+        } else if let Some(value) = line.strip_prefix("name").map(str::trim)
+            && let Some(value) = value.strip_prefix('=')
+        {
+            names.insert(section.clone(), value.trim().trim_matches('"').to_owned());
+        }
+    }
+    plugins
+        .iter()
+        .map(|p| names.get(p).cloned().with_context(|| format!("bundler.toml has no name for '{p}'")))
+        .collect()
+}
+
+/// Bundles are files (Linux/Windows CLAP) or directories (VST3, macOS); replace either.
+fn copy_replacing(from: &Path, to: &Path) -> Result<()> {
+    if to.is_dir() {
+        std::fs::remove_dir_all(to).with_context(|| format!("cannot replace {}", to.display()))?;
+    } else if to.exists() {
+        std::fs::remove_file(to).with_context(|| format!("cannot replace {}", to.display()))?;
+    }
+    copy_recursively(from, to)
+}
+
+fn copy_recursively(from: &Path, to: &Path) -> Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_recursively(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else {
+        std::fs::copy(from, to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    }
+    Ok(())
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// The plugins built with nice-plug's `assert_process_allocs` in the `alloc-check` profile
+/// (debug assertions on), into `target/alloc-check/`, for the harness to load besides the
+/// release bundles: any allocation on the audio thread then aborts the test.
+fn build_alloc_check_variants(plugins: &[String]) -> Result<()> {
+    let mut args = vec!["build".to_owned(), "--profile".to_owned(), "alloc-check".to_owned()];
+    let mut features = Vec::new();
+    for name in plugins {
+        args.extend(["-p".to_owned(), name.clone()]);
+        features.push(format!("{name}/assert_process_allocs"));
+    }
+    args.extend(["--features".to_owned(), features.join(",")]);
+    cargo(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn test(plugins: &[String], args: &[String]) -> Result<()> {
+    bundle_all(plugins, &["--release".to_owned()])?;
+    build_alloc_check_variants(plugins)?;
+    let mut cargo_args = vec!["test", "--workspace"];
+    cargo_args.extend(args.iter().map(String::as_str));
+    cargo(&cargo_args)
+}
+
+fn bench(plugins: &[String], args: &[String]) -> Result<()> {
+    if let Some(arg) = args.first() {
+        bail!("unknown argument '{arg}' for bench\n\n{USAGE}");
+    }
+    bundle_all(plugins, &["--release".to_owned()])?;
+    cargo(&["run", "--release", "--package", "host-tests", "--bin", "bench"])
+}
