@@ -1,0 +1,8 @@
+//! Mixwerk's DSP: every processor of the suite, free of any plugin framework.
+//!
+//! Every processor has the same shape (see `DESIGN.md`): `new(sample_rate, max_block_len)`
+//! allocates all it will ever need; `set_*`/`update(&Settings)` are cheap and never allocate;
+//! `process(left, right)` works in place on any length; `reset()` clears state;
+//! `latency_samples()` says exactly how much it delays.
+
+pub mod pan;
