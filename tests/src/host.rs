@@ -1,0 +1,436 @@
+//! A small CLAP host built on `clack-host`: it loads a bundle, creates an instance and drives
+//! it the way a DAW does (parameters through the params extension, state through streams,
+//! audio through `process` with events at sample offsets), so that the tests see exactly what
+//! a host sees and nothing of our Rust types.
+
+use std::ffi::{CStr, CString};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use clack_extensions::audio_ports::{
+    AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
+};
+use clack_extensions::audio_ports_config::{
+    AudioPortsConfigBuffer, HostAudioPortsConfig, HostAudioPortsConfigImpl, PluginAudioPortsConfig,
+};
+use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
+use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
+use clack_extensions::params::{
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
+    ParamInfoFlags, ParamRescanFlags, PluginParams,
+};
+use clack_extensions::state::{HostState, HostStateImpl, PluginState};
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The plugin-side extensions we use, queried once while the plugin initialises.
+#[derive(Default)]
+pub struct Shared {
+    params: OnceLock<Option<PluginParams>>,
+    state: OnceLock<Option<PluginState>>,
+    latency: OnceLock<Option<PluginLatency>>,
+    audio_ports: OnceLock<Option<PluginAudioPorts>>,
+    ports_config: OnceLock<Option<PluginAudioPortsConfig>>,
+    callback_requested: AtomicBool,
+    /// Errors and fatal messages the plugin logged; a battery can insist on none.
+    pub logged_errors: AtomicUsize,
+}
+
+impl<'a> SharedHandler<'a> for Shared {
+    fn initializing(&self, instance: InitializingPluginHandle<'a>) {
+        let _ = self.params.set(instance.get_extension());
+        let _ = self.state.set(instance.get_extension());
+        let _ = self.latency.set(instance.get_extension());
+        let _ = self.audio_ports.set(instance.get_extension());
+        let _ = self.ports_config.set(instance.get_extension());
+    }
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+impl HostLogImpl for Shared {
+    fn log(&self, severity: LogSeverity, message: &str) {
+        if matches!(severity, LogSeverity::Error | LogSeverity::Fatal | LogSeverity::PluginMisbehaving) {
+            self.logged_errors.fetch_add(1, Ordering::SeqCst);
+        }
+        eprintln!("[plugin {severity}] {message}");
+    }
+}
+
+impl HostParamsImplShared for Shared {
+    fn request_flush(&self) {}
+}
+
+pub struct MainThread;
+
+impl<'a> MainThreadHandler<'a> for MainThread {}
+impl HostParamsImplMainThread for MainThread {
+    fn rescan(&self, _flags: ParamRescanFlags) {}
+    fn clear(&self, _id: ClapId, _flags: ParamClearFlags) {}
+}
+impl HostLatencyImpl for MainThread {
+    fn changed(&self) {}
+}
+impl HostStateImpl for MainThread {
+    fn mark_dirty(&self) {}
+}
+impl HostAudioPortsImpl for MainThread {
+    fn is_rescan_flag_supported(&self, _flag: AudioPortRescanFlags) -> bool {
+        true
+    }
+    fn rescan(&self, _flags: AudioPortRescanFlags) {}
+}
+impl HostAudioPortsConfigImpl for MainThread {
+    fn rescan(&self) {}
+}
+
+pub struct TestHost;
+
+impl HostHandlers for TestHost {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = MainThread;
+    type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder
+            .register::<HostLog>()
+            .register::<HostParams>()
+            .register::<HostLatency>()
+            .register::<HostState>()
+            .register::<HostAudioPorts>()
+            .register::<HostAudioPortsConfig>();
+    }
+}
+
+/// What the factory says about one plugin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Descriptor {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    pub features: Vec<String>,
+}
+
+/// A loaded CLAP bundle (the entry stays loaded as long as this lives).
+pub struct Bundle {
+    entry: PluginEntry,
+}
+
+fn cstr(s: Option<&CStr>) -> String {
+    s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+impl Bundle {
+    /// Loads a bundle once per process and keeps it loaded, as a DAW does: unloading a
+    /// library while another test thread creates instances of it (or while a plugin's
+    /// background thread winds down) would pull code from under running threads.
+    pub fn load(path: &Path) -> Result<Self> {
+        static LOADED: Mutex<Vec<(PathBuf, PluginEntry)>> = Mutex::new(Vec::new());
+        let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, entry)) = loaded.iter().find(|(p, _)| p == path) {
+            return Ok(Self { entry: entry.clone() });
+        }
+        // SAFETY: loading a library runs its initialisers; these are our own bundles.
+        let entry = unsafe { PluginEntry::load(path) }
+            .map_err(|e| format!("cannot load {}: {e}", path.display()))?;
+        loaded.push((path.to_path_buf(), entry.clone()));
+        Ok(Self { entry })
+    }
+
+    pub fn descriptors(&self) -> Vec<Descriptor> {
+        let Some(factory) = self.entry.get_plugin_factory() else {
+            return Vec::new();
+        };
+        factory
+            .plugin_descriptors()
+            .map(|d| Descriptor {
+                id: cstr(d.id()),
+                name: cstr(d.name()),
+                vendor: cstr(d.vendor()),
+                version: cstr(d.version()),
+                features: d.features().map(|f| f.to_string_lossy().into_owned()).collect(),
+            })
+            .collect()
+    }
+
+    pub fn instantiate(&self, id: &str) -> Result<Instance> {
+        let host_info = HostInfo::new("Mixwerk Test Host", "Mixwerk", "https://mixwerk.org", "0.1.0")?;
+        let id = CString::new(id)?;
+        let instance = PluginInstance::<TestHost>::new(
+            |_| Shared::default(),
+            |_| MainThread,
+            &self.entry,
+            &id,
+            &host_info,
+        )?;
+        Ok(Instance { instance, processor: None, config: None })
+    }
+}
+
+/// One parameter as the host sees it.
+#[derive(Debug, Clone)]
+pub struct ParamDesc {
+    pub id: u32,
+    pub name: String,
+    pub module: String,
+    pub min: f64,
+    pub max: f64,
+    pub default: f64,
+    pub stepped: bool,
+    pub automatable: bool,
+    pub bypass: bool,
+    pub hidden: bool,
+}
+
+/// An audio layout the plugin offers (CLAP audio-ports-config).
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub id: u32,
+    pub name: String,
+    pub main_in: u32,
+    pub main_out: u32,
+}
+
+/// A parameter change at a sample offset inside the next block.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamChange {
+    pub offset: u32,
+    pub id: u32,
+    pub value: f64,
+}
+
+/// Channel counts of the active layout: main input, main output and aux inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Ports {
+    pub inputs: Vec<u32>,
+    pub outputs: Vec<u32>,
+}
+
+pub struct Instance {
+    instance: PluginInstance<TestHost>,
+    processor: Option<StartedPluginAudioProcessor<TestHost>>,
+    config: Option<PluginAudioConfiguration>,
+}
+
+impl Instance {
+    fn shared<T>(&self, f: impl FnOnce(&Shared) -> T) -> T {
+        self.instance.access_shared_handler(f)
+    }
+
+    fn params_ext(&self) -> Result<PluginParams> {
+        self.shared(|s| s.params.get().copied().flatten()).ok_or_else(|| "no params extension".into())
+    }
+
+    pub fn logged_errors(&self) -> usize {
+        self.shared(|s| s.logged_errors.load(Ordering::SeqCst))
+    }
+
+    pub fn params(&mut self) -> Result<Vec<ParamDesc>> {
+        let ext = self.params_ext()?;
+        let handle = self.instance.plugin_handle();
+        let mut out = Vec::new();
+        for index in 0..ext.count(&handle) {
+            let mut buffer = ParamInfoBuffer::new();
+            let info = ext.get_info(&handle, index, &mut buffer).ok_or("get_info failed")?;
+            out.push(ParamDesc {
+                id: info.id.get(),
+                name: String::from_utf8_lossy(info.name).into_owned(),
+                module: String::from_utf8_lossy(info.module).into_owned(),
+                min: info.min_value,
+                max: info.max_value,
+                default: info.default_value,
+                stepped: info.flags.contains(ParamInfoFlags::IS_STEPPED),
+                automatable: info.flags.contains(ParamInfoFlags::IS_AUTOMATABLE),
+                bypass: info.flags.contains(ParamInfoFlags::IS_BYPASS),
+                hidden: info.flags.contains(ParamInfoFlags::IS_HIDDEN),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn value(&mut self, id: u32) -> Result<f64> {
+        let ext = self.params_ext()?;
+        let id = ClapId::from_raw(id).ok_or("invalid id")?;
+        ext.get_value(&self.instance.plugin_handle(), id).ok_or_else(|| "get_value failed".into())
+    }
+
+    pub fn value_to_text(&mut self, id: u32, value: f64) -> Result<String> {
+        let ext = self.params_ext()?;
+        let id = ClapId::from_raw(id).ok_or("invalid id")?;
+        let mut buffer = [0u8; 256];
+        let text = ext
+            .value_to_text(&self.instance.plugin_handle(), id, value, &mut buffer)
+            .map_err(|_| format!("value_to_text({id:?}, {value}) failed"))?;
+        Ok(String::from_utf8_lossy(text).into_owned())
+    }
+
+    pub fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
+        let ext = self.params_ext().ok()?;
+        let id = ClapId::from_raw(id)?;
+        let text = CString::new(text).ok()?;
+        ext.text_to_value(&self.instance.plugin_handle(), id, &text)
+    }
+
+    /// Sets parameters while inactive, through `params.flush` as a host does with no audio
+    /// running (while active, parameter changes go through `process`).
+    pub fn flush(&mut self, changes: &[ParamChange]) -> Result<()> {
+        if self.processor.is_some() {
+            return Err("flush() is for an inactive plugin; use process events".into());
+        }
+        let ext = self.params_ext()?;
+        let events = event_buffer(changes);
+        let mut out = EventBuffer::new();
+        let mut handle = self.instance.inactive_plugin_handle().ok_or("plugin is active")?;
+        ext.flush(&mut handle, &InputEvents::from_buffer(&events), &mut OutputEvents::from_buffer(&mut out));
+        Ok(())
+    }
+
+    pub fn save_state(&mut self) -> Result<Vec<u8>> {
+        let ext = self.shared(|s| s.state.get().copied().flatten()).ok_or("no state extension")?;
+        let mut bytes = Vec::new();
+        ext.save(&self.instance.plugin_handle(), &mut bytes).map_err(|e| format!("save failed: {e:?}"))?;
+        Ok(bytes)
+    }
+
+    pub fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
+        let ext = self.shared(|s| s.state.get().copied().flatten()).ok_or("no state extension")?;
+        let mut reader = bytes;
+        ext.load(&self.instance.plugin_handle(), &mut reader).map_err(|e| format!("load refused: {e:?}"))?;
+        // A host services main-thread requests after a state load (parameter rescans…).
+        self.service_main_thread();
+        Ok(())
+    }
+
+    fn service_main_thread(&mut self) {
+        if self.shared(|s| s.callback_requested.swap(false, Ordering::SeqCst)) {
+            self.instance.call_on_main_thread_callback();
+        }
+    }
+
+    pub fn latency(&mut self) -> Result<u32> {
+        let ext = self.shared(|s| s.latency.get().copied().flatten());
+        Ok(ext.map_or(0, |e| e.get(&self.instance.plugin_handle())))
+    }
+
+    pub fn layouts(&mut self) -> Result<Vec<Layout>> {
+        let Some(ext) = self.shared(|s| s.ports_config.get().copied().flatten()) else {
+            return Ok(Vec::new());
+        };
+        let handle = self.instance.plugin_handle();
+        let mut out = Vec::new();
+        for index in 0..ext.count(&handle) {
+            let mut buffer = AudioPortsConfigBuffer::new();
+            let c = ext.get(&handle, index, &mut buffer).ok_or("audio_ports_config.get failed")?;
+            out.push(Layout {
+                id: c.id.get(),
+                name: String::from_utf8_lossy(c.name).into_owned(),
+                main_in: c.main_input.map_or(0, |p| p.channel_count),
+                main_out: c.main_output.map_or(0, |p| p.channel_count),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn select_layout(&mut self, id: u32) -> Result<()> {
+        let ext = self.shared(|s| s.ports_config.get().copied().flatten()).ok_or("no audio-ports-config")?;
+        let id = ClapId::from_raw(id).ok_or("invalid id")?;
+        ext.select(&self.instance.plugin_handle(), id).map_err(|_| "layout refused".into())
+    }
+
+    /// Channel counts of every audio port of the current layout.
+    pub fn ports(&mut self) -> Result<Ports> {
+        let ext = self.shared(|s| s.audio_ports.get().copied().flatten()).ok_or("no audio-ports")?;
+        let handle = self.instance.plugin_handle();
+        let mut ports = Ports::default();
+        for is_input in [true, false] {
+            for index in 0..ext.count(&handle, is_input) {
+                let mut buffer = AudioPortInfoBuffer::new();
+                let info = ext.get(&handle, index, is_input, &mut buffer).ok_or("audio_ports.get failed")?;
+                if is_input { &mut ports.inputs } else { &mut ports.outputs }.push(info.channel_count);
+            }
+        }
+        Ok(ports)
+    }
+
+    pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
+        let config = PluginAudioConfiguration { sample_rate, min_frames_count: 1, max_frames_count: max_block };
+        let stopped = self.instance.activate(|_, _| (), config)?;
+        let started = stopped.start_processing().map_err(|e| format!("start_processing: {e:?}"))?;
+        self.processor = Some(started);
+        self.config = Some(config);
+        self.service_main_thread();
+        Ok(())
+    }
+
+    pub fn deactivate(&mut self) {
+        if let Some(processor) = self.processor.take() {
+            self.instance.deactivate(processor.stop_processing());
+        }
+        self.config = None;
+        self.service_main_thread();
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.processor.is_some()
+    }
+
+    /// One `process` call. `inputs[port][channel]` and `outputs[port][channel]` are
+    /// preallocated by the caller, all of the block's length.
+    pub fn process(
+        &mut self,
+        inputs: &mut [Vec<Vec<f32>>],
+        outputs: &mut [Vec<Vec<f32>>],
+        changes: &[ParamChange],
+    ) -> Result<ProcessStatus> {
+        let processor = self.processor.as_mut().ok_or("process() on an inactive plugin")?;
+        let events = event_buffer(changes);
+        let mut out_events = EventBuffer::new();
+        let channels_in: usize = inputs.iter().map(Vec::len).sum();
+        let channels_out: usize = outputs.iter().map(Vec::len).sum();
+        let mut in_ports = AudioPorts::with_capacity(channels_in, inputs.len());
+        let mut out_ports = AudioPorts::with_capacity(channels_out, outputs.len());
+        let input_audio = in_ports.with_input_buffers(inputs.iter_mut().map(|port| AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(port.iter_mut().map(|c| InputChannel::variable(c.as_mut_slice()))),
+        }));
+        let mut output_audio = out_ports.with_output_buffers(outputs.iter_mut().map(|port| AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(port.iter_mut().map(|c| c.as_mut_slice())),
+        }));
+        let status = processor.process(
+            &input_audio,
+            &mut output_audio,
+            &InputEvents::from_buffer(&events),
+            &mut OutputEvents::from_buffer(&mut out_events),
+            None,
+            None,
+        )?;
+        Ok(status)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.deactivate();
+    }
+}
+
+fn event_buffer(changes: &[ParamChange]) -> EventBuffer {
+    let mut sorted = changes.to_vec();
+    sorted.sort_by_key(|c| c.offset);
+    let mut events = EventBuffer::with_capacity(sorted.len());
+    for c in sorted {
+        if let Some(id) = ClapId::from_raw(c.id) {
+            events.push(&ParamValueEvent::new(c.offset, id, Pckn::match_all(), c.value));
+        }
+    }
+    events
+}
