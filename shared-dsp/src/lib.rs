@@ -5,4 +5,15 @@
 //! `process(left, right)` works in place on any length; `reset()` clears state;
 //! `latency_samples()` says exactly how much it delays.
 
+pub mod biquad;
+pub mod delay_line;
+pub mod envelope;
+pub mod filter_shape;
+pub mod gain;
+pub mod lane;
 pub mod pan;
+pub mod smoother;
+pub mod svf;
+
+#[cfg(test)]
+mod test_support;
