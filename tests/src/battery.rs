@@ -16,6 +16,7 @@ pub const VARYING_BLOCKS: [usize; 10] = [3, 1, 500, 8192, 17, 4095, 2, 64, 1023,
 
 macro_rules! ensure {
     ($cond:expr, $($fmt:tt)+) => {
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !$cond {
             return Err(format!($($fmt)+).into());
         }

@@ -1,0 +1,84 @@
+//! Test-only references and measurement helpers, written from textbook definitions and
+//! sharing no code with the processors they check.
+
+use realfft::RealFftPlanner;
+use realfft::num_complex::Complex64;
+
+use crate::filter_shape::FilterShape;
+
+/// A normalised analog prototype H(s) (corner at Ω = 1), written out from the formulas
+/// of the RBJ Audio EQ Cookbook independently of the digital designs under test.
+#[derive(Clone, Copy, Debug)]
+pub struct AnalogPrototype {
+    pub shape: FilterShape,
+    pub q: f64,
+    pub gain_db: f64,
+}
+
+impl AnalogPrototype {
+    pub fn eval(&self, s: Complex64) -> Complex64 {
+        let q = self.q;
+        let one = Complex64::new(1.0, 0.0);
+        let s2 = s * s;
+        let a = 10f64.powf(self.gain_db / 40.0);
+        let sq = a.sqrt();
+        match self.shape {
+            FilterShape::LowPass => one / (s2 + s / q + 1.0),
+            FilterShape::HighPass => s2 / (s2 + s / q + 1.0),
+            FilterShape::BandPass => (s / q) / (s2 + s / q + 1.0),
+            FilterShape::Notch => (s2 + 1.0) / (s2 + s / q + 1.0),
+            FilterShape::AllPass => (s2 - s / q + 1.0) / (s2 + s / q + 1.0),
+            FilterShape::Bell => (s2 + s * (a / q) + 1.0) / (s2 + s / (a * q) + 1.0),
+            FilterShape::LowShelf => (s2 + s * (sq / q) + a) / (s2 * a + s * (sq / q) + 1.0) * a,
+            FilterShape::HighShelf => (s2 * a + s * (sq / q) + 1.0) / (s2 + s * (sq / q) + a) * a,
+        }
+    }
+
+    /// |H(jΩ)| in dB.
+    pub fn analog_magnitude_db(&self, omega: f64) -> f64 {
+        20.0 * self.eval(Complex64::new(0.0, omega)).norm().log10()
+    }
+
+    /// What a bilinear transform pre-warped at `f0` must give at `freq`:
+    /// |H(j·tan(π·f/fs)/tan(π·f0/fs))| in dB.
+    pub fn bilinear_magnitude_db(&self, freq: f64, f0: f64, fs: f64) -> f64 {
+        let pi = core::f64::consts::PI;
+        self.analog_magnitude_db((pi * freq / fs).tan() / (pi * f0 / fs).tan())
+    }
+}
+
+/// Feeds a unit impulse followed by zeros through `f`.
+pub fn impulse_response(n: usize, mut f: impl FnMut(f32) -> f32) -> Vec<f32> {
+    (0..n).map(|i| f(if i == 0 { 1.0 } else { 0.0 })).collect()
+}
+
+/// Magnitude in dB of every bin (0..=N/2) of the DFT of `x`, computed with realfft in f64.
+pub fn magnitude_spectrum_db(x: &[f32]) -> Vec<f64> {
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(x.len());
+    let mut input: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+    let mut spectrum = fft.make_output_vec();
+    fft.process(&mut input, &mut spectrum).expect("fft");
+    spectrum.iter().map(|c| 20.0 * c.norm().log10()).collect()
+}
+
+/// xorshift64* — a tiny deterministic noise source so that tests are reproducible.
+pub struct XorShift(u64);
+
+impl XorShift {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [−1, 1).
+    pub fn uniform(&mut self) -> f32 {
+        ((self.next_u64() >> 40) as f32 / (1u64 << 23) as f32) - 1.0
+    }
+}
