@@ -1,11 +1,12 @@
-//! The checks every plugin goes through, written once and run on every bundle (and on the
-//! allocation-checking builds). Each returns `Err` with a message naming the plugin and the
-//! case, so one failing plugin does not hide the others.
+//! The checks every plugin goes through, written once and run on every bundle of both formats
+//! (and on the allocation-checking builds) through the `Hosted` face. Each returns `Err` with
+//! a message naming the case, so one failing plugin does not hide the others.
 
 use std::collections::HashSet;
 
 use crate::bundles::{PluginUnderTest, VENDOR};
-use crate::host::{Bundle, Instance, ParamChange, ParamDesc, Result};
+use crate::host::{Bundle, Instance, Layout, ParamChange, ParamDesc, Result};
+use crate::hosted::{Hosted, open};
 use crate::signals::Noise;
 
 pub const SAMPLE_RATES: [f64; 4] = [44_100.0, 48_000.0, 96_000.0, 192_000.0];
@@ -23,7 +24,9 @@ macro_rules! ensure {
     };
 }
 
+/// A CLAP instance of the plugin (for CLAP-specific tests).
 pub fn instantiate(p: &PluginUnderTest) -> Result<(Bundle, Instance)> {
+    let p = p.clap_twin();
     let bundle = Bundle::load(&p.path)?;
     let instance = bundle.instantiate(p.expected.clap_id)?;
     Ok((bundle, instance))
@@ -42,7 +45,7 @@ pub fn for_each(plugins: &[PluginUnderTest], check: impl Fn(&PluginUnderTest) ->
 // ---------------------------------------------------------------------------------------------
 // Factory
 
-pub fn factory(p: &PluginUnderTest) -> Result<()> {
+pub fn clap_factory(p: &PluginUnderTest) -> Result<()> {
     let bundle = Bundle::load(&p.path)?;
     let descriptors = bundle.descriptors();
     ensure!(descriptors.len() == 1, "factory lists {} plugins, expected exactly 1", descriptors.len());
@@ -80,7 +83,7 @@ fn contract(p: &PluginUnderTest) -> Result<Vec<(u32, String)>> {
 }
 
 pub fn parameters(p: &PluginUnderTest) -> Result<()> {
-    let (_bundle, mut inst) = instantiate(p)?;
+    let mut inst = open(p)?;
     let params = inst.params()?;
     ensure!(!params.is_empty(), "no parameters");
     let ids: HashSet<u32> = params.iter().map(|q| q.id).collect();
@@ -97,17 +100,34 @@ pub fn parameters(p: &PluginUnderTest) -> Result<()> {
         ensure!(promised.iter().any(|(id, _)| *id == q.id), "parameter {} {:?} is not in tests/contracts/{}.params", q.id, q.name, p.expected.crate_name);
     }
     // The same ids in a second instance.
-    let (_b2, mut second) = instantiate(p)?;
+    let mut second = open(p)?;
     let again: Vec<u32> = second.params()?.iter().map(|q| q.id).collect();
     ensure!(again == params.iter().map(|q| q.id).collect::<Vec<_>>(), "a second instance reports other ids");
 
     for q in &params {
-        check_param(&mut inst, q)?;
+        check_param(inst.as_mut(), q)?;
     }
     Ok(())
 }
 
-fn check_param(inst: &mut Instance, q: &ParamDesc) -> Result<()> {
+/// The leading number of a displayed value in the display's base unit (Hz, ms, dB, %…):
+/// "1.20 kHz" → 1200, "1.50 s" → 1500, "-inf dB" → −∞. `None` for text without a number.
+pub fn displayed_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if t.starts_with("-inf") {
+        return Some(f64::NEG_INFINITY);
+    }
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(t.len());
+    let value: f64 = t[..end].parse().ok()?;
+    let unit = t[end..].trim();
+    Some(match unit {
+        u if u.starts_with("kHz") => value * 1000.0,
+        "s" => value * 1000.0,
+        _ => value,
+    })
+}
+
+fn check_param(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
     let n = &q.name;
     ensure!(!n.trim().is_empty(), "parameter {} has no name", q.id);
     ensure!(q.min.is_finite() && q.max.is_finite() && q.min < q.max, "{n}: bad range {}..{}", q.min, q.max);
@@ -132,7 +152,8 @@ fn check_param(inst: &mut Instance, q: &ParamDesc) -> Result<()> {
         ensure!((back - v).abs() <= tolerance + 1e-9 || q.stepped && again == text, "{n}: {v} → {text:?} → {back}");
     }
 
-    // What people type, judged by the unit the parameter displays.
+    // What people type, judged by the unit the parameter displays: the parsed value must
+    // display as what was typed. (Hosts see normalised values; real units live in the text.)
     let shown = inst.value_to_text(q.id, q.default)?;
     let typed: &[(&str, f64)] = if shown.ends_with("dB") {
         &[("-3", -3.0), ("-3 dB", -3.0), ("-3dB", -3.0)]
@@ -142,15 +163,26 @@ fn check_param(inst: &mut Instance, q: &ParamDesc) -> Result<()> {
         &[("250 ms", 250.0), ("0.25 s", 250.0), ("250", 250.0)]
     } else if shown.ends_with('%') {
         &[("50", 50.0), ("50%", 50.0), ("50 %", 50.0)]
-    } else if shown == "On" || shown == "Off" {
-        &[("on", 1.0), ("off", 0.0)]
     } else {
         &[]
     };
+    let lo = displayed_number(&inst.value_to_text(q.id, q.min)?);
+    let hi = displayed_number(&inst.value_to_text(q.id, q.max)?);
     for (text, want) in typed {
-        if (q.min..=q.max).contains(want) {
-            let got = inst.text_to_value(q.id, text);
-            ensure!(got.is_some_and(|g| (g - want).abs() < 1e-6), "{n}: typed {text:?} gave {got:?}, expected {want}");
+        let in_range = matches!((lo, hi), (Some(lo), Some(hi)) if (lo.min(hi)..=lo.max(hi)).contains(want));
+        if !in_range {
+            continue;
+        }
+        let got = inst.text_to_value(q.id, text).ok_or_else(|| format!("{n}: typed {text:?} was refused"))?;
+        let reads = inst.value_to_text(q.id, got)?;
+        let shown_number = displayed_number(&reads);
+        ensure!(shown_number.is_some_and(|v| (v - want).abs() <= want.abs() * 0.01 + 0.051),
+            "{n}: typed {text:?} now reads {reads:?}");
+    }
+    if shown == "On" || shown == "Off" {
+        for (text, want) in [("on", "On"), ("off", "Off")] {
+            let got = inst.text_to_value(q.id, text).ok_or_else(|| format!("{n}: typed {text:?} was refused"))?;
+            ensure!(inst.value_to_text(q.id, got)? == want, "{n}: typed {text:?} does not read {want}");
         }
     }
     // Nonsense is refused, and an out-of-range number never lands outside the range.
@@ -173,7 +205,7 @@ pub struct Buffers {
 }
 
 impl Buffers {
-    pub fn for_ports(inst: &mut Instance, len: usize) -> Result<Self> {
+    pub fn for_ports<H: Hosted + ?Sized>(inst: &mut H, len: usize) -> Result<Self> {
         let ports = inst.ports()?;
         Ok(Self {
             inputs: ports.inputs.iter().map(|&c| vec![vec![0.0; len]; c as usize]).collect(),
@@ -201,6 +233,10 @@ impl Buffers {
     pub fn main_output(&self) -> &[Vec<f32>] {
         &self.outputs[0]
     }
+
+    pub fn process<H: Hosted + ?Sized>(&mut self, inst: &mut H, changes: &[ParamChange]) -> Result<()> {
+        inst.process(&mut self.inputs, &mut self.outputs, changes)
+    }
 }
 
 /// Every output sample is finite and not subnormal.
@@ -219,38 +255,34 @@ fn peak(b: &Buffers) -> f32 {
 }
 
 /// Activation at every rate, every block size and a varying sequence, on silence, noise, an
-/// impulse and NaN followed by noise, in every layout the plugin offers.
+/// impulse and NaN followed by noise, in every layout the plugin declares.
 pub fn processing(p: &PluginUnderTest) -> Result<()> {
-    let (_bundle, mut inst) = instantiate(p)?;
-    let mut layouts = inst.layouts()?;
-    if layouts.is_empty() {
-        layouts.push(crate::host::Layout { id: u32::MAX, name: "default".into(), main_in: 2, main_out: 2 });
-    }
+    let mut inst = open(p)?;
+    let layouts = inst.layouts()?;
+    ensure!(!layouts.is_empty(), "declares no audio layout");
     for layout in &layouts {
-        if layout.id != u32::MAX {
-            inst.select_layout(layout.id)?;
-        }
+        inst.select_layout(layout)?;
         let ports = inst.ports()?;
-        ensure!(ports.inputs.first() == Some(&layout.main_in) && ports.outputs.first() == Some(&layout.main_out),
-            "layout {:?} reports ports {ports:?}", layout.name);
+        ensure!(ports.inputs == layout.inputs && ports.outputs == layout.outputs,
+            "layout {:?} declares {:?} → {:?} but the ports are {ports:?}", layout.name, layout.inputs, layout.outputs);
         for &rate in &SAMPLE_RATES {
             inst.activate(rate, MAX_BLOCK)?;
             let what = format!("{} at {rate} Hz", layout.name);
-            let mut buffers = Buffers::for_ports(&mut inst, MAX_BLOCK as usize)?;
+            let mut buffers = Buffers::for_ports(inst.as_mut(), MAX_BLOCK as usize)?;
             let sizes: Vec<usize> = BLOCK_SIZES.iter().chain(VARYING_BLOCKS.iter()).copied().collect();
-            run_signals(&mut inst, &mut buffers, &sizes, rate, &what)?;
+            run_signals(inst.as_mut(), &mut buffers, &sizes, rate, &what)?;
             inst.deactivate();
         }
     }
     Ok(())
 }
 
-fn run_signals(inst: &mut Instance, b: &mut Buffers, sizes: &[usize], rate: f64, what: &str) -> Result<()> {
+fn run_signals(inst: &mut dyn Hosted, b: &mut Buffers, sizes: &[usize], rate: f64, what: &str) -> Result<()> {
     // Silence in, silence out (a fresh plugin has nothing to ring out).
     for &n in sizes {
         b.set_len(n);
         b.fill_main(|_, _| 0.0);
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+        b.process(inst, &[])?;
         check_output(b, &format!("{what}, silence, block {n}"))?;
         ensure!(peak(b) < 1e-6, "{what}: silence in gave {} out (block {n})", peak(b));
     }
@@ -259,29 +291,29 @@ fn run_signals(inst: &mut Instance, b: &mut Buffers, sizes: &[usize], rate: f64,
     for &n in sizes {
         b.set_len(n);
         b.fill_main(|_, _| noise.next_f32() * 0.5);
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+        b.process(inst, &[])?;
         check_output(b, &format!("{what}, noise, block {n}"))?;
     }
     // An impulse after a second of silence (so everything has settled), in 64-sample blocks.
     b.set_len(64);
     for _ in 0..(rate as usize / 64) {
         b.fill_main(|_, _| 0.0);
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+        b.process(inst, &[])?;
     }
     for k in 0..32 {
         b.fill_main(|_, i| if k == 0 && i == 0 { 1.0 } else { 0.0 });
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+        b.process(inst, &[])?;
         check_output(b, &format!("{what}, impulse"))?;
     }
     // A block of NaN (and infinities) followed by noise: finite again within one block.
     for &n in &[1usize, 64, 512] {
         b.set_len(n);
         b.fill_main(|c, i| [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][(c + i) % 3]);
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+        b.process(inst, &[])?;
         b.set_len(512);
         for k in 0..4 {
             b.fill_main(|_, _| noise.next_f32() * 0.5);
-            inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+            b.process(inst, &[])?;
             if k >= 1 {
                 check_output(b, &format!("{what}, noise {k} blocks after a {n}-sample NaN block"))?;
             }
@@ -290,10 +322,31 @@ fn run_signals(inst: &mut Instance, b: &mut Buffers, sizes: &[usize], rate: f64,
     Ok(())
 }
 
+/// Layouts the plugin does not declare are refused cleanly, and it keeps working afterwards.
+pub fn refuses_undeclared_layouts(p: &PluginUnderTest) -> Result<()> {
+    let mut inst = open(p)?;
+    let declared = inst.layouts()?;
+    // 5.1 in and out, nothing in, and 3 → 3, none of which a Mixwerk plugin declares.
+    let odd = [
+        Layout { id: u32::MAX, name: "5.1".into(), main_in: 6, main_out: 6, inputs: vec![6], outputs: vec![6] },
+        Layout { id: u32::MAX, name: "3 → 3".into(), main_in: 3, main_out: 3, inputs: vec![3], outputs: vec![3] },
+    ];
+    for layout in odd.iter().filter(|o| !declared.iter().any(|d| d.inputs == o.inputs && d.outputs == o.outputs)) {
+        ensure!(inst.select_layout(layout).is_err(), "accepted the undeclared layout {:?}", layout.name);
+    }
+    inst.select_layout(&declared[0])?;
+    inst.activate(48_000.0, 512)?;
+    let mut b = Buffers::for_ports(inst.as_mut(), 512)?;
+    let mut noise = Noise::new(3);
+    b.fill_main(|_, _| noise.next_f32());
+    b.process(inst.as_mut(), &[])?;
+    check_output(&b, "after refusing layouts")
+}
+
 // ---------------------------------------------------------------------------------------------
 // Automation inside a block
 
-/// A normalised position's plain value, snapped for stepped parameters.
+/// A normalised position's value, snapped for stepped parameters.
 fn plain_at(q: &ParamDesc, normalised: f64) -> f64 {
     let v = q.min + (q.max - q.min) * normalised;
     if q.stepped { v.round() } else { v }
@@ -308,17 +361,17 @@ fn far_value(q: &ParamDesc) -> f64 {
 
 /// Renders `blocks` blocks of noise through a fresh, active instance, with `changes` in the
 /// block `at_block`.
-fn render(p: &PluginUnderTest, rate: f64, block: usize, blocks: usize, at_block: usize, changes: &[ParamChange]) -> Result<Vec<Vec<f32>>> {
-    let (_bundle, mut inst) = instantiate(p)?;
-    inst.activate(rate, MAX_BLOCK)?;
-    let mut b = Buffers::for_ports(&mut inst, block)?;
+fn render(p: &PluginUnderTest, block: usize, blocks: usize, at_block: usize, changes: &[ParamChange]) -> Result<Vec<Vec<f32>>> {
+    let mut inst = open(p)?;
+    inst.activate(48_000.0, MAX_BLOCK)?;
+    let mut b = Buffers::for_ports(inst.as_mut(), block)?;
     let channels = b.main_output().len();
     let mut out = vec![Vec::with_capacity(block * blocks); channels];
     let mut noise = Noise::new(99);
     for k in 0..blocks {
         b.fill_main(|_, _| noise.next_f32() * 0.5);
         let events = if k == at_block { changes } else { &[] };
-        inst.process(&mut b.inputs, &mut b.outputs, events)?;
+        b.process(inst.as_mut(), events)?;
         for (o, ch) in out.iter_mut().zip(b.main_output()) {
             o.extend_from_slice(ch);
         }
@@ -335,17 +388,15 @@ fn first_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<usize> {
 /// start: the output is bit-identical to an unautomated run up to the offset and differs
 /// from there on.
 pub fn automation_offsets(p: &PluginUnderTest) -> Result<()> {
-    let (_bundle, mut inst) = instantiate(p)?;
-    let params = inst.params()?;
-    drop(inst);
-    let (rate, block) = (48_000.0, 512);
-    let reference = render(p, rate, block, 4, 2, &[])?;
+    let params = open(p)?.params()?;
+    let block = 512;
+    let reference = render(p, block, 4, 2, &[])?;
     let start = 2 * block;
     let mut audible = 0;
     for q in params.iter().filter(|q| q.automatable && !q.bypass) {
         for offset in [0u32, 137, 511] {
             let change = ParamChange { offset, id: q.id, value: far_value(q) };
-            let out = render(p, rate, block, 4, 2, &[change])?;
+            let out = render(p, block, 4, 2, &[change])?;
             match first_difference(&reference, &out) {
                 None => break, // This parameter does not change noise at the default settings.
                 Some(i) => {
@@ -361,12 +412,12 @@ pub fn automation_offsets(p: &PluginUnderTest) -> Result<()> {
     // Several events for one parameter inside one block: each acts at its own offset.
     for q in params.iter().filter(|q| q.automatable && !q.bypass) {
         let one = [ParamChange { offset: 100, id: q.id, value: far_value(q) }];
-        let single = render(p, rate, block, 4, 2, &one)?;
+        let single = render(p, block, 4, 2, &one)?;
         if first_difference(&reference, &single).is_none() {
             continue;
         }
         let two = [one[0], ParamChange { offset: 300, id: q.id, value: q.default }];
-        let double = render(p, rate, block, 4, 2, &two)?;
+        let double = render(p, block, 4, 2, &two)?;
         let i = first_difference(&single, &double).ok_or_else(|| format!("{}: a second event at offset 300 changed nothing", q.name))?;
         ensure!(i >= start + 300 && i <= start + 364, "{}: the second event (offset 300) acted at {}", q.name, i as i64 - start as i64);
         return Ok(());
@@ -382,6 +433,7 @@ fn scrambled(params: &[ParamDesc], seed: u32) -> Vec<ParamChange> {
     let mut noise = Noise::new(seed);
     params
         .iter()
+        .filter(|q| !q.bypass)
         .map(|q| {
             let mut v = plain_at(q, (noise.next_f32() as f64 + 1.0) / 2.0);
             if (v - q.default).abs() < 1e-9 {
@@ -392,14 +444,16 @@ fn scrambled(params: &[ParamDesc], seed: u32) -> Vec<ParamChange> {
         .collect()
 }
 
-fn render_active(inst: &mut Instance, rate: f64, blocks: usize) -> Result<Vec<Vec<f32>>> {
-    inst.activate(rate, MAX_BLOCK)?;
+/// Activates, applies `changes` at the start of the first block, renders `blocks` blocks of
+/// the same noise and deactivates.
+fn render_active(inst: &mut dyn Hosted, blocks: usize, changes: &[ParamChange]) -> Result<Vec<Vec<f32>>> {
+    inst.activate(48_000.0, MAX_BLOCK)?;
     let mut b = Buffers::for_ports(inst, 512)?;
     let mut out = vec![Vec::new(); b.main_output().len()];
     let mut noise = Noise::new(1234);
-    for _ in 0..blocks {
+    for k in 0..blocks {
         b.fill_main(|_, _| noise.next_f32() * 0.5);
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+        b.process(inst, if k == 0 { changes } else { &[] })?;
         for (o, ch) in out.iter_mut().zip(b.main_output()) {
             o.extend_from_slice(ch);
         }
@@ -409,36 +463,36 @@ fn render_active(inst: &mut Instance, rate: f64, blocks: usize) -> Result<Vec<Ve
 }
 
 /// Save, change every parameter, load: values and the next 10 blocks equal a fresh instance
-/// loaded with the same state. Garbage and truncated states are refused and change nothing.
+/// loaded with the same state. Garbage, truncated, corrupted and empty states are refused and
+/// change nothing. (States are loaded while inactive, as a host does when it opens a session;
+/// a state loaded during playback glides to its values instead of jumping, by design.)
 pub fn state(p: &PluginUnderTest) -> Result<()> {
-    let rate = 48_000.0;
-    let (_bundle, mut a) = instantiate(p)?;
+    let mut a = open(p)?;
     let params = a.params()?;
     let first = scrambled(&params, 11);
-    a.flush(&first)?;
-    // Process a little so the state is saved from a plugin that has run.
-    render_active(&mut a, rate, 2)?;
-    let saved = a.save_state()?;
-    ensure!(!saved.is_empty(), "empty state");
-    let values: Vec<f64> = params.iter().map(|q| a.value(q.id)).collect::<Result<_>>()?;
-    for (q, c) in params.iter().zip(&first) {
+    render_active(a.as_mut(), 2, &first)?;
+    for c in &first {
+        let q = params.iter().find(|q| q.id == c.id).expect("scrambled from params");
         // Parameters may snap to their own step size, which a host cannot know: compare as
         // the user would, by the text.
         let v = a.value(q.id)?;
         let (set, read) = (a.value_to_text(q.id, c.value)?, a.value_to_text(q.id, v)?);
         ensure!(set == read, "{}: set {} ({set}) but reads {v} ({read})", q.name, c.value);
     }
-    a.flush(&scrambled(&params, 22))?;
+    let saved = a.save_state()?;
+    ensure!(!saved.is_empty(), "empty state");
+    let values: Vec<f64> = params.iter().map(|q| a.value(q.id)).collect::<Result<_>>()?;
+    render_active(a.as_mut(), 1, &scrambled(&params, 22))?;
     a.load_state(&saved)?;
     for (q, want) in params.iter().zip(&values) {
         let got = a.value(q.id)?;
         ensure!((got - want).abs() < 1e-9, "{} after load: {got}, saved {want}", q.name);
     }
-    let out_a = render_active(&mut a, rate, 10)?;
+    let out_a = render_active(a.as_mut(), 10, &[])?;
 
-    let (_b2, mut fresh) = instantiate(p)?;
+    let mut fresh = open(p)?;
     fresh.load_state(&saved)?;
-    let out_b = render_active(&mut fresh, rate, 10)?;
+    let out_b = render_active(fresh.as_mut(), 10, &[])?;
     ensure!(first_difference(&out_a, &out_b).is_none(), "output after loading differs from a fresh instance loaded with the same state (first at sample {:?})", first_difference(&out_a, &out_b));
 
     // Garbage: refused, and the instance keeps its parameters and output.
@@ -456,7 +510,7 @@ pub fn state(p: &PluginUnderTest) -> Result<()> {
             ensure!((got - want).abs() < 1e-9, "{}: {label} changed it to {got}", q.name);
         }
     }
-    let out_c = render_active(&mut fresh, rate, 10)?;
+    let out_c = render_active(fresh.as_mut(), 10, &[])?;
     ensure!(first_difference(&out_b, &out_c).is_none(), "output changed after refused garbage states");
     Ok(())
 }
@@ -467,21 +521,132 @@ pub fn state(p: &PluginUnderTest) -> Result<()> {
 /// The reported latency equals where an impulse's peak comes out, at every rate.
 pub fn latency(p: &PluginUnderTest) -> Result<()> {
     for &rate in &SAMPLE_RATES {
-        let (_bundle, mut inst) = instantiate(p)?;
+        let mut inst = open(p)?;
         inst.activate(rate, MAX_BLOCK)?;
         let reported = inst.latency()? as usize;
         let len = 512;
         let blocks = reported / len + 4;
-        let mut b = Buffers::for_ports(&mut inst, len)?;
+        let mut b = Buffers::for_ports(inst.as_mut(), len)?;
         let mut out = Vec::new();
         for k in 0..blocks {
             b.fill_main(|_, i| if k == 0 && i == 0 { 1.0 } else { 0.0 });
-            inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+            b.process(inst.as_mut(), &[])?;
             let o = b.main_output();
             out.extend((0..len).map(|i| o.iter().map(|ch| ch[i].abs()).fold(0.0f32, f32::max)));
         }
         let measured = out.iter().enumerate().fold((0, 0.0f32), |m, (i, &x)| if x > m.1 { (i, x) } else { m }).0;
         ensure!(measured == reported, "at {rate} Hz: reports {reported} samples of latency, the impulse peaks at {measured}");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// VST3 only: the factory and the edit controller's own view of the parameters
+
+/// The class id each plugin has promised to VST3 hosts (`tests/contracts/<crate>.vst3`, 32
+/// hex digits): hosts identify the plugin in saved sessions by it, so it never changes.
+fn promised_class_id(p: &PluginUnderTest) -> Result<[u8; 16]> {
+    let path = crate::bundles::workspace_root().join("tests/contracts").join(format!("{}.vst3", p.expected.crate_name));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let hex: String = text.lines().filter(|l| !l.starts_with('#')).collect::<String>().trim().to_owned();
+    ensure!(hex.len() == 32, "{}: expected 32 hex digits", path.display());
+    let mut id = [0u8; 16];
+    for (i, byte) in id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(id)
+}
+
+pub fn vst3_factory(p: &PluginUnderTest) -> Result<()> {
+    let module = crate::vst3_host::Module::load(&p.path)?;
+    let info = module.factory_info()?;
+    ensure!(info.vendor == VENDOR, "factory vendor {:?}", info.vendor);
+    let classes = module.classes()?;
+    let audio: Vec<_> = classes.iter().filter(|c| c.category == "Audio Module Class").collect();
+    ensure!(audio.len() == 1, "{} audio module classes, expected exactly 1", audio.len());
+    let c = audio[0];
+    let e = &p.expected;
+    ensure!(c.name == e.name, "name {:?}, expected {:?}", c.name, e.name);
+    ensure!(c.vendor == VENDOR, "class vendor {:?}", c.vendor);
+    ensure!(c.version == env!("CARGO_PKG_VERSION"), "version {:?}, expected {}", c.version, env!("CARGO_PKG_VERSION"));
+    ensure!(c.subcategories == e.vst3_subcategories, "subcategories {:?}, expected {:?}", c.subcategories, e.vst3_subcategories);
+    ensure!(c.cid == promised_class_id(p)?, "class id {:02x?} is not the promised one in tests/contracts/{}.vst3", c.cid, e.crate_name);
+    ensure!(module.create_unknown_fails(), "createInstance with an unknown class id did not fail");
+    module.instantiate(&c.cid)?;
+    Ok(())
+}
+
+/// Every plugin's class id differs from every other's.
+pub fn vst3_class_ids_are_unique(plugins: &[PluginUnderTest]) {
+    let ids: Vec<[u8; 16]> = plugins.iter().map(|p| promised_class_id(p).expect("contract")).collect();
+    let unique: HashSet<[u8; 16]> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "two plugins share a VST3 class id");
+}
+
+/// The edit controller's parameters agree with the CLAP side: the same ids, titles, step
+/// counts, defaults and text; `normalizedParamToPlain`/`plainParamToNormalized` are inverse;
+/// exactly one bypass parameter, flagged `kIsBypass`; every visible parameter automatable.
+pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
+    let module = crate::vst3_host::Module::load(&p.path)?;
+    let class = module.classes()?.into_iter().find(|c| c.name == p.expected.name).ok_or("no class")?;
+    let inst = module.instantiate(&class.cid)?;
+    let vst = inst.params()?;
+    let (_bundle, mut clap) = instantiate(p)?;
+    let clap_params = clap.params()?;
+    ensure!(vst.len() == clap_params.len(), "{} VST3 parameters, {} CLAP parameters", vst.len(), clap_params.len());
+    ensure!(vst.iter().filter(|q| q.is_bypass()).count() == 1, "expected exactly one kIsBypass parameter");
+    for (v, c) in vst.iter().zip(&clap_params) {
+        let n = &c.name;
+        ensure!(v.id == c.id, "{n}: VST3 id {} vs CLAP id {}", v.id, c.id);
+        ensure!(&v.title == n, "VST3 title {:?} vs CLAP name {n:?}", v.title);
+        ensure!(v.can_automate() || v.is_hidden(), "{n}: not automatable in VST3");
+        ensure!(v.is_bypass() == c.bypass, "{n}: bypass flags disagree");
+        let steps = if c.stepped { c.max.round() as i32 } else { 0 };
+        ensure!(v.step_count == steps, "{n}: stepCount {} vs CLAP's {steps} steps", v.step_count);
+        ensure!((0.0..=1.0).contains(&v.default_normalized), "{n}: default {} outside 0…1", v.default_normalized);
+        ensure!((v.default_normalized * c.max - c.default).abs() < 1e-6, "{n}: VST3 default {} vs CLAP default {}", v.default_normalized, c.default);
+        ensure!((inst.normalized(v.id) - v.default_normalized).abs() < 1e-9, "{n}: fresh value is not the default");
+        for i in 0..=8 {
+            let norm = if steps > 0 { (i * steps / 8) as f64 / steps as f64 } else { i as f64 / 8.0 };
+            // Plain values may snap to a step size, so the round trip is checked for being
+            // stable (plain → normalised → plain lands on the same plain value) and close.
+            let plain = inst.to_plain(v.id, norm);
+            let back = inst.to_normalized(v.id, plain);
+            let again = inst.to_plain(v.id, back);
+            ensure!((again - plain).abs() <= 1e-9 * plain.abs().max(1.0), "{n}: normalised {norm} → plain {plain} → {back} → plain {again}");
+            ensure!((back - norm).abs() < 0.01, "{n}: normalised {norm} → plain {plain} → {back}");
+            let text = inst.string_by_value(v.id, norm)?;
+            let clap_text = clap.value_to_text(c.id, norm * c.max)?;
+            ensure!(text == clap_text, "{n}: VST3 shows {text:?}, CLAP shows {clap_text:?} for the same value");
+            let parsed = inst.value_by_string(v.id, &text).ok_or_else(|| format!("{n}: its own text {text:?} does not parse"))?;
+            ensure!(inst.string_by_value(v.id, parsed)? == text, "{n}: {text:?} → {parsed} does not read back");
+        }
+        ensure!(inst.value_by_string(v.id, "banana").is_none(), "{n}: \"banana\" was accepted");
+    }
+    Ok(())
+}
+
+/// Effects that ring on (reverb, delay) report a tail to VST3 hosts once they have processed
+/// audio, so that hosts do not cut them off; everything else reports none.
+pub fn vst3_tail(p: &PluginUnderTest) -> Result<()> {
+    let module = crate::vst3_host::Module::load(&p.path)?;
+    let class = module.classes()?.into_iter().find(|c| c.name == p.expected.name).ok_or("no class")?;
+    let mut inst = module.instantiate(&class.cid)?;
+    inst.activate(48_000.0, 512)?;
+    let (ins, outs) = inst.buses()?;
+    let mut inputs: Vec<Vec<Vec<f32>>> = ins.iter().map(|b| vec![vec![0.0; 512]; b.channels as usize]).collect();
+    let mut outputs: Vec<Vec<Vec<f32>>> = outs.iter().map(|b| vec![vec![0.0; 512]; b.channels as usize]).collect();
+    let mut noise = Noise::new(8);
+    for ch in inputs.iter_mut().take(1).flatten() {
+        noise.fill(ch, 0.5);
+    }
+    inst.process(&mut inputs, &mut outputs, &[], None)?;
+    let rings = p.expected.features.iter().any(|f| *f == "reverb" || *f == "delay");
+    let tail = inst.tail();
+    if rings {
+        ensure!(tail > 0, "reports no tail although it rings on");
+    } else {
+        ensure!(tail == 0, "reports a tail of {tail} samples although it has none");
     }
     Ok(())
 }

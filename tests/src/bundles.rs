@@ -13,18 +13,20 @@ pub struct Expected {
     pub name: &'static str,
     pub clap_id: &'static str,
     pub features: &'static [&'static str],
+    /// VST3 subcategories as the factory reports them ("Fx|Eq").
+    pub vst3_subcategories: &'static str,
 }
 
 pub const VENDOR: &str = "Mixwerk";
 
 pub const EXPECTED: &[Expected] = &[
-    Expected { crate_name: "eq", name: "Mixwerk EQ", clap_id: "org.mixwerk.eq", features: &["audio-effect", "equalizer", "stereo"] },
-    Expected { crate_name: "compressor", name: "Mixwerk Compressor", clap_id: "org.mixwerk.compressor", features: &["audio-effect", "compressor", "stereo"] },
-    Expected { crate_name: "limiter", name: "Mixwerk Limiter", clap_id: "org.mixwerk.limiter", features: &["audio-effect", "limiter", "mastering", "stereo"] },
-    Expected { crate_name: "reverb", name: "Mixwerk Reverb", clap_id: "org.mixwerk.reverb", features: &["audio-effect", "reverb", "stereo"] },
-    Expected { crate_name: "delay", name: "Mixwerk Delay", clap_id: "org.mixwerk.delay", features: &["audio-effect", "delay", "stereo"] },
-    Expected { crate_name: "panner", name: "Mixwerk Panner", clap_id: "org.mixwerk.panner", features: &["audio-effect", "utility", "stereo"] },
-    Expected { crate_name: "channel-strip", name: "Mixwerk Channel Strip", clap_id: "org.mixwerk.channel-strip", features: &["audio-effect", "mixing", "stereo"] },
+    Expected { crate_name: "eq", name: "Mixwerk EQ", clap_id: "org.mixwerk.eq", features: &["audio-effect", "equalizer", "stereo"], vst3_subcategories: "Fx|EQ" },
+    Expected { crate_name: "compressor", name: "Mixwerk Compressor", clap_id: "org.mixwerk.compressor", features: &["audio-effect", "compressor", "stereo"], vst3_subcategories: "Fx|Dynamics" },
+    Expected { crate_name: "limiter", name: "Mixwerk Limiter", clap_id: "org.mixwerk.limiter", features: &["audio-effect", "limiter", "mastering", "stereo"], vst3_subcategories: "Fx|Dynamics|Mastering" },
+    Expected { crate_name: "reverb", name: "Mixwerk Reverb", clap_id: "org.mixwerk.reverb", features: &["audio-effect", "reverb", "stereo"], vst3_subcategories: "Fx|Reverb" },
+    Expected { crate_name: "delay", name: "Mixwerk Delay", clap_id: "org.mixwerk.delay", features: &["audio-effect", "delay", "stereo"], vst3_subcategories: "Fx|Delay" },
+    Expected { crate_name: "panner", name: "Mixwerk Panner", clap_id: "org.mixwerk.panner", features: &["audio-effect", "utility", "stereo"], vst3_subcategories: "Fx|Spatial" },
+    Expected { crate_name: "channel-strip", name: "Mixwerk Channel Strip", clap_id: "org.mixwerk.channel-strip", features: &["audio-effect", "mixing", "stereo"], vst3_subcategories: "Fx|Mixing" },
 ];
 
 /// The workspace root (this crate lives in `<root>/tests`).
@@ -48,11 +50,20 @@ pub fn plugin_crates() -> Vec<String> {
     names
 }
 
-/// One plugin under test, in one of its two builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Clap,
+    Vst3,
+}
+
+/// One plugin under test, in one format and one of its two builds.
 #[derive(Debug, Clone)]
 pub struct PluginUnderTest {
     pub expected: Expected,
-    /// The `.clap` file (on Linux the bundle is the shared library itself).
+    pub format: Format,
+    /// The library to load: the `.clap` file (on Linux the bundle is the shared library
+    /// itself), the `.so` inside a `.vst3` bundle, or the alloc-check build's library (which
+    /// exports both formats' entry points).
     pub path: PathBuf,
     /// Whether this is the `assert_process_allocs` debug build rather than the release bundle.
     pub alloc_check: bool,
@@ -60,7 +71,21 @@ pub struct PluginUnderTest {
 
 impl PluginUnderTest {
     pub fn label(&self) -> String {
-        format!("{}{}", self.expected.name, if self.alloc_check { " (alloc-check build)" } else { "" })
+        let format = match self.format {
+            Format::Clap => "CLAP",
+            Format::Vst3 => "VST3",
+        };
+        format!("{} {format}{}", self.expected.name, if self.alloc_check { " (alloc-check build)" } else { "" })
+    }
+
+    /// The same plugin and build in CLAP form (the alloc-check library is both).
+    pub fn clap_twin(&self) -> PluginUnderTest {
+        let path = if self.alloc_check {
+            self.path.clone()
+        } else {
+            target_dir().join("bundled").join(format!("{}.clap", self.expected.name))
+        };
+        PluginUnderTest { format: Format::Clap, path, ..self.clone() }
     }
 }
 
@@ -81,7 +106,21 @@ pub fn release_bundles() -> Vec<PluginUnderTest> {
             let expected = expected_for(c);
             let path = target_dir().join("bundled").join(format!("{}.clap", expected.name));
             assert!(path.exists(), "{} is missing: run `cargo xtask test` (or `cargo xtask bundle-all --release` first)", path.display());
-            PluginUnderTest { expected, path, alloc_check: false }
+            PluginUnderTest { expected, format: Format::Clap, path, alloc_check: false }
+        })
+        .collect()
+}
+
+/// The `.vst3` bundles `cargo xtask bundle-all --release` made (their shared libraries).
+pub fn vst3_bundles() -> Vec<PluginUnderTest> {
+    plugin_crates()
+        .iter()
+        .map(|c| {
+            let expected = expected_for(c);
+            let bundle = target_dir().join("bundled").join(format!("{}.vst3", expected.name));
+            let path = crate::vst3_host::library_path(&bundle);
+            assert!(path.exists(), "{} is missing: run `cargo xtask test` (or `cargo xtask bundle-all --release` first)", path.display());
+            PluginUnderTest { expected, format: Format::Vst3, path, alloc_check: false }
         })
         .collect()
 }
@@ -95,15 +134,12 @@ pub fn alloc_check_builds() -> Vec<PluginUnderTest> {
             let lib = format!("{}{}{}", std::env::consts::DLL_PREFIX, c.replace('-', "_"), std::env::consts::DLL_SUFFIX);
             let path = target_dir().join("alloc-check").join(lib);
             assert!(path.exists(), "{} is missing: run `cargo xtask test`", path.display());
-            PluginUnderTest { expected, path, alloc_check: true }
+            PluginUnderTest { expected, format: Format::Clap, path, alloc_check: true }
         })
         .collect()
 }
 
-/// Both builds of every plugin: the release bundles (what ships) and the allocation-checking
-/// builds (which abort on any allocation inside `process`).
-pub fn all_builds() -> Vec<PluginUnderTest> {
-    let mut all = release_bundles();
-    all.extend(alloc_check_builds());
-    all
+/// The alloc-check builds loaded as VST3 modules.
+pub fn vst3_alloc_check_builds() -> Vec<PluginUnderTest> {
+    alloc_check_builds().into_iter().map(|p| PluginUnderTest { format: Format::Vst3, ..p }).collect()
 }

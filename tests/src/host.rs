@@ -197,6 +197,9 @@ pub struct Layout {
     pub name: String,
     pub main_in: u32,
     pub main_out: u32,
+    /// Channel counts of every input port (main first, then aux) and output port.
+    pub inputs: Vec<u32>,
+    pub outputs: Vec<u32>,
 }
 
 /// A parameter change at a sample offset inside the next block.
@@ -334,7 +337,20 @@ impl Instance {
                 name: String::from_utf8_lossy(c.name).into_owned(),
                 main_in: c.main_input.map_or(0, |p| p.channel_count),
                 main_out: c.main_output.map_or(0, |p| p.channel_count),
+                inputs: Vec::new(),
+                outputs: Vec::new(),
             });
+        }
+        // nice-plug does not offer audio-ports-config-info, so learn each layout's aux ports
+        // by selecting it, as a host probing the plugin would, then return to the first.
+        for layout in &mut out {
+            self.select_layout(layout.id)?;
+            let ports = self.ports()?;
+            layout.inputs = ports.inputs;
+            layout.outputs = ports.outputs;
+        }
+        if let Some(first) = out.first() {
+            self.select_layout(first.id)?;
         }
         Ok(out)
     }

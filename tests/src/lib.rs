@@ -4,4 +4,6 @@
 pub mod battery;
 pub mod bundles;
 pub mod host;
+pub mod hosted;
 pub mod signals;
+pub mod vst3_host;

@@ -6,7 +6,7 @@ use host_tests::bundles::release_bundles;
 
 #[test]
 fn factory_describes_exactly_one_plugin() {
-    battery::for_each(&release_bundles(), battery::factory);
+    battery::for_each(&release_bundles(), battery::clap_factory);
 }
 
 #[test]
@@ -15,8 +15,13 @@ fn parameters_have_stable_ids_sane_ranges_and_round_trip_text() {
 }
 
 #[test]
-fn processes_every_rate_block_size_and_signal() {
+fn processes_every_layout_rate_block_size_and_signal() {
     battery::for_each(&release_bundles(), battery::processing);
+}
+
+#[test]
+fn refuses_undeclared_layouts() {
+    battery::for_each(&release_bundles(), battery::refuses_undeclared_layouts);
 }
 
 #[test]
