@@ -5,7 +5,9 @@
 //! `process(left, right)` works in place on any length; `reset()` clears state;
 //! `latency_samples()` says exactly how much it delays.
 
+pub mod analysis;
 pub mod biquad;
+pub mod demo;
 pub mod delay_line;
 pub mod envelope;
 pub mod filter_shape;

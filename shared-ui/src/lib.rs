@@ -1,7 +1,15 @@
 //! What every Mixwerk plugin shows the user, in one visual and textual language.
 //!
-//! For now this is the parameter text (`text`): how values read in a host's generic editor
-//! and automation lanes, and how typed values are understood. The egui theme and widgets
-//! join it in the editors issue.
+//! - `text`: how values read in a host's generic editor and automation lanes, and how typed
+//!   values are understood (shared by every parameter of every plugin);
+//! - `control`: what a widget does to a parameter, as host gestures, testable without a display;
+//! - `theme` and `widgets`: the egui look and the knobs, switches, meters and scopes the
+//!   editors are built from.
 
+pub mod control;
 pub mod text;
+pub mod theme;
+pub mod widgets;
+
+pub use nice_plug_egui;
+pub use egui;

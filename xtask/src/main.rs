@@ -9,6 +9,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod screenshots;
+
 const USAGE: &str = "\
 Usage:
   cargo xtask bundle <crate> [--release]            build and bundle one plugin
@@ -21,6 +23,9 @@ Usage:
                                                     cargo test --workspace
   cargo xtask bench                                 bundle-all --release, then time every
                                                     plugin through the CLAP host harness
+  cargo xtask screenshots                           build each plugin's standalone app, run it
+                                                    under Xvfb with a demo signal and save
+                                                    docs/screenshots/<crate>.png
 
 Bundles land in target/bundled/<Name>.clap and <Name>.vst3 (names from bundler.toml).";
 
@@ -47,13 +52,14 @@ fn run(args: Vec<String>) -> Result<()> {
         "install" => install(&root, &plugins, rest),
         "test" => test(&plugins, rest),
         "bench" => bench(&plugins, rest),
+        "screenshots" => screenshots::run(&root, &plugins, rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
             Ok(())
         }
         other => bail!(
             "unknown command '{other}'\n\nValid commands: bundle, bundle-all, install, test, \
-             bench, help\n\n{USAGE}"
+             bench, screenshots, help\n\n{USAGE}"
         ),
     }
 }
@@ -224,7 +230,7 @@ fn copy_recursively(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn cargo(args: &[&str]) -> Result<()> {
+pub(crate) fn cargo(args: &[&str]) -> Result<()> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args(args)
         .status()

@@ -5,21 +5,47 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use shared_dsp::analysis::{CorrelationMeter, ScopeBuffer, ScopeWriter, SharedF32};
 use shared_dsp::pan::{Input, Panner, Settings};
 
+mod editor;
 mod params;
 use params::PannerParams;
+
+/// Scope points kept for the editor (about 85 ms of output at 48 kHz with decimation 4).
+const SCOPE_POINTS: usize = 1024;
+const SCOPE_DECIMATION: usize = 4;
 
 pub struct MixwerkPanner {
     params: Arc<PannerParams>,
     panner: Panner,
+    editor_state: Arc<EguiEditorState>,
+    analysis: editor::Analysis,
+    scope: ScopeWriter,
+    correlation: CorrelationMeter,
+    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
+    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
+    #[cfg(feature = "standalone")]
+    demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
 impl Default for MixwerkPanner {
     fn default() -> Self {
+        let analysis = editor::Analysis {
+            scope: Arc::new(ScopeBuffer::new(SCOPE_POINTS)),
+            correlation: Arc::new(SharedF32::new(0.0)),
+            repaint: RepaintNotifier::new(),
+        };
         Self {
             params: Arc::new(PannerParams::default()),
             panner: Panner::new(48_000.0, Input::Stereo),
+            editor_state: editor::default_state(),
+            scope: ScopeWriter::new(analysis.scope.clone(), SCOPE_DECIMATION),
+            correlation: CorrelationMeter::new(48_000.0, 300.0, analysis.correlation.clone()),
+            analysis,
+            #[cfg(feature = "standalone")]
+            demo: None,
         }
     }
 }
@@ -57,12 +83,16 @@ impl Plugin for MixwerkPanner {
     // Pan sweeps drawn in the host land where they are drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::PannerApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
     }
 
     fn activate(
@@ -77,6 +107,11 @@ impl Plugin for MixwerkPanner {
         };
         self.panner = Panner::new(config.sample_rate, input);
         self.panner.update_immediately(&self.target());
+        self.correlation = CorrelationMeter::new(config.sample_rate, 300.0, self.analysis.correlation.clone());
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+        }
         true
     }
 
@@ -94,7 +129,17 @@ impl Plugin for MixwerkPanner {
         // parameter changes, so one update per call follows automation to the sample.
         self.panner.update(&self.target());
         if let [left, right, ..] = buffer.as_slice() {
+            #[cfg(feature = "standalone")]
+            if let Some(demo) = &mut self.demo {
+                demo.fill(left, right);
+            }
             self.panner.process(left, right);
+            // Metering costs nothing while nobody looks.
+            if self.editor_state.is_open() {
+                self.scope.push(left, right);
+                self.correlation.process(left, right);
+                self.analysis.repaint.request_repaint();
+            }
         }
         ProcessStatus::Normal
     }
