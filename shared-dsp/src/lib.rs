@@ -8,6 +8,7 @@
 pub mod biquad;
 pub mod delay_line;
 pub mod envelope;
+pub mod eq;
 pub mod filter_shape;
 pub mod gain;
 pub mod lane;
