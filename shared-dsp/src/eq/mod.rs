@@ -10,18 +10,13 @@
 //! - [`cascade`]: the zero-latency runtime: all active bands' sections in one sample loop,
 //!   parameter glides with coefficient updates every [`cascade::SUB_BLOCK`] samples and
 //!   linear interpolation in between, click-free band switching, stereo placement.
-//! - [`fir`], [`convolver`], [`exchange`]: the linear-phase mode: an FIR designed off the
-//!   audio thread from the combined prototype magnitude, handed over through preallocated
-//!   slots with atomic indices, crossfaded in, run by uniformly partitioned FFT
-//!   convolution.
+//! - The linear-phase mode ([`Mode::LinearPhase`]) is not built yet: the processor runs the
+//!   zero-latency engine in either mode and reports no latency.
 //! - [`response`]: the combined response for the editor (magnitude and phase) and the
 //!   auto-gain figure.
 //! - [`processor`]: [`Eq`], the processor with the crate's usual shape.
 
 pub mod cascade;
-pub mod convolver;
-pub mod exchange;
-pub mod fir;
 pub mod matched;
 pub mod processor;
 pub mod prototype;
@@ -30,8 +25,7 @@ pub mod response;
 #[cfg(test)]
 mod tests;
 
-// pub use exchange::FirDesigner;
-// pub use processor::Eq;
+pub use processor::Eq;
 
 /// Number of bands.
 pub const BANDS: usize = 8;
