@@ -155,11 +155,15 @@ impl Band {
 
 /// Designs `band` at `fs` into `out`, returning the number of sections.
 fn design(band: &BandSettings, fs: f64, out: &mut [SvfCoefs; MAX_SECTIONS]) -> usize {
+    design_with(band, fs, out, matched::LAWSON_ITERATIONS)
+}
+
+fn design_with(band: &BandSettings, fs: f64, out: &mut [SvfCoefs; MAX_SECTIONS], iterations: usize) -> usize {
     let b = sane_band(band, fs);
     let c = cascade(&b);
     let w0 = core::f64::consts::TAU * b.freq / fs;
     for (o, p) in out.iter_mut().zip(c.sections()) {
-        let s = matched::design(p, w0).svf;
+        let s = matched::design_with(p, w0, iterations).svf;
         *o = if s.is_finite() { s } else { SvfCoefs::IDENTITY };
     }
     c.len
@@ -178,6 +182,11 @@ pub struct Engine {
     gain_db: Smoother,
     /// Whether the last block ran any band or gain (then the output is cleaned).
     touched: bool,
+    /// Indices of the bands that run (enabled, or fading out), rebuilt every tick.
+    active: [u8; BANDS],
+    active_len: usize,
+    /// Nothing glides, fades or waits to change: ticks can be skipped.
+    idle: bool,
 }
 
 impl Engine {
@@ -192,6 +201,9 @@ impl Engine {
             gain_step: 0.0,
             gain_db: Smoother::new(control_rate, GLIDE_MS, gain_db as f32),
             touched: false,
+            active: [0; BANDS],
+            active_len: 0,
+            idle: false,
         };
         for b in &mut e.bands {
             b.len = design(&b.current_settings(), fs, &mut b.coefs);
@@ -206,9 +218,20 @@ impl Engine {
     /// New targets; cheap, never allocates. Frequency, gain and Q glide; switches fade.
     pub fn set_targets(&mut self, bands: &[BandSettings; BANDS], gain_db: f64) {
         for (b, s) in self.bands.iter_mut().zip(bands) {
-            b.target = sane_band(s, self.sample_rate);
+            let t = sane_band(s, self.sample_rate);
+            if t != b.target {
+                b.target = t;
+                // Glide targets (log2 Hz, dB, ln Q), computed here rather than per tick.
+                b.freq.set_target(t.freq.log2() as f32);
+                b.gain.set_target(t.gain_db as f32);
+                b.q.set_target(t.q.ln() as f32);
+                self.idle = false;
+            }
         }
-        self.gain_db.set_target(gain_db as f32);
+        if gain_db as f32 != self.gain_db.target() {
+            self.gain_db.set_target(gain_db as f32);
+            self.idle = false;
+        }
     }
 
     /// Jumps to the targets without glides or fades (activation, state load).
@@ -230,6 +253,7 @@ impl Engine {
         self.gain = crate::gain::db_to_gain(self.gain_db.value());
         self.gain_step = 0.0;
         self.countdown = 0;
+        self.idle = false;
     }
 
     pub fn reset(&mut self) {
@@ -297,16 +321,13 @@ impl Engine {
                 b.fade_pos += 1;
             }
             // Glides of frequency, gain and Q.
-            b.freq.set_target(b.target.freq.log2() as f32);
-            b.gain.set_target(b.target.gain_db as f32);
-            b.q.set_target(b.target.q.ln() as f32);
             let moving = !(b.freq.is_settled() && b.gain.is_settled() && b.q.is_settled());
             if b.shape.enabled && moving {
                 b.freq.next();
                 b.gain.next();
                 b.q.next();
                 let mut next = [SvfCoefs::IDENTITY; MAX_SECTIONS];
-                let len = design(&b.current_settings(), fs, &mut next);
+                let len = design_with(&b.current_settings(), fs, &mut next, matched::GLIDE_ITERATIONS);
                 if len == b.len {
                     for i in 0..len {
                         b.steps[i] = step_coefs(&b.coefs[i], &next[i], n);
@@ -328,6 +349,21 @@ impl Engine {
                 b.gain.reset_to(b.gain.target());
                 b.q.reset_to(b.q.target());
             }
+        }
+        self.active_len = 0;
+        let mut busy = false;
+        for (i, b) in self.bands.iter().enumerate() {
+            if b.shape.enabled {
+                self.active[self.active_len] = i as u8;
+                self.active_len += 1;
+            }
+            busy |= b.gliding || b.fading != Fading::None || Shape::of(&b.target) != b.shape;
+            busy |= !(b.freq.is_settled() && b.gain.is_settled() && b.q.is_settled());
+        }
+        if self.gain_step == 0.0 && self.gain_db.is_settled() {
+            self.idle = !busy;
+            self.countdown = SUB_BLOCK;
+            return;
         }
         let from = self.gain;
         let to = if self.gain_db.is_settled() {
@@ -355,12 +391,14 @@ impl Engine {
             if self.countdown == 0 {
                 self.control_tick();
             }
-            let n = self.countdown.min(len - offset);
+            // Settled: the rest of the block in one run, no ticks.
+            let n = if self.idle { len - offset } else { self.countdown.min(len - offset) };
             let l = &mut left[offset..offset + n];
             let r = &mut right[offset..offset + n];
-            let moving = self.gain_step != 0.0
-                || self.bands.iter().any(|b| b.shape.enabled && (b.gliding || b.fading != Fading::None));
-            let any = self.bands.iter().any(|b| b.shape.enabled);
+            let moving = !self.idle
+                && (self.gain_step != 0.0
+                    || self.bands.iter().any(|b| b.shape.enabled && (b.gliding || b.fading != Fading::None)));
+            let any = self.active_len > 0;
             if any || self.gain != 1.0 || moving {
                 self.touched = true;
                 if moving {
@@ -369,7 +407,10 @@ impl Engine {
                     self.run::<false>(l, r);
                 }
             }
-            self.countdown -= n;
+            self.countdown = self.countdown.saturating_sub(n);
+            if self.idle {
+                self.countdown = SUB_BLOCK; // phase does not matter while idle
+            }
             offset += n;
         }
         if self.touched {
@@ -385,11 +426,8 @@ impl Engine {
         let unity = !MOVING && gain == 1.0;
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let mut x = Stereo([*l, *r]);
-            for b in self.bands.iter_mut() {
-                if !b.shape.enabled {
-                    continue;
-                }
-                x = run_band::<MOVING>(b, x);
+            for &i in &self.active[..self.active_len] {
+                x = run_band::<MOVING>(&mut self.bands[i as usize], x);
             }
             if !unity {
                 x = x * gain;
@@ -421,11 +459,21 @@ impl Engine {
         if !self.gain.is_finite() {
             self.gain = crate::gain::db_to_gain(self.gain_db.value());
         }
-        for x in left.iter_mut().chain(right.iter_mut()) {
-            let v = flush_denormal(*x);
-            *x = if v.is_finite() { v } else { 0.0 };
+        // Two plain loops (not a chained iterator) so that each vectorises.
+        for x in left.iter_mut() {
+            *x = clean(*x);
+        }
+        for x in right.iter_mut() {
+            *x = clean(*x);
         }
     }
+}
+
+/// Denormals and non-finite values to zero (compare and select, no branch).
+#[inline(always)]
+fn clean(x: f32) -> f32 {
+    let v = flush_denormal(x);
+    if v.is_finite() { v } else { 0.0 }
 }
 
 /// One band on one stereo sample: placement in, sections, wet/dry while fading, placement out.

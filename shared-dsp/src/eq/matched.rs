@@ -115,12 +115,18 @@ fn pole_terms(poles: Poles, w0: f64) -> PoleTerms {
 
 /// Designs the digital section for `proto` at band frequency `w0` = 2π·f0/fs (rad/sample).
 pub fn design(proto: &Proto, w0: f64) -> Section {
+    design_with(proto, w0, LAWSON_ITERATIONS)
+}
+
+/// [`design`] with a given number of least-squares passes: glides use
+/// [`GLIDE_ITERATIONS`] per sub-block and land on the full design once settled.
+pub fn design_with(proto: &Proto, w0: f64, iterations: usize) -> Section {
     let poles = pole_terms(proto.poles(), w0);
     let PoleTerms { p0, p1, a2, one_minus_a2 } = poles;
     let a1 = 0.5 * (p0 - p1);
     // √B0: the numerator's sum at DC, fixed by the prototype's DC gain (Ω = ω/ω0, unwarped).
     let sb0 = proto.mag2(0.0).sqrt() * p0;
-    let (b0, b1, b2) = numerator(proto, w0, &poles, sb0);
+    let (b0, b1, b2) = numerator(proto, w0, &poles, sb0, iterations);
 
     // The same filter as an SVF: g² = p0/p1, d0 = 1 + gk + g² = 4/p1, gk = 2(1 − a2)/p1.
     let g = (p0 / p1).sqrt();
@@ -190,7 +196,10 @@ fn fit_grid(proto: &Proto, w0: f64, out: &mut [f64; GRID]) -> usize {
 
 const GRID: usize = 64;
 /// Least-squares passes: the first is plain weighted least squares.
-const LAWSON_ITERATIONS: usize = 6;
+pub const LAWSON_ITERATIONS: usize = 6;
+/// Passes per redesign while a parameter glides (the coarser fit costs a third as much and
+/// is off by at most a few hundredths of a dB more).
+pub const GLIDE_ITERATIONS: usize = 2;
 const TOP_REGION: f64 = 0.56 * core::f64::consts::PI;
 /// Highest fitted frequency (0.47·fs): the tests hold the response to the prototype up to
 /// 0.45·fs; right at Nyquist the prototype cannot be followed anyway.
@@ -203,7 +212,7 @@ const FIT_TOP: f64 = 0.94 * core::f64::consts::PI;
 /// pass, zeros on the unit circle for a notch) imposed. Three matched points (Vicanek's
 /// choice) leave up to 2 dB between them for resonant shelves near fs/4; the fit keeps
 /// the measured error under 0.1 dB there.
-fn numerator(proto: &Proto, w0: f64, poles: &PoleTerms, sb0: f64) -> (f64, f64, f64) {
+fn numerator(proto: &Proto, w0: f64, poles: &PoleTerms, sb0: f64, iterations: usize) -> (f64, f64, f64) {
     let mut grid = [0.0; GRID];
     let n = fit_grid(proto, w0, &mut grid);
     let (big_a0, big_a1, big_a2) = (poles.p0 * poles.p0, poles.p1 * poles.p1, -4.0 * poles.a2);
@@ -251,9 +260,9 @@ fn numerator(proto: &Proto, w0: f64, poles: &PoleTerms, sb0: f64) -> (f64, f64, 
     // Weighted least squares, then Lawson's reweighting towards the minimax solution: the
     // weight of each point grows with its error, so the largest errors shrink.
     let (mut u0, mut u1) = (0.0, 0.0);
-    for iteration in 0..LAWSON_ITERATIONS {
+    for iteration in 0..iterations.max(1) {
         (u0, u1) = solve(rows, dims);
-        if iteration + 1 == LAWSON_ITERATIONS {
+        if iteration + 1 >= iterations {
             break;
         }
         let mut total = 0.0;
