@@ -292,6 +292,16 @@ impl Engine {
                 }
                 _ => {}
             }
+            // A switch in the middle of a fade turns it round from where it is.
+            if b.fading == Fading::In && want != b.shape {
+                b.fading = Fading::Out;
+                b.fade_pos = FADE_SUBS - b.fade_pos.min(FADE_SUBS);
+                b.mix_step = -1.0 / (FADE_SUBS as f32 * n);
+            } else if b.fading == Fading::Out && want == b.shape {
+                b.fading = Fading::In;
+                b.fade_pos = FADE_SUBS - b.fade_pos.min(FADE_SUBS);
+                b.mix_step = 1.0 / (FADE_SUBS as f32 * n);
+            }
             if want != b.shape && b.fading == Fading::None {
                 if b.shape.enabled {
                     b.fading = Fading::Out;
