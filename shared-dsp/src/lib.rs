@@ -10,6 +10,7 @@ pub mod biquad;
 pub mod demo;
 pub mod delay_line;
 pub mod envelope;
+pub mod eq;
 pub mod filter_shape;
 pub mod gain;
 pub mod lane;

@@ -250,3 +250,41 @@ mod tests {
         assert_eq!(text_to_bool("maybe"), None);
     }
 }
+
+/// Filter Q: "0.025", "0.707", "4.00", "12.5" (three significant digits, so that the low
+/// end of a skewed Q range reads back where it was).
+pub fn q_to_text(q: f32) -> String {
+    if q < 1.0 {
+        format!("{q:.3}")
+    } else if q < 10.0 {
+        format!("{q:.2}")
+    } else {
+        format!("{q:.1}")
+    }
+}
+
+/// Understands "0.7", "4", "Q 4", "4 q".
+pub fn text_to_q(text: &str) -> Option<f32> {
+    let t = text.trim().to_lowercase();
+    let t = t.strip_prefix('q').unwrap_or(&t).trim();
+    let (value, unit) = number_and_unit(t)?;
+    matches!(unit.as_str(), "" | "q").then_some(value as f32)
+}
+
+#[cfg(test)]
+mod q_tests {
+    use super::*;
+
+    #[test]
+    fn q_values() {
+        assert_eq!(q_to_text(0.7071), "0.707");
+        assert_eq!(q_to_text(0.025), "0.025");
+        assert_eq!(q_to_text(4.0), "4.00");
+        assert_eq!(q_to_text(12.34), "12.3");
+        assert_eq!(text_to_q("4"), Some(4.0));
+        assert_eq!(text_to_q("Q 0.5"), Some(0.5));
+        assert_eq!(text_to_q("2q"), Some(2.0));
+        assert_eq!(text_to_q("fast"), None);
+        assert_eq!(text_to_q("3 Hz"), None);
+    }
+}

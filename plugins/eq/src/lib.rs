@@ -1,0 +1,108 @@
+//! Mixwerk EQ: eight parametric bands matched to their analog prototypes, with stereo
+//! placement per band, output gain and auto-gain. The DSP is `shared_dsp::eq`; this crate is
+//! the plugin glue.
+
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+use shared_dsp::eq::Eq;
+
+mod params;
+use params::EqParams;
+
+pub struct MixwerkEq {
+    params: Arc<EqParams>,
+    eq: Eq,
+    mono: bool,
+    /// The second channel for the mono layout (the EQ always runs stereo), sized in
+    /// `activate` so that `process` never allocates.
+    scratch: Vec<f32>,
+}
+
+impl Default for MixwerkEq {
+    fn default() -> Self {
+        Self { params: Arc::new(EqParams::default()), eq: Eq::new(48_000.0, 512), mono: false, scratch: Vec::new() }
+    }
+}
+
+impl Plugin for MixwerkEq {
+    const NAME: &'static str = "Mixwerk EQ";
+    const VENDOR: &'static str = "Mixwerk";
+    const URL: &'static str = "https://mixwerk.org";
+    const EMAIL: &'static str = "info@mixwerk.org";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            names: PortNames { layout: Some("Mono"), ..PortNames::const_default() },
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Automation lands where it is drawn; the DSP glides from there.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(&mut self, layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+        self.mono = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        let max = config.max_buffer_size as usize;
+        self.eq = Eq::new(config.sample_rate as f64, max);
+        self.scratch = vec![0.0; if self.mono { max } else { 0 }];
+        self.eq.update_immediately(&self.params.settings(self.mono));
+        true
+    }
+
+    fn reset(&mut self) {
+        self.eq.update_immediately(&self.params.settings(self.mono));
+        self.eq.reset();
+    }
+
+    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, _context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+        // Sample-accurate automation splits the block at parameter changes, so one update per
+        // call follows automation to the sample.
+        self.eq.update(&self.params.settings(self.mono));
+        match buffer.as_slice() {
+            [left, right, ..] => self.eq.process(left, right),
+            [mono] => {
+                let n = mono.len().min(self.scratch.len());
+                let (mono, scratch) = (&mut mono[..n], &mut self.scratch[..n]);
+                scratch.copy_from_slice(mono);
+                self.eq.process(mono, scratch);
+            }
+            [] => {}
+        }
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for MixwerkEq {
+    const CLAP_ID: &'static str = "org.mixwerk.eq";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some("8-band parametric EQ matched to the analog prototypes");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Equalizer, ClapFeature::Stereo];
+}
+
+impl Vst3Plugin for MixwerkEq {
+    // Never change once released: hosts identify the plugin in saved sessions by it.
+    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkEqualiz01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Eq];
+}
+
+nice_export_clap!(MixwerkEq);
+nice_export_vst3!(MixwerkEq);

@@ -1,0 +1,258 @@
+//! The EQ's parameters: eight bands of seven, grouped per band for the host ("Band 1
+//! Frequency" in group "Band 1"), plus output gain, auto-gain and bypass. Ids are stable
+//! forever (`b1_freq` …): hosts store them in sessions and automation lanes.
+
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+use shared_dsp::eq::{BandSettings, BandType, Placement, Settings, Slope};
+use shared_ui::text;
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeParam {
+    #[id = "bell"]
+    #[name = "Bell"]
+    Bell,
+    #[id = "low-shelf"]
+    #[name = "Low Shelf"]
+    LowShelf,
+    #[id = "high-shelf"]
+    #[name = "High Shelf"]
+    HighShelf,
+    #[id = "tilt-shelf"]
+    #[name = "Tilt Shelf"]
+    TiltShelf,
+    #[id = "low-cut"]
+    #[name = "Low Cut"]
+    LowCut,
+    #[id = "high-cut"]
+    #[name = "High Cut"]
+    HighCut,
+    #[id = "notch"]
+    #[name = "Notch"]
+    Notch,
+    #[id = "band-pass"]
+    #[name = "Band Pass"]
+    BandPass,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlopeParam {
+    #[id = "6"]
+    #[name = "6 dB/oct"]
+    Db6,
+    #[id = "12"]
+    #[name = "12 dB/oct"]
+    Db12,
+    #[id = "18"]
+    #[name = "18 dB/oct"]
+    Db18,
+    #[id = "24"]
+    #[name = "24 dB/oct"]
+    Db24,
+    #[id = "36"]
+    #[name = "36 dB/oct"]
+    Db36,
+    #[id = "48"]
+    #[name = "48 dB/oct"]
+    Db48,
+    #[id = "72"]
+    #[name = "72 dB/oct"]
+    Db72,
+    #[id = "96"]
+    #[name = "96 dB/oct"]
+    Db96,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlacementParam {
+    #[id = "stereo"]
+    #[name = "Stereo"]
+    Stereo,
+    #[id = "left"]
+    #[name = "Left"]
+    Left,
+    #[id = "right"]
+    #[name = "Right"]
+    Right,
+    #[id = "mid"]
+    #[name = "Mid"]
+    Mid,
+    #[id = "side"]
+    #[name = "Side"]
+    Side,
+}
+
+#[derive(Params)]
+pub struct BandParams {
+    #[id = "on"]
+    pub on: BoolParam,
+    #[id = "type"]
+    pub kind: EnumParam<TypeParam>,
+    #[id = "freq"]
+    pub freq: FloatParam,
+    #[id = "gain"]
+    pub gain: FloatParam,
+    #[id = "q"]
+    pub q: FloatParam,
+    #[id = "slope"]
+    pub slope: EnumParam<SlopeParam>,
+    #[id = "place"]
+    pub placement: EnumParam<PlacementParam>,
+}
+
+/// Defaults per band: spread over the spectrum, a cut at each end, shelves next to them,
+/// bells in between; gains of ±3 dB so that enabling a band is audible at once.
+const DEFAULTS: [(TypeParam, f32, f32); 8] = [
+    (TypeParam::LowCut, 30.0, 0.0),
+    (TypeParam::LowShelf, 100.0, 3.0),
+    (TypeParam::Bell, 250.0, -3.0),
+    (TypeParam::Bell, 600.0, 3.0),
+    (TypeParam::Bell, 1_500.0, -3.0),
+    (TypeParam::Bell, 4_000.0, 3.0),
+    (TypeParam::HighShelf, 10_000.0, 3.0),
+    (TypeParam::HighCut, 18_000.0, 0.0),
+];
+
+impl BandParams {
+    fn new(index: usize) -> Self {
+        let n = index + 1;
+        let (kind, freq, gain) = DEFAULTS[index];
+        Self {
+            on: BoolParam::new(format!("Band {n} On"), false)
+                .with_value_to_string(Arc::new(text::bool_to_text))
+                .with_string_to_value(Arc::new(text::text_to_bool)),
+            kind: EnumParam::new(format!("Band {n} Type"), kind),
+            freq: FloatParam::new(
+                format!("Band {n} Frequency"),
+                freq,
+                FloatRange::Skewed { min: 10.0, max: 30_000.0, factor: FloatRange::skew_factor(-2.2) },
+            )
+            .with_value_to_string(Arc::new(text::hz_to_text))
+            .with_string_to_value(Arc::new(text::text_to_hz)),
+            gain: FloatParam::new(format!("Band {n} Gain"), gain, FloatRange::Linear { min: -30.0, max: 30.0 })
+                .with_step_size(0.1)
+                .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
+                .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
+            q: FloatParam::new(
+                format!("Band {n} Q"),
+                core::f32::consts::FRAC_1_SQRT_2,
+                FloatRange::Skewed { min: 0.025, max: 40.0, factor: FloatRange::skew_factor(-2.0) },
+            )
+            .with_value_to_string(Arc::new(text::q_to_text))
+            .with_string_to_value(Arc::new(text::text_to_q)),
+            slope: EnumParam::new(format!("Band {n} Slope"), SlopeParam::Db12),
+            placement: EnumParam::new(format!("Band {n} Placement"), PlacementParam::Stereo),
+        }
+    }
+
+    /// `mono`: a mono layout has no placement; every band acts on the signal.
+    fn settings(&self, mono: bool) -> BandSettings {
+        BandSettings {
+            enabled: self.on.value(),
+            kind: match self.kind.value() {
+                TypeParam::Bell => BandType::Bell,
+                TypeParam::LowShelf => BandType::LowShelf,
+                TypeParam::HighShelf => BandType::HighShelf,
+                TypeParam::TiltShelf => BandType::TiltShelf,
+                TypeParam::LowCut => BandType::LowCut,
+                TypeParam::HighCut => BandType::HighCut,
+                TypeParam::Notch => BandType::Notch,
+                TypeParam::BandPass => BandType::BandPass,
+            },
+            freq: self.freq.value() as f64,
+            gain_db: self.gain.value() as f64,
+            q: self.q.value() as f64,
+            slope: match self.slope.value() {
+                SlopeParam::Db6 => Slope::Db6,
+                SlopeParam::Db12 => Slope::Db12,
+                SlopeParam::Db18 => Slope::Db18,
+                SlopeParam::Db24 => Slope::Db24,
+                SlopeParam::Db36 => Slope::Db36,
+                SlopeParam::Db48 => Slope::Db48,
+                SlopeParam::Db72 => Slope::Db72,
+                SlopeParam::Db96 => Slope::Db96,
+            },
+            placement: match (mono, self.placement.value()) {
+                (true, _) | (_, PlacementParam::Stereo) => Placement::Stereo,
+                (_, PlacementParam::Left) => Placement::Left,
+                (_, PlacementParam::Right) => Placement::Right,
+                (_, PlacementParam::Mid) => Placement::Mid,
+                (_, PlacementParam::Side) => Placement::Side,
+            },
+        }
+    }
+}
+
+#[derive(Params)]
+pub struct EqParams {
+    #[nested(id_prefix = "b1", group = "Band 1")]
+    pub b1: BandParams,
+    #[nested(id_prefix = "b2", group = "Band 2")]
+    pub b2: BandParams,
+    #[nested(id_prefix = "b3", group = "Band 3")]
+    pub b3: BandParams,
+    #[nested(id_prefix = "b4", group = "Band 4")]
+    pub b4: BandParams,
+    #[nested(id_prefix = "b5", group = "Band 5")]
+    pub b5: BandParams,
+    #[nested(id_prefix = "b6", group = "Band 6")]
+    pub b6: BandParams,
+    #[nested(id_prefix = "b7", group = "Band 7")]
+    pub b7: BandParams,
+    #[nested(id_prefix = "b8", group = "Band 8")]
+    pub b8: BandParams,
+    #[id = "gain"]
+    pub output_gain: FloatParam,
+    #[id = "auto-gain"]
+    pub auto_gain: BoolParam,
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+impl Default for EqParams {
+    fn default() -> Self {
+        Self {
+            b1: BandParams::new(0),
+            b2: BandParams::new(1),
+            b3: BandParams::new(2),
+            b4: BandParams::new(3),
+            b5: BandParams::new(4),
+            b6: BandParams::new(5),
+            b7: BandParams::new(6),
+            b8: BandParams::new(7),
+            output_gain: FloatParam::new("Output Gain", 0.0, FloatRange::Linear { min: -24.0, max: 24.0 })
+                .with_step_size(0.1)
+                .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
+                .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
+            auto_gain: BoolParam::new("Auto Gain", false)
+                .with_value_to_string(Arc::new(text::bool_to_text))
+                .with_string_to_value(Arc::new(text::text_to_bool)),
+            bypass: BoolParam::new("Bypass", false)
+                .with_value_to_string(Arc::new(text::bool_to_text))
+                .with_string_to_value(Arc::new(text::text_to_bool))
+                .make_bypass(),
+        }
+    }
+}
+
+impl EqParams {
+    pub fn bands(&self) -> [&BandParams; 8] {
+        [&self.b1, &self.b2, &self.b3, &self.b4, &self.b5, &self.b6, &self.b7, &self.b8]
+    }
+
+    /// The DSP settings now. Bypass turns every band off and the gain to 0 dB, which the DSP
+    /// fades, so bypass never clicks (and is bit-exact once the fades are done).
+    pub fn settings(&self, mono: bool) -> Settings {
+        let mut s = Settings::default();
+        if self.bypass.value() {
+            return s;
+        }
+        for (out, band) in s.bands.iter_mut().zip(self.bands()) {
+            *out = band.settings(mono);
+        }
+        s.output_gain_db = self.output_gain.value() as f64;
+        s.auto_gain = self.auto_gain.value();
+        s
+    }
+}

@@ -1,0 +1,48 @@
+//! `cargo bench -p shared-dsp --bench eq`: the EQ with 8 active stereo bells (zero latency),
+//! the target case, plus one band and 8 bands gliding.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use shared_dsp::eq::{BandSettings, BandType, Eq, Settings};
+
+mod support;
+use support::{RATE, bench};
+
+fn bells(gain_db: f64) -> Settings {
+    let mut s = Settings::default();
+    for (i, b) in s.bands.iter_mut().enumerate() {
+        *b = BandSettings {
+            enabled: true,
+            kind: BandType::Bell,
+            freq: 60.0 * 2f64.powi(i as i32),
+            gain_db: if i % 2 == 0 { gain_db } else { -gain_db },
+            q: 1.2,
+            ..BandSettings::default()
+        };
+    }
+    s
+}
+
+fn eq(c: &mut Criterion) {
+    let mut one = Eq::new(RATE as f64, 512);
+    let mut s = Settings::default();
+    s.bands[0] = bells(4.0).bands[0];
+    one.update_immediately(&s);
+    bench(c, "eq 1 bell", |l, r| one.process(l, r));
+
+    let mut eight = Eq::new(RATE as f64, 512);
+    eight.update_immediately(&bells(4.0));
+    bench(c, "eq 8 bells zero-latency", |l, r| eight.process(l, r));
+
+    // Every band's gain automated all the time: glides and redesigns every 32 samples.
+    let mut gliding = Eq::new(RATE as f64, 512);
+    gliding.update_immediately(&bells(4.0));
+    let mut flip = false;
+    bench(c, "eq 8 bells gliding", |l, r| {
+        flip = !flip;
+        gliding.update(&bells(if flip { 6.0 } else { 2.0 }));
+        gliding.process(l, r)
+    });
+}
+
+criterion_group!(benches, eq);
+criterion_main!(benches);
