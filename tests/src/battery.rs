@@ -613,7 +613,8 @@ pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
             let plain = inst.to_plain(v.id, norm);
             let back = inst.to_normalized(v.id, plain);
             let again = inst.to_plain(v.id, back);
-            ensure!((again - plain).abs() <= 1e-9 * plain.abs().max(1.0), "{n}: normalised {norm} → plain {plain} → {back} → plain {again}");
+            // nice-plug computes in f32: a few ulps of f32 are the honest tolerance.
+            ensure!((again - plain).abs() <= 1e-5 * plain.abs().max(1.0), "{n}: normalised {norm} → plain {plain} → {back} → plain {again}");
             ensure!((back - norm).abs() < 0.01, "{n}: normalised {norm} → plain {plain} → {back}");
             let text = inst.string_by_value(v.id, norm)?;
             let clap_text = clap.value_to_text(c.id, norm * c.max)?;
