@@ -7,6 +7,7 @@
 
 pub mod biquad;
 pub mod delay_line;
+pub mod dynamics;
 pub mod envelope;
 pub mod filter_shape;
 pub mod gain;
