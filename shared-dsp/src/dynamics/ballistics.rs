@@ -51,7 +51,8 @@
 //! the dual-time-constant scheme of classic program-dependent compressors; the release knob
 //! scales both stages, so it still sets the character.
 
-use crate::lane::Lane;
+use crate::gain::flush_denormal;
+use crate::lane::{Lane, Stereo};
 
 /// In auto release, the fast stage releases this many times faster than the set release.
 pub const AUTO_FAST_DIVISOR: f32 = 8.0;
@@ -74,10 +75,9 @@ pub struct Ballistics<L: Lane> {
     state: L,
     /// Auto release's slow stage.
     slow: L,
-    attack_coef: f32,
-    release_coef: f32,
-    auto_fast_release_coef: f32,
-    auto_slow_coef: f32,
+    attack: Pole,
+    release: Pole,
+    auto_fast_release: Pole,
     attack_ms: f32,
     release_ms: f32,
     sample_rate: f32,
@@ -89,10 +89,9 @@ impl<L: Lane> Ballistics<L> {
         let mut b = Self {
             state: L::zero(),
             slow: L::zero(),
-            attack_coef: 0.0,
-            release_coef: 0.0,
-            auto_fast_release_coef: 0.0,
-            auto_slow_coef: 0.0,
+            attack: Pole::default(),
+            release: Pole::default(),
+            auto_fast_release: Pole::default(),
             attack_ms: sane_ms(attack_ms),
             release_ms: sane_ms(release_ms),
             sample_rate: 48_000.0,
@@ -135,11 +134,9 @@ impl<L: Lane> Ballistics<L> {
     }
 
     fn update_coefs(&mut self) {
-        self.attack_coef = coef_for(self.attack_ms, self.sample_rate);
-        self.release_coef = coef_for(self.release_ms, self.sample_rate);
-        self.auto_fast_release_coef =
-            coef_for(self.release_ms / AUTO_FAST_DIVISOR, self.sample_rate);
-        self.auto_slow_coef = self.release_coef;
+        self.attack = Pole::new(self.attack_ms, self.sample_rate);
+        self.release = Pole::new(self.release_ms, self.sample_rate);
+        self.auto_fast_release = Pole::new(self.release_ms / AUTO_FAST_DIVISOR, self.sample_rate);
     }
 
     pub fn reset(&mut self) {
@@ -150,28 +147,91 @@ impl<L: Lane> Ballistics<L> {
     /// The current smoothed gain reduction in dB, without advancing.
     #[inline]
     pub fn value(&self) -> L {
-        if self.auto_release { self.state.zip_map(self.slow, f32::max) } else { self.state }
-    }
-
-    /// One branching one-pole step of `state` towards `target`.
-    #[inline(always)]
-    fn step(state: L, target: L, up: f32, down: f32) -> L {
-        let coef = target.zip_map(state, |t, s| if t > s { up } else { down });
-        (target + (state - target) * coef).flush_denormal()
+        if self.auto_release { self.state.zip_map(self.slow, max) } else { self.state }
     }
 
     /// Feeds one target gain reduction (dB, ≥ 0, finite) and returns the smoothed one.
     #[inline(always)]
     pub fn process_sample(&mut self, target: L) -> L {
+        let flushed = |v: f32| flush_denormal(v);
         if self.auto_release {
-            self.state = Self::step(self.state, target, self.attack_coef, self.auto_fast_release_coef);
-            self.slow = Self::step(self.slow, target, self.auto_slow_coef, self.auto_slow_coef);
-            self.state.zip_map(self.slow, f32::max)
+            let (att, fast, slow) = (self.attack, self.auto_fast_release, self.release);
+            self.state = self.state.zip_map(target, |s, t| flushed(step(s, t, att, fast)));
+            self.slow = self.slow.zip_map(target, |s, t| flushed(step(s, t, slow, slow)));
+            self.state.zip_map(self.slow, max)
         } else {
-            self.state = Self::step(self.state, target, self.attack_coef, self.release_coef);
+            let (att, rel) = (self.attack, self.release);
+            self.state = self.state.zip_map(target, |s, t| flushed(step(s, t, att, rel)));
             self.state
         }
     }
+}
+
+impl Ballistics<Stereo> {
+    /// Replaces each target in `left`/`right` (the two lanes, as separate arrays) by the
+    /// smoothed gain reduction: [`process_sample`](Self::process_sample) over a block, for a
+    /// processor that keeps its channels in separate arrays. The mode is tested once, the two
+    /// channels' recursions run side by side in registers, and denormals are flushed once at
+    /// the end of the block rather than every sample: the flush would sit in the recursion's
+    /// dependency chain, and the state cannot decay from above the flush threshold (1e-30 dB)
+    /// into the subnormal range (below 1e-38) within a block unless the time constant is
+    /// shorter than a block by orders of magnitude. Lengths beyond the shorter slice are left
+    /// alone.
+    pub fn process_split(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let [mut l, mut r] = self.state.0;
+        if self.auto_release {
+            let (att, fast, slow) = (self.attack, self.auto_fast_release, self.release);
+            let [mut sl, mut sr] = self.slow.0;
+            for (x, y) in left.iter_mut().zip(right.iter_mut()) {
+                l = step(l, *x, att, fast);
+                r = step(r, *y, att, fast);
+                sl = step(sl, *x, slow, slow);
+                sr = step(sr, *y, slow, slow);
+                (*x, *y) = (max(l, sl), max(r, sr));
+            }
+            self.slow = Stereo::new(flush_denormal(sl), flush_denormal(sr));
+        } else {
+            let (att, rel) = (self.attack, self.release);
+            for (x, y) in left.iter_mut().zip(right.iter_mut()) {
+                l = step(l, *x, att, rel);
+                r = step(r, *y, att, rel);
+                (*x, *y) = (l, r);
+            }
+        }
+        self.state = Stereo::new(flush_denormal(l), flush_denormal(r));
+    }
+}
+
+/// A one-pole's per-sample coefficient `c = exp(−1/(τ·fs))` and its complement `1 − c`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Pole {
+    coef: f32,
+    gain: f32,
+}
+
+impl Pole {
+    fn new(time_ms: f32, sample_rate: f32) -> Self {
+        let coef = coef_for(time_ms, sample_rate);
+        Self { coef, gain: 1.0 - coef }
+    }
+}
+
+/// One branching one-pole step of `state` towards `target` (one lane).
+///
+/// Written as `s·c + t·(1 − c)` with both candidates computed and one selected: `t·(1 − c)`
+/// and the compare do not depend on the previous state, so the recursion's dependency chain
+/// is one multiply, one add and a select — this is the compressor's longest serial chain.
+#[inline(always)]
+fn step(state: f32, target: f32, up: Pole, down: Pole) -> f32 {
+    let rising = state * up.coef + target * up.gain;
+    let falling = state * down.coef + target * down.gain;
+    if target > state { rising } else { falling }
+}
+
+/// max for values known not to be NaN: one instruction instead of `f32::max`'s NaN handling.
+#[inline(always)]
+fn max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
 }
 
 #[cfg(test)]
@@ -254,6 +314,32 @@ mod tests {
             println!("auto release {rel} ms after {hold} ms: {:.1} ms", t / fs as f64 * 1e3);
             assert!(t > prev && t <= t_sustained, "{hold} ms hold: {t}");
             prev = t;
+        }
+    }
+
+    #[test]
+    fn block_form_matches_per_sample() {
+        let mut rng = crate::test_support::XorShift::new(4);
+        let targets: Vec<(f32, f32)> = (0..20_000)
+            .map(|i| ((rng.uniform() * 20.0).max(0.0) * (i / 2_000 % 2) as f32, rng.uniform().abs() * 5.0))
+            .collect();
+        for auto in [false, true] {
+            let mut a = Ballistics::<Stereo>::new(48_000.0, 1.0, 30.0);
+            a.set_auto_release(auto);
+            let mut b = a.clone();
+            let per_sample: Vec<Stereo> =
+                targets.iter().map(|&(l, r)| a.process_sample(Stereo::new(l, r))).collect();
+            let (mut l, mut r): (Vec<f32>, Vec<f32>) = targets.iter().copied().unzip();
+            for (lc, rc) in l.chunks_mut(77).zip(r.chunks_mut(77)) {
+                b.process_split(lc, rc);
+            }
+            for (i, p) in per_sample.iter().enumerate() {
+                // Equal except where only the per-sample form has flushed a value below
+                // 1e-30 dB to zero.
+                for (x, y) in [(p.left(), l[i]), (p.right(), r[i])] {
+                    assert!(x == y || (x - y).abs() < 1e-29, "auto {auto}, sample {i}: {x} vs {y}");
+                }
+            }
         }
     }
 

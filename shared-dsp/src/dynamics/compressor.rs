@@ -30,6 +30,7 @@
 //! key channel drives the gain, so a host that feeds only one key channel works too.
 
 use crate::delay_line::DelayLine;
+use crate::gain::flush_denormal;
 use crate::envelope::Detector;
 use crate::lane::{Lane, Stereo};
 use crate::smoother::Smoother;
@@ -40,7 +41,7 @@ use super::fast_db;
 use super::gain_computer::{GainComputer, ratio_to_slope};
 use super::lookahead::Lookahead;
 use super::sidechain::SidechainFilter;
-use super::stereo::{self, from_mid_side, to_mid_side};
+use super::stereo;
 
 /// Longest lookahead.
 pub const MAX_LOOKAHEAD_MS: f32 = 10.0;
@@ -168,8 +169,10 @@ impl Settings {
 pub struct Compressor {
     sample_rate: f32,
     settings: Settings,
-    key_filter: SidechainFilter<Stereo>,
-    detector: LevelDetector<Stereo>,
+    // One instance per channel (L/R or M/S): their recursions then run as independent scalar
+    // chains side by side in one loop, which the CPU overlaps (see `process_chunk`).
+    key_filter: [SidechainFilter<f32>; 2],
+    detector: [LevelDetector<f32>; 2],
     ballistics: Ballistics<Stereo>,
     lookahead: Lookahead<Stereo>,
     /// The filtered key, delayed like the audio, for "listen".
@@ -194,6 +197,28 @@ fn switch(on: bool) -> f32 {
     if on { 1.0 } else { 0.0 }
 }
 
+/// Frames per pass of the processing pipeline ([`Compressor::process_chunk`]): long enough
+/// for the vectorised stages to pay off, short enough that the scratch arrays stay in L1.
+const CHUNK: usize = 64;
+/// One chunk of stereo audio, channel by channel (so each channel is a plain array that
+/// vectorises across time).
+type Chunk = [[f32; CHUNK]; 2];
+
+/// max for values known not to be NaN (one instruction, unlike `f32::max`).
+#[inline(always)]
+fn max(a: f32, b: f32) -> f32 {
+    if a > b { a } else { b }
+}
+
+/// `a` at t = 0, `b` at t = 1 (both exactly), linear in between. Written as selects of an
+/// always-computed blend, so loops over it vectorise.
+#[inline(always)]
+fn fade(t: f32, a: f32, b: f32) -> f32 {
+    let blend = a + (b - a) * t;
+    let ends = if t == 1.0 { b } else { blend };
+    if t == 0.0 { a } else { ends }
+}
+
 impl Compressor {
     /// Allocates everything (the lookahead and listen delay lines, for [`MAX_LOOKAHEAD_MS`] at
     /// `sample_rate`). The engine works sample by sample, so no buffer depends on
@@ -206,8 +231,8 @@ impl Compressor {
         let mut c = Self {
             sample_rate: fs,
             settings: d,
-            key_filter: SidechainFilter::new(fs, d.sc_hpf_hz, d.sc_hpf),
-            detector: LevelDetector::new(fs, d.detector, d.rms_window_ms),
+            key_filter: [(); 2].map(|_| SidechainFilter::new(fs, d.sc_hpf_hz, d.sc_hpf)),
+            detector: [(); 2].map(|_| LevelDetector::new(fs, d.detector, d.rms_window_ms)),
             ballistics: Ballistics::new(fs, d.attack_ms, d.release_ms),
             listen_delay: DelayLine::new(lookahead.max_delay()),
             lookahead,
@@ -250,10 +275,14 @@ impl Compressor {
         self.ballistics.set_attack_ms(s.attack_ms);
         self.ballistics.set_release_ms(s.release_ms);
         self.ballistics.set_auto_release(s.auto_release);
-        self.detector.set_mode(s.detector);
-        self.detector.set_rms_window_ms(s.rms_window_ms);
-        self.key_filter.set_enabled(s.sc_hpf);
-        self.key_filter.set_cutoff_hz(s.sc_hpf_hz);
+        for d in &mut self.detector {
+            d.set_mode(s.detector);
+            d.set_rms_window_ms(s.rms_window_ms);
+        }
+        for f in &mut self.key_filter {
+            f.set_enabled(s.sc_hpf);
+            f.set_cutoff_hz(s.sc_hpf_hz);
+        }
         self.lookahead.set_ms(s.lookahead_ms);
         self.link = s.link;
 
@@ -266,6 +295,11 @@ impl Compressor {
         self.makeup.set_target(fast_db::db_to_gain(s.makeup_db + auto));
         self.mix.set_target(s.mix);
         self.output.set_target(fast_db::db_to_gain(s.output_db));
+        if s.listen && !self.listening() {
+            // Listening starts from silence rather than from whatever the delay held when it
+            // was last used (it is not fed while nobody listens).
+            self.listen_delay.reset();
+        }
         self.listen.set_target(switch(s.listen));
         self.mid_side.set_target(switch(s.channels == ChannelMode::MidSide));
         self.settings = s;
@@ -293,14 +327,18 @@ impl Compressor {
         self.curve = GainComputer::with_slope(self.threshold.value(), self.slope.value(), self.knee.value());
         self.curve_gliding = false;
         self.lookahead.set_delay_samples_immediately(self.lookahead.latency_samples());
-        self.key_filter.reset();
+        for f in &mut self.key_filter {
+            f.reset();
+        }
     }
 
     /// Clears all signal state (delay lines, filters, detector, gain) and completes every
     /// glide. No allocation.
     pub fn reset(&mut self) {
         self.snap();
-        self.detector.reset();
+        for d in &mut self.detector {
+            d.reset();
+        }
         self.ballistics.reset();
         self.lookahead.reset();
         self.listen_delay.reset();
@@ -321,15 +359,7 @@ impl Compressor {
     /// Processes a stereo block in place; the detector hears the input itself, or silence in
     /// [`SidechainSource::External`] mode (no key given: see the module docs).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.peak_gr = Stereo::zero();
-        let external = self.settings.sidechain == SidechainSource::External;
-        let link = self.link;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let x = Stereo::new(*l, *r);
-            let key = if external { Stereo::zero() } else { x };
-            let y = self.tick(x, key, link, true);
-            (*l, *r) = (y.left(), y.right());
-        }
+        self.process_keyed(left, right, None);
     }
 
     /// Processes a stereo block in place with an external key (used when the settings say
@@ -342,21 +372,25 @@ impl Compressor {
         key_left: &[f32],
         key_right: &[f32],
     ) {
+        self.process_keyed(left, right, Some((key_left, key_right)));
+    }
+
+    fn process_keyed(&mut self, left: &mut [f32], right: &mut [f32], key: Option<(&[f32], &[f32])>) {
         self.peak_gr = Stereo::zero();
-        let external = self.settings.sidechain == SidechainSource::External;
+        let n = left.len().min(right.len());
         let link = self.link;
-        for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
-            let x = Stereo::new(*l, *r);
-            let key = if external {
-                Stereo::new(
-                    key_left.get(i).copied().unwrap_or(0.0),
-                    key_right.get(i).copied().unwrap_or(0.0),
-                )
-            } else {
-                x
-            };
-            let y = self.tick(x, key, link, true);
-            (*l, *r) = (y.left(), y.right());
+        let mut start = 0;
+        while start < n {
+            let len = (n - start).min(CHUNK);
+            let range = start..start + len;
+            let mut x = [[0.0; CHUNK]; 2];
+            x[0][..len].copy_from_slice(&left[range.clone()]);
+            x[1][..len].copy_from_slice(&right[range.clone()]);
+            let k = self.key_chunk(&x, key, start, len);
+            self.process_chunk(&mut x, k, len, link, true);
+            left[range.clone()].copy_from_slice(&x[0][..len]);
+            right[range].copy_from_slice(&x[1][..len]);
+            start += len;
         }
     }
 
@@ -364,67 +398,160 @@ impl Compressor {
     /// docs: the louder key channel drives the gain). Link and mid/side do not apply.
     pub fn process_mono(&mut self, buf: &mut [f32], key: Option<(&[f32], &[f32])>) {
         self.peak_gr = Stereo::zero();
-        let external = self.settings.sidechain == SidechainSource::External;
-        for (i, v) in buf.iter_mut().enumerate() {
-            let x = Stereo::splat(*v);
-            let k = match (external, key) {
-                (false, _) => x,
-                (true, None) => Stereo::zero(),
-                (true, Some((kl, kr))) => Stereo::new(
-                    kl.get(i).copied().unwrap_or(0.0),
-                    kr.get(i).copied().unwrap_or(0.0),
-                ),
-            };
-            *v = self.tick(x, k, 1.0, false).left();
+        let mut start = 0;
+        while start < buf.len() {
+            let len = (buf.len() - start).min(CHUNK);
+            let range = start..start + len;
+            let mut x = [[0.0; CHUNK]; 2];
+            x[0][..len].copy_from_slice(&buf[range.clone()]);
+            x[1] = x[0];
+            let k = self.key_chunk(&x, key, start, len);
+            self.process_chunk(&mut x, k, len, 1.0, false);
+            buf[range].copy_from_slice(&x[0][..len]);
+            start += len;
         }
     }
 
-    /// One stereo frame: `x` the audio, `key` what the detector hears.
-    #[inline(always)]
-    fn tick(&mut self, x: Stereo, key: Stereo, link: f32, allow_mid_side: bool) -> Stereo {
-        // Control path, all in dB.
-        let key = self.key_filter.process_sample(key);
-        self.listen_delay.push(key);
-        let mid_side_detect = allow_mid_side && self.settings.channels == ChannelMode::MidSide;
-        let detected = if mid_side_detect { to_mid_side(key) } else { key };
-        let level = self.detector.process_sample(detected);
-        if self.curve_gliding {
-            self.glide_curve();
+    /// What the detector hears for the chunk of `x` starting at `start` in the block.
+    fn key_chunk(&self, x: &Chunk, key: Option<(&[f32], &[f32])>, start: usize, len: usize) -> Chunk {
+        match (self.settings.sidechain, key) {
+            (SidechainSource::Internal, _) => *x,
+            (SidechainSource::External, None) => [[0.0; CHUNK]; 2],
+            (SidechainSource::External, Some((kl, kr))) => {
+                let mut k = [[0.0; CHUNK]; 2];
+                for (dst, src) in k.iter_mut().zip([kl, kr]) {
+                    // Shorter key slices: the missing end stays silent.
+                    let from = src.get(start..).unwrap_or(&[]);
+                    let m = from.len().min(len);
+                    dst[..m].copy_from_slice(&from[..m]);
+                }
+                k
+            }
         }
-        let target = self.curve.gain_reduction_lanes(level);
-        let gr = stereo::link(self.ballistics.process_sample(target), link);
-        self.peak_gr = self.peak_gr.zip_map(gr, f32::max);
-        let gain = gr.map(|g| fast_db::db_to_gain(-g)) * self.makeup.next();
+    }
 
-        // Audio path.
-        let dry = self.lookahead.process_sample(x);
-        let ms = if allow_mid_side { self.mid_side.next() } else { 0.0 };
-        let wet = if ms == 0.0 {
-            dry * gain
+    /// Up to [`CHUNK`] frames through the whole chain, stage by stage, each channel an array.
+    ///
+    /// Why stages: the recursions (filter, RMS average, ballistics) are serial dependency
+    /// chains, one per channel, so they run in scalar loops that keep both channels' chains
+    /// side by side for the CPU to overlap. Everything stateless between them (dB conversions,
+    /// the static curve, the mix) is a plain loop over an array, which the compiler vectorises
+    /// four samples at a time. Each stage does the same per-sample arithmetic however a block
+    /// is cut into chunks, so the output does not depend on the host's block sizes.
+    #[inline(always)]
+    fn process_chunk(&mut self, x: &mut Chunk, mut key: Chunk, n: usize, link: f32, allow_mid_side: bool) {
+        let n = n.min(CHUNK);
+        let mid_side = allow_mid_side && self.settings.channels == ChannelMode::MidSide;
+
+        // 1. Sidechain filter and detector (recursive): key → what the detector measures, as
+        //    a power. `heard` keeps the filtered key for "listen".
+        let mut heard = [[0.0; CHUNK]; 2];
+        if self.key_filter.iter().any(SidechainFilter::is_gliding) {
+            self.detect::<true>(&mut key, &mut heard, n, mid_side);
         } else {
-            let ms_wet = from_mid_side(to_mid_side(dry) * gain);
-            if ms == 1.0 { ms_wet } else { dry * gain + (ms_wet - dry * gain) * ms }
+            self.detect::<false>(&mut key, &mut heard, n, mid_side);
         }
-        .flush_denormal();
-        // Exact ends: 100 % is the wet signal and 0 % the delayed input, bit for bit.
-        let mix = self.mix.next();
-        let mut out = if mix == 1.0 {
-            wet
-        } else if mix == 0.0 {
-            dry
+
+        // 2. Level in dB and the static curve: the target gain reduction (vectorised).
+        if self.curve_gliding {
+            for i in 0..n {
+                self.glide_curve();
+                for ch in &mut key {
+                    ch[i] = self.curve.gain_reduction_db(fast_db::power_to_db(ch[i]));
+                }
+            }
         } else {
-            dry + (wet - dry) * mix
-        };
-        let output = self.output.next();
-        if output != 1.0 {
-            out = out * output;
+            let curve = self.curve;
+            for ch in &mut key {
+                for v in &mut ch[..n] {
+                    *v = curve.gain_reduction_db(fast_db::power_to_db(*v));
+                }
+            }
         }
-        let listen = self.listen.next();
-        if listen != 0.0 {
-            let key = self.listen_delay.read(self.lookahead.latency_samples());
-            out = if listen == 1.0 { key } else { out + (key - out) * listen };
+
+        // 3. Ballistics (recursive), link, meter.
+        let (gl, gr) = key.split_at_mut(1);
+        let (gl, gr) = (&mut gl[0][..n], &mut gr[0][..n]);
+        self.ballistics.process_split(gl, gr);
+        let [mut peak_l, mut peak_r] = self.peak_gr.0;
+        for (l, r) in gl.iter_mut().zip(gr.iter_mut()) {
+            let g = stereo::link(Stereo::new(*l, *r), link);
+            (*l, *r) = (g.left(), g.right());
+            peak_l = max(peak_l, *l);
+            peak_r = max(peak_r, *r);
         }
-        out
+        self.peak_gr = Stereo::new(peak_l, peak_r);
+
+        // 4. Gain reduction to a linear gain, with make-up (vectorised).
+        let mut makeup = [0.0; CHUNK];
+        self.makeup.process_block(&mut makeup[..n]);
+        for ch in &mut key {
+            for (g, m) in ch[..n].iter_mut().zip(&makeup[..n]) {
+                *g = fast_db::db_to_gain(-*g) * m;
+            }
+        }
+        let gain = key;
+
+        // 5. The lookahead delay on the audio, and on what the detector heard while listening.
+        let mut dry = [[0.0; CHUNK]; 2];
+        for i in 0..n {
+            let d = self.lookahead.process_sample(Stereo::new(x[0][i], x[1][i]));
+            (dry[0][i], dry[1][i]) = (d.left(), d.right());
+        }
+        if self.listening() {
+            let delay = self.lookahead.latency_samples();
+            for i in 0..n {
+                self.listen_delay.push(Stereo::new(heard[0][i], heard[1][i]));
+                let h = self.listen_delay.read(delay);
+                (heard[0][i], heard[1][i]) = (h.left(), h.right());
+            }
+        }
+
+        // 6. Gain (L/R or M/S), mix, output gain, listen; each glides per sample (vectorised).
+        let mut ms = [0.0; CHUNK];
+        if allow_mid_side {
+            self.mid_side.process_block(&mut ms[..n]);
+        }
+        let (mut mix, mut output, mut listen) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
+        self.mix.process_block(&mut mix[..n]);
+        self.output.process_block(&mut output[..n]);
+        self.listen.process_block(&mut listen[..n]);
+        for i in 0..n {
+            let (dl, dr) = (dry[0][i], dry[1][i]);
+            let (gl, gr) = (gain[0][i], gain[1][i]);
+            let (m, s) = ((dl + dr) * 0.5 * gl, (dl - dr) * 0.5 * gr);
+            let wl = flush_denormal(fade(ms[i], dl * gl, m + s));
+            let wr = flush_denormal(fade(ms[i], dr * gr, m - s));
+            // `fade` is exact at its ends: 100 % is the wet signal and 0 % the delayed input,
+            // bit for bit; a gain of 1.0 is exact too.
+            let ol = fade(mix[i], dl, wl) * output[i];
+            let or = fade(mix[i], dr, wr) * output[i];
+            x[0][i] = fade(listen[i], ol, heard[0][i]);
+            x[1][i] = fade(listen[i], or, heard[1][i]);
+        }
+    }
+
+    /// Stage 1 of [`process_chunk`](Self::process_chunk), for a filter cutoff that is
+    /// `GLIDING` or not (two loops, so the usual steady one has no `tan` call in it).
+    #[inline(always)]
+    fn detect<const GLIDING: bool>(&mut self, key: &mut Chunk, heard: &mut Chunk, n: usize, mid_side: bool) {
+        let [fl, fr] = &mut self.key_filter;
+        let [dl, dr] = &mut self.detector;
+        for i in 0..n {
+            let (kl, kr) = if GLIDING {
+                (fl.process_sample(key[0][i]), fr.process_sample(key[1][i]))
+            } else {
+                (fl.process_steady(key[0][i]), fr.process_steady(key[1][i]))
+            };
+            (heard[0][i], heard[1][i]) = (kl, kr);
+            let (a, b) = if mid_side { ((kl + kr) * 0.5, (kl - kr) * 0.5) } else { (kl, kr) };
+            (key[0][i], key[1][i]) = (dl.power(a), dr.power(b));
+        }
+    }
+
+    /// Whether "listen" is on or still fading.
+    fn listening(&self) -> bool {
+        self.listen.value() != 0.0 || self.listen.target() != 0.0
     }
 
     #[cold]

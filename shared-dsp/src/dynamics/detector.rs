@@ -2,42 +2,70 @@
 //!
 //! The detector only *measures*; all smoothing with attack and release happens after the
 //! gain computer ([`ballistics`](super::ballistics)). So the peak detector is the plain
-//! per-sample |x| in dB, and the RMS detector is a mean square averaged over its window (the
-//! existing [`EnvelopeFollower`] with equal attack and release), whose output is a level, not
-//! a gain trajectory.
+//! per-sample x² (|x| in dB), and the RMS detector is the mean of x² over its window, a
+//! level, not a gain trajectory.
+//!
+//! Both work on *power* (x²): the RMS average needs it anyway, and 10·log10 of a power is the
+//! same dB as 20·log10 of its amplitude, so no square root is ever taken. Processors that
+//! work on blocks collect [`power`](LevelDetector::power)s and convert them to dB in one
+//! vectorised pass ([`fast_db::power_to_db`]).
 //!
 //! **RMS window**: the time constant τ of an exponential (one-pole) average of x². An
 //! exponential window weights the recent past most, like an analog RMS detector, costs two
 //! multiplies instead of a running sum over a buffer of up to 100 ms × 192 kHz, and has no
 //! boxcar's comb-shaped ripple. Its equivalent rectangular length is 2τ. A steady sine reads
 //! its true RMS within the ripple left by the window (±0.04 dB for a 1 kHz sine at 10 ms,
-//! shrinking in proportion to window × frequency).
+//! shrinking in proportion to window × frequency). It is written here rather than taken from
+//! [`EnvelopeFollower`](crate::envelope::EnvelopeFollower): with equal attack and release that
+//! follower's decoupled release stage and its square root are dead weight, and this one-pole
+//! sits in the compressor's per-sample loop.
+//!
+//! **Denormals**: the average is fed x² + 1e-30, so in silence it settles at 1e-30
+//! (far below the −200 dB the dB conversion reports as silence) instead of decaying into the subnormal range, with no flush in the recursion.
 
-use crate::envelope::{Detector, EnvelopeFollower};
+use crate::envelope::Detector;
 use crate::lane::Lane;
 
+use super::ballistics::coef_for;
 use super::fast_db;
 
-/// Measures the level of each lane in dB, per sample.
+/// Added to every x² entering the RMS average (see the module docs).
+const POWER_FLOOR: f32 = 1e-30;
+/// x² above this (|x| > 1e15, +300 dBFS) or NaN is garbage and reads as silence, so an
+/// infinity can never enter and stay in the average.
+const MAX_POWER: f32 = 1e30;
+
+/// Measures the level of each lane, per sample.
 #[derive(Clone, Debug)]
 pub struct LevelDetector<L: Lane> {
     mode: Detector,
-    rms: EnvelopeFollower<L>,
+    /// RMS: the running mean of x².
+    mean_square: L,
+    /// Per-sample coefficient of the average and its complement.
+    coef: f32,
+    gain: f32,
     window_ms: f32,
+    sample_rate: f32,
 }
 
 impl<L: Lane> LevelDetector<L> {
     pub fn new(sample_rate: f32, mode: Detector, rms_window_ms: f32) -> Self {
-        let window_ms = sane_window(rms_window_ms);
-        Self {
+        let mut d = Self {
             mode,
-            rms: EnvelopeFollower::new(sample_rate, window_ms, window_ms, Detector::Rms),
-            window_ms,
-        }
+            mean_square: L::splat(POWER_FLOOR),
+            coef: 0.0,
+            gain: 1.0,
+            window_ms: sane_window(rms_window_ms),
+            sample_rate: 48_000.0,
+        };
+        d.set_sample_rate(sample_rate);
+        d
     }
 
     pub fn set_sample_rate(&mut self, sample_rate: f32) {
-        self.rms.set_sample_rate(sample_rate);
+        self.sample_rate = sample_rate.max(1.0); // NaN → 1, never a panic
+        self.coef = coef_for(self.window_ms, self.sample_rate);
+        self.gain = 1.0 - self.coef;
     }
 
     /// The RMS average only runs while RMS is selected, so switching to it resumes from where
@@ -55,23 +83,32 @@ impl<L: Lane> LevelDetector<L> {
         let ms = sane_window(ms);
         if ms != self.window_ms {
             self.window_ms = ms;
-            self.rms.set_attack_ms(ms);
-            self.rms.set_release_ms(ms);
+            self.set_sample_rate(self.sample_rate);
         }
     }
 
     pub fn reset(&mut self) {
-        self.rms.reset();
+        self.mean_square = L::splat(POWER_FLOOR);
     }
 
-    /// The level of `x` in dB (≥ −400 dB; non-finite input reads as silence).
+    /// The level of `x` in dB (≥ −200 dB; non-finite input reads as silence).
     #[inline(always)]
     pub fn process_sample(&mut self, x: L) -> L {
-        let amplitude = match self.mode {
-            Detector::Peak => x.map(|v| if v.is_finite() { v.abs() } else { 0.0 }),
-            Detector::Rms => self.rms.process_sample(x),
-        };
-        amplitude.map(fast_db::gain_to_db)
+        self.power(x).map(fast_db::power_to_db)
+    }
+
+    /// The level of `x` as a power (x², or its running mean): the part with state.
+    #[inline(always)]
+    pub fn power(&mut self, x: L) -> L {
+        let p = (x * x).map(|p| if p <= MAX_POWER { p } else { 0.0 });
+        match self.mode {
+            Detector::Peak => p,
+            Detector::Rms => {
+                let input = (p + L::splat(POWER_FLOOR)) * self.gain;
+                self.mean_square = self.mean_square * self.coef + input;
+                self.mean_square
+            }
+        }
     }
 }
 
@@ -118,7 +155,7 @@ mod tests {
             let mut d = LevelDetector::<Stereo>::new(44_100.0, mode, 5.0);
             for x in [0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0] {
                 let y = d.process_sample(Stereo::new(x, 0.0));
-                assert!(y.is_finite() && y.left() < -390.0, "{mode:?} {x}: {y:?}");
+                assert!(y.is_finite() && y.left() < -190.0, "{mode:?} {x}: {y:?}");
             }
         }
     }

@@ -53,15 +53,19 @@ pub fn log2(x: f32) -> f32 {
 pub fn exp2(x: f32) -> f32 {
     let x = x.max(-126.0).min(127.0);
     // Round to nearest with the 1.5·2^23 trick: plain adds, no SSE4.1 `roundss` or libm call.
+    // The sum's low mantissa bits then hold n itself (0x40_0000 + n), which gives 2^n below
+    // without a float-to-int conversion.
     const MAGIC: f32 = 12_582_912.0;
-    let n = (x + MAGIC) - MAGIC;
+    let shifted = x + MAGIC;
+    let n = shifted - MAGIC;
     let t = (x - n) * core::f32::consts::LN_2; // |t| ≤ 0.347
     let p = 1.0
         + t * (1.0
             + t * (1.0 / 2.0
                 + t * (1.0 / 6.0
                     + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t * (1.0 / 720.0 + t * (1.0 / 5040.0)))))));
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // (0x4B40_0000 + n + 127) << 23 keeps only the bits of n + 127: the exponent of 2^n.
+    let scale = f32::from_bits(shifted.to_bits().wrapping_add(127) << 23);
     p * scale
 }
 
@@ -69,6 +73,13 @@ pub fn exp2(x: f32) -> f32 {
 #[inline(always)]
 pub fn gain_to_db(gain: f32) -> f32 {
     log2(gain.abs()) * DB_PER_LOG2
+}
+
+/// Power to dB (10·log10 p: the dB of the amplitude √p), floored at 10·log10([`FLOOR_GAIN`])
+/// = −200 dB.
+#[inline(always)]
+pub fn power_to_db(power: f32) -> f32 {
+    log2(power) * (0.5 * DB_PER_LOG2)
 }
 
 /// dB to amplitude (10^(dB/20)); exactly 1.0 at 0 dB.

@@ -80,15 +80,14 @@ impl GainComputer {
     #[inline(always)]
     pub fn gain_reduction_db(&self, level_db: f32) -> f32 {
         let over = level_db - self.threshold_db;
-        // The knee's edges are tested first with `<=`, so W = 0 never reaches the parabola.
-        if over <= -self.half_knee {
-            0.0
-        } else if over >= self.half_knee {
-            -self.slope * over
-        } else {
-            let k = over + self.half_knee;
-            -self.knee_coef * k * k
-        }
+        // All three pieces, then selects: no branch to mispredict on programme material that
+        // hovers around the threshold, and a loop over a block vectorises. With W = 0 the
+        // parabola's coefficient is 0 and its piece is never selected.
+        let k = over + self.half_knee;
+        let knee = -self.knee_coef * k * k;
+        let above = -self.slope * over;
+        let reduced = if over >= self.half_knee { above } else { knee };
+        if over <= -self.half_knee { 0.0 } else { reduced }
     }
 
     /// [`gain_reduction_db`](Self::gain_reduction_db) on every lane.

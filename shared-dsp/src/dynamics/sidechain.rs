@@ -63,6 +63,19 @@ impl<L: Lane> SidechainFilter<L> {
         self.svf.reset();
     }
 
+    /// Whether a cutoff glide is in progress (the filter is on and its cutoff moving).
+    pub fn is_gliding(&self) -> bool {
+        self.enabled && !self.cutoff.is_settled()
+    }
+
+    /// [`process_sample`](Self::process_sample) without the glide step, for loops that have
+    /// checked [`is_gliding`](Self::is_gliding) once for a whole block: with no `tan` call in
+    /// the loop, the filter state stays in registers. While gliding it would hold the cutoff.
+    #[inline(always)]
+    pub fn process_steady(&mut self, x: L) -> L {
+        if self.enabled { self.svf.process_sample(x) } else { x }
+    }
+
     /// Filters one sidechain sample (passes it through when disabled). A non-finite input
     /// clears the state (see [`Svf::process_sample`]).
     #[inline(always)]

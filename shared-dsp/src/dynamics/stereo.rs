@@ -18,7 +18,8 @@ use crate::lane::{Lane, Stereo};
 /// Stereo link: moves each lane `amount` (0…1) of the way to the larger lane.
 #[inline(always)]
 pub fn link(gain_reduction_db: Stereo, amount: f32) -> Stereo {
-    let most = gain_reduction_db.left().max(gain_reduction_db.right());
+    let [l, r] = gain_reduction_db.0;
+    let most = if l > r { l } else { r }; // never NaN here; cheaper than `f32::max`
     gain_reduction_db + (Stereo::splat(most) - gain_reduction_db) * amount
 }
 
