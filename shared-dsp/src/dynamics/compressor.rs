@@ -210,6 +210,11 @@ fn max(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
 }
 
+/// Whether a glide has arrived at `value` (so the next samples are all exactly `value`).
+fn settled_at(s: &Smoother, value: f32) -> bool {
+    s.is_settled() && s.value() == value
+}
+
 /// `a` at t = 0, `b` at t = 1 (both exactly), linear in between. Written as selects of an
 /// always-computed blend, so loops over it vectorise.
 #[inline(always)]
@@ -508,13 +513,26 @@ impl Compressor {
         }
 
         // 6. Gain (L/R or M/S), mix, output gain, listen; each glides per sample (vectorised).
+        let mut output = [0.0; CHUNK];
+        self.output.process_block(&mut output[..n]);
+        let plain = (!allow_mid_side || settled_at(&self.mid_side, 0.0))
+            && settled_at(&self.mix, 1.0)
+            && settled_at(&self.listen, 0.0);
+        if plain {
+            // The usual case, and exactly what the general loop below computes for it.
+            for ch in 0..2 {
+                for i in 0..n {
+                    x[ch][i] = flush_denormal(dry[ch][i] * gain[ch][i]) * output[i];
+                }
+            }
+            return;
+        }
         let mut ms = [0.0; CHUNK];
         if allow_mid_side {
             self.mid_side.process_block(&mut ms[..n]);
         }
-        let (mut mix, mut output, mut listen) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
+        let (mut mix, mut listen) = ([0.0; CHUNK], [0.0; CHUNK]);
         self.mix.process_block(&mut mix[..n]);
-        self.output.process_block(&mut output[..n]);
         self.listen.process_block(&mut listen[..n]);
         for i in 0..n {
             let (dl, dr) = (dry[0][i], dry[1][i]);
