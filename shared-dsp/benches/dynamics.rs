@@ -34,7 +34,10 @@ fn report_cpu_realtime(name: &str, mut process: impl FnMut(&mut [f32], &mut [f32
     let Some(end) = cpu_ns() else { return };
     let audio_seconds = blocks as f64 * BLOCK as f64 / RATE as f64;
     let cpu_seconds = (end - start) as f64 * 1e-9;
-    println!("{name}: {:.0}x real time (thread CPU time)", audio_seconds / cpu_seconds);
+    println!(
+        "{name}: {:.0}x real time (thread CPU time)",
+        audio_seconds / cpu_seconds
+    );
 }
 
 fn issue_settings() -> Settings {
@@ -54,11 +57,18 @@ fn issue_settings() -> Settings {
 fn compressor(c: &mut Criterion) {
     let mut comp = Compressor::new(RATE, BLOCK);
     comp.update_immediately(&issue_settings());
-    bench(c, "compressor rms+hpf+5ms lookahead", |l, r| comp.process(l, r));
-    report_cpu_realtime("compressor rms+hpf+5ms lookahead", |l, r| comp.process(l, r));
+    bench(c, "compressor rms+hpf+5ms lookahead", |l, r| {
+        comp.process(l, r)
+    });
+    report_cpu_realtime("compressor rms+hpf+5ms lookahead", |l, r| {
+        comp.process(l, r)
+    });
 
     let mut comp = Compressor::new(RATE, BLOCK);
-    comp.update_immediately(&Settings { threshold_db: -30.0, ..Settings::default() });
+    comp.update_immediately(&Settings {
+        threshold_db: -30.0,
+        ..Settings::default()
+    });
     bench(c, "compressor peak", |l, r| comp.process(l, r));
     report_cpu_realtime("compressor peak", |l, r| comp.process(l, r));
 }

@@ -61,7 +61,11 @@ pub const AUTO_FAST_DIVISOR: f32 = 8.0;
 pub fn coef_for(time_ms: f32, sample_rate: f32) -> f32 {
     // f64: for long times 1/(τ·fs) is tiny and exp(−x) in f32 rounds towards 1.
     let tau = time_ms as f64 * 1e-3 * sample_rate as f64;
-    if tau > 0.0 { (-1.0 / tau).exp() as f32 } else { 0.0 }
+    if tau > 0.0 {
+        (-1.0 / tau).exp() as f32
+    } else {
+        0.0
+    }
 }
 
 fn sane_ms(ms: f32) -> f32 {
@@ -147,7 +151,11 @@ impl<L: Lane> Ballistics<L> {
     /// The current smoothed gain reduction in dB, without advancing.
     #[inline]
     pub fn value(&self) -> L {
-        if self.auto_release { self.state.zip_map(self.slow, max) } else { self.state }
+        if self.auto_release {
+            self.state.zip_map(self.slow, max)
+        } else {
+            self.state
+        }
     }
 
     /// Feeds one target gain reduction (dB, ≥ 0, finite) and returns the smoothed one.
@@ -156,12 +164,18 @@ impl<L: Lane> Ballistics<L> {
         let flushed = |v: f32| flush_denormal(v);
         if self.auto_release {
             let (att, fast, slow) = (self.attack, self.auto_fast_release, self.release);
-            self.state = self.state.zip_map(target, |s, t| flushed(step(s, t, att, fast)));
-            self.slow = self.slow.zip_map(target, |s, t| flushed(step(s, t, slow, slow)));
+            self.state = self
+                .state
+                .zip_map(target, |s, t| flushed(step(s, t, att, fast)));
+            self.slow = self
+                .slow
+                .zip_map(target, |s, t| flushed(step(s, t, slow, slow)));
             self.state.zip_map(self.slow, max)
         } else {
             let (att, rel) = (self.attack, self.release);
-            self.state = self.state.zip_map(target, |s, t| flushed(step(s, t, att, rel)));
+            self.state = self
+                .state
+                .zip_map(target, |s, t| flushed(step(s, t, att, rel)));
             self.state
         }
     }
@@ -212,7 +226,10 @@ struct Pole {
 impl Pole {
     fn new(time_ms: f32, sample_rate: f32) -> Self {
         let coef = coef_for(time_ms, sample_rate);
-        Self { coef, gain: 1.0 - coef }
+        Self {
+            coef,
+            gain: 1.0 - coef,
+        }
     }
 }
 
@@ -261,7 +278,12 @@ mod tests {
     #[test]
     fn attack_and_release_are_separate_exponentials() {
         let fs = 48_000.0f32;
-        for &(att, rel) in &[(1.0f32, 1_000.0f32), (10.0, 50.0), (100.0, 10.0), (0.5, 2_500.0)] {
+        for &(att, rel) in &[
+            (1.0f32, 1_000.0f32),
+            (10.0, 50.0),
+            (100.0, 10.0),
+            (0.5, 2_500.0),
+        ] {
             let mut b = Ballistics::<f32>::new(fs, att, rel);
             run(&mut b, 3.0, 1); // start away from zero, as after a previous step
             let start = b.value();
@@ -274,7 +296,10 @@ mod tests {
             for (what, t, ms) in [("attack", t_att, att), ("release", t_rel, rel)] {
                 let tau = ms as f64 * 1e-3 * fs as f64;
                 let err = (t - tau).abs() / tau;
-                println!("ballistics {what} {ms} ms: 63.2 % after {t:.2} samples (τ = {tau}), error {:.3} %", err * 100.0);
+                println!(
+                    "ballistics {what} {ms} ms: 63.2 % after {t:.2} samples (τ = {tau}), error {:.3} %",
+                    err * 100.0
+                );
                 assert!(err < 0.01, "{what} {ms} ms: {t} vs {tau}");
             }
         }
@@ -305,13 +330,19 @@ mod tests {
             t_sustained / fs as f64 * 1e3
         );
         assert!((t_burst - fast).abs() / fast < 0.1, "{t_burst} vs {fast}");
-        assert!((t_sustained - slow).abs() / slow < 0.1, "{t_sustained} vs {slow}");
+        assert!(
+            (t_sustained - slow).abs() / slow < 0.1,
+            "{t_sustained} vs {slow}"
+        );
         // In between, the release time grows with the duration of the compression (once the
         // slow stage holds more than the 37 % the 63 % release time is measured at).
         let mut prev = t_burst;
         for hold in [300.0f32, 800.0, 1_600.0] {
             let t = release_time(hold);
-            println!("auto release {rel} ms after {hold} ms: {:.1} ms", t / fs as f64 * 1e3);
+            println!(
+                "auto release {rel} ms after {hold} ms: {:.1} ms",
+                t / fs as f64 * 1e3
+            );
             assert!(t > prev && t <= t_sustained, "{hold} ms hold: {t}");
             prev = t;
         }
@@ -321,14 +352,21 @@ mod tests {
     fn block_form_matches_per_sample() {
         let mut rng = crate::test_support::XorShift::new(4);
         let targets: Vec<(f32, f32)> = (0..20_000)
-            .map(|i| ((rng.uniform() * 20.0).max(0.0) * (i / 2_000 % 2) as f32, rng.uniform().abs() * 5.0))
+            .map(|i| {
+                (
+                    (rng.uniform() * 20.0).max(0.0) * (i / 2_000 % 2) as f32,
+                    rng.uniform().abs() * 5.0,
+                )
+            })
             .collect();
         for auto in [false, true] {
             let mut a = Ballistics::<Stereo>::new(48_000.0, 1.0, 30.0);
             a.set_auto_release(auto);
             let mut b = a.clone();
-            let per_sample: Vec<Stereo> =
-                targets.iter().map(|&(l, r)| a.process_sample(Stereo::new(l, r))).collect();
+            let per_sample: Vec<Stereo> = targets
+                .iter()
+                .map(|&(l, r)| a.process_sample(Stereo::new(l, r)))
+                .collect();
             let (mut l, mut r): (Vec<f32>, Vec<f32>) = targets.iter().copied().unzip();
             for (lc, rc) in l.chunks_mut(77).zip(r.chunks_mut(77)) {
                 b.process_split(lc, rc);
@@ -337,7 +375,10 @@ mod tests {
                 // Equal except where only the per-sample form has flushed a value below
                 // 1e-30 dB to zero.
                 for (x, y) in [(p.left(), l[i]), (p.right(), r[i])] {
-                    assert!(x == y || (x - y).abs() < 1e-29, "auto {auto}, sample {i}: {x} vs {y}");
+                    assert!(
+                        x == y || (x - y).abs() < 1e-29,
+                        "auto {auto}, sample {i}: {x} vs {y}"
+                    );
                 }
             }
         }
@@ -349,7 +390,10 @@ mod tests {
         run(&mut b, 30.0, 100);
         let tail = run(&mut b, 0.0, 48_000);
         assert_eq!(*tail.last().unwrap(), 0.0);
-        assert!(tail.iter().all(|&v| v == 0.0 || v.abs() >= f32::MIN_POSITIVE));
+        assert!(
+            tail.iter()
+                .all(|&v| v == 0.0 || v.abs() >= f32::MIN_POSITIVE)
+        );
         let mut b = Ballistics::<f32>::new(f32::NAN, f32::NAN, f32::INFINITY);
         assert!(b.process_sample(10.0).is_finite());
     }

@@ -8,10 +8,16 @@
 //!                          └──────────────────────────────────── dry ─ mix ─ output gain ─ out
 //! ```
 //!
-//! Everything between the detector and the gain runs in dB, per sample, on both channels at
-//! once ([`Stereo`] lanes). The dry signal of the mix is taken *after* the lookahead delay, so
-//! parallel compression stays phase-aligned, and at 0 % mix the output is the input delayed
-//! by exactly [`latency_samples`](Compressor::latency_samples), bit for bit.
+//! Everything between the detector and the gain runs in dB, per sample. The dry signal of
+//! the mix is taken *after* the lookahead delay, so parallel compression stays phase-aligned,
+//! and at 0 % mix the output is the input delayed by exactly
+//! [`latency_samples`](Compressor::latency_samples), bit for bit.
+//!
+//! **Performance**: blocks are cut into chunks of 64 frames that go through the chain stage
+//! by stage (see `process_chunk`): the recursive stages (filter, RMS average, ballistics) as
+//! scalar loops with both channels' chains side by side, the stateless ones (dB conversions,
+//! curve, gain, mix) as loops the compiler vectorises. The result is identical for any
+//! chunking, so the host's block size never changes the output (tested).
 //!
 //! Smoothing: threshold, ratio (as its slope) and knee glide together, so the static curve
 //! never jumps; make-up, mix, output gain, the listen switch and the mid/side switch glide
@@ -30,8 +36,8 @@
 //! key channel drives the gain, so a host that feeds only one key channel works too.
 
 use crate::delay_line::DelayLine;
-use crate::gain::flush_denormal;
 use crate::envelope::Detector;
+use crate::gain::flush_denormal;
 use crate::lane::{Lane, Stereo};
 use crate::smoother::Smoother;
 
@@ -137,18 +143,31 @@ impl Settings {
     /// These settings with the audio passed dry (delayed by the same lookahead, so bypassing
     /// does not move the track in time): what a click-free bypass glides to.
     pub fn bypassed(&self) -> Self {
-        Self { mix: 0.0, output_db: 0.0, listen: false, ..*self }
+        Self {
+            mix: 0.0,
+            output_db: 0.0,
+            listen: false,
+            ..*self
+        }
     }
 
     /// Clamped to the documented ranges; NaN falls back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();
         let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
-            if v.is_nan() { fallback } else { v.clamp(lo, hi) }
+            if v.is_nan() {
+                fallback
+            } else {
+                v.clamp(lo, hi)
+            }
         };
         Self {
             threshold_db: clamp(self.threshold_db, -120.0, 24.0, d.threshold_db),
-            ratio: if self.ratio.is_nan() { d.ratio } else { self.ratio.max(1.0) },
+            ratio: if self.ratio.is_nan() {
+                d.ratio
+            } else {
+                self.ratio.max(1.0)
+            },
             knee_db: clamp(self.knee_db, 0.0, 48.0, d.knee_db),
             attack_ms: clamp(self.attack_ms, 0.0, 10_000.0, d.attack_ms),
             release_ms: clamp(self.release_ms, 0.0, 60_000.0, d.release_ms),
@@ -229,7 +248,11 @@ impl Compressor {
     /// `sample_rate`). The engine works sample by sample, so no buffer depends on
     /// `max_block_len`; it is taken for the shape every processor shares.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() { sample_rate.max(1.0) } else { 48_000.0 };
+        let fs = if sample_rate.is_finite() {
+            sample_rate.max(1.0)
+        } else {
+            48_000.0
+        };
         let d = Settings::default();
         let lookahead = Lookahead::new(fs, MAX_LOOKAHEAD_MS);
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
@@ -273,9 +296,8 @@ impl Compressor {
         self.threshold.set_target(s.threshold_db);
         self.slope.set_target(ratio_to_slope(s.ratio));
         self.knee.set_target(s.knee_db);
-        self.curve_gliding = !(self.threshold.is_settled()
-            && self.slope.is_settled()
-            && self.knee.is_settled());
+        self.curve_gliding =
+            !(self.threshold.is_settled() && self.slope.is_settled() && self.knee.is_settled());
 
         self.ballistics.set_attack_ms(s.attack_ms);
         self.ballistics.set_release_ms(s.release_ms);
@@ -293,11 +315,13 @@ impl Compressor {
 
         // Auto make-up follows the *target* curve, so it glides with it.
         let auto = if s.auto_makeup {
-            GainComputer::with_slope(s.threshold_db, ratio_to_slope(s.ratio), s.knee_db).auto_makeup_db()
+            GainComputer::with_slope(s.threshold_db, ratio_to_slope(s.ratio), s.knee_db)
+                .auto_makeup_db()
         } else {
             0.0
         };
-        self.makeup.set_target(fast_db::db_to_gain(s.makeup_db + auto));
+        self.makeup
+            .set_target(fast_db::db_to_gain(s.makeup_db + auto));
         self.mix.set_target(s.mix);
         self.output.set_target(fast_db::db_to_gain(s.output_db));
         if s.listen && !self.listening() {
@@ -306,7 +330,8 @@ impl Compressor {
             self.listen_delay.reset();
         }
         self.listen.set_target(switch(s.listen));
-        self.mid_side.set_target(switch(s.channels == ChannelMode::MidSide));
+        self.mid_side
+            .set_target(switch(s.channels == ChannelMode::MidSide));
         self.settings = s;
     }
 
@@ -329,9 +354,14 @@ impl Compressor {
         ] {
             s.reset_to(s.target());
         }
-        self.curve = GainComputer::with_slope(self.threshold.value(), self.slope.value(), self.knee.value());
+        self.curve = GainComputer::with_slope(
+            self.threshold.value(),
+            self.slope.value(),
+            self.knee.value(),
+        );
         self.curve_gliding = false;
-        self.lookahead.set_delay_samples_immediately(self.lookahead.latency_samples());
+        self.lookahead
+            .set_delay_samples_immediately(self.lookahead.latency_samples());
         for f in &mut self.key_filter {
             f.reset();
         }
@@ -380,7 +410,12 @@ impl Compressor {
         self.process_keyed(left, right, Some((key_left, key_right)));
     }
 
-    fn process_keyed(&mut self, left: &mut [f32], right: &mut [f32], key: Option<(&[f32], &[f32])>) {
+    fn process_keyed(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        key: Option<(&[f32], &[f32])>,
+    ) {
         self.peak_gr = Stereo::zero();
         let n = left.len().min(right.len());
         let link = self.link;
@@ -418,7 +453,13 @@ impl Compressor {
     }
 
     /// What the detector hears for the chunk of `x` starting at `start` in the block.
-    fn key_chunk(&self, x: &Chunk, key: Option<(&[f32], &[f32])>, start: usize, len: usize) -> Chunk {
+    fn key_chunk(
+        &self,
+        x: &Chunk,
+        key: Option<(&[f32], &[f32])>,
+        start: usize,
+        len: usize,
+    ) -> Chunk {
         match (self.settings.sidechain, key) {
             (SidechainSource::Internal, _) => *x,
             (SidechainSource::External, None) => [[0.0; CHUNK]; 2],
@@ -444,7 +485,14 @@ impl Compressor {
     /// four samples at a time. Each stage does the same per-sample arithmetic however a block
     /// is cut into chunks, so the output does not depend on the host's block sizes.
     #[inline(always)]
-    fn process_chunk(&mut self, x: &mut Chunk, mut key: Chunk, n: usize, link: f32, allow_mid_side: bool) {
+    fn process_chunk(
+        &mut self,
+        x: &mut Chunk,
+        mut key: Chunk,
+        n: usize,
+        link: f32,
+        allow_mid_side: bool,
+    ) {
         let n = n.min(CHUNK);
         let mid_side = allow_mid_side && self.settings.channels == ChannelMode::MidSide;
 
@@ -505,10 +553,11 @@ impl Compressor {
         }
         if self.listening() {
             let delay = self.lookahead.latency_samples();
-            for i in 0..n {
-                self.listen_delay.push(Stereo::new(heard[0][i], heard[1][i]));
+            let [hl, hr] = &mut heard;
+            for (l, r) in hl[..n].iter_mut().zip(&mut hr[..n]) {
+                self.listen_delay.push(Stereo::new(*l, *r));
                 let h = self.listen_delay.read(delay);
-                (heard[0][i], heard[1][i]) = (h.left(), h.right());
+                (*l, *r) = (h.left(), h.right());
             }
         }
 
@@ -552,7 +601,13 @@ impl Compressor {
     /// Stage 1 of [`process_chunk`](Self::process_chunk), for a filter cutoff that is
     /// `GLIDING` or not (two loops, so the usual steady one has no `tan` call in it).
     #[inline(always)]
-    fn detect<const GLIDING: bool>(&mut self, key: &mut Chunk, heard: &mut Chunk, n: usize, mid_side: bool) {
+    fn detect<const GLIDING: bool>(
+        &mut self,
+        key: &mut Chunk,
+        heard: &mut Chunk,
+        n: usize,
+        mid_side: bool,
+    ) {
         let [fl, fr] = &mut self.key_filter;
         let [dl, dr] = &mut self.detector;
         for i in 0..n {
@@ -562,7 +617,11 @@ impl Compressor {
                 (fl.process_steady(key[0][i]), fr.process_steady(key[1][i]))
             };
             (heard[0][i], heard[1][i]) = (kl, kr);
-            let (a, b) = if mid_side { ((kl + kr) * 0.5, (kl - kr) * 0.5) } else { (kl, kr) };
+            let (a, b) = if mid_side {
+                ((kl + kr) * 0.5, (kl - kr) * 0.5)
+            } else {
+                (kl, kr)
+            };
             (key[0][i], key[1][i]) = (dl.power(a), dr.power(b));
         }
     }
@@ -576,8 +635,7 @@ impl Compressor {
     fn glide_curve(&mut self) {
         let (t, s, k) = (self.threshold.next(), self.slope.next(), self.knee.next());
         self.curve = GainComputer::with_slope(t, s, k);
-        self.curve_gliding = !(self.threshold.is_settled()
-            && self.slope.is_settled()
-            && self.knee.is_settled());
+        self.curve_gliding =
+            !(self.threshold.is_settled() && self.slope.is_settled() && self.knee.is_settled());
     }
 }

@@ -27,7 +27,9 @@ fn closed_form_curve(x: f64, t: f64, r: f64, w: f64) -> f64 {
 
 fn sine(amp: f64, freq: f64, fs: f32, n: usize) -> Vec<f32> {
     let w = core::f64::consts::TAU * freq / fs as f64;
-    (0..n).map(|i| (amp * (w * i as f64).sin()) as f32).collect()
+    (0..n)
+        .map(|i| (amp * (w * i as f64).sin()) as f32)
+        .collect()
 }
 
 fn rms_db(x: &[f32]) -> f64 {
@@ -58,7 +60,12 @@ fn run_keyed(c: &mut Compressor, main: [&[f32]; 2], key: [&[f32]; 2]) -> (Vec<f3
     let mut i = 0;
     while i < n {
         let end = (i + 512).min(n);
-        c.process_with_sidechain(&mut l[i..end], &mut r[i..end], &key[0][i..end], &key[1][i..end]);
+        c.process_with_sidechain(
+            &mut l[i..end],
+            &mut r[i..end],
+            &key[0][i..end],
+            &key[1][i..end],
+        );
         i = end;
     }
     (l, r)
@@ -79,7 +86,11 @@ fn steady(detector: Detector, threshold_db: f32, ratio: f32, knee_db: f32) -> Se
         detector,
         // Peak: the gain catches each crest at once and barely releases between them (a
         // 2.5 s release over a 1 ms period). RMS: the 20 ms window does the averaging.
-        attack_ms: if detector == Detector::Peak { 0.05 } else { 1.0 },
+        attack_ms: if detector == Detector::Peak {
+            0.05
+        } else {
+            1.0
+        },
         release_ms: 2_500.0,
         rms_window_ms: 20.0,
         link: 0.0,
@@ -109,8 +120,9 @@ fn static_curve_matches_the_closed_form() {
                         Detector::Peak => level as f64,
                         Detector::Rms => level as f64 - CREST_DB,
                     };
-                    let expected = closed_form_curve(detected, threshold as f64, ratio as f64, knee as f64)
-                        + (level as f64 - detected);
+                    let expected =
+                        closed_form_curve(detected, threshold as f64, ratio as f64, knee as f64)
+                            + (level as f64 - detected);
                     let err = (measured - expected).abs();
                     if err > worst.0 {
                         worst = (err, level);
@@ -120,7 +132,12 @@ fn static_curve_matches_the_closed_form() {
                     "static curve {detector:?} ratio {ratio}:1 knee {knee} dB: worst error {:.4} dB (at {} dBFS)",
                     worst.0, worst.1
                 );
-                assert!(worst.0 < 0.1, "{detector:?} {ratio}:1 knee {knee}: {:.4} dB at {} dBFS", worst.0, worst.1);
+                assert!(
+                    worst.0 < 0.1,
+                    "{detector:?} {ratio}:1 knee {knee}: {:.4} dB at {} dBFS",
+                    worst.0,
+                    worst.1
+                );
                 worst_overall = worst_overall.max(worst.0);
             }
         }
@@ -163,12 +180,21 @@ fn time_constants_of_20_db_steps() {
     let curve = |x: f64| x - closed_form_curve(x, -40.0, 4.0, 0.0);
     let (gr_lo, gr_hi) = (curve(lo), curve(hi));
     let fraction = 1.0 - 1.0 / E;
-    let mut cases: Vec<(f32, f32, f32)> =
-        [(0.5, 5.0), (1.0, 10.0), (10.0, 100.0), (100.0, 1_000.0), (250.0, 2_500.0)]
-            .iter()
-            .map(|&(a, r)| (FS, a, r))
-            .collect();
-    cases.extend([(44_100.0, 1.0, 50.0), (96_000.0, 5.0, 200.0), (192_000.0, 20.0, 300.0)]);
+    let mut cases: Vec<(f32, f32, f32)> = [
+        (0.5, 5.0),
+        (1.0, 10.0),
+        (10.0, 100.0),
+        (100.0, 1_000.0),
+        (250.0, 2_500.0),
+    ]
+    .iter()
+    .map(|&(a, r)| (FS, a, r))
+    .collect();
+    cases.extend([
+        (44_100.0, 1.0, 50.0),
+        (96_000.0, 5.0, 200.0),
+        (192_000.0, 20.0, 300.0),
+    ]);
     let mut worst = 0.0f64;
     for (fs, attack, release) in cases {
         let s = Settings {
@@ -187,7 +213,10 @@ fn time_constants_of_20_db_steps() {
         gr_trace(&mut c, lo, samples(12.0 * attack.max(release)));
         let up = gr_trace(&mut c, hi, samples(12.0 * attack));
         let down = gr_trace(&mut c, lo, samples(12.0 * release));
-        for (what, trace, from, to, ms) in [("attack", &up, gr_lo, gr_hi, attack), ("release", &down, gr_hi, gr_lo, release)] {
+        for (what, trace, from, to, ms) in [
+            ("attack", &up, gr_lo, gr_hi, attack),
+            ("release", &down, gr_hi, gr_lo, release),
+        ] {
             let set = ms as f64 * 1e-3 * fs as f64;
             let t = time_to(trace, from, to, fraction);
             let err = (t - set).abs() / set;
@@ -215,14 +244,23 @@ fn time_constants_of_20_db_steps() {
         detector: Detector::Peak,
         ..Settings::default()
     };
-    for (hold_ms, expected_ms) in [(5.0f64, release as f64 / super::ballistics::AUTO_FAST_DIVISOR as f64), (4_000.0, release as f64)] {
+    for (hold_ms, expected_ms) in [
+        (
+            5.0f64,
+            release as f64 / super::ballistics::AUTO_FAST_DIVISOR as f64,
+        ),
+        (4_000.0, release as f64),
+    ] {
         let mut c = compressor(s);
         gr_trace(&mut c, lo, (FS * 6.0) as usize);
         gr_trace(&mut c, hi, (hold_ms * 1e-3 * FS as f64) as usize);
         let down = gr_trace(&mut c, lo, (FS * 6.0) as usize);
         let t = time_to(&down, gr_hi, gr_lo, fraction) / FS as f64 * 1e3;
         let err = (t - expected_ms).abs() / expected_ms;
-        println!("auto release {release} ms after {hold_ms} ms of compression: {t:.1} ms (expected {expected_ms} ms), error {:.2} %", err * 100.0);
+        println!(
+            "auto release {release} ms after {hold_ms} ms of compression: {t:.1} ms (expected {expected_ms} ms), error {:.2} %",
+            err * 100.0
+        );
         assert!(err < 0.1, "after {hold_ms} ms: {t} ms vs {expected_ms}");
     }
 }
@@ -240,17 +278,26 @@ fn stereo_link() {
     let left = sine(amp(-10.0), 1_000.0, FS, n);
     let right = sine(amp(-50.0), 1_500.0, FS, n);
     let expected_gr = -10.0 - closed_form_curve(-10.0, -30.0, 4.0, 0.0);
-    let base = Settings { link: 1.0, ..steady(Detector::Peak, -30.0, 4.0, 0.0) };
+    let base = Settings {
+        link: 1.0,
+        ..steady(Detector::Peak, -30.0, 4.0, 0.0)
+    };
 
     let mut c = compressor(base);
     let (ol, or) = run(&mut c, &left, &right, 512);
     let (gl, gr) = (gain_db(&left, &ol, 4_800), gain_db(&right, &or, 4_800));
-    println!("link 100 %: left {gl:.3} dB, right {gr:.3} dB (closed form {:.3})", -expected_gr);
+    println!(
+        "link 100 %: left {gl:.3} dB, right {gr:.3} dB (closed form {:.3})",
+        -expected_gr
+    );
     assert!((gl + expected_gr).abs() < 0.1 && (gr + expected_gr).abs() < 0.1);
     // Sample by sample, right gets exactly left's gain.
     for i in 0..n {
         if left[i].abs() > 1e-3 && right[i].abs() > 1e-4 {
-            let (a, b) = (ol[i] as f64 / left[i] as f64, or[i] as f64 / right[i] as f64);
+            let (a, b) = (
+                ol[i] as f64 / left[i] as f64,
+                or[i] as f64 / right[i] as f64,
+            );
             assert!((a - b).abs() < 1e-5 * a, "sample {i}: {a} vs {b}");
         }
     }
@@ -259,7 +306,12 @@ fn stereo_link() {
     // 0 %: right is untouched, bit for bit; left is compressed as before.
     let mut c = compressor(Settings { link: 0.0, ..base });
     let (ol, or) = run(&mut c, &left, &right, 512);
-    assert!(or.iter().zip(&right).all(|(a, b)| a.to_bits() == b.to_bits()), "right changed with 0 % link");
+    assert!(
+        or.iter()
+            .zip(&right)
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "right changed with 0 % link"
+    );
     assert!((gain_db(&left, &ol, 4_800) + expected_gr).abs() < 0.1);
     assert_eq!(c.gain_reduction_db()[1], 0.0);
 
@@ -271,21 +323,32 @@ fn stereo_link() {
     let alone = -20.0 - closed_form_curve(-20.0, -30.0, 4.0, 0.0);
     let expected_half = alone + 0.5 * (expected_gr - alone);
     let g = gain_db(&right_loud, &or, 4_800);
-    println!("link 50 %: right {g:.3} dB (expected {:.3})", -expected_half);
+    println!(
+        "link 50 %: right {g:.3} dB (expected {:.3})",
+        -expected_half
+    );
     assert!((g + expected_half).abs() < 0.1);
 }
 
 #[test]
 fn external_sidechain() {
     let n = (FS * 0.5) as usize;
-    let s = Settings { sidechain: SidechainSource::External, ..steady(Detector::Peak, -30.0, 4.0, 0.0) };
+    let s = Settings {
+        sidechain: SidechainSource::External,
+        ..steady(Detector::Peak, -30.0, 4.0, 0.0)
+    };
     let silent = vec![0.0f32; n];
 
     // A loud main input with a silent key: no gain reduction at all (unity, bit for bit).
     let loud = sine(1.0, 440.0, FS, n);
     let mut c = compressor(s);
     let (ol, or) = run_keyed(&mut c, [&loud, &loud], [&silent, &silent]);
-    assert!(ol.iter().chain(&or).zip(loud.iter().chain(&loud)).all(|(a, b)| a == b));
+    assert!(
+        ol.iter()
+            .chain(&or)
+            .zip(loud.iter().chain(&loud))
+            .all(|(a, b)| a == b)
+    );
     assert_eq!(c.gain_reduction_db(), [0.0, 0.0]);
     // The same without any key given (`process` in external mode), and in mono.
     let mut c = compressor(s);
@@ -304,7 +367,9 @@ fn external_sidechain() {
     let mut c = compressor(s);
     let (ol, or) = run_keyed(&mut c, [&quiet, &quiet], [&key, &key]);
     let (gl, gr) = (gain_db(&quiet, &ol, 4_800), gain_db(&quiet, &or, 4_800));
-    println!("external key −6 dBFS ducks a −40 dBFS input by {gl:.3} / {gr:.3} dB (expected {expected:.3})");
+    println!(
+        "external key −6 dBFS ducks a −40 dBFS input by {gl:.3} / {gr:.3} dB (expected {expected:.3})"
+    );
     assert!((gl + expected).abs() < 0.1 && (gr + expected).abs() < 0.1);
     // Mono, with the key on one channel only: the louder key channel drives the gain.
     let mut mono = quiet.clone();
@@ -312,7 +377,10 @@ fn external_sidechain() {
     c.process_mono(&mut mono, Some((&silent, &key)));
     assert!((gain_db(&quiet, &mono, 4_800) + expected).abs() < 0.1);
     // Internal mode ignores the key: the quiet input is below the threshold.
-    let mut c = compressor(Settings { sidechain: SidechainSource::Internal, ..s });
+    let mut c = compressor(Settings {
+        sidechain: SidechainSource::Internal,
+        ..s
+    });
     let (ol, _) = run_keyed(&mut c, [&quiet, &quiet], [&key, &key]);
     assert_eq!(ol, quiet);
 }
@@ -323,15 +391,23 @@ fn lookahead_latency_and_early_gain_reduction() {
     for fs in [44_100.0f32, 48_000.0, 96_000.0, 192_000.0] {
         for ms in [0.0f32, 1.0, 5.0, 10.0] {
             let mut c = Compressor::new(fs, 512);
-            c.update_immediately(&Settings { lookahead_ms: ms, ..Settings::default() });
+            c.update_immediately(&Settings {
+                lookahead_ms: ms,
+                ..Settings::default()
+            });
             let n = c.latency_samples() + 64;
             let mut l = vec![0.0f32; n];
             l[0] = 1.0;
             let mut r = l.clone();
             c.process(&mut l, &mut r);
-            let peak = l.iter().enumerate().fold((0, 0.0f32), |m, (i, &v)| if v.abs() > m.1 { (i, v.abs()) } else { m });
+            let peak = l.iter().enumerate().fold((0, 0.0f32), |m, (i, &v)| {
+                if v.abs() > m.1 { (i, v.abs()) } else { m }
+            });
             assert_eq!(peak.0, c.latency_samples(), "{fs} Hz {ms} ms");
-            assert_eq!(c.latency_samples(), (ms as f64 * fs as f64 / 1e3).round() as usize);
+            assert_eq!(
+                c.latency_samples(),
+                (ms as f64 * fs as f64 / 1e3).round() as usize
+            );
         }
     }
 
@@ -350,7 +426,11 @@ fn lookahead_latency_and_early_gain_reduction() {
     let onset = 24_000;
     let n = onset + 4_800;
     let tone = sine(1.0, 1_000.0, FS, n);
-    let input: Vec<f32> = tone.iter().enumerate().map(|(i, &v)| if i < onset { v * 0.01 } else { v }).collect();
+    let input: Vec<f32> = tone
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if i < onset { v * 0.01 } else { v })
+        .collect();
     let mut c = compressor(s);
     let d = c.latency_samples();
     assert_eq!(d, 240);
@@ -360,20 +440,36 @@ fn lookahead_latency_and_early_gain_reduction() {
         let x = input[i - d] as f64;
         (x.abs() > 2e-3).then(|| out[i] as f64 / x)
     };
-    let first_reduction = (d..n).find(|&i| gain_at(i).is_some_and(|g| db(g) < -0.01)).unwrap();
+    let first_reduction = (d..n)
+        .find(|&i| gain_at(i).is_some_and(|g| db(g) < -0.01))
+        .unwrap();
     let arrival = onset + d;
-    println!("lookahead {d} samples: gain reduction starts at output sample {first_reduction}, the transient arrives at {arrival}");
+    println!(
+        "lookahead {d} samples: gain reduction starts at output sample {first_reduction}, the transient arrives at {arrival}"
+    );
     assert!(first_reduction >= onset && first_reduction < arrival);
-    let before = (arrival - 24..arrival).filter_map(gain_at).map(db).fold(0.0, f64::min);
+    let before = (arrival - 24..arrival)
+        .filter_map(gain_at)
+        .map(db)
+        .fold(0.0, f64::min);
     println!("gain just before the transient arrives: {before:.2} dB (full reduction 20 dB)");
     assert!(before < -18.0, "{before}");
     // So the transient comes out at the threshold, where without lookahead it overshoots.
-    let peak_after = |out: &[f32], from: usize| out[from..from + 480].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let peak_after = |out: &[f32], from: usize| {
+        out[from..from + 480]
+            .iter()
+            .fold(0.0f32, |m, v| m.max(v.abs()))
+    };
     let with = db(peak_after(&out, arrival) as f64);
-    let mut c = compressor(Settings { lookahead_ms: 0.0, ..s });
+    let mut c = compressor(Settings {
+        lookahead_ms: 0.0,
+        ..s
+    });
     let (out0, _) = run(&mut c, &input, &input, 512);
     let without = db(peak_after(&out0, onset) as f64);
-    println!("first 10 ms peak: {with:.2} dBFS with lookahead, {without:.2} dBFS without (threshold −20)");
+    println!(
+        "first 10 ms peak: {with:.2} dBFS with lookahead, {without:.2} dBFS without (threshold −20)"
+    );
     assert!(with < -19.0 && without > -10.0);
 }
 
@@ -407,19 +503,38 @@ fn mix_zero_is_the_dry_signal_delayed_bit_for_bit_and_mix_is_phase_aligned() {
             break;
         }
         if k == 3 {
-            c.update(&Settings { mix: 0.0, threshold_db: -20.0, ..heavy });
+            c.update(&Settings {
+                mix: 0.0,
+                threshold_db: -20.0,
+                ..heavy
+            });
         }
         let end = (i + len).min(n);
         c.process(&mut ol[i..end], &mut or[i..end]);
         i = end;
     }
     for j in 0..n {
-        let (wl, wr) = if j >= d { (left[j - d], right[j - d]) } else { (0.0, 0.0) };
-        assert_eq!((ol[j].to_bits(), or[j].to_bits()), (wl.to_bits(), wr.to_bits()), "sample {j}");
+        let (wl, wr) = if j >= d {
+            (left[j - d], right[j - d])
+        } else {
+            (0.0, 0.0)
+        };
+        assert_eq!(
+            (ol[j].to_bits(), or[j].to_bits()),
+            (wl.to_bits(), wr.to_bits()),
+            "sample {j}"
+        );
     }
 
     // 50 % is the average of 0 % and 100 %: dry and wet are aligned sample for sample.
-    let render = |mix: f32| run(&mut compressor(Settings { mix, ..heavy }), &left, &right, 512);
+    let render = |mix: f32| {
+        run(
+            &mut compressor(Settings { mix, ..heavy }),
+            &left,
+            &right,
+            512,
+        )
+    };
     let (dry, wet, half) = (render(0.0), render(1.0), render(0.5));
     let mut worst = 0.0f32;
     for j in 0..n {
@@ -433,8 +548,16 @@ fn mix_zero_is_the_dry_signal_delayed_bit_for_bit_and_mix_is_phase_aligned() {
 
 #[test]
 fn auto_makeup_restores_a_full_scale_input() {
-    for (t, r, w) in [(-20.0f32, 4.0f32, 0.0f32), (-40.0, f32::INFINITY, 6.0), (-10.0, 2.0, 24.0), (-3.0, 10.0, 12.0)] {
-        let s = Settings { auto_makeup: true, ..steady(Detector::Peak, t, r, w) };
+    for (t, r, w) in [
+        (-20.0f32, 4.0f32, 0.0f32),
+        (-40.0, f32::INFINITY, 6.0),
+        (-10.0, 2.0, 24.0),
+        (-3.0, 10.0, 12.0),
+    ] {
+        let s = Settings {
+            auto_makeup: true,
+            ..steady(Detector::Peak, t, r, w)
+        };
         let mut c = compressor(s);
         let x = sine(1.0, 1_000.0, FS, 24_000);
         let (out, _) = run(&mut c, &x, &x, 512);
@@ -448,9 +571,19 @@ fn auto_makeup_restores_a_full_scale_input() {
 fn listen_outputs_the_filtered_key() {
     // Sidechain high pass at 200 Hz, 12 dB/oct: compared with the analog Butterworth prototype
     // through the bilinear map, at 50 Hz (two octaves down), 200 Hz and 1 kHz.
-    let proto = AnalogPrototype { shape: FilterShape::HighPass, q: core::f64::consts::FRAC_1_SQRT_2, gain_db: 0.0 };
+    let proto = AnalogPrototype {
+        shape: FilterShape::HighPass,
+        q: core::f64::consts::FRAC_1_SQRT_2,
+        gain_db: 0.0,
+    };
     for freq in [50.0, 200.0, 1_000.0] {
-        let s = Settings { listen: true, sc_hpf: true, sc_hpf_hz: 200.0, lookahead_ms: 2.0, ..Settings::default() };
+        let s = Settings {
+            listen: true,
+            sc_hpf: true,
+            sc_hpf_hz: 200.0,
+            lookahead_ms: 2.0,
+            ..Settings::default()
+        };
         let mut c = compressor(s);
         let x = sine(0.5, freq, FS, 48_000);
         let (out, _) = run(&mut c, &x, &x, 512);
@@ -460,7 +593,11 @@ fn listen_outputs_the_filtered_key() {
         assert!((got - want).abs() < 0.05);
     }
     // Without the filter, listen is the key itself, delayed like the audio.
-    let mut c = compressor(Settings { listen: true, lookahead_ms: 2.0, ..Settings::default() });
+    let mut c = compressor(Settings {
+        listen: true,
+        lookahead_ms: 2.0,
+        ..Settings::default()
+    });
     let x = sine(0.5, 300.0, FS, 4_000);
     let (out, _) = run(&mut c, &x, &x, 512);
     for i in 96..4_000 {
@@ -477,15 +614,24 @@ fn mid_side_compresses_mid_and_side_separately() {
     let side = sine(amp(-6.0), 1_500.0, FS, n);
     let left: Vec<f32> = m.iter().zip(&side).map(|(a, b)| a + b).collect();
     let right: Vec<f32> = m.iter().zip(&side).map(|(a, b)| a - b).collect();
-    let s = Settings { channels: ChannelMode::MidSide, ..steady(Detector::Peak, -30.0, 4.0, 0.0) };
+    let s = Settings {
+        channels: ChannelMode::MidSide,
+        ..steady(Detector::Peak, -30.0, 4.0, 0.0)
+    };
     let mut c = compressor(s);
     let (ol, or) = run(&mut c, &left, &right, 512);
     let m_out: Vec<f32> = ol.iter().zip(&or).map(|(a, b)| (a + b) * 0.5).collect();
     let s_out: Vec<f32> = ol.iter().zip(&or).map(|(a, b)| (a - b) * 0.5).collect();
-    let worst_m = m_out.iter().zip(&m).fold(0.0f32, |w, (a, b)| w.max((a - b).abs()));
+    let worst_m = m_out
+        .iter()
+        .zip(&m)
+        .fold(0.0f32, |w, (a, b)| w.max((a - b).abs()));
     let expected = -6.0 - closed_form_curve(-6.0, -30.0, 4.0, 0.0);
     let g = gain_db(&side, &s_out, 4_800);
-    println!("mid/side: mid error {worst_m:.2e}, side gain {g:.3} dB (expected {:.3})", -expected);
+    println!(
+        "mid/side: mid error {worst_m:.2e}, side gain {g:.3} dB (expected {:.3})",
+        -expected
+    );
     assert!(worst_m < 1e-6);
     assert!((g + expected).abs() < 0.1);
     let [gr_m, gr_s] = c.gain_reduction_db();
@@ -498,12 +644,24 @@ fn any_block_size_gives_the_same_output() {
     let n = 9_000;
     let left: Vec<f32> = (0..n).map(|_| rng.uniform()).collect();
     let right: Vec<f32> = (0..n).map(|_| rng.uniform() * 0.1).collect();
-    let s = Settings { lookahead_ms: 1.3, detector: Detector::Rms, sc_hpf: true, link: 0.3, mix: 0.7, auto_release: true, ..Settings::default() };
+    let s = Settings {
+        lookahead_ms: 1.3,
+        detector: Detector::Rms,
+        sc_hpf: true,
+        link: 0.3,
+        mix: 0.7,
+        auto_release: true,
+        ..Settings::default()
+    };
     let reference = run(&mut compressor(s), &left, &right, n);
     for block in [1usize, 7, 64, 4096] {
         let mut c = compressor(s);
         c.process(&mut [], &mut []);
-        assert_eq!(run(&mut c, &left, &right, block), reference, "block {block}");
+        assert_eq!(
+            run(&mut c, &left, &right, block),
+            reference,
+            "block {block}"
+        );
     }
 }
 
@@ -511,12 +669,20 @@ fn any_block_size_gives_the_same_output() {
 fn recovers_from_non_finite_input_and_never_outputs_subnormals() {
     let mut rng = XorShift::new(3);
     for detector in [Detector::Peak, Detector::Rms] {
-        let s = Settings { detector, lookahead_ms: 2.0, sc_hpf: true, release_ms: 50.0, ..Settings::default() };
+        let s = Settings {
+            detector,
+            lookahead_ms: 2.0,
+            sc_hpf: true,
+            release_ms: 50.0,
+            ..Settings::default()
+        };
         let mut c = compressor(s);
         let mut fresh = compressor(s);
         let noise: Vec<f32> = (0..48_000).map(|_| rng.uniform() * 0.5).collect();
         run(&mut c, &noise[..4_800], &noise[..4_800], 512);
-        let mut bad: Vec<f32> = (0..512).map(|i| [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][i % 3]).collect();
+        let mut bad: Vec<f32> = (0..512)
+            .map(|i| [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][i % 3])
+            .collect();
         let mut bad_r = bad.clone();
         c.process(&mut bad, &mut bad_r);
         assert!(bad.iter().chain(&bad_r).all(|v| v.is_finite()));
@@ -526,8 +692,14 @@ fn recovers_from_non_finite_input_and_never_outputs_subnormals() {
         // Afterwards both see the same noise and converge (the old state fades with the release).
         let (a, _) = run(&mut c, &noise, &noise, 512);
         let (b, _) = run(&mut fresh, &noise, &noise, 512);
-        assert!(a.iter().all(|v| v.is_finite() && (*v == 0.0 || v.abs() >= f32::MIN_POSITIVE)));
-        let diff = a[38_400..].iter().zip(&b[38_400..]).fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            a.iter()
+                .all(|v| v.is_finite() && (*v == 0.0 || v.abs() >= f32::MIN_POSITIVE))
+        );
+        let diff = a[38_400..]
+            .iter()
+            .zip(&b[38_400..])
+            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
         assert!(diff < 1e-4, "{detector:?}: {diff}");
     }
     // Silence after a loud burst decays to exact zero, not into subnormals.
@@ -542,24 +714,49 @@ fn recovers_from_non_finite_input_and_never_outputs_subnormals() {
 fn parameter_changes_glide() {
     // A threshold jump of 30 dB with an instant attack: the curve glides, so the gain moves by
     // a small step per sample instead of jumping 22 dB at once.
-    let s = Settings { attack_ms: 0.0, release_ms: 0.0, detector: Detector::Peak, threshold_db: -10.0, ..Settings::default() };
+    let s = Settings {
+        attack_ms: 0.0,
+        release_ms: 0.0,
+        detector: Detector::Peak,
+        threshold_db: -10.0,
+        ..Settings::default()
+    };
     let mut c = compressor(s);
     let x = vec![0.5f32; 4_800];
     run(&mut c, &x, &x, 512);
-    c.update(&Settings { threshold_db: -40.0, ..s });
+    c.update(&Settings {
+        threshold_db: -40.0,
+        ..s
+    });
     let (out, _) = run(&mut c, &x, &x, 512);
-    let steps: Vec<f64> = out.windows(2).map(|w| (db(w[1] as f64) - db(w[0] as f64)).abs()).collect();
+    let steps: Vec<f64> = out
+        .windows(2)
+        .map(|w| (db(w[1] as f64) - db(w[0] as f64)).abs())
+        .collect();
     let largest = steps.iter().cloned().fold(0.0, f64::max);
     let total = db(out[0] as f64) - db(*out.last().unwrap() as f64);
     println!("threshold jump: {total:.2} dB in all, largest step {largest:.3} dB per sample");
     assert!(total > 20.0 && largest < 0.2);
     // Mix, output and make-up glide too.
-    for change in [Settings { mix: 0.0, ..s }, Settings { output_db: -20.0, ..s }, Settings { makeup_db: 20.0, ..s }] {
+    for change in [
+        Settings { mix: 0.0, ..s },
+        Settings {
+            output_db: -20.0,
+            ..s
+        },
+        Settings {
+            makeup_db: 20.0,
+            ..s
+        },
+    ] {
         let mut c = compressor(s);
         run(&mut c, &x, &x, 512);
         c.update(&change);
         let (out, _) = run(&mut c, &x, &x, 512);
-        let largest = out.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
+        let largest = out
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0f32, f32::max);
         assert!(largest < 0.01, "{change:?}: {largest}");
     }
 }

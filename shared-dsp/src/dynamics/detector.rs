@@ -138,10 +138,16 @@ mod tests {
 
     #[test]
     fn rms_reads_a_sines_rms_and_peak_its_peak() {
-        for &(amp, freq, window) in &[(1.0f32, 1_000.0f32, 10.0f32), (0.1, 1_000.0, 50.0), (0.5, 100.0, 100.0)] {
+        for &(amp, freq, window) in &[
+            (1.0f32, 1_000.0f32, 10.0f32),
+            (0.1, 1_000.0, 50.0),
+            (0.5, 100.0, 100.0),
+        ] {
             let expected = 20.0 * (amp as f64 / 2f64.sqrt()).log10();
             let (lo, hi) = sine_level(Detector::Rms, amp, freq, window);
-            println!("rms {amp} @ {freq} Hz, window {window} ms: {lo:.4} … {hi:.4} dB (true {expected:.4})");
+            println!(
+                "rms {amp} @ {freq} Hz, window {window} ms: {lo:.4} … {hi:.4} dB (true {expected:.4})"
+            );
             assert!((lo as f64 - expected).abs() < 0.05 && (hi as f64 - expected).abs() < 0.05);
         }
         // 1 kHz at 48 kHz hits its crest exactly (sample 12 of 48).

@@ -1,11 +1,11 @@
 //! dB ↔ linear gain at audio rate, for gain computers that work in the log domain.
 //!
 //! A log-domain compressor converts every sample's level to dB and every sample's gain back
-//! to a linear factor. `f32::ln`/`exp` are calls into libm that LLVM cannot inline or
-//! vectorise, and at two of each per stereo frame they dominate the whole compressor
-//! (measured while writing this: about 3× the cost of everything else together). The
-//! functions here are the textbook series, inlined and branch-free so both lanes of a
-//! [`Stereo`](crate::lane::Stereo) run side by side:
+//! to a linear factor: two logarithms and two exponentials per stereo frame. `f32::ln`/`exp`
+//! are calls into libm that the compiler can neither inline nor vectorise, and at that rate
+//! they would be most of the compressor's cost. The functions here are the textbook series,
+//! inlined and free of branches and calls, so a loop over a block of levels or gains
+//! vectorises (four values per SSE instruction):
 //!
 //! - `log2`: split x = m·2^e from the float's bits, fold m into [√½, √2), then
 //!   ln m = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + s⁷/7 + s⁹/9) with s = (m − 1)/(m + 1), |s| ≤ 0.172;
@@ -30,6 +30,10 @@ pub const FLOOR_GAIN: f32 = 1e-20;
 /// log2(x) for x > 0. Values below [`FLOOR_GAIN`] (zero, subnormals, negatives, NaN) give
 /// log2(FLOOR_GAIN); +inf gives a large finite value.
 #[inline(always)]
+#[allow(
+    clippy::manual_clamp,
+    reason = "`clamp` passes NaN through; `max` maps it to the floor"
+)]
 pub fn log2(x: f32) -> f32 {
     // `max` maps NaN to the floor as well; `min` keeps +inf out of the bit split.
     let x = x.max(FLOOR_GAIN).min(f32::MAX);
@@ -50,6 +54,10 @@ pub fn log2(x: f32) -> f32 {
 /// 2^x, for x clamped to [−126, 127] (the normal f32 range; −126 is far below audibility).
 /// NaN gives 2^−126 (about 0), never NaN.
 #[inline(always)]
+#[allow(
+    clippy::manual_clamp,
+    reason = "`clamp` passes NaN through; `max` maps it to the floor"
+)]
 pub fn exp2(x: f32) -> f32 {
     let x = x.max(-126.0).min(127.0);
     // Round to nearest with the 1.5·2^23 trick: plain adds, no SSE4.1 `roundss` or libm call.
@@ -63,7 +71,8 @@ pub fn exp2(x: f32) -> f32 {
         + t * (1.0
             + t * (1.0 / 2.0
                 + t * (1.0 / 6.0
-                    + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t * (1.0 / 720.0 + t * (1.0 / 5040.0)))))));
+                    + t * (1.0 / 24.0
+                        + t * (1.0 / 120.0 + t * (1.0 / 720.0 + t * (1.0 / 5040.0)))))));
     // (0x4B40_0000 + n + 127) << 23 keeps only the bits of n + 127: the exponent of 2^n.
     let scale = f32::from_bits(shifted.to_bits().wrapping_add(127) << 23);
     p * scale

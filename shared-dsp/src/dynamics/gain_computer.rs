@@ -56,11 +56,33 @@ impl GainComputer {
     /// As [`new`](Self::new) with the ratio given as its slope `1/R − 1` (see the module docs).
     /// Non-finite values fall back to 0 dB, 1:1 and a hard knee.
     pub fn with_slope(threshold_db: f32, slope: f32, knee_db: f32) -> Self {
-        let threshold_db = if threshold_db.is_finite() { threshold_db } else { 0.0 };
-        let slope = if slope.is_finite() { slope.clamp(-1.0, 0.0) } else { 0.0 };
-        let knee_db = if knee_db.is_finite() { knee_db.max(0.0) } else { 0.0 };
-        let knee_coef = if knee_db > 0.0 { slope / (2.0 * knee_db) } else { 0.0 };
-        Self { threshold_db, slope, knee_db, half_knee: 0.5 * knee_db, knee_coef }
+        let threshold_db = if threshold_db.is_finite() {
+            threshold_db
+        } else {
+            0.0
+        };
+        let slope = if slope.is_finite() {
+            slope.clamp(-1.0, 0.0)
+        } else {
+            0.0
+        };
+        let knee_db = if knee_db.is_finite() {
+            knee_db.max(0.0)
+        } else {
+            0.0
+        };
+        let knee_coef = if knee_db > 0.0 {
+            slope / (2.0 * knee_db)
+        } else {
+            0.0
+        };
+        Self {
+            threshold_db,
+            slope,
+            knee_db,
+            half_knee: 0.5 * knee_db,
+            knee_coef,
+        }
     }
 
     pub fn threshold_db(&self) -> f32 {
@@ -87,7 +109,11 @@ impl GainComputer {
         let knee = -self.knee_coef * k * k;
         let above = -self.slope * over;
         let reduced = if over >= self.half_knee { above } else { knee };
-        if over <= -self.half_knee { 0.0 } else { reduced }
+        if over <= -self.half_knee {
+            0.0
+        } else {
+            reduced
+        }
     }
 
     /// [`gain_reduction_db`](Self::gain_reduction_db) on every lane.
@@ -138,7 +164,11 @@ mod tests {
                         let want = reference(x as f64, t as f64, r as f64, w as f64);
                         let err = (gc.output_db(x) as f64 - want).abs();
                         worst = worst.max(err);
-                        assert!(err < 1e-4, "T {t} R {r} W {w} x {x}: {} vs {want}", gc.output_db(x));
+                        assert!(
+                            err < 1e-4,
+                            "T {t} R {r} W {w} x {x}: {} vs {want}",
+                            gc.output_db(x)
+                        );
                     }
                 }
             }
@@ -156,7 +186,10 @@ mod tests {
             assert!((above - below).abs() < 3e-3, "value jumps at {edge}");
             let slope_below = (gc.output_db(edge - h) - gc.output_db(edge - 20.0 * h)) / (19.0 * h);
             let slope_above = (gc.output_db(edge + 20.0 * h) - gc.output_db(edge + h)) / (19.0 * h);
-            assert!((slope_below - slope_above).abs() < 0.02, "slope jumps at {edge}: {slope_below} vs {slope_above}");
+            assert!(
+                (slope_below - slope_above).abs() < 0.02,
+                "slope jumps at {edge}: {slope_below} vs {slope_above}"
+            );
         }
     }
 
@@ -164,7 +197,9 @@ mod tests {
     fn auto_makeup_restores_full_scale() {
         // Above the knee at 0 dB: −T(1 − 1/R).
         assert!((GainComputer::new(-20.0, 4.0, 6.0).auto_makeup_db() - 15.0).abs() < 1e-5);
-        assert!((GainComputer::new(-30.0, f32::INFINITY, 0.0).auto_makeup_db() - 30.0).abs() < 1e-5);
+        assert!(
+            (GainComputer::new(-30.0, f32::INFINITY, 0.0).auto_makeup_db() - 30.0).abs() < 1e-5
+        );
         // Threshold at 0 dB with a knee: the knee's gain at its centre, (1 − 1/R)·W/8.
         assert!((GainComputer::new(0.0, 2.0, 8.0).auto_makeup_db() - 0.5).abs() < 1e-5);
         assert_eq!(GainComputer::new(-20.0, 1.0, 6.0).auto_makeup_db(), 0.0);
@@ -182,6 +217,9 @@ mod tests {
                 assert!(g.is_finite() && g >= 0.0, "{gc:?} at {x}: {g}");
             }
         }
-        assert_eq!(GainComputer::new(-10.0, 0.5, 0.0).gain_reduction_db(0.0), 0.0);
+        assert_eq!(
+            GainComputer::new(-10.0, 0.5, 0.0).gain_reduction_db(0.0),
+            0.0
+        );
     }
 }

@@ -164,7 +164,9 @@ mod tests {
             prev = y;
         }
         // A hard switch between taps 8 ms apart would step by up to 2·sin(π·50·0.008) ≈ 1.2.
-        println!("largest per-sample change across delay changes: {worst:.5} (sine slope {max_slope:.5})");
+        println!(
+            "largest per-sample change across delay changes: {worst:.5} (sine slope {max_slope:.5})"
+        );
         assert!(worst < 2.0 * max_slope, "{worst}");
         assert!(!la.is_crossfading());
         assert_eq!(la.latency_samples(), 0);

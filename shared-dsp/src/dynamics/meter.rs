@@ -33,12 +33,16 @@ impl GainReductionMeter {
 
     /// The held values without resetting them.
     pub fn peek(&self) -> [f32; 2] {
-        self.channels.each_ref().map(|c| f32::from_bits(c.load(Ordering::Relaxed)))
+        self.channels
+            .each_ref()
+            .map(|c| f32::from_bits(c.load(Ordering::Relaxed)))
     }
 
     /// The held values, resetting them to 0 dB (reader side).
     pub fn take(&self) -> [f32; 2] {
-        self.channels.each_ref().map(|c| f32::from_bits(c.swap(0, Ordering::Relaxed)))
+        self.channels
+            .each_ref()
+            .map(|c| f32::from_bits(c.swap(0, Ordering::Relaxed)))
     }
 }
 
@@ -67,7 +71,10 @@ mod tests {
             let m = m.clone();
             std::thread::spawn(move || {
                 for i in 0..100_000 {
-                    m.record([(i % 1000) as f32 * 0.01, if i == 77_777 { 42.0 } else { 1.0 }]);
+                    m.record([
+                        (i % 1000) as f32 * 0.01,
+                        if i == 77_777 { 42.0 } else { 1.0 },
+                    ]);
                 }
             })
         };

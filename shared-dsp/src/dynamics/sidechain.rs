@@ -73,7 +73,11 @@ impl<L: Lane> SidechainFilter<L> {
     /// the loop, the filter state stays in registers. While gliding it would hold the cutoff.
     #[inline(always)]
     pub fn process_steady(&mut self, x: L) -> L {
-        if self.enabled { self.svf.process_sample(x) } else { x }
+        if self.enabled {
+            self.svf.process_sample(x)
+        } else {
+            x
+        }
     }
 
     /// Filters one sidechain sample (passes it through when disabled). A non-finite input
@@ -115,14 +119,21 @@ mod tests {
     #[test]
     fn is_a_12_db_per_octave_butterworth_high_pass() {
         let fs = 48_000.0;
-        let proto = AnalogPrototype { shape: FilterShape::HighPass, q: Q, gain_db: 0.0 };
+        let proto = AnalogPrototype {
+            shape: FilterShape::HighPass,
+            q: Q,
+            gain_db: 0.0,
+        };
         for &fc in &[20.0f32, 100.0, 500.0] {
             for &freq in &[fc / 4.0, fc / 2.0, fc, fc * 2.0, 1_000.0] {
                 let mut f = SidechainFilter::<f32>::new(fs, fc, true);
                 let got = gain_db(&mut f, freq, fs);
                 let want = proto.bilinear_magnitude_db(freq as f64, fc as f64, fs as f64);
                 println!("sc hpf {fc} Hz at {freq} Hz: {got:.3} dB (prototype {want:.3})");
-                assert!((got - want).abs() < 0.05, "{fc} Hz at {freq} Hz: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 0.05,
+                    "{fc} Hz at {freq} Hz: {got} vs {want}"
+                );
             }
         }
         // Two octaves down is 24 dB down (12 dB/oct), to within the corner's rounding.
