@@ -3,7 +3,7 @@
 //! Run through `cargo xtask test`, which builds the bundles first.
 
 use host_tests::battery::{Buffers, instantiate};
-use host_tests::bundles::{PluginUnderTest, release_bundles};
+use host_tests::bundles::{PluginUnderTest, all_builds, release_bundles};
 use host_tests::host::{Instance, ParamChange, ParamDesc, Result};
 use host_tests::signals::Noise;
 
@@ -174,5 +174,53 @@ fn latency_follows_the_lookahead_and_the_dry_path_is_exact() -> Result<()> {
     let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
     inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 100, id, value }])?;
     assert_eq!(inst.latency()?, 120);
+    Ok(())
+}
+
+#[test]
+fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
+    // NaN and infinities on the key input, at odd block sizes and two rates, in both builds
+    // (the allocation-checking one aborts on any allocation in `process`): the output stays
+    // finite and normal, and the compressor works again as soon as the key does.
+    for plugin in all_builds().into_iter().filter(|p| p.expected.crate_name == "compressor") {
+        for rate in [44_100.0, 192_000.0] {
+            let (_bundle, mut inst) = instantiate(&plugin)?;
+            set(&mut inst, &[("Sidechain", "External"), ("SC High Pass", "On"), ("Detector", "RMS"), ("Lookahead", "3 ms")])?;
+            inst.activate(rate, 8_192)?;
+            let mut noise = Noise::new(9);
+            let mut b = Buffers::for_ports(&mut inst, 8_192)?;
+            for (k, &len) in [1usize, 7, 512, 8_192, 333, 64, 512, 512].iter().enumerate() {
+                b.set_len(len);
+                b.fill_main(|_, _| noise.next_f32() * 0.5);
+                for (c, ch) in b.inputs[1].iter_mut().enumerate() {
+                    for (i, x) in ch.iter_mut().enumerate() {
+                        *x = if k < 4 { [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][(c + i) % 3] } else { noise.next_f32() };
+                    }
+                }
+                inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+                for ch in b.main_output() {
+                    assert!(
+                        ch.iter().all(|x| x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
+                        "{}: bad output at {rate} Hz, block {k}",
+                        plugin.label()
+                    );
+                }
+            }
+            // A loud 1 kHz key after the garbage still ducks the main input.
+            b.set_len(512);
+            let mut ducked = 0.0f32;
+            for k in 0..40 {
+                b.fill_main(|_, _| 0.1);
+                for ch in b.inputs[1].iter_mut() {
+                    for (i, x) in ch.iter_mut().enumerate() {
+                        *x = 0.9 * (core::f64::consts::TAU * 1_000.0 * (k * 512 + i) as f64 / rate).sin() as f32;
+                    }
+                }
+                inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+                ducked = b.main_output()[0][511];
+            }
+            assert!(ducked < 0.05, "{}: the key no longer ducks after garbage ({ducked})", plugin.label());
+        }
+    }
     Ok(())
 }
