@@ -2,11 +2,11 @@
 //!
 //! The smoother sits *after* the gain computer and works on the gain reduction in dB (the
 //! log-domain topology of Giannoulis, Massberg & Reiss 2012 that puts the peak detector after
-//! the gain computer). Placed there,
-//! it never moves while the signal stays below the knee, its speed does not depend on how far
-//! the level is over the threshold, and an exponential approach in dB is what a release
-//! sounds like on a console: a steady number of dB per unit time near the end, not the
-//! fast-then-crawling recovery of a linear-domain release.
+//! the gain computer). Placed there, it never moves while the signal stays below the knee,
+//! its timing does not depend on how far the level is over the threshold, and it moves the
+//! gain in dB, the way level is heard: a 20 dB and a 3 dB reduction recover with the same
+//! time constant, where a linear-domain release would rush through the first dB of a deep
+//! reduction and crawl through the last.
 //!
 //! ## Branching, not decoupled
 //!

@@ -21,9 +21,10 @@
 //!
 //! Smoothing: threshold, ratio (as its slope) and knee glide together, so the static curve
 //! never jumps; make-up, mix, output gain, the listen switch and the mid/side switch glide
-//! too (time constant [`GLIDE_MS`]). Attack, release, detector and link act at once: they only
-//! change how the gain *moves*, and the ballistics keep that continuous. A lookahead change
-//! crossfades between delay taps ([`Lookahead`]).
+//! too (time constant [`GLIDE_MS`]). Attack, release, detector, link and the sidechain
+//! settings act at once: they change what the gain aims for or how fast it moves, and the
+//! ballistics carry it there at the set attack and release. A lookahead change crossfades
+//! between delay taps ([`Lookahead`]).
 //!
 //! **External sidechain**: with [`SidechainSource::External`] the detector hears only the
 //! key input. A silent or unconnected key (hosts feed an unconnected sidechain port with
