@@ -246,8 +246,8 @@ fn fade(t: f32, a: f32, b: f32) -> f32 {
 
 impl Compressor {
     /// Allocates everything (the lookahead and listen delay lines, for [`MAX_LOOKAHEAD_MS`] at
-    /// `sample_rate`). The engine works sample by sample, so no buffer depends on
-    /// `max_block_len`; it is taken for the shape every processor shares.
+    /// `sample_rate`). The engine works in fixed 64-frame chunks on the stack, so no buffer
+    /// depends on `max_block_len`; it is taken for the shape every processor shares.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
         let fs = if sample_rate.is_finite() {
             sample_rate.max(1.0)
