@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod biquad;
 pub mod demo;
 pub mod delay_line;
+pub mod dynamics;
 pub mod envelope;
 pub mod eq;
 pub mod filter_shape;

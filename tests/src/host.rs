@@ -376,6 +376,20 @@ impl Instance {
         Ok(ports)
     }
 
+    /// Names of the input (`true`) or output ports of the current layout, in port order
+    /// (e.g. to find a sidechain input by the name it shows in a DAW's routing).
+    pub fn port_names(&mut self, is_input: bool) -> Result<Vec<String>> {
+        let ext = self.shared(|s| s.audio_ports.get().copied().flatten()).ok_or("no audio-ports")?;
+        let handle = self.instance.plugin_handle();
+        let mut names = Vec::new();
+        for index in 0..ext.count(&handle, is_input) {
+            let mut buffer = AudioPortInfoBuffer::new();
+            let info = ext.get(&handle, index, is_input, &mut buffer).ok_or("audio_ports.get failed")?;
+            names.push(String::from_utf8_lossy(info.name).into_owned());
+        }
+        Ok(names)
+    }
+
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
         let config = PluginAudioConfiguration { sample_rate, min_frames_count: 1, max_frames_count: max_block };
         let stopped = self.instance.activate(|_, _| (), config)?;
