@@ -651,3 +651,34 @@ pub fn vst3_tail(p: &PluginUnderTest) -> Result<()> {
     }
     Ok(())
 }
+
+/// A host that leaves aux input ports out (passes only the main port) gets the same output as
+/// one that passes them silent: unconnected means silent, never garbage or a crash.
+pub fn missing_aux_ports(p: &PluginUnderTest) -> Result<()> {
+    let mut inst = open(p)?;
+    let layouts = inst.layouts()?;
+    for layout in layouts.iter().filter(|l| l.inputs.len() > 1) {
+        let mut outputs_with = Vec::new();
+        for pass_aux in [true, false] {
+            inst.select_layout(layout)?;
+            inst.activate(48_000.0, 512)?;
+            let mut b = Buffers::for_ports(inst.as_mut(), 512)?;
+            let mut noise = Noise::new(21);
+            let mut out = Vec::new();
+            for _ in 0..8 {
+                b.fill_main(|_, _| noise.next_f32() * 0.5);
+                if pass_aux {
+                    b.process(inst.as_mut(), &[])?;
+                } else {
+                    inst.process(&mut b.inputs[..1], &mut b.outputs, &[])?;
+                }
+                check_output(&b, &format!("{}: aux ports left out", layout.name))?;
+                out.extend(b.main_output().iter().flatten().copied());
+            }
+            inst.deactivate();
+            outputs_with.push(out);
+        }
+        ensure!(outputs_with[0] == outputs_with[1], "{}: leaving the aux ports out is not the same as passing silence", layout.name);
+    }
+    Ok(())
+}
