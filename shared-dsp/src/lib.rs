@@ -6,6 +6,7 @@
 //! `latency_samples()` says exactly how much it delays.
 
 pub mod biquad;
+pub mod delay;
 pub mod delay_line;
 pub mod envelope;
 pub mod filter_shape;
