@@ -16,23 +16,24 @@
 //! └─► dry ───────────────────────────────────────────────► (+) ─► out
 //! ```
 //!
-//! Two [`DelayLine`]s (one per side, so each side has its own time) are read with cubic
-//! Lagrange interpolation at positions kept in f64. See [`feedback`] for the loop (routing,
-//! filters, why it stays bounded), [`tape`] and [`crossfade`] for the two ways a time change
-//! is made inaudible, [`modulation`] and [`ducking`] for those, and [`time`] for note values
-//! and tempo.
+//! Two [`DelayLine`]s (one per side, so each side has its own time) are read with the
+//! line's cubic Lagrange interpolation at positions kept in f64 (see [`read`]). See
+//! [`feedback`] for the loop (routing, filters, why it stays bounded at 110 %), [`tape`] and
+//! [`crossfade`] for the two ways a time change is made inaudible, [`modulation`] and
+//! [`ducking`] for those, and [`time`] for note values and tempo.
 //!
 //! # Control chunks
 //!
 //! Everything that is not audio — smoothed gains, the tape glide, the LFO, the crossfade
 //! schedule, the ducking gain, filter cutoffs — is computed once per [`CHUNK`] samples and
-//! interpolated linearly within the chunk. The per-sample loop is then two interpolated
-//! reads, a few multiply-adds, two SVFs and the write, with no branches on settings, which
-//! is what makes the delay cheap enough to run on every channel of a mix (the channel strip
-//! uses it as an effect return). A settings change takes effect at the next chunk boundary,
-//! at most 32 samples (0.7 ms at 44.1 kHz) later, and glides from there. Chunk boundaries
-//! carry over between `process` calls, so the output does not depend on how the host splits
-//! its blocks.
+//! interpolated linearly within the chunk, and the per-sample work runs in short passes over
+//! the chunk (see `Delay::run`): reads, routing, the filters' recursion, saturation and
+//! output, writes. That is what makes the delay cheap enough to run on every channel of a mix
+//! (the channel strip uses it as an effect return): 15 ns per stereo sample with modulation
+//! and both loop filters on (the `delay` bench), about 1300× real time at 48 kHz on one core.
+//! A settings change takes effect at the next chunk boundary, at most 32 samples (0.7 ms at
+//! 44.1 kHz) later, and glides from there. Chunk boundaries carry over between `process`
+//! calls, so the output is bit-identical however the host splits its blocks (tested).
 //!
 //! # Time changes
 //!

@@ -616,3 +616,67 @@ fn defaults_pass_the_dry_signal_at_unity_with_quieter_echoes() {
     let (l, r) = render(&Settings::default(), fs, &z, &z, 512);
     assert!(l.iter().chain(&r).all(|v| *v == 0.0));
 }
+
+/// Largest third difference |y[n] − 3y[n−1] + 3y[n−2] − y[n−3]|: tiny for a low tone
+/// (A·(2·sin(ω/2))³, 6·10⁻⁵·A at 300 Hz and 48 kHz) and for anything that glides, but about
+/// the size of the step itself at a discontinuity: a click detector that does not mind the
+/// level changing.
+fn max_third_difference(x: &[f32]) -> f32 {
+    x.windows(4).map(|w| (w[3] - 3.0 * w[2] + 3.0 * w[1] - w[0]).abs()).fold(0.0, f32::max)
+}
+
+/// Every switch and jump that is not a time change (those have their own test) glides: while
+/// it happens, the output's third difference (see above) stays below 4·10⁻³ (−48 dBFS). What
+/// remains there is the kink where an exponential glide starts (its slope jumps from zero to
+/// 1/480 of the change per sample); a hard switch of an output level steps by the change
+/// itself, tens of times more.
+#[test]
+fn switches_glide_without_clicks() {
+    let fs = 48_000.0f32;
+    let base = Settings { time_left: ms(50.0), offset_ms: 7.0, feedback: 0.5, dry_db: -6.0, wet_db: 0.0, ..Settings::default() };
+    let changes: [(&str, Settings); 9] = [
+        ("ping-pong", Settings { ping_pong: Some(Side::Right), ..base }),
+        ("ping-pong, stereo input", Settings { ping_pong: Some(Side::Left), ping_pong_mono: false, ..base }),
+        ("freeze", Settings { freeze: true, ..base }),
+        ("low cut", Settings { low_cut_hz: Some(800.0), ..base }),
+        ("high cut", Settings { high_cut_hz: Some(1_000.0), ..base }),
+        ("full cross feedback", Settings { cross_feedback: 1.0, ..base }),
+        ("width 0", Settings { width: 0.0, ..base }),
+        ("wet off", Settings { wet_db: f32::NEG_INFINITY, ..base }),
+        ("dry +6 dB", Settings { dry_db: 6.0, ..base }),
+    ];
+    let n = 3 * 48_000;
+    let switch_at = 2 * 48_000 + 40; // at a crest of the tone, where a hard switch shows most
+    let x = sine(n, 300.0, 0.5, fs);
+    let mut worst = 0.0f32;
+    for (name, after) in changes {
+        for (from, to) in [(base, after), (after, base)] {
+            let mut d = Delay::new(fs, 512);
+            d.update_immediately(&from);
+            let (mut l, mut r) = (x.clone(), x.clone());
+            d.process(&mut l[..switch_at], &mut r[..switch_at]);
+            d.update(&to);
+            d.process(&mut l[switch_at..], &mut r[switch_at..]);
+            for y in [&l, &r] {
+                let during = max_third_difference(&y[switch_at - 3..switch_at + 24_000]);
+                worst = worst.max(during);
+                assert!(during < 4e-3, "{name} ({}): third difference {during}", if from == base { "on" } else { "off" });
+            }
+            // The detector does see a hard switch: the same change without any glide.
+            let (mut l, mut r) = (x.clone(), x.clone());
+            let mut d = Delay::new(fs, 512);
+            d.update_immediately(&from);
+            d.process(&mut l[..switch_at], &mut r[..switch_at]);
+            d.update_immediately(&to);
+            d.process(&mut l[switch_at..], &mut r[switch_at..]);
+            let hard = max_third_difference(&l[switch_at - 3..switch_at + 24_000]).max(max_third_difference(&r[switch_at - 3..switch_at + 24_000]));
+            // (Switches acting inside the loop change the output only gradually even when
+            // hard; the output-level ones jump.)
+            if ["width 0", "wet off", "dry +6 dB"].contains(&name) {
+                println!("{name}: third difference of a hard switch {hard:.3}");
+                assert!(hard > 4e-2, "{name}: a hard switch gives only {hard}");
+            }
+        }
+    }
+    println!("switches: largest third difference while switching {worst:.2e} (bound 4e-3)");
+}
