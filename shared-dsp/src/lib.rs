@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod biquad;
 pub mod demo;
+pub mod delay;
 pub mod delay_line;
 pub mod dynamics;
 pub mod envelope;

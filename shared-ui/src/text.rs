@@ -288,3 +288,113 @@ mod q_tests {
         assert_eq!(text_to_q("3 Hz"), None);
     }
 }
+
+// Delay: synced note values with their length, signed time offsets, LFO rates.
+
+/// A tempo-synced note value with the time it plays at the current tempo: "1/4 (500 ms)",
+/// "1/8 D (375 ms)", "4 bars (max 4.00 s)" when the delay's longest time cuts it short.
+pub fn note_to_text(name: &str, ms: f32, clamped: bool) -> String {
+    if clamped {
+        format!("{name} (max {})", ms_to_text(ms))
+    } else {
+        format!("{name} ({})", ms_to_text(ms))
+    }
+}
+
+/// Canonical spelling of a note value for matching: lower case, no spaces, no length in
+/// parentheses; "dotted"/"dot"/"." → "d", "triplet"/"trip" → "t", "bars" → "bar", "1/1" →
+/// "1bar".
+fn note_key(text: &str) -> String {
+    let t = text.split('(').next().unwrap_or("").to_lowercase();
+    let mut t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    for (long, short) in [("dotted", "d"), ("dot", "d"), ("triplets", "t"), ("triplet", "t"), ("trip", "t"), ("bars", "bar"), (".", "d")] {
+        t = t.replace(long, short);
+    }
+    if let Some(rest) = t.strip_prefix("1/1").filter(|r| !r.starts_with(|c: char| c.is_ascii_digit())) {
+        t = format!("1bar{rest}");
+    }
+    t
+}
+
+/// Understands a note value by name among `names` (in list order): "1/4", "1/8 D",
+/// "1/8d", "1/8 dotted", "1/8.", "1/4 T", "1/4t", "1/4 triplet", "1 bar", "1/1", "2 bars",
+/// and the displayed text with its length ("1/4 (500 ms)"). Returns the index.
+pub fn text_to_note<'a>(text: &str, names: impl IntoIterator<Item = &'a str>) -> Option<usize> {
+    let key = note_key(text);
+    if key.is_empty() {
+        return None;
+    }
+    names.into_iter().position(|name| note_key(name) == key)
+}
+
+/// A time offset with its sign: "+5.00 ms", "-12.5 ms", "0.00 ms".
+pub fn signed_ms_to_text(ms: f32) -> String {
+    let text = ms_to_text(ms.abs());
+    if text.starts_with("0.00") {
+        text
+    } else if ms < 0.0 {
+        format!("-{text}")
+    } else {
+        format!("+{text}")
+    }
+}
+
+/// Slow rates (LFOs): "0.05 Hz", "2.50 Hz", "10.0 Hz".
+pub fn lfo_hz_to_text(hz: f32) -> String {
+    if hz < 10.0 { format!("{hz:.2} Hz") } else { format!("{hz:.1} Hz") }
+}
+
+#[cfg(test)]
+mod delay_text_tests {
+    use super::*;
+
+    const NAMES: [&str; 7] = ["1/8", "1/8 D", "1/4 T", "1/4", "1 bar", "2 bars D", "1/16"];
+
+    #[test]
+    fn note_values_read_and_parse() {
+        assert_eq!(note_to_text("1/4", 500.0, false), "1/4 (500 ms)");
+        assert_eq!(note_to_text("1/8 D", 375.0, false), "1/8 D (375 ms)");
+        assert_eq!(note_to_text("4 bars", 4000.0, true), "4 bars (max 4.00 s)");
+        for (typed, want) in [
+            ("1/4", 3),
+            ("1/4 (500 ms)", 3),
+            ("1/8d", 1),
+            ("1/8 dotted", 1),
+            ("1/8.", 1),
+            ("1/8 D (375 ms)", 1),
+            ("1/4t", 2),
+            ("1/4 Triplet", 2),
+            ("1 bar", 4),
+            ("1/1", 4),
+            ("1bar", 4),
+            ("2 bars dotted", 5),
+            ("1/16", 6),
+        ] {
+            assert_eq!(text_to_note(typed, NAMES), Some(want), "{typed}");
+        }
+        for bad in ["banana", "", "1/3", "(500 ms)"] {
+            assert_eq!(text_to_note(bad, NAMES), None, "{bad}");
+        }
+        // Every displayed value parses back to itself.
+        for (i, name) in NAMES.iter().enumerate() {
+            assert_eq!(text_to_note(&note_to_text(name, 123.0, false), NAMES), Some(i));
+        }
+    }
+
+    #[test]
+    fn signed_offsets_and_lfo_rates() {
+        assert_eq!(signed_ms_to_text(5.0), "+5.00 ms");
+        assert_eq!(signed_ms_to_text(-12.5), "-12.5 ms");
+        assert_eq!(signed_ms_to_text(0.0), "0.00 ms");
+        assert_eq!(signed_ms_to_text(-0.001), "0.00 ms");
+        assert_eq!(signed_ms_to_text(100.0), "+100 ms");
+        for ms in [-100.0f32, -12.5, -0.5, 0.0, 3.25, 100.0] {
+            let text = signed_ms_to_text(ms);
+            assert_eq!(text_to_ms(&text).map(signed_ms_to_text), Some(text));
+        }
+        assert_eq!(lfo_hz_to_text(0.05), "0.05 Hz");
+        assert_eq!(lfo_hz_to_text(2.5), "2.50 Hz");
+        assert_eq!(lfo_hz_to_text(10.0), "10.0 Hz");
+        assert_eq!(text_to_hz(&lfo_hz_to_text(0.05)), Some(0.05));
+    }
+}
