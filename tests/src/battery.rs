@@ -682,3 +682,43 @@ pub fn missing_aux_ports(p: &PluginUnderTest) -> Result<()> {
     }
     Ok(())
 }
+
+/// VST3: with the aux buses deactivated (nothing routed to a sidechain) and handed over with no
+/// channels, the plugin runs exactly as with active, silent aux buses.
+pub fn vst3_inactive_aux_buses(p: &PluginUnderTest) -> Result<()> {
+    let module = crate::vst3_host::Module::load(&p.path)?;
+    let class = module.classes()?.into_iter().find(|c| c.name == p.expected.name).ok_or("no class")?;
+    let mut inst = module.instantiate(&class.cid)?;
+    let (ins, outs) = inst.buses()?;
+    if ins.len() < 2 {
+        return Ok(());
+    }
+    let mut results = Vec::new();
+    for aux_active in [true, false] {
+        inst.activate_buses(48_000.0, 512, aux_active)?;
+        let mut inputs: Vec<Vec<Vec<f32>>> = ins
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if i == 0 || aux_active { vec![vec![0.0; 512]; b.channels as usize] } else { Vec::new() })
+            .collect();
+        let mut outputs: Vec<Vec<Vec<f32>>> = outs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| if i == 0 || aux_active { vec![vec![0.0; 512]; b.channels as usize] } else { Vec::new() })
+            .collect();
+        let mut noise = Noise::new(31);
+        let mut out = Vec::new();
+        for _ in 0..8 {
+            for ch in inputs[0].iter_mut() {
+                noise.fill(ch, 0.5);
+            }
+            inst.process(&mut inputs, &mut outputs, &[], None)?;
+            ensure!(outputs[0].iter().flatten().all(|x| x.is_finite()), "non-finite output with aux buses {}", if aux_active { "active" } else { "inactive" });
+            out.extend(outputs[0].iter().flatten().copied());
+        }
+        inst.deactivate();
+        results.push(out);
+    }
+    ensure!(results[0] == results[1], "inactive aux buses do not behave like silent ones");
+    Ok(())
+}
