@@ -23,6 +23,9 @@ pub struct Diffuser<const N: usize> {
     target: [f32; N],
     gain: f32,
     gain_target: f32,
+    /// Read position `delay − 1` split once per control period.
+    whole: [usize; N],
+    frac: [f32; N],
     glide: f32,
 }
 
@@ -37,6 +40,8 @@ impl<const N: usize> Diffuser<N> {
             target: [1.0; N],
             gain: 0.0,
             gain_target: 0.0,
+            whole: [0; N],
+            frac: [0.0; N],
             glide: (-1.0 / periods as f64).exp() as f32,
         }
     }
@@ -52,6 +57,15 @@ impl<const N: usize> Diffuser<N> {
     pub fn finish_glides(&mut self) {
         self.delay = self.target;
         self.gain = self.gain_target;
+        self.split();
+    }
+
+    fn split(&mut self) {
+        for i in 0..N {
+            let r = (self.delay[i] - 1.0).max(0.0);
+            self.whole[i] = r as usize;
+            self.frac[i] = r - self.whole[i] as f32;
+        }
     }
 
     pub fn reset(&mut self) {
@@ -73,15 +87,17 @@ impl<const N: usize> Diffuser<N> {
             let next = t + (self.gain - t) * self.glide;
             self.gain = if (next - t).abs() < 1e-5 { t } else { next };
         }
+        self.split();
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn tick(&mut self, x: Stereo) -> Stereo {
         let g = self.gain;
         let mut x = x;
-        for (line, &d) in self.lines.iter_mut().zip(&self.delay) {
-            // v[n − D] is D − 1 behind the newest pushed sample.
-            let delayed = line.read_linear(d - 1.0);
+        for ((line, &i), &f) in self.lines.iter_mut().zip(&self.whole).zip(&self.frac) {
+            // v[n − D] is D − 1 behind the newest pushed sample (integer once settled).
+            let a = line.read(i);
+            let delayed = if f == 0.0 { a } else { a + (line.read(i + 1) - a) * f };
             let v = x + delayed * g;
             x = delayed - v * g;
             line.push(v.flush_denormal());

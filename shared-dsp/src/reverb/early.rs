@@ -18,6 +18,10 @@ pub struct EarlyReflections {
     time_target: [f32; ER_TAPS],
     gain: [Stereo; ER_TAPS],
     gain_target: [Stereo; ER_TAPS],
+    /// Read positions for this control period (whole samples and fraction, pre-delay
+    /// included): computed once per period rather than per sample.
+    whole: [usize; ER_TAPS],
+    frac: [f32; ER_TAPS],
     glide: f32,
     sample_rate: f32,
 }
@@ -30,6 +34,8 @@ impl EarlyReflections {
             time_target: [0.0; ER_TAPS],
             gain: [Stereo::zero(); ER_TAPS],
             gain_target: [Stereo::zero(); ER_TAPS],
+            whole: [0; ER_TAPS],
+            frac: [0.0; ER_TAPS],
             glide: (-1.0 / periods as f64).exp() as f32,
             sample_rate,
         }
@@ -53,7 +59,10 @@ impl EarlyReflections {
         self.gain = self.gain_target;
     }
 
-    pub fn control(&mut self) {
+    /// Once per control period: glides, and the read positions for `predelay` samples of
+    /// pre-delay. (Holding a position for 16 samples only matters while the size or the
+    /// pre-delay glides, by a small fraction of a sample.)
+    pub fn control(&mut self, predelay: f32) {
         let g = self.glide;
         for k in 0..ER_TAPS {
             let t = self.time_target[k];
@@ -66,16 +75,19 @@ impl EarlyReflections {
                 let next = t + (self.gain[k] - t) * g;
                 self.gain[k] = if (next - t).max_abs() < 1e-6 { t } else { next };
             }
+            let pos = (predelay + self.time[k]).max(0.0);
+            self.whole[k] = pos as usize;
+            self.frac[k] = pos - self.whole[k] as f32;
         }
     }
 
-    /// Reflections of the signal in `line` (the pre-delay line, newest sample just pushed),
-    /// read `predelay` samples back plus each tap's time.
-    #[inline]
-    pub fn tick(&self, line: &DelayLine<Stereo>, predelay: f32) -> Stereo {
+    /// Reflections of the signal in `line` (the pre-delay line, newest sample just pushed).
+    #[inline(always)]
+    pub fn tick(&self, line: &DelayLine<Stereo>) -> Stereo {
         let mut out = Stereo::zero();
         for k in 0..ER_TAPS {
-            out += line.read_linear(predelay + self.time[k]) * self.gain[k];
+            let (a, b) = (line.read(self.whole[k]), line.read(self.whole[k] + 1));
+            out += (a + (b - a) * self.frac[k]) * self.gain[k];
         }
         out
     }

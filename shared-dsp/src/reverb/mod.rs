@@ -370,6 +370,7 @@ impl Reverb {
             r.jump();
         }
         self.early.finish_glides();
+        self.early.control(self.predelay_samples.end);
         self.diffuser.finish_glides();
         self.er_diffuser.finish_glides();
         self.fdn.finish_glides();
@@ -581,7 +582,7 @@ impl Reverb {
         }
         self.convolution_idle = convolution_idle;
         if !algorithmic_idle {
-            self.early.control();
+            self.early.control(self.predelay_samples.end);
             self.diffuser.control();
             self.er_diffuser.control();
             self.fdn.control();
@@ -619,7 +620,7 @@ impl Reverb {
             let (input, early, late) = (self.input.next(), self.early_gain.next(), self.late_gain.next());
             let mut wet = Stereo::zero();
             if !self.algorithmic_idle {
-                let er = self.er_diffuser.tick(self.early.tick(&self.predelay, pd) * (input * early));
+                let er = self.er_diffuser.tick(self.early.tick(&self.predelay) * (input * early));
                 let tail = self.fdn.tick(self.diffuser.tick(pre * input)) * late;
                 let algorithmic = er + tail;
                 wet = if mode == 0.0 {
