@@ -478,23 +478,26 @@ impl Reverb {
     }
 
     /// Audio thread: takes a newly loaded impulse response from `mailbox` (crossfading to it)
-    /// and hands a replaced one back. Returns `true` when the mailbox holds memory for the
-    /// loader thread to free ([`IrMailbox::collect`]). Wait-free; never allocates or frees.
-    /// An engine prepared for another sample rate is handed back unused.
+    /// and hands a replaced one back. Returns `true` when it handed memory back in this call,
+    /// for the loader thread to free ([`IrMailbox::collect`]). Wait-free; never allocates or
+    /// frees. An engine prepared for another sample rate is handed back unused.
     pub fn exchange_ir(&mut self, mailbox: &IrMailbox) -> bool {
         let slot = &mut self.conv;
-        if let Some(old) = slot.retired.take()
-            && let Err(old) = mailbox.give_back(old)
-        {
-            slot.retired = Some(old);
+        let mut handed_back = false;
+        if let Some(old) = slot.retired.take() {
+            match mailbox.give_back(old) {
+                Ok(()) => handed_back = true,
+                Err(old) => slot.retired = Some(old),
+            }
         }
         if !slot.swapping
             && slot.retired.is_none()
             && let Some(new) = mailbox.take()
         {
             if new.sample_rate() != self.sample_rate {
-                if let Err(new) = mailbox.give_back(new) {
-                    slot.retired = Some(new);
+                match mailbox.give_back(new) {
+                    Ok(()) => handed_back = true,
+                    Err(new) => slot.retired = Some(new),
                 }
             } else {
                 slot.fading = slot.active.replace(new);
@@ -506,7 +509,7 @@ impl Reverb {
                 }
             }
         }
-        mailbox.has_garbage()
+        handed_back
     }
 
     /// Main thread (at activation): installs an engine at once, returning the one it
