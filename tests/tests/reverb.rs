@@ -116,7 +116,8 @@ fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
         ParamChange { offset: 0, id: param(&params, "Mix"), value: 1.0 },
         ParamChange { offset: 0, id: param(&params, "Pre-Delay"), value: 0.0 },
     ])?;
-    assert_eq!(inst.value_to_text(param(&params, "Mix"), inst.value(param(&params, "Mix"))?)?, "100 %");
+    let mix = inst.value(param(&params, "Mix"))?;
+    assert_eq!(inst.value_to_text(param(&params, "Mix"), mix)?, "100 %");
     Ok(with_ir_path(&inst.save_state()?, path))
 }
 

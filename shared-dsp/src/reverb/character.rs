@@ -152,7 +152,10 @@ pub fn reflections(character: Character) -> [Reflection; ER_TAPS] {
     let mut rng = Lcg::new(0xea71_0000 + character as u32);
     let mut out = [Reflection { time_ms: 0.0, gain_left: 0.0, gain_right: 0.0 }; ER_TAPS];
     for (k, r) in out.iter_mut().enumerate() {
-        let pos = (k as f32 + 0.8 * rng.next()) / ER_TAPS as f32;
+        // The first reflection exactly at the start of the span, the others jittered around
+        // evenly spaced positions up to its end.
+        let jitter = 0.8 * rng.next() - 0.4;
+        let pos = if k == 0 { 0.0 } else { ((k as f32 + jitter) / (ER_TAPS - 1) as f32).clamp(0.0, 1.0) };
         // Square-root spacing: reflections bunch up towards the end of the span.
         let t = first + (last - first) * pos.sqrt();
         let sign = if rng.next() < 0.5 { -1.0 } else { 1.0 };
@@ -185,7 +188,7 @@ mod tests {
             }
             for r in reflections(c) {
                 assert!(r.time_ms >= v.er_span_ms.0 && r.time_ms <= v.er_span_ms.1 * 1.0001);
-                assert!(r.gain_left.abs() <= 1.0 && r.gain_right.abs() <= 1.0);
+                assert!(r.gain_left.hypot(r.gain_right) <= core::f32::consts::SQRT_2 + 1e-6, "a unit level, panned at constant power");
             }
         }
         assert!((size_scale(0.5) - 1.0).abs() < 1e-6);
