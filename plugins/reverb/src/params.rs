@@ -127,7 +127,7 @@ impl Default for SpaceParams {
             character: EnumParam::new("Character", CharacterParam::Hall),
             predelay: FloatParam::new(
                 "Pre-Delay",
-                10.0,
+                0.0,
                 FloatRange::Skewed { min: 0.0, max: 500.0, factor: FloatRange::skew_factor(-1.5) },
             )
             .with_value_to_string(Arc::new(text::ms_to_text))
@@ -136,7 +136,7 @@ impl Default for SpaceParams {
             decay: FloatParam::new(
                 "Decay",
                 2.0,
-                FloatRange::Skewed { min: 0.1, max: 30.0, factor: FloatRange::skew_factor(-2.3) },
+                FloatRange::Skewed { min: 0.1, max: 30.0, factor: FloatRange::skew_factor(-1.5) },
             )
             .with_value_to_string(Arc::new(|s| text::ms_to_text(s * 1000.0)))
             .with_string_to_value(Arc::new(|t| text::text_to_ms(t).map(|ms| ms / 1000.0))),
@@ -148,7 +148,7 @@ impl Default for SpaceParams {
             mod_rate: FloatParam::new(
                 "Mod Rate",
                 0.7,
-                FloatRange::Skewed { min: 0.1, max: 10.0, factor: FloatRange::skew_factor(-2.0) },
+                FloatRange::Skewed { min: 0.1, max: 10.0, factor: FloatRange::skew_factor(-1.0) },
             )
             .with_value_to_string(Arc::new(text::rate_to_text))
             .with_string_to_value(Arc::new(text::text_to_hz)),

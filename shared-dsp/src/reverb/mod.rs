@@ -113,7 +113,7 @@ impl Default for Settings {
         Self {
             mode: Mode::Algorithmic,
             character: Character::Hall,
-            predelay_ms: 10.0,
+            predelay_ms: 0.0,
             decay_s: 2.0,
             size: 0.5,
             hf_ratio: 0.5,

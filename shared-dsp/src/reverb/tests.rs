@@ -179,7 +179,7 @@ fn echo_density_reaches_gaussian_within_100_ms() {
     let (min_after, mean_after) =
         (after.iter().copied().fold(f64::INFINITY, f64::min), after.iter().sum::<f64>() / after.len() as f64);
     println!(
-        "echo density (defaults, wet, pre-delay 10 ms): {:.2} at 50 ms, {:.2} at 80 ms, {:.2} at 100 ms; \
+        "echo density (defaults, wet): {:.2} at 50 ms, {:.2} at 80 ms, {:.2} at 100 ms; \
          reaches 0.9 at {:.1} ms; after 100 ms mean {mean_after:.3}, min {min_after:.3} \
          (Gaussian noise: mean {noise_mean:.3}, min {noise_min:.3})",
         at(50.0),
