@@ -106,8 +106,8 @@ fn param(params: &[ParamDesc], name: &str) -> u32 {
     params.iter().find(|q| q.name == name).unwrap_or_else(|| panic!("no parameter {name}")).id
 }
 
-/// Convolution mode, all wet, no pre-delay (everything else at its neutral default: width
-/// 100 %, cuts off, 0 dB), as a state with `path` as the IR.
+/// Convolution mode, all wet, no pre-delay, cuts off (everything else at its neutral default:
+/// width 100 %, 0 dB), as a state with `path` as the IR.
 fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
     let (_bundle, mut inst) = instantiate(p)?;
     let params = inst.params()?;
@@ -115,7 +115,13 @@ fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
         ParamChange { offset: 0, id: param(&params, "Mode"), value: 1.0 },
         ParamChange { offset: 0, id: param(&params, "Mix"), value: 1.0 },
         ParamChange { offset: 0, id: param(&params, "Pre-Delay"), value: 0.0 },
+        ParamChange { offset: 0, id: param(&params, "Low Cut"), value: 0.0 },
+        ParamChange { offset: 0, id: param(&params, "High Cut"), value: 1.0 },
     ])?;
+    for cut in ["Low Cut", "High Cut"] {
+        let v = inst.value(param(&params, cut))?;
+        assert_eq!(inst.value_to_text(param(&params, cut), v)?, "Off");
+    }
     let mix = inst.value(param(&params, "Mix"))?;
     assert_eq!(inst.value_to_text(param(&params, "Mix"), mix)?, "100 %");
     Ok(with_ir_path(&inst.save_state()?, path))

@@ -14,7 +14,7 @@ use crate::ir::IrPath;
 pub const GAIN_FLOOR_DB: f32 = -80.0;
 /// The ends of the cut filters' travel that mean "off".
 pub const LOW_CUT_OFF_HZ: f32 = 10.0;
-pub const HIGH_CUT_OFF_HZ: f32 = 20_000.0;
+pub const HIGH_CUT_OFF_HZ: f32 = 22_000.0;
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModeParam {
@@ -162,16 +162,18 @@ impl Default for OutputParams {
     fn default() -> Self {
         Self {
             width: percent("Width", 100.0, 0.0),
+            // Defaults at the edges of hearing rather than "Off": harmless on a reverb return,
+            // and keeps rumble and ultrasonics out of a long tail.
             low_cut: FloatParam::new(
                 "Low Cut",
-                LOW_CUT_OFF_HZ,
+                20.0,
                 FloatRange::Skewed { min: LOW_CUT_OFF_HZ, max: 2_000.0, factor: FloatRange::skew_factor(-2.0) },
             )
             .with_value_to_string(Arc::new(|v| text::cut_to_text(v, LOW_CUT_OFF_HZ, true)))
             .with_string_to_value(Arc::new(|t| text::text_to_cut(t, LOW_CUT_OFF_HZ))),
             high_cut: FloatParam::new(
                 "High Cut",
-                HIGH_CUT_OFF_HZ,
+                20_000.0,
                 FloatRange::Skewed { min: 1_000.0, max: HIGH_CUT_OFF_HZ, factor: FloatRange::skew_factor(-1.0) },
             )
             .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
