@@ -116,6 +116,7 @@ fn percent(name: &str, default: f32, min: f32) -> FloatParam {
 
 fn hz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
     FloatParam::new(name, default, FloatRange::Skewed { min, max, factor: FloatRange::skew_factor(-2.0) })
+        .with_step_size(1.0)
         .with_value_to_string(Arc::new(text::hz_to_text))
         .with_string_to_value(Arc::new(text::text_to_hz))
 }
@@ -130,6 +131,9 @@ impl Default for SpaceParams {
                 0.0,
                 FloatRange::Skewed { min: 0.0, max: 500.0, factor: FloatRange::skew_factor(-1.5) },
             )
+            // Steps on every continuous parameter: values snap to a grid, so a host's
+            // normalised ↔ plain round trip is stable in f32.
+            .with_step_size(0.01)
             .with_value_to_string(Arc::new(text::ms_to_text))
             .with_string_to_value(Arc::new(text::text_to_ms)),
             // Seconds internally, shown like every other time ("250 ms", "2.00 s").
@@ -138,6 +142,7 @@ impl Default for SpaceParams {
                 2.0,
                 FloatRange::Skewed { min: 0.1, max: 30.0, factor: FloatRange::skew_factor(-1.5) },
             )
+            .with_step_size(0.001)
             .with_value_to_string(Arc::new(|s| text::ms_to_text(s * 1000.0)))
             .with_string_to_value(Arc::new(|t| text::text_to_ms(t).map(|ms| ms / 1000.0))),
             size: percent("Size", 50.0, 0.0),
@@ -150,6 +155,7 @@ impl Default for SpaceParams {
                 0.7,
                 FloatRange::Skewed { min: 0.1, max: 10.0, factor: FloatRange::skew_factor(-1.0) },
             )
+            .with_step_size(0.01)
             .with_value_to_string(Arc::new(text::rate_to_text))
             .with_string_to_value(Arc::new(text::text_to_hz)),
             early_late: percent("Early/Late", 50.0, 0.0),
@@ -169,6 +175,7 @@ impl Default for OutputParams {
                 20.0,
                 FloatRange::Skewed { min: LOW_CUT_OFF_HZ, max: 2_000.0, factor: FloatRange::skew_factor(-2.0) },
             )
+            .with_step_size(0.1)
             .with_value_to_string(Arc::new(|v| text::cut_to_text(v, LOW_CUT_OFF_HZ, true)))
             .with_string_to_value(Arc::new(|t| text::text_to_cut(t, LOW_CUT_OFF_HZ))),
             high_cut: FloatParam::new(
@@ -176,6 +183,7 @@ impl Default for OutputParams {
                 20_000.0,
                 FloatRange::Skewed { min: 1_000.0, max: HIGH_CUT_OFF_HZ, factor: FloatRange::skew_factor(-1.0) },
             )
+            .with_step_size(1.0)
             .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
             .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
             // A positive number of dB less wet, like a ducker's "depth".
