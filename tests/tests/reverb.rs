@@ -128,7 +128,10 @@ fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
 }
 
 /// Renders `blocks` blocks of deterministic noise; returns the input and the output.
-fn render(inst: &mut Instance, noise: &mut Noise, blocks: usize) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+/// Channels of audio.
+type Audio = Vec<Vec<f32>>;
+
+fn render(inst: &mut Instance, noise: &mut Noise, blocks: usize) -> Result<(Audio, Audio)> {
     let mut b = Buffers::for_ports(inst, BLOCK)?;
     let (mut input, mut output) = (vec![Vec::new(), Vec::new()], vec![Vec::new(), Vec::new()]);
     for _ in 0..blocks {

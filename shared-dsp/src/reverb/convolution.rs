@@ -351,7 +351,7 @@ impl ConvolutionEngine {
                 let tail = level.parts - 1;
                 let (from, to) = (1 + tail * st.chunk / chunks, 1 + tail * (st.chunk + 1) / chunks);
                 for k in from..to {
-                    if k - 1 >= st.valid {
+                    if k > st.valid {
                         break;
                     }
                     let slot = (st.newest + level.parts - (k - 1)) % level.parts * bins;

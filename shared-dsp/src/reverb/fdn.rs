@@ -44,7 +44,7 @@ pub const MAX_MOD_SECONDS: f32 = 0.001;
 
 /// `(−1)^popcount(row & col)`: entry of the 16×16 Hadamard (Sylvester) matrix.
 const fn hadamard_sign(row: usize, col: usize) -> f32 {
-    if (row & col).count_ones() % 2 == 0 { 1.0 } else { -1.0 }
+    if (row & col).count_ones().is_multiple_of(2) { 1.0 } else { -1.0 }
 }
 
 /// In-place fast Walsh–Hadamard transform scaled by 1/4: the orthogonal 16×16 Hadamard matrix.
@@ -327,6 +327,8 @@ impl Fdn {
     }
 
     /// One sample: `input` (left, right) into the network, late reverberation out.
+    // Indexed loops over the 16 lines: several arrays per line, written so they vectorise.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     pub fn tick(&mut self, input: Stereo) -> Stereo {
         let (stride, mask, w) = (self.len + GUARD, self.mask, self.write);

@@ -291,7 +291,8 @@ mod tests {
         let long = dir.join("long.wav");
         write_wav(&long, 1, 1_000, 16, false, &[vec![0.1; 31_000]]);
 
-        let cases: [(&Path, fn(&IrError) -> bool, &str); 9] = [
+        type Case<'a> = (&'a Path, fn(&IrError) -> bool, &'a str);
+        let cases: [Case; 9] = [
             (&missing, |e| matches!(e, IrError::Missing(_)), "was not found"),
             (&text, |e| matches!(e, IrError::NotAudio(..)), "is not a WAV file"),
             (&truncated_header, |e| matches!(e, IrError::Truncated(_)), "damaged"),
