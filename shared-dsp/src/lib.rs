@@ -17,6 +17,7 @@ pub mod filter_shape;
 pub mod gain;
 pub mod lane;
 pub mod pan;
+pub mod reverb;
 pub mod smoother;
 pub mod svf;
 

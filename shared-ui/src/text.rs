@@ -398,3 +398,49 @@ mod delay_text_tests {
         assert_eq!(text_to_hz(&lfo_hz_to_text(0.05)), Some(0.05));
     }
 }
+
+/// Cut filters whose end of travel means "no filter": "Off" at or beyond `off_at` (below it
+/// for a low cut, above it for a high cut), the frequency otherwise ("120 Hz", "8.00 kHz").
+pub fn cut_to_text(hz: f32, off_at: f32, off_below: bool) -> String {
+    let off = if off_below { hz <= off_at } else { hz >= off_at };
+    if off || !hz.is_finite() { "Off".to_owned() } else { hz_to_text(hz) }
+}
+
+/// Understands "off" (→ `off_at`) and everything [`text_to_hz`] does.
+pub fn text_to_cut(text: &str, off_at: f32) -> Option<f32> {
+    if matches!(text.trim().to_lowercase().as_str(), "off" | "none" | "bypass") {
+        return Some(off_at);
+    }
+    text_to_hz(text)
+}
+
+/// Slow rates (LFOs) with two decimals below 10 Hz: "0.07 Hz", "2.50 Hz"; faster ones as
+/// [`hz_to_text`].
+pub fn rate_to_text(hz: f32) -> String {
+    if hz < 10.0 { format!("{hz:.2} Hz") } else { hz_to_text(hz) }
+}
+
+#[cfg(test)]
+mod cut_and_rate_tests {
+    use super::*;
+
+    #[test]
+    fn cut_filters_read_off_at_their_end_of_travel() {
+        assert_eq!(cut_to_text(10.0, 10.0, true), "Off");
+        assert_eq!(cut_to_text(120.0, 10.0, true), "120 Hz");
+        assert_eq!(cut_to_text(20_000.0, 20_000.0, false), "Off");
+        assert_eq!(cut_to_text(8_000.0, 20_000.0, false), "8.00 kHz");
+        assert_eq!(text_to_cut("Off", 10.0), Some(10.0));
+        assert_eq!(text_to_cut(" OFF ", 20_000.0), Some(20_000.0));
+        assert_eq!(text_to_cut("1.5k", 10.0), Some(1500.0));
+        assert_eq!(text_to_cut("loud", 10.0), None);
+    }
+
+    #[test]
+    fn slow_rates_keep_two_decimals() {
+        assert_eq!(rate_to_text(0.07), "0.07 Hz");
+        assert_eq!(rate_to_text(2.5), "2.50 Hz");
+        assert_eq!(rate_to_text(12.0), "12.0 Hz");
+        assert_eq!(text_to_hz(&rate_to_text(0.16)), Some(0.16));
+    }
+}
