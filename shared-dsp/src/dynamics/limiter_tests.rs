@@ -60,7 +60,7 @@ fn hard_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>, f32)> {
         .collect();
     // Drum-like: every 150 ms a noise burst decaying in 5 ms (the stick) over a 55 Hz body
     // decaying in 80 ms, hit at full scale.
-    let mut drums = |seed: u64| -> Vec<f32> {
+    let drums = |seed: u64| -> Vec<f32> {
         let mut rng = XorShift::new(seed);
         let period = (0.15 * fs) as usize;
         (0..n)
