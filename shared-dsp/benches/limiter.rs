@@ -11,6 +11,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use shared_dsp::dynamics::limiter::{Limiter, PeakMode, Settings};
+use shared_dsp::dynamics::true_peak::TruePeakDetector;
 use shared_dsp::meter::LoudnessMeter;
 
 mod support;
@@ -54,6 +55,14 @@ fn limiter(c: &mut Criterion) {
     lim.update_immediately(&Settings { peak_mode: PeakMode::SamplePeak, ..issue_settings() });
     bench(c, "limiter sample peak 1.5 ms", |l, r| lim.process(l, r));
     report_cpu_realtime("limiter sample peak 1.5 ms", |l, r| lim.process(l, r));
+
+    let mut detectors = [TruePeakDetector::new(), TruePeakDetector::new()];
+    let mut peaks = vec![0.0f32; BLOCK];
+    report_cpu_realtime("true-peak detector alone (both channels)", |l, r| {
+        detectors[0].process_block(l, &mut peaks, true);
+        detectors[1].process_block(r, &mut peaks, true);
+        black_box(&peaks);
+    });
 
     let mut meter = LoudnessMeter::new(RATE, 2);
     bench(c, "loudness meter (M, S, I, LRA, true peak)", |l, r| meter.process(l, r));
