@@ -57,6 +57,12 @@ pub struct LoudnessMeter {
 impl LoudnessMeter {
     /// A meter for `channels` (1 or 2) at `sample_rate`; allocates everything it needs.
     pub fn new(sample_rate: f32, channels: usize) -> Self {
+        Self::with_readings(sample_rate, channels, Arc::new(LoudnessReadings::new()))
+    }
+
+    /// A meter that publishes into existing `readings` (a plugin keeps one for its editor
+    /// across activations at different rates), starting them from silence.
+    pub fn with_readings(sample_rate: f32, channels: usize, readings: Arc<LoudnessReadings>) -> Self {
         let rate = if sample_rate.is_finite() && sample_rate >= 1_000.0 { sample_rate.round() as u32 } else { 48_000 };
         let channels = channels.clamp(1, 2);
         let mode = Mode::I | Mode::LRA | Mode::TRUE_PEAK | Mode::HISTOGRAM;
@@ -68,15 +74,17 @@ impl LoudnessMeter {
             }
         }
         let hop = (rate as usize / 10).max(1);
-        Self {
+        let meter = Self {
             ebu,
-            readings: Arc::new(LoudnessReadings::new()),
+            readings,
             channels,
             hop,
             until_publish: hop,
             energies: [0.0; SHORT_TERM_BLOCKS],
             pos: 0,
-        }
+        };
+        meter.publish_silence();
+        meter
     }
 
     /// The figures this meter publishes, for an editor (clone the `Arc`).
