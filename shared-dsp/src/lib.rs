@@ -16,6 +16,7 @@ pub mod eq;
 pub mod filter_shape;
 pub mod gain;
 pub mod lane;
+pub mod meter;
 pub mod pan;
 pub mod reverb;
 pub mod smoother;

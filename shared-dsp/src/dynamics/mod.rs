@@ -1,4 +1,4 @@
-//! Dynamics: the compressor now, the limiter and the channel strip's dynamics later.
+//! Dynamics: the compressor and the limiter now, the channel strip's dynamics later.
 //!
 //! Each stage is its own small type so that the other dynamics processors can take what they
 //! need (a limiter wants the lookahead delay, the link, gain smoothing and the meter, but its
@@ -15,19 +15,32 @@
 //! | [`meter`] | gain reduction shared lock-free with editors |
 //! | [`fast_db`] | dB ↔ gain at audio rate |
 //! | [`compressor`] | all of the above as one stereo processor |
+//! | [`true_peak`] | peak estimation between samples (BS.1770-4 Annex 2 and a centred sinc) |
+//! | [`window_min`] | sliding-window minimum: the limiter's peak hold |
+//! | [`moving_average`] | exact cascaded box filters: smoothing that cannot overshoot |
+//! | [`dither`] | TPDF dither to 16 or 24 bits |
+//! | [`limiter`] | the brickwall true-peak lookahead limiter |
 
 pub mod ballistics;
 pub mod compressor;
 pub mod detector;
+pub mod dither;
 pub mod fast_db;
 pub mod gain_computer;
+pub mod limiter;
 pub mod lookahead;
 pub mod meter;
+pub mod moving_average;
 pub mod sidechain;
 pub mod stereo;
+pub mod true_peak;
+pub mod window_min;
 
 #[cfg(test)]
 mod compressor_tests;
+#[cfg(test)]
+mod limiter_tests;
 
 pub use compressor::{ChannelMode, Compressor, Settings, SidechainSource};
+pub use limiter::Limiter;
 pub use meter::GainReductionMeter;

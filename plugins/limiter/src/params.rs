@@ -1,0 +1,121 @@
+//! The limiter's parameters. Ids are stable forever: hosts store them in sessions and
+//! automation lanes (`tests/contracts/limiter.params`).
+
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+use shared_dsp::dynamics::dither::DitherDepth;
+use shared_dsp::dynamics::limiter::{MAX_LOOKAHEAD_MS, MIN_LOOKAHEAD_MS, PeakMode, Settings};
+use shared_ui::text;
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectionParam {
+    #[id = "true-peak"]
+    #[name = "True Peak"]
+    TruePeak,
+    #[id = "sample-peak"]
+    #[name = "Sample Peak"]
+    SamplePeak,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DitherParam {
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    #[id = "16-bit"]
+    #[name = "16 bit"]
+    Bits16,
+    #[id = "24-bit"]
+    #[name = "24 bit"]
+    Bits24,
+}
+
+#[derive(Params)]
+pub struct LimiterParams {
+    #[id = "drive"]
+    pub drive: FloatParam,
+    #[id = "ceiling"]
+    pub ceiling: FloatParam,
+    #[id = "lookahead"]
+    pub lookahead: FloatParam,
+    #[id = "release"]
+    pub release: FloatParam,
+    #[id = "auto-release"]
+    pub auto_release: BoolParam,
+    #[id = "link"]
+    pub link: FloatParam,
+    #[id = "detection"]
+    pub detection: EnumParam<DetectionParam>,
+    #[id = "dither"]
+    pub dither: EnumParam<DitherParam>,
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+/// Decibels over a linear range, in 0.1 dB steps.
+fn decibels(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_step_size(0.1)
+        .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1000.0)))
+        .with_string_to_value(Arc::new(|s| text::text_to_db(s, -1000.0)))
+}
+
+/// A time in ms, skewed so that `middle` sits at the centre of the travel.
+fn time(name: &str, default: f32, min: f32, max: f32, middle: f32) -> FloatParam {
+    let factor = 0.5f32.ln() / ((middle - min) / (max - min)).ln();
+    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor })
+        .with_value_to_string(Arc::new(text::ms_to_text))
+        .with_string_to_value(Arc::new(text::text_to_ms))
+}
+
+impl Default for LimiterParams {
+    fn default() -> Self {
+        let d = Settings::default();
+        Self {
+            drive: decibels("Drive", d.drive_db, 0.0, 36.0),
+            ceiling: decibels("Ceiling", d.ceiling_db, -20.0, 0.0),
+            // 2 ms mid-travel: the useful range for programme is 1–3 ms; longer is for slow
+            // material, where the gain should move before a peak more gently.
+            lookahead: time("Lookahead", d.lookahead_ms, MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, 2.0),
+            release: time("Release", d.release_ms, 1.0, 1_000.0, 60.0),
+            auto_release: BoolParam::new("Auto Release", d.auto_release)
+                .with_value_to_string(Arc::new(text::bool_to_text))
+                .with_string_to_value(Arc::new(text::text_to_bool)),
+            link: FloatParam::new("Stereo Link", d.link * 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
+                .with_step_size(1.0)
+                .with_value_to_string(Arc::new(text::percent_to_text))
+                .with_string_to_value(Arc::new(text::text_to_percent)),
+            detection: EnumParam::new("Detection", DetectionParam::TruePeak),
+            dither: EnumParam::new("Dither", DitherParam::Off),
+            bypass: BoolParam::new("Bypass", false)
+                .with_value_to_string(Arc::new(text::bool_to_text))
+                .with_string_to_value(Arc::new(text::text_to_bool))
+                .make_bypass(),
+        }
+    }
+}
+
+impl LimiterParams {
+    /// The DSP settings these parameters describe right now.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            drive_db: self.drive.value(),
+            ceiling_db: self.ceiling.value(),
+            lookahead_ms: self.lookahead.value(),
+            release_ms: self.release.value(),
+            auto_release: self.auto_release.value(),
+            link: self.link.value() / 100.0,
+            peak_mode: match self.detection.value() {
+                DetectionParam::TruePeak => PeakMode::TruePeak,
+                DetectionParam::SamplePeak => PeakMode::SamplePeak,
+            },
+            dither: match self.dither.value() {
+                DitherParam::Off => DitherDepth::Off,
+                DitherParam::Bits16 => DitherDepth::Bits16,
+                DitherParam::Bits24 => DitherDepth::Bits24,
+            },
+            bypass: self.bypass.value(),
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! The brickwall lookahead limiter: no sample, and no peak between samples, crosses the
+//! ceiling, whatever comes in.
+//!
+//! ```text
+//! in ─ drive ─┬─ peak detector ─ required gain ─ window min ─ release ─ link ─ 2 boxes ─┐
+//!             │  (true peak: 8 points/sample)     (hold S)    (dB)            (span S)  │ gain
+//!             └─ lookahead delay (L = D + S − 1 samples) ─────────────────────────── × ─┴─ (dither) ─ out
+//! ```
+//!
+//! **Why it cannot clip.** For each input sample the detector ([`true_peak`]) estimates the
+//! sample's peak p (its own value and the waveform on both sides of it), D = 6 samples later.
+//! The gain that sample needs is r = min(1, ceiling / p). A sliding-window minimum
+//! ([`WindowMin`]) over the last S of these is the smallest gain any sample in that window
+//! needs; two cascaded moving averages ([`MovingAverage`]) with a total span of S smooth it
+//! into the gain that is applied. An average is never above the largest value it averages,
+//! and S samples after a sample's r entered the window minimum, every value the averages
+//! hold was computed with that sample inside the window: the smoothed gain is then at most
+//! its r. So the audio is delayed by exactly L = D + S − 1 samples (the lookahead, reported as
+//! latency), and every sample leaves multiplied by a gain no larger than it needs — reached
+//! exactly when it arrives, not one sample late. Release happens between the hold and the
+//! averages (the branching one-pole of [`Ballistics`] with an instant attack, in dB, with the
+//! same auto release as the compressor), and so does the stereo link (towards the larger
+//! reduction); both only ever lower the gain the averages see, so neither can break the
+//! argument. The averages are exact integer sums, so it holds after hours of audio too.
+//!
+//! **Rounding.** The gain path is f32/f64 arithmetic with a few roundings per sample; the
+//! detector aims 2⁻²⁰ (8·10⁻⁶ dB) below the ceiling so that none of them can carry a sample
+//! over it. A final clamp at the ceiling is kept as a guard and counts what it touches
+//! ([`Limiter::clamped_samples`]); the tests require that count to stay zero.
+//!
+//! **The ceiling** is applied where the peak is detected, so ceiling automation is aligned
+//! with the audio it affects (the host compensates the latency), like everything else.
+//!
+//! **Lookahead changes** move the delay, the hold window and the averages together. Audio
+//! already in the delay line would otherwise jump in time (a click), so a change fades the
+//! output out over [`SWITCH_FADE_MS`], switches (rebuilding the window from its history and
+//! starting the averages at the smallest gain any sample in flight needs, so the ceiling holds
+//! through the switch), and fades back in. The new latency is reported at once; hosts
+//! usually restart the plugin on a latency change anyway.
+//!
+//! **Bypass** glides to the input delayed by the same latency (so bypassing neither clicks
+//! nor moves the track in time), bit for bit once the glide is over. **Dither** ([`Dither`])
+//! is the last step before the bypass fade.
+//!
+//! **Performance**: blocks run in chunks of 64 frames, stage by stage as in the compressor:
+//! the interpolator, window minimum and averages as per-channel loops, the dB conversions and
+//! gain arithmetic as loops the compiler vectorises.
+//!
+//! [`true_peak`]: super::true_peak
+
+use crate::delay_line::DelayLine;
+use crate::gain::flush_denormal;
+use crate::lane::Stereo;
+use crate::smoother::Smoother;
+
+use super::ballistics::Ballistics;
+use super::dither::{Dither, DitherDepth};
+use super::fast_db;
+use super::lookahead::Lookahead;
+use super::moving_average::MovingAverage;
+use super::stereo;
+use super::true_peak::{DELAY, TruePeakDetector};
+use super::window_min::WindowMin;
+
+/// Shortest lookahead.
+pub const MIN_LOOKAHEAD_MS: f32 = 0.5;
+/// Longest lookahead.
+pub const MAX_LOOKAHEAD_MS: f32 = 10.0;
+/// Time constant of the drive, ceiling and bypass glides.
+pub const GLIDE_MS: f32 = 10.0;
+/// Fade out (and back in) around a lookahead change.
+pub const SWITCH_FADE_MS: f32 = 5.0;
+/// The detector aims this fraction of the ceiling (1 − 2⁻²⁰) so that rounding in the gain
+/// path cannot carry a sample over the ceiling.
+const AIM: f32 = 1.0 - 1.0 / 1_048_576.0;
+
+/// What the detector measures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PeakMode {
+    /// Samples and the waveform between them (BS.1770 true peak).
+    #[default]
+    TruePeak,
+    /// Sample values only: cheaper, and no limiting of inter-sample peaks.
+    SamplePeak,
+}
+
+/// Plain settings in real units, mirroring the plugin's parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// Input gain in dB, 0…36.
+    pub drive_db: f32,
+    /// dB (dBTP in true-peak mode), −20…0.
+    pub ceiling_db: f32,
+    /// ms, [`MIN_LOOKAHEAD_MS`]…[`MAX_LOOKAHEAD_MS`]: the attack time and the latency.
+    pub lookahead_ms: f32,
+    /// ms, 1…1000 (63 % recovery time, see [`ballistics`](super::ballistics)).
+    pub release_ms: f32,
+    /// Program-dependent release.
+    pub auto_release: bool,
+    /// Stereo link 0…1.
+    pub link: f32,
+    pub peak_mode: PeakMode,
+    pub dither: DitherDepth,
+    /// Glide to the input, delayed by the latency.
+    pub bypass: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            drive_db: 0.0,
+            ceiling_db: -1.0,
+            lookahead_ms: 1.5,
+            release_ms: 100.0,
+            auto_release: false,
+            link: 1.0,
+            peak_mode: PeakMode::TruePeak,
+            dither: DitherDepth::Off,
+            bypass: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Clamped to what the engine accepts; NaN falls back to the default.
+    fn sanitized(&self) -> Self {
+        let d = Self::default();
+        let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
+            if v.is_nan() { fallback } else { v.clamp(lo, hi) }
+        };
+        Self {
+            drive_db: clamp(self.drive_db, -60.0, 60.0, d.drive_db),
+            ceiling_db: clamp(self.ceiling_db, -60.0, 0.0, d.ceiling_db),
+            lookahead_ms: clamp(self.lookahead_ms, MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, d.lookahead_ms),
+            release_ms: clamp(self.release_ms, 0.1, 10_000.0, d.release_ms),
+            link: clamp(self.link, 0.0, 1.0, d.link),
+            ..*self
+        }
+    }
+}
+
+/// Frames per pass through the stages.
+const CHUNK: usize = 64;
+type Chunk = [[f32; CHUNK]; 2];
+
+/// Non-finite → 0, and no subnormals into the interpolator and the delay.
+#[inline(always)]
+fn sane(x: f32) -> f32 {
+    if x.is_finite() { flush_denormal(x) } else { 0.0 }
+}
+
+/// `a` at t = 0, `b` at t = 1 (both exactly), linear in between.
+#[inline(always)]
+fn fade(t: f32, a: f32, b: f32) -> f32 {
+    let blend = a + (b - a) * t;
+    let ends = if t == 1.0 { b } else { blend };
+    if t == 0.0 { a } else { ends }
+}
+
+#[inline(always)]
+fn min(a: f32, b: f32) -> f32 {
+    if a < b { a } else { b }
+}
+
+/// The stereo (and mono) limiter; see the module docs.
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    sample_rate: f32,
+    settings: Settings,
+    detectors: [TruePeakDetector; 2],
+    windows: [WindowMin; 2],
+    release: Ballistics<Stereo>,
+    averages: [MovingAverage; 2],
+    /// The driven audio (what is limited) and the plain input (what bypass glides to).
+    audio: Lookahead<Stereo>,
+    dry: Lookahead<Stereo>,
+    /// The ceiling each sample was detected against, delayed to meet it at the output.
+    ceilings: DelayLine<f32>,
+    drive: Smoother,
+    ceiling: Smoother,
+    bypass: Smoother,
+    dither: Dither,
+    link: f32,
+    /// Samples of delay now, and what the settings ask for (different while switching).
+    latency: usize,
+    target_latency: usize,
+    min_latency: usize,
+    max_latency: usize,
+    /// Output level of the switch fade, 0…`fade_len`.
+    fade_level: u32,
+    fade_len: u32,
+    /// Smallest gain per channel during the last `process*` call.
+    min_gain: [f32; 2],
+    clamped: u64,
+}
+
+impl Limiter {
+    /// Allocates everything for [`MAX_LOOKAHEAD_MS`] at `sample_rate`. Chunks live on the
+    /// stack, so nothing depends on `max_block_len`; it is taken for the common shape.
+    pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
+        let fs = if sample_rate.is_finite() { sample_rate.max(1_000.0) } else { 48_000.0 };
+        let max_latency = Lookahead::<f32>::samples_for(MAX_LOOKAHEAD_MS, fs).max(DELAY + 2);
+        let min_latency = Lookahead::<f32>::samples_for(MIN_LOOKAHEAD_MS, fs).clamp(DELAY + 1, max_latency);
+        let max_span = max_latency - DELAY + 1;
+        let d = Settings::default();
+        let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
+        let window = || WindowMin::new(max_span, max_span + max_latency + 1);
+        let mut limiter = Self {
+            sample_rate: fs,
+            settings: d,
+            detectors: [TruePeakDetector::new(), TruePeakDetector::new()],
+            windows: [window(), window()],
+            release: Ballistics::new(fs, 0.0, d.release_ms),
+            averages: [MovingAverage::new(max_span), MovingAverage::new(max_span)],
+            audio: Lookahead::new(fs, MAX_LOOKAHEAD_MS),
+            dry: Lookahead::new(fs, MAX_LOOKAHEAD_MS),
+            ceilings: DelayLine::new(max_latency),
+            drive: glide(1.0),
+            ceiling: glide(1.0),
+            bypass: glide(0.0),
+            dither: Dither::new(),
+            link: d.link,
+            latency: 0,
+            target_latency: 0,
+            min_latency,
+            max_latency,
+            fade_level: 0,
+            fade_len: ((SWITCH_FADE_MS * 1e-3 * fs) as u32).max(1),
+            min_gain: [1.0; 2],
+            clamped: 0,
+        };
+        limiter.update_immediately(&d);
+        limiter.reset();
+        limiter
+    }
+
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// The settings last passed to [`update`](Self::update) (sanitised).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The latency in samples for a lookahead in ms at this rate.
+    pub fn latency_for_ms(&self, ms: f32) -> usize {
+        Lookahead::<f32>::samples_for(ms, self.sample_rate).clamp(self.min_latency, self.max_latency)
+    }
+
+    /// Starts gliding towards `settings`. Cheap; never allocates.
+    pub fn update(&mut self, settings: &Settings) {
+        let s = settings.sanitized();
+        // libm's exp, not the fast one: the ceiling is a promise to a few ulps.
+        self.drive.set_target(crate::gain::db_to_gain(s.drive_db));
+        self.ceiling.set_target(crate::gain::db_to_gain(s.ceiling_db));
+        self.release.set_release_ms(s.release_ms);
+        self.release.set_auto_release(s.auto_release);
+        self.link = s.link;
+        self.dither.set_depth(s.dither);
+        self.bypass.set_target(if s.bypass { 1.0 } else { 0.0 });
+        // A different lookahead fades out and switches (see `process_chunk`).
+        self.target_latency = self.latency_for_ms(s.lookahead_ms);
+        self.settings = s;
+    }
+
+    /// Applies `settings` without any glide or fade (activation, loading a session).
+    pub fn update_immediately(&mut self, settings: &Settings) {
+        self.update(settings);
+        for s in [&mut self.drive, &mut self.ceiling, &mut self.bypass] {
+            s.reset_to(s.target());
+        }
+        if self.target_latency != self.latency {
+            self.switch_latency();
+        }
+        self.fade_level = self.fade_len;
+    }
+
+    /// Clears all signal state (delays, detector, gain) without allocating; glides and
+    /// switches complete at once.
+    pub fn reset(&mut self) {
+        let s = self.settings;
+        self.update_immediately(&s);
+        for d in &mut self.detectors {
+            d.reset();
+        }
+        let span = self.span();
+        for w in &mut self.windows {
+            w.reset(1.0);
+            w.set_window(span);
+        }
+        for a in &mut self.averages {
+            a.set_span(span, 1.0);
+        }
+        self.release.reset();
+        self.audio.reset();
+        self.dry.reset();
+        self.ceilings.reset();
+        self.dither.reset();
+        self.min_gain = [1.0; 2];
+    }
+
+    /// The delay of the audio in samples (the lookahead), to report to the host. During a
+    /// lookahead change this is already the new value.
+    pub fn latency_samples(&self) -> usize {
+        self.target_latency
+    }
+
+    /// The largest gain reduction (dB, ≥ 0) per channel during the last `process*` call.
+    pub fn gain_reduction_db(&self) -> [f32; 2] {
+        self.min_gain.map(|g| (-fast_db::gain_to_db(g)).max(0.0))
+    }
+
+    /// Output samples the final guard clamp has had to touch since creation (zero unless the
+    /// design is broken; the tests hold it to that).
+    pub fn clamped_samples(&self) -> u64 {
+        self.clamped
+    }
+
+    /// Hold window and total span of the averages for the current latency.
+    fn span(&self) -> usize {
+        self.latency - DELAY + 1
+    }
+
+    /// Moves delay, window and averages to `target_latency` (see the module docs).
+    fn switch_latency(&mut self) {
+        self.latency = self.target_latency;
+        let span = self.span();
+        self.audio.set_delay_samples_immediately(self.latency);
+        self.dry.set_delay_samples_immediately(self.latency);
+        for (w, a) in self.windows.iter_mut().zip(&mut self.averages) {
+            w.set_window(span);
+            // Every sample in flight has had its required gain pushed within the last
+            // `latency` pushes (or is yet to be detected, and then sees only new values).
+            let floor = w.min_of_last(span + self.latency);
+            a.set_span(span, floor);
+        }
+    }
+
+    /// Processes a stereo block in place.
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.min_gain = [1.0; 2];
+        let n = left.len().min(right.len());
+        let mut start = 0;
+        while start < n {
+            let len = (n - start).min(CHUNK);
+            let range = start..start + len;
+            let mut x = [[0.0; CHUNK]; 2];
+            x[0][..len].copy_from_slice(&left[range.clone()]);
+            x[1][..len].copy_from_slice(&right[range.clone()]);
+            self.process_chunk(&mut x, len, false);
+            left[range.clone()].copy_from_slice(&x[0][..len]);
+            right[range].copy_from_slice(&x[1][..len]);
+            start += len;
+        }
+    }
+
+    /// Processes one channel in place (the same engine, the detection done once).
+    pub fn process_mono(&mut self, buf: &mut [f32]) {
+        self.min_gain = [1.0; 2];
+        let mut start = 0;
+        while start < buf.len() {
+            let len = (buf.len() - start).min(CHUNK);
+            let range = start..start + len;
+            let mut x = [[0.0; CHUNK]; 2];
+            x[0][..len].copy_from_slice(&buf[range.clone()]);
+            self.process_chunk(&mut x, len, true);
+            buf[range].copy_from_slice(&x[0][..len]);
+            start += len;
+        }
+    }
+
+    /// Up to [`CHUNK`] frames through every stage (channel 1 ignored and copied when `mono`).
+    #[inline(always)]
+    fn process_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) {
+        let n = n.min(CHUNK);
+        let channels = if mono { 1 } else { 2 };
+        if self.target_latency != self.latency && self.fade_level == 0 {
+            self.switch_latency();
+        }
+
+        // 1. Drive; garbage in becomes silence.
+        let mut drive = [0.0; CHUNK];
+        self.drive.process_block(&mut drive[..n]);
+        let mut driven = [[0.0; CHUNK]; 2];
+        for ch in 0..channels {
+            for i in 0..n {
+                x[ch][i] = sane(x[ch][i]);
+                driven[ch][i] = sane(x[ch][i] * drive[i]);
+            }
+        }
+
+        // 2. Peaks (for the samples DELAY ago) and the gain each needs.
+        let true_peak = self.settings.peak_mode == PeakMode::TruePeak;
+        let mut need = [[0.0; CHUNK]; 2];
+        for ch in 0..channels {
+            self.detectors[ch].process_block(&driven[ch][..n], &mut need[ch][..n], true_peak);
+        }
+        let mut ceiling = [0.0; CHUNK];
+        self.ceiling.process_block(&mut ceiling[..n]);
+        for ch in 0..channels {
+            for (r, &c) in need[ch][..n].iter_mut().zip(&ceiling[..n]) {
+                let aim = c * AIM;
+                *r = if *r > aim { aim / *r } else { 1.0 };
+            }
+        }
+
+        // 3. Hold: the smallest gain needed within the window.
+        let mut held = [[0.0; CHUNK]; 2];
+        for ch in 0..channels {
+            let w = &mut self.windows[ch];
+            for (m, &r) in held[ch][..n].iter_mut().zip(&need[ch][..n]) {
+                *m = w.push(r);
+            }
+        }
+        if mono {
+            held[1] = held[0];
+        }
+
+        // 4. Release in dB (instant attack), link, back to a gain no larger than the hold.
+        let mut gr = [[0.0; CHUNK]; 2];
+        for ch in 0..2 {
+            for (g, &m) in gr[ch][..n].iter_mut().zip(&held[ch][..n]) {
+                *g = -fast_db::gain_to_db(m);
+            }
+        }
+        let (gl, grr) = gr.split_at_mut(1);
+        self.release.process_split(&mut gl[0][..n], &mut grr[0][..n]);
+        let link = self.link;
+        for i in 0..n {
+            let g = stereo::link(Stereo::new(gr[0][i], gr[1][i]), link);
+            gr[0][i] = g.left();
+            gr[1][i] = g.right();
+        }
+        for ch in 0..2 {
+            for (g, &m) in gr[ch][..n].iter_mut().zip(&held[ch][..n]) {
+                *g = min(fast_db::db_to_gain(-*g), m);
+            }
+        }
+
+        // 5. The averages: the gain that is applied.
+        let mut gain = [[0.0; CHUNK]; 2];
+        for ch in 0..channels {
+            let a = &mut self.averages[ch];
+            let mut lowest = self.min_gain[ch];
+            for (s, &g) in gain[ch][..n].iter_mut().zip(&gr[ch][..n]) {
+                *s = a.push(g);
+                lowest = min(lowest, *s);
+            }
+            self.min_gain[ch] = lowest;
+        }
+        if mono {
+            gain[1] = gain[0];
+            self.min_gain[1] = self.min_gain[0];
+        }
+
+        // 6. The delayed audio and its ceiling, the switch fade.
+        let mut dry = [[0.0; CHUNK]; 2];
+        let mut late = [[0.0; CHUNK]; 2];
+        let mut limit = [0.0; CHUNK];
+        let ceiling_delay = self.latency - DELAY;
+        for i in 0..n {
+            let a = self.audio.process_sample(Stereo::new(driven[0][i], driven[1][i]));
+            let d = self.dry.process_sample(Stereo::new(x[0][i], x[1][i]));
+            (late[0][i], late[1][i]) = (a.left(), a.right());
+            (dry[0][i], dry[1][i]) = (d.left(), d.right());
+            self.ceilings.push(ceiling[i]);
+            limit[i] = self.ceilings.read(ceiling_delay);
+        }
+        let mut level = [1.0f32; CHUNK];
+        let switching = self.target_latency != self.latency || self.fade_level != self.fade_len;
+        if switching {
+            let inv = 1.0 / self.fade_len as f32;
+            for l in &mut level[..n] {
+                if self.target_latency != self.latency {
+                    self.fade_level = self.fade_level.saturating_sub(1);
+                } else if self.fade_level < self.fade_len {
+                    self.fade_level += 1;
+                }
+                *l = if self.fade_level == self.fade_len { 1.0 } else { self.fade_level as f32 * inv };
+            }
+        }
+
+        // 7. Gain, guard clamp, dither, bypass.
+        let mut clamped = 0u64;
+        for ch in 0..channels {
+            for i in 0..n {
+                let y = flush_denormal(late[ch][i] * gain[ch][i]) * level[i];
+                let c = limit[i];
+                let over = y.abs() > c;
+                clamped += over as u64;
+                late[ch][i] = if over { c.copysign(y) } else { y };
+            }
+        }
+        self.clamped += clamped;
+        if self.dither.depth() != DitherDepth::Off {
+            for ch in 0..channels {
+                for i in 0..n {
+                    late[ch][i] = self.dither.process_sample(late[ch][i], ch, limit[i]);
+                }
+            }
+        }
+        if self.bypass.is_settled() && self.bypass.value() == 0.0 {
+            x[0][..n].copy_from_slice(&late[0][..n]);
+            x[1][..n].copy_from_slice(&late[1][..n]);
+        } else {
+            let mut b = [0.0; CHUNK];
+            self.bypass.process_block(&mut b[..n]);
+            for ch in 0..2 {
+                for i in 0..n {
+                    x[ch][i] = fade(b[i], late[ch][i], dry[ch][i]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! The loudness meter: BS.1770-4 K-weighting, the R128 gated integrated loudness, loudness
+//! range and true peak from the `ebur128` crate (see the module docs of [`meter`](super) for
+//! why it may run on the audio thread), published every 100 ms into [`LoudnessReadings`].
+//!
+//! **Momentary and short-term** are the mean K-weighted power over the last 400 ms and 3 s.
+//! Both windows are whole numbers of the 100 ms hop, so the meter keeps the energy of each
+//! 100 ms block (read from `ebur128`'s K-weighted buffer, 100 ms of sums) in a ring of 30 and
+//! averages 4 or 30 of them: the same sums BS.1770 defines, without re-adding 3 s of samples
+//! (144 000 per channel at 48 kHz) on the audio thread ten times a second.
+//!
+//! **Mono**: a mono track is played on both speakers, so its channel counts twice (BS.1770's
+//! "dual mono", `ebur128::Channel::DualMono`): a mono sine at −23 dBFS reads −23 LUFS, like
+//! the same sine on both channels of a stereo track.
+//!
+//! **Garbage**: non-finite samples are metered as silence (they would otherwise poison the
+//! K-weighting filters' state for good).
+
+use std::sync::Arc;
+
+use ebur128::{Channel, EbuR128, Mode};
+
+use super::readings::LoudnessReadings;
+
+/// Blocks of this many 100 ms hops make the momentary and short-term windows.
+const MOMENTARY_BLOCKS: usize = 4;
+const SHORT_TERM_BLOCKS: usize = 30;
+/// Frames fed to `ebur128` per call (sanitised on the stack first).
+const CHUNK: usize = 256;
+
+/// BS.1770: L = −0.691 + 10·log10(power).
+fn energy_to_lufs(energy: f64) -> f64 {
+    if energy > 0.0 { -0.691 + 10.0 * energy.log10() } else { f64::NEG_INFINITY }
+}
+
+fn lufs_to_energy(lufs: f64) -> f64 {
+    if lufs.is_finite() { 10f64.powf((lufs + 0.691) / 10.0) } else { 0.0 }
+}
+
+fn sane(x: f32) -> f32 {
+    if x.is_finite() { x } else { 0.0 }
+}
+
+pub struct LoudnessMeter {
+    /// `None` only if `ebur128` refused the rate (outside 16 Hz … 2.8 MHz): the meter then
+    /// reads silence instead of panicking.
+    ebu: Option<EbuR128>,
+    readings: Arc<LoudnessReadings>,
+    channels: usize,
+    /// Frames in one 100 ms hop, and frames left until the next publication.
+    hop: usize,
+    until_publish: usize,
+    /// K-weighted energy of the last 30 hops, newest at `pos`.
+    energies: [f64; SHORT_TERM_BLOCKS],
+    pos: usize,
+}
+
+impl LoudnessMeter {
+    /// A meter for `channels` (1 or 2) at `sample_rate`; allocates everything it needs.
+    pub fn new(sample_rate: f32, channels: usize) -> Self {
+        Self::with_readings(sample_rate, channels, Arc::new(LoudnessReadings::new()))
+    }
+
+    /// A meter that publishes into existing `readings` (a plugin keeps one for its editor
+    /// across activations at different rates), starting them from silence.
+    pub fn with_readings(sample_rate: f32, channels: usize, readings: Arc<LoudnessReadings>) -> Self {
+        let rate = if sample_rate.is_finite() && sample_rate >= 1_000.0 { sample_rate.round() as u32 } else { 48_000 };
+        let channels = channels.clamp(1, 2);
+        let mode = Mode::I | Mode::LRA | Mode::TRUE_PEAK | Mode::HISTOGRAM;
+        let mut ebu = EbuR128::new(channels as u32, rate, mode).ok();
+        if channels == 1 {
+            if let Some(e) = ebu.as_mut() {
+                // Cannot fail for channel 0 of a one-channel meter.
+                let _ = e.set_channel(0, Channel::DualMono);
+            }
+        }
+        let hop = (rate as usize / 10).max(1);
+        let meter = Self {
+            ebu,
+            readings,
+            channels,
+            hop,
+            until_publish: hop,
+            energies: [0.0; SHORT_TERM_BLOCKS],
+            pos: 0,
+        };
+        meter.publish_silence();
+        meter
+    }
+
+    /// The figures this meter publishes, for an editor (clone the `Arc`).
+    pub fn readings(&self) -> Arc<LoudnessReadings> {
+        self.readings.clone()
+    }
+
+    /// Starts every measurement afresh (integrated, range, true peak, the windows).
+    pub fn reset(&mut self) {
+        if let Some(e) = self.ebu.as_mut() {
+            e.reset();
+        }
+        self.energies = [0.0; SHORT_TERM_BLOCKS];
+        self.until_publish = self.hop;
+        self.publish_silence();
+    }
+
+    fn publish_silence(&self) {
+        let r = &self.readings;
+        for v in [&r.momentary, &r.short_term, &r.integrated, &r.true_peak] {
+            v.store(f32::NEG_INFINITY);
+        }
+        r.range.store(0.0);
+    }
+
+    /// Meters a stereo block (a mono meter takes `left` only).
+    pub fn process(&mut self, left: &[f32], right: &[f32]) {
+        let n = if self.channels == 2 { left.len().min(right.len()) } else { left.len() };
+        self.feed(n, |start, len, l, r| {
+            for (d, s) in l[..len].iter_mut().zip(&left[start..start + len]) {
+                *d = sane(*s);
+            }
+            if let Some(src) = right.get(start..start + len) {
+                for (d, s) in r[..len].iter_mut().zip(src) {
+                    *d = sane(*s);
+                }
+            }
+        });
+    }
+
+    /// Meters a mono block.
+    pub fn process_mono(&mut self, x: &[f32]) {
+        self.process(x, &[]);
+    }
+
+    fn feed(&mut self, n: usize, mut fill: impl FnMut(usize, usize, &mut [f32; CHUNK], &mut [f32; CHUNK])) {
+        if self.readings.take_reset_request() {
+            self.reset();
+        }
+        let mut start = 0;
+        while start < n {
+            let len = (n - start).min(CHUNK).min(self.until_publish);
+            let (mut l, mut r) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
+            fill(start, len, &mut l, &mut r);
+            if let Some(e) = self.ebu.as_mut() {
+                let _ = if self.channels == 2 {
+                    e.add_frames_planar_f32(&[&l[..len], &r[..len]])
+                } else {
+                    e.add_frames_planar_f32(&[&l[..len]])
+                };
+            }
+            start += len;
+            self.until_publish -= len;
+            if self.until_publish == 0 {
+                self.until_publish = self.hop;
+                self.publish();
+            }
+        }
+    }
+
+    /// A 100 ms hop is complete: its energy joins the windows, and every figure is published.
+    fn publish(&mut self) {
+        let Some(e) = self.ebu.as_ref() else { return };
+        self.pos = (self.pos + 1) % SHORT_TERM_BLOCKS;
+        self.energies[self.pos] = lufs_to_energy(e.loudness_window(100).unwrap_or(f64::NEG_INFINITY));
+        let r = &self.readings;
+        r.momentary.store(self.momentary() as f32);
+        r.short_term.store(self.short_term() as f32);
+        r.integrated.store(self.integrated() as f32);
+        r.range.store(self.range() as f32);
+        r.true_peak.store(self.true_peak_db() as f32);
+    }
+
+    fn window(&self, blocks: usize) -> f64 {
+        let sum: f64 = (0..blocks).map(|k| self.energies[(self.pos + SHORT_TERM_BLOCKS - k) % SHORT_TERM_BLOCKS]).sum();
+        energy_to_lufs(sum / blocks as f64)
+    }
+
+    /// LUFS over the last 400 ms (as of the last 100 ms boundary).
+    pub fn momentary(&self) -> f64 {
+        self.window(MOMENTARY_BLOCKS)
+    }
+
+    /// LUFS over the last 3 s (as of the last 100 ms boundary).
+    pub fn short_term(&self) -> f64 {
+        self.window(SHORT_TERM_BLOCKS)
+    }
+
+    /// Gated loudness since the last reset (−∞ before the first gating block above −70 LUFS).
+    pub fn integrated(&self) -> f64 {
+        self.ebu.as_ref().and_then(|e| e.loudness_global().ok()).unwrap_or(f64::NEG_INFINITY)
+    }
+
+    /// Loudness range in LU since the last reset.
+    pub fn range(&self) -> f64 {
+        self.ebu.as_ref().and_then(|e| e.loudness_range().ok()).unwrap_or(0.0)
+    }
+
+    /// Largest true peak of any channel since the last reset, dBTP.
+    pub fn true_peak_db(&self) -> f64 {
+        let Some(e) = self.ebu.as_ref() else { return f64::NEG_INFINITY };
+        let peak = (0..self.channels as u32).filter_map(|c| e.true_peak(c).ok()).fold(0.0f64, f64::max);
+        if peak > 0.0 { 20.0 * peak.log10() } else { f64::NEG_INFINITY }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f32 = 48_000.0;
+
+    /// A 1 kHz sine at `dbfs` (peak) for `seconds`, continuing the phase of `t0` samples.
+    fn sine(dbfs: f64, seconds: f64, t0: usize) -> Vec<f32> {
+        let a = 10f64.powf(dbfs / 20.0);
+        let w = core::f64::consts::TAU * 1_000.0 / FS as f64;
+        (t0..t0 + (seconds * FS as f64).round() as usize).map(|i| (a * (w * i as f64).sin()) as f32).collect()
+    }
+
+    /// Concatenated 1 kHz segments (dBFS, seconds), fed to a stereo meter (the same signal in
+    /// both channels, as EBU Tech 3341 specifies), in blocks of 512.
+    fn meter_segments(segments: &[(f64, f64)]) -> (LoudnessMeter, Vec<(f64, f64)>) {
+        let mut m = LoudnessMeter::new(FS, 2);
+        let mut x = Vec::new();
+        for &(db, s) in segments {
+            let seg = sine(db, s, x.len());
+            x.extend(seg);
+        }
+        // (momentary, short-term) after every block.
+        let mut track = Vec::new();
+        for b in x.chunks(512) {
+            m.process(b, b);
+            track.push((m.momentary(), m.short_term()));
+        }
+        (m, track)
+    }
+
+    /// EBU Tech 3341 (V4), cases 1 and 2: a stereo 1 kHz sine at −23 / −33 dBFS reads −23.0 /
+    /// −33.0 LUFS ±0.1 momentary, short-term and integrated. (K-weighting is +0.691 dB at
+    /// 1 kHz, which BS.1770's −0.691 cancels: a sine's LUFS is its peak level in dBFS.)
+    #[test]
+    fn tech_3341_cases_1_and_2() {
+        for level in [-23.0, -33.0] {
+            let (m, _) = meter_segments(&[(level, 20.0)]);
+            let (mo, st, int) = (m.momentary(), m.short_term(), m.integrated());
+            println!("Tech 3341 sine at {level} dBFS: M {mo:.3}, S {st:.3}, I {int:.3} LUFS");
+            for v in [mo, st, int] {
+                assert!((v - level).abs() <= 0.1, "{level}: {v}");
+            }
+            // And what the editor reads, through the lock-free values.
+            let r = m.readings();
+            assert!((r.integrated.load() as f64 - level).abs() <= 0.1);
+            assert!((r.momentary.load() as f64 - level).abs() <= 0.1);
+        }
+    }
+
+    /// Cases 3–5: the gates. Quiet passages below the relative gate (−10 LU under the
+    /// ungated level) or the absolute gate (−70 LUFS) must not pull the integrated loudness
+    /// down: each sequence reads −23.0 ±0.1 LUFS.
+    #[test]
+    fn tech_3341_gated_sequences() {
+        let cases: [(&str, &[(f64, f64)]); 3] = [
+            ("case 3: −36 / −23 / −36", &[(-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0)]),
+            ("case 4: −72 / −36 / −23 / −36 / −72", &[(-72.0, 10.0), (-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0), (-72.0, 10.0)]),
+            ("case 5: −26 / −20 / −26", &[(-26.0, 20.0), (-20.0, 20.1), (-26.0, 20.0)]),
+        ];
+        for (name, segments) in cases {
+            let (m, _) = meter_segments(segments);
+            let int = m.integrated();
+            println!("Tech 3341 {name}: I {int:.3} LUFS (error {:+.3})", int + 23.0);
+            assert!((int + 23.0).abs() <= 0.1, "{name}: {int}");
+        }
+    }
+
+    /// Case 9: 1.34 s at −20 dBFS and 1.66 s at −30 dBFS, repeated: every 3 s window holds
+    /// the same energy, (1.34·10^−2 + 1.66·10^−3)/3 = −23.0 LUFS, so the short-term reading
+    /// stays at −23.0 ±0.1 once the first 3 s have passed.
+    #[test]
+    fn tech_3341_case_9_short_term_is_constant() {
+        let segments: Vec<(f64, f64)> = (0..10).flat_map(|_| [(-20.0, 1.34), (-30.0, 1.66)]).collect();
+        let (_, track) = meter_segments(&segments);
+        let after = (3.2 * FS as f64 / 512.0) as usize;
+        let worst = track[after..].iter().map(|t| (t.1 + 23.0).abs()).fold(0.0, f64::max);
+        println!("Tech 3341 case 9: short-term within ±{worst:.3} LU of −23");
+        assert!(worst <= 0.1, "{worst}");
+    }
+
+    /// EBU Tech 3342 cases 1–4: loudness range of level steps (stereo 1 kHz sines) within
+    /// ±1 LU: the range of two levels is their difference.
+    #[test]
+    fn tech_3342_loudness_range() {
+        let cases: [(&[(f64, f64)], f64); 4] = [
+            (&[(-20.0, 20.0), (-30.0, 20.0)], 10.0),
+            (&[(-20.0, 20.0), (-15.0, 20.0)], 5.0),
+            (&[(-40.0, 20.0), (-20.0, 20.0)], 20.0),
+            (&[(-50.0, 20.0), (-35.0, 20.0), (-20.0, 20.0), (-35.0, 20.0), (-50.0, 20.0)], 15.0),
+        ];
+        for (segments, want) in cases {
+            let (m, _) = meter_segments(segments);
+            let lra = m.range();
+            println!("Tech 3342: LRA {lra:.2} LU (expected {want})");
+            assert!((lra - want).abs() <= 1.0, "{lra} vs {want}");
+        }
+    }
+
+    /// Tech 3341's true-peak cases: sines whose samples miss their peak. The continuous peak
+    /// of A·sin is A; BS.1770 allows −0.4…+0.2 dB. (Faded in over 20 ms: a sine switched on
+    /// at full level is a step, whose reconstruction really does overshoot A.)
+    #[test]
+    fn true_peak_of_sines_between_samples() {
+        // (frequency as a fraction of fs, phase in degrees, sample-domain amplitude in dBFS)
+        for (frac, phase_deg, amp_db) in [(0.25f64, 0.0f64, -6.0f64), (0.25, 45.0, -6.0), (1.0 / 6.0, 60.0, -6.0), (0.125, 67.5, -6.0), (0.25, 45.0, 0.0)] {
+            let a = 10f64.powf(amp_db / 20.0);
+            let fade = 0.02 * FS as f64;
+            let x: Vec<f32> = (0..(FS as usize))
+                .map(|i| {
+                    let env = (core::f64::consts::FRAC_PI_2 * (i as f64 / fade).min(1.0)).sin().powi(2);
+                    (env * a * (core::f64::consts::TAU * frac * i as f64 + phase_deg.to_radians()).sin()) as f32
+                })
+                .collect();
+            let mut m = LoudnessMeter::new(FS, 2);
+            m.process(&x, &x);
+            let tp = m.true_peak_db();
+            println!("true peak of fs·{frac:.3} at {phase_deg}°, amplitude {amp_db} dB: {tp:+.3} dBTP");
+            assert!(tp - amp_db <= 0.2 && tp - amp_db >= -0.4, "{tp}");
+        }
+    }
+
+    /// Mono counts as dual mono; NaN is silence and does not break the meter; a reset
+    /// (requested by an editor) starts afresh.
+    #[test]
+    fn mono_garbage_and_reset() {
+        let x = sine(-23.0, 10.0, 0);
+        let mut m = LoudnessMeter::new(FS, 1);
+        m.process_mono(&x);
+        assert!((m.integrated() + 23.0).abs() <= 0.1, "{}", m.integrated());
+        let mut garbage = vec![f32::NAN; 512];
+        garbage[7] = f32::INFINITY;
+        m.process_mono(&garbage);
+        m.process_mono(&x);
+        assert!((m.integrated() + 23.0).abs() <= 0.1, "{}", m.integrated());
+        assert!(m.true_peak_db().is_finite());
+        m.readings().request_reset();
+        m.process_mono(&sine(-33.0, 10.0, 0));
+        assert!((m.integrated() + 33.0).abs() <= 0.1, "{}", m.integrated());
+        assert!((m.readings().integrated.load() + 33.0).abs() <= 0.1);
+    }
+}

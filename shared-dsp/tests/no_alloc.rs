@@ -1,0 +1,79 @@
+//! The limiter and the loudness meter allocate nothing once built: every block size, setting
+//! change, lookahead switch, reset and meter publication runs under a global allocator that
+//! counts this thread's allocations. (The plugin is checked the same way end to end by the
+//! harness's `assert_process_allocs` builds.)
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use shared_dsp::dynamics::dither::DitherDepth;
+use shared_dsp::dynamics::limiter::{Limiter, PeakMode, Settings};
+use shared_dsp::meter::LoudnessMeter;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+#[test]
+fn processing_allocates_nothing() {
+    for fs in [44_100.0f32, 192_000.0] {
+        let mut limiter = Limiter::new(fs, 8_192);
+        let mut meter = LoudnessMeter::new(fs, 2);
+        let mut mono_meter = LoudnessMeter::new(fs, 1);
+        let readings = meter.readings();
+        let mut left = vec![0.0f32; 8_192];
+        let mut right = vec![0.0f32; 8_192];
+        let mut state = 1u32;
+        let before = allocations();
+        let mut settings = Settings { drive_db: 20.0, ..Settings::default() };
+        for (k, &len) in [1usize, 7, 64, 512, 8_192, 333, 4_096, 2, 8_192, 8_192].iter().cycle().take(200).enumerate() {
+            for (l, r) in left[..len].iter_mut().zip(&mut right[..len]) {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                *l = state as f32 / u32::MAX as f32 - 0.5;
+                *r = if k % 17 == 3 { f32::NAN } else { -*l };
+            }
+            settings.lookahead_ms = [1.5, 10.0, 0.5][k / 30 % 3];
+            settings.auto_release = k % 3 == 0;
+            settings.dither = if k % 5 == 0 { DitherDepth::Bits24 } else { DitherDepth::Off };
+            settings.peak_mode = if k % 7 == 0 { PeakMode::SamplePeak } else { PeakMode::TruePeak };
+            settings.bypass = k % 50 > 45;
+            limiter.update(&settings);
+            if k == 100 {
+                limiter.reset();
+                readings.request_reset();
+            }
+            limiter.process(&mut left[..len], &mut right[..len]);
+            meter.process(&left[..len], &right[..len]);
+            mono_meter.process_mono(&left[..len]);
+            let _ = (readings.integrated.load(), limiter.gain_reduction_db(), limiter.latency_samples());
+        }
+        let after = allocations();
+        assert_eq!(after - before, 0, "{} allocations while processing at {fs} Hz", after - before);
+        assert!(readings.short_term.load().is_finite() && readings.range.load().is_finite());
+    }
+}

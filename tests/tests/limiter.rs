@@ -1,0 +1,236 @@
+//! Mixwerk Limiter through the CLAP host, end to end: both layouts, the ceiling on loud noise
+//! and on the classic inter-sample peak, transparency below the ceiling, latency that follows
+//! the lookahead, bypass that keeps it, dither, and garbage input in both builds.
+//! Run through `cargo xtask test`, which builds the bundles first.
+
+use host_tests::battery::{Buffers, instantiate};
+use host_tests::bundles::{PluginUnderTest, all_builds, release_bundles};
+use host_tests::host::{Instance, ParamChange, ParamDesc, Result};
+use host_tests::signals::Noise;
+
+const RATE: f64 = 48_000.0;
+const BLOCK: usize = 512;
+
+fn limiter() -> PluginUnderTest {
+    release_bundles().into_iter().find(|p| p.expected.crate_name == "limiter").expect("the limiter bundle")
+}
+
+fn param(params: &[ParamDesc], name: &str) -> u32 {
+    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name:?}")).id
+}
+
+/// Sets parameters by name to what their text says, as a user typing into the host's generic
+/// editor would; on an inactive instance.
+fn set(inst: &mut Instance, values: &[(&str, &str)]) -> Result<()> {
+    let params = inst.params()?;
+    let mut changes = Vec::new();
+    for &(name, text) in values {
+        let id = param(&params, name);
+        let value = inst.text_to_value(id, text).ok_or_else(|| format!("{name}: {text:?} not understood"))?;
+        changes.push(ParamChange { offset: 0, id, value });
+    }
+    inst.flush(&changes)
+}
+
+fn select(inst: &mut Instance, layout: &str) -> Result<usize> {
+    let l = inst.layouts()?.into_iter().find(|l| l.name == layout).ok_or("no such layout")?;
+    inst.select_layout(l.id)?;
+    Ok(l.main_out as usize)
+}
+
+/// Runs one signal per main channel through the active instance in blocks.
+fn render(inst: &mut Instance, main: &[Vec<f32>]) -> Result<Vec<Vec<f32>>> {
+    let mut b = Buffers::for_ports(inst, BLOCK)?;
+    let n = main[0].len();
+    let mut out = vec![Vec::with_capacity(n); b.main_output().len()];
+    for start in (0..n).step_by(BLOCK) {
+        let len = BLOCK.min(n - start);
+        b.set_len(len);
+        for (ch, src) in b.inputs[0].iter_mut().zip(main) {
+            ch.copy_from_slice(&src[start..start + len]);
+        }
+        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+        for (o, ch) in out.iter_mut().zip(b.main_output()) {
+            o.extend_from_slice(ch);
+        }
+    }
+    Ok(out)
+}
+
+fn peak(x: &[f32]) -> f32 {
+    x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+}
+
+fn db(x: f64) -> f64 {
+    20.0 * x.log10()
+}
+
+#[test]
+fn stereo_and_mono_layouts() -> Result<()> {
+    let (_bundle, mut inst) = instantiate(&limiter())?;
+    let layouts = inst.layouts()?;
+    let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["Stereo", "Mono"]);
+    for (layout, channels) in layouts.iter().zip([2u32, 1]) {
+        inst.select_layout(layout.id)?;
+        let ports = inst.ports()?;
+        assert_eq!(ports.inputs, [channels]);
+        assert_eq!(ports.outputs, [channels]);
+    }
+    Ok(())
+}
+
+/// White noise 24 dB over full scale into a −1 dB ceiling: no output sample over it, in
+/// either layout; and the classic inter-sample peak (fs/4 at 45°, samples at 0 dBFS, the
+/// waveform at +3 dBTP) comes out with its continuous peak at the ceiling. For a steady sine
+/// at fs/4 the samples fix the waveform: its peak is exactly √2 times the largest |sample|,
+/// a closed form that shares nothing with the plugin's detector.
+#[test]
+fn the_ceiling_holds_through_the_host() -> Result<()> {
+    let ceiling = 10f64.powf(-1.0 / 20.0) as f32;
+    for layout in ["Stereo", "Mono"] {
+        let (_bundle, mut inst) = instantiate(&limiter())?;
+        let channels = select(&mut inst, layout)?;
+        set(&mut inst, &[("Drive", "24 dB"), ("Ceiling", "-1 dB"), ("Release", "20 ms")])?;
+        inst.activate(RATE, BLOCK as u32)?;
+        let mut noise = Noise::new(7);
+        let input: Vec<Vec<f32>> = (0..channels).map(|_| (0..RATE as usize).map(|_| noise.next_f32()).collect()).collect();
+        let out = render(&mut inst, &input)?;
+        let p = out.iter().map(|o| peak(o)).fold(0.0f32, f32::max);
+        println!("{layout}: white noise +24 dB → sample peak {:+.4} dB (ceiling −1)", db(p as f64));
+        assert!(p <= ceiling, "{layout}: {p}");
+        assert!(p > 0.95 * ceiling, "{layout}: limited far below the ceiling ({p})");
+        inst.deactivate();
+
+        set(&mut inst, &[("Drive", "0 dB")])?;
+        inst.activate(RATE, BLOCK as u32)?;
+        let isp: Vec<f32> = (0..RATE as usize / 2)
+            .map(|i| (core::f64::consts::SQRT_2 * (core::f64::consts::FRAC_PI_2 * i as f64 + core::f64::consts::FRAC_PI_4).sin()) as f32)
+            .collect();
+        let out = render(&mut inst, &vec![isp; channels])?;
+        for o in &out {
+            let steady = peak(&o[RATE as usize / 4..]) as f64;
+            let true_peak = db(steady * core::f64::consts::SQRT_2);
+            println!("{layout}: fs/4 at 45° → samples {:+.3} dB, true peak {true_peak:+.3} dBTP (ceiling −1)", db(steady));
+            assert!(true_peak <= -1.0 + 0.1 && true_peak > -1.2, "{layout}: {true_peak}");
+        }
+    }
+    Ok(())
+}
+
+/// Latency equals the lookahead at every rate; a signal 6 dB below the ceiling is the input
+/// delayed by exactly that, bit for bit; moving the lookahead while playing changes what the
+/// host reads.
+#[test]
+fn latency_and_transparency() -> Result<()> {
+    for rate in [44_100.0, 48_000.0, 96_000.0] {
+        for lookahead in ["0.5 ms", "1.5 ms", "10 ms"] {
+            let (_bundle, mut inst) = instantiate(&limiter())?;
+            set(&mut inst, &[("Lookahead", lookahead), ("Ceiling", "-1 dB")])?;
+            inst.activate(rate, BLOCK as u32)?;
+            let latency = inst.latency()? as usize;
+            let ms: f64 = lookahead.trim_end_matches(" ms").parse().unwrap();
+            assert_eq!(latency, (ms * 1e-3 * rate).round() as usize, "{lookahead} at {rate} Hz");
+            // Two sines whose amplitudes add up to −7 dBFS: at most 6 dB under the ceiling.
+            let a = 10f64.powf(-7.0 / 20.0) / 2.0;
+            let input: Vec<Vec<f32>> = (0..2)
+                .map(|c| {
+                    (0..8_192)
+                        .map(|i| {
+                            let t = i as f64 / rate;
+                            (a * ((core::f64::consts::TAU * 440.0 * t + c as f64).sin() + (core::f64::consts::TAU * 7_000.0 * t).sin())) as f32
+                        })
+                        .collect()
+                })
+                .collect();
+            let out = render(&mut inst, &input)?;
+            for (o, i) in out.iter().zip(&input) {
+                for k in 0..o.len() {
+                    let want = if k >= latency { i[k - latency] } else { 0.0 };
+                    assert_eq!(o[k].to_bits(), want.to_bits(), "{lookahead} at {rate} Hz, sample {k}");
+                }
+            }
+        }
+    }
+    let (_bundle, mut inst) = instantiate(&limiter())?;
+    inst.activate(RATE, BLOCK as u32)?;
+    assert_eq!(inst.latency()?, 72, "the default lookahead is 1.5 ms");
+    let id = param(&inst.params()?, "Lookahead");
+    let value = inst.text_to_value(id, "5 ms").expect("5 ms");
+    let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
+    inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 100, id, value }])?;
+    assert_eq!(inst.latency()?, 240);
+    Ok(())
+}
+
+/// Bypass: the input, delayed by the same latency (bit for bit once the glide is over), so
+/// the track does not move in time.
+#[test]
+fn bypass_keeps_the_latency() -> Result<()> {
+    let (_bundle, mut inst) = instantiate(&limiter())?;
+    set(&mut inst, &[("Drive", "18 dB"), ("Bypass", "On")])?;
+    inst.activate(RATE, BLOCK as u32)?;
+    let latency = inst.latency()? as usize;
+    assert_eq!(latency, 72);
+    let mut noise = Noise::new(3);
+    let input: Vec<Vec<f32>> = (0..2).map(|_| (0..8_192).map(|_| noise.next_f32()).collect()).collect();
+    let out = render(&mut inst, &input)?;
+    for (o, i) in out.iter().zip(&input) {
+        for k in latency..o.len() {
+            assert_eq!(o[k].to_bits(), i[k - latency].to_bits(), "sample {k}");
+        }
+    }
+    Ok(())
+}
+
+/// Dither to 16 bit: every output sample on the 16-bit grid and within the ceiling, and
+/// digital silence stays digital silence.
+#[test]
+fn dither_to_16_bit() -> Result<()> {
+    let (_bundle, mut inst) = instantiate(&limiter())?;
+    set(&mut inst, &[("Dither", "16 bit"), ("Drive", "6 dB")])?;
+    inst.activate(RATE, BLOCK as u32)?;
+    let mut noise = Noise::new(5);
+    let mut input: Vec<Vec<f32>> = (0..2).map(|_| (0..24_000).map(|_| noise.next_f32() * 0.7).collect()).collect();
+    for ch in &mut input {
+        ch[12_000..].fill(0.0);
+    }
+    let out = render(&mut inst, &input)?;
+    let ceiling = 10f32.powf(-1.0 / 20.0);
+    for o in &out {
+        assert!(o.iter().all(|&v| (v as f64 * 32_768.0).fract() == 0.0), "off the 16-bit grid");
+        assert!(peak(o) <= ceiling);
+        assert!(o[12_100..].iter().all(|&v| v == 0.0), "dither on digital silence");
+        assert!(o[..12_000].iter().filter(|&&v| v != 0.0).count() > 11_000);
+    }
+    Ok(())
+}
+
+/// NaN and infinities in, at odd block sizes and two rates, in both builds (the
+/// allocation-checking one aborts on any allocation in `process`): the output stays finite,
+/// normal and within the ceiling, and the limiter is transparent again right after.
+#[test]
+fn garbage_in_never_reaches_the_output() -> Result<()> {
+    for plugin in all_builds().into_iter().filter(|p| p.expected.crate_name == "limiter") {
+        for rate in [44_100.0, 192_000.0] {
+            let (_bundle, mut inst) = instantiate(&plugin)?;
+            set(&mut inst, &[("Release", "5 ms"), ("Dither", "24 bit")])?;
+            inst.activate(rate, 8_192)?;
+            let mut noise = Noise::new(9);
+            let mut b = Buffers::for_ports(&mut inst, 8_192)?;
+            for (k, &len) in [1usize, 7, 512, 8_192, 333, 64].iter().enumerate() {
+                b.set_len(len);
+                b.fill_main(|c, i| if k < 4 { [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.3][(c + i) % 4] } else { noise.next_f32() * 0.3 });
+                inst.process(&mut b.inputs, &mut b.outputs, &[])?;
+                for ch in b.main_output() {
+                    assert!(
+                        ch.iter().all(|x| x.is_finite() && x.abs() <= 0.9 && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
+                        "{}: bad output at {rate} Hz, block {k}",
+                        plugin.label()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
