@@ -98,7 +98,7 @@ impl DecayShape {
     pub fn t60_at(&self, freq: f32) -> f32 {
         let f = (freq as f64).clamp(0.0, 0.5 * self.sample_rate);
         let db_per_pass = 20.0 * self.filter.magnitude(f, self.sample_rate).log10();
-        if !(db_per_pass < 0.0) {
+        if db_per_pass.is_nan() || db_per_pass >= 0.0 {
             return f32::INFINITY;
         }
         (-60.0 * self.line_samples / (self.sample_rate * db_per_pass)) as f32
@@ -121,5 +121,62 @@ impl DecayShape {
         let longest = self.t60_low.max(self.t60_high);
         let tail = if longest.is_finite() { longest * 1.1 } else { 10.0 };
         self.late_onset_s + tail
+    }
+}
+
+/// Schroeder's energy decay curve of an impulse response (ISO 3382-1: the energy still to
+/// come at each moment, relative to the total), all channels' energy together, in dB at
+/// `points` evenly spaced times: `(seconds, dB)`. What the editor shows of a loaded IR, so a
+/// convolution has a decay display too. Allocates; for the loader thread.
+pub fn energy_decay_curve(channels: &[Vec<f32>], sample_rate: f32, points: usize) -> Vec<(f32, f32)> {
+    let len = channels.iter().map(Vec::len).max().unwrap_or(0);
+    let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
+    if len == 0 || points == 0 {
+        return Vec::new();
+    }
+    // Backward integration in f64: a 30 s IR has 1.4 M samples of shrinking energy.
+    let mut remaining = vec![0.0f64; len + 1];
+    for i in (0..len).rev() {
+        let e: f64 = channels.iter().map(|c| c.get(i).map_or(0.0, |&v| if v.is_finite() { (v as f64).powi(2) } else { 0.0 })).sum();
+        remaining[i] = remaining[i + 1] + e;
+    }
+    let total = remaining[0];
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    let points = points.max(2);
+    (0..points)
+        .map(|k| {
+            let i = (k * (len - 1)) / (points - 1);
+            let db = 10.0 * (remaining[i] / total).max(1e-30).log10();
+            (i as f32 / fs, db as f32)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// h[n] = aⁿ on N samples: the energy still to come at n is Σₖ₌ₙ a²ᵏ, so the curve is
+    /// (a²ⁿ − a²ᴺ) / (1 − a²ᴺ) in closed form (a straight line in dB until the very end).
+    #[test]
+    fn schroeder_curve_of_an_exponential() {
+        let (fs, n) = (48_000.0f32, 48_000usize);
+        let a = 10f64.powf(-60.0 / 20.0 / (0.5 * fs as f64)); // −60 dB in 0.5 s
+        let h: Vec<f32> = (0..n).map(|i| a.powi(i as i32) as f32).collect();
+        // Stereo: the same energy twice changes nothing relative.
+        let curve = energy_decay_curve(&[h.clone(), h], fs, 101);
+        assert_eq!(curve.len(), 101);
+        for &(t, db) in &curve[..95] {
+            let i = (t * fs).round() as i32;
+            let want = 10.0 * ((a.powi(2 * i) - a.powi(2 * n as i32)) / (1.0 - a.powi(2 * n as i32))).log10();
+            assert!((db as f64 - want).abs() < 0.01, "{t} s: {db} dB vs {want}");
+        }
+        // −60 dB at 0.5 s, as built.
+        let at_half = curve.iter().find(|(t, _)| (*t - 0.5).abs() < 1e-3).unwrap().1;
+        assert!((at_half + 60.0).abs() < 0.05, "{at_half}");
+        assert!(energy_decay_curve(&[vec![0.0; 10]], fs, 10).is_empty());
+        assert!(energy_decay_curve(&[], fs, 10).is_empty());
     }
 }

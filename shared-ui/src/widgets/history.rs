@@ -30,7 +30,7 @@ pub fn history_strip(ui: &mut Ui, values: &[f32], seconds: f32, max_db: f32, siz
         size,
         Axis::linear(-seconds, 0.0),
         Axis::linear(-max_db, 0.0),
-        |t| if t == 0.0 { "now".to_owned() } else { format!("{t:.0} s") },
+        |t| if t == 0.0 { "now".to_owned() } else if t.fract() == 0.0 { format!("{t:.0} s") } else { format!("{t:.1} s") },
         |db| format!("{:.0}", db.abs()),
     );
     let rect = plot.rect;
