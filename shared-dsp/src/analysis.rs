@@ -134,6 +134,111 @@ impl CorrelationMeter {
     }
 }
 
+/// The largest non-negative value since the editor last looked (a peak level, a gain
+/// reduction): the audio thread raises it, the editor takes it and resets it, so a peak
+/// between two frames is never missed. For non-negative floats the bit patterns order like
+/// the values, so "keep the larger" is one wait-free `fetch_max` on the bits.
+#[derive(Debug, Default)]
+pub struct SharedMax(AtomicU32);
+
+impl SharedMax {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Raises the held value to `value` if larger (audio thread). Negative values and NaN
+    /// count as 0; +inf is held as `f32::MAX` so a reader never sees an infinity.
+    pub fn record(&self, value: f32) {
+        let v = if value.is_nan() { 0.0 } else { value.clamp(0.0, f32::MAX) };
+        self.0.fetch_max(v.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The held value, reset to 0 (editor).
+    pub fn take(&self) -> f32 {
+        f32::from_bits(self.0.swap(0, Ordering::Relaxed))
+    }
+}
+
+/// A scrolling history of one value (gain reduction over the last seconds, say): a ring of
+/// `f32` bit patterns in atomics and a count of points written. Shared in an `Arc` between
+/// the plugin's [`HistoryWriter`] and its editor; a reader may see one point from the
+/// previous lap while the writer passes, never a torn value.
+pub struct HistoryBuffer {
+    points: Box<[AtomicU32]>,
+    written: AtomicU64,
+}
+
+impl HistoryBuffer {
+    /// Allocates `capacity` points (the only allocation), all 0.
+    pub fn new(capacity: usize) -> Self {
+        Self { points: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(), written: AtomicU64::new(0) }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.points.len()
+    }
+
+    fn push(&self, value: f32) {
+        let n = self.written.load(Ordering::Relaxed);
+        self.points[(n % self.points.len() as u64) as usize].store(value.to_bits(), Ordering::Relaxed);
+        self.written.store(n + 1, Ordering::Release);
+    }
+
+    /// Points written so far (a reader can tell whether anything new arrived).
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Acquire)
+    }
+
+    /// Editor: every point from oldest to newest into `out` (reused between frames); points
+    /// not written yet read 0.
+    pub fn snapshot(&self, out: &mut Vec<f32>) {
+        out.clear();
+        let n = self.points.len();
+        let start = (self.written() % n as u64) as usize;
+        for k in 0..n {
+            out.push(f32::from_bits(self.points[(start + k) % n].load(Ordering::Relaxed)));
+        }
+    }
+}
+
+/// The audio thread's side of a [`HistoryBuffer`]: one point per `interval` samples, the
+/// largest value seen during it (a history of a meter must show every peak, and a mean would
+/// hide short ones). Values arrive per block with the block's length, since that is the
+/// resolution meters have; a block longer than the interval fills several points with its
+/// value.
+pub struct HistoryWriter {
+    buffer: Arc<HistoryBuffer>,
+    interval: usize,
+    /// Samples still missing from the current point, and its largest value so far.
+    remaining: usize,
+    peak: f32,
+}
+
+impl HistoryWriter {
+    pub fn new(buffer: Arc<HistoryBuffer>, interval: usize) -> Self {
+        let interval = interval.max(1);
+        Self { buffer, interval, remaining: interval, peak: f32::NEG_INFINITY }
+    }
+
+    /// A value that held for `samples` samples (wait-free, no allocation). NaN is ignored.
+    pub fn push(&mut self, value: f32, samples: usize) {
+        let mut samples = samples;
+        while samples > 0 {
+            if value > self.peak {
+                self.peak = value;
+            }
+            let take = samples.min(self.remaining);
+            samples -= take;
+            self.remaining -= take;
+            if self.remaining == 0 {
+                self.buffer.push(if self.peak.is_finite() { self.peak } else { 0.0 });
+                self.peak = f32::NEG_INFINITY;
+                self.remaining = self.interval;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +280,45 @@ mod tests {
         scope.snapshot(&mut out);
         // Every 2nd pair: 0, 2, …, 18; the last four are 12, 14, 16, 18.
         assert_eq!(out, vec![(12.0, -12.0), (14.0, -14.0), (16.0, -16.0), (18.0, -18.0)]);
+    }
+
+    #[test]
+    fn shared_max_holds_the_peak_until_taken() {
+        let m = SharedMax::new();
+        m.record(0.25);
+        m.record(0.5);
+        m.record(0.1);
+        m.record(f32::NAN);
+        m.record(-3.0);
+        assert_eq!(m.take(), 0.5);
+        assert_eq!(m.take(), 0.0);
+        m.record(f32::INFINITY);
+        assert_eq!(m.take(), f32::MAX);
+    }
+
+    #[test]
+    fn history_keeps_the_peak_of_each_interval_in_order() {
+        let h = Arc::new(HistoryBuffer::new(4));
+        let mut w = HistoryWriter::new(h.clone(), 10);
+        let mut out = Vec::new();
+        h.snapshot(&mut out);
+        assert_eq!(out, vec![0.0; 4]);
+        // Interval 1: blocks of 4, 4, 2 samples; interval 2 starts with the rest of nothing.
+        w.push(1.0, 4);
+        w.push(3.0, 4);
+        w.push(2.0, 2);
+        assert_eq!(h.written(), 1);
+        // A 25-sample block: two full intervals of 7.0 and half of the next.
+        w.push(7.0, 25);
+        assert_eq!(h.written(), 3);
+        w.push(0.5, 5);
+        h.snapshot(&mut out);
+        assert_eq!(out, vec![3.0, 7.0, 7.0, 7.0]);
+        // Two more: the ring wraps and drops the oldest.
+        w.push(f32::NAN, 10);
+        w.push(4.0, 10);
+        h.snapshot(&mut out);
+        assert_eq!(out, vec![7.0, 7.0, 0.0, 4.0]);
+        assert_eq!(h.written(), 6);
     }
 }

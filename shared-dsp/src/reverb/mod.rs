@@ -30,6 +30,7 @@
 pub mod absorption;
 pub mod character;
 pub mod convolution;
+pub mod decay_shape;
 pub mod diffusion;
 pub mod early;
 pub mod exchange;

@@ -51,9 +51,27 @@ pub fn correlation_meter(ui: &mut Ui, correlation: f32, width: f32) {
     p.text(pos2(rect.right() - 3.0, rect.center().y), Align2::RIGHT_CENTER, "+1", font, theme::TEXT_DIM);
 }
 
+/// Meter ballistics for values an editor reads once per frame (levels in dB, gain reduction
+/// in dB): rises at once to a new peak, falls back at `rate` units per second, so a peak
+/// stays readable for a moment instead of flickering with the frame rate.
+pub fn meter_release(shown: f32, incoming: f32, dt: f32, rate: f32) -> f32 {
+    let fallen = if shown.is_finite() { shown - rate * dt.clamp(0.0, 1.0) } else { incoming };
+    if incoming.is_nan() { fallen } else { incoming.max(fallen) }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::meter_fraction;
+    use super::{meter_fraction, meter_release};
+
+    #[test]
+    fn meters_rise_at_once_and_fall_at_their_rate() {
+        assert_eq!(meter_release(-30.0, -6.0, 0.016, 20.0), -6.0);
+        assert!((meter_release(-6.0, -40.0, 0.5, 20.0) + 16.0).abs() < 1e-6);
+        // A frame gap of seconds (editor hidden) falls at most one second's worth.
+        assert!((meter_release(-6.0, -90.0, 30.0, 20.0) + 26.0).abs() < 1e-6);
+        assert_eq!(meter_release(f32::NEG_INFINITY, -12.0, 0.016, 20.0), -12.0);
+        assert_eq!(meter_release(-12.0, f32::NAN, 0.0, 20.0), -12.0);
+    }
 
     #[test]
     fn meter_scale_ends() {
