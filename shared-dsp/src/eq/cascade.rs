@@ -18,7 +18,7 @@
 //! - **Switches fade**: turning a band on or off, or changing its type, slope or placement,
 //!   fades its effect out (wet/dry), switches, and fades back in, so nothing clicks.
 
-use super::matched::{self, SvfCoefs};
+use super::matched::{self, Effort, Section, SvfCoefs};
 use super::prototype::{MAX_SECTIONS, cascade, sane_band};
 use super::{BANDS, BandSettings, Placement};
 use crate::gain::flush_denormal;
@@ -97,6 +97,8 @@ struct Band {
     freq: Smoother,
     gain: Smoother,
     q: Smoother,
+    /// The design (f64) behind `coefs`, the warm start of the next glide step.
+    sections: [Section; MAX_SECTIONS],
     coefs: [SvfCoefs; MAX_SECTIONS],
     steps: [SvfCoefs; MAX_SECTIONS],
     states: [SvfState<Stereo>; MAX_SECTIONS],
@@ -126,6 +128,7 @@ impl Band {
             freq: Smoother::new(control_rate, GLIDE_MS, s.freq.log2() as f32),
             gain: Smoother::new(control_rate, GLIDE_MS, s.gain_db as f32),
             q: Smoother::new(control_rate, GLIDE_MS, s.q.ln() as f32),
+            sections: [Section::IDENTITY; MAX_SECTIONS],
             coefs: [SvfCoefs::IDENTITY; MAX_SECTIONS],
             steps: [SvfCoefs::default(); MAX_SECTIONS],
             states: [SvfState::default(); MAX_SECTIONS],
@@ -154,17 +157,25 @@ impl Band {
 }
 
 /// Designs `band` at `fs` into `out`, returning the number of sections.
-fn design(band: &BandSettings, fs: f64, out: &mut [SvfCoefs; MAX_SECTIONS]) -> usize {
-    design_with(band, fs, out, matched::LAWSON_ITERATIONS)
-}
-
-fn design_with(band: &BandSettings, fs: f64, out: &mut [SvfCoefs; MAX_SECTIONS], iterations: usize) -> usize {
+fn design(band: &BandSettings, fs: f64, sections: &mut [Section; MAX_SECTIONS], out: &mut [SvfCoefs; MAX_SECTIONS]) -> usize {
     let b = sane_band(band, fs);
     let c = cascade(&b);
     let w0 = core::f64::consts::TAU * b.freq / fs;
-    for (o, p) in out.iter_mut().zip(c.sections()) {
-        let s = matched::design_with(p, w0, iterations).svf;
-        *o = if s.is_finite() { s } else { SvfCoefs::IDENTITY };
+    matched::design_band(&c, w0, Effort::FULL, sections);
+    for (o, s) in out.iter_mut().zip(&sections[..c.len]) {
+        *o = s.svf();
+    }
+    c.len
+}
+
+/// A glide step: warm-started from `sections` (the design a sub-block ago).
+fn redesign(band: &BandSettings, fs: f64, sections: &mut [Section; MAX_SECTIONS], out: &mut [SvfCoefs; MAX_SECTIONS]) -> usize {
+    let b = sane_band(band, fs);
+    let c = cascade(&b);
+    let w0 = core::f64::consts::TAU * b.freq / fs;
+    matched::redesign_band(&c, w0, Effort::GLIDE, sections);
+    for (o, s) in out.iter_mut().zip(&sections[..c.len]) {
+        *o = s.svf();
     }
     c.len
 }
@@ -206,7 +217,7 @@ impl Engine {
             idle: false,
         };
         for b in &mut e.bands {
-            b.len = design(&b.current_settings(), fs, &mut b.coefs);
+            b.len = design(&b.current_settings(), fs, &mut b.sections, &mut b.coefs);
         }
         e
     }
@@ -242,7 +253,7 @@ impl Engine {
             b.freq.reset_to(b.target.freq.log2() as f32);
             b.gain.reset_to(b.target.gain_db as f32);
             b.q.reset_to(b.target.q.ln() as f32);
-            b.len = design(&b.current_settings(), fs, &mut b.coefs);
+            b.len = design(&b.current_settings(), fs, &mut b.sections, &mut b.coefs);
             b.steps = [SvfCoefs::default(); MAX_SECTIONS];
             b.mix = if b.shape.enabled { 1.0 } else { 0.0 };
             b.mix_step = 0.0;
@@ -313,7 +324,7 @@ impl Engine {
                     b.freq.reset_to(b.target.freq.log2() as f32);
                     b.gain.reset_to(b.target.gain_db as f32);
                     b.q.reset_to(b.target.q.ln() as f32);
-                    b.len = design(&b.current_settings(), fs, &mut b.coefs);
+                    b.len = design(&b.current_settings(), fs, &mut b.sections, &mut b.coefs);
                     b.states = [SvfState::default(); MAX_SECTIONS];
                     b.fading = Fading::In;
                     b.fade_pos = 0;
@@ -337,10 +348,10 @@ impl Engine {
                 b.gain.next();
                 b.q.next();
                 let mut next = [SvfCoefs::IDENTITY; MAX_SECTIONS];
-                let len = design_with(&b.current_settings(), fs, &mut next, matched::GLIDE_ITERATIONS);
+                let len = redesign(&b.current_settings(), fs, &mut b.sections, &mut next);
                 if len == b.len {
-                    for i in 0..len {
-                        b.steps[i] = step_coefs(&b.coefs[i], &next[i], n);
+                    for ((step, from), to) in b.steps.iter_mut().zip(&b.coefs).zip(&next[..len]) {
+                        *step = step_coefs(from, to, n);
                     }
                     b.gliding = true;
                 } else {
@@ -350,7 +361,7 @@ impl Engine {
                 }
             } else if b.gliding {
                 // Land exactly on the design of the settled values.
-                b.len = design(&b.current_settings(), fs, &mut b.coefs);
+                b.len = design(&b.current_settings(), fs, &mut b.sections, &mut b.coefs);
                 b.steps = [SvfCoefs::default(); MAX_SECTIONS];
                 b.gliding = false;
             } else if !b.shape.enabled && moving {

@@ -5,15 +5,17 @@
 //! - [`prototype`]: each band is a cascade of analog first/second-order sections (bell,
 //!   shelves, tilt, Butterworth cuts 6…96 dB/oct, notch, band pass). Everything else is
 //!   derived from these, so the two modes, the editor's curve and auto-gain agree.
-//! - [`matched`]: zero-latency designs, one matched digital section per prototype section,
-//!   realised as TPT state-variable filters (why: see that module).
+//! - [`matched`]: zero-latency designs: one digital section per prototype section, its
+//!   magnitude fitted to the unwarped analog one (minimax, realisable by construction; a
+//!   steep cut's sections fitted jointly), realised as TPT state-variable filters (why:
+//!   see that module).
 //! - [`cascade`]: the zero-latency runtime: all active bands' sections in one sample loop,
 //!   parameter glides with coefficient updates every [`cascade::SUB_BLOCK`] samples and
 //!   linear interpolation in between, click-free band switching, stereo placement.
 //! - The linear-phase mode ([`Mode::LinearPhase`]) is not built yet: the processor runs the
 //!   zero-latency engine in either mode and reports no latency.
-//! - [`response`]: the combined response for the editor (magnitude and phase) and the
-//!   auto-gain figure.
+//! - [`response`]: the combined response for the editor ([`response::Curve`], magnitude and
+//!   phase of exactly what is processed) and the auto-gain figure.
 //! - [`processor`]: [`Eq`], the processor with the crate's usual shape.
 
 pub mod cascade;

@@ -5,22 +5,62 @@ use crate::test_support::{impulse_response, magnitude_spectrum_db};
 use super::cascade::SvfState;
 use super::prototype::{cascade, sane_band};
 
-const N: usize = 32_768;
-
-/// Impulse response of one band's zero-latency sections.
-fn band_ir(band: &BandSettings, fs: f64) -> Vec<f32> {
+/// Impulse response of one band's zero-latency sections (the f32 SVFs that process audio),
+/// `n` samples long.
+fn band_ir_len(band: &BandSettings, fs: f64, n: usize) -> Vec<f32> {
     let b = sane_band(band, fs);
     let c = cascade(&b);
     let w0 = core::f64::consts::TAU * b.freq / fs;
-    let secs: Vec<_> = c.sections().iter().map(|p| matched::design(p, w0)).collect();
-    let mut st = vec![SvfState::<f32>::default(); secs.len()];
-    impulse_response(N, |x| {
+    let mut secs = [matched::Section::IDENTITY; super::prototype::MAX_SECTIONS];
+    matched::design_band(&c, w0, matched::Effort::FULL, &mut secs);
+    let coefs: Vec<_> = secs[..c.len].iter().map(|s| s.svf()).collect();
+    let mut st = vec![SvfState::<f32>::default(); coefs.len()];
+    impulse_response(n, |x| {
         let mut y = x;
-        for (s, c) in st.iter_mut().zip(&secs) {
-            y = s.tick(&c.svf, y);
+        for (s, c) in st.iter_mut().zip(&coefs) {
+            y = s.tick(c, y);
         }
         y
     })
+}
+
+fn band_ir(band: &BandSettings, fs: f64) -> Vec<f32> {
+    band_ir_len(band, fs, 32_768)
+}
+
+/// Impulse-response length for a measurement: long enough that the slowest *analog* pole
+/// (taken from the band's settings, not from the design) has decayed by e^−12 ≈ 6·10⁻⁶
+/// (10⁻⁴ dB), so that truncating the response does not show up as a magnitude error. (The previous
+/// version measured a fixed 32 768 samples; a 15 Hz, Q 8 pole at 96 kHz decays over
+/// 16 000 samples, and the truncation alone read as 6.5 dB of "error".)
+fn ir_length(band: &BandSettings, fs: f64) -> usize {
+    let b = sane_band(band, fs);
+    let w0 = core::f64::consts::TAU * b.freq / fs;
+    let q = b.q;
+    let a = 10f64.powf(b.gain_db / 40.0);
+    // Slowest decay rate (per sample) of s² + (ωp/Qp)s + ωp², or of s + ωp.
+    let second = |wp: f64, qp: f64| {
+        let zeta = 0.5 / qp;
+        wp * if zeta < 1.0 { zeta } else { zeta - (zeta * zeta - 1.0).sqrt() }
+    };
+    let first_order = b.slope == Slope::Db6;
+    let rate = match b.kind {
+        BandType::Bell => second(1.0, a * q),
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf if first_order => {
+            let g = a * a;
+            g.sqrt().min(1.0 / g.sqrt())
+        }
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => second(a.sqrt().min(1.0 / a.sqrt()), q),
+        BandType::LowCut | BandType::HighCut if b.slope == Slope::Db12 => second(1.0, q),
+        // Butterworth: the sharpest pole pair has Q = 1/(2·sin(π/2n)).
+        BandType::LowCut | BandType::HighCut => {
+            let n = b.slope.order() as f64;
+            second(1.0, 0.5 / (core::f64::consts::PI / (2.0 * n)).sin())
+        }
+        BandType::Notch | BandType::BandPass => second(1.0, q),
+    } * w0;
+    let n = (12.0 / rate).max(16_384.0).min((1 << 19) as f64) as usize;
+    n.next_power_of_two()
 }
 
 /// Independent analog reference: |H(j·f/f0)|² written out per type from textbook formulas
@@ -63,53 +103,83 @@ fn reference_db(band: &BandSettings, f: f64) -> f64 {
     }
 }
 
-/// Worst |measured − reference| in dB below 0.25·fs and in 0.25…0.45·fs, from 10 Hz, where
-/// the reference is above −40 dB (deeper stop bands: a few tenths of a dB there are errors of
-/// 1e-4 in amplitude).
-fn band_errors(band: &BandSettings, fs: f64) -> (f64, f64, f64) {
-    let m = magnitude_spectrum_db(&band_ir(band, fs));
-    let (mut low, mut high, mut at) = (0.0f64, 0.0f64, 0.0);
-    for (k, &mk) in m.iter().enumerate() {
-        let f = k as f64 * fs / N as f64;
-        if !(10.0..=0.45 * fs).contains(&f) {
-            continue;
-        }
-        let r = reference_db(band, f);
-        if r < -40.0 {
-            continue;
-        }
-        let e = (mk - r).abs();
-        if f <= 0.25 * fs {
-            if e > low {
-                at = f;
-            }
-            low = low.max(e);
-        } else {
-            high = high.max(e);
-        }
-    }
-    (low, high, at)
+/// One measured case: worst |measured − reference| in dB from 10 Hz to 0.25·fs and from
+/// there to 0.45·fs, counted where the reference is within 40 dB of its own peak (deeper in a
+/// stop band a dB error is a tiny amplitude error), with the frequencies where they occur.
+#[derive(Clone, Copy, Debug)]
+struct Measured {
+    band: BandSettings,
+    low: f64,
+    low_at: f64,
+    high: f64,
+    high_at: f64,
 }
 
-/// The settings the accuracy test covers for a type: several frequencies across the band
-/// (up to 9 kHz at 44.1 kHz, 16 kHz at 96 kHz), Qs and gains, every slope that applies.
-fn cases(kind: BandType, fs: f64) -> Vec<BandSettings> {
-    let mut freqs = vec![30.0, 200.0, 1_000.0, 4_000.0, 9_000.0];
-    if fs > 50_000.0 {
-        freqs.push(16_000.0);
+fn measure(band: &BandSettings, fs: f64) -> Measured {
+    let n = ir_length(band, fs);
+    let m = magnitude_spectrum_db(&band_ir_len(band, fs, n));
+    let bins = |k: usize| k as f64 * fs / n as f64;
+    let in_range = |f: f64| (10.0..=0.45 * fs).contains(&f);
+    let reference: Vec<f64> = (0..m.len()).map(|k| if in_range(bins(k)) { reference_db(band, bins(k)) } else { f64::NEG_INFINITY }).collect();
+    let peak = reference.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut r = Measured { band: *band, low: 0.0, low_at: 0.0, high: 0.0, high_at: 0.0 };
+    for (k, (&mk, &rk)) in m.iter().zip(&reference).enumerate() {
+        let f = bins(k);
+        if !in_range(f) || rk < peak - 40.0 {
+            continue;
+        }
+        let e = (mk - rk).abs();
+        let e = if e.is_nan() { f64::INFINITY } else { e };
+        if f <= 0.25 * fs {
+            if e > r.low {
+                (r.low, r.low_at) = (e, f);
+            }
+        } else if e > r.high {
+            (r.high, r.high_at) = (e, f);
+        }
     }
-    let qs: &[f64] = &[0.5, 0.707, 2.0, 8.0];
-    let gains: &[f64] = if kind.uses_gain() { &[-18.0, -12.0, -6.0, 9.0, 12.0, 24.0] } else { &[0.0] };
-    let slopes: &[Slope] = match kind {
-        BandType::LowCut | BandType::HighCut => &Slope::ALL,
-        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => &[Slope::Db6, Slope::Db12],
-        _ => &[Slope::Db12],
+    r
+}
+
+/// `ratio`·fs, or the band's 30 kHz limit if lower (at 96 kHz: 30 kHz = 0.31·fs).
+fn top(ratio: f64, fs: f64) -> f64 {
+    (ratio * fs).min(super::prototype::MAX_FREQ_HZ)
+}
+
+/// Band frequencies from `lo` to `hi` Hz, `count` of them evenly spaced in octaves.
+fn freqs(lo: f64, hi: f64, count: usize) -> impl Iterator<Item = f64> {
+    (0..count).map(move |i| lo * (hi / lo).powf(i as f64 / (count - 1) as f64))
+}
+
+/// The a-priori domain of "musically normal" settings the tolerances are held to
+/// (0.1 dB below 0.25·fs, 1 dB up to 0.45·fs), decided before measuring:
+/// - every type: band frequency 20 Hz … 0.4·fs or 30 kHz, the band's limit, whichever is
+///   lower (13 points, even in octaves), gains
+///   ±1 … ±18 dB where the type has a gain;
+/// - bells: Q 0.3 … 4;
+/// - shelves (low, high, tilt): Q 0.3 … 2 at 12 dB/oct, and 6 dB/oct (no Q). Above Q 2 a
+///   shelf is a *resonant* shelf (a bump and a dip of several dB around the corner), an
+///   effect setting; the brief's example already held tilt to Q ≤ 2, and the low and high
+///   shelves are the same filter;
+/// - cuts: every slope; the resonant 12 dB/oct cut with Q 0.3 … 1 (non-resonant);
+/// - band pass: Q 0.3 … 1; notch: Q 0.5 … 1 (below 0.5 a "notch" is wider than 2½ octaves
+///   at −3 dB, a broad cut rather than a notch).
+fn inside(kind: BandType, fs: f64) -> Vec<BandSettings> {
+    let gains: &[f64] = if kind.uses_gain() { &[-18.0, -12.0, -6.0, -3.0, -1.0, 1.0, 3.0, 6.0, 12.0, 18.0] } else { &[0.0] };
+    let (qs, slopes): (&[f64], &[Slope]) = match kind {
+        BandType::Bell => (&[0.3, 0.5, 0.707, 1.0, 2.0, 3.0, 4.0], &[Slope::Db12]),
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => (&[0.3, 0.5, 0.707, 1.0, 1.4, 2.0], &[Slope::Db6, Slope::Db12]),
+        BandType::LowCut | BandType::HighCut => (&[0.3, 0.5, 0.707, 1.0], &Slope::ALL),
+        BandType::BandPass => (&[0.3, 0.5, 0.707, 1.0], &[Slope::Db12]),
+        BandType::Notch => (&[0.5, 0.707, 1.0], &[Slope::Db12]),
     };
     let mut out = Vec::new();
-    for &freq in &freqs {
-        for &q in qs {
-            for &gain_db in gains {
-                for &slope in slopes {
+    for freq in freqs(20.0, top(0.4, fs), 13) {
+        for &slope in slopes {
+            // Q only shapes the 12 dB/oct shelves and cuts (and every bell, notch, band pass).
+            let qs: &[f64] = if matches!(kind, BandType::Bell | BandType::Notch | BandType::BandPass) || slope == Slope::Db12 { qs } else { &[0.707] };
+            for &q in qs {
+                for &gain_db in gains {
                     out.push(BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement: Placement::Stereo });
                 }
             }
@@ -118,36 +188,77 @@ fn cases(kind: BandType, fs: f64) -> Vec<BandSettings> {
     out
 }
 
-/// The settings held to the 0.1 dB / 1 dB: band frequency up to fs/10, Q up to 2,
-/// gains up to ±12 dB (the grid also has ±18/24 dB and Q 8), cuts of 6, 12 and 24 dB/oct. Outside
-/// (Q up to 1 for cuts, notch and band pass) this the matched design is measured and printed, not yet held to 0.1 dB (see the report).
-fn in_core(band: &BandSettings, fs: f64) -> bool {
-    band.freq <= fs / 10.0 && band.q <= if band.kind.uses_gain() { 2.0 } else { 1.0 } && band.gain_db.abs() <= 12.0 && band.slope.order() <= 4 && band.slope != Slope::Db18
+/// Settings outside that domain, measured and reported (not held to the tolerances): band
+/// frequencies down to 10 Hz and up to the 0.45·fs (or 30 kHz) limit, Q from 0.025 to 40, gains to ±30 dB.
+fn outside(kind: BandType, fs: f64) -> Vec<BandSettings> {
+    let gains: &[f64] = if kind.uses_gain() { &[-30.0, -24.0, -6.0, 6.0, 24.0, 30.0] } else { &[0.0] };
+    let slopes: &[Slope] = match kind {
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => &[Slope::Db6, Slope::Db12],
+        BandType::LowCut | BandType::HighCut => &Slope::ALL,
+        _ => &[Slope::Db12],
+    };
+    let inside_set = inside(kind, fs);
+    let mut out = Vec::new();
+    for freq in freqs(10.0, top(0.45, fs), 7) {
+        for &slope in slopes {
+            for q in [0.025, 0.1, 1.0, 4.0, 10.0, 40.0] {
+                for &gain_db in gains {
+                    let b = BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement: Placement::Stereo };
+                    let in_domain = inside_set.iter().any(|i| i.q == q && i.gain_db == gain_db && i.slope == slope)
+                        && (20.0..=top(0.4, fs)).contains(&freq);
+                    if !in_domain {
+                        out.push(b);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
+/// Measures `cases` on both cores.
+fn measure_all(cases: &[BandSettings], fs: f64) -> Vec<Measured> {
+    let half = cases.len() / 2;
+    std::thread::scope(|s| {
+        let a = s.spawn(|| cases[..half].iter().map(|b| measure(b, fs)).collect::<Vec<_>>());
+        let mut out: Vec<Measured> = cases[half..].iter().map(|b| measure(b, fs)).collect();
+        let mut first = a.join().unwrap();
+        first.append(&mut out);
+        first
+    })
+}
+
+fn describe(m: &Measured, at: f64) -> String {
+    let b = m.band;
+    format!("f0 {:.0} Hz, Q {}, {:+} dB, {} dB/oct (at {at:.0} Hz)", b.freq, b.q, b.gain_db, b.slope.db_per_octave())
+}
+
+/// The accuracy criterion, on the domain above, for every type at 44.1 and 96 kHz:
+/// the impulse response of the f32 sections as they process audio, against the unwarped
+/// analog prototype. Prints the worst cases inside and outside the domain.
 #[test]
 fn zero_latency_bands_match_the_unwarped_analog_prototype() {
     let mut failures = Vec::new();
     for fs in [44_100.0, 96_000.0] {
         for kind in BandType::ALL {
-            let (mut worst_low, mut worst_high) = ((0.0f64, None), (0.0f64, None));
-            for band in cases(kind, fs) {
-                let (low, high, at) = band_errors(&band, fs);
-                if low > worst_low.0 {
-                    worst_low = (low, Some((band, at)));
-                }
-                if high > worst_high.0 {
-                    worst_high = (high, Some(band));
-                }
-                // The tolerances, asserted where the design meets them today (see
-                // `in_core`); the printed worst cases cover the whole grid.
-                if in_core(&band, fs) && (low > 0.1 || high > 1.0) {
-                    failures.push(format!("{fs} Hz {kind:?} f0={} Q={} g={} {:?}: {low:.3} dB below fs/4 (at {at:.0} Hz), {high:.3} dB up to 0.45 fs", band.freq, band.q, band.gain_db, band.slope));
+            let worst = |ms: &[Measured]| {
+                let low = ms.iter().max_by(|a, b| a.low.total_cmp(&b.low)).copied();
+                let high = ms.iter().max_by(|a, b| a.high.total_cmp(&b.high)).copied();
+                (low, high)
+            };
+            let ins = measure_all(&inside(kind, fs), fs);
+            for m in &ins {
+                if !(m.low <= 0.1 && m.high <= 1.0) {
+                    failures.push(format!("{fs} Hz {kind:?} {}: {:.3} dB below fs/4, {:.3} dB at {:.0} Hz up to 0.45·fs", describe(m, m.low_at), m.low, m.high, m.high_at));
                 }
             }
-            let wl = worst_low.1.map(|(b, at)| format!("f0={} Q={} g={} {:?} at {at:.0} Hz", b.freq, b.q, b.gain_db, b.slope)).unwrap_or_default();
-            let wh = worst_high.1.map(|b| format!("f0={} Q={} g={} {:?}", b.freq, b.q, b.gain_db, b.slope)).unwrap_or_default();
-            println!("matched {kind:?} @ {fs}: worst {:.4} dB below fs/4 ({wl}); {:.3} dB up to 0.45 fs ({wh})", worst_low.0, worst_high.0);
+            let (l, h) = worst(&ins);
+            let (l, h) = (l.unwrap(), h.unwrap());
+            println!("{fs} Hz {kind:?}, inside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})", ins.len(), l.low, describe(&l, l.low_at), h.high, describe(&h, h.high_at));
+            let outs = measure_all(&outside(kind, fs), fs);
+            let (l, h) = worst(&outs);
+            let (l, h) = (l.unwrap(), h.unwrap());
+            println!("{fs} Hz {kind:?}, outside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})", outs.len(), l.low, describe(&l, l.low_at), h.high, describe(&h, h.high_at));
         }
     }
     assert!(failures.is_empty(), "{} cases out of tolerance:\n{}", failures.len(), failures.join("\n"));
@@ -341,4 +452,44 @@ fn auto_gain_keeps_pink_noise_level() {
     println!("auto-gain {:.2} dB; pink noise level change with auto-gain on: {change:+.3} dB", eq.auto_gain_db());
     assert!(eq.auto_gain_db().abs() > 1.0, "the bands must change the level for the test to mean something");
     assert!(change.abs() < 0.1, "{change} dB");
+}
+
+/// The editor's analytic curve against the processor: the impulse response of an `Eq` with
+/// four bands (bell, shelf, steep cut, notch), measured by DFT, in magnitude and phase.
+#[test]
+fn analytic_curve_is_the_processed_response() {
+    let fs = 48_000.0;
+    let bands = [
+        BandSettings { enabled: true, kind: BandType::Bell, freq: 2_500.0, gain_db: 7.0, q: 1.5, ..BandSettings::default() },
+        BandSettings { enabled: true, kind: BandType::HighShelf, freq: 12_000.0, gain_db: -6.0, q: 0.8, ..BandSettings::default() },
+        BandSettings { enabled: true, kind: BandType::LowCut, freq: 80.0, slope: Slope::Db48, ..BandSettings::default() },
+        BandSettings { enabled: true, kind: BandType::Notch, freq: 600.0, q: 4.0, ..BandSettings::default() },
+    ];
+    let s = settings_with(&bands);
+    let mut eq = Eq::new(fs, 512);
+    eq.update_immediately(&s);
+    let n = 1 << 16;
+    let mut l = vec![0.0f32; n];
+    l[0] = 1.0;
+    let mut r = l.clone();
+    run_blocks(&mut eq, &mut l, &mut r, 512);
+    let curve = response::Curve::new(&s.bands, fs);
+    let (mut worst_db, mut worst_rad) = (0.0f64, 0.0f64);
+    for f in [30.0, 80.0, 200.0, 550.0, 650.0, 1_000.0, 2_500.0, 7_000.0, 12_000.0, 19_000.0, 22_000.0] {
+        let w = core::f64::consts::TAU * f / fs;
+        let (mut re, mut im) = (0.0, 0.0);
+        for (k, &x) in l.iter().enumerate() {
+            let (sn, cs) = (w * k as f64).sin_cos();
+            re += x as f64 * cs;
+            im -= x as f64 * sn;
+        }
+        let (cr, ci) = curve.response(f);
+        let db = 10.0 * ((re * re + im * im) / (cr * cr + ci * ci)).log10();
+        let rad = (im * cr - re * ci).atan2(re * cr + im * ci);
+        worst_db = worst_db.max(db.abs());
+        worst_rad = worst_rad.max(rad.abs());
+        assert!(db.abs() < 0.01 && rad.abs() < 0.002, "{f} Hz: {db} dB, {rad} rad");
+    }
+    assert!(l == r, "stereo bands act alike on both channels");
+    println!("analytic curve vs processed impulse response: {worst_db:.2e} dB, {worst_rad:.2e} rad");
 }
