@@ -1,5 +1,6 @@
 //! `cargo bench -p shared-dsp --bench eq`: the EQ with 8 active stereo bells (zero latency),
-//! the target case, plus one band and 8 bands gliding.
+//! the target case, plus one band, and with automation: one of the 8 bands gliding,
+//! and all 8 gliding all the time.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use shared_dsp::eq::{BandSettings, BandType, Eq, Settings};
@@ -33,7 +34,19 @@ fn eq(c: &mut Criterion) {
     eight.update_immediately(&bells(4.0));
     bench(c, "eq 8 bells zero-latency", |l, r| eight.process(l, r));
 
-    // Every band's gain automated all the time: glides and redesigns every 32 samples.
+    // One band's gain automated all the time (glides, a redesign every 128 samples).
+    let mut one_gliding = Eq::new(RATE as f64, 512);
+    one_gliding.update_immediately(&bells(4.0));
+    let mut flip1 = false;
+    bench(c, "eq 8 bells, 1 gliding", |l, r| {
+        flip1 = !flip1;
+        let mut s = bells(4.0);
+        s.bands[3].gain_db = if flip1 { 6.0 } else { 2.0 };
+        one_gliding.update(&s);
+        one_gliding.process(l, r)
+    });
+
+    // Every band's gain automated all the time: all eight redesigned every 128 samples.
     let mut gliding = Eq::new(RATE as f64, 512);
     gliding.update_immediately(&bells(4.0));
     let mut flip = false;

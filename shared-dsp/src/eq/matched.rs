@@ -151,10 +151,10 @@ impl Effort {
     /// Settled parameters: the full design. (Four passes already reach the domain's
     /// accuracy; one joint sweep settles steep cuts at the top of the band.)
     pub const FULL: Self = Self { passes: 5, sweeps: 1 };
-    /// While parameters glide, warm-started from the previous design a few dozen samples
-    /// earlier (see [`redesign_band`]); the band lands on a [`FULL`](Self::FULL) design
-    /// once settled.
-    pub const GLIDE: Self = Self { passes: 2, sweeps: 0 };
+    /// While parameters glide, warm-started from the previous design a few milliseconds
+    /// earlier, on a coarser grid (see [`redesign_band`]); the band lands on a
+    /// [`FULL`](Self::FULL) design once settled.
+    pub const GLIDE: Self = Self { passes: 1, sweeps: 0 };
 }
 
 /// Designs every section of `cascade` for band frequency `w0` (rad/sample) into
@@ -288,9 +288,11 @@ impl Grid {
     /// Points where the prototype changes: around the band, pole and zero frequencies
     /// (1/3 octave near them, octaves further out, closer around sharp resonances), and the
     /// top of the band linearly.
-    fn build(proto: &Proto, w0: f64) -> Self {
+    /// `coarse` (glide steps, warm-started): about half the points.
+    fn build(&mut self, proto: &Proto, w0: f64, coarse: bool) {
         use core::f64::consts::PI;
-        let mut g = Grid { n: 0, w: [0.0; GRID], v: [0.0; GRID], target: [0.0; GRID], tol: [0.0; GRID] };
+        let g = self;
+        g.n = 0;
         let (wp, qp) = match proto.poles() {
             Poles::Second { wp, zeta } => (wp, 0.5 / zeta),
             Poles::First { wp } => (wp, 0.5),
@@ -307,12 +309,16 @@ impl Grid {
             _ => (1.0, 0.5),
         };
         let below_top = |w: f64| w > 0.0 && w < TOP;
-        // 1/3 octave within four octaves of the band frequency, octaves out to 2^±10.
-        for i in -12..=12 {
-            let w = w0 * f64::powf(2.0, i as f64 / 3.0);
+        // 1/3 octave within four octaves of the band frequency (2/3 if coarse), octaves out
+        // to 2^±10.
+        const THIRD: f64 = 1.259_921_049_894_873_2; // 2^(1/3)
+        let step = if coarse { THIRD * THIRD } else { THIRD };
+        let mut w = w0 / 16.0;
+        while w < w0 * 16.01 {
             if below_top(w) {
                 g.push(w);
             }
+            w *= step;
         }
         for i in [-10, -8, -7, -6, -5, 5, 6, 7, 8, 10] {
             let w = w0 * f64::powi(2.0, i);
@@ -326,15 +332,17 @@ impl Grid {
                 g.push(wc);
             }
             if q > 0.7 {
-                for d in [-1.0, -0.5, -0.25, -0.125, 0.125, 0.25, 0.5, 1.0] {
-                    let w = wc * f64::powf(2.0, d / q);
+                let fine: &[f64] = if coarse { &[-1.0, -0.25, 0.25, 1.0] } else { &[-1.0, -0.5, -0.25, -0.125, 0.125, 0.25, 0.5, 1.0] };
+                for &d in fine {
+                    let w = wc * (d / q).exp2();
                     if below_top(w) {
                         g.push(w);
                     }
                 }
             }
         }
-        for f in [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9] {
+        let top: &[f64] = if coarse { &[0.3, 0.5, 0.6, 0.7, 0.8, 0.9] } else { &[0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9] };
+        for &f in top {
             g.push(f * PI);
         }
         g.push(0.95 * PI);
@@ -358,7 +366,6 @@ impl Grid {
                 6.0
             };
         }
-        g
     }
 }
 
@@ -535,7 +542,8 @@ fn fit(
         Poles::Second { zeta, .. } => (2.0 * zeta).min(1.0),
         Poles::First { .. } => 1.0,
     };
-    let mut g = Grid::build(proto, w0);
+    let mut g = Grid { n: 0, w: [0.0; GRID], v: [0.0; GRID], target: [0.0; GRID], tol: [0.0; GRID] };
+    g.build(proto, w0, start.is_some());
     // Targets, and tolerances widened where the band is deep in its stop band.
     let mut band_peak = band.mag2(0.0);
     let mut band_mag = [0.0f64; GRID];
@@ -766,6 +774,21 @@ fn constrained_solve(num: Numerator, rows: &[[f64; 5]], rhs: &[f64], dims: usize
             continue;
         }
         let n_last = nd - 1;
+        if combo == 0 {
+            // Unconstrained: the rows as they are.
+            let all = [0, 1, 2, 3, 4];
+            if let Some((sol, _)) = least_squares(rows, rhs, &all[..dims]) {
+                let mut x = [0.0f64; 5];
+                x[..nd].copy_from_slice(&sol[..nd]);
+                (x[3], x[4]) = (sol[nd], sol[nd + 1]);
+                let n_at_1: f64 = (0..nd).map(|j| x[j] * b1[j]).sum();
+                let feasible = n_at_1 >= -1e-12 * (0..nd).map(|j| x[j].abs()).sum::<f64>() && 1.0 + x[3] + x[4] >= 0.999 * D_NYQUIST_MIN;
+                if feasible {
+                    return Some(x);
+                }
+            }
+            continue;
+        }
         for (i, r) in rows.iter().enumerate() {
             let mut row = *r;
             let mut b = rhs[i];

@@ -9,9 +9,11 @@
 //!   magnitude fitted to the unwarped analog one (minimax, realisable by construction; a
 //!   steep cut's sections fitted jointly), realised as TPT state-variable filters (why:
 //!   see that module).
-//! - [`cascade`]: the zero-latency runtime: all active bands' sections in one sample loop,
-//!   parameter glides with coefficient updates every [`cascade::SUB_BLOCK`] samples and
-//!   linear interpolation in between, click-free band switching, stereo placement.
+//! - [`lanes`]: every active band's sections as one staggered chain, eight sections per
+//!   vector operation (exact, no latency; why: see that module).
+//! - [`cascade`]: the zero-latency runtime around it: parameter glides (redesigns every
+//!   few sub-blocks, coefficients ramping linearly in between), click-free band switching,
+//!   stereo placement, output gain.
 //! - The linear-phase mode ([`Mode::LinearPhase`]) is not built yet: the processor runs the
 //!   zero-latency engine in either mode and reports no latency.
 //! - [`response`]: the combined response for the editor ([`response::Curve`], magnitude and
@@ -19,6 +21,7 @@
 //! - [`processor`]: [`Eq`], the processor with the crate's usual shape.
 
 pub mod cascade;
+pub mod lanes;
 pub mod matched;
 pub mod processor;
 pub mod prototype;
