@@ -8,13 +8,16 @@
 pub mod analysis;
 pub mod biquad;
 pub mod demo;
+pub mod delay;
 pub mod delay_line;
+pub mod dynamics;
 pub mod envelope;
 pub mod eq;
 pub mod filter_shape;
 pub mod gain;
 pub mod lane;
 pub mod pan;
+pub mod reverb;
 pub mod smoother;
 pub mod svf;
 

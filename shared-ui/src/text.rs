@@ -288,3 +288,159 @@ mod q_tests {
         assert_eq!(text_to_q("3 Hz"), None);
     }
 }
+
+// Delay: synced note values with their length, signed time offsets, LFO rates.
+
+/// A tempo-synced note value with the time it plays at the current tempo: "1/4 (500 ms)",
+/// "1/8 D (375 ms)", "4 bars (max 4.00 s)" when the delay's longest time cuts it short.
+pub fn note_to_text(name: &str, ms: f32, clamped: bool) -> String {
+    if clamped {
+        format!("{name} (max {})", ms_to_text(ms))
+    } else {
+        format!("{name} ({})", ms_to_text(ms))
+    }
+}
+
+/// Canonical spelling of a note value for matching: lower case, no spaces, no length in
+/// parentheses; "dotted"/"dot"/"." → "d", "triplet"/"trip" → "t", "bars" → "bar", "1/1" →
+/// "1bar".
+fn note_key(text: &str) -> String {
+    let t = text.split('(').next().unwrap_or("").to_lowercase();
+    let mut t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    for (long, short) in [("dotted", "d"), ("dot", "d"), ("triplets", "t"), ("triplet", "t"), ("trip", "t"), ("bars", "bar"), (".", "d")] {
+        t = t.replace(long, short);
+    }
+    if let Some(rest) = t.strip_prefix("1/1").filter(|r| !r.starts_with(|c: char| c.is_ascii_digit())) {
+        t = format!("1bar{rest}");
+    }
+    t
+}
+
+/// Understands a note value by name among `names` (in list order): "1/4", "1/8 D",
+/// "1/8d", "1/8 dotted", "1/8.", "1/4 T", "1/4t", "1/4 triplet", "1 bar", "1/1", "2 bars",
+/// and the displayed text with its length ("1/4 (500 ms)"). Returns the index.
+pub fn text_to_note<'a>(text: &str, names: impl IntoIterator<Item = &'a str>) -> Option<usize> {
+    let key = note_key(text);
+    if key.is_empty() {
+        return None;
+    }
+    names.into_iter().position(|name| note_key(name) == key)
+}
+
+/// A time offset with its sign: "+5.00 ms", "-12.5 ms", "0.00 ms".
+pub fn signed_ms_to_text(ms: f32) -> String {
+    let text = ms_to_text(ms.abs());
+    if text.starts_with("0.00") {
+        text
+    } else if ms < 0.0 {
+        format!("-{text}")
+    } else {
+        format!("+{text}")
+    }
+}
+
+/// Slow rates (LFOs): "0.05 Hz", "2.50 Hz", "10.0 Hz".
+pub fn lfo_hz_to_text(hz: f32) -> String {
+    if hz < 10.0 { format!("{hz:.2} Hz") } else { format!("{hz:.1} Hz") }
+}
+
+#[cfg(test)]
+mod delay_text_tests {
+    use super::*;
+
+    const NAMES: [&str; 7] = ["1/8", "1/8 D", "1/4 T", "1/4", "1 bar", "2 bars D", "1/16"];
+
+    #[test]
+    fn note_values_read_and_parse() {
+        assert_eq!(note_to_text("1/4", 500.0, false), "1/4 (500 ms)");
+        assert_eq!(note_to_text("1/8 D", 375.0, false), "1/8 D (375 ms)");
+        assert_eq!(note_to_text("4 bars", 4000.0, true), "4 bars (max 4.00 s)");
+        for (typed, want) in [
+            ("1/4", 3),
+            ("1/4 (500 ms)", 3),
+            ("1/8d", 1),
+            ("1/8 dotted", 1),
+            ("1/8.", 1),
+            ("1/8 D (375 ms)", 1),
+            ("1/4t", 2),
+            ("1/4 Triplet", 2),
+            ("1 bar", 4),
+            ("1/1", 4),
+            ("1bar", 4),
+            ("2 bars dotted", 5),
+            ("1/16", 6),
+        ] {
+            assert_eq!(text_to_note(typed, NAMES), Some(want), "{typed}");
+        }
+        for bad in ["banana", "", "1/3", "(500 ms)"] {
+            assert_eq!(text_to_note(bad, NAMES), None, "{bad}");
+        }
+        // Every displayed value parses back to itself.
+        for (i, name) in NAMES.iter().enumerate() {
+            assert_eq!(text_to_note(&note_to_text(name, 123.0, false), NAMES), Some(i));
+        }
+    }
+
+    #[test]
+    fn signed_offsets_and_lfo_rates() {
+        assert_eq!(signed_ms_to_text(5.0), "+5.00 ms");
+        assert_eq!(signed_ms_to_text(-12.5), "-12.5 ms");
+        assert_eq!(signed_ms_to_text(0.0), "0.00 ms");
+        assert_eq!(signed_ms_to_text(-0.001), "0.00 ms");
+        assert_eq!(signed_ms_to_text(100.0), "+100 ms");
+        for ms in [-100.0f32, -12.5, -0.5, 0.0, 3.25, 100.0] {
+            let text = signed_ms_to_text(ms);
+            assert_eq!(text_to_ms(&text).map(signed_ms_to_text), Some(text));
+        }
+        assert_eq!(lfo_hz_to_text(0.05), "0.05 Hz");
+        assert_eq!(lfo_hz_to_text(2.5), "2.50 Hz");
+        assert_eq!(lfo_hz_to_text(10.0), "10.0 Hz");
+        assert_eq!(text_to_hz(&lfo_hz_to_text(0.05)), Some(0.05));
+    }
+}
+
+/// Cut filters whose end of travel means "no filter": "Off" at or beyond `off_at` (below it
+/// for a low cut, above it for a high cut), the frequency otherwise ("120 Hz", "8.00 kHz").
+pub fn cut_to_text(hz: f32, off_at: f32, off_below: bool) -> String {
+    let off = if off_below { hz <= off_at } else { hz >= off_at };
+    if off || !hz.is_finite() { "Off".to_owned() } else { hz_to_text(hz) }
+}
+
+/// Understands "off" (→ `off_at`) and everything [`text_to_hz`] does.
+pub fn text_to_cut(text: &str, off_at: f32) -> Option<f32> {
+    if matches!(text.trim().to_lowercase().as_str(), "off" | "none" | "bypass") {
+        return Some(off_at);
+    }
+    text_to_hz(text)
+}
+
+/// Slow rates (LFOs) with two decimals below 10 Hz: "0.07 Hz", "2.50 Hz"; faster ones as
+/// [`hz_to_text`].
+pub fn rate_to_text(hz: f32) -> String {
+    if hz < 10.0 { format!("{hz:.2} Hz") } else { hz_to_text(hz) }
+}
+
+#[cfg(test)]
+mod cut_and_rate_tests {
+    use super::*;
+
+    #[test]
+    fn cut_filters_read_off_at_their_end_of_travel() {
+        assert_eq!(cut_to_text(10.0, 10.0, true), "Off");
+        assert_eq!(cut_to_text(120.0, 10.0, true), "120 Hz");
+        assert_eq!(cut_to_text(20_000.0, 20_000.0, false), "Off");
+        assert_eq!(cut_to_text(8_000.0, 20_000.0, false), "8.00 kHz");
+        assert_eq!(text_to_cut("Off", 10.0), Some(10.0));
+        assert_eq!(text_to_cut(" OFF ", 20_000.0), Some(20_000.0));
+        assert_eq!(text_to_cut("1.5k", 10.0), Some(1500.0));
+        assert_eq!(text_to_cut("loud", 10.0), None);
+    }
+
+    #[test]
+    fn slow_rates_keep_two_decimals() {
+        assert_eq!(rate_to_text(0.07), "0.07 Hz");
+        assert_eq!(rate_to_text(2.5), "2.50 Hz");
+        assert_eq!(rate_to_text(12.0), "12.0 Hz");
+        assert_eq!(text_to_hz(&rate_to_text(0.16)), Some(0.16));
+    }
+}

@@ -143,3 +143,11 @@ pub fn alloc_check_builds() -> Vec<PluginUnderTest> {
 pub fn vst3_alloc_check_builds() -> Vec<PluginUnderTest> {
     alloc_check_builds().into_iter().map(|p| PluginUnderTest { format: Format::Vst3, ..p }).collect()
 }
+
+/// Both CLAP builds of every plugin: the release bundles (what ships) and the
+/// allocation-checking builds (which abort on any allocation inside `process`).
+pub fn all_builds() -> Vec<PluginUnderTest> {
+    let mut all = release_bundles();
+    all.extend(alloc_check_builds());
+    all
+}

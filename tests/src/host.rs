@@ -376,6 +376,20 @@ impl Instance {
         Ok(ports)
     }
 
+    /// Names of the input (`true`) or output ports of the current layout, in port order
+    /// (e.g. to find a sidechain input by the name it shows in a DAW's routing).
+    pub fn port_names(&mut self, is_input: bool) -> Result<Vec<String>> {
+        let ext = self.shared(|s| s.audio_ports.get().copied().flatten()).ok_or("no audio-ports")?;
+        let handle = self.instance.plugin_handle();
+        let mut names = Vec::new();
+        for index in 0..ext.count(&handle, is_input) {
+            let mut buffer = AudioPortInfoBuffer::new();
+            let info = ext.get(&handle, index, is_input, &mut buffer).ok_or("audio_ports.get failed")?;
+            names.push(String::from_utf8_lossy(info.name).into_owned());
+        }
+        Ok(names)
+    }
+
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
         let config = PluginAudioConfiguration { sample_rate, min_frames_count: 1, max_frames_count: max_block };
         let stopped = self.instance.activate(|_, _| (), config)?;
@@ -449,4 +463,71 @@ fn event_buffer(changes: &[ParamChange]) -> EventBuffer {
         }
     }
     events
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport (tempo-synced plugins)
+
+pub use clack_host::events::event_types::TransportEvent;
+
+/// The transport a host sends with a block: playing at `tempo` BPM in 4/4, at the start of
+/// the song (position and loop are not what these tests look at).
+pub fn transport(tempo: f64) -> TransportEvent {
+    use clack_host::events::event_types::TransportFlags;
+    use clack_host::events::{EventFlags, EventHeader};
+    use clack_host::utils::{BeatTime, SecondsTime};
+    TransportEvent {
+        header: EventHeader::new_core(0, EventFlags::empty()),
+        flags: TransportFlags::HAS_TEMPO | TransportFlags::HAS_TIME_SIGNATURE | TransportFlags::IS_PLAYING,
+        song_pos_beats: BeatTime::from_int(0),
+        song_pos_seconds: SecondsTime::from_int(0),
+        tempo,
+        tempo_inc: 0.0,
+        loop_start_beats: BeatTime::from_int(0),
+        loop_end_beats: BeatTime::from_int(0),
+        loop_start_seconds: SecondsTime::from_int(0),
+        loop_end_seconds: SecondsTime::from_int(0),
+        bar_start: BeatTime::from_int(0),
+        bar_number: 0,
+        time_signature_numerator: 4,
+        time_signature_denominator: 4,
+    }
+}
+
+impl Instance {
+    /// [`Instance::process`] with the block's transport (`None`: the host gives none), for
+    /// plugins that follow the host's tempo. (A separate method so that `process` and its
+    /// callers stay as they are.)
+    pub fn process_with_transport(
+        &mut self,
+        inputs: &mut [Vec<Vec<f32>>],
+        outputs: &mut [Vec<Vec<f32>>],
+        changes: &[ParamChange],
+        transport: Option<&TransportEvent>,
+    ) -> Result<ProcessStatus> {
+        let processor = self.processor.as_mut().ok_or("process() on an inactive plugin")?;
+        let events = event_buffer(changes);
+        let mut out_events = EventBuffer::new();
+        let channels_in: usize = inputs.iter().map(Vec::len).sum();
+        let channels_out: usize = outputs.iter().map(Vec::len).sum();
+        let mut in_ports = AudioPorts::with_capacity(channels_in, inputs.len());
+        let mut out_ports = AudioPorts::with_capacity(channels_out, outputs.len());
+        let input_audio = in_ports.with_input_buffers(inputs.iter_mut().map(|port| AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(port.iter_mut().map(|c| InputChannel::variable(c.as_mut_slice()))),
+        }));
+        let mut output_audio = out_ports.with_output_buffers(outputs.iter_mut().map(|port| AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(port.iter_mut().map(|c| c.as_mut_slice())),
+        }));
+        let status = processor.process(
+            &input_audio,
+            &mut output_audio,
+            &InputEvents::from_buffer(&events),
+            &mut OutputEvents::from_buffer(&mut out_events),
+            None,
+            transport,
+        )?;
+        Ok(status)
+    }
 }

@@ -578,12 +578,18 @@ impl Instance {
     }
 
     pub fn activate(&mut self, sample_rate: f64, max_block: i32) -> Result<()> {
+        self.activate_buses(sample_rate, max_block, true)
+    }
+
+    /// Activates with only the main buses on when `aux` is false, as a host does when the
+    /// user has not routed anything to a sidechain.
+    pub fn activate_buses(&mut self, sample_rate: f64, max_block: i32, aux: bool) -> Result<()> {
         let (inputs, outputs) = self.buses()?;
         for i in 0..inputs.len() as i32 {
-            self.activate_bus(true, i, true)?;
+            self.activate_bus(true, i, aux || i == 0)?;
         }
         for i in 0..outputs.len() as i32 {
-            self.activate_bus(false, i, true)?;
+            self.activate_bus(false, i, aux || i == 0)?;
         }
         let mut setup = ProcessSetup {
             processMode: ProcessModes_::kRealtime as i32,
@@ -685,11 +691,14 @@ impl Instance {
     }
 }
 
+/// A bus with no channels (an inactive one) gets a null channel array, the most a host may
+/// hand over.
 fn bus(channels: &mut [*mut f32]) -> AudioBusBuffers {
+    let ptr = if channels.is_empty() { null_mut() } else { channels.as_mut_ptr() };
     AudioBusBuffers {
         numChannels: channels.len() as int32,
         silenceFlags: 0,
-        __field0: AudioBusBuffers__type0 { channelBuffers32: channels.as_mut_ptr() },
+        __field0: AudioBusBuffers__type0 { channelBuffers32: ptr },
     }
 }
 

@@ -38,3 +38,8 @@ fn state_round_trips_and_refuses_garbage() {
 fn reported_latency_equals_measured_latency() {
     battery::for_each(&release_bundles(), battery::latency);
 }
+
+#[test]
+fn aux_ports_left_out_by_the_host_are_silent() {
+    battery::for_each(&release_bundles(), battery::missing_aux_ports);
+}

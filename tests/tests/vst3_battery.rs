@@ -50,3 +50,8 @@ fn reported_latency_equals_measured_latency() {
 fn tail_is_reported_for_effects_that_ring_on() {
     battery::for_each(&vst3_bundles(), battery::vst3_tail);
 }
+
+#[test]
+fn inactive_aux_buses_are_silent() {
+    battery::for_each(&vst3_bundles(), battery::vst3_inactive_aux_buses);
+}

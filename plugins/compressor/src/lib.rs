@@ -1,0 +1,172 @@
+//! Mixwerk Compressor: a stereo compressor from transparent (soft knee, RMS, auto release) to
+//! punchy (peak, hard knee, fast attack), with an external sidechain, lookahead and parallel
+//! mix. The DSP is `shared_dsp::dynamics` (the limiter and the channel strip share it); this
+//! crate is the plugin glue.
+//!
+//! Layouts: stereo in/out and mono in/out, both with a stereo aux input named "Sidechain".
+//! The mono layout keeps the sidechain because keying a mono track (a vocal ducking under a
+//! stereo music bus, a bass under a kick) is as common as keying a stereo one; the louder key
+//! channel drives the gain, so a host that feeds the port only one channel works as well.
+//! With "Sidechain: External" and nothing connected, hosts deliver silence on the port and the
+//! compressor does not reduce the gain at all (unity plus make-up), like a hardware unit with
+//! nothing patched into its key input.
+
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+use shared_dsp::dynamics::{Compressor, GainReductionMeter, Settings};
+
+mod params;
+use params::CompressorParams;
+
+pub struct MixwerkCompressor {
+    params: Arc<CompressorParams>,
+    compressor: Compressor,
+    /// Gain reduction per channel for the editor's meters (lock-free; read by the editor,
+    /// which arrives with the editors issue).
+    meter: Arc<GainReductionMeter>,
+    /// The latency last reported to the host, in samples.
+    reported_latency: u32,
+}
+
+impl Default for MixwerkCompressor {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(CompressorParams::default()),
+            compressor: Compressor::new(48_000.0, 512),
+            meter: Arc::new(GainReductionMeter::new()),
+            reported_latency: 0,
+        }
+    }
+}
+
+impl MixwerkCompressor {
+    /// Bypass is one more set of settings to glide to: the dry signal, still delayed by the
+    /// lookahead so that the track does not move in time, with no click either way.
+    fn target(&self) -> Settings {
+        let settings = self.params.settings();
+        if self.params.bypass.value() { settings.bypassed() } else { settings }
+    }
+
+    /// Tells the host when the lookahead (the plugin's whole latency) changes. nice-plug
+    /// passes this on as a latency change plus a restart request, as CLAP and VST3 require.
+    fn report_latency(&mut self, set: impl FnOnce(u32)) {
+        let latency = self.compressor.latency_samples() as u32;
+        if latency != self.reported_latency {
+            self.reported_latency = latency;
+            set(latency);
+        }
+    }
+}
+
+impl Plugin for MixwerkCompressor {
+    const NAME: &'static str = "Mixwerk Compressor";
+    const VENDOR: &'static str = "Mixwerk";
+    const URL: &'static str = "https://mixwerk.org";
+    const EMAIL: &'static str = "info@mixwerk.org";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            aux_input_ports: &[new_nonzero_u32(2)],
+            names: PortNames {
+                layout: Some("Stereo"),
+                aux_inputs: &["Sidechain"],
+                ..PortNames::const_default()
+            },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            aux_input_ports: &[new_nonzero_u32(2)],
+            names: PortNames {
+                layout: Some("Mono"),
+                aux_inputs: &["Sidechain"],
+                ..PortNames::const_default()
+            },
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Threshold rides and mix moves drawn in the host land where they are drawn.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        // The only allocation: delay lines for the longest lookahead at this rate.
+        self.compressor = Compressor::new(config.sample_rate, config.max_buffer_size as usize);
+        self.compressor.update_immediately(&self.target());
+        // Always report at activation: the host may hold a value from another instance state.
+        self.reported_latency = u32::MAX;
+        self.report_latency(|l| context.set_latency_samples(l));
+        true
+    }
+
+    fn reset(&mut self) {
+        self.compressor.update_immediately(&self.target());
+        self.compressor.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        // With sample-accurate automation nice-plug calls us once per stretch between
+        // parameter changes, so one update per call follows automation to the sample.
+        self.compressor.update(&self.target());
+        self.report_latency(|l| context.set_latency_samples(l));
+
+        let key = match aux.inputs.first().map(Buffer::as_slice_immutable) {
+            Some([l, r, ..]) => Some((&**l, &**r)),
+            Some([mono]) => Some((&**mono, &**mono)),
+            _ => None,
+        };
+        match buffer.as_slice() {
+            [left, right, ..] => match key {
+                Some((kl, kr)) => self.compressor.process_with_sidechain(left, right, kl, kr),
+                None => self.compressor.process(left, right),
+            },
+            [mono] => self.compressor.process_mono(mono, key),
+            [] => {}
+        }
+        self.meter.record(self.compressor.gain_reduction_db());
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for MixwerkCompressor {
+    const CLAP_ID: &'static str = "org.mixwerk.compressor";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Stereo compressor with soft knee, external sidechain, lookahead and parallel mix");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] =
+        &[ClapFeature::AudioEffect, ClapFeature::Compressor, ClapFeature::Stereo];
+}
+
+impl Vst3Plugin for MixwerkCompressor {
+    // Never change once released: hosts identify the plugin in saved sessions by it.
+    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkComprsV01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics];
+}
+
+nice_export_clap!(MixwerkCompressor);
+nice_export_vst3!(MixwerkCompressor);

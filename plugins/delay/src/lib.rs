@@ -1,0 +1,130 @@
+//! Mixwerk Delay: a tempo-synced stereo delay with ping-pong, filters and saturation in the
+//! feedback loop, tape-style modulation, ducking and freeze. The DSP is
+//! `shared_dsp::delay`; this crate maps parameters and the host's tempo onto it.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+use shared_dsp::delay::{DEFAULT_BPM, Delay, Settings};
+
+mod params;
+use params::DelayParams;
+
+pub struct MixwerkDelay {
+    params: Arc<DelayParams>,
+    delay: Delay,
+    /// The main input has one channel (mono → stereo layout).
+    mono_input: bool,
+    /// No block processed since activation or reset: the first one jumps to the host's tempo
+    /// instead of gliding there from the default.
+    fresh: bool,
+}
+
+impl Default for MixwerkDelay {
+    fn default() -> Self {
+        Self { params: Arc::new(DelayParams::default()), delay: Delay::new(48_000.0, 512), mono_input: false, fresh: true }
+    }
+}
+
+impl MixwerkDelay {
+    /// Bypass is one more target for the DSP's glides, so switching it never clicks: the
+    /// input passes at unity and the echoes fade out (the loop keeps running, so they are
+    /// still there when the bypass is lifted).
+    fn target(&self) -> Settings {
+        let settings = self.params.settings();
+        if self.params.bypass.value() { Settings { dry_db: 0.0, wet_db: f32::NEG_INFINITY, ..settings } } else { settings }
+    }
+}
+
+impl Plugin for MixwerkDelay {
+    const NAME: &'static str = "Mixwerk Delay";
+    const VENDOR: &'static str = "Mixwerk";
+    const URL: &'static str = "https://mixwerk.org";
+    const EMAIL: &'static str = "info@mixwerk.org";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(2),
+            names: PortNames { layout: Some("Mono to Stereo"), ..PortNames::const_default() },
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Time and feedback moves drawn in the host land where they are drawn.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(&mut self, layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+        self.mono_input = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        // The only allocation: the delay lines, for 4 s at this rate.
+        self.delay = Delay::new(config.sample_rate, config.max_buffer_size as usize);
+        self.delay.update_immediately(&self.target());
+        self.fresh = true;
+        true
+    }
+
+    fn reset(&mut self) {
+        self.delay.reset();
+        self.fresh = true;
+    }
+
+    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+        // The host's tempo for synced times (120 BPM when it gives none). A change glides
+        // like any other time change, except on the first block, which starts at it.
+        let bpm = context.transport().tempo.unwrap_or(DEFAULT_BPM);
+        self.delay.set_tempo(bpm);
+        if self.fresh {
+            self.delay.update_immediately(&self.target());
+            self.fresh = false;
+        } else {
+            // With sample-accurate automation nice-plug calls us once per stretch between
+            // parameter changes, so one update per call follows automation to the sample.
+            self.delay.update(&self.target());
+        }
+        self.params.show_tempo(self.delay.tempo());
+        if let [left, right, ..] = buffer.as_slice() {
+            if self.mono_input {
+                right.copy_from_slice(left);
+            }
+            self.delay.process(left, right);
+        }
+        match self.delay.tail_samples() {
+            Some(samples) => ProcessStatus::Tail(samples),
+            None => ProcessStatus::KeepAlive,
+        }
+    }
+}
+
+impl ClapPlugin for MixwerkDelay {
+    const CLAP_ID: &'static str = "org.mixwerk.delay";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Tempo-synced stereo delay with ping-pong, feedback filtering, modulation and ducking");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Delay, ClapFeature::Stereo];
+}
+
+impl Vst3Plugin for MixwerkDelay {
+    // Never change once released: hosts identify the plugin in saved sessions by it.
+    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkDelay_V01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Delay];
+}
+
+nice_export_clap!(MixwerkDelay);
+nice_export_vst3!(MixwerkDelay);

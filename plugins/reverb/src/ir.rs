@@ -1,0 +1,149 @@
+//! The impulse-response side of the plugin: the persisted path, the loader (a nice-plug
+//! background task), and the status the editor and the log read.
+//!
+//! Who touches what:
+//! - **Main thread** (state load, activation): sets the path ([`IrPath`], persisted as
+//!   `ir-path`), and at activation loads synchronously so a session renders with its IR from
+//!   the first sample.
+//! - **Loader** (nice-plug's background thread): reads, validates, resamples and prepares an
+//!   engine, posts it to the [`IrMailbox`], frees engines handed back, writes the status.
+//! - **Audio thread**: compares the path's generation counter (one atomic load) with the one
+//!   it last asked for, asks for a load when they differ, and swaps engines through the
+//!   mailbox. It never takes the path's lock, never reads the status, never allocates or frees.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
+
+use nice_plug::params::persist::PersistentField;
+use nice_plug::prelude::*;
+use shared_dsp::reverb::ir_loader;
+use shared_dsp::reverb::{ConvolutionEngine, IrMailbox};
+
+/// The IR file path, persisted in the plugin state. Every change (a state load, later the
+/// editor's file chooser) bumps `generation`, which is all the audio thread looks at.
+#[derive(Default)]
+pub struct IrPath {
+    path: RwLock<String>,
+    generation: AtomicU32,
+}
+
+impl IrPath {
+    /// The current path (main and loader threads only: this takes a lock).
+    pub fn get(&self) -> String {
+        self.path.read().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Sets the path; the audio thread notices and asks the loader for it.
+    pub fn set(&self, path: String) {
+        if let Ok(mut p) = self.path.write() {
+            *p = path;
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Bumped by every [`set`](Self::set); wait-free (audio thread).
+    pub fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+}
+
+impl<'a> PersistentField<'a, String> for IrPath {
+    fn set(&self, new_value: String) {
+        IrPath::set(self, new_value);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&String) -> R,
+    {
+        f(&self.get())
+    }
+}
+
+/// What the editor (and the log) can tell the user about the impulse response.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum IrStatus {
+    #[default]
+    None,
+    Loading(String),
+    Loaded(String),
+    /// The clear message of why the file was refused; the previous IR stays in use.
+    Failed(String),
+}
+
+/// Shared between the plugin, its background task and (later) its editor.
+#[derive(Default)]
+pub struct IrShared {
+    pub mailbox: IrMailbox,
+    /// Written by the main and loader threads, read by the editor; never by the audio thread.
+    pub status: RwLock<IrStatus>,
+    /// The session rate the loader prepares engines for (set at activation).
+    pub sample_rate: AtomicF32,
+}
+
+/// The plugin's background tasks (no heap data: they are sent from the audio thread).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IrTask {
+    /// Load the current path at the current rate and post the engine.
+    Load,
+    /// Free what the audio thread handed back.
+    Collect,
+}
+
+impl IrShared {
+    fn set_status(&self, status: IrStatus) {
+        if let Ok(mut s) = self.status.write() {
+            *s = status;
+        }
+    }
+
+    pub fn status(&self) -> IrStatus {
+        self.status.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Loads `path` for the current rate: `Ok(None)` for an empty path (no IR), `Err` with the
+    /// message (already logged and in the status) when the file is refused.
+    pub fn prepare(&self, path: &str) -> Result<Option<ConvolutionEngine>, String> {
+        let rate = self.sample_rate.load(Ordering::Acquire);
+        if path.trim().is_empty() {
+            self.set_status(IrStatus::None);
+            return Ok(None);
+        }
+        self.set_status(IrStatus::Loading(path.to_owned()));
+        match ir_loader::load(Path::new(path), rate as f64) {
+            Ok(ir) => {
+                let what = format!("{path}: {}", ir.describe());
+                nice_log!("Impulse response loaded: {what}");
+                self.set_status(IrStatus::Loaded(what));
+                Ok(Some(ir.engine()))
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                nice_warn!("{msg}; keeping the previous impulse response");
+                self.set_status(IrStatus::Failed(msg.clone()));
+                Err(msg)
+            }
+        }
+    }
+
+    /// The background task.
+    pub fn run(&self, task: IrTask, path: &IrPath) {
+        match task {
+            IrTask::Load => {
+                let rate = self.sample_rate.load(Ordering::Acquire);
+                match self.prepare(&path.get()) {
+                    Ok(Some(engine)) => self.mailbox.post(Box::new(engine)),
+                    // No path: fade the convolution out to silence.
+                    Ok(None) => self.mailbox.post(Box::new(ConvolutionEngine::empty(rate))),
+                    // Refused: keep what is playing.
+                    Err(_) => self.mailbox.collect(),
+                }
+            }
+            IrTask::Collect => self.mailbox.collect(),
+        }
+    }
+}
+
+/// Used by the plugin to give `IrShared` to the task executor.
+pub type Shared = Arc<IrShared>;

@@ -1,0 +1,164 @@
+//! Mixwerk Reverb: an algorithmic feedback-delay-network reverb whose decay is exactly what it
+//! says, and zero-latency convolution with impulse-response files, all automatable and
+//! glitch-free (the DSP is `shared_dsp::reverb`; this crate is the plugin glue and the IR
+//! loader, see `ir.rs`).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use nice_plug::prelude::*;
+use shared_dsp::reverb::{Reverb, Settings};
+
+pub mod ir;
+mod params;
+use ir::{IrShared, IrTask};
+use params::ReverbParams;
+
+pub struct MixwerkReverb {
+    params: Arc<ReverbParams>,
+    reverb: Reverb,
+    ir: ir::Shared,
+    /// The path generation the audio thread last asked the loader for.
+    requested_generation: u32,
+    mono_input: bool,
+}
+
+impl Default for MixwerkReverb {
+    fn default() -> Self {
+        let params = Arc::new(ReverbParams::default());
+        let ir = Arc::new(IrShared::default());
+        ir.sample_rate.store(48_000.0, Ordering::Release);
+        Self {
+            requested_generation: params.ir_path.generation(),
+            params,
+            reverb: Reverb::new(48_000.0, 512),
+            ir,
+            mono_input: false,
+        }
+    }
+}
+
+impl MixwerkReverb {
+    /// Bypass is one more target for the DSP's glides (dry at unity, no wet), so switching it
+    /// never clicks; the tail keeps running underneath, so un-bypassing is seamless too.
+    fn target(&self) -> Settings {
+        let settings = self.params.settings();
+        if self.params.bypass.value() {
+            Settings { mix: 0.0, output_gain: 1.0, ..settings }
+        } else {
+            settings
+        }
+    }
+}
+
+impl Plugin for MixwerkReverb {
+    const NAME: &'static str = "Mixwerk Reverb";
+    const VENDOR: &'static str = "Mixwerk";
+    const URL: &'static str = "https://mixwerk.org";
+    const EMAIL: &'static str = "info@mixwerk.org";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(2),
+            names: PortNames { layout: Some("Mono to Stereo"), ..PortNames::const_default() },
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Automation lands where it is drawn, not at the next block.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = IrTask;
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn task_executor(&mut self) -> TaskExecutor<Self> {
+        let (ir, params) = (self.ir.clone(), self.params.clone());
+        Box::new(move |task| ir.run(task, &params.ir_path))
+    }
+
+    fn activate(
+        &mut self,
+        layout: &AudioIOLayout,
+        config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.mono_input = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        self.ir.sample_rate.store(config.sample_rate, Ordering::Release);
+        self.reverb = Reverb::new(config.sample_rate, config.max_buffer_size as usize);
+        // Load the session's IR here, on the main thread, so that a session (or an offline
+        // render) has it from the first sample; later changes load in the background.
+        self.requested_generation = self.params.ir_path.generation();
+        if let Ok(Some(engine)) = self.ir.prepare(&self.params.ir_path.get()) {
+            self.reverb.install_ir(Box::new(engine));
+        }
+        self.reverb.update_immediately(&self.target());
+        true
+    }
+
+    fn reset(&mut self) {
+        self.reverb.update_immediately(&self.target());
+        self.reverb.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let generation = self.params.ir_path.generation();
+        if generation != self.requested_generation {
+            self.requested_generation = generation;
+            context.execute_background(IrTask::Load);
+        }
+        if self.reverb.exchange_ir(&self.ir.mailbox) {
+            context.execute_background(IrTask::Collect);
+        }
+        // With sample-accurate automation nice-plug calls us once per stretch between
+        // parameter changes, so one update per call follows automation to the sample.
+        self.reverb.update(&self.target());
+        if let [left, right, ..] = buffer.as_slice() {
+            if self.mono_input {
+                right.copy_from_slice(left);
+            }
+            self.reverb.process(left, right);
+        }
+        match self.reverb.tail_samples() {
+            Some(samples) => ProcessStatus::Tail(samples),
+            None => ProcessStatus::KeepAlive,
+        }
+    }
+}
+
+impl ClapPlugin for MixwerkReverb {
+    const CLAP_ID: &'static str = "org.mixwerk.reverb";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Algorithmic FDN reverb with accurate decay, and zero-latency convolution with impulse responses");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] =
+        &[ClapFeature::AudioEffect, ClapFeature::Reverb, ClapFeature::Stereo];
+}
+
+impl Vst3Plugin for MixwerkReverb {
+    // Never change once released: hosts identify the plugin in saved sessions by it.
+    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkReverbV01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Reverb];
+}
+
+nice_export_clap!(MixwerkReverb);
+nice_export_vst3!(MixwerkReverb);
