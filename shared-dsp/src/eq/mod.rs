@@ -14,14 +14,18 @@
 //! - [`cascade`]: the zero-latency runtime around it: parameter glides (redesigns every
 //!   few sub-blocks, coefficients ramping linearly in between), click-free band switching,
 //!   stereo placement, output gain.
-//! - The linear-phase mode ([`Mode::LinearPhase`]) is not built yet: the processor runs the
-//!   zero-latency engine in either mode and reports no latency.
+//! - [`fir`] and [`linear`]: the linear-phase mode: FIR kernels from the same target
+//!   (frequency sampling, zero phase, windowed and refined, length scaling with the rate),
+//!   designed off the audio thread, run by the shared partitioned convolution engine
+//!   ([`crate::convolution`]) and crossfaded in; latency half the kernel length.
 //! - [`response`]: the combined response for the editor ([`response::Curve`], magnitude and
 //!   phase of exactly what is processed) and the auto-gain figure.
 //! - [`processor`]: [`Eq`], the processor with the crate's usual shape.
 
 pub mod cascade;
+pub mod fir;
 pub mod lanes;
+pub mod linear;
 pub mod matched;
 pub mod processor;
 pub mod prototype;
@@ -30,6 +34,8 @@ pub mod response;
 #[cfg(test)]
 mod tests;
 
+pub use fir::Kernel;
+pub use linear::KernelMailbox;
 pub use processor::Eq;
 
 /// Number of bands.

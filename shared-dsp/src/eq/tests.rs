@@ -398,7 +398,8 @@ fn recovers_from_non_finite_input_within_a_block() {
         BandSettings { enabled: true, kind: BandType::LowCut, freq: 40.0, slope: Slope::Db96, ..BandSettings::default() },
     ];
     eq.update_immediately(&settings_with(&bands));
-    let mut fresh = eq.clone();
+    let mut fresh = Eq::new(48_000.0, 512);
+    fresh.update_immediately(&settings_with(&bands));
     let mut l = vec![f32::NAN; 512];
     let mut r = vec![f32::INFINITY; 512];
     eq.process(&mut l, &mut r);
@@ -584,4 +585,243 @@ fn output_is_independent_of_the_block_size_under_automation() {
         let first = l.iter().zip(&rl).chain(r.iter().zip(&rr)).position(|(a, b)| a.to_bits() != b.to_bits());
         assert!(first.is_none(), "block {block}: first difference at {first:?} (of {n} per channel)");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Linear-phase mode.
+
+/// An `Eq` in linear-phase mode with `bands`, its kernel designed and installed at once.
+fn linear_eq(bands: &[BandSettings], fs: f64) -> Eq {
+    let mut s = settings_with(bands);
+    s.mode = Mode::LinearPhase;
+    let mut eq = Eq::new(fs, 512);
+    eq.update_immediately(&s);
+    eq.install_kernel(Box::new(Kernel::new(&s.bands, fs, 512)));
+    eq
+}
+
+/// Impulse responses of `eq` from the left input and from the right input, `n` long:
+/// ([left→left, left→right], [right→left, right→right]).
+fn stereo_irs(eq: &mut Eq, n: usize) -> [[Vec<f32>; 2]; 2] {
+    let mut out: [[Vec<f32>; 2]; 2] = Default::default();
+    for (side, o) in out.iter_mut().enumerate() {
+        eq.reset();
+        let mut l = vec![0.0f32; n];
+        let mut r = vec![0.0f32; n];
+        if side == 0 { l[0] = 1.0 } else { r[0] = 1.0 }
+        run_blocks(eq, &mut l, &mut r, 512);
+        *o = [l, r];
+    }
+    out
+}
+
+fn band(kind: BandType, freq: f64, gain_db: f64, q: f64, slope: Slope, placement: Placement) -> BandSettings {
+    BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement }
+}
+
+/// The linear-phase curves the 0.1 dB criterion is held to, decided a priori: every type,
+/// each band's narrowest feature at least about 100 Hz wide (bells, band pass: f0/Q ≥ 100 Hz;
+/// cuts up to 48 dB/oct at ≥ 25 Hz), which an 8193-tap kernel at 48 kHz (and its doubles at
+/// higher rates) resolves; and all three kernel arrangements (left/right, mid/side, full).
+/// The notch's bottom and resonances narrower than that are limited by the length (see the
+/// measured figures printed by `linear_phase_limits`).
+fn linear_cases() -> Vec<(&'static str, Vec<BandSettings>, fir::Basis)> {
+    use BandType::*;
+    use Placement::*;
+    use fir::Basis;
+    vec![
+        ("bell 1 kHz Q1 +6", vec![band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("bell 250 Hz Q2 -9", vec![band(Bell, 250.0, -9.0, 2.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("bell 100 Hz Q1 +6", vec![band(Bell, 100.0, 6.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("shelves", vec![band(LowShelf, 80.0, 6.0, 0.7, Slope::Db12, Stereo), band(HighShelf, 8_000.0, -4.0, 0.7, Slope::Db6, Stereo)], Basis::LeftRight),
+        ("tilt 1 kHz +6", vec![band(TiltShelf, 1_000.0, 6.0, 0.7, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("cuts", vec![band(LowCut, 30.0, 0.0, 0.7, Slope::Db24, Stereo), band(HighCut, 16_000.0, 0.0, 0.7, Slope::Db48, Stereo)], Basis::LeftRight),
+        ("band pass 2 kHz Q1", vec![band(BandPass, 2_000.0, 0.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        (
+            "mix",
+            vec![
+                band(LowCut, 25.0, 0.0, 0.7, Slope::Db48, Stereo),
+                band(Bell, 300.0, -4.0, 1.5, Slope::Db12, Stereo),
+                band(Bell, 3_000.0, 3.0, 1.0, Slope::Db12, Stereo),
+                band(HighShelf, 10_000.0, 2.0, 0.7, Slope::Db12, Stereo),
+            ],
+            Basis::LeftRight,
+        ),
+        ("left bell, right shelf", vec![band(Bell, 700.0, 5.0, 1.0, Slope::Db12, Left), band(LowShelf, 150.0, -6.0, 0.7, Slope::Db12, Right)], Basis::LeftRight),
+        ("mid bell, side shelf", vec![band(Bell, 500.0, 6.0, 1.0, Slope::Db12, Mid), band(HighShelf, 6_000.0, 3.0, 0.7, Slope::Db12, Side)], Basis::MidSide),
+        ("left bell, mid shelf", vec![band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Left), band(LowShelf, 200.0, 4.0, 0.7, Slope::Db12, Mid)], Basis::Full),
+    ]
+}
+
+/// Linear-phase mode against the target, from the impulse responses the EQ produces (both
+/// inputs, both outputs): within 0.1 dB from 40 Hz to 0.45·fs wherever the target is within
+/// 40 dB of its peak, at 44.1, 48 and 96 kHz.
+#[test]
+fn linear_phase_magnitude_matches_the_target_above_40_hz() {
+    let mut failures = Vec::new();
+    let mut worst = 0.0f64;
+    for fs in [44_100.0, 48_000.0, 96_000.0] {
+        let d = fir::half_length(fs);
+        for (name, bands, basis) in linear_cases() {
+            let all = settings_with(&bands).bands;
+            assert_eq!(fir::design_taps(&all, fs).basis, basis, "{name}");
+            let mut eq = linear_eq(&bands, fs);
+            let n = 8 * d;
+            let irs = stereo_irs(&mut eq, n);
+            let mut case_worst = (0.0f64, 0.0, 0, 0);
+            for (input, outs) in irs.iter().enumerate() {
+                for (output, ir) in outs.iter().enumerate() {
+                    let m = magnitude_spectrum_db(ir);
+                    // Target entry: row = output, column = input.
+                    let entry = |f: f64| fir::target_matrix(&all, fs, f)[2 * output + input].abs();
+                    let peak = (0..m.len()).map(|k| entry(k as f64 * fs / n as f64)).fold(0.0f64, f64::max);
+                    if peak == 0.0 {
+                        assert!(ir.iter().all(|&v| v.abs() < 1e-6), "{name}: no path {input}→{output}");
+                        continue;
+                    }
+                    for (k, &mk) in m.iter().enumerate() {
+                        let f = k as f64 * fs / n as f64;
+                        let t = entry(f);
+                        if !(40.0..=0.45 * fs).contains(&f) || t < peak * 0.01 {
+                            continue;
+                        }
+                        let e = (mk - 20.0 * t.log10()).abs();
+                        if e > case_worst.0 {
+                            case_worst = (e, f, input, output);
+                        }
+                    }
+                }
+            }
+            worst = worst.max(case_worst.0);
+            println!("{fs} Hz, linear phase, {name}: worst {:.4} dB at {:.0} Hz ({}→{})", case_worst.0, case_worst.1, case_worst.2, case_worst.3);
+            if case_worst.0 > 0.1 {
+                failures.push(format!("{fs} Hz {name}: {:.3} dB at {:.0} Hz", case_worst.0, case_worst.1));
+            }
+        }
+    }
+    println!("linear phase: worst {worst:.4} dB over all cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What the length cannot do, measured and printed (not held to 0.1 dB): a Q 4 bell at 60 Hz
+/// (8 dB of resonance 15 Hz wide) and a notch's depth.
+#[test]
+fn linear_phase_limits() {
+    let fs = 48_000.0;
+    let n = 8 * fir::half_length(fs);
+    let mut eq = linear_eq(&[band(BandType::Bell, 60.0, 12.0, 4.0, Slope::Db12, Placement::Stereo)], fs);
+    let m = magnitude_spectrum_db(&stereo_irs(&mut eq, n)[0][0]);
+    let at = |f: f64| m[(f * n as f64 / fs).round() as usize];
+    println!("linear phase, Q 4 bell +12 dB at 60 Hz: {:.2} dB at the centre (target 12)", at(60.0));
+    assert!((at(60.0) - 12.0).abs() < 1.5);
+    let mut eq = linear_eq(&[band(BandType::Notch, 1_000.0, 0.0, 4.0, Slope::Db12, Placement::Stereo)], fs);
+    let m = magnitude_spectrum_db(&stereo_irs(&mut eq, n)[0][0]);
+    let depth = m[(1_000.0 * n as f64 / fs).round() as usize];
+    println!("linear phase, Q 4 notch at 1 kHz: {depth:.1} dB at the centre");
+    assert!(depth < -30.0);
+}
+
+/// The impulse response is symmetric about its centre (linear phase), the centre is where
+/// the reported latency says, and with every band off the signal passes bit-exactly, that
+/// many samples late.
+#[test]
+fn linear_phase_is_symmetric_and_delayed_by_the_reported_latency() {
+    for fs in [44_100.0, 96_000.0] {
+        let bands = [
+            band(BandType::Bell, 900.0, 7.0, 1.2, Slope::Db12, Placement::Stereo),
+            band(BandType::LowCut, 40.0, 0.0, 0.7, Slope::Db24, Placement::Stereo),
+            band(BandType::HighShelf, 9_000.0, -5.0, 0.7, Slope::Db12, Placement::Stereo),
+        ];
+        let mut eq = linear_eq(&bands, fs);
+        let latency = eq.latency_samples();
+        assert_eq!(latency, fir::half_length(fs));
+        let ir = &stereo_irs(&mut eq, 4 * latency)[0][0];
+        let peak = ir.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).map(|p| p.0).unwrap();
+        let top = ir[peak].abs();
+        let asym = (1..=latency).map(|k| (ir[latency + k] - ir[latency - k]).abs()).fold(0.0f32, f32::max);
+        let after = ir[2 * latency + 1..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        println!("{fs} Hz: latency {latency}, impulse peak at {peak}, asymmetry {:.1} dB, after the kernel {:.1} dB", 20.0 * (asym / top).log10(), 20.0 * (after.max(1e-30) / top).log10());
+        assert_eq!(peak, latency, "measured latency (impulse peak) = reported");
+        assert!(asym < 1e-5 * top, "symmetric about the centre");
+        assert!(after < 1e-5 * top, "nothing after the kernel");
+
+        let mut off = linear_eq(&[], fs);
+        let x = noise(41, 3 * latency);
+        let (mut l, mut r) = (x.clone(), x.clone());
+        run_blocks(&mut off, &mut l, &mut r, 333);
+        assert!(l[..latency].iter().all(|&v| v == 0.0));
+        assert!(l[latency..].iter().zip(&x).all(|(a, b)| a.to_bits() == b.to_bits()), "bands off: a bit-exact delay");
+    }
+}
+
+/// A band change in linear-phase mode: the EQ asks for a design, the kernel designed on
+/// another thread arrives through the mailbox, warms up and crossfades in; afterwards the
+/// output is the new kernel's, and the change has no step larger than the signal's own.
+#[test]
+fn linear_phase_kernels_change_while_playing() {
+    let fs = 48_000.0;
+    let a = [band(BandType::Bell, 1_000.0, 9.0, 1.0, Slope::Db12, Placement::Stereo)];
+    let b = [band(BandType::Bell, 3_000.0, -9.0, 1.0, Slope::Db12, Placement::Stereo)];
+    let mut eq = linear_eq(&a, fs);
+    let mailbox = std::sync::Arc::new(KernelMailbox::new());
+    let mut s = settings_with(&b);
+    s.mode = Mode::LinearPhase;
+    eq.update(&s);
+    assert!(eq.take_design_request(), "a band change asks for a design");
+    assert!(!eq.take_design_request(), "once");
+    let designer = {
+        let (mailbox, bands) = (mailbox.clone(), s.bands);
+        std::thread::spawn(move || mailbox.post(Box::new(Kernel::new(&bands, fs, 512))))
+    };
+    designer.join().unwrap();
+    let n = 48_000;
+    let x: Vec<f32> = (0..n).map(|i| 0.3 * (core::f64::consts::TAU * 440.0 * i as f64 / fs).sin() as f32).collect();
+    let (mut l, mut r) = (x.clone(), x.clone());
+    for (lc, rc) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+        eq.exchange_kernel(&mailbox);
+        eq.process(lc, rc);
+    }
+    assert!(!eq.is_changing_kernel());
+    // The reference: the new kernel from the start.
+    let mut reference = linear_eq(&b, fs);
+    let (mut rl, mut rr) = (x.clone(), x.clone());
+    run_blocks(&mut reference, &mut rl, &mut rr, 512);
+    let tail = n - 8_000;
+    let err = l[tail..].iter().zip(&rl[tail..]).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>();
+    let sig = rl[tail..].iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+    let step = l.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
+    let step_in = x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
+    println!("kernel change: afterwards {:.1} dB from the new kernel's output; largest step {step:.4} (input {step_in:.4})", 10.0 * (err / sig).log10());
+    assert!(10.0 * (err / sig).log10() < -100.0);
+    assert!(step < 3.0 * step_in);
+    assert!(l == r);
+}
+
+/// Placement in linear-phase mode: a mid band leaves a pure side signal untouched (and the
+/// other way round), a left band leaves the right channel (delayed) untouched.
+#[test]
+fn linear_phase_placement() {
+    let fs = 48_000.0;
+    let check = |bands: &[BandSettings], input: &dyn Fn(f32) -> (f32, f32), untouched: &dyn Fn(&[f32], &[f32], &[f32], &[f32]) -> f64| {
+        let mut eq = linear_eq(bands, fs);
+        let d = eq.latency_samples();
+        let x = noise(51, 30_000);
+        let (l0, r0): (Vec<f32>, Vec<f32>) = x.iter().map(|&v| input(v)).unzip();
+        let (mut l, mut r) = (l0.clone(), r0.clone());
+        run_blocks(&mut eq, &mut l, &mut r, 512);
+        untouched(&l[d..], &r[d..], &l0, &r0)
+    };
+    let rel = |a: &[f32], b: &[f32]| {
+        let e: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+        let s: f64 = b.iter().map(|&y| (y as f64).powi(2)).sum();
+        10.0 * (e / s).max(1e-300).log10()
+    };
+    let mid = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Mid)];
+    let side = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Side)];
+    let left = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Left)];
+    let mid_on_side = check(&mid, &|v| (v, -v), &|l, r, l0, r0| rel(l, l0).max(rel(r, r0)));
+    let side_on_mid = check(&side, &|v| (v, v), &|l, r, l0, r0| rel(l, l0).max(rel(r, r0)));
+    let left_keeps_right = check(&left, &|v| (v, 0.7 * v), &|_, r, _, r0| rel(r, r0));
+    println!("linear phase: mid band on pure side {mid_on_side:.1} dB, side band on pure mid {side_on_mid:.1} dB, left band on the right channel {left_keeps_right:.1} dB");
+    assert!(mid_on_side < -120.0 && side_on_mid < -120.0 && left_keeps_right < -120.0);
 }
