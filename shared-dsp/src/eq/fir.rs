@@ -233,7 +233,9 @@ pub struct Kernel {
     pub basis: Basis,
     /// Latency D.
     pub half_length: usize,
-    sample_rate: f64,
+    /// The linear-phase runtime whose request this answers (0: none, e.g. built directly);
+    /// see [`DesignRequest`](super::linear::DesignRequest).
+    pub(super) owner: u64,
     /// LeftRight / MidSide: both FIRs; Full: ll on left, rr on right.
     direct: Option<ConvolutionEngine>,
     /// Full only: lr on left (fed the right input), rl on right (fed the left input).
@@ -269,17 +271,13 @@ impl Kernel {
         Self {
             basis: taps.basis,
             half_length: taps.half_length,
-            sample_rate,
+            owner: 0,
             direct,
             cross,
             delay: if taps.basis == Basis::Identity { vec![[0.0; 2]; taps.half_length] } else { Vec::new() },
             delay_pos: 0,
             scratch: [vec![0.0; if full { max_block } else { 0 }], vec![0.0; if full { max_block } else { 0 }]],
         }
-    }
-
-    pub fn sample_rate(&self) -> f64 {
-        self.sample_rate
     }
 
     /// Silence in, as if new (no allocation).

@@ -8,8 +8,17 @@
 //! a smooth blend of two responses, never a gap. The retired kernel goes back through the
 //! mailbox to be freed off the audio thread. While a change is under way, newer designs wait
 //! in the mailbox (only the newest is kept).
+//!
+//! **Requests.** The audio thread asks for a design with a [`DesignRequest`]: plain `Copy`
+//! data (the bands, the rate, the block length), so it can travel in a background-task
+//! message without allocating. It names the runtime that asked, and only that runtime takes
+//! the kernel: a design that finishes after the plugin was re-activated (a new runtime, whose
+//! kernel was installed directly for the settings of the moment) is stale and is handed back.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::fir::{Kernel, half_length};
+use super::{BANDS, BandSettings};
 use crate::exchange::Mailbox;
 
 /// Hands designed kernels to the audio thread (see [`crate::exchange`]).
@@ -18,7 +27,31 @@ pub type KernelMailbox = Mailbox<Kernel>;
 /// Length of the crossfade from one kernel to the next.
 pub const CROSSFADE_MS: f64 = 40.0;
 
+/// What to design, and for whom (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DesignRequest {
+    pub bands: [BandSettings; BANDS],
+    pub sample_rate: f64,
+    pub max_block: usize,
+    owner: u64,
+}
+
+impl DesignRequest {
+    /// Designs the kernel (allocates, takes milliseconds: a background thread's job).
+    pub fn design(&self) -> Kernel {
+        let mut kernel = Kernel::new(&self.bands, self.sample_rate, self.max_block);
+        kernel.owner = self.owner;
+        kernel
+    }
+}
+
+/// Source of runtime ids (0 is never issued: kernels built without a request carry it).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 pub struct LinearPhase {
+    /// Which requests' kernels this runtime takes.
+    id: u64,
+    max_block: usize,
     active: Box<Kernel>,
     incoming: Option<Box<Kernel>>,
     retired: Option<Box<Kernel>>,
@@ -38,6 +71,8 @@ impl LinearPhase {
         let max_block = max_block.max(1);
         let bands = [super::BandSettings::default(); super::BANDS];
         Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            max_block,
             active: Box::new(Kernel::new(&bands, sample_rate, max_block)),
             incoming: None,
             retired: None,
@@ -48,6 +83,11 @@ impl LinearPhase {
             scratch: [vec![0.0; max_block], vec![0.0; max_block]],
             sample_rate,
         }
+    }
+
+    /// A request for a kernel for `bands`, to be answered through the mailbox.
+    pub fn request(&self, bands: &[BandSettings; BANDS]) -> DesignRequest {
+        DesignRequest { bands: *bands, sample_rate: self.sample_rate, max_block: self.max_block, owner: self.id }
     }
 
     /// The delay: half the kernel length.
@@ -80,8 +120,8 @@ impl LinearPhase {
             && self.retired.is_none()
             && let Some(new) = mailbox.take()
         {
-            if new.sample_rate() != self.sample_rate {
-                // Designed for another rate (a re-activation raced it): not usable.
+            if new.owner != self.id {
+                // Asked for by a runtime this one replaced (a re-activation raced it): stale.
                 match mailbox.give_back(new) {
                     Ok(()) => handed_back = true,
                     Err(new) => self.retired = Some(new),

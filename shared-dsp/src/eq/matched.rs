@@ -57,10 +57,6 @@
 //! digits), and the states are integrator outputs, so coefficients may move every sample
 //! while parameters glide.
 
-// Numerical kernels over index-parallel arrays (grid points, unknowns) read clearest with
-// indices; `!(x > 0.0)` is how they reject NaN along with non-positive values.
-#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
-
 use super::prototype::{Cascade, MAX_SECTIONS, Poles, Proto};
 
 /// Processing coefficients of one section: Simper's TPT SVF (see [`crate::svf`]) with the
@@ -375,13 +371,14 @@ fn realise(num: Numerator, x: &[f64; 5], w0: f64, k_min: f64) -> Option<Section>
     let (c1, c2) = (x[3], x[4]);
     let d1 = 2.0 + c1;
     let d2 = 1.0 + c1 + c2;
-    if !(d2 > 0.0) || !(n0 >= 0.0) || !(n2 >= 0.0) {
+    // NaN (a failed fit) is rejected along with the unrealisable.
+    if d2.is_nan() || d2 <= 0.0 || n0.is_nan() || n0 < 0.0 || n2.is_nan() || n2 < 0.0 {
         return None;
     }
     // D(u)/d2 = u² + (d1/d2)·u + 1/d2 = (G² − u)² + k²G²·u.
     let sd2 = d2.sqrt();
     let k2 = d1 / sd2 + 2.0;
-    if !(k2 > k_min * k_min) {
+    if k2.is_nan() || k2 <= k_min * k_min {
         return None;
     }
     let gg = 1.0 / sd2.sqrt(); // G
@@ -547,25 +544,25 @@ fn fit(
     // Targets, and tolerances widened where the band is deep in its stop band.
     let mut band_peak = band.mag2(0.0);
     let mut band_mag = [0.0f64; GRID];
-    for i in 0..g.n {
-        band_mag[i] = band.mag2(g.w[i] / w0);
-        band_peak = band_peak.max(band_mag[i]);
+    for (m, &w) in band_mag.iter_mut().zip(&g.w).take(g.n) {
+        *m = band.mag2(w / w0);
+        band_peak = band_peak.max(*m);
     }
     let mut kept = 0;
-    for i in 0..g.n {
+    for (i, &mag) in band_mag.iter().enumerate().take(g.n) {
         let target = match others {
             None => proto.mag2(g.w[i] / w0),
             Some((secs, k)) => {
                 let rest: f64 = secs.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, s)| s.mag2(g.w[i])).product();
-                band_mag[i] / rest
+                mag / rest
             }
         };
         // Zeros of the target (a notch's centre) are imposed by the structure, not fitted.
-        if target.is_finite() && target > 1e-300 && band_mag[i] > band_peak * 1e-30 {
+        if target.is_finite() && target > 1e-300 && mag > band_peak * 1e-30 {
             g.w[kept] = g.w[i];
             g.v[kept] = g.v[i];
             g.target[kept] = target;
-            g.tol[kept] = g.tol[i] * (1.0 + 1e-6 * band_peak / band_mag[i]);
+            g.tol[kept] = g.tol[i] * (1.0 + 1e-6 * band_peak / mag);
             kept += 1;
         }
     }
@@ -576,7 +573,7 @@ fn fit(
     let mut err = [0.0f64; GRID];
     let worst_of = |x: &[f64; 5], err: &mut [f64; GRID]| -> f64 {
         let mut worst = 0.0f64;
-        for i in 0..n {
+        for (i, e_out) in err.iter_mut().enumerate().take(n) {
             let b = num.basis(g.v[i]);
             let v = g.v[i];
             let nv = x[0] * b[0] + x[1] * b[1] + x[2] * b[2];
@@ -584,7 +581,7 @@ fn fit(
             let db = DB * (nv / (dv * g.target[i])).ln();
             let db = if g.w[i] > TOP + 1e-9 { db.max(0.0) } else { db.abs() };
             let e = if db.is_finite() { db / g.tol[i] } else { 1e30 };
-            err[i] = e;
+            *e_out = e;
             worst = worst.max(e);
         }
         worst
@@ -631,8 +628,8 @@ fn fit(
         }
     }
     let mut wt = [0.0f64; GRID];
-    for i in 0..n {
-        wt[i] = 1.0 / (g.tol[i] * g.tol[i]);
+    for (w, &tol) in wt.iter_mut().zip(&g.tol).take(n) {
+        *w = 1.0 / (tol * tol);
     }
 
     let mut rows = [[0.0f64; 5]; GRID];
@@ -713,8 +710,8 @@ fn damped_step(
     let mut mu = 1e-4;
     for _ in 0..12 {
         let mut m = ata;
-        for a in 0..dims {
-            m[a][a] *= 1.0 + mu;
+        for (a, row) in m.iter_mut().enumerate().take(dims) {
+            row[a] *= 1.0 + mu;
         }
         if let Some(d) = cholesky_solve(&m, &atr, dims) {
             let mut x = *prev;
@@ -734,7 +731,7 @@ fn cholesky_solve(m: &[[f64; 5]; 5], b: &[f64; 5], n: usize) -> Option<[f64; 5]>
     let mut l = [[0.0f64; 5]; 5];
     for j in 0..n {
         let s = m[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             return None;
         }
         l[j][j] = s.sqrt();

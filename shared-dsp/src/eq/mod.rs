@@ -35,7 +35,7 @@ pub mod response;
 mod tests;
 
 pub use fir::Kernel;
-pub use linear::KernelMailbox;
+pub use linear::{DesignRequest, KernelMailbox};
 pub use processor::Eq;
 
 /// Number of bands.

@@ -7,13 +7,15 @@
 //! the plugin tells the host), and fades back in; the new path starts from silence.
 //!
 //! **Linear-phase designs** happen off the audio thread: [`Eq::update`] notes that the bands
-//! changed, the caller learns it from [`Eq::take_design_request`], designs a [`Kernel`] on
-//! a background thread and posts it to a [`KernelMailbox`]; [`Eq::exchange_kernel`] takes it
-//! on the audio thread, which warms it up and crossfades to it.
+//! changed, the caller takes a [`DesignRequest`] from [`Eq::take_design_request`] (plain
+//! data, sendable in a task message), designs the [`Kernel`] on a background thread
+//! ([`DesignRequest::design`]) and posts it to a [`KernelMailbox`]; [`Eq::exchange_kernel`]
+//! takes it on the audio thread, which warms it up and crossfades to it. A caller with one
+//! design in flight simply asks later: the request stays pending, always for the newest bands.
 
 use super::cascade::Engine;
 use super::fir::Kernel;
-use super::linear::{KernelMailbox, LinearPhase};
+use super::linear::{DesignRequest, KernelMailbox, LinearPhase};
 use super::response::auto_gain_db;
 use super::{BANDS, BandSettings, Mode, Settings};
 use crate::smoother::Smoother;
@@ -105,10 +107,10 @@ impl Eq {
         }
     }
 
-    /// Whether the bands changed in linear-phase mode since the last call: design a
-    /// [`Kernel`] for the current bands off the audio thread and post it.
-    pub fn take_design_request(&mut self) -> bool {
-        core::mem::take(&mut self.design_request)
+    /// If the bands changed in linear-phase mode since the last request: what to design off
+    /// the audio thread (then post the kernel to the mailbox). Wait-free, no allocation.
+    pub fn take_design_request(&mut self) -> Option<DesignRequest> {
+        core::mem::take(&mut self.design_request).then(|| self.linear.request(&self.settings.bands))
     }
 
     /// Audio thread: takes a posted kernel (and hands back a retired one). Returns whether

@@ -767,11 +767,22 @@ fn linear_phase_kernels_change_while_playing() {
     let mut s = settings_with(&b);
     s.mode = Mode::LinearPhase;
     eq.update(&s);
-    assert!(eq.take_design_request(), "a band change asks for a design");
-    assert!(!eq.take_design_request(), "once");
+    let request = eq.take_design_request().expect("a band change asks for a design");
+    assert_eq!(request.bands, s.bands);
+    assert!(eq.take_design_request().is_none(), "once");
+    // A kernel for an EQ this one replaced (a re-activation) is refused.
+    let stale = Eq::new(fs, 512).take_design_request();
+    assert!(stale.is_none(), "a fresh EQ in zero-latency mode asks for nothing");
+    let mut other = linear_eq(&a, fs);
+    other.update(&s);
+    let stale = other.take_design_request().expect("request");
+    mailbox.post(Box::new(stale.design()));
+    assert!(eq.exchange_kernel(&mailbox), "a stale kernel is handed back");
+    assert!(!eq.is_changing_kernel());
+    mailbox.collect();
     let designer = {
-        let (mailbox, bands) = (mailbox.clone(), s.bands);
-        std::thread::spawn(move || mailbox.post(Box::new(Kernel::new(&bands, fs, 512))))
+        let mailbox = mailbox.clone();
+        std::thread::spawn(move || mailbox.post(Box::new(request.design())))
     };
     designer.join().unwrap();
     let n = 48_000;
@@ -802,26 +813,30 @@ fn linear_phase_kernels_change_while_playing() {
 #[test]
 fn linear_phase_placement() {
     let fs = 48_000.0;
-    let check = |bands: &[BandSettings], input: &dyn Fn(f32) -> (f32, f32), untouched: &dyn Fn(&[f32], &[f32], &[f32], &[f32]) -> f64| {
+    let rel = |a: &[f32], b: &[f32]| {
+        let e: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+        let s: f64 = b.iter().map(|&y| (y as f64).powi(2)).sum();
+        10.0 * (e / s).max(1e-300).log10()
+    };
+    // Relative error (dB) of the left and of the right output against the input, once the
+    // latency is taken off.
+    let change = |bands: &[BandSettings], input: &dyn Fn(f32) -> (f32, f32)| {
         let mut eq = linear_eq(bands, fs);
         let d = eq.latency_samples();
         let x = noise(51, 30_000);
         let (l0, r0): (Vec<f32>, Vec<f32>) = x.iter().map(|&v| input(v)).unzip();
         let (mut l, mut r) = (l0.clone(), r0.clone());
         run_blocks(&mut eq, &mut l, &mut r, 512);
-        untouched(&l[d..], &r[d..], &l0, &r0)
-    };
-    let rel = |a: &[f32], b: &[f32]| {
-        let e: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
-        let s: f64 = b.iter().map(|&y| (y as f64).powi(2)).sum();
-        10.0 * (e / s).max(1e-300).log10()
+        [rel(&l[d..], &l0), rel(&r[d..], &r0)]
     };
     let mid = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Mid)];
     let side = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Side)];
     let left = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Left)];
-    let mid_on_side = check(&mid, &|v| (v, -v), &|l, r, l0, r0| rel(l, l0).max(rel(r, r0)));
-    let side_on_mid = check(&side, &|v| (v, v), &|l, r, l0, r0| rel(l, l0).max(rel(r, r0)));
-    let left_keeps_right = check(&left, &|v| (v, 0.7 * v), &|_, r, _, r0| rel(r, r0));
+    let [a, b] = change(&mid, &|v| (v, -v));
+    let mid_on_side = a.max(b);
+    let [a, b] = change(&side, &|v| (v, v));
+    let side_on_mid = a.max(b);
+    let [_, left_keeps_right] = change(&left, &|v| (v, 0.7 * v));
     println!("linear phase: mid band on pure side {mid_on_side:.1} dB, side band on pure mid {side_on_mid:.1} dB, left band on the right channel {left_keeps_right:.1} dB");
     assert!(mid_on_side < -120.0 && side_on_mid < -120.0 && left_keeps_right < -120.0);
 }
