@@ -96,6 +96,13 @@ pub fn target_matrix(bands: &[BandSettings; BANDS], sample_rate: f64, freq: f64)
         .fold(IDENTITY, |m, (c, f0, p)| mul(&band_matrix(c.mag2(freq / f0).sqrt(), *p), &m))
 }
 
+/// What a kernel depends on: the bands, with every band that is off made alike (the other
+/// settings of a band that is off do not change the kernel, so changing them asks for no new
+/// design).
+pub fn kernel_bands(bands: &[BandSettings; BANDS]) -> [BandSettings; BANDS] {
+    bands.map(|b| if b.enabled { b } else { BandSettings::default() })
+}
+
 /// How a kernel's channels are arranged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Basis {

@@ -14,7 +14,7 @@
 //! design in flight simply asks later: the request stays pending, always for the newest bands.
 
 use super::cascade::Engine;
-use super::fir::Kernel;
+use super::fir::{Kernel, kernel_bands};
 use super::linear::{DesignRequest, KernelMailbox, LinearPhase};
 use super::response::auto_gain_db;
 use super::{BANDS, BandSettings, Mode, Settings};
@@ -34,8 +34,9 @@ pub struct Eq {
     switch: Option<(bool, usize)>,
     /// Output gain in linear-phase mode (the zero-latency engine has its own), linear.
     lp_gain: Smoother,
-    /// Bands the current (or requested) linear-phase kernel was designed for.
-    designed_bands: Option<[BandSettings; BANDS]>,
+    /// Bands the current (or requested) linear-phase kernel was designed for, as
+    /// [`kernel_bands`] sees them.
+    designed_bands: [BandSettings; BANDS],
     design_request: bool,
     /// Auto-gain of the current band targets (dB), recomputed only when bands change.
     auto_gain_db: f64,
@@ -56,7 +57,7 @@ impl Eq {
             mode: settings.mode,
             switch: None,
             lp_gain: Smoother::new(fs as f32, super::cascade::GLIDE_MS, 1.0),
-            designed_bands: Some(settings.bands),
+            designed_bands: kernel_bands(&settings.bands),
             design_request: false,
             auto_gain_db: 0.0,
             bands_for_auto_gain: settings.bands,
@@ -83,8 +84,8 @@ impl Eq {
         let gain = if gain.is_finite() { gain.clamp(-120.0, 60.0) } else { 0.0 };
         self.engine.set_targets(&settings.bands, gain);
         self.lp_gain.set_target(crate::gain::db_to_gain(gain as f32));
-        if settings.mode == Mode::LinearPhase && self.designed_bands != Some(settings.bands) {
-            self.designed_bands = Some(settings.bands);
+        if settings.mode == Mode::LinearPhase && self.designed_bands != kernel_bands(&settings.bands) {
+            self.designed_bands = kernel_bands(&settings.bands);
             self.design_request = true;
         }
         if settings.mode != self.mode && self.switch.is_none() {
@@ -123,7 +124,7 @@ impl Eq {
     /// Main thread: uses `kernel` at once (activation with linear phase, so the first block
     /// is right). Returns the kernel it replaces.
     pub fn install_kernel(&mut self, kernel: Box<Kernel>) -> Box<Kernel> {
-        self.designed_bands = Some(self.settings.bands);
+        self.designed_bands = kernel_bands(&self.settings.bands);
         self.design_request = false;
         self.linear.install(kernel)
     }

@@ -770,6 +770,13 @@ fn linear_phase_kernels_change_while_playing() {
     let request = eq.take_design_request().expect("a band change asks for a design");
     assert_eq!(request.bands, s.bands);
     assert!(eq.take_design_request().is_none(), "once");
+    // A band that is off does not shape the kernel: editing it asks for nothing.
+    let mut off_edited = s;
+    off_edited.bands[5].freq = 123.0;
+    off_edited.bands[5].kind = BandType::HighShelf;
+    eq.update(&off_edited);
+    assert!(eq.take_design_request().is_none(), "a band that is off changed");
+    eq.update(&s);
     // A kernel for an EQ this one replaced (a re-activation) is refused.
     let stale = Eq::new(fs, 512).take_design_request();
     assert!(stale.is_none(), "a fresh EQ in zero-latency mode asks for nothing");
