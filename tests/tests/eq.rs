@@ -138,3 +138,51 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
     inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 0, id: clap_id("mode"), value: 0.0 }]).unwrap();
     assert_eq!(inst.latency().unwrap(), 0);
 }
+
+/// Every instance of a plugin shares one background thread. An instance destroyed while its
+/// FIR design waits in that thread's queue must not stop the other instances' designs: a
+/// surviving instance's band change still arrives, and its response becomes exactly that of a
+/// fresh instance activated with the same settings (which designs at activation).
+#[test]
+fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
+    let plugin = release_bundles().into_iter().find(|p| p.expected.crate_name == "eq").expect("eq bundle");
+    let rate = 192_000.0; // the longest FIR: the slowest design, so the queue is busy
+    let on = [
+        ParamChange { offset: 0, id: clap_id("mode"), value: 1.0 },
+        ParamChange { offset: 0, id: clap_id("b4_on"), value: 1.0 },
+    ];
+    let gain = [ParamChange { offset: 0, id: clap_id("b4_gain"), value: 0.75 }];
+    let (_bundle, mut survivor) = instantiate(&plugin).unwrap();
+    survivor.activate(rate, 512).unwrap();
+    let mut b = Buffers::for_ports(&mut survivor, 512).unwrap();
+    b.fill_main(|_, _| 0.0);
+    survivor.process(&mut b.inputs, &mut b.outputs, &on).unwrap();
+    {
+        // Its design queues behind the survivor's; it is destroyed before it runs.
+        let (_bundle, mut doomed) = instantiate(&plugin).unwrap();
+        doomed.activate(rate, 512).unwrap();
+        let mut d = Buffers::for_ports(&mut doomed, 512).unwrap();
+        d.fill_main(|_, _| 0.0);
+        doomed.process(&mut d.inputs, &mut d.outputs, &on).unwrap();
+    }
+    survivor.process(&mut b.inputs, &mut b.outputs, &gain).unwrap();
+
+    let (_bundle, mut fresh) = instantiate(&plugin).unwrap();
+    fresh.flush(&[on[0], on[1], gain[0]]).unwrap();
+    fresh.activate(rate, 512).unwrap();
+    let mut f = Buffers::for_ports(&mut fresh, 512).unwrap();
+    let len = 3 * fresh.latency().unwrap() as usize;
+    let want = impulse_response(&mut fresh, &mut f, len);
+
+    let start = Instant::now();
+    let got = loop {
+        let h = impulse_response(&mut survivor, &mut b, len);
+        if h == want || start.elapsed() > Duration::from_secs(20) {
+            break h;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let diff = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    println!("survivor's response after {:?}: largest difference from a fresh instance {diff:e}", start.elapsed());
+    assert!(got == want, "the survivor's band change never arrived (largest difference {diff:e})");
+}
