@@ -1,9 +1,10 @@
 //! The combined response, computed analytically: for the editor's curve (the zero-latency
-//! designs' exact complex response, so magnitude and phase) and for auto-gain (the analog
-//! prototypes, which both modes realise).
+//! designs' exact complex response, so magnitude and phase; in linear-phase mode the target
+//! magnitude the FIR realises) and for auto-gain (the analog prototypes, which both modes
+//! realise).
 
 use super::matched::{self, Effort, Section};
-use super::prototype::{MAX_SECTIONS, cascade, sane_band};
+use super::prototype::{Cascade, MAX_SECTIONS, cascade, sane_band};
 use super::{BANDS, BandSettings, Placement};
 
 /// The zero-latency design of every enabled band, made once, for evaluating the combined
@@ -15,16 +16,20 @@ use super::{BANDS, BandSettings, Placement};
 pub struct Curve {
     sections: [[Section; MAX_SECTIONS]; BANDS],
     lens: [usize; BANDS],
+    /// The enabled bands' analog prototypes and frequencies (the target).
+    targets: [Option<(Cascade, f64)>; BANDS],
     sample_rate: f64,
 }
 
 impl Curve {
     pub fn new(bands: &[BandSettings; BANDS], sample_rate: f64) -> Self {
-        let mut c = Self { sections: [[Section::IDENTITY; MAX_SECTIONS]; BANDS], lens: [0; BANDS], sample_rate };
-        for ((band, sections), len) in bands.iter().zip(&mut c.sections).zip(&mut c.lens) {
+        let mut c =
+            Self { sections: [[Section::IDENTITY; MAX_SECTIONS]; BANDS], lens: [0; BANDS], targets: [None; BANDS], sample_rate };
+        for (((band, sections), len), target) in bands.iter().zip(&mut c.sections).zip(&mut c.lens).zip(&mut c.targets) {
             if band.enabled {
                 let b = sane_band(band, sample_rate);
                 let cas = cascade(&b);
+                *target = Some((cas, b.freq));
                 let w0 = core::f64::consts::TAU * b.freq / sample_rate;
                 matched::design_band(&cas, w0, Effort::FULL, sections);
                 *len = cas.len;
@@ -56,6 +61,15 @@ impl Curve {
     pub fn magnitude_db(&self, freq: f64) -> f64 {
         let (re, im) = self.response(freq);
         10.0 * (re * re + im * im).log10()
+    }
+
+    /// The target magnitude in dB at `freq` Hz: the product of the enabled bands' unwarped
+    /// analog prototypes (each band where it acts, as [`response`](Self::response)). The
+    /// linear-phase mode realises it (with zero phase after its delay); the zero-latency
+    /// sections approximate it.
+    pub fn target_db(&self, freq: f64) -> f64 {
+        let p: f64 = self.targets.iter().flatten().map(|(c, f0)| c.mag2(freq / f0)).product();
+        10.0 * p.log10()
     }
 }
 

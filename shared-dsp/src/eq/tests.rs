@@ -668,6 +668,18 @@ fn linear_phase_magnitude_matches_the_target_above_40_hz() {
             let mut eq = linear_eq(&bands, fs);
             let n = 8 * d;
             let irs = stereo_irs(&mut eq, n);
+            // The editor's target curve is what linear phase measures (stereo bands).
+            if bands.iter().all(|b| b.placement == Placement::Stereo) {
+                let curve = response::Curve::new(&all, fs);
+                let m = magnitude_spectrum_db(&irs[0][0]);
+                let peak = (0..m.len()).map(|k| curve.target_db(k as f64 * fs / n as f64)).fold(f64::MIN, f64::max);
+                let worst = (0..m.len())
+                    .map(|k| (k as f64 * fs / n as f64, m[k]))
+                    .filter(|&(f, _)| (40.0..=0.45 * fs).contains(&f) && curve.target_db(f) > peak - 40.0)
+                    .map(|(f, mk)| (mk - curve.target_db(f)).abs())
+                    .fold(0.0f64, f64::max);
+                assert!(worst < 0.1, "{fs} Hz {name}: Curve::target_db is {worst} dB from the measured response");
+            }
             let mut case_worst = (0.0f64, 0.0, 0, 0);
             for (input, outs) in irs.iter().enumerate() {
                 for (output, ir) in outs.iter().enumerate() {
