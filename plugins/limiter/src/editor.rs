@@ -23,7 +23,7 @@ use shared_ui::{theme, widgets, window};
 use crate::params::LimiterParams;
 
 pub const WIDTH: f32 = 900.0;
-pub const HEIGHT: f32 = 560.0;
+pub const HEIGHT: f32 = 510.0;
 
 /// Full scale of the gain-reduction meter and history, dB (a limiter working harder than
 /// this is distorting anyway).
@@ -32,6 +32,8 @@ const GR_RANGE_DB: f32 = 12.0;
 const RELEASE_DB_PER_S: f32 = 20.0;
 /// Height of the history and the meters beside it.
 const METER_HEIGHT: f32 = 200.0;
+/// The gap between the level scale and the meters.
+const METER_GAP: f32 = 3.0;
 /// Figures below this read "-inf" (the loudness gate is at −70 LUFS).
 const FLOOR_DB: f32 = -99.0;
 
@@ -169,10 +171,18 @@ impl LimiterApp {
     /// held peaks as figures below.
     fn output_meters(&self, ui: &mut egui::Ui) {
         ui.vertical(|ui| {
-            ui.label(egui::RichText::new("OUT  L  R").small().color(theme::TEXT_DIM));
             let rms = self.analysis.levels.rms().map(to_db);
+            // Labels over the scale and each meter, in the columns below.
+            let (rect, _) = ui.allocate_exact_size(vec2(widgets::LEVEL_SCALE_WIDTH + 2.0 * (METER_GAP + widgets::METER_WIDTH), 12.0), egui::Sense::hover());
+            let font = egui::FontId::proportional(11.0);
+            let painter = ui.painter();
+            painter.text(rect.left_center(), egui::Align2::LEFT_CENTER, "OUT", font.clone(), theme::TEXT_DIM);
+            for (c, name) in ["L", "R"].into_iter().enumerate() {
+                let x = rect.left() + widgets::LEVEL_SCALE_WIDTH + METER_GAP + c as f32 * (widgets::METER_WIDTH + METER_GAP) + 0.5 * widgets::METER_WIDTH;
+                painter.text(egui::pos2(x, rect.center().y), egui::Align2::CENTER_CENTER, name, font.clone(), theme::TEXT_DIM);
+            }
             ui.horizontal_top(|ui| {
-                ui.spacing_mut().item_spacing.x = 3.0;
+                ui.spacing_mut().item_spacing.x = METER_GAP;
                 widgets::level_scale(ui, METER_HEIGHT);
                 for c in 0..2 {
                     widgets::level_meter(ui, self.peak_db[c], rms[c], self.hold[c].db, METER_HEIGHT);
@@ -190,8 +200,9 @@ impl LimiterApp {
         let true_peak = lr.true_peak.load();
         let figure = |v: f32| widgets::figure_text(v, FLOOR_DB);
         theme::section(ui, "LOUDNESS (EBU R128)", |ui| {
+            ui.set_min_width(ui.available_width());
             ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 28.0;
+                ui.spacing_mut().item_spacing.x = 40.0;
                 widgets::readout(ui, "Momentary", &figure(lr.momentary.load()), "LUFS", theme::TEXT);
                 widgets::readout(ui, "Short-term", &figure(lr.short_term.load()), "LUFS", theme::TEXT);
                 widgets::readout(ui, "Integrated", &figure(lr.integrated.load()), "LUFS", theme::SIGNAL);

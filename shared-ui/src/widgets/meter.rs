@@ -6,6 +6,10 @@ use egui::{self, Align2, Color32, CornerRadius, FontId, Rect, Sense, Stroke, Ui,
 
 use crate::theme;
 
+/// Width of a [`level_meter`] and of a [`level_scale`], points (to align labels with them).
+pub const METER_WIDTH: f32 = 14.0;
+pub const LEVEL_SCALE_WIDTH: f32 = 22.0;
+
 /// Maps dBFS to 0…1 over −60…+6 dB (the scale of [`level_meter`] and [`level_scale`]).
 pub fn meter_fraction(db: f32) -> f32 {
     ((db + 60.0) / 66.0).clamp(0.0, 1.0)
@@ -13,7 +17,7 @@ pub fn meter_fraction(db: f32) -> f32 {
 
 /// A vertical level meter: `peak_db`, `rms_db` and `hold_db` in dBFS.
 pub fn level_meter(ui: &mut Ui, peak_db: f32, rms_db: f32, hold_db: f32, height: f32) {
-    let (rect, _) = ui.allocate_exact_size(vec2(14.0, height), Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(vec2(METER_WIDTH, height), Sense::hover());
     let p = ui.painter_at(rect);
     p.rect_filled(rect, CornerRadius::same(2), theme::TRACK);
     let bar = |fraction: f32, color: Color32, inset: f32| {
@@ -61,7 +65,7 @@ const SCALE_TICKS_DB: [f32; 9] = [6.0, 0.0, -6.0, -12.0, -18.0, -24.0, -36.0, -4
 
 /// The dB scale for [`level_meter`]s of the same `height`, labels right-aligned.
 pub fn level_scale(ui: &mut Ui, height: f32) {
-    let (rect, _) = ui.allocate_exact_size(vec2(22.0, height), Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(vec2(LEVEL_SCALE_WIDTH, height), Sense::hover());
     let p = ui.painter_at(rect.expand2(vec2(0.0, 6.0)));
     let font = FontId::proportional(10.0);
     for db in SCALE_TICKS_DB {
