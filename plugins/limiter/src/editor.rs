@@ -102,10 +102,10 @@ impl NiceEguiApp for LimiterApp {
         let gr = self.analysis.gain_reduction.take();
         self.gr_db = widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, RELEASE_DB_PER_S);
         let peaks = self.analysis.levels.take_peaks();
-        for c in 0..2 {
-            let peak = to_db(peaks[c]).max(-120.0);
-            self.peak_db[c] = widgets::meter_release(self.peak_db[c], peak, dt, RELEASE_DB_PER_S);
-            self.hold[c].update(peak, dt);
+        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
+            let peak = to_db(peak).max(-120.0);
+            *shown = widgets::meter_release(*shown, peak, dt, RELEASE_DB_PER_S);
+            hold.update(peak, dt);
         }
         self.analysis.history.snapshot(&mut self.history);
 
@@ -115,7 +115,7 @@ impl NiceEguiApp for LimiterApp {
             ui.horizontal(|ui| {
                 ui.heading("Mixwerk Limiter");
                 ui.add_space(16.0);
-                let readout = format!("GR {:.1} dB    ceiling {}", self.gr_db, l.ceiling.to_string());
+                let readout = format!("GR {:.1} dB    ceiling {}", self.gr_db, l.ceiling);
                 ui.label(egui::RichText::new(readout).color(theme::TEXT_DIM));
             });
             ui.horizontal_top(|ui| {
@@ -184,8 +184,8 @@ impl LimiterApp {
             ui.horizontal_top(|ui| {
                 ui.spacing_mut().item_spacing.x = METER_GAP;
                 widgets::level_scale(ui, METER_HEIGHT);
-                for c in 0..2 {
-                    widgets::level_meter(ui, self.peak_db[c], rms[c], self.hold[c].db, METER_HEIGHT);
+                for ((peak, rms), hold) in self.peak_db.iter().zip(rms).zip(&self.hold) {
+                    widgets::level_meter(ui, *peak, rms, hold.db, METER_HEIGHT);
                 }
             });
             let hold = |c: usize| widgets::figure_text(self.hold[c].db, FLOOR_DB);
