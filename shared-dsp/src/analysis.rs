@@ -239,6 +239,79 @@ impl HistoryWriter {
     }
 }
 
+/// A stereo level meter's figures for an editor: per channel the sample peak since the editor
+/// last looked (linear, [`SharedMax`], so no peak between two frames is missed) and the RMS
+/// level as of the last block (linear).
+#[derive(Debug, Default)]
+pub struct Levels {
+    peak: [SharedMax; 2],
+    rms: [SharedF32; 2],
+}
+
+impl Levels {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Editor: the peak of each channel since the last call (resets them).
+    pub fn take_peaks(&self) -> [f32; 2] {
+        [self.peak[0].take(), self.peak[1].take()]
+    }
+
+    /// Editor: the RMS level of each channel.
+    pub fn rms(&self) -> [f32; 2] {
+        [self.rms[0].load(), self.rms[1].load()]
+    }
+}
+
+/// The audio thread's side of [`Levels`]: sample peaks, and the RMS over an exponential
+/// window (mean square averaged with time constant `time_ms`; 300 ms reads like the usual
+/// VU/RMS meter ballistics). Non-finite samples are skipped, so they never poison the average.
+pub struct LevelMeter {
+    levels: Arc<Levels>,
+    coefficient: f64,
+    mean_square: [f64; 2],
+}
+
+impl LevelMeter {
+    /// Publishes into `levels`, which the editor holds (created once by the plugin, so that a
+    /// meter rebuilt at a new sample rate keeps talking to the same editor).
+    pub fn new(sample_rate: f32, time_ms: f32, levels: Arc<Levels>) -> Self {
+        let tau = (time_ms as f64 * 1e-3 * sample_rate as f64).max(1.0);
+        Self { levels, coefficient: (-1.0 / tau).exp(), mean_square: [0.0; 2] }
+    }
+
+    pub fn reset(&mut self) {
+        self.mean_square = [0.0; 2];
+        for r in &self.levels.rms {
+            r.store(0.0);
+        }
+    }
+
+    /// Meters a stereo block (a mono signal: pass the same slice twice).
+    pub fn process(&mut self, left: &[f32], right: &[f32]) {
+        let a = self.coefficient;
+        for (c, x) in [left, right].into_iter().enumerate() {
+            let mut ms = self.mean_square[c];
+            let mut peak = 0.0f32;
+            for &v in x {
+                if !v.is_finite() {
+                    continue;
+                }
+                peak = peak.max(v.abs());
+                ms = a * ms + (1.0 - a) * (v as f64 * v as f64);
+            }
+            // Below −300 dB: flush, so the average never decays into denormals.
+            if ms < 1e-30 {
+                ms = 0.0;
+            }
+            self.mean_square[c] = ms;
+            self.levels.peak[c].record(peak);
+            self.levels.rms[c].store(ms.sqrt() as f32);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +393,44 @@ mod tests {
         h.snapshot(&mut out);
         assert_eq!(out, vec![7.0, 7.0, 0.0, 4.0]);
         assert_eq!(h.written(), 6);
+    }
+
+    #[test]
+    fn level_meter_reads_a_sines_peak_and_rms() {
+        let fs = 48_000.0;
+        let levels = Arc::new(Levels::new());
+        let mut m = LevelMeter::new(fs, 300.0, levels.clone());
+        // Amplitude 0.5 on the left, 0.1 on the right; 3 s is ten time constants.
+        let l: Vec<f32> = sine(3 * 48_000, 997.0, fs, 0.3).iter().map(|x| 0.5 * x).collect();
+        let r: Vec<f32> = l.iter().map(|x| 0.2 * x).collect();
+        for (bl, br) in l.chunks(512).zip(r.chunks(512)) {
+            m.process(bl, br);
+        }
+        let db = |x: f32| 20.0 * x.log10();
+        let [pl, pr] = levels.take_peaks();
+        assert!((pl - 0.5).abs() < 1e-3 && (pr - 0.1).abs() < 1e-3, "peaks {pl} {pr}");
+        assert_eq!(levels.take_peaks(), [0.0, 0.0]);
+        // RMS of a sine is its amplitude / √2 (−3.01 dB).
+        let [rl, rr] = levels.rms();
+        assert!((db(rl) - db(0.5 / 2f32.sqrt())).abs() < 0.05, "rms {} dB", db(rl));
+        assert!((db(rr) - db(0.1 / 2f32.sqrt())).abs() < 0.05, "rms {} dB", db(rr));
+    }
+
+    #[test]
+    fn level_meter_rms_has_its_time_constant_and_ignores_garbage() {
+        let fs = 48_000.0;
+        let levels = Arc::new(Levels::new());
+        let mut m = LevelMeter::new(fs, 300.0, levels.clone());
+        // A unit step: after one time constant the mean square is 1 − 1/e.
+        let ones = vec![1.0f32; (0.3 * fs) as usize];
+        m.process(&ones, &ones);
+        let want = (1.0 - (-1.0f32).exp()).sqrt();
+        assert!((levels.rms()[0] - want).abs() < 1e-3, "{} vs {want}", levels.rms()[0]);
+        // NaN and infinities are skipped: the reading stays finite and unchanged.
+        m.process(&[f32::NAN, f32::INFINITY], &[f32::NEG_INFINITY; 2]);
+        assert!((levels.rms()[1] - want).abs() < 1e-3);
+        assert_eq!(levels.take_peaks(), [1.0, 1.0]);
+        m.reset();
+        assert_eq!(levels.rms(), [0.0, 0.0]);
     }
 }

@@ -10,8 +10,7 @@
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug::editor::dpi::LogicalSize;
-use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
 use shared_dsp::analysis::{HistoryBuffer, SharedMax};
 use shared_dsp::dynamics::GainReductionMeter;
 use shared_dsp::dynamics::gain_computer::GainComputer;
@@ -22,8 +21,8 @@ use shared_ui::{theme, widgets};
 
 use crate::params::CompressorParams;
 
-pub const WIDTH: f64 = 940.0;
-pub const HEIGHT: f64 = 600.0;
+pub const WIDTH: f32 = 940.0;
+pub const HEIGHT: f32 = 600.0;
 
 /// The transfer curve's range (input and output level, dBFS).
 const CURVE_MIN_DB: f32 = -60.0;
@@ -47,11 +46,11 @@ pub struct Analysis {
 }
 
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(LogicalSize::new(WIDTH, HEIGHT), 1.0)
+    shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
 }
 
 pub fn create(params: Arc<CompressorParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<CompressorApp>> {
-    let settings = EguiNiceSettings::new().with_tile("Mixwerk Compressor");
+    let settings = shared_ui::window::settings("Mixwerk Compressor", shared_ui::egui::vec2(WIDTH, HEIGHT));
     let repaint = analysis.repaint.clone();
     let app = CompressorApp { params, analysis, gui: None, history: Vec::new(), gr_db: 0.0, level_db: f32::NEG_INFINITY };
     create_egui_editor(state, repaint, settings, app)
@@ -76,6 +75,7 @@ impl NiceEguiApp for CompressorApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        shared_ui::window::fit(ui.ctx(), shared_ui::egui::vec2(WIDTH, HEIGHT));
         let Some(gui) = self.gui.clone() else { return };
         let setter = gui.param_setter();
         let dt = ui.input(|i| i.stable_dt);

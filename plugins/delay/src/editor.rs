@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug::editor::dpi::LogicalSize;
-use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::Settings;
 use shared_dsp::delay::repeats::{Repeat, repeats, sustains};
@@ -24,8 +23,8 @@ use shared_ui::{text, theme, widgets};
 
 use crate::params::DelayParams;
 
-pub const WIDTH: f64 = 960.0;
-pub const HEIGHT: f64 = 590.0;
+pub const WIDTH: f32 = 960.0;
+pub const HEIGHT: f32 = 590.0;
 
 /// The repeats display: levels from here to 0 dB, and at most this many seconds.
 const FLOOR_DB: f32 = -60.0;
@@ -48,11 +47,11 @@ pub struct Analysis {
 }
 
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(LogicalSize::new(WIDTH, HEIGHT), 1.0)
+    shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
 }
 
 pub fn create(params: Arc<DelayParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<DelayApp>> {
-    let settings = EguiNiceSettings::new().with_tile("Mixwerk Delay");
+    let settings = shared_ui::window::settings("Mixwerk Delay", shared_ui::egui::vec2(WIDTH, HEIGHT));
     let repaint = analysis.repaint.clone();
     create_egui_editor(state, repaint, settings, DelayApp { params, analysis, gui: None })
 }
@@ -71,6 +70,7 @@ impl NiceEguiApp for DelayApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        shared_ui::window::fit(ui.ctx(), shared_ui::egui::vec2(WIDTH, HEIGHT));
         let Some(gui) = self.gui.clone() else { return };
         let setter = gui.param_setter();
         let p = &self.params;

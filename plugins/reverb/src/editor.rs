@@ -14,9 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::Param;
-use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
 use shared_dsp::reverb::decay_shape::DecayShape;
 use shared_dsp::reverb::{Mode, Settings};
 use shared_ui::control::{Bound, set_once};
@@ -27,8 +26,8 @@ use shared_ui::{text, theme, widgets};
 use crate::ir::{IrShared, IrStatus};
 use crate::params::{ModeParam, ReverbParams};
 
-pub const WIDTH: f64 = 960.0;
-pub const HEIGHT: f64 = 600.0;
+pub const WIDTH: f32 = 960.0;
+pub const HEIGHT: f32 = 600.0;
 
 /// The decay display's level range, dB.
 const FLOOR_DB: f32 = -70.0;
@@ -40,11 +39,11 @@ const HIGH_HZ: f32 = 8_000.0;
 const IR_DIR_ENV: &str = "MIXWERK_IR_DIR";
 
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(LogicalSize::new(WIDTH, HEIGHT), 1.0)
+    shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
 }
 
 pub fn create(params: Arc<ReverbParams>, ir: Arc<IrShared>, state: Arc<EguiEditorState>, repaint: RepaintNotifier) -> Option<EguiEditor<ReverbApp>> {
-    let settings = EguiNiceSettings::new().with_tile("Mixwerk Reverb");
+    let settings = shared_ui::window::settings("Mixwerk Reverb", shared_ui::egui::vec2(WIDTH, HEIGHT));
     let app = ReverbApp { params, ir, gui: None, browser: None, curve: Vec::new(), playing: None };
     create_egui_editor(state, repaint, settings, app)
 }
@@ -69,6 +68,7 @@ impl NiceEguiApp for ReverbApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        shared_ui::window::fit(ui.ctx(), shared_ui::egui::vec2(WIDTH, HEIGHT));
         let Some(gui) = self.gui.clone() else { return };
         let setter = gui.param_setter();
         let settings = self.params.settings();

@@ -46,7 +46,8 @@ pub fn history_strip(ui: &mut Ui, values: &[f32], seconds: f32, max_db: f32, siz
         outline.push(pos2(x, y));
     }
     plot.painter.add(egui::Shape::line(outline, Stroke::new(1.5, color)));
-    plot.caption(false, "gain reduction (dB)", theme::TEXT_DIM);
+    // At the bottom: the reduction hangs from the top and would cover it there.
+    plot.caption_bottom(false, "gain reduction (dB)", theme::TEXT_DIM);
 }
 
 #[cfg(test)]

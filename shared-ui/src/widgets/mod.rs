@@ -12,7 +12,7 @@ mod switch;
 pub use file_browser::{Entry, FileBrowser, file_browser, home_dir, shorten_left};
 pub use history::{columns, history_strip};
 pub use knob::knob;
-pub use meter::{correlation_meter, gain_reduction_meter, level_meter, meter_release};
+pub use meter::{LEVEL_SCALE_WIDTH, METER_WIDTH, PeakHold, correlation_meter, figure_text, gain_reduction_meter, gain_reduction_meter_range, level_meter, level_scale, meter_fraction, meter_release, readout};
 pub use plot::{Axis, Plot, Scale, plot_size};
 pub use scope::vectorscope;
 pub use switch::{selector, selector_width, toggle};

@@ -194,6 +194,17 @@ impl Plot {
         self.painter.text(pos, align, text, FontId::proportional(LABEL_FONT + 1.0), color);
     }
 
+    /// A small caption in the data area's bottom-left or bottom-right corner (for data that
+    /// hangs from the top, such as gain reduction, and would cover a caption at the top).
+    pub fn caption_bottom(&self, right: bool, text: &str, color: Color32) {
+        let (pos, align) = if right {
+            (pos2(self.rect.right() - 4.0, self.rect.bottom() - 3.0), Align2::RIGHT_BOTTOM)
+        } else {
+            (pos2(self.rect.left() + 4.0, self.rect.bottom() - 3.0), Align2::LEFT_BOTTOM)
+        };
+        self.painter.text(pos, align, text, FontId::proportional(LABEL_FONT + 1.0), color);
+    }
+
     /// Legend entries stacked below the top-right corner: a short line in each colour.
     pub fn legend(&self, entries: &[(&str, Color32)]) {
         let font = FontId::proportional(LABEL_FONT + 1.0);
