@@ -10,7 +10,7 @@
 
 use super::CONTROL;
 use super::character::{Character, ER_TAPS, reflections};
-use crate::delay_line::DelayLine;
+use super::ring::{Ring, Run};
 use crate::lane::{Lane, Stereo};
 
 pub struct EarlyReflections {
@@ -81,14 +81,26 @@ impl EarlyReflections {
         }
     }
 
-    /// Reflections of the signal in `line` (the pre-delay line, newest sample just pushed).
+    /// Reflections of the last `n` samples pushed into `line` (the pre-delay line), one per
+    /// sample of the run (the rest of the run is computed too and means nothing; see
+    /// [`Ring`]), each tap read as one contiguous run.
+    // Indexed loops over the run: several arrays per index, written so they vectorise.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    pub fn tick(&self, line: &DelayLine<Stereo>) -> Stereo {
-        let mut out = Stereo::zero();
+    pub fn process(&self, line: &Ring, out: &mut [Run; 2], n: usize) {
+        *out = [[0.0; CONTROL]; 2];
         for k in 0..ER_TAPS {
-            let (a, b) = (line.read(self.whole[k]), line.read(self.whole[k] + 1));
-            out += (a + (b - a) * self.frac[k]) * self.gain[k];
+            // Sample j of the run reads `whole` and `whole + 1` behind itself, that is
+            // n − 1 − j more behind the newest sample: `run[j + 1]` and `run[j]`.
+            let run = line.run(self.whole[k] + n);
+            let f = self.frac[k];
+            for c in 0..2 {
+                let (run, acc, g) = (run[c], &mut out[c], self.gain[k].0[c]);
+                for j in 0..CONTROL {
+                    let (a, b) = (run[j + 1], run[j]);
+                    acc[j] += (a + (b - a) * f) * g;
+                }
+            }
         }
-        out
     }
 }

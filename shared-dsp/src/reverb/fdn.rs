@@ -18,9 +18,16 @@
 //!   matters and exact at integer delays, so with the modulation at zero (freeze) the loop is
 //!   bit-exact lossless. The LFOs restart from fixed phases on [`Fdn::reset`], so a reset
 //!   network is deterministic (a restored session renders identically).
-//! - **One buffer for all lines**, read and written with the per-line arithmetic written over
-//!   `[f32; 16]` arrays, so the interpolation coefficients, filters, matrix and flushes
-//!   vectorise; only the 64 reads per sample stay scalar.
+//! - **A run of samples at a time.** Every line is longer than a control period, so the
+//!   reads of all 16 lines for a whole period come before any of its writes, and the network
+//!   runs a period at a time ([`Fdn::process`]) instead of a sample at a time: positions,
+//!   interpolation coefficients, reads, output taps, matrix and writes become loops along each
+//!   line over the period (`[line][sample]`, contiguous in the buffer, so they vectorise), and
+//!   only the absorption filters — the one recursion in time — run sample by sample, with the
+//!   16 lines side by side after a transpose. Each value is computed by the same operations in
+//!   the same order as sample by sample, so the output is bit-identical (the tests hold it to
+//!   a plain per-sample reference), and per sample it is far cheaper than the 64 scattered
+//!   reads and the per-sample bookkeeping it replaces.
 //!
 //! Parameter changes arrive at a control rate (every [`CONTROL`](super::CONTROL) samples):
 //! line lengths glide to integer targets (a size change is a short pitch glide, never a jump),
@@ -28,15 +35,29 @@
 //! are redesigned while anything they depend on moves.
 
 use super::CONTROL;
+use super::ring::Run;
 use super::absorption::LineFilter;
 use crate::lane::Stereo;
 
 /// Number of delay lines.
 pub const LINES: usize = 16;
-/// Each line's ring is followed by copies of its first samples, so the four samples an
-/// interpolated read needs are always one contiguous slice (one bounds check, one vector load).
-const GUARD: usize = 4;
+/// Longest run of samples processed at once: the control period (a [`Run`]).
+const CHUNK: usize = CONTROL;
+/// Each line's ring is followed by copies of its first samples, so the samples a whole run of
+/// interpolated reads needs (a chunk plus the four points) are always one contiguous slice, as
+/// is a whole chunk written at any position.
+const GUARD: usize = CHUNK + 4;
 type Lines = [f32; LINES];
+/// A run of samples on every line, `[line][sample]`.
+type Block = [[f32; CHUNK]; LINES];
+
+/// Working arrays of one run (see [`Fdn::run`]), kept in the network: zeroing three kilobytes
+/// of stack per run costs more than some of the arithmetic they hold.
+struct Scratch {
+    pos: Block,
+    a: Block,
+    rows: Block,
+}
 
 /// Deepest modulation in seconds (at depth 100 %): ±1 ms, about ±11 cents of pitch wobble at
 /// 1 Hz, the most a hall or plate algorithm uses before the tail sounds chorused.
@@ -48,7 +69,9 @@ const fn hadamard_sign(row: usize, col: usize) -> f32 {
 }
 
 /// In-place fast Walsh–Hadamard transform scaled by 1/4: the orthogonal 16×16 Hadamard matrix.
-#[inline(always)]
+/// (One sample; the network applies it a run at a time, [`hadamard_block`], and the tests hold
+/// that to this.)
+#[cfg(test)]
 fn hadamard(a: &mut Lines) {
     let mut h = 1;
     while h < LINES {
@@ -65,6 +88,132 @@ fn hadamard(a: &mut Lines) {
     }
     for x in a.iter_mut() {
         *x *= 0.25;
+    }
+}
+
+/// The fast Walsh–Hadamard transform scaled by 1/4 (the orthogonal 16×16 Hadamard matrix)
+/// applied to every sample of a run, with the lines as rows: per sample the same additions in
+/// the same order as the one-sample transform, each one a vector operation along the run.
+#[inline(always)]
+fn hadamard_block(a: &mut Block) {
+    let mut h = 1;
+    while h < LINES {
+        let mut i = 0;
+        while i < LINES {
+            for k in i..i + h {
+                let (lo, hi) = a.split_at_mut(k + h);
+                let (x, y) = (&mut lo[k], &mut hi[0]);
+                for j in 0..CHUNK {
+                    let (p, q) = (x[j], y[j]);
+                    x[j] = p + q;
+                    y[j] = p - q;
+                }
+            }
+            i += 2 * h;
+        }
+        h *= 2;
+    }
+    for row in a.iter_mut() {
+        for x in row.iter_mut() {
+            *x *= 0.25;
+        }
+    }
+}
+
+/// Swaps `[line][sample]` and `[sample][line]` (both 16 × 16). On x86-64 as 4 × 4 tiles of
+/// SSE shuffles (a quarter of the instructions of the element-by-element copy, which LLVM
+/// does not turn into shuffles by itself); elsewhere element by element.
+#[inline(always)]
+fn transpose(a: &Block, t: &mut Block) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{
+            _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,
+        };
+        for ti in (0..LINES).step_by(4) {
+            for tj in (0..CHUNK).step_by(4) {
+                // SAFETY: SSE is part of x86-64; every pointer is to four in-bounds f32 of a
+                // 16 × 16 array (ti + 3 < 16, tj + 3 < 16), unaligned loads and stores.
+                unsafe {
+                    let r = [
+                        _mm_loadu_ps(a[ti][tj..tj + 4].as_ptr()),
+                        _mm_loadu_ps(a[ti + 1][tj..tj + 4].as_ptr()),
+                        _mm_loadu_ps(a[ti + 2][tj..tj + 4].as_ptr()),
+                        _mm_loadu_ps(a[ti + 3][tj..tj + 4].as_ptr()),
+                    ];
+                    let t0 = _mm_unpacklo_ps(r[0], r[1]);
+                    let t1 = _mm_unpacklo_ps(r[2], r[3]);
+                    let t2 = _mm_unpackhi_ps(r[0], r[1]);
+                    let t3 = _mm_unpackhi_ps(r[2], r[3]);
+                    _mm_storeu_ps(t[tj][ti..ti + 4].as_mut_ptr(), _mm_movelh_ps(t0, t1));
+                    _mm_storeu_ps(t[tj + 1][ti..ti + 4].as_mut_ptr(), _mm_movehl_ps(t1, t0));
+                    _mm_storeu_ps(t[tj + 2][ti..ti + 4].as_mut_ptr(), _mm_movelh_ps(t2, t3));
+                    _mm_storeu_ps(t[tj + 3][ti..ti + 4].as_mut_ptr(), _mm_movehl_ps(t3, t2));
+                }
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for (i, row) in a.iter().enumerate() {
+        for (j, &x) in row.iter().enumerate() {
+            t[j][i] = x;
+        }
+    }
+}
+
+/// A chunk's worth of interpolated reads from one line: `pos[j]` is the delay of sample `j`
+/// of the run, `w` the newest sample written before it, and only the first `len` are
+/// needed. (Written over fixed-size arrays so that every loop vectorises.)
+// Indexed loops over several arrays, written so they vectorise.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn read_line(line: &[f32], pos: &[f32; CHUNK], w: usize, mask: usize, len: usize, out: &mut [f32; CHUNK]) {
+    // Whole part and fraction of the read position, `r = d − 1` behind the newest sample
+    // (d ≥ 2, so the point after it exists). The floor is taken in floating point by the
+    // 2²³ rounding trick (exact for 0 ≤ r < 2²³, which the line lengths guarantee): it
+    // vectorises where a float-to-int conversion per sample does not, and gives the same
+    // fraction `r − ⌊r⌋` as truncating to an integer did.
+    const ROUND: f32 = 8_388_608.0;
+    let mut floor = [0.0f32; CHUNK];
+    let mut frac = [0.0f32; CHUNK];
+    for j in 0..CHUNK {
+        // Never less than the shortest loop: a ramp between two delays of 2 samples can round
+        // a hair below 2, which would read past the newest sample (a stale slot, or one this
+        // run is about to write). Only test-sized lines come near.
+        let r = pos[j].max(2.0) - 1.0;
+        let nearest = (r + ROUND) - ROUND;
+        let f = if nearest > r { nearest - 1.0 } else { nearest };
+        floor[j] = f;
+        frac[j] = r - f;
+    }
+    // Lagrange basis for nodes −1, 0, 1, 2 at t (as DelayLine::read_cubic).
+    let mut c: [[f32; CHUNK]; 4] = [[0.0; CHUNK]; 4];
+    for j in 0..CHUNK {
+        let t = frac[j];
+        let (tp1, tm1, tm2) = (t + 1.0, t - 1.0, t - 2.0);
+        c[0][j] = -t * tm1 * tm2 * (1.0 / 6.0);
+        c[1][j] = tp1 * tm1 * tm2 * 0.5;
+        c[2][j] = -tp1 * t * tm2 * 0.5;
+        c[3][j] = tp1 * t * tm1 * (1.0 / 6.0);
+    }
+    // Sample j reads x[p−2], x[p−1], x[p], x[p+1] (oldest first) with p = newest − ⌊d − 1⌋,
+    // where the newest is j samples after `w`.
+    let (first, last) = (floor[0] as usize, floor[len - 1] as usize);
+    if first == last {
+        // The usual case (the modulation moves a few thousandths of a sample per sample): the
+        // whole part holds, so the windows slide by one sample per sample and the run reads
+        // one contiguous stretch (the guard covers the wrap).
+        let start = w.wrapping_sub(first).wrapping_sub(2) & mask;
+        let win: &[f32; CHUNK + 3] = line[start..start + CHUNK + 3].try_into().expect("guard");
+        for j in 0..CHUNK {
+            out[j] = win[j + 3] * c[0][j] + win[j + 2] * c[1][j] + win[j + 1] * c[2][j] + win[j] * c[3][j];
+        }
+    } else {
+        for j in 0..len {
+            let start = (w + j).wrapping_sub(floor[j] as usize).wrapping_sub(2) & mask;
+            let win = &line[start..start + 4];
+            out[j] = win[3] * c[0][j] + win[2] * c[1][j] + win[1] * c[2][j] + win[0] * c[3][j];
+        }
     }
 }
 
@@ -93,6 +242,7 @@ pub struct Fdn {
     /// Unmodulated loop delay, gliding to `base_target` (integers).
     base: Lines,
     base_target: Lines,
+    /// Longest loop delay (samples) the lines were sized for; delays are clamped to it.
     max_delay: f32,
     lfo_cos: Lines,
     lfo_sin: Lines,
@@ -117,6 +267,7 @@ pub struct Fdn {
     structure_glide: f32,
     param_glide: f32,
     filters_dirty: bool,
+    scratch: Box<Scratch>,
 }
 
 /// Per-control-period factor of a one-pole glide with time constant `ms`.
@@ -142,7 +293,11 @@ impl Fdn {
     pub fn new(sample_rate: f32, max_delay_seconds: f32) -> Self {
         let fs = sample_rate.max(1.0);
         let max_delay = (max_delay_seconds + MAX_MOD_SECONDS) * fs + 4.0;
-        let len = (max_delay as usize + 4).next_power_of_two();
+        // Reads reach the two points after the longest delay, a chunk before a run's last
+        // sample; a run writes a whole chunk ahead (see `run`), which no read may reach.
+        let len = (max_delay as usize + 4 + 2 * CHUNK).next_power_of_two();
+        // Read positions are floored in f32 (see `read_line`), exact below 2²³ samples.
+        assert!(len < 1 << 23, "FDN lines of {len} samples are too long");
         let mut in_left = [0.0; LINES];
         let mut in_right = [0.0; LINES];
         let mut out_left = [0.0; LINES];
@@ -172,7 +327,7 @@ impl Fdn {
             delay_end: [2.0; LINES],
             base: [2.0; LINES],
             base_target: [2.0; LINES],
-            max_delay: (len - 4) as f32,
+            max_delay: max_delay.ceil(),
             lfo_cos: [1.0; LINES],
             lfo_sin: [0.0; LINES],
             rot_cos: [1.0; LINES],
@@ -194,6 +349,11 @@ impl Fdn {
             structure_glide: glide_factor(150.0, fs),
             param_glide: glide_factor(40.0, fs),
             filters_dirty: true,
+            scratch: Box::new(Scratch {
+                pos: [[0.0; CHUNK]; LINES],
+                a: [[0.0; CHUNK]; LINES],
+                rows: [[0.0; CHUNK]; LINES],
+            }),
         };
         fdn.reset();
         fdn
@@ -326,71 +486,142 @@ impl Fdn {
         self.base_target.iter().fold(0.0f32, |m, &d| m.max(d)) / self.sample_rate
     }
 
-    /// One sample: `input` (left, right) into the network, late reverberation out.
-    // Indexed loops over the 16 lines: several arrays per line, written so they vectorise.
+    /// One sample: `input` (left, right) into the network, late reverberation out. (A run of
+    /// one; [`process`](Self::process) is the fast path.)
+    pub fn tick(&mut self, input: Stereo) -> Stereo {
+        let mut x = [[0.0; CHUNK]; 2];
+        x[0][0] = input.left();
+        x[1][0] = input.right();
+        let mut y = [[0.0; CHUNK]; 2];
+        self.process(&x, &mut y, 1);
+        Stereo::new(y[0][0], y[1][0])
+    }
+
+    /// Runs the network over the first `n` samples of a run of input (left, right), writing
+    /// the late reverberation to the first `n` of `output` (the rest means nothing; see
+    /// [`Ring`](super::ring::Ring)). Bit-identical to running it a sample at a time.
+    #[inline(always)]
+    pub fn process(&mut self, input: &[Run; 2], output: &mut [Run; 2], n: usize) {
+        let n = n.min(CHUNK);
+        if n == 0 {
+            return;
+        }
+        if n <= self.max_run() {
+            self.run(input, output, n);
+            return;
+        }
+        // Test-sized lines: in shorter runs.
+        let mut done = 0;
+        while done < n {
+            let len = (n - done).min(self.max_run());
+            let (mut x, mut y) = ([[0.0; CHUNK]; 2], [[0.0; CHUNK]; 2]);
+            for c in 0..2 {
+                x[c][..len].copy_from_slice(&input[c][done..done + len]);
+            }
+            self.run(&x, &mut y, len);
+            for c in 0..2 {
+                output[c][done..done + len].copy_from_slice(&y[c][..len]);
+            }
+            done += len;
+        }
+    }
+
+    /// The longest run whose reads all come before its own writes: a read at delay `d` for
+    /// the `j`-th sample of a run looks `⌊d − 1⌋ − j` samples behind the newest sample written
+    /// before the run, so every delay over the run must exceed its length by one. Lines are
+    /// milliseconds long, so this is a whole chunk except with test-sized lines.
+    fn max_run(&self) -> usize {
+        let mut shortest = f32::INFINITY;
+        for i in 0..LINES {
+            // Lowest point of the ramp over a chunk, a sample of slack for rounding.
+            shortest = shortest.min(self.delay[i] + self.step[i].min(0.0) * CHUNK as f32 - 1.0);
+        }
+        (shortest.max(0.0) as usize).saturating_sub(2).clamp(1, CHUNK)
+    }
+
+    /// One run of `len ≤ CHUNK` samples (see [`max_run`](Self::max_run)). The per-sample
+    /// arithmetic of the network, reorganised so that every step is a loop over whole arrays:
+    /// the interpolated reads, the output taps, the matrix and the writes run along each line
+    /// (`[line][sample]`, contiguous in the buffer), and only the absorption filters, the one
+    /// recursion in time, run sample by sample with the 16 lines side by side. Every value is
+    /// computed by the same operations in the same order as sample by sample, so the output
+    /// is bit-identical; arrays are always filled to the full chunk (the tail of a short run
+    /// is computed and ignored) so that the loops have fixed trip counts.
+    // Indexed loops over lines × samples: several arrays per index, written so they vectorise.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    pub fn tick(&mut self, input: Stereo) -> Stereo {
+    fn run(&mut self, input: &[Run; 2], output: &mut [Run; 2], len: usize) {
         let (stride, mask, w) = (self.len + GUARD, self.mask, self.write);
-        let mut idx = [0i32; LINES];
-        let mut frac: Lines = [0.0; LINES];
-        for i in 0..LINES {
-            let d = self.delay[i] + self.step[i];
-            self.delay[i] = d;
-            // x[n − d] is (d − 1) behind the newest sample; d ≥ 2, so the point after it exists.
-            let r = d - 1.0;
-            let ri = r as i32;
-            idx[i] = ri;
-            frac[i] = r - ri as f32;
+        let Scratch { pos, a, rows } = &mut *self.scratch;
+        // The delay of every line at every sample: the ramp, accumulated sample by sample
+        // (all lines side by side), then turned to `[line][sample]` for the reads.
+        let mut d = self.delay;
+        for row in rows.iter_mut() {
+            for i in 0..LINES {
+                d[i] += self.step[i];
+            }
+            *row = d;
         }
-        // Lagrange basis for nodes −1, 0, 1, 2 at t (as DelayLine::read_cubic).
-        let mut cm1: Lines = [0.0; LINES];
-        let mut c0: Lines = [0.0; LINES];
-        let mut c1: Lines = [0.0; LINES];
-        let mut c2: Lines = [0.0; LINES];
+        self.delay = rows[len - 1];
+        transpose(rows, pos);
+        // Interpolated reads, line by line.
         for i in 0..LINES {
-            let t = frac[i];
-            let (tp1, tm1, tm2) = (t + 1.0, t - 1.0, t - 2.0);
-            cm1[i] = -t * tm1 * tm2 * (1.0 / 6.0);
-            c0[i] = tp1 * tm1 * tm2 * 0.5;
-            c1[i] = -tp1 * t * tm2 * 0.5;
-            c2[i] = tp1 * t * tm1 * (1.0 / 6.0);
+            let line = &self.buf[i * stride..(i + 1) * stride];
+            read_line(line, &pos[i], w, mask, len, &mut a[i]);
         }
-        let mut a: Lines = [0.0; LINES];
-        for i in 0..LINES {
-            // Oldest of the four first: x[p−2], x[p−1], x[p], x[p+1] with p = newest − ⌊d − 1⌋.
-            let start = w.wrapping_sub(idx[i] as usize).wrapping_sub(2) & mask;
-            let win = &self.buf[i * stride + start..i * stride + start + 4];
-            a[i] = win[3] * cm1[i] + win[2] * c0[i] + win[1] * c1[i] + win[0] * c2[i];
-        }
-        // Absorption (first order, transposed direct form II).
-        for i in 0..LINES {
-            let y = self.b0[i] * a[i] + self.z[i];
-            self.z[i] = crate::gain::flush_denormal(self.b1[i] * a[i] - self.a1[i] * y);
-            a[i] = y;
-        }
-        let mut left = 0.0;
-        let mut right = 0.0;
-        for i in 0..LINES {
-            left += self.out_left[i] * a[i];
-            right += self.out_right[i] * a[i];
-        }
-        hadamard(&mut a);
-        let w = (w + 1) & mask;
-        self.write = w;
-        let (l, r) = (input.left(), input.right());
-        for i in 0..LINES {
-            let v = crate::gain::flush_denormal(a[i] + self.in_left[i] * l + self.in_right[i] * r);
-            self.buf[i * stride + w] = v;
-            if w < GUARD {
-                self.buf[i * stride + self.len + w] = v;
+        // Absorption (first order, transposed direct form II): the one recursion in time, run
+        // sample by sample with the lines side by side (`[sample][line]`).
+        transpose(a, rows);
+        for row in rows.iter_mut().take(len) {
+            for i in 0..LINES {
+                let x = row[i];
+                let y = self.b0[i] * x + self.z[i];
+                self.z[i] = crate::gain::flush_denormal(self.b1[i] * x - self.a1[i] * y);
+                row[i] = y;
             }
         }
-        Stereo::new(left, right)
+        transpose(rows, a);
+        // Output taps (summed over the lines in order, as sample by sample).
+        let mut left = [0.0f32; CHUNK];
+        let mut right = [0.0f32; CHUNK];
+        for i in 0..LINES {
+            for j in 0..CHUNK {
+                left[j] += self.out_left[i] * a[i][j];
+                right[j] += self.out_right[i] * a[i][j];
+            }
+        }
+        hadamard_block(a);
+        // Input, then the writes: the new samples at w + 1 … w + len on every line. The whole
+        // chunk is written (fixed-size copies), its tail into slots the next run overwrites
+        // first and no read reaches (see `new`).
+        let [in_l, in_r] = input;
+        let first = (w + 1) & mask;
+        let ring = self.len;
+        for i in 0..LINES {
+            let v = &mut a[i];
+            for j in 0..CHUNK {
+                v[j] = crate::gain::flush_denormal(v[j] + self.in_left[i] * in_l[j] + self.in_right[i] * in_r[j]);
+            }
+            let line = &mut self.buf[i * stride..(i + 1) * stride];
+            let dst: &mut [f32; CHUNK] = (&mut line[first..first + CHUNK]).try_into().expect("guard");
+            *dst = *v;
+            if first + CHUNK > ring {
+                // Past the end: that is the guard; the wrapped part belongs at the start.
+                line.copy_within(ring..first + CHUNK, 0);
+            }
+            if first < GUARD || first + CHUNK > ring {
+                // The run touched the start of the ring: renew its copy in the guard.
+                line.copy_within(0..GUARD, ring);
+            }
+        }
+        self.write = (w + len) & mask;
+        *output = [left, right];
     }
 }
 
 #[cfg(test)]
+// Indexed loops over several arrays at once, as in the code under test.
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
     use crate::lane::Lane;
@@ -411,6 +642,172 @@ mod tests {
         hadamard(&mut x);
         let after: f32 = x.iter().map(|v| v * v).sum();
         assert!((energy - after).abs() < 1e-6 * energy);
+    }
+
+    impl Fdn {
+        /// The reference: the network one sample at a time, written out plainly (as it was
+        /// before it ran in blocks): read every line, filter, tap, mix, write.
+        fn reference_tick(&mut self, input: Stereo) -> Stereo {
+            let (stride, mask) = (self.len + GUARD, self.mask);
+            let mut a: Lines = [0.0; LINES];
+            for i in 0..LINES {
+                self.delay[i] += self.step[i];
+                let r = self.delay[i] - 1.0;
+                let whole = r as usize;
+                let t = r - whole as f32;
+                let at = |k: usize| self.buf[i * stride + (self.write.wrapping_sub(whole).wrapping_add(k) & mask)];
+                let (tp1, tm1, tm2) = (t + 1.0, t - 1.0, t - 2.0);
+                a[i] = at(1) * (-t * tm1 * tm2 * (1.0 / 6.0))
+                    + at(0) * (tp1 * tm1 * tm2 * 0.5)
+                    + at(mask) * (-tp1 * t * tm2 * 0.5)
+                    + at(mask - 1) * (tp1 * t * tm1 * (1.0 / 6.0));
+            }
+            let (mut left, mut right) = (0.0, 0.0);
+            for i in 0..LINES {
+                let y = self.b0[i] * a[i] + self.z[i];
+                self.z[i] = crate::gain::flush_denormal(self.b1[i] * a[i] - self.a1[i] * y);
+                a[i] = y;
+                left += self.out_left[i] * y;
+                right += self.out_right[i] * y;
+            }
+            hadamard(&mut a);
+            self.write = (self.write + 1) & mask;
+            for i in 0..LINES {
+                let (l, r) = (input.left(), input.right());
+                let v = crate::gain::flush_denormal(a[i] + self.in_left[i] * l + self.in_right[i] * r);
+                self.buf[i * stride + self.write] = v;
+                if self.write < GUARD {
+                    self.buf[i * stride + self.len + self.write] = v;
+                }
+            }
+            Stereo::new(left, right)
+        }
+    }
+
+    #[test]
+    fn runs_compute_exactly_what_the_per_sample_reference_does() {
+        // A network run a control period at a time against the same network run sample by
+        // sample by the plain reference above, bit for bit: lines gliding between two sets of
+        // lengths under full, fast modulation, then unmodulated, then frozen.
+        for fs in [44_100.0, 96_000.0] {
+            let mut reference = Fdn::new(fs, 0.1);
+            let mut runs = Fdn::new(fs, 0.1);
+            let first: [f32; LINES] = core::array::from_fn(|i| 400.0 + 37.0 * i as f32);
+            let second: [f32; LINES] = core::array::from_fn(|i| 2_500.0 - 101.0 * i as f32);
+            for f in [&mut reference, &mut runs] {
+                f.set_lengths(&first);
+                f.set_decay(3.0, 1.0, 2_500.0, 1.0);
+                f.set_modulation(MAX_MOD_SECONDS, 20.0);
+                f.finish_glides();
+            }
+            let mut rng = crate::test_support::XorShift::new(4);
+            for period in 0..6_000 {
+                for f in [&mut reference, &mut runs] {
+                    match period {
+                        500 => f.set_lengths(&second),
+                        3_000 => f.set_modulation(0.0, 1.0),
+                        4_500 => f.set_decay(3.0, 1.0, 2_500.0, 0.0),
+                        _ => {}
+                    }
+                    f.control();
+                }
+                let mut x = [[0.0; CHUNK]; 2];
+                for j in 0..CHUNK {
+                    x[0][j] = rng.uniform();
+                    x[1][j] = rng.uniform();
+                }
+                let mut y = [[0.0; CHUNK]; 2];
+                runs.process(&x, &mut y, CHUNK);
+                for j in 0..CHUNK {
+                    let want = reference.reference_tick(Stereo::new(x[0][j], x[1][j]));
+                    let got = [y[0][j].to_bits(), y[1][j].to_bits()];
+                    assert_eq!(got, want.0.map(f32::to_bits), "fs {fs}, period {period}, sample {j}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_block_transform_is_the_per_sample_one() {
+        let mut rng = crate::test_support::XorShift::new(5);
+        let mut block: Block = core::array::from_fn(|_| core::array::from_fn(|_| rng.uniform()));
+        let columns: Vec<Lines> = (0..CHUNK)
+            .map(|j| {
+                let mut col: Lines = core::array::from_fn(|i| block[i][j]);
+                hadamard(&mut col);
+                col
+            })
+            .collect();
+        hadamard_block(&mut block);
+        for (j, col) in columns.iter().enumerate() {
+            for i in 0..LINES {
+                assert_eq!(block[i][j].to_bits(), col[i].to_bits(), "line {i} sample {j}");
+            }
+        }
+        let mut t: Block = [[0.0; CHUNK]; LINES];
+        transpose(&block, &mut t);
+        for i in 0..LINES {
+            for j in 0..CHUNK {
+                assert_eq!(t[j][i], block[i][j]);
+            }
+        }
+    }
+
+    #[test]
+    fn runs_compute_exactly_what_single_samples_do() {
+        // The reference is the network one sample at a time (`tick`, a run of one, which reads
+        // and writes each sample before the next), fed the same input as a twin running a
+        // control period at a time in runs of every length. Lines from 3 samples (shorter than
+        // a run, so the twin splits its runs) to 2 000, gliding while modulated at full depth
+        // and fast, then settled and unmodulated, then frozen.
+        for fs in [44_100.0, 192_000.0] {
+            let mut one = Fdn::new(fs, 0.05);
+            let mut runs = Fdn::new(fs, 0.05);
+            let short: [f32; LINES] = core::array::from_fn(|i| 3.0 + 5.0 * i as f32);
+            let long: [f32; LINES] = core::array::from_fn(|i| 700.0 + 89.0 * i as f32);
+            for f in [&mut one, &mut runs] {
+                f.set_lengths(&short);
+                f.set_decay(2.0, 0.7, 3_000.0, 1.0);
+                f.set_modulation(MAX_MOD_SECONDS, 20.0);
+                f.finish_glides();
+            }
+            let mut rng = crate::test_support::XorShift::new(21);
+            let (mut done, mut period) = (0, 0);
+            while done < 40_000 {
+                for f in [&mut one, &mut runs] {
+                    match period {
+                        300 => f.set_lengths(&long),
+                        1_200 => f.set_modulation(0.0, 1.0),
+                        1_800 => f.set_decay(2.0, 0.7, 3_000.0, 0.0),
+                        _ => {}
+                    }
+                    f.control();
+                }
+                period += 1;
+                // A period in two runs, split somewhere different each time.
+                let split = period % (CHUNK + 1);
+                for (start, end) in [(0, split), (split, CHUNK)] {
+                    let n = end - start;
+                    let mut x = [[0.0; CHUNK]; 2];
+                    for j in 0..n {
+                        x[0][j] = rng.uniform();
+                        x[1][j] = rng.uniform();
+                    }
+                    let mut y = [[0.0; CHUNK]; 2];
+                    runs.process(&x, &mut y, n);
+                    for j in 0..n {
+                        let want = one.tick(Stereo::new(x[0][j], x[1][j]));
+                        assert_eq!(
+                            [y[0][j].to_bits(), y[1][j].to_bits()],
+                            want.0.map(f32::to_bits),
+                            "fs {fs}, sample {}",
+                            done + j
+                        );
+                    }
+                    done += n;
+                }
+            }
+        }
     }
 
     #[test]
