@@ -64,7 +64,7 @@ impl<const N: usize> Diffuser<N> {
     fn split(&mut self) {
         for i in 0..N {
             let r = (self.delay[i] - 1.0).max(0.0);
-            self.whole[i] = r as usize;
+            self.whole[i] = r as i32 as usize; // 0 ≤ r < 2³¹: one instruction, unlike `as usize`
             self.frac[i] = r - self.whole[i] as f32;
         }
     }
@@ -117,11 +117,18 @@ impl<const N: usize> Diffuser<N> {
                 let (a, b) = (line.run(i), line.run(i + 1));
                 let mut v = [[0.0f32; CONTROL]; 2];
                 for c in 0..2 {
+                    // The delayed samples first, then the all-pass: one simple loop each (with
+                    // the interpolation's branch inside, LLVM left most of it scalar).
                     let (a, b, x, v) = (a[c], b[c], &mut x[c], &mut v[c]);
+                    let mut delayed: Run = core::array::from_fn(|j| a[j]);
+                    if f != 0.0 {
+                        for j in 0..CONTROL {
+                            delayed[j] = a[j] + (b[j] - a[j]) * f;
+                        }
+                    }
                     for j in 0..CONTROL {
-                        let delayed = if f == 0.0 { a[j] } else { a[j] + (b[j] - a[j]) * f };
-                        let vj = x[j] + delayed * g;
-                        x[j] = delayed - vj * g;
+                        let vj = x[j] + delayed[j] * g;
+                        x[j] = delayed[j] - vj * g;
                         v[j] = flush_denormal(vj);
                     }
                 }

@@ -75,8 +75,9 @@ impl EarlyReflections {
                 let next = t + (self.gain[k] - t) * g;
                 self.gain[k] = if (next - t).max_abs() < 1e-6 { t } else { next };
             }
+            // (0 ≤ pos < 2³¹: through i32, a single instruction where `as usize` is a branch.)
             let pos = (predelay + self.time[k]).max(0.0);
-            self.whole[k] = pos as usize;
+            self.whole[k] = pos as i32 as usize;
             self.frac[k] = pos - self.whole[k] as f32;
         }
     }

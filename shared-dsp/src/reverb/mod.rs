@@ -691,12 +691,19 @@ impl Reverb {
         let duck = ramp(&mut self.duck);
 
         self.predelay.push(&x, n);
-        let mut pre = [[0.0f32; CONTROL]; 2];
-        for j in 0..n {
-            let [l, r] = self.predelay.read_cubic(pd[j], n - 1 - j);
-            pre[0][j] = l;
-            pre[1][j] = r;
-        }
+        // The pre-delay: one window for the run while its time holds still (the ramp is
+        // monotonic, so equal ends mean it is flat), else sample by sample.
+        let pre = if pd[0] == pd[n - 1] {
+            self.predelay.read_cubic_run(pd[0], n)
+        } else {
+            let mut pre = [[0.0f32; CONTROL]; 2];
+            for j in 0..n {
+                let [l, r] = self.predelay.read_cubic(pd[j], n - 1 - j);
+                pre[0][j] = l;
+                pre[1][j] = r;
+            }
+            pre
+        };
         let mut wet = [[0.0f32; CONTROL]; 2];
         if !self.algorithmic_idle {
             let mut er = [[0.0f32; CONTROL]; 2];

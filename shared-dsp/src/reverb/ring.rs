@@ -28,6 +28,16 @@ pub const GUARD: usize = CONTROL + 4;
 /// One channel of a run: a control period of samples, of which the first `n` are real.
 pub type Run = [f32; CONTROL];
 
+/// `x`, or 0 when it is not finite, in integer operations on its bits: the same result as
+/// `if x.is_finite() { x } else { 0.0 }`, which LLVM compiles to a compare and branch per
+/// sample, while this vectorises.
+#[inline(always)]
+fn finite_or_zero(x: f32) -> f32 {
+    let bits = x.to_bits();
+    let finite = (bits & 0x7fff_ffff) < 0x7f80_0000;
+    f32::from_bits(bits & (finite as u32).wrapping_neg())
+}
+
 pub struct Ring {
     /// Per channel, `len` samples then the mirror of the first `GUARD`.
     planes: [Vec<f32>; 2],
@@ -62,10 +72,7 @@ impl Ring {
         let len = self.len;
         let first = (self.newest + 1) & self.mask;
         for (plane, x) in self.planes.iter_mut().zip(x) {
-            let mut v = [0.0f32; CONTROL];
-            for (v, &x) in v.iter_mut().zip(x) {
-                *v = if x.is_finite() { x } else { 0.0 };
-            }
+            let v: Run = core::array::from_fn(|j| finite_or_zero(x[j]));
             // Past the end when it wraps: that is the mirror, copied to the start of the ring.
             let dst: &mut Run = (&mut plane[first..first + CONTROL]).try_into().expect("guard");
             *dst = v;
@@ -84,14 +91,58 @@ impl Ring {
     /// newest (the oldest, first) on.
     #[inline(always)]
     pub fn run(&self, delay: usize) -> [&[f32; CONTROL + 1]; 2] {
+        self.window(delay)
+    }
+
+    /// Per channel, the `W ≤ GUARD` consecutive samples from `delay` samples behind the
+    /// newest (the oldest, first) on.
+    #[inline(always)]
+    fn window<const W: usize>(&self, delay: usize) -> [&[f32; W]; 2] {
+        const { assert!(W <= GUARD) };
         // Never as far back as the extra samples of the last push (see `new`).
         debug_assert!(delay + CONTROL <= self.len);
         let start = self.newest.wrapping_sub(delay) & self.mask;
         let [l, r] = &self.planes;
-        [
-            l[start..start + CONTROL + 1].try_into().expect("guard"),
-            r[start..start + CONTROL + 1].try_into().expect("guard"),
-        ]
+        [l[start..start + W].try_into().expect("guard"), r[start..start + W].try_into().expect("guard")]
+    }
+
+    /// [`read_cubic`](Self::read_cubic) at one `delay` for each of the last `n` samples
+    /// pushed (sample `j` of the run `n − 1 − j` behind the newest), from one contiguous
+    /// window: the pre-delay's read while its time holds still, vectorised. The same
+    /// arithmetic, so bit for bit the same values.
+    // Indexed loops over the run: several arrays per index, written so they vectorise.
+    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
+    pub fn read_cubic_run(&self, delay: f32, n: usize) -> [Run; 2] {
+        let d = delay.max(0.0).min(self.max_delay as f32);
+        let i = d as usize; // d ≥ 0, so this truncation is a floor
+        let t = d - i as f32;
+        // Sample j reads at(i − 1 + b) … at(i + 2 + b), b = n − 1 − j behind: with the window
+        // starting i + 2 + n − 1 behind the newest, those are w[j + 3] … w[j].
+        let win = self.window::<{ CONTROL + 3 }>(i + 2 + n - 1);
+        let mut out = [[0.0; CONTROL]; 2];
+        if i == 0 {
+            for (out, w) in out.iter_mut().zip(win) {
+                for j in 0..CONTROL {
+                    let (a, b) = (w[j + 2], w[j + 1]);
+                    out[j] = a + (b - a) * t;
+                }
+            }
+            return out;
+        }
+        let tp1 = t + 1.0;
+        let tm1 = t - 1.0;
+        let tm2 = t - 2.0;
+        let cm1 = -t * tm1 * tm2 * (1.0 / 6.0);
+        let c0 = tp1 * tm1 * tm2 * 0.5;
+        let c1 = -tp1 * t * tm2 * 0.5;
+        let c2 = tp1 * t * tm1 * (1.0 / 6.0);
+        for (out, w) in out.iter_mut().zip(win) {
+            for j in 0..CONTROL {
+                out[j] = w[j + 3] * cm1 + w[j + 2] * c0 + w[j + 1] * c1 + w[j] * c2;
+            }
+        }
+        out
     }
 
     /// The sample `delay` samples behind the newest, per channel.
@@ -172,6 +223,13 @@ mod tests {
             }
             for delay in [0.0, 0.3, 1.0, 2.75, 50.5, max as f32, 1e9] {
                 assert!(same(ring.read_cubic(delay, 0), line.read_cubic(delay.min(max as f32))), "{delay}");
+                // The whole run at once, sample j being n − 1 − j behind the newest: as the
+                // reads one sample at a time (held to DelayLine here).
+                let run = ring.read_cubic_run(delay, n);
+                for j in 0..n {
+                    let want = ring.read_cubic(delay, n - 1 - j);
+                    assert_eq!([run[0][j], run[1][j]], want, "{delay}, run of {n}, sample {j}");
+                }
                 // `behind` moves the read back by whole samples.
                 if delay >= 1.0 && delay + 3.0 <= max as f32 {
                     assert!(same(ring.read_cubic(delay, 3), line.read_cubic(delay + 3.0)), "{delay} + 3");
