@@ -77,6 +77,10 @@ impl<const N: usize> Diffuser<N> {
     }
 
     pub fn control(&mut self) {
+        if self.delay == self.target && self.gain == self.gain_target {
+            // Settled (almost always): the split positions still hold.
+            return;
+        }
         for (d, &t) in self.delay.iter_mut().zip(&self.target) {
             if *d != t {
                 let next = t + (*d - t) * self.glide;

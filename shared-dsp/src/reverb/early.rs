@@ -22,6 +22,8 @@ pub struct EarlyReflections {
     /// included): computed once per period rather than per sample.
     whole: [usize; ER_TAPS],
     frac: [f32; ER_TAPS],
+    /// The pre-delay the read positions were last worked out for, once nothing glides.
+    settled_at: Option<f32>,
     glide: f32,
     sample_rate: f32,
 }
@@ -36,6 +38,7 @@ impl EarlyReflections {
             gain_target: [Stereo::zero(); ER_TAPS],
             whole: [0; ER_TAPS],
             frac: [0.0; ER_TAPS],
+            settled_at: None,
             glide: (-1.0 / periods as f64).exp() as f32,
             sample_rate,
         }
@@ -43,6 +46,7 @@ impl EarlyReflections {
 
     /// The pattern of `character` stretched by `scale`.
     pub fn set(&mut self, character: Character, scale: f32) {
+        self.settled_at = None;
         for (k, r) in reflections(character).iter().enumerate() {
             self.time_target[k] = r.time_ms * 1e-3 * scale * self.sample_rate;
             self.gain_target[k] = Stereo::new(r.gain_left, r.gain_right);
@@ -57,12 +61,17 @@ impl EarlyReflections {
     pub fn finish_glides(&mut self) {
         self.time = self.time_target;
         self.gain = self.gain_target;
+        self.settled_at = None;
     }
 
     /// Once per control period: glides, and the read positions for `predelay` samples of
     /// pre-delay. (Holding a position for 16 samples only matters while the size or the
     /// pre-delay glides, by a small fraction of a sample.)
     pub fn control(&mut self, predelay: f32) {
+        if self.settled_at == Some(predelay) {
+            // Nothing glides (almost always): the read positions still hold.
+            return;
+        }
         let g = self.glide;
         for k in 0..ER_TAPS {
             let t = self.time_target[k];
@@ -80,6 +89,8 @@ impl EarlyReflections {
             self.whole[k] = pos as i32 as usize;
             self.frac[k] = pos - self.whole[k] as f32;
         }
+        let settled = self.time == self.time_target && self.gain == self.gain_target;
+        self.settled_at = if settled { Some(predelay) } else { None };
     }
 
     /// Reflections of the last `n` samples pushed into `line` (the pre-delay line), one per

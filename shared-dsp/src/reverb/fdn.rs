@@ -69,9 +69,9 @@ const fn hadamard_sign(row: usize, col: usize) -> f32 {
     if (row & col).count_ones().is_multiple_of(2) { 1.0 } else { -1.0 }
 }
 
-/// In-place fast Walsh–Hadamard transform scaled by 1/4: the orthogonal 16×16 Hadamard matrix.
-/// (One sample; the network applies it a run at a time, [`hadamard_block`], and the tests hold
-/// that to this.)
+/// In-place fast Walsh–Hadamard transform scaled by 1/4: the orthogonal 16×16 Hadamard matrix,
+/// one sample at a time (the reference; the network applies it a run at a time in
+/// [`Fdn::run`], and the tests hold that to this).
 #[cfg(test)]
 fn hadamard(a: &mut Lines) {
     let mut h = 1;
@@ -92,73 +92,67 @@ fn hadamard(a: &mut Lines) {
     }
 }
 
-/// The fast Walsh–Hadamard transform scaled by 1/4 (the orthogonal 16×16 Hadamard matrix)
-/// applied to every sample of a run, with the lines as rows: per sample the same additions in
-/// the same order as the one-sample transform, each one a vector operation along the run.
+/// A 4 × 4 transpose. On x86-64 in SSE shuffles (a quarter of the instructions of the
+/// element-by-element copy, which LLVM does not turn into shuffles by itself); elsewhere
+/// element by element.
 #[inline(always)]
-fn hadamard_block(a: &mut Block) {
-    let mut h = 1;
-    while h < LINES {
-        let mut i = 0;
-        while i < LINES {
-            for k in i..i + h {
-                let (lo, hi) = a.split_at_mut(k + h);
-                let (x, y) = (&mut lo[k], &mut hi[0]);
-                for j in 0..CHUNK {
-                    let (p, q) = (x[j], y[j]);
-                    x[j] = p + q;
-                    y[j] = p - q;
-                }
-            }
-            i += 2 * h;
-        }
-        h *= 2;
-    }
-    for row in a.iter_mut() {
-        for x in row.iter_mut() {
-            *x *= 0.25;
-        }
-    }
-}
-
-/// Swaps `[line][sample]` and `[sample][line]` (both 16 × 16). On x86-64 as 4 × 4 tiles of
-/// SSE shuffles (a quarter of the instructions of the element-by-element copy, which LLVM
-/// does not turn into shuffles by itself); elsewhere element by element.
-#[inline(always)]
-fn transpose(a: &Block, t: &mut Block) {
+fn transpose4(m: [[f32; 4]; 4]) -> [[f32; 4]; 4] {
     #[cfg(target_arch = "x86_64")]
     {
         use core::arch::x86_64::{
             _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,
         };
-        for ti in (0..LINES).step_by(4) {
-            for tj in (0..CHUNK).step_by(4) {
-                // SAFETY: SSE is part of x86-64; every pointer is to four in-bounds f32 of a
-                // 16 × 16 array (ti + 3 < 16, tj + 3 < 16), unaligned loads and stores.
-                unsafe {
-                    let r = [
-                        _mm_loadu_ps(a[ti][tj..tj + 4].as_ptr()),
-                        _mm_loadu_ps(a[ti + 1][tj..tj + 4].as_ptr()),
-                        _mm_loadu_ps(a[ti + 2][tj..tj + 4].as_ptr()),
-                        _mm_loadu_ps(a[ti + 3][tj..tj + 4].as_ptr()),
-                    ];
-                    let t0 = _mm_unpacklo_ps(r[0], r[1]);
-                    let t1 = _mm_unpacklo_ps(r[2], r[3]);
-                    let t2 = _mm_unpackhi_ps(r[0], r[1]);
-                    let t3 = _mm_unpackhi_ps(r[2], r[3]);
-                    _mm_storeu_ps(t[tj][ti..ti + 4].as_mut_ptr(), _mm_movelh_ps(t0, t1));
-                    _mm_storeu_ps(t[tj + 1][ti..ti + 4].as_mut_ptr(), _mm_movehl_ps(t1, t0));
-                    _mm_storeu_ps(t[tj + 2][ti..ti + 4].as_mut_ptr(), _mm_movelh_ps(t2, t3));
-                    _mm_storeu_ps(t[tj + 3][ti..ti + 4].as_mut_ptr(), _mm_movehl_ps(t3, t2));
-                }
-            }
+        let mut t = [[0.0; 4]; 4];
+        // SAFETY: SSE is part of x86-64; every pointer is to four f32 of a local array,
+        // unaligned loads and stores.
+        unsafe {
+            let r = m.map(|row| _mm_loadu_ps(row.as_ptr()));
+            let t0 = _mm_unpacklo_ps(r[0], r[1]);
+            let t1 = _mm_unpacklo_ps(r[2], r[3]);
+            let t2 = _mm_unpackhi_ps(r[0], r[1]);
+            let t3 = _mm_unpackhi_ps(r[2], r[3]);
+            _mm_storeu_ps(t[0].as_mut_ptr(), _mm_movelh_ps(t0, t1));
+            _mm_storeu_ps(t[1].as_mut_ptr(), _mm_movehl_ps(t1, t0));
+            _mm_storeu_ps(t[2].as_mut_ptr(), _mm_movelh_ps(t2, t3));
+            _mm_storeu_ps(t[3].as_mut_ptr(), _mm_movehl_ps(t3, t2));
         }
+        t
     }
     #[cfg(not(target_arch = "x86_64"))]
-    for (i, row) in a.iter().enumerate() {
-        for (j, &x) in row.iter().enumerate() {
-            t[j][i] = x;
+    core::array::from_fn(|i| core::array::from_fn(|j| m[j][i]))
+}
+
+/// Four lines of a run, `[line][sample]`, from lines `g … g + 3` of `rows` (`[sample][line]`).
+#[inline(always)]
+fn gather4(rows: &Block, g: usize) -> [[f32; CHUNK]; 4] {
+    let mut v = [[0.0; CHUNK]; 4];
+    for tj in (0..CHUNK).step_by(4) {
+        let tile = transpose4(core::array::from_fn(|m| rows[tj + m][g..g + 4].try_into().expect("in bounds")));
+        for (v, t) in v.iter_mut().zip(tile) {
+            v[tj..tj + 4].copy_from_slice(&t);
         }
+    }
+    v
+}
+
+/// The inverse of [`gather4`]: four lines of a run into lines `g … g + 3` of `rows`.
+#[inline(always)]
+fn scatter4(v: &[[f32; CHUNK]; 4], rows: &mut Block, g: usize) {
+    for tj in (0..CHUNK).step_by(4) {
+        let tile = transpose4(core::array::from_fn(|k| v[k][tj..tj + 4].try_into().expect("in bounds")));
+        for (m, t) in tile.iter().enumerate() {
+            rows[tj + m][g..g + 4].copy_from_slice(t);
+        }
+    }
+}
+
+/// One butterfly of the fast Walsh–Hadamard transform along a run: `(x, y) → (x + y, x − y)`.
+#[inline(always)]
+fn butterfly(x: &mut [f32; CHUNK], y: &mut [f32; CHUNK]) {
+    for (x, y) in x.iter_mut().zip(y.iter_mut()) {
+        let (p, q) = (*x, *y);
+        *x = p + q;
+        *y = p - q;
     }
 }
 
@@ -605,10 +599,13 @@ impl Fdn {
             self.lfo_sin[i] = s * norm;
         }
         let inv = 1.0 / CONTROL as f32;
+        let (depth, max_delay) = (self.depth, self.max_delay);
         for i in 0..LINES {
             // Land exactly where the last ramp was heading, then ramp to the next point.
+            // (`max`/`min` rather than `clamp`, whose check of its bounds kept this loop
+            // scalar.)
             self.delay[i] = self.delay_end[i];
-            let end = (self.base[i] + self.depth * self.lfo_sin[i]).clamp(2.0, self.max_delay);
+            let end = (self.base[i] + depth * self.lfo_sin[i]).max(2.0).min(max_delay);
             self.step[i] = (end - self.delay[i]) * inv;
             self.delay_end[i] = end;
         }
@@ -705,23 +702,28 @@ impl Fdn {
         debug_assert!(p + len <= CHUNK, "a control period is {CHUNK} samples");
         let q: [f32; CHUNK] = core::array::from_fn(|j| (p + j) as f32);
         let q1: [f32; CHUNK] = core::array::from_fn(|j| (p + j + 1) as f32);
-        // Interpolated reads, line by line.
-        for i in 0..LINES {
-            let line = &self.buf[i * stride..(i + 1) * stride];
-            if self.plan.ramped[i] {
-                // Sample j reads x[p−2] … x[p+1] with p = newest − ⌊d − 1⌋, the newest being
-                // j samples after `w`.
-                let start = w.wrapping_sub(self.plan.whole[i]).wrapping_sub(2) & mask;
-                read_ramped(line, start, self.plan.weights_of(i), &q, &mut a[i]);
-            } else {
-                let (d, s) = (self.delay[i], self.step[i]);
-                let pos: [f32; CHUNK] = core::array::from_fn(|j| d + s * q1[j]);
-                read_line(line, &pos, w, mask, len, &mut a[i]);
+        // Interpolated reads, four lines at a time, turned to `[sample][line]` for the
+        // filters.
+        for g in (0..LINES).step_by(4) {
+            let mut v = [[0.0; CHUNK]; 4];
+            for (k, v) in v.iter_mut().enumerate() {
+                let i = g + k;
+                let line = &self.buf[i * stride..(i + 1) * stride];
+                if self.plan.ramped[i] {
+                    // Sample j reads x[p−2] … x[p+1] with p = newest − ⌊d − 1⌋, the newest
+                    // being j samples after `w`.
+                    let start = w.wrapping_sub(self.plan.whole[i]).wrapping_sub(2) & mask;
+                    read_ramped(line, start, self.plan.weights_of(i), &q, v);
+                } else {
+                    let (d, s) = (self.delay[i], self.step[i]);
+                    let pos: [f32; CHUNK] = core::array::from_fn(|j| d + s * q1[j]);
+                    read_line(line, &pos, w, mask, len, v);
+                }
             }
+            scatter4(&v, rows, g);
         }
         // Absorption (first order, transposed direct form II): the one recursion in time, run
-        // sample by sample with the lines side by side (`[sample][line]`).
-        transpose(a, rows);
+        // sample by sample with the lines side by side.
         for row in rows.iter_mut().take(len) {
             for i in 0..LINES {
                 let x = row[i];
@@ -730,38 +732,56 @@ impl Fdn {
                 row[i] = y;
             }
         }
-        transpose(rows, a);
-        // Output taps (summed over the lines in order, as sample by sample).
+        // Back along the lines, four at a time: the output taps (summed over the lines in
+        // order, as sample by sample) and the first two stages of the fast Walsh–Hadamard
+        // transform (lines 1 and 2 apart), while those four lines are at hand.
         let mut left = [0.0f32; CHUNK];
         let mut right = [0.0f32; CHUNK];
-        for i in 0..LINES {
-            for j in 0..CHUNK {
-                left[j] += self.out_left[i] * a[i][j];
-                right[j] += self.out_right[i] * a[i][j];
+        for g in (0..LINES).step_by(4) {
+            let mut v = gather4(rows, g);
+            for (k, v) in v.iter().enumerate() {
+                for j in 0..CHUNK {
+                    left[j] += self.out_left[g + k] * v[j];
+                    right[j] += self.out_right[g + k] * v[j];
+                }
             }
+            let [v0, v1, v2, v3] = &mut v;
+            butterfly(v0, v1);
+            butterfly(v2, v3);
+            butterfly(v0, v2);
+            butterfly(v1, v3);
+            a[g..g + 4].copy_from_slice(&v);
         }
-        hadamard_block(a);
-        // Input, then the writes: the new samples at w + 1 … w + len on every line. The whole
-        // chunk is written (fixed-size copies), its tail into slots the next run overwrites
-        // first and no read reaches (see `new`).
+        // The last two stages (lines 4 and 8 apart) on lines g, g + 4, g + 8, g + 12, then the
+        // 1/4 that makes the matrix orthogonal, the input, and the writes: the new samples at
+        // w + 1 … w + len on every line. The whole chunk is written (fixed-size copies), its
+        // tail into slots the next run overwrites first and no read reaches (see `new`).
         let [in_l, in_r] = input;
         let first = (w + 1) & mask;
         let ring = self.len;
-        for i in 0..LINES {
-            let v = &mut a[i];
-            for j in 0..CHUNK {
-                v[j] = crate::gain::flush_denormal(v[j] + self.in_left[i] * in_l[j] + self.in_right[i] * in_r[j]);
-            }
-            let line = &mut self.buf[i * stride..(i + 1) * stride];
-            let dst: &mut [f32; CHUNK] = (&mut line[first..first + CHUNK]).try_into().expect("guard");
-            *dst = *v;
-            if first + CHUNK > ring {
-                // Past the end: that is the guard; the wrapped part belongs at the start.
-                line.copy_within(ring..first + CHUNK, 0);
-            }
-            if first < GUARD || first + CHUNK > ring {
-                // The run touched the start of the ring: renew its copy in the guard.
-                line.copy_within(0..GUARD, ring);
+        for g in 0..4 {
+            let mut v = [a[g], a[g + 4], a[g + 8], a[g + 12]];
+            let [v0, v1, v2, v3] = &mut v;
+            butterfly(v0, v1);
+            butterfly(v2, v3);
+            butterfly(v0, v2);
+            butterfly(v1, v3);
+            for (k, v) in v.iter_mut().enumerate() {
+                let i = g + 4 * k;
+                for j in 0..CHUNK {
+                    v[j] = crate::gain::flush_denormal(v[j] * 0.25 + self.in_left[i] * in_l[j] + self.in_right[i] * in_r[j]);
+                }
+                let line = &mut self.buf[i * stride..(i + 1) * stride];
+                let dst: &mut [f32; CHUNK] = (&mut line[first..first + CHUNK]).try_into().expect("guard");
+                *dst = *v;
+                if first + CHUNK > ring {
+                    // Past the end: that is the guard; the wrapped part belongs at the start.
+                    line.copy_within(ring..first + CHUNK, 0);
+                }
+                if first < GUARD || first + CHUNK > ring {
+                    // The run touched the start of the ring: renew its copy in the guard.
+                    line.copy_within(0..GUARD, ring);
+                }
             }
         }
         self.write = (w + len) & mask;
@@ -956,29 +976,23 @@ mod tests {
     }
 
     #[test]
-    fn the_block_transform_is_the_per_sample_one() {
+    fn four_line_groups_turn_between_layouts_exactly() {
+        // `gather4` takes lines g … g + 3 out of a `[sample][line]` block as `[line][sample]`,
+        // `scatter4` puts them back: checked against the index definition, and a round trip
+        // through all four groups rebuilds the block.
         let mut rng = crate::test_support::XorShift::new(5);
-        let mut block: Block = core::array::from_fn(|_| core::array::from_fn(|_| rng.uniform()));
-        let columns: Vec<Lines> = (0..CHUNK)
-            .map(|j| {
-                let mut col: Lines = core::array::from_fn(|i| block[i][j]);
-                hadamard(&mut col);
-                col
-            })
-            .collect();
-        hadamard_block(&mut block);
-        for (j, col) in columns.iter().enumerate() {
-            for i in 0..LINES {
-                assert_eq!(block[i][j].to_bits(), col[i].to_bits(), "line {i} sample {j}");
+        let rows: Block = core::array::from_fn(|_| core::array::from_fn(|_| rng.uniform()));
+        let mut back: Block = [[0.0; LINES]; CHUNK];
+        for g in (0..LINES).step_by(4) {
+            let v = gather4(&rows, g);
+            for k in 0..4 {
+                for j in 0..CHUNK {
+                    assert_eq!(v[k][j], rows[j][g + k], "line {} sample {j}", g + k);
+                }
             }
+            scatter4(&v, &mut back, g);
         }
-        let mut t: Block = [[0.0; CHUNK]; LINES];
-        transpose(&block, &mut t);
-        for i in 0..LINES {
-            for j in 0..CHUNK {
-                assert_eq!(t[j][i], block[i][j]);
-            }
-        }
+        assert_eq!(back, rows);
     }
 
     #[test]
