@@ -569,6 +569,7 @@ impl Fdn {
 
     /// Once per control period, before its samples: advance glides and LFOs and set up the
     /// per-sample delay ramps for the period.
+    #[inline(always)]
     pub fn control(&mut self) {
         let mut moved = false;
         if self.base != self.base_target {

@@ -558,7 +558,10 @@ impl Reverb {
         self.conv.active.as_ref().map_or(0, |e| e.len())
     }
 
-    /// Once per control period, before its first sample.
+    /// Once per control period, before its first sample. (Inlined into
+    /// [`process`](Self::process), so that it is compiled for each instruction set `process`
+    /// dispatches to, as the run loops are.)
+    #[inline(always)]
     fn control(&mut self) {
         if self.dirty {
             self.retarget();
