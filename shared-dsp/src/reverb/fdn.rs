@@ -50,13 +50,17 @@ const CHUNK: usize = CONTROL;
 /// is a whole chunk written at any position.
 const GUARD: usize = CHUNK + 4;
 type Lines = [f32; LINES];
-/// A run of samples on every line, `[line][sample]`.
+/// A run of samples on every line, `[line][sample]` or (as the filters take it)
+/// `[sample][line]`: the same shape, as a run is as long as there are lines.
 type Block = [[f32; CHUNK]; LINES];
+const _: () = assert!(CHUNK == LINES);
 
-/// Working arrays of one run (see [`Fdn::run`]), kept in the network: zeroing three kilobytes
+/// Working arrays of one run (see [`Fdn::run`]), kept in the network: zeroing two kilobytes
 /// of stack per run costs more than some of the arithmetic they hold.
 struct Scratch {
+    /// The run half-way through the matrix, `[line][sample]`.
     a: Block,
+    /// The reads, then the filtered reads, `[sample][line]`.
     rows: Block,
 }
 
@@ -688,10 +692,14 @@ impl Fdn {
     /// arithmetic of the network, reorganised so that every step is a loop over whole arrays:
     /// the interpolated reads, the output taps, the matrix and the writes run along each line
     /// (`[line][sample]`, contiguous in the buffer), and only the absorption filters, the one
-    /// recursion in time, run sample by sample with the 16 lines side by side. Every value is
+    /// recursion in time, run sample by sample with the 16 lines side by side. Four lines at a
+    /// time are turned between the two layouts, and each group does what it can while at hand
+    /// (taps and two stages of the matrix; the last two stages, the input and the writes), so
+    /// the run's block is passed over three times rather than once per step. Every value is
     /// computed by the same operations in the same order as sample by sample, so the output
-    /// is bit-identical; arrays are always filled to the full chunk (the tail of a short run
-    /// is computed and ignored) so that the loops have fixed trip counts.
+    /// is bit-identical to the per-sample reference; arrays are always filled to the full
+    /// chunk (the tail of a short run is computed and ignored) so that the loops have fixed
+    /// trip counts.
     // Indexed loops over lines × samples: several arrays per index, written so they vectorise.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
