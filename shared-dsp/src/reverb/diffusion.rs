@@ -13,12 +13,13 @@
 //! `H(z) = (−g + z^−D) / (1 − g·z^−D)`: `v[n] = x[n] + g·v[n−D]`, `y[n] = −g·v[n] + v[n−D]`.
 
 use super::CONTROL;
-use crate::delay_line::DelayLine;
-use crate::lane::{Lane, Stereo};
+use super::ring::{Ring, Run};
+use crate::gain::flush_denormal;
+use crate::lane::Stereo;
 
 /// `N` all-pass stages in series.
 pub struct Diffuser<const N: usize> {
-    lines: [DelayLine<Stereo>; N],
+    lines: [Ring; N],
     delay: [f32; N],
     target: [f32; N],
     gain: f32,
@@ -35,7 +36,7 @@ impl<const N: usize> Diffuser<N> {
         let max = (max_seconds * sample_rate) as usize + 2;
         let periods = 0.1 * sample_rate / CONTROL as f32; // 100 ms glides
         Self {
-            lines: core::array::from_fn(|_| DelayLine::new(max)),
+            lines: core::array::from_fn(|_| Ring::new(max)),
             delay: [1.0; N],
             target: [1.0; N],
             gain: 0.0,
@@ -63,7 +64,7 @@ impl<const N: usize> Diffuser<N> {
     fn split(&mut self) {
         for i in 0..N {
             let r = (self.delay[i] - 1.0).max(0.0);
-            self.whole[i] = r as usize;
+            self.whole[i] = r as i32 as usize; // 0 ≤ r < 2³¹: one instruction, unlike `as usize`
             self.frac[i] = r - self.whole[i] as f32;
         }
     }
@@ -76,6 +77,10 @@ impl<const N: usize> Diffuser<N> {
     }
 
     pub fn control(&mut self) {
+        if self.delay == self.target && self.gain == self.gain_target {
+            // Settled (almost always): the split positions still hold.
+            return;
+        }
         for (d, &t) in self.delay.iter_mut().zip(&self.target) {
             if *d != t {
                 let next = t + (*d - t) * self.glide;
@@ -90,26 +95,109 @@ impl<const N: usize> Diffuser<N> {
         self.split();
     }
 
-    #[inline(always)]
+    /// One sample (a run of one; [`process`](Self::process) is the fast path).
     pub fn tick(&mut self, x: Stereo) -> Stereo {
+        let mut run = [[0.0; CONTROL]; 2];
+        run[0][0] = x.left();
+        run[1][0] = x.right();
+        self.process(&mut run, 1);
+        Stereo::new(run[0][0], run[1][0])
+    }
+
+    /// Runs the first `n` samples of a run through the chain in place (the rest of the run
+    /// is computed too and means nothing; see [`Ring`]), one stage at a time over the whole
+    /// run. A stage's reads look at least `D − 1` samples back, so a run of up to `D` samples
+    /// reads only what was written before it; a stage with a shorter delay (never at the
+    /// reverb's sizes) runs sample by sample. Bit-identical to running sample by sample.
+    // Indexed loops over the run: several arrays per index, written so they vectorise.
+    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
+    pub fn process(&mut self, x: &mut [Run; 2], n: usize) {
         let g = self.gain;
-        let mut x = x;
         for ((line, &i), &f) in self.lines.iter_mut().zip(&self.whole).zip(&self.frac) {
-            // v[n − D] is D − 1 behind the newest pushed sample (integer once settled).
-            let a = line.read(i);
-            let delayed = if f == 0.0 { a } else { a + (line.read(i + 1) - a) * f };
-            let v = x + delayed * g;
-            x = delayed - v * g;
-            line.push(v.flush_denormal());
+            if i + 1 >= n {
+                // v[n − D] is D − 1 behind the newest pushed sample (integer once settled):
+                // for sample j of the run, i − j behind the newest sample before the run.
+                let (a, b) = (line.run(i), line.run(i + 1));
+                let mut v = [[0.0f32; CONTROL]; 2];
+                for c in 0..2 {
+                    // The delayed samples first, then the all-pass: one simple loop each (with
+                    // the interpolation's branch inside, LLVM left most of it scalar).
+                    let (a, b, x, v) = (a[c], b[c], &mut x[c], &mut v[c]);
+                    let mut delayed: Run = core::array::from_fn(|j| a[j]);
+                    if f != 0.0 {
+                        for j in 0..CONTROL {
+                            delayed[j] = a[j] + (b[j] - a[j]) * f;
+                        }
+                    }
+                    for j in 0..CONTROL {
+                        let vj = x[j] + delayed[j] * g;
+                        x[j] = delayed[j] - vj * g;
+                        v[j] = flush_denormal(vj);
+                    }
+                }
+                line.push(&v, n);
+            } else {
+                for j in 0..n {
+                    let mut v = [[0.0f32; CONTROL]; 2];
+                    let (a, b) = (line.at(i), line.at(i + 1));
+                    for c in 0..2 {
+                        let delayed = if f == 0.0 { a[c] } else { a[c] + (b[c] - a[c]) * f };
+                        let vj = x[c][j] + delayed * g;
+                        x[c][j] = delayed - vj * g;
+                        v[c][0] = flush_denormal(vj);
+                    }
+                    line.push(&v, 1);
+                }
+            }
         }
-        x
     }
 }
 
 #[cfg(test)]
+// Indexed loops over several arrays at once, as in the code under test.
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
+    use crate::lane::Lane;
     use crate::test_support::{impulse_response, magnitude_spectrum_db};
+
+    #[test]
+    fn runs_compute_exactly_what_single_samples_do() {
+        // The reference is the chain one sample at a time (`tick`, a run of one), fed the same
+        // input as a twin running a control period at a time, split into two runs somewhere
+        // different each period. Stages of 1 and 5 samples (shorter than a run) and longer
+        // ones, gliding to new delays (fractional reads) half-way.
+        let mut one = Diffuser::<4>::new(48_000.0, 0.01);
+        let mut runs = Diffuser::<4>::new(48_000.0, 0.01);
+        for d in [&mut one, &mut runs] {
+            d.set(&[1.0, 5.0, 149.0, 227.0], 0.7);
+            d.finish_glides();
+        }
+        let mut rng = crate::test_support::XorShift::new(8);
+        for period in 0..4_000 {
+            for d in [&mut one, &mut runs] {
+                if period == 1_000 {
+                    d.set(&[3.0, 31.0, 90.0, 400.0], 0.6);
+                }
+                d.control();
+            }
+            let split = period % (CONTROL + 1);
+            for n in [split, CONTROL - split] {
+                let mut x = [[0.0; CONTROL]; 2];
+                for j in 0..n {
+                    x[0][j] = rng.uniform();
+                    x[1][j] = rng.uniform();
+                }
+                let want: Vec<Stereo> = (0..n).map(|j| one.tick(Stereo::new(x[0][j], x[1][j]))).collect();
+                runs.process(&mut x, n);
+                for (j, w) in want.iter().enumerate() {
+                    let got = [x[0][j].to_bits(), x[1][j].to_bits()];
+                    assert_eq!(got, w.0.map(f32::to_bits), "period {period}, sample {j}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn all_pass_chain_has_unit_magnitude_and_keeps_energy() {

@@ -22,6 +22,19 @@
 //! split at any sample gives bit-identical audio up to that sample — and parameter changes
 //! never click.
 //!
+//! **Runs.** Each control period is processed as one run: every stage takes the whole run
+//! before the next one does (arrays of a period per channel, [`ring::Run`]), rather than
+//! every stage taking one sample at a time. The loops over a run vectorise, taps become
+//! contiguous reads, and the feedback network processes 16 lines × a period at once (see
+//! [`fdn`]). Every stage computes the same values whether a period runs whole or a sample at
+//! a time: the tests hold the network to a plain per-sample reference, the delay lines to
+//! [`DelayLine`](crate::delay_line::DelayLine), the diffusers to themselves a sample at a
+//! time, and the whole output to block size 1 (runs of one sample). (The one approximation is
+//! the network's interpolation weights, ramped across a period while a delay moves slowly:
+//! at most −0.17 dB at Nyquist, tested against exact weights and the analytic signal.) On
+//! x86-64 CPUs with AVX2 the same code is also compiled for AVX2 and chosen at run time (see
+//! [`Reverb::process`]).
+//!
 //! **Impulse responses** are loaded on a loader thread ([`ir_loader`]) into a
 //! [`ConvolutionEngine`] and handed over through an [`IrMailbox`]; the audio thread swaps them
 //! in with a crossfade and hands the old one back to be freed ([`Reverb::exchange_ir`]). The
@@ -35,6 +48,7 @@ pub mod early;
 pub mod fdn;
 pub mod ir_loader;
 pub mod resample;
+pub mod ring;
 
 #[cfg(test)]
 mod tests;
@@ -44,7 +58,6 @@ pub use crate::convolution::ConvolutionEngine;
 /// The mailbox that hands prepared convolution engines to the audio thread.
 pub type IrMailbox = crate::exchange::Mailbox<ConvolutionEngine>;
 
-use crate::delay_line::DelayLine;
 use crate::envelope::{Detector, EnvelopeFollower};
 use crate::filter_shape::FilterShape;
 use crate::gain::{db_to_gain, flush_denormal, gain_to_db_floored};
@@ -54,6 +67,7 @@ use character::{MAX_SIZE_SCALE, line_lengths_ms, size_scale};
 use diffusion::Diffuser;
 use early::EarlyReflections;
 use fdn::{Fdn, LINES, MAX_MOD_SECONDS};
+use ring::Ring;
 
 /// Samples between control points (see the module docs).
 pub const CONTROL: usize = 16;
@@ -164,12 +178,18 @@ impl Ramp {
         }
     }
 
+    /// The values for the next `n ≤ CONTROL` samples, one per sample (the rest of the array
+    /// repeats the current value).
     #[inline(always)]
-    fn next(&mut self) -> f32 {
+    fn values(&mut self, n: usize) -> [f32; CONTROL] {
+        let mut v = [self.value; CONTROL];
         if self.step != 0.0 {
-            self.value += self.step;
+            for v in &mut v[..n] {
+                self.value += self.step;
+                *v = self.value;
+            }
         }
-        self.value
+        v
     }
 
     fn jump(&mut self) {
@@ -239,7 +259,7 @@ pub struct Reverb {
     dirty: bool,
     /// Position inside the current control period.
     control_pos: usize,
-    predelay: DelayLine<Stereo>,
+    predelay: Ring,
     predelay_samples: Ramp,
     early: EarlyReflections,
     diffuser: Diffuser<{ character::DIFFUSER_STAGES }>,
@@ -265,6 +285,8 @@ pub struct Reverb {
     width: Ramp,
     algorithmic_idle: bool,
     convolution_idle: bool,
+    /// The CPU has AVX2: [`process`](Self::process) runs the build of the run loops for it.
+    avx2: bool,
 }
 
 fn finite_or_zero(x: f32) -> f32 {
@@ -291,7 +313,7 @@ impl Reverb {
             settings: Settings::default(),
             dirty: true,
             control_pos: 0,
-            predelay: DelayLine::new(((MAX_PREDELAY_SECONDS + longest_er * 1e-3 * max_scale) * fs) as usize + 4),
+            predelay: Ring::new(((MAX_PREDELAY_SECONDS + longest_er * 1e-3 * max_scale) * fs) as usize + 4),
             predelay_samples: Ramp::new(0.0, factor(60.0)),
             early: EarlyReflections::new(fs),
             diffuser: Diffuser::new(fs, longest_diffuser * 1e-3 * max_scale.sqrt()),
@@ -322,6 +344,10 @@ impl Reverb {
             width: Ramp::new(1.0, gains),
             algorithmic_idle: false,
             convolution_idle: true,
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
         };
         reverb.low_cut.set(FilterShape::HighPass, 20.0, core::f64::consts::FRAC_1_SQRT_2, 0.0);
         reverb.high_cut.set(FilterShape::LowPass, 20_000.0, core::f64::consts::FRAC_1_SQRT_2, 0.0);
@@ -534,7 +560,10 @@ impl Reverb {
         self.conv.active.as_ref().map_or(0, |e| e.len())
     }
 
-    /// Once per control period, before its first sample.
+    /// Once per control period, before its first sample. (Inlined into
+    /// [`process`](Self::process), so that it is compiled for each instruction set `process`
+    /// dispatches to, as the run loops are.)
+    #[inline(always)]
     fn control(&mut self) {
         if self.dirty {
             self.retarget();
@@ -595,6 +624,30 @@ impl Reverb {
     /// Processes separate left/right buffers in place, any length (0 and 1 included). For a
     /// mono source pass the same signal in both (the plugin copies it).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is set only where the CPU reports AVX2 (see `Reverb::new`).
+            unsafe { self.process_avx2(left, right) };
+            return;
+        }
+        self.process_runs(left, right);
+    }
+
+    /// [`process`](Self::process) compiled for AVX2, chosen at run time when the CPU has it:
+    /// the run loops are written over 16-sample rows, which AVX2 takes in two registers
+    /// instead of SSE2's four. Without FMA (a fused multiply-add rounds once where the
+    /// baseline rounds twice), so both builds compute exactly the same values and the output
+    /// does not depend on the machine (a test compares them).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn process_avx2(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process_runs(left, right);
+    }
+
+    /// The control-period loop of [`process`](Self::process); everything per sample below it
+    /// is inlined, so that it is compiled for each instruction set `process` dispatches to.
+    #[inline(always)]
+    fn process_runs(&mut self, left: &mut [f32], right: &mut [f32]) {
         let len = left.len().min(right.len());
         let mut i = 0;
         while i < len {
@@ -608,63 +661,150 @@ impl Reverb {
         }
     }
 
-    /// Samples within one control period.
+    /// Samples within one control period, as one run: each stage processes the whole run
+    /// before the next (see [`Fdn::process`] and the stages' `process`), on arrays with room
+    /// for a control period. Every stage computes exactly what it did sample by sample, so the
+    /// output is bit-identical to a sample-by-sample loop — except after a non-finite output,
+    /// which bounded input never produces: the state is reset as before, that sample is
+    /// silent, and the rest of the run plays its dry signal only.
+    // Indexed loops over the run: several arrays per index, written so they vectorise.
+    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
     fn process_run(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let ducking = self.settings.duck_db > 0.0;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let x = Stereo::new(finite_or_zero(*l), finite_or_zero(*r));
-            if ducking {
-                self.envelope.process_sample(x.max_abs());
+        let n = left.len().min(right.len()).min(CONTROL);
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        let mut x = [[0.0f32; CONTROL]; 2];
+        for (x, io) in x.iter_mut().zip([&*left, &*right]) {
+            for (x, &v) in x.iter_mut().zip(io) {
+                *x = finite_or_zero(v);
             }
-            self.predelay.push(x);
-            let pd = self.predelay_samples.next();
-            let pre = self.predelay.read_cubic(pd);
-            let mode = self.mode.next();
-            let (input, early, late) = (self.input.next(), self.early_gain.next(), self.late_gain.next());
-            let mut wet = Stereo::zero();
-            if !self.algorithmic_idle {
-                let er = self.er_diffuser.tick(self.early.tick(&self.predelay) * (input * early));
-                let tail = self.fdn.tick(self.diffuser.tick(pre * input)) * late;
-                let algorithmic = er + tail;
-                wet = if mode == 0.0 {
-                    algorithmic
-                } else {
-                    algorithmic * (mode as f64 * core::f64::consts::FRAC_PI_2).cos() as f32
-                };
+        }
+        if self.settings.duck_db > 0.0 {
+            for j in 0..n {
+                self.envelope.process_sample(x[0][j].abs().max(x[1][j].abs()));
             }
-            if !self.convolution_idle {
-                let c = self.conv.tick(pre);
-                wet += if mode == 1.0 { c } else { c * (mode as f64 * core::f64::consts::FRAC_PI_2).sin() as f32 };
+        }
+        let ramp = |r: &mut Ramp| r.values(n);
+        let pd = ramp(&mut self.predelay_samples);
+        let mode = ramp(&mut self.mode);
+        let input = ramp(&mut self.input);
+        let early = ramp(&mut self.early_gain);
+        let late = ramp(&mut self.late_gain);
+        let width = ramp(&mut self.width);
+        let dry = ramp(&mut self.dry);
+        let wet_gain = ramp(&mut self.wet);
+        let duck = ramp(&mut self.duck);
+
+        self.predelay.push(&x, n);
+        // The pre-delay: one window for the run while its time holds still (the ramp is
+        // monotonic, so equal ends mean it is flat), else sample by sample.
+        let pre = if pd[0] == pd[n - 1] {
+            self.predelay.read_cubic_run(pd[0], n)
+        } else {
+            let mut pre = [[0.0f32; CONTROL]; 2];
+            for j in 0..n {
+                let [l, r] = self.predelay.read_cubic(pd[j], n - 1 - j);
+                pre[0][j] = l;
+                pre[1][j] = r;
             }
-            let w = self.width.next();
-            if w != 1.0 {
-                let mid = (wet.left() + wet.right()) * 0.5;
-                let side = (wet.left() - wet.right()) * 0.5 * w;
-                wet = Stereo::new(mid + side, mid - side);
+            pre
+        };
+        let mut wet = [[0.0f32; CONTROL]; 2];
+        if !self.algorithmic_idle {
+            let mut er = [[0.0f32; CONTROL]; 2];
+            self.early.process(&self.predelay, &mut er, n);
+            let mut to_late = [[0.0f32; CONTROL]; 2];
+            for c in 0..2 {
+                for j in 0..CONTROL {
+                    er[c][j] *= input[j] * early[j];
+                    to_late[c][j] = pre[c][j] * input[j];
+                }
             }
-            if self.low_cut_on {
-                wet = self.low_cut.process_sample(wet);
+            self.er_diffuser.process(&mut er, n);
+            self.diffuser.process(&mut to_late, n);
+            let mut tail = [[0.0f32; CONTROL]; 2];
+            self.fdn.process(&to_late, &mut tail, n);
+            for c in 0..2 {
+                for j in 0..CONTROL {
+                    wet[c][j] = er[c][j] + tail[c][j] * late[j];
+                }
             }
-            if self.high_cut_on {
-                wet = self.high_cut.process_sample(wet);
+            for j in 0..n {
+                if mode[j] != 0.0 {
+                    let g = (mode[j] as f64 * core::f64::consts::FRAC_PI_2).cos() as f32;
+                    wet[0][j] *= g;
+                    wet[1][j] *= g;
+                }
             }
-            let (dry, wet_gain, duck) = (self.dry.next(), self.wet.next(), self.duck.next());
-            let y = x * dry + wet * (wet_gain * duck);
-            if y.is_finite() {
-                *l = flush_denormal(y.left());
-                *r = flush_denormal(y.right());
+        }
+        if !self.convolution_idle {
+            for j in 0..n {
+                let c = self.conv.tick(Stereo::new(pre[0][j], pre[1][j]));
+                let c = if mode[j] == 1.0 { c } else { c * (mode[j] as f64 * core::f64::consts::FRAC_PI_2).sin() as f32 };
+                wet[0][j] += c.left();
+                wet[1][j] += c.right();
+            }
+        }
+        // Width: mid/side, only where it is not 100 % (so 100 % is exactly the engine's
+        // output).
+        for j in 0..n {
+            let (l, r, w) = (wet[0][j], wet[1][j], width[j]);
+            let mid = (l + r) * 0.5;
+            let side = (l - r) * 0.5 * w;
+            wet[0][j] = if w != 1.0 { mid + side } else { l };
+            wet[1][j] = if w != 1.0 { mid - side } else { r };
+        }
+        if self.low_cut_on || self.high_cut_on {
+            for j in 0..n {
+                let mut v = Stereo::new(wet[0][j], wet[1][j]);
+                if self.low_cut_on {
+                    v = self.low_cut.process_sample(v);
+                }
+                if self.high_cut_on {
+                    v = self.high_cut.process_sample(v);
+                }
+                wet[0][j] = v.left();
+                wet[1][j] = v.right();
+            }
+        }
+        let mut y = [[0.0f32; CONTROL]; 2];
+        let mut finite = true;
+        for c in 0..2 {
+            for j in 0..n {
+                let v = x[c][j] * dry[j] + wet[c][j] * (wet_gain[j] * duck[j]);
+                finite &= v.is_finite();
+                y[c][j] = v;
+            }
+        }
+        if finite {
+            for (io, y) in [left, right].into_iter().zip(&y) {
+                for (o, &v) in io.iter_mut().zip(y) {
+                    *o = flush_denormal(v);
+                }
+            }
+            return;
+        }
+        // Cannot happen with bounded input; if it ever does, never let it ring on: clear
+        // every state at the first bad sample, silence it, and play only the dry signal for
+        // the rest of the run (its wet part came from the state just cleared).
+        let bad = (0..n).find(|&j| !(y[0][j].is_finite() && y[1][j].is_finite())).unwrap_or(n);
+        self.predelay.reset();
+        self.diffuser.reset();
+        self.er_diffuser.reset();
+        self.fdn.reset();
+        self.conv.reset();
+        self.low_cut.reset();
+        self.high_cut.reset();
+        for j in 0..n {
+            let (l, r) = if j < bad {
+                (flush_denormal(y[0][j]), flush_denormal(y[1][j]))
+            } else if j == bad {
+                (0.0, 0.0)
             } else {
-                // Cannot happen with bounded input; if it ever does, never let it ring on.
-                self.predelay.reset();
-                self.diffuser.reset();
-                self.er_diffuser.reset();
-                self.fdn.reset();
-                self.conv.reset();
-                self.low_cut.reset();
-                self.high_cut.reset();
-                *l = 0.0;
-                *r = 0.0;
-            }
+                (flush_denormal(x[0][j] * dry[j]), flush_denormal(x[1][j] * dry[j]))
+            };
+            left[j] = l;
+            right[j] = r;
         }
     }
 }
