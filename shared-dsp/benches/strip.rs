@@ -14,6 +14,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shared_dsp::strip::console::Input;
 use shared_dsp::strip::{CHANNELS, Console, ConsoleSettings, Send};
 
+#[allow(
+    dead_code,
+    reason = "this bench drives eight inputs itself and uses only the signal"
+)]
 mod support;
 use support::{BLOCK, RATE, noise};
 
@@ -27,7 +31,6 @@ fn cpu_ns() -> Option<u64> {
 fn full_settings() -> ConsoleSettings {
     let mut s = ConsoleSettings::default();
     for (k, c) in s.channels.iter_mut().enumerate() {
-        c.high_pass_hz = Some(40.0);
         c.gate.enabled = true;
         c.gate.threshold_db = -30.0;
         for (b, gain) in c.eq.iter_mut().zip([2.0, -3.0, 1.5, 2.0]) {
@@ -38,7 +41,16 @@ fn full_settings() -> ConsoleSettings {
         c.compressor.threshold_db = -24.0;
         c.pan = (k as f32 - 3.5) / 4.0;
         c.fader_db = -9.0;
-        c.sends = [Send { level_db: -12.0, pre_fader: false }, Send { level_db: -18.0, pre_fader: true }];
+        c.sends = [
+            Send {
+                level_db: -12.0,
+                pre_fader: false,
+            },
+            Send {
+                level_db: -18.0,
+                pre_fader: true,
+            },
+        ];
     }
     s.master.glue_on = true;
     s.master.limiter.bypass = false;
@@ -46,15 +58,20 @@ fn full_settings() -> ConsoleSettings {
 }
 
 fn strip(c: &mut Criterion) {
-    let inputs: Vec<[Vec<f32>; 2]> = (0..CHANNELS as u32).map(|k| [noise(2 * k + 1), noise(2 * k + 2)]).collect();
+    let inputs: Vec<[Vec<f32>; 2]> = (0..CHANNELS as u32)
+        .map(|k| [noise(2 * k + 1), noise(2 * k + 2)])
+        .collect();
     let mut console = Console::new(RATE, BLOCK);
     console.update_immediately(&full_settings());
     let (mut l, mut r) = (vec![0.0; BLOCK], vec![0.0; BLOCK]);
-    let ins: [Input<'_>; CHANNELS] = core::array::from_fn(|k| Some((&inputs[k][0][..], &inputs[k][1][..])));
+    let ins: [Input<'_>; CHANNELS] =
+        core::array::from_fn(|k| Some((&inputs[k][0][..], &inputs[k][1][..])));
 
     let mut group = c.benchmark_group("console 8 channels, everything on");
     group.throughput(Throughput::Elements(BLOCK as u64));
-    group.bench_function("512 @ 48 kHz", |b| b.iter(|| console.process(black_box(&ins), &mut l, &mut r)));
+    group.bench_function("512 @ 48 kHz", |b| {
+        b.iter(|| console.process(black_box(&ins), &mut l, &mut r))
+    });
     group.finish();
 
     let blocks = 20_000;
@@ -64,7 +81,10 @@ fn strip(c: &mut Criterion) {
     }
     let Some(end) = cpu_ns() else { return };
     let audio_seconds = blocks as f64 * BLOCK as f64 / RATE as f64;
-    println!("console 8 channels, everything on: {:.0}x real time (thread CPU time)", audio_seconds / ((end - start) as f64 * 1e-9));
+    println!(
+        "console 8 channels, everything on: {:.0}x real time (thread CPU time)",
+        audio_seconds / ((end - start) as f64 * 1e-9)
+    );
 }
 
 criterion_group!(benches, strip);

@@ -18,32 +18,78 @@ const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
 
 fn expected() -> host_tests::bundles::Expected {
-    EXPECTED.iter().find(|e| e.crate_name == "channel-strip").expect("a row in bundles.rs").clone()
+    EXPECTED
+        .iter()
+        .find(|e| e.crate_name == "channel-strip")
+        .expect("a row in bundles.rs")
+        .clone()
 }
 
 fn clap() -> PluginUnderTest {
     let e = expected();
-    let path = target_dir().join("bundled").join(format!("{}.clap", e.name));
-    assert!(path.exists(), "{} is missing: run `cargo xtask bundle channel-strip --release`", path.display());
-    PluginUnderTest { expected: e, format: Format::Clap, path, alloc_check: false }
+    let path = target_dir()
+        .join("bundled")
+        .join(format!("{}.clap", e.name));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask bundle channel-strip --release`",
+        path.display()
+    );
+    PluginUnderTest {
+        expected: e,
+        format: Format::Clap,
+        path,
+        alloc_check: false,
+    }
 }
 
 fn vst3() -> PluginUnderTest {
     let e = expected();
-    let path = vst3_host::library_path(&target_dir().join("bundled").join(format!("{}.vst3", e.name)));
-    assert!(path.exists(), "{} is missing: run `cargo xtask bundle channel-strip --release`", path.display());
-    PluginUnderTest { expected: e, format: Format::Vst3, path, alloc_check: false }
+    let path = vst3_host::library_path(
+        &target_dir()
+            .join("bundled")
+            .join(format!("{}.vst3", e.name)),
+    );
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask bundle channel-strip --release`",
+        path.display()
+    );
+    PluginUnderTest {
+        expected: e,
+        format: Format::Vst3,
+        path,
+        alloc_check: false,
+    }
 }
 
 /// The allocation-checking build (both formats), when it has been built.
 fn alloc_check() -> Vec<PluginUnderTest> {
-    let path = target_dir().join("alloc-check").join(format!("{}channel_strip{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX));
+    let path = target_dir().join("alloc-check").join(format!(
+        "{}channel_strip{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
     if !path.exists() {
-        eprintln!("{} not built: skipping the allocation check here (`cargo xtask test` builds and runs it)", path.display());
+        eprintln!(
+            "{} not built: skipping the allocation check here (`cargo xtask test` builds and runs it)",
+            path.display()
+        );
         return Vec::new();
     }
-    let clap = PluginUnderTest { expected: expected(), format: Format::Clap, path, alloc_check: true };
-    vec![clap.clone(), PluginUnderTest { format: Format::Vst3, ..clap }]
+    let clap = PluginUnderTest {
+        expected: expected(),
+        format: Format::Clap,
+        path,
+        alloc_check: true,
+    };
+    vec![
+        clap.clone(),
+        PluginUnderTest {
+            format: Format::Vst3,
+            ..clap
+        },
+    ]
 }
 
 #[test]
@@ -88,7 +134,12 @@ fn alloc_check_battery() {
     if builds.is_empty() {
         return;
     }
-    for check in [battery::processing, battery::automation_offsets, battery::state, battery::latency] {
+    for check in [
+        battery::processing,
+        battery::automation_offsets,
+        battery::state,
+        battery::latency,
+    ] {
         battery::for_each(&builds, check);
     }
 }
@@ -98,7 +149,11 @@ fn open() -> Instance {
 }
 
 fn param(params: &[ParamDesc], name: &str) -> u32 {
-    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name:?}")).id
+    params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no parameter {name:?}"))
+        .id
 }
 
 /// Sets parameters by name to what their text says, as a user typing into a generic editor.
@@ -107,8 +162,14 @@ fn set(inst: &mut Instance, values: &[(&str, &str)]) -> Result<()> {
     let mut changes = Vec::new();
     for &(name, text) in values {
         let id = param(&params, name);
-        let value = inst.text_to_value(id, text).ok_or_else(|| format!("{name}: {text:?} not understood"))?;
-        changes.push(ParamChange { offset: 0, id, value });
+        let value = inst
+            .text_to_value(id, text)
+            .ok_or_else(|| format!("{name}: {text:?} not understood"))?;
+        changes.push(ParamChange {
+            offset: 0,
+            id,
+            value,
+        });
     }
     inst.flush(&changes)
 }
@@ -131,7 +192,9 @@ fn layouts_come_in_the_issues_order_with_named_ports() -> Result<()> {
     let want: Vec<String> = (1..=8).map(|k| format!("Bus {k}")).collect();
     assert_eq!(ports, want);
     // The same parameter ids in every layout.
-    let ids = |inst: &mut Instance| -> Result<Vec<u32>> { Ok(inst.params()?.iter().map(|q| q.id).collect()) };
+    let ids = |inst: &mut Instance| -> Result<Vec<u32>> {
+        Ok(inst.params()?.iter().map(|q| q.id).collect())
+    };
     let first = ids(&mut inst)?;
     println!("{} parameters", first.len());
     for l in &layouts {
@@ -143,7 +206,10 @@ fn layouts_come_in_the_issues_order_with_named_ports() -> Result<()> {
 
 /// Feeds every stereo channel of the current layout its own noise, returns (output, the sum
 /// of all inputs) for `blocks` blocks.
-fn render_sum(inst: &mut Instance, blocks: usize) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+/// Two channels of audio.
+type Stereo = Vec<Vec<f32>>;
+
+fn render_sum(inst: &mut Instance, blocks: usize) -> Result<(Stereo, Stereo)> {
     let mut b = Buffers::for_ports(inst, BLOCK)?;
     let mut noise = Noise::new(17);
     let mut out = vec![Vec::new(); 2];
@@ -163,7 +229,10 @@ fn render_sum(inst: &mut Instance, blocks: usize) -> Result<(Vec<Vec<f32>>, Vec<
             out[c].extend_from_slice(&b.main_output()[c]);
             sum[c].extend(s[c].iter().map(|&v| v as f32));
         }
-        assert!(b.main_output()[2..].iter().flatten().all(|&x| x == 0.0), "channels beyond the mix are not silent");
+        assert!(
+            b.main_output()[2..].iter().flatten().all(|&x| x == 0.0),
+            "channels beyond the mix are not silent"
+        );
     }
     Ok((out, sum))
 }
@@ -177,7 +246,12 @@ fn every_layout_sums_its_inputs_within_1e6() -> Result<()> {
         inst.activate(RATE, BLOCK as u32)?;
         assert_eq!(inst.latency()?, 0, "default settings add no latency");
         let (out, sum) = render_sum(&mut inst, 20)?;
-        let err = out.iter().flatten().zip(sum.iter().flatten()).map(|(a, b)| (*a as f64 - *b as f64).abs()).fold(0.0, f64::max);
+        let err = out
+            .iter()
+            .flatten()
+            .zip(sum.iter().flatten())
+            .map(|(a, b)| (*a as f64 - *b as f64).abs())
+            .fold(0.0, f64::max);
         println!("{}: summing error {err:.2e}", layout.name);
         worst = worst.max(err);
         inst.deactivate();
@@ -189,7 +263,14 @@ fn every_layout_sums_its_inputs_within_1e6() -> Result<()> {
 #[test]
 fn a_lookahead_on_one_channel_keeps_the_sum_aligned() -> Result<()> {
     let mut inst = open();
-    set(&mut inst, &[("Ch 1 Compressor", "On"), ("Ch 1 Comp Threshold", "0"), ("Ch 1 Comp Lookahead", "5 ms")])?;
+    set(
+        &mut inst,
+        &[
+            ("Ch 1 Compressor", "On"),
+            ("Ch 1 Comp Threshold", "0"),
+            ("Ch 1 Comp Lookahead", "5 ms"),
+        ],
+    )?;
     inst.activate(RATE, BLOCK as u32)?;
     let latency = inst.latency()? as usize;
     assert_eq!(latency, 240);
@@ -208,7 +289,9 @@ fn a_lookahead_on_one_channel_keeps_the_sum_aligned() -> Result<()> {
         x.extend_from_slice(&block);
         out.extend_from_slice(&b.main_output()[0]);
     }
-    let err = (latency..out.len()).map(|i| (out[i] - 2.0 * x[i - latency]).abs()).fold(0.0, f32::max);
+    let err = (latency..out.len())
+        .map(|i| (out[i] - 2.0 * x[i - latency]).abs())
+        .fold(0.0, f32::max);
     println!("alignment through the plugin: max |out − 2x| = {err:.2e}");
     assert!(err <= 1e-6, "{err}");
     Ok(())
@@ -217,7 +300,14 @@ fn a_lookahead_on_one_channel_keeps_the_sum_aligned() -> Result<()> {
 #[test]
 fn solo_in_place_through_the_plugin() -> Result<()> {
     let mut inst = open();
-    set(&mut inst, &[("Ch 2 Solo", "On"), ("Ch 3 Solo", "On"), ("Ch 3 Mute", "On")])?;
+    set(
+        &mut inst,
+        &[
+            ("Ch 2 Solo", "On"),
+            ("Ch 3 Solo", "On"),
+            ("Ch 3 Mute", "On"),
+        ],
+    )?;
     inst.activate(RATE, BLOCK as u32)?;
     let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
     for (k, port) in b.inputs.iter_mut().enumerate() {
@@ -227,7 +317,11 @@ fn solo_in_place_through_the_plugin() -> Result<()> {
     }
     b.process(&mut inst, &[])?;
     // Only channel 2 plays: the others are not soloed, and channel 3 is muted.
-    assert!(b.main_output()[0].iter().all(|&v| (v - 0.02).abs() < 1e-7), "{}", b.main_output()[0][0]);
+    assert!(
+        b.main_output()[0].iter().all(|&v| (v - 0.02).abs() < 1e-7),
+        "{}",
+        b.main_output()[0][0]
+    );
     Ok(())
 }
 

@@ -59,9 +59,19 @@ impl Default for MixwerkChannelStrip {
 /// bypassing never moves the mix in time), every processor, mute, solo and send off. Everything
 /// glides there, so bypassing never clicks.
 fn bypassed(s: &ConsoleSettings) -> ConsoleSettings {
-    let mut b = ConsoleSettings { master: MasterSettings { reverb: s.master.reverb, delay: s.master.delay, ..MasterSettings::default() }, ..ConsoleSettings::default() };
+    let mut b = ConsoleSettings {
+        master: MasterSettings {
+            reverb: s.master.reverb,
+            delay: s.master.delay,
+            ..MasterSettings::default()
+        },
+        ..ConsoleSettings::default()
+    };
     for (c, orig) in b.channels.iter_mut().zip(s.channels.iter()) {
-        *c = ChannelSettings { compressor: orig.compressor, ..ChannelSettings::default() };
+        *c = ChannelSettings {
+            compressor: orig.compressor,
+            ..ChannelSettings::default()
+        };
     }
     b
 }
@@ -69,7 +79,11 @@ fn bypassed(s: &ConsoleSettings) -> ConsoleSettings {
 impl MixwerkChannelStrip {
     fn target(&self) -> ConsoleSettings {
         let settings = self.params.settings();
-        if self.params.bypass.value() { bypassed(&settings) } else { settings }
+        if self.params.bypass.value() {
+            bypassed(&settings)
+        } else {
+            settings
+        }
     }
 
     /// Tells the host when the latency changes (a compressor lookahead, the limiter switched
@@ -104,7 +118,9 @@ impl Plugin for MixwerkChannelStrip {
             names: PortNames {
                 layout: Some("8 Buses"),
                 main_input: Some("Bus 1"),
-                aux_inputs: &["Bus 2", "Bus 3", "Bus 4", "Bus 5", "Bus 6", "Bus 7", "Bus 8"],
+                aux_inputs: &[
+                    "Bus 2", "Bus 3", "Bus 4", "Bus 5", "Bus 6", "Bus 7", "Bus 8",
+                ],
                 main_output: Some("Mix"),
                 ..PortNames::const_default()
             },
@@ -147,7 +163,12 @@ impl Plugin for MixwerkChannelStrip {
         self.params.clone()
     }
 
-    fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, context: &mut impl ActivateContext<Self>) -> bool {
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
         let max = config.max_buffer_size as usize;
         // The only allocations: eight strips, both returns, the master chain, the meter, and
         // a copy of the main input pair, at this rate.
@@ -166,7 +187,12 @@ impl Plugin for MixwerkChannelStrip {
         self.console.reset();
     }
 
-    fn process(&mut self, buffer: &mut Buffer, aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
         let bpm = context.transport().tempo.unwrap_or(DEFAULT_BPM);
         self.console.set_tempo(bpm);
         self.params.show_tempo(bpm);
@@ -190,7 +216,9 @@ impl Plugin for MixwerkChannelStrip {
         s0[..n].copy_from_slice(&main[0][..n]);
         s1[..n].copy_from_slice(&main[1][..n]);
         let (out, rest) = main.split_at_mut(2);
-        let [out_l, out_r] = out else { return ProcessStatus::Normal };
+        let [out_l, out_r] = out else {
+            return ProcessStatus::Normal;
+        };
         let mut inputs: [Input<'_>; CHANNELS] = [None; CHANNELS];
         inputs[0] = Some((&s0[..n], &s1[..n]));
         if rest.is_empty() {
@@ -206,13 +234,17 @@ impl Plugin for MixwerkChannelStrip {
                 *input = Some((&pair[0][..n], &pair[1][..n]));
             }
         }
-        self.console.process(&inputs, &mut out_l[..n], &mut out_r[..n]);
+        self.console
+            .process(&inputs, &mut out_l[..n], &mut out_r[..n]);
         for ch in rest.iter_mut() {
             ch.fill(0.0);
         }
 
         // The returns ring on once something is sent to them.
-        let sending = target.channels.iter().any(|c| c.sends.iter().any(|s| s.level_db > f32::NEG_INFINITY));
+        let sending = target
+            .channels
+            .iter()
+            .any(|c| c.sends.iter().any(|s| s.level_db > f32::NEG_INFINITY));
         if !sending {
             return ProcessStatus::Normal;
         }
@@ -225,11 +257,16 @@ impl Plugin for MixwerkChannelStrip {
 
 impl ClapPlugin for MixwerkChannelStrip {
     const CLAP_ID: &'static str = "org.mixwerk.channel-strip";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Eight-bus console: a channel strip per bus, reverb and delay returns, glue compressor, limiter and loudness meter");
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(
+        "Eight-bus console: a channel strip per bus, reverb and delay returns, glue compressor, limiter and loudness meter",
+    );
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Mixing, ClapFeature::Stereo];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Mixing,
+        ClapFeature::Stereo,
+    ];
 
     /// One page per channel and one for the master section, for controller surfaces.
     fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
@@ -268,7 +305,8 @@ impl Vst3Plugin for MixwerkChannelStrip {
     // Never change once released: hosts identify the plugin in saved sessions by it.
     const VST3_CLASS_ID: [u8; 16] = *b"MixwerkChStripV1";
     // VST3 has no "Mixing" subcategory; "Tools" is the predefined one closest to a console.
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Tools];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Tools];
 }
 
 nice_export_clap!(MixwerkChannelStrip);

@@ -13,7 +13,9 @@ use shared_dsp::dynamics::{compressor, gate};
 use shared_dsp::eq::BandSettings;
 use shared_dsp::pan::{PanLaw, PanMode};
 use shared_dsp::reverb::Character;
-use shared_dsp::strip::{CHANNELS, ChannelSettings, ConsoleSettings, CutSlope, MasterSettings, Send};
+use shared_dsp::strip::{
+    CHANNELS, ChannelSettings, ConsoleSettings, CutSlope, MasterSettings, Send,
+};
 use shared_ui::text;
 
 /// The bottom of fader, send and return travels, shown and treated as −∞ dB.
@@ -268,10 +270,18 @@ fn decibels(name: String, default: f32, min: f32, max: f32) -> FloatParam {
 /// A fader-style level from −∞ (the bottom of the travel) to `max`, skewed so that the useful
 /// top (−20 dB … max) gets most of the travel.
 fn level(name: String, default: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Skewed { min: LEVEL_FLOOR_DB, max, factor: 2.0 })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(|db| text::db_to_text(db, LEVEL_FLOOR_DB)))
-        .with_string_to_value(Arc::new(|s| text::text_to_db(s, LEVEL_FLOOR_DB)))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min: LEVEL_FLOOR_DB,
+            max,
+            factor: 2.0,
+        },
+    )
+    .with_step_size(0.1)
+    .with_value_to_string(Arc::new(|db| text::db_to_text(db, LEVEL_FLOOR_DB)))
+    .with_string_to_value(Arc::new(|s| text::text_to_db(s, LEVEL_FLOOR_DB)))
 }
 
 /// A time in ms, skewed so that `middle` sits at the centre of the travel.
@@ -284,10 +294,18 @@ fn time(name: String, default: f32, min: f32, max: f32, middle: f32) -> FloatPar
 }
 
 fn hz(name: String, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor: FloatRange::skew_factor(-1.5) })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(text::hz_to_text))
-        .with_string_to_value(Arc::new(text::text_to_hz))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-1.5),
+        },
+    )
+    .with_step_size(0.1)
+    .with_value_to_string(Arc::new(text::hz_to_text))
+    .with_string_to_value(Arc::new(text::text_to_hz))
 }
 
 fn percent(name: String, default: f32, max: f32) -> FloatParam {
@@ -298,23 +316,40 @@ fn percent(name: String, default: f32, max: f32) -> FloatParam {
 }
 
 fn q(name: String, default: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Skewed { min: 0.1, max: 10.0, factor: FloatRange::skew_factor(-1.5) })
-        .with_step_size(0.001)
-        .with_value_to_string(Arc::new(text::q_to_text))
-        .with_string_to_value(Arc::new(text::text_to_q))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min: 0.1,
+            max: 10.0,
+            factor: FloatRange::skew_factor(-1.5),
+        },
+    )
+    .with_step_size(0.001)
+    .with_value_to_string(Arc::new(text::q_to_text))
+    .with_string_to_value(Arc::new(text::text_to_q))
 }
 
 /// A synced note value; its text shows the length at the host's tempo, read from `tempo`.
 fn note(name: String, tempo: &Arc<AtomicU32>) -> IntParam {
     let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
     let tempo = tempo.clone();
-    IntParam::new(name, NoteValue::QUARTER.index() as i32, IntRange::Linear { min: 0, max: NoteValue::ALL.len() as i32 - 1 })
-        .with_value_to_string(Arc::new(move |i| {
-            let n = NoteValue::from_index(i.max(0) as usize);
-            let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
-            text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
-        }))
-        .with_string_to_value(Arc::new(move |s| text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)))
+    IntParam::new(
+        name,
+        NoteValue::QUARTER.index() as i32,
+        IntRange::Linear {
+            min: 0,
+            max: NoteValue::ALL.len() as i32 - 1,
+        },
+    )
+    .with_value_to_string(Arc::new(move |i| {
+        let n = NoteValue::from_index(i.max(0) as usize);
+        let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
+        text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
+    }))
+    .with_string_to_value(Arc::new(move |s| {
+        text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
+    }))
 }
 
 impl ChannelParams {
@@ -349,25 +384,52 @@ impl ChannelParams {
             mid2_freq: hz(name("Mid 2 Freq"), d.eq[2].freq as f32, 20.0, 20_000.0),
             mid2_gain: decibels(name("Mid 2 Gain"), 0.0, -18.0, 18.0),
             mid2_q: q(name("Mid 2 Q"), 1.0),
-            high_shelf_freq: hz(name("High Shelf Freq"), d.eq[3].freq as f32, 1_000.0, 20_000.0),
+            high_shelf_freq: hz(
+                name("High Shelf Freq"),
+                d.eq[3].freq as f32,
+                1_000.0,
+                20_000.0,
+            ),
             high_shelf_gain: decibels(name("High Shelf Gain"), 0.0, -18.0, 18.0),
             comp_on: switch(name("Compressor"), false),
             comp_threshold: decibels(name("Comp Threshold"), c.threshold_db, -60.0, 0.0),
-            comp_ratio: FloatParam::new(name("Comp Ratio"), c.ratio, FloatRange::Skewed { min: 1.0, max: 20.0, factor: FloatRange::skew_factor(-1.0) })
-                .with_step_size(0.1)
-                .with_value_to_string(Arc::new(|r| text::ratio_to_text(r, f32::INFINITY)))
-                .with_string_to_value(Arc::new(|s| text::text_to_ratio(s, 20.0))),
+            comp_ratio: FloatParam::new(
+                name("Comp Ratio"),
+                c.ratio,
+                FloatRange::Skewed {
+                    min: 1.0,
+                    max: 20.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_step_size(0.1)
+            .with_value_to_string(Arc::new(|r| text::ratio_to_text(r, f32::INFINITY)))
+            .with_string_to_value(Arc::new(|s| text::text_to_ratio(s, 20.0))),
             comp_attack: time(name("Comp Attack"), c.attack_ms, 0.01, 250.0, 20.0),
             comp_release: time(name("Comp Release"), c.release_ms, 1.0, 2_500.0, 100.0),
             comp_makeup: decibels(name("Comp Makeup"), 0.0, -24.0, 24.0),
-            comp_lookahead: FloatParam::new(name("Comp Lookahead"), 0.0, FloatRange::Linear { min: 0.0, max: compressor::MAX_LOOKAHEAD_MS })
-                .with_step_size(0.01)
-                .with_value_to_string(Arc::new(text::ms_to_text))
-                .with_string_to_value(Arc::new(text::text_to_ms)),
-            pan: FloatParam::new(name("Pan"), 0.0, FloatRange::Linear { min: -100.0, max: 100.0 })
-                .with_step_size(1.0)
-                .with_value_to_string(Arc::new(text::pan_to_text))
-                .with_string_to_value(Arc::new(text::text_to_pan)),
+            comp_lookahead: FloatParam::new(
+                name("Comp Lookahead"),
+                0.0,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: compressor::MAX_LOOKAHEAD_MS,
+                },
+            )
+            .with_step_size(0.01)
+            .with_value_to_string(Arc::new(text::ms_to_text))
+            .with_string_to_value(Arc::new(text::text_to_ms)),
+            pan: FloatParam::new(
+                name("Pan"),
+                0.0,
+                FloatRange::Linear {
+                    min: -100.0,
+                    max: 100.0,
+                },
+            )
+            .with_step_size(1.0)
+            .with_value_to_string(Arc::new(text::pan_to_text))
+            .with_string_to_value(Arc::new(text::text_to_pan)),
             width: percent(name("Width"), 100.0, 200.0),
             fader: level(name("Fader"), 0.0, 12.0),
             mute: switch(name("Mute"), false),
@@ -386,7 +448,10 @@ impl ChannelParams {
             SlopeParam::Db24 => CutSlope::Db24,
         };
         let eq_on = self.eq_on.value();
-        let band = |b: BandSettings, freq: &FloatParam, gain: &FloatParam, q: Option<&FloatParam>| BandSettings {
+        let band = |b: BandSettings,
+                    freq: &FloatParam,
+                    gain: &FloatParam,
+                    q: Option<&FloatParam>| BandSettings {
             enabled: eq_on,
             freq: freq.value() as f64,
             gain_db: gain.value() as f64,
@@ -411,8 +476,18 @@ impl ChannelParams {
             },
             eq: [
                 band(d.eq[0], &self.low_shelf_freq, &self.low_shelf_gain, None),
-                band(d.eq[1], &self.mid1_freq, &self.mid1_gain, Some(&self.mid1_q)),
-                band(d.eq[2], &self.mid2_freq, &self.mid2_gain, Some(&self.mid2_q)),
+                band(
+                    d.eq[1],
+                    &self.mid1_freq,
+                    &self.mid1_gain,
+                    Some(&self.mid1_q),
+                ),
+                band(
+                    d.eq[2],
+                    &self.mid2_freq,
+                    &self.mid2_gain,
+                    Some(&self.mid2_q),
+                ),
                 band(d.eq[3], &self.high_shelf_freq, &self.high_shelf_gain, None),
             ],
             compressor_on: self.comp_on.value(),
@@ -433,8 +508,14 @@ impl ChannelParams {
             mute: self.mute.value(),
             solo: self.solo.value(),
             sends: [
-                Send { level_db: level_db(&self.send_a), pre_fader: self.send_a_pre.value() },
-                Send { level_db: level_db(&self.send_b), pre_fader: self.send_b_pre.value() },
+                Send {
+                    level_db: level_db(&self.send_a),
+                    pre_fader: self.send_a_pre.value(),
+                },
+                Send {
+                    level_db: level_db(&self.send_b),
+                    pre_fader: self.send_b_pre.value(),
+                },
             ],
         }
     }
@@ -442,7 +523,11 @@ impl ChannelParams {
 
 /// A level parameter in dB, with the bottom of its travel as −∞.
 fn level_db(p: &FloatParam) -> f32 {
-    if p.value() <= LEVEL_FLOOR_DB { f32::NEG_INFINITY } else { p.value() }
+    if p.value() <= LEVEL_FLOOR_DB {
+        f32::NEG_INFINITY
+    } else {
+        p.value()
+    }
 }
 
 impl Default for StripParams {
@@ -456,40 +541,91 @@ impl Default for StripParams {
                 pan_law: EnumParam::new("Pan Law", LawParam::ZeroDb),
                 pan_mode: EnumParam::new("Pan Mode", PanModeParam::Balance),
                 reverb_character: EnumParam::new("Reverb Character", CharacterParam::Hall),
-                reverb_decay: FloatParam::new("Reverb Decay", m.reverb.decay_s, FloatRange::Skewed { min: 0.1, max: 30.0, factor: FloatRange::skew_factor(-1.5) })
-                    .with_step_size(0.001)
-                    .with_value_to_string(Arc::new(|s| text::ms_to_text(s * 1000.0)))
-                    .with_string_to_value(Arc::new(|t| text::text_to_ms(t).map(|ms| ms / 1000.0))),
-                reverb_predelay: FloatParam::new("Reverb Pre-Delay", 0.0, FloatRange::Skewed { min: 0.0, max: 500.0, factor: FloatRange::skew_factor(-1.5) })
-                    .with_step_size(0.1)
-                    .with_value_to_string(Arc::new(text::ms_to_text))
-                    .with_string_to_value(Arc::new(text::text_to_ms)),
+                reverb_decay: FloatParam::new(
+                    "Reverb Decay",
+                    m.reverb.decay_s,
+                    FloatRange::Skewed {
+                        min: 0.1,
+                        max: 30.0,
+                        factor: FloatRange::skew_factor(-1.5),
+                    },
+                )
+                .with_step_size(0.001)
+                .with_value_to_string(Arc::new(|s| text::ms_to_text(s * 1000.0)))
+                .with_string_to_value(Arc::new(|t| text::text_to_ms(t).map(|ms| ms / 1000.0))),
+                reverb_predelay: FloatParam::new(
+                    "Reverb Pre-Delay",
+                    0.0,
+                    FloatRange::Skewed {
+                        min: 0.0,
+                        max: 500.0,
+                        factor: FloatRange::skew_factor(-1.5),
+                    },
+                )
+                .with_step_size(0.1)
+                .with_value_to_string(Arc::new(text::ms_to_text))
+                .with_string_to_value(Arc::new(text::text_to_ms)),
                 reverb_size: percent("Reverb Size".into(), m.reverb.size * 100.0, 100.0),
-                reverb_hf_decay: percent("Reverb HF Decay".into(), m.reverb.hf_ratio * 100.0, 100.0),
+                reverb_hf_decay: percent(
+                    "Reverb HF Decay".into(),
+                    m.reverb.hf_ratio * 100.0,
+                    100.0,
+                ),
                 return_a: level("Return A Level".into(), 0.0, 6.0),
                 delay_sync: switch("Delay Sync".into(), true),
                 delay_note: note("Delay Note".into(), &tempo),
-                delay_time: time("Delay Time".into(), 500.0, MIN_TIME_MS as f32, MAX_TIME_MS as f32, 250.0),
+                delay_time: time(
+                    "Delay Time".into(),
+                    500.0,
+                    MIN_TIME_MS as f32,
+                    MAX_TIME_MS as f32,
+                    250.0,
+                ),
                 delay_feedback: percent("Delay Feedback".into(), m.delay.feedback * 100.0, 100.0),
                 delay_ping_pong: switch("Delay Ping-Pong".into(), false),
                 // Darker repeats by default, as on most console returns; "Off" at the top.
-                delay_high_cut: FloatParam::new("Delay High Cut", 8_000.0, FloatRange::Skewed { min: 1_000.0, max: HIGH_CUT_OFF_HZ, factor: FloatRange::skew_factor(-1.0) })
-                    .with_step_size(1.0)
-                    .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
-                    .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
+                delay_high_cut: FloatParam::new(
+                    "Delay High Cut",
+                    8_000.0,
+                    FloatRange::Skewed {
+                        min: 1_000.0,
+                        max: HIGH_CUT_OFF_HZ,
+                        factor: FloatRange::skew_factor(-1.0),
+                    },
+                )
+                .with_step_size(1.0)
+                .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
+                .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
                 return_b: level("Return B Level".into(), 0.0, 6.0),
                 glue_on: switch(glue("Glue"), false),
                 glue_threshold: decibels(glue("Glue Threshold"), m.glue.threshold_db, -40.0, 0.0),
                 glue_ratio: EnumParam::new("Glue Ratio", GlueRatioParam::Two),
                 glue_attack: time(glue("Glue Attack"), m.glue.attack_ms, 0.1, 30.0, 3.0),
-                glue_release: time(glue("Glue Release"), m.glue.release_ms, 50.0, 1_200.0, 300.0),
+                glue_release: time(
+                    glue("Glue Release"),
+                    m.glue.release_ms,
+                    50.0,
+                    1_200.0,
+                    300.0,
+                ),
                 glue_auto_release: switch(glue("Glue Auto Release"), false),
                 glue_makeup: decibels(glue("Glue Makeup"), 0.0, -12.0, 12.0),
                 glue_mix: percent(glue("Glue Mix"), 100.0, 100.0),
                 master: level("Master".into(), 0.0, 12.0),
                 limiter_on: switch("Limiter".into(), false),
-                limiter_ceiling: decibels("Limiter Ceiling".into(), m.limiter.ceiling_db, -20.0, 0.0),
-                limiter_release: time("Limiter Release".into(), m.limiter.release_ms, 1.0, 1_000.0, 100.0),
+                limiter_ceiling: decibels(
+                    "Limiter Ceiling".into(),
+                    m.limiter.ceiling_db,
+                    -20.0,
+                    0.0,
+                ),
+                limiter_release: time(
+                    "Limiter Release".into(),
+                    m.limiter.release_ms,
+                    1.0,
+                    1_000.0,
+                    100.0,
+                ),
             },
             bypass: switch("Bypass".into(), false).make_bypass(),
             tempo,
@@ -536,7 +672,10 @@ impl StripParams {
                 },
                 link: true,
                 feedback: m.delay_feedback.value() / 100.0,
-                ping_pong: m.delay_ping_pong.value().then_some(shared_dsp::delay::Side::Left),
+                ping_pong: m
+                    .delay_ping_pong
+                    .value()
+                    .then_some(shared_dsp::delay::Side::Left),
                 high_cut_hz: (hc < HIGH_CUT_OFF_HZ).then_some(hc),
                 ..d.delay
             },
@@ -564,7 +703,10 @@ impl StripParams {
                 ..d.limiter
             },
         };
-        ConsoleSettings { channels: core::array::from_fn(|i| self.channels[i].settings(law, mode)), master }
+        ConsoleSettings {
+            channels: core::array::from_fn(|i| self.channels[i].settings(law, mode)),
+            master,
+        }
     }
 
     /// Publishes the tempo the delay note's text should show.

@@ -64,7 +64,13 @@ impl Settings {
     /// Clamped to the documented ranges; NaN falls back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();
-        let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| if v.is_nan() { fallback } else { v.clamp(lo, hi) };
+        let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
+            if v.is_nan() {
+                fallback
+            } else {
+                v.clamp(lo, hi)
+            }
+        };
         Self {
             enabled: self.enabled,
             threshold_db: clamp(self.threshold_db, -100.0, 0.0, d.threshold_db),
@@ -109,7 +115,11 @@ impl Gate {
     /// A gate at `sample_rate`; nothing to allocate (`max_block_len` is taken for the
     /// crate's common shape).
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
         let mut g = Self {
             sample_rate: fs,
             settings: Settings::default(),
@@ -211,12 +221,24 @@ impl Gate {
             self.open = true;
             self.hold_left = self.hold_len;
         }
-        let (target, coef) = if self.open { (0.0, self.attack) } else { (self.settings.range_db as f64, self.release) };
+        let (target, coef) = if self.open {
+            (0.0, self.attack)
+        } else {
+            (self.settings.range_db as f64, self.release)
+        };
         if self.gr_db != target {
             let next = target + (self.gr_db - target) * coef;
-            self.gr_db = if (next - target).abs() < SNAP_DB { target } else { next };
+            self.gr_db = if (next - target).abs() < SNAP_DB {
+                target
+            } else {
+                next
+            };
         }
-        if self.gr_db == 0.0 { 1.0 } else { fast_db::db_to_gain(-self.gr_db as f32) }
+        if self.gr_db == 0.0 {
+            1.0
+        } else {
+            fast_db::db_to_gain(-self.gr_db as f32)
+        }
     }
 }
 
@@ -231,7 +253,9 @@ mod tests {
         let mut l = vec![level; n];
         let mut r = vec![level; n];
         g.process(&mut l, &mut r);
-        l.iter().map(|&y| -20.0 * (y as f64 / level as f64).log10()).collect()
+        l.iter()
+            .map(|&y| -20.0 * (y as f64 / level as f64).log10())
+            .collect()
     }
 
     fn db_to_amp(db: f64) -> f32 {
@@ -239,7 +263,15 @@ mod tests {
     }
 
     fn on(threshold_db: f32, range_db: f32) -> Settings {
-        Settings { enabled: true, threshold_db, range_db, attack_ms: 1.0, release_ms: 10.0, hold_ms: 0.0, hysteresis_db: 0.0 }
+        Settings {
+            enabled: true,
+            threshold_db,
+            range_db,
+            attack_ms: 1.0,
+            release_ms: 10.0,
+            hold_ms: 0.0,
+            hysteresis_db: 0.0,
+        }
     }
 
     /// Static curve: 0 dB of reduction at and above the threshold, exactly `range` below it.
@@ -256,8 +288,15 @@ mod tests {
                 if (level_db - t as f64).abs() < 1e-3 {
                     continue;
                 }
-                let want = if level_db >= t as f64 { 0.0 } else { range as f64 };
-                assert!((settled - want).abs() < 2e-3, "T {t} range {range} level {level_db}: GR {settled}, want {want}");
+                let want = if level_db >= t as f64 {
+                    0.0
+                } else {
+                    range as f64
+                };
+                assert!(
+                    (settled - want).abs() < 2e-3,
+                    "T {t} range {range} level {level_db}: GR {settled}, want {want}"
+                );
             }
         }
     }
@@ -266,25 +305,42 @@ mod tests {
     /// state the gate was in.
     #[test]
     fn hysteresis_keeps_the_state_between_the_two_levels() {
-        let s = Settings { hysteresis_db: 6.0, ..on(-30.0, 40.0) };
+        let s = Settings {
+            hysteresis_db: 6.0,
+            ..on(-30.0, 40.0)
+        };
         let between = db_to_amp(-33.0);
         // From open (a loud start), the in-between level keeps it open.
         let mut g = Gate::new(FS, 512);
         g.update(&s);
         run_dc(&mut g, db_to_amp(-10.0), 4_800);
         let gr = run_dc(&mut g, between, 48_000);
-        assert!(gr.iter().all(|&x| x.abs() < 1e-6), "closed from open at -33 dB: max GR {}", gr.iter().cloned().fold(0.0, f64::max));
+        assert!(
+            gr.iter().all(|&x| x.abs() < 1e-6),
+            "closed from open at -33 dB: max GR {}",
+            gr.iter().cloned().fold(0.0, f64::max)
+        );
         // From closed (a quiet start), the same level keeps it closed.
         let mut g = Gate::new(FS, 512);
         g.update(&s);
         run_dc(&mut g, db_to_amp(-60.0), 48_000);
         let gr = run_dc(&mut g, between, 48_000);
-        assert!((gr.last().unwrap() - 40.0).abs() < 2e-3, "opened from closed at -33 dB: GR {}", gr.last().unwrap());
+        assert!(
+            (gr.last().unwrap() - 40.0).abs() < 2e-3,
+            "opened from closed at -33 dB: GR {}",
+            gr.last().unwrap()
+        );
         // Below the closing level (−36 dB) it closes; at the threshold it opens.
         let mut g = Gate::new(FS, 512);
         g.update(&s);
         assert!((run_dc(&mut g, db_to_amp(-37.0), 48_000).last().unwrap() - 40.0).abs() < 2e-3);
-        assert!(run_dc(&mut g, db_to_amp(-29.9), 48_000).last().unwrap().abs() < 1e-6);
+        assert!(
+            run_dc(&mut g, db_to_amp(-29.9), 48_000)
+                .last()
+                .unwrap()
+                .abs()
+                < 1e-6
+        );
     }
 
     /// Attack: from fully closed, GR(j) = range·e^(−(j+1)/(τ_a·fs)) once the key reaches the
@@ -292,18 +348,33 @@ mod tests {
     #[test]
     fn attack_hold_and_release_follow_their_closed_forms() {
         for &fs in &[44_100.0f32, 48_000.0, 96_000.0] {
-            let s = Settings { enabled: true, threshold_db: -30.0, range_db: 60.0, attack_ms: 2.0, release_ms: 50.0, hold_ms: 10.0, hysteresis_db: 3.0 };
+            let s = Settings {
+                enabled: true,
+                threshold_db: -30.0,
+                range_db: 60.0,
+                attack_ms: 2.0,
+                release_ms: 50.0,
+                hold_ms: 10.0,
+                hysteresis_db: 3.0,
+            };
             let mut g = Gate::new(fs, 512);
             g.update(&s);
             run_dc(&mut g, db_to_amp(-50.0), (fs * 2.0) as usize);
-            assert!((g.gain_reduction_db() - 60.0).abs() < 1e-3, "{}", g.gain_reduction_db());
+            assert!(
+                (g.gain_reduction_db() - 60.0).abs() < 1e-3,
+                "{}",
+                g.gain_reduction_db()
+            );
             let n = (fs * 0.04) as usize;
             let attack = run_dc(&mut g, db_to_amp(-20.0), n);
             let ca = (-1.0 / (2e-3 * fs as f64)).exp();
             for (j, &gr) in attack.iter().enumerate() {
                 let want = 60.0 * ca.powi(j as i32 + 1);
-                let want = if want < SNAP_DB as f64 { 0.0 } else { want };
-                assert!((gr - want).abs() < 2e-3, "{fs} Hz attack at {j}: {gr} dB, want {want}");
+                let want = if want < SNAP_DB { 0.0 } else { want };
+                assert!(
+                    (gr - want).abs() < 2e-3,
+                    "{fs} Hz attack at {j}: {gr} dB, want {want}"
+                );
             }
             // The key drops below the closing level (−33 dB): hold, then release.
             let hold = (0.01 * fs as f64).round() as usize;
@@ -311,12 +382,22 @@ mod tests {
             let release = run_dc(&mut g, db_to_amp(-40.0), n);
             let cr = (-1.0 / (50e-3 * fs as f64)).exp();
             for (j, &gr) in release.iter().enumerate() {
-                let want = if j < hold { 0.0 } else { 60.0 * (1.0 - cr.powi((j - hold) as i32 + 1)) };
-                assert!((gr - want).abs() < 2e-3, "{fs} Hz release at {j}: {gr} dB, want {want}");
+                let want = if j < hold {
+                    0.0
+                } else {
+                    60.0 * (1.0 - cr.powi((j - hold) as i32 + 1))
+                };
+                assert!(
+                    (gr - want).abs() < 2e-3,
+                    "{fs} Hz release at {j}: {gr} dB, want {want}"
+                );
             }
             // 63 % of the range one release time after the hold.
             let at_tau = release[hold + (0.05 * fs as f64) as usize - 1];
-            assert!((at_tau - 60.0 * (1.0 - (-1.0f64).exp())).abs() < 0.01, "{at_tau}");
+            assert!(
+                (at_tau - 60.0 * (1.0 - (-1.0f64).exp())).abs() < 0.01,
+                "{at_tau}"
+            );
         }
     }
 
@@ -324,9 +405,14 @@ mod tests {
     #[test]
     fn hold_keeps_a_low_note_open_through_its_zero_crossings() {
         let mut g = Gate::new(FS, 512);
-        g.update(&Settings { hold_ms: 25.0, ..on(-30.0, 60.0) });
+        g.update(&Settings {
+            hold_ms: 25.0,
+            ..on(-30.0, 60.0)
+        });
         let w = core::f64::consts::TAU * 30.0 / FS as f64;
-        let x: Vec<f32> = (0..96_000).map(|i| (0.5 * (w * i as f64).sin()) as f32).collect();
+        let x: Vec<f32> = (0..96_000)
+            .map(|i| (0.5 * (w * i as f64).sin()) as f32)
+            .collect();
         let (mut l, mut r) = (x.clone(), x.clone());
         g.process(&mut l, &mut r);
         assert_eq!(l, x, "a 30 Hz sine at -6 dBFS was gated");
@@ -336,13 +422,18 @@ mod tests {
     #[test]
     fn off_is_transparent_and_switching_glides() {
         let mut g = Gate::new(FS, 512);
-        let x: Vec<f32> = (0..4096).map(|i| ((i * 7919) % 1000) as f32 * 1e-6).collect();
+        let x: Vec<f32> = (0..4096)
+            .map(|i| ((i * 7919) % 1000) as f32 * 1e-6)
+            .collect();
         let (mut l, mut r) = (x.clone(), x.clone());
         g.process(&mut l, &mut r);
         assert_eq!(l, x);
         g.update(&on(-20.0, 60.0));
         run_dc(&mut g, 1e-4, 48_000);
-        g.update(&Settings { enabled: false, ..on(-20.0, 60.0) });
+        g.update(&Settings {
+            enabled: false,
+            ..on(-20.0, 60.0)
+        });
         let gr = run_dc(&mut g, 1e-4, 4_800);
         let ca = (-1.0 / (1e-3 * FS as f64)).exp();
         assert!((gr[0] - 60.0 * ca).abs() < 2e-3, "{}", gr[0]);

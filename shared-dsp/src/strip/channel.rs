@@ -45,7 +45,11 @@ fn cut_band(kind: BandType, hz: Option<f32>, slope: CutSlope) -> BandSettings {
     BandSettings {
         enabled: hz.is_some(),
         kind,
-        freq: hz.unwrap_or(if kind == BandType::LowCut { 20.0 } else { 20_000.0 }) as f64,
+        freq: hz.unwrap_or(if kind == BandType::LowCut {
+            20.0
+        } else {
+            20_000.0
+        }) as f64,
         gain_db: 0.0,
         q: FRAC_1_SQRT_2,
         slope: match slope {
@@ -73,7 +77,11 @@ pub fn eq_settings(s: &ChannelSettings) -> eq::Settings {
 
 /// The compressor's settings, or its dry path (same latency) when the compressor is off.
 pub fn compressor_settings(s: &ChannelSettings) -> compressor::Settings {
-    if s.compressor_on { s.compressor } else { s.compressor.bypassed() }
+    if s.compressor_on {
+        s.compressor
+    } else {
+        s.compressor.bypassed()
+    }
 }
 
 /// Pan and width as the panner's settings (unity gain: the fader is separate, so the
@@ -90,7 +98,11 @@ pub fn pan_settings(s: &ChannelSettings) -> pan::Settings {
 }
 
 fn trim_gain(s: &ChannelSettings) -> f32 {
-    let trim = if s.trim_db.is_finite() { db_to_gain(s.trim_db.clamp(-24.0, 24.0)) } else { 1.0 };
+    let trim = if s.trim_db.is_finite() {
+        db_to_gain(s.trim_db.clamp(-24.0, 24.0))
+    } else {
+        1.0
+    };
     if s.invert { -trim } else { trim }
 }
 
@@ -101,7 +113,11 @@ fn switch(on: bool) -> f32 {
 impl ChannelStrip {
     /// Allocates everything (the compressor's and the alignment's delay lines).
     pub fn new(sample_rate: f32, max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
         let mut strip = Self {
             settings: ChannelSettings::default(),
@@ -150,9 +166,11 @@ impl ChannelStrip {
         self.cuts.update_immediately(&cut_settings(settings));
         self.gate.update_immediately(&settings.gate);
         self.eq.update_immediately(&eq_settings(settings));
-        self.compressor.update_immediately(&compressor_settings(settings));
+        self.compressor
+            .update_immediately(&compressor_settings(settings));
         self.panner.update_immediately(&pan_settings(settings));
-        self.align.set_delay_samples_immediately(self.align.latency_samples());
+        self.align
+            .set_delay_samples_immediately(self.align.latency_samples());
         self.snap_glides();
     }
 
@@ -173,7 +191,8 @@ impl ChannelStrip {
         self.eq.reset();
         self.compressor.reset();
         self.panner.reset();
-        self.align.set_delay_samples_immediately(self.align.latency_samples());
+        self.align
+            .set_delay_samples_immediately(self.align.latency_samples());
         self.align.reset();
         self.snap_glides();
     }
@@ -201,7 +220,10 @@ impl ChannelStrip {
 
     /// Current gain reduction of the gate and of the compressor (dB), for meters.
     pub fn gain_reduction_db(&self) -> (f32, [f32; 2]) {
-        (self.gate.gain_reduction_db(), self.compressor.gain_reduction_db())
+        (
+            self.gate.gain_reduction_db(),
+            self.compressor.gain_reduction_db(),
+        )
     }
 
     /// Processes one block in place: the channel's output after the fader (no sends).
@@ -212,7 +234,12 @@ impl ChannelStrip {
 
     /// Processes one block in place and adds its send taps into `sends` (each at least the
     /// block's length).
-    pub fn process_with_sends(&mut self, left: &mut [f32], right: &mut [f32], sends: &mut SendBuses<'_>) {
+    pub fn process_with_sends(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        sends: &mut SendBuses<'_>,
+    ) {
         self.process_inserts(left, right);
         self.process_fader(left, right, Some(sends));
     }
@@ -236,9 +263,17 @@ impl ChannelStrip {
     }
 
     /// Alignment → mute → send taps → fader.
-    fn process_fader(&mut self, left: &mut [f32], right: &mut [f32], mut sends: Option<&mut SendBuses<'_>>) {
+    fn process_fader(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        mut sends: Option<&mut SendBuses<'_>>,
+    ) {
         let n = left.len().min(right.len());
-        let sends_idle = self.send_level.iter().all(|s| s.is_settled() && s.value() == 0.0);
+        let sends_idle = self
+            .send_level
+            .iter()
+            .all(|s| s.is_settled() && s.value() == 0.0);
         for i in 0..n {
             let Stereo([l, r]) = self.align.process_sample(Stereo([left[i], right[i]]));
             let m = self.mute.next();

@@ -42,16 +42,31 @@ pub struct Console {
 /// `settings` as the strip sees them: solo in place turns into mutes.
 fn effective(settings: &ConsoleSettings) -> [ChannelSettings; CHANNELS] {
     let any_solo = settings.channels.iter().any(|c| c.solo);
-    settings.channels.map(|c| ChannelSettings { mute: c.mute || (any_solo && !c.solo), ..c })
+    settings.channels.map(|c| ChannelSettings {
+        mute: c.mute || (any_solo && !c.solo),
+        ..c
+    })
 }
 
 fn reverb_settings(m: &MasterSettings) -> reverb::Settings {
-    reverb::Settings { mix: 1.0, output_gain: fader_gain(m.return_a_db.min(12.0)), ..m.reverb }
+    reverb::Settings {
+        mix: 1.0,
+        output_gain: fader_gain(m.return_a_db.min(12.0)),
+        ..m.reverb
+    }
 }
 
 fn delay_settings(m: &MasterSettings) -> delay::Settings {
-    let level = if fader_gain(m.return_b_db) == 0.0 { f32::NEG_INFINITY } else { m.return_b_db.min(12.0) };
-    delay::Settings { dry_db: f32::NEG_INFINITY, wet_db: level, ..m.delay }
+    let level = if fader_gain(m.return_b_db) == 0.0 {
+        f32::NEG_INFINITY
+    } else {
+        m.return_b_db.min(12.0)
+    };
+    delay::Settings {
+        dry_db: f32::NEG_INFINITY,
+        wet_db: level,
+        ..m.delay
+    }
 }
 
 fn glue_settings(m: &MasterSettings) -> compressor::Settings {
@@ -59,7 +74,10 @@ fn glue_settings(m: &MasterSettings) -> compressor::Settings {
 }
 
 fn limiter_settings(m: &MasterSettings) -> limiter::Settings {
-    limiter::Settings { bypass: false, ..m.limiter }
+    limiter::Settings {
+        bypass: false,
+        ..m.limiter
+    }
 }
 
 /// Time constant of the crossfade when the limiter is switched in or out (ms).
@@ -68,16 +86,30 @@ const LIMITER_FADE_MS: f32 = 2.0;
 impl Console {
     /// Allocates everything: eight strips, both returns, the master chain and the meter.
     pub fn new(sample_rate: f32, max_block_len: usize) -> Self {
-        Self::with_readings(sample_rate, max_block_len, Arc::new(LoudnessReadings::new()))
+        Self::with_readings(
+            sample_rate,
+            max_block_len,
+            Arc::new(LoudnessReadings::new()),
+        )
     }
 
     /// The same, publishing the loudness figures into `readings` (kept by an editor across
     /// activations).
-    pub fn with_readings(sample_rate: f32, max_block_len: usize, readings: Arc<LoudnessReadings>) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
+    pub fn with_readings(
+        sample_rate: f32,
+        max_block_len: usize,
+        readings: Arc<LoudnessReadings>,
+    ) -> Self {
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
         let mut console = Self {
             settings: ConsoleSettings::default(),
-            strips: Box::new(core::array::from_fn(|_| ChannelStrip::new(fs, max_block_len))),
+            strips: Box::new(core::array::from_fn(|_| {
+                ChannelStrip::new(fs, max_block_len)
+            })),
             connected: [true; CHANNELS],
             reverb: Reverb::new(fs, max_block_len),
             delay: Delay::new(fs, max_block_len),
@@ -131,7 +163,8 @@ impl Console {
             self.delay.update_immediately(&delay_settings(m));
             self.glue.update_immediately(&glue_settings(m));
             self.limiter.update_immediately(&limiter_settings(m));
-            self.limiter_mix.reset_to(if m.limiter_on { 1.0 } else { 0.0 });
+            self.limiter_mix
+                .reset_to(if m.limiter_on { 1.0 } else { 0.0 });
             self.master.reset_to(fader_gain(m.master_db.min(12.0)));
         } else {
             self.reverb.update(&reverb_settings(m));
@@ -142,14 +175,20 @@ impl Console {
                 // Coming in from out of the path: start from silence, not stale audio.
                 self.limiter.reset();
             }
-            self.limiter_mix.set_target(if m.limiter_on { 1.0 } else { 0.0 });
+            self.limiter_mix
+                .set_target(if m.limiter_on { 1.0 } else { 0.0 });
             self.master.set_target(fader_gain(m.master_db.min(12.0)));
         }
     }
 
     /// Delays every channel to the largest compressor lookahead.
     fn align(&mut self, immediately: bool) {
-        self.channel_latency = self.strips.iter().map(ChannelStrip::insert_latency).max().unwrap_or(0);
+        self.channel_latency = self
+            .strips
+            .iter()
+            .map(ChannelStrip::insert_latency)
+            .max()
+            .unwrap_or(0);
         for strip in self.strips.iter_mut() {
             let samples = self.channel_latency - strip.insert_latency();
             if immediately {
@@ -167,7 +206,11 @@ impl Console {
 
     /// Total delay from any input to the output, in samples (what the host compensates).
     pub fn latency_samples(&self) -> usize {
-        let limiter = if self.settings.master.limiter_on { self.limiter.latency_samples() } else { 0 };
+        let limiter = if self.settings.master.limiter_on {
+            self.limiter.latency_samples()
+        } else {
+            0
+        };
         self.channel_latency + self.glue.latency_samples() + limiter
     }
 
@@ -194,7 +237,12 @@ impl Console {
     /// Mixes `inputs` (one stereo pair per channel; `None` = unconnected, silent) into
     /// `out_left`/`out_right`. Input slices shorter than the output count as silence after
     /// their end; non-finite input samples count as silence.
-    pub fn process(&mut self, inputs: &[Input<'_>; CHANNELS], out_left: &mut [f32], out_right: &mut [f32]) {
+    pub fn process(
+        &mut self,
+        inputs: &[Input<'_>; CHANNELS],
+        out_left: &mut [f32],
+        out_right: &mut [f32],
+    ) {
         for (c, input) in inputs.iter().enumerate() {
             let now = input.is_some();
             if self.connected[c] && !now {
@@ -206,12 +254,25 @@ impl Console {
         let mut start = 0;
         while start < n {
             let len = (n - start).min(CHUNK);
-            self.process_chunk(inputs, start, len, &mut out_left[start..start + len], &mut out_right[start..start + len]);
+            self.process_chunk(
+                inputs,
+                start,
+                len,
+                &mut out_left[start..start + len],
+                &mut out_right[start..start + len],
+            );
             start += len;
         }
     }
 
-    fn process_chunk(&mut self, inputs: &[Input<'_>; CHANNELS], start: usize, len: usize, out_l: &mut [f32], out_r: &mut [f32]) {
+    fn process_chunk(
+        &mut self,
+        inputs: &[Input<'_>; CHANNELS],
+        start: usize,
+        len: usize,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
         let mut sum = [[0.0f32; CHUNK]; 2];
         let mut send = [[[0.0f32; CHUNK]; 2]; 2];
         for (strip, input) in self.strips.iter_mut().zip(inputs.iter()) {
@@ -225,7 +286,10 @@ impl Console {
             }
             let [xl, xr] = &mut x;
             let [[al, ar], [bl, br]] = &mut send;
-            let mut buses: SendBuses<'_> = [[&mut al[..len], &mut ar[..len]], [&mut bl[..len], &mut br[..len]]];
+            let mut buses: SendBuses<'_> = [
+                [&mut al[..len], &mut ar[..len]],
+                [&mut bl[..len], &mut br[..len]],
+            ];
             strip.process_with_sends(&mut xl[..len], &mut xr[..len], &mut buses);
             for i in 0..len {
                 sum[0][i] += xl[i];

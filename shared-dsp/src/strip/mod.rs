@@ -70,7 +70,10 @@ pub struct Send {
 
 impl Default for Send {
     fn default() -> Self {
-        Self { level_db: f32::NEG_INFINITY, pre_fader: false }
+        Self {
+            level_db: f32::NEG_INFINITY,
+            pre_fader: false,
+        }
     }
 }
 
@@ -112,7 +115,11 @@ impl Default for ChannelSettings {
     /// A transparent channel: 0 dB trim and fader, centre pan with the 0 dB balance law
     /// (unity at centre), every processor off, sends off.
     fn default() -> Self {
-        let band = |kind, freq| BandSettings { kind, freq, ..BandSettings::default() };
+        let band = |kind, freq| BandSettings {
+            kind,
+            freq,
+            ..BandSettings::default()
+        };
         Self {
             trim_db: 0.0,
             invert: false,
@@ -169,9 +176,16 @@ impl Default for MasterSettings {
     /// default channels the output is the sum of the inputs, with no latency.
     fn default() -> Self {
         Self {
-            reverb: reverb::Settings { mix: 1.0, ..reverb::Settings::default() },
+            reverb: reverb::Settings {
+                mix: 1.0,
+                ..reverb::Settings::default()
+            },
             return_a_db: 0.0,
-            delay: delay::Settings { dry_db: f32::NEG_INFINITY, wet_db: 0.0, ..delay::Settings::default() },
+            delay: delay::Settings {
+                dry_db: f32::NEG_INFINITY,
+                wet_db: 0.0,
+                ..delay::Settings::default()
+            },
             return_b_db: 0.0,
             glue_on: false,
             glue: compressor::Settings {
@@ -198,5 +212,9 @@ pub struct ConsoleSettings {
 
 /// dB to gain for faders and sends: −∞ (and anything at or below −150 dB) is exactly 0.
 pub(crate) fn fader_gain(db: f32) -> f32 {
-    if db.is_nan() || db <= crate::gain::MINUS_INFINITY_DB { 0.0 } else { crate::gain::db_to_gain(db.min(24.0)) }
+    if db.is_nan() || db <= crate::gain::MINUS_INFINITY_DB {
+        0.0
+    } else {
+        crate::gain::db_to_gain(db.min(24.0))
+    }
 }

@@ -13,11 +13,51 @@ use host_tests::signals::PinkNoise;
 
 /// Extra rows: (plugin crate, label, parameters as (string id, normalised value)), sent as
 /// events at the start of the run. Add a row here for any plugin whose defaults do little.
-const SETUPS: &[(&str, &str, &[(&str, f64)])] = &[(
-    "eq",
-    "8 bands on",
-    &[("b1_on", 1.0), ("b2_on", 1.0), ("b3_on", 1.0), ("b4_on", 1.0), ("b5_on", 1.0), ("b6_on", 1.0), ("b7_on", 1.0), ("b8_on", 1.0)],
-)];
+/// (plugin crate, label, parameters as (string id, normalised value)).
+type Setup = (&'static str, &'static str, &'static [(&'static str, f64)]);
+
+const SETUPS: &[Setup] = &[
+    (
+        "eq",
+        "8 bands on",
+        &[("b1_on", 1.0), ("b2_on", 1.0), ("b3_on", 1.0), ("b4_on", 1.0), ("b5_on", 1.0), ("b6_on", 1.0), ("b7_on", 1.0), ("b8_on", 1.0)],
+    ),
+    ("channel-strip", "issue 9: all on", STRIP_ALL_ON),
+];
+
+/// Plugins whose every input port carries program (a console's buses): the bench feeds the
+/// noise into all of them, not only the main port.
+const FEED_EVERY_INPUT: &[&str] = &["channel-strip"];
+
+/// The channel strip as issue 9 sets its CPU target: on all eight channels the gate, the EQ,
+/// the compressor and both sends (Send A −12 dB, Send B −18 dB: normalised on the fader skew),
+/// plus glue compressor and limiter; reverb, delay, master fader and meter always run.
+const STRIP_ALL_ON: &[(&str, f64)] = &{
+    const PER_CHANNEL: [&str; 5] = ["gate_on", "eq_on", "comp_on", "send_a", "send_b"];
+    const IDS: [&str; 40] = {
+        // "<id>_<channel>" for channels 1–8, spelled out (const context).
+        [
+            "gate_on_1", "eq_on_1", "comp_on_1", "send_a_1", "send_b_1", "gate_on_2", "eq_on_2", "comp_on_2", "send_a_2", "send_b_2",
+            "gate_on_3", "eq_on_3", "comp_on_3", "send_a_3", "send_b_3", "gate_on_4", "eq_on_4", "comp_on_4", "send_a_4", "send_b_4",
+            "gate_on_5", "eq_on_5", "comp_on_5", "send_a_5", "send_b_5", "gate_on_6", "eq_on_6", "comp_on_6", "send_a_6", "send_b_6",
+            "gate_on_7", "eq_on_7", "comp_on_7", "send_a_7", "send_b_7", "gate_on_8", "eq_on_8", "comp_on_8", "send_a_8", "send_b_8",
+        ]
+    };
+    let mut out = [("", 0.0); 42];
+    let mut i = 0;
+    while i < 40 {
+        let value = match i % PER_CHANNEL.len() {
+            3 => 0.625, // −12 dB: ((−12 + 80) / 86)^2
+            4 => 0.52,  // −18 dB
+            _ => 1.0,
+        };
+        out[i] = (IDS[i], value);
+        i += 1;
+    }
+    out[40] = ("glue_on", 1.0);
+    out[41] = ("lim_on", 1.0);
+    out
+};
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
@@ -74,8 +114,11 @@ fn run(plugin: &host_tests::bundles::PluginUnderTest, input: &[[Vec<f32>; 2]], e
     let start = cpu_time();
     let wall = Instant::now();
     for (i, block) in input.iter().enumerate() {
-        for (ch, src) in b.inputs[0].iter_mut().zip(block.iter()) {
-            ch.copy_from_slice(src);
+        let ports = if FEED_EVERY_INPUT.contains(&plugin.expected.crate_name) { b.inputs.len() } else { 1 };
+        for port in &mut b.inputs[..ports] {
+            for (ch, src) in port.iter_mut().zip(block.iter()) {
+                ch.copy_from_slice(src);
+            }
         }
         inst.process(&mut b.inputs, &mut b.outputs, if i == 0 { events } else { &[] })?;
     }
