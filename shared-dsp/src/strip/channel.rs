@@ -20,8 +20,8 @@ pub const GLIDE_MS: f32 = 10.0;
 /// Send buses a channel adds its send taps into: `[send][side]`, each the block's length.
 pub type SendBuses<'a> = [[&'a mut [f32]; 2]; SENDS];
 
-/// One channel of the console (see the [module docs](super)).
-#[derive(Clone, Debug)]
+/// One channel of the console (see the [module docs](super)). (No `Clone`/`Debug`: the EQ
+/// processor, which may own a linear-phase engine, has neither.)
 pub struct ChannelStrip {
     settings: ChannelSettings,
     /// Trim gain times polarity (±1): a polarity switch glides through zero, so it never clicks.
@@ -270,6 +270,41 @@ impl ChannelStrip {
         mut sends: Option<&mut SendBuses<'_>>,
     ) {
         let n = left.len().min(right.len());
+        let steady = [&self.mute, &self.fader]
+            .into_iter()
+            .chain(self.send_level.iter())
+            .chain(self.send_post.iter())
+            .all(Smoother::is_settled);
+        if steady {
+            // Nothing glides (the usual case): constant gains, no per-sample smoothing.
+            let (m, f) = (self.mute.value(), self.fader.value());
+            let out_gain = m * f;
+            // tap·level with tap = pre + (post − pre)·p, pre = x·m, post = x·m·f.
+            let send_gain: [f32; SENDS] = core::array::from_fn(|k| {
+                self.send_level[k].value() * m * (1.0 + (f - 1.0) * self.send_post[k].value())
+            });
+            match sends {
+                Some(buses) if send_gain.iter().any(|&g| g != 0.0) => {
+                    for i in 0..n {
+                        let Stereo([l, r]) = self.align.process_sample(Stereo([left[i], right[i]]));
+                        for (bus, &g) in buses.iter_mut().zip(send_gain.iter()) {
+                            bus[0][i] += l * g;
+                            bus[1][i] += r * g;
+                        }
+                        left[i] = l * out_gain;
+                        right[i] = r * out_gain;
+                    }
+                }
+                _ => {
+                    for i in 0..n {
+                        let Stereo([l, r]) = self.align.process_sample(Stereo([left[i], right[i]]));
+                        left[i] = l * out_gain;
+                        right[i] = r * out_gain;
+                    }
+                }
+            }
+            return;
+        }
         let sends_idle = self
             .send_level
             .iter()
