@@ -1,8 +1,10 @@
 //! `cargo bench -p shared-dsp --bench eq`: the EQ with 8 active stereo bells (zero latency),
-//! the target case, plus one band and 8 bands gliding.
+//! the target case, plus one band, and with automation: one of the 8 bands gliding,
+//! and all 8 gliding all the time; and the same 8 bells in linear-phase mode (an 8193-tap
+//! FIR per channel at 48 kHz).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use shared_dsp::eq::{BandSettings, BandType, Eq, Settings};
+use shared_dsp::eq::{BandSettings, BandType, Eq, Kernel, Mode, Settings};
 
 mod support;
 use support::{RATE, bench};
@@ -33,7 +35,35 @@ fn eq(c: &mut Criterion) {
     eight.update_immediately(&bells(4.0));
     bench(c, "eq 8 bells zero-latency", |l, r| eight.process(l, r));
 
-    // Every band's gain automated all the time: glides and redesigns every 32 samples.
+    let mut linear = Eq::new(RATE as f64, 512);
+    let mut s = bells(4.0);
+    s.mode = Mode::LinearPhase;
+    linear.update_immediately(&s);
+    drop(linear.install_kernel(Box::new(Kernel::new(&s.bands, RATE as f64, 512))));
+    bench(c, "eq 8 bells linear-phase (8193 taps)", |l, r| linear.process(l, r));
+
+    // Designing a kernel (background thread, after every band change in linear phase): how
+    // long a change takes to arrive, before the 8193-sample warm-up and the 40 ms crossfade.
+    let mut group = c.benchmark_group("eq linear-phase design, 8 bells");
+    group.sample_size(10);
+    for fs in [48_000.0, 96_000.0] {
+        group.bench_function(format!("{} kHz", fs / 1000.0), |b| b.iter(|| Kernel::new(&s.bands, fs, 512)));
+    }
+    group.finish();
+
+    // One band's gain automated all the time (glides, a redesign every 128 samples).
+    let mut one_gliding = Eq::new(RATE as f64, 512);
+    one_gliding.update_immediately(&bells(4.0));
+    let mut flip1 = false;
+    bench(c, "eq 8 bells, 1 gliding", |l, r| {
+        flip1 = !flip1;
+        let mut s = bells(4.0);
+        s.bands[3].gain_db = if flip1 { 6.0 } else { 2.0 };
+        one_gliding.update(&s);
+        one_gliding.process(l, r)
+    });
+
+    // Every band's gain automated all the time: all eight redesigned every 128 samples.
     let mut gliding = Eq::new(RATE as f64, 512);
     gliding.update_immediately(&bells(4.0));
     let mut flip = false;

@@ -134,6 +134,184 @@ impl CorrelationMeter {
     }
 }
 
+/// The largest non-negative value since the editor last looked (a peak level, a gain
+/// reduction): the audio thread raises it, the editor takes it and resets it, so a peak
+/// between two frames is never missed. For non-negative floats the bit patterns order like
+/// the values, so "keep the larger" is one wait-free `fetch_max` on the bits.
+#[derive(Debug, Default)]
+pub struct SharedMax(AtomicU32);
+
+impl SharedMax {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Raises the held value to `value` if larger (audio thread). Negative values and NaN
+    /// count as 0; +inf is held as `f32::MAX` so a reader never sees an infinity.
+    pub fn record(&self, value: f32) {
+        let v = if value.is_nan() { 0.0 } else { value.clamp(0.0, f32::MAX) };
+        self.0.fetch_max(v.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The held value, reset to 0 (editor).
+    pub fn take(&self) -> f32 {
+        f32::from_bits(self.0.swap(0, Ordering::Relaxed))
+    }
+}
+
+/// A scrolling history of one value (gain reduction over the last seconds, say): a ring of
+/// `f32` bit patterns in atomics and a count of points written. Shared in an `Arc` between
+/// the plugin's [`HistoryWriter`] and its editor; a reader may see one point from the
+/// previous lap while the writer passes, never a torn value.
+pub struct HistoryBuffer {
+    points: Box<[AtomicU32]>,
+    written: AtomicU64,
+}
+
+impl HistoryBuffer {
+    /// Allocates `capacity` points (the only allocation), all 0.
+    pub fn new(capacity: usize) -> Self {
+        Self { points: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(), written: AtomicU64::new(0) }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.points.len()
+    }
+
+    fn push(&self, value: f32) {
+        let n = self.written.load(Ordering::Relaxed);
+        self.points[(n % self.points.len() as u64) as usize].store(value.to_bits(), Ordering::Relaxed);
+        self.written.store(n + 1, Ordering::Release);
+    }
+
+    /// Points written so far (a reader can tell whether anything new arrived).
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Acquire)
+    }
+
+    /// Editor: every point from oldest to newest into `out` (reused between frames); points
+    /// not written yet read 0.
+    pub fn snapshot(&self, out: &mut Vec<f32>) {
+        out.clear();
+        let n = self.points.len();
+        let start = (self.written() % n as u64) as usize;
+        for k in 0..n {
+            out.push(f32::from_bits(self.points[(start + k) % n].load(Ordering::Relaxed)));
+        }
+    }
+}
+
+/// The audio thread's side of a [`HistoryBuffer`]: one point per `interval` samples, the
+/// largest value seen during it (a history of a meter must show every peak, and a mean would
+/// hide short ones). Values arrive per block with the block's length, since that is the
+/// resolution meters have; a block longer than the interval fills several points with its
+/// value.
+pub struct HistoryWriter {
+    buffer: Arc<HistoryBuffer>,
+    interval: usize,
+    /// Samples still missing from the current point, and its largest value so far.
+    remaining: usize,
+    peak: f32,
+}
+
+impl HistoryWriter {
+    pub fn new(buffer: Arc<HistoryBuffer>, interval: usize) -> Self {
+        let interval = interval.max(1);
+        Self { buffer, interval, remaining: interval, peak: f32::NEG_INFINITY }
+    }
+
+    /// A value that held for `samples` samples (wait-free, no allocation). NaN is ignored.
+    pub fn push(&mut self, value: f32, samples: usize) {
+        let mut samples = samples;
+        while samples > 0 {
+            if value > self.peak {
+                self.peak = value;
+            }
+            let take = samples.min(self.remaining);
+            samples -= take;
+            self.remaining -= take;
+            if self.remaining == 0 {
+                self.buffer.push(if self.peak.is_finite() { self.peak } else { 0.0 });
+                self.peak = f32::NEG_INFINITY;
+                self.remaining = self.interval;
+            }
+        }
+    }
+}
+
+/// A stereo level meter's figures for an editor: per channel the sample peak since the editor
+/// last looked (linear, [`SharedMax`], so no peak between two frames is missed) and the RMS
+/// level as of the last block (linear).
+#[derive(Debug, Default)]
+pub struct Levels {
+    peak: [SharedMax; 2],
+    rms: [SharedF32; 2],
+}
+
+impl Levels {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Editor: the peak of each channel since the last call (resets them).
+    pub fn take_peaks(&self) -> [f32; 2] {
+        [self.peak[0].take(), self.peak[1].take()]
+    }
+
+    /// Editor: the RMS level of each channel.
+    pub fn rms(&self) -> [f32; 2] {
+        [self.rms[0].load(), self.rms[1].load()]
+    }
+}
+
+/// The audio thread's side of [`Levels`]: sample peaks, and the RMS over an exponential
+/// window (mean square averaged with time constant `time_ms`; 300 ms reads like the usual
+/// VU/RMS meter ballistics). Non-finite samples are skipped, so they never poison the average.
+pub struct LevelMeter {
+    levels: Arc<Levels>,
+    coefficient: f64,
+    mean_square: [f64; 2],
+}
+
+impl LevelMeter {
+    /// Publishes into `levels`, which the editor holds (created once by the plugin, so that a
+    /// meter rebuilt at a new sample rate keeps talking to the same editor).
+    pub fn new(sample_rate: f32, time_ms: f32, levels: Arc<Levels>) -> Self {
+        let tau = (time_ms as f64 * 1e-3 * sample_rate as f64).max(1.0);
+        Self { levels, coefficient: (-1.0 / tau).exp(), mean_square: [0.0; 2] }
+    }
+
+    pub fn reset(&mut self) {
+        self.mean_square = [0.0; 2];
+        for r in &self.levels.rms {
+            r.store(0.0);
+        }
+    }
+
+    /// Meters a stereo block (a mono signal: pass the same slice twice).
+    pub fn process(&mut self, left: &[f32], right: &[f32]) {
+        let a = self.coefficient;
+        for (c, x) in [left, right].into_iter().enumerate() {
+            let mut ms = self.mean_square[c];
+            let mut peak = 0.0f32;
+            for &v in x {
+                if !v.is_finite() {
+                    continue;
+                }
+                peak = peak.max(v.abs());
+                ms = a * ms + (1.0 - a) * (v as f64 * v as f64);
+            }
+            // Below −300 dB: flush, so the average never decays into denormals.
+            if ms < 1e-30 {
+                ms = 0.0;
+            }
+            self.mean_square[c] = ms;
+            self.levels.peak[c].record(peak);
+            self.levels.rms[c].store(ms.sqrt() as f32);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +353,84 @@ mod tests {
         scope.snapshot(&mut out);
         // Every 2nd pair: 0, 2, …, 18; the last four are 12, 14, 16, 18.
         assert_eq!(out, vec![(12.0, -12.0), (14.0, -14.0), (16.0, -16.0), (18.0, -18.0)]);
+    }
+
+    #[test]
+    fn shared_max_holds_the_peak_until_taken() {
+        let m = SharedMax::new();
+        m.record(0.25);
+        m.record(0.5);
+        m.record(0.1);
+        m.record(f32::NAN);
+        m.record(-3.0);
+        assert_eq!(m.take(), 0.5);
+        assert_eq!(m.take(), 0.0);
+        m.record(f32::INFINITY);
+        assert_eq!(m.take(), f32::MAX);
+    }
+
+    #[test]
+    fn history_keeps_the_peak_of_each_interval_in_order() {
+        let h = Arc::new(HistoryBuffer::new(4));
+        let mut w = HistoryWriter::new(h.clone(), 10);
+        let mut out = Vec::new();
+        h.snapshot(&mut out);
+        assert_eq!(out, vec![0.0; 4]);
+        // Interval 1: blocks of 4, 4, 2 samples; interval 2 starts with the rest of nothing.
+        w.push(1.0, 4);
+        w.push(3.0, 4);
+        w.push(2.0, 2);
+        assert_eq!(h.written(), 1);
+        // A 25-sample block: two full intervals of 7.0 and half of the next.
+        w.push(7.0, 25);
+        assert_eq!(h.written(), 3);
+        w.push(0.5, 5);
+        h.snapshot(&mut out);
+        assert_eq!(out, vec![3.0, 7.0, 7.0, 7.0]);
+        // Two more: the ring wraps and drops the oldest.
+        w.push(f32::NAN, 10);
+        w.push(4.0, 10);
+        h.snapshot(&mut out);
+        assert_eq!(out, vec![7.0, 7.0, 0.0, 4.0]);
+        assert_eq!(h.written(), 6);
+    }
+
+    #[test]
+    fn level_meter_reads_a_sines_peak_and_rms() {
+        let fs = 48_000.0;
+        let levels = Arc::new(Levels::new());
+        let mut m = LevelMeter::new(fs, 300.0, levels.clone());
+        // Amplitude 0.5 on the left, 0.1 on the right; 3 s is ten time constants.
+        let l: Vec<f32> = sine(3 * 48_000, 997.0, fs, 0.3).iter().map(|x| 0.5 * x).collect();
+        let r: Vec<f32> = l.iter().map(|x| 0.2 * x).collect();
+        for (bl, br) in l.chunks(512).zip(r.chunks(512)) {
+            m.process(bl, br);
+        }
+        let db = |x: f32| 20.0 * x.log10();
+        let [pl, pr] = levels.take_peaks();
+        assert!((pl - 0.5).abs() < 1e-3 && (pr - 0.1).abs() < 1e-3, "peaks {pl} {pr}");
+        assert_eq!(levels.take_peaks(), [0.0, 0.0]);
+        // RMS of a sine is its amplitude / √2 (−3.01 dB).
+        let [rl, rr] = levels.rms();
+        assert!((db(rl) - db(0.5 / 2f32.sqrt())).abs() < 0.05, "rms {} dB", db(rl));
+        assert!((db(rr) - db(0.1 / 2f32.sqrt())).abs() < 0.05, "rms {} dB", db(rr));
+    }
+
+    #[test]
+    fn level_meter_rms_has_its_time_constant_and_ignores_garbage() {
+        let fs = 48_000.0;
+        let levels = Arc::new(Levels::new());
+        let mut m = LevelMeter::new(fs, 300.0, levels.clone());
+        // A unit step: after one time constant the mean square is 1 − 1/e.
+        let ones = vec![1.0f32; (0.3 * fs) as usize];
+        m.process(&ones, &ones);
+        let want = (1.0 - (-1.0f32).exp()).sqrt();
+        assert!((levels.rms()[0] - want).abs() < 1e-3, "{} vs {want}", levels.rms()[0]);
+        // NaN and infinities are skipped: the reading stays finite and unchanged.
+        m.process(&[f32::NAN, f32::INFINITY], &[f32::NEG_INFINITY; 2]);
+        assert!((levels.rms()[1] - want).abs() < 1e-3);
+        assert_eq!(levels.take_peaks(), [1.0, 1.0]);
+        m.reset();
+        assert_eq!(levels.rms(), [0.0, 0.0]);
     }
 }

@@ -7,12 +7,14 @@
 
 pub mod analysis;
 pub mod biquad;
+pub mod convolution;
 pub mod demo;
 pub mod delay;
 pub mod delay_line;
 pub mod dynamics;
 pub mod envelope;
 pub mod eq;
+pub mod exchange;
 pub mod filter_shape;
 pub mod gain;
 pub mod lane;

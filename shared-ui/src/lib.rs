@@ -4,12 +4,14 @@
 //!   values are understood (shared by every parameter of every plugin);
 //! - `control`: what a widget does to a parameter, as host gestures, testable without a display;
 //! - `theme` and `widgets`: the egui look and the knobs, switches, meters and scopes the
-//!   editors are built from.
+//!   editors are built from;
+//! - `window`: the editor window's size, resizing by the host and scaling to fit.
 
 pub mod control;
 pub mod text;
 pub mod theme;
 pub mod widgets;
+pub mod window;
 
 pub use nice_plug_egui;
 pub use egui;

@@ -45,15 +45,19 @@ pub fn apply(ctx: &egui::Context) {
     });
 }
 
-/// A titled group with the panel colour, for a section of controls.
+/// A titled group with the panel colour, for a section of controls. Its contents stack top
+/// to bottom whatever the surrounding layout, so sections can sit side by side.
 pub fn section<R>(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
     egui::Frame::new()
         .fill(PANEL)
         .corner_radius(CornerRadius::same(4))
         .inner_margin(egui::Margin::same(8))
         .show(ui, |ui| {
-            ui.label(egui::RichText::new(title).small().color(TEXT_DIM));
-            add(ui)
+            ui.vertical(|ui| {
+                ui.label(egui::RichText::new(title).small().color(TEXT_DIM));
+                add(ui)
+            })
+            .inner
         })
         .inner
 }

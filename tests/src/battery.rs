@@ -179,7 +179,9 @@ fn check_param(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
         ensure!(shown_number.is_some_and(|v| (v - want).abs() <= want.abs() * 0.01 + 0.051),
             "{n}: typed {text:?} now reads {reads:?}");
     }
-    if shown == "On" || shown == "Off" {
+    // A switch (its two ends read Off and On; an enum that merely has an "Off" choice is not).
+    let ends = [inst.value_to_text(q.id, q.min)?, inst.value_to_text(q.id, q.max)?];
+    if q.stepped && ends.iter().any(|t| t == "On") && ends.iter().any(|t| t == "Off") {
         for (text, want) in [("on", "On"), ("off", "Off")] {
             let got = inst.text_to_value(q.id, text).ok_or_else(|| format!("{n}: typed {text:?} was refused"))?;
             ensure!(inst.value_to_text(q.id, got)? == want, "{n}: typed {text:?} does not read {want}");
@@ -386,20 +388,19 @@ fn first_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<usize> {
 
 /// Parameter events at several offsets inside a block act at that offset, not at the block
 /// start: the output is bit-identical to an unautomated run up to the offset and differs
-/// from there on (or, for a parameter whose effect has its own onset, from the same distance
-/// after the offset as for an event at offset 0).
+/// from there on. When it starts to differ is judged against the same event sent with
+/// one-sample blocks, where the host alone puts it on its exact sample: a plugin's latency,
+/// or a parameter whose effect waits for the signal (a ceiling gliding down changes nothing
+/// until it meets a peak), delays both runs alike, but an event pulled to the block start
+/// or deferred to a later one does not.
 pub fn automation_offsets(p: &PluginUnderTest) -> Result<()> {
     let params = open(p)?.params()?;
     let block = 512;
     let reference = render(p, block, 4, 2, &[])?;
     let start = 2 * block;
+    let sample_reference = render(p, 1, 4 * block, usize::MAX, &[])?;
     let mut audible = 0;
     for q in params.iter().filter(|q| q.automatable && !q.bypass) {
-        // Where an event at offset 0 first changes the output: at once for most parameters,
-        // later for one whose effect has an onset of its own (a console's send into a reverb
-        // is heard from the reverb's first reflection on). Events at later offsets must act
-        // exactly that much later.
-        let mut onset = None;
         for offset in [0u32, 137, 511] {
             let change = ParamChange { offset, id: q.id, value: far_value(q) };
             let out = render(p, block, 4, 2, &[change])?;
@@ -407,9 +408,10 @@ pub fn automation_offsets(p: &PluginUnderTest) -> Result<()> {
                 None => break, // This parameter does not change noise at the default settings.
                 Some(i) => {
                     ensure!(i >= start + offset as usize, "{}: event at offset {offset} changed the output at block offset {}", q.name, i as i64 - start as i64);
-                    let reaction = i - start - offset as usize;
-                    let onset = *onset.get_or_insert(reaction);
-                    ensure!(reaction <= onset + 64 && reaction + 64 >= onset, "{}: event at offset {offset} took effect only at {} (an event at offset 0 at {onset})", q.name, i - start);
+                    let exact = [ParamChange { offset: 0, ..change }];
+                    let sample = render(p, 1, 4 * block, start + offset as usize, &exact)?;
+                    let onset = first_difference(&sample_reference, &sample).unwrap_or(usize::MAX);
+                    ensure!(i <= onset + 64, "{}: event at offset {offset} took effect only at {} (at {} with one-sample blocks)", q.name, i - start, onset as i64 - start as i64);
                     audible += 1;
                 }
             }

@@ -14,28 +14,56 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, SharedMax};
 use shared_dsp::dynamics::{Compressor, GainReductionMeter, Settings};
 
+mod editor;
 mod params;
 use params::CompressorParams;
+
+/// The gain-reduction history: this many seconds, one point per `HISTORY_SECONDS /
+/// HISTORY_POINTS` (10 ms, finer than any release worth watching).
+const HISTORY_SECONDS: f32 = 6.0;
+const HISTORY_POINTS: usize = 600;
 
 pub struct MixwerkCompressor {
     params: Arc<CompressorParams>,
     compressor: Compressor,
-    /// Gain reduction per channel for the editor's meters (lock-free; read by the editor,
-    /// which arrives with the editors issue).
-    meter: Arc<GainReductionMeter>,
+    editor_state: Arc<EguiEditorState>,
+    analysis: editor::Analysis,
+    history: HistoryWriter,
     /// The latency last reported to the host, in samples.
     reported_latency: u32,
+    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
+    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
+    #[cfg(feature = "standalone")]
+    demo: Option<shared_dsp::demo::DemoSignal>,
+}
+
+fn history_writer(buffer: &Arc<HistoryBuffer>, sample_rate: f32) -> HistoryWriter {
+    let interval = (sample_rate * HISTORY_SECONDS / HISTORY_POINTS as f32).round() as usize;
+    HistoryWriter::new(buffer.clone(), interval)
 }
 
 impl Default for MixwerkCompressor {
     fn default() -> Self {
+        let analysis = editor::Analysis {
+            gain_reduction: Arc::new(GainReductionMeter::new()),
+            level: Arc::new(SharedMax::new()),
+            history: Arc::new(HistoryBuffer::new(HISTORY_POINTS)),
+            history_seconds: HISTORY_SECONDS,
+            repaint: RepaintNotifier::new(),
+        };
         Self {
             params: Arc::new(CompressorParams::default()),
             compressor: Compressor::new(48_000.0, 512),
-            meter: Arc::new(GainReductionMeter::new()),
+            editor_state: editor::default_state(),
+            history: history_writer(&analysis.history, 48_000.0),
+            analysis,
             reported_latency: 0,
+            #[cfg(feature = "standalone")]
+            demo: None,
         }
     }
 }
@@ -94,12 +122,16 @@ impl Plugin for MixwerkCompressor {
     // Threshold rides and mix moves drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::CompressorApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
     }
 
     fn activate(
@@ -111,6 +143,11 @@ impl Plugin for MixwerkCompressor {
         // The only allocation: delay lines for the longest lookahead at this rate.
         self.compressor = Compressor::new(config.sample_rate, config.max_buffer_size as usize);
         self.compressor.update_immediately(&self.target());
+        self.history = history_writer(&self.analysis.history, config.sample_rate);
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+        }
         // Always report at activation: the host may hold a value from another instance state.
         self.reported_latency = u32::MAX;
         self.report_latency(|l| context.set_latency_samples(l));
@@ -138,7 +175,15 @@ impl Plugin for MixwerkCompressor {
             Some([mono]) => Some((&**mono, &**mono)),
             _ => None,
         };
+        let samples = buffer.samples();
         match buffer.as_slice() {
+            #[cfg(feature = "standalone")]
+            [left, right, ..] if self.demo.is_some() => {
+                if let Some(demo) = &mut self.demo {
+                    demo.fill(left, right);
+                }
+                self.compressor.process(left, right);
+            }
             [left, right, ..] => match key {
                 Some((kl, kr)) => self.compressor.process_with_sidechain(left, right, kl, kr),
                 None => self.compressor.process(left, right),
@@ -146,7 +191,14 @@ impl Plugin for MixwerkCompressor {
             [mono] => self.compressor.process_mono(mono, key),
             [] => {}
         }
-        self.meter.record(self.compressor.gain_reduction_db());
+        // Metering costs nothing while nobody looks.
+        if self.editor_state.is_open() {
+            let gr = self.compressor.gain_reduction_db();
+            self.analysis.gain_reduction.record(gr);
+            self.analysis.level.record(shared_dsp::gain::db_to_gain(self.compressor.detector_level_db()));
+            self.history.push(gr[0].max(gr[1]), samples);
+            self.analysis.repaint.request_repaint();
+        }
         ProcessStatus::Normal
     }
 }

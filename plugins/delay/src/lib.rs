@@ -6,14 +6,23 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::{DEFAULT_BPM, Delay, Settings};
 
+mod editor;
 mod params;
 use params::DelayParams;
 
 pub struct MixwerkDelay {
     params: Arc<DelayParams>,
     delay: Delay,
+    editor_state: Arc<EguiEditorState>,
+    analysis: editor::Analysis,
+    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
+    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
+    #[cfg(feature = "standalone")]
+    demo: Option<shared_dsp::demo::DemoSignal>,
     /// The main input has one channel (mono → stereo layout).
     mono_input: bool,
     /// No block processed since activation or reset: the first one jumps to the host's tempo
@@ -23,7 +32,16 @@ pub struct MixwerkDelay {
 
 impl Default for MixwerkDelay {
     fn default() -> Self {
-        Self { params: Arc::new(DelayParams::default()), delay: Delay::new(48_000.0, 512), mono_input: false, fresh: true }
+        Self {
+            params: Arc::new(DelayParams::default()),
+            delay: Delay::new(48_000.0, 512),
+            editor_state: editor::default_state(),
+            analysis: editor::Analysis { sample_rate: Arc::new(SharedF32::new(48_000.0)), repaint: RepaintNotifier::new() },
+            #[cfg(feature = "standalone")]
+            demo: None,
+            mono_input: false,
+            fresh: true,
+        }
     }
 }
 
@@ -62,12 +80,16 @@ impl Plugin for MixwerkDelay {
     // Time and feedback moves drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::DelayApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
     }
 
     fn activate(&mut self, layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
@@ -76,6 +98,11 @@ impl Plugin for MixwerkDelay {
         self.delay = Delay::new(config.sample_rate, config.max_buffer_size as usize);
         self.delay.update_immediately(&self.target());
         self.fresh = true;
+        self.analysis.sample_rate.store(config.sample_rate);
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+        }
         true
     }
 
@@ -102,7 +129,15 @@ impl Plugin for MixwerkDelay {
             if self.mono_input {
                 right.copy_from_slice(left);
             }
+            #[cfg(feature = "standalone")]
+            if let Some(demo) = &mut self.demo {
+                demo.fill(left, right);
+            }
             self.delay.process(left, right);
+        }
+        // The editor draws from the parameters and the tempo: show their changes.
+        if self.editor_state.is_open() {
+            self.analysis.repaint.request_repaint();
         }
         match self.delay.tail_samples() {
             Some(samples) => ProcessStatus::Tail(samples),

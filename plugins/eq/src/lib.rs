@@ -1,18 +1,24 @@
 //! Mixwerk EQ: eight parametric bands matched to their analog prototypes, with stereo
-//! placement per band, output gain and auto-gain. The DSP is `shared_dsp::eq`; this crate is
-//! the plugin glue.
+//! placement per band, output gain and auto-gain, in zero-latency or linear-phase mode. The
+//! DSP is `shared_dsp::eq`; this crate is the plugin glue (parameters, the background design
+//! of linear-phase kernels in `design.rs`, latency reporting).
 
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use shared_dsp::eq::Eq;
 
+mod design;
 mod params;
+use design::{Designer, EqTask};
 use params::EqParams;
 
 pub struct MixwerkEq {
     params: Arc<EqParams>,
     eq: Eq,
+    designer: Arc<Designer>,
+    /// The latency last reported to the host (it depends on the mode and the rate only).
+    latency: u32,
     mono: bool,
     /// The second channel for the mono layout (the EQ always runs stereo), sized in
     /// `activate` so that `process` never allocates.
@@ -21,7 +27,14 @@ pub struct MixwerkEq {
 
 impl Default for MixwerkEq {
     fn default() -> Self {
-        Self { params: Arc::new(EqParams::default()), eq: Eq::new(48_000.0, 512), mono: false, scratch: Vec::new() }
+        Self {
+            params: Arc::new(EqParams::default()),
+            eq: Eq::new(48_000.0, 512),
+            designer: Arc::new(Designer::default()),
+            latency: 0,
+            mono: false,
+            scratch: Vec::new(),
+        }
     }
 }
 
@@ -52,18 +65,26 @@ impl Plugin for MixwerkEq {
 
     type Editor = ();
     type SysExMessage = ();
-    type BackgroundTask = ();
+    type BackgroundTask = EqTask;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
     }
 
-    fn activate(&mut self, layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+    fn task_executor(&mut self) -> TaskExecutor<Self> {
+        let designer = self.designer.clone();
+        Box::new(move |task| designer.run(task))
+    }
+
+    fn activate(&mut self, layout: &AudioIOLayout, config: &BufferConfig, context: &mut impl ActivateContext<Self>) -> bool {
         self.mono = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let max = config.max_buffer_size as usize;
         self.eq = Eq::new(config.sample_rate as f64, max);
         self.scratch = vec![0.0; if self.mono { max } else { 0 }];
         self.eq.update_immediately(&self.params.settings(self.mono));
+        self.designer.design_now(&mut self.eq);
+        self.latency = self.eq.latency_samples() as u32;
+        context.set_latency_samples(self.latency);
         true
     }
 
@@ -72,10 +93,18 @@ impl Plugin for MixwerkEq {
         self.eq.reset();
     }
 
-    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, _context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
         // Sample-accurate automation splits the block at parameter changes, so one update per
         // call follows automation to the sample.
         self.eq.update(&self.params.settings(self.mono));
+        // A mode change changes the latency (the EQ fades across the switch); the host then
+        // restarts the plugin to realign.
+        let latency = self.eq.latency_samples() as u32;
+        if latency != self.latency {
+            self.latency = latency;
+            context.set_latency_samples(latency);
+        }
+        self.designer.serve(&mut self.eq, context);
         match buffer.as_slice() {
             [left, right, ..] => self.eq.process(left, right),
             [mono] => {

@@ -1,11 +1,12 @@
 //! The EQ's parameters: eight bands of seven, grouped per band for the host ("Band 1
-//! Frequency" in group "Band 1"), plus output gain, auto-gain and bypass. Ids are stable
-//! forever (`b1_freq` …): hosts store them in sessions and automation lanes.
+//! Frequency" in group "Band 1"), plus output gain, auto-gain, bypass and the mode (zero
+//! latency or linear phase). Ids are stable forever (`b1_freq` …): hosts store them in
+//! sessions and automation lanes; new parameters are appended.
 
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use shared_dsp::eq::{BandSettings, BandType, Placement, Settings, Slope};
+use shared_dsp::eq::{BandSettings, BandType, Mode, Placement, Settings, Slope};
 use shared_ui::text;
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,16 @@ pub enum PlacementParam {
     #[id = "side"]
     #[name = "Side"]
     Side,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModeParam {
+    #[id = "zero-latency"]
+    #[name = "Zero Latency"]
+    ZeroLatency,
+    #[id = "linear-phase"]
+    #[name = "Linear Phase"]
+    LinearPhase,
 }
 
 #[derive(Params)]
@@ -208,6 +219,9 @@ pub struct EqParams {
     pub auto_gain: BoolParam,
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Zero latency (matched sections) or linear phase (an FIR, with latency; the host is told).
+    #[id = "mode"]
+    pub mode: EnumParam<ModeParam>,
 }
 
 impl Default for EqParams {
@@ -232,6 +246,7 @@ impl Default for EqParams {
                 .with_value_to_string(Arc::new(text::bool_to_text))
                 .with_string_to_value(Arc::new(text::text_to_bool))
                 .make_bypass(),
+            mode: EnumParam::new("Mode", ModeParam::ZeroLatency),
         }
     }
 }
@@ -242,9 +257,15 @@ impl EqParams {
     }
 
     /// The DSP settings now. Bypass turns every band off and the gain to 0 dB, which the DSP
-    /// fades, so bypass never clicks (and is bit-exact once the fades are done).
+    /// fades, so bypass never clicks (and is bit-exact once the fades are done). It keeps the
+    /// mode: a bypassed linear-phase EQ is a bit-exact delay by the same latency, so that
+    /// bypassing never shifts the track against the others.
     pub fn settings(&self, mono: bool) -> Settings {
-        let mut s = Settings::default();
+        let mode = match self.mode.value() {
+            ModeParam::ZeroLatency => Mode::ZeroLatency,
+            ModeParam::LinearPhase => Mode::LinearPhase,
+        };
+        let mut s = Settings { mode, ..Settings::default() };
         if self.bypass.value() {
             return s;
         }

@@ -6,41 +6,80 @@
 //! Layouts: stereo and mono. The lookahead is the plugin's latency, reported at activation and
 //! whenever it changes; bypass keeps it, so bypassing never moves the track in time.
 //!
-//! For the editor (next issue): the gain reduction per channel ([`GainReductionMeter`]) and
+//! The editor (`editor.rs`) shows the gain reduction and its history, the output levels and
 //! the loudness figures ([`LoudnessReadings`]: momentary, short-term, integrated, range, true
-//! peak, and a reset request), all lock-free.
+//! peak, and a reset request), all handed over lock-free.
 
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, LevelMeter, Levels};
 use shared_dsp::dynamics::{GainReductionMeter, Limiter};
 use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
 
+mod editor;
 mod params;
 use params::LimiterParams;
+
+/// The gain-reduction history: this many seconds, one point per `HISTORY_SECONDS /
+/// HISTORY_POINTS` (10 ms: a limiter's release is rarely shorter, and each point keeps the
+/// largest reduction in it, so no peak is lost).
+const HISTORY_SECONDS: f32 = 6.0;
+const HISTORY_POINTS: usize = 600;
+/// Time constant of the output RMS meter (the usual RMS/VU ballistics).
+const RMS_TIME_MS: f32 = 300.0;
+/// Standalone demo: the shared demo signal peaks near −6 dBFS; this much louder, the limiter
+/// has peaks to catch at its default settings and the loudness figures read like a master.
+#[cfg(feature = "standalone")]
+const DEMO_GAIN: f32 = 4.0; // +12 dB
 
 pub struct MixwerkLimiter {
     params: Arc<LimiterParams>,
     limiter: Limiter,
-    /// Meters the plugin's output (what leaves the master bus).
+    /// Meters the plugin's output (what leaves the master bus). It runs whether the editor is
+    /// open or not: the integrated loudness must cover the whole programme.
     loudness_meter: LoudnessMeter,
-    /// Shared with the editor; kept across activations (the meter is rebuilt for each rate).
-    loudness: Arc<LoudnessReadings>,
-    gain_reduction: Arc<GainReductionMeter>,
+    /// Output peak and RMS for the editor's meters (only while it is open).
+    level_meter: LevelMeter,
+    editor_state: Arc<EguiEditorState>,
+    /// Shared with the editor; kept across activations (the meters are rebuilt for each rate).
+    analysis: editor::Analysis,
+    history: HistoryWriter,
     /// The latency last reported to the host, in samples.
     reported_latency: u32,
+    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo`, 12 dB
+    /// louder, when `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
+    #[cfg(feature = "standalone")]
+    demo: Option<shared_dsp::demo::DemoSignal>,
+}
+
+fn history_writer(buffer: &Arc<HistoryBuffer>, sample_rate: f32) -> HistoryWriter {
+    let interval = (sample_rate * HISTORY_SECONDS / HISTORY_POINTS as f32).round() as usize;
+    HistoryWriter::new(buffer.clone(), interval)
 }
 
 impl Default for MixwerkLimiter {
     fn default() -> Self {
-        let loudness = Arc::new(LoudnessReadings::new());
+        let analysis = editor::Analysis {
+            gain_reduction: Arc::new(GainReductionMeter::new()),
+            history: Arc::new(HistoryBuffer::new(HISTORY_POINTS)),
+            history_seconds: HISTORY_SECONDS,
+            levels: Arc::new(Levels::new()),
+            loudness: Arc::new(LoudnessReadings::new()),
+            repaint: RepaintNotifier::new(),
+        };
         Self {
             params: Arc::new(LimiterParams::default()),
             limiter: Limiter::new(48_000.0, 512),
-            loudness_meter: LoudnessMeter::with_readings(48_000.0, 2, loudness.clone()),
-            loudness,
-            gain_reduction: Arc::new(GainReductionMeter::new()),
+            loudness_meter: LoudnessMeter::with_readings(48_000.0, 2, analysis.loudness.clone()),
+            level_meter: LevelMeter::new(48_000.0, RMS_TIME_MS, analysis.levels.clone()),
+            editor_state: editor::default_state(),
+            history: history_writer(&analysis.history, 48_000.0),
+            analysis,
             reported_latency: 0,
+            #[cfg(feature = "standalone")]
+            demo: None,
         }
     }
 }
@@ -82,12 +121,16 @@ impl Plugin for MixwerkLimiter {
     // Ceiling and drive rides drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::LimiterApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
     }
 
     fn activate(
@@ -101,7 +144,13 @@ impl Plugin for MixwerkLimiter {
         // buffers, at this rate.
         self.limiter = Limiter::new(config.sample_rate, config.max_buffer_size as usize);
         self.limiter.update_immediately(&self.params.settings());
-        self.loudness_meter = LoudnessMeter::with_readings(config.sample_rate, channels, self.loudness.clone());
+        self.loudness_meter = LoudnessMeter::with_readings(config.sample_rate, channels, self.analysis.loudness.clone());
+        self.level_meter = LevelMeter::new(config.sample_rate, RMS_TIME_MS, self.analysis.levels.clone());
+        self.history = history_writer(&self.analysis.history, config.sample_rate);
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+        }
         // Always report at activation: the host may hold a value from another instance state.
         self.reported_latency = u32::MAX;
         self.report_latency(|l| context.set_latency_samples(l));
@@ -113,6 +162,7 @@ impl Plugin for MixwerkLimiter {
         self.limiter.reset();
         // A restarted stream is a new measurement.
         self.loudness_meter.reset();
+        self.level_meter.reset();
     }
 
     fn process(
@@ -125,18 +175,37 @@ impl Plugin for MixwerkLimiter {
         // parameter changes, so one update per call follows automation to the sample.
         self.limiter.update(&self.params.settings());
         self.report_latency(|l| context.set_latency_samples(l));
+        let samples = buffer.samples();
+        // Metering for the editor costs nothing while nobody looks.
+        let metering = self.editor_state.is_open();
         match buffer.as_slice() {
             [left, right, ..] => {
+                #[cfg(feature = "standalone")]
+                if let Some(demo) = &mut self.demo {
+                    demo.fill(left, right);
+                    left.iter_mut().chain(right.iter_mut()).for_each(|x| *x *= DEMO_GAIN);
+                }
                 self.limiter.process(left, right);
                 self.loudness_meter.process(left, right);
+                if metering {
+                    self.level_meter.process(left, right);
+                }
             }
             [mono] => {
                 self.limiter.process_mono(mono);
                 self.loudness_meter.process_mono(mono);
+                if metering {
+                    self.level_meter.process(mono, mono);
+                }
             }
             [] => {}
         }
-        self.gain_reduction.record(self.limiter.gain_reduction_db());
+        if metering {
+            let gr = self.limiter.gain_reduction_db();
+            self.analysis.gain_reduction.record(gr);
+            self.history.push(gr[0].max(gr[1]), samples);
+            self.analysis.repaint.request_repaint();
+        }
         ProcessStatus::Normal
     }
 }

@@ -31,26 +31,53 @@ pub enum DitherParam {
     Bits24,
 }
 
+/// Grouped for the host (CLAP modules, VST3 units) the way the editor groups them: what is
+/// limited, how the gain recovers, how peaks are found, what leaves. Groups do not change the
+/// ids (`tests/contracts/limiter.params`), and the order is the one hosts always saw.
 #[derive(Params)]
 pub struct LimiterParams {
+    #[nested(group = "Limiting")]
+    pub limiting: LimitingParams,
+    #[nested(group = "Release")]
+    pub release: ReleaseParams,
+    #[nested(group = "Detection")]
+    pub detection: DetectionParams,
+    #[nested(group = "Output")]
+    pub output: OutputParams,
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+#[derive(Params)]
+pub struct LimitingParams {
     #[id = "drive"]
     pub drive: FloatParam,
     #[id = "ceiling"]
     pub ceiling: FloatParam,
     #[id = "lookahead"]
     pub lookahead: FloatParam,
+}
+
+#[derive(Params)]
+pub struct ReleaseParams {
     #[id = "release"]
     pub release: FloatParam,
     #[id = "auto-release"]
     pub auto_release: BoolParam,
+}
+
+#[derive(Params)]
+pub struct DetectionParams {
     #[id = "link"]
     pub link: FloatParam,
     #[id = "detection"]
     pub detection: EnumParam<DetectionParam>,
+}
+
+#[derive(Params)]
+pub struct OutputParams {
     #[id = "dither"]
     pub dither: EnumParam<DitherParam>,
-    #[id = "bypass"]
-    pub bypass: BoolParam,
 }
 
 /// Decibels over a linear range, in 0.1 dB steps.
@@ -73,21 +100,27 @@ impl Default for LimiterParams {
     fn default() -> Self {
         let d = Settings::default();
         Self {
-            drive: decibels("Drive", d.drive_db, 0.0, 36.0),
-            ceiling: decibels("Ceiling", d.ceiling_db, -20.0, 0.0),
-            // 2 ms mid-travel: the useful range for programme is 1–3 ms; longer is for slow
-            // material, where the gain should move before a peak more gently.
-            lookahead: time("Lookahead", d.lookahead_ms, MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, 2.0),
-            release: time("Release", d.release_ms, 1.0, 1_000.0, 60.0),
-            auto_release: BoolParam::new("Auto Release", d.auto_release)
-                .with_value_to_string(Arc::new(text::bool_to_text))
-                .with_string_to_value(Arc::new(text::text_to_bool)),
-            link: FloatParam::new("Stereo Link", d.link * 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
-                .with_step_size(1.0)
-                .with_value_to_string(Arc::new(text::percent_to_text))
-                .with_string_to_value(Arc::new(text::text_to_percent)),
-            detection: EnumParam::new("Detection", DetectionParam::TruePeak),
-            dither: EnumParam::new("Dither", DitherParam::Off),
+            limiting: LimitingParams {
+                drive: decibels("Drive", d.drive_db, 0.0, 36.0),
+                ceiling: decibels("Ceiling", d.ceiling_db, -20.0, 0.0),
+                // 2 ms mid-travel: the useful range for programme is 1–3 ms; longer is for slow
+                // material, where the gain should move before a peak more gently.
+                lookahead: time("Lookahead", d.lookahead_ms, MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, 2.0),
+            },
+            release: ReleaseParams {
+                release: time("Release", d.release_ms, 1.0, 1_000.0, 60.0),
+                auto_release: BoolParam::new("Auto Release", d.auto_release)
+                    .with_value_to_string(Arc::new(text::bool_to_text))
+                    .with_string_to_value(Arc::new(text::text_to_bool)),
+            },
+            detection: DetectionParams {
+                link: FloatParam::new("Stereo Link", d.link * 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
+                    .with_step_size(1.0)
+                    .with_value_to_string(Arc::new(text::percent_to_text))
+                    .with_string_to_value(Arc::new(text::text_to_percent)),
+                detection: EnumParam::new("Detection", DetectionParam::TruePeak),
+            },
+            output: OutputParams { dither: EnumParam::new("Dither", DitherParam::Off) },
             bypass: BoolParam::new("Bypass", false)
                 .with_value_to_string(Arc::new(text::bool_to_text))
                 .with_string_to_value(Arc::new(text::text_to_bool))
@@ -99,18 +132,19 @@ impl Default for LimiterParams {
 impl LimiterParams {
     /// The DSP settings these parameters describe right now.
     pub fn settings(&self) -> Settings {
+        let (l, r, d) = (&self.limiting, &self.release, &self.detection);
         Settings {
-            drive_db: self.drive.value(),
-            ceiling_db: self.ceiling.value(),
-            lookahead_ms: self.lookahead.value(),
-            release_ms: self.release.value(),
-            auto_release: self.auto_release.value(),
-            link: self.link.value() / 100.0,
-            peak_mode: match self.detection.value() {
+            drive_db: l.drive.value(),
+            ceiling_db: l.ceiling.value(),
+            lookahead_ms: l.lookahead.value(),
+            release_ms: r.release.value(),
+            auto_release: r.auto_release.value(),
+            link: d.link.value() / 100.0,
+            peak_mode: match d.detection.value() {
                 DetectionParam::TruePeak => PeakMode::TruePeak,
                 DetectionParam::SamplePeak => PeakMode::SamplePeak,
             },
-            dither: match self.dither.value() {
+            dither: match self.output.dither.value() {
                 DitherParam::Off => DitherDepth::Off,
                 DitherParam::Bits16 => DitherDepth::Bits16,
                 DitherParam::Bits24 => DitherDepth::Bits24,

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
 use shared_dsp::analysis::{ScopeBuffer, SharedF32};
 use shared_ui::control::Bound;
 use shared_ui::egui;
@@ -14,8 +13,8 @@ use shared_ui::{theme, widgets};
 
 use crate::params::PannerParams;
 
-pub const WIDTH: f64 = 640.0;
-pub const HEIGHT: f64 = 360.0;
+pub const WIDTH: f32 = 640.0;
+pub const HEIGHT: f32 = 360.0;
 
 /// What the editor reads from the audio thread.
 #[derive(Clone)]
@@ -26,11 +25,11 @@ pub struct Analysis {
 }
 
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(LogicalSize::new(WIDTH, HEIGHT), 1.0)
+    shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
 }
 
 pub fn create(params: Arc<PannerParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<PannerApp>> {
-    let settings = EguiNiceSettings::new().with_tile("Mixwerk Panner");
+    let settings = shared_ui::window::settings("Mixwerk Panner", shared_ui::egui::vec2(WIDTH, HEIGHT));
     let repaint = analysis.repaint.clone();
     create_egui_editor(state, repaint, settings, PannerApp { params, analysis, gui: None, pairs: Vec::new() })
 }
@@ -51,6 +50,7 @@ impl NiceEguiApp for PannerApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        shared_ui::window::fit(ui.ctx(), shared_ui::egui::vec2(WIDTH, HEIGHT));
         let Some(gui) = &self.gui else { return };
         let setter = gui.param_setter();
         let p = &self.params;

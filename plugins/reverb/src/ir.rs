@@ -17,11 +17,12 @@ use std::sync::{Arc, RwLock};
 
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
+use shared_dsp::reverb::decay_shape::energy_decay_curve;
 use shared_dsp::reverb::ir_loader;
 use shared_dsp::reverb::{ConvolutionEngine, IrMailbox};
 
-/// The IR file path, persisted in the plugin state. Every change (a state load, later the
-/// editor's file chooser) bumps `generation`, which is all the audio thread looks at.
+/// The IR file path, persisted in the plugin state. Every change (a state load, the editor's
+/// file browser) bumps `generation`, which is all the audio thread looks at.
 #[derive(Default)]
 pub struct IrPath {
     path: RwLock<String>,
@@ -72,12 +73,18 @@ pub enum IrStatus {
     Failed(String),
 }
 
-/// Shared between the plugin, its background task and (later) its editor.
+/// Points of a loaded IR's energy decay curve kept for the editor.
+const DECAY_POINTS: usize = 256;
+
+/// Shared between the plugin, its background task and its editor.
 #[derive(Default)]
 pub struct IrShared {
     pub mailbox: IrMailbox,
     /// Written by the main and loader threads, read by the editor; never by the audio thread.
     pub status: RwLock<IrStatus>,
+    /// The energy decay curve (seconds, dB) of the IR in use, for the editor's decay display;
+    /// empty without one. Same threads as `status`.
+    pub decay: RwLock<Vec<(f32, f32)>>,
     /// The session rate the loader prepares engines for (set at activation).
     pub sample_rate: AtomicF32,
 }
@@ -102,12 +109,27 @@ impl IrShared {
         self.status.read().map(|s| s.clone()).unwrap_or_default()
     }
 
+    fn set_decay(&self, curve: Vec<(f32, f32)>) {
+        if let Ok(mut d) = self.decay.write() {
+            *d = curve;
+        }
+    }
+
+    /// The decay curve of the IR in use into `out` (editor; reuses `out`'s allocation).
+    pub fn decay_into(&self, out: &mut Vec<(f32, f32)>) {
+        out.clear();
+        if let Ok(d) = self.decay.read() {
+            out.extend_from_slice(&d);
+        }
+    }
+
     /// Loads `path` for the current rate: `Ok(None)` for an empty path (no IR), `Err` with the
     /// message (already logged and in the status) when the file is refused.
     pub fn prepare(&self, path: &str) -> Result<Option<ConvolutionEngine>, String> {
         let rate = self.sample_rate.load(Ordering::Acquire);
         if path.trim().is_empty() {
             self.set_status(IrStatus::None);
+            self.set_decay(Vec::new());
             return Ok(None);
         }
         self.set_status(IrStatus::Loading(path.to_owned()));
@@ -116,6 +138,7 @@ impl IrShared {
                 let what = format!("{path}: {}", ir.describe());
                 nice_log!("Impulse response loaded: {what}");
                 self.set_status(IrStatus::Loaded(what));
+                self.set_decay(energy_decay_curve(&ir.channels, ir.sample_rate as f32, DECAY_POINTS));
                 Ok(Some(ir.engine()))
             }
             Err(e) => {

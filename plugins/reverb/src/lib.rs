@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use shared_dsp::reverb::{Reverb, Settings};
 
+mod editor;
 pub mod ir;
 mod params;
 use ir::{IrShared, IrTask};
@@ -18,6 +20,12 @@ pub struct MixwerkReverb {
     params: Arc<ReverbParams>,
     reverb: Reverb,
     ir: ir::Shared,
+    editor_state: Arc<EguiEditorState>,
+    repaint: RepaintNotifier,
+    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
+    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
+    #[cfg(feature = "standalone")]
+    demo: Option<shared_dsp::demo::DemoSignal>,
     /// The path generation the audio thread last asked the loader for.
     requested_generation: u32,
     mono_input: bool,
@@ -28,11 +36,20 @@ impl Default for MixwerkReverb {
         let params = Arc::new(ReverbParams::default());
         let ir = Arc::new(IrShared::default());
         ir.sample_rate.store(48_000.0, Ordering::Release);
+        // Standalone builds: `MIXWERK_DEMO_IR` preloads an impulse response, as a session would.
+        #[cfg(feature = "standalone")]
+        if let Some(path) = std::env::var_os("MIXWERK_DEMO_IR") {
+            params.ir_path.set(path.to_string_lossy().into_owned());
+        }
         Self {
             requested_generation: params.ir_path.generation(),
             params,
             reverb: Reverb::new(48_000.0, 512),
             ir,
+            editor_state: editor::default_state(),
+            repaint: RepaintNotifier::new(),
+            #[cfg(feature = "standalone")]
+            demo: None,
             mono_input: false,
         }
     }
@@ -76,12 +93,16 @@ impl Plugin for MixwerkReverb {
     // Automation lands where it is drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::ReverbApp>;
     type SysExMessage = ();
     type BackgroundTask = IrTask;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.ir.clone(), self.editor_state.clone(), self.repaint.clone())
     }
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
@@ -105,6 +126,10 @@ impl Plugin for MixwerkReverb {
             self.reverb.install_ir(Box::new(engine));
         }
         self.reverb.update_immediately(&self.target());
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+        }
         true
     }
 
@@ -134,7 +159,15 @@ impl Plugin for MixwerkReverb {
             if self.mono_input {
                 right.copy_from_slice(left);
             }
+            #[cfg(feature = "standalone")]
+            if let Some(demo) = &mut self.demo {
+                demo.fill(left, right);
+            }
             self.reverb.process(left, right);
+        }
+        // The editor draws from the parameters and the loader's status: show their changes.
+        if self.editor_state.is_open() {
+            self.repaint.request_repaint();
         }
         match self.reverb.tail_samples() {
             Some(samples) => ProcessStatus::Tail(samples),

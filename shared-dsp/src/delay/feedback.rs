@@ -112,6 +112,30 @@ const CUTOFF_GLIDE_MS: f32 = 20.0;
 /// Highest cutoff, as a fraction of the sample rate (as for every filter in the crate).
 const MAX_CUTOFF_RATIO: f64 = crate::filter_shape::MAX_FREQ_RATIO;
 
+/// The magnitude of the loop's filters at `freq` for one trip around the loop: the 12 dB/oct
+/// Butterworth high pass at `low_cut_hz` times the low pass at `high_cut_hz` (`None`: off),
+/// each clamped like the sections clamp their cutoff. The sections are TPT state-variable
+/// filters, i.e. the analog prototypes through the bilinear map, so with
+/// Ω = tan(π·f/fs) / tan(π·fc/fs) the low pass is |H|² = 1/(1 + Ω⁴) and the high pass
+/// Ω⁴/(1 + Ω⁴). For displays: the n-th repeat has been through this n times.
+pub fn loop_filter_gain(low_cut_hz: Option<f32>, high_cut_hz: Option<f32>, freq: f64, sample_rate: f64) -> f64 {
+    let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
+    let warp = |f: f64| (core::f64::consts::PI * f.clamp(0.0, 0.5 * fs) / fs).tan();
+    let corner = |hz: f32| warp((hz as f64).clamp(crate::filter_shape::MIN_FREQ_HZ, MAX_CUTOFF_RATIO * fs));
+    let valid = |hz: Option<f32>| hz.filter(|f| f.is_finite() && *f > 0.0);
+    let x = warp(freq);
+    let mut gain = 1.0;
+    if let Some(fc) = valid(low_cut_hz) {
+        let w4 = (x / corner(fc)).powi(4);
+        gain *= (w4 / (1.0 + w4)).sqrt();
+    }
+    if let Some(fc) = valid(high_cut_hz) {
+        let w4 = (x / corner(fc)).powi(4);
+        gain *= (1.0 / (1.0 + w4)).sqrt();
+    }
+    gain
+}
+
 /// Four f32 lanes, `[s1 left, s1 right, s2 left, s2 right]`: both states of both channels
 /// of a section, updated by one 4-wide operation per step (element-wise arrays of four are
 /// what the compiler turns into SSE instructions on its own).
@@ -361,5 +385,40 @@ mod tests {
         assert_eq!((r.direct, r.cross, r.input), (0.0, 0.5, [0.0, 0.0, 0.5, 0.5]));
         let r = Routing::new(0.3, 0.2, None, true);
         assert_eq!((r.direct, r.cross, r.input), (0.8, 0.2, [0.0; 4]));
+    }
+
+    /// The closed form a display uses, against the loop filters themselves: a sine through
+    /// `process_on`, its steady-state amplitude measured.
+    #[test]
+    fn loop_filter_gain_matches_the_filters() {
+        for fs in [44_100.0f64, 96_000.0] {
+            for (lo, hi) in [(Some(200.0f32), Some(3_000.0f32)), (Some(1_000.0), None), (None, Some(8_000.0)), (None, None)] {
+                let mut f = LoopFilters::new(fs, 32, lo.unwrap_or(20.0), hi.unwrap_or(20_000.0));
+                for freq in [50.0f64, 200.0, 1_000.0, 3_000.0, 10_000.0] {
+                    f.reset();
+                    let w = core::f64::consts::TAU * freq / fs;
+                    let n = (fs * 0.5) as usize;
+                    let mut peak = 0.0f64;
+                    for i in 0..n {
+                        let x = (w * i as f64).sin() as f32;
+                        let y = match (lo, hi) {
+                            (None, None) => Stereo::new(x, x),
+                            _ => {
+                                let (hp, lp) = (lo.is_some() as u8 as f32, hi.is_some() as u8 as f32);
+                                f.process(Stereo::new(x, x), hp, lp)
+                            }
+                        };
+                        // The second half: transients gone.
+                        if i > n / 2 {
+                            peak = peak.max(y.left().abs() as f64);
+                        }
+                    }
+                    let want = loop_filter_gain(lo, hi, freq, fs);
+                    let err_db = 20.0 * (peak / want).log10();
+                    assert!(err_db.abs() < 0.05, "fs {fs} {lo:?}/{hi:?} at {freq} Hz: measured {peak}, closed form {want}");
+                }
+            }
+        }
+        assert_eq!(loop_filter_gain(Some(f32::NAN), None, 100.0, 48_000.0), 1.0);
     }
 }

@@ -48,6 +48,7 @@ pub mod ducking;
 pub mod feedback;
 pub mod modulation;
 pub mod read;
+pub mod repeats;
 pub mod tape;
 pub mod time;
 
@@ -147,6 +148,22 @@ impl Default for Settings {
             dry_db: 0.0,
             wet_db: -6.0,
         }
+    }
+}
+
+impl Settings {
+    /// The times (ms) the left and right sides play at `bpm`: each side's free or synced
+    /// time, or when linked the left time plus the offset; clamped to [`MIN_TIME_MS`,
+    /// `MAX_TIME_MS`]. What the delay aims for, and what an editor shows.
+    pub fn times_ms(&self, bpm: f64) -> [f64; 2] {
+        let left_ms = self.time_left.ms(bpm);
+        let right_ms = if self.link {
+            let offset = if self.offset_ms.is_finite() { self.offset_ms as f64 } else { 0.0 };
+            (left_ms + offset).clamp(MIN_TIME_MS, MAX_TIME_MS)
+        } else {
+            self.time_right.ms(bpm)
+        };
+        [left_ms, right_ms]
     }
 }
 
@@ -353,13 +370,7 @@ impl Delay {
     fn retarget(&mut self, jump: bool) {
         let s = self.settings;
         let fs = self.sample_rate;
-        let left_ms = s.time_left.ms(self.bpm);
-        let right_ms = if s.link {
-            let offset = if s.offset_ms.is_finite() { s.offset_ms as f64 } else { 0.0 };
-            (left_ms + offset).clamp(MIN_TIME_MS, MAX_TIME_MS)
-        } else {
-            s.time_right.ms(self.bpm)
-        };
+        let [left_ms, right_ms] = s.times_ms(self.bpm);
         self.target = [ms_to_samples(left_ms, fs).max(MIN_DELAY), ms_to_samples(right_ms, fs).max(MIN_DELAY)];
 
         let routing = Routing::new(s.feedback, s.cross_feedback, s.ping_pong.map(|side| (side, s.ping_pong_mono)), s.freeze);

@@ -211,6 +211,8 @@ pub struct Compressor {
     mid_side: Smoother,
     /// Largest gain reduction (dB) per channel during the last `process*` call.
     peak_gr: Stereo,
+    /// Largest level the detector measured (as a power) during the last `process*` call.
+    peak_level: f32,
 }
 
 fn switch(on: bool) -> f32 {
@@ -277,6 +279,7 @@ impl Compressor {
             listen: glide(0.0),
             mid_side: glide(0.0),
             peak_gr: Stereo::zero(),
+            peak_level: 0.0,
         };
         c.update_immediately(&d);
         c
@@ -379,6 +382,7 @@ impl Compressor {
         self.lookahead.reset();
         self.listen_delay.reset();
         self.peak_gr = Stereo::zero();
+        self.peak_level = 0.0;
     }
 
     /// The delay of the audio in samples (the lookahead), to report to the host.
@@ -390,6 +394,14 @@ impl Compressor {
     /// during the last `process*` call, for meters (see [`GainReductionMeter`](super::meter::GainReductionMeter)).
     pub fn gain_reduction_db(&self) -> [f32; 2] {
         self.peak_gr.0
+    }
+
+    /// The highest level (dB) the detector measured during the last `process*` call, in
+    /// either channel: the input of the static curve, so an editor can mark where on the
+    /// transfer curve the signal is (after the sidechain filter, from the key in external
+    /// mode, peak or RMS as set). −∞-ish (very low) in silence.
+    pub fn detector_level_db(&self) -> f32 {
+        fast_db::power_to_db(self.peak_level)
     }
 
     /// Processes a stereo block in place; the detector hears the input itself, or silence in
@@ -418,6 +430,7 @@ impl Compressor {
         key: Option<(&[f32], &[f32])>,
     ) {
         self.peak_gr = Stereo::zero();
+        self.peak_level = 0.0;
         let n = left.len().min(right.len());
         let link = self.link;
         let mut start = 0;
@@ -439,6 +452,7 @@ impl Compressor {
     /// docs: the louder key channel drives the gain). Link and mid/side do not apply.
     pub fn process_mono(&mut self, buf: &mut [f32], key: Option<(&[f32], &[f32])>) {
         self.peak_gr = Stereo::zero();
+        self.peak_level = 0.0;
         let mut start = 0;
         while start < buf.len() {
             let len = (buf.len() - start).min(CHUNK);
@@ -505,6 +519,15 @@ impl Compressor {
         } else {
             self.detect::<false>(&mut key, &mut heard, n, mid_side);
         }
+
+        // The loudest level of the chunk, for meters (a maximum, so it vectorises).
+        let mut level = self.peak_level;
+        for ch in &key {
+            for &v in &ch[..n] {
+                level = max(level, v);
+            }
+        }
+        self.peak_level = level;
 
         // 2. Level in dB and the static curve: the target gain reduction (vectorised).
         if self.curve_gliding {

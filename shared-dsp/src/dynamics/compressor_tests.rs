@@ -782,3 +782,49 @@ fn parameter_changes_glide() {
         assert!(largest < 0.01, "{change:?}: {largest}");
     }
 }
+
+/// The level an editor marks on the transfer curve is what the detector measured: a sine's
+/// peak level with the peak detector, its RMS level (peak − 3.01 dB) with the RMS detector,
+/// the key's level (not the audio's) with an external sidechain, and nothing in silence.
+#[test]
+fn detector_level_is_the_level_the_curve_sees() {
+    // 1.2 s: ten of the longest RMS window's time constants, so the average has settled.
+    let n = 57_600;
+    for (amp_db, detector, window_ms, want_offset, tol) in [
+        (-6.0, Detector::Peak, 10.0, 0.0, 0.02),
+        (-30.0, Detector::Peak, 10.0, 0.0, 0.02),
+        // Long window: the mean square ripples by ~0.1 % at twice 997 Hz.
+        (-12.0, Detector::Rms, 100.0, -CREST_DB, 0.02),
+    ] {
+        let s = Settings { detector, rms_window_ms: window_ms, ..Settings::default() };
+        let mut c = Compressor::new(FS, 512);
+        c.update_immediately(&s);
+        let x = sine(amp(amp_db), 997.0, FS, n);
+        // Let an RMS average settle, then read the last block.
+        run(&mut c, &x, &x, 512);
+        let (mut l, mut r) = (x[..2_400].to_vec(), x[..2_400].to_vec());
+        c.process(&mut l, &mut r);
+        let got = c.detector_level_db() as f64;
+        let want = amp_db + want_offset;
+        println!("{detector:?} {amp_db} dB sine: detector level {got:.3} dB (want {want:.3})");
+        assert!((got - want).abs() < tol, "{detector:?} {amp_db} dB: {got} vs {want}");
+    }
+
+    // External key: a quiet input with a loud key reads the key's level.
+    let s = Settings { sidechain: SidechainSource::External, ..Settings::default() };
+    let mut c = Compressor::new(FS, 512);
+    c.update_immediately(&s);
+    let quiet = sine(amp(-40.0), 997.0, FS, 4_800);
+    let key = sine(amp(-10.0), 997.0, FS, 4_800);
+    run_keyed(&mut c, [&quiet, &quiet], [&key, &key]);
+    assert!((c.detector_level_db() as f64 + 10.0).abs() < 0.03, "{}", c.detector_level_db());
+
+    // Silence reads far below anything a meter shows, and a reset clears the reading.
+    let mut c = Compressor::new(FS, 512);
+    run(&mut c, &quiet, &quiet, 512);
+    c.reset();
+    assert!(c.detector_level_db() < -150.0);
+    let silence = vec![0.0f32; 512];
+    run(&mut c, &silence, &silence, 512);
+    assert!(c.detector_level_db() < -150.0, "{}", c.detector_level_db());
+}

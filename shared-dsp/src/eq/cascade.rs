@@ -1,38 +1,46 @@
-//! The zero-latency runtime: every active band's sections in one sample loop.
+//! The zero-latency runtime: the bands' control (glides, fades, placement) around the
+//! staggered section chain ([`lanes`](super::lanes)) that processes the audio.
 //!
 //! Why it is built this way (speed is part of the issue: 8 stereo bells ≥ 1000× real time):
-//! - **Sample-outer loop over all bands.** Each section's recursion is a chain of dependent
-//!   multiply-adds (~16 cycles of latency per sample). Running band after band over the
-//!   whole block would pay that latency eight times per sample; interleaving the bands per
-//!   sample lets the CPU overlap them, so the cost is set by throughput instead.
-//! - **f32 state in a [`Stereo`] lane**: both channels in one SSE register, one set of
-//!   coefficients. Precision comes from the structure (TPT SVF, see
-//!   [`matched`](super::matched)), not from f64 state.
+//! - **One chain, staggered**: every active band's sections are lanes of one
+//!   [`Chain`], processed eight at a time as vectors (see that module for why this is
+//!   exact and adds no latency).
+//! - **Control every [`SUB_BLOCK`] samples, only while something moves**: the smoothed
+//!   frequency, gain and Q advance; every [`GLIDE_SUBS`] sub-blocks a moving band is
+//!   redesigned (warm-started, [`Effort::GLIDE`]) for the values at the end of the next
+//!   span and its lanes ramp linearly there, so automation is free of zipper noise at a
+//!   fraction of per-sample design cost. A band that stops moving lands on a full design
+//!   ([`Effort::FULL`]) over one more sub-block. Settled blocks run without control work.
+//! - **Switches fade**: turning a band on or off, or changing its type, slope or placement,
+//!   ramps its wet amount to zero, switches, and ramps back; the chain's layout (which
+//!   lanes hold which band) changes only at such points, between two segments.
+//! - **Output gain at the chain's input**: a gain and a linear filter commute, so the gain
+//!   (and its ramp) is applied as samples enter, where the sample index is plain.
 //! - **Checks per block, not per sample**: non-finite states are reset and small states
 //!   flushed once per `process` call; the output is cleaned in one vectorisable pass.
-//! - **Coefficient glides per sub-block**: while frequency, gain or Q move, the smoothed
-//!   parameters advance every [`SUB_BLOCK`] samples, the sections are redesigned for the end
-//!   of the sub-block and their coefficients are interpolated linearly in between, so
-//!   automation is free of zipper noise at a fraction of per-sample design cost. Settled
-//!   bands cost nothing extra.
-//! - **Switches fade**: turning a band on or off, or changing its type, slope or placement,
-//!   fades its effect out (wet/dry), switches, and fades back in, so nothing clicks.
 
-use super::matched::{self, SvfCoefs};
+use super::lanes::{Chain, LaneRouting, LaneTarget, MAX_LANES};
+use super::matched::{self, Effort, Section, SvfCoefs};
 use super::prototype::{MAX_SECTIONS, cascade, sane_band};
 use super::{BANDS, BandSettings, Placement};
 use crate::gain::flush_denormal;
-use crate::lane::{Lane, Stereo};
+use crate::lane::Lane;
 use crate::smoother::Smoother;
 
-/// Samples between coefficient updates while parameters glide.
+/// Samples between control ticks while parameters glide or bands fade.
 pub const SUB_BLOCK: usize = 32;
 /// Time constant of frequency, gain and Q glides.
 pub const GLIDE_MS: f32 = 15.0;
 /// Sub-blocks a band's fade out (or in) takes when it is switched (256 samples).
 const FADE_SUBS: u32 = 8;
+/// Sub-blocks between glide redesigns (128 samples, 2.7 ms at 48 kHz, against a 15 ms glide
+/// time constant): the lanes ramp linearly from one design to the next, so the response
+/// follows the glide piecewise linearly in its coefficients, without steps. (While a band
+/// also fades, every sub-block.)
+const GLIDE_SUBS: u32 = 4;
 
-/// One SVF section's two integrator states.
+/// One SVF section's two integrator states (the serial form of what a lane computes; the
+/// tests use it as the reference realisation of a design).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SvfState<L: Lane> {
     pub ic1: L,
@@ -52,27 +60,6 @@ impl<L: Lane> SvfState<L> {
     }
 }
 
-#[inline(always)]
-fn add_coefs(c: &mut SvfCoefs, d: &SvfCoefs) {
-    c.a1 += d.a1;
-    c.a2 += d.a2;
-    c.a3 += d.a3;
-    c.m0 += d.m0;
-    c.m1 += d.m1;
-    c.m2 += d.m2;
-}
-
-fn step_coefs(from: &SvfCoefs, to: &SvfCoefs, n: f32) -> SvfCoefs {
-    SvfCoefs {
-        a1: (to.a1 - from.a1) / n,
-        a2: (to.a2 - from.a2) / n,
-        a3: (to.a3 - from.a3) / n,
-        m0: (to.m0 - from.m0) / n,
-        m1: (to.m1 - from.m1) / n,
-        m2: (to.m2 - from.m2) / n,
-    }
-}
-
 /// The discrete part of a band: changing any of it means a fade.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Shape {
@@ -88,7 +75,14 @@ impl Shape {
     }
 }
 
-/// One band at run time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fading {
+    None,
+    Out,
+    In,
+}
+
+/// One band's control state.
 #[derive(Clone, Debug)]
 struct Band {
     target: BandSettings,
@@ -97,44 +91,58 @@ struct Band {
     freq: Smoother,
     gain: Smoother,
     q: Smoother,
+    /// The current design (f64; the warm start of the next glide step) and its processing
+    /// coefficients.
+    sections: [Section; MAX_SECTIONS],
     coefs: [SvfCoefs; MAX_SECTIONS],
-    steps: [SvfCoefs; MAX_SECTIONS],
-    states: [SvfState<Stereo>; MAX_SECTIONS],
     len: usize,
-    /// Wet amount (1 = the band's full effect) and its per-sample change.
+    /// Wet amount at the last tick and at the end of the current sub-block.
     mix: f32,
-    mix_step: f32,
+    mix_end: f32,
     /// Sub-blocks into the current fade (0…FADE_SUBS), and its direction.
     fade_pos: u32,
     fading: Fading,
+    /// Redesigning while parameters move; `landing`: ramping to the full design after a glide.
     gliding: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Fading {
-    None,
-    Out,
-    In,
+    landing: bool,
+    /// Sub-blocks until the next glide redesign.
+    glide_phase: u32,
+    /// The lanes got a new target at this tick, ramped over `ramp` samples; samples until
+    /// the current ramp ends; whether the lanes sit exactly on their target.
+    retarget: bool,
+    ramp: usize,
+    ramp_left: usize,
+    exact: bool,
+    /// First lane in the chain (when enabled).
+    lane: usize,
+    /// Switched on (or rebuilt) since the last layout: gets fresh lanes, from rest.
+    fresh: bool,
 }
 
 impl Band {
-    fn new(control_rate: f32, settings: &BandSettings) -> Self {
-        let s = *settings;
+    fn new(control_rate: f32, s: &BandSettings) -> Self {
         Self {
-            target: s,
-            shape: Shape::of(&s),
+            target: *s,
+            shape: Shape::of(s),
             freq: Smoother::new(control_rate, GLIDE_MS, s.freq.log2() as f32),
             gain: Smoother::new(control_rate, GLIDE_MS, s.gain_db as f32),
             q: Smoother::new(control_rate, GLIDE_MS, s.q.ln() as f32),
+            sections: [Section::IDENTITY; MAX_SECTIONS],
             coefs: [SvfCoefs::IDENTITY; MAX_SECTIONS],
-            steps: [SvfCoefs::default(); MAX_SECTIONS],
-            states: [SvfState::default(); MAX_SECTIONS],
             len: 0,
             mix: if s.enabled { 1.0 } else { 0.0 },
-            mix_step: 0.0,
+            mix_end: if s.enabled { 1.0 } else { 0.0 },
             fade_pos: 0,
             fading: Fading::None,
             gliding: false,
+            landing: false,
+            glide_phase: 0,
+            retarget: false,
+            ramp: SUB_BLOCK,
+            ramp_left: 0,
+            exact: true,
+            lane: 0,
+            fresh: true,
         }
     }
 
@@ -151,28 +159,66 @@ impl Band {
         }
     }
 
-}
-
-/// Designs `band` at `fs` into `out`, returning the number of sections.
-fn design(band: &BandSettings, fs: f64, out: &mut [SvfCoefs; MAX_SECTIONS]) -> usize {
-    design_with(band, fs, out, matched::LAWSON_ITERATIONS)
-}
-
-fn design_with(band: &BandSettings, fs: f64, out: &mut [SvfCoefs; MAX_SECTIONS], iterations: usize) -> usize {
-    let b = sane_band(band, fs);
-    let c = cascade(&b);
-    let w0 = core::f64::consts::TAU * b.freq / fs;
-    for (o, p) in out.iter_mut().zip(c.sections()) {
-        let s = matched::design_with(p, w0, iterations).svf;
-        *o = if s.is_finite() { s } else { SvfCoefs::IDENTITY };
+    fn settled(&self) -> bool {
+        self.freq.is_settled() && self.gain.is_settled() && self.q.is_settled()
     }
-    c.len
+
+    /// Designs the current settings: in full, or as a glide step from the last design.
+    fn design(&mut self, fs: f64, effort: Effort) {
+        self.design_at(&self.current_settings(), fs, effort);
+    }
+
+    /// The settings `ticks` control ticks from now, if nothing else changes.
+    fn settings_ahead(&self, ticks: u32) -> BandSettings {
+        let (mut f, mut g, mut q) = (self.freq.clone(), self.gain.clone(), self.q.clone());
+        for _ in 0..ticks {
+            f.next();
+            g.next();
+            q.next();
+        }
+        BandSettings {
+            freq: f64::from(f.value()).exp2(),
+            gain_db: f64::from(g.value()),
+            q: f64::from(q.value()).exp(),
+            ..self.current_settings()
+        }
+    }
+
+    fn design_at(&mut self, settings: &BandSettings, fs: f64, effort: Effort) {
+        let b = sane_band(settings, fs);
+        let c = cascade(&b);
+        let w0 = core::f64::consts::TAU * b.freq / fs;
+        if effort == Effort::FULL || c.len != self.len {
+            matched::design_band(&c, w0, effort, &mut self.sections);
+        } else {
+            matched::redesign_band(&c, w0, effort, &mut self.sections);
+        }
+        self.len = c.len;
+        for (o, s) in self.coefs.iter_mut().zip(&self.sections[..c.len]) {
+            *o = s.svf();
+        }
+    }
+
+    fn lane_target(&self, section: usize, wet: f32) -> LaneTarget {
+        let routing = match self.shape.placement {
+            Placement::Stereo => LaneRouting::Stereo,
+            Placement::Left => LaneRouting::Left,
+            Placement::Right => LaneRouting::Right,
+            Placement::Mid => LaneRouting::Mid,
+            Placement::Side => LaneRouting::Side,
+        };
+        LaneTarget { section: self.sections[section], wet, routing }
+    }
 }
 
 /// The zero-latency engine: eight bands and the output gain.
 #[derive(Clone, Debug)]
 pub struct Engine {
     bands: [Band; BANDS],
+    chain: Chain,
+    /// Bands in the chain, in order (the chain's layout).
+    layout: [u8; BANDS],
+    layout_len: usize,
     sample_rate: f64,
     /// Samples left until the next control tick.
     countdown: usize,
@@ -180,11 +226,6 @@ pub struct Engine {
     gain: f32,
     gain_step: f32,
     gain_db: Smoother,
-    /// Whether the last block ran any band or gain (then the output is cleaned).
-    touched: bool,
-    /// Indices of the bands that run (enabled, or fading out), rebuilt every tick.
-    active: [u8; BANDS],
-    active_len: usize,
     /// Nothing glides, fades or waits to change: ticks can be skipped.
     idle: bool,
 }
@@ -195,19 +236,17 @@ impl Engine {
         let control_rate = (fs / SUB_BLOCK as f64) as f32;
         let mut e = Self {
             bands: core::array::from_fn(|i| Band::new(control_rate, &sane_band(&bands[i], fs))),
+            chain: Chain::new(),
+            layout: [0; BANDS],
+            layout_len: 0,
             sample_rate: fs,
             countdown: 0,
             gain: crate::gain::db_to_gain(gain_db as f32),
             gain_step: 0.0,
             gain_db: Smoother::new(control_rate, GLIDE_MS, gain_db as f32),
-            touched: false,
-            active: [0; BANDS],
-            active_len: 0,
             idle: false,
         };
-        for b in &mut e.bands {
-            b.len = design(&b.current_settings(), fs, &mut b.coefs);
-        }
+        e.snap();
         e
     }
 
@@ -234,21 +273,29 @@ impl Engine {
         }
     }
 
-    /// Jumps to the targets without glides or fades (activation, state load).
+    /// Jumps to the targets without glides or fades (activation, state load); filter states
+    /// start from rest.
     pub fn snap(&mut self) {
+        self.chain.reset();
         let fs = self.sample_rate;
         for b in &mut self.bands {
             b.shape = Shape::of(&b.target);
             b.freq.reset_to(b.target.freq.log2() as f32);
             b.gain.reset_to(b.target.gain_db as f32);
             b.q.reset_to(b.target.q.ln() as f32);
-            b.len = design(&b.current_settings(), fs, &mut b.coefs);
-            b.steps = [SvfCoefs::default(); MAX_SECTIONS];
-            b.mix = if b.shape.enabled { 1.0 } else { 0.0 };
-            b.mix_step = 0.0;
+            b.design(fs, Effort::FULL);
+            let on = if b.shape.enabled { 1.0 } else { 0.0 };
+            (b.mix, b.mix_end) = (on, on);
             b.fading = Fading::None;
             b.gliding = false;
+            b.landing = false;
+            b.fresh = true;
+            b.retarget = false;
+            b.ramp_left = 0;
+            b.exact = true;
         }
+        self.relayout();
+        self.set_lanes(true);
         self.gain_db.reset_to(self.gain_db.target());
         self.gain = crate::gain::db_to_gain(self.gain_db.value());
         self.gain_step = 0.0;
@@ -257,9 +304,6 @@ impl Engine {
     }
 
     pub fn reset(&mut self) {
-        for b in &mut self.bands {
-            b.states = [SvfState::default(); MAX_SECTIONS];
-        }
         self.snap();
     }
 
@@ -271,24 +315,132 @@ impl Engine {
             && self.gain_db.is_settled()
     }
 
-    /// Advances glides and fades by one sub-block and sets the per-sample steps.
-    fn control_tick(&mut self) {
+    /// Puts the enabled bands' sections into the chain in band order, moving each band's
+    /// lanes (coefficients and states) with it; bands new to the chain start from rest.
+    /// Only between segments.
+    fn relayout(&mut self) {
+        let mut order = [0u8; BANDS];
+        let mut n = 0;
+        let mut lanes = 0;
+        for (i, b) in self.bands.iter().enumerate() {
+            if b.shape.enabled && b.len > 0 && lanes + b.len <= MAX_LANES {
+                order[n] = i as u8;
+                n += 1;
+                lanes += b.len;
+            }
+        }
+        let unchanged = n == self.layout_len
+            && order[..n] == self.layout[..n]
+            && order[..n].iter().all(|&i| !self.bands[i as usize].fresh);
+        if unchanged {
+            return;
+        }
+        // Keep states of bands that stay (same section count); moving lanes down or up in
+        // an order that never overwrites a lane still to be moved.
+        let mut old_lane = [usize::MAX; BANDS];
+        for &i in &self.layout[..self.layout_len] {
+            if !self.bands[i as usize].fresh {
+                old_lane[i as usize] = self.bands[i as usize].lane;
+            }
+        }
+        let mut new_lane = [usize::MAX; BANDS];
+        let mut lane = 0;
+        for &i in &order[..n] {
+            new_lane[i as usize] = lane;
+            lane += self.bands[i as usize].len;
+        }
+        self.chain.set_len(lanes.max(self.chain.len()));
+        // Downward moves in increasing order, upward moves in decreasing order.
+        for &i in &order[..n] {
+            let (o, w, len) = (old_lane[i as usize], new_lane[i as usize], self.bands[i as usize].len);
+            if o != usize::MAX && o > w {
+                for s in 0..len {
+                    self.chain.move_lane(o + s, w + s);
+                }
+            }
+        }
+        for &i in order[..n].iter().rev() {
+            let (o, w, len) = (old_lane[i as usize], new_lane[i as usize], self.bands[i as usize].len);
+            if o != usize::MAX && o < w {
+                for s in (0..len).rev() {
+                    self.chain.move_lane(o + s, w + s);
+                }
+            }
+        }
+        for &i in &order[..n] {
+            let b = &mut self.bands[i as usize];
+            b.lane = new_lane[i as usize];
+            if old_lane[i as usize] == usize::MAX {
+                // New lanes: from rest, adding nothing yet (the fade in ramps from here).
+                for s in 0..b.len {
+                    self.chain.clear(b.lane + s);
+                    self.chain.set_now(b.lane + s, &b.lane_target(s, 0.0));
+                }
+            }
+            b.fresh = false;
+        }
+        self.chain.set_len(lanes);
+        self.layout = order;
+        self.layout_len = n;
+    }
+
+    /// Whether [`set_lanes`](Self::set_lanes) would change any lane.
+    fn lanes_change(&self) -> bool {
+        self.layout[..self.layout_len].iter().any(|&i| {
+            let b = &self.bands[i as usize];
+            b.retarget || (b.ramp_left == 0 && !b.exact)
+        })
+    }
+
+    /// Sets every chained band's lanes: all at once (`now`); else bands with a new target
+    /// ramp to it, and bands whose ramp just ended land exactly on their target.
+    fn set_lanes(&mut self, now: bool) {
+        for &i in &self.layout[..self.layout_len] {
+            let b = &mut self.bands[i as usize];
+            if now || (!b.retarget && b.ramp_left == 0 && !b.exact) {
+                for s in 0..b.len {
+                    self.chain.set_now(b.lane + s, &b.lane_target(s, b.mix_end));
+                }
+                b.exact = true;
+            } else if b.retarget {
+                for s in 0..b.len {
+                    self.chain.ramp_to(b.lane + s, &b.lane_target(s, b.mix_end), b.ramp);
+                }
+                b.ramp_left = b.ramp;
+                b.exact = false;
+            }
+            b.retarget = false;
+        }
+        // Bands out of the chain have nothing to ramp.
+        for b in &mut self.bands {
+            if !b.shape.enabled {
+                (b.retarget, b.ramp_left, b.exact) = (false, 0, true);
+            }
+        }
+        self.chain.refresh();
+    }
+
+    /// Advances glides and fades by one sub-block. Returns whether the chain's layout must
+    /// change (a band switched on or off, or changed its section count).
+    fn control_tick(&mut self) -> bool {
         let fs = self.sample_rate;
-        let n = SUB_BLOCK as f32;
+        let mut relayout = false;
+        let sub = 1.0 / FADE_SUBS as f32;
         for b in &mut self.bands {
             let want = Shape::of(&b.target);
+            b.mix = b.mix_end;
+            b.ramp_left = b.ramp_left.saturating_sub(SUB_BLOCK);
             // Fades: finish the one running, or start one when the shape changed.
             match b.fading {
                 Fading::Out if b.fade_pos >= FADE_SUBS => {
                     b.fading = Fading::None;
                     b.mix = 0.0;
-                    b.mix_step = 0.0;
                     b.shape.enabled = false;
+                    relayout = true;
                 }
                 Fading::In if b.fade_pos >= FADE_SUBS => {
                     b.fading = Fading::None;
                     b.mix = 1.0;
-                    b.mix_step = 0.0;
                 }
                 _ => {}
             }
@@ -296,176 +448,180 @@ impl Engine {
             if b.fading == Fading::In && want != b.shape {
                 b.fading = Fading::Out;
                 b.fade_pos = FADE_SUBS - b.fade_pos.min(FADE_SUBS);
-                b.mix_step = -1.0 / (FADE_SUBS as f32 * n);
             } else if b.fading == Fading::Out && want == b.shape {
                 b.fading = Fading::In;
                 b.fade_pos = FADE_SUBS - b.fade_pos.min(FADE_SUBS);
-                b.mix_step = 1.0 / (FADE_SUBS as f32 * n);
             }
             if want != b.shape && b.fading == Fading::None {
                 if b.shape.enabled {
                     b.fading = Fading::Out;
                     b.fade_pos = 0;
-                    b.mix_step = -1.0 / (FADE_SUBS as f32 * n);
                 } else if want.enabled {
-                    // Silent now: switch, start from rest, fade in.
+                    // Silent now: switch, design, and fade in from rest (new lanes).
                     b.shape = want;
                     b.freq.reset_to(b.target.freq.log2() as f32);
                     b.gain.reset_to(b.target.gain_db as f32);
                     b.q.reset_to(b.target.q.ln() as f32);
-                    b.len = design(&b.current_settings(), fs, &mut b.coefs);
-                    b.states = [SvfState::default(); MAX_SECTIONS];
+                    b.design(fs, Effort::FULL);
                     b.fading = Fading::In;
                     b.fade_pos = 0;
                     b.mix = 0.0;
-                    b.mix_step = 1.0 / (FADE_SUBS as f32 * n);
+                    b.gliding = false;
+                    b.landing = false;
+                    b.fresh = true;
+                    relayout = true;
                 } else {
                     b.shape = want;
                 }
             }
-            if b.fading != Fading::None {
-                b.mix = match b.fading {
-                    Fading::Out => 1.0 - b.fade_pos as f32 / FADE_SUBS as f32,
-                    _ => b.fade_pos as f32 / FADE_SUBS as f32,
-                };
-                b.fade_pos += 1;
-            }
-            // Glides of frequency, gain and Q.
-            let moving = !(b.freq.is_settled() && b.gain.is_settled() && b.q.is_settled());
-            if b.shape.enabled && moving {
+            b.mix_end = match b.fading {
+                Fading::Out => {
+                    b.fade_pos += 1;
+                    (1.0 - b.fade_pos as f32 * sub).max(0.0)
+                }
+                Fading::In => {
+                    b.fade_pos += 1;
+                    (b.fade_pos as f32 * sub).min(1.0)
+                }
+                Fading::None => b.mix,
+            };
+            // Glides of frequency, gain and Q: a redesign for the values a few sub-blocks
+            // ahead (one while fading), the lanes ramping there meanwhile.
+            let fade_step = b.mix_end != b.mix;
+            b.landing = false;
+            if b.shape.enabled && !b.settled() {
                 b.freq.next();
                 b.gain.next();
                 b.q.next();
-                let mut next = [SvfCoefs::IDENTITY; MAX_SECTIONS];
-                let len = design_with(&b.current_settings(), fs, &mut next, matched::GLIDE_ITERATIONS);
-                if len == b.len {
-                    for i in 0..len {
-                        b.steps[i] = step_coefs(&b.coefs[i], &next[i], n);
-                    }
-                    b.gliding = true;
+                if !b.gliding || fade_step || b.glide_phase == 0 {
+                    let ahead = if fade_step { 1 } else { GLIDE_SUBS };
+                    let settings = b.settings_ahead(ahead - 1);
+                    b.design_at(&settings, fs, Effort::GLIDE);
+                    b.glide_phase = ahead - 1;
+                    b.retarget = true;
+                    b.ramp = ahead as usize * SUB_BLOCK;
                 } else {
-                    b.coefs = next;
-                    b.len = len;
-                    b.gliding = false;
+                    b.glide_phase -= 1;
                 }
+                b.gliding = true;
             } else if b.gliding {
-                // Land exactly on the design of the settled values.
-                b.len = design(&b.current_settings(), fs, &mut b.coefs);
-                b.steps = [SvfCoefs::default(); MAX_SECTIONS];
+                // Land on the full design of the settled values over this sub-block.
+                b.design(fs, Effort::FULL);
                 b.gliding = false;
-            } else if !b.shape.enabled && moving {
+                b.landing = true;
+                b.retarget = true;
+                b.ramp = SUB_BLOCK;
+            } else if !b.shape.enabled && !b.settled() {
                 // Inaudible: follow at once.
                 b.freq.reset_to(b.freq.target());
                 b.gain.reset_to(b.gain.target());
                 b.q.reset_to(b.q.target());
             }
-        }
-        self.active_len = 0;
-        let mut busy = false;
-        for (i, b) in self.bands.iter().enumerate() {
-            if b.shape.enabled {
-                self.active[self.active_len] = i as u8;
-                self.active_len += 1;
+            if fade_step && !b.retarget {
+                b.retarget = true;
+                b.ramp = SUB_BLOCK;
             }
-            busy |= b.gliding || b.fading != Fading::None || Shape::of(&b.target) != b.shape;
-            busy |= !(b.freq.is_settled() && b.gain.is_settled() && b.q.is_settled());
         }
-        if self.gain_step == 0.0 && self.gain_db.is_settled() {
-            self.idle = !busy;
-            self.countdown = SUB_BLOCK;
-            return;
+        let mut busy = false;
+        for b in &self.bands {
+            busy |= b.gliding || b.landing || b.fading != Fading::None || Shape::of(&b.target) != b.shape;
+            busy |= b.shape.enabled && !b.settled();
+            busy |= b.retarget || b.ramp_left > 0 || !b.exact;
         }
+        // Output gain.
         let from = self.gain;
-        let to = if self.gain_db.is_settled() {
-            crate::gain::db_to_gain(self.gain_db.value())
-        } else {
-            crate::gain::db_to_gain(self.gain_db.next())
-        };
-        if self.gain_db.is_settled() && (to - from).abs() <= 1e-6 * to.abs() {
-            // Land exactly, so that the settled path (and bit-exact unity) applies again.
-            self.gain = to;
-            self.gain_step = 0.0;
-        } else {
-            self.gain_step = (to - from) / n;
+        if !(self.gain_step == 0.0 && self.gain_db.is_settled()) {
+            let to = if self.gain_db.is_settled() {
+                crate::gain::db_to_gain(self.gain_db.value())
+            } else {
+                crate::gain::db_to_gain(self.gain_db.next())
+            };
+            if self.gain_db.is_settled() && (to - from).abs() <= 1e-6 * to.abs() {
+                // Land exactly, so that the settled path (and bit-exact unity) applies again.
+                self.gain = to;
+                self.gain_step = 0.0;
+            } else {
+                self.gain_step = (to - from) / SUB_BLOCK as f32;
+                busy = true;
+            }
         }
+        self.idle = !busy;
         self.countdown = SUB_BLOCK;
+        relayout
     }
 
     /// Processes `left`/`right` in place (the common prefix if they differ).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let len = left.len().min(right.len());
         let (left, right) = (&mut left[..len], &mut right[..len]);
+        if len == 0 {
+            return;
+        }
+        let mut touched = false;
+        self.chain.begin(0);
         let mut offset = 0;
-        self.touched = false;
         while offset < len {
-            if self.countdown == 0 {
-                self.control_tick();
-            }
-            // Settled: the rest of the block in one run, no ticks.
-            let n = if self.idle { len - offset } else { self.countdown.min(len - offset) };
-            let l = &mut left[offset..offset + n];
-            let r = &mut right[offset..offset + n];
-            let moving = !self.idle
-                && (self.gain_step != 0.0
-                    || self.bands.iter().any(|b| b.shape.enabled && (b.gliding || b.fading != Fading::None)));
-            let any = self.active_len > 0;
-            if any || self.gain != 1.0 || moving {
-                self.touched = true;
-                if moving {
-                    self.run::<true>(l, r);
-                } else {
-                    self.run::<false>(l, r);
+            if self.countdown == 0 && !self.idle {
+                let relayout = self.control_tick();
+                if relayout || self.lanes_change() {
+                    // New coefficients or a new layout take effect between segments, when
+                    // every lane has processed the same samples: each section then switches
+                    // at the same sample as in a serial cascade, whatever the block size.
+                    self.chain.drain(left, right);
+                    if relayout {
+                        self.relayout();
+                    }
+                    self.set_lanes(false);
+                    self.chain.begin(offset);
                 }
             }
-            self.countdown = self.countdown.saturating_sub(n);
-            if self.idle {
-                self.countdown = SUB_BLOCK; // phase does not matter while idle
+            let n = if self.idle { len - offset } else { self.countdown.min(len - offset) };
+            let (l, r) = (&mut left[offset..offset + n], &mut right[offset..offset + n]);
+            // Output gain, applied as samples enter the chain.
+            if self.gain_step != 0.0 {
+                let mut g = self.gain;
+                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                    *a *= g;
+                    *b *= g;
+                    g += self.gain_step;
+                }
+                self.gain = g;
+                touched = true;
+            } else if self.gain != 1.0 {
+                let g = self.gain;
+                for x in l.iter_mut() {
+                    *x *= g;
+                }
+                for x in r.iter_mut() {
+                    *x *= g;
+                }
+                touched = true;
             }
+            if !self.chain.is_empty() {
+                self.chain.push(left, right, offset, offset + n);
+                touched = true;
+            }
+            // While idle the tick phase keeps running, so that the first tick after a change
+            // falls at the same sample however the host cuts its blocks.
+            self.countdown = if self.idle {
+                match (self.countdown + SUB_BLOCK - n % SUB_BLOCK) % SUB_BLOCK {
+                    0 => SUB_BLOCK,
+                    c => c,
+                }
+            } else {
+                self.countdown - n
+            };
             offset += n;
         }
-        if self.touched {
+        self.chain.drain(left, right);
+        if touched {
             self.end_of_block(left, right);
         }
     }
 
-    /// The per-sample loop. `MOVING`: some band glides or fades, or the gain ramps.
-    #[inline(always)]
-    fn run<const MOVING: bool>(&mut self, left: &mut [f32], right: &mut [f32]) {
-        let mut gain = self.gain;
-        let gain_step = self.gain_step;
-        let unity = !MOVING && gain == 1.0;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let mut x = Stereo([*l, *r]);
-            for &i in &self.active[..self.active_len] {
-                x = run_band::<MOVING>(&mut self.bands[i as usize], x);
-            }
-            if !unity {
-                x = x * gain;
-                if MOVING {
-                    gain += gain_step;
-                }
-            }
-            *l = x.0[0];
-            *r = x.0[1];
-        }
-        if MOVING {
-            self.gain = if self.gain_step != 0.0 { gain } else { self.gain };
-        }
-    }
-
-    /// Once per block: reset sections a NaN reached, flush tiny states, clean the output.
+    /// Once per block: reset lanes a NaN reached, flush tiny states, clean the output.
     fn end_of_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-        for b in &mut self.bands {
-            let finite = b.states[..b.len].iter().all(|s| s.ic1.is_finite() && s.ic2.is_finite());
-            if !finite {
-                b.states = [SvfState::default(); MAX_SECTIONS];
-            } else {
-                for s in &mut b.states[..b.len] {
-                    s.ic1 = s.ic1.flush_denormal();
-                    s.ic2 = s.ic2.flush_denormal();
-                }
-            }
-        }
+        self.chain.sanitize();
         if !self.gain.is_finite() {
             self.gain = crate::gain::db_to_gain(self.gain_db.value());
         }
@@ -484,32 +640,4 @@ impl Engine {
 fn clean(x: f32) -> f32 {
     let v = flush_denormal(x);
     if v.is_finite() { v } else { 0.0 }
-}
-
-/// One band on one stereo sample: placement in, sections, wet/dry while fading, placement out.
-#[inline(always)]
-fn run_band<const MOVING: bool>(b: &mut Band, x: Stereo) -> Stereo {
-    let ms = matches!(b.shape.placement, Placement::Mid | Placement::Side);
-    let u = if ms { Stereo([(x.0[0] + x.0[1]) * 0.5, (x.0[0] - x.0[1]) * 0.5]) } else { x };
-    let mut y = u;
-    for (s, c) in b.states[..b.len].iter_mut().zip(b.coefs[..b.len].iter()) {
-        y = s.tick(c, y);
-    }
-    if MOVING {
-        if b.gliding {
-            for (c, d) in b.coefs[..b.len].iter_mut().zip(b.steps[..b.len].iter()) {
-                add_coefs(c, d);
-            }
-        }
-        if b.fading != Fading::None {
-            y = u + (y - u) * b.mix;
-            b.mix += b.mix_step;
-        }
-    }
-    let y = match b.shape.placement {
-        Placement::Stereo => y,
-        Placement::Left | Placement::Mid => Stereo([y.0[0], u.0[1]]),
-        Placement::Right | Placement::Side => Stereo([u.0[0], y.0[1]]),
-    };
-    if ms { Stereo([y.0[0] + y.0[1], y.0[0] - y.0[1]]) } else { y }
 }

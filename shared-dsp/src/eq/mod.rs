@@ -5,18 +5,27 @@
 //! - [`prototype`]: each band is a cascade of analog first/second-order sections (bell,
 //!   shelves, tilt, Butterworth cuts 6…96 dB/oct, notch, band pass). Everything else is
 //!   derived from these, so the two modes, the editor's curve and auto-gain agree.
-//! - [`matched`]: zero-latency designs, one matched digital section per prototype section,
-//!   realised as TPT state-variable filters (why: see that module).
-//! - [`cascade`]: the zero-latency runtime: all active bands' sections in one sample loop,
-//!   parameter glides with coefficient updates every [`cascade::SUB_BLOCK`] samples and
-//!   linear interpolation in between, click-free band switching, stereo placement.
-//! - The linear-phase mode ([`Mode::LinearPhase`]) is not built yet: the processor runs the
-//!   zero-latency engine in either mode and reports no latency.
-//! - [`response`]: the combined response for the editor (magnitude and phase) and the
-//!   auto-gain figure.
+//! - [`matched`]: zero-latency designs: one digital section per prototype section, its
+//!   magnitude fitted to the unwarped analog one (minimax, realisable by construction; a
+//!   steep cut's sections fitted jointly), realised as TPT state-variable filters (why:
+//!   see that module).
+//! - [`lanes`]: every active band's sections as one staggered chain, eight sections per
+//!   vector operation (exact, no latency; why: see that module).
+//! - [`cascade`]: the zero-latency runtime around it: parameter glides (redesigns every
+//!   few sub-blocks, coefficients ramping linearly in between), click-free band switching,
+//!   stereo placement, output gain.
+//! - [`fir`] and [`linear`]: the linear-phase mode: FIR kernels from the same target
+//!   (frequency sampling, zero phase, windowed and refined, length scaling with the rate),
+//!   designed off the audio thread, run by the shared partitioned convolution engine
+//!   ([`crate::convolution`]) and crossfaded in; latency half the kernel length.
+//! - [`response`]: the combined response for the editor ([`response::Curve`], magnitude and
+//!   phase of exactly what is processed) and the auto-gain figure.
 //! - [`processor`]: [`Eq`], the processor with the crate's usual shape.
 
 pub mod cascade;
+pub mod fir;
+pub mod lanes;
+pub mod linear;
 pub mod matched;
 pub mod processor;
 pub mod prototype;
@@ -25,6 +34,8 @@ pub mod response;
 #[cfg(test)]
 mod tests;
 
+pub use fir::Kernel;
+pub use linear::{DesignRequest, KernelMailbox};
 pub use processor::Eq;
 
 /// Number of bands.

@@ -1,27 +1,64 @@
-//! [`Eq`]: the EQ with the crate's processor shape.
+//! [`Eq`]: the EQ with the crate's processor shape, in either mode.
+//!
+//! **Modes.** Zero latency runs the matched sections ([`cascade`](super::cascade)); linear
+//! phase runs an FIR [`Kernel`] designed from the same target ([`fir`](super::fir),
+//! [`linear`](super::linear)) and delays by half its length. Only the mode in use runs.
+//! Switching fades the output out over [`MODE_FADE`] samples, switches (the latency changes;
+//! the plugin tells the host), and fades back in; the new path starts from silence.
+//!
+//! **Linear-phase designs** happen off the audio thread: [`Eq::update`] notes that the bands
+//! changed, the caller takes a [`DesignRequest`] from [`Eq::take_design_request`] (plain
+//! data, sendable in a task message), designs the [`Kernel`] on a background thread
+//! ([`DesignRequest::design`]) and posts it to a [`KernelMailbox`]; [`Eq::exchange_kernel`]
+//! takes it on the audio thread, which warms it up and crossfades to it. A caller with one
+//! design in flight simply asks later: the request stays pending, always for the newest bands.
 
 use super::cascade::Engine;
+use super::fir::{Kernel, kernel_bands};
+use super::linear::{DesignRequest, KernelMailbox, LinearPhase};
 use super::response::auto_gain_db;
-use super::{BANDS, BandSettings, Settings};
+use super::{BANDS, BandSettings, Mode, Settings};
+use crate::smoother::Smoother;
+
+/// Samples of the fade out and of the fade in when the mode changes.
+pub const MODE_FADE: usize = 256;
 
 /// Eight-band parametric EQ (see the [module docs](super)).
-#[derive(Clone, Debug)]
 pub struct Eq {
     engine: Engine,
+    linear: LinearPhase,
     settings: Settings,
+    /// The mode running now (`settings.mode` is the one asked for).
+    mode: Mode,
+    /// Samples into the mode change's fade out (then fade in), if one is under way.
+    switch: Option<(bool, usize)>,
+    /// Output gain in linear-phase mode (the zero-latency engine has its own), linear.
+    lp_gain: Smoother,
+    /// Bands the current (or requested) linear-phase kernel was designed for, as
+    /// [`kernel_bands`] sees them.
+    designed_bands: [BandSettings; BANDS],
+    design_request: bool,
     /// Auto-gain of the current band targets (dB), recomputed only when bands change.
     auto_gain_db: f64,
     bands_for_auto_gain: [BandSettings; BANDS],
 }
 
 impl Eq {
-    /// An EQ at `sample_rate` with every band off. `max_block_len` is accepted for the
-    /// crate's uniform shape; the zero-latency engine needs no block buffers.
-    pub fn new(sample_rate: f64, _max_block_len: usize) -> Self {
+    /// An EQ at `sample_rate` with every band off. Allocates the linear-phase mode's buffers
+    /// for blocks up to `max_block_len` (longer ones are processed in pieces).
+    pub fn new(sample_rate: f64, max_block_len: usize) -> Self {
         let settings = Settings::default();
+        let engine = Engine::new(sample_rate, &settings.bands, 0.0);
+        let fs = engine.sample_rate();
         Self {
-            engine: Engine::new(sample_rate, &settings.bands, 0.0),
+            engine,
+            linear: LinearPhase::new(fs, max_block_len.clamp(1, 8192)),
             settings,
+            mode: settings.mode,
+            switch: None,
+            lp_gain: Smoother::new(fs as f32, super::cascade::GLIDE_MS, 1.0),
+            designed_bands: kernel_bands(&settings.bands),
+            design_request: false,
             auto_gain_db: 0.0,
             bands_for_auto_gain: settings.bands,
         }
@@ -31,8 +68,12 @@ impl Eq {
         self.engine.sample_rate()
     }
 
-    /// New settings: frequency, gain, Q and output gain glide; switches fade. Cheap unless
-    /// bands changed while auto-gain is on (then one auto-gain evaluation, no allocation).
+    /// New settings: frequency, gain, Q and output gain glide; switches fade; in
+    /// linear-phase mode a band change asks for a new kernel ([`take_design_request`]).
+    /// Cheap unless bands changed while auto-gain is on (then one auto-gain evaluation, no
+    /// allocation).
+    ///
+    /// [`take_design_request`]: Self::take_design_request
     pub fn update(&mut self, settings: &Settings) {
         self.settings = *settings;
         if settings.auto_gain && settings.bands != self.bands_for_auto_gain {
@@ -42,12 +83,55 @@ impl Eq {
         let gain = settings.output_gain_db + if settings.auto_gain { self.auto_gain_db } else { 0.0 };
         let gain = if gain.is_finite() { gain.clamp(-120.0, 60.0) } else { 0.0 };
         self.engine.set_targets(&settings.bands, gain);
+        self.lp_gain.set_target(crate::gain::db_to_gain(gain as f32));
+        if settings.mode == Mode::LinearPhase && self.designed_bands != kernel_bands(&settings.bands) {
+            self.designed_bands = kernel_bands(&settings.bands);
+            self.design_request = true;
+        }
+        if settings.mode != self.mode && self.switch.is_none() {
+            self.switch = Some((false, 0));
+        }
     }
 
-    /// [`update`](Self::update) without glides or fades (activation, preset load).
+    /// [`update`](Self::update) without glides or fades (activation, preset load). In
+    /// linear-phase mode the kernel still comes from a design request (or
+    /// [`install_kernel`](Self::install_kernel)).
     pub fn update_immediately(&mut self, settings: &Settings) {
         self.update(settings);
         self.engine.snap();
+        self.lp_gain.reset_to(self.lp_gain.target());
+        if self.switch.is_some() {
+            self.switch = None;
+            self.mode = settings.mode;
+            self.engine.reset();
+            self.linear.reset();
+        }
+    }
+
+    /// If the bands changed in linear-phase mode since the last request: what to design off
+    /// the audio thread (then post the kernel to the mailbox). Wait-free, no allocation.
+    pub fn take_design_request(&mut self) -> Option<DesignRequest> {
+        core::mem::take(&mut self.design_request).then(|| self.linear.request(&self.settings.bands))
+    }
+
+    /// Audio thread: takes a posted kernel (and hands back a retired one). Returns whether
+    /// something was handed back, to be freed by the mailbox's owner
+    /// ([`Mailbox::collect`](crate::exchange::Mailbox::collect)). Wait-free.
+    pub fn exchange_kernel(&mut self, mailbox: &KernelMailbox) -> bool {
+        self.linear.exchange(mailbox)
+    }
+
+    /// Main thread: uses `kernel` at once (activation with linear phase, so the first block
+    /// is right). Returns the kernel it replaces.
+    pub fn install_kernel(&mut self, kernel: Box<Kernel>) -> Box<Kernel> {
+        self.designed_bands = kernel_bands(&self.settings.bands);
+        self.design_request = false;
+        self.linear.install(kernel)
+    }
+
+    /// Whether a linear-phase kernel change is under way.
+    pub fn is_changing_kernel(&self) -> bool {
+        self.linear.is_changing()
     }
 
     /// The make-up gain auto-gain applies for the current bands (dB), whether or not it is on.
@@ -60,18 +144,79 @@ impl Eq {
     }
 
     /// Filters both channels in place (the common prefix if lengths differ). With every band
-    /// off and unity gain the signal passes bit-exactly.
+    /// off and unity gain the signal passes bit-exactly (linear phase: D samples late).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.engine.process(left, right);
+        let n = left.len().min(right.len());
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        let mut done = 0;
+        while done < n {
+            // A mode change: up to the end of the fade out, or of the fade in.
+            let chunk = match self.switch {
+                Some((_, pos)) => (MODE_FADE - pos).min(n - done),
+                None => n - done,
+            };
+            let (l, r) = (&mut left[done..done + chunk], &mut right[done..done + chunk]);
+            self.run_mode(l, r);
+            if let Some((fading_in, pos)) = self.switch {
+                for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
+                    let t = (pos + i + 1) as f32 / MODE_FADE as f32;
+                    let g = if fading_in { t } else { 1.0 - t };
+                    *a *= g;
+                    *b *= g;
+                }
+                let pos = pos + chunk;
+                self.switch = if pos < MODE_FADE {
+                    Some((fading_in, pos))
+                } else if fading_in {
+                    None
+                } else {
+                    // Faded out: switch, start the new path from silence, fade in.
+                    self.mode = self.settings.mode;
+                    self.engine.reset();
+                    self.linear.reset();
+                    self.lp_gain.reset_to(self.lp_gain.target());
+                    Some((true, 0))
+                };
+            }
+            done += chunk;
+        }
+    }
+
+    fn run_mode(&mut self, left: &mut [f32], right: &mut [f32]) {
+        match self.mode {
+            Mode::ZeroLatency => self.engine.process(left, right),
+            Mode::LinearPhase => {
+                // Non-finite or denormal input would live on in the convolution's spectra for
+                // a kernel length: it never gets in.
+                for x in left.iter_mut().chain(right.iter_mut()) {
+                    let v = crate::gain::flush_denormal(*x);
+                    *x = if v.is_finite() { v } else { 0.0 };
+                }
+                self.linear.process(left, right);
+                if self.lp_gain.is_settled() && self.lp_gain.value() == 1.0 {
+                    return;
+                }
+                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                    let g = self.lp_gain.next();
+                    *l *= g;
+                    *r *= g;
+                }
+            }
+        }
     }
 
     /// Clears all filter state and lands every glide.
     pub fn reset(&mut self) {
         self.engine.reset();
+        self.linear.reset();
     }
 
-    /// The zero-latency mode delays nothing.
+    /// What the EQ delays: nothing in zero-latency mode, half the kernel length in
+    /// linear-phase mode (the mode asked for: a change under way reports its target).
     pub fn latency_samples(&self) -> usize {
-        0
+        match self.settings.mode {
+            Mode::ZeroLatency => 0,
+            Mode::LinearPhase => self.linear.latency(),
+        }
     }
 }

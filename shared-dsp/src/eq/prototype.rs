@@ -146,7 +146,7 @@ impl Cascade {
 fn butterworth(n: usize, mut push: impl FnMut(f64)) -> bool {
     let nf = n as f64;
     for k in 0..n / 2 {
-        let theta = if n % 2 == 0 {
+        let theta = if n.is_multiple_of(2) {
             (2 * k + 1) as f64 * core::f64::consts::PI / (2.0 * nf)
         } else {
             (k + 1) as f64 * core::f64::consts::PI / nf
@@ -225,7 +225,7 @@ mod tests {
             let band = BandSettings { kind: BandType::HighCut, slope, q: 0.707, ..BandSettings::default() };
             let c = cascade(&band);
             let n = slope.order() as i32;
-            assert_eq!(c.len, (slope.order() + 1) / 2, "{slope:?}");
+            assert_eq!(c.len, slope.order().div_ceil(2), "{slope:?}");
             if n == 2 {
                 continue; // the resonant cut takes the band's Q instead
             }

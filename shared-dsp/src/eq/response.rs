@@ -1,40 +1,76 @@
 //! The combined response, computed analytically: for the editor's curve (the zero-latency
-//! designs' exact complex response, so magnitude and phase) and for auto-gain (the analog
-//! prototypes, which both modes realise).
+//! designs' exact complex response, so magnitude and phase; in linear-phase mode the target
+//! magnitude the FIR realises) and for auto-gain (the analog prototypes, which both modes
+//! realise).
 
-use super::matched;
-use super::prototype::{cascade, sane_band};
-use super::{BandSettings, Placement};
+use super::matched::{self, Effort, Section};
+use super::prototype::{Cascade, MAX_SECTIONS, cascade, sane_band};
+use super::{BANDS, BandSettings, Placement};
 
-/// The complex response (re, im) of one band's zero-latency design at `freq` Hz; (1, 0)
-/// for a band that is off. Does not allocate.
-pub fn band_response(band: &BandSettings, sample_rate: f64, freq: f64) -> (f64, f64) {
-    if !band.enabled {
-        return (1.0, 0.0);
+/// The zero-latency design of every enabled band, made once, for evaluating the combined
+/// response at as many frequencies as an editor's curve needs. The designs are exactly
+/// those the processor runs (same settings, same [`Effort::FULL`] fit), so the curve is the
+/// processed response (up to f32 rounding in processing). Building one designs every
+/// enabled band (tens of microseconds each): do it when settings change, not per frame.
+#[derive(Clone, Debug)]
+pub struct Curve {
+    sections: [[Section; MAX_SECTIONS]; BANDS],
+    lens: [usize; BANDS],
+    /// The enabled bands' analog prototypes and frequencies (the target).
+    targets: [Option<(Cascade, f64)>; BANDS],
+    sample_rate: f64,
+}
+
+impl Curve {
+    pub fn new(bands: &[BandSettings; BANDS], sample_rate: f64) -> Self {
+        let mut c =
+            Self { sections: [[Section::IDENTITY; MAX_SECTIONS]; BANDS], lens: [0; BANDS], targets: [None; BANDS], sample_rate };
+        for (((band, sections), len), target) in bands.iter().zip(&mut c.sections).zip(&mut c.lens).zip(&mut c.targets) {
+            if band.enabled {
+                let b = sane_band(band, sample_rate);
+                let cas = cascade(&b);
+                *target = Some((cas, b.freq));
+                let w0 = core::f64::consts::TAU * b.freq / sample_rate;
+                matched::design_band(&cas, w0, Effort::FULL, sections);
+                *len = cas.len;
+            }
+        }
+        c
     }
-    let b = sane_band(band, sample_rate);
-    let w0 = core::f64::consts::TAU * b.freq / sample_rate;
-    let w = core::f64::consts::TAU * freq / sample_rate;
-    cascade(&b).sections().iter().fold((1.0, 0.0), |(re, im), p| {
-        let (r, i) = matched::design(p, w0).response(w);
-        (re * r - im * i, re * i + im * r)
-    })
-}
 
-/// The product of every enabled band's response at `freq` Hz, as an editor draws it (each
-/// band where it acts; placement is not mixed in). Magnitude `hypot(re, im)`, phase
-/// `atan2(im, re)`.
-pub fn response(bands: &[BandSettings], sample_rate: f64, freq: f64) -> (f64, f64) {
-    bands.iter().fold((1.0, 0.0), |(re, im), b| {
-        let (r, i) = band_response(b, sample_rate, freq);
-        (re * r - im * i, re * i + im * r)
-    })
-}
+    /// The complex response (re, im) of band `index` at `freq` Hz; (1, 0) if it is off.
+    pub fn band_response(&self, index: usize, freq: f64) -> (f64, f64) {
+        let w = core::f64::consts::TAU * freq / self.sample_rate;
+        self.sections[index][..self.lens[index]].iter().fold((1.0, 0.0), |(re, im), s| {
+            let (r, i) = s.response(w);
+            (re * r - im * i, re * i + im * r)
+        })
+    }
 
-/// [`response`]'s magnitude in dB.
-pub fn magnitude_db(bands: &[BandSettings], sample_rate: f64, freq: f64) -> f64 {
-    let (re, im) = response(bands, sample_rate, freq);
-    10.0 * (re * re + im * im).log10()
+    /// The product of every enabled band's response at `freq` Hz, as an editor draws it
+    /// (each band where it acts; placement is not mixed in). Magnitude `hypot(re, im)`,
+    /// phase `atan2(im, re)`.
+    pub fn response(&self, freq: f64) -> (f64, f64) {
+        (0..BANDS).fold((1.0, 0.0), |(re, im), i| {
+            let (r, q) = self.band_response(i, freq);
+            (re * r - im * q, re * q + im * r)
+        })
+    }
+
+    /// [`response`](Self::response)'s magnitude in dB.
+    pub fn magnitude_db(&self, freq: f64) -> f64 {
+        let (re, im) = self.response(freq);
+        10.0 * (re * re + im * im).log10()
+    }
+
+    /// The target magnitude in dB at `freq` Hz: the product of the enabled bands' unwarped
+    /// analog prototypes (each band where it acts, as [`response`](Self::response)). The
+    /// linear-phase mode realises it (with zero phase after its delay); the zero-latency
+    /// sections approximate it.
+    pub fn target_db(&self, freq: f64) -> f64 {
+        let p: f64 = self.targets.iter().flatten().map(|(c, f0)| c.mag2(freq / f0)).product();
+        10.0 * p.log10()
+    }
 }
 
 /// Grid of the auto-gain average: 1/48 octave from 20 Hz to 20 kHz (480 points), fine

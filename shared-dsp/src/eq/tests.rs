@@ -5,22 +5,62 @@ use crate::test_support::{impulse_response, magnitude_spectrum_db};
 use super::cascade::SvfState;
 use super::prototype::{cascade, sane_band};
 
-const N: usize = 32_768;
-
-/// Impulse response of one band's zero-latency sections.
-fn band_ir(band: &BandSettings, fs: f64) -> Vec<f32> {
+/// Impulse response of one band's zero-latency sections (the f32 SVFs that process audio),
+/// `n` samples long.
+fn band_ir_len(band: &BandSettings, fs: f64, n: usize) -> Vec<f32> {
     let b = sane_band(band, fs);
     let c = cascade(&b);
     let w0 = core::f64::consts::TAU * b.freq / fs;
-    let secs: Vec<_> = c.sections().iter().map(|p| matched::design(p, w0)).collect();
-    let mut st = vec![SvfState::<f32>::default(); secs.len()];
-    impulse_response(N, |x| {
+    let mut secs = [matched::Section::IDENTITY; super::prototype::MAX_SECTIONS];
+    matched::design_band(&c, w0, matched::Effort::FULL, &mut secs);
+    let coefs: Vec<_> = secs[..c.len].iter().map(|s| s.svf()).collect();
+    let mut st = vec![SvfState::<f32>::default(); coefs.len()];
+    impulse_response(n, |x| {
         let mut y = x;
-        for (s, c) in st.iter_mut().zip(&secs) {
-            y = s.tick(&c.svf, y);
+        for (s, c) in st.iter_mut().zip(&coefs) {
+            y = s.tick(c, y);
         }
         y
     })
+}
+
+fn band_ir(band: &BandSettings, fs: f64) -> Vec<f32> {
+    band_ir_len(band, fs, 32_768)
+}
+
+/// Impulse-response length for a measurement: long enough that the slowest *analog* pole
+/// (taken from the band's settings, not from the design) has decayed by e^−12 ≈ 6·10⁻⁶
+/// (10⁻⁴ dB), so that truncating the response does not show up as a magnitude error. (The previous
+/// version measured a fixed 32 768 samples; a 15 Hz, Q 8 pole at 96 kHz decays over
+/// 16 000 samples, and the truncation alone read as 6.5 dB of "error".)
+fn ir_length(band: &BandSettings, fs: f64) -> usize {
+    let b = sane_band(band, fs);
+    let w0 = core::f64::consts::TAU * b.freq / fs;
+    let q = b.q;
+    let a = 10f64.powf(b.gain_db / 40.0);
+    // Slowest decay rate (per sample) of s² + (ωp/Qp)s + ωp², or of s + ωp.
+    let second = |wp: f64, qp: f64| {
+        let zeta = 0.5 / qp;
+        wp * if zeta < 1.0 { zeta } else { zeta - (zeta * zeta - 1.0).sqrt() }
+    };
+    let first_order = b.slope == Slope::Db6;
+    let rate = match b.kind {
+        BandType::Bell => second(1.0, a * q),
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf if first_order => {
+            let g = a * a;
+            g.sqrt().min(1.0 / g.sqrt())
+        }
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => second(a.sqrt().min(1.0 / a.sqrt()), q),
+        BandType::LowCut | BandType::HighCut if b.slope == Slope::Db12 => second(1.0, q),
+        // Butterworth: the sharpest pole pair has Q = 1/(2·sin(π/2n)).
+        BandType::LowCut | BandType::HighCut => {
+            let n = b.slope.order() as f64;
+            second(1.0, 0.5 / (core::f64::consts::PI / (2.0 * n)).sin())
+        }
+        BandType::Notch | BandType::BandPass => second(1.0, q),
+    } * w0;
+    let n = (12.0 / rate).max(16_384.0).min((1 << 19) as f64) as usize;
+    n.next_power_of_two()
 }
 
 /// Independent analog reference: |H(j·f/f0)|² written out per type from textbook formulas
@@ -63,53 +103,83 @@ fn reference_db(band: &BandSettings, f: f64) -> f64 {
     }
 }
 
-/// Worst |measured − reference| in dB below 0.25·fs and in 0.25…0.45·fs, from 10 Hz, where
-/// the reference is above −40 dB (deeper stop bands: a few tenths of a dB there are errors of
-/// 1e-4 in amplitude).
-fn band_errors(band: &BandSettings, fs: f64) -> (f64, f64, f64) {
-    let m = magnitude_spectrum_db(&band_ir(band, fs));
-    let (mut low, mut high, mut at) = (0.0f64, 0.0f64, 0.0);
-    for (k, &mk) in m.iter().enumerate() {
-        let f = k as f64 * fs / N as f64;
-        if !(10.0..=0.45 * fs).contains(&f) {
-            continue;
-        }
-        let r = reference_db(band, f);
-        if r < -40.0 {
-            continue;
-        }
-        let e = (mk - r).abs();
-        if f <= 0.25 * fs {
-            if e > low {
-                at = f;
-            }
-            low = low.max(e);
-        } else {
-            high = high.max(e);
-        }
-    }
-    (low, high, at)
+/// One measured case: worst |measured − reference| in dB from 10 Hz to 0.25·fs and from
+/// there to 0.45·fs, counted where the reference is within 40 dB of its own peak (deeper in a
+/// stop band a dB error is a tiny amplitude error), with the frequencies where they occur.
+#[derive(Clone, Copy, Debug)]
+struct Measured {
+    band: BandSettings,
+    low: f64,
+    low_at: f64,
+    high: f64,
+    high_at: f64,
 }
 
-/// The settings the accuracy test covers for a type: several frequencies across the band
-/// (up to 9 kHz at 44.1 kHz, 16 kHz at 96 kHz), Qs and gains, every slope that applies.
-fn cases(kind: BandType, fs: f64) -> Vec<BandSettings> {
-    let mut freqs = vec![30.0, 200.0, 1_000.0, 4_000.0, 9_000.0];
-    if fs > 50_000.0 {
-        freqs.push(16_000.0);
+fn measure(band: &BandSettings, fs: f64) -> Measured {
+    let n = ir_length(band, fs);
+    let m = magnitude_spectrum_db(&band_ir_len(band, fs, n));
+    let bins = |k: usize| k as f64 * fs / n as f64;
+    let in_range = |f: f64| (10.0..=0.45 * fs).contains(&f);
+    let reference: Vec<f64> = (0..m.len()).map(|k| if in_range(bins(k)) { reference_db(band, bins(k)) } else { f64::NEG_INFINITY }).collect();
+    let peak = reference.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut r = Measured { band: *band, low: 0.0, low_at: 0.0, high: 0.0, high_at: 0.0 };
+    for (k, (&mk, &rk)) in m.iter().zip(&reference).enumerate() {
+        let f = bins(k);
+        if !in_range(f) || rk < peak - 40.0 {
+            continue;
+        }
+        let e = (mk - rk).abs();
+        let e = if e.is_nan() { f64::INFINITY } else { e };
+        if f <= 0.25 * fs {
+            if e > r.low {
+                (r.low, r.low_at) = (e, f);
+            }
+        } else if e > r.high {
+            (r.high, r.high_at) = (e, f);
+        }
     }
-    let qs: &[f64] = &[0.5, 0.707, 2.0, 8.0];
-    let gains: &[f64] = if kind.uses_gain() { &[-18.0, -12.0, -6.0, 9.0, 12.0, 24.0] } else { &[0.0] };
-    let slopes: &[Slope] = match kind {
-        BandType::LowCut | BandType::HighCut => &Slope::ALL,
-        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => &[Slope::Db6, Slope::Db12],
-        _ => &[Slope::Db12],
+    r
+}
+
+/// `ratio`·fs, or the band's 30 kHz limit if lower (at 96 kHz: 30 kHz = 0.31·fs).
+fn top(ratio: f64, fs: f64) -> f64 {
+    (ratio * fs).min(super::prototype::MAX_FREQ_HZ)
+}
+
+/// Band frequencies from `lo` to `hi` Hz, `count` of them evenly spaced in octaves.
+fn freqs(lo: f64, hi: f64, count: usize) -> impl Iterator<Item = f64> {
+    (0..count).map(move |i| lo * (hi / lo).powf(i as f64 / (count - 1) as f64))
+}
+
+/// The a-priori domain of "musically normal" settings the tolerances are held to
+/// (0.1 dB below 0.25·fs, 1 dB up to 0.45·fs), decided before measuring:
+/// - every type: band frequency 20 Hz … 0.4·fs or 30 kHz, the band's limit, whichever is
+///   lower (13 points, even in octaves), gains
+///   ±1 … ±18 dB where the type has a gain;
+/// - bells: Q 0.3 … 4;
+/// - shelves (low, high, tilt): Q 0.3 … 2 at 12 dB/oct, and 6 dB/oct (no Q). Above Q 2 a
+///   shelf is a *resonant* shelf (a bump and a dip of several dB around the corner), an
+///   effect setting; the brief's example already held tilt to Q ≤ 2, and the low and high
+///   shelves are the same filter;
+/// - cuts: every slope; the resonant 12 dB/oct cut with Q 0.3 … 1 (non-resonant);
+/// - band pass: Q 0.3 … 1; notch: Q 0.5 … 1 (below 0.5 a "notch" is wider than 2½ octaves
+///   at −3 dB, a broad cut rather than a notch).
+fn inside(kind: BandType, fs: f64) -> Vec<BandSettings> {
+    let gains: &[f64] = if kind.uses_gain() { &[-18.0, -12.0, -6.0, -3.0, -1.0, 1.0, 3.0, 6.0, 12.0, 18.0] } else { &[0.0] };
+    let (qs, slopes): (&[f64], &[Slope]) = match kind {
+        BandType::Bell => (&[0.3, 0.5, 0.707, 1.0, 2.0, 3.0, 4.0], &[Slope::Db12]),
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => (&[0.3, 0.5, 0.707, 1.0, 1.4, 2.0], &[Slope::Db6, Slope::Db12]),
+        BandType::LowCut | BandType::HighCut => (&[0.3, 0.5, 0.707, 1.0], &Slope::ALL),
+        BandType::BandPass => (&[0.3, 0.5, 0.707, 1.0], &[Slope::Db12]),
+        BandType::Notch => (&[0.5, 0.707, 1.0], &[Slope::Db12]),
     };
     let mut out = Vec::new();
-    for &freq in &freqs {
-        for &q in qs {
-            for &gain_db in gains {
-                for &slope in slopes {
+    for freq in freqs(20.0, top(0.4, fs), 13) {
+        for &slope in slopes {
+            // Q only shapes the 12 dB/oct shelves and cuts (and every bell, notch, band pass).
+            let qs: &[f64] = if matches!(kind, BandType::Bell | BandType::Notch | BandType::BandPass) || slope == Slope::Db12 { qs } else { &[0.707] };
+            for &q in qs {
+                for &gain_db in gains {
                     out.push(BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement: Placement::Stereo });
                 }
             }
@@ -118,36 +188,77 @@ fn cases(kind: BandType, fs: f64) -> Vec<BandSettings> {
     out
 }
 
-/// The settings held to the 0.1 dB / 1 dB: band frequency up to fs/10, Q up to 2,
-/// gains up to ±12 dB (the grid also has ±18/24 dB and Q 8), cuts of 6, 12 and 24 dB/oct. Outside
-/// (Q up to 1 for cuts, notch and band pass) this the matched design is measured and printed, not yet held to 0.1 dB (see the report).
-fn in_core(band: &BandSettings, fs: f64) -> bool {
-    band.freq <= fs / 10.0 && band.q <= if band.kind.uses_gain() { 2.0 } else { 1.0 } && band.gain_db.abs() <= 12.0 && band.slope.order() <= 4 && band.slope != Slope::Db18
+/// Settings outside that domain, measured and reported (not held to the tolerances): band
+/// frequencies down to 10 Hz and up to the 0.45·fs (or 30 kHz) limit, Q from 0.025 to 40, gains to ±30 dB.
+fn outside(kind: BandType, fs: f64) -> Vec<BandSettings> {
+    let gains: &[f64] = if kind.uses_gain() { &[-30.0, -24.0, -6.0, 6.0, 24.0, 30.0] } else { &[0.0] };
+    let slopes: &[Slope] = match kind {
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => &[Slope::Db6, Slope::Db12],
+        BandType::LowCut | BandType::HighCut => &Slope::ALL,
+        _ => &[Slope::Db12],
+    };
+    let inside_set = inside(kind, fs);
+    let mut out = Vec::new();
+    for freq in freqs(10.0, top(0.45, fs), 7) {
+        for &slope in slopes {
+            for q in [0.025, 0.1, 1.0, 4.0, 10.0, 40.0] {
+                for &gain_db in gains {
+                    let b = BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement: Placement::Stereo };
+                    let in_domain = inside_set.iter().any(|i| i.q == q && i.gain_db == gain_db && i.slope == slope)
+                        && (20.0..=top(0.4, fs)).contains(&freq);
+                    if !in_domain {
+                        out.push(b);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
+/// Measures `cases` on both cores.
+fn measure_all(cases: &[BandSettings], fs: f64) -> Vec<Measured> {
+    let half = cases.len() / 2;
+    std::thread::scope(|s| {
+        let a = s.spawn(|| cases[..half].iter().map(|b| measure(b, fs)).collect::<Vec<_>>());
+        let mut out: Vec<Measured> = cases[half..].iter().map(|b| measure(b, fs)).collect();
+        let mut first = a.join().unwrap();
+        first.append(&mut out);
+        first
+    })
+}
+
+fn describe(m: &Measured, at: f64) -> String {
+    let b = m.band;
+    format!("f0 {:.0} Hz, Q {}, {:+} dB, {} dB/oct (at {at:.0} Hz)", b.freq, b.q, b.gain_db, b.slope.db_per_octave())
+}
+
+/// The accuracy criterion, on the domain above, for every type at 44.1 and 96 kHz:
+/// the impulse response of the f32 sections as they process audio, against the unwarped
+/// analog prototype. Prints the worst cases inside and outside the domain.
 #[test]
 fn zero_latency_bands_match_the_unwarped_analog_prototype() {
     let mut failures = Vec::new();
     for fs in [44_100.0, 96_000.0] {
         for kind in BandType::ALL {
-            let (mut worst_low, mut worst_high) = ((0.0f64, None), (0.0f64, None));
-            for band in cases(kind, fs) {
-                let (low, high, at) = band_errors(&band, fs);
-                if low > worst_low.0 {
-                    worst_low = (low, Some((band, at)));
-                }
-                if high > worst_high.0 {
-                    worst_high = (high, Some(band));
-                }
-                // The tolerances, asserted where the design meets them today (see
-                // `in_core`); the printed worst cases cover the whole grid.
-                if in_core(&band, fs) && (low > 0.1 || high > 1.0) {
-                    failures.push(format!("{fs} Hz {kind:?} f0={} Q={} g={} {:?}: {low:.3} dB below fs/4 (at {at:.0} Hz), {high:.3} dB up to 0.45 fs", band.freq, band.q, band.gain_db, band.slope));
+            let worst = |ms: &[Measured]| {
+                let low = ms.iter().max_by(|a, b| a.low.total_cmp(&b.low)).copied();
+                let high = ms.iter().max_by(|a, b| a.high.total_cmp(&b.high)).copied();
+                (low, high)
+            };
+            let ins = measure_all(&inside(kind, fs), fs);
+            for m in &ins {
+                if !(m.low <= 0.1 && m.high <= 1.0) {
+                    failures.push(format!("{fs} Hz {kind:?} {}: {:.3} dB below fs/4, {:.3} dB at {:.0} Hz up to 0.45·fs", describe(m, m.low_at), m.low, m.high, m.high_at));
                 }
             }
-            let wl = worst_low.1.map(|(b, at)| format!("f0={} Q={} g={} {:?} at {at:.0} Hz", b.freq, b.q, b.gain_db, b.slope)).unwrap_or_default();
-            let wh = worst_high.1.map(|b| format!("f0={} Q={} g={} {:?}", b.freq, b.q, b.gain_db, b.slope)).unwrap_or_default();
-            println!("matched {kind:?} @ {fs}: worst {:.4} dB below fs/4 ({wl}); {:.3} dB up to 0.45 fs ({wh})", worst_low.0, worst_high.0);
+            let (l, h) = worst(&ins);
+            let (l, h) = (l.unwrap(), h.unwrap());
+            println!("{fs} Hz {kind:?}, inside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})", ins.len(), l.low, describe(&l, l.low_at), h.high, describe(&h, h.high_at));
+            let outs = measure_all(&outside(kind, fs), fs);
+            let (l, h) = worst(&outs);
+            let (l, h) = (l.unwrap(), h.unwrap());
+            println!("{fs} Hz {kind:?}, outside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})", outs.len(), l.low, describe(&l, l.low_at), h.high, describe(&h, h.high_at));
         }
     }
     assert!(failures.is_empty(), "{} cases out of tolerance:\n{}", failures.len(), failures.join("\n"));
@@ -287,7 +398,8 @@ fn recovers_from_non_finite_input_within_a_block() {
         BandSettings { enabled: true, kind: BandType::LowCut, freq: 40.0, slope: Slope::Db96, ..BandSettings::default() },
     ];
     eq.update_immediately(&settings_with(&bands));
-    let mut fresh = eq.clone();
+    let mut fresh = Eq::new(48_000.0, 512);
+    fresh.update_immediately(&settings_with(&bands));
     let mut l = vec![f32::NAN; 512];
     let mut r = vec![f32::INFINITY; 512];
     eq.process(&mut l, &mut r);
@@ -341,4 +453,409 @@ fn auto_gain_keeps_pink_noise_level() {
     println!("auto-gain {:.2} dB; pink noise level change with auto-gain on: {change:+.3} dB", eq.auto_gain_db());
     assert!(eq.auto_gain_db().abs() > 1.0, "the bands must change the level for the test to mean something");
     assert!(change.abs() < 0.1, "{change} dB");
+}
+
+/// The editor's analytic curve against the processor: impulse responses of an `Eq`,
+/// measured by DFT, in magnitude and phase. At 48 kHz four bands (bell, shelf, steep cut,
+/// notch); at 192 kHz bands at 20–40 Hz, where f32 processing has the least precision to
+/// spare (the staggered lanes compute a regrouped SVF recursion).
+#[test]
+fn analytic_curve_is_the_processed_response() {
+    let cases: [(f64, Vec<BandSettings>, Vec<f64>, usize); 2] = [
+        (
+            48_000.0,
+            vec![
+                BandSettings { enabled: true, kind: BandType::Bell, freq: 2_500.0, gain_db: 7.0, q: 1.5, ..BandSettings::default() },
+                BandSettings { enabled: true, kind: BandType::HighShelf, freq: 12_000.0, gain_db: -6.0, q: 0.8, ..BandSettings::default() },
+                BandSettings { enabled: true, kind: BandType::LowCut, freq: 80.0, slope: Slope::Db48, ..BandSettings::default() },
+                BandSettings { enabled: true, kind: BandType::Notch, freq: 600.0, q: 4.0, ..BandSettings::default() },
+            ],
+            vec![30.0, 80.0, 200.0, 550.0, 650.0, 1_000.0, 2_500.0, 7_000.0, 12_000.0, 19_000.0, 22_000.0],
+            1 << 16,
+        ),
+        (
+            192_000.0,
+            vec![
+                BandSettings { enabled: true, kind: BandType::Bell, freq: 20.0, gain_db: 12.0, q: 2.0, ..BandSettings::default() },
+                BandSettings { enabled: true, kind: BandType::LowShelf, freq: 40.0, gain_db: -9.0, q: 0.7, ..BandSettings::default() },
+                BandSettings { enabled: true, kind: BandType::HighCut, freq: 25.0, slope: Slope::Db24, ..BandSettings::default() },
+            ],
+            vec![10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 60.0, 100.0],
+            1 << 18,
+        ),
+    ];
+    let (mut worst_db, mut worst_rad) = (0.0f64, 0.0f64);
+    for (fs, bands, freqs, n) in cases {
+        let s = settings_with(&bands);
+        let mut eq = Eq::new(fs, 512);
+        eq.update_immediately(&s);
+        let mut l = vec![0.0f32; n];
+        l[0] = 1.0;
+        let mut r = l.clone();
+        run_blocks(&mut eq, &mut l, &mut r, 512);
+        let curve = response::Curve::new(&s.bands, fs);
+        for f in freqs {
+            let w = core::f64::consts::TAU * f / fs;
+            let (mut re, mut im) = (0.0, 0.0);
+            for (k, &x) in l.iter().enumerate() {
+                let (sn, cs) = (w * k as f64).sin_cos();
+                re += x as f64 * cs;
+                im -= x as f64 * sn;
+            }
+            let (cr, ci) = curve.response(f);
+            let db = 10.0 * ((re * re + im * im) / (cr * cr + ci * ci)).log10();
+            let rad = (im * cr - re * ci).atan2(re * cr + im * ci);
+            worst_db = worst_db.max(db.abs());
+            worst_rad = worst_rad.max(rad.abs());
+            assert!(db.abs() < 0.01 && rad.abs() < 0.002, "{fs} Hz, at {f} Hz: {db} dB, {rad} rad");
+        }
+        assert!(l == r, "stereo bands act alike on both channels");
+    }
+    println!("analytic curve vs processed impulse response: {worst_db:.2e} dB, {worst_rad:.2e} rad");
+}
+
+/// Switching every band off again returns to bit-exact pass-through (once the fades are
+/// done), and the engine stops working (it must not keep ramping something forever).
+#[test]
+fn switching_bands_off_returns_to_bit_exact() {
+    let mut eq = Eq::new(48_000.0, 512);
+    let bands = [
+        BandSettings { enabled: true, kind: BandType::Bell, freq: 700.0, gain_db: 5.0, ..BandSettings::default() },
+        BandSettings { enabled: true, kind: BandType::LowCut, freq: 50.0, slope: Slope::Db36, placement: Placement::Side, ..BandSettings::default() },
+    ];
+    eq.update(&settings_with(&bands));
+    let (l0, r0) = (noise(31, 48_000), noise(32, 48_000));
+    let (mut l, mut r) = (l0.clone(), r0.clone());
+    run_blocks(&mut eq, &mut l[..24_000], &mut r[..24_000], 256);
+    assert!(l[..24_000].iter().zip(&l0).any(|(a, b)| a != b));
+    let mut off = bands;
+    off[0].freq = 900.0; // a glide still running when switched off
+    eq.update(&settings_with(&off));
+    off.iter_mut().for_each(|b| b.enabled = false);
+    eq.update(&settings_with(&off));
+    run_blocks(&mut eq, &mut l[24_000..36_000], &mut r[24_000..36_000], 256);
+    let (mut l2, mut r2) = (l0[36_000..].to_vec(), r0[36_000..].to_vec());
+    run_blocks(&mut eq, &mut l2, &mut r2, 256);
+    assert!(l2.iter().zip(&l0[36_000..]).chain(r2.iter().zip(&r0[36_000..])).all(|(a, b)| a.to_bits() == b.to_bits()));
+}
+
+/// The engine's output does not depend on how the host cuts the signal into blocks, even
+/// while bands glide, fade in and out, and switch type and placement (which rearrange the
+/// staggered chain): bit-identical for blocks of 1, 5, 64, 777 and 4096 samples.
+#[test]
+fn output_is_independent_of_the_block_size_under_automation() {
+    let fs = 48_000.0;
+    let n = 24_000;
+    let (l0, r0) = (noise(21, n), noise(22, n));
+    // Settings changes at fixed sample positions.
+    let script = |pos: usize| -> Option<Settings> {
+        let mut bands = [BandSettings::default(); 8];
+        let t = pos / 3_000;
+        if !pos.is_multiple_of(3_000) {
+            return None;
+        }
+        bands[0] = BandSettings { enabled: true, kind: BandType::Bell, freq: 200.0 * (1 + t) as f64, gain_db: 6.0 - t as f64, q: 1.0 + t as f64 * 0.3, ..BandSettings::default() };
+        bands[1] = BandSettings { enabled: t.is_multiple_of(2), kind: BandType::LowCut, freq: 60.0, slope: if t < 4 { Slope::Db48 } else { Slope::Db18 }, ..BandSettings::default() };
+        bands[2] = BandSettings { enabled: t >= 1, kind: if t < 5 { BandType::HighShelf } else { BandType::Notch }, freq: 8_000.0, gain_db: -4.0, q: 2.0, placement: if t < 3 { Placement::Mid } else { Placement::Side }, ..BandSettings::default() };
+        bands[5] = BandSettings { enabled: t >= 2, kind: BandType::HighCut, freq: 12_000.0 - 1_000.0 * t as f64, slope: Slope::Db96, placement: Placement::Left, ..BandSettings::default() };
+        let mut s = settings_with(&bands);
+        s.output_gain_db = if t.is_multiple_of(3) { 0.0 } else { -2.5 };
+        Some(s)
+    };
+    let run = |block: usize| {
+        let mut eq = Eq::new(fs, 4096);
+        eq.update_immediately(&script(0).unwrap());
+        let (mut l, mut r) = (l0.clone(), r0.clone());
+        let mut pos = 0;
+        while pos < n {
+            if let Some(s) = script(pos) {
+                eq.update(&s);
+            }
+            // Blocks end where the script changes settings.
+            let end = (pos + block).min(n).min((pos / 3_000 + 1) * 3_000);
+            eq.process(&mut l[pos..end], &mut r[pos..end]);
+            pos = end;
+        }
+        (l, r)
+    };
+    let (rl, rr) = run(4096);
+    assert!(rl.iter().zip(&l0).any(|(a, b)| a != b), "the script must act");
+    for block in [1, 5, 64, 777] {
+        let (l, r) = run(block);
+        let first = l.iter().zip(&rl).chain(r.iter().zip(&rr)).position(|(a, b)| a.to_bits() != b.to_bits());
+        assert!(first.is_none(), "block {block}: first difference at {first:?} (of {n} per channel)");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Linear-phase mode.
+
+/// An `Eq` in linear-phase mode with `bands`, its kernel designed and installed at once.
+fn linear_eq(bands: &[BandSettings], fs: f64) -> Eq {
+    let mut s = settings_with(bands);
+    s.mode = Mode::LinearPhase;
+    let mut eq = Eq::new(fs, 512);
+    eq.update_immediately(&s);
+    eq.install_kernel(Box::new(Kernel::new(&s.bands, fs, 512)));
+    eq
+}
+
+/// Impulse responses of `eq` from the left input and from the right input, `n` long:
+/// ([left→left, left→right], [right→left, right→right]).
+fn stereo_irs(eq: &mut Eq, n: usize) -> [[Vec<f32>; 2]; 2] {
+    let mut out: [[Vec<f32>; 2]; 2] = Default::default();
+    for (side, o) in out.iter_mut().enumerate() {
+        eq.reset();
+        let mut l = vec![0.0f32; n];
+        let mut r = vec![0.0f32; n];
+        if side == 0 { l[0] = 1.0 } else { r[0] = 1.0 }
+        run_blocks(eq, &mut l, &mut r, 512);
+        *o = [l, r];
+    }
+    out
+}
+
+fn band(kind: BandType, freq: f64, gain_db: f64, q: f64, slope: Slope, placement: Placement) -> BandSettings {
+    BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement }
+}
+
+/// The linear-phase curves the 0.1 dB criterion is held to, decided a priori: every type,
+/// each band's narrowest feature at least about 100 Hz wide (bells, band pass: f0/Q ≥ 100 Hz;
+/// cuts up to 48 dB/oct at ≥ 25 Hz), which an 8193-tap kernel at 48 kHz (and its doubles at
+/// higher rates) resolves; and all three kernel arrangements (left/right, mid/side, full).
+/// The notch's bottom and resonances narrower than that are limited by the length (see the
+/// measured figures printed by `linear_phase_limits`).
+fn linear_cases() -> Vec<(&'static str, Vec<BandSettings>, fir::Basis)> {
+    use BandType::*;
+    use Placement::*;
+    use fir::Basis;
+    vec![
+        ("bell 1 kHz Q1 +6", vec![band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("bell 250 Hz Q2 -9", vec![band(Bell, 250.0, -9.0, 2.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("bell 100 Hz Q1 +6", vec![band(Bell, 100.0, 6.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("shelves", vec![band(LowShelf, 80.0, 6.0, 0.7, Slope::Db12, Stereo), band(HighShelf, 8_000.0, -4.0, 0.7, Slope::Db6, Stereo)], Basis::LeftRight),
+        ("tilt 1 kHz +6", vec![band(TiltShelf, 1_000.0, 6.0, 0.7, Slope::Db12, Stereo)], Basis::LeftRight),
+        ("cuts", vec![band(LowCut, 30.0, 0.0, 0.7, Slope::Db24, Stereo), band(HighCut, 16_000.0, 0.0, 0.7, Slope::Db48, Stereo)], Basis::LeftRight),
+        ("band pass 2 kHz Q1", vec![band(BandPass, 2_000.0, 0.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        (
+            "mix",
+            vec![
+                band(LowCut, 25.0, 0.0, 0.7, Slope::Db48, Stereo),
+                band(Bell, 300.0, -4.0, 1.5, Slope::Db12, Stereo),
+                band(Bell, 3_000.0, 3.0, 1.0, Slope::Db12, Stereo),
+                band(HighShelf, 10_000.0, 2.0, 0.7, Slope::Db12, Stereo),
+            ],
+            Basis::LeftRight,
+        ),
+        ("left bell, right shelf", vec![band(Bell, 700.0, 5.0, 1.0, Slope::Db12, Left), band(LowShelf, 150.0, -6.0, 0.7, Slope::Db12, Right)], Basis::LeftRight),
+        ("mid bell, side shelf", vec![band(Bell, 500.0, 6.0, 1.0, Slope::Db12, Mid), band(HighShelf, 6_000.0, 3.0, 0.7, Slope::Db12, Side)], Basis::MidSide),
+        ("left bell, mid shelf", vec![band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Left), band(LowShelf, 200.0, 4.0, 0.7, Slope::Db12, Mid)], Basis::Full),
+    ]
+}
+
+/// Linear-phase mode against the target, from the impulse responses the EQ produces (both
+/// inputs, both outputs): within 0.1 dB from 40 Hz to 0.45·fs wherever the target is within
+/// 40 dB of its peak, at 44.1, 48 and 96 kHz.
+#[test]
+fn linear_phase_magnitude_matches_the_target_above_40_hz() {
+    let mut failures = Vec::new();
+    let mut worst = 0.0f64;
+    for fs in [44_100.0, 48_000.0, 96_000.0] {
+        let d = fir::half_length(fs);
+        for (name, bands, basis) in linear_cases() {
+            let all = settings_with(&bands).bands;
+            assert_eq!(fir::design_taps(&all, fs).basis, basis, "{name}");
+            let mut eq = linear_eq(&bands, fs);
+            let n = 8 * d;
+            let irs = stereo_irs(&mut eq, n);
+            // The editor's target curve is what linear phase measures (stereo bands).
+            if bands.iter().all(|b| b.placement == Placement::Stereo) {
+                let curve = response::Curve::new(&all, fs);
+                let m = magnitude_spectrum_db(&irs[0][0]);
+                let peak = (0..m.len()).map(|k| curve.target_db(k as f64 * fs / n as f64)).fold(f64::MIN, f64::max);
+                let worst = (0..m.len())
+                    .map(|k| (k as f64 * fs / n as f64, m[k]))
+                    .filter(|&(f, _)| (40.0..=0.45 * fs).contains(&f) && curve.target_db(f) > peak - 40.0)
+                    .map(|(f, mk)| (mk - curve.target_db(f)).abs())
+                    .fold(0.0f64, f64::max);
+                assert!(worst < 0.1, "{fs} Hz {name}: Curve::target_db is {worst} dB from the measured response");
+            }
+            let mut case_worst = (0.0f64, 0.0, 0, 0);
+            for (input, outs) in irs.iter().enumerate() {
+                for (output, ir) in outs.iter().enumerate() {
+                    let m = magnitude_spectrum_db(ir);
+                    // Target entry: row = output, column = input.
+                    let entry = |f: f64| fir::target_matrix(&all, fs, f)[2 * output + input].abs();
+                    let peak = (0..m.len()).map(|k| entry(k as f64 * fs / n as f64)).fold(0.0f64, f64::max);
+                    if peak == 0.0 {
+                        assert!(ir.iter().all(|&v| v.abs() < 1e-6), "{name}: no path {input}→{output}");
+                        continue;
+                    }
+                    for (k, &mk) in m.iter().enumerate() {
+                        let f = k as f64 * fs / n as f64;
+                        let t = entry(f);
+                        if !(40.0..=0.45 * fs).contains(&f) || t < peak * 0.01 {
+                            continue;
+                        }
+                        let e = (mk - 20.0 * t.log10()).abs();
+                        if e > case_worst.0 {
+                            case_worst = (e, f, input, output);
+                        }
+                    }
+                }
+            }
+            worst = worst.max(case_worst.0);
+            println!("{fs} Hz, linear phase, {name}: worst {:.4} dB at {:.0} Hz ({}→{})", case_worst.0, case_worst.1, case_worst.2, case_worst.3);
+            if case_worst.0 > 0.1 {
+                failures.push(format!("{fs} Hz {name}: {:.3} dB at {:.0} Hz", case_worst.0, case_worst.1));
+            }
+        }
+    }
+    println!("linear phase: worst {worst:.4} dB over all cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What the length cannot do, measured and printed (not held to 0.1 dB): a Q 4 bell at 60 Hz
+/// (8 dB of resonance 15 Hz wide) and a notch's depth.
+#[test]
+fn linear_phase_limits() {
+    let fs = 48_000.0;
+    let n = 8 * fir::half_length(fs);
+    let mut eq = linear_eq(&[band(BandType::Bell, 60.0, 12.0, 4.0, Slope::Db12, Placement::Stereo)], fs);
+    let m = magnitude_spectrum_db(&stereo_irs(&mut eq, n)[0][0]);
+    let at = |f: f64| m[(f * n as f64 / fs).round() as usize];
+    println!("linear phase, Q 4 bell +12 dB at 60 Hz: {:.2} dB at the centre (target 12)", at(60.0));
+    assert!((at(60.0) - 12.0).abs() < 1.5);
+    let mut eq = linear_eq(&[band(BandType::Notch, 1_000.0, 0.0, 4.0, Slope::Db12, Placement::Stereo)], fs);
+    let m = magnitude_spectrum_db(&stereo_irs(&mut eq, n)[0][0]);
+    let depth = m[(1_000.0 * n as f64 / fs).round() as usize];
+    println!("linear phase, Q 4 notch at 1 kHz: {depth:.1} dB at the centre");
+    assert!(depth < -30.0);
+}
+
+/// The impulse response is symmetric about its centre (linear phase), the centre is where
+/// the reported latency says, and with every band off the signal passes bit-exactly, that
+/// many samples late.
+#[test]
+fn linear_phase_is_symmetric_and_delayed_by_the_reported_latency() {
+    for fs in [44_100.0, 96_000.0] {
+        let bands = [
+            band(BandType::Bell, 900.0, 7.0, 1.2, Slope::Db12, Placement::Stereo),
+            band(BandType::LowCut, 40.0, 0.0, 0.7, Slope::Db24, Placement::Stereo),
+            band(BandType::HighShelf, 9_000.0, -5.0, 0.7, Slope::Db12, Placement::Stereo),
+        ];
+        let mut eq = linear_eq(&bands, fs);
+        let latency = eq.latency_samples();
+        assert_eq!(latency, fir::half_length(fs));
+        let ir = &stereo_irs(&mut eq, 4 * latency)[0][0];
+        let peak = ir.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).map(|p| p.0).unwrap();
+        let top = ir[peak].abs();
+        let asym = (1..=latency).map(|k| (ir[latency + k] - ir[latency - k]).abs()).fold(0.0f32, f32::max);
+        let after = ir[2 * latency + 1..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        println!("{fs} Hz: latency {latency}, impulse peak at {peak}, asymmetry {:.1} dB, after the kernel {:.1} dB", 20.0 * (asym / top).log10(), 20.0 * (after.max(1e-30) / top).log10());
+        assert_eq!(peak, latency, "measured latency (impulse peak) = reported");
+        assert!(asym < 1e-5 * top, "symmetric about the centre");
+        assert!(after < 1e-5 * top, "nothing after the kernel");
+
+        let mut off = linear_eq(&[], fs);
+        let x = noise(41, 3 * latency);
+        let (mut l, mut r) = (x.clone(), x.clone());
+        run_blocks(&mut off, &mut l, &mut r, 333);
+        assert!(l[..latency].iter().all(|&v| v == 0.0));
+        assert!(l[latency..].iter().zip(&x).all(|(a, b)| a.to_bits() == b.to_bits()), "bands off: a bit-exact delay");
+    }
+}
+
+/// A band change in linear-phase mode: the EQ asks for a design, the kernel designed on
+/// another thread arrives through the mailbox, warms up and crossfades in; afterwards the
+/// output is the new kernel's, and the change has no step larger than the signal's own.
+#[test]
+fn linear_phase_kernels_change_while_playing() {
+    let fs = 48_000.0;
+    let a = [band(BandType::Bell, 1_000.0, 9.0, 1.0, Slope::Db12, Placement::Stereo)];
+    let b = [band(BandType::Bell, 3_000.0, -9.0, 1.0, Slope::Db12, Placement::Stereo)];
+    let mut eq = linear_eq(&a, fs);
+    let mailbox = std::sync::Arc::new(KernelMailbox::new());
+    let mut s = settings_with(&b);
+    s.mode = Mode::LinearPhase;
+    eq.update(&s);
+    let request = eq.take_design_request().expect("a band change asks for a design");
+    assert_eq!(request.bands, s.bands);
+    assert!(eq.take_design_request().is_none(), "once");
+    // A band that is off does not shape the kernel: editing it asks for nothing.
+    let mut off_edited = s;
+    off_edited.bands[5].freq = 123.0;
+    off_edited.bands[5].kind = BandType::HighShelf;
+    eq.update(&off_edited);
+    assert!(eq.take_design_request().is_none(), "a band that is off changed");
+    eq.update(&s);
+    // A kernel for an EQ this one replaced (a re-activation) is refused.
+    let stale = Eq::new(fs, 512).take_design_request();
+    assert!(stale.is_none(), "a fresh EQ in zero-latency mode asks for nothing");
+    let mut other = linear_eq(&a, fs);
+    other.update(&s);
+    let stale = other.take_design_request().expect("request");
+    mailbox.post(Box::new(stale.design()));
+    assert!(eq.exchange_kernel(&mailbox), "a stale kernel is handed back");
+    assert!(!eq.is_changing_kernel());
+    mailbox.collect();
+    let designer = {
+        let mailbox = mailbox.clone();
+        std::thread::spawn(move || mailbox.post(Box::new(request.design())))
+    };
+    designer.join().unwrap();
+    let n = 48_000;
+    let x: Vec<f32> = (0..n).map(|i| 0.3 * (core::f64::consts::TAU * 440.0 * i as f64 / fs).sin() as f32).collect();
+    let (mut l, mut r) = (x.clone(), x.clone());
+    for (lc, rc) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+        eq.exchange_kernel(&mailbox);
+        eq.process(lc, rc);
+    }
+    assert!(!eq.is_changing_kernel());
+    // The reference: the new kernel from the start.
+    let mut reference = linear_eq(&b, fs);
+    let (mut rl, mut rr) = (x.clone(), x.clone());
+    run_blocks(&mut reference, &mut rl, &mut rr, 512);
+    let tail = n - 8_000;
+    let err = l[tail..].iter().zip(&rl[tail..]).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>();
+    let sig = rl[tail..].iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+    let step = l.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
+    let step_in = x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
+    println!("kernel change: afterwards {:.1} dB from the new kernel's output; largest step {step:.4} (input {step_in:.4})", 10.0 * (err / sig).log10());
+    assert!(10.0 * (err / sig).log10() < -100.0);
+    assert!(step < 3.0 * step_in);
+    assert!(l == r);
+}
+
+/// Placement in linear-phase mode: a mid band leaves a pure side signal untouched (and the
+/// other way round), a left band leaves the right channel (delayed) untouched.
+#[test]
+fn linear_phase_placement() {
+    let fs = 48_000.0;
+    let rel = |a: &[f32], b: &[f32]| {
+        let e: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+        let s: f64 = b.iter().map(|&y| (y as f64).powi(2)).sum();
+        10.0 * (e / s).max(1e-300).log10()
+    };
+    // Relative error (dB) of the left and of the right output against the input, once the
+    // latency is taken off.
+    let change = |bands: &[BandSettings], input: &dyn Fn(f32) -> (f32, f32)| {
+        let mut eq = linear_eq(bands, fs);
+        let d = eq.latency_samples();
+        let x = noise(51, 30_000);
+        let (l0, r0): (Vec<f32>, Vec<f32>) = x.iter().map(|&v| input(v)).unzip();
+        let (mut l, mut r) = (l0.clone(), r0.clone());
+        run_blocks(&mut eq, &mut l, &mut r, 512);
+        [rel(&l[d..], &l0), rel(&r[d..], &r0)]
+    };
+    let mid = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Mid)];
+    let side = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Side)];
+    let left = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Left)];
+    let [a, b] = change(&mid, &|v| (v, -v));
+    let mid_on_side = a.max(b);
+    let [a, b] = change(&side, &|v| (v, v));
+    let side_on_mid = a.max(b);
+    let [_, left_keeps_right] = change(&left, &|v| (v, 0.7 * v));
+    println!("linear phase: mid band on pure side {mid_on_side:.1} dB, side band on pure mid {side_on_mid:.1} dB, left band on the right channel {left_keeps_right:.1} dB");
+    assert!(mid_on_side < -120.0 && side_on_mid < -120.0 && left_keeps_right < -120.0);
 }

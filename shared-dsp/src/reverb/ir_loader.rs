@@ -1,7 +1,7 @@
 //! Loading an impulse response from a WAV file: read, validate, resample to the session rate,
 //! normalise. Runs on a loader thread (it allocates and does file I/O), never on the audio
 //! thread; the result becomes a [`ConvolutionEngine`] that is handed over through an
-//! [`IrMailbox`](super::exchange::IrMailbox).
+//! [`IrMailbox`](super::IrMailbox).
 //!
 //! Every way a file can be wrong gives an [`IrError`] whose message names the file and says
 //! what is wrong in words a user can act on ("… is not a WAV file", "… is 41.0 s long; the
@@ -17,7 +17,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::convolution::ConvolutionEngine;
+use crate::convolution::ConvolutionEngine;
 use super::resample::resample;
 
 /// The longest IR accepted, in seconds of the file's own rate.

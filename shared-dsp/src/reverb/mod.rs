@@ -29,10 +29,9 @@
 
 pub mod absorption;
 pub mod character;
-pub mod convolution;
+pub mod decay_shape;
 pub mod diffusion;
 pub mod early;
-pub mod exchange;
 pub mod fdn;
 pub mod ir_loader;
 pub mod resample;
@@ -41,8 +40,9 @@ pub mod resample;
 mod tests;
 
 pub use character::Character;
-pub use convolution::ConvolutionEngine;
-pub use exchange::IrMailbox;
+pub use crate::convolution::ConvolutionEngine;
+/// The mailbox that hands prepared convolution engines to the audio thread.
+pub type IrMailbox = crate::exchange::Mailbox<ConvolutionEngine>;
 
 use crate::delay_line::DelayLine;
 use crate::envelope::{Detector, EnvelopeFollower};

@@ -398,3 +398,42 @@ fn ducking_lowers_the_wet_by_the_set_depth_while_the_input_is_loud() {
     println!("ducking 12 dB with the input 24 dB over the threshold: wet level {db:+.2} dB");
     assert!((db + 12.0).abs() < 0.5, "{db} dB");
 }
+
+/// The editor's decay display (`decay_shape`) against the reverb it describes: the first
+/// sound arrives when the display's first reflection does, and the measured band decays
+/// (T30 in the octave bands well below and above the crossover) have the display's slopes.
+#[test]
+fn decay_display_matches_the_measured_response() {
+    use super::decay_shape::DecayShape;
+    let mut report = Vec::new();
+    for (character, size, predelay_ms) in [(Character::Room, 0.5f32, 100.0f32), (Character::Hall, 0.8, 23.0), (Character::Chamber, 0.2, 0.0)] {
+        let settings = Settings { character, size, predelay_ms, ..wet_only() };
+        let shape = DecayShape::new(&settings, FS);
+        let ir = impulse_response(&settings, 0.3);
+        let first = ir.0.iter().zip(&ir.1).position(|(l, r)| l.abs().max(r.abs()) > 1e-6).expect("some output") as f32 / FS;
+        let want = shape.reflections.iter().fold(f32::INFINITY, |m, r| m.min(r.0));
+        report.push(format!("{character:?} size {size} pre-delay {predelay_ms} ms: first sound {:.2} ms, display {:.2} ms", first * 1e3, want * 1e3));
+        assert!((first - want).abs() < 2.0 / FS, "{character:?}: first sound at {first} s, display says {want} s");
+    }
+    for (decay, ratio, crossover) in [(2.0f32, 0.5f32, 1_000.0f32), (1.2, 0.3, 800.0), (3.0, 0.6, 6_000.0)] {
+        let settings = Settings { decay_s: decay, hf_ratio: ratio, crossover_hz: crossover, early_late: 1.0, ..wet_only() };
+        let shape = DecayShape::new(&settings, FS);
+        let ir = impulse_response(&settings, decay * 1.3 + 0.3);
+        // Slopes: the display's dB per second over one second of its late decay.
+        let slope = |freq| {
+            let t0 = shape.late_onset_s;
+            shape.late_level_db(t0 + 1.0, freq).unwrap() - shape.late_level_db(t0, freq).unwrap()
+        };
+        for fc in [250.0, 1_000.0, 8_000.0] {
+            let measured = -60.0 / band_t30(&ir, fc);
+            let shown = slope(fc as f32) as f64;
+            let err = (measured - shown) / shown * 100.0;
+            report.push(format!("decay {decay} s, HF {ratio}, crossover {crossover} Hz, {fc} Hz band: measured {measured:.1} dB/s, display {shown:.1} dB/s ({err:+.1} %)"));
+            assert!(err.abs() < 10.0, "{fc} Hz: measured {measured} dB/s, display {shown} dB/s");
+        }
+    }
+    // Frozen: the display holds its level, like the tail (`freeze_holds_the_energy…`).
+    let frozen = DecayShape::new(&Settings { freeze: true, ..wet_only() }, FS);
+    assert_eq!(frozen.late_level_db(frozen.late_onset_s + 5.0, 8_000.0), Some(frozen.late_db));
+    println!("{}", report.join("\n"));
+}

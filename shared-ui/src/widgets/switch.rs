@@ -19,10 +19,15 @@ pub fn toggle(ui: &mut Ui, label: &str, control: &dyn Control) -> egui::Response
 
 /// A drop-down over every step of an enum parameter, labelled with the parameter's own text.
 pub fn selector(ui: &mut Ui, label: &str, control: &dyn Control) {
+    selector_width(ui, label, control, 150.0);
+}
+
+/// [`selector`] `width` points wide, for short choices in tight sections.
+pub fn selector_width(ui: &mut Ui, label: &str, control: &dyn Control, width: f32) {
     let steps = control.step_count().unwrap_or(1).max(1);
     ui.vertical(|ui| {
         ui.label(egui::RichText::new(label).small().color(theme::TEXT_DIM));
-        egui::ComboBox::from_id_salt(("selector", label)).selected_text(control.text()).width(150.0).show_ui(ui, |ui| {
+        egui::ComboBox::from_id_salt(("selector", label)).selected_text(control.text()).width(width).show_ui(ui, |ui| {
             for k in 0..=steps {
                 let n = k as f32 / steps as f32;
                 let selected = (control.normalized() - n).abs() < 0.5 / steps as f32;

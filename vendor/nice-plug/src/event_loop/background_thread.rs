@@ -147,12 +147,12 @@ where
         match tasks_receiver.recv() {
             Ok(Message::Task((task, executor))) => match executor.upgrade() {
                 Some(e) => e.execute(task, true),
+                // MIXWERK: the worker is shared by every instance of the plugin, so a task left
+                // behind by an instance that has since been destroyed must be skipped, not end
+                // the worker (upstream returned here: the other instances' tasks were never
+                // run again, and dropping the last instance panicked in `Drop`, aborting).
                 None => {
-                    nice_trace!(
-                        "Received a new task but the executor is no longer alive, shutting down \
-                         worker"
-                    );
-                    return;
+                    nice_trace!("Received a task for an executor that is no longer alive, skipping it");
                 }
             },
             Ok(Message::Shutdown) => return,

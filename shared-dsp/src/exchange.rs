@@ -1,13 +1,14 @@
-//! Handing prepared impulse responses to the audio thread, and their memory back, without a
-//! lock, an allocation or a deallocation on the audio thread.
+//! Handing things prepared on another thread (the reverb's impulse responses, the
+//! linear-phase EQ's FIR kernels) to the audio thread, and their memory back, without a lock,
+//! an allocation or a deallocation on the audio thread.
 //!
 //! Two single-slot mailboxes of owned pointers:
 //!
-//! - `incoming`: the loader thread [`post`](IrMailbox::post)s a fully prepared engine; the
-//!   audio thread [`take`](IrMailbox::take)s it (an atomic swap) and crossfades to it.
-//! - `outgoing`: the audio thread [`give_back`](IrMailbox::give_back)s the engine it stopped
+//! - `incoming`: the loader thread [`post`](Mailbox::post)s a fully prepared value; the
+//!   audio thread [`take`](Mailbox::take)s it (an atomic swap) and crossfades to it.
+//! - `outgoing`: the audio thread [`give_back`](Mailbox::give_back)s the value it stopped
 //!   using (a compare-and-swap into an empty slot; if the slot is still full it keeps the
-//!   engine and tries again later), and the loader thread [`collect`](IrMailbox::collect)s and
+//!   value and tries again later), and the loader thread [`collect`](Mailbox::collect)s and
 //!   frees it.
 //!
 //! A pointer is owned by exactly one side at any time: whoever swapped it out of a slot. A
@@ -18,30 +19,34 @@
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use super::convolution::ConvolutionEngine;
+/// A two-slot mailbox for boxed `T` (see the module docs).
+pub struct Mailbox<T> {
+    incoming: AtomicPtr<T>,
+    outgoing: AtomicPtr<T>,
+}
 
-#[derive(Default)]
-pub struct IrMailbox {
-    incoming: AtomicPtr<ConvolutionEngine>,
-    outgoing: AtomicPtr<ConvolutionEngine>,
+impl<T> Default for Mailbox<T> {
+    fn default() -> Self {
+        Self { incoming: AtomicPtr::new(ptr::null_mut()), outgoing: AtomicPtr::new(ptr::null_mut()) }
+    }
 }
 
 /// Takes ownership of a pointer swapped out of a slot (null = empty).
-fn owned(p: *mut ConvolutionEngine) -> Option<Box<ConvolutionEngine>> {
+fn owned<T>(p: *mut T) -> Option<Box<T>> {
     // SAFETY: every non-null pointer in a slot came from `Box::into_raw` and was swapped out
     // exactly once, so this is its only owner.
     (!p.is_null()).then(|| unsafe { Box::from_raw(p) })
 }
 
-impl IrMailbox {
+impl<T> Mailbox<T> {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Loader thread: offers a prepared engine to the audio thread. An engine posted earlier
+    /// Loader thread: offers a prepared value to the audio thread. A value posted earlier
     /// and not yet taken is freed here (the newer request wins), and so is anything the audio
     /// thread has handed back.
-    pub fn post(&self, engine: Box<ConvolutionEngine>) {
+    pub fn post(&self, engine: Box<T>) {
         drop(owned(self.incoming.swap(Box::into_raw(engine), Ordering::AcqRel)));
         self.collect();
     }
@@ -51,14 +56,14 @@ impl IrMailbox {
         drop(owned(self.outgoing.swap(ptr::null_mut(), Ordering::AcqRel)));
     }
 
-    /// Audio thread: the newest posted engine, if one is waiting. Wait-free.
-    pub fn take(&self) -> Option<Box<ConvolutionEngine>> {
+    /// Audio thread: the newest posted value, if one is waiting. Wait-free.
+    pub fn take(&self) -> Option<Box<T>> {
         owned(self.incoming.swap(ptr::null_mut(), Ordering::AcqRel))
     }
 
-    /// Audio thread: hands an engine back to be freed elsewhere. Wait-free; when the slot is
-    /// still occupied the engine is returned, to be kept and offered again later.
-    pub fn give_back(&self, engine: Box<ConvolutionEngine>) -> Result<(), Box<ConvolutionEngine>> {
+    /// Audio thread: hands a value back to be freed elsewhere. Wait-free; when the slot is
+    /// still occupied the value is returned, to be kept and offered again later.
+    pub fn give_back(&self, engine: Box<T>) -> Result<(), Box<T>> {
         let p = Box::into_raw(engine);
         match self.outgoing.compare_exchange(ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => Ok(()),
@@ -73,7 +78,7 @@ impl IrMailbox {
     }
 }
 
-impl Drop for IrMailbox {
+impl<T> Drop for Mailbox<T> {
     fn drop(&mut self) {
         drop(self.take());
         self.collect();
@@ -83,6 +88,9 @@ impl Drop for IrMailbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::convolution::ConvolutionEngine;
+
+    type IrMailbox = Mailbox<ConvolutionEngine>;
 
     #[test]
     fn newest_wins_and_memory_comes_back() {

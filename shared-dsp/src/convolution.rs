@@ -1,4 +1,5 @@
-//! Zero-latency partitioned FFT convolution for impulse responses up to tens of seconds.
+//! Zero-latency partitioned FFT convolution for impulse responses up to tens of seconds:
+//! the reverb's convolution mode and the linear-phase EQ's FIRs.
 //!
 //! **Structure** (non-uniformly partitioned overlap-save; Gardner, "Efficient convolution
 //! without input-output delay", JAES 1995; Wefers, *Partitioned convolution algorithms for

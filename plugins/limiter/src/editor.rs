@@ -1,0 +1,223 @@
+//! The limiter's editor: a scrolling gain-reduction history with a gain-reduction meter,
+//! output meters (peak, RMS, peak hold, per channel), the loudness figures of EBU R128
+//! (momentary, short-term and integrated LUFS, loudness range, true peak) with a reset that
+//! starts a new integrated measurement, and every control in the host's groups.
+//!
+//! Gain reduction, history and output levels come from the audio thread through atomics
+//! (`shared_dsp::analysis`, `GainReductionMeter`), written only while this editor is open.
+//! The loudness figures are the meter's own ([`LoudnessReadings`]): the meter runs whether the
+//! editor is open or not, so the integrated loudness covers the whole programme.
+
+use std::sync::Arc;
+
+use nice_plug::context::gui::GuiContext;
+use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use shared_dsp::analysis::{HistoryBuffer, Levels};
+use shared_dsp::dynamics::GainReductionMeter;
+use shared_dsp::meter::LoudnessReadings;
+use shared_ui::control::Bound;
+use shared_ui::egui::{self, vec2};
+use shared_ui::widgets::PeakHold;
+use shared_ui::{theme, widgets, window};
+
+use crate::params::LimiterParams;
+
+pub const WIDTH: f32 = 900.0;
+pub const HEIGHT: f32 = 510.0;
+
+/// Full scale of the gain-reduction meter and history, dB (a limiter working harder than
+/// this is distorting anyway).
+const GR_RANGE_DB: f32 = 12.0;
+/// Meter fall-back, dB per second (a peak-programme meter's return).
+const RELEASE_DB_PER_S: f32 = 20.0;
+/// Height of the history and the meters beside it.
+const METER_HEIGHT: f32 = 200.0;
+/// The gap between the level scale and the meters.
+const METER_GAP: f32 = 3.0;
+/// Figures below this read "-inf" (the loudness gate is at −70 LUFS).
+const FLOOR_DB: f32 = -99.0;
+
+/// What the editor reads from the audio thread.
+#[derive(Clone)]
+pub struct Analysis {
+    /// Largest gain reduction per channel since the last frame.
+    pub gain_reduction: Arc<GainReductionMeter>,
+    /// Gain reduction over the last `history_seconds`.
+    pub history: Arc<HistoryBuffer>,
+    pub history_seconds: f32,
+    /// Output peak and RMS per channel.
+    pub levels: Arc<Levels>,
+    /// The loudness meter on the output, and its reset request.
+    pub loudness: Arc<LoudnessReadings>,
+    pub repaint: RepaintNotifier,
+}
+
+pub fn default_state() -> Arc<EguiEditorState> {
+    window::default_state(vec2(WIDTH, HEIGHT))
+}
+
+pub fn create(params: Arc<LimiterParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<LimiterApp>> {
+    let settings = window::settings("Mixwerk Limiter", vec2(WIDTH, HEIGHT));
+    let repaint = analysis.repaint.clone();
+    let app = LimiterApp {
+        params,
+        analysis,
+        gui: None,
+        history: Vec::new(),
+        gr_db: 0.0,
+        peak_db: [f32::NEG_INFINITY; 2],
+        hold: [PeakHold::default(); 2],
+    };
+    create_egui_editor(state, repaint, settings, app)
+}
+
+pub struct LimiterApp {
+    params: Arc<LimiterParams>,
+    analysis: Analysis,
+    gui: Option<GuiContext>,
+    /// Reused every frame so drawing never allocates once warmed up.
+    history: Vec<f32>,
+    /// Meter readings with their fall-back applied.
+    gr_db: f32,
+    peak_db: [f32; 2],
+    hold: [PeakHold; 2],
+}
+
+fn to_db(x: f32) -> f32 {
+    if x > 0.0 { 20.0 * x.log10() } else { f32::NEG_INFINITY }
+}
+
+impl NiceEguiApp for LimiterApp {
+    fn build(&mut self, ctx: egui::Context, gui: GuiContext, _frame: &mut nice_plug_egui::Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        theme::apply(&ctx);
+        self.gui = Some(gui);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        window::fit(ui.ctx(), vec2(WIDTH, HEIGHT));
+        let Some(gui) = self.gui.clone() else { return };
+        let setter = gui.param_setter();
+        let dt = ui.input(|i| i.stable_dt);
+        let gr = self.analysis.gain_reduction.take();
+        self.gr_db = widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, RELEASE_DB_PER_S);
+        let peaks = self.analysis.levels.take_peaks();
+        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
+            let peak = to_db(peak).max(-120.0);
+            *shown = widgets::meter_release(*shown, peak, dt, RELEASE_DB_PER_S);
+            hold.update(peak, dt);
+        }
+        self.analysis.history.snapshot(&mut self.history);
+
+        let p = &self.params;
+        let (l, r, d) = (&p.limiting, &p.release, &p.detection);
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading("Mixwerk Limiter");
+                ui.add_space(16.0);
+                let readout = format!("GR {:.1} dB    ceiling {}", self.gr_db, l.ceiling);
+                ui.label(egui::RichText::new(readout).color(theme::TEXT_DIM));
+            });
+            ui.horizontal_top(|ui| {
+                let width = ui.available_width() - 150.0;
+                widgets::history_strip(ui, &self.history, self.analysis.history_seconds, GR_RANGE_DB, vec2(width, METER_HEIGHT + 22.0), theme::WARN);
+                ui.vertical(|ui| {
+                    ui.label(egui::RichText::new("GR").small().color(theme::TEXT_DIM));
+                    widgets::gain_reduction_meter_range(ui, self.gr_db, GR_RANGE_DB, METER_HEIGHT);
+                });
+                self.output_meters(ui);
+            });
+            ui.add_space(2.0);
+            self.loudness(ui);
+            ui.add_space(2.0);
+            ui.horizontal_top(|ui| {
+                theme::section(ui, "LIMITING", |ui| {
+                    ui.horizontal(|ui| {
+                        widgets::knob(ui, "Drive", &Bound { param: &l.drive, setter: &setter });
+                        widgets::knob(ui, "Ceiling", &Bound { param: &l.ceiling, setter: &setter });
+                        widgets::knob(ui, "Lookahead", &Bound { param: &l.lookahead, setter: &setter });
+                    });
+                });
+                theme::section(ui, "RELEASE", |ui| {
+                    ui.horizontal(|ui| {
+                        widgets::knob(ui, "Release", &Bound { param: &r.release, setter: &setter });
+                        ui.vertical(|ui| {
+                            ui.add_space(34.0);
+                            widgets::toggle(ui, "Auto Release", &Bound { param: &r.auto_release, setter: &setter });
+                        });
+                    });
+                });
+                theme::section(ui, "DETECTION", |ui| {
+                    ui.horizontal(|ui| {
+                        widgets::knob(ui, "Stereo Link", &Bound { param: &d.link, setter: &setter });
+                        ui.vertical(|ui| {
+                            ui.add_space(22.0);
+                            widgets::selector_width(ui, "Detection", &Bound { param: &d.detection, setter: &setter }, 110.0);
+                        });
+                    });
+                });
+                theme::section(ui, "OUTPUT", |ui| {
+                    widgets::selector_width(ui, "Dither", &Bound { param: &p.output.dither, setter: &setter }, 90.0);
+                    ui.add_space(4.0);
+                    widgets::toggle(ui, "Bypass", &Bound { param: &p.bypass, setter: &setter });
+                });
+            });
+        });
+    }
+}
+
+impl LimiterApp {
+    /// Left and right output level (peak bar, RMS bar, peak-hold line) on a dB scale, with the
+    /// held peaks as figures below.
+    fn output_meters(&self, ui: &mut egui::Ui) {
+        ui.vertical(|ui| {
+            let rms = self.analysis.levels.rms().map(to_db);
+            // Labels over the scale and each meter, in the columns below.
+            let (rect, _) = ui.allocate_exact_size(vec2(widgets::LEVEL_SCALE_WIDTH + 2.0 * (METER_GAP + widgets::METER_WIDTH), 12.0), egui::Sense::hover());
+            let font = egui::FontId::proportional(11.0);
+            let painter = ui.painter();
+            painter.text(rect.left_center(), egui::Align2::LEFT_CENTER, "OUT", font.clone(), theme::TEXT_DIM);
+            for (c, name) in ["L", "R"].into_iter().enumerate() {
+                let x = rect.left() + widgets::LEVEL_SCALE_WIDTH + METER_GAP + c as f32 * (widgets::METER_WIDTH + METER_GAP) + 0.5 * widgets::METER_WIDTH;
+                painter.text(egui::pos2(x, rect.center().y), egui::Align2::CENTER_CENTER, name, font.clone(), theme::TEXT_DIM);
+            }
+            ui.horizontal_top(|ui| {
+                ui.spacing_mut().item_spacing.x = METER_GAP;
+                widgets::level_scale(ui, METER_HEIGHT);
+                for ((peak, rms), hold) in self.peak_db.iter().zip(rms).zip(&self.hold) {
+                    widgets::level_meter(ui, *peak, rms, hold.db, METER_HEIGHT);
+                }
+            });
+            let hold = |c: usize| widgets::figure_text(self.hold[c].db, FLOOR_DB);
+            ui.label(egui::RichText::new(format!("{} {}", hold(0), hold(1))).small().monospace().color(theme::TEXT_DIM));
+        });
+    }
+
+    /// The EBU R128 figures and the reset of the integrated measurement.
+    fn loudness(&self, ui: &mut egui::Ui) {
+        let lr = &self.analysis.loudness;
+        let ceiling = self.params.limiting.ceiling.value();
+        let true_peak = lr.true_peak.load();
+        let figure = |v: f32| widgets::figure_text(v, FLOOR_DB);
+        theme::section(ui, "LOUDNESS (EBU R128)", |ui| {
+            ui.set_min_width(ui.available_width());
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 40.0;
+                widgets::readout(ui, "Momentary", &figure(lr.momentary.load()), "LUFS", theme::TEXT);
+                widgets::readout(ui, "Short-term", &figure(lr.short_term.load()), "LUFS", theme::TEXT);
+                widgets::readout(ui, "Integrated", &figure(lr.integrated.load()), "LUFS", theme::SIGNAL);
+                widgets::readout(ui, "Range", &format!("{:.1}", lr.range.load().max(0.0)), "LU", theme::TEXT);
+                // Over the ceiling only if the ceiling failed or detection is on samples only.
+                let tp_color = if true_peak > ceiling + 0.05 { theme::HOT } else { theme::TEXT };
+                widgets::readout(ui, "True Peak", &figure(true_peak), "dBTP", tp_color);
+                ui.vertical(|ui| {
+                    ui.add_space(12.0);
+                    let reset = ui.add(egui::Button::new("Reset").min_size(vec2(64.0, 24.0)));
+                    if reset.on_hover_text("Start the integrated loudness, range and true peak afresh").clicked() {
+                        lr.request_reset();
+                    }
+                });
+            });
+        });
+    }
+}

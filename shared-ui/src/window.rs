@@ -1,0 +1,105 @@
+//! Editor windows: resizable by the host, following its DPI scale, the same for every editor.
+//!
+//! **DPI**: nice-plug-egui takes the scale factor from the system (baseview) or from the host
+//! (CLAP `gui.set_scale`, VST3 content scale) and egui draws points at that factor; every
+//! size in the editors is in points, so they follow it with nothing more to do.
+//!
+//! **Resizing**: each editor is laid out for one base size in points. The host may resize the
+//! window, keeping the aspect ratio, from [`MIN_SCALE`] to [`MAX_SCALE`] of the base; [`fit`]
+//! then sets egui's zoom so that the base size fills the window, and the whole editor (text,
+//! knobs, plots) scales with it rather than leaving empty space or cutting controls off. This
+//! is what mix engineers expect from a plugin window: bigger, not rearranged.
+
+use std::sync::Arc;
+
+use egui::Vec2;
+use nice_plug::editor::ResizeHint;
+use nice_plug::editor::dpi::LogicalSize;
+use nice_plug_egui::{EguiEditorState, EguiNiceSettings};
+
+/// The smallest and largest window, as a factor of the base size.
+pub const MIN_SCALE: f32 = 0.6;
+pub const MAX_SCALE: f32 = 3.0;
+
+/// The editor state for an editor laid out at `base` points (opens at that size, zoom 1).
+pub fn default_state(base: Vec2) -> Arc<EguiEditorState> {
+    EguiEditorState::from_size(LogicalSize::new(base.x as f64, base.y as f64), 1.0)
+}
+
+/// The window settings every editor uses: `title`, and resizable by the host with the aspect
+/// ratio of `base` kept, between [`MIN_SCALE`] and [`MAX_SCALE`] of it.
+pub fn settings(title: &str, base: Vec2) -> EguiNiceSettings {
+    EguiNiceSettings::new().with_tile(title).with_resize_hint(resize_hint(base))
+}
+
+/// The resize hint for an editor laid out at `base` points (sizes in logical pixels, before
+/// the DPI factor).
+pub fn resize_hint(base: Vec2) -> ResizeHint {
+    let size = |k: f32| Some(LogicalSize::new(base.x * k, base.y * k));
+    let mut hint = ResizeHint::RESIZABLE
+        .with_min_max_logical_size(size(MIN_SCALE), size(MAX_SCALE))
+        .with_aspect_ratio(base.x.round().max(1.0) as u32, base.y.round().max(1.0) as u32);
+    hint.preserve_aspect_ratio = true;
+    hint
+}
+
+/// The zoom at which `base` points fill a `window` (logical pixels) without overflowing it.
+pub fn fit_zoom(window: Vec2, base: Vec2) -> f32 {
+    let zoom = (window.x / base.x).min(window.y / base.y);
+    if zoom.is_finite() { zoom.clamp(MIN_SCALE, MAX_SCALE) } else { 1.0 }
+}
+
+/// Call first in every frame: zooms the editor so that its `base` size fills the window.
+///
+/// egui-baseview keeps the window's size in points when the zoom changes (it resizes the
+/// window by the zoom ratio, which is right for a user's Ctrl+/- but would undo a host's
+/// resize). So in the first frame at a new zoom this asks for the window size it already
+/// has, in the new points, and the window stays as the host made it.
+pub fn fit(ctx: &egui::Context, base: Vec2) {
+    let zoom = ctx.zoom_factor();
+    let points = ctx.content_rect().size();
+    let id = egui::Id::unique("mixwerk-window-zoom");
+    let last: Option<f32> = ctx.data(|d| d.get_temp(id));
+    if last.is_some_and(|l| l != zoom) {
+        ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(points));
+    }
+    ctx.data_mut(|d| d.insert_temp(id, zoom));
+    let want = fit_zoom(points * zoom, base);
+    if (want - zoom).abs() > 1e-3 * zoom {
+        ctx.set_zoom_factor(want);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui::vec2;
+
+    #[test]
+    fn the_base_size_fills_the_window() {
+        let base = vec2(900.0, 560.0);
+        assert_eq!(fit_zoom(base, base), 1.0);
+        assert!((fit_zoom(base * 1.5, base) - 1.5).abs() < 1e-6);
+        // A window of another shape: the base fits the narrower way, nothing is cut off.
+        assert!((fit_zoom(vec2(1800.0, 700.0), base) - 1.25).abs() < 1e-6);
+        assert!((fit_zoom(vec2(1000.0, 1200.0), base) - 1000.0 / 900.0).abs() < 1e-6);
+        // Clamped to the sizes the hint allows; degenerate sizes read as 1.
+        assert_eq!(fit_zoom(vec2(10.0, 10.0), base), MIN_SCALE);
+        assert_eq!(fit_zoom(vec2(1e5, 1e5), base), MAX_SCALE);
+        assert_eq!(fit_zoom(vec2(500.0, 500.0), vec2(0.0, 0.0)), 1.0);
+    }
+
+    #[test]
+    fn the_hint_keeps_the_aspect_ratio_within_limits() {
+        use nice_plug::editor::SizeConstraints;
+        let hint = resize_hint(vec2(900.0, 560.0));
+        assert!(hint.can_resize && hint.can_resize_horizontally && hint.can_resize_vertically);
+        assert!(hint.preserve_aspect_ratio);
+        assert_eq!((hint.aspect_ratio_width, hint.aspect_ratio_height), (900, 560));
+        let SizeConstraints::Logical { min_size: Some(min), max_size: Some(max) } = hint.size_constraints else {
+            panic!("logical limits expected")
+        };
+        assert_eq!((min.width, min.height), (540.0, 336.0));
+        assert_eq!((max.width, max.height), (2700.0, 1680.0));
+    }
+}
