@@ -22,6 +22,7 @@ pub mod meter;
 pub mod pan;
 pub mod reverb;
 pub mod smoother;
+pub mod strip;
 pub mod svf;
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub const EXPECTED: &[Expected] = &[
     Expected { crate_name: "reverb", name: "Mixwerk Reverb", clap_id: "org.mixwerk.reverb", features: &["audio-effect", "reverb", "stereo"], vst3_subcategories: "Fx|Reverb" },
     Expected { crate_name: "delay", name: "Mixwerk Delay", clap_id: "org.mixwerk.delay", features: &["audio-effect", "delay", "stereo"], vst3_subcategories: "Fx|Delay" },
     Expected { crate_name: "panner", name: "Mixwerk Panner", clap_id: "org.mixwerk.panner", features: &["audio-effect", "utility", "stereo"], vst3_subcategories: "Fx|Spatial" },
-    Expected { crate_name: "channel-strip", name: "Mixwerk Channel Strip", clap_id: "org.mixwerk.channel-strip", features: &["audio-effect", "mixing", "stereo"], vst3_subcategories: "Fx|Mixing" },
+    Expected { crate_name: "channel-strip", name: "Mixwerk Channel Strip", clap_id: "org.mixwerk.channel-strip", features: &["audio-effect", "mixing", "stereo"], vst3_subcategories: "Fx|Tools" },
 ];
 
 /// The workspace root (this crate lives in `<root>/tests`).

@@ -1,4 +1,4 @@
-//! Dynamics: the compressor and the limiter now, the channel strip's dynamics later.
+//! Dynamics: the compressor, the limiter and the channel strip's gate.
 //!
 //! Each stage is its own small type so that the other dynamics processors can take what they
 //! need (a limiter wants the lookahead delay, the link, gain smoothing and the meter, but its
@@ -20,6 +20,7 @@
 //! | [`moving_average`] | exact cascaded box filters: smoothing that cannot overshoot |
 //! | [`dither`] | TPDF dither to 16 or 24 bits |
 //! | [`limiter`] | the brickwall true-peak lookahead limiter |
+//! | [`gate`] | gate / expander with range, hysteresis and hold (the channel strip's) |
 
 pub mod ballistics;
 pub mod compressor;
@@ -27,6 +28,7 @@ pub mod detector;
 pub mod dither;
 pub mod fast_db;
 pub mod gain_computer;
+pub mod gate;
 pub mod limiter;
 pub mod lookahead;
 pub mod meter;
@@ -42,5 +44,6 @@ mod compressor_tests;
 mod limiter_tests;
 
 pub use compressor::{ChannelMode, Compressor, Settings, SidechainSource};
+pub use gate::Gate;
 pub use limiter::Limiter;
 pub use meter::GainReductionMeter;

@@ -41,7 +41,40 @@ const SETUPS: &[Setup] = &[
             ("b8_on", 1.0),
         ],
     },
+    Setup { plugin: "channel-strip", label: "issue 9: all on", params: STRIP_ALL_ON },
 ];
+
+/// Plugins whose every input port carries program (a console's buses): the bench feeds the
+/// noise into all of them, not only the main port.
+const FEED_EVERY_INPUT: &[&str] = &["channel-strip"];
+
+/// The channel strip as issue 9 sets its CPU target: on all eight channels the gate, the EQ,
+/// the compressor and both sends (Send A −12 dB, Send B −18 dB, normalised on the fader's
+/// skew: ((dB + 80) / 86)²), plus the glue compressor and the limiter; reverb, delay, master
+/// fader and loudness meter always run.
+const STRIP_ALL_ON: &[(&str, f64)] = &{
+    // "<id>_<channel>" for channels 1–8 (nice-plug's #[nested(array)] ids), spelled out.
+    const IDS: [&str; 40] = [
+        "gate_on_1", "eq_on_1", "comp_on_1", "send_a_1", "send_b_1", "gate_on_2", "eq_on_2", "comp_on_2", "send_a_2", "send_b_2",
+        "gate_on_3", "eq_on_3", "comp_on_3", "send_a_3", "send_b_3", "gate_on_4", "eq_on_4", "comp_on_4", "send_a_4", "send_b_4",
+        "gate_on_5", "eq_on_5", "comp_on_5", "send_a_5", "send_b_5", "gate_on_6", "eq_on_6", "comp_on_6", "send_a_6", "send_b_6",
+        "gate_on_7", "eq_on_7", "comp_on_7", "send_a_7", "send_b_7", "gate_on_8", "eq_on_8", "comp_on_8", "send_a_8", "send_b_8",
+    ];
+    let mut out = [("", 0.0); 42];
+    let mut i = 0;
+    while i < 40 {
+        let value = match i % 5 {
+            3 => 0.625, // Send A −12 dB
+            4 => 0.52,  // Send B −18 dB
+            _ => 1.0,
+        };
+        out[i] = (IDS[i], value);
+        i += 1;
+    }
+    out[40] = ("glue_on", 1.0);
+    out[41] = ("lim_on", 1.0);
+    out
+};
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
@@ -99,8 +132,11 @@ fn run(plugin: &host_tests::bundles::PluginUnderTest, input: &[[Vec<f32>; 2]], e
     let start = cpu_time();
     let wall = Instant::now();
     for block in input {
-        for (ch, src) in b.inputs[0].iter_mut().zip(block.iter()) {
-            ch.copy_from_slice(src);
+        let ports = if FEED_EVERY_INPUT.contains(&plugin.expected.crate_name) { b.inputs.len() } else { 1 };
+        for port in &mut b.inputs[..ports] {
+            for (ch, src) in port.iter_mut().zip(block.iter()) {
+                ch.copy_from_slice(src);
+            }
         }
         inst.process(&mut b.inputs, &mut b.outputs, &[])?;
     }

@@ -1,0 +1,313 @@
+//! Mixwerk Channel Strip: a bus-summing console in one plugin. Up to eight stereo buses come
+//! in, each runs through its own strip (trim, polarity, high/low pass, gate, 4-band EQ,
+//! compressor, pan/width, fader, mute/solo, two sends), they are summed with a reverb and a
+//! delay return, and one mastered stereo mix (glue compressor, master fader, true-peak limiter,
+//! loudness meter) comes out. The DSP is `shared_dsp::strip`; this crate is the plugin glue.
+//!
+//! Layouts, in this order:
+//! 1. **8 Buses**: the main stereo input ("Bus 1") plus seven stereo aux inputs ("Bus 2" …
+//!    "Bus 8") → stereo. For hosts that route other tracks into aux/sidechain inputs.
+//! 2. **16 Channels**: one 16-channel main input, eight stereo pairs, for hosts that prefer
+//!    wide tracks (Reaper). nice-plug 0.4.2 cannot give a plugin more main inputs than main
+//!    outputs (its buffer is the output buffer, processed in place), so this layout's main
+//!    output has 16 channels too: the mix is on 1/2, channels 3–16 are silent.
+//! 3. **4 Buses**: main stereo plus three stereo aux inputs → stereo.
+//!
+//! Ports the host leaves unconnected arrive as silence (nice-plug fills them with zeros), and
+//! a silent channel adds nothing. Parameter ids are the same in every layout; in the 4-bus
+//! layout channels 5–8 simply have no input.
+
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+use shared_dsp::delay::DEFAULT_BPM;
+use shared_dsp::meter::LoudnessReadings;
+use shared_dsp::strip::console::Input;
+use shared_dsp::strip::{CHANNELS, ChannelSettings, Console, ConsoleSettings, MasterSettings};
+
+mod params;
+use params::StripParams;
+
+pub struct MixwerkChannelStrip {
+    params: Arc<StripParams>,
+    console: Console,
+    /// Shared with the editor (next issue); kept across activations.
+    loudness: Arc<LoudnessReadings>,
+    /// A copy of the main input pair (channel 1): the main buffer is also the output.
+    scratch: [Vec<f32>; 2],
+    /// The first block after activation applies the settings without glides.
+    fresh: bool,
+    /// The latency last reported to the host, in samples.
+    reported_latency: u32,
+}
+
+impl Default for MixwerkChannelStrip {
+    fn default() -> Self {
+        let loudness = Arc::new(LoudnessReadings::new());
+        Self {
+            params: Arc::new(StripParams::default()),
+            console: Console::with_readings(48_000.0, 512, loudness.clone()),
+            loudness,
+            scratch: [Vec::new(), Vec::new()],
+            fresh: true,
+            reported_latency: 0,
+        }
+    }
+}
+
+/// Bypass: the plain sum of every input at unity, time-aligned (compressor lookaheads stay, so
+/// bypassing never moves the mix in time), every processor, mute, solo and send off. Everything
+/// glides there, so bypassing never clicks.
+fn bypassed(s: &ConsoleSettings) -> ConsoleSettings {
+    let mut b = ConsoleSettings {
+        master: MasterSettings {
+            reverb: s.master.reverb,
+            delay: s.master.delay,
+            ..MasterSettings::default()
+        },
+        ..ConsoleSettings::default()
+    };
+    for (c, orig) in b.channels.iter_mut().zip(s.channels.iter()) {
+        *c = ChannelSettings {
+            compressor: orig.compressor,
+            ..ChannelSettings::default()
+        };
+    }
+    b
+}
+
+impl MixwerkChannelStrip {
+    fn target(&self) -> ConsoleSettings {
+        let settings = self.params.settings();
+        if self.params.bypass.value() {
+            bypassed(&settings)
+        } else {
+            settings
+        }
+    }
+
+    /// Tells the host when the latency changes (a compressor lookahead, the limiter switched
+    /// in or out). nice-plug passes it on as a latency change plus a restart request.
+    fn report_latency(&mut self, set: impl FnOnce(u32)) {
+        let latency = self.console.latency_samples() as u32;
+        if latency != self.reported_latency {
+            self.reported_latency = latency;
+            set(latency);
+        }
+    }
+}
+
+const fn stereo_ports<const N: usize>() -> [NonZeroU32; N] {
+    [new_nonzero_u32(2); N]
+}
+const SEVEN_BUSES: [NonZeroU32; 7] = stereo_ports::<7>();
+const THREE_BUSES: [NonZeroU32; 3] = stereo_ports::<3>();
+
+impl Plugin for MixwerkChannelStrip {
+    const NAME: &'static str = "Mixwerk Channel Strip";
+    const VENDOR: &'static str = "Mixwerk";
+    const URL: &'static str = "https://mixwerk.org";
+    const EMAIL: &'static str = "info@mixwerk.org";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            aux_input_ports: &SEVEN_BUSES,
+            names: PortNames {
+                layout: Some("8 Buses"),
+                main_input: Some("Bus 1"),
+                aux_inputs: &[
+                    "Bus 2", "Bus 3", "Bus 4", "Bus 5", "Bus 6", "Bus 7", "Bus 8",
+                ],
+                main_output: Some("Mix"),
+                ..PortNames::const_default()
+            },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(16),
+            main_output_channels: NonZeroU32::new(16),
+            names: PortNames {
+                layout: Some("16 Channels"),
+                main_input: Some("Buses 1-8"),
+                main_output: Some("Mix (1/2)"),
+                ..PortNames::const_default()
+            },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            aux_input_ports: &THREE_BUSES,
+            names: PortNames {
+                layout: Some("4 Buses"),
+                main_input: Some("Bus 1"),
+                aux_inputs: &["Bus 2", "Bus 3", "Bus 4"],
+                main_output: Some("Mix"),
+                ..PortNames::const_default()
+            },
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Fader rides drawn in the host land where they are drawn.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let max = config.max_buffer_size as usize;
+        // The only allocations: eight strips, both returns, the master chain, the meter, and
+        // a copy of the main input pair, at this rate.
+        self.console = Console::with_readings(config.sample_rate, max, self.loudness.clone());
+        self.console.update_immediately(&self.target());
+        self.scratch = [vec![0.0; max], vec![0.0; max]];
+        self.fresh = true;
+        // Always report at activation: the host may hold a value from another instance state.
+        self.reported_latency = u32::MAX;
+        self.report_latency(|l| context.set_latency_samples(l));
+        true
+    }
+
+    fn reset(&mut self) {
+        self.console.update_immediately(&self.target());
+        self.console.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let bpm = context.transport().tempo.unwrap_or(DEFAULT_BPM);
+        self.console.set_tempo(bpm);
+        self.params.show_tempo(bpm);
+        let target = self.target();
+        if self.fresh {
+            self.console.update_immediately(&target);
+            self.fresh = false;
+        } else {
+            // With sample-accurate automation nice-plug calls us once per stretch between
+            // parameter changes, so one update per call follows automation to the sample.
+            self.console.update(&target);
+        }
+        self.report_latency(|l| context.set_latency_samples(l));
+
+        let n = buffer.samples().min(self.scratch[0].len());
+        let main = buffer.as_slice();
+        if main.len() < 2 {
+            return ProcessStatus::Normal;
+        }
+        let [s0, s1] = &mut self.scratch;
+        s0[..n].copy_from_slice(&main[0][..n]);
+        s1[..n].copy_from_slice(&main[1][..n]);
+        let (out, rest) = main.split_at_mut(2);
+        let [out_l, out_r] = out else {
+            return ProcessStatus::Normal;
+        };
+        let mut inputs: [Input<'_>; CHANNELS] = [None; CHANNELS];
+        inputs[0] = Some((&s0[..n], &s1[..n]));
+        if rest.is_empty() {
+            // Bus layouts: channel k + 1 is aux port k.
+            for (input, port) in inputs[1..].iter_mut().zip(aux.inputs.iter()) {
+                if let [l, r, ..] = port.as_slice_immutable() {
+                    *input = Some((&l[..n.min(l.len())], &r[..n.min(r.len())]));
+                }
+            }
+        } else {
+            // The wide layout: channel k + 1 is main channels 2k + 1, 2k + 2 (0-based).
+            for (input, pair) in inputs[1..].iter_mut().zip(rest.chunks_exact(2)) {
+                *input = Some((&pair[0][..n], &pair[1][..n]));
+            }
+        }
+        self.console
+            .process(&inputs, &mut out_l[..n], &mut out_r[..n]);
+        for ch in rest.iter_mut() {
+            ch.fill(0.0);
+        }
+
+        // The returns ring on once something is sent to them.
+        let sending = target
+            .channels
+            .iter()
+            .any(|c| c.sends.iter().any(|s| s.level_db > f32::NEG_INFINITY));
+        if !sending {
+            return ProcessStatus::Normal;
+        }
+        match self.console.tail_samples() {
+            Some(samples) => ProcessStatus::Tail(samples),
+            None => ProcessStatus::KeepAlive,
+        }
+    }
+}
+
+impl ClapPlugin for MixwerkChannelStrip {
+    const CLAP_ID: &'static str = "org.mixwerk.channel-strip";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(
+        "Eight-bus console: a channel strip per bus, reverb and delay returns, glue compressor, limiter and loudness meter",
+    );
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Mixing,
+        ClapFeature::Stereo,
+    ];
+
+    /// One page per channel and one for the master section, for controller surfaces.
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        for (i, ch) in self.params.channels.iter().enumerate() {
+            let name = format!("Ch {}", i + 1);
+            context.add_section(name.clone(), |section| {
+                section.add_page(name, |page| {
+                    page.add_param(&ch.fader);
+                    page.add_param(&ch.pan);
+                    page.add_param(&ch.trim);
+                    page.add_param(&ch.width);
+                    page.add_param(&ch.gate_threshold);
+                    page.add_param(&ch.comp_threshold);
+                    page.add_param(&ch.send_a);
+                    page.add_param(&ch.send_b);
+                });
+            });
+        }
+        let m = &self.params.master;
+        context.add_section("Master", |section| {
+            section.add_page("Master", |page| {
+                page.add_param(&m.master);
+                page.add_param(&m.return_a);
+                page.add_param(&m.return_b);
+                page.add_param(&m.glue_threshold);
+                page.add_param(&m.glue_mix);
+                page.add_param(&m.limiter_ceiling);
+                page.add_param(&m.reverb_decay);
+                page.add_param(&m.delay_feedback);
+            });
+        });
+    }
+}
+
+impl Vst3Plugin for MixwerkChannelStrip {
+    // Never change once released: hosts identify the plugin in saved sessions by it.
+    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkChStripV1";
+    // VST3 has no "Mixing" subcategory; "Tools" is the predefined one closest to a console.
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Tools];
+}
+
+nice_export_clap!(MixwerkChannelStrip);
+nice_export_vst3!(MixwerkChannelStrip);

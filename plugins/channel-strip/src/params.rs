@@ -1,0 +1,716 @@
+//! The channel strip's parameters: one host group per channel ("Ch 3", parameters named
+//! "Ch 3 Fader"…) and one for the master section. Ids are stable forever and the same in every
+//! layout (`tests/contracts/channel-strip.params`): a channel parameter's id is its name in
+//! [`ChannelParams`] plus the channel number (`fader_3`), as nice-plug's `#[nested(array)]`
+//! makes it.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
+
+use nice_plug::prelude::*;
+use shared_dsp::delay::{DEFAULT_BPM, DelayTime, MAX_TIME_MS, MIN_TIME_MS, NoteValue};
+use shared_dsp::dynamics::{compressor, gate};
+use shared_dsp::eq::BandSettings;
+use shared_dsp::pan::{PanLaw, PanMode};
+use shared_dsp::reverb::Character;
+use shared_dsp::strip::{
+    CHANNELS, ChannelSettings, ConsoleSettings, CutSlope, MasterSettings, Send,
+};
+use shared_ui::text;
+
+/// The bottom of fader, send and return travels, shown and treated as −∞ dB.
+pub const LEVEL_FLOOR_DB: f32 = -80.0;
+/// The delay return's high cut's "Off" end of travel.
+pub const HIGH_CUT_OFF_HZ: f32 = 22_000.0;
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlopeParam {
+    #[id = "12"]
+    #[name = "12 dB/oct"]
+    Db12,
+    #[id = "24"]
+    #[name = "24 dB/oct"]
+    Db24,
+}
+
+/// The panner plugin's laws, under the same names.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LawParam {
+    #[id = "0db"]
+    #[name = "0 dB (linear)"]
+    ZeroDb,
+    #[id = "-3db"]
+    #[name = "-3 dB (constant power)"]
+    ConstantPower,
+    #[id = "-4.5db"]
+    #[name = "-4.5 dB"]
+    Compromise,
+    #[id = "-6db"]
+    #[name = "-6 dB (linear)"]
+    Linear,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanModeParam {
+    #[id = "balance"]
+    #[name = "Balance"]
+    Balance,
+    #[id = "stereo-pan"]
+    #[name = "Stereo Pan"]
+    StereoPan,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharacterParam {
+    #[id = "room"]
+    #[name = "Room"]
+    Room,
+    #[id = "hall"]
+    #[name = "Hall"]
+    Hall,
+    #[id = "plate"]
+    #[name = "Plate"]
+    Plate,
+    #[id = "chamber"]
+    #[name = "Chamber"]
+    Chamber,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlueRatioParam {
+    #[id = "2"]
+    #[name = "2:1"]
+    Two,
+    #[id = "4"]
+    #[name = "4:1"]
+    Four,
+    #[id = "10"]
+    #[name = "10:1"]
+    Ten,
+}
+
+/// One channel. Names carry the channel number ("Ch 3 Fader") so that hosts that show a flat
+/// list stay readable.
+#[derive(Params)]
+pub struct ChannelParams {
+    /// The channel's name for the editor, saved with the session.
+    #[persist = "name"]
+    pub name: Arc<RwLock<String>>,
+    #[id = "trim"]
+    pub trim: FloatParam,
+    #[id = "invert"]
+    pub invert: BoolParam,
+    #[id = "hp_on"]
+    pub high_pass_on: BoolParam,
+    #[id = "hp"]
+    pub high_pass: FloatParam,
+    #[id = "hp_slope"]
+    pub high_pass_slope: EnumParam<SlopeParam>,
+    #[id = "lp_on"]
+    pub low_pass_on: BoolParam,
+    #[id = "lp"]
+    pub low_pass: FloatParam,
+    #[id = "lp_slope"]
+    pub low_pass_slope: EnumParam<SlopeParam>,
+    #[id = "gate_on"]
+    pub gate_on: BoolParam,
+    #[id = "gate_thr"]
+    pub gate_threshold: FloatParam,
+    #[id = "gate_range"]
+    pub gate_range: FloatParam,
+    #[id = "gate_att"]
+    pub gate_attack: FloatParam,
+    #[id = "gate_rel"]
+    pub gate_release: FloatParam,
+    #[id = "gate_hold"]
+    pub gate_hold: FloatParam,
+    #[id = "eq_on"]
+    pub eq_on: BoolParam,
+    #[id = "ls_freq"]
+    pub low_shelf_freq: FloatParam,
+    #[id = "ls_gain"]
+    pub low_shelf_gain: FloatParam,
+    #[id = "m1_freq"]
+    pub mid1_freq: FloatParam,
+    #[id = "m1_gain"]
+    pub mid1_gain: FloatParam,
+    #[id = "m1_q"]
+    pub mid1_q: FloatParam,
+    #[id = "m2_freq"]
+    pub mid2_freq: FloatParam,
+    #[id = "m2_gain"]
+    pub mid2_gain: FloatParam,
+    #[id = "m2_q"]
+    pub mid2_q: FloatParam,
+    #[id = "hs_freq"]
+    pub high_shelf_freq: FloatParam,
+    #[id = "hs_gain"]
+    pub high_shelf_gain: FloatParam,
+    #[id = "comp_on"]
+    pub comp_on: BoolParam,
+    #[id = "comp_thr"]
+    pub comp_threshold: FloatParam,
+    #[id = "comp_ratio"]
+    pub comp_ratio: FloatParam,
+    #[id = "comp_att"]
+    pub comp_attack: FloatParam,
+    #[id = "comp_rel"]
+    pub comp_release: FloatParam,
+    #[id = "comp_makeup"]
+    pub comp_makeup: FloatParam,
+    #[id = "comp_la"]
+    pub comp_lookahead: FloatParam,
+    #[id = "pan"]
+    pub pan: FloatParam,
+    #[id = "width"]
+    pub width: FloatParam,
+    #[id = "fader"]
+    pub fader: FloatParam,
+    #[id = "mute"]
+    pub mute: BoolParam,
+    #[id = "solo"]
+    pub solo: BoolParam,
+    #[id = "send_a"]
+    pub send_a: FloatParam,
+    #[id = "send_a_pre"]
+    pub send_a_pre: BoolParam,
+    #[id = "send_b"]
+    pub send_b: FloatParam,
+    #[id = "send_b_pre"]
+    pub send_b_pre: BoolParam,
+}
+
+#[derive(Params)]
+pub struct MasterParams {
+    #[id = "pan_law"]
+    pub pan_law: EnumParam<LawParam>,
+    #[id = "pan_mode"]
+    pub pan_mode: EnumParam<PanModeParam>,
+    #[id = "rev_char"]
+    pub reverb_character: EnumParam<CharacterParam>,
+    #[id = "rev_decay"]
+    pub reverb_decay: FloatParam,
+    #[id = "rev_predelay"]
+    pub reverb_predelay: FloatParam,
+    #[id = "rev_size"]
+    pub reverb_size: FloatParam,
+    #[id = "rev_hf"]
+    pub reverb_hf_decay: FloatParam,
+    #[id = "ret_a"]
+    pub return_a: FloatParam,
+    #[id = "dly_sync"]
+    pub delay_sync: BoolParam,
+    #[id = "dly_note"]
+    pub delay_note: IntParam,
+    #[id = "dly_time"]
+    pub delay_time: FloatParam,
+    #[id = "dly_fb"]
+    pub delay_feedback: FloatParam,
+    #[id = "dly_pp"]
+    pub delay_ping_pong: BoolParam,
+    #[id = "dly_hc"]
+    pub delay_high_cut: FloatParam,
+    #[id = "ret_b"]
+    pub return_b: FloatParam,
+    #[id = "glue_on"]
+    pub glue_on: BoolParam,
+    #[id = "glue_thr"]
+    pub glue_threshold: FloatParam,
+    #[id = "glue_ratio"]
+    pub glue_ratio: EnumParam<GlueRatioParam>,
+    #[id = "glue_att"]
+    pub glue_attack: FloatParam,
+    #[id = "glue_rel"]
+    pub glue_release: FloatParam,
+    #[id = "glue_auto"]
+    pub glue_auto_release: BoolParam,
+    #[id = "glue_makeup"]
+    pub glue_makeup: FloatParam,
+    #[id = "glue_mix"]
+    pub glue_mix: FloatParam,
+    #[id = "master"]
+    pub master: FloatParam,
+    #[id = "lim_on"]
+    pub limiter_on: BoolParam,
+    #[id = "lim_ceiling"]
+    pub limiter_ceiling: FloatParam,
+    #[id = "lim_rel"]
+    pub limiter_release: FloatParam,
+}
+
+#[derive(Params)]
+pub struct StripParams {
+    #[nested(array, group = "Ch")]
+    pub channels: [ChannelParams; CHANNELS],
+    #[nested(group = "Master")]
+    pub master: MasterParams,
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+    /// The host's tempo (f32 bits) as the audio thread last saw it, for the delay note's text.
+    pub tempo: Arc<AtomicU32>,
+}
+
+// Every continuous parameter has a step size: the snap makes plain → normalised → plain exact,
+// which VST3 hosts rely on (f32 skew maths alone drifts in the last digits).
+
+fn switch(name: String, default: bool) -> BoolParam {
+    BoolParam::new(name, default)
+        .with_value_to_string(Arc::new(text::bool_to_text))
+        .with_string_to_value(Arc::new(text::text_to_bool))
+}
+
+/// Decibels over a linear range (no −∞ end).
+fn decibels(name: String, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_step_size(0.1)
+        .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1000.0)))
+        .with_string_to_value(Arc::new(|s| text::text_to_db(s, -1000.0)))
+}
+
+/// A fader-style level from −∞ (the bottom of the travel) to `max`, skewed so that the useful
+/// top (−20 dB … max) gets most of the travel.
+fn level(name: String, default: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min: LEVEL_FLOOR_DB,
+            max,
+            factor: 2.0,
+        },
+    )
+    .with_step_size(0.1)
+    .with_value_to_string(Arc::new(|db| text::db_to_text(db, LEVEL_FLOOR_DB)))
+    .with_string_to_value(Arc::new(|s| text::text_to_db(s, LEVEL_FLOOR_DB)))
+}
+
+/// A time in ms, skewed so that `middle` sits at the centre of the travel.
+fn time(name: String, default: f32, min: f32, max: f32, middle: f32) -> FloatParam {
+    let factor = 0.5f32.ln() / ((middle - min) / (max - min)).ln();
+    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor })
+        .with_step_size(0.01)
+        .with_value_to_string(Arc::new(text::ms_to_text))
+        .with_string_to_value(Arc::new(text::text_to_ms))
+}
+
+fn hz(name: String, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-1.5),
+        },
+    )
+    .with_step_size(0.1)
+    .with_value_to_string(Arc::new(text::hz_to_text))
+    .with_string_to_value(Arc::new(text::text_to_hz))
+}
+
+fn percent(name: String, default: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
+        .with_step_size(1.0)
+        .with_value_to_string(Arc::new(text::percent_to_text))
+        .with_string_to_value(Arc::new(text::text_to_percent))
+}
+
+fn q(name: String, default: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min: 0.1,
+            max: 10.0,
+            factor: FloatRange::skew_factor(-1.5),
+        },
+    )
+    .with_step_size(0.001)
+    .with_value_to_string(Arc::new(text::q_to_text))
+    .with_string_to_value(Arc::new(text::text_to_q))
+}
+
+/// A synced note value; its text shows the length at the host's tempo, read from `tempo`.
+fn note(name: String, tempo: &Arc<AtomicU32>) -> IntParam {
+    let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
+    let tempo = tempo.clone();
+    IntParam::new(
+        name,
+        NoteValue::QUARTER.index() as i32,
+        IntRange::Linear {
+            min: 0,
+            max: NoteValue::ALL.len() as i32 - 1,
+        },
+    )
+    .with_value_to_string(Arc::new(move |i| {
+        let n = NoteValue::from_index(i.max(0) as usize);
+        let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
+        text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
+    }))
+    .with_string_to_value(Arc::new(move |s| {
+        text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
+    }))
+}
+
+impl ChannelParams {
+    fn new(n: usize) -> Self {
+        let d = ChannelSettings::default();
+        let g = gate::Settings::default();
+        let c = compressor::Settings::default();
+        let name = |what: &str| format!("Ch {n} {what}");
+        Self {
+            name: Arc::new(RwLock::new(format!("Bus {n}"))),
+            trim: decibels(name("Trim"), 0.0, -24.0, 24.0),
+            invert: switch(name("Polarity Invert"), false),
+            // Switches plus frequencies, so that switching a filter keeps its setting.
+            high_pass_on: switch(name("High Pass"), false),
+            high_pass: hz(name("HP Freq"), 80.0, 20.0, 1_000.0),
+            high_pass_slope: EnumParam::new(name("HP Slope"), SlopeParam::Db12),
+            low_pass_on: switch(name("Low Pass"), false),
+            low_pass: hz(name("LP Freq"), 12_000.0, 1_000.0, 20_000.0),
+            low_pass_slope: EnumParam::new(name("LP Slope"), SlopeParam::Db12),
+            gate_on: switch(name("Gate"), false),
+            gate_threshold: decibels(name("Gate Threshold"), g.threshold_db, -80.0, 0.0),
+            gate_range: decibels(name("Gate Range"), g.range_db, 0.0, 80.0),
+            gate_attack: time(name("Gate Attack"), g.attack_ms, 0.01, 50.0, 5.0),
+            gate_release: time(name("Gate Release"), g.release_ms, 5.0, 2_000.0, 150.0),
+            gate_hold: time(name("Gate Hold"), g.hold_ms, 0.0, 500.0, 50.0),
+            eq_on: switch(name("EQ"), false),
+            low_shelf_freq: hz(name("Low Shelf Freq"), d.eq[0].freq as f32, 20.0, 2_000.0),
+            low_shelf_gain: decibels(name("Low Shelf Gain"), 0.0, -18.0, 18.0),
+            mid1_freq: hz(name("Mid 1 Freq"), d.eq[1].freq as f32, 20.0, 20_000.0),
+            mid1_gain: decibels(name("Mid 1 Gain"), 0.0, -18.0, 18.0),
+            mid1_q: q(name("Mid 1 Q"), 1.0),
+            mid2_freq: hz(name("Mid 2 Freq"), d.eq[2].freq as f32, 20.0, 20_000.0),
+            mid2_gain: decibels(name("Mid 2 Gain"), 0.0, -18.0, 18.0),
+            mid2_q: q(name("Mid 2 Q"), 1.0),
+            high_shelf_freq: hz(
+                name("High Shelf Freq"),
+                d.eq[3].freq as f32,
+                1_000.0,
+                20_000.0,
+            ),
+            high_shelf_gain: decibels(name("High Shelf Gain"), 0.0, -18.0, 18.0),
+            comp_on: switch(name("Compressor"), false),
+            comp_threshold: decibels(name("Comp Threshold"), c.threshold_db, -60.0, 0.0),
+            comp_ratio: FloatParam::new(
+                name("Comp Ratio"),
+                c.ratio,
+                FloatRange::Skewed {
+                    min: 1.0,
+                    max: 20.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_step_size(0.1)
+            .with_value_to_string(Arc::new(|r| text::ratio_to_text(r, f32::INFINITY)))
+            .with_string_to_value(Arc::new(|s| text::text_to_ratio(s, 20.0))),
+            comp_attack: time(name("Comp Attack"), c.attack_ms, 0.01, 250.0, 20.0),
+            comp_release: time(name("Comp Release"), c.release_ms, 1.0, 2_500.0, 100.0),
+            comp_makeup: decibels(name("Comp Makeup"), 0.0, -24.0, 24.0),
+            comp_lookahead: FloatParam::new(
+                name("Comp Lookahead"),
+                0.0,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: compressor::MAX_LOOKAHEAD_MS,
+                },
+            )
+            .with_step_size(0.01)
+            .with_value_to_string(Arc::new(text::ms_to_text))
+            .with_string_to_value(Arc::new(text::text_to_ms)),
+            pan: FloatParam::new(
+                name("Pan"),
+                0.0,
+                FloatRange::Linear {
+                    min: -100.0,
+                    max: 100.0,
+                },
+            )
+            .with_step_size(1.0)
+            .with_value_to_string(Arc::new(text::pan_to_text))
+            .with_string_to_value(Arc::new(text::text_to_pan)),
+            width: percent(name("Width"), 100.0, 200.0),
+            fader: level(name("Fader"), 0.0, 12.0),
+            mute: switch(name("Mute"), false),
+            solo: switch(name("Solo"), false),
+            send_a: level(name("Send A"), LEVEL_FLOOR_DB, 6.0),
+            send_a_pre: switch(name("Send A Pre"), false),
+            send_b: level(name("Send B"), LEVEL_FLOOR_DB, 6.0),
+            send_b_pre: switch(name("Send B Pre"), false),
+        }
+    }
+
+    fn settings(&self, law: PanLaw, mode: PanMode) -> ChannelSettings {
+        let d = ChannelSettings::default();
+        let slope = |p: &EnumParam<SlopeParam>| match p.value() {
+            SlopeParam::Db12 => CutSlope::Db12,
+            SlopeParam::Db24 => CutSlope::Db24,
+        };
+        let eq_on = self.eq_on.value();
+        let band = |b: BandSettings,
+                    freq: &FloatParam,
+                    gain: &FloatParam,
+                    q: Option<&FloatParam>| BandSettings {
+            enabled: eq_on,
+            freq: freq.value() as f64,
+            gain_db: gain.value() as f64,
+            q: q.map_or(b.q, |q| q.value() as f64),
+            ..b
+        };
+        ChannelSettings {
+            trim_db: self.trim.value(),
+            invert: self.invert.value(),
+            high_pass_hz: self.high_pass_on.value().then_some(self.high_pass.value()),
+            high_pass_slope: slope(&self.high_pass_slope),
+            low_pass_hz: self.low_pass_on.value().then_some(self.low_pass.value()),
+            low_pass_slope: slope(&self.low_pass_slope),
+            gate: gate::Settings {
+                enabled: self.gate_on.value(),
+                threshold_db: self.gate_threshold.value(),
+                range_db: self.gate_range.value(),
+                attack_ms: self.gate_attack.value(),
+                release_ms: self.gate_release.value(),
+                hold_ms: self.gate_hold.value(),
+                ..gate::Settings::default()
+            },
+            eq: [
+                band(d.eq[0], &self.low_shelf_freq, &self.low_shelf_gain, None),
+                band(
+                    d.eq[1],
+                    &self.mid1_freq,
+                    &self.mid1_gain,
+                    Some(&self.mid1_q),
+                ),
+                band(
+                    d.eq[2],
+                    &self.mid2_freq,
+                    &self.mid2_gain,
+                    Some(&self.mid2_q),
+                ),
+                band(d.eq[3], &self.high_shelf_freq, &self.high_shelf_gain, None),
+            ],
+            compressor_on: self.comp_on.value(),
+            compressor: compressor::Settings {
+                threshold_db: self.comp_threshold.value(),
+                ratio: self.comp_ratio.value(),
+                attack_ms: self.comp_attack.value(),
+                release_ms: self.comp_release.value(),
+                makeup_db: self.comp_makeup.value(),
+                lookahead_ms: self.comp_lookahead.value(),
+                ..compressor::Settings::default()
+            },
+            pan: self.pan.value() / 100.0,
+            width: self.width.value() / 100.0,
+            pan_law: law,
+            pan_mode: mode,
+            fader_db: level_db(&self.fader),
+            mute: self.mute.value(),
+            solo: self.solo.value(),
+            sends: [
+                Send {
+                    level_db: level_db(&self.send_a),
+                    pre_fader: self.send_a_pre.value(),
+                },
+                Send {
+                    level_db: level_db(&self.send_b),
+                    pre_fader: self.send_b_pre.value(),
+                },
+            ],
+        }
+    }
+}
+
+/// A level parameter in dB, with the bottom of its travel as −∞.
+fn level_db(p: &FloatParam) -> f32 {
+    if p.value() <= LEVEL_FLOOR_DB {
+        f32::NEG_INFINITY
+    } else {
+        p.value()
+    }
+}
+
+impl Default for StripParams {
+    fn default() -> Self {
+        let tempo = Arc::new(AtomicU32::new((DEFAULT_BPM as f32).to_bits()));
+        let m = MasterSettings::default();
+        let glue = |name: &str| name.to_owned();
+        Self {
+            channels: core::array::from_fn(|i| ChannelParams::new(i + 1)),
+            master: MasterParams {
+                pan_law: EnumParam::new("Pan Law", LawParam::ZeroDb),
+                pan_mode: EnumParam::new("Pan Mode", PanModeParam::Balance),
+                reverb_character: EnumParam::new("Reverb Character", CharacterParam::Hall),
+                reverb_decay: FloatParam::new(
+                    "Reverb Decay",
+                    m.reverb.decay_s,
+                    FloatRange::Skewed {
+                        min: 0.1,
+                        max: 30.0,
+                        factor: FloatRange::skew_factor(-1.5),
+                    },
+                )
+                .with_step_size(0.001)
+                .with_value_to_string(Arc::new(|s| text::ms_to_text(s * 1000.0)))
+                .with_string_to_value(Arc::new(|t| text::text_to_ms(t).map(|ms| ms / 1000.0))),
+                reverb_predelay: FloatParam::new(
+                    "Reverb Pre-Delay",
+                    0.0,
+                    FloatRange::Skewed {
+                        min: 0.0,
+                        max: 500.0,
+                        factor: FloatRange::skew_factor(-1.5),
+                    },
+                )
+                .with_step_size(0.1)
+                .with_value_to_string(Arc::new(text::ms_to_text))
+                .with_string_to_value(Arc::new(text::text_to_ms)),
+                reverb_size: percent("Reverb Size".into(), m.reverb.size * 100.0, 100.0),
+                reverb_hf_decay: percent(
+                    "Reverb HF Decay".into(),
+                    m.reverb.hf_ratio * 100.0,
+                    100.0,
+                ),
+                return_a: level("Return A Level".into(), 0.0, 6.0),
+                delay_sync: switch("Delay Sync".into(), true),
+                delay_note: note("Delay Note".into(), &tempo),
+                delay_time: time(
+                    "Delay Time".into(),
+                    500.0,
+                    MIN_TIME_MS as f32,
+                    MAX_TIME_MS as f32,
+                    250.0,
+                ),
+                delay_feedback: percent("Delay Feedback".into(), m.delay.feedback * 100.0, 100.0),
+                delay_ping_pong: switch("Delay Ping-Pong".into(), false),
+                // Darker repeats by default, as on most console returns; "Off" at the top.
+                delay_high_cut: FloatParam::new(
+                    "Delay High Cut",
+                    8_000.0,
+                    FloatRange::Skewed {
+                        min: 1_000.0,
+                        max: HIGH_CUT_OFF_HZ,
+                        factor: FloatRange::skew_factor(-1.0),
+                    },
+                )
+                .with_step_size(1.0)
+                .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
+                .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
+                return_b: level("Return B Level".into(), 0.0, 6.0),
+                glue_on: switch(glue("Glue"), false),
+                glue_threshold: decibels(glue("Glue Threshold"), m.glue.threshold_db, -40.0, 0.0),
+                glue_ratio: EnumParam::new("Glue Ratio", GlueRatioParam::Two),
+                glue_attack: time(glue("Glue Attack"), m.glue.attack_ms, 0.1, 30.0, 3.0),
+                glue_release: time(
+                    glue("Glue Release"),
+                    m.glue.release_ms,
+                    50.0,
+                    1_200.0,
+                    300.0,
+                ),
+                glue_auto_release: switch(glue("Glue Auto Release"), false),
+                glue_makeup: decibels(glue("Glue Makeup"), 0.0, -12.0, 12.0),
+                glue_mix: percent(glue("Glue Mix"), 100.0, 100.0),
+                master: level("Master".into(), 0.0, 12.0),
+                limiter_on: switch("Limiter".into(), false),
+                limiter_ceiling: decibels(
+                    "Limiter Ceiling".into(),
+                    m.limiter.ceiling_db,
+                    -20.0,
+                    0.0,
+                ),
+                limiter_release: time(
+                    "Limiter Release".into(),
+                    m.limiter.release_ms,
+                    1.0,
+                    1_000.0,
+                    100.0,
+                ),
+            },
+            bypass: switch("Bypass".into(), false).make_bypass(),
+            tempo,
+        }
+    }
+}
+
+impl StripParams {
+    /// The console settings these parameters describe right now (bypass is handled by the caller).
+    pub fn settings(&self) -> ConsoleSettings {
+        let m = &self.master;
+        let law = match m.pan_law.value() {
+            LawParam::ZeroDb => PanLaw::ZeroDb,
+            LawParam::ConstantPower => PanLaw::ConstantPower,
+            LawParam::Compromise => PanLaw::Compromise,
+            LawParam::Linear => PanLaw::Linear,
+        };
+        let mode = match m.pan_mode.value() {
+            PanModeParam::Balance => PanMode::Balance,
+            PanModeParam::StereoPan => PanMode::StereoPan,
+        };
+        let d = MasterSettings::default();
+        let hc = m.delay_high_cut.value();
+        let master = MasterSettings {
+            reverb: shared_dsp::reverb::Settings {
+                character: match m.reverb_character.value() {
+                    CharacterParam::Room => Character::Room,
+                    CharacterParam::Hall => Character::Hall,
+                    CharacterParam::Plate => Character::Plate,
+                    CharacterParam::Chamber => Character::Chamber,
+                },
+                decay_s: m.reverb_decay.value(),
+                predelay_ms: m.reverb_predelay.value(),
+                size: m.reverb_size.value() / 100.0,
+                hf_ratio: (m.reverb_hf_decay.value() / 100.0).max(0.05),
+                ..d.reverb
+            },
+            return_a_db: level_db(&m.return_a),
+            delay: shared_dsp::delay::Settings {
+                time_left: if m.delay_sync.value() {
+                    DelayTime::Note(NoteValue::from_index(m.delay_note.value().max(0) as usize))
+                } else {
+                    DelayTime::Ms(m.delay_time.value())
+                },
+                link: true,
+                feedback: m.delay_feedback.value() / 100.0,
+                ping_pong: m
+                    .delay_ping_pong
+                    .value()
+                    .then_some(shared_dsp::delay::Side::Left),
+                high_cut_hz: (hc < HIGH_CUT_OFF_HZ).then_some(hc),
+                ..d.delay
+            },
+            return_b_db: level_db(&m.return_b),
+            glue_on: m.glue_on.value(),
+            glue: compressor::Settings {
+                threshold_db: m.glue_threshold.value(),
+                ratio: match m.glue_ratio.value() {
+                    GlueRatioParam::Two => 2.0,
+                    GlueRatioParam::Four => 4.0,
+                    GlueRatioParam::Ten => 10.0,
+                },
+                attack_ms: m.glue_attack.value(),
+                release_ms: m.glue_release.value(),
+                auto_release: m.glue_auto_release.value(),
+                makeup_db: m.glue_makeup.value(),
+                mix: m.glue_mix.value() / 100.0,
+                ..d.glue
+            },
+            master_db: level_db(&m.master),
+            limiter_on: m.limiter_on.value(),
+            limiter: shared_dsp::dynamics::limiter::Settings {
+                ceiling_db: m.limiter_ceiling.value(),
+                release_ms: m.limiter_release.value(),
+                ..d.limiter
+            },
+        };
+        ConsoleSettings {
+            channels: core::array::from_fn(|i| self.channels[i].settings(law, mode)),
+            master,
+        }
+    }
+
+    /// Publishes the tempo the delay note's text should show.
+    pub fn show_tempo(&self, bpm: f64) {
+        self.tempo.store((bpm as f32).to_bits(), Ordering::Relaxed);
+    }
+}

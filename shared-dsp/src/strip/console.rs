@@ -1,0 +1,345 @@
+//! [`Console`]: eight channel strips, two effect returns and the master section.
+
+use std::sync::Arc;
+
+use crate::delay::{self, Delay};
+use crate::dynamics::compressor::{self, Compressor};
+use crate::dynamics::limiter::{self, Limiter};
+use crate::gain::flush_denormal;
+use crate::meter::{LoudnessMeter, LoudnessReadings};
+use crate::reverb::{self, Reverb};
+use crate::smoother::Smoother;
+
+use super::channel::{ChannelStrip, GLIDE_MS, SendBuses};
+use super::{CHANNELS, ChannelSettings, ConsoleSettings, MasterSettings, fader_gain};
+
+/// Frames per pass through the console: the channel, send and sum buffers live on the stack
+/// at this size, so no buffer depends on the host's block size.
+const CHUNK: usize = 64;
+
+/// One stereo input of [`Console::process`]: `None` for a port the host left unconnected.
+pub type Input<'a> = Option<(&'a [f32], &'a [f32])>;
+
+/// The console (see the [module docs](super)).
+pub struct Console {
+    settings: ConsoleSettings,
+    strips: Box<[ChannelStrip; CHANNELS]>,
+    /// Whether each channel had an input in the last block; a channel that loses its input
+    /// is reset, so that reconnecting it does not replay stale audio from its delay lines.
+    connected: [bool; CHANNELS],
+    reverb: Reverb,
+    delay: Delay,
+    glue: Compressor,
+    master: Smoother,
+    limiter: Limiter,
+    /// 0 = limiter out of the path, 1 = in; glides so that switching crossfades.
+    limiter_mix: Smoother,
+    meter: LoudnessMeter,
+    /// The common delay of every channel (the largest compressor lookahead).
+    channel_latency: usize,
+}
+
+/// `settings` as the strip sees them: solo in place turns into mutes.
+fn effective(settings: &ConsoleSettings) -> [ChannelSettings; CHANNELS] {
+    let any_solo = settings.channels.iter().any(|c| c.solo);
+    settings.channels.map(|c| ChannelSettings {
+        mute: c.mute || (any_solo && !c.solo),
+        ..c
+    })
+}
+
+fn reverb_settings(m: &MasterSettings) -> reverb::Settings {
+    reverb::Settings {
+        mix: 1.0,
+        output_gain: fader_gain(m.return_a_db.min(12.0)),
+        ..m.reverb
+    }
+}
+
+fn delay_settings(m: &MasterSettings) -> delay::Settings {
+    let level = if fader_gain(m.return_b_db) == 0.0 {
+        f32::NEG_INFINITY
+    } else {
+        m.return_b_db.min(12.0)
+    };
+    delay::Settings {
+        dry_db: f32::NEG_INFINITY,
+        wet_db: level,
+        ..m.delay
+    }
+}
+
+fn glue_settings(m: &MasterSettings) -> compressor::Settings {
+    if m.glue_on { m.glue } else { m.glue.bypassed() }
+}
+
+fn limiter_settings(m: &MasterSettings) -> limiter::Settings {
+    limiter::Settings {
+        bypass: false,
+        ..m.limiter
+    }
+}
+
+/// Time constant of the crossfade when the limiter is switched in or out (ms).
+const LIMITER_FADE_MS: f32 = 2.0;
+
+impl Console {
+    /// Allocates everything: eight strips, both returns, the master chain and the meter.
+    pub fn new(sample_rate: f32, max_block_len: usize) -> Self {
+        Self::with_readings(
+            sample_rate,
+            max_block_len,
+            Arc::new(LoudnessReadings::new()),
+        )
+    }
+
+    /// The same, publishing the loudness figures into `readings` (kept by an editor across
+    /// activations).
+    pub fn with_readings(
+        sample_rate: f32,
+        max_block_len: usize,
+        readings: Arc<LoudnessReadings>,
+    ) -> Self {
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
+        let mut console = Self {
+            settings: ConsoleSettings::default(),
+            strips: Box::new(core::array::from_fn(|_| {
+                ChannelStrip::new(fs, max_block_len)
+            })),
+            connected: [true; CHANNELS],
+            reverb: Reverb::new(fs, max_block_len),
+            delay: Delay::new(fs, max_block_len),
+            glue: Compressor::new(fs, max_block_len),
+            master: Smoother::new(fs, GLIDE_MS, 1.0),
+            limiter: Limiter::new(fs, max_block_len),
+            limiter_mix: Smoother::new(fs, LIMITER_FADE_MS, 0.0),
+            meter: LoudnessMeter::with_readings(fs, 2, readings),
+            channel_latency: 0,
+        };
+        console.update_immediately(&ConsoleSettings::default());
+        console
+    }
+
+    pub fn settings(&self) -> &ConsoleSettings {
+        &self.settings
+    }
+
+    /// The loudness of the output (EBU R128), lock-free.
+    pub fn loudness(&self) -> Arc<LoudnessReadings> {
+        self.meter.readings()
+    }
+
+    pub fn strip(&self, channel: usize) -> &ChannelStrip {
+        &self.strips[channel]
+    }
+
+    /// Glides towards `settings`. Cheap; never allocates.
+    pub fn update(&mut self, settings: &ConsoleSettings) {
+        for (strip, s) in self.strips.iter_mut().zip(effective(settings).iter()) {
+            strip.update(s);
+        }
+        self.update_master(&settings.master, false);
+        self.settings = *settings;
+        self.align(false);
+    }
+
+    /// Applies `settings` without glides (activation, session load).
+    pub fn update_immediately(&mut self, settings: &ConsoleSettings) {
+        for (strip, s) in self.strips.iter_mut().zip(effective(settings).iter()) {
+            strip.update_immediately(s);
+        }
+        self.update_master(&settings.master, true);
+        self.settings = *settings;
+        self.align(true);
+    }
+
+    fn update_master(&mut self, m: &MasterSettings, immediately: bool) {
+        if immediately {
+            self.reverb.update_immediately(&reverb_settings(m));
+            self.delay.update_immediately(&delay_settings(m));
+            self.glue.update_immediately(&glue_settings(m));
+            self.limiter.update_immediately(&limiter_settings(m));
+            self.limiter_mix
+                .reset_to(if m.limiter_on { 1.0 } else { 0.0 });
+            self.master.reset_to(fader_gain(m.master_db.min(12.0)));
+        } else {
+            self.reverb.update(&reverb_settings(m));
+            self.delay.update(&delay_settings(m));
+            self.glue.update(&glue_settings(m));
+            self.limiter.update(&limiter_settings(m));
+            if m.limiter_on && self.limiter_mix.value() == 0.0 {
+                // Coming in from out of the path: start from silence, not stale audio.
+                self.limiter.reset();
+            }
+            self.limiter_mix
+                .set_target(if m.limiter_on { 1.0 } else { 0.0 });
+            self.master.set_target(fader_gain(m.master_db.min(12.0)));
+        }
+    }
+
+    /// Delays every channel to the largest compressor lookahead.
+    fn align(&mut self, immediately: bool) {
+        self.channel_latency = self
+            .strips
+            .iter()
+            .map(ChannelStrip::insert_latency)
+            .max()
+            .unwrap_or(0);
+        for strip in self.strips.iter_mut() {
+            let samples = self.channel_latency - strip.insert_latency();
+            if immediately {
+                strip.set_alignment_immediately(samples);
+            } else {
+                strip.set_alignment(samples);
+            }
+        }
+    }
+
+    /// The host's tempo, for the delay's synced times.
+    pub fn set_tempo(&mut self, bpm: f64) {
+        self.delay.set_tempo(bpm);
+    }
+
+    /// Total delay from any input to the output, in samples (what the host compensates).
+    pub fn latency_samples(&self) -> usize {
+        let limiter = if self.settings.master.limiter_on {
+            self.limiter.latency_samples()
+        } else {
+            0
+        };
+        self.channel_latency + self.glue.latency_samples() + limiter
+    }
+
+    /// The returns' tails (the longer of reverb and delay; `None` = infinite), in samples.
+    pub fn tail_samples(&self) -> Option<u32> {
+        let (a, b) = (self.reverb.tail_samples()?, self.delay.tail_samples()?);
+        Some(a.max(b) + self.latency_samples() as u32)
+    }
+
+    /// Clears all signal state and completes every glide; the loudness measurement restarts.
+    pub fn reset(&mut self) {
+        for strip in self.strips.iter_mut() {
+            strip.reset();
+        }
+        self.reverb.reset();
+        self.delay.reset();
+        self.glue.reset();
+        self.limiter.reset();
+        self.limiter_mix.reset_to(self.limiter_mix.target());
+        self.master.reset_to(self.master.target());
+        self.meter.reset();
+    }
+
+    /// Mixes `inputs` (one stereo pair per channel; `None` = unconnected, silent) into
+    /// `out_left`/`out_right`. Input slices shorter than the output count as silence after
+    /// their end; non-finite input samples count as silence.
+    pub fn process(
+        &mut self,
+        inputs: &[Input<'_>; CHANNELS],
+        out_left: &mut [f32],
+        out_right: &mut [f32],
+    ) {
+        for (c, input) in inputs.iter().enumerate() {
+            let now = input.is_some();
+            if self.connected[c] && !now {
+                self.strips[c].reset();
+            }
+            self.connected[c] = now;
+        }
+        let n = out_left.len().min(out_right.len());
+        let mut start = 0;
+        while start < n {
+            let len = (n - start).min(CHUNK);
+            self.process_chunk(
+                inputs,
+                start,
+                len,
+                &mut out_left[start..start + len],
+                &mut out_right[start..start + len],
+            );
+            start += len;
+        }
+    }
+
+    fn process_chunk(
+        &mut self,
+        inputs: &[Input<'_>; CHANNELS],
+        start: usize,
+        len: usize,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        let mut sum = [[0.0f32; CHUNK]; 2];
+        let mut send = [[[0.0f32; CHUNK]; 2]; 2];
+        for (strip, input) in self.strips.iter_mut().zip(inputs.iter()) {
+            let Some((in_l, in_r)) = input else { continue };
+            let mut x = [[0.0f32; CHUNK]; 2];
+            for (side, src) in [in_l, in_r].into_iter().enumerate() {
+                let avail = src.len().saturating_sub(start).min(len);
+                for (d, &s) in x[side][..avail].iter_mut().zip(&src[start..start + avail]) {
+                    *d = if s.is_finite() { s } else { 0.0 };
+                }
+            }
+            let [xl, xr] = &mut x;
+            let [[al, ar], [bl, br]] = &mut send;
+            let mut buses: SendBuses<'_> = [
+                [&mut al[..len], &mut ar[..len]],
+                [&mut bl[..len], &mut br[..len]],
+            ];
+            strip.process_with_sends(&mut xl[..len], &mut xr[..len], &mut buses);
+            for i in 0..len {
+                sum[0][i] += xl[i];
+                sum[1][i] += xr[i];
+            }
+        }
+        // Returns: the sends run through them in place, then join the sum.
+        let [[al, ar], [bl, br]] = &mut send;
+        self.reverb.process(&mut al[..len], &mut ar[..len]);
+        self.delay.process(&mut bl[..len], &mut br[..len]);
+        for i in 0..len {
+            sum[0][i] += al[i] + bl[i];
+            sum[1][i] += ar[i] + br[i];
+        }
+        let [sl, sr] = &mut sum;
+        let (sl, sr) = (&mut sl[..len], &mut sr[..len]);
+        self.glue.process(sl, sr);
+        if !(self.master.is_settled() && self.master.value() == 1.0) {
+            for (l, r) in sl.iter_mut().zip(sr.iter_mut()) {
+                let g = self.master.next();
+                *l *= g;
+                *r *= g;
+            }
+        }
+        self.run_limiter(sl, sr);
+        for i in 0..len {
+            out_l[i] = flush_denormal(sl[i]);
+            out_r[i] = flush_denormal(sr[i]);
+        }
+        self.meter.process(out_l, out_r);
+    }
+
+    /// The limiter, crossfaded in or out while its switch glides; skipped while it is out.
+    fn run_limiter(&mut self, left: &mut [f32], right: &mut [f32]) {
+        if self.limiter_mix.is_settled() {
+            if self.limiter_mix.value() == 1.0 {
+                self.limiter.process(left, right);
+            }
+            return;
+        }
+        let len = left.len();
+        let mut limited = [[0.0f32; CHUNK]; 2];
+        limited[0][..len].copy_from_slice(left);
+        limited[1][..len].copy_from_slice(right);
+        let [ll, lr] = &mut limited;
+        self.limiter.process(&mut ll[..len], &mut lr[..len]);
+        for i in 0..len {
+            let t = self.limiter_mix.next();
+            left[i] += (ll[i] - left[i]) * t;
+            right[i] += (lr[i] - right[i]) * t;
+        }
+    }
+}
