@@ -186,7 +186,7 @@ impl NiceEguiApp for EqApp {
                 ui.label(egui::RichText::new(self.readout()).color(theme::TEXT_DIM));
             });
             let width = ui.available_width();
-            self.response_curve(ui, &controls, vec2(width, 392.0));
+            self.response_curve(ui, &controls, vec2(width, 418.0));
             ui.add_space(2.0);
             ui.horizontal_top(|ui| {
                 self.band_section(ui, &setter);
@@ -271,9 +271,11 @@ impl EqApp {
             widgets::spectrum(&plot, &a.post_points, ANALYSER_RANGE, Some(theme::SIGNAL.gamma_multiply(0.10)), Stroke::new(1.2, theme::SIGNAL.gamma_multiply(0.75)));
         }
         // The analyser's level scale, at the right edge.
-        for db in [-24.0f32, -48.0, -72.0] {
+        let scale = theme::SIGNAL.gamma_multiply(0.55);
+        for db in [-20.0f32, -40.0, -60.0, -80.0] {
             let y = rect.bottom() - rect.height() * (db - ANALYSER_RANGE.0) / (ANALYSER_RANGE.1 - ANALYSER_RANGE.0);
-            plot.painter.text(pos2(rect.right() - 3.0, y), Align2::RIGHT_BOTTOM, format!("{db:.0}"), FontId::proportional(9.5), theme::SIGNAL.gamma_multiply(0.55));
+            plot.painter.line_segment([pos2(rect.right() - 5.0, y), pos2(rect.right(), y)], Stroke::new(1.0, scale));
+            plot.painter.text(pos2(rect.right() - 7.0, y), Align2::RIGHT_CENTER, format!("{db:.0}"), FontId::proportional(9.5), scale);
         }
 
         // Each enabled band's own curve, faintly, then the combined curve.
@@ -330,13 +332,15 @@ impl EqApp {
             let db = plot.y.value((rect.bottom() - at.y) / rect.height());
             (f, db)
         };
+        // A drag starts once the pointer has moved a little: grab what was under the press.
+        let pressed_at = response.ctx.input(|i| i.pointer.press_origin());
         if response.drag_started()
-            && let Some(i) = under
+            && let Some(at) = pressed_at
+            && let Some(i) = eq_curve::nearest_node(nodes, at)
             && controls[i].enabled()
         {
             self.selected = i;
             self.drag.begin(controls, i);
-            let at = response.interact_pointer_pos().unwrap_or_default();
             self.grab_offset = nodes[i].map_or(egui::Vec2::ZERO, |n| n - at);
         }
         if response.dragged()
