@@ -321,7 +321,7 @@ impl EqApp {
         }
         plot.legend(&[("pre", theme::TEXT_DIM), ("post", theme::SIGNAL)]);
         plot.caption(false, "dB  (analyser: dBFS, right)", theme::TEXT_DIM);
-        self.type_menu(ui, controls);
+        self.type_menu(ui);
     }
 
     /// Mouse gestures on the curve (see the module's doc).
@@ -380,7 +380,7 @@ impl EqApp {
         }
         if response.hovered() {
             let scroll = response.ctx.input(|i| i.smooth_scroll_delta.y);
-            let band = under.or(self.drag.band()).or(controls[self.selected].enabled().then_some(self.selected));
+            let band = under.or(self.drag.band());
             if scroll != 0.0
                 && let Some(i) = band
             {
@@ -393,7 +393,7 @@ impl EqApp {
     fn hover_label(&self, plot: &Plot, controls: &[BandControls], i: usize, at: Pos2) {
         let b = self.params.bands()[i];
         let c = &controls[i];
-        let mut text = format!("{}  {}", b.kind.to_string(), c.freq.text());
+        let mut text = format!("{}  {}", b.kind, c.freq.text());
         if c.uses_gain {
             text += &format!("  {}", c.gain.text());
         }
@@ -411,7 +411,7 @@ impl EqApp {
     }
 
     /// The right-click menu of a node: its type.
-    fn type_menu(&mut self, ui: &mut egui::Ui, _controls: &[BandControls]) {
+    fn type_menu(&mut self, ui: &mut egui::Ui) {
         let Some((i, at)) = self.menu else { return };
         let Some(gui) = self.gui.clone() else { return };
         let setter = gui.param_setter();
@@ -456,7 +456,7 @@ impl EqApp {
                         let text = egui::RichText::new((k + 1).to_string()).color(if on { Color32::BLACK } else { colour });
                         let stroke = if k == i { Stroke::new(1.5, theme::TEXT) } else { Stroke::new(1.0, colour.gamma_multiply(0.5)) };
                         let button = egui::Button::new(text).fill(if on { colour } else { theme::TRACK }).stroke(stroke).min_size(vec2(26.0, 20.0));
-                        if ui.add(button).on_hover_text(format!("Band {}: {}", k + 1, band.kind.to_string())).clicked() {
+                        if ui.add(button).on_hover_text(format!("Band {}: {}", k + 1, band.kind)).clicked() {
                             self.selected = k;
                         }
                     }

@@ -282,7 +282,7 @@ mod tests {
         let n = 8192;
         let mut s = Spectrum::new(n, FS, 0.0);
         let mut state = 0x2545_f491u32;
-        let mut acc = vec![0.0f64; 3];
+        let mut acc = [0.0f64; 3];
         let frames = 64;
         let bands = [(1_000.0f32, 1.0f32), (5_000.0, 1.0 / 3.0), (12_000.0, 1.0 / 6.0)];
         for _ in 0..frames {
