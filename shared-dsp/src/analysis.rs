@@ -2,6 +2,8 @@
 //! writing side, and the writer never waits for a reader (a slow editor just sees a slightly
 //! older picture). Values are `f32` bit patterns in atomics; no locks anywhere.
 
+pub mod spectrum;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 

@@ -1,16 +1,22 @@
 //! Mixwerk EQ: eight parametric bands matched to their analog prototypes, with stereo
 //! placement per band, output gain and auto-gain, in zero-latency or linear-phase mode. The
 //! DSP is `shared_dsp::eq`; this crate is the plugin glue (parameters, the background design
-//! of linear-phase kernels in `design.rs`, latency reporting).
+//! of linear-phase kernels in `design.rs`, latency reporting) and the editor (`editor.rs`),
+//! whose analyser gets its samples from `process` only while it is open.
 
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use shared_dsp::analysis::SharedF32;
+use shared_dsp::analysis::spectrum::SampleRing;
 use shared_dsp::eq::Eq;
 
 mod design;
+mod editor;
 mod params;
 use design::{Designer, EqTask};
+use editor::Analysis;
 use params::EqParams;
 
 pub struct MixwerkEq {
@@ -23,17 +29,41 @@ pub struct MixwerkEq {
     /// The second channel for the mono layout (the EQ always runs stereo), sized in
     /// `activate` so that `process` never allocates.
     scratch: Vec<f32>,
+    editor_state: Arc<EguiEditorState>,
+    analysis: editor::Analysis,
+    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
+    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
+    #[cfg(feature = "standalone")]
+    demo: Option<shared_dsp::demo::DemoSignal>,
 }
+
+/// Samples kept for the analyser: the largest FFT it uses (32768 at 192 kHz).
+const ANALYSER_SAMPLES: usize = 32_768;
 
 impl Default for MixwerkEq {
     fn default() -> Self {
+        // Standalone builds with the demo signal start with a few bands on (see `params::DEMO`).
+        #[cfg(feature = "standalone")]
+        let params = if std::env::var_os("MIXWERK_DEMO_SIGNAL").is_some() { EqParams::demo() } else { EqParams::default() };
+        #[cfg(not(feature = "standalone"))]
+        let params = EqParams::default();
         Self {
-            params: Arc::new(EqParams::default()),
+            params: Arc::new(params),
             eq: Eq::new(48_000.0, 512),
             designer: Arc::new(Designer::default()),
             latency: 0,
             mono: false,
             scratch: Vec::new(),
+            editor_state: editor::default_state(),
+            analysis: editor::Analysis {
+                pre: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
+                post: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
+                sample_rate: Arc::new(SharedF32::new(48_000.0)),
+                latency_samples: Arc::new(SharedF32::new(0.0)),
+                repaint: RepaintNotifier::new(),
+            },
+            #[cfg(feature = "standalone")]
+            demo: None,
         }
     }
 }
@@ -63,12 +93,16 @@ impl Plugin for MixwerkEq {
     // Automation lands where it is drawn; the DSP glides from there.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::EqApp>;
     type SysExMessage = ();
     type BackgroundTask = EqTask;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
     }
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
@@ -85,6 +119,12 @@ impl Plugin for MixwerkEq {
         self.designer.design_now(&mut self.eq);
         self.latency = self.eq.latency_samples() as u32;
         context.set_latency_samples(self.latency);
+        self.analysis.sample_rate.store(config.sample_rate);
+        self.analysis.latency_samples.store(self.latency as f32);
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+        }
         true
     }
 
@@ -103,17 +143,42 @@ impl Plugin for MixwerkEq {
         if latency != self.latency {
             self.latency = latency;
             context.set_latency_samples(latency);
+            self.analysis.latency_samples.store(latency as f32);
         }
         self.designer.serve(&mut self.eq, context);
+        // The analyser costs one copy per sample while the editor is open, nothing otherwise.
+        let analyse = self.editor_state.is_open();
+        let Analysis { pre, post, .. } = &self.analysis;
         match buffer.as_slice() {
-            [left, right, ..] => self.eq.process(left, right),
+            [left, right, ..] => {
+                #[cfg(feature = "standalone")]
+                if let Some(demo) = &mut self.demo {
+                    demo.fill(left, right);
+                }
+                if analyse {
+                    pre.push_mid(left, right);
+                }
+                self.eq.process(left, right);
+                if analyse {
+                    post.push_mid(left, right);
+                }
+            }
             [mono] => {
                 let n = mono.len().min(self.scratch.len());
                 let (mono, scratch) = (&mut mono[..n], &mut self.scratch[..n]);
+                if analyse {
+                    pre.push(mono);
+                }
                 scratch.copy_from_slice(mono);
                 self.eq.process(mono, scratch);
+                if analyse {
+                    post.push(mono);
+                }
             }
             [] => {}
+        }
+        if analyse {
+            self.analysis.repaint.request_repaint();
         }
         ProcessStatus::Normal
     }

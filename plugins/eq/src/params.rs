@@ -125,12 +125,32 @@ const DEFAULTS: [(TypeParam, f32, f32); 8] = [
     (TypeParam::HighCut, 18_000.0, 0.0),
 ];
 
+/// The standalone demo's bands (`MIXWERK_DEMO_SIGNAL`): a low cut, a dip, a presence lift
+/// and an air shelf switched on, so the screenshot's curve has something to show. `None`:
+/// the band keeps its defaults.
+#[cfg(feature = "standalone")]
+const DEMO: [Option<(TypeParam, f32, f32, f32)>; 8] = [
+    Some((TypeParam::LowCut, 35.0, 0.0, core::f32::consts::FRAC_1_SQRT_2)),
+    None,
+    Some((TypeParam::Bell, 280.0, -4.5, 1.4)),
+    None,
+    Some((TypeParam::Bell, 2_500.0, 5.0, 1.8)),
+    None,
+    Some((TypeParam::HighShelf, 9_000.0, 3.0, core::f32::consts::FRAC_1_SQRT_2)),
+    None,
+];
+
 impl BandParams {
     fn new(index: usize) -> Self {
-        let n = index + 1;
         let (kind, freq, gain) = DEFAULTS[index];
+        Self::with(index, false, kind, freq, gain, core::f32::consts::FRAC_1_SQRT_2)
+    }
+
+    /// A band whose defaults are the given values.
+    fn with(index: usize, on: bool, kind: TypeParam, freq: f32, gain: f32, q: f32) -> Self {
+        let n = index + 1;
         Self {
-            on: BoolParam::new(format!("Band {n} On"), false)
+            on: BoolParam::new(format!("Band {n} On"), on)
                 .with_value_to_string(Arc::new(text::bool_to_text))
                 .with_string_to_value(Arc::new(text::text_to_bool)),
             kind: EnumParam::new(format!("Band {n} Type"), kind),
@@ -147,7 +167,7 @@ impl BandParams {
                 .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
             q: FloatParam::new(
                 format!("Band {n} Q"),
-                core::f32::consts::FRAC_1_SQRT_2,
+                q,
                 FloatRange::Skewed { min: 0.025, max: 40.0, factor: FloatRange::skew_factor(-2.0) },
             )
             .with_value_to_string(Arc::new(text::q_to_text))
@@ -158,7 +178,7 @@ impl BandParams {
     }
 
     /// `mono`: a mono layout has no placement; every band acts on the signal.
-    fn settings(&self, mono: bool) -> BandSettings {
+    pub fn settings(&self, mono: bool) -> BandSettings {
         BandSettings {
             enabled: self.on.value(),
             kind: match self.kind.value() {
@@ -252,6 +272,22 @@ impl Default for EqParams {
 }
 
 impl EqParams {
+    /// The standalone demo's state: [`DEMO`]'s bands on, the rest as by default.
+    #[cfg(feature = "standalone")]
+    pub fn demo() -> Self {
+        let mut p = Self::default();
+        for (index, (band, demo)) in [&mut p.b1, &mut p.b2, &mut p.b3, &mut p.b4, &mut p.b5, &mut p.b6, &mut p.b7, &mut p.b8]
+            .into_iter()
+            .zip(DEMO)
+            .enumerate()
+        {
+            if let Some((kind, freq, gain, q)) = demo {
+                *band = BandParams::with(index, true, kind, freq, gain, q);
+            }
+        }
+        p
+    }
+
     pub fn bands(&self) -> [&BandParams; 8] {
         [&self.b1, &self.b2, &self.b3, &self.b4, &self.b5, &self.b6, &self.b7, &self.b8]
     }

@@ -71,6 +71,18 @@ impl Curve {
         let p: f64 = self.targets.iter().flatten().map(|(c, f0)| c.mag2(freq / f0)).product();
         10.0 * p.log10()
     }
+
+    /// Band `index`'s own target magnitude in dB at `freq` Hz (0 dB if it is off): one
+    /// factor of [`target_db`](Self::target_db), for an editor drawing each band's curve.
+    pub fn band_target_db(&self, index: usize, freq: f64) -> f64 {
+        self.targets.get(index).copied().flatten().map_or(0.0, |(c, f0)| 10.0 * c.mag2(freq / f0).log10())
+    }
+
+    /// Band `index`'s zero-latency magnitude in dB at `freq` Hz (0 dB if it is off).
+    pub fn band_magnitude_db(&self, index: usize, freq: f64) -> f64 {
+        let (re, im) = self.band_response(index, freq);
+        10.0 * (re * re + im * im).log10()
+    }
 }
 
 /// Grid of the auto-gain average: 1/48 octave from 20 Hz to 20 kHz (480 points), fine
@@ -107,4 +119,35 @@ pub fn auto_gain_db(bands: &[BandSettings], sample_rate: f64) -> f64 {
         sum += p;
     }
     -10.0 * (sum / AUTO_GAIN_POINTS as f64).log10()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eq::{BandType, Slope};
+
+    #[test]
+    fn band_curves_are_the_prototypes_and_multiply_to_the_combined_curve() {
+        let fs = 48_000.0;
+        let mut bands = [BandSettings::default(); BANDS];
+        bands[1] = BandSettings { enabled: true, kind: BandType::Bell, freq: 1_000.0, gain_db: 6.0, q: 2.0, ..Default::default() };
+        bands[4] = BandSettings { enabled: true, kind: BandType::LowCut, freq: 100.0, slope: Slope::Db24, ..Default::default() };
+        let curve = Curve::new(&bands, fs);
+        // Analog closed forms: a bell's gain at its centre; a Butterworth's −3.01 dB corner.
+        assert!((curve.band_target_db(1, 1_000.0) - 6.0).abs() < 1e-9);
+        assert!((curve.band_target_db(4, 100.0) + 3.0103).abs() < 1e-3);
+        // A Butterworth of order 4 one decade below the corner: −10·log10(1 + 10⁸).
+        assert!((curve.band_target_db(4, 10.0) + 80.0).abs() < 1e-3);
+        // Off bands are flat; the bands' curves add up (in dB) to the combined one.
+        assert_eq!(curve.band_target_db(0, 500.0), 0.0);
+        assert_eq!(curve.band_magnitude_db(7, 500.0), 0.0);
+        for f in [30.0, 200.0, 1_000.0, 5_000.0] {
+            let sum: f64 = (0..BANDS).map(|i| curve.band_target_db(i, f)).sum();
+            assert!((sum - curve.target_db(f)).abs() < 1e-9);
+            let sum: f64 = (0..BANDS).map(|i| curve.band_magnitude_db(i, f)).sum();
+            assert!((sum - curve.magnitude_db(f)).abs() < 1e-9);
+        }
+        // Well below Nyquist the matched sections are the prototype (issue: 0.1 dB below fs/4).
+        assert!((curve.band_magnitude_db(1, 1_000.0) - 6.0).abs() < 0.1);
+    }
 }

@@ -1,12 +1,14 @@
 //! Widgets bound to nice-plug parameters (through `control::Control`, so every change is a
 //! host gesture), meters and plots, in the theme's look.
 
+pub mod eq_curve;
 mod file_browser;
 mod history;
 mod knob;
 mod meter;
 pub mod plot;
 mod scope;
+mod spectrum;
 mod switch;
 
 pub use file_browser::{Entry, FileBrowser, file_browser, home_dir, shorten_left};
@@ -15,4 +17,5 @@ pub use knob::knob;
 pub use meter::{LEVEL_SCALE_WIDTH, METER_WIDTH, PeakHold, correlation_meter, figure_text, gain_reduction_meter, gain_reduction_meter_range, level_meter, level_scale, meter_fraction, meter_release, readout};
 pub use plot::{Axis, Plot, Scale, plot_size};
 pub use scope::vectorscope;
+pub use spectrum::spectrum;
 pub use switch::{selector, selector_width, toggle};
