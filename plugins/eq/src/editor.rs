@@ -16,8 +16,7 @@
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug::editor::dpi::LogicalSize;
-use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::{SampleRing, Spectrum};
 use shared_dsp::eq::response::{Curve, auto_gain_db};
@@ -26,7 +25,7 @@ use shared_ui::control::{Bound, Control, set_once};
 use shared_ui::egui::{self, Align2, Color32, FontId, Pos2, Sense, Stroke, pos2, vec2};
 use shared_ui::widgets::eq_curve::{self, BAND_COLOURS, BandControls, NodeDrag, SCROLL_POINTS_PER_NOTCH};
 use shared_ui::widgets::{self, Plot};
-use shared_ui::theme;
+use shared_ui::{theme, window};
 
 use crate::params::{EqParams, ModeParam};
 
@@ -57,11 +56,11 @@ pub struct Analysis {
 }
 
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(LogicalSize::new(WIDTH, HEIGHT), 1.0)
+    window::default_state(vec2(WIDTH as f32, HEIGHT as f32))
 }
 
 pub fn create(params: Arc<EqParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<EqApp>> {
-    let settings = EguiNiceSettings::new().with_tile("Mixwerk EQ");
+    let settings = window::settings("Mixwerk EQ", vec2(WIDTH as f32, HEIGHT as f32));
     let repaint = analysis.repaint.clone();
     let app = EqApp {
         params,
@@ -151,6 +150,7 @@ impl NiceEguiApp for EqApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        window::fit(ui.ctx(), vec2(WIDTH as f32, HEIGHT as f32));
         let Some(gui) = self.gui.clone() else { return };
         let setter = gui.param_setter();
         let dt = ui.input(|i| i.stable_dt);
