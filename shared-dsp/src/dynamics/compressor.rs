@@ -232,6 +232,23 @@ fn max(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
 }
 
+/// The largest of `init` and `xs` (none of them NaN). Eight running maxima side by side,
+/// folded at the end: one running maximum is a serial chain of compares (a float maximum is
+/// not something LLVM may reorder into a vector reduction), eight independent ones are a
+/// vector max per eight samples. The maximum of a set does not depend on the order.
+#[inline(always)]
+fn peak(init: f32, xs: &[f32]) -> f32 {
+    let mut acc = [init; 8];
+    let mut rows = xs.chunks_exact(8);
+    for row in &mut rows {
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a = max(*a, v);
+        }
+    }
+    let rest = rows.remainder().iter().fold(init, |a, &v| max(a, v));
+    acc.iter().fold(rest, |a, &v| max(a, v))
+}
+
 /// Whether a glide has arrived at `value` (so the next samples are all exactly `value`).
 fn settled_at(s: &Smoother, value: f32) -> bool {
     s.is_settled() && s.value() == value
@@ -520,14 +537,8 @@ impl Compressor {
             self.detect::<false>(&mut key, &mut heard, n, mid_side);
         }
 
-        // The loudest level of the chunk, for meters (a maximum, so it vectorises).
-        let mut level = self.peak_level;
-        for ch in &key {
-            for &v in &ch[..n] {
-                level = max(level, v);
-            }
-        }
-        self.peak_level = level;
+        // The loudest level of the chunk, for meters.
+        self.peak_level = peak(peak(self.peak_level, &key[0][..n]), &key[1][..n]);
 
         // 2. Level in dB and the static curve: the target gain reduction (vectorised).
         if self.curve_gliding {
@@ -550,14 +561,12 @@ impl Compressor {
         let (gl, gr) = key.split_at_mut(1);
         let (gl, gr) = (&mut gl[0][..n], &mut gr[0][..n]);
         self.ballistics.process_split(gl, gr);
-        let [mut peak_l, mut peak_r] = self.peak_gr.0;
         for (l, r) in gl.iter_mut().zip(gr.iter_mut()) {
             let g = stereo::link(Stereo::new(*l, *r), link);
             (*l, *r) = (g.left(), g.right());
-            peak_l = max(peak_l, *l);
-            peak_r = max(peak_r, *r);
         }
-        self.peak_gr = Stereo::new(peak_l, peak_r);
+        let [peak_l, peak_r] = self.peak_gr.0;
+        self.peak_gr = Stereo::new(peak(peak_l, gl), peak(peak_r, gr));
 
         // 4. Gain reduction to a linear gain, with make-up (vectorised).
         let mut makeup = [0.0; CHUNK];
