@@ -579,11 +579,9 @@ impl Compressor {
         let gain = key;
 
         // 5. The lookahead delay on the audio, and on what the detector heard while listening.
-        let mut dry = [[0.0; CHUNK]; 2];
-        for i in 0..n {
-            let d = self.lookahead.process_sample(Stereo::new(x[0][i], x[1][i]));
-            (dry[0][i], dry[1][i]) = (d.left(), d.right());
-        }
+        let mut dry = *x;
+        let [dl, dr] = &mut dry;
+        self.lookahead.process_split(&mut dl[..n], &mut dr[..n]);
         if self.listening() {
             let delay = self.lookahead.latency_samples();
             let [hl, hr] = &mut heard;
