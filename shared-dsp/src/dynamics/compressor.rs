@@ -43,7 +43,7 @@ use crate::lane::{Lane, Stereo};
 use crate::smoother::Smoother;
 
 use super::ballistics::Ballistics;
-use super::detector::LevelDetector;
+use super::detector::{LevelDetector, peak_power};
 use super::fast_db;
 use super::gain_computer::{GainComputer, ratio_to_slope};
 use super::lookahead::Lookahead;
@@ -531,7 +531,23 @@ impl Compressor {
         // 1. Sidechain filter and detector (recursive): key → what the detector measures, as
         //    a power. `heard` keeps the filtered key for "listen".
         let mut heard = [[0.0; CHUNK]; 2];
-        if self.key_filter.iter().any(SidechainFilter::is_gliding) {
+        let plain_peak = !self.key_filter.iter().any(SidechainFilter::is_enabled)
+            && self.detector.iter().all(|d| d.mode() == Detector::Peak);
+        if plain_peak {
+            // No filter and no state: what `detect` computes, as loops that vectorise.
+            heard = key;
+            if mid_side {
+                for i in 0..n {
+                    let (l, r) = (key[0][i], key[1][i]);
+                    (key[0][i], key[1][i]) = ((l + r) * 0.5, (l - r) * 0.5);
+                }
+            }
+            for ch in &mut key {
+                for v in &mut ch[..n] {
+                    *v = peak_power(*v);
+                }
+            }
+        } else if self.key_filter.iter().any(SidechainFilter::is_gliding) {
             self.detect::<true>(&mut key, &mut heard, n, mid_side);
         } else {
             self.detect::<false>(&mut key, &mut heard, n, mid_side);
