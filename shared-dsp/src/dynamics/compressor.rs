@@ -577,7 +577,9 @@ impl Compressor {
             && self.detector.iter().all(|d| d.mode() == Detector::Peak);
         if plain_peak {
             // No filter and no state: what `detect` computes, as loops that vectorise.
-            heard = key;
+            if self.listening() {
+                heard = key;
+            }
             if mid_side {
                 for i in 0..n {
                     let (l, r) = (key[0][i], key[1][i]);
@@ -637,8 +639,9 @@ impl Compressor {
         let gain = key;
 
         // 5. The lookahead delay on the audio, and on what the detector heard while listening.
-        let mut dry = *x;
-        let [dl, dr] = &mut dry;
+        // In place: from here on `x` holds the delayed input (the dry signal) until each
+        // sample's output replaces it.
+        let [dl, dr] = &mut *x;
         self.lookahead.process_split(&mut dl[..n], &mut dr[..n]);
         if self.listening() {
             let delay = self.lookahead.latency_samples();
@@ -660,7 +663,7 @@ impl Compressor {
             // The usual case, and exactly what the general loop below computes for it.
             for ch in 0..2 {
                 for i in 0..n {
-                    x[ch][i] = flush_denormal(dry[ch][i] * gain[ch][i]) * output[i];
+                    x[ch][i] = flush_denormal(x[ch][i] * gain[ch][i]) * output[i];
                 }
             }
             return;
@@ -673,7 +676,7 @@ impl Compressor {
         self.mix.process_block(&mut mix[..n]);
         self.listen.process_block(&mut listen[..n]);
         for i in 0..n {
-            let (dl, dr) = (dry[0][i], dry[1][i]);
+            let (dl, dr) = (x[0][i], x[1][i]);
             let (gl, gr) = (gain[0][i], gain[1][i]);
             let (m, s) = ((dl + dr) * 0.5 * gl, (dl - dr) * 0.5 * gr);
             let wl = flush_denormal(fade(ms[i], dl * gl, m + s));

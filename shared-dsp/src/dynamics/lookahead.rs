@@ -129,7 +129,17 @@ impl Lookahead<Stereo> {
             let m = (n - i).min(run);
             let (l, r) = (&mut left[i..i + m], &mut right[i..i + m]);
             self.line.push_split(l, r);
-            self.line.read_split(self.delay + m - 1, l, r);
+            if self.delay == 0 {
+                // What was just pushed: the input, sanitised like the line does.
+                for x in l.iter_mut() {
+                    *x = if x.is_finite() { *x } else { 0.0 };
+                }
+                for x in r.iter_mut() {
+                    *x = if x.is_finite() { *x } else { 0.0 };
+                }
+            } else {
+                self.line.read_split(self.delay + m - 1, l, r);
+            }
             i += m;
         }
     }
