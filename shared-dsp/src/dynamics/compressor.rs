@@ -218,6 +218,8 @@ pub struct Compressor {
     peak_level: f32,
     /// The CPU has AVX2: chunks run through the pipeline's AVX2 build ([`Self::run_chunk`]).
     avx2: bool,
+    /// [`process_dry`](Self::process_dry) skipped the detection: it restarts from rest.
+    detection_skipped: bool,
 }
 
 fn switch(on: bool) -> f32 {
@@ -306,6 +308,7 @@ impl Compressor {
             avx2: std::arch::is_x86_feature_detected!("avx2"),
             #[cfg(not(target_arch = "x86_64"))]
             avx2: false,
+            detection_skipped: false,
         };
         c.update_immediately(&d);
         c
@@ -401,14 +404,50 @@ impl Compressor {
     /// glide. No allocation.
     pub fn reset(&mut self) {
         self.snap();
+        self.reset_detection();
+        self.lookahead.reset();
+        self.listen_delay.reset();
+    }
+
+    /// The detection side back to rest (filter, detector, gain reduction, meters); the audio
+    /// delay keeps its contents.
+    fn reset_detection(&mut self) {
+        for f in &mut self.key_filter {
+            f.reset();
+        }
         for d in &mut self.detector {
             d.reset();
         }
         self.ballistics.reset();
-        self.lookahead.reset();
-        self.listen_delay.reset();
         self.peak_gr = Stereo::zero();
         self.peak_level = 0.0;
+        self.detection_skipped = false;
+    }
+
+    /// Whether the output is the dry signal, and stays so until the settings change: mix,
+    /// listen and output gain settled at 0, off and unity (what [`Settings::bypassed`] glides
+    /// to). Then [`process_dry`](Self::process_dry) gives the same output for less work.
+    pub fn is_dry(&self) -> bool {
+        settled_at(&self.mix, 0.0) && settled_at(&self.listen, 0.0) && settled_at(&self.output, 1.0)
+    }
+
+    /// For a compressor that is switched off: while [`is_dry`](Self::is_dry), exactly what
+    /// [`process`](Self::process) outputs (the input through the lookahead delay, so the
+    /// latency does not change), without running the detection, which nobody hears. The
+    /// gain-reduction meter then reads 0, and the next `process*` call starts the detection
+    /// from rest (no reduction), as a compressor switched in does. Outside `is_dry` this is
+    /// `process`.
+    pub fn process_dry(&mut self, left: &mut [f32], right: &mut [f32]) {
+        if !self.is_dry() {
+            self.process(left, right);
+            return;
+        }
+        let n = left.len().min(right.len());
+        self.lookahead.process_split(&mut left[..n], &mut right[..n]);
+        if !self.detection_skipped {
+            self.reset_detection();
+            self.detection_skipped = true;
+        }
     }
 
     /// The delay of the audio in samples (the lookahead), to report to the host.
@@ -455,6 +494,9 @@ impl Compressor {
         right: &mut [f32],
         key: Option<(&[f32], &[f32])>,
     ) {
+        if self.detection_skipped {
+            self.reset_detection();
+        }
         self.peak_gr = Stereo::zero();
         self.peak_level = 0.0;
         let n = left.len().min(right.len());
@@ -477,6 +519,9 @@ impl Compressor {
     /// Processes one channel in place, with an optional stereo external key (see the module
     /// docs: the louder key channel drives the gain). Link and mid/side do not apply.
     pub fn process_mono(&mut self, buf: &mut [f32], key: Option<(&[f32], &[f32])>) {
+        if self.detection_skipped {
+            self.reset_detection();
+        }
         self.peak_gr = Stereo::zero();
         self.peak_level = 0.0;
         let mut start = 0;

@@ -883,3 +883,46 @@ fn the_avx2_build_computes_exactly_what_the_baseline_build_does() {
         assert!(outputs[0] == outputs[1], "variant {v}");
     }
 }
+
+#[test]
+fn switched_off_it_only_delays_and_switched_on_it_starts_from_rest() {
+    let mut rng = XorShift::new(33);
+    let n = 12_000;
+    let mut left: Vec<f32> = (0..n).map(|_| rng.uniform()).collect();
+    let right: Vec<f32> = (0..n).map(|_| rng.uniform() * 0.5).collect();
+    left[777] = f32::NAN;
+    let on = Settings { threshold_db: -30.0, lookahead_ms: 3.0, detector: Detector::Rms, ..Settings::default() };
+    // Off: the dry path gives exactly what the full pipeline gives (the input delayed by the
+    // lookahead, non-finite samples as silence), before and after the bypass glide lands.
+    let (mut full, mut dry) = (compressor(on), compressor(on));
+    for c in [&mut full, &mut dry] {
+        c.update(&on.bypassed());
+    }
+    let (mut fl, mut fr) = (left.clone(), right.clone());
+    let (mut dl, mut dr) = (left.clone(), right.clone());
+    for k in (0..n).step_by(500) {
+        let end = (k + 500).min(n);
+        full.process(&mut fl[k..end], &mut fr[k..end]);
+        dry.process_dry(&mut dl[k..end], &mut dr[k..end]);
+    }
+    assert!(dry.is_dry());
+    let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!((bits(&fl), bits(&fr)), (bits(&dl), bits(&dr)));
+    let delay = 144; // 3 ms at 48 kHz
+    assert_eq!(dl[n - 1], left[n - 1 - delay]);
+    assert_eq!(dry.gain_reduction_db(), [0.0, 0.0]);
+
+    // On again, without lookahead (so no audio history matters): it compresses exactly like a
+    // compressor that has just been created, its gain reduction starting from none.
+    let on = Settings { lookahead_ms: 0.0, ..on };
+    dry.update_immediately(&on.bypassed());
+    dry.process_dry(&mut left.clone(), &mut right.clone());
+    dry.update_immediately(&on);
+    let mut fresh = compressor(on);
+    let (mut wl, mut wr) = (left.clone(), right.clone());
+    let (mut nl, mut nr) = (left.clone(), right.clone());
+    dry.process(&mut wl, &mut wr);
+    fresh.process(&mut nl, &mut nr);
+    assert_eq!((bits(&wl), bits(&wr)), (bits(&nl), bits(&nr)));
+    assert!(dry.gain_reduction_db()[0] > 3.0);
+}

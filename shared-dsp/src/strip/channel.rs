@@ -258,7 +258,12 @@ impl ChannelStrip {
         self.cuts.process(left, right);
         self.gate.process(left, right);
         self.eq.process(left, right);
-        self.compressor.process(left, right);
+        if self.settings.compressor_on {
+            self.compressor.process(left, right);
+        } else {
+            // Off: once its bypass glide has landed, only its delay runs (same output).
+            self.compressor.process_dry(left, right);
+        }
         self.panner.process(left, right);
     }
 

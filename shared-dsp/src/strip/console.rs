@@ -339,7 +339,12 @@ impl Console {
         }
         let [sl, sr] = sum;
         let (sl, sr) = (&mut sl[..len], &mut sr[..len]);
-        self.glue.process(sl, sr);
+        if self.settings.master.glue_on {
+            self.glue.process(sl, sr);
+        } else {
+            // Off: once its bypass glide has landed, only its (zero) delay runs.
+            self.glue.process_dry(sl, sr);
+        }
         if !(self.master.is_settled() && self.master.value() == 1.0) {
             for (l, r) in sl.iter_mut().zip(sr.iter_mut()) {
                 let g = self.master.next();
