@@ -14,7 +14,7 @@
 //! `x[n − d]`; delay 0 is the sample just pushed. A feedback delay of D samples therefore
 //! reads at `D − 1` *before* pushing, or at `D` after.
 
-use crate::lane::Lane;
+use crate::lane::{Lane, Stereo};
 
 #[derive(Clone, Debug)]
 pub struct DelayLine<L: Lane = f32> {
@@ -54,7 +54,7 @@ impl<L: Lane> DelayLine<L> {
     #[inline]
     pub fn push(&mut self, x: L) {
         self.write = (self.write + 1) & self.mask;
-        self.buf[self.write] = x.map(|v| if v.is_finite() { v } else { 0.0 });
+        self.buf[self.write] = x.map(finite_or_zero);
     }
 
     #[inline(always)]
@@ -125,6 +125,60 @@ impl<L: Lane> DelayLine<L> {
             *x = self.process_sample(*x, delay);
         }
     }
+}
+
+/// Whole stereo blocks in and out of a stereo line, given as separate channels: what a
+/// per-sample [`push`](DelayLine::push) and [`read`](DelayLine::read) loop does, as runs of
+/// contiguous ring slots, which the compiler turns into vector loads and stores (the
+/// per-sample loop wraps its index every sample, so it cannot).
+impl DelayLine<Stereo> {
+    /// Frames the ring holds: pushing more than this overwrites the oldest.
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Pushes `left[i]`/`right[i]` for every i, in order, exactly as [`push`](Self::push)
+    /// would (non-finite samples stored as 0).
+    pub fn push_split(&mut self, left: &[f32], right: &[f32]) {
+        let n = left.len().min(right.len());
+        // Only the newest `capacity` frames survive; the older ones would be overwritten.
+        let skip = n.saturating_sub(self.buf.len());
+        self.write = (self.write + skip) & self.mask;
+        let mut i = skip;
+        while i < n {
+            let at = (self.write + 1) & self.mask;
+            let m = (self.buf.len() - at).min(n - i);
+            for ((d, &l), &r) in self.buf[at..at + m].iter_mut().zip(&left[i..i + m]).zip(&right[i..i + m]) {
+                *d = Stereo::new(finite_or_zero(l), finite_or_zero(r));
+            }
+            self.write = at + m - 1;
+            i += m;
+        }
+    }
+
+    /// Reads `left.len()` consecutive frames, oldest first, starting with the one pushed
+    /// `oldest` pushes ago: frame k is the one pushed `oldest − k` pushes ago. `oldest` must
+    /// be below [`capacity`](Self::capacity) (it may exceed [`max_delay`](Self::max_delay):
+    /// the ring holds `capacity` frames) and at least `left.len() − 1`.
+    pub fn read_split(&self, oldest: usize, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len().min(right.len());
+        debug_assert!(oldest < self.buf.len() && oldest + 1 >= n);
+        let mut at = self.write.wrapping_sub(oldest) & self.mask;
+        let mut i = 0;
+        while i < n {
+            let m = (self.buf.len() - at).min(n - i);
+            for ((s, l), r) in self.buf[at..at + m].iter().zip(&mut left[i..i + m]).zip(&mut right[i..i + m]) {
+                (*l, *r) = (s.left(), s.right());
+            }
+            at = (at + m) & self.mask;
+            i += m;
+        }
+    }
+}
+
+#[inline(always)]
+fn finite_or_zero(v: f32) -> f32 {
+    if v.is_finite() { v } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -828,3 +828,101 @@ fn detector_level_is_the_level_the_curve_sees() {
     run(&mut c, &silence, &silence, 512);
     assert!(c.detector_level_db() < -150.0, "{}", c.detector_level_db());
 }
+
+#[test]
+fn the_avx2_build_computes_exactly_what_the_baseline_build_does() {
+    // `process` runs a build of the chunk pipeline compiled for AVX2 where the CPU has it;
+    // without FMA it must give the same bits as the baseline (SSE2) build, so a session
+    // renders the same on every machine. Every path: peak and RMS, the sidechain filter and
+    // its glide, mid/side, partial link and mix, listen, auto release, curve glides, a
+    // lookahead change, the mono form.
+    if !Compressor::new(FS, 512).uses_avx2() {
+        println!("this CPU has no AVX2: only the baseline build runs here");
+        return;
+    }
+    let mut rng = XorShift::new(21);
+    let n = 20_000;
+    let left: Vec<f32> = (0..n).map(|i| rng.uniform() * if (i / 3_000) % 2 == 0 { 1.0 } else { 0.05 }).collect();
+    let right: Vec<f32> = (0..n).map(|_| rng.uniform() * 0.3).collect();
+    let base = Settings { threshold_db: -24.0, knee_db: 6.0, ..Settings::default() };
+    let variants = [
+        base,
+        Settings { detector: Detector::Rms, link: 0.4, auto_release: true, ..base },
+        Settings { sc_hpf: true, sc_hpf_hz: 150.0, channels: ChannelMode::MidSide, mix: 0.6, ..base },
+        Settings { listen: true, lookahead_ms: 2.0, ..base },
+        Settings { lookahead_ms: 5.0, auto_makeup: true, ..base },
+    ];
+    for (v, s) in variants.iter().enumerate() {
+        // Halfway: a new curve, cutoff, make-up and lookahead, all gliding or crossfading.
+        let later = Settings {
+            threshold_db: -12.0,
+            ratio: 10.0,
+            sc_hpf_hz: 400.0,
+            makeup_db: 3.0,
+            lookahead_ms: 1.0,
+            ..*s
+        };
+        let mut outputs = Vec::new();
+        for mut c in [compressor(*s), compressor(*s).without_avx2()] {
+            let (mut l, mut r) = (left.clone(), right.clone());
+            let mut mono = left.clone();
+            let mut i = 0;
+            while i < n {
+                if i >= n / 2 && i - n / 2 < 301 {
+                    c.update(&later);
+                }
+                let end = (i + 301).min(n);
+                c.process(&mut l[i..end], &mut r[i..end]);
+                i = end;
+            }
+            c.reset();
+            c.process_mono(&mut mono, None);
+            let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            outputs.push((bits(&l), bits(&r), bits(&mono)));
+        }
+        assert!(outputs[0] == outputs[1], "variant {v}");
+    }
+}
+
+#[test]
+fn switched_off_it_only_delays_and_switched_on_it_starts_from_rest() {
+    let mut rng = XorShift::new(33);
+    let n = 12_000;
+    let mut left: Vec<f32> = (0..n).map(|_| rng.uniform()).collect();
+    let right: Vec<f32> = (0..n).map(|_| rng.uniform() * 0.5).collect();
+    left[777] = f32::NAN;
+    let on = Settings { threshold_db: -30.0, lookahead_ms: 3.0, detector: Detector::Rms, ..Settings::default() };
+    // Off: the dry path gives exactly what the full pipeline gives (the input delayed by the
+    // lookahead, non-finite samples as silence), before and after the bypass glide lands.
+    let (mut full, mut dry) = (compressor(on), compressor(on));
+    for c in [&mut full, &mut dry] {
+        c.update(&on.bypassed());
+    }
+    let (mut fl, mut fr) = (left.clone(), right.clone());
+    let (mut dl, mut dr) = (left.clone(), right.clone());
+    for k in (0..n).step_by(500) {
+        let end = (k + 500).min(n);
+        full.process(&mut fl[k..end], &mut fr[k..end]);
+        dry.process_dry(&mut dl[k..end], &mut dr[k..end]);
+    }
+    assert!(dry.is_dry());
+    let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!((bits(&fl), bits(&fr)), (bits(&dl), bits(&dr)));
+    let delay = 144; // 3 ms at 48 kHz
+    assert_eq!(dl[n - 1], left[n - 1 - delay]);
+    assert_eq!(dry.gain_reduction_db(), [0.0, 0.0]);
+
+    // On again, without lookahead (so no audio history matters): it compresses exactly like a
+    // compressor that has just been created, its gain reduction starting from none.
+    let on = Settings { lookahead_ms: 0.0, ..on };
+    dry.update_immediately(&on.bypassed());
+    dry.process_dry(&mut left.clone(), &mut right.clone());
+    dry.update_immediately(&on);
+    let mut fresh = compressor(on);
+    let (mut wl, mut wr) = (left.clone(), right.clone());
+    let (mut nl, mut nr) = (left.clone(), right.clone());
+    dry.process(&mut wl, &mut wr);
+    fresh.process(&mut nl, &mut nr);
+    assert_eq!((bits(&wl), bits(&wr)), (bits(&nl), bits(&nr)));
+    assert!(dry.gain_reduction_db()[0] > 3.0);
+}

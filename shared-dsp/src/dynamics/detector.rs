@@ -100,7 +100,7 @@ impl<L: Lane> LevelDetector<L> {
     /// The level of `x` as a power (x², or its running mean): the part with state.
     #[inline(always)]
     pub fn power(&mut self, x: L) -> L {
-        let p = (x * x).map(|p| if p <= MAX_POWER { p } else { 0.0 });
+        let p = x.map(peak_power);
         match self.mode {
             Detector::Peak => p,
             Detector::Rms => {
@@ -110,6 +110,14 @@ impl<L: Lane> LevelDetector<L> {
             }
         }
     }
+}
+
+/// What the peak detector measures: x² (garbage reads as silence). Stateless, so a loop over
+/// a block vectorises; [`LevelDetector::power`] in [`Detector::Peak`] mode is exactly this.
+#[inline(always)]
+pub fn peak_power(x: f32) -> f32 {
+    let p = x * x;
+    if p <= MAX_POWER { p } else { 0.0 }
 }
 
 fn sane_window(ms: f32) -> f32 {

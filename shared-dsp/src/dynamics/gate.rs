@@ -186,10 +186,37 @@ impl Gate {
         if !self.settings.enabled && self.gr_db == 0.0 {
             return; // off and fully open: untouched
         }
-        for (l, r) in left[..n].iter_mut().zip(right[..n].iter_mut()) {
-            let gain = self.next_gain(l.abs().max(r.abs()));
-            *l *= gain;
-            *r *= gain;
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        let mut i = 0;
+        while i < n {
+            let m = RUN.min(n - i);
+            let (l, r) = (&mut left[i..i + m], &mut right[i..i + m]);
+            i += m;
+            if m == RUN && self.settings.enabled {
+                // The two settled states, tested for RUN frames at once (vector compares):
+                // exactly what the per-sample loop below computes for them.
+                let keys: [f32; RUN] = core::array::from_fn(|k| l[k].abs().max(r[k].abs()));
+                if self.open && self.gr_db == 0.0 && keys.iter().fold(true, |all, &k| all & (k >= self.close_level)) {
+                    // Fully open and staying open: the gain is exactly 1; only the hold restarts.
+                    self.hold_left = self.hold_len;
+                    continue;
+                }
+                let range = self.settings.range_db as f64;
+                if !self.open && self.gr_db == range && keys.iter().fold(true, |all, &k| all & (k < self.open_level)) {
+                    // Closed, settled and staying closed: one constant gain.
+                    let gain = gain_for(self.gr_db);
+                    for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                        *a *= gain;
+                        *b *= gain;
+                    }
+                    continue;
+                }
+            }
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                let gain = self.next_gain(a.abs().max(b.abs()));
+                *a *= gain;
+                *b *= gain;
+            }
         }
     }
 
@@ -234,11 +261,20 @@ impl Gate {
                 next
             };
         }
-        if self.gr_db == 0.0 {
-            1.0
-        } else {
-            fast_db::db_to_gain(-self.gr_db as f32)
-        }
+        gain_for(self.gr_db)
+    }
+}
+
+/// Frames [`Gate::process`] tests at once for a settled gate (open, or closed) that stays so.
+const RUN: usize = 8;
+
+/// The linear gain of a gain reduction in dB (exactly 1 at 0 dB).
+#[inline(always)]
+fn gain_for(gr_db: f64) -> f32 {
+    if gr_db == 0.0 {
+        1.0
+    } else {
+        fast_db::db_to_gain(-gr_db as f32)
     }
 }
 
@@ -438,6 +474,44 @@ mod tests {
         let ca = (-1.0 / (1e-3 * FS as f64)).exp();
         assert!((gr[0] - 60.0 * ca).abs() < 2e-3, "{}", gr[0]);
         assert_eq!(*gr.last().unwrap(), 0.0);
+    }
+
+    /// The settled-state shortcuts of `process` (blocks of 8) give what the per-sample loop
+    /// (one-sample blocks) gives, bit for bit: bursts that open, hold and close the gate,
+    /// quiet stretches that keep it closed, garbage keys, and a range change while closed.
+    #[test]
+    fn blocks_are_processed_exactly_like_single_samples() {
+        let mut rng = crate::test_support::XorShift::new(5);
+        // Loud and quiet stretches of 250 ms: the gate opens, holds, closes and settles.
+        let x: Vec<[f32; 2]> = (0..96_000)
+            .map(|i| {
+                let level = if (i / 12_000) % 2 == 0 { 0.5 } else { 1e-4 };
+                let v = [level * rng.uniform(), level * rng.uniform()];
+                if i % 9_001 == 0 { [f32::NAN, v[1]] } else { v }
+            })
+            .collect();
+        let settings = Settings { hold_ms: 5.0, ..on(-30.0, 40.0) };
+        // The output of a gate fed `x` in host blocks of 509, each cut into `piece`s.
+        let run = |piece: usize| {
+            let mut g = Gate::new(FS, 512);
+            g.update(&settings);
+            let mut out = Vec::new();
+            for (k, block) in x.chunks(509).enumerate() {
+                if k == 80 {
+                    // Inside a quiet stretch, with the gate settled closed.
+                    g.update(&Settings { range_db: 20.0, ..settings });
+                }
+                for part in block.chunks(piece) {
+                    let mut l: Vec<f32> = part.iter().map(|v| v[0]).collect();
+                    let mut r: Vec<f32> = part.iter().map(|v| v[1]).collect();
+                    g.process(&mut l, &mut r);
+                    out.extend(l.iter().zip(&r).map(|(a, b)| (a.to_bits(), b.to_bits())));
+                }
+            }
+            out
+        };
+        let out = [run(509), run(1)];
+        assert_eq!(out[0], out[1]);
     }
 
     #[test]

@@ -455,17 +455,15 @@ impl Limiter {
         }
 
         // 6. The delayed audio and its ceiling, the switch fade.
-        let mut dry = [[0.0; CHUNK]; 2];
-        let mut late = [[0.0; CHUNK]; 2];
+        let (mut late, mut dry) = (driven, *x);
+        let ([ll, lr], [dl, dr]) = (&mut late, &mut dry);
+        self.audio.process_split(&mut ll[..n], &mut lr[..n]);
+        self.dry.process_split(&mut dl[..n], &mut dr[..n]);
         let mut limit = [0.0; CHUNK];
         let ceiling_delay = self.latency - DELAY;
-        for i in 0..n {
-            let a = self.audio.process_sample(Stereo::new(driven[0][i], driven[1][i]));
-            let d = self.dry.process_sample(Stereo::new(x[0][i], x[1][i]));
-            (late[0][i], late[1][i]) = (a.left(), a.right());
-            (dry[0][i], dry[1][i]) = (d.left(), d.right());
-            self.ceilings.push(ceiling[i]);
-            limit[i] = self.ceilings.read(ceiling_delay);
+        for (l, &c) in limit[..n].iter_mut().zip(&ceiling[..n]) {
+            self.ceilings.push(c);
+            *l = self.ceilings.read(ceiling_delay);
         }
         let mut level = [1.0f32; CHUNK];
         let switching = self.target_latency != self.latency || self.fade_level != self.fade_len;

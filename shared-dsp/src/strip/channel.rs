@@ -258,7 +258,12 @@ impl ChannelStrip {
         self.cuts.process(left, right);
         self.gate.process(left, right);
         self.eq.process(left, right);
-        self.compressor.process(left, right);
+        if self.settings.compressor_on {
+            self.compressor.process(left, right);
+        } else {
+            // Off: once its bypass glide has landed, only its delay runs (same output).
+            self.compressor.process_dry(left, right);
+        }
         self.panner.process(left, right);
     }
 
@@ -270,36 +275,38 @@ impl ChannelStrip {
         mut sends: Option<&mut SendBuses<'_>>,
     ) {
         let n = left.len().min(right.len());
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        self.align.process_split(left, right);
         let steady = [&self.mute, &self.fader]
             .into_iter()
             .chain(self.send_level.iter())
             .chain(self.send_post.iter())
             .all(Smoother::is_settled);
         if steady {
-            // Nothing glides (the usual case): constant gains, no per-sample smoothing.
+            // Nothing glides (the usual case): constant gains, no per-sample smoothing, one
+            // vectorised pass per send and side; a send at −∞ and a fader at 0 dB cost nothing.
             let (m, f) = (self.mute.value(), self.fader.value());
             let out_gain = m * f;
             // tap·level with tap = pre + (post − pre)·p, pre = x·m, post = x·m·f.
             let send_gain: [f32; SENDS] = core::array::from_fn(|k| {
                 self.send_level[k].value() * m * (1.0 + (f - 1.0) * self.send_post[k].value())
             });
-            match sends {
-                Some(buses) if send_gain.iter().any(|&g| g != 0.0) => {
-                    for i in 0..n {
-                        let Stereo([l, r]) = self.align.process_sample(Stereo([left[i], right[i]]));
-                        for (bus, &g) in buses.iter_mut().zip(send_gain.iter()) {
-                            bus[0][i] += l * g;
-                            bus[1][i] += r * g;
+            if let Some(buses) = sends {
+                for (bus, &g) in buses.iter_mut().zip(send_gain.iter()) {
+                    if g == 0.0 {
+                        continue;
+                    }
+                    for (b, x) in bus.iter_mut().zip([&*left, &*right]) {
+                        for (b, &x) in b[..n].iter_mut().zip(x) {
+                            *b += x * g;
                         }
-                        left[i] = l * out_gain;
-                        right[i] = r * out_gain;
                     }
                 }
-                _ => {
-                    for i in 0..n {
-                        let Stereo([l, r]) = self.align.process_sample(Stereo([left[i], right[i]]));
-                        left[i] = l * out_gain;
-                        right[i] = r * out_gain;
+            }
+            if out_gain != 1.0 {
+                for side in [&mut *left, &mut *right] {
+                    for x in side.iter_mut() {
+                        *x *= out_gain;
                     }
                 }
             }
@@ -310,7 +317,7 @@ impl ChannelStrip {
             .iter()
             .all(|s| s.is_settled() && s.value() == 0.0);
         for i in 0..n {
-            let Stereo([l, r]) = self.align.process_sample(Stereo([left[i], right[i]]));
+            let (l, r) = (left[i], right[i]);
             let m = self.mute.next();
             let f = self.fader.next();
             let pre = [l * m, r * m];

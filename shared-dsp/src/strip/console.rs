@@ -13,9 +13,27 @@ use crate::smoother::Smoother;
 use super::channel::{ChannelStrip, GLIDE_MS, SendBuses};
 use super::{CHANNELS, ChannelSettings, ConsoleSettings, MasterSettings, fader_gain};
 
-/// Frames per pass through the console: the channel, send and sum buffers live on the stack
-/// at this size, so no buffer depends on the host's block size.
-const CHUNK: usize = 64;
+/// Frames per pass through the console (the size of its [`Scratch`] buffers, so no buffer
+/// depends on the host's block size). Long enough that the modules' per-call costs (the EQ
+/// chain's priming and draining, the meter's bookkeeping) are spread over many samples: at 64
+/// they took a tenth of the console's time.
+const CHUNK: usize = 512;
+
+/// One chunk of stereo audio.
+type Pair = [[f32; CHUNK]; 2];
+
+/// The console's working buffers (20 kB, allocated once in [`Console::new`]; on the stack
+/// they would make `process` a large frame on the host's audio thread).
+struct Scratch {
+    /// The mix bus.
+    sum: Pair,
+    /// The two send buses.
+    send: [Pair; 2],
+    /// One channel on its way through its strip.
+    channel: Pair,
+    /// The limited signal while the limiter's switch crossfades.
+    limited: Pair,
+}
 
 /// One stereo input of [`Console::process`]: `None` for a port the host left unconnected.
 pub type Input<'a> = Option<(&'a [f32], &'a [f32])>;
@@ -24,6 +42,7 @@ pub type Input<'a> = Option<(&'a [f32], &'a [f32])>;
 pub struct Console {
     settings: ConsoleSettings,
     strips: Box<[ChannelStrip; CHANNELS]>,
+    scratch: Box<Scratch>,
     /// Whether each channel had an input in the last block; a channel that loses its input
     /// is reset, so that reconnecting it does not replay stale audio from its delay lines.
     connected: [bool; CHANNELS],
@@ -110,6 +129,12 @@ impl Console {
             strips: Box::new(core::array::from_fn(|_| {
                 ChannelStrip::new(fs, max_block_len)
             })),
+            scratch: Box::new(Scratch {
+                sum: [[0.0; CHUNK]; 2],
+                send: [[[0.0; CHUNK]; 2]; 2],
+                channel: [[0.0; CHUNK]; 2],
+                limited: [[0.0; CHUNK]; 2],
+            }),
             connected: [true; CHANNELS],
             reverb: Reverb::new(fs, max_block_len),
             delay: Delay::new(fs, max_block_len),
@@ -273,40 +298,53 @@ impl Console {
         out_l: &mut [f32],
         out_r: &mut [f32],
     ) {
-        let mut sum = [[0.0f32; CHUNK]; 2];
-        let mut send = [[[0.0f32; CHUNK]; 2]; 2];
+        let Scratch {
+            sum,
+            send,
+            channel,
+            limited,
+        } = &mut *self.scratch;
+        for side in sum.iter_mut().chain(send.iter_mut().flatten()) {
+            side[..len].fill(0.0);
+        }
         for (strip, input) in self.strips.iter_mut().zip(inputs.iter()) {
             let Some((in_l, in_r)) = input else { continue };
-            let mut x = [[0.0f32; CHUNK]; 2];
-            for (side, src) in [in_l, in_r].into_iter().enumerate() {
+            for (side, src) in channel.iter_mut().zip([in_l, in_r]) {
                 let avail = src.len().saturating_sub(start).min(len);
-                for (d, &s) in x[side][..avail].iter_mut().zip(&src[start..start + avail]) {
+                for (d, &s) in side[..avail].iter_mut().zip(&src[start..start + avail]) {
                     *d = if s.is_finite() { s } else { 0.0 };
                 }
+                side[avail..len].fill(0.0);
             }
-            let [xl, xr] = &mut x;
-            let [[al, ar], [bl, br]] = &mut send;
+            let [xl, xr] = &mut *channel;
+            let [[al, ar], [bl, br]] = &mut *send;
             let mut buses: SendBuses<'_> = [
                 [&mut al[..len], &mut ar[..len]],
                 [&mut bl[..len], &mut br[..len]],
             ];
             strip.process_with_sends(&mut xl[..len], &mut xr[..len], &mut buses);
-            for i in 0..len {
-                sum[0][i] += xl[i];
-                sum[1][i] += xr[i];
+            for (bus, x) in sum.iter_mut().zip([&*xl, &*xr]) {
+                for (s, &x) in bus[..len].iter_mut().zip(&x[..len]) {
+                    *s += x;
+                }
             }
         }
         // Returns: the sends run through them in place, then join the sum.
-        let [[al, ar], [bl, br]] = &mut send;
+        let [[al, ar], [bl, br]] = send;
         self.reverb.process(&mut al[..len], &mut ar[..len]);
         self.delay.process(&mut bl[..len], &mut br[..len]);
         for i in 0..len {
             sum[0][i] += al[i] + bl[i];
             sum[1][i] += ar[i] + br[i];
         }
-        let [sl, sr] = &mut sum;
+        let [sl, sr] = sum;
         let (sl, sr) = (&mut sl[..len], &mut sr[..len]);
-        self.glue.process(sl, sr);
+        if self.settings.master.glue_on {
+            self.glue.process(sl, sr);
+        } else {
+            // Off: once its bypass glide has landed, only its (zero) delay runs.
+            self.glue.process_dry(sl, sr);
+        }
         if !(self.master.is_settled() && self.master.value() == 1.0) {
             for (l, r) in sl.iter_mut().zip(sr.iter_mut()) {
                 let g = self.master.next();
@@ -314,7 +352,7 @@ impl Console {
                 *r *= g;
             }
         }
-        self.run_limiter(sl, sr);
+        Self::run_limiter(&mut self.limiter, &mut self.limiter_mix, limited, sl, sr);
         for i in 0..len {
             out_l[i] = flush_denormal(sl[i]);
             out_r[i] = flush_denormal(sr[i]);
@@ -323,21 +361,26 @@ impl Console {
     }
 
     /// The limiter, crossfaded in or out while its switch glides; skipped while it is out.
-    fn run_limiter(&mut self, left: &mut [f32], right: &mut [f32]) {
-        if self.limiter_mix.is_settled() {
-            if self.limiter_mix.value() == 1.0 {
-                self.limiter.process(left, right);
+    fn run_limiter(
+        limiter: &mut Limiter,
+        mix: &mut Smoother,
+        limited: &mut Pair,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        if mix.is_settled() {
+            if mix.value() == 1.0 {
+                limiter.process(left, right);
             }
             return;
         }
         let len = left.len();
-        let mut limited = [[0.0f32; CHUNK]; 2];
         limited[0][..len].copy_from_slice(left);
         limited[1][..len].copy_from_slice(right);
-        let [ll, lr] = &mut limited;
-        self.limiter.process(&mut ll[..len], &mut lr[..len]);
+        let [ll, lr] = limited;
+        limiter.process(&mut ll[..len], &mut lr[..len]);
         for i in 0..len {
-            let t = self.limiter_mix.next();
+            let t = mix.next();
             left[i] += (ll[i] - left[i]) * t;
             right[i] += (lr[i] - right[i]) * t;
         }
