@@ -225,6 +225,37 @@ mod tests {
         assert_eq!(meters.channels[0].take_peaks(), [0.0; 2]);
     }
 
+    #[test]
+    fn the_limiter_meter_reads_what_a_sine_over_the_ceiling_needs() {
+        // Three channels of a 0.5 sine sum to 1.5 (+3.5 dBFS); the limiter holds the true peak
+        // at −1 dBTP, so it takes 20·log10(1.5) + 1 dB off a steady sine.
+        let mut s = ConsoleSettings::default();
+        s.master.limiter_on = true;
+        s.master.limiter.ceiling_db = -1.0;
+        let meters = Arc::new(ConsoleMeters::new());
+        let mut console = Console::new(FS, 512);
+        console.update_immediately(&s);
+        console.attach_meters(MeterWriter::new(FS, meters.clone()));
+        console.set_metering(true);
+        run(&mut console, 0.5);
+        meters.limiter.take();
+        run(&mut console, 0.5);
+        let want = db(1.5) + 1.0;
+        let gr = meters.limiter.take();
+        assert!(
+            (gr - want).abs() < 0.05,
+            "limiter GR {gr} dB, want {want} dB"
+        );
+        assert_eq!(meters.glue.take(), 0.0, "glue off");
+        // The output meter sees the ceiling (samples are at most the true peak).
+        let peak = meters.output.take_peaks()[0];
+        assert!(
+            db(peak) <= -1.0 + 1e-3 && db(peak) > -1.1,
+            "output peak {} dB",
+            db(peak)
+        );
+    }
+
     fn db_gain(db: f32) -> f32 {
         10f32.powf(db / 20.0)
     }

@@ -28,7 +28,7 @@ impl KnobSize {
     /// The knob of the plugin editors.
     pub const NORMAL: Self = Self { diameter: theme::KNOB_SIZE, width: theme::KNOB_SIZE + 28.0, font: 12.0, gap: theme::SPACING * 0.75 };
     /// Two side by side in a console strip a hundred points wide.
-    pub const COMPACT: Self = Self { diameter: 28.0, width: 46.0, font: 10.0, gap: 1.0 };
+    pub const COMPACT: Self = Self { diameter: 28.0, width: 45.0, font: 10.0, gap: 1.0 };
 
     /// The same knob in a cell `width` wide (for long value texts).
     pub const fn with_width(self, width: f32) -> Self {
