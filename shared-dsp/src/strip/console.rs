@@ -330,7 +330,7 @@ impl Console {
         let [[al, ar], [bl, br]] = &mut send;
         self.reverb.process(&mut al[..len], &mut ar[..len]);
         self.delay.process(&mut bl[..len], &mut br[..len]);
-        if let Some(m) = meters.as_deref_mut() {
+        if let Some(m) = meters {
             m.returns(0, &al[..len], &ar[..len]);
             m.returns(1, &bl[..len], &br[..len]);
         }

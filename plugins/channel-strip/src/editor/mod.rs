@@ -119,10 +119,10 @@ fn to_db(x: f32) -> f32 {
 impl LevelState {
     fn update(&mut self, levels: &Levels, dt: f32) {
         let peaks = levels.take_peaks();
-        for c in 0..2 {
-            let peak = to_db(peaks[c]).max(-120.0);
-            self.peak_db[c] = widgets::meter_release(self.peak_db[c], peak, dt, RELEASE_DB_PER_S);
-            self.hold[c].update(peak, dt);
+        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
+            let peak = to_db(peak).max(-120.0);
+            *shown = widgets::meter_release(*shown, peak, dt, RELEASE_DB_PER_S);
+            hold.update(peak, dt);
         }
         self.rms_db = levels.rms().map(to_db);
     }
