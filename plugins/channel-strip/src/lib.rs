@@ -22,6 +22,7 @@
 //! (`shared_dsp::strip::meters`) only while the editor is open.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
@@ -61,6 +62,7 @@ impl Default for MixwerkChannelStrip {
             meters: Arc::new(ConsoleMeters::new()),
             loudness: Arc::new(LoudnessReadings::new()),
             sample_rate: Arc::new(SharedF32::new(48_000.0)),
+            buses: Arc::new(AtomicUsize::new(CHANNELS)),
             repaint: RepaintNotifier::new(),
         };
         Self {
@@ -195,7 +197,7 @@ impl Plugin for MixwerkChannelStrip {
 
     fn activate(
         &mut self,
-        _layout: &AudioIOLayout,
+        layout: &AudioIOLayout,
         config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
@@ -207,6 +209,9 @@ impl Plugin for MixwerkChannelStrip {
         let meters = MeterWriter::new(config.sample_rate, self.analysis.meters.clone());
         self.console.attach_meters(meters);
         self.analysis.sample_rate.store(config.sample_rate);
+        self.analysis
+            .buses
+            .store(editor::buses(layout), Ordering::Relaxed);
         #[cfg(feature = "standalone")]
         {
             self.demo = demo::DemoBuses::from_env(config.sample_rate);

@@ -21,6 +21,7 @@ mod master;
 mod strip;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::{
@@ -54,7 +55,17 @@ pub struct Analysis {
     pub loudness: Arc<LoudnessReadings>,
     /// The session's rate, for the EQ curves.
     pub sample_rate: Arc<SharedF32>,
+    /// How many buses the host's layout brings in (4 or 8); the other strips are drawn dim.
+    pub buses: Arc<AtomicUsize>,
     pub repaint: RepaintNotifier,
+}
+
+/// How many buses `layout` brings in: a stereo pair each, on the main input and the aux ports.
+pub fn buses(layout: &nice_plug::prelude::AudioIOLayout) -> usize {
+    let main = layout
+        .main_input_channels
+        .map_or(0, |c| c.get() as usize / 2);
+    (main + layout.aux_input_ports.len()).min(CHANNELS)
 }
 
 pub fn default_state() -> Arc<EguiEditorState> {
@@ -77,6 +88,7 @@ pub fn create(
         curves: Default::default(),
         selected: 0,
         focus: Section::Eq,
+        reset_loudness_at: None,
     };
     create_egui_editor(state, repaint, settings, app)
 }
@@ -212,6 +224,9 @@ pub struct ConsoleApp {
     /// The channel the bottom panel shows, and the section asked for.
     selected: usize,
     focus: Section,
+    /// Standalone demo: when (egui time, s) to restart the loudness measurement, once the demo
+    /// mix has settled (so the figures measure it, not the switch-over to it).
+    reset_loudness_at: Option<f64>,
 }
 
 impl NiceEguiApp for ConsoleApp {
@@ -225,8 +240,7 @@ impl NiceEguiApp for ConsoleApp {
         #[cfg(feature = "standalone")]
         if crate::demo::wanted() {
             crate::demo::apply_mix(&self.params, &gui.param_setter());
-            // The figures then measure the demo mix, not the unmixed start.
-            self.analysis.loudness.request_reset();
+            self.reset_loudness_at = Some(ctx.input(|i| i.time) + 1.0);
         }
         self.gui = Some(gui);
         Ok(())
@@ -240,6 +254,12 @@ impl NiceEguiApp for ConsoleApp {
         self.meters.update(&self.analysis.meters, dt);
         let settings = self.params.settings();
         let sample_rate = self.analysis.sample_rate.load();
+        if let Some(at) = self.reset_loudness_at
+            && ui.input(|i| i.time) >= at
+        {
+            self.analysis.loudness.request_reset();
+            self.reset_loudness_at = None;
+        }
 
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -277,6 +297,11 @@ impl ConsoleApp {
         if let Ok(mut name) = self.params.channels[c].name.write() {
             name.clone_from(&self.names[c]);
         }
+    }
+
+    /// Whether the host's layout brings a bus into channel `c`.
+    fn has_input(&self, c: usize) -> bool {
+        c < self.analysis.buses.load(Ordering::Relaxed)
     }
 
     fn select(&mut self, c: usize, focus: Section) {

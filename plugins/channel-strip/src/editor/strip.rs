@@ -40,8 +40,14 @@ impl ConsoleApp {
         } else {
             Stroke::NONE
         };
+        // A strip the layout brings no bus into (4 Buses: 5–8) is drawn on the background.
+        let fill = if self.has_input(c) {
+            theme::PANEL
+        } else {
+            theme::BACKGROUND
+        };
         egui::Frame::new()
-            .fill(theme::PANEL)
+            .fill(fill)
             .stroke(stroke)
             .corner_radius(CornerRadius::same(4))
             .inner_margin(egui::Margin::symmetric(3, 5))
@@ -298,10 +304,12 @@ impl ConsoleApp {
                     theme::TRACK
                 })
                 .min_size(vec2(20.0, 20.0));
-            if ui
-                .add(button)
-                .on_hover_text("Show this channel in full below")
-                .clicked()
+            let hint = if self.has_input(c) {
+                "Show this channel in full below"
+            } else {
+                "No bus comes into this channel in the host's layout (4 Buses); click to show it in full below"
+            };
+            if ui.add(button).on_hover_text(hint).clicked()
             {
                 self.select(c, self.focus);
             }
