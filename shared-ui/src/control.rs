@@ -27,6 +27,12 @@ pub struct Bound<'a, P: Param> {
     pub setter: &'a ParamSetter<'a>,
 }
 
+impl<'a, P: Param> Bound<'a, P> {
+    pub fn new(param: &'a P, setter: &'a ParamSetter<'a>) -> Self {
+        Self { param, setter }
+    }
+}
+
 impl<P: Param> Control for Bound<'_, P> {
     fn normalized(&self) -> f32 {
         self.param.unmodulated_normalized_value()

@@ -102,41 +102,41 @@ impl ConsoleApp {
             ui.spacing_mut().item_spacing.x = 8.0;
             section(ui, "INPUT · FILTERS", focus == Section::Input, |ui| {
                 ui.horizontal_top(|ui| {
-                    widgets::knob_sized(ui, "Trim", &Bound { param: &ch.trim, setter }, KNOB);
+                    widgets::knob_sized(ui, "Trim", &Bound::new(&ch.trim, setter), KNOB);
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "High Pass", &Bound { param: &ch.high_pass_on, setter }, TOGGLE, theme::ACCENT);
+                        widgets::toggle_sized(ui, "High Pass", &Bound::new(&ch.high_pass_on, setter), TOGGLE, theme::ACCENT);
                     });
-                    widgets::knob_sized(ui, "HP Freq", &Bound { param: &ch.high_pass, setter }, KNOB);
-                    widgets::selector_width(ui, "HP Slope", &Bound { param: &ch.high_pass_slope, setter }, 66.0);
+                    widgets::knob_sized(ui, "HP Freq", &Bound::new(&ch.high_pass, setter), KNOB);
+                    widgets::selector_width(ui, "HP Slope", &Bound::new(&ch.high_pass_slope, setter), 66.0);
                 });
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "Ø Invert", &Bound { param: &ch.invert, setter }, vec2(KNOB.width, 18.0), theme::ACCENT);
+                        widgets::toggle_sized(ui, "Ø Invert", &Bound::new(&ch.invert, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
                     });
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "Low Pass", &Bound { param: &ch.low_pass_on, setter }, TOGGLE, theme::ACCENT);
+                        widgets::toggle_sized(ui, "Low Pass", &Bound::new(&ch.low_pass_on, setter), TOGGLE, theme::ACCENT);
                     });
-                    widgets::knob_sized(ui, "LP Freq", &Bound { param: &ch.low_pass, setter }, KNOB);
-                    widgets::selector_width(ui, "LP Slope", &Bound { param: &ch.low_pass_slope, setter }, 66.0);
+                    widgets::knob_sized(ui, "LP Freq", &Bound::new(&ch.low_pass, setter), KNOB);
+                    widgets::selector_width(ui, "LP Slope", &Bound::new(&ch.low_pass_slope, setter), 66.0);
                 });
             });
             section(ui, "GATE / EXPANDER", focus == Section::Gate, |ui| {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Threshold", &Bound { param: &ch.gate_threshold, setter }, KNOB);
-                            widgets::knob_sized(ui, "Range", &Bound { param: &ch.gate_range, setter }, KNOB);
-                            widgets::knob_sized(ui, "Hold", &Bound { param: &ch.gate_hold, setter }, KNOB);
+                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.gate_threshold, setter), KNOB);
+                            widgets::knob_sized(ui, "Range", &Bound::new(&ch.gate_range, setter), KNOB);
+                            widgets::knob_sized(ui, "Hold", &Bound::new(&ch.gate_hold, setter), KNOB);
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Attack", &Bound { param: &ch.gate_attack, setter }, KNOB);
-                            widgets::knob_sized(ui, "Release", &Bound { param: &ch.gate_release, setter }, KNOB);
+                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.gate_attack, setter), KNOB);
+                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.gate_release, setter), KNOB);
                             ui.vertical(|ui| {
                                 ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "Gate", &Bound { param: &ch.gate_on, setter }, vec2(KNOB.width, 18.0), theme::ACCENT);
+                                widgets::toggle_sized(ui, "Gate", &Bound::new(&ch.gate_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
                             });
                         });
                     });
@@ -149,23 +149,23 @@ impl ConsoleApp {
                     ui.vertical(|ui| {
                         let ch = &p.channels[c];
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Low Freq", &Bound { param: &ch.low_shelf_freq, setter }, KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Freq", &Bound { param: &ch.mid1_freq, setter }, KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Q", &Bound { param: &ch.mid1_q, setter }, KNOB);
-                            widgets::knob_sized(ui, "Mid 2 Freq", &Bound { param: &ch.mid2_freq, setter }, KNOB);
-                            widgets::knob_sized(ui, "Mid 2 Q", &Bound { param: &ch.mid2_q, setter }, KNOB);
-                            widgets::knob_sized(ui, "High Freq", &Bound { param: &ch.high_shelf_freq, setter }, KNOB);
+                            widgets::knob_sized(ui, "Low Freq", &Bound::new(&ch.low_shelf_freq, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 1 Freq", &Bound::new(&ch.mid1_freq, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 1 Q", &Bound::new(&ch.mid1_q, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 2 Freq", &Bound::new(&ch.mid2_freq, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 2 Q", &Bound::new(&ch.mid2_q, setter), KNOB);
+                            widgets::knob_sized(ui, "High Freq", &Bound::new(&ch.high_shelf_freq, setter), KNOB);
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Low Gain", &Bound { param: &ch.low_shelf_gain, setter }, KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Gain", &Bound { param: &ch.mid1_gain, setter }, KNOB);
+                            widgets::knob_sized(ui, "Low Gain", &Bound::new(&ch.low_shelf_gain, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 1 Gain", &Bound::new(&ch.mid1_gain, setter), KNOB);
                             ui.vertical(|ui| {
                                 ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "EQ", &Bound { param: &ch.eq_on, setter }, vec2(KNOB.width, 18.0), theme::ACCENT);
+                                widgets::toggle_sized(ui, "EQ", &Bound::new(&ch.eq_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
                             });
-                            widgets::knob_sized(ui, "Mid 2 Gain", &Bound { param: &ch.mid2_gain, setter }, KNOB);
+                            widgets::knob_sized(ui, "Mid 2 Gain", &Bound::new(&ch.mid2_gain, setter), KNOB);
                             ui.add_space(KNOB.width);
-                            widgets::knob_sized(ui, "High Gain", &Bound { param: &ch.high_shelf_gain, setter }, KNOB);
+                            widgets::knob_sized(ui, "High Gain", &Bound::new(&ch.high_shelf_gain, setter), KNOB);
                         });
                     });
                 });
@@ -174,18 +174,18 @@ impl ConsoleApp {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Threshold", &Bound { param: &ch.comp_threshold, setter }, KNOB);
-                            widgets::knob_sized(ui, "Ratio", &Bound { param: &ch.comp_ratio, setter }, KNOB);
-                            widgets::knob_sized(ui, "Makeup", &Bound { param: &ch.comp_makeup, setter }, KNOB);
+                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.comp_threshold, setter), KNOB);
+                            widgets::knob_sized(ui, "Ratio", &Bound::new(&ch.comp_ratio, setter), KNOB);
+                            widgets::knob_sized(ui, "Makeup", &Bound::new(&ch.comp_makeup, setter), KNOB);
                             ui.vertical(|ui| {
                                 ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "Comp", &Bound { param: &ch.comp_on, setter }, vec2(KNOB.width, 18.0), theme::ACCENT);
+                                widgets::toggle_sized(ui, "Comp", &Bound::new(&ch.comp_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
                             });
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Attack", &Bound { param: &ch.comp_attack, setter }, KNOB);
-                            widgets::knob_sized(ui, "Release", &Bound { param: &ch.comp_release, setter }, KNOB);
-                            widgets::knob_sized(ui, "Lookahead", &Bound { param: &ch.comp_lookahead, setter }, KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
+                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.comp_attack, setter), KNOB);
+                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.comp_release, setter), KNOB);
+                            widgets::knob_sized(ui, "Lookahead", &Bound::new(&ch.comp_lookahead, setter), KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
                         });
                     });
                     gr_meter(ui, self.meters.comp_db[c], 24.0);

@@ -48,58 +48,25 @@ impl ConsoleApp {
                         widgets::selector_width(
                             ui,
                             "Character",
-                            &Bound {
-                                param: &m.reverb_character,
-                                setter,
-                            },
+                            &Bound::new(&m.reverb_character, setter),
                             72.0,
                         );
                     });
-                    widgets::knob_sized(
-                        ui,
-                        "Decay",
-                        &Bound {
-                            param: &m.reverb_decay,
-                            setter,
-                        },
-                        KNOB,
-                    );
+                    widgets::knob_sized(ui, "Decay", &Bound::new(&m.reverb_decay, setter), KNOB);
                     widgets::knob_sized(
                         ui,
                         "Pre-Delay",
-                        &Bound {
-                            param: &m.reverb_predelay,
-                            setter,
-                        },
+                        &Bound::new(&m.reverb_predelay, setter),
                         KNOB,
                     );
-                    widgets::knob_sized(
-                        ui,
-                        "Size",
-                        &Bound {
-                            param: &m.reverb_size,
-                            setter,
-                        },
-                        KNOB,
-                    );
+                    widgets::knob_sized(ui, "Size", &Bound::new(&m.reverb_size, setter), KNOB);
                     widgets::knob_sized(
                         ui,
                         "HF Decay",
-                        &Bound {
-                            param: &m.reverb_hf_decay,
-                            setter,
-                        },
+                        &Bound::new(&m.reverb_hf_decay, setter),
                         KNOB,
                     );
-                    widgets::knob_sized(
-                        ui,
-                        "Level",
-                        &Bound {
-                            param: &m.return_a,
-                            setter,
-                        },
-                        KNOB,
-                    );
+                    widgets::knob_sized(ui, "Level", &Bound::new(&m.return_a, setter), KNOB);
                     self.meters.returns[0].draw(ui, SIDE_METER);
                 });
             });
@@ -110,10 +77,7 @@ impl ConsoleApp {
                         widgets::toggle_sized(
                             ui,
                             "Sync",
-                            &Bound {
-                                param: &m.delay_sync,
-                                setter,
-                            },
+                            &Bound::new(&m.delay_sync, setter),
                             TOGGLE,
                             theme::ACCENT,
                         )
@@ -121,10 +85,7 @@ impl ConsoleApp {
                         widgets::toggle_sized(
                             ui,
                             "Ping-Pong",
-                            &Bound {
-                                param: &m.delay_ping_pong,
-                                setter,
-                            },
+                            &Bound::new(&m.delay_ping_pong, setter),
                             TOGGLE,
                             theme::ACCENT,
                         );
@@ -133,50 +94,30 @@ impl ConsoleApp {
                         widgets::knob_sized(
                             ui,
                             "Note",
-                            &Bound {
-                                param: &m.delay_note,
-                                setter,
-                            },
+                            &Bound::new(&m.delay_note, setter),
                             KNOB.with_width(96.0),
                         );
                     } else {
                         widgets::knob_sized(
                             ui,
                             "Time",
-                            &Bound {
-                                param: &m.delay_time,
-                                setter,
-                            },
+                            &Bound::new(&m.delay_time, setter),
                             KNOB.with_width(96.0),
                         );
                     }
                     widgets::knob_sized(
                         ui,
                         "Feedback",
-                        &Bound {
-                            param: &m.delay_feedback,
-                            setter,
-                        },
+                        &Bound::new(&m.delay_feedback, setter),
                         KNOB,
                     );
                     widgets::knob_sized(
                         ui,
                         "High Cut",
-                        &Bound {
-                            param: &m.delay_high_cut,
-                            setter,
-                        },
+                        &Bound::new(&m.delay_high_cut, setter),
                         KNOB,
                     );
-                    widgets::knob_sized(
-                        ui,
-                        "Level",
-                        &Bound {
-                            param: &m.return_b,
-                            setter,
-                        },
-                        KNOB,
-                    );
+                    widgets::knob_sized(ui, "Level", &Bound::new(&m.return_b, setter), KNOB);
                     self.meters.returns[1].draw(ui, SIDE_METER);
                 });
             });
@@ -187,79 +128,30 @@ impl ConsoleApp {
                         widgets::toggle_sized(
                             ui,
                             "Glue",
-                            &Bound {
-                                param: &m.glue_on,
-                                setter,
-                            },
+                            &Bound::new(&m.glue_on, setter),
                             TOGGLE,
                             theme::ACCENT,
                         );
                         widgets::toggle_sized(
                             ui,
                             "Auto Rel",
-                            &Bound {
-                                param: &m.glue_auto_release,
-                                setter,
-                            },
+                            &Bound::new(&m.glue_auto_release, setter),
                             TOGGLE,
                             theme::ACCENT,
                         )
                         .on_hover_text("Program-dependent release");
                     });
-                    widgets::knob_sized(
-                        ui,
-                        "Ratio",
-                        &Bound {
-                            param: &m.glue_ratio,
-                            setter,
-                        },
-                        KNOB,
-                    );
+                    widgets::knob_sized(ui, "Ratio", &Bound::new(&m.glue_ratio, setter), KNOB);
                     widgets::knob_sized(
                         ui,
                         "Threshold",
-                        &Bound {
-                            param: &m.glue_threshold,
-                            setter,
-                        },
+                        &Bound::new(&m.glue_threshold, setter),
                         KNOB,
                     );
-                    widgets::knob_sized(
-                        ui,
-                        "Attack",
-                        &Bound {
-                            param: &m.glue_attack,
-                            setter,
-                        },
-                        KNOB,
-                    );
-                    widgets::knob_sized(
-                        ui,
-                        "Release",
-                        &Bound {
-                            param: &m.glue_release,
-                            setter,
-                        },
-                        KNOB,
-                    );
-                    widgets::knob_sized(
-                        ui,
-                        "Makeup",
-                        &Bound {
-                            param: &m.glue_makeup,
-                            setter,
-                        },
-                        KNOB,
-                    );
-                    widgets::knob_sized(
-                        ui,
-                        "Mix",
-                        &Bound {
-                            param: &m.glue_mix,
-                            setter,
-                        },
-                        KNOB,
-                    );
+                    widgets::knob_sized(ui, "Attack", &Bound::new(&m.glue_attack, setter), KNOB);
+                    widgets::knob_sized(ui, "Release", &Bound::new(&m.glue_release, setter), KNOB);
+                    widgets::knob_sized(ui, "Makeup", &Bound::new(&m.glue_makeup, setter), KNOB);
+                    widgets::knob_sized(ui, "Mix", &Bound::new(&m.glue_mix, setter), KNOB);
                     gr_meter(ui, self.meters.glue_db, GLUE_RANGE_DB);
                 });
             });
@@ -271,10 +163,7 @@ impl ConsoleApp {
                             widgets::toggle_sized(
                                 ui,
                                 "Limiter",
-                                &Bound {
-                                    param: &m.limiter_on,
-                                    setter,
-                                },
+                                &Bound::new(&m.limiter_on, setter),
                                 TOGGLE,
                                 theme::ACCENT,
                             )
@@ -283,41 +172,24 @@ impl ConsoleApp {
                         widgets::knob_sized(
                             ui,
                             "Ceiling",
-                            &Bound {
-                                param: &m.limiter_ceiling,
-                                setter,
-                            },
+                            &Bound::new(&m.limiter_ceiling, setter),
                             KNOB,
                         );
                         widgets::knob_sized(
                             ui,
                             "Release",
-                            &Bound {
-                                param: &m.limiter_release,
-                                setter,
-                            },
+                            &Bound::new(&m.limiter_release, setter),
                             KNOB,
                         );
                         gr_meter(ui, self.meters.limiter_db, LIMITER_RANGE_DB);
                     });
                 });
                 theme::section(ui, "PANNING", |ui| {
-                    widgets::selector_width(
-                        ui,
-                        "Pan Law",
-                        &Bound {
-                            param: &m.pan_law,
-                            setter,
-                        },
-                        150.0,
-                    );
+                    widgets::selector_width(ui, "Pan Law", &Bound::new(&m.pan_law, setter), 150.0);
                     widgets::selector_width(
                         ui,
                         "Pan Mode",
-                        &Bound {
-                            param: &m.pan_mode,
-                            setter,
-                        },
+                        &Bound::new(&m.pan_mode, setter),
                         150.0,
                     );
                 });
@@ -330,10 +202,7 @@ impl ConsoleApp {
                 widgets::fader(
                     ui,
                     "master",
-                    &Bound {
-                        param: &m.master,
-                        setter,
-                    },
+                    &Bound::new(&m.master, setter),
                     &FADER_MARKS,
                     MASTER_FADER,
                 );
@@ -354,10 +223,7 @@ impl ConsoleApp {
             widgets::toggle_sized(
                 ui,
                 "Bypass",
-                &Bound {
-                    param: &p.bypass,
-                    setter,
-                },
+                &Bound::new(&p.bypass, setter),
                 vec2(82.0, 22.0),
                 theme::ACCENT,
             )

@@ -64,224 +64,137 @@ impl ConsoleApp {
         sample_rate: f32,
         c: usize,
     ) {
-        {
-            ui.set_width(STRIP_WIDTH);
-            ui.spacing_mut().item_spacing = vec2(4.0, 4.0);
-            self.header(ui, c);
-            let ch = &self.params.channels[c];
-            // Input.
-            ui.horizontal_top(|ui| {
-                widgets::knob_sized(
-                    ui,
-                    "Trim",
-                    &Bound {
-                        param: &ch.trim,
-                        setter,
-                    },
-                    KnobSize::COMPACT,
-                );
-                ui.vertical(|ui| {
-                    ui.add_space(14.0);
-                    widgets::toggle_sized(
-                        ui,
-                        "Ø",
-                        &Bound {
-                            param: &ch.invert,
-                            setter,
-                        },
-                        HALF,
-                        theme::ACCENT,
-                    )
-                    .on_hover_text("Polarity invert");
-                });
-            });
-            ui.horizontal(|ui| {
-                let hp = format!("HP {}", short_hz(ch.high_pass.value()));
+        ui.set_width(STRIP_WIDTH);
+        ui.spacing_mut().item_spacing = vec2(4.0, 4.0);
+        self.header(ui, c);
+        let ch = &self.params.channels[c];
+        // Input.
+        ui.horizontal_top(|ui| {
+            widgets::knob_sized(ui, "Trim", &Bound::new(&ch.trim, setter), KnobSize::COMPACT);
+            ui.vertical(|ui| {
+                ui.add_space(14.0);
                 widgets::toggle_sized(
                     ui,
-                    &hp,
-                    &Bound {
-                        param: &ch.high_pass_on,
-                        setter,
-                    },
+                    "Ø",
+                    &Bound::new(&ch.invert, setter),
                     HALF,
                     theme::ACCENT,
                 )
-                .on_hover_text("High pass (frequency and slope below, in full)");
-                let lp = format!("LP {}", short_hz(ch.low_pass.value()));
-                widgets::toggle_sized(
-                    ui,
-                    &lp,
-                    &Bound {
-                        param: &ch.low_pass_on,
-                        setter,
-                    },
-                    HALF,
-                    theme::ACCENT,
-                )
-                .on_hover_text("Low pass");
+                .on_hover_text("Polarity invert");
             });
-            // Compact dynamics and EQ; the arrows expand them below.
-            let gate_db = self.meters.gate_db[c];
-            if compact_row(
+        });
+        ui.horizontal(|ui| {
+            let hp = format!("HP {}", short_hz(ch.high_pass.value()));
+            widgets::toggle_sized(
                 ui,
-                "GATE",
-                &Bound {
-                    param: &ch.gate_on,
-                    setter,
-                },
-                Some(gate_db),
-            ) {
-                self.select(c, Section::Gate);
-            }
-            let ch = &self.params.channels[c];
-            if compact_row(
+                &hp,
+                &Bound::new(&ch.high_pass_on, setter),
+                HALF,
+                theme::ACCENT,
+            )
+            .on_hover_text("High pass (frequency and slope below, in full)");
+            let lp = format!("LP {}", short_hz(ch.low_pass.value()));
+            widgets::toggle_sized(
                 ui,
-                "EQ",
-                &Bound {
-                    param: &ch.eq_on,
-                    setter,
-                },
-                None,
-            ) {
-                self.select(c, Section::Eq);
-            }
-            let on = settings.channels[c].eq[0].enabled;
-            let curve = self.curves[c].get(&settings.channels[c], sample_rate);
-            if thumbnail(ui, curve, on).clicked() {
-                self.select(c, Section::Eq);
-            }
-            let ch = &self.params.channels[c];
-            let comp_db = self.meters.comp_db[c];
-            if compact_row(
-                ui,
-                "COMP",
-                &Bound {
-                    param: &ch.comp_on,
-                    setter,
-                },
-                Some(comp_db),
-            ) {
-                self.select(c, Section::Compressor);
-            }
-            let ch = &self.params.channels[c];
-            // Sends, pan.
-            ui.horizontal_top(|ui| {
-                widgets::knob_sized(
-                    ui,
-                    "Send A",
-                    &Bound {
-                        param: &ch.send_a,
-                        setter,
-                    },
-                    KnobSize::COMPACT,
-                )
-                .on_hover_text("To return A (reverb)");
-                widgets::knob_sized(
-                    ui,
-                    "Send B",
-                    &Bound {
-                        param: &ch.send_b,
-                        setter,
-                    },
-                    KnobSize::COMPACT,
-                )
-                .on_hover_text("To return B (delay)");
-            });
-            ui.horizontal(|ui| {
-                widgets::toggle_sized(
-                    ui,
-                    "Pre A",
-                    &Bound {
-                        param: &ch.send_a_pre,
-                        setter,
-                    },
-                    HALF,
-                    theme::ACCENT,
-                )
-                .on_hover_text("Send A before the fader");
-                widgets::toggle_sized(
-                    ui,
-                    "Pre B",
-                    &Bound {
-                        param: &ch.send_b_pre,
-                        setter,
-                    },
-                    HALF,
-                    theme::ACCENT,
-                )
-                .on_hover_text("Send B before the fader");
-            });
-            ui.horizontal_top(|ui| {
-                widgets::knob_sized(
-                    ui,
-                    "Pan",
-                    &Bound {
-                        param: &ch.pan,
-                        setter,
-                    },
-                    KnobSize::COMPACT,
-                );
-                widgets::knob_sized(
-                    ui,
-                    "Width",
-                    &Bound {
-                        param: &ch.width,
-                        setter,
-                    },
-                    KnobSize::COMPACT,
-                );
-            });
-            // Fader and meter.
-            ui.horizontal_top(|ui| {
-                ui.spacing_mut().item_spacing.x = 6.0;
-                widgets::fader(
-                    ui,
-                    ("fader", c),
-                    &Bound {
-                        param: &ch.fader,
-                        setter,
-                    },
-                    &FADER_MARKS,
-                    FADER_HEIGHT,
-                );
-                ui.vertical(|ui| {
-                    ui.spacing_mut().item_spacing.y = 2.0;
-                    self.meters.channels[c].draw(ui, FADER_HEIGHT);
-                    let hold = self.meters.channels[c].hold_text();
-                    ui.label(
-                        egui::RichText::new(hold)
-                            .size(10.0)
-                            .monospace()
-                            .color(theme::TEXT_DIM),
-                    )
-                    .on_hover_text("Peak (held 1.5 s), dBFS");
-                });
-            });
-            ui.horizontal(|ui| {
-                widgets::toggle_sized(
-                    ui,
-                    "MUTE",
-                    &Bound {
-                        param: &ch.mute,
-                        setter,
-                    },
-                    HALF,
-                    theme::HOT,
-                );
-                widgets::toggle_sized(
-                    ui,
-                    "SOLO",
-                    &Bound {
-                        param: &ch.solo,
-                        setter,
-                    },
-                    HALF,
-                    theme::WARN,
-                )
-                .on_hover_text("Solo in place: the other channels are muted");
-            });
+                &lp,
+                &Bound::new(&ch.low_pass_on, setter),
+                HALF,
+                theme::ACCENT,
+            )
+            .on_hover_text("Low pass");
+        });
+        // Compact dynamics and EQ; the arrows expand them below.
+        let gate_db = self.meters.gate_db[c];
+        if compact_row(ui, "GATE", &Bound::new(&ch.gate_on, setter), Some(gate_db)) {
+            self.select(c, Section::Gate);
         }
+        let ch = &self.params.channels[c];
+        if compact_row(ui, "EQ", &Bound::new(&ch.eq_on, setter), None) {
+            self.select(c, Section::Eq);
+        }
+        let on = settings.channels[c].eq[0].enabled;
+        let curve = self.curves[c].get(&settings.channels[c], sample_rate);
+        if thumbnail(ui, curve, on).clicked() {
+            self.select(c, Section::Eq);
+        }
+        let ch = &self.params.channels[c];
+        let comp_db = self.meters.comp_db[c];
+        if compact_row(ui, "COMP", &Bound::new(&ch.comp_on, setter), Some(comp_db)) {
+            self.select(c, Section::Compressor);
+        }
+        let ch = &self.params.channels[c];
+        // Sends, pan.
+        ui.horizontal_top(|ui| {
+            widgets::knob_sized(
+                ui,
+                "Send A",
+                &Bound::new(&ch.send_a, setter),
+                KnobSize::COMPACT,
+            )
+            .on_hover_text("To return A (reverb)");
+            widgets::knob_sized(
+                ui,
+                "Send B",
+                &Bound::new(&ch.send_b, setter),
+                KnobSize::COMPACT,
+            )
+            .on_hover_text("To return B (delay)");
+        });
+        ui.horizontal(|ui| {
+            widgets::toggle_sized(
+                ui,
+                "Pre A",
+                &Bound::new(&ch.send_a_pre, setter),
+                HALF,
+                theme::ACCENT,
+            )
+            .on_hover_text("Send A before the fader");
+            widgets::toggle_sized(
+                ui,
+                "Pre B",
+                &Bound::new(&ch.send_b_pre, setter),
+                HALF,
+                theme::ACCENT,
+            )
+            .on_hover_text("Send B before the fader");
+        });
+        ui.horizontal_top(|ui| {
+            widgets::knob_sized(ui, "Pan", &Bound::new(&ch.pan, setter), KnobSize::COMPACT);
+            widgets::knob_sized(
+                ui,
+                "Width",
+                &Bound::new(&ch.width, setter),
+                KnobSize::COMPACT,
+            );
+        });
+        // Fader and meter.
+        ui.horizontal_top(|ui| {
+            ui.spacing_mut().item_spacing.x = 6.0;
+            widgets::fader(
+                ui,
+                ("fader", c),
+                &Bound::new(&ch.fader, setter),
+                &FADER_MARKS,
+                FADER_HEIGHT,
+            );
+            ui.vertical(|ui| {
+                ui.spacing_mut().item_spacing.y = 2.0;
+                self.meters.channels[c].draw(ui, FADER_HEIGHT);
+                let hold = self.meters.channels[c].hold_text();
+                ui.label(
+                    egui::RichText::new(hold)
+                        .size(10.0)
+                        .monospace()
+                        .color(theme::TEXT_DIM),
+                )
+                .on_hover_text("Peak (held 1.5 s), dBFS");
+            });
+        });
+        ui.horizontal(|ui| {
+            widgets::toggle_sized(ui, "MUTE", &Bound::new(&ch.mute, setter), HALF, theme::HOT);
+            widgets::toggle_sized(ui, "SOLO", &Bound::new(&ch.solo, setter), HALF, theme::WARN)
+                .on_hover_text("Solo in place: the other channels are muted");
+        });
     }
 
     /// The channel's number (selects it for the panel below) and its editable name.
