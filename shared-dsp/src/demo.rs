@@ -9,11 +9,36 @@ pub struct DemoSignal {
     t: u64,
     noise: u32,
     pink: [f32; 3],
+    /// Chord transposition, beat period (s) and level of this voice.
+    pitch: f32,
+    beat_s: f32,
+    gain: f32,
 }
+
+/// Per voice of [`DemoSignal::voice`]: transposition, beat period (s), level. Voice 0 is the
+/// plain demo signal.
+const VOICES: [(f32, f32, f32); 8] = [
+    (1.0, 0.5, 1.0),
+    (0.5, 0.25, 0.9),
+    (1.5, 1.0, 0.5),
+    (0.25, 0.5, 0.8),
+    (2.0, 0.125, 0.35),
+    (0.75, 0.75, 0.6),
+    (1.25, 2.0, 0.45),
+    (3.0, 0.375, 0.25),
+];
 
 impl DemoSignal {
     pub fn new(sample_rate: f32) -> Self {
-        Self { sample_rate, t: 0, noise: 0x1234_5678, pink: [0.0; 3] }
+        Self::voice(sample_rate, 0)
+    }
+
+    /// One of eight different voices (another chord, beat and level, another noise): a console
+    /// fed the eight shows eight different meters. Voice 0 is [`new`](Self::new)'s signal.
+    pub fn voice(sample_rate: f32, index: usize) -> Self {
+        let (pitch, beat_s, gain) = VOICES[index % VOICES.len()];
+        let noise = 0x1234_5678 ^ (index as u32).wrapping_mul(0x9E37_79B9);
+        Self { sample_rate, t: 0, noise: noise.max(1), pink: [0.0; 3], pitch, beat_s, gain }
     }
 
     /// Overwrites both channels with the next stretch of the signal (peaks around −6 dBFS).
@@ -31,18 +56,18 @@ impl DemoSignal {
             self.pink[2] = 0.6 * self.pink[2] + 0.2 * white;
             let pink = self.pink.iter().sum::<f32>() * 0.5;
             // A beat every half second, decaying, so dynamics displays move.
-            let beat = (-((t % 0.5) * 12.0)).exp();
+            let beat = (-((t % self.beat_s) * 12.0)).exp();
             let drift = (TAU * 0.13 * t).sin();
             let mut sl = 0.0;
             let mut sr = 0.0;
             for (k, f) in [220.0f32, 277.2, 329.6, 440.0].iter().enumerate() {
-                let s = (TAU * f * t).sin() * 0.08;
+                let s = (TAU * f * self.pitch * t).sin() * 0.08;
                 let pos = (drift + k as f32 * 0.5).sin() * 0.5 + 0.5;
                 sl += s * (1.0 - pos);
                 sr += s * pos;
             }
-            *l = sl + pink * (0.2 + 0.3 * beat);
-            *r = sr + pink * (0.15 + 0.3 * beat) * 0.9;
+            *l = (sl + pink * (0.2 + 0.3 * beat)) * self.gain;
+            *r = (sr + pink * (0.15 + 0.3 * beat) * 0.9) * self.gain;
         }
     }
 }
@@ -63,5 +88,27 @@ mod tests {
         assert!(peak > 0.1 && peak < 1.0, "peak {peak}");
         // Genuinely stereo: the channels differ.
         assert!(l.iter().zip(&r).any(|(a, b)| (a - b).abs() > 0.05));
+    }
+
+    #[test]
+    fn voices_differ_and_stay_bounded() {
+        let n = 48_000;
+        let render = |k: usize| {
+            let mut d = DemoSignal::voice(48_000.0, k);
+            let (mut l, mut r) = (vec![0.0; n], vec![0.0; n]);
+            d.fill(&mut l, &mut r);
+            l
+        };
+        let mut plain = (vec![0.0; n], vec![0.0; n]);
+        DemoSignal::new(48_000.0).fill(&mut plain.0, &mut plain.1);
+        assert_eq!(render(0), plain.0, "voice 0 is the plain demo signal");
+        let voices: Vec<Vec<f32>> = (0..8).map(render).collect();
+        for (k, v) in voices.iter().enumerate() {
+            let peak = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!(peak > 0.02 && peak < 1.0, "voice {k}: peak {peak}");
+            for w in &voices[..k] {
+                assert!(v.iter().zip(w).any(|(a, b)| (a - b).abs() > 0.01), "voice {k} repeats another");
+            }
+        }
     }
 }

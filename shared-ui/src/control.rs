@@ -27,6 +27,12 @@ pub struct Bound<'a, P: Param> {
     pub setter: &'a ParamSetter<'a>,
 }
 
+impl<'a, P: Param> Bound<'a, P> {
+    pub fn new(param: &'a P, setter: &'a ParamSetter<'a>) -> Self {
+        Self { param, setter }
+    }
+}
+
 impl<P: Param> Control for Bound<'_, P> {
     fn normalized(&self) -> f32 {
         self.param.unmodulated_normalized_value()
@@ -87,11 +93,17 @@ impl Drag {
 
     /// Moves by `dy` pixels (up is positive) and sets the new value.
     pub fn drag(&mut self, control: &dyn Control, dy: f32, fine: bool) {
+        self.drag_over(control, dy, fine, DRAG_PIXELS_FULL_RANGE);
+    }
+
+    /// [`drag`](Self::drag) for a control whose whole range is `travel` pixels long (a fader:
+    /// the thumb stays under the mouse).
+    pub fn drag_over(&mut self, control: &dyn Control, dy: f32, fine: bool, travel: f32) {
         if !self.active {
             self.begin(control);
         }
         let scale = if fine { FINE_FACTOR } else { 1.0 };
-        self.value = (self.value + dy / DRAG_PIXELS_FULL_RANGE * scale).clamp(0.0, 1.0);
+        self.value = (self.value + dy / travel.max(1.0) * scale).clamp(0.0, 1.0);
         control.set_normalized(self.value);
     }
 
@@ -235,6 +247,28 @@ mod tests {
         assert_eq!(r.normalized(), 0.0);
         d.end(&r);
         assert!(paired(&r.events()));
+    }
+
+    #[test]
+    fn a_fader_drag_keeps_the_thumb_under_the_mouse() {
+        // A 150-pixel fader track: 75 pixels up from the bottom is half the range, whatever
+        // the steps in between; fine adjust moves a tenth as far.
+        let r = Recorder::new(0.0, None);
+        let mut d = Drag::default();
+        for _ in 0..5 {
+            d.drag_over(&r, 15.0, false, 150.0);
+        }
+        assert!((r.normalized() - 0.5).abs() < 1e-6);
+        d.drag_over(&r, 30.0, true, 150.0);
+        assert!((r.normalized() - 0.52).abs() < 1e-6);
+        d.drag_over(&r, -1_000.0, false, 150.0);
+        assert_eq!(r.normalized(), 0.0);
+        // A degenerate track does not divide by zero.
+        d.drag_over(&r, 0.5, false, 0.0);
+        assert!((r.normalized() - 0.5).abs() < 1e-6);
+        d.end(&r);
+        assert!(paired(&r.events()));
+        assert_eq!(r.events().iter().filter(|e| *e == "begin").count(), 1);
     }
 
     #[test]

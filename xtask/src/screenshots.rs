@@ -3,7 +3,8 @@
 //! Each plugin crate with a `standalone` feature is built as a standalone application
 //! (release, in `target/standalone/` so the bundles are untouched), started under a private
 //! Xvfb display with nice-plug's dummy audio backend and `MIXWERK_DEMO_SIGNAL` set (the
-//! plugin then feeds itself `shared_dsp::demo`), given a few seconds to draw, and captured
+//! plugin then feeds itself `shared_dsp::demo`; the Channel Strip feeds one of its eight
+//! voices into each bus and its editor sets a demo mix), given a few seconds to draw, and captured
 //! with `xwd` + ImageMagick, trimmed to the window. A window that never appears or a picture
 //! with hardly any colours (a blank or black editor) fails the command.
 //!

@@ -16,23 +16,38 @@
 //! Ports the host leaves unconnected arrive as silence (nice-plug fills them with zeros), and
 //! a silent channel adds nothing. Parameter ids are the same in every layout; in the 4-bus
 //! layout channels 5–8 simply have no input.
+//!
+//! The editor (`editor/`) is a console view: the eight strips, the selected channel in full,
+//! and the master section, with meters the console writes lock-free
+//! (`shared_dsp::strip::meters`) only while the editor is open.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::DEFAULT_BPM;
 use shared_dsp::meter::LoudnessReadings;
 use shared_dsp::strip::console::Input;
+use shared_dsp::strip::meters::{ConsoleMeters, MeterWriter};
 use shared_dsp::strip::{CHANNELS, ChannelSettings, Console, ConsoleSettings, MasterSettings};
 
+#[cfg(feature = "standalone")]
+mod demo;
+mod editor;
 mod params;
 use params::StripParams;
 
 pub struct MixwerkChannelStrip {
     params: Arc<StripParams>,
     console: Console,
-    /// Shared with the editor (next issue); kept across activations.
-    loudness: Arc<LoudnessReadings>,
+    editor_state: Arc<EguiEditorState>,
+    /// Shared with the editor (meters, loudness, sample rate); kept across activations.
+    analysis: editor::Analysis,
+    /// Standalone builds only: the demo signal on every bus when `MIXWERK_DEMO_SIGNAL` is set.
+    #[cfg(feature = "standalone")]
+    demo: Option<demo::DemoBuses>,
     /// A copy of the main input pair (channel 1): the main buffer is also the output.
     scratch: [Vec<f32>; 2],
     /// The first block after activation applies the settings without glides.
@@ -43,11 +58,20 @@ pub struct MixwerkChannelStrip {
 
 impl Default for MixwerkChannelStrip {
     fn default() -> Self {
-        let loudness = Arc::new(LoudnessReadings::new());
+        let analysis = editor::Analysis {
+            meters: Arc::new(ConsoleMeters::new()),
+            loudness: Arc::new(LoudnessReadings::new()),
+            sample_rate: Arc::new(SharedF32::new(48_000.0)),
+            buses: Arc::new(AtomicUsize::new(CHANNELS)),
+            repaint: RepaintNotifier::new(),
+        };
         Self {
             params: Arc::new(StripParams::default()),
-            console: Console::with_readings(48_000.0, 512, loudness.clone()),
-            loudness,
+            console: Console::with_readings(48_000.0, 512, analysis.loudness.clone()),
+            editor_state: editor::default_state(),
+            analysis,
+            #[cfg(feature = "standalone")]
+            demo: None,
             scratch: [Vec::new(), Vec::new()],
             fresh: true,
             reported_latency: 0,
@@ -155,7 +179,7 @@ impl Plugin for MixwerkChannelStrip {
     // Fader rides drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = EguiEditor<editor::ConsoleApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -163,16 +187,35 @@ impl Plugin for MixwerkChannelStrip {
         self.params.clone()
     }
 
+    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.editor_state.clone(),
+            self.analysis.clone(),
+        )
+    }
+
     fn activate(
         &mut self,
-        _layout: &AudioIOLayout,
+        layout: &AudioIOLayout,
         config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let max = config.max_buffer_size as usize;
         // The only allocations: eight strips, both returns, the master chain, the meter, and
         // a copy of the main input pair, at this rate.
-        self.console = Console::with_readings(config.sample_rate, max, self.loudness.clone());
+        self.console =
+            Console::with_readings(config.sample_rate, max, self.analysis.loudness.clone());
+        let meters = MeterWriter::new(config.sample_rate, self.analysis.meters.clone());
+        self.console.attach_meters(meters);
+        self.analysis.sample_rate.store(config.sample_rate);
+        self.analysis
+            .buses
+            .store(editor::buses(layout), Ordering::Relaxed);
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = demo::DemoBuses::from_env(config.sample_rate);
+        }
         self.console.update_immediately(&self.target());
         self.scratch = [vec![0.0; max], vec![0.0; max]];
         self.fresh = true;
@@ -206,6 +249,13 @@ impl Plugin for MixwerkChannelStrip {
             self.console.update(&target);
         }
         self.report_latency(|l| context.set_latency_samples(l));
+        // Meters cost nothing while nobody looks.
+        let metering = self.editor_state.is_open();
+        self.console.set_metering(metering);
+        #[cfg(feature = "standalone")]
+        if let Some(demo) = &mut self.demo {
+            demo.fill(buffer, aux);
+        }
 
         let n = buffer.samples().min(self.scratch[0].len());
         let main = buffer.as_slice();
@@ -238,6 +288,9 @@ impl Plugin for MixwerkChannelStrip {
             .process(&inputs, &mut out_l[..n], &mut out_r[..n]);
         for ch in rest.iter_mut() {
             ch.fill(0.0);
+        }
+        if metering {
+            self.analysis.repaint.request_repaint();
         }
 
         // The returns ring on once something is sent to them.

@@ -11,6 +11,7 @@ use crate::reverb::{self, Reverb};
 use crate::smoother::Smoother;
 
 use super::channel::{ChannelStrip, GLIDE_MS, SendBuses};
+use super::meters::MeterWriter;
 use super::{CHANNELS, ChannelSettings, ConsoleSettings, MasterSettings, fader_gain};
 
 /// Frames per pass through the console (the size of its [`Scratch`] buffers, so no buffer
@@ -56,6 +57,8 @@ pub struct Console {
     meter: LoudnessMeter,
     /// The common delay of every channel (the largest compressor lookahead).
     channel_latency: usize,
+    /// The editor's meters, when a plugin attached them (see [`super::meters`]).
+    meters: Option<MeterWriter>,
 }
 
 /// `settings` as the strip sees them: solo in place turns into mutes.
@@ -144,6 +147,7 @@ impl Console {
             limiter_mix: Smoother::new(fs, LIMITER_FADE_MS, 0.0),
             meter: LoudnessMeter::with_readings(fs, 2, readings),
             channel_latency: 0,
+            meters: None,
         };
         console.update_immediately(&ConsoleSettings::default());
         console
@@ -156,6 +160,19 @@ impl Console {
     /// The loudness of the output (EBU R128), lock-free.
     pub fn loudness(&self) -> Arc<LoudnessReadings> {
         self.meter.readings()
+    }
+
+    /// Publishes levels and gain reductions through `writer` from now on, while it is enabled
+    /// (activation: the writer is built at the console's rate).
+    pub fn attach_meters(&mut self, writer: MeterWriter) {
+        self.meters = Some(writer);
+    }
+
+    /// Meters only while `on` (an editor is open); cheap, call it every block.
+    pub fn set_metering(&mut self, on: bool) {
+        if let Some(m) = &mut self.meters {
+            m.set_enabled(on);
+        }
     }
 
     pub fn strip(&self, channel: usize) -> &ChannelStrip {
@@ -257,6 +274,9 @@ impl Console {
         self.limiter_mix.reset_to(self.limiter_mix.target());
         self.master.reset_to(self.master.target());
         self.meter.reset();
+        if let Some(m) = &mut self.meters {
+            m.reset();
+        }
     }
 
     /// Mixes `inputs` (one stereo pair per channel; `None` = unconnected, silent) into
@@ -307,7 +327,8 @@ impl Console {
         for side in sum.iter_mut().chain(send.iter_mut().flatten()) {
             side[..len].fill(0.0);
         }
-        for (strip, input) in self.strips.iter_mut().zip(inputs.iter()) {
+        let mut meters = self.meters.as_mut().filter(|m| m.is_enabled());
+        for (c, (strip, input)) in self.strips.iter_mut().zip(inputs.iter()).enumerate() {
             let Some((in_l, in_r)) = input else { continue };
             for (side, src) in channel.iter_mut().zip([in_l, in_r]) {
                 let avail = src.len().saturating_sub(start).min(len);
@@ -323,6 +344,15 @@ impl Console {
                 [&mut bl[..len], &mut br[..len]],
             ];
             strip.process_with_sends(&mut xl[..len], &mut xr[..len], &mut buses);
+            if let Some(m) = meters.as_deref_mut() {
+                // A switched-off gate or compressor is not applied, so its reduction is not
+                // shown either.
+                let (gate, comp) = strip.gain_reduction_db();
+                let on = strip.settings();
+                let gate = if on.gate.enabled { gate } else { 0.0 };
+                let comp = if on.compressor_on { comp } else { [0.0; 2] };
+                m.channel(c, &xl[..len], &xr[..len], gate, comp);
+            }
             for (bus, x) in sum.iter_mut().zip([&*xl, &*xr]) {
                 for (s, &x) in bus[..len].iter_mut().zip(&x[..len]) {
                     *s += x;
@@ -333,6 +363,10 @@ impl Console {
         let [[al, ar], [bl, br]] = send;
         self.reverb.process(&mut al[..len], &mut ar[..len]);
         self.delay.process(&mut bl[..len], &mut br[..len]);
+        if let Some(m) = meters {
+            m.returns(0, &al[..len], &ar[..len]);
+            m.returns(1, &bl[..len], &br[..len]);
+        }
         for i in 0..len {
             sum[0][i] += al[i] + bl[i];
             sum[1][i] += ar[i] + br[i];
@@ -358,6 +392,20 @@ impl Console {
             out_r[i] = flush_denormal(sr[i]);
         }
         self.meter.process(out_l, out_r);
+        if let Some(m) = self.meters.as_mut().filter(|m| m.is_enabled()) {
+            let limiter = if self.settings.master.limiter_on {
+                self.limiter.gain_reduction_db()
+            } else {
+                [0.0; 2]
+            };
+            let glue = if self.settings.master.glue_on {
+                self.glue.gain_reduction_db()
+            } else {
+                [0.0; 2]
+            };
+            m.master(glue, limiter);
+            m.output(out_l, out_r);
+        }
     }
 
     /// The limiter, crossfaded in or out while its switch glides; skipped while it is out.

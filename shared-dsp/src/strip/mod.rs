@@ -31,9 +31,14 @@
 //!
 //! **Settings** are plain `Copy` data in real units; `update` never allocates, and neither
 //! does `process`: everything is allocated in `new`.
+//!
+//! **Meters** for an editor ([`meters`]): channel levels after the fader, gate, compressor,
+//! glue and limiter gain reduction, return and output levels, stored into atomics only while
+//! the plugin says its editor is open.
 
 pub mod channel;
 pub mod console;
+pub mod meters;
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,16 @@ pub fn gain_reduction_meter_range(ui: &mut Ui, reduction_db: f32, range_db: f32,
     p.rect_filled(Rect::from_min_max(rect.min, pos2(rect.right(), rect.top() + rect.height() * fraction)), CornerRadius::ZERO, theme::WARN);
 }
 
+/// Gain reduction as a horizontal bar growing from the left over 0…`range_db` (a console
+/// strip's compact gate and compressor sections).
+pub fn gain_reduction_bar(ui: &mut Ui, reduction_db: f32, range_db: f32, size: egui::Vec2) {
+    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+    let p = ui.painter_at(rect);
+    p.rect_filled(rect, CornerRadius::same(2), theme::TRACK);
+    let fraction = (reduction_db / range_db.max(0.1)).clamp(0.0, 1.0);
+    p.rect_filled(Rect::from_min_max(rect.min, pos2(rect.left() + rect.width() * fraction, rect.bottom())), CornerRadius::ZERO, theme::WARN);
+}
+
 /// A horizontal correlation meter: −1 (left) … 0 … +1 (right).
 pub fn correlation_meter(ui: &mut Ui, correlation: f32, width: f32) {
     let (rect, _) = ui.allocate_exact_size(vec2(width, 18.0), Sense::hover());
@@ -119,12 +129,17 @@ impl PeakHold {
 /// A labelled figure: small label above, the value large, the unit small beside it (loudness
 /// readouts). `value` is already formatted; `color` marks figures over a target.
 pub fn readout(ui: &mut Ui, label: &str, value: &str, unit: &str, color: Color32) {
+    readout_sized(ui, label, value, unit, color, 22.0);
+}
+
+/// [`readout`] with the value `size` points high.
+pub fn readout_sized(ui: &mut Ui, label: &str, value: &str, unit: &str, color: Color32, size: f32) {
     ui.vertical(|ui| {
         ui.spacing_mut().item_spacing.y = 1.0;
         ui.label(egui::RichText::new(label).small().color(theme::TEXT_DIM));
         ui.horizontal(|ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
-            ui.label(egui::RichText::new(value).size(22.0).monospace().color(color));
+            ui.label(egui::RichText::new(value).size(size).monospace().color(color));
             ui.label(egui::RichText::new(unit).small().color(theme::TEXT_DIM));
         });
     });

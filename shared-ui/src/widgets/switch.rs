@@ -7,9 +7,18 @@ use crate::theme;
 
 /// A latching button for a two-state parameter.
 pub fn toggle(ui: &mut Ui, label: &str, control: &dyn Control) -> egui::Response {
+    toggle_sized(ui, label, control, egui::vec2(64.0, 22.0), theme::ACCENT)
+}
+
+/// [`toggle`] at least `size` points, lit in `on_color` (a console's mute and solo have
+/// colours of their own); labels in a smaller font below 20 points of height.
+pub fn toggle_sized(ui: &mut Ui, label: &str, control: &dyn Control, size: egui::Vec2, on_color: egui::Color32) -> egui::Response {
     let on = control.normalized() > 0.5;
-    let text = egui::RichText::new(label).color(if on { theme::BACKGROUND } else { theme::TEXT });
-    let button = egui::Button::new(text).fill(if on { theme::ACCENT } else { theme::TRACK }).min_size(egui::vec2(64.0, 22.0));
+    let mut text = egui::RichText::new(label).color(if on { theme::BACKGROUND } else { theme::TEXT });
+    if size.y < 20.0 {
+        text = text.size(11.0);
+    }
+    let button = egui::Button::new(text).fill(if on { on_color } else { theme::TRACK }).min_size(size);
     let response = ui.add(button);
     if response.clicked() {
         set_once(control, next_step(control));

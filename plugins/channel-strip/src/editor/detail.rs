@@ -1,0 +1,280 @@
+//! The selected channel in full: every control of its filters, gate, EQ (with the curve the
+//! EQ module computes for the cut filters and the four bands) and compressor, with gain
+//! reduction. A strip's compact sections expand into this panel; the section asked for is
+//! outlined.
+
+use nice_plug::prelude::ParamSetter;
+use shared_dsp::strip::ConsoleSettings;
+use shared_ui::control::Bound;
+use shared_ui::egui::{self, Color32, CornerRadius, Stroke, vec2};
+use shared_ui::theme;
+use shared_ui::widgets::{self, Axis, KnobSize, Plot};
+
+use super::{ConsoleApp, Section};
+
+const KNOB: KnobSize = KnobSize::COMPACT.with_width(48.0);
+/// Gain range of the EQ plot, ±dB (the bands' ±18 dB, and grid lines at ±20).
+const EQ_RANGE_DB: f32 = 20.0;
+/// Height of the gain-reduction meters.
+const GR_HEIGHT: f32 = 100.0;
+const TOGGLE: egui::Vec2 = egui::vec2(56.0, 18.0);
+/// Colours of the four bands' nodes on the curve: low shelf, mid 1, mid 2, high shelf.
+const BAND_COLORS: [Color32; 4] = [
+    Color32::from_rgb(0xff, 0x8a, 0x65),
+    Color32::from_rgb(0xff, 0xd5, 0x4f),
+    Color32::from_rgb(0x81, 0xc7, 0x84),
+    Color32::from_rgb(0xba, 0x68, 0xc8),
+];
+
+/// A titled group like `theme::section`, outlined when it is the section a strip expanded.
+fn section<R>(
+    ui: &mut egui::Ui,
+    title: &str,
+    focused: bool,
+    add: impl FnOnce(&mut egui::Ui) -> R,
+) -> R {
+    let stroke = if focused {
+        Stroke::new(1.0, theme::ACCENT)
+    } else {
+        Stroke::NONE
+    };
+    egui::Frame::new()
+        .fill(theme::PANEL)
+        .stroke(stroke)
+        .corner_radius(CornerRadius::same(4))
+        .inner_margin(egui::Margin::same(7))
+        .show(ui, |ui| {
+            ui.vertical(|ui| {
+                ui.spacing_mut().item_spacing.y = 3.0;
+                let color = if focused {
+                    theme::ACCENT
+                } else {
+                    theme::TEXT_DIM
+                };
+                ui.label(egui::RichText::new(title).small().color(color));
+                add(ui)
+            })
+            .inner
+        })
+        .inner
+}
+
+fn hz_label(v: f32) -> String {
+    if v >= 1000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+impl ConsoleApp {
+    pub(super) fn detail(
+        &mut self,
+        ui: &mut egui::Ui,
+        setter: &ParamSetter,
+        settings: &ConsoleSettings,
+        sample_rate: f32,
+    ) {
+        let c = self.selected;
+        let p = self.params.clone();
+        let ch = &p.channels[c];
+        let focus = self.focus;
+        ui.horizontal(|ui| {
+            ui.label(
+                egui::RichText::new(format!("CH {}", c + 1))
+                    .size(14.0)
+                    .color(theme::ACCENT),
+            );
+            ui.label(
+                egui::RichText::new(self.names[c].as_str())
+                    .size(14.0)
+                    .color(theme::TEXT),
+            );
+            ui.label(
+                egui::RichText::new(
+                    "in full: filters, gate, EQ and compressor of the selected channel",
+                )
+                .small()
+                .color(theme::TEXT_DIM),
+            );
+        });
+        ui.horizontal_top(|ui| {
+            ui.spacing_mut().item_spacing.x = 8.0;
+            section(ui, "INPUT · FILTERS", focus == Section::Input, |ui| {
+                ui.horizontal_top(|ui| {
+                    widgets::knob_sized(ui, "Trim", &Bound::new(&ch.trim, setter), KNOB);
+                    ui.vertical(|ui| {
+                        ui.add_space(14.0);
+                        widgets::toggle_sized(ui, "High Pass", &Bound::new(&ch.high_pass_on, setter), TOGGLE, theme::ACCENT);
+                    });
+                    widgets::knob_sized(ui, "HP Freq", &Bound::new(&ch.high_pass, setter), KNOB);
+                    widgets::selector_width(ui, "HP Slope", &Bound::new(&ch.high_pass_slope, setter), 66.0);
+                });
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.add_space(14.0);
+                        widgets::toggle_sized(ui, "Ø Invert", &Bound::new(&ch.invert, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                    });
+                    ui.vertical(|ui| {
+                        ui.add_space(14.0);
+                        widgets::toggle_sized(ui, "Low Pass", &Bound::new(&ch.low_pass_on, setter), TOGGLE, theme::ACCENT);
+                    });
+                    widgets::knob_sized(ui, "LP Freq", &Bound::new(&ch.low_pass, setter), KNOB);
+                    widgets::selector_width(ui, "LP Slope", &Bound::new(&ch.low_pass_slope, setter), 66.0);
+                });
+            });
+            section(ui, "GATE / EXPANDER", focus == Section::Gate, |ui| {
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.horizontal_top(|ui| {
+                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.gate_threshold, setter), KNOB);
+                            widgets::knob_sized(ui, "Range", &Bound::new(&ch.gate_range, setter), KNOB);
+                            widgets::knob_sized(ui, "Hold", &Bound::new(&ch.gate_hold, setter), KNOB);
+                        });
+                        ui.horizontal_top(|ui| {
+                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.gate_attack, setter), KNOB);
+                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.gate_release, setter), KNOB);
+                            ui.vertical(|ui| {
+                                ui.add_space(14.0);
+                                widgets::toggle_sized(ui, "Gate", &Bound::new(&ch.gate_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                            });
+                        });
+                    });
+                    gr_meter(ui, self.meters.gate_db[c], 40.0);
+                });
+            });
+            section(ui, "EQ (cut filters shown too)", focus == Section::Eq, |ui| {
+                ui.horizontal_top(|ui| {
+                    self.eq_plot(ui, settings, sample_rate, c);
+                    ui.vertical(|ui| {
+                        let ch = &p.channels[c];
+                        ui.horizontal_top(|ui| {
+                            widgets::knob_sized(ui, "Low Freq", &Bound::new(&ch.low_shelf_freq, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 1 Freq", &Bound::new(&ch.mid1_freq, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 1 Q", &Bound::new(&ch.mid1_q, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 2 Freq", &Bound::new(&ch.mid2_freq, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 2 Q", &Bound::new(&ch.mid2_q, setter), KNOB);
+                            widgets::knob_sized(ui, "High Freq", &Bound::new(&ch.high_shelf_freq, setter), KNOB);
+                        });
+                        ui.horizontal_top(|ui| {
+                            widgets::knob_sized(ui, "Low Gain", &Bound::new(&ch.low_shelf_gain, setter), KNOB);
+                            widgets::knob_sized(ui, "Mid 1 Gain", &Bound::new(&ch.mid1_gain, setter), KNOB);
+                            ui.vertical(|ui| {
+                                ui.add_space(14.0);
+                                widgets::toggle_sized(ui, "EQ", &Bound::new(&ch.eq_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                            });
+                            widgets::knob_sized(ui, "Mid 2 Gain", &Bound::new(&ch.mid2_gain, setter), KNOB);
+                            ui.add_space(KNOB.width);
+                            widgets::knob_sized(ui, "High Gain", &Bound::new(&ch.high_shelf_gain, setter), KNOB);
+                        });
+                    });
+                });
+            });
+            section(ui, "COMPRESSOR", focus == Section::Compressor, |ui| {
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.horizontal_top(|ui| {
+                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.comp_threshold, setter), KNOB);
+                            widgets::knob_sized(ui, "Ratio", &Bound::new(&ch.comp_ratio, setter), KNOB);
+                            widgets::knob_sized(ui, "Makeup", &Bound::new(&ch.comp_makeup, setter), KNOB);
+                            ui.vertical(|ui| {
+                                ui.add_space(14.0);
+                                widgets::toggle_sized(ui, "Comp", &Bound::new(&ch.comp_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                            });
+                        });
+                        ui.horizontal_top(|ui| {
+                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.comp_attack, setter), KNOB);
+                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.comp_release, setter), KNOB);
+                            widgets::knob_sized(ui, "Lookahead", &Bound::new(&ch.comp_lookahead, setter), KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
+                        });
+                    });
+                    gr_meter(ui, self.meters.comp_db[c], 24.0);
+                });
+            });
+        });
+    }
+
+    /// The combined response of the channel's cut filters and EQ bands (the EQ module's own
+    /// curve), with a node per band where its frequency and gain are.
+    fn eq_plot(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &ConsoleSettings,
+        sample_rate: f32,
+        c: usize,
+    ) {
+        let s = &settings.channels[c];
+        let eq_on = s.eq[0].enabled;
+        let x = Axis::log(20.0, 20_000.0);
+        let y = Axis::linear(-EQ_RANGE_DB, EQ_RANGE_DB);
+        let plot = Plot::show(
+            ui,
+            vec2(290.0, 2.0 * KNOB.height() + 4.0),
+            x,
+            y,
+            hz_label,
+            |v| {
+                if v == 0.0 {
+                    "0".to_owned()
+                } else {
+                    format!("{v:+.0}")
+                }
+            },
+        );
+        plot.line(
+            [(20.0, 0.0), (20_000.0, 0.0)],
+            Stroke::new(1.0, theme::TRACK.gamma_multiply(1.6)),
+        );
+        let curve = self.curves[c].get(s, sample_rate);
+        let columns = plot.width().max(2.0) as usize;
+        let points: Vec<(f32, f32)> = (0..=columns)
+            .map(|k| {
+                let hz = x.value(k as f32 / columns as f32);
+                (hz, curve.magnitude_db(hz as f64) as f32)
+            })
+            .collect();
+        let color = if eq_on {
+            theme::ACCENT
+        } else {
+            theme::TEXT_DIM
+        };
+        plot.line(points, Stroke::new(2.0, color));
+        for (band, node) in s.eq.iter().zip(BAND_COLORS) {
+            let at = plot.to_screen(band.freq as f32, band.gain_db as f32);
+            let fill = if eq_on {
+                node
+            } else {
+                node.gamma_multiply(0.35)
+            };
+            plot.painter.circle_filled(at, 4.5, fill);
+            plot.painter
+                .circle_stroke(at, 4.5, Stroke::new(1.0, Color32::BLACK));
+        }
+        plot.caption(
+            false,
+            if eq_on {
+                "EQ on"
+            } else {
+                "EQ off (filters only)"
+            },
+            theme::TEXT_DIM,
+        );
+    }
+}
+
+/// A vertical gain-reduction meter over 0…`range_db` with its label and figure.
+fn gr_meter(ui: &mut egui::Ui, db: f32, range_db: f32) {
+    ui.vertical(|ui| {
+        ui.spacing_mut().item_spacing.y = 2.0;
+        ui.label(egui::RichText::new("GR").size(10.0).color(theme::TEXT_DIM));
+        widgets::gain_reduction_meter_range(ui, db, range_db, GR_HEIGHT);
+        ui.label(
+            egui::RichText::new(format!("{db:.1}"))
+                .size(9.5)
+                .monospace()
+                .color(theme::TEXT_DIM),
+        );
+    })
+    .response
+    .on_hover_text(format!("Gain reduction, dB (full scale {range_db:.0} dB)"));
+}

@@ -1,0 +1,311 @@
+//! The Channel Strip's editor: a console view.
+//!
+//! ```text
+//! ┌ title ───────────────────────────────────────────────────────────────────────┐
+//! │ 8 strips: name, trim/Ø, HP/LP, compact gate/EQ/comp, │ master: returns A and B │
+//! │ sends A/B with pre, pan/width, fader + meter, M/S    │ glue, limiter, loudness, │
+//! │                                                      │ master fader, output     │
+//! ├ the selected channel in full: input and filters, gate, EQ with its curve, comp ┤
+//! ```
+//!
+//! A strip's compact gate, EQ and compressor sections *expand* into the panel at the bottom,
+//! which shows every control of one channel (the strip's number or an expand arrow selects
+//! it). Meters come from the console (`shared_dsp::strip::meters`: each channel after its
+//! fader, gate and compressor reduction, returns, glue, limiter, output) through atomics,
+//! written only while this editor is open; the loudness figures are the meter's own, which
+//! runs always (the integrated loudness covers the whole programme). The EQ curves are the EQ
+//! module's own response ([`Curve`]) for the channel's cut filters and four bands.
+
+mod detail;
+mod master;
+mod strip;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nice_plug::context::gui::GuiContext;
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
+use shared_dsp::analysis::{Levels, SharedF32};
+use shared_dsp::eq::response::Curve;
+use shared_dsp::eq::{BANDS, BandSettings};
+use shared_dsp::meter::LoudnessReadings;
+use shared_dsp::strip::channel::cut_settings;
+use shared_dsp::strip::meters::ConsoleMeters;
+use shared_dsp::strip::{CHANNELS, ChannelSettings};
+use shared_ui::egui::{self, vec2};
+use shared_ui::widgets::{self, PeakHold};
+use shared_ui::{theme, window};
+
+use crate::params::StripParams;
+
+pub const WIDTH: f32 = 1440.0;
+pub const HEIGHT: f32 = 828.0;
+
+/// Meter fall-back, dB per second (a peak-programme meter's return).
+const RELEASE_DB_PER_S: f32 = 20.0;
+/// Levels below this read "-inf".
+const FLOOR_DB: f32 = -99.0;
+
+/// What the editor reads from the audio thread.
+#[derive(Clone)]
+pub struct Analysis {
+    pub meters: Arc<ConsoleMeters>,
+    pub loudness: Arc<LoudnessReadings>,
+    /// The session's rate, for the EQ curves.
+    pub sample_rate: Arc<SharedF32>,
+    /// How many buses the host's layout brings in (4 or 8); the other strips are drawn dim.
+    pub buses: Arc<AtomicUsize>,
+    pub repaint: RepaintNotifier,
+}
+
+/// How many buses `layout` brings in: a stereo pair each, on the main input and the aux ports.
+pub fn buses(layout: &nice_plug::prelude::AudioIOLayout) -> usize {
+    let main = layout
+        .main_input_channels
+        .map_or(0, |c| c.get() as usize / 2);
+    (main + layout.aux_input_ports.len()).min(CHANNELS)
+}
+
+pub fn default_state() -> Arc<EguiEditorState> {
+    window::default_state(vec2(WIDTH, HEIGHT))
+}
+
+pub fn create(
+    params: Arc<StripParams>,
+    state: Arc<EguiEditorState>,
+    analysis: Analysis,
+) -> Option<EguiEditor<ConsoleApp>> {
+    let settings = window::settings("Mixwerk Channel Strip", vec2(WIDTH, HEIGHT));
+    let repaint = analysis.repaint.clone();
+    let app = ConsoleApp {
+        params,
+        analysis,
+        gui: None,
+        meters: MeterState::default(),
+        names: Default::default(),
+        curves: Default::default(),
+        selected: 0,
+        focus: Section::Eq,
+        reset_loudness_at: None,
+    };
+    create_egui_editor(state, repaint, settings, app)
+}
+
+/// A part of a channel the bottom panel can be asked to show (highlighted there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    Input,
+    Gate,
+    Eq,
+    Compressor,
+}
+
+/// A stereo level meter's readings with ballistics applied (dB).
+#[derive(Clone, Copy, Debug)]
+pub struct LevelState {
+    pub peak_db: [f32; 2],
+    pub rms_db: [f32; 2],
+    pub hold: [PeakHold; 2],
+}
+
+impl Default for LevelState {
+    fn default() -> Self {
+        Self {
+            peak_db: [f32::NEG_INFINITY; 2],
+            rms_db: [f32::NEG_INFINITY; 2],
+            hold: [PeakHold::default(); 2],
+        }
+    }
+}
+
+fn to_db(x: f32) -> f32 {
+    if x > 0.0 {
+        20.0 * x.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
+impl LevelState {
+    fn update(&mut self, levels: &Levels, dt: f32) {
+        let peaks = levels.take_peaks();
+        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
+            let peak = to_db(peak).max(-120.0);
+            *shown = widgets::meter_release(*shown, peak, dt, RELEASE_DB_PER_S);
+            hold.update(peak, dt);
+        }
+        self.rms_db = levels.rms().map(to_db);
+    }
+
+    /// The larger held peak, as a figure.
+    pub fn hold_text(&self) -> String {
+        widgets::figure_text(self.hold[0].db.max(self.hold[1].db), FLOOR_DB)
+    }
+
+    /// Left and right meters, `height` tall.
+    pub fn draw(&self, ui: &mut egui::Ui, height: f32) {
+        ui.horizontal_top(|ui| {
+            ui.spacing_mut().item_spacing.x = 2.0;
+            for c in 0..2 {
+                widgets::level_meter(ui, self.peak_db[c], self.rms_db[c], self.hold[c].db, height);
+            }
+        });
+    }
+}
+
+/// Every meter of the console, once per frame.
+#[derive(Default)]
+pub struct MeterState {
+    pub channels: [LevelState; CHANNELS],
+    pub gate_db: [f32; CHANNELS],
+    pub comp_db: [f32; CHANNELS],
+    pub returns: [LevelState; 2],
+    pub glue_db: f32,
+    pub limiter_db: f32,
+    pub output: LevelState,
+}
+
+impl MeterState {
+    fn update(&mut self, m: &ConsoleMeters, dt: f32) {
+        let gr = |shown: f32, max: &shared_dsp::analysis::SharedMax| {
+            widgets::meter_release(shown, max.take(), dt, RELEASE_DB_PER_S)
+        };
+        for c in 0..CHANNELS {
+            self.channels[c].update(&m.channels[c], dt);
+            self.gate_db[c] = gr(self.gate_db[c], &m.gate[c]);
+            self.comp_db[c] = gr(self.comp_db[c], &m.compressor[c]);
+        }
+        for (state, levels) in self.returns.iter_mut().zip(&m.returns) {
+            state.update(levels, dt);
+        }
+        self.glue_db = gr(self.glue_db, &m.glue);
+        self.limiter_db = gr(self.limiter_db, &m.limiter);
+        self.output.update(&m.output, dt);
+    }
+}
+
+/// The bands a channel's curve shows: its cut filters (the EQ module's bands 1 and 2 as the
+/// strip sets them) and its four EQ bands.
+pub fn curve_bands(s: &ChannelSettings) -> [BandSettings; BANDS] {
+    let mut bands = cut_settings(s).bands;
+    bands[2..6].copy_from_slice(&s.eq);
+    bands
+}
+
+/// A channel's EQ curve, designed again only when its bands or the rate change.
+#[derive(Default)]
+pub struct CurveCache {
+    key: Option<([BandSettings; BANDS], f32)>,
+    curve: Option<Curve>,
+}
+
+impl CurveCache {
+    pub fn get(&mut self, s: &ChannelSettings, sample_rate: f32) -> &Curve {
+        let key = (curve_bands(s), sample_rate);
+        if self.key != Some(key) || self.curve.is_none() {
+            self.curve = Some(Curve::new(&key.0, sample_rate as f64));
+            self.key = Some(key);
+        }
+        self.curve
+            .get_or_insert_with(|| Curve::new(&key.0, sample_rate as f64))
+    }
+}
+
+pub struct ConsoleApp {
+    params: Arc<StripParams>,
+    analysis: Analysis,
+    gui: Option<GuiContext>,
+    meters: MeterState,
+    /// The channel names as typed (written to the parameters' persisted names as they change).
+    names: [String; CHANNELS],
+    curves: [CurveCache; CHANNELS],
+    /// The channel the bottom panel shows, and the section asked for.
+    selected: usize,
+    focus: Section,
+    /// Standalone demo: when (egui time, s) to restart the loudness measurement, once the demo
+    /// mix has settled (so the figures measure it, not the switch-over to it).
+    reset_loudness_at: Option<f64>,
+}
+
+impl NiceEguiApp for ConsoleApp {
+    fn build(
+        &mut self,
+        ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        theme::apply(&ctx);
+        #[cfg(feature = "standalone")]
+        if crate::demo::wanted() {
+            crate::demo::apply_mix(&self.params, &gui.param_setter());
+            self.reset_loudness_at = Some(ctx.input(|i| i.time) + 1.0);
+        }
+        self.gui = Some(gui);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        window::fit(ui.ctx(), vec2(WIDTH, HEIGHT));
+        let Some(gui) = self.gui.clone() else { return };
+        let setter = gui.param_setter();
+        let dt = ui.input(|i| i.stable_dt);
+        self.meters.update(&self.analysis.meters, dt);
+        let settings = self.params.settings();
+        let sample_rate = self.analysis.sample_rate.load();
+        if let Some(at) = self.reset_loudness_at
+            && ui.input(|i| i.time) >= at
+        {
+            self.analysis.loudness.request_reset();
+            self.reset_loudness_at = None;
+        }
+
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading("Mixwerk Channel Strip");
+                ui.add_space(16.0);
+                let hint = "meters after the fader · a strip's › or number opens it in full below · click a value to type";
+                ui.label(egui::RichText::new(hint).small().color(theme::TEXT_DIM));
+            });
+            ui.horizontal_top(|ui| {
+                ui.spacing_mut().item_spacing.x = 4.0;
+                for c in 0..CHANNELS {
+                    ui.push_id(("strip", c), |ui| self.strip(ui, &setter, &settings, sample_rate, c));
+                }
+                ui.add_space(6.0);
+                ui.spacing_mut().item_spacing.x = theme::SPACING;
+                self.master(ui, &setter, &settings);
+            });
+            ui.add_space(2.0);
+            self.detail(ui, &setter, &settings, sample_rate);
+        });
+    }
+}
+
+impl ConsoleApp {
+    /// Keeps the typed name in step with the persisted one (a loaded session may change it).
+    fn sync_name(&mut self, c: usize) {
+        if let Ok(name) = self.params.channels[c].name.read()
+            && *name != self.names[c]
+        {
+            self.names[c].clone_from(&name);
+        }
+    }
+
+    fn set_name(&self, c: usize) {
+        if let Ok(mut name) = self.params.channels[c].name.write() {
+            name.clone_from(&self.names[c]);
+        }
+    }
+
+    /// Whether the host's layout brings a bus into channel `c`.
+    fn has_input(&self, c: usize) -> bool {
+        c < self.analysis.buses.load(Ordering::Relaxed)
+    }
+
+    fn select(&mut self, c: usize, focus: Section) {
+        self.selected = c;
+        self.focus = focus;
+    }
+}

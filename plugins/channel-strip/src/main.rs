@@ -1,0 +1,5 @@
+//! Mixwerk Channel Strip as a standalone application (`--features standalone`).
+
+fn main() {
+    nice_plug::nice_export_standalone::<channel_strip::MixwerkChannelStrip>();
+}
