@@ -8,9 +8,9 @@
 //! 1. **8 Buses**: the main stereo input ("Bus 1") plus seven stereo aux inputs ("Bus 2" …
 //!    "Bus 8") → stereo. For hosts that route other tracks into aux/sidechain inputs.
 //! 2. **16 Channels**: one 16-channel main input, eight stereo pairs, for hosts that prefer
-//!    wide tracks (Reaper). nice-plug 0.4.2 cannot give a plugin more main inputs than main
-//!    outputs (its buffer is the output buffer, processed in place), so this layout's main
-//!    output has 16 channels too: the mix is on 1/2, channels 3–16 are silent.
+//!    wide tracks (Reaper) → stereo. Published nice-plug 0.4.2 cannot give a plugin more main
+//!    inputs than main outputs; our vendored copy can (`vendor/nice-plug/MIXWERK.md`, fix 4):
+//!    the main buffer then has all 16 channels, the first two of which are the outputs.
 //! 3. **4 Buses**: main stereo plus three stereo aux inputs → stereo.
 //!
 //! Ports the host leaves unconnected arrive as silence (nice-plug fills them with zeros), and
@@ -152,11 +152,11 @@ impl Plugin for MixwerkChannelStrip {
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(16),
-            main_output_channels: NonZeroU32::new(16),
+            main_output_channels: NonZeroU32::new(2),
             names: PortNames {
                 layout: Some("16 Channels"),
                 main_input: Some("Buses 1-8"),
-                main_output: Some("Mix (1/2)"),
+                main_output: Some("Mix"),
                 ..PortNames::const_default()
             },
             ..AudioIOLayout::const_default()
@@ -279,16 +279,14 @@ impl Plugin for MixwerkChannelStrip {
                 }
             }
         } else {
-            // The wide layout: channel k + 1 is main channels 2k + 1, 2k + 2 (0-based).
+            // The wide layout: channel k + 1 is main channels 2k + 2, 2k + 3 (0-based), the
+            // input channels past the two outputs (never written back to the host).
             for (input, pair) in inputs[1..].iter_mut().zip(rest.chunks_exact(2)) {
                 *input = Some((&pair[0][..n], &pair[1][..n]));
             }
         }
         self.console
             .process(&inputs, &mut out_l[..n], &mut out_r[..n]);
-        for ch in rest.iter_mut() {
-            ch.fill(0.0);
-        }
         if metering {
             self.analysis.repaint.request_repaint();
         }

@@ -35,6 +35,14 @@ pub struct BufferManager {
     /// will be shortened when returning a reference to these buffers in `create_buffers` to match
     /// the function's lifetime.
     main_buffer: Buffer<'static>,
+    /// The layout's main output channel count: the main buffer's first channels, which point
+    /// to the host's outputs.
+    num_main_outputs: usize,
+    /// MIXWERK: when a layout has more main input channels than output channels (a 16-channel
+    /// summing plugin with a stereo output), the main buffer has one channel per input. The
+    /// channels past the outputs are backed by this storage: they carry the host's extra input
+    /// channels and are never written back. Preallocated at the maximum block size.
+    main_input_overflow_storage: Vec<Vec<f32>>,
 
     aux_input_buffers: Vec<Buffer<'static>>,
     /// Stores the data to back `aux_input_buffers`. We need to copy the host's auxiliary input
@@ -75,33 +83,26 @@ impl BufferManager {
     /// Initialize managed buffers for a specific audio IO layout. The actual buffers can be set up
     /// using channel pointer data using [`create_buffers()`][Self::create_buffers()].
     pub fn for_audio_io_layout(max_buffer_size: usize, audio_io_layout: AudioIOLayout) -> Self {
-        crate::nice_debug_assert!(
-            audio_io_layout
-                .main_input_channels
-                .map(NonZeroU32::get)
-                .unwrap_or(0)
-                <= audio_io_layout
-                    .main_output_channels
-                    .map(NonZeroU32::get)
-                    .unwrap_or(0),
-            "Stereo-to-mono and other many-to-few audio channel configurations are currently not \
-             supported"
-        );
+        let num_main_inputs = audio_io_layout
+            .main_input_channels
+            .map(NonZeroU32::get)
+            .unwrap_or(0) as usize;
+        let num_main_outputs = audio_io_layout
+            .main_output_channels
+            .map(NonZeroU32::get)
+            .unwrap_or(0) as usize;
 
         // The buffers are preallocated so that `create_buffers()` can be called without having to
-        // allocate
+        // allocate. MIXWERK: many-to-few layouts get one main buffer channel per input (see
+        // `main_input_overflow_storage`).
         let mut main_buffer = Buffer::default();
         unsafe {
             main_buffer.set_slices(0, |output_slices| {
-                output_slices.resize_with(
-                    audio_io_layout
-                        .main_output_channels
-                        .map(NonZeroU32::get)
-                        .unwrap_or(0) as usize,
-                    || &mut [],
-                );
+                output_slices.resize_with(num_main_inputs.max(num_main_outputs), || &mut []);
             })
         };
+        let main_input_overflow_storage =
+            vec![vec![0.0; max_buffer_size]; num_main_inputs.saturating_sub(num_main_outputs)];
 
         let mut aux_input_buffers = Vec::with_capacity(audio_io_layout.aux_input_ports.len());
         let mut aux_input_storage = Vec::with_capacity(audio_io_layout.aux_input_ports.len());
@@ -139,6 +140,8 @@ impl BufferManager {
             aux_output_channel_pointers: vec![None; audio_io_layout.aux_output_ports.len()],
 
             main_buffer,
+            num_main_outputs,
+            main_input_overflow_storage,
 
             aux_input_buffers,
             aux_input_storage,
@@ -183,9 +186,44 @@ impl BufferManager {
             aux_output_channel_pointers: &mut self.aux_output_channel_pointers,
         });
 
+        // MIXWERK: the extra main input channels of a many-to-few layout are copied first, before
+        // any output is written, in case the host's output buffers alias its inputs.
+        let num_main_outputs = self.num_main_outputs;
+        for (overflow_idx, storage) in self.main_input_overflow_storage.iter_mut().enumerate() {
+            let channel_idx = num_main_outputs + overflow_idx;
+            let len = num_samples.min(storage.len());
+            match self.main_input_channel_pointers {
+                Some(input_channel_pointers) if channel_idx < input_channel_pointers.num_channels => {
+                    let input_channel_pointer =
+                        unsafe { *input_channel_pointers.ptrs.as_ptr().add(channel_idx) };
+                    storage[..len].copy_from_slice(unsafe {
+                        std::slice::from_raw_parts(input_channel_pointer.add(sample_offset), len)
+                    });
+                }
+                // A channel the host did not provide is silent.
+                _ => storage[..len].fill(0.0),
+            }
+        }
+
         // The main buffer points directly to the main output pointers
+        let main_input_overflow_storage = &mut self.main_input_overflow_storage;
         unsafe {
-            self.main_buffer.set_slices(num_samples, |output_slices| {
+            self.main_buffer.set_slices(num_samples, |all_slices| {
+                // MIXWERK: the channels past the outputs are the overflow storage. A block longer
+                // than the preallocated maximum (a host breaking its promise) leaves them empty,
+                // which the wrappers treat as an invalid buffer and skip, rather than allocating.
+                let (output_slices, overflow_slices) = all_slices.split_at_mut(num_main_outputs);
+                for (slice, storage) in overflow_slices
+                    .iter_mut()
+                    .zip(main_input_overflow_storage.iter_mut())
+                {
+                    *slice = if num_samples <= storage.len() {
+                        // SAFETY: the storage is not accessed directly while the buffer lives
+                        &mut *(&mut storage[..num_samples] as *mut [f32])
+                    } else {
+                        &mut []
+                    };
+                }
                 match self.main_output_channel_pointers {
                     Some(output_channel_pointers) => {
                         crate::nice_debug_assert_eq!(
@@ -208,7 +246,9 @@ impl BufferManager {
 
                         // If the caller/host should have provided buffer pointers but didn't then we
                         // must get rid of any dangling slices
-                        output_slices[output_channel_pointers.num_channels..].fill_with(|| &mut [])
+                        // (MIXWERK: a host offering more channels than declared no longer panics)
+                        let provided = output_channel_pointers.num_channels.min(output_slices.len());
+                        output_slices[provided..].fill_with(|| &mut [])
                     }
                     None => {
                         crate::nice_debug_assert_eq!(output_slices.len(), 0);
@@ -226,12 +266,15 @@ impl BufferManager {
             self.main_input_channel_pointers,
             self.main_output_channel_pointers,
         ) {
+            // MIXWERK: only the channels that are outputs; the rest were copied above.
+            let num_copied = input_channel_pointers
+                .num_channels
+                .min(output_channel_pointers.num_channels)
+                .min(num_main_outputs);
             unsafe {
                 self.main_buffer.set_slices(num_samples, |output_slices| {
-                    for (channel_idx, output_slice) in output_slices
-                        .iter_mut()
-                        .enumerate()
-                        .take(input_channel_pointers.num_channels)
+                    for (channel_idx, output_slice) in
+                        output_slices.iter_mut().enumerate().take(num_copied)
                     {
                         let input_channel_pointer =
                             *input_channel_pointers.ptrs.as_ptr().add(channel_idx);
@@ -253,10 +296,10 @@ impl BufferManager {
 
             // Any excess channels will need to be filled with zeroes since they'd otherwise point
             // to whatever was left in the buffer
-            if input_channel_pointers.num_channels < output_channel_pointers.num_channels {
+            if num_copied < num_main_outputs {
                 unsafe {
                     self.main_buffer.set_slices(num_samples, |output_slices| {
-                        for slice in &mut output_slices[input_channel_pointers.num_channels..] {
+                        for slice in &mut output_slices[num_copied..num_main_outputs] {
                             slice.fill(0.0);
                         }
                     });

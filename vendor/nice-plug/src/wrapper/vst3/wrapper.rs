@@ -1457,7 +1457,8 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .enumerate()
                                 {
                                     let aux_input_idx = aux_input_no + aux_input_start_idx;
-                                    if aux_input_idx > data.numOutputs as usize {
+                                    // MIXWERK: was `> data.numOutputs` (see MIXWERK.md, fix 5)
+                                    if aux_input_idx >= data.numInputs as usize {
                                         break;
                                     }
 
@@ -1481,7 +1482,8 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                                     .enumerate()
                                 {
                                     let aux_output_idx = aux_output_no + aux_output_start_idx;
-                                    if aux_output_idx > data.numOutputs as usize {
+                                    // MIXWERK: was `>` (see MIXWERK.md, fix 5)
+                                    if aux_output_idx >= data.numOutputs as usize {
                                         break;
                                     }
 
