@@ -53,7 +53,8 @@ fn full_settings() -> ConsoleSettings {
         ];
     }
     s.master.glue_on = true;
-    s.master.limiter.bypass = false;
+    // The console's switch (the limiter's own `bypass` is not used by the console).
+    s.master.limiter_on = true;
     s
 }
 

@@ -187,7 +187,9 @@ impl TruePeakDetector {
     }
 
     /// Over a block: `peaks[i]` is the estimate for the sample `DELAY` before `input[i]`
-    /// (true peak, or the sample's own magnitude when `true_peak` is false).
+    /// (true peak, or the sample's own magnitude when `true_peak` is false). Inlined, so a
+    /// caller compiled for AVX2 (the limiter) gets the wide build.
+    #[inline(always)]
     pub fn process_block(&mut self, input: &[f32], peaks: &mut [f32], true_peak: bool) {
         for (inp, out) in input.chunks(BLOCK).zip(peaks.chunks_mut(BLOCK)) {
             self.process_chunk(inp, out, true_peak);

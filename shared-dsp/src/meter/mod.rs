@@ -4,7 +4,7 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`loudness`] | the meter: K-weighting, gating and true peak (the `ebur128` crate), published every 100 ms |
+//! | [`loudness`] | the meter: K-weighting and gating (the `ebur128` crate), true peak (the limiter's detector), published every 100 ms |
 //! | [`readings`] | the published figures, shared lock-free with the editor (and its reset button) |
 //!
 //! **Why `ebur128`**: it is the Rust port of libebur128 (the meter in ffmpeg and GStreamer),
