@@ -11,7 +11,7 @@ use shared_ui::theme;
 use shared_ui::widgets::{self, KnobSize};
 
 use super::strip::FADER_MARKS;
-use super::{ConsoleApp, FLOOR_DB};
+use super::ConsoleApp;
 
 /// The master section's knobs: a little larger than a strip's, with room for "2.50 s".
 const KNOB: KnobSize = KnobSize {
@@ -236,7 +236,7 @@ impl ConsoleApp {
         let lr = &self.analysis.loudness;
         let ceiling = self.params.master.limiter_ceiling.value();
         let true_peak = lr.true_peak.load();
-        let figure = |v: f32| widgets::figure_text(v, FLOOR_DB);
+        let figure = |v: f32| widgets::figure_text(v, widgets::FIGURE_FLOOR_DB);
         theme::section(ui, "LOUDNESS OF THE OUTPUT (EBU R128)", |ui| {
             const SIZE: f32 = 17.0;
             ui.horizontal(|ui| {
