@@ -165,7 +165,7 @@ impl NiceEguiApp for CompressorApp {
 }
 
 fn level_text(db: f32) -> String {
-    if db <= -99.0 { "-inf dB".to_owned() } else { format!("{db:.1} dB") }
+    if db <= widgets::FIGURE_FLOOR_DB { "-inf dB".to_owned() } else { format!("{db:.1} dB") }
 }
 
 impl CompressorApp {

@@ -73,38 +73,17 @@ pub fn fader(ui: &mut Ui, salt: impl std::hash::Hash + std::fmt::Debug, control:
 mod tests {
     use super::*;
 
+    use crate::control::mock::{MockParam, Travel};
+
     /// A level from −80 dB (read "-inf") to +12 dB, skewed like the console's faders:
     /// normalised = ((dB + 80) / 92)^(1/2).
-    struct Level;
-
-    impl Control for Level {
-        fn normalized(&self) -> f32 {
-            0.0
-        }
-        fn default_normalized(&self) -> f32 {
-            0.0
-        }
-        fn step_count(&self) -> Option<usize> {
-            None
-        }
-        fn text(&self) -> String {
-            String::new()
-        }
-        fn text_for(&self, _: f32) -> String {
-            String::new()
-        }
-        fn parse(&self, text: &str) -> Option<f32> {
-            let db = if text == "-inf" { -80.0 } else { text.trim_start_matches('+').parse::<f32>().ok()? };
-            Some(((db + 80.0) / 92.0).clamp(0.0, 1.0).sqrt())
-        }
-        fn begin(&self) {}
-        fn set_normalized(&self, _: f32) {}
-        fn end(&self) {}
+    fn level() -> MockParam {
+        MockParam::new("level", -80.0, -80.0, 12.0, Travel::Sqrt)
     }
 
     #[test]
     fn marks_sit_where_the_parameter_puts_their_values() {
-        let marks = fader_marks(&Level, &["+12", "0", "-20", "-inf", "loud"]);
+        let marks = fader_marks(&level(), &["+12", "0", "-20", "-inf", "loud"]);
         let want = [("+12", 1.0), ("0", (80.0f32 / 92.0).sqrt()), ("-20", (60.0f32 / 92.0).sqrt()), ("-inf", 0.0)];
         assert_eq!(marks.len(), want.len(), "the unparsable mark is left out");
         for ((n, text), (want_text, want_n)) in marks.into_iter().zip(want) {
