@@ -190,6 +190,12 @@ pub struct ParamDesc {
     pub hidden: bool,
 }
 
+/// The id of the parameter called `name` (its display name, as a user finds it in a host).
+/// Panics naming it when there is none: a renamed parameter fails the test that uses it.
+pub fn param_id(params: &[ParamDesc], name: &str) -> u32 {
+    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name:?}")).id
+}
+
 /// An audio layout the plugin offers (CLAP audio-ports-config).
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -280,6 +286,19 @@ impl Instance {
         let id = ClapId::from_raw(id)?;
         let text = CString::new(text).ok()?;
         ext.text_to_value(&self.instance.plugin_handle(), id, &text)
+    }
+
+    /// Sets parameters by name to what their text says ("-30 dB", "4:1", "External"), as a
+    /// user typing into the host's generic editor would; while inactive, through [`flush`](Self::flush).
+    pub fn set_typed(&mut self, values: &[(&str, &str)]) -> Result<()> {
+        let params = self.params()?;
+        let mut changes = Vec::new();
+        for &(name, text) in values {
+            let id = param_id(&params, name);
+            let value = self.text_to_value(id, text).ok_or_else(|| format!("{name}: {text:?} not understood"))?;
+            changes.push(ParamChange { offset: 0, id, value });
+        }
+        self.flush(&changes)
     }
 
     /// Sets parameters while inactive, through `params.flush` as a host does with no audio
