@@ -439,30 +439,7 @@ impl Instance {
         outputs: &mut [Vec<Vec<f32>>],
         changes: &[ParamChange],
     ) -> Result<ProcessStatus> {
-        let processor = self.processor.as_mut().ok_or("process() on an inactive plugin")?;
-        let events = event_buffer(changes);
-        let mut out_events = EventBuffer::new();
-        let channels_in: usize = inputs.iter().map(Vec::len).sum();
-        let channels_out: usize = outputs.iter().map(Vec::len).sum();
-        let mut in_ports = AudioPorts::with_capacity(channels_in, inputs.len());
-        let mut out_ports = AudioPorts::with_capacity(channels_out, outputs.len());
-        let input_audio = in_ports.with_input_buffers(inputs.iter_mut().map(|port| AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(port.iter_mut().map(|c| InputChannel::variable(c.as_mut_slice()))),
-        }));
-        let mut output_audio = out_ports.with_output_buffers(outputs.iter_mut().map(|port| AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(port.iter_mut().map(|c| c.as_mut_slice())),
-        }));
-        let status = processor.process(
-            &input_audio,
-            &mut output_audio,
-            &InputEvents::from_buffer(&events),
-            &mut OutputEvents::from_buffer(&mut out_events),
-            None,
-            None,
-        )?;
-        Ok(status)
+        self.process_with_transport(inputs, outputs, changes, None)
     }
 }
 
@@ -515,8 +492,7 @@ pub fn transport(tempo: f64) -> TransportEvent {
 
 impl Instance {
     /// [`Instance::process`] with the block's transport (`None`: the host gives none), for
-    /// plugins that follow the host's tempo. (A separate method so that `process` and its
-    /// callers stay as they are.)
+    /// plugins that follow the host's tempo.
     pub fn process_with_transport(
         &mut self,
         inputs: &mut [Vec<Vec<f32>>],

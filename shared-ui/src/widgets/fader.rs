@@ -5,8 +5,8 @@
 
 use egui::{self, Align2, CornerRadius, FontId, Rect, Sense, Stroke, Ui, pos2, vec2};
 
-use super::knob::value_field;
-use crate::control::{Control, Drag, reset};
+use super::knob::{value_field, vertical_drag};
+use crate::control::Control;
 use crate::theme;
 
 /// Width of the scale labels and of the track, points.
@@ -35,18 +35,7 @@ pub fn fader(ui: &mut Ui, salt: impl std::hash::Hash + std::fmt::Debug, control:
         let travel = (height - CAP_HEIGHT).max(1.0);
         let y_of = |n: f32| track.bottom() - 0.5 * CAP_HEIGHT - travel * n.clamp(0.0, 1.0);
 
-        let mut drag: Drag = ui.data(|d| d.get_temp(id).unwrap_or_default());
-        if response.double_clicked() {
-            drag.end(control);
-            reset(control);
-        } else if response.dragged() {
-            let fine = ui.input(|i| i.modifiers.shift);
-            drag.drag_over(control, -response.drag_delta().y, fine, travel);
-        }
-        if response.drag_stopped() || (!response.dragged() && drag.is_active()) {
-            drag.end(control);
-        }
-        ui.data_mut(|d| d.insert_temp(id, drag));
+        let drag = vertical_drag(ui, id, &response, control, travel);
 
         let painter = ui.painter_at(rect.expand2(vec2(0.0, 4.0)));
         let font = FontId::proportional(9.5);
