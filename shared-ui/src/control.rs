@@ -6,7 +6,7 @@
 use nice_plug::prelude::{Param, ParamSetter};
 
 /// A parameter as a widget sees it, in normalised units. Implemented for every nice-plug
-/// parameter through a `ParamSetter`, and by a recorder in the tests.
+/// parameter through a `ParamSetter`, and by `mock::MockParam` in the tests.
 pub trait Control {
     fn normalized(&self) -> f32;
     fn default_normalized(&self) -> f32;
@@ -152,76 +152,21 @@ pub fn next_step(control: &dyn Control) -> f32 {
 }
 
 #[cfg(test)]
+pub(crate) mod mock;
+
+#[cfg(test)]
 mod tests {
+    use super::mock::{MockParam, Travel, paired};
     use super::*;
-    use std::cell::RefCell;
 
-    /// Records what a host would see; a dB parameter −60…+12 for the text.
-    struct Recorder {
-        value: RefCell<f32>,
-        steps: Option<usize>,
-        events: RefCell<Vec<String>>,
-    }
-
-    impl Recorder {
-        fn new(value: f32, steps: Option<usize>) -> Self {
-            Self { value: RefCell::new(value), steps, events: RefCell::new(Vec::new()) }
-        }
-        fn events(&self) -> Vec<String> {
-            self.events.borrow().clone()
-        }
-    }
-
-    impl Control for Recorder {
-        fn normalized(&self) -> f32 {
-            *self.value.borrow()
-        }
-        fn default_normalized(&self) -> f32 {
-            0.75
-        }
-        fn step_count(&self) -> Option<usize> {
-            self.steps
-        }
-        fn text(&self) -> String {
-            self.text_for(self.normalized())
-        }
-        fn text_for(&self, n: f32) -> String {
-            format!("{:.1} dB", -60.0 + 72.0 * n)
-        }
-        fn parse(&self, text: &str) -> Option<f32> {
-            let db: f32 = text.trim().trim_end_matches("dB").trim().parse().ok()?;
-            Some(((db + 60.0) / 72.0).clamp(0.0, 1.0))
-        }
-        fn begin(&self) {
-            self.events.borrow_mut().push("begin".into());
-        }
-        fn set_normalized(&self, n: f32) {
-            *self.value.borrow_mut() = n;
-            self.events.borrow_mut().push(format!("set {n:.3}"));
-        }
-        fn end(&self) {
-            self.events.borrow_mut().push("end".into());
-        }
-    }
-
-    fn paired(events: &[String]) -> bool {
-        let mut open = false;
-        for e in events {
-            match e.as_str() {
-                "begin" if open => return false,
-                "begin" => open = true,
-                "end" if !open => return false,
-                "end" => open = false,
-                _ if !open => return false, // a value outside a gesture
-                _ => {}
-            }
-        }
-        !open
+    /// A dB parameter −60…+12 (default −6 dB) at `normalized`.
+    fn level(normalized: f32) -> MockParam {
+        MockParam::new("level", -60.0 + 72.0 * normalized, -60.0, 12.0, Travel::Linear).unit("dB").default_at(-6.0)
     }
 
     #[test]
     fn drag_sends_one_paired_gesture() {
-        let r = Recorder::new(0.5, None);
+        let r = level(0.5);
         let mut d = Drag::default();
         d.drag(&r, 20.0, false);
         d.drag(&r, 20.0, false);
@@ -230,14 +175,14 @@ mod tests {
         d.end(&r); // and so is a second end
         let events = r.events();
         assert!(paired(&events), "{events:?}");
-        assert_eq!(events.iter().filter(|e| *e == "begin").count(), 1);
+        assert_eq!(events.iter().filter(|e| e.starts_with("begin")).count(), 1);
         // 40 px of a 200 px full range: +0.2.
         assert!((r.normalized() - 0.7).abs() < 1e-6);
     }
 
     #[test]
     fn fine_drag_is_ten_times_finer_and_clamps() {
-        let r = Recorder::new(0.5, None);
+        let r = level(0.5);
         let mut d = Drag::default();
         d.drag(&r, 100.0, true);
         assert!((r.normalized() - 0.55).abs() < 1e-6);
@@ -253,7 +198,7 @@ mod tests {
     fn a_fader_drag_keeps_the_thumb_under_the_mouse() {
         // A 150-pixel fader track: 75 pixels up from the bottom is half the range, whatever
         // the steps in between; fine adjust moves a tenth as far.
-        let r = Recorder::new(0.0, None);
+        let r = level(0.0);
         let mut d = Drag::default();
         for _ in 0..5 {
             d.drag_over(&r, 15.0, false, 150.0);
@@ -268,12 +213,12 @@ mod tests {
         assert!((r.normalized() - 0.5).abs() < 1e-6);
         d.end(&r);
         assert!(paired(&r.events()));
-        assert_eq!(r.events().iter().filter(|e| *e == "begin").count(), 1);
+        assert_eq!(r.events().iter().filter(|e| e.starts_with("begin")).count(), 1);
     }
 
     #[test]
     fn reset_and_typed_entry_are_gestures_and_typos_change_nothing() {
-        let r = Recorder::new(0.1, None);
+        let r = level(0.1);
         reset(&r);
         assert_eq!(r.normalized(), 0.75);
         assert!(enter_text(&r, "-6 dB"));
@@ -288,7 +233,7 @@ mod tests {
 
     #[test]
     fn steps_cycle_and_wrap() {
-        let r = Recorder::new(0.0, Some(3));
+        let r = level(0.0).stepped(3);
         let mut seen = Vec::new();
         for _ in 0..5 {
             let n = next_step(&r);
@@ -296,7 +241,7 @@ mod tests {
             seen.push((r.normalized() * 3.0).round() as usize);
         }
         assert_eq!(seen, [1, 2, 3, 0, 1]);
-        let switch = Recorder::new(1.0, Some(1));
+        let switch = level(1.0).stepped(1);
         assert_eq!(next_step(&switch), 0.0);
     }
 }

@@ -277,7 +277,7 @@ mod q_tests {
 
     #[test]
     fn q_values() {
-        assert_eq!(q_to_text(0.7071), "0.707");
+        assert_eq!(q_to_text(std::f32::consts::FRAC_1_SQRT_2), "0.707");
         assert_eq!(q_to_text(0.025), "0.025");
         assert_eq!(q_to_text(4.0), "4.00");
         assert_eq!(q_to_text(12.34), "12.3");

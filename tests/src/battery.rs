@@ -241,6 +241,32 @@ impl Buffers {
     }
 }
 
+/// Runs whole signals through the active instance in `block`-sample blocks: `inputs[port]`
+/// holds one signal per channel of that input port (main first, then aux; ports left out
+/// stay silent). Returns the main outputs.
+pub fn render_signals<H: Hosted + ?Sized>(inst: &mut H, inputs: &[&[Vec<f32>]], block: usize) -> Result<Vec<Vec<f32>>> {
+    let mut b = Buffers::for_ports(inst, block)?;
+    for (port, (signals, channels)) in inputs.iter().zip(&b.inputs).enumerate() {
+        ensure!(signals.len() == channels.len(), "input port {port} has {} channels, given {} signals", channels.len(), signals.len());
+    }
+    let n = inputs[0][0].len();
+    let mut out = vec![Vec::with_capacity(n); b.main_output().len()];
+    for start in (0..n).step_by(block) {
+        let len = block.min(n - start);
+        b.set_len(len);
+        for (port, signals) in b.inputs.iter_mut().zip(inputs) {
+            for (ch, src) in port.iter_mut().zip(*signals) {
+                ch.copy_from_slice(&src[start..start + len]);
+            }
+        }
+        b.process(inst, &[])?;
+        for (o, ch) in out.iter_mut().zip(b.main_output()) {
+            o.extend_from_slice(ch);
+        }
+    }
+    Ok(out)
+}
+
 /// Every output sample is finite and not subnormal.
 fn check_output(b: &Buffers, what: &str) -> Result<()> {
     for (c, ch) in b.main_output().iter().enumerate() {

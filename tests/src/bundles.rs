@@ -97,6 +97,16 @@ fn expected_for(crate_name: &str) -> Expected {
         .clone()
 }
 
+/// The build of `crate_name` among `builds` (from [`release_bundles`], [`alloc_check_builds`]…).
+pub fn build_of(builds: Vec<PluginUnderTest>, crate_name: &str) -> PluginUnderTest {
+    builds.into_iter().find(|p| p.expected.crate_name == crate_name).unwrap_or_else(|| panic!("no {crate_name} build"))
+}
+
+/// The release CLAP bundle of `crate_name`.
+pub fn release_bundle(crate_name: &str) -> PluginUnderTest {
+    build_of(release_bundles(), crate_name)
+}
+
 /// The release bundles `cargo xtask bundle-all --release` made, one per plugin crate.
 /// Panics with the command to run when one is missing: a missing bundle is a failure, not a skip.
 pub fn release_bundles() -> Vec<PluginUnderTest> {

@@ -190,6 +190,12 @@ pub struct ParamDesc {
     pub hidden: bool,
 }
 
+/// The id of the parameter called `name` (its display name, as a user finds it in a host).
+/// Panics naming it when there is none: a renamed parameter fails the test that uses it.
+pub fn param_id(params: &[ParamDesc], name: &str) -> u32 {
+    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name:?}")).id
+}
+
 /// An audio layout the plugin offers (CLAP audio-ports-config).
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -280,6 +286,19 @@ impl Instance {
         let id = ClapId::from_raw(id)?;
         let text = CString::new(text).ok()?;
         ext.text_to_value(&self.instance.plugin_handle(), id, &text)
+    }
+
+    /// Sets parameters by name to what their text says ("-30 dB", "4:1", "External"), as a
+    /// user typing into the host's generic editor would; while inactive, through [`flush`](Self::flush).
+    pub fn set_typed(&mut self, values: &[(&str, &str)]) -> Result<()> {
+        let params = self.params()?;
+        let mut changes = Vec::new();
+        for &(name, text) in values {
+            let id = param_id(&params, name);
+            let value = self.text_to_value(id, text).ok_or_else(|| format!("{name}: {text:?} not understood"))?;
+            changes.push(ParamChange { offset: 0, id, value });
+        }
+        self.flush(&changes)
     }
 
     /// Sets parameters while inactive, through `params.flush` as a host does with no audio
@@ -420,30 +439,7 @@ impl Instance {
         outputs: &mut [Vec<Vec<f32>>],
         changes: &[ParamChange],
     ) -> Result<ProcessStatus> {
-        let processor = self.processor.as_mut().ok_or("process() on an inactive plugin")?;
-        let events = event_buffer(changes);
-        let mut out_events = EventBuffer::new();
-        let channels_in: usize = inputs.iter().map(Vec::len).sum();
-        let channels_out: usize = outputs.iter().map(Vec::len).sum();
-        let mut in_ports = AudioPorts::with_capacity(channels_in, inputs.len());
-        let mut out_ports = AudioPorts::with_capacity(channels_out, outputs.len());
-        let input_audio = in_ports.with_input_buffers(inputs.iter_mut().map(|port| AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(port.iter_mut().map(|c| InputChannel::variable(c.as_mut_slice()))),
-        }));
-        let mut output_audio = out_ports.with_output_buffers(outputs.iter_mut().map(|port| AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(port.iter_mut().map(|c| c.as_mut_slice())),
-        }));
-        let status = processor.process(
-            &input_audio,
-            &mut output_audio,
-            &InputEvents::from_buffer(&events),
-            &mut OutputEvents::from_buffer(&mut out_events),
-            None,
-            None,
-        )?;
-        Ok(status)
+        self.process_with_transport(inputs, outputs, changes, None)
     }
 }
 
@@ -496,8 +492,7 @@ pub fn transport(tempo: f64) -> TransportEvent {
 
 impl Instance {
     /// [`Instance::process`] with the block's transport (`None`: the host gives none), for
-    /// plugins that follow the host's tempo. (A separate method so that `process` and its
-    /// callers stay as they are.)
+    /// plugins that follow the host's tempo.
     pub fn process_with_transport(
         &mut self,
         inputs: &mut [Vec<Vec<f32>>],

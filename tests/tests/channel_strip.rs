@@ -10,7 +10,7 @@
 
 use host_tests::battery::{self, Buffers, instantiate};
 use host_tests::bundles::{EXPECTED, Format, PluginUnderTest, target_dir};
-use host_tests::host::{Instance, ParamChange, ParamDesc, Result};
+use host_tests::host::{Instance, Result};
 use host_tests::hosted::{self, Hosted};
 use host_tests::signals::Noise;
 use host_tests::vst3_host;
@@ -149,32 +149,6 @@ fn open() -> Instance {
     instantiate(&clap()).expect("instantiate").1
 }
 
-fn param(params: &[ParamDesc], name: &str) -> u32 {
-    params
-        .iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no parameter {name:?}"))
-        .id
-}
-
-/// Sets parameters by name to what their text says, as a user typing into a generic editor.
-fn set(inst: &mut Instance, values: &[(&str, &str)]) -> Result<()> {
-    let params = inst.params()?;
-    let mut changes = Vec::new();
-    for &(name, text) in values {
-        let id = param(&params, name);
-        let value = inst
-            .text_to_value(id, text)
-            .ok_or_else(|| format!("{name}: {text:?} not understood"))?;
-        changes.push(ParamChange {
-            offset: 0,
-            id,
-            value,
-        });
-    }
-    inst.flush(&changes)
-}
-
 #[test]
 fn layouts_come_in_the_issues_order_with_named_ports() -> Result<()> {
     let mut inst = open();
@@ -267,14 +241,11 @@ fn every_layout_sums_its_inputs_within_1e6() -> Result<()> {
 #[test]
 fn a_lookahead_on_one_channel_keeps_the_sum_aligned() -> Result<()> {
     let mut inst = open();
-    set(
-        &mut inst,
-        &[
-            ("Ch 1 Compressor", "On"),
-            ("Ch 1 Comp Threshold", "0"),
-            ("Ch 1 Comp Lookahead", "5 ms"),
-        ],
-    )?;
+    inst.set_typed(&[
+        ("Ch 1 Compressor", "On"),
+        ("Ch 1 Comp Threshold", "0"),
+        ("Ch 1 Comp Lookahead", "5 ms"),
+    ])?;
     inst.activate(RATE, BLOCK as u32)?;
     let latency = inst.latency()? as usize;
     assert_eq!(latency, 240);
@@ -304,14 +275,11 @@ fn a_lookahead_on_one_channel_keeps_the_sum_aligned() -> Result<()> {
 #[test]
 fn solo_in_place_through_the_plugin() -> Result<()> {
     let mut inst = open();
-    set(
-        &mut inst,
-        &[
-            ("Ch 2 Solo", "On"),
-            ("Ch 3 Solo", "On"),
-            ("Ch 3 Mute", "On"),
-        ],
-    )?;
+    inst.set_typed(&[
+        ("Ch 2 Solo", "On"),
+        ("Ch 3 Solo", "On"),
+        ("Ch 3 Mute", "On"),
+    ])?;
     inst.activate(RATE, BLOCK as u32)?;
     let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
     for (k, port) in b.inputs.iter_mut().enumerate() {

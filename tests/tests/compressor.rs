@@ -2,37 +2,13 @@
 //! and feeds it, the mono layout, latency that follows the lookahead, and the dry path.
 //! Run through `cargo xtask test`, which builds the bundles first.
 
-use host_tests::battery::{Buffers, instantiate};
-use host_tests::bundles::{PluginUnderTest, all_builds, release_bundles};
-use host_tests::host::{Instance, ParamChange, ParamDesc, Result};
+use host_tests::battery::{self, Buffers, instantiate};
+use host_tests::bundles::{all_builds, release_bundle};
+use host_tests::host::{Instance, ParamChange, Result, param_id};
 use host_tests::signals::Noise;
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
-
-fn compressor() -> PluginUnderTest {
-    release_bundles()
-        .into_iter()
-        .find(|p| p.expected.crate_name == "compressor")
-        .expect("the compressor bundle")
-}
-
-fn param(params: &[ParamDesc], name: &str) -> u32 {
-    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name:?}")).id
-}
-
-/// Sets parameters by name to what their text says ("-30 dB", "4:1", "External"), as a user
-/// typing into the host's generic editor would; on an inactive instance.
-fn set(inst: &mut Instance, values: &[(&str, &str)]) -> Result<()> {
-    let params = inst.params()?;
-    let mut changes = Vec::new();
-    for &(name, text) in values {
-        let id = param(&params, name);
-        let value = inst.text_to_value(id, text).ok_or_else(|| format!("{name}: {text:?} not understood"))?;
-        changes.push(ParamChange { offset: 0, id, value });
-    }
-    inst.flush(&changes)
-}
 
 fn sine(amp_db: f64, freq: f64, n: usize) -> Vec<f32> {
     let amp = 10f64.powf(amp_db / 20.0);
@@ -45,27 +21,9 @@ fn rms_db(x: &[f32]) -> f64 {
 }
 
 /// Runs `main` (one signal per main channel) and `key` (per sidechain channel) through the
-/// active instance in blocks, returning the main outputs.
+/// active instance, returning the main outputs.
 fn render(inst: &mut Instance, main: &[Vec<f32>], key: &[Vec<f32>]) -> Result<Vec<Vec<f32>>> {
-    let mut b = Buffers::for_ports(inst, BLOCK)?;
-    assert_eq!(b.inputs[0].len(), main.len(), "main channels");
-    let n = main[0].len();
-    let mut out = vec![Vec::with_capacity(n); b.main_output().len()];
-    for start in (0..n).step_by(BLOCK) {
-        let len = BLOCK.min(n - start);
-        b.set_len(len);
-        for (ch, src) in b.inputs[0].iter_mut().zip(main) {
-            ch.copy_from_slice(&src[start..start + len]);
-        }
-        for (ch, src) in b.inputs[1].iter_mut().zip(key) {
-            ch.copy_from_slice(&src[start..start + len]);
-        }
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
-        for (o, ch) in out.iter_mut().zip(b.main_output()) {
-            o.extend_from_slice(ch);
-        }
-    }
-    Ok(out)
+    battery::render_signals(inst, &[main, key], BLOCK)
 }
 
 /// Threshold −30 dB, 4:1, hard knee, a fast attack and a long release, so a steady tone's gain
@@ -81,7 +39,7 @@ const STEADY: &[(&str, &str)] = &[
 
 #[test]
 fn sidechain_port_in_both_layouts() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&compressor())?;
+    let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
     let layouts = inst.layouts()?;
     let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["Stereo", "Mono"]);
@@ -104,12 +62,12 @@ fn external_sidechain_through_the_host() -> Result<()> {
     // (−6 + 30)·(1 − 1/4): what a −6 dBFS key takes off whatever the main level is.
     let expected_db = -18.0;
     for layout in ["Stereo", "Mono"] {
-        let (_bundle, mut inst) = instantiate(&compressor())?;
+        let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
         let id = inst.layouts()?.into_iter().find(|l| l.name == layout).unwrap().id;
         inst.select_layout(id)?;
         let channels = if layout == "Stereo" { 2 } else { 1 };
-        set(&mut inst, STEADY)?;
-        set(&mut inst, &[("Sidechain", "External")])?;
+        inst.set_typed(STEADY)?;
+        inst.set_typed(&[("Sidechain", "External")])?;
         inst.activate(RATE, BLOCK as u32)?;
 
         // A silent (or unconnected: hosts send silence) key leaves a loud input untouched.
@@ -136,7 +94,7 @@ fn external_sidechain_through_the_host() -> Result<()> {
         inst.deactivate();
 
         // Internal detection ignores the port: the quiet input passes at unity.
-        set(&mut inst, &[("Sidechain", "Internal")])?;
+        inst.set_typed(&[("Sidechain", "Internal")])?;
         inst.activate(RATE, BLOCK as u32)?;
         let out = render(&mut inst, &quiet, &[key.clone(), key.clone()])?;
         assert!(out.iter().zip(&quiet).all(|(o, i)| o == i), "{layout}: internal mode listened to the key");
@@ -147,9 +105,9 @@ fn external_sidechain_through_the_host() -> Result<()> {
 #[test]
 fn latency_follows_the_lookahead_and_the_dry_path_is_exact() -> Result<()> {
     for rate in [44_100.0, 48_000.0, 96_000.0] {
-        let (_bundle, mut inst) = instantiate(&compressor())?;
+        let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
         // Heavy compression, but 0 % mix: the output must be the input, delayed.
-        set(&mut inst, &[("Lookahead", "5 ms"), ("Threshold", "-50 dB"), ("Ratio", "20:1"), ("Mix", "0 %"), ("Makeup", "12 dB")])?;
+        inst.set_typed(&[("Lookahead", "5 ms"), ("Threshold", "-50 dB"), ("Ratio", "20:1"), ("Mix", "0 %"), ("Makeup", "12 dB")])?;
         inst.activate(rate, BLOCK as u32)?;
         let latency = inst.latency()? as usize;
         assert_eq!(latency, (5e-3 * rate).round() as usize, "at {rate} Hz");
@@ -166,10 +124,10 @@ fn latency_follows_the_lookahead_and_the_dry_path_is_exact() -> Result<()> {
     }
 
     // Moving the lookahead while playing changes the latency the host reads.
-    let (_bundle, mut inst) = instantiate(&compressor())?;
+    let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
     inst.activate(RATE, BLOCK as u32)?;
     assert_eq!(inst.latency()?, 0);
-    let id = param(&inst.params()?, "Lookahead");
+    let id = param_id(&inst.params()?, "Lookahead");
     let value = inst.text_to_value(id, "2.5 ms").expect("2.5 ms");
     let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
     inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 100, id, value }])?;
@@ -185,7 +143,7 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
     for plugin in all_builds().into_iter().filter(|p| p.expected.crate_name == "compressor") {
         for rate in [44_100.0, 192_000.0] {
             let (_bundle, mut inst) = instantiate(&plugin)?;
-            set(&mut inst, &[("Sidechain", "External"), ("SC High Pass", "On"), ("Detector", "RMS"), ("Lookahead", "3 ms")])?;
+            inst.set_typed(&[("Sidechain", "External"), ("SC High Pass", "On"), ("Detector", "RMS"), ("Lookahead", "3 ms")])?;
             inst.activate(rate, 8_192)?;
             let mut noise = Noise::new(9);
             let mut b = Buffers::for_ports(&mut inst, 8_192)?;

@@ -3,26 +3,8 @@
 //! Run through `cargo xtask test`, which builds the bundles first.
 
 use host_tests::battery::{Buffers, instantiate};
-use host_tests::bundles::{PluginUnderTest, release_bundles};
-use host_tests::host::{Instance, ParamChange, TransportEvent, transport};
-
-fn delay() -> PluginUnderTest {
-    release_bundles().into_iter().find(|p| p.expected.crate_name == "delay").expect("the delay bundle")
-}
-
-/// Sets parameters by what a user would type, while inactive.
-fn set(inst: &mut Instance, typed: &[(&str, &str)]) {
-    let params = inst.params().expect("params");
-    let changes: Vec<ParamChange> = typed
-        .iter()
-        .map(|&(name, text)| {
-            let q = params.iter().find(|q| q.name == name).unwrap_or_else(|| panic!("no parameter {name:?}"));
-            let value = inst.text_to_value(q.id, text).unwrap_or_else(|| panic!("{name}: {text:?} refused"));
-            ParamChange { offset: 0, id: q.id, value }
-        })
-        .collect();
-    inst.flush(&changes).expect("flush");
-}
+use host_tests::bundles::release_bundle;
+use host_tests::host::{Instance, TransportEvent, transport};
 
 /// Feeds a unit impulse (both channels) followed by `len − 1` samples of silence, in 512-sample
 /// blocks with `transport`, and returns the left output.
@@ -51,9 +33,9 @@ const WET_ONLY: [(&str, &str); 3] = [("Dry", "-inf"), ("Wet", "0 dB"), ("Feedbac
 fn a_synced_quarter_follows_the_host_tempo() {
     for rate in [44_100.0f64, 48_000.0] {
         for mode in ["Tape", "Clean"] {
-            let (_bundle, mut inst) = instantiate(&delay()).expect("instance");
-            set(&mut inst, &WET_ONLY);
-            set(&mut inst, &[("Tempo Sync", "On"), ("Note L", "1/4"), ("Time Change", mode)]);
+            let (_bundle, mut inst) = instantiate(&release_bundle("delay")).expect("instance");
+            inst.set_typed(&WET_ONLY).expect("typed parameters");
+            inst.set_typed(&[("Tempo Sync", "On"), ("Note L", "1/4"), ("Time Change", mode)]).expect("typed parameters");
             inst.activate(rate, 512).expect("activate");
             let at_120 = transport(120.0);
             let (n, level) = echo(&impulse_response(&mut inst, rate as usize, Some(&at_120)));
@@ -79,9 +61,9 @@ fn a_synced_quarter_follows_the_host_tempo() {
 fn dotted_and_triplet_values_and_the_default_tempo() {
     let rate = 48_000.0;
     for (note, ms) in [("1/8 D", 375.0), ("1/4 T", 1_000.0 / 3.0), ("1/4", 500.0)] {
-        let (_bundle, mut inst) = instantiate(&delay()).expect("instance");
-        set(&mut inst, &WET_ONLY);
-        set(&mut inst, &[("Note L", note)]);
+        let (_bundle, mut inst) = instantiate(&release_bundle("delay")).expect("instance");
+        inst.set_typed(&WET_ONLY).expect("typed parameters");
+        inst.set_typed(&[("Note L", note)]).expect("typed parameters");
         inst.activate(rate, 512).expect("activate");
         // No transport from the host: 120 BPM.
         let (n, _) = echo(&impulse_response(&mut inst, 30_000, None));
@@ -106,9 +88,9 @@ fn a_tempo_change_mid_play_does_not_click() {
     let rate = 48_000.0f64;
     let amp = 0.5;
     for mode in ["Tape", "Clean"] {
-        let (_bundle, mut inst) = instantiate(&delay()).expect("instance");
-        set(&mut inst, &WET_ONLY);
-        set(&mut inst, &[("Time Change", mode)]);
+        let (_bundle, mut inst) = instantiate(&release_bundle("delay")).expect("instance");
+        inst.set_typed(&WET_ONLY).expect("typed parameters");
+        inst.set_typed(&[("Time Change", mode)]).expect("typed parameters");
         inst.activate(rate, 512).expect("activate");
         let mut b = Buffers::for_ports(&mut inst, 512).expect("buffers");
         let (at_120, at_90) = (transport(120.0), transport(90.0));

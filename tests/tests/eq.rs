@@ -3,7 +3,7 @@
 //! in both modes (the linear-phase FIR is designed on the plugin's background thread).
 
 use host_tests::battery::{Buffers, instantiate};
-use host_tests::bundles::{PluginUnderTest, alloc_check_builds, release_bundles};
+use host_tests::bundles::{PluginUnderTest, alloc_check_builds, build_of, release_bundle};
 use host_tests::host::ParamChange;
 use host_tests::signals::Noise;
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ fn clap_id(s: &str) -> u32 {
 
 #[test]
 fn band_acts_and_bypass_returns_to_bit_exact() {
-    let plugin = release_bundles().into_iter().find(|p| p.expected.crate_name == "eq").expect("eq bundle");
+    let plugin = release_bundle("eq");
     let (_bundle, mut inst) = instantiate(&plugin).unwrap();
     inst.activate(48_000.0, 512).unwrap();
     let mut b = Buffers::for_ports(&mut inst, 512).unwrap();
@@ -74,7 +74,7 @@ fn peak_and_asymmetry(h: &[f32]) -> (usize, f32) {
 /// the same from the first block, and 48 kHz and 96 kHz report 4096 and 8192 samples.
 #[test]
 fn linear_phase_mode_reports_the_latency_it_has() {
-    linear_phase_mode(&release_bundles().into_iter().find(|p| p.expected.crate_name == "eq").expect("eq bundle"));
+    linear_phase_mode(&release_bundle("eq"));
 }
 
 /// The same on the `assert_process_allocs` build (made by `cargo xtask test`): switching modes,
@@ -82,7 +82,7 @@ fn linear_phase_mode_reports_the_latency_it_has() {
 /// aborts the test process if they do).
 #[test]
 fn linear_phase_mode_never_allocates_in_process() {
-    linear_phase_mode(&alloc_check_builds().into_iter().find(|p| p.expected.crate_name == "eq").expect("eq build"));
+    linear_phase_mode(&build_of(alloc_check_builds(), "eq"));
 }
 
 fn linear_phase_mode(plugin: &PluginUnderTest) {
@@ -145,7 +145,7 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
 /// fresh instance activated with the same settings (which designs at activation).
 #[test]
 fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
-    let plugin = release_bundles().into_iter().find(|p| p.expected.crate_name == "eq").expect("eq bundle");
+    let plugin = release_bundle("eq");
     let rate = 192_000.0; // the longest FIR: the slowest design, so the queue is busy
     let on = [
         ParamChange { offset: 0, id: clap_id("mode"), value: 1.0 },

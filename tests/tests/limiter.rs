@@ -3,34 +3,13 @@
 //! the lookahead, bypass that keeps it, dither, and garbage input in both builds.
 //! Run through `cargo xtask test`, which builds the bundles first.
 
-use host_tests::battery::{Buffers, instantiate};
-use host_tests::bundles::{PluginUnderTest, all_builds, release_bundles};
-use host_tests::host::{Instance, ParamChange, ParamDesc, Result};
+use host_tests::battery::{self, Buffers, instantiate};
+use host_tests::bundles::{all_builds, release_bundle};
+use host_tests::host::{Instance, ParamChange, Result, param_id};
 use host_tests::signals::Noise;
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
-
-fn limiter() -> PluginUnderTest {
-    release_bundles().into_iter().find(|p| p.expected.crate_name == "limiter").expect("the limiter bundle")
-}
-
-fn param(params: &[ParamDesc], name: &str) -> u32 {
-    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name:?}")).id
-}
-
-/// Sets parameters by name to what their text says, as a user typing into the host's generic
-/// editor would; on an inactive instance.
-fn set(inst: &mut Instance, values: &[(&str, &str)]) -> Result<()> {
-    let params = inst.params()?;
-    let mut changes = Vec::new();
-    for &(name, text) in values {
-        let id = param(&params, name);
-        let value = inst.text_to_value(id, text).ok_or_else(|| format!("{name}: {text:?} not understood"))?;
-        changes.push(ParamChange { offset: 0, id, value });
-    }
-    inst.flush(&changes)
-}
 
 fn select(inst: &mut Instance, layout: &str) -> Result<usize> {
     let l = inst.layouts()?.into_iter().find(|l| l.name == layout).ok_or("no such layout")?;
@@ -38,23 +17,9 @@ fn select(inst: &mut Instance, layout: &str) -> Result<usize> {
     Ok(l.main_out as usize)
 }
 
-/// Runs one signal per main channel through the active instance in blocks.
+/// Runs one signal per main channel through the active instance.
 fn render(inst: &mut Instance, main: &[Vec<f32>]) -> Result<Vec<Vec<f32>>> {
-    let mut b = Buffers::for_ports(inst, BLOCK)?;
-    let n = main[0].len();
-    let mut out = vec![Vec::with_capacity(n); b.main_output().len()];
-    for start in (0..n).step_by(BLOCK) {
-        let len = BLOCK.min(n - start);
-        b.set_len(len);
-        for (ch, src) in b.inputs[0].iter_mut().zip(main) {
-            ch.copy_from_slice(&src[start..start + len]);
-        }
-        inst.process(&mut b.inputs, &mut b.outputs, &[])?;
-        for (o, ch) in out.iter_mut().zip(b.main_output()) {
-            o.extend_from_slice(ch);
-        }
-    }
-    Ok(out)
+    battery::render_signals(inst, &[main], BLOCK)
 }
 
 fn peak(x: &[f32]) -> f32 {
@@ -76,7 +41,7 @@ fn db(x: f64) -> f64 {
 
 #[test]
 fn stereo_and_mono_layouts() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&limiter())?;
+    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
     let layouts = inst.layouts()?;
     let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["Stereo", "Mono"]);
@@ -98,9 +63,9 @@ fn stereo_and_mono_layouts() -> Result<()> {
 fn the_ceiling_holds_through_the_host() -> Result<()> {
     let ceiling = 10f64.powf(-1.0 / 20.0) as f32;
     for layout in ["Stereo", "Mono"] {
-        let (_bundle, mut inst) = instantiate(&limiter())?;
+        let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
         let channels = select(&mut inst, layout)?;
-        set(&mut inst, &[("Drive", "24 dB"), ("Ceiling", "-1 dB"), ("Release", "20 ms")])?;
+        inst.set_typed(&[("Drive", "24 dB"), ("Ceiling", "-1 dB"), ("Release", "20 ms")])?;
         inst.activate(RATE, BLOCK as u32)?;
         let mut noise = Noise::new(7);
         let input: Vec<Vec<f32>> = (0..channels).map(|_| (0..RATE as usize).map(|_| noise.next_f32()).collect()).collect();
@@ -115,7 +80,7 @@ fn the_ceiling_holds_through_the_host() -> Result<()> {
         assert!(db(tp) > -1.5, "{layout}: limited far below the ceiling ({:+.3} dBTP)", db(tp));
         inst.deactivate();
 
-        set(&mut inst, &[("Drive", "0 dB")])?;
+        inst.set_typed(&[("Drive", "0 dB")])?;
         inst.activate(RATE, BLOCK as u32)?;
         let isp: Vec<f32> = (0..RATE as usize / 2)
             .map(|i| (core::f64::consts::SQRT_2 * (core::f64::consts::FRAC_PI_2 * i as f64 + core::f64::consts::FRAC_PI_4).sin()) as f32)
@@ -138,8 +103,8 @@ fn the_ceiling_holds_through_the_host() -> Result<()> {
 fn latency_and_transparency() -> Result<()> {
     for rate in [44_100.0, 48_000.0, 96_000.0] {
         for lookahead in ["0.5 ms", "1.5 ms", "10 ms"] {
-            let (_bundle, mut inst) = instantiate(&limiter())?;
-            set(&mut inst, &[("Lookahead", lookahead), ("Ceiling", "-1 dB")])?;
+            let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
+            inst.set_typed(&[("Lookahead", lookahead), ("Ceiling", "-1 dB")])?;
             inst.activate(rate, BLOCK as u32)?;
             let latency = inst.latency()? as usize;
             let ms: f64 = lookahead.trim_end_matches(" ms").parse().unwrap();
@@ -165,10 +130,10 @@ fn latency_and_transparency() -> Result<()> {
             }
         }
     }
-    let (_bundle, mut inst) = instantiate(&limiter())?;
+    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
     inst.activate(RATE, BLOCK as u32)?;
     assert_eq!(inst.latency()?, 72, "the default lookahead is 1.5 ms");
-    let id = param(&inst.params()?, "Lookahead");
+    let id = param_id(&inst.params()?, "Lookahead");
     let value = inst.text_to_value(id, "5 ms").expect("5 ms");
     let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
     inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 100, id, value }])?;
@@ -180,8 +145,8 @@ fn latency_and_transparency() -> Result<()> {
 /// the track does not move in time.
 #[test]
 fn bypass_keeps_the_latency() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&limiter())?;
-    set(&mut inst, &[("Drive", "18 dB"), ("Bypass", "On")])?;
+    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
+    inst.set_typed(&[("Drive", "18 dB"), ("Bypass", "On")])?;
     inst.activate(RATE, BLOCK as u32)?;
     let latency = inst.latency()? as usize;
     assert_eq!(latency, 72);
@@ -200,8 +165,8 @@ fn bypass_keeps_the_latency() -> Result<()> {
 /// digital silence stays digital silence.
 #[test]
 fn dither_to_16_bit() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&limiter())?;
-    set(&mut inst, &[("Dither", "16 bit"), ("Drive", "6 dB")])?;
+    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
+    inst.set_typed(&[("Dither", "16 bit"), ("Drive", "6 dB")])?;
     inst.activate(RATE, BLOCK as u32)?;
     let mut noise = Noise::new(5);
     let mut input: Vec<Vec<f32>> = (0..2).map(|_| (0..24_000).map(|_| noise.next_f32() * 0.7).collect()).collect();
@@ -227,7 +192,7 @@ fn garbage_in_never_reaches_the_output() -> Result<()> {
     for plugin in all_builds().into_iter().filter(|p| p.expected.crate_name == "limiter") {
         for rate in [44_100.0, 192_000.0] {
             let (_bundle, mut inst) = instantiate(&plugin)?;
-            set(&mut inst, &[("Release", "5 ms"), ("Dither", "24 bit")])?;
+            inst.set_typed(&[("Release", "5 ms"), ("Dither", "24 bit")])?;
             inst.activate(rate, 8_192)?;
             let mut noise = Noise::new(9);
             let mut b = Buffers::for_ports(&mut inst, 8_192)?;

@@ -9,16 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use host_tests::battery::{Buffers, instantiate};
-use host_tests::bundles::{PluginUnderTest, alloc_check_builds, release_bundles};
-use host_tests::host::{Instance, ParamChange, ParamDesc, Result};
+use host_tests::bundles::{PluginUnderTest, alloc_check_builds, build_of, release_bundle};
+use host_tests::host::{Instance, ParamChange, Result, param_id};
 use host_tests::signals::Noise;
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
-
-fn reverb(builds: Vec<PluginUnderTest>) -> PluginUnderTest {
-    builds.into_iter().find(|p| p.expected.crate_name == "reverb").expect("the reverb bundle")
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mixwerk-reverb-{}-{name}", std::process::id()));
@@ -102,28 +98,24 @@ fn with_ir_path(state: &[u8], path: &str) -> Vec<u8> {
     out
 }
 
-fn param(params: &[ParamDesc], name: &str) -> u32 {
-    params.iter().find(|q| q.name == name).unwrap_or_else(|| panic!("no parameter {name}")).id
-}
-
 /// Convolution mode, all wet, no pre-delay, cuts off (everything else at its neutral default:
 /// width 100 %, 0 dB), as a state with `path` as the IR.
 fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
     let (_bundle, mut inst) = instantiate(p)?;
     let params = inst.params()?;
     inst.flush(&[
-        ParamChange { offset: 0, id: param(&params, "Mode"), value: 1.0 },
-        ParamChange { offset: 0, id: param(&params, "Mix"), value: 1.0 },
-        ParamChange { offset: 0, id: param(&params, "Pre-Delay"), value: 0.0 },
-        ParamChange { offset: 0, id: param(&params, "Low Cut"), value: 0.0 },
-        ParamChange { offset: 0, id: param(&params, "High Cut"), value: 1.0 },
+        ParamChange { offset: 0, id: param_id(&params, "Mode"), value: 1.0 },
+        ParamChange { offset: 0, id: param_id(&params, "Mix"), value: 1.0 },
+        ParamChange { offset: 0, id: param_id(&params, "Pre-Delay"), value: 0.0 },
+        ParamChange { offset: 0, id: param_id(&params, "Low Cut"), value: 0.0 },
+        ParamChange { offset: 0, id: param_id(&params, "High Cut"), value: 1.0 },
     ])?;
     for cut in ["Low Cut", "High Cut"] {
-        let v = inst.value(param(&params, cut))?;
-        assert_eq!(inst.value_to_text(param(&params, cut), v)?, "Off");
+        let v = inst.value(param_id(&params, cut))?;
+        assert_eq!(inst.value_to_text(param_id(&params, cut), v)?, "Off");
     }
-    let mix = inst.value(param(&params, "Mix"))?;
-    assert_eq!(inst.value_to_text(param(&params, "Mix"), mix)?, "100 %");
+    let mix = inst.value(param_id(&params, "Mix"))?;
+    assert_eq!(inst.value_to_text(param_id(&params, "Mix"), mix)?, "100 %");
     Ok(with_ir_path(&inst.save_state()?, path))
 }
 
@@ -162,7 +154,7 @@ fn error_db(input: &[Vec<f32>], output: &[Vec<f32>], ir: &[Vec<f64>], from: usiz
 
 #[test]
 fn ir_path_in_the_state_is_loaded_and_convolves_exactly() {
-    let p = reverb(release_bundles());
+    let p = release_bundle("reverb");
     let dir = temp_dir("state");
     let ir = random_ir(3, 0.5);
     let path = dir.join("hall.wav");
@@ -199,7 +191,7 @@ fn bad_files(dir: &Path) -> Vec<(&'static str, PathBuf)> {
 
 #[test]
 fn bad_ir_files_are_refused_and_the_instance_keeps_processing() {
-    let p = reverb(release_bundles());
+    let p = release_bundle("reverb");
     let dir = temp_dir("bad");
     let ir = random_ir(9, 0.25);
     let good = dir.join("ir.wav");
@@ -268,10 +260,10 @@ fn swaps_while_playing(p: &PluginUnderTest) {
 
 #[test]
 fn a_new_ir_arrives_while_playing() {
-    swaps_while_playing(&reverb(release_bundles()));
+    swaps_while_playing(&release_bundle("reverb"));
 }
 
 #[test]
 fn a_new_ir_arrives_while_playing_without_allocating() {
-    swaps_while_playing(&reverb(alloc_check_builds()));
+    swaps_while_playing(&build_of(alloc_check_builds(), "reverb"));
 }

@@ -29,8 +29,6 @@ const CURVE_MIN_DB: f32 = -60.0;
 const CURVE_MAX_DB: f32 = 0.0;
 /// Full scale of the gain-reduction meter and history, dB.
 const GR_RANGE_DB: f32 = 24.0;
-/// Meter fall-back, dB per second (a peak-programme meter's return).
-const RELEASE_DB_PER_S: f32 = 20.0;
 
 /// What the editor reads from the audio thread.
 #[derive(Clone)]
@@ -80,10 +78,10 @@ impl NiceEguiApp for CompressorApp {
         let setter = gui.param_setter();
         let dt = ui.input(|i| i.stable_dt);
         let gr = self.analysis.gain_reduction.take();
-        self.gr_db = widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, RELEASE_DB_PER_S);
+        self.gr_db = widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
         let level = self.analysis.level.take();
         let level_db = if level > 0.0 { 20.0 * level.log10() } else { f32::NEG_INFINITY };
-        self.level_db = widgets::meter_release(self.level_db, level_db.max(-120.0), dt, RELEASE_DB_PER_S);
+        self.level_db = widgets::meter_release(self.level_db, level_db.max(-120.0), dt, widgets::RELEASE_DB_PER_S);
         self.analysis.history.snapshot(&mut self.history);
 
         let p = &self.params;
@@ -167,7 +165,7 @@ impl NiceEguiApp for CompressorApp {
 }
 
 fn level_text(db: f32) -> String {
-    if db <= -99.0 { "-inf dB".to_owned() } else { format!("{db:.1} dB") }
+    if db <= widgets::FIGURE_FLOOR_DB { "-inf dB".to_owned() } else { format!("{db:.1} dB") }
 }
 
 impl CompressorApp {

@@ -28,14 +28,10 @@ pub const HEIGHT: f32 = 510.0;
 /// Full scale of the gain-reduction meter and history, dB (a limiter working harder than
 /// this is distorting anyway).
 const GR_RANGE_DB: f32 = 12.0;
-/// Meter fall-back, dB per second (a peak-programme meter's return).
-const RELEASE_DB_PER_S: f32 = 20.0;
 /// Height of the history and the meters beside it.
 const METER_HEIGHT: f32 = 200.0;
 /// The gap between the level scale and the meters.
 const METER_GAP: f32 = 3.0;
-/// Figures below this read "-inf" (the loudness gate is at −70 LUFS).
-const FLOOR_DB: f32 = -99.0;
 
 /// What the editor reads from the audio thread.
 #[derive(Clone)]
@@ -100,11 +96,11 @@ impl NiceEguiApp for LimiterApp {
         let setter = gui.param_setter();
         let dt = ui.input(|i| i.stable_dt);
         let gr = self.analysis.gain_reduction.take();
-        self.gr_db = widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, RELEASE_DB_PER_S);
+        self.gr_db = widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
         let peaks = self.analysis.levels.take_peaks();
         for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
             let peak = to_db(peak).max(-120.0);
-            *shown = widgets::meter_release(*shown, peak, dt, RELEASE_DB_PER_S);
+            *shown = widgets::meter_release(*shown, peak, dt, widgets::RELEASE_DB_PER_S);
             hold.update(peak, dt);
         }
         self.analysis.history.snapshot(&mut self.history);
@@ -188,7 +184,7 @@ impl LimiterApp {
                     widgets::level_meter(ui, *peak, rms, hold.db, METER_HEIGHT);
                 }
             });
-            let hold = |c: usize| widgets::figure_text(self.hold[c].db, FLOOR_DB);
+            let hold = |c: usize| widgets::figure_text(self.hold[c].db, widgets::FIGURE_FLOOR_DB);
             ui.label(egui::RichText::new(format!("{} {}", hold(0), hold(1))).small().monospace().color(theme::TEXT_DIM));
         });
     }
@@ -198,7 +194,7 @@ impl LimiterApp {
         let lr = &self.analysis.loudness;
         let ceiling = self.params.limiting.ceiling.value();
         let true_peak = lr.true_peak.load();
-        let figure = |v: f32| widgets::figure_text(v, FLOOR_DB);
+        let figure = |v: f32| widgets::figure_text(v, widgets::FIGURE_FLOOR_DB);
         theme::section(ui, "LOUDNESS (EBU R128)", |ui| {
             ui.set_min_width(ui.available_width());
             ui.horizontal(|ui| {

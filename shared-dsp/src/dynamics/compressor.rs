@@ -626,9 +626,9 @@ impl Compressor {
                 heard = key;
             }
             if mid_side {
-                for i in 0..n {
-                    let (l, r) = (key[0][i], key[1][i]);
-                    (key[0][i], key[1][i]) = ((l + r) * 0.5, (l - r) * 0.5);
+                let [left, right] = &mut key;
+                for (l, r) in left[..n].iter_mut().zip(&mut right[..n]) {
+                    (*l, *r) = ((*l + *r) * 0.5, (*l - *r) * 0.5);
                 }
             }
             for ch in &mut key {

@@ -431,8 +431,8 @@ impl Limiter {
         }
         let mut ceiling = [0.0; CHUNK];
         self.ceiling.process_block(&mut ceiling[..n]);
-        for ch in 0..channels {
-            for (r, &c) in need[ch][..n].iter_mut().zip(&ceiling[..n]) {
+        for lane in need.iter_mut().take(channels) {
+            for (r, &c) in lane[..n].iter_mut().zip(&ceiling[..n]) {
                 let aim = c * AIM;
                 *r = if *r > aim { aim / *r } else { 1.0 };
             }
@@ -457,13 +457,12 @@ impl Limiter {
                 *g = -fast_db::gain_to_db(m);
             }
         }
-        let (gl, grr) = gr.split_at_mut(1);
-        self.release.process_split(&mut gl[0][..n], &mut grr[0][..n]);
+        let [left, right] = &mut gr;
+        self.release.process_split(&mut left[..n], &mut right[..n]);
         let link = self.link;
-        for i in 0..n {
-            let g = stereo::link(Stereo::new(gr[0][i], gr[1][i]), link);
-            gr[0][i] = g.left();
-            gr[1][i] = g.right();
+        for (l, r) in left[..n].iter_mut().zip(&mut right[..n]) {
+            let g = stereo::link(Stereo::new(*l, *r), link);
+            (*l, *r) = (g.left(), g.right());
         }
         for ch in 0..2 {
             for (g, &m) in gr[ch][..n].iter_mut().zip(&held[ch][..n]) {
@@ -525,9 +524,9 @@ impl Limiter {
         }
         self.clamped += clamped;
         if self.dither.depth() != DitherDepth::Off {
-            for ch in 0..channels {
-                for i in 0..n {
-                    late[ch][i] = self.dither.process_sample(late[ch][i], ch, limit[i]);
+            for (ch, lane) in late.iter_mut().enumerate().take(channels) {
+                for (v, &c) in lane[..n].iter_mut().zip(&limit[..n]) {
+                    *v = self.dither.process_sample(*v, ch, c);
                 }
             }
         }

@@ -80,11 +80,11 @@ impl LoudnessMeter {
         let channels = channels.clamp(1, 2);
         let mode = Mode::I | Mode::LRA | Mode::HISTOGRAM;
         let mut ebu = EbuR128::new(channels as u32, rate, mode).ok();
-        if channels == 1 {
-            if let Some(e) = ebu.as_mut() {
-                // Cannot fail for channel 0 of a one-channel meter.
-                let _ = e.set_channel(0, Channel::DualMono);
-            }
+        if channels == 1
+            && let Some(e) = ebu.as_mut()
+        {
+            // Cannot fail for channel 0 of a one-channel meter.
+            let _ = e.set_channel(0, Channel::DualMono);
         }
         let hop = (rate as usize / 10).max(1);
         let meter = Self {

@@ -201,107 +201,28 @@ pub fn node(plot: &Plot, at: Pos2, colour: Color32, number: usize, enabled: bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
-    type Log = Rc<RefCell<Vec<String>>>;
-
-    /// A parameter for the tests: a log range (Hz, Q) or a linear one (dB, on/off), logging
-    /// what a host would see.
-    struct Param {
-        name: &'static str,
-        value: RefCell<f32>,
-        min: f32,
-        max: f32,
-        log: bool,
-        events: Log,
-    }
-
-    impl Param {
-        fn new(name: &'static str, plain: f32, min: f32, max: f32, log: bool, events: &Log) -> Self {
-            let p = Self { name, value: RefCell::new(0.0), min, max, log, events: events.clone() };
-            *p.value.borrow_mut() = p.normalized_of(plain);
-            p
-        }
-    }
-
-    impl Control for Param {
-        fn normalized(&self) -> f32 {
-            *self.value.borrow()
-        }
-        fn default_normalized(&self) -> f32 {
-            0.5
-        }
-        fn step_count(&self) -> Option<usize> {
-            None
-        }
-        fn text(&self) -> String {
-            String::new()
-        }
-        fn text_for(&self, _: f32) -> String {
-            String::new()
-        }
-        fn parse(&self, _: &str) -> Option<f32> {
-            None
-        }
-        fn begin(&self) {
-            self.events.borrow_mut().push(format!("begin {}", self.name));
-        }
-        fn set_normalized(&self, n: f32) {
-            *self.value.borrow_mut() = n;
-            self.events.borrow_mut().push(format!("set {}", self.name));
-        }
-        fn end(&self) {
-            self.events.borrow_mut().push(format!("end {}", self.name));
-        }
-    }
-
-    impl PlainControl for Param {
-        fn plain(&self) -> f32 {
-            let n = self.normalized();
-            if self.log { self.min * (self.max / self.min).powf(n) } else { self.min + (self.max - self.min) * n }
-        }
-        fn normalized_of(&self, plain: f32) -> f32 {
-            let n = if self.log { (plain / self.min).ln() / (self.max / self.min).ln() } else { (plain - self.min) / (self.max - self.min) };
-            n.clamp(0.0, 1.0)
-        }
-    }
+    use crate::control::mock::{Log, MockParam, Travel, paired};
 
     struct Band {
-        on: Param,
-        freq: Param,
-        gain: Param,
-        q: Param,
+        on: MockParam,
+        freq: MockParam,
+        gain: MockParam,
+        q: MockParam,
         uses_gain: bool,
     }
 
     fn band(freq: f32, on: bool, uses_gain: bool, events: &Log) -> Band {
         Band {
-            on: Param::new("on", if on { 1.0 } else { 0.0 }, 0.0, 1.0, false, events),
-            freq: Param::new("freq", freq, 10.0, 30_000.0, true, events),
-            gain: Param::new("gain", 0.0, -30.0, 30.0, false, events),
-            q: Param::new("q", 0.707, 0.025, 40.0, true, events),
+            on: MockParam::new("on", if on { 1.0 } else { 0.0 }, 0.0, 1.0, Travel::Linear).logging_to(events),
+            freq: MockParam::new("freq", freq, 10.0, 30_000.0, Travel::Log).logging_to(events),
+            gain: MockParam::new("gain", 0.0, -30.0, 30.0, Travel::Linear).logging_to(events),
+            q: MockParam::new("q", 0.707, 0.025, 40.0, Travel::Log).logging_to(events),
             uses_gain,
         }
     }
 
     fn controls(bands: &[Band]) -> Vec<BandControls<'_>> {
         bands.iter().map(|b| BandControls { on: &b.on, freq: &b.freq, gain: &b.gain, q: &b.q, uses_gain: b.uses_gain }).collect()
-    }
-
-    /// Every parameter's events are begin, sets, end, never nested or a set outside.
-    fn paired(events: &[String]) -> bool {
-        let mut open = std::collections::HashSet::new();
-        for e in events {
-            let (what, name) = e.split_once(' ').unwrap();
-            match what {
-                "begin" if !open.insert(name) => return false,
-                "end" if !open.remove(name) => return false,
-                "set" if !open.contains(name) => return false,
-                _ => {}
-            }
-        }
-        open.is_empty()
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use egui::{self, Align2, CornerRadius, FontId, Rect, Sense, Stroke, Ui, pos2, vec2};
 
-use super::knob::value_field;
-use crate::control::{Control, Drag, reset};
+use super::knob::{value_field, vertical_drag};
+use crate::control::Control;
 use crate::theme;
 
 /// Width of the scale labels and of the track, points.
@@ -35,18 +35,7 @@ pub fn fader(ui: &mut Ui, salt: impl std::hash::Hash + std::fmt::Debug, control:
         let travel = (height - CAP_HEIGHT).max(1.0);
         let y_of = |n: f32| track.bottom() - 0.5 * CAP_HEIGHT - travel * n.clamp(0.0, 1.0);
 
-        let mut drag: Drag = ui.data(|d| d.get_temp(id).unwrap_or_default());
-        if response.double_clicked() {
-            drag.end(control);
-            reset(control);
-        } else if response.dragged() {
-            let fine = ui.input(|i| i.modifiers.shift);
-            drag.drag_over(control, -response.drag_delta().y, fine, travel);
-        }
-        if response.drag_stopped() || (!response.dragged() && drag.is_active()) {
-            drag.end(control);
-        }
-        ui.data_mut(|d| d.insert_temp(id, drag));
+        let drag = vertical_drag(ui, id, &response, control, travel);
 
         let painter = ui.painter_at(rect.expand2(vec2(0.0, 4.0)));
         let font = FontId::proportional(9.5);
@@ -73,38 +62,17 @@ pub fn fader(ui: &mut Ui, salt: impl std::hash::Hash + std::fmt::Debug, control:
 mod tests {
     use super::*;
 
+    use crate::control::mock::{MockParam, Travel};
+
     /// A level from −80 dB (read "-inf") to +12 dB, skewed like the console's faders:
     /// normalised = ((dB + 80) / 92)^(1/2).
-    struct Level;
-
-    impl Control for Level {
-        fn normalized(&self) -> f32 {
-            0.0
-        }
-        fn default_normalized(&self) -> f32 {
-            0.0
-        }
-        fn step_count(&self) -> Option<usize> {
-            None
-        }
-        fn text(&self) -> String {
-            String::new()
-        }
-        fn text_for(&self, _: f32) -> String {
-            String::new()
-        }
-        fn parse(&self, text: &str) -> Option<f32> {
-            let db = if text == "-inf" { -80.0 } else { text.trim_start_matches('+').parse::<f32>().ok()? };
-            Some(((db + 80.0) / 92.0).clamp(0.0, 1.0).sqrt())
-        }
-        fn begin(&self) {}
-        fn set_normalized(&self, _: f32) {}
-        fn end(&self) {}
+    fn level() -> MockParam {
+        MockParam::new("level", -80.0, -80.0, 12.0, Travel::Sqrt)
     }
 
     #[test]
     fn marks_sit_where_the_parameter_puts_their_values() {
-        let marks = fader_marks(&Level, &["+12", "0", "-20", "-inf", "loud"]);
+        let marks = fader_marks(&level(), &["+12", "0", "-20", "-inf", "loud"]);
         let want = [("+12", 1.0), ("0", (80.0f32 / 92.0).sqrt()), ("-20", (60.0f32 / 92.0).sqrt()), ("-inf", 0.0)];
         assert_eq!(marks.len(), want.len(), "the unparsable mark is left out");
         for ((n, text), (want_text, want_n)) in marks.into_iter().zip(want) {

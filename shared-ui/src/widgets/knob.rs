@@ -4,7 +4,7 @@
 
 use egui::{self, Align2, FontId, Sense, Stroke, Ui, pos2, vec2};
 
-use crate::control::{Control, Drag, enter_text, reset};
+use crate::control::{Control, DRAG_PIXELS_FULL_RANGE, Drag, enter_text, reset};
 use crate::theme;
 
 /// Sweep of the knob: 270° starting at the bottom left.
@@ -56,18 +56,7 @@ pub fn knob_sized(ui: &mut Ui, label: &str, control: &dyn Control, size: KnobSiz
         ui.label(egui::RichText::new(label).font(label_font).color(theme::TEXT_DIM));
         let (rect, response) = ui.allocate_exact_size(vec2(size.diameter, size.diameter), Sense::click_and_drag());
 
-        let mut drag: Drag = ui.data(|d| d.get_temp(id).unwrap_or_default());
-        if response.double_clicked() {
-            drag.end(control);
-            reset(control);
-        } else if response.dragged() {
-            let fine = ui.input(|i| i.modifiers.shift);
-            drag.drag(control, -response.drag_delta().y, fine);
-        }
-        if response.drag_stopped() || (!response.dragged() && drag.is_active()) {
-            drag.end(control);
-        }
-        ui.data_mut(|d| d.insert_temp(id, drag));
+        vertical_drag(ui, id, &response, control, DRAG_PIXELS_FULL_RANGE);
 
         let painter = ui.painter_at(rect.expand(2.0));
         let center = rect.center();
@@ -98,6 +87,25 @@ pub fn knob_sized(ui: &mut Ui, label: &str, control: &dyn Control, size: KnobSiz
         response
     })
     .inner
+}
+
+/// The drag gesture of a knob or fader, kept in egui's memory under `id` between frames:
+/// dragging up `travel` points sweeps the whole range (Shift for fine), a double-click resets,
+/// and the host's gesture ends with the drag. Returns the gesture as it stands after this frame.
+pub(crate) fn vertical_drag(ui: &Ui, id: egui::Id, response: &egui::Response, control: &dyn Control, travel: f32) -> Drag {
+    let mut drag: Drag = ui.data(|d| d.get_temp(id).unwrap_or_default());
+    if response.double_clicked() {
+        drag.end(control);
+        reset(control);
+    } else if response.dragged() {
+        let fine = ui.input(|i| i.modifiers.shift);
+        drag.drag_over(control, -response.drag_delta().y, fine, travel);
+    }
+    if response.drag_stopped() || (!response.dragged() && drag.is_active()) {
+        drag.end(control);
+    }
+    ui.data_mut(|d| d.insert_temp(id, drag));
+    drag
 }
 
 /// The value as text in a `font`-point font; click to type a new one (Enter applies, Escape

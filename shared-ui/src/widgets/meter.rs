@@ -145,14 +145,22 @@ pub fn readout_sized(ui: &mut Ui, label: &str, value: &str, unit: &str, color: C
     });
 }
 
+/// Meter fall-back for [`meter_release`], dB per second (a peak-programme meter's return);
+/// every editor's level and gain-reduction meters fall at this rate.
+pub const RELEASE_DB_PER_S: f32 = 20.0;
+
+/// The usual `floor` of [`figure_text`]: level and loudness figures below it read "-inf"
+/// (well under the loudness gate at −70 LUFS).
+pub const FIGURE_FLOOR_DB: f32 = -99.0;
+
 /// A loudness or level figure for a readout: one decimal, "-inf" below `floor`.
 pub fn figure_text(value: f32, floor: f32) -> String {
     if value.is_nan() || value <= floor { "-inf".to_owned() } else { format!("{value:.1}") }
 }
 
 /// Meter ballistics for values an editor reads once per frame (levels in dB, gain reduction
-/// in dB): rises at once to a new peak, falls back at `rate` units per second, so a peak
-/// stays readable for a moment instead of flickering with the frame rate.
+/// in dB): rises at once to a new peak, falls back at `rate` units per second (normally
+/// [`RELEASE_DB_PER_S`]), so a peak stays readable for a moment instead of flickering with the frame rate.
 pub fn meter_release(shown: f32, incoming: f32, dt: f32, rate: f32) -> f32 {
     let fallen = if shown.is_finite() { shown - rate * dt.clamp(0.0, 1.0) } else { incoming };
     if incoming.is_nan() { fallen } else { incoming.max(fallen) }

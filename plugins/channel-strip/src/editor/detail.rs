@@ -140,7 +140,7 @@ impl ConsoleApp {
                             });
                         });
                     });
-                    gr_meter(ui, self.meters.gate_db[c], 40.0);
+                    gr_meter(ui, self.meters.gate_db[c], 40.0, GR_HEIGHT);
                 });
             });
             section(ui, "EQ (cut filters shown too)", focus == Section::Eq, |ui| {
@@ -188,7 +188,7 @@ impl ConsoleApp {
                             widgets::knob_sized(ui, "Lookahead", &Bound::new(&ch.comp_lookahead, setter), KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
                         });
                     });
-                    gr_meter(ui, self.meters.comp_db[c], 24.0);
+                    gr_meter(ui, self.meters.comp_db[c], 24.0, GR_HEIGHT);
                 });
             });
         });
@@ -262,12 +262,13 @@ impl ConsoleApp {
     }
 }
 
-/// A vertical gain-reduction meter over 0…`range_db` with its label and figure.
-fn gr_meter(ui: &mut egui::Ui, db: f32, range_db: f32) {
+/// A vertical gain-reduction meter over 0…`range_db`, `height` points, with its label and
+/// figure (the detail panel's gate and compressor, the master's glue and limiter).
+pub(super) fn gr_meter(ui: &mut egui::Ui, db: f32, range_db: f32, height: f32) {
     ui.vertical(|ui| {
         ui.spacing_mut().item_spacing.y = 2.0;
         ui.label(egui::RichText::new("GR").size(10.0).color(theme::TEXT_DIM));
-        widgets::gain_reduction_meter_range(ui, db, range_db, GR_HEIGHT);
+        widgets::gain_reduction_meter_range(ui, db, range_db, height);
         ui.label(
             egui::RichText::new(format!("{db:.1}"))
                 .size(9.5)

@@ -11,7 +11,8 @@ use shared_ui::theme;
 use shared_ui::widgets::{self, KnobSize};
 
 use super::strip::FADER_MARKS;
-use super::{ConsoleApp, FLOOR_DB};
+use super::ConsoleApp;
+use super::detail::gr_meter;
 
 /// The master section's knobs: a little larger than a strip's, with room for "2.50 s".
 const KNOB: KnobSize = KnobSize {
@@ -152,7 +153,7 @@ impl ConsoleApp {
                     widgets::knob_sized(ui, "Release", &Bound::new(&m.glue_release, setter), KNOB);
                     widgets::knob_sized(ui, "Makeup", &Bound::new(&m.glue_makeup, setter), KNOB);
                     widgets::knob_sized(ui, "Mix", &Bound::new(&m.glue_mix, setter), KNOB);
-                    gr_meter(ui, self.meters.glue_db, GLUE_RANGE_DB);
+                    gr_meter(ui, self.meters.glue_db, GLUE_RANGE_DB, SIDE_METER - 14.0);
                 });
             });
             ui.horizontal_top(|ui| {
@@ -181,7 +182,7 @@ impl ConsoleApp {
                             &Bound::new(&m.limiter_release, setter),
                             KNOB,
                         );
-                        gr_meter(ui, self.meters.limiter_db, LIMITER_RANGE_DB);
+                        gr_meter(ui, self.meters.limiter_db, LIMITER_RANGE_DB, SIDE_METER - 14.0);
                     });
                 });
                 theme::section(ui, "PANNING", |ui| {
@@ -236,7 +237,7 @@ impl ConsoleApp {
         let lr = &self.analysis.loudness;
         let ceiling = self.params.master.limiter_ceiling.value();
         let true_peak = lr.true_peak.load();
-        let figure = |v: f32| widgets::figure_text(v, FLOOR_DB);
+        let figure = |v: f32| widgets::figure_text(v, widgets::FIGURE_FLOOR_DB);
         theme::section(ui, "LOUDNESS OF THE OUTPUT (EBU R128)", |ui| {
             const SIZE: f32 = 17.0;
             ui.horizontal(|ui| {
@@ -300,21 +301,4 @@ impl ConsoleApp {
             });
         });
     }
-}
-
-/// A vertical gain-reduction meter with its label.
-fn gr_meter(ui: &mut egui::Ui, db: f32, range_db: f32) {
-    ui.vertical(|ui| {
-        ui.spacing_mut().item_spacing.y = 2.0;
-        ui.label(egui::RichText::new("GR").size(10.0).color(theme::TEXT_DIM));
-        widgets::gain_reduction_meter_range(ui, db, range_db, SIDE_METER - 14.0);
-        ui.label(
-            egui::RichText::new(format!("{db:.1}"))
-                .size(9.5)
-                .monospace()
-                .color(theme::TEXT_DIM),
-        );
-    })
-    .response
-    .on_hover_text(format!("Gain reduction, dB (full scale {range_db:.0} dB)"));
 }

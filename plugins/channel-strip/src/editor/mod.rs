@@ -43,11 +43,6 @@ use crate::params::StripParams;
 pub const WIDTH: f32 = 1440.0;
 pub const HEIGHT: f32 = 828.0;
 
-/// Meter fall-back, dB per second (a peak-programme meter's return).
-const RELEASE_DB_PER_S: f32 = 20.0;
-/// Levels below this read "-inf".
-const FLOOR_DB: f32 = -99.0;
-
 /// What the editor reads from the audio thread.
 #[derive(Clone)]
 pub struct Analysis {
@@ -133,7 +128,7 @@ impl LevelState {
         let peaks = levels.take_peaks();
         for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
             let peak = to_db(peak).max(-120.0);
-            *shown = widgets::meter_release(*shown, peak, dt, RELEASE_DB_PER_S);
+            *shown = widgets::meter_release(*shown, peak, dt, widgets::RELEASE_DB_PER_S);
             hold.update(peak, dt);
         }
         self.rms_db = levels.rms().map(to_db);
@@ -141,7 +136,7 @@ impl LevelState {
 
     /// The larger held peak, as a figure.
     pub fn hold_text(&self) -> String {
-        widgets::figure_text(self.hold[0].db.max(self.hold[1].db), FLOOR_DB)
+        widgets::figure_text(self.hold[0].db.max(self.hold[1].db), widgets::FIGURE_FLOOR_DB)
     }
 
     /// Left and right meters, `height` tall.
@@ -170,7 +165,7 @@ pub struct MeterState {
 impl MeterState {
     fn update(&mut self, m: &ConsoleMeters, dt: f32) {
         let gr = |shown: f32, max: &shared_dsp::analysis::SharedMax| {
-            widgets::meter_release(shown, max.take(), dt, RELEASE_DB_PER_S)
+            widgets::meter_release(shown, max.take(), dt, widgets::RELEASE_DB_PER_S)
         };
         for c in 0..CHANNELS {
             self.channels[c].update(&m.channels[c], dt);

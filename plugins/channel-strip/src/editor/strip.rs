@@ -2,7 +2,7 @@
 //! compressor sections (each expands into the bottom panel), two sends with pre/post, pan and
 //! width, the fader with the channel's meter (after the fader), mute and solo.
 
-use nice_plug::prelude::ParamSetter;
+use nice_plug::prelude::{Param, ParamSetter};
 use shared_dsp::eq::response::Curve;
 use shared_dsp::strip::ConsoleSettings;
 use shared_ui::control::Bound;
@@ -70,38 +70,18 @@ impl ConsoleApp {
         let ch = &self.params.channels[c];
         // Input.
         ui.horizontal_top(|ui| {
-            widgets::knob_sized(ui, "Trim", &Bound::new(&ch.trim, setter), KnobSize::COMPACT);
+            small_knob(ui, "Trim", &ch.trim, setter);
             ui.vertical(|ui| {
                 ui.add_space(14.0);
-                widgets::toggle_sized(
-                    ui,
-                    "Ø",
-                    &Bound::new(&ch.invert, setter),
-                    HALF,
-                    theme::ACCENT,
-                )
-                .on_hover_text("Polarity invert");
+                half_toggle(ui, "Ø", &ch.invert, setter).on_hover_text("Polarity invert");
             });
         });
         ui.horizontal(|ui| {
             let hp = format!("HP {}", short_hz(ch.high_pass.value()));
-            widgets::toggle_sized(
-                ui,
-                &hp,
-                &Bound::new(&ch.high_pass_on, setter),
-                HALF,
-                theme::ACCENT,
-            )
-            .on_hover_text("High pass (frequency and slope below, in full)");
+            half_toggle(ui, &hp, &ch.high_pass_on, setter)
+                .on_hover_text("High pass (frequency and slope below, in full)");
             let lp = format!("LP {}", short_hz(ch.low_pass.value()));
-            widgets::toggle_sized(
-                ui,
-                &lp,
-                &Bound::new(&ch.low_pass_on, setter),
-                HALF,
-                theme::ACCENT,
-            )
-            .on_hover_text("Low pass");
+            half_toggle(ui, &lp, &ch.low_pass_on, setter).on_hover_text("Low pass");
         });
         // Compact dynamics and EQ; the arrows expand them below.
         let gate_db = self.meters.gate_db[c];
@@ -125,47 +105,18 @@ impl ConsoleApp {
         let ch = &self.params.channels[c];
         // Sends, pan.
         ui.horizontal_top(|ui| {
-            widgets::knob_sized(
-                ui,
-                "Send A",
-                &Bound::new(&ch.send_a, setter),
-                KnobSize::COMPACT,
-            )
-            .on_hover_text("To return A (reverb)");
-            widgets::knob_sized(
-                ui,
-                "Send B",
-                &Bound::new(&ch.send_b, setter),
-                KnobSize::COMPACT,
-            )
-            .on_hover_text("To return B (delay)");
+            small_knob(ui, "Send A", &ch.send_a, setter).on_hover_text("To return A (reverb)");
+            small_knob(ui, "Send B", &ch.send_b, setter).on_hover_text("To return B (delay)");
         });
         ui.horizontal(|ui| {
-            widgets::toggle_sized(
-                ui,
-                "Pre A",
-                &Bound::new(&ch.send_a_pre, setter),
-                HALF,
-                theme::ACCENT,
-            )
-            .on_hover_text("Send A before the fader");
-            widgets::toggle_sized(
-                ui,
-                "Pre B",
-                &Bound::new(&ch.send_b_pre, setter),
-                HALF,
-                theme::ACCENT,
-            )
-            .on_hover_text("Send B before the fader");
+            half_toggle(ui, "Pre A", &ch.send_a_pre, setter)
+                .on_hover_text("Send A before the fader");
+            half_toggle(ui, "Pre B", &ch.send_b_pre, setter)
+                .on_hover_text("Send B before the fader");
         });
         ui.horizontal_top(|ui| {
-            widgets::knob_sized(ui, "Pan", &Bound::new(&ch.pan, setter), KnobSize::COMPACT);
-            widgets::knob_sized(
-                ui,
-                "Width",
-                &Bound::new(&ch.width, setter),
-                KnobSize::COMPACT,
-            );
+            small_knob(ui, "Pan", &ch.pan, setter);
+            small_knob(ui, "Width", &ch.width, setter);
         });
         // Fader and meter.
         ui.horizontal_top(|ui| {
@@ -240,6 +191,26 @@ impl ConsoleApp {
             }
         });
     }
+}
+
+/// A compact knob on `param`: every knob of a strip is this size.
+fn small_knob<P: Param>(
+    ui: &mut egui::Ui,
+    label: &str,
+    param: &P,
+    setter: &ParamSetter,
+) -> egui::Response {
+    widgets::knob_sized(ui, label, &Bound::new(param, setter), KnobSize::COMPACT)
+}
+
+/// A half-width toggle on `param` in the accent colour, two side by side in a strip.
+fn half_toggle<P: Param>(
+    ui: &mut egui::Ui,
+    label: &str,
+    param: &P,
+    setter: &ParamSetter,
+) -> egui::Response {
+    widgets::toggle_sized(ui, label, &Bound::new(param, setter), HALF, theme::ACCENT)
 }
 
 /// A frequency in few characters ("80", "1.2k", "12k") for the cut filters' buttons.
