@@ -142,6 +142,8 @@ fn coefficient_table() -> [[f32; 8]; HALF] {
 
 /// Frames per pass of [`TruePeakDetector::process_block`] (a stack buffer).
 const BLOCK: usize = 64;
+/// Consecutive outputs computed side by side (a multiple of four; eight fills an AVX register).
+const OUTS: usize = 8;
 
 /// Peak estimation for one channel (see the module docs). Expects finite input.
 #[derive(Clone, Debug)]
@@ -230,13 +232,14 @@ impl TruePeakDetector {
         self
     }
 
-    /// Up to [`BLOCK`] samples, vectorised across time: four consecutive outputs at once for
-    /// every folded phase, so there are no per-sample horizontal operations.
+    /// Up to [`BLOCK`] samples, vectorised across time: eight consecutive outputs at once for
+    /// every folded phase (one AVX register, or two SSE ones), so there are no per-sample
+    /// horizontal operations. Each output's sums run in the same order whatever the width.
     #[inline(always)]
     fn process_chunk(&mut self, input: &[f32], peaks: &mut [f32], true_peak: bool) {
         let n = input.len().min(peaks.len()).min(BLOCK);
-        // The history, then the input, then zeros up to a multiple of four outputs.
-        let mut buf = [0.0f32; BLOCK + TAPS + 3];
+        // The history, then the input, then zeros up to a multiple of eight outputs.
+        let mut buf = [0.0f32; BLOCK + TAPS + OUTS - 1];
         buf[..TAPS - 1].copy_from_slice(&self.tail);
         buf[TAPS - 1..TAPS - 1 + n].copy_from_slice(&input[..n]);
         self.tail.copy_from_slice(&buf[n..n + TAPS - 1]);
@@ -252,25 +255,25 @@ impl TruePeakDetector {
             self.previous_segment = 0.0;
             return;
         }
-        let mut segment = [0.0f32; BLOCK + 4];
-        for i0 in (0..n).step_by(4) {
-            let mut acc = [[0.0f32; 4]; 8];
+        let mut segment = [0.0f32; BLOCK + OUTS];
+        for i0 in (0..n).step_by(OUTS) {
+            let mut acc = [[0.0f32; OUTS]; 8];
             for (j, row) in self.coefs.iter().enumerate() {
-                let (mut u, mut v) = ([0.0f32; 4], [0.0f32; 4]);
-                for k in 0..4 {
+                let (mut u, mut v) = ([0.0f32; OUTS], [0.0f32; OUTS]);
+                for k in 0..OUTS {
                     let newer = buf[i0 + k + TAPS - 1 - j];
                     let older = buf[i0 + k + j];
                     u[k] = newer + older;
                     v[k] = newer - older;
                 }
                 for l in 0..4 {
-                    for k in 0..4 {
+                    for k in 0..OUTS {
                         acc[l][k] += row[l] * u[k];
                         acc[4 + l][k] += row[4 + l] * v[k];
                     }
                 }
             }
-            for k in 0..4 {
+            for k in 0..OUTS {
                 let mut m = 0.0f32;
                 for l in 0..4 {
                     let pair = (acc[l][k].abs() + acc[4 + l][k].abs()) * 0.5;
