@@ -576,47 +576,93 @@ impl Engine {
                 }
             }
             let n = if self.idle { len - offset } else { self.countdown.min(len - offset) };
-            let (l, r) = (&mut left[offset..offset + n], &mut right[offset..offset + n]);
-            // Output gain, applied as samples enter the chain.
-            if self.gain_step != 0.0 {
-                let mut g = self.gain;
-                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                    *a *= g;
-                    *b *= g;
-                    g += self.gain_step;
-                }
-                self.gain = g;
-                touched = true;
-            } else if self.gain != 1.0 {
-                let g = self.gain;
-                for x in l.iter_mut() {
-                    *x *= g;
-                }
-                for x in r.iter_mut() {
-                    *x *= g;
-                }
-                touched = true;
-            }
+            touched |= self.enter_gain(&mut left[offset..offset + n], &mut right[offset..offset + n]);
             if !self.chain.is_empty() {
                 self.chain.push(left, right, offset, offset + n);
                 touched = true;
             }
-            // While idle the tick phase keeps running, so that the first tick after a change
-            // falls at the same sample however the host cuts its blocks.
-            self.countdown = if self.idle {
-                match (self.countdown + SUB_BLOCK - n % SUB_BLOCK) % SUB_BLOCK {
-                    0 => SUB_BLOCK,
-                    c => c,
-                }
-            } else {
-                self.countdown - n
-            };
+            self.count_down(n);
             offset += n;
         }
         self.chain.drain(left, right);
         if touched {
             self.end_of_block(left, right);
         }
+    }
+
+    /// [`process`](Self::process) for two engines on their own buffers: the same output, bit
+    /// for bit. When both are idle for the whole block (one segment each, the usual case
+    /// once settings have settled) their chains advance together
+    /// ([`Chain::push_pair`]), which overlaps the two latency-bound recursions; otherwise
+    /// it is simply two `process` calls.
+    pub fn process_pair(a: &mut Self, a_left: &mut [f32], a_right: &mut [f32], b: &mut Self, b_left: &mut [f32], b_right: &mut [f32]) {
+        let len = a_left.len().min(a_right.len());
+        let fused = a.idle && b.idle && len > 0 && b_left.len().min(b_right.len()) == len;
+        if !fused {
+            a.process(a_left, a_right);
+            b.process(b_left, b_right);
+            return;
+        }
+        // What `process` does for an idle engine (no tick, one segment of `len`), per engine,
+        // except that the chains are pushed together.
+        let (a_left, a_right, b_left, b_right) = (&mut a_left[..len], &mut a_right[..len], &mut b_left[..len], &mut b_right[..len]);
+        a.chain.begin(0);
+        b.chain.begin(0);
+        let a_touched = a.enter_gain(a_left, a_right) | !a.chain.is_empty();
+        let b_touched = b.enter_gain(b_left, b_right) | !b.chain.is_empty();
+        match (a.chain.is_empty(), b.chain.is_empty()) {
+            (false, false) => Chain::push_pair(&mut a.chain, a_left, a_right, &mut b.chain, b_left, b_right, 0, len),
+            (false, true) => a.chain.push(a_left, a_right, 0, len),
+            (true, false) => b.chain.push(b_left, b_right, 0, len),
+            (true, true) => {}
+        }
+        for (e, l, r, touched) in [(a, a_left, a_right, a_touched), (b, b_left, b_right, b_touched)] {
+            e.count_down(len);
+            e.chain.drain(l, r);
+            if touched {
+                e.end_of_block(l, r);
+            }
+        }
+    }
+
+    /// The output gain, applied as samples enter the chain. Returns whether it changed
+    /// anything (not unity).
+    fn enter_gain(&mut self, l: &mut [f32], r: &mut [f32]) -> bool {
+        if self.gain_step != 0.0 {
+            let mut g = self.gain;
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                *a *= g;
+                *b *= g;
+                g += self.gain_step;
+            }
+            self.gain = g;
+            true
+        } else if self.gain != 1.0 {
+            let g = self.gain;
+            for x in l.iter_mut() {
+                *x *= g;
+            }
+            for x in r.iter_mut() {
+                *x *= g;
+            }
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Advances the control tick countdown by `n` samples processed.
+    fn count_down(&mut self, n: usize) {
+        // While idle the tick phase keeps running, so that the first tick after a change
+        // falls at the same sample however the host cuts its blocks.
+        self.countdown = if self.idle {
+            match (self.countdown + SUB_BLOCK - n % SUB_BLOCK) % SUB_BLOCK {
+                0 => SUB_BLOCK,
+                c => c,
+            }
+        } else {
+            self.countdown - n
+        };
     }
 
     /// Once per block: reset lanes a NaN reached, flush tiny states, clean the output.

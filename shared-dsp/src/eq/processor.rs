@@ -182,6 +182,20 @@ impl Eq {
         }
     }
 
+    /// [`process`](Self::process) for two EQs on their own buffers, bit for bit the same as
+    /// two calls. Two zero-latency EQs with no mode change under way run their engines
+    /// together ([`Engine::process_pair`], which overlaps their latency-bound recursions);
+    /// anything else is two calls.
+    pub fn process_pair(a: &mut Self, a_left: &mut [f32], a_right: &mut [f32], b: &mut Self, b_left: &mut [f32], b_right: &mut [f32]) {
+        let plain = |e: &Self| e.mode == Mode::ZeroLatency && e.switch.is_none();
+        if plain(a) && plain(b) {
+            Engine::process_pair(&mut a.engine, a_left, a_right, &mut b.engine, b_left, b_right);
+        } else {
+            a.process(a_left, a_right);
+            b.process(b_left, b_right);
+        }
+    }
+
     fn run_mode(&mut self, left: &mut [f32], right: &mut [f32]) {
         match self.mode {
             Mode::ZeroLatency => self.engine.process(left, right),

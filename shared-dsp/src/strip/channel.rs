@@ -248,6 +248,32 @@ impl ChannelStrip {
     fn process_inserts(&mut self, left: &mut [f32], right: &mut [f32]) {
         let n = left.len().min(right.len());
         let (left, right) = (&mut left[..n], &mut right[..n]);
+        self.process_before_eq(left, right);
+        self.eq.process(left, right);
+        self.process_after_eq(left, right);
+    }
+
+    /// The EQs of two strips on their own (equal-length) buffers, run together
+    /// ([`Eq::process_pair`]: the same output as two calls, bit for bit, with the two
+    /// latency-bound recursions overlapped). Between [`process_before_eq`] and
+    /// [`process_after_eq_with_sends`] of each strip, which together are
+    /// [`process_with_sends`](Self::process_with_sends) split at the EQ.
+    ///
+    /// [`process_before_eq`]: Self::process_before_eq
+    /// [`process_after_eq_with_sends`]: Self::process_after_eq_with_sends
+    pub(super) fn process_eq_pair(a: &mut Self, a_left: &mut [f32], a_right: &mut [f32], b: &mut Self, b_left: &mut [f32], b_right: &mut [f32]) {
+        Eq::process_pair(&mut a.eq, a_left, a_right, &mut b.eq, b_left, b_right);
+    }
+
+    /// The stages after the EQ and the fader, adding the send taps into `sends`
+    /// (`left` and `right` of equal length).
+    pub(super) fn process_after_eq_with_sends(&mut self, left: &mut [f32], right: &mut [f32], sends: &mut SendBuses<'_>) {
+        self.process_after_eq(left, right);
+        self.process_fader(left, right, Some(sends));
+    }
+
+    /// Trim → polarity → cuts → gate (`left` and `right` of equal length).
+    pub(super) fn process_before_eq(&mut self, left: &mut [f32], right: &mut [f32]) {
         if !(self.trim.is_settled() && self.trim.value() == 1.0) {
             for (l, r) in left.iter_mut().zip(right.iter_mut()) {
                 let g = self.trim.next();
@@ -257,7 +283,10 @@ impl ChannelStrip {
         }
         self.cuts.process(left, right);
         self.gate.process(left, right);
-        self.eq.process(left, right);
+    }
+
+    /// Compressor → pan/width (`left` and `right` of equal length).
+    fn process_after_eq(&mut self, left: &mut [f32], right: &mut [f32]) {
         if self.settings.compressor_on {
             self.compressor.process(left, right);
         } else {

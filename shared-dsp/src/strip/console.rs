@@ -30,8 +30,9 @@ struct Scratch {
     sum: Pair,
     /// The two send buses.
     send: [Pair; 2],
-    /// One channel on its way through its strip.
-    channel: Pair,
+    /// One channel on its way through its strip, and a second one: strips run two at a time
+    /// (see [`Console::process_chunk`]).
+    channel: [Pair; 2],
     /// The limited signal while the limiter's switch crossfades.
     limited: Pair,
 }
@@ -102,6 +103,44 @@ fn limiter_settings(m: &MasterSettings) -> limiter::Settings {
     }
 }
 
+/// Copies `input[start..start + len]` into `dst` (non-finite samples and samples past the
+/// input's end as silence).
+fn load_input(dst: &mut Pair, input: Input<'_>, start: usize, len: usize) {
+    let Some((in_l, in_r)) = input else { return };
+    for (side, src) in dst.iter_mut().zip([in_l, in_r]) {
+        let avail = src.len().saturating_sub(start).min(len);
+        for (d, &s) in side[..avail].iter_mut().zip(&src[start..start + avail]) {
+            *d = if s.is_finite() { s } else { 0.0 };
+        }
+        side[avail..len].fill(0.0);
+    }
+}
+
+/// After channel `c`'s strip: its meter, and its output added into the sum.
+fn finish_channel(
+    c: usize,
+    strip: &ChannelStrip,
+    left: &[f32],
+    right: &[f32],
+    meters: Option<&mut MeterWriter>,
+    sum: &mut Pair,
+) {
+    if let Some(m) = meters {
+        // A switched-off gate or compressor is not applied, so its reduction is not shown
+        // either.
+        let (gate, comp) = strip.gain_reduction_db();
+        let on = strip.settings();
+        let gate = if on.gate.enabled { gate } else { 0.0 };
+        let comp = if on.compressor_on { comp } else { [0.0; 2] };
+        m.channel(c, left, right, gate, comp);
+    }
+    for (bus, x) in sum.iter_mut().zip([left, right]) {
+        for (s, &x) in bus[..x.len()].iter_mut().zip(x) {
+            *s += x;
+        }
+    }
+}
+
 /// Time constant of the crossfade when the limiter is switched in or out (ms).
 const LIMITER_FADE_MS: f32 = 2.0;
 
@@ -135,7 +174,7 @@ impl Console {
             scratch: Box::new(Scratch {
                 sum: [[0.0; CHUNK]; 2],
                 send: [[[0.0; CHUNK]; 2]; 2],
-                channel: [[0.0; CHUNK]; 2],
+                channel: [[[0.0; CHUNK]; 2]; 2],
                 limited: [[0.0; CHUNK]; 2],
             }),
             connected: [true; CHANNELS],
@@ -328,35 +367,40 @@ impl Console {
             side[..len].fill(0.0);
         }
         let mut meters = self.meters.as_mut().filter(|m| m.is_enabled());
-        for (c, (strip, input)) in self.strips.iter_mut().zip(inputs.iter()).enumerate() {
-            let Some((in_l, in_r)) = input else { continue };
-            for (side, src) in channel.iter_mut().zip([in_l, in_r]) {
-                let avail = src.len().saturating_sub(start).min(len);
-                for (d, &s) in side[..avail].iter_mut().zip(&src[start..start + avail]) {
-                    *d = if s.is_finite() { s } else { 0.0 };
-                }
-                side[avail..len].fill(0.0);
-            }
-            let [xl, xr] = &mut *channel;
+        {
             let [[al, ar], [bl, br]] = &mut *send;
             let mut buses: SendBuses<'_> = [
                 [&mut al[..len], &mut ar[..len]],
                 [&mut bl[..len], &mut br[..len]],
             ];
-            strip.process_with_sends(&mut xl[..len], &mut xr[..len], &mut buses);
-            if let Some(m) = meters.as_deref_mut() {
-                // A switched-off gate or compressor is not applied, so its reduction is not
-                // shown either.
-                let (gate, comp) = strip.gain_reduction_db();
-                let on = strip.settings();
-                let gate = if on.gate.enabled { gate } else { 0.0 };
-                let comp = if on.compressor_on { comp } else { [0.0; 2] };
-                m.channel(c, &xl[..len], &xr[..len], gate, comp);
-            }
-            for (bus, x) in sum.iter_mut().zip([&*xl, &*xr]) {
-                for (s, &x) in bus[..len].iter_mut().zip(&x[..len]) {
-                    *s += x;
-                }
+            // Connected strips two at a time, in channel order: the pair's EQs run together
+            // (their latency-bound recursions overlap; see `Eq::process_pair`), everything
+            // else per strip. Sends, meters and the sum still see the strips one after the
+            // other in channel order, so the output is the same bit for bit.
+            let mut connected = (0..CHANNELS).filter(|&c| inputs[c].is_some());
+            while let Some(c) = connected.next() {
+                let [x, y] = &mut *channel;
+                load_input(x, inputs[c], start, len);
+                let [xl, xr] = x;
+                let (xl, xr) = (&mut xl[..len], &mut xr[..len]);
+                let Some(d) = connected.next() else {
+                    let strip = &mut self.strips[c];
+                    strip.process_with_sends(xl, xr, &mut buses);
+                    finish_channel(c, strip, xl, xr, meters.as_deref_mut(), sum);
+                    break;
+                };
+                load_input(y, inputs[d], start, len);
+                let [yl, yr] = y;
+                let (yl, yr) = (&mut yl[..len], &mut yr[..len]);
+                let (low, high) = self.strips.split_at_mut(d);
+                let (a, b) = (&mut low[c], &mut high[0]);
+                a.process_before_eq(xl, xr);
+                b.process_before_eq(yl, yr);
+                ChannelStrip::process_eq_pair(a, xl, xr, b, yl, yr);
+                a.process_after_eq_with_sends(xl, xr, &mut buses);
+                finish_channel(c, a, xl, xr, meters.as_deref_mut(), sum);
+                b.process_after_eq_with_sends(yl, yr, &mut buses);
+                finish_channel(d, b, yl, yr, meters.as_deref_mut(), sum);
             }
         }
         // Returns: the sends run through them in place, then join the sum.
