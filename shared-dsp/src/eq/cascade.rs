@@ -625,6 +625,14 @@ impl Engine {
         }
     }
 
+    /// Whether the next block runs without control work (then [`process_pair`] fuses).
+    ///
+    /// [`process_pair`]: Self::process_pair
+    #[cfg(test)]
+    pub(super) fn is_idle(&self) -> bool {
+        self.idle
+    }
+
     /// The output gain, applied as samples enter the chain. Returns whether it changed
     /// anything (not unity).
     fn enter_gain(&mut self, l: &mut [f32], r: &mut [f32]) -> bool {

@@ -132,6 +132,9 @@ pub struct Chain {
     /// Samples pushed into the current segment, and where it starts in the buffers.
     pushed: usize,
     start: usize,
+    /// AVX2 available (checked once, at construction): two four-lane chains then share one
+    /// 256-bit register in [`Chain::push_pair`].
+    avx2: bool,
 }
 
 impl Default for Chain {
@@ -152,6 +155,10 @@ impl Chain {
             moving: false,
             pushed: 0,
             start: 0,
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
         };
         for j in 0..MAX_LANES {
             c.set_now(j, &IDLE);
@@ -388,6 +395,9 @@ impl Chain {
             return;
         }
         match (a.width(), b.width()) {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: AVX2 was detected at run time.
+            (4, 4) if a.avx2 => unsafe { steady_pair_avx2(a, a_left, a_right, b, b_left, b_right, both, to) },
             (4, 4) => steady_pair::<4, 4>(a, a_left, a_right, b, b_left, b_right, both, to),
             (4, _) => steady_pair::<4, WIDTH>(a, a_left, a_right, b, b_left, b_right, both, to),
             (_, 4) => steady_pair::<WIDTH, 4>(a, a_left, a_right, b, b_left, b_right, both, to),
@@ -583,6 +593,82 @@ fn steady_pair<const NA: usize, const NB: usize>(
     }
     ra.store::<false>(a, to - from);
     rb.store::<false>(b, to - from);
+}
+
+/// [`steady_pair`] for two chains of up to four lanes with AVX2: chain `a`'s lanes in the
+/// low half of each 256-bit register, `b`'s in the high half, so both advance with the
+/// instructions one chain needs (and their state fits in the sixteen registers, where two
+/// chains' SSE registers would not). `vpslldq` shifts within each 128-bit half, which is
+/// each chain's one-lane shift. Per lane the same multiplies and adds in the same order as
+/// [`kernel`] (no fused multiply-add), so each chain's output is its own loop's, bit for bit.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments, reason = "two chains, each with its two channels")]
+#[target_feature(enable = "avx2")]
+unsafe fn steady_pair_avx2(
+    a: &mut Chain,
+    a_left: &mut [f32],
+    a_right: &mut [f32],
+    b: &mut Chain,
+    b_left: &mut [f32],
+    b_right: &mut [f32],
+    from: usize,
+    to: usize,
+) {
+    use core::arch::x86_64::*;
+    let (ca, cb) = (&a.coefs[0], &b.coefs[0]);
+    // SAFETY (all loads and stores below): unaligned, within 8-lane arrays; AVX2 is enabled.
+    let join = |x: &V, y: &V| unsafe { _mm256_set_m128(_mm_loadu_ps(y.as_ptr()), _mm_loadu_ps(x.as_ptr())) };
+    let (c11, c12, c22) = (join(&ca.c11, &cb.c11), join(&ca.c12, &cb.c12), join(&ca.c22, &cb.c22));
+    let (pe, pf1, pf2) = (join(&ca.pe, &cb.pe), join(&ca.pf1, &cb.pf1), join(&ca.pf2, &cb.pf2));
+    let (qe, qf1, qf2) = (join(&ca.qe, &cb.qe), join(&ca.qf1, &cb.qf1), join(&ca.qf2, &cb.qf2));
+    let (sa, sb) = (&a.state[0], &b.state[0]);
+    let (mut p1, mut p2) = (join(&sa.p1, &sb.p1), join(&sa.p2, &sb.p2));
+    let (mut q1, mut q2) = (join(&sa.q1, &sb.q1), join(&sa.q2, &sb.q2));
+    let (mut out_l, mut out_r) = (join(&sa.out_l, &sb.out_l), join(&sa.out_r, &sb.out_r));
+    // The last lanes' outputs, moved to lanes 0 (a) and 1 (b) for extraction.
+    let pick = _mm256_setr_epi32((a.len - 1) as i32, (4 + b.len - 1) as i32, 0, 0, 0, 0, 0, 0);
+    let lag_a = (a.start + a.pushed - (a.len - 1)).wrapping_sub(from);
+    let lag_b = (b.start + b.pushed - (b.len - 1)).wrapping_sub(from);
+    let shift = |v: __m256, xa: f32, xb: f32| {
+        let moved = _mm256_castsi256_ps(_mm256_slli_si256::<4>(_mm256_castps_si256(v)));
+        _mm256_blend_ps::<0x11>(moved, _mm256_set_m128(_mm_set_ss(xb), _mm_set_ss(xa)))
+    };
+    for n in from..to {
+        let l = shift(out_l, a_left[n], b_left[n]);
+        let r = shift(out_r, a_right[n], b_right[n]);
+        let dp = _mm256_add_ps(_mm256_mul_ps(pe, l), _mm256_add_ps(_mm256_mul_ps(pf1, p1), _mm256_mul_ps(pf2, p2)));
+        let v3 = _mm256_sub_ps(l, p2);
+        let np1 = _mm256_add_ps(_mm256_mul_ps(c11, p1), _mm256_mul_ps(c12, v3));
+        p2 = _mm256_add_ps(p2, _mm256_add_ps(_mm256_mul_ps(c12, p1), _mm256_mul_ps(c22, v3)));
+        p1 = np1;
+        let dq = _mm256_add_ps(_mm256_mul_ps(qe, r), _mm256_add_ps(_mm256_mul_ps(qf1, q1), _mm256_mul_ps(qf2, q2)));
+        let w3 = _mm256_sub_ps(r, q2);
+        let nq1 = _mm256_add_ps(_mm256_mul_ps(c11, q1), _mm256_mul_ps(c12, w3));
+        q2 = _mm256_add_ps(q2, _mm256_add_ps(_mm256_mul_ps(c12, q1), _mm256_mul_ps(c22, w3)));
+        q1 = nq1;
+        out_l = _mm256_add_ps(l, dp);
+        out_r = _mm256_add_ps(r, dq);
+        let ol = _mm256_permutevar8x32_ps(out_l, pick);
+        let or = _mm256_permutevar8x32_ps(out_r, pick);
+        let (ol, or) = (_mm256_castps256_ps128(ol), _mm256_castps256_ps128(or));
+        a_left[lag_a.wrapping_add(n)] = _mm_cvtss_f32(ol);
+        a_right[lag_a.wrapping_add(n)] = _mm_cvtss_f32(or);
+        b_left[lag_b.wrapping_add(n)] = _mm_cvtss_f32(_mm_movehdup_ps(ol));
+        b_right[lag_b.wrapping_add(n)] = _mm_cvtss_f32(_mm_movehdup_ps(or));
+    }
+    let split = |v: __m256, x: &mut V, y: &mut V| unsafe {
+        _mm_storeu_ps(x.as_mut_ptr(), _mm256_castps256_ps128(v));
+        _mm_storeu_ps(y.as_mut_ptr(), _mm256_extractf128_ps::<1>(v));
+    };
+    let (sa, sb) = (&mut a.state[0], &mut b.state[0]);
+    split(p1, &mut sa.p1, &mut sb.p1);
+    split(p2, &mut sa.p2, &mut sb.p2);
+    split(q1, &mut sa.q1, &mut sb.q1);
+    split(q2, &mut sa.q2, &mut sb.q2);
+    split(out_l, &mut sa.out_l, &mut sb.out_l);
+    split(out_r, &mut sa.out_r, &mut sb.out_r);
+    a.pushed += to - from;
+    b.pushed += to - from;
 }
 
 /// `v` moved up one lane, `first` in lane 0. Written with SSE2 byte shifts on x86-64

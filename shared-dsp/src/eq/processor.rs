@@ -196,6 +196,12 @@ impl Eq {
         }
     }
 
+    /// Whether [`process_pair`](Self::process_pair) would run this EQ's chain fused.
+    #[cfg(test)]
+    pub(super) fn runs_fused(&self) -> bool {
+        self.mode == Mode::ZeroLatency && self.switch.is_none() && self.engine.is_idle()
+    }
+
     fn run_mode(&mut self, left: &mut [f32], right: &mut [f32]) {
         match self.mode {
             Mode::ZeroLatency => self.engine.process(left, right),

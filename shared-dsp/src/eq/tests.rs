@@ -859,3 +859,89 @@ fn linear_phase_placement() {
     println!("linear phase: mid band on pure side {mid_on_side:.1} dB, side band on pure mid {side_on_mid:.1} dB, left band on the right channel {left_keeps_right:.1} dB");
     assert!(mid_on_side < -120.0 && side_on_mid < -120.0 && left_keeps_right < -120.0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Two EQs at once.
+
+/// `Eq::process_pair` (two chains advanced in one fused loop when both are settled) gives
+/// exactly what two `Eq::process` calls give, bit for bit: through glides (frequency, gain
+/// and output gain moving mid-stream), bands switching off and on, a NaN in the input, an
+/// EQ with every band off, and partners with other lane counts (4 and 6 lanes: the fused
+/// loop's two vector widths), two groups of lanes or a mid/side band (where it falls back
+/// to two calls), in blocks of 1, 7 and 512 samples.
+#[test]
+fn a_pair_of_eqs_is_two_eqs_exactly() {
+    let fs = 48_000.0;
+    let n = 40_000;
+    let bell = |freq: f64, gain_db: f64| BandSettings { enabled: true, kind: BandType::Bell, freq, gain_db, q: 1.2, ..BandSettings::default() };
+    let cut = |slope: Slope| BandSettings { enabled: true, kind: BandType::LowCut, freq: 80.0, slope, ..BandSettings::default() };
+    // Settings from sample 8000·t on: a channel EQ's four bells (four lanes) ...
+    let a_script = |t: usize| {
+        let mut b = [bell(100.0, 3.0), bell(1_000.0, -4.0), bell(3_000.0, 2.0), bell(9_000.0, 1.5)];
+        if t >= 1 {
+            (b[1].freq, b[1].gain_db) = (2_500.0, 5.0);
+        }
+        b[2].enabled = t != 2;
+        let mut s = settings_with(&b);
+        s.output_gain_db = if t >= 3 { -3.0 } else { 0.0 };
+        s
+    };
+    // ... against partners of several shapes, which also glide, switch and fall silent.
+    let b_script = |variant: usize, t: usize| {
+        let mut b = match variant {
+            0 => vec![bell(150.0, -2.0), bell(700.0, 3.0), bell(4_000.0, -1.0), bell(12_000.0, 2.5)],
+            1 => vec![bell(300.0, 4.0), cut(Slope::Db48), bell(6_000.0, -3.0)],
+            2 => vec![bell(300.0, 4.0), cut(Slope::Db96), bell(6_000.0, -3.0), bell(9_000.0, 2.0)],
+            _ => vec![bell(300.0, 4.0), BandSettings { placement: Placement::Mid, ..bell(2_000.0, -5.0) }, bell(6_000.0, -3.0)],
+        };
+        if t >= 1 {
+            b[0].gain_db = -6.0;
+        }
+        b[2].enabled = t != 3;
+        if t == 4 {
+            b.iter_mut().for_each(|b| b.enabled = false);
+        }
+        settings_with(&b)
+    };
+    let (al0, ar0, bl0, br0) = (noise(31, n), noise(32, n), noise(33, n), noise(34, n));
+    let mut al0 = al0;
+    al0[30_001] = f32::NAN;
+    for variant in 0..4 {
+        for block in [1, 7, 512] {
+            let new = |s: &Settings| {
+                let mut eq = Eq::new(fs, 512);
+                eq.update_immediately(s);
+                eq
+            };
+            let (mut a, mut b) = (new(&a_script(0)), new(&b_script(variant, 0)));
+            let (mut a_ref, mut b_ref) = (new(&a_script(0)), new(&b_script(variant, 0)));
+            let (mut al, mut ar, mut bl, mut br) = (al0.clone(), ar0.clone(), bl0.clone(), br0.clone());
+            let (mut al_ref, mut ar_ref, mut bl_ref, mut br_ref) = (al0.clone(), ar0.clone(), bl0.clone(), br0.clone());
+            let (mut pos, mut fused) = (0, 0);
+            while pos < n {
+                if pos.is_multiple_of(8_000) {
+                    let t = pos / 8_000;
+                    a.update(&a_script(t));
+                    a_ref.update(&a_script(t));
+                    b.update(&b_script(variant, t));
+                    b_ref.update(&b_script(variant, t));
+                }
+                let end = (pos + block).min(n).min((pos / 8_000 + 1) * 8_000);
+                fused += usize::from(a.runs_fused() && b.runs_fused());
+                let r = pos..end;
+                Eq::process_pair(&mut a, &mut al[r.clone()], &mut ar[r.clone()], &mut b, &mut bl[r.clone()], &mut br[r.clone()]);
+                a_ref.process(&mut al_ref[r.clone()], &mut ar_ref[r.clone()]);
+                b_ref.process(&mut bl_ref[r.clone()], &mut br_ref[r]);
+                pos = end;
+            }
+            let blocks = n.div_ceil(block);
+            // Most of each phase is settled: the fused loop must be what was tested.
+            assert!(fused * 4 > blocks, "variant {variant}, blocks of {block}: only {fused} of {blocks} blocks ran fused");
+            for (name, got, want) in [("a left", &al, &al_ref), ("a right", &ar, &ar_ref), ("b left", &bl, &bl_ref), ("b right", &br, &br_ref)] {
+                let first = got.iter().zip(want.iter()).position(|(x, y)| x.to_bits() != y.to_bits());
+                assert!(first.is_none(), "variant {variant}, blocks of {block}, {name}: first difference at {first:?}");
+            }
+            assert!(al.iter().zip(&al0).filter(|(x, y)| x != y).count() > n / 2, "the EQ must act");
+        }
+    }
+}
