@@ -339,22 +339,42 @@ impl Chain {
         from: usize,
         to: usize,
     ) {
-        let mut run = Steady::<G>::load(self, from);
+        let last = self.len - 1;
+        let (g_last, i_last) = (last / WIDTH, last % WIDTH);
+        let mut state: [State; G] = core::array::from_fn(|g| self.state[g]);
+        let mut coefs: [Coefs; G] = core::array::from_fn(|g| self.coefs[g]);
+        let steps: [Coefs; G] = core::array::from_fn(|g| self.steps[g]);
+        let routing: [Routing; G] = core::array::from_fn(|g| self.routing[g]);
+        // Output index of the sample pushed at `from`.
+        let lag = self.start + self.pushed - last;
         for n in from..to {
-            run.sample::<ROUTED, MOVING, N>(left, right, n);
+            let (xl, xr) = (left[n], right[n]);
+            for g in (0..G).rev() {
+                let (carry_l, carry_r) =
+                    if g == 0 { (xl, xr) } else { (state[g - 1].out_l[WIDTH - 1], state[g - 1].out_r[WIDTH - 1]) };
+                let s = &mut state[g];
+                let in_l = shift_in::<N>(&s.out_l, carry_l);
+                let in_r = shift_in::<N>(&s.out_r, carry_r);
+                kernel::<ROUTED, N>(&coefs[g], &routing[g], s, &in_l, &in_r);
+                if MOVING {
+                    step::<N>(&mut coefs[g], &steps[g]);
+                }
+            }
+            let out = lag + (n - from);
+            left[out] = state[g_last].out_l[i_last];
+            right[out] = state[g_last].out_r[i_last];
         }
-        run.store::<MOVING>(self, to - from);
+        self.pushed += to - from;
+        self.state[..G].copy_from_slice(&state);
+        if MOVING {
+            self.coefs[..G].copy_from_slice(&coefs);
+        }
     }
 
     /// Whether [`push_pair`](Self::push_pair) can advance this chain in the fused loop: the
-    /// common settled case (no mid/side, nothing stepping, one group of lanes).
+    /// common settled case (no mid/side, nothing stepping, up to four lanes), with AVX2.
     fn pairable(&self) -> bool {
-        self.len > 0 && !self.routed && !self.moving && self.len <= WIDTH
-    }
-
-    /// The number of lanes the steady loop computes for this (single-group) chain.
-    fn width(&self) -> usize {
-        if self.len <= WIDTH / 2 { WIDTH / 2 } else { WIDTH }
+        self.avx2 && self.len > 0 && !self.routed && !self.moving && self.len <= WIDTH / 2
     }
 
     /// [`push`](Self::push) for two independent chains over the same range of their own
@@ -362,7 +382,8 @@ impl Chain {
     /// so alone it leaves the CPU mostly idle; advancing two in one loop body lets their
     /// dependency chains overlap. Each chain does exactly the arithmetic it does alone (same
     /// kernel, same lanes, same order), so the output is [`push`](Self::push)'s bit for bit.
-    /// Only the settled, non-routed, single-group case is fused; anything else is two pushes.
+    /// Only the settled, non-routed case of up to four lanes each (a channel strip's four
+    /// bands) with AVX2 is fused; anything else is two pushes.
     #[allow(clippy::too_many_arguments, reason = "two chains, each with its two channels")]
     pub fn push_pair(
         a: &mut Self,
@@ -394,14 +415,15 @@ impl Chain {
         if both >= to {
             return;
         }
-        match (a.width(), b.width()) {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: AVX2 was detected at run time.
-            (4, 4) if a.avx2 => unsafe { steady_pair_avx2(a, a_left, a_right, b, b_left, b_right, both, to) },
-            (4, 4) => steady_pair::<4, 4>(a, a_left, a_right, b, b_left, b_right, both, to),
-            (4, _) => steady_pair::<4, WIDTH>(a, a_left, a_right, b, b_left, b_right, both, to),
-            (_, 4) => steady_pair::<WIDTH, 4>(a, a_left, a_right, b, b_left, b_right, both, to),
-            _ => steady_pair::<WIDTH, WIDTH>(a, a_left, a_right, b, b_left, b_right, both, to),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: pairable chains have AVX2 (detected at run time).
+        unsafe {
+            steady_pair_avx2(a, a_left, a_right, b, b_left, b_right, both, to)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            a.push(a_left, a_right, both, to);
+            b.push(b_left, b_right, both, to);
         }
     }
 
@@ -510,95 +532,11 @@ impl Chain {
     }
 }
 
-/// A chain's steady loop state, in locals (registers) for the length of a loop.
-struct Steady<const G: usize> {
-    state: [State; G],
-    coefs: [Coefs; G],
-    steps: [Coefs; G],
-    routing: [Routing; G],
-    /// Output index minus input index (the chain's skew: `len − 1` behind, so wrapping).
-    lag: usize,
-    /// The last lane.
-    g_last: usize,
-    i_last: usize,
-}
-
-impl<const G: usize> Steady<G> {
-    /// `chain`'s state for a loop whose first input is at `from`.
-    #[inline(always)]
-    fn load(chain: &Chain, from: usize) -> Self {
-        let last = chain.len - 1;
-        Self {
-            state: core::array::from_fn(|g| chain.state[g]),
-            coefs: core::array::from_fn(|g| chain.coefs[g]),
-            steps: core::array::from_fn(|g| chain.steps[g]),
-            routing: core::array::from_fn(|g| chain.routing[g]),
-            // Output index of the sample pushed at `from`, minus `from`.
-            lag: (chain.start + chain.pushed - last).wrapping_sub(from),
-            g_last: last / WIDTH,
-            i_last: last % WIDTH,
-        }
-    }
-
-    /// One iteration: sample `n` enters lane 0, the last lane's output is written.
-    #[inline(always)]
-    fn sample<const ROUTED: bool, const MOVING: bool, const N: usize>(&mut self, left: &mut [f32], right: &mut [f32], n: usize) {
-        let (xl, xr) = (left[n], right[n]);
-        for g in (0..G).rev() {
-            let (carry_l, carry_r) =
-                if g == 0 { (xl, xr) } else { (self.state[g - 1].out_l[WIDTH - 1], self.state[g - 1].out_r[WIDTH - 1]) };
-            let s = &mut self.state[g];
-            let in_l = shift_in::<N>(&s.out_l, carry_l);
-            let in_r = shift_in::<N>(&s.out_r, carry_r);
-            kernel::<ROUTED, N>(&self.coefs[g], &self.routing[g], s, &in_l, &in_r);
-            if MOVING {
-                step::<N>(&mut self.coefs[g], &self.steps[g]);
-            }
-        }
-        let out = self.lag.wrapping_add(n);
-        left[out] = self.state[self.g_last].out_l[self.i_last];
-        right[out] = self.state[self.g_last].out_r[self.i_last];
-    }
-
-    /// Back into `chain`, after `count` samples.
-    #[inline(always)]
-    fn store<const MOVING: bool>(&self, chain: &mut Chain, count: usize) {
-        chain.pushed += count;
-        chain.state[..G].copy_from_slice(&self.state);
-        if MOVING {
-            chain.coefs[..G].copy_from_slice(&self.coefs);
-        }
-    }
-}
-
-/// The fused steady loop of [`Chain::push_pair`]: two settled, non-routed single-group
-/// chains (`NA`, `NB` lanes computed), one sample of each per iteration.
-#[allow(clippy::too_many_arguments, reason = "two chains, each with its two channels")]
-#[inline(never)]
-fn steady_pair<const NA: usize, const NB: usize>(
-    a: &mut Chain,
-    a_left: &mut [f32],
-    a_right: &mut [f32],
-    b: &mut Chain,
-    b_left: &mut [f32],
-    b_right: &mut [f32],
-    from: usize,
-    to: usize,
-) {
-    let mut ra = Steady::<1>::load(a, from);
-    let mut rb = Steady::<1>::load(b, from);
-    for n in from..to {
-        ra.sample::<false, false, NA>(a_left, a_right, n);
-        rb.sample::<false, false, NB>(b_left, b_right, n);
-    }
-    ra.store::<false>(a, to - from);
-    rb.store::<false>(b, to - from);
-}
-
-/// [`steady_pair`] for two chains of up to four lanes with AVX2: chain `a`'s lanes in the
-/// low half of each 256-bit register, `b`'s in the high half, so both advance with the
+/// The fused steady loop of [`Chain::push_pair`], for two chains of up to four lanes with
+/// AVX2: chain `a`'s lanes in the low half of each 256-bit register, `b`'s in the high half, so both advance with the
 /// instructions one chain needs (and their state fits in the sixteen registers, where two
-/// chains' SSE registers would not). `vpslldq` shifts within each 128-bit half, which is
+/// chains' SSE registers would not: a plain two-chain SSE loop spilled state to the stack
+/// and gained little). `vpslldq` shifts within each 128-bit half, which is
 /// each chain's one-lane shift. Per lane the same multiplies and adds in the same order as
 /// [`kernel`] (no fused multiply-add), so each chain's output is its own loop's, bit for bit.
 #[cfg(target_arch = "x86_64")]

@@ -866,9 +866,9 @@ fn linear_phase_placement() {
 /// `Eq::process_pair` (two chains advanced in one fused loop when both are settled) gives
 /// exactly what two `Eq::process` calls give, bit for bit: through glides (frequency, gain
 /// and output gain moving mid-stream), bands switching off and on, a NaN in the input, an
-/// EQ with every band off, and partners with other lane counts (4 and 6 lanes: the fused
-/// loop's two vector widths), two groups of lanes or a mid/side band (where it falls back
-/// to two calls), in blocks of 1, 7 and 512 samples.
+/// EQ with every band off, and partners of four lanes (the fused case), six lanes, two
+/// groups of lanes or with a mid/side band (where it falls back to two calls), in blocks of
+/// 1, 7 and 512 samples.
 #[test]
 fn a_pair_of_eqs_is_two_eqs_exactly() {
     let fs = 48_000.0;
@@ -935,7 +935,7 @@ fn a_pair_of_eqs_is_two_eqs_exactly() {
                 pos = end;
             }
             let blocks = n.div_ceil(block);
-            // Most of each phase is settled: the fused loop must be what was tested.
+            // Most of each phase is settled: the fused path must be what was tested.
             assert!(fused * 4 > blocks, "variant {variant}, blocks of {block}: only {fused} of {blocks} blocks ran fused");
             for (name, got, want) in [("a left", &al, &al_ref), ("a right", &ar, &ar_ref), ("b left", &bl, &bl_ref), ("b right", &br, &br_ref)] {
                 let first = got.iter().zip(want.iter()).position(|(x, y)| x.to_bits() != y.to_bits());
