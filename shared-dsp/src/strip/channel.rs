@@ -261,13 +261,25 @@ impl ChannelStrip {
     ///
     /// [`process_before_eq`]: Self::process_before_eq
     /// [`process_after_eq_with_sends`]: Self::process_after_eq_with_sends
-    pub(super) fn process_eq_pair(a: &mut Self, a_left: &mut [f32], a_right: &mut [f32], b: &mut Self, b_left: &mut [f32], b_right: &mut [f32]) {
+    pub(super) fn process_eq_pair(
+        a: &mut Self,
+        a_left: &mut [f32],
+        a_right: &mut [f32],
+        b: &mut Self,
+        b_left: &mut [f32],
+        b_right: &mut [f32],
+    ) {
         Eq::process_pair(&mut a.eq, a_left, a_right, &mut b.eq, b_left, b_right);
     }
 
     /// The stages after the EQ and the fader, adding the send taps into `sends`
     /// (`left` and `right` of equal length).
-    pub(super) fn process_after_eq_with_sends(&mut self, left: &mut [f32], right: &mut [f32], sends: &mut SendBuses<'_>) {
+    pub(super) fn process_after_eq_with_sends(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        sends: &mut SendBuses<'_>,
+    ) {
         self.process_after_eq(left, right);
         self.process_fader(left, right, Some(sends));
     }
