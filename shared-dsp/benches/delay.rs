@@ -30,7 +30,10 @@ fn busy() -> Settings {
 /// This thread's CPU time in seconds.
 #[cfg(unix)]
 fn cpu_seconds() -> Option<f64> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec.
     let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
     ok.then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
@@ -55,7 +58,10 @@ fn report_cpu(name: &str, mut process: impl FnMut(&mut [f32], &mut [f32])) {
     let Some(end) = cpu_seconds() else { return };
     let audio = blocks as f64 * BLOCK as f64 / RATE as f64;
     let ns = (end - start) * 1e9 / (blocks * BLOCK) as f64;
-    println!("{name}: {:.0}x real time in CPU time ({ns:.1} ns per stereo sample)", audio / (end - start));
+    println!(
+        "{name}: {:.0}x real time in CPU time ({ns:.1} ns per stereo sample)",
+        audio / (end - start)
+    );
 }
 
 fn delay(c: &mut Criterion) {
@@ -69,13 +75,19 @@ fn delay(c: &mut Criterion) {
 fn delay_crossfading(c: &mut Criterion) {
     let name = "delay (clean time change, always fading)";
     let mut d = Delay::new(RATE, BLOCK);
-    let s = Settings { time_change: TimeChange::Clean, ..busy() };
+    let s = Settings {
+        time_change: TimeChange::Clean,
+        ..busy()
+    };
     d.update_immediately(&s);
     // A new time every block keeps a crossfade running all the time.
     let mut k = 0u32;
     let mut process = move |l: &mut [f32], r: &mut [f32]| {
         k = k.wrapping_add(1);
-        d.update(&Settings { time_left: DelayTime::Ms(300.0 + (k % 2) as f32 * 50.0), ..s });
+        d.update(&Settings {
+            time_left: DelayTime::Ms(300.0 + (k % 2) as f32 * 50.0),
+            ..s
+        });
         d.process(l, r)
     };
     bench(c, name, &mut process);

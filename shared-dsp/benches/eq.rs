@@ -40,14 +40,18 @@ fn eq(c: &mut Criterion) {
     s.mode = Mode::LinearPhase;
     linear.update_immediately(&s);
     drop(linear.install_kernel(Box::new(Kernel::new(&s.bands, RATE as f64, 512))));
-    bench(c, "eq 8 bells linear-phase (8193 taps)", |l, r| linear.process(l, r));
+    bench(c, "eq 8 bells linear-phase (8193 taps)", |l, r| {
+        linear.process(l, r)
+    });
 
     // Designing a kernel (background thread, after every band change in linear phase): how
     // long a change takes to arrive, before the 8193-sample warm-up and the 40 ms crossfade.
     let mut group = c.benchmark_group("eq linear-phase design, 8 bells");
     group.sample_size(10);
     for fs in [48_000.0, 96_000.0] {
-        group.bench_function(format!("{} kHz", fs / 1000.0), |b| b.iter(|| Kernel::new(&s.bands, fs, 512)));
+        group.bench_function(format!("{} kHz", fs / 1000.0), |b| {
+            b.iter(|| Kernel::new(&s.bands, fs, 512))
+        });
     }
     group.finish();
 

@@ -36,13 +36,22 @@ fn report_cpu_realtime(name: &str, mut process: impl FnMut(&mut [f32], &mut [f32
     let Some(end) = cpu_ns() else { return };
     let audio_seconds = blocks as f64 * BLOCK as f64 / RATE as f64;
     let cpu_seconds = (end - start) as f64 * 1e-9;
-    println!("{name}: {:.0}x real time (thread CPU time)", audio_seconds / cpu_seconds);
+    println!(
+        "{name}: {:.0}x real time (thread CPU time)",
+        audio_seconds / cpu_seconds
+    );
 }
 
 fn issue_settings() -> Settings {
     // The bench noise peaks at −6 dBFS: +12 dB of drive into a −1 dB ceiling limits nearly
     // every peak.
-    Settings { drive_db: 12.0, ceiling_db: -1.0, lookahead_ms: 1.5, peak_mode: PeakMode::TruePeak, ..Settings::default() }
+    Settings {
+        drive_db: 12.0,
+        ceiling_db: -1.0,
+        lookahead_ms: 1.5,
+        peak_mode: PeakMode::TruePeak,
+        ..Settings::default()
+    }
 }
 
 fn limiter(c: &mut Criterion) {
@@ -52,7 +61,10 @@ fn limiter(c: &mut Criterion) {
     report_cpu_realtime("limiter true peak 1.5 ms", |l, r| lim.process(l, r));
 
     let mut lim = Limiter::new(RATE, BLOCK);
-    lim.update_immediately(&Settings { peak_mode: PeakMode::SamplePeak, ..issue_settings() });
+    lim.update_immediately(&Settings {
+        peak_mode: PeakMode::SamplePeak,
+        ..issue_settings()
+    });
     bench(c, "limiter sample peak 1.5 ms", |l, r| lim.process(l, r));
     report_cpu_realtime("limiter sample peak 1.5 ms", |l, r| lim.process(l, r));
 
@@ -65,8 +77,12 @@ fn limiter(c: &mut Criterion) {
     });
 
     let mut meter = LoudnessMeter::new(RATE, 2);
-    bench(c, "loudness meter (M, S, I, LRA, true peak)", |l, r| meter.process(l, r));
-    report_cpu_realtime("loudness meter (M, S, I, LRA, true peak)", |l, r| meter.process(l, r));
+    bench(c, "loudness meter (M, S, I, LRA, true peak)", |l, r| {
+        meter.process(l, r)
+    });
+    report_cpu_realtime("loudness meter (M, S, I, LRA, true peak)", |l, r| {
+        meter.process(l, r)
+    });
 }
 
 criterion_group!(benches, limiter);

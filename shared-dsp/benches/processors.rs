@@ -11,7 +11,11 @@ use support::{RATE, bench};
 
 fn panner(c: &mut Criterion) {
     let mut p = Panner::new(RATE, Input::Stereo);
-    p.update_immediately(&Settings { pan: 0.3, width: 1.4, ..Settings::default() });
+    p.update_immediately(&Settings {
+        pan: 0.3,
+        width: 1.4,
+        ..Settings::default()
+    });
     bench(c, "panner", |l, r| p.process(l, r));
 }
 

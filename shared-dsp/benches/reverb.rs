@@ -11,7 +11,10 @@ use support::{BLOCK, RATE, bench, noise};
 /// This thread's CPU time in seconds: on a shared machine wall time mostly measures the other
 /// processes, so the x-real-time figure is taken from CPU time, like `cargo xtask bench`.
 fn cpu_seconds() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
@@ -29,7 +32,10 @@ fn report_cpu(name: &str, mut process: impl FnMut(&mut [f32], &mut [f32])) {
         process(std::hint::black_box(&mut l), std::hint::black_box(&mut r));
     }
     let audio = blocks as f64 * BLOCK as f64 / RATE as f64;
-    println!("{name}: {:.0}x real time (thread CPU time)", audio / (cpu_seconds() - start));
+    println!(
+        "{name}: {:.0}x real time (thread CPU time)",
+        audio / (cpu_seconds() - start)
+    );
 }
 
 fn algorithmic(c: &mut Criterion) {
@@ -56,10 +62,17 @@ fn convolution(c: &mut Criterion) {
         })
         .collect();
     let mut r = Reverb::new(RATE, BLOCK);
-    r.update_immediately(&Settings { mode: Mode::Convolution, ..Settings::default() });
+    r.update_immediately(&Settings {
+        mode: Mode::Convolution,
+        ..Settings::default()
+    });
     r.install_ir(Box::new(ConvolutionEngine::new(&ir, RATE)));
-    bench(c, "reverb convolution (3 s stereo IR)", |l, rr| r.process(l, rr));
-    report_cpu("reverb convolution (3 s stereo IR)", |l, rr| r.process(l, rr));
+    bench(c, "reverb convolution (3 s stereo IR)", |l, rr| {
+        r.process(l, rr)
+    });
+    report_cpu("reverb convolution (3 s stereo IR)", |l, rr| {
+        r.process(l, rr)
+    });
 }
 
 criterion_group!(benches, algorithmic, convolution);

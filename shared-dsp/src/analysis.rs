@@ -34,7 +34,10 @@ pub struct ScopeBuffer {
 impl ScopeBuffer {
     /// Allocates `capacity` pairs (the only allocation).
     pub fn new(capacity: usize) -> Self {
-        Self { pairs: (0..capacity.max(1)).map(|_| AtomicU64::new(0)).collect(), write: AtomicUsize::new(0) }
+        Self {
+            pairs: (0..capacity.max(1)).map(|_| AtomicU64::new(0)).collect(),
+            write: AtomicUsize::new(0),
+        }
     }
 
     pub fn capacity(&self) -> usize {
@@ -45,8 +48,12 @@ impl ScopeBuffer {
         let i = self.write.load(Ordering::Relaxed);
         let l = if l.is_finite() { l } else { 0.0 };
         let r = if r.is_finite() { r } else { 0.0 };
-        self.pairs[i].store(((l.to_bits() as u64) << 32) | r.to_bits() as u64, Ordering::Relaxed);
-        self.write.store((i + 1) % self.pairs.len(), Ordering::Release);
+        self.pairs[i].store(
+            ((l.to_bits() as u64) << 32) | r.to_bits() as u64,
+            Ordering::Relaxed,
+        );
+        self.write
+            .store((i + 1) % self.pairs.len(), Ordering::Release);
     }
 
     /// Editor: the pairs from oldest to newest, into `out` (reused between frames).
@@ -56,7 +63,10 @@ impl ScopeBuffer {
         let n = self.pairs.len();
         for k in 0..n {
             let bits = self.pairs[(start + k) % n].load(Ordering::Relaxed);
-            out.push((f32::from_bits((bits >> 32) as u32), f32::from_bits(bits as u32)));
+            out.push((
+                f32::from_bits((bits >> 32) as u32),
+                f32::from_bits(bits as u32),
+            ));
         }
     }
 }
@@ -71,7 +81,11 @@ pub struct ScopeWriter {
 
 impl ScopeWriter {
     pub fn new(buffer: Arc<ScopeBuffer>, decimation: usize) -> Self {
-        Self { buffer, decimation: decimation.max(1), countdown: 0 }
+        Self {
+            buffer,
+            decimation: decimation.max(1),
+            countdown: 0,
+        }
     }
 
     pub fn push(&mut self, left: &[f32], right: &[f32]) {
@@ -103,7 +117,13 @@ impl CorrelationMeter {
     /// meter rebuilt at a new sample rate keeps talking to the same editor).
     pub fn new(sample_rate: f32, time_ms: f32, value: Arc<SharedF32>) -> Self {
         let tau = (time_ms as f64 * 1e-3 * sample_rate as f64).max(1.0);
-        Self { coefficient: (-1.0 / tau).exp(), lr: 0.0, ll: 0.0, rr: 0.0, value }
+        Self {
+            coefficient: (-1.0 / tau).exp(),
+            lr: 0.0,
+            ll: 0.0,
+            rr: 0.0,
+            value,
+        }
     }
 
     pub fn reset(&mut self) {
@@ -124,7 +144,11 @@ impl CorrelationMeter {
         }
         // Below −120 dB there is nothing to correlate: show 0 rather than noise.
         let power = (self.ll * self.rr).sqrt();
-        let value = if power > 1e-12 { (self.lr / power).clamp(-1.0, 1.0) } else { 0.0 };
+        let value = if power > 1e-12 {
+            (self.lr / power).clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
         if value.abs() < 1e-30 {
             (self.lr, self.ll, self.rr) = (0.0, 0.0, 0.0);
         }
@@ -151,7 +175,11 @@ impl SharedMax {
     /// Raises the held value to `value` if larger (audio thread). Negative values and NaN
     /// count as 0; +inf is held as `f32::MAX` so a reader never sees an infinity.
     pub fn record(&self, value: f32) {
-        let v = if value.is_nan() { 0.0 } else { value.clamp(0.0, f32::MAX) };
+        let v = if value.is_nan() {
+            0.0
+        } else {
+            value.clamp(0.0, f32::MAX)
+        };
         self.0.fetch_max(v.to_bits(), Ordering::Relaxed);
     }
 
@@ -173,7 +201,10 @@ pub struct HistoryBuffer {
 impl HistoryBuffer {
     /// Allocates `capacity` points (the only allocation), all 0.
     pub fn new(capacity: usize) -> Self {
-        Self { points: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(), written: AtomicU64::new(0) }
+        Self {
+            points: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(),
+            written: AtomicU64::new(0),
+        }
     }
 
     pub fn capacity(&self) -> usize {
@@ -182,7 +213,8 @@ impl HistoryBuffer {
 
     fn push(&self, value: f32) {
         let n = self.written.load(Ordering::Relaxed);
-        self.points[(n % self.points.len() as u64) as usize].store(value.to_bits(), Ordering::Relaxed);
+        self.points[(n % self.points.len() as u64) as usize]
+            .store(value.to_bits(), Ordering::Relaxed);
         self.written.store(n + 1, Ordering::Release);
     }
 
@@ -198,7 +230,9 @@ impl HistoryBuffer {
         let n = self.points.len();
         let start = (self.written() % n as u64) as usize;
         for k in 0..n {
-            out.push(f32::from_bits(self.points[(start + k) % n].load(Ordering::Relaxed)));
+            out.push(f32::from_bits(
+                self.points[(start + k) % n].load(Ordering::Relaxed),
+            ));
         }
     }
 }
@@ -219,7 +253,12 @@ pub struct HistoryWriter {
 impl HistoryWriter {
     pub fn new(buffer: Arc<HistoryBuffer>, interval: usize) -> Self {
         let interval = interval.max(1);
-        Self { buffer, interval, remaining: interval, peak: f32::NEG_INFINITY }
+        Self {
+            buffer,
+            interval,
+            remaining: interval,
+            peak: f32::NEG_INFINITY,
+        }
     }
 
     /// A value that held for `samples` samples (wait-free, no allocation). NaN is ignored.
@@ -233,7 +272,11 @@ impl HistoryWriter {
             samples -= take;
             self.remaining -= take;
             if self.remaining == 0 {
-                self.buffer.push(if self.peak.is_finite() { self.peak } else { 0.0 });
+                self.buffer.push(if self.peak.is_finite() {
+                    self.peak
+                } else {
+                    0.0
+                });
                 self.peak = f32::NEG_INFINITY;
                 self.remaining = self.interval;
             }
@@ -280,7 +323,11 @@ impl LevelMeter {
     /// meter rebuilt at a new sample rate keeps talking to the same editor).
     pub fn new(sample_rate: f32, time_ms: f32, levels: Arc<Levels>) -> Self {
         let tau = (time_ms as f64 * 1e-3 * sample_rate as f64).max(1.0);
-        Self { levels, coefficient: (-1.0 / tau).exp(), mean_square: [0.0; 2] }
+        Self {
+            levels,
+            coefficient: (-1.0 / tau).exp(),
+            mean_square: [0.0; 2],
+        }
     }
 
     pub fn reset(&mut self) {
@@ -319,7 +366,9 @@ mod tests {
     use super::*;
 
     fn sine(n: usize, f: f32, fs: f32, phase: f32) -> Vec<f32> {
-        (0..n).map(|i| (2.0 * std::f32::consts::PI * f * i as f32 / fs + phase).sin()).collect()
+        (0..n)
+            .map(|i| (2.0 * std::f32::consts::PI * f * i as f32 / fs + phase).sin())
+            .collect()
     }
 
     #[test]
@@ -327,14 +376,18 @@ mod tests {
         let fs = 48_000.0;
         let s = sine(48_000, 440.0, fs, 0.0);
         let cases = [
-            (s.clone(), 1.0),                                        // identical: mono
-            (s.iter().map(|x| -x).collect::<Vec<_>>(), -1.0),        // inverted
+            (s.clone(), 1.0),                                            // identical: mono
+            (s.iter().map(|x| -x).collect::<Vec<_>>(), -1.0),            // inverted
             (sine(48_000, 440.0, fs, std::f32::consts::FRAC_PI_2), 0.0), // quadrature: cos·sin averages to 0
         ];
         for (right, want) in cases {
             let mut m = CorrelationMeter::new(fs, 300.0, Arc::default());
             m.process(&s, &right);
-            assert!((m.load() - want).abs() < 0.02, "expected {want}, got {}", m.load());
+            assert!(
+                (m.load() - want).abs() < 0.02,
+                "expected {want}, got {}",
+                m.load()
+            );
         }
         // Silence reads 0 and NaN does not poison it.
         let mut m = CorrelationMeter::new(fs, 300.0, Arc::default());
@@ -354,7 +407,10 @@ mod tests {
         let mut out = Vec::new();
         scope.snapshot(&mut out);
         // Every 2nd pair: 0, 2, …, 18; the last four are 12, 14, 16, 18.
-        assert_eq!(out, vec![(12.0, -12.0), (14.0, -14.0), (16.0, -16.0), (18.0, -18.0)]);
+        assert_eq!(
+            out,
+            vec![(12.0, -12.0), (14.0, -14.0), (16.0, -16.0), (18.0, -18.0)]
+        );
     }
 
     #[test]
@@ -403,19 +459,33 @@ mod tests {
         let levels = Arc::new(Levels::new());
         let mut m = LevelMeter::new(fs, 300.0, levels.clone());
         // Amplitude 0.5 on the left, 0.1 on the right; 3 s is ten time constants.
-        let l: Vec<f32> = sine(3 * 48_000, 997.0, fs, 0.3).iter().map(|x| 0.5 * x).collect();
+        let l: Vec<f32> = sine(3 * 48_000, 997.0, fs, 0.3)
+            .iter()
+            .map(|x| 0.5 * x)
+            .collect();
         let r: Vec<f32> = l.iter().map(|x| 0.2 * x).collect();
         for (bl, br) in l.chunks(512).zip(r.chunks(512)) {
             m.process(bl, br);
         }
         let db = |x: f32| 20.0 * x.log10();
         let [pl, pr] = levels.take_peaks();
-        assert!((pl - 0.5).abs() < 1e-3 && (pr - 0.1).abs() < 1e-3, "peaks {pl} {pr}");
+        assert!(
+            (pl - 0.5).abs() < 1e-3 && (pr - 0.1).abs() < 1e-3,
+            "peaks {pl} {pr}"
+        );
         assert_eq!(levels.take_peaks(), [0.0, 0.0]);
         // RMS of a sine is its amplitude / √2 (−3.01 dB).
         let [rl, rr] = levels.rms();
-        assert!((db(rl) - db(0.5 / 2f32.sqrt())).abs() < 0.05, "rms {} dB", db(rl));
-        assert!((db(rr) - db(0.1 / 2f32.sqrt())).abs() < 0.05, "rms {} dB", db(rr));
+        assert!(
+            (db(rl) - db(0.5 / 2f32.sqrt())).abs() < 0.05,
+            "rms {} dB",
+            db(rl)
+        );
+        assert!(
+            (db(rr) - db(0.1 / 2f32.sqrt())).abs() < 0.05,
+            "rms {} dB",
+            db(rr)
+        );
     }
 
     #[test]
@@ -427,7 +497,11 @@ mod tests {
         let ones = vec![1.0f32; (0.3 * fs) as usize];
         m.process(&ones, &ones);
         let want = (1.0 - (-1.0f32).exp()).sqrt();
-        assert!((levels.rms()[0] - want).abs() < 1e-3, "{} vs {want}", levels.rms()[0]);
+        assert!(
+            (levels.rms()[0] - want).abs() < 1e-3,
+            "{} vs {want}",
+            levels.rms()[0]
+        );
         // NaN and infinities are skipped: the reading stays finite and unchanged.
         m.process(&[f32::NAN, f32::INFINITY], &[f32::NEG_INFINITY; 2]);
         assert!((levels.rms()[1] - want).abs() < 1e-3);

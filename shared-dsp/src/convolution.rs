@@ -68,7 +68,11 @@ fn plan(len: usize) -> Vec<Level> {
     let (mut start, mut size) = (HEAD, HEAD);
     while start < len {
         let next = (size * GROWTH).min(MAX_PARTITION);
-        let end = if size == MAX_PARTITION { len } else { len.min(next) };
+        let end = if size == MAX_PARTITION {
+            len
+        } else {
+            len.min(next)
+        };
         let parts = (end - start).div_ceil(size);
         levels.push(Level { size, start, parts });
         start += parts * size;
@@ -166,7 +170,10 @@ impl ConvolutionEngine {
                 }
             })
             .collect();
-        let irs: Vec<IrSpectra> = ir.iter().map(|h| Self::transform(h, &levels, &mut ffts)).collect();
+        let irs: Vec<IrSpectra> = ir
+            .iter()
+            .map(|h| Self::transform(h, &levels, &mut ffts))
+            .collect();
         let channel = |ir: usize| Channel {
             history: [0.0; 2 * HEAD],
             history_pos: 0,
@@ -220,7 +227,11 @@ impl ConvolutionEngine {
                 for (t, &v) in f.time.iter_mut().zip(&h[from..to]) {
                     *t = v * scale;
                 }
-                let _ = f.forward.process_with_scratch(&mut f.time, &mut f.freq, &mut f.scratch_forward);
+                let _ = f.forward.process_with_scratch(
+                    &mut f.time,
+                    &mut f.freq,
+                    &mut f.scratch_forward,
+                );
                 for (b, c) in f.freq.iter().enumerate() {
                     lre[k * bins + b] = c.re;
                     lim[k * bins + b] = c.im;
@@ -229,7 +240,11 @@ impl ConvolutionEngine {
             re.push(lre);
             im.push(lim);
         }
-        IrSpectra { head_reversed, re, im }
+        IrSpectra {
+            head_reversed,
+            re,
+            im,
+        }
     }
 
     /// IR length in samples (0 for an empty engine).
@@ -308,18 +323,29 @@ impl ConvolutionEngine {
         for ch in &mut self.channels {
             let ir = &self.irs[ch.ir];
             ch.chunk_out = [0.0; HEAD];
-            for (li, ((level, st), f)) in self.levels.iter().zip(ch.levels.iter_mut()).zip(self.ffts.iter_mut()).enumerate() {
+            for (li, ((level, st), f)) in self
+                .levels
+                .iter()
+                .zip(ch.levels.iter_mut())
+                .zip(self.ffts.iter_mut())
+                .enumerate()
+            {
                 let p = level.size;
                 let bins = p + 1;
                 let chunks = p / HEAD;
-                st.input[p + st.chunk * HEAD..p + (st.chunk + 1) * HEAD].copy_from_slice(&ch.chunk_in);
+                st.input[p + st.chunk * HEAD..p + (st.chunk + 1) * HEAD]
+                    .copy_from_slice(&ch.chunk_in);
                 st.chunk += 1;
                 let (h_re, h_im) = (&ir.re[li], &ir.im[li]);
                 if st.chunk == chunks {
                     st.chunk = 0;
                     // Newest block's spectrum into the delay line.
                     f.time.copy_from_slice(&st.input);
-                    let _ = f.forward.process_with_scratch(&mut f.time, &mut f.freq, &mut f.scratch_forward);
+                    let _ = f.forward.process_with_scratch(
+                        &mut f.time,
+                        &mut f.freq,
+                        &mut f.scratch_forward,
+                    );
                     st.newest = (st.newest + 1) % level.parts;
                     st.valid = (st.valid + 1).min(level.parts);
                     let slot = st.newest * bins;
@@ -341,7 +367,11 @@ impl ConvolutionEngine {
                     }
                     f.freq[0].im = 0.0;
                     f.freq[p].im = 0.0;
-                    let _ = f.inverse.process_with_scratch(&mut f.freq, &mut f.time, &mut f.scratch_inverse);
+                    let _ = f.inverse.process_with_scratch(
+                        &mut f.freq,
+                        &mut f.time,
+                        &mut f.scratch_inverse,
+                    );
                     st.output.copy_from_slice(&f.time[p..]);
                     st.acc_re.fill(0.0);
                     st.acc_im.fill(0.0);
@@ -350,7 +380,10 @@ impl ConvolutionEngine {
                 // This chunk's share of the older partitions for the next boundary: partition
                 // k (k ≥ 1) meets the block that is k − 1 blocks older than the newest.
                 let tail = level.parts - 1;
-                let (from, to) = (1 + tail * st.chunk / chunks, 1 + tail * (st.chunk + 1) / chunks);
+                let (from, to) = (
+                    1 + tail * st.chunk / chunks,
+                    1 + tail * (st.chunk + 1) / chunks,
+                );
                 for k in from..to {
                     if k > st.valid {
                         break;
@@ -389,9 +422,22 @@ fn dot(a: &[f32], b: &[f32; HEAD]) -> f32 {
 
 /// acc += x·h over complex bins held as separate real and imaginary arrays.
 #[inline(always)]
-fn mac(acc_re: &mut [f32], acc_im: &mut [f32], x_re: &[f32], x_im: &[f32], h_re: &[f32], h_im: &[f32]) {
+fn mac(
+    acc_re: &mut [f32],
+    acc_im: &mut [f32],
+    x_re: &[f32],
+    x_im: &[f32],
+    h_re: &[f32],
+    h_im: &[f32],
+) {
     let n = acc_re.len();
-    let (acc_im, x_re, x_im, h_re, h_im) = (&mut acc_im[..n], &x_re[..n], &x_im[..n], &h_re[..n], &h_im[..n]);
+    let (acc_im, x_re, x_im, h_re, h_im) = (
+        &mut acc_im[..n],
+        &x_re[..n],
+        &x_im[..n],
+        &h_re[..n],
+        &h_im[..n],
+    );
     for i in 0..n {
         acc_re[i] += x_re[i] * h_re[i] - x_im[i] * h_im[i];
         acc_im[i] += x_re[i] * h_im[i] + x_im[i] * h_re[i];
@@ -405,12 +451,17 @@ mod tests {
 
     #[test]
     fn plan_covers_the_ir_exactly_once() {
-        for len in [0usize, 1, 63, 64, 65, 255, 256, 1_000, 48_000, 144_000, 1_440_000] {
+        for len in [
+            0usize, 1, 63, 64, 65, 255, 256, 1_000, 48_000, 144_000, 1_440_000,
+        ] {
             let levels = plan(len);
             let mut next = HEAD;
             for l in &levels {
                 assert_eq!(l.start, next, "levels are contiguous");
-                assert!(l.start >= l.size, "a level must start at least its size in (zero latency)");
+                assert!(
+                    l.start >= l.size,
+                    "a level must start at least its size in (zero latency)"
+                );
                 assert_eq!(l.start % l.size, 0);
                 next = l.start + l.parts * l.size;
             }
@@ -451,9 +502,15 @@ mod tests {
         let mut rng = XorShift::new(77);
         // A random 1 s stereo IR with an exponential envelope (like a room), and 1.5 s of noise.
         let ir: Vec<Vec<f32>> = (0..2)
-            .map(|_| (0..48_000).map(|n| rng.uniform() * (-(n as f32) / 9_000.0).exp()).collect())
+            .map(|_| {
+                (0..48_000)
+                    .map(|n| rng.uniform() * (-(n as f32) / 9_000.0).exp())
+                    .collect()
+            })
             .collect();
-        let input: Vec<Vec<f32>> = (0..2).map(|_| (0..72_000).map(|_| rng.uniform() * 0.5).collect()).collect();
+        let input: Vec<Vec<f32>> = (0..2)
+            .map(|_| (0..72_000).map(|_| rng.uniform() * 0.5).collect())
+            .collect();
         let want: Vec<Vec<f64>> = (0..2).map(|c| direct(&input[c], &ir[c])).collect();
         let mut engine = ConvolutionEngine::new(&ir, fs);
         assert_eq!(engine.len(), 48_000);

@@ -148,7 +148,11 @@ impl DelayLine<Stereo> {
         while i < n {
             let at = (self.write + 1) & self.mask;
             let m = (self.buf.len() - at).min(n - i);
-            for ((d, &l), &r) in self.buf[at..at + m].iter_mut().zip(&left[i..i + m]).zip(&right[i..i + m]) {
+            for ((d, &l), &r) in self.buf[at..at + m]
+                .iter_mut()
+                .zip(&left[i..i + m])
+                .zip(&right[i..i + m])
+            {
                 *d = Stereo::new(finite_or_zero(l), finite_or_zero(r));
             }
             self.write = at + m - 1;
@@ -167,7 +171,11 @@ impl DelayLine<Stereo> {
         let mut i = 0;
         while i < n {
             let m = (self.buf.len() - at).min(n - i);
-            for ((s, l), r) in self.buf[at..at + m].iter().zip(&mut left[i..i + m]).zip(&mut right[i..i + m]) {
+            for ((s, l), r) in self.buf[at..at + m]
+                .iter()
+                .zip(&mut left[i..i + m])
+                .zip(&mut right[i..i + m])
+            {
                 (*l, *r) = (s.left(), s.right());
             }
             at = (at + m) & self.mask;

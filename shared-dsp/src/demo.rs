@@ -38,7 +38,15 @@ impl DemoSignal {
     pub fn voice(sample_rate: f32, index: usize) -> Self {
         let (pitch, beat_s, gain) = VOICES[index % VOICES.len()];
         let noise = 0x1234_5678 ^ (index as u32).wrapping_mul(0x9E37_79B9);
-        Self { sample_rate, t: 0, noise: noise.max(1), pink: [0.0; 3], pitch, beat_s, gain }
+        Self {
+            sample_rate,
+            t: 0,
+            noise: noise.max(1),
+            pink: [0.0; 3],
+            pitch,
+            beat_s,
+            gain,
+        }
     }
 
     /// Overwrites both channels with the next stretch of the signal (peaks around −6 dBFS).
@@ -107,7 +115,10 @@ mod tests {
             let peak = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
             assert!(peak > 0.02 && peak < 1.0, "voice {k}: peak {peak}");
             for w in &voices[..k] {
-                assert!(v.iter().zip(w).any(|(a, b)| (a - b).abs() > 0.01), "voice {k} repeats another");
+                assert!(
+                    v.iter().zip(w).any(|(a, b)| (a - b).abs() > 0.01),
+                    "voice {k} repeats another"
+                );
             }
         }
     }

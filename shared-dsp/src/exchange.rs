@@ -27,7 +27,10 @@ pub struct Mailbox<T> {
 
 impl<T> Default for Mailbox<T> {
     fn default() -> Self {
-        Self { incoming: AtomicPtr::new(ptr::null_mut()), outgoing: AtomicPtr::new(ptr::null_mut()) }
+        Self {
+            incoming: AtomicPtr::new(ptr::null_mut()),
+            outgoing: AtomicPtr::new(ptr::null_mut()),
+        }
     }
 }
 
@@ -47,7 +50,9 @@ impl<T> Mailbox<T> {
     /// and not yet taken is freed here (the newer request wins), and so is anything the audio
     /// thread has handed back.
     pub fn post(&self, engine: Box<T>) {
-        drop(owned(self.incoming.swap(Box::into_raw(engine), Ordering::AcqRel)));
+        drop(owned(
+            self.incoming.swap(Box::into_raw(engine), Ordering::AcqRel),
+        ));
         self.collect();
     }
 
@@ -65,7 +70,12 @@ impl<T> Mailbox<T> {
     /// still occupied the value is returned, to be kept and offered again later.
     pub fn give_back(&self, engine: Box<T>) -> Result<(), Box<T>> {
         let p = Box::into_raw(engine);
-        match self.outgoing.compare_exchange(ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire) {
+        match self.outgoing.compare_exchange(
+            ptr::null_mut(),
+            p,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             Ok(_) => Ok(()),
             // SAFETY: the exchange failed, so `p` was never published and is still ours.
             Err(_) => Err(unsafe { Box::from_raw(p) }),
@@ -104,7 +114,9 @@ mod tests {
         let other = Box::new(ConvolutionEngine::empty(48_000.0));
         assert!(mb.give_back(got).is_ok());
         assert!(mb.has_garbage());
-        let other = mb.give_back(other).expect_err("slot still full: the engine comes back");
+        let other = mb
+            .give_back(other)
+            .expect_err("slot still full: the engine comes back");
         mb.collect();
         assert!(!mb.has_garbage());
         assert!(mb.give_back(other).is_ok());
@@ -145,6 +157,10 @@ mod tests {
             }
         }
         loader.join().expect("loader");
-        assert_eq!(held.map(|e| e.len()), Some(200), "the last posted engine is the one kept");
+        assert_eq!(
+            held.map(|e| e.len()),
+            Some(200),
+            "the last posted engine is the one kept"
+        );
     }
 }

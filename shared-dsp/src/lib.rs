@@ -8,9 +8,9 @@
 pub mod analysis;
 pub mod biquad;
 pub mod convolution;
-pub mod demo;
 pub mod delay;
 pub mod delay_line;
+pub mod demo;
 pub mod dynamics;
 pub mod envelope;
 pub mod eq;

@@ -36,7 +36,11 @@ pub enum PanLaw {
 impl PanLaw {
     /// Gains `(left, right)` for a mono source at `pan` in −1 (left) … +1 (right).
     pub fn gains(self, pan: f64) -> (f64, f64) {
-        let p = if pan.is_finite() { pan.clamp(-1.0, 1.0) } else { 0.0 };
+        let p = if pan.is_finite() {
+            pan.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
         // Linear ramps, exact at the ends so that hard panning is bit-exact.
         let lin_l = (1.0 - p) * 0.5;
         let lin_r = (1.0 + p) * 0.5;
@@ -118,7 +122,10 @@ impl Settings {
     /// Settings that change nothing: a stereo input passes bit-exactly, a mono input reaches
     /// both sides at unity. Bypass glides here.
     pub fn neutral() -> Self {
-        Self { law: PanLaw::ZeroDb, ..Self::default() }
+        Self {
+            law: PanLaw::ZeroDb,
+            ..Self::default()
+        }
     }
 }
 
@@ -130,7 +137,11 @@ pub fn stereo_matrix(s: &Settings) -> Matrix {
     let pl = if s.invert_left { -1.0 } else { 1.0 };
     let pr = if s.invert_right { -1.0 } else { 1.0 };
     // Polarity and swap: a signed permutation.
-    let source: Matrix = if s.swap { [0.0, pr, pl, 0.0] } else { [pl, 0.0, 0.0, pr] };
+    let source: Matrix = if s.swap {
+        [0.0, pr, pl, 0.0]
+    } else {
+        [pl, 0.0, 0.0, pr]
+    };
     // Width as L' = L·(1+w)/2 + R·(1−w)/2 rather than through explicit mid/side sums, so
     // that w = 1 is exactly the identity (bit-transparent) and w = 0 gives L' == R' exactly.
     let w = if s.mono {
@@ -156,7 +167,11 @@ pub fn stereo_matrix(s: &Settings) -> Matrix {
         PanMode::StereoPan => {
             // The left input travels from hard left to the right edge as pan goes 0 → +1;
             // the right input mirrors it. At the centre both stay where they are.
-            let p = if s.pan.is_finite() { s.pan.clamp(-1.0, 1.0) } else { 0.0 };
+            let p = if s.pan.is_finite() {
+                s.pan.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            };
             let pos_l = -1.0 + 2.0 * p.max(0.0);
             let pos_r = 1.0 - 2.0 * (-p).max(0.0);
             let (ll, rl) = s.law.gains(pos_l);
@@ -164,7 +179,11 @@ pub fn stereo_matrix(s: &Settings) -> Matrix {
             [ll, lr, rl, rr]
         }
     };
-    let g = if s.gain.is_finite() { s.gain.max(0.0) } else { 1.0 };
+    let g = if s.gain.is_finite() {
+        s.gain.max(0.0)
+    } else {
+        1.0
+    };
     let m = mul(&pan, &mul(&width, &source));
     m.map(|x| x * g)
 }
@@ -174,7 +193,11 @@ pub fn stereo_matrix(s: &Settings) -> Matrix {
 pub fn mono_matrix(s: &Settings) -> Matrix {
     let (gl, gr) = s.law.gains(s.pan);
     let placed: Matrix = [gl, 0.0, gr, 0.0];
-    let rest = stereo_matrix(&Settings { pan: 0.0, mode: PanMode::Balance, ..*s });
+    let rest = stereo_matrix(&Settings {
+        pan: 0.0,
+        mode: PanMode::Balance,
+        ..*s
+    });
     mul(&rest, &placed)
 }
 
@@ -293,7 +316,11 @@ impl Panner {
 
     #[inline]
     fn apply(&self, m: &Matrix, in_l: f32, in_r: f32) -> (f32, f32) {
-        let in_r = if self.input == Input::Mono { 0.0 } else { finite_or_zero(in_r) };
+        let in_r = if self.input == Input::Mono {
+            0.0
+        } else {
+            finite_or_zero(in_r)
+        };
         let (l, r) = (finite_or_zero(in_l) as f64, in_r as f64);
         ((m[0] * l + m[1] * r) as f32, (m[2] * l + m[3] * r) as f32)
     }
@@ -317,7 +344,10 @@ mod tests {
     fn reference(law: PanLaw, p: f64) -> (f64, f64) {
         let theta = (p + 1.0) * PI / 4.0;
         match law {
-            PanLaw::ZeroDb => (if p <= 0.0 { 1.0 } else { 1.0 - p }, if p >= 0.0 { 1.0 } else { 1.0 + p }),
+            PanLaw::ZeroDb => (
+                if p <= 0.0 { 1.0 } else { 1.0 - p },
+                if p >= 0.0 { 1.0 } else { 1.0 + p },
+            ),
             PanLaw::ConstantPower => (theta.cos(), theta.sin()),
             PanLaw::Compromise => (
                 (theta.cos() * (1.0 - p) / 2.0).sqrt(),
@@ -327,12 +357,21 @@ mod tests {
         }
     }
 
-    const LAWS: [PanLaw; 4] = [PanLaw::ZeroDb, PanLaw::ConstantPower, PanLaw::Compromise, PanLaw::Linear];
+    const LAWS: [PanLaw; 4] = [
+        PanLaw::ZeroDb,
+        PanLaw::ConstantPower,
+        PanLaw::Compromise,
+        PanLaw::Linear,
+    ];
 
     /// Measure a law through the panner itself (a mono DC input), not through `gains()`.
     fn measured_mono_gains(law: PanLaw, pan: f64) -> (f64, f64) {
         let mut p = Panner::new(48_000.0, Input::Mono);
-        p.update_immediately(&Settings { pan, law, ..Settings::default() });
+        p.update_immediately(&Settings {
+            pan,
+            law,
+            ..Settings::default()
+        });
         let (mut l, mut r) = ([1.0f32; 4], [0.0f32; 4]);
         p.process(&mut l, &mut r);
         (l[3] as f64, r[3] as f64)
@@ -344,7 +383,10 @@ mod tests {
             for pan in [-1.0, -0.5, 0.0, 0.5, 1.0] {
                 let (gl, gr) = measured_mono_gains(law, pan);
                 let (rl, rr) = reference(law, pan);
-                assert!((gl - rl).abs() < 1e-6 && (gr - rr).abs() < 1e-6, "{law:?} at {pan}: got ({gl}, {gr}), expected ({rl}, {rr})");
+                assert!(
+                    (gl - rl).abs() < 1e-6 && (gr - rr).abs() < 1e-6,
+                    "{law:?} at {pan}: got ({gl}, {gr}), expected ({rl}, {rr})"
+                );
             }
         }
     }
@@ -354,7 +396,11 @@ mod tests {
         let expected_db = [0.0, -3.0103, -4.5154, -6.0206];
         for (law, want) in LAWS.iter().zip(expected_db) {
             let (gl, gr) = measured_mono_gains(*law, 0.0);
-            assert!((db(gl) - want).abs() < 0.01 && (db(gr) - want).abs() < 0.01, "{law:?}: {} dB", db(gl));
+            assert!(
+                (db(gl) - want).abs() < 0.01 && (db(gr) - want).abs() < 0.01,
+                "{law:?}: {} dB",
+                db(gl)
+            );
         }
         // Constant power really is constant power everywhere.
         for i in 0..=20 {
@@ -388,7 +434,15 @@ mod tests {
     fn width_zero_makes_both_channels_identical() {
         let (l, r) = (noise(4096, 1), noise(4096, 2));
         for mode in [PanMode::Balance, PanMode::StereoPan] {
-            let (ol, or) = run_stereo(&Settings { width: 0.0, mode, ..Settings::default() }, &l, &r);
+            let (ol, or) = run_stereo(
+                &Settings {
+                    width: 0.0,
+                    mode,
+                    ..Settings::default()
+                },
+                &l,
+                &r,
+            );
             assert_eq!(ol, or);
             // And it is the mid signal, not silence.
             assert!((ol[10] - (l[10] + r[10]) * 0.5).abs() < 1e-6);
@@ -399,17 +453,34 @@ mod tests {
     fn width_100_percent_is_bit_transparent_at_centre_with_0db_law() {
         let (l, r) = (noise(4096, 3), noise(4096, 4));
         for mode in [PanMode::Balance, PanMode::StereoPan] {
-            let s = Settings { law: PanLaw::ZeroDb, mode, ..Settings::default() };
+            let s = Settings {
+                law: PanLaw::ZeroDb,
+                mode,
+                ..Settings::default()
+            };
             let (ol, or) = run_stereo(&s, &l, &r);
-            assert!(ol.iter().zip(&l).all(|(a, b)| a.to_bits() == b.to_bits()), "{mode:?}");
-            assert!(or.iter().zip(&r).all(|(a, b)| a.to_bits() == b.to_bits()), "{mode:?}");
+            assert!(
+                ol.iter().zip(&l).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{mode:?}"
+            );
+            assert!(
+                or.iter().zip(&r).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{mode:?}"
+            );
         }
     }
 
     #[test]
     fn width_200_percent_doubles_the_side_signal() {
         let (l, r) = (noise(1024, 5), noise(1024, 6));
-        let (ol, or) = run_stereo(&Settings { width: 2.0, ..Settings::default() }, &l, &r);
+        let (ol, or) = run_stereo(
+            &Settings {
+                width: 2.0,
+                ..Settings::default()
+            },
+            &l,
+            &r,
+        );
         for i in 0..1024 {
             let (m, s) = ((l[i] + r[i]) / 2.0, (l[i] - r[i]) / 2.0);
             assert!(((ol[i] + or[i]) / 2.0 - m).abs() < 1e-6);
@@ -420,14 +491,25 @@ mod tests {
     #[test]
     fn balance_attenuates_only_the_far_channel_and_stereo_pan_folds() {
         let (l, r) = ([1.0f32; 8], [0.5f32; 8]);
-        let s = Settings { pan: 0.5, ..Settings::default() };
+        let s = Settings {
+            pan: 0.5,
+            ..Settings::default()
+        };
         let (ol, or) = run_stereo(&s, &l, &r);
         let (cl, _) = reference(PanLaw::ConstantPower, 0.0);
         let (fl, _) = reference(PanLaw::ConstantPower, 0.5);
         assert!((ol[0] as f64 - fl / cl).abs() < 1e-6);
         assert_eq!(or[0], 0.5);
         // Hard right in stereo-pan mode: everything on the right at unity.
-        let (ol, or) = run_stereo(&Settings { pan: 1.0, mode: PanMode::StereoPan, ..Settings::default() }, &l, &r);
+        let (ol, or) = run_stereo(
+            &Settings {
+                pan: 1.0,
+                mode: PanMode::StereoPan,
+                ..Settings::default()
+            },
+            &l,
+            &r,
+        );
         assert_eq!(ol[0], 0.0);
         assert!((or[0] - 1.5).abs() < 1e-6);
     }
@@ -435,7 +517,12 @@ mod tests {
     #[test]
     fn swap_polarity_and_gain() {
         let (l, r) = ([0.25f32; 4], [0.5f32; 4]);
-        let s = Settings { swap: true, invert_left: true, gain: 2.0, ..Settings::default() };
+        let s = Settings {
+            swap: true,
+            invert_left: true,
+            gain: 2.0,
+            ..Settings::default()
+        };
         let (ol, or) = run_stereo(&s, &l, &r);
         // Polarity acts on the inputs, then they swap sides.
         assert_eq!((ol[0], or[0]), (1.0, -0.5));
@@ -445,27 +532,53 @@ mod tests {
     fn pan_jump_hard_left_to_hard_right_does_not_click() {
         for fs in [44_100.0f32, 48_000.0, 96_000.0] {
             for input in [Input::Mono, Input::Stereo] {
-                for (law, mode) in LAWS.into_iter().flat_map(|l| [(l, PanMode::Balance), (l, PanMode::StereoPan)]) {
+                for (law, mode) in LAWS
+                    .into_iter()
+                    .flat_map(|l| [(l, PanMode::Balance), (l, PanMode::StereoPan)])
+                {
                     let n = (fs * 0.2) as usize;
                     let w = 2.0 * std::f32::consts::PI * 1000.0 / fs;
                     let sine: Vec<f32> = (0..n).map(|i| (w * i as f32).sin()).collect();
-                    let sine_step = sine.windows(2).map(|s| (s[1] - s[0]).abs()).fold(0.0, f32::max);
+                    let sine_step = sine
+                        .windows(2)
+                        .map(|s| (s[1] - s[0]).abs())
+                        .fold(0.0, f32::max);
                     let mut p = Panner::new(fs, input);
-                    p.update_immediately(&Settings { pan: -1.0, law, mode, ..Settings::default() });
+                    p.update_immediately(&Settings {
+                        pan: -1.0,
+                        law,
+                        mode,
+                        ..Settings::default()
+                    });
                     let (mut l, mut r) = (sine.clone(), sine.clone());
                     let half = n / 2;
                     p.process(&mut l[..half], &mut r[..half]);
-                    p.update(&Settings { pan: 1.0, law, mode, ..Settings::default() });
+                    p.update(&Settings {
+                        pan: 1.0,
+                        law,
+                        mode,
+                        ..Settings::default()
+                    });
                     p.process(&mut l[half..], &mut r[half..]);
                     // The sine's own largest step as it leaves the panner in steady state
                     // (stereo panning of L = R doubles it on the side it lands on).
-                    let steady = |x: &[f32]| x.windows(2).map(|s| (s[1] - s[0]).abs()).fold(0.0, f32::max);
+                    let steady = |x: &[f32]| {
+                        x.windows(2)
+                            .map(|s| (s[1] - s[0]).abs())
+                            .fold(0.0, f32::max)
+                    };
                     let q = n / 4;
-                    let own_step = [&l[..q], &r[..q], &l[n - q..], &r[n - q..]].map(steady).into_iter().fold(0.0, f32::max);
+                    let own_step = [&l[..q], &r[..q], &l[n - q..], &r[n - q..]]
+                        .map(steady)
+                        .into_iter()
+                        .fold(0.0, f32::max);
                     assert!(own_step >= sine_step * 0.99);
                     for ch in [&l, &r] {
                         let step = steady(ch);
-                        assert!(step <= own_step + 1e-3, "{fs} {input:?} {law:?} {mode:?}: step {step} vs {own_step}");
+                        assert!(
+                            step <= own_step + 1e-3,
+                            "{fs} {input:?} {law:?} {mode:?}: step {step} vs {own_step}"
+                        );
                     }
                     // And it arrived: the left channel is silent at the end.
                     assert!(l[n - 1].abs() < 1e-6, "{law:?}");
@@ -477,7 +590,10 @@ mod tests {
     #[test]
     fn any_block_length_works() {
         let mut p = Panner::new(44_100.0, Input::Stereo);
-        p.update(&Settings { pan: 0.3, ..Settings::default() });
+        p.update(&Settings {
+            pan: 0.3,
+            ..Settings::default()
+        });
         let (mut l, mut r) = (vec![], vec![]);
         p.process(&mut l, &mut r);
         let (mut l, mut r) = ([0.5f32], [0.5f32]);

@@ -105,9 +105,17 @@ pub fn reference_true_peak(x: &[f32]) -> f64 {
             (0..2 * HALF)
                 .map(|j| {
                     let d = (j as f64 - HALF as f64 + 1.0) - p as f64 / FACTOR as f64;
-                    let sinc = if d == 0.0 { 1.0 } else { (core::f64::consts::PI * d).sin() / (core::f64::consts::PI * d) };
+                    let sinc = if d == 0.0 {
+                        1.0
+                    } else {
+                        (core::f64::consts::PI * d).sin() / (core::f64::consts::PI * d)
+                    };
                     let r = d / HALF as f64;
-                    let w = if r.abs() < 1.0 { i0(BETA * (1.0 - r * r).sqrt()) / i0(BETA) } else { 0.0 };
+                    let w = if r.abs() < 1.0 {
+                        i0(BETA * (1.0 - r * r).sqrt()) / i0(BETA)
+                    } else {
+                        0.0
+                    };
                     sinc * w
                 })
                 .collect()

@@ -48,8 +48,16 @@ fn processing_allocates_nothing() {
         let mut right = vec![0.0f32; 8_192];
         let mut state = 1u32;
         let before = allocations();
-        let mut settings = Settings { drive_db: 20.0, ..Settings::default() };
-        for (k, &len) in [1usize, 7, 64, 512, 8_192, 333, 4_096, 2, 8_192, 8_192].iter().cycle().take(200).enumerate() {
+        let mut settings = Settings {
+            drive_db: 20.0,
+            ..Settings::default()
+        };
+        for (k, &len) in [1usize, 7, 64, 512, 8_192, 333, 4_096, 2, 8_192, 8_192]
+            .iter()
+            .cycle()
+            .take(200)
+            .enumerate()
+        {
             for (l, r) in left[..len].iter_mut().zip(&mut right[..len]) {
                 state ^= state << 13;
                 state ^= state >> 17;
@@ -59,8 +67,16 @@ fn processing_allocates_nothing() {
             }
             settings.lookahead_ms = [1.5, 10.0, 0.5][k / 30 % 3];
             settings.auto_release = k % 3 == 0;
-            settings.dither = if k % 5 == 0 { DitherDepth::Bits24 } else { DitherDepth::Off };
-            settings.peak_mode = if k % 7 == 0 { PeakMode::SamplePeak } else { PeakMode::TruePeak };
+            settings.dither = if k % 5 == 0 {
+                DitherDepth::Bits24
+            } else {
+                DitherDepth::Off
+            };
+            settings.peak_mode = if k % 7 == 0 {
+                PeakMode::SamplePeak
+            } else {
+                PeakMode::TruePeak
+            };
             settings.bypass = k % 50 > 45;
             limiter.update(&settings);
             if k == 100 {
@@ -70,10 +86,19 @@ fn processing_allocates_nothing() {
             limiter.process(&mut left[..len], &mut right[..len]);
             meter.process(&left[..len], &right[..len]);
             mono_meter.process_mono(&left[..len]);
-            let _ = (readings.integrated.load(), limiter.gain_reduction_db(), limiter.latency_samples());
+            let _ = (
+                readings.integrated.load(),
+                limiter.gain_reduction_db(),
+                limiter.latency_samples(),
+            );
         }
         let after = allocations();
-        assert_eq!(after - before, 0, "{} allocations while processing at {fs} Hz", after - before);
+        assert_eq!(
+            after - before,
+            0,
+            "{} allocations while processing at {fs} Hz",
+            after - before
+        );
         assert!(readings.short_term.load().is_finite() && readings.range.load().is_finite());
     }
 }

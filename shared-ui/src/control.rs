@@ -44,7 +44,8 @@ impl<P: Param> Control for Bound<'_, P> {
         self.param.step_count()
     }
     fn text(&self) -> String {
-        self.param.normalized_value_to_string(self.normalized(), true)
+        self.param
+            .normalized_value_to_string(self.normalized(), true)
     }
     fn text_for(&self, normalized: f32) -> String {
         self.param.normalized_value_to_string(normalized, true)
@@ -161,7 +162,15 @@ mod tests {
 
     /// A dB parameter −60…+12 (default −6 dB) at `normalized`.
     fn level(normalized: f32) -> MockParam {
-        MockParam::new("level", -60.0 + 72.0 * normalized, -60.0, 12.0, Travel::Linear).unit("dB").default_at(-6.0)
+        MockParam::new(
+            "level",
+            -60.0 + 72.0 * normalized,
+            -60.0,
+            12.0,
+            Travel::Linear,
+        )
+        .unit("dB")
+        .default_at(-6.0)
     }
 
     #[test]
@@ -213,7 +222,10 @@ mod tests {
         assert!((r.normalized() - 0.5).abs() < 1e-6);
         d.end(&r);
         assert!(paired(&r.events()));
-        assert_eq!(r.events().iter().filter(|e| e.starts_with("begin")).count(), 1);
+        assert_eq!(
+            r.events().iter().filter(|e| e.starts_with("begin")).count(),
+            1
+        );
     }
 
     #[test]
@@ -227,7 +239,11 @@ mod tests {
         assert!((r.text() == "0.0 dB"));
         let before = r.events().len();
         assert!(!enter_text(&r, "loud"));
-        assert_eq!(r.events().len(), before, "a typo sent something to the host");
+        assert_eq!(
+            r.events().len(),
+            before,
+            "a typo sent something to the host"
+        );
         assert!(paired(&r.events()));
     }
 

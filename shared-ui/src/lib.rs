@@ -13,5 +13,5 @@ pub mod theme;
 pub mod widgets;
 pub mod window;
 
-pub use nice_plug_egui;
 pub use egui;
+pub use nice_plug_egui;

@@ -12,7 +12,10 @@ fn number_and_unit(text: &str) -> Option<(f64, String)> {
     let end = t
         .char_indices()
         .find(|&(i, c)| {
-            !(c.is_ascii_digit() || c == '.' || c == ',' || ((c == '-' || c == '+') && i == 0)
+            !(c.is_ascii_digit()
+                || c == '.'
+                || c == ','
+                || ((c == '-' || c == '+') && i == 0)
                 || ((c == 'e' || c == 'E') && looks_like_exponent(t, i)))
         })
         .map_or(t.len(), |(i, _)| i);
@@ -62,10 +65,18 @@ pub fn text_to_db(text: &str, floor_db: f32) -> Option<f32> {
 /// Frequencies: "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz" (three significant digits).
 pub fn hz_to_text(hz: f32) -> String {
     if hz < 1000.0 {
-        if hz < 100.0 { format!("{hz:.1} Hz") } else { format!("{hz:.0} Hz") }
+        if hz < 100.0 {
+            format!("{hz:.1} Hz")
+        } else {
+            format!("{hz:.0} Hz")
+        }
     } else {
         let k = hz / 1000.0;
-        if k < 10.0 { format!("{k:.2} kHz") } else { format!("{k:.1} kHz") }
+        if k < 10.0 {
+            format!("{k:.2} kHz")
+        } else {
+            format!("{k:.1} kHz")
+        }
     }
 }
 
@@ -117,13 +128,21 @@ pub fn text_to_percent(text: &str) -> Option<f32> {
 
 /// Compression ratios: "4.0:1", "∞:1" at or above `infinite_at`.
 pub fn ratio_to_text(ratio: f32, infinite_at: f32) -> String {
-    if ratio >= infinite_at { "∞:1".to_owned() } else { format!("{ratio:.1}:1") }
+    if ratio >= infinite_at {
+        "∞:1".to_owned()
+    } else {
+        format!("{ratio:.1}:1")
+    }
 }
 
 /// Understands "4", "4:1", "4.0 : 1", "inf", "∞" (→ `infinite_at`).
 pub fn text_to_ratio(text: &str, infinite_at: f32) -> Option<f32> {
     let t = text.trim().to_lowercase();
-    let t = t.strip_suffix(":1").or_else(|| t.strip_suffix(": 1")).unwrap_or(&t).trim();
+    let t = t
+        .strip_suffix(":1")
+        .or_else(|| t.strip_suffix(": 1"))
+        .unwrap_or(&t)
+        .trim();
     if matches!(t, "inf" | "∞" | "infinity") {
         return Some(infinite_at);
     }
@@ -189,7 +208,16 @@ mod tests {
         assert_eq!(db_to_text(-3.0, -80.0), "-3.0 dB");
         assert_eq!(db_to_text(-0.01, -80.0), "0.0 dB");
         assert_eq!(db_to_text(-80.0, -80.0), "-inf dB");
-        for (typed, want) in [("-3", -3.0), ("-3dB", -3.0), (" -3.5 db ", -3.5), ("+6", 6.0), ("-inf", -80.0), ("-inf dB", -80.0), ("0", 0.0), ("-3,5", -3.5)] {
+        for (typed, want) in [
+            ("-3", -3.0),
+            ("-3dB", -3.0),
+            (" -3.5 db ", -3.5),
+            ("+6", 6.0),
+            ("-inf", -80.0),
+            ("-inf dB", -80.0),
+            ("0", 0.0),
+            ("-3,5", -3.5),
+        ] {
             assert_eq!(text_to_db(typed, -80.0), Some(want), "{typed}");
         }
         assert_eq!(text_to_db("loud", -80.0), None);
@@ -204,7 +232,14 @@ mod tests {
         assert_eq!(hz_to_text(45.0), "45.0 Hz");
         assert_eq!(hz_to_text(850.0), "850 Hz");
         assert_eq!(hz_to_text(12_000.0), "12.0 kHz");
-        for (typed, want) in [("1k", 1000.0), ("1.2k", 1200.0), ("1.2 kHz", 1200.0), ("1200", 1200.0), ("1200 Hz", 1200.0), ("1e3", 1000.0)] {
+        for (typed, want) in [
+            ("1k", 1000.0),
+            ("1.2k", 1200.0),
+            ("1.2 kHz", 1200.0),
+            ("1200", 1200.0),
+            ("1200 Hz", 1200.0),
+            ("1e3", 1000.0),
+        ] {
             assert_eq!(text_to_hz(typed), Some(want), "{typed}");
         }
         assert_eq!(text_to_hz("1 ms"), None);
@@ -232,7 +267,15 @@ mod tests {
         assert_eq!(pan_to_text(0.2), "C");
         assert_eq!(pan_to_text(-35.0), "35L");
         assert_eq!(pan_to_text(100.0), "100R");
-        for (typed, want) in [("C", 0.0), ("35L", -35.0), ("L35", -35.0), ("35 r", 35.0), ("-35", -35.0), ("+20", 20.0), ("0", 0.0)] {
+        for (typed, want) in [
+            ("C", 0.0),
+            ("35L", -35.0),
+            ("L35", -35.0),
+            ("35 r", 35.0),
+            ("-35", -35.0),
+            ("+20", 20.0),
+            ("0", 0.0),
+        ] {
             assert_eq!(text_to_pan(typed), Some(want), "{typed}");
         }
         assert_eq!(text_to_pan("left-ish"), None);
@@ -307,10 +350,21 @@ pub fn note_to_text(name: &str, ms: f32, clamped: bool) -> String {
 fn note_key(text: &str) -> String {
     let t = text.split('(').next().unwrap_or("").to_lowercase();
     let mut t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    for (long, short) in [("dotted", "d"), ("dot", "d"), ("triplets", "t"), ("triplet", "t"), ("trip", "t"), ("bars", "bar"), (".", "d")] {
+    for (long, short) in [
+        ("dotted", "d"),
+        ("dot", "d"),
+        ("triplets", "t"),
+        ("triplet", "t"),
+        ("trip", "t"),
+        ("bars", "bar"),
+        (".", "d"),
+    ] {
         t = t.replace(long, short);
     }
-    if let Some(rest) = t.strip_prefix("1/1").filter(|r| !r.starts_with(|c: char| c.is_ascii_digit())) {
+    if let Some(rest) = t
+        .strip_prefix("1/1")
+        .filter(|r| !r.starts_with(|c: char| c.is_ascii_digit()))
+    {
         t = format!("1bar{rest}");
     }
     t
@@ -341,7 +395,11 @@ pub fn signed_ms_to_text(ms: f32) -> String {
 
 /// Slow rates (LFOs): "0.05 Hz", "2.50 Hz", "10.0 Hz".
 pub fn lfo_hz_to_text(hz: f32) -> String {
-    if hz < 10.0 { format!("{hz:.2} Hz") } else { format!("{hz:.1} Hz") }
+    if hz < 10.0 {
+        format!("{hz:.2} Hz")
+    } else {
+        format!("{hz:.1} Hz")
+    }
 }
 
 #[cfg(test)]
@@ -377,7 +435,10 @@ mod delay_text_tests {
         }
         // Every displayed value parses back to itself.
         for (i, name) in NAMES.iter().enumerate() {
-            assert_eq!(text_to_note(&note_to_text(name, 123.0, false), NAMES), Some(i));
+            assert_eq!(
+                text_to_note(&note_to_text(name, 123.0, false), NAMES),
+                Some(i)
+            );
         }
     }
 
@@ -402,13 +463,24 @@ mod delay_text_tests {
 /// Cut filters whose end of travel means "no filter": "Off" at or beyond `off_at` (below it
 /// for a low cut, above it for a high cut), the frequency otherwise ("120 Hz", "8.00 kHz").
 pub fn cut_to_text(hz: f32, off_at: f32, off_below: bool) -> String {
-    let off = if off_below { hz <= off_at } else { hz >= off_at };
-    if off || !hz.is_finite() { "Off".to_owned() } else { hz_to_text(hz) }
+    let off = if off_below {
+        hz <= off_at
+    } else {
+        hz >= off_at
+    };
+    if off || !hz.is_finite() {
+        "Off".to_owned()
+    } else {
+        hz_to_text(hz)
+    }
 }
 
 /// Understands "off" (→ `off_at`) and everything [`text_to_hz`] does.
 pub fn text_to_cut(text: &str, off_at: f32) -> Option<f32> {
-    if matches!(text.trim().to_lowercase().as_str(), "off" | "none" | "bypass") {
+    if matches!(
+        text.trim().to_lowercase().as_str(),
+        "off" | "none" | "bypass"
+    ) {
         return Some(off_at);
     }
     text_to_hz(text)
@@ -417,7 +489,11 @@ pub fn text_to_cut(text: &str, off_at: f32) -> Option<f32> {
 /// Slow rates (LFOs) with two decimals below 10 Hz: "0.07 Hz", "2.50 Hz"; faster ones as
 /// [`hz_to_text`].
 pub fn rate_to_text(hz: f32) -> String {
-    if hz < 10.0 { format!("{hz:.2} Hz") } else { hz_to_text(hz) }
+    if hz < 10.0 {
+        format!("{hz:.2} Hz")
+    } else {
+        hz_to_text(hz)
+    }
 }
 
 #[cfg(test)]

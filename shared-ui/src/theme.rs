@@ -32,16 +32,28 @@ pub fn apply(ctx: &egui::Context) {
     visuals.widgets.inactive.weak_bg_fill = TRACK;
     visuals.widgets.hovered.weak_bg_fill = TRACK.gamma_multiply(1.3);
     visuals.widgets.active.weak_bg_fill = ACCENT.gamma_multiply(0.6);
-    for w in [&mut visuals.widgets.inactive, &mut visuals.widgets.hovered, &mut visuals.widgets.active] {
+    for w in [
+        &mut visuals.widgets.inactive,
+        &mut visuals.widgets.hovered,
+        &mut visuals.widgets.active,
+    ] {
         w.corner_radius = CornerRadius::same(3);
     }
     ctx.set_visuals(visuals);
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(SPACING, SPACING * 0.75);
-        style.text_styles.insert(TextStyle::Heading, FontId::proportional(17.0));
-        style.text_styles.insert(TextStyle::Body, FontId::proportional(13.0));
-        style.text_styles.insert(TextStyle::Small, FontId::proportional(11.0));
-        style.text_styles.insert(TextStyle::Button, FontId::proportional(13.0));
+        style
+            .text_styles
+            .insert(TextStyle::Heading, FontId::proportional(17.0));
+        style
+            .text_styles
+            .insert(TextStyle::Body, FontId::proportional(13.0));
+        style
+            .text_styles
+            .insert(TextStyle::Small, FontId::proportional(11.0));
+        style
+            .text_styles
+            .insert(TextStyle::Button, FontId::proportional(13.0));
     });
 }
 

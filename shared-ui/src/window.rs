@@ -29,7 +29,9 @@ pub fn default_state(base: Vec2) -> Arc<EguiEditorState> {
 /// The window settings every editor uses: `title`, and resizable by the host with the aspect
 /// ratio of `base` kept, between [`MIN_SCALE`] and [`MAX_SCALE`] of it.
 pub fn settings(title: &str, base: Vec2) -> EguiNiceSettings {
-    EguiNiceSettings::new().with_tile(title).with_resize_hint(resize_hint(base))
+    EguiNiceSettings::new()
+        .with_tile(title)
+        .with_resize_hint(resize_hint(base))
 }
 
 /// The resize hint for an editor laid out at `base` points (sizes in logical pixels, before
@@ -38,7 +40,10 @@ pub fn resize_hint(base: Vec2) -> ResizeHint {
     let size = |k: f32| Some(LogicalSize::new(base.x * k, base.y * k));
     let mut hint = ResizeHint::RESIZABLE
         .with_min_max_logical_size(size(MIN_SCALE), size(MAX_SCALE))
-        .with_aspect_ratio(base.x.round().max(1.0) as u32, base.y.round().max(1.0) as u32);
+        .with_aspect_ratio(
+            base.x.round().max(1.0) as u32,
+            base.y.round().max(1.0) as u32,
+        );
     hint.preserve_aspect_ratio = true;
     hint
 }
@@ -46,7 +51,11 @@ pub fn resize_hint(base: Vec2) -> ResizeHint {
 /// The zoom at which `base` points fill a `window` (logical pixels) without overflowing it.
 pub fn fit_zoom(window: Vec2, base: Vec2) -> f32 {
     let zoom = (window.x / base.x).min(window.y / base.y);
-    if zoom.is_finite() { zoom.clamp(MIN_SCALE, MAX_SCALE) } else { 1.0 }
+    if zoom.is_finite() {
+        zoom.clamp(MIN_SCALE, MAX_SCALE)
+    } else {
+        1.0
+    }
 }
 
 /// Call first in every frame: zooms the editor so that its `base` size fills the window.
@@ -95,8 +104,15 @@ mod tests {
         let hint = resize_hint(vec2(900.0, 560.0));
         assert!(hint.can_resize && hint.can_resize_horizontally && hint.can_resize_vertically);
         assert!(hint.preserve_aspect_ratio);
-        assert_eq!((hint.aspect_ratio_width, hint.aspect_ratio_height), (900, 560));
-        let SizeConstraints::Logical { min_size: Some(min), max_size: Some(max) } = hint.size_constraints else {
+        assert_eq!(
+            (hint.aspect_ratio_width, hint.aspect_ratio_height),
+            (900, 560)
+        );
+        let SizeConstraints::Logical {
+            min_size: Some(min),
+            max_size: Some(max),
+        } = hint.size_constraints
+        else {
             panic!("logical limits expected")
         };
         assert_eq!((min.width, min.height), (540.0, 336.0));

@@ -48,17 +48,38 @@ pub fn for_each(plugins: &[PluginUnderTest], check: impl Fn(&PluginUnderTest) ->
 pub fn clap_factory(p: &PluginUnderTest) -> Result<()> {
     let bundle = Bundle::load(&p.path)?;
     let descriptors = bundle.descriptors();
-    ensure!(descriptors.len() == 1, "factory lists {} plugins, expected exactly 1", descriptors.len());
+    ensure!(
+        descriptors.len() == 1,
+        "factory lists {} plugins, expected exactly 1",
+        descriptors.len()
+    );
     let d = &descriptors[0];
     let e = &p.expected;
     ensure!(d.id == e.clap_id, "id {:?}, expected {:?}", d.id, e.clap_id);
     ensure!(d.name == e.name, "name {:?}, expected {:?}", d.name, e.name);
-    ensure!(d.vendor == VENDOR, "vendor {:?}, expected {VENDOR:?}", d.vendor);
-    ensure!(d.version == env!("CARGO_PKG_VERSION"), "version {:?}, expected the workspace's {}", d.version, env!("CARGO_PKG_VERSION"));
+    ensure!(
+        d.vendor == VENDOR,
+        "vendor {:?}, expected {VENDOR:?}",
+        d.vendor
+    );
+    ensure!(
+        d.version == env!("CARGO_PKG_VERSION"),
+        "version {:?}, expected the workspace's {}",
+        d.version,
+        env!("CARGO_PKG_VERSION")
+    );
     let got: HashSet<&str> = d.features.iter().map(String::as_str).collect();
     let want: HashSet<&str> = e.features.iter().copied().collect();
-    ensure!(got == want, "features {:?}, expected {:?}", d.features, e.features);
-    ensure!(bundle.instantiate("org.mixwerk.does-not-exist").is_err(), "creating an unknown id did not fail");
+    ensure!(
+        got == want,
+        "features {:?}, expected {:?}",
+        d.features,
+        e.features
+    );
+    ensure!(
+        bundle.instantiate("org.mixwerk.does-not-exist").is_err(),
+        "creating an unknown id did not fail"
+    );
     // And the bundle still creates its real plugin after the refusal.
     bundle.instantiate(e.clap_id)?;
     Ok(())
@@ -71,13 +92,22 @@ pub fn clap_factory(p: &PluginUnderTest) -> Result<()> {
 /// `tests/contracts/<crate>.params`, one `<clap id> <name>` per line. Adding a parameter means
 /// appending it; changing or removing a line breaks users' sessions.
 fn contract(p: &PluginUnderTest) -> Result<Vec<(u32, String)>> {
-    let path = crate::bundles::workspace_root().join("tests/contracts").join(format!("{}.params", p.expected.crate_name));
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let path = crate::bundles::workspace_root()
+        .join("tests/contracts")
+        .join(format!("{}.params", p.expected.crate_name));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let (id, name) = l.split_once(' ').ok_or_else(|| format!("bad contract line {l:?}"))?;
-            Ok((id.parse::<u32>().map_err(|e| format!("bad id in {l:?}: {e}"))?, name.trim().to_owned()))
+            let (id, name) = l
+                .split_once(' ')
+                .ok_or_else(|| format!("bad contract line {l:?}"))?;
+            Ok((
+                id.parse::<u32>()
+                    .map_err(|e| format!("bad id in {l:?}: {e}"))?,
+                name.trim().to_owned(),
+            ))
         })
         .collect()
 }
@@ -88,21 +118,36 @@ pub fn parameters(p: &PluginUnderTest) -> Result<()> {
     ensure!(!params.is_empty(), "no parameters");
     let ids: HashSet<u32> = params.iter().map(|q| q.id).collect();
     ensure!(ids.len() == params.len(), "parameter ids are not unique");
-    ensure!(params.iter().filter(|q| q.bypass).count() == 1, "expected exactly one bypass parameter");
+    ensure!(
+        params.iter().filter(|q| q.bypass).count() == 1,
+        "expected exactly one bypass parameter"
+    );
 
     // Stable: every promised id is still there under the same name, and nothing is unpromised.
     let promised = contract(p)?;
     for (id, name) in &promised {
         let found = params.iter().find(|q| q.id == *id);
-        ensure!(found.is_some_and(|q| &q.name == name), "promised parameter {id} {name:?} is missing or renamed");
+        ensure!(
+            found.is_some_and(|q| &q.name == name),
+            "promised parameter {id} {name:?} is missing or renamed"
+        );
     }
     for q in &params {
-        ensure!(promised.iter().any(|(id, _)| *id == q.id), "parameter {} {:?} is not in tests/contracts/{}.params", q.id, q.name, p.expected.crate_name);
+        ensure!(
+            promised.iter().any(|(id, _)| *id == q.id),
+            "parameter {} {:?} is not in tests/contracts/{}.params",
+            q.id,
+            q.name,
+            p.expected.crate_name
+        );
     }
     // The same ids in a second instance.
     let mut second = open(p)?;
     let again: Vec<u32> = second.params()?.iter().map(|q| q.id).collect();
-    ensure!(again == params.iter().map(|q| q.id).collect::<Vec<_>>(), "a second instance reports other ids");
+    ensure!(
+        again == params.iter().map(|q| q.id).collect::<Vec<_>>(),
+        "a second instance reports other ids"
+    );
 
     for q in &params {
         check_param(inst.as_mut(), q)?;
@@ -117,7 +162,9 @@ pub fn displayed_number(text: &str) -> Option<f64> {
     if t.starts_with("-inf") {
         return Some(f64::NEG_INFINITY);
     }
-    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(t.len());
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(t.len());
     let value: f64 = t[..end].parse().ok()?;
     let unit = t[end..].trim();
     Some(match unit {
@@ -130,11 +177,26 @@ pub fn displayed_number(text: &str) -> Option<f64> {
 fn check_param(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
     let n = &q.name;
     ensure!(!n.trim().is_empty(), "parameter {} has no name", q.id);
-    ensure!(q.min.is_finite() && q.max.is_finite() && q.min < q.max, "{n}: bad range {}..{}", q.min, q.max);
-    ensure!((q.min..=q.max).contains(&q.default), "{n}: default {} outside {}..{}", q.default, q.min, q.max);
+    ensure!(
+        q.min.is_finite() && q.max.is_finite() && q.min < q.max,
+        "{n}: bad range {}..{}",
+        q.min,
+        q.max
+    );
+    ensure!(
+        (q.min..=q.max).contains(&q.default),
+        "{n}: default {} outside {}..{}",
+        q.default,
+        q.min,
+        q.max
+    );
     ensure!(q.automatable || q.hidden, "{n}: not automatable");
     let current = inst.value(q.id)?;
-    ensure!((current - q.default).abs() < 1e-9, "{n}: fresh value {current} is not the default {}", q.default);
+    ensure!(
+        (current - q.default).abs() < 1e-9,
+        "{n}: fresh value {current} is not the default {}",
+        q.default
+    );
 
     // value → text → value, over the range.
     for i in 0..=10 {
@@ -144,12 +206,21 @@ fn check_param(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
         }
         let text = inst.value_to_text(q.id, v)?;
         ensure!(!text.trim().is_empty(), "{n}: empty text for {v}");
-        let back = inst.text_to_value(q.id, &text).ok_or_else(|| format!("{n}: its own text {text:?} does not parse"))?;
+        let back = inst
+            .text_to_value(q.id, &text)
+            .ok_or_else(|| format!("{n}: its own text {text:?} does not parse"))?;
         // The text rounds; it must read back as the same text.
         let again = inst.value_to_text(q.id, back)?;
         ensure!(again == text, "{n}: {v} → {text:?} → {back} → {again:?}");
-        let tolerance = if q.stepped { 0.0 } else { (q.max - q.min) * 0.01 };
-        ensure!((back - v).abs() <= tolerance + 1e-9 || q.stepped && again == text, "{n}: {v} → {text:?} → {back}");
+        let tolerance = if q.stepped {
+            0.0
+        } else {
+            (q.max - q.min) * 0.01
+        };
+        ensure!(
+            (back - v).abs() <= tolerance + 1e-9 || q.stepped && again == text,
+            "{n}: {v} → {text:?} → {back}"
+        );
     }
 
     // What people type, judged by the unit the parameter displays: the parsed value must
@@ -169,29 +240,48 @@ fn check_param(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
     let lo = displayed_number(&inst.value_to_text(q.id, q.min)?);
     let hi = displayed_number(&inst.value_to_text(q.id, q.max)?);
     for (text, want) in typed {
-        let in_range = matches!((lo, hi), (Some(lo), Some(hi)) if (lo.min(hi)..=lo.max(hi)).contains(want));
+        let in_range =
+            matches!((lo, hi), (Some(lo), Some(hi)) if (lo.min(hi)..=lo.max(hi)).contains(want));
         if !in_range {
             continue;
         }
-        let got = inst.text_to_value(q.id, text).ok_or_else(|| format!("{n}: typed {text:?} was refused"))?;
+        let got = inst
+            .text_to_value(q.id, text)
+            .ok_or_else(|| format!("{n}: typed {text:?} was refused"))?;
         let reads = inst.value_to_text(q.id, got)?;
         let shown_number = displayed_number(&reads);
-        ensure!(shown_number.is_some_and(|v| (v - want).abs() <= want.abs() * 0.01 + 0.051),
-            "{n}: typed {text:?} now reads {reads:?}");
+        ensure!(
+            shown_number.is_some_and(|v| (v - want).abs() <= want.abs() * 0.01 + 0.051),
+            "{n}: typed {text:?} now reads {reads:?}"
+        );
     }
     // A switch (its two ends read Off and On; an enum that merely has an "Off" choice is not).
-    let ends = [inst.value_to_text(q.id, q.min)?, inst.value_to_text(q.id, q.max)?];
+    let ends = [
+        inst.value_to_text(q.id, q.min)?,
+        inst.value_to_text(q.id, q.max)?,
+    ];
     if q.stepped && ends.iter().any(|t| t == "On") && ends.iter().any(|t| t == "Off") {
         for (text, want) in [("on", "On"), ("off", "Off")] {
-            let got = inst.text_to_value(q.id, text).ok_or_else(|| format!("{n}: typed {text:?} was refused"))?;
-            ensure!(inst.value_to_text(q.id, got)? == want, "{n}: typed {text:?} does not read {want}");
+            let got = inst
+                .text_to_value(q.id, text)
+                .ok_or_else(|| format!("{n}: typed {text:?} was refused"))?;
+            ensure!(
+                inst.value_to_text(q.id, got)? == want,
+                "{n}: typed {text:?} does not read {want}"
+            );
         }
     }
     // Nonsense is refused, and an out-of-range number never lands outside the range.
-    ensure!(inst.text_to_value(q.id, "banana").is_none(), "{n}: \"banana\" was accepted");
+    ensure!(
+        inst.text_to_value(q.id, "banana").is_none(),
+        "{n}: \"banana\" was accepted"
+    );
     for wild in ["1e9", "-1e9"] {
         if let Some(v) = inst.text_to_value(q.id, wild) {
-            ensure!((q.min..=q.max).contains(&v), "{n}: typed {wild:?} gave {v}, outside the range");
+            ensure!(
+                (q.min..=q.max).contains(&v),
+                "{n}: typed {wild:?} gave {v}, outside the range"
+            );
         }
     }
     Ok(())
@@ -210,13 +300,26 @@ impl Buffers {
     pub fn for_ports<H: Hosted + ?Sized>(inst: &mut H, len: usize) -> Result<Self> {
         let ports = inst.ports()?;
         Ok(Self {
-            inputs: ports.inputs.iter().map(|&c| vec![vec![0.0; len]; c as usize]).collect(),
-            outputs: ports.outputs.iter().map(|&c| vec![vec![0.0; len]; c as usize]).collect(),
+            inputs: ports
+                .inputs
+                .iter()
+                .map(|&c| vec![vec![0.0; len]; c as usize])
+                .collect(),
+            outputs: ports
+                .outputs
+                .iter()
+                .map(|&c| vec![vec![0.0; len]; c as usize])
+                .collect(),
         })
     }
 
     pub fn set_len(&mut self, len: usize) {
-        for ch in self.inputs.iter_mut().chain(self.outputs.iter_mut()).flatten() {
+        for ch in self
+            .inputs
+            .iter_mut()
+            .chain(self.outputs.iter_mut())
+            .flatten()
+        {
             ch.resize(len, 0.0);
         }
     }
@@ -236,7 +339,11 @@ impl Buffers {
         &self.outputs[0]
     }
 
-    pub fn process<H: Hosted + ?Sized>(&mut self, inst: &mut H, changes: &[ParamChange]) -> Result<()> {
+    pub fn process<H: Hosted + ?Sized>(
+        &mut self,
+        inst: &mut H,
+        changes: &[ParamChange],
+    ) -> Result<()> {
         inst.process(&mut self.inputs, &mut self.outputs, changes)
     }
 }
@@ -244,10 +351,19 @@ impl Buffers {
 /// Runs whole signals through the active instance in `block`-sample blocks: `inputs[port]`
 /// holds one signal per channel of that input port (main first, then aux; ports left out
 /// stay silent). Returns the main outputs.
-pub fn render_signals<H: Hosted + ?Sized>(inst: &mut H, inputs: &[&[Vec<f32>]], block: usize) -> Result<Vec<Vec<f32>>> {
+pub fn render_signals<H: Hosted + ?Sized>(
+    inst: &mut H,
+    inputs: &[&[Vec<f32>]],
+    block: usize,
+) -> Result<Vec<Vec<f32>>> {
     let mut b = Buffers::for_ports(inst, block)?;
     for (port, (signals, channels)) in inputs.iter().zip(&b.inputs).enumerate() {
-        ensure!(signals.len() == channels.len(), "input port {port} has {} channels, given {} signals", channels.len(), signals.len());
+        ensure!(
+            signals.len() == channels.len(),
+            "input port {port} has {} channels, given {} signals",
+            channels.len(),
+            signals.len()
+        );
     }
     let n = inputs[0][0].len();
     let mut out = vec![Vec::with_capacity(n); b.main_output().len()];
@@ -271,15 +387,24 @@ pub fn render_signals<H: Hosted + ?Sized>(inst: &mut H, inputs: &[&[Vec<f32>]], 
 fn check_output(b: &Buffers, what: &str) -> Result<()> {
     for (c, ch) in b.main_output().iter().enumerate() {
         for (i, &x) in ch.iter().enumerate() {
-            ensure!(x.is_finite(), "{what}: non-finite output {x} at channel {c} sample {i}");
-            ensure!(x == 0.0 || x.abs() >= f32::MIN_POSITIVE, "{what}: subnormal output {x:e} at channel {c} sample {i}");
+            ensure!(
+                x.is_finite(),
+                "{what}: non-finite output {x} at channel {c} sample {i}"
+            );
+            ensure!(
+                x == 0.0 || x.abs() >= f32::MIN_POSITIVE,
+                "{what}: subnormal output {x:e} at channel {c} sample {i}"
+            );
         }
     }
     Ok(())
 }
 
 fn peak(b: &Buffers) -> f32 {
-    b.main_output().iter().flatten().fold(0.0, |m, x| m.max(x.abs()))
+    b.main_output()
+        .iter()
+        .flatten()
+        .fold(0.0, |m, x| m.max(x.abs()))
 }
 
 /// Activation at every rate, every block size and a varying sequence, on silence, noise, an
@@ -291,13 +416,22 @@ pub fn processing(p: &PluginUnderTest) -> Result<()> {
     for layout in &layouts {
         inst.select_layout(layout)?;
         let ports = inst.ports()?;
-        ensure!(ports.inputs == layout.inputs && ports.outputs == layout.outputs,
-            "layout {:?} declares {:?} → {:?} but the ports are {ports:?}", layout.name, layout.inputs, layout.outputs);
+        ensure!(
+            ports.inputs == layout.inputs && ports.outputs == layout.outputs,
+            "layout {:?} declares {:?} → {:?} but the ports are {ports:?}",
+            layout.name,
+            layout.inputs,
+            layout.outputs
+        );
         for &rate in &SAMPLE_RATES {
             inst.activate(rate, MAX_BLOCK)?;
             let what = format!("{} at {rate} Hz", layout.name);
             let mut buffers = Buffers::for_ports(inst.as_mut(), MAX_BLOCK as usize)?;
-            let sizes: Vec<usize> = BLOCK_SIZES.iter().chain(VARYING_BLOCKS.iter()).copied().collect();
+            let sizes: Vec<usize> = BLOCK_SIZES
+                .iter()
+                .chain(VARYING_BLOCKS.iter())
+                .copied()
+                .collect();
             run_signals(inst.as_mut(), &mut buffers, &sizes, rate, &what)?;
             inst.deactivate();
         }
@@ -305,14 +439,24 @@ pub fn processing(p: &PluginUnderTest) -> Result<()> {
     Ok(())
 }
 
-fn run_signals(inst: &mut dyn Hosted, b: &mut Buffers, sizes: &[usize], rate: f64, what: &str) -> Result<()> {
+fn run_signals(
+    inst: &mut dyn Hosted,
+    b: &mut Buffers,
+    sizes: &[usize],
+    rate: f64,
+    what: &str,
+) -> Result<()> {
     // Silence in, silence out (a fresh plugin has nothing to ring out).
     for &n in sizes {
         b.set_len(n);
         b.fill_main(|_, _| 0.0);
         b.process(inst, &[])?;
         check_output(b, &format!("{what}, silence, block {n}"))?;
-        ensure!(peak(b) < 1e-6, "{what}: silence in gave {} out (block {n})", peak(b));
+        ensure!(
+            peak(b) < 1e-6,
+            "{what}: silence in gave {} out (block {n})",
+            peak(b)
+        );
     }
     // White noise, every block size.
     let mut noise = Noise::new(7);
@@ -343,7 +487,10 @@ fn run_signals(inst: &mut dyn Hosted, b: &mut Buffers, sizes: &[usize], rate: f6
             b.fill_main(|_, _| noise.next_f32() * 0.5);
             b.process(inst, &[])?;
             if k >= 1 {
-                check_output(b, &format!("{what}, noise {k} blocks after a {n}-sample NaN block"))?;
+                check_output(
+                    b,
+                    &format!("{what}, noise {k} blocks after a {n}-sample NaN block"),
+                )?;
             }
         }
     }
@@ -356,11 +503,33 @@ pub fn refuses_undeclared_layouts(p: &PluginUnderTest) -> Result<()> {
     let declared = inst.layouts()?;
     // 5.1 in and out, nothing in, and 3 → 3, none of which a Mixwerk plugin declares.
     let odd = [
-        Layout { id: u32::MAX, name: "5.1".into(), main_in: 6, main_out: 6, inputs: vec![6], outputs: vec![6] },
-        Layout { id: u32::MAX, name: "3 → 3".into(), main_in: 3, main_out: 3, inputs: vec![3], outputs: vec![3] },
+        Layout {
+            id: u32::MAX,
+            name: "5.1".into(),
+            main_in: 6,
+            main_out: 6,
+            inputs: vec![6],
+            outputs: vec![6],
+        },
+        Layout {
+            id: u32::MAX,
+            name: "3 → 3".into(),
+            main_in: 3,
+            main_out: 3,
+            inputs: vec![3],
+            outputs: vec![3],
+        },
     ];
-    for layout in odd.iter().filter(|o| !declared.iter().any(|d| d.inputs == o.inputs && d.outputs == o.outputs)) {
-        ensure!(inst.select_layout(layout).is_err(), "accepted the undeclared layout {:?}", layout.name);
+    for layout in odd.iter().filter(|o| {
+        !declared
+            .iter()
+            .any(|d| d.inputs == o.inputs && d.outputs == o.outputs)
+    }) {
+        ensure!(
+            inst.select_layout(layout).is_err(),
+            "accepted the undeclared layout {:?}",
+            layout.name
+        );
     }
     inst.select_layout(&declared[0])?;
     inst.activate(48_000.0, 512)?;
@@ -384,12 +553,22 @@ fn plain_at(q: &ParamDesc, normalised: f64) -> f64 {
 fn far_value(q: &ParamDesc) -> f64 {
     let lo = plain_at(q, 0.1);
     let hi = plain_at(q, 0.9);
-    if (hi - q.default).abs() >= (lo - q.default).abs() { hi } else { lo }
+    if (hi - q.default).abs() >= (lo - q.default).abs() {
+        hi
+    } else {
+        lo
+    }
 }
 
 /// Renders `blocks` blocks of noise through a fresh, active instance, with `changes` in the
 /// block `at_block`.
-fn render(p: &PluginUnderTest, block: usize, blocks: usize, at_block: usize, changes: &[ParamChange]) -> Result<Vec<Vec<f32>>> {
+fn render(
+    p: &PluginUnderTest,
+    block: usize,
+    blocks: usize,
+    at_block: usize,
+    changes: &[ParamChange],
+) -> Result<Vec<Vec<f32>>> {
     let mut inst = open(p)?;
     inst.activate(48_000.0, MAX_BLOCK)?;
     let mut b = Buffers::for_ports(inst.as_mut(), block)?;
@@ -409,7 +588,11 @@ fn render(p: &PluginUnderTest, block: usize, blocks: usize, at_block: usize, cha
 
 fn first_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<usize> {
     let len = a[0].len();
-    (0..len).find(|&i| a.iter().zip(b).any(|(x, y)| x[i].to_bits() != y[i].to_bits()))
+    (0..len).find(|&i| {
+        a.iter()
+            .zip(b)
+            .any(|(x, y)| x[i].to_bits() != y[i].to_bits())
+    })
 }
 
 /// Parameter events at several offsets inside a block act at that offset, not at the block
@@ -429,39 +612,80 @@ pub fn automation_offsets(p: &PluginUnderTest) -> Result<()> {
     let mut audible = 0;
     for q in params.iter().filter(|q| q.automatable && !q.bypass) {
         for offset in [0u32, 137, 511] {
-            let change = ParamChange { offset, id: q.id, value: far_value(q) };
+            let change = ParamChange {
+                offset,
+                id: q.id,
+                value: far_value(q),
+            };
             let out = render(p, block, 4, 2, &[change])?;
             match first_difference(&reference, &out) {
                 None => break, // This parameter does not change noise at the default settings.
                 Some(i) => {
-                    ensure!(i >= start + offset as usize, "{}: event at offset {offset} changed the output at block offset {}", q.name, i as i64 - start as i64);
+                    ensure!(
+                        i >= start + offset as usize,
+                        "{}: event at offset {offset} changed the output at block offset {}",
+                        q.name,
+                        i as i64 - start as i64
+                    );
                     if i > start + offset as usize + 64 {
                         if sample_reference.is_none() {
                             sample_reference = Some(render(p, 1, 4 * block, usize::MAX, &[])?);
                         }
-                        let exact = [ParamChange { offset: 0, ..change }];
+                        let exact = [ParamChange {
+                            offset: 0,
+                            ..change
+                        }];
                         let sample = render(p, 1, 4 * block, start + offset as usize, &exact)?;
-                        let onset = sample_reference.as_ref().and_then(|r| first_difference(r, &sample)).unwrap_or(usize::MAX);
-                        ensure!(i <= onset + 64, "{}: event at offset {offset} took effect only at {} (at {} with one-sample blocks)", q.name, i - start, onset as i64 - start as i64);
+                        let onset = sample_reference
+                            .as_ref()
+                            .and_then(|r| first_difference(r, &sample))
+                            .unwrap_or(usize::MAX);
+                        ensure!(
+                            i <= onset + 64,
+                            "{}: event at offset {offset} took effect only at {} (at {} with one-sample blocks)",
+                            q.name,
+                            i - start,
+                            onset as i64 - start as i64
+                        );
                     }
                     audible += 1;
                 }
             }
         }
     }
-    ensure!(audible > 0, "no parameter audibly changed the output, so offsets could not be checked");
+    ensure!(
+        audible > 0,
+        "no parameter audibly changed the output, so offsets could not be checked"
+    );
 
     // Several events for one parameter inside one block: each acts at its own offset.
     for q in params.iter().filter(|q| q.automatable && !q.bypass) {
-        let one = [ParamChange { offset: 100, id: q.id, value: far_value(q) }];
+        let one = [ParamChange {
+            offset: 100,
+            id: q.id,
+            value: far_value(q),
+        }];
         let single = render(p, block, 4, 2, &one)?;
         if first_difference(&reference, &single).is_none() {
             continue;
         }
-        let two = [one[0], ParamChange { offset: 300, id: q.id, value: q.default }];
+        let two = [
+            one[0],
+            ParamChange {
+                offset: 300,
+                id: q.id,
+                value: q.default,
+            },
+        ];
         let double = render(p, block, 4, 2, &two)?;
-        let i = first_difference(&single, &double).ok_or_else(|| format!("{}: a second event at offset 300 changed nothing", q.name))?;
-        ensure!(i >= start + 300 && i <= start + 364, "{}: the second event (offset 300) acted at {}", q.name, i as i64 - start as i64);
+        let i = first_difference(&single, &double)
+            .ok_or_else(|| format!("{}: a second event at offset 300 changed nothing", q.name))?;
+        ensure!(
+            i >= start + 300 && i <= start + 364,
+            "{}: the second event (offset 300) acted at {}",
+            q.name,
+            i as i64 - start as i64
+        );
         return Ok(());
     }
     Err("no parameter to check several events in one block with".into())
@@ -481,14 +705,22 @@ fn scrambled(params: &[ParamDesc], seed: u32) -> Vec<ParamChange> {
             if (v - q.default).abs() < 1e-9 {
                 v = far_value(q);
             }
-            ParamChange { offset: 0, id: q.id, value: v }
+            ParamChange {
+                offset: 0,
+                id: q.id,
+                value: v,
+            }
         })
         .collect()
 }
 
 /// Activates, applies `changes` at the start of the first block, renders `blocks` blocks of
 /// the same noise and deactivates.
-fn render_active(inst: &mut dyn Hosted, blocks: usize, changes: &[ParamChange]) -> Result<Vec<Vec<f32>>> {
+fn render_active(
+    inst: &mut dyn Hosted,
+    blocks: usize,
+    changes: &[ParamChange],
+) -> Result<Vec<Vec<f32>>> {
     inst.activate(48_000.0, MAX_BLOCK)?;
     let mut b = Buffers::for_ports(inst, 512)?;
     let mut out = vec![Vec::new(); b.main_output().len()];
@@ -514,46 +746,79 @@ pub fn state(p: &PluginUnderTest) -> Result<()> {
     let first = scrambled(&params, 11);
     render_active(a.as_mut(), 2, &first)?;
     for c in &first {
-        let q = params.iter().find(|q| q.id == c.id).expect("scrambled from params");
+        let q = params
+            .iter()
+            .find(|q| q.id == c.id)
+            .expect("scrambled from params");
         // Parameters may snap to their own step size, which a host cannot know: compare as
         // the user would, by the text.
         let v = a.value(q.id)?;
         let (set, read) = (a.value_to_text(q.id, c.value)?, a.value_to_text(q.id, v)?);
-        ensure!(set == read, "{}: set {} ({set}) but reads {v} ({read})", q.name, c.value);
+        ensure!(
+            set == read,
+            "{}: set {} ({set}) but reads {v} ({read})",
+            q.name,
+            c.value
+        );
     }
     let saved = a.save_state()?;
     ensure!(!saved.is_empty(), "empty state");
-    let values: Vec<f64> = params.iter().map(|q| a.value(q.id)).collect::<Result<_>>()?;
+    let values: Vec<f64> = params
+        .iter()
+        .map(|q| a.value(q.id))
+        .collect::<Result<_>>()?;
     render_active(a.as_mut(), 1, &scrambled(&params, 22))?;
     a.load_state(&saved)?;
     for (q, want) in params.iter().zip(&values) {
         let got = a.value(q.id)?;
-        ensure!((got - want).abs() < 1e-9, "{} after load: {got}, saved {want}", q.name);
+        ensure!(
+            (got - want).abs() < 1e-9,
+            "{} after load: {got}, saved {want}",
+            q.name
+        );
     }
     let out_a = render_active(a.as_mut(), 10, &[])?;
 
     let mut fresh = open(p)?;
     fresh.load_state(&saved)?;
     let out_b = render_active(fresh.as_mut(), 10, &[])?;
-    ensure!(first_difference(&out_a, &out_b).is_none(), "output after loading differs from a fresh instance loaded with the same state (first at sample {:?})", first_difference(&out_a, &out_b));
+    ensure!(
+        first_difference(&out_a, &out_b).is_none(),
+        "output after loading differs from a fresh instance loaded with the same state (first at sample {:?})",
+        first_difference(&out_a, &out_b)
+    );
 
     // Garbage: refused, and the instance keeps its parameters and output.
     let mut noise = Noise::new(5);
-    let garbage: Vec<u8> = (0..4096).map(|_| (noise.next_f32() * 127.0 + 128.0) as u8).collect();
+    let garbage: Vec<u8> = (0..4096)
+        .map(|_| (noise.next_f32() * 127.0 + 128.0) as u8)
+        .collect();
     let truncated = &saved[..saved.len() / 2];
     let mut corrupted = saved.clone();
     for byte in corrupted.iter_mut().skip(12).step_by(7) {
         *byte ^= 0x5a;
     }
-    for (label, bytes) in [("random bytes", &garbage[..]), ("a truncated state", truncated), ("a corrupted state", &corrupted[..]), ("an empty state", &[][..])] {
+    for (label, bytes) in [
+        ("random bytes", &garbage[..]),
+        ("a truncated state", truncated),
+        ("a corrupted state", &corrupted[..]),
+        ("an empty state", &[][..]),
+    ] {
         ensure!(fresh.load_state(bytes).is_err(), "{label} was accepted");
         for (q, want) in params.iter().zip(&values) {
             let got = fresh.value(q.id)?;
-            ensure!((got - want).abs() < 1e-9, "{}: {label} changed it to {got}", q.name);
+            ensure!(
+                (got - want).abs() < 1e-9,
+                "{}: {label} changed it to {got}",
+                q.name
+            );
         }
     }
     let out_c = render_active(fresh.as_mut(), 10, &[])?;
-    ensure!(first_difference(&out_b, &out_c).is_none(), "output changed after refused garbage states");
+    ensure!(
+        first_difference(&out_b, &out_c).is_none(),
+        "output changed after refused garbage states"
+    );
     Ok(())
 }
 
@@ -576,8 +841,15 @@ pub fn latency(p: &PluginUnderTest) -> Result<()> {
             let o = b.main_output();
             out.extend((0..len).map(|i| o.iter().map(|ch| ch[i].abs()).fold(0.0f32, f32::max)));
         }
-        let measured = out.iter().enumerate().fold((0, 0.0f32), |m, (i, &x)| if x > m.1 { (i, x) } else { m }).0;
-        ensure!(measured == reported, "at {rate} Hz: reports {reported} samples of latency, the impulse peaks at {measured}");
+        let measured = out
+            .iter()
+            .enumerate()
+            .fold((0, 0.0f32), |m, (i, &x)| if x > m.1 { (i, x) } else { m })
+            .0;
+        ensure!(
+            measured == reported,
+            "at {rate} Hz: reports {reported} samples of latency, the impulse peaks at {measured}"
+        );
     }
     Ok(())
 }
@@ -588,13 +860,26 @@ pub fn latency(p: &PluginUnderTest) -> Result<()> {
 /// The class id each plugin has promised to VST3 hosts (`tests/contracts/<crate>.vst3`, 32
 /// hex digits): hosts identify the plugin in saved sessions by it, so it never changes.
 fn promised_class_id(p: &PluginUnderTest) -> Result<[u8; 16]> {
-    let path = crate::bundles::workspace_root().join("tests/contracts").join(format!("{}.vst3", p.expected.crate_name));
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let hex: String = text.lines().filter(|l| !l.starts_with('#')).collect::<String>().trim().to_owned();
-    ensure!(hex.len() == 32, "{}: expected 32 hex digits", path.display());
+    let path = crate::bundles::workspace_root()
+        .join("tests/contracts")
+        .join(format!("{}.vst3", p.expected.crate_name));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let hex: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    ensure!(
+        hex.len() == 32,
+        "{}: expected 32 hex digits",
+        path.display()
+    );
     let mut id = [0u8; 16];
     for (i, byte) in id.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|e| format!("{}: {e}", path.display()))?;
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(id)
 }
@@ -604,23 +889,51 @@ pub fn vst3_factory(p: &PluginUnderTest) -> Result<()> {
     let info = module.factory_info()?;
     ensure!(info.vendor == VENDOR, "factory vendor {:?}", info.vendor);
     let classes = module.classes()?;
-    let audio: Vec<_> = classes.iter().filter(|c| c.category == "Audio Module Class").collect();
-    ensure!(audio.len() == 1, "{} audio module classes, expected exactly 1", audio.len());
+    let audio: Vec<_> = classes
+        .iter()
+        .filter(|c| c.category == "Audio Module Class")
+        .collect();
+    ensure!(
+        audio.len() == 1,
+        "{} audio module classes, expected exactly 1",
+        audio.len()
+    );
     let c = audio[0];
     let e = &p.expected;
     ensure!(c.name == e.name, "name {:?}, expected {:?}", c.name, e.name);
     ensure!(c.vendor == VENDOR, "class vendor {:?}", c.vendor);
-    ensure!(c.version == env!("CARGO_PKG_VERSION"), "version {:?}, expected {}", c.version, env!("CARGO_PKG_VERSION"));
-    ensure!(c.subcategories == e.vst3_subcategories, "subcategories {:?}, expected {:?}", c.subcategories, e.vst3_subcategories);
-    ensure!(c.cid == promised_class_id(p)?, "class id {:02x?} is not the promised one in tests/contracts/{}.vst3", c.cid, e.crate_name);
-    ensure!(module.create_unknown_fails(), "createInstance with an unknown class id did not fail");
+    ensure!(
+        c.version == env!("CARGO_PKG_VERSION"),
+        "version {:?}, expected {}",
+        c.version,
+        env!("CARGO_PKG_VERSION")
+    );
+    ensure!(
+        c.subcategories == e.vst3_subcategories,
+        "subcategories {:?}, expected {:?}",
+        c.subcategories,
+        e.vst3_subcategories
+    );
+    ensure!(
+        c.cid == promised_class_id(p)?,
+        "class id {:02x?} is not the promised one in tests/contracts/{}.vst3",
+        c.cid,
+        e.crate_name
+    );
+    ensure!(
+        module.create_unknown_fails(),
+        "createInstance with an unknown class id did not fail"
+    );
     module.instantiate(&c.cid)?;
     Ok(())
 }
 
 /// Every plugin's class id differs from every other's.
 pub fn vst3_class_ids_are_unique(plugins: &[PluginUnderTest]) {
-    let ids: Vec<[u8; 16]> = plugins.iter().map(|p| promised_class_id(p).expect("contract")).collect();
+    let ids: Vec<[u8; 16]> = plugins
+        .iter()
+        .map(|p| promised_class_id(p).expect("contract"))
+        .collect();
     let unique: HashSet<[u8; 16]> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "two plugins share a VST3 class id");
 }
@@ -630,41 +943,93 @@ pub fn vst3_class_ids_are_unique(plugins: &[PluginUnderTest]) {
 /// exactly one bypass parameter, flagged `kIsBypass`; every visible parameter automatable.
 pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
     let module = crate::vst3_host::Module::load(&p.path)?;
-    let class = module.classes()?.into_iter().find(|c| c.name == p.expected.name).ok_or("no class")?;
+    let class = module
+        .classes()?
+        .into_iter()
+        .find(|c| c.name == p.expected.name)
+        .ok_or("no class")?;
     let inst = module.instantiate(&class.cid)?;
     let vst = inst.params()?;
     let (_bundle, mut clap) = instantiate(p)?;
     let clap_params = clap.params()?;
-    ensure!(vst.len() == clap_params.len(), "{} VST3 parameters, {} CLAP parameters", vst.len(), clap_params.len());
-    ensure!(vst.iter().filter(|q| q.is_bypass()).count() == 1, "expected exactly one kIsBypass parameter");
+    ensure!(
+        vst.len() == clap_params.len(),
+        "{} VST3 parameters, {} CLAP parameters",
+        vst.len(),
+        clap_params.len()
+    );
+    ensure!(
+        vst.iter().filter(|q| q.is_bypass()).count() == 1,
+        "expected exactly one kIsBypass parameter"
+    );
     for (v, c) in vst.iter().zip(&clap_params) {
         let n = &c.name;
         ensure!(v.id == c.id, "{n}: VST3 id {} vs CLAP id {}", v.id, c.id);
         ensure!(&v.title == n, "VST3 title {:?} vs CLAP name {n:?}", v.title);
-        ensure!(v.can_automate() || v.is_hidden(), "{n}: not automatable in VST3");
+        ensure!(
+            v.can_automate() || v.is_hidden(),
+            "{n}: not automatable in VST3"
+        );
         ensure!(v.is_bypass() == c.bypass, "{n}: bypass flags disagree");
         let steps = if c.stepped { c.max.round() as i32 } else { 0 };
-        ensure!(v.step_count == steps, "{n}: stepCount {} vs CLAP's {steps} steps", v.step_count);
-        ensure!((0.0..=1.0).contains(&v.default_normalized), "{n}: default {} outside 0…1", v.default_normalized);
-        ensure!((v.default_normalized * c.max - c.default).abs() < 1e-6, "{n}: VST3 default {} vs CLAP default {}", v.default_normalized, c.default);
-        ensure!((inst.normalized(v.id) - v.default_normalized).abs() < 1e-9, "{n}: fresh value is not the default");
+        ensure!(
+            v.step_count == steps,
+            "{n}: stepCount {} vs CLAP's {steps} steps",
+            v.step_count
+        );
+        ensure!(
+            (0.0..=1.0).contains(&v.default_normalized),
+            "{n}: default {} outside 0…1",
+            v.default_normalized
+        );
+        ensure!(
+            (v.default_normalized * c.max - c.default).abs() < 1e-6,
+            "{n}: VST3 default {} vs CLAP default {}",
+            v.default_normalized,
+            c.default
+        );
+        ensure!(
+            (inst.normalized(v.id) - v.default_normalized).abs() < 1e-9,
+            "{n}: fresh value is not the default"
+        );
         for i in 0..=8 {
-            let norm = if steps > 0 { (i * steps / 8) as f64 / steps as f64 } else { i as f64 / 8.0 };
+            let norm = if steps > 0 {
+                (i * steps / 8) as f64 / steps as f64
+            } else {
+                i as f64 / 8.0
+            };
             // Plain values may snap to a step size, so the round trip is checked for being
             // stable (plain → normalised → plain lands on the same plain value) and close.
             let plain = inst.to_plain(v.id, norm);
             let back = inst.to_normalized(v.id, plain);
             let again = inst.to_plain(v.id, back);
             // nice-plug computes in f32: a few ulps of f32 are the honest tolerance.
-            ensure!((again - plain).abs() <= 1e-5 * plain.abs().max(1.0), "{n}: normalised {norm} → plain {plain} → {back} → plain {again}");
-            ensure!((back - norm).abs() < 0.01, "{n}: normalised {norm} → plain {plain} → {back}");
+            ensure!(
+                (again - plain).abs() <= 1e-5 * plain.abs().max(1.0),
+                "{n}: normalised {norm} → plain {plain} → {back} → plain {again}"
+            );
+            ensure!(
+                (back - norm).abs() < 0.01,
+                "{n}: normalised {norm} → plain {plain} → {back}"
+            );
             let text = inst.string_by_value(v.id, norm)?;
             let clap_text = clap.value_to_text(c.id, norm * c.max)?;
-            ensure!(text == clap_text, "{n}: VST3 shows {text:?}, CLAP shows {clap_text:?} for the same value");
-            let parsed = inst.value_by_string(v.id, &text).ok_or_else(|| format!("{n}: its own text {text:?} does not parse"))?;
-            ensure!(inst.string_by_value(v.id, parsed)? == text, "{n}: {text:?} → {parsed} does not read back");
+            ensure!(
+                text == clap_text,
+                "{n}: VST3 shows {text:?}, CLAP shows {clap_text:?} for the same value"
+            );
+            let parsed = inst
+                .value_by_string(v.id, &text)
+                .ok_or_else(|| format!("{n}: its own text {text:?} does not parse"))?;
+            ensure!(
+                inst.string_by_value(v.id, parsed)? == text,
+                "{n}: {text:?} → {parsed} does not read back"
+            );
         }
-        ensure!(inst.value_by_string(v.id, "banana").is_none(), "{n}: \"banana\" was accepted");
+        ensure!(
+            inst.value_by_string(v.id, "banana").is_none(),
+            "{n}: \"banana\" was accepted"
+        );
     }
     Ok(())
 }
@@ -673,23 +1038,40 @@ pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
 /// audio, so that hosts do not cut them off; everything else reports none.
 pub fn vst3_tail(p: &PluginUnderTest) -> Result<()> {
     let module = crate::vst3_host::Module::load(&p.path)?;
-    let class = module.classes()?.into_iter().find(|c| c.name == p.expected.name).ok_or("no class")?;
+    let class = module
+        .classes()?
+        .into_iter()
+        .find(|c| c.name == p.expected.name)
+        .ok_or("no class")?;
     let mut inst = module.instantiate(&class.cid)?;
     inst.activate(48_000.0, 512)?;
     let (ins, outs) = inst.buses()?;
-    let mut inputs: Vec<Vec<Vec<f32>>> = ins.iter().map(|b| vec![vec![0.0; 512]; b.channels as usize]).collect();
-    let mut outputs: Vec<Vec<Vec<f32>>> = outs.iter().map(|b| vec![vec![0.0; 512]; b.channels as usize]).collect();
+    let mut inputs: Vec<Vec<Vec<f32>>> = ins
+        .iter()
+        .map(|b| vec![vec![0.0; 512]; b.channels as usize])
+        .collect();
+    let mut outputs: Vec<Vec<Vec<f32>>> = outs
+        .iter()
+        .map(|b| vec![vec![0.0; 512]; b.channels as usize])
+        .collect();
     let mut noise = Noise::new(8);
     for ch in inputs.iter_mut().take(1).flatten() {
         noise.fill(ch, 0.5);
     }
     inst.process(&mut inputs, &mut outputs, &[], None)?;
-    let rings = p.expected.features.iter().any(|f| *f == "reverb" || *f == "delay");
+    let rings = p
+        .expected
+        .features
+        .iter()
+        .any(|f| *f == "reverb" || *f == "delay");
     let tail = inst.tail();
     if rings {
         ensure!(tail > 0, "reports no tail although it rings on");
     } else {
-        ensure!(tail == 0, "reports a tail of {tail} samples although it has none");
+        ensure!(
+            tail == 0,
+            "reports a tail of {tail} samples although it has none"
+        );
     }
     Ok(())
 }
@@ -720,7 +1102,11 @@ pub fn missing_aux_ports(p: &PluginUnderTest) -> Result<()> {
             inst.deactivate();
             outputs_with.push(out);
         }
-        ensure!(outputs_with[0] == outputs_with[1], "{}: leaving the aux ports out is not the same as passing silence", layout.name);
+        ensure!(
+            outputs_with[0] == outputs_with[1],
+            "{}: leaving the aux ports out is not the same as passing silence",
+            layout.name
+        );
     }
     Ok(())
 }
@@ -729,7 +1115,11 @@ pub fn missing_aux_ports(p: &PluginUnderTest) -> Result<()> {
 /// channels, the plugin runs exactly as with active, silent aux buses.
 pub fn vst3_inactive_aux_buses(p: &PluginUnderTest) -> Result<()> {
     let module = crate::vst3_host::Module::load(&p.path)?;
-    let class = module.classes()?.into_iter().find(|c| c.name == p.expected.name).ok_or("no class")?;
+    let class = module
+        .classes()?
+        .into_iter()
+        .find(|c| c.name == p.expected.name)
+        .ok_or("no class")?;
     let mut inst = module.instantiate(&class.cid)?;
     let (ins, outs) = inst.buses()?;
     if ins.len() < 2 {
@@ -741,12 +1131,24 @@ pub fn vst3_inactive_aux_buses(p: &PluginUnderTest) -> Result<()> {
         let mut inputs: Vec<Vec<Vec<f32>>> = ins
             .iter()
             .enumerate()
-            .map(|(i, b)| if i == 0 || aux_active { vec![vec![0.0; 512]; b.channels as usize] } else { Vec::new() })
+            .map(|(i, b)| {
+                if i == 0 || aux_active {
+                    vec![vec![0.0; 512]; b.channels as usize]
+                } else {
+                    Vec::new()
+                }
+            })
             .collect();
         let mut outputs: Vec<Vec<Vec<f32>>> = outs
             .iter()
             .enumerate()
-            .map(|(i, b)| if i == 0 || aux_active { vec![vec![0.0; 512]; b.channels as usize] } else { Vec::new() })
+            .map(|(i, b)| {
+                if i == 0 || aux_active {
+                    vec![vec![0.0; 512]; b.channels as usize]
+                } else {
+                    Vec::new()
+                }
+            })
             .collect();
         let mut noise = Noise::new(31);
         let mut out = Vec::new();
@@ -755,12 +1157,19 @@ pub fn vst3_inactive_aux_buses(p: &PluginUnderTest) -> Result<()> {
                 noise.fill(ch, 0.5);
             }
             inst.process(&mut inputs, &mut outputs, &[], None)?;
-            ensure!(outputs[0].iter().flatten().all(|x| x.is_finite()), "non-finite output with aux buses {}", if aux_active { "active" } else { "inactive" });
+            ensure!(
+                outputs[0].iter().flatten().all(|x| x.is_finite()),
+                "non-finite output with aux buses {}",
+                if aux_active { "active" } else { "inactive" }
+            );
             out.extend(outputs[0].iter().flatten().copied());
         }
         inst.deactivate();
         results.push(out);
     }
-    ensure!(results[0] == results[1], "inactive aux buses do not behave like silent ones");
+    ensure!(
+        results[0] == results[1],
+        "inactive aux buses do not behave like silent ones"
+    );
     Ok(())
 }

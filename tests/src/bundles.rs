@@ -20,22 +20,68 @@ pub struct Expected {
 pub const VENDOR: &str = "Mixwerk";
 
 pub const EXPECTED: &[Expected] = &[
-    Expected { crate_name: "eq", name: "Mixwerk EQ", clap_id: "org.mixwerk.eq", features: &["audio-effect", "equalizer", "stereo"], vst3_subcategories: "Fx|EQ" },
-    Expected { crate_name: "compressor", name: "Mixwerk Compressor", clap_id: "org.mixwerk.compressor", features: &["audio-effect", "compressor", "stereo"], vst3_subcategories: "Fx|Dynamics" },
-    Expected { crate_name: "limiter", name: "Mixwerk Limiter", clap_id: "org.mixwerk.limiter", features: &["audio-effect", "limiter", "mastering", "stereo"], vst3_subcategories: "Fx|Dynamics|Mastering" },
-    Expected { crate_name: "reverb", name: "Mixwerk Reverb", clap_id: "org.mixwerk.reverb", features: &["audio-effect", "reverb", "stereo"], vst3_subcategories: "Fx|Reverb" },
-    Expected { crate_name: "delay", name: "Mixwerk Delay", clap_id: "org.mixwerk.delay", features: &["audio-effect", "delay", "stereo"], vst3_subcategories: "Fx|Delay" },
-    Expected { crate_name: "panner", name: "Mixwerk Panner", clap_id: "org.mixwerk.panner", features: &["audio-effect", "utility", "stereo"], vst3_subcategories: "Fx|Spatial" },
-    Expected { crate_name: "channel-strip", name: "Mixwerk Channel Strip", clap_id: "org.mixwerk.channel-strip", features: &["audio-effect", "mixing", "stereo"], vst3_subcategories: "Fx|Tools" },
+    Expected {
+        crate_name: "eq",
+        name: "Mixwerk EQ",
+        clap_id: "org.mixwerk.eq",
+        features: &["audio-effect", "equalizer", "stereo"],
+        vst3_subcategories: "Fx|EQ",
+    },
+    Expected {
+        crate_name: "compressor",
+        name: "Mixwerk Compressor",
+        clap_id: "org.mixwerk.compressor",
+        features: &["audio-effect", "compressor", "stereo"],
+        vst3_subcategories: "Fx|Dynamics",
+    },
+    Expected {
+        crate_name: "limiter",
+        name: "Mixwerk Limiter",
+        clap_id: "org.mixwerk.limiter",
+        features: &["audio-effect", "limiter", "mastering", "stereo"],
+        vst3_subcategories: "Fx|Dynamics|Mastering",
+    },
+    Expected {
+        crate_name: "reverb",
+        name: "Mixwerk Reverb",
+        clap_id: "org.mixwerk.reverb",
+        features: &["audio-effect", "reverb", "stereo"],
+        vst3_subcategories: "Fx|Reverb",
+    },
+    Expected {
+        crate_name: "delay",
+        name: "Mixwerk Delay",
+        clap_id: "org.mixwerk.delay",
+        features: &["audio-effect", "delay", "stereo"],
+        vst3_subcategories: "Fx|Delay",
+    },
+    Expected {
+        crate_name: "panner",
+        name: "Mixwerk Panner",
+        clap_id: "org.mixwerk.panner",
+        features: &["audio-effect", "utility", "stereo"],
+        vst3_subcategories: "Fx|Spatial",
+    },
+    Expected {
+        crate_name: "channel-strip",
+        name: "Mixwerk Channel Strip",
+        clap_id: "org.mixwerk.channel-strip",
+        features: &["audio-effect", "mixing", "stereo"],
+        vst3_subcategories: "Fx|Tools",
+    },
 ];
 
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
 }
 
 /// The plugin crates that exist, by directory name under `plugins/`.
@@ -75,7 +121,15 @@ impl PluginUnderTest {
             Format::Clap => "CLAP",
             Format::Vst3 => "VST3",
         };
-        format!("{} {format}{}", self.expected.name, if self.alloc_check { " (alloc-check build)" } else { "" })
+        format!(
+            "{} {format}{}",
+            self.expected.name,
+            if self.alloc_check {
+                " (alloc-check build)"
+            } else {
+                ""
+            }
+        )
     }
 
     /// The same plugin and build in CLAP form (the alloc-check library is both).
@@ -83,9 +137,15 @@ impl PluginUnderTest {
         let path = if self.alloc_check {
             self.path.clone()
         } else {
-            target_dir().join("bundled").join(format!("{}.clap", self.expected.name))
+            target_dir()
+                .join("bundled")
+                .join(format!("{}.clap", self.expected.name))
         };
-        PluginUnderTest { format: Format::Clap, path, ..self.clone() }
+        PluginUnderTest {
+            format: Format::Clap,
+            path,
+            ..self.clone()
+        }
     }
 }
 
@@ -93,13 +153,18 @@ fn expected_for(crate_name: &str) -> Expected {
     EXPECTED
         .iter()
         .find(|e| e.crate_name == crate_name)
-        .unwrap_or_else(|| panic!("plugins/{crate_name} has no expected descriptor in tests/src/bundles.rs"))
+        .unwrap_or_else(|| {
+            panic!("plugins/{crate_name} has no expected descriptor in tests/src/bundles.rs")
+        })
         .clone()
 }
 
 /// The build of `crate_name` among `builds` (from [`release_bundles`], [`alloc_check_builds`]…).
 pub fn build_of(builds: Vec<PluginUnderTest>, crate_name: &str) -> PluginUnderTest {
-    builds.into_iter().find(|p| p.expected.crate_name == crate_name).unwrap_or_else(|| panic!("no {crate_name} build"))
+    builds
+        .into_iter()
+        .find(|p| p.expected.crate_name == crate_name)
+        .unwrap_or_else(|| panic!("no {crate_name} build"))
 }
 
 /// The release CLAP bundle of `crate_name`.
@@ -141,17 +206,37 @@ pub fn alloc_check_builds() -> Vec<PluginUnderTest> {
         .iter()
         .map(|c| {
             let expected = expected_for(c);
-            let lib = format!("{}{}{}", std::env::consts::DLL_PREFIX, c.replace('-', "_"), std::env::consts::DLL_SUFFIX);
+            let lib = format!(
+                "{}{}{}",
+                std::env::consts::DLL_PREFIX,
+                c.replace('-', "_"),
+                std::env::consts::DLL_SUFFIX
+            );
             let path = target_dir().join("alloc-check").join(lib);
-            assert!(path.exists(), "{} is missing: run `cargo xtask test`", path.display());
-            PluginUnderTest { expected, format: Format::Clap, path, alloc_check: true }
+            assert!(
+                path.exists(),
+                "{} is missing: run `cargo xtask test`",
+                path.display()
+            );
+            PluginUnderTest {
+                expected,
+                format: Format::Clap,
+                path,
+                alloc_check: true,
+            }
         })
         .collect()
 }
 
 /// The alloc-check builds loaded as VST3 modules.
 pub fn vst3_alloc_check_builds() -> Vec<PluginUnderTest> {
-    alloc_check_builds().into_iter().map(|p| PluginUnderTest { format: Format::Vst3, ..p }).collect()
+    alloc_check_builds()
+        .into_iter()
+        .map(|p| PluginUnderTest {
+            format: Format::Vst3,
+            ..p
+        })
+        .collect()
 }
 
 /// Both CLAP builds of every plugin: the release bundles (what ships) and the

@@ -5,8 +5,8 @@
 
 use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use clack_extensions::audio_ports::{
     AudioPortInfoBuffer, AudioPortRescanFlags, HostAudioPorts, HostAudioPortsImpl, PluginAudioPorts,
@@ -57,7 +57,10 @@ impl<'a> SharedHandler<'a> for Shared {
 
 impl HostLogImpl for Shared {
     fn log(&self, severity: LogSeverity, message: &str) {
-        if matches!(severity, LogSeverity::Error | LogSeverity::Fatal | LogSeverity::PluginMisbehaving) {
+        if matches!(
+            severity,
+            LogSeverity::Error | LogSeverity::Fatal | LogSeverity::PluginMisbehaving
+        ) {
             self.logged_errors.fetch_add(1, Ordering::SeqCst);
         }
         eprintln!("[plugin {severity}] {message}");
@@ -125,7 +128,8 @@ pub struct Bundle {
 }
 
 fn cstr(s: Option<&CStr>) -> String {
-    s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    s.map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 impl Bundle {
@@ -136,7 +140,9 @@ impl Bundle {
         static LOADED: Mutex<Vec<(PathBuf, PluginEntry)>> = Mutex::new(Vec::new());
         let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, entry)) = loaded.iter().find(|(p, _)| p == path) {
-            return Ok(Self { entry: entry.clone() });
+            return Ok(Self {
+                entry: entry.clone(),
+            });
         }
         // SAFETY: loading a library runs its initialisers; these are our own bundles.
         let entry = unsafe { PluginEntry::load(path) }
@@ -156,13 +162,21 @@ impl Bundle {
                 name: cstr(d.name()),
                 vendor: cstr(d.vendor()),
                 version: cstr(d.version()),
-                features: d.features().map(|f| f.to_string_lossy().into_owned()).collect(),
+                features: d
+                    .features()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .collect(),
             })
             .collect()
     }
 
     pub fn instantiate(&self, id: &str) -> Result<Instance> {
-        let host_info = HostInfo::new("Mixwerk Test Host", "Mixwerk", "https://mixwerk.org", "0.1.0")?;
+        let host_info = HostInfo::new(
+            "Mixwerk Test Host",
+            "Mixwerk",
+            "https://mixwerk.org",
+            "0.1.0",
+        )?;
         let id = CString::new(id)?;
         let instance = PluginInstance::<TestHost>::new(
             |_| Shared::default(),
@@ -171,7 +185,11 @@ impl Bundle {
             &id,
             &host_info,
         )?;
-        Ok(Instance { instance, processor: None, config: None })
+        Ok(Instance {
+            instance,
+            processor: None,
+            config: None,
+        })
     }
 }
 
@@ -193,7 +211,11 @@ pub struct ParamDesc {
 /// The id of the parameter called `name` (its display name, as a user finds it in a host).
 /// Panics naming it when there is none: a renamed parameter fails the test that uses it.
 pub fn param_id(params: &[ParamDesc], name: &str) -> u32 {
-    params.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no parameter {name:?}")).id
+    params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no parameter {name:?}"))
+        .id
 }
 
 /// An audio layout the plugin offers (CLAP audio-ports-config).
@@ -235,7 +257,8 @@ impl Instance {
     }
 
     fn params_ext(&self) -> Result<PluginParams> {
-        self.shared(|s| s.params.get().copied().flatten()).ok_or_else(|| "no params extension".into())
+        self.shared(|s| s.params.get().copied().flatten())
+            .ok_or_else(|| "no params extension".into())
     }
 
     pub fn logged_errors(&self) -> usize {
@@ -248,7 +271,9 @@ impl Instance {
         let mut out = Vec::new();
         for index in 0..ext.count(&handle) {
             let mut buffer = ParamInfoBuffer::new();
-            let info = ext.get_info(&handle, index, &mut buffer).ok_or("get_info failed")?;
+            let info = ext
+                .get_info(&handle, index, &mut buffer)
+                .ok_or("get_info failed")?;
             out.push(ParamDesc {
                 id: info.id.get(),
                 name: String::from_utf8_lossy(info.name).into_owned(),
@@ -268,7 +293,8 @@ impl Instance {
     pub fn value(&mut self, id: u32) -> Result<f64> {
         let ext = self.params_ext()?;
         let id = ClapId::from_raw(id).ok_or("invalid id")?;
-        ext.get_value(&self.instance.plugin_handle(), id).ok_or_else(|| "get_value failed".into())
+        ext.get_value(&self.instance.plugin_handle(), id)
+            .ok_or_else(|| "get_value failed".into())
     }
 
     pub fn value_to_text(&mut self, id: u32, value: f64) -> Result<String> {
@@ -295,8 +321,14 @@ impl Instance {
         let mut changes = Vec::new();
         for &(name, text) in values {
             let id = param_id(&params, name);
-            let value = self.text_to_value(id, text).ok_or_else(|| format!("{name}: {text:?} not understood"))?;
-            changes.push(ParamChange { offset: 0, id, value });
+            let value = self
+                .text_to_value(id, text)
+                .ok_or_else(|| format!("{name}: {text:?} not understood"))?;
+            changes.push(ParamChange {
+                offset: 0,
+                id,
+                value,
+            });
         }
         self.flush(&changes)
     }
@@ -310,22 +342,35 @@ impl Instance {
         let ext = self.params_ext()?;
         let events = event_buffer(changes);
         let mut out = EventBuffer::new();
-        let mut handle = self.instance.inactive_plugin_handle().ok_or("plugin is active")?;
-        ext.flush(&mut handle, &InputEvents::from_buffer(&events), &mut OutputEvents::from_buffer(&mut out));
+        let mut handle = self
+            .instance
+            .inactive_plugin_handle()
+            .ok_or("plugin is active")?;
+        ext.flush(
+            &mut handle,
+            &InputEvents::from_buffer(&events),
+            &mut OutputEvents::from_buffer(&mut out),
+        );
         Ok(())
     }
 
     pub fn save_state(&mut self) -> Result<Vec<u8>> {
-        let ext = self.shared(|s| s.state.get().copied().flatten()).ok_or("no state extension")?;
+        let ext = self
+            .shared(|s| s.state.get().copied().flatten())
+            .ok_or("no state extension")?;
         let mut bytes = Vec::new();
-        ext.save(&self.instance.plugin_handle(), &mut bytes).map_err(|e| format!("save failed: {e:?}"))?;
+        ext.save(&self.instance.plugin_handle(), &mut bytes)
+            .map_err(|e| format!("save failed: {e:?}"))?;
         Ok(bytes)
     }
 
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<()> {
-        let ext = self.shared(|s| s.state.get().copied().flatten()).ok_or("no state extension")?;
+        let ext = self
+            .shared(|s| s.state.get().copied().flatten())
+            .ok_or("no state extension")?;
         let mut reader = bytes;
-        ext.load(&self.instance.plugin_handle(), &mut reader).map_err(|e| format!("load refused: {e:?}"))?;
+        ext.load(&self.instance.plugin_handle(), &mut reader)
+            .map_err(|e| format!("load refused: {e:?}"))?;
         // A host services main-thread requests after a state load (parameter rescans…).
         self.service_main_thread();
         Ok(())
@@ -350,7 +395,9 @@ impl Instance {
         let mut out = Vec::new();
         for index in 0..ext.count(&handle) {
             let mut buffer = AudioPortsConfigBuffer::new();
-            let c = ext.get(&handle, index, &mut buffer).ok_or("audio_ports_config.get failed")?;
+            let c = ext
+                .get(&handle, index, &mut buffer)
+                .ok_or("audio_ports_config.get failed")?;
             out.push(Layout {
                 id: c.id.get(),
                 name: String::from_utf8_lossy(c.name).into_owned(),
@@ -375,21 +422,33 @@ impl Instance {
     }
 
     pub fn select_layout(&mut self, id: u32) -> Result<()> {
-        let ext = self.shared(|s| s.ports_config.get().copied().flatten()).ok_or("no audio-ports-config")?;
+        let ext = self
+            .shared(|s| s.ports_config.get().copied().flatten())
+            .ok_or("no audio-ports-config")?;
         let id = ClapId::from_raw(id).ok_or("invalid id")?;
-        ext.select(&self.instance.plugin_handle(), id).map_err(|_| "layout refused".into())
+        ext.select(&self.instance.plugin_handle(), id)
+            .map_err(|_| "layout refused".into())
     }
 
     /// Channel counts of every audio port of the current layout.
     pub fn ports(&mut self) -> Result<Ports> {
-        let ext = self.shared(|s| s.audio_ports.get().copied().flatten()).ok_or("no audio-ports")?;
+        let ext = self
+            .shared(|s| s.audio_ports.get().copied().flatten())
+            .ok_or("no audio-ports")?;
         let handle = self.instance.plugin_handle();
         let mut ports = Ports::default();
         for is_input in [true, false] {
             for index in 0..ext.count(&handle, is_input) {
                 let mut buffer = AudioPortInfoBuffer::new();
-                let info = ext.get(&handle, index, is_input, &mut buffer).ok_or("audio_ports.get failed")?;
-                if is_input { &mut ports.inputs } else { &mut ports.outputs }.push(info.channel_count);
+                let info = ext
+                    .get(&handle, index, is_input, &mut buffer)
+                    .ok_or("audio_ports.get failed")?;
+                if is_input {
+                    &mut ports.inputs
+                } else {
+                    &mut ports.outputs
+                }
+                .push(info.channel_count);
             }
         }
         Ok(ports)
@@ -398,21 +457,31 @@ impl Instance {
     /// Names of the input (`true`) or output ports of the current layout, in port order
     /// (e.g. to find a sidechain input by the name it shows in a DAW's routing).
     pub fn port_names(&mut self, is_input: bool) -> Result<Vec<String>> {
-        let ext = self.shared(|s| s.audio_ports.get().copied().flatten()).ok_or("no audio-ports")?;
+        let ext = self
+            .shared(|s| s.audio_ports.get().copied().flatten())
+            .ok_or("no audio-ports")?;
         let handle = self.instance.plugin_handle();
         let mut names = Vec::new();
         for index in 0..ext.count(&handle, is_input) {
             let mut buffer = AudioPortInfoBuffer::new();
-            let info = ext.get(&handle, index, is_input, &mut buffer).ok_or("audio_ports.get failed")?;
+            let info = ext
+                .get(&handle, index, is_input, &mut buffer)
+                .ok_or("audio_ports.get failed")?;
             names.push(String::from_utf8_lossy(info.name).into_owned());
         }
         Ok(names)
     }
 
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
-        let config = PluginAudioConfiguration { sample_rate, min_frames_count: 1, max_frames_count: max_block };
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block,
+        };
         let stopped = self.instance.activate(|_, _| (), config)?;
-        let started = stopped.start_processing().map_err(|e| format!("start_processing: {e:?}"))?;
+        let started = stopped
+            .start_processing()
+            .map_err(|e| format!("start_processing: {e:?}"))?;
         self.processor = Some(started);
         self.config = Some(config);
         self.service_main_thread();
@@ -455,7 +524,12 @@ fn event_buffer(changes: &[ParamChange]) -> EventBuffer {
     let mut events = EventBuffer::with_capacity(sorted.len());
     for c in sorted {
         if let Some(id) = ClapId::from_raw(c.id) {
-            events.push(&ParamValueEvent::new(c.offset, id, Pckn::match_all(), c.value));
+            events.push(&ParamValueEvent::new(
+                c.offset,
+                id,
+                Pckn::match_all(),
+                c.value,
+            ));
         }
     }
     events
@@ -474,7 +548,9 @@ pub fn transport(tempo: f64) -> TransportEvent {
     use clack_host::utils::{BeatTime, SecondsTime};
     TransportEvent {
         header: EventHeader::new_core(0, EventFlags::empty()),
-        flags: TransportFlags::HAS_TEMPO | TransportFlags::HAS_TIME_SIGNATURE | TransportFlags::IS_PLAYING,
+        flags: TransportFlags::HAS_TEMPO
+            | TransportFlags::HAS_TIME_SIGNATURE
+            | TransportFlags::IS_PLAYING,
         song_pos_beats: BeatTime::from_int(0),
         song_pos_seconds: SecondsTime::from_int(0),
         tempo,
@@ -500,21 +576,32 @@ impl Instance {
         changes: &[ParamChange],
         transport: Option<&TransportEvent>,
     ) -> Result<ProcessStatus> {
-        let processor = self.processor.as_mut().ok_or("process() on an inactive plugin")?;
+        let processor = self
+            .processor
+            .as_mut()
+            .ok_or("process() on an inactive plugin")?;
         let events = event_buffer(changes);
         let mut out_events = EventBuffer::new();
         let channels_in: usize = inputs.iter().map(Vec::len).sum();
         let channels_out: usize = outputs.iter().map(Vec::len).sum();
         let mut in_ports = AudioPorts::with_capacity(channels_in, inputs.len());
         let mut out_ports = AudioPorts::with_capacity(channels_out, outputs.len());
-        let input_audio = in_ports.with_input_buffers(inputs.iter_mut().map(|port| AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_input_only(port.iter_mut().map(|c| InputChannel::variable(c.as_mut_slice()))),
+        let input_audio = in_ports.with_input_buffers(inputs.iter_mut().map(|port| {
+            AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only(
+                    port.iter_mut()
+                        .map(|c| InputChannel::variable(c.as_mut_slice())),
+                ),
+            }
         }));
-        let mut output_audio = out_ports.with_output_buffers(outputs.iter_mut().map(|port| AudioPortBuffer {
-            latency: 0,
-            channels: AudioPortBufferType::f32_output_only(port.iter_mut().map(|c| c.as_mut_slice())),
-        }));
+        let mut output_audio =
+            out_ports.with_output_buffers(outputs.iter_mut().map(|port| AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only(
+                    port.iter_mut().map(|c| c.as_mut_slice()),
+                ),
+            }));
         let status = processor.process(
             &input_audio,
             &mut output_audio,

@@ -21,7 +21,12 @@ pub trait Hosted {
     fn ports(&mut self) -> Result<Ports>;
     fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()>;
     fn deactivate(&mut self);
-    fn process(&mut self, inputs: &mut [Vec<Vec<f32>>], outputs: &mut [Vec<Vec<f32>>], changes: &[ParamChange]) -> Result<()>;
+    fn process(
+        &mut self,
+        inputs: &mut [Vec<Vec<f32>>],
+        outputs: &mut [Vec<Vec<f32>>],
+        changes: &[ParamChange],
+    ) -> Result<()>;
     fn latency(&mut self) -> Result<u32>;
     fn save_state(&mut self) -> Result<Vec<u8>>;
     fn load_state(&mut self, bytes: &[u8]) -> Result<()>;
@@ -43,7 +48,12 @@ pub fn open(p: &PluginUnderTest) -> Result<Box<dyn Hosted>> {
                 .ok_or_else(|| format!("no VST3 class named {:?}", p.expected.name))?;
             let layouts = clap_layouts(p)?;
             let params = clap_params(p)?;
-            Ok(Box::new(Vst3Hosted { inst: module.instantiate(&class.cid)?, layouts, params, transport: Transport::default() }))
+            Ok(Box::new(Vst3Hosted {
+                inst: module.instantiate(&class.cid)?,
+                layouts,
+                params,
+                transport: Transport::default(),
+            }))
         }
     }
 }
@@ -95,7 +105,12 @@ impl Hosted for host::Instance {
     fn deactivate(&mut self) {
         host::Instance::deactivate(self)
     }
-    fn process(&mut self, inputs: &mut [Vec<Vec<f32>>], outputs: &mut [Vec<Vec<f32>>], changes: &[ParamChange]) -> Result<()> {
+    fn process(
+        &mut self,
+        inputs: &mut [Vec<Vec<f32>>],
+        outputs: &mut [Vec<Vec<f32>>],
+        changes: &[ParamChange],
+    ) -> Result<()> {
         host::Instance::process(self, inputs, outputs, changes).map(|_| ())
     }
     fn latency(&mut self) -> Result<u32> {
@@ -121,12 +136,20 @@ pub struct Vst3Hosted {
 impl Vst3Hosted {
     /// `0…steps` (or `0…1`) → VST3 normalised.
     fn normalise(&self, id: u32, value: f64) -> f64 {
-        let max = self.params.iter().find(|q| q.id == id).map_or(1.0, |q| q.max);
+        let max = self
+            .params
+            .iter()
+            .find(|q| q.id == id)
+            .map_or(1.0, |q| q.max);
         value / max
     }
 
     fn denormalise(&self, id: u32, normalised: f64) -> f64 {
-        let max = self.params.iter().find(|q| q.id == id).map_or(1.0, |q| q.max);
+        let max = self
+            .params
+            .iter()
+            .find(|q| q.id == id)
+            .map_or(1.0, |q| q.max);
         normalised * max
     }
 }
@@ -151,7 +174,9 @@ impl Hosted for Vst3Hosted {
         self.inst.string_by_value(id, self.normalise(id, value))
     }
     fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
-        self.inst.value_by_string(id, text).map(|n| self.denormalise(id, n))
+        self.inst
+            .value_by_string(id, text)
+            .map(|n| self.denormalise(id, n))
     }
     fn layouts(&mut self) -> Result<Vec<Layout>> {
         Ok(self.layouts.clone())
@@ -162,12 +187,19 @@ impl Hosted for Vst3Hosted {
         if self.inst.set_arrangement(&ins, &outs) {
             Ok(())
         } else {
-            Err(format!("setBusArrangements refused the declared layout {:?} ({:?} → {:?})", layout.name, layout.inputs, layout.outputs).into())
+            Err(format!(
+                "setBusArrangements refused the declared layout {:?} ({:?} → {:?})",
+                layout.name, layout.inputs, layout.outputs
+            )
+            .into())
         }
     }
     fn ports(&mut self) -> Result<Ports> {
         let (ins, outs) = self.inst.buses()?;
-        Ok(Ports { inputs: ins.iter().map(|b| b.channels).collect(), outputs: outs.iter().map(|b| b.channels).collect() })
+        Ok(Ports {
+            inputs: ins.iter().map(|b| b.channels).collect(),
+            outputs: outs.iter().map(|b| b.channels).collect(),
+        })
     }
     fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
         self.inst.activate(sample_rate, max_block as i32)
@@ -175,15 +207,26 @@ impl Hosted for Vst3Hosted {
     fn deactivate(&mut self) {
         self.inst.deactivate()
     }
-    fn process(&mut self, inputs: &mut [Vec<Vec<f32>>], outputs: &mut [Vec<Vec<f32>>], changes: &[ParamChange]) -> Result<()> {
-        let normalised: Vec<ParamChange> =
-            changes.iter().map(|c| ParamChange { value: self.normalise(c.id, c.value), ..*c }).collect();
+    fn process(
+        &mut self,
+        inputs: &mut [Vec<Vec<f32>>],
+        outputs: &mut [Vec<Vec<f32>>],
+        changes: &[ParamChange],
+    ) -> Result<()> {
+        let normalised: Vec<ParamChange> = changes
+            .iter()
+            .map(|c| ParamChange {
+                value: self.normalise(c.id, c.value),
+                ..*c
+            })
+            .collect();
         // The controller follows what the host automates, as in a DAW.
         for c in &normalised {
             self.inst.set_normalized(c.id, c.value)?;
         }
         let len = outputs.first().and_then(|p| p.first()).map_or(0, Vec::len);
-        self.inst.process(inputs, outputs, &normalised, Some(self.transport))?;
+        self.inst
+            .process(inputs, outputs, &normalised, Some(self.transport))?;
         self.transport.position_samples += len as i64;
         Ok(())
     }

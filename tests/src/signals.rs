@@ -34,7 +34,10 @@ pub struct PinkNoise {
 
 impl PinkNoise {
     pub fn new(seed: u32) -> Self {
-        Self { white: Noise::new(seed), b: [0.0; 3] }
+        Self {
+            white: Noise::new(seed),
+            b: [0.0; 3],
+        }
     }
 
     pub fn next_f32(&mut self) -> f32 {

@@ -30,8 +30,8 @@ use vst3::Steinberg::Vst::{
 };
 use vst3::Steinberg::{
     FUnknown, IBStream, IBStreamTrait, IPluginBaseTrait, IPluginFactory, IPluginFactory2,
-    IPluginFactory2Trait, IPluginFactoryTrait, PClassInfo, PClassInfo2, PFactoryInfo, TUID,
-    int32, int64, kInvalidArgument, kNotImplemented, kResultFalse, kResultOk, tresult,
+    IPluginFactory2Trait, IPluginFactoryTrait, PClassInfo, PClassInfo2, PFactoryInfo, TUID, int32,
+    int64, kInvalidArgument, kNotImplemented, kResultFalse, kResultOk, tresult,
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
@@ -54,14 +54,21 @@ unsafe impl Send for Module {}
 /// The shared library inside a bundle: `Contents/<arch>-linux/<Name>.so` (and the macOS /
 /// Windows equivalents).
 pub fn library_path(bundle: &Path) -> PathBuf {
-    let stem = bundle.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = bundle
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let contents = bundle.join("Contents");
     if cfg!(target_os = "macos") {
         contents.join("MacOS").join(stem)
     } else if cfg!(target_os = "windows") {
-        contents.join(format!("{}-win", std::env::consts::ARCH)).join(format!("{stem}.vst3"))
+        contents
+            .join(format!("{}-win", std::env::consts::ARCH))
+            .join(format!("{stem}.vst3"))
     } else {
-        contents.join(format!("{}-linux", std::env::consts::ARCH)).join(format!("{stem}.so"))
+        contents
+            .join(format!("{}-linux", std::env::consts::ARCH))
+            .join(format!("{stem}.so"))
     }
 }
 
@@ -77,14 +84,16 @@ impl Module {
             .map_err(|e| format!("cannot load {}: {e}", library.display()))?;
         #[cfg(target_os = "linux")]
         unsafe {
-            let entry: libloading::Symbol<unsafe extern "C" fn(*mut c_void) -> bool> =
-                lib.get(b"ModuleEntry\0").map_err(|e| format!("no ModuleEntry: {e}"))?;
+            let entry: libloading::Symbol<unsafe extern "C" fn(*mut c_void) -> bool> = lib
+                .get(b"ModuleEntry\0")
+                .map_err(|e| format!("no ModuleEntry: {e}"))?;
             if !entry(null_mut()) {
                 return Err("ModuleEntry returned false".into());
             }
         }
         let get_factory: libloading::Symbol<unsafe extern "system" fn() -> *mut IPluginFactory> =
-            unsafe { lib.get(b"GetPluginFactory\0") }.map_err(|e| format!("no GetPluginFactory: {e}"))?;
+            unsafe { lib.get(b"GetPluginFactory\0") }
+                .map_err(|e| format!("no GetPluginFactory: {e}"))?;
         let raw = unsafe { get_factory() };
         let factory = unsafe { ComPtr::from_raw(raw) }.ok_or("GetPluginFactory returned null")?;
         // The library stays loaded for the process's life: dropping `lib` would unload it.
@@ -96,8 +105,15 @@ impl Module {
 
     pub fn factory_info(&self) -> Result<FactoryInfo> {
         let mut info: PFactoryInfo = unsafe { std::mem::zeroed() };
-        check(unsafe { self.factory.getFactoryInfo(&mut info) }, "getFactoryInfo")?;
-        Ok(FactoryInfo { vendor: c_chars(&info.vendor), url: c_chars(&info.url), email: c_chars(&info.email) })
+        check(
+            unsafe { self.factory.getFactoryInfo(&mut info) },
+            "getFactoryInfo",
+        )?;
+        Ok(FactoryInfo {
+            vendor: c_chars(&info.vendor),
+            url: c_chars(&info.url),
+            email: c_chars(&info.email),
+        })
     }
 
     pub fn classes(&self) -> Result<Vec<ClassInfo>> {
@@ -106,7 +122,10 @@ impl Module {
         let mut out = Vec::new();
         for i in 0..count {
             let mut info: PClassInfo = unsafe { std::mem::zeroed() };
-            check(unsafe { self.factory.getClassInfo(i, &mut info) }, "getClassInfo")?;
+            check(
+                unsafe { self.factory.getClassInfo(i, &mut info) },
+                "getClassInfo",
+            )?;
             let mut class = ClassInfo {
                 cid: info.cid.map(|b| b as u8),
                 category: c_chars(&info.category),
@@ -131,22 +150,36 @@ impl Module {
     /// creates its edit controller, connects the two and installs our component handler.
     pub fn instantiate(&self, cid: &[u8; 16]) -> Result<Instance> {
         let host = ComWrapper::new(HostApplication);
-        let host_unknown = host.to_com_ptr::<FUnknown>().ok_or("host has no FUnknown")?;
+        let host_unknown = host
+            .to_com_ptr::<FUnknown>()
+            .ok_or("host has no FUnknown")?;
         let component: ComPtr<IComponent> = self.create(cid)?;
-        check(unsafe { component.initialize(host_unknown.as_ptr()) }, "component initialize")?;
+        check(
+            unsafe { component.initialize(host_unknown.as_ptr()) },
+            "component initialize",
+        )?;
 
         let (controller, separate) = match component.cast::<IEditController>() {
             Some(c) => (c, false),
             None => {
                 let mut controller_cid: TUID = [0; 16];
-                check(unsafe { component.getControllerClassId(&mut controller_cid) }, "getControllerClassId")?;
+                check(
+                    unsafe { component.getControllerClassId(&mut controller_cid) },
+                    "getControllerClassId",
+                )?;
                 let c: ComPtr<IEditController> = self.create(&controller_cid.map(|b| b as u8))?;
-                check(unsafe { c.initialize(host_unknown.as_ptr()) }, "controller initialize")?;
+                check(
+                    unsafe { c.initialize(host_unknown.as_ptr()) },
+                    "controller initialize",
+                )?;
                 (c, true)
             }
         };
         if separate
-            && let (Some(a), Some(b)) = (component.cast::<IConnectionPoint>(), controller.cast::<IConnectionPoint>())
+            && let (Some(a), Some(b)) = (
+                component.cast::<IConnectionPoint>(),
+                controller.cast::<IConnectionPoint>(),
+            )
         {
             unsafe {
                 a.connect(b.as_ptr());
@@ -154,9 +187,16 @@ impl Module {
             }
         }
         let handler = ComWrapper::new(ComponentHandler::default());
-        let handler_ptr = handler.to_com_ptr::<IComponentHandler>().ok_or("handler has no IComponentHandler")?;
-        check(unsafe { controller.setComponentHandler(handler_ptr.as_ptr()) }, "setComponentHandler")?;
-        let processor = component.cast::<IAudioProcessor>().ok_or("component has no IAudioProcessor")?;
+        let handler_ptr = handler
+            .to_com_ptr::<IComponentHandler>()
+            .ok_or("handler has no IComponentHandler")?;
+        check(
+            unsafe { controller.setComponentHandler(handler_ptr.as_ptr()) },
+            "setComponentHandler",
+        )?;
+        let processor = component
+            .cast::<IAudioProcessor>()
+            .ok_or("component has no IAudioProcessor")?;
         Ok(Instance {
             component,
             controller,
@@ -179,7 +219,10 @@ impl Module {
         let cid: TUID = cid.map(|b| b as std::ffi::c_char);
         let iid: TUID = I::IID.map(|b| b as std::ffi::c_char);
         let mut obj: *mut c_void = null_mut();
-        let r = unsafe { self.factory.createInstance(cid.as_ptr(), iid.as_ptr(), &mut obj) };
+        let r = unsafe {
+            self.factory
+                .createInstance(cid.as_ptr(), iid.as_ptr(), &mut obj)
+        };
         if r != kResultOk || obj.is_null() {
             return Err(format!("createInstance failed ({r})").into());
         }
@@ -205,17 +248,29 @@ pub struct ClassInfo {
 }
 
 fn c_chars(chars: &[std::ffi::c_char]) -> String {
-    let bytes: Vec<u8> = chars.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    let bytes: Vec<u8> = chars
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn u16s(chars: &[TChar]) -> String {
-    let units: Vec<u16> = chars.iter().take_while(|&&c| c != 0).map(|&c| c as u16).collect();
+    let units: Vec<u16> = chars
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u16)
+        .collect();
     String::from_utf16_lossy(&units)
 }
 
 fn check(r: tresult, what: &str) -> Result<()> {
-    if r == kResultOk { Ok(()) } else { Err(format!("{what} returned {r}").into()) }
+    if r == kResultOk {
+        Ok(())
+    } else {
+        Err(format!("{what} returned {r}").into())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +293,12 @@ impl IHostApplicationTrait for HostApplication {
         kResultOk
     }
 
-    unsafe fn createInstance(&self, _cid: *mut TUID, _iid: *mut TUID, obj: *mut *mut c_void) -> tresult {
+    unsafe fn createInstance(
+        &self,
+        _cid: *mut TUID,
+        _iid: *mut TUID,
+        obj: *mut *mut c_void,
+    ) -> tresult {
         if !obj.is_null() {
             unsafe { *obj = null_mut() };
         }
@@ -283,7 +343,10 @@ pub struct MemoryStream {
 
 impl MemoryStream {
     pub fn from_bytes(bytes: &[u8]) -> ComWrapper<Self> {
-        ComWrapper::new(Self { data: RefCell::new(bytes.to_vec()), pos: RefCell::new(0) })
+        ComWrapper::new(Self {
+            data: RefCell::new(bytes.to_vec()),
+            pos: RefCell::new(0),
+        })
     }
     pub fn bytes(&self) -> Vec<u8> {
         self.data.borrow().clone()
@@ -309,7 +372,12 @@ impl IBStreamTrait for MemoryStream {
         }
         kResultOk
     }
-    unsafe fn write(&self, buffer: *mut c_void, num_bytes: int32, num_written: *mut int32) -> tresult {
+    unsafe fn write(
+        &self,
+        buffer: *mut c_void,
+        num_bytes: int32,
+        num_written: *mut int32,
+    ) -> tresult {
         if buffer.is_null() || num_bytes < 0 {
             return kInvalidArgument;
         }
@@ -330,9 +398,9 @@ impl IBStreamTrait for MemoryStream {
     unsafe fn seek(&self, pos: int64, mode: int32, result: *mut int64) -> tresult {
         let len = self.data.borrow().len() as i64;
         let base = match mode {
-            0 => 0,                           // kIBSeekSet
-            1 => *self.pos.borrow() as i64,   // kIBSeekCur
-            2 => len,                         // kIBSeekEnd
+            0 => 0,                         // kIBSeekSet
+            1 => *self.pos.borrow() as i64, // kIBSeekCur
+            2 => len,                       // kIBSeekEnd
             _ => return kInvalidArgument,
         };
         let new = (base + pos).clamp(0, len);
@@ -404,7 +472,10 @@ impl ParamChanges {
         for c in sorted {
             match queues.iter().find(|q| q.id == c.id) {
                 Some(q) => q.points.borrow_mut().push((c.offset as int32, c.value)),
-                None => queues.push(ComWrapper::new(ParamQueue { id: c.id, points: RefCell::new(vec![(c.offset as int32, c.value)]) })),
+                None => queues.push(ComWrapper::new(ParamQueue {
+                    id: c.id,
+                    points: RefCell::new(vec![(c.offset as int32, c.value)]),
+                })),
             }
         }
         ComWrapper::new(Self { queues })
@@ -425,7 +496,11 @@ impl IParameterChangesTrait for ParamChanges {
             .and_then(|q| q.as_com_ref::<IParamValueQueue>())
             .map_or(null_mut(), |r| r.as_ptr())
     }
-    unsafe fn addParameterData(&self, _id: *const ParamID, index: *mut int32) -> *mut IParamValueQueue {
+    unsafe fn addParameterData(
+        &self,
+        _id: *const ParamID,
+        index: *mut int32,
+    ) -> *mut IParamValueQueue {
         // Output parameter changes are not collected by this host.
         if !index.is_null() {
             unsafe { *index = -1 };
@@ -489,7 +564,11 @@ pub struct Transport {
 
 impl Default for Transport {
     fn default() -> Self {
-        Self { tempo: 120.0, playing: true, position_samples: 0 }
+        Self {
+            tempo: 120.0,
+            playing: true,
+            position_samples: 0,
+        }
     }
 }
 
@@ -503,7 +582,10 @@ impl Instance {
         let mut out = Vec::new();
         for i in 0..count {
             let mut info: ParameterInfo = unsafe { std::mem::zeroed() };
-            check(unsafe { self.controller.getParameterInfo(i, &mut info) }, "getParameterInfo")?;
+            check(
+                unsafe { self.controller.getParameterInfo(i, &mut info) },
+                "getParameterInfo",
+            )?;
             out.push(Vst3Param {
                 id: info.id,
                 title: u16s(&info.title),
@@ -522,12 +604,21 @@ impl Instance {
     }
 
     pub fn set_normalized(&self, id: ParamID, value: f64) -> Result<()> {
-        check(unsafe { self.controller.setParamNormalized(id, value) }, "setParamNormalized")
+        check(
+            unsafe { self.controller.setParamNormalized(id, value) },
+            "setParamNormalized",
+        )
     }
 
     pub fn string_by_value(&self, id: ParamID, normalized: f64) -> Result<String> {
         let mut s: String128 = [0; 128];
-        check(unsafe { self.controller.getParamStringByValue(id, normalized, &mut s) }, "getParamStringByValue")?;
+        check(
+            unsafe {
+                self.controller
+                    .getParamStringByValue(id, normalized, &mut s)
+            },
+            "getParamStringByValue",
+        )?;
         Ok(u16s(&s))
     }
 
@@ -535,7 +626,10 @@ impl Instance {
         let mut wide: Vec<TChar> = text.encode_utf16().map(|c| c as TChar).collect();
         wide.push(0);
         let mut value = 0.0;
-        let r = unsafe { self.controller.getParamValueByString(id, wide.as_mut_ptr(), &mut value) };
+        let r = unsafe {
+            self.controller
+                .getParamValueByString(id, wide.as_mut_ptr(), &mut value)
+        };
         (r == kResultOk).then_some(value)
     }
 
@@ -550,12 +644,31 @@ impl Instance {
     /// The audio buses, `(inputs, outputs)`, as the component reports them.
     pub fn buses(&self) -> Result<(Vec<Bus>, Vec<Bus>)> {
         let mut dirs = [Vec::new(), Vec::new()];
-        for (d, dir) in [BusDirections_::kInput, BusDirections_::kOutput].into_iter().enumerate() {
-            let count = unsafe { self.component.getBusCount(MediaTypes_::kAudio as i32, dir as i32) };
+        for (d, dir) in [BusDirections_::kInput, BusDirections_::kOutput]
+            .into_iter()
+            .enumerate()
+        {
+            let count = unsafe {
+                self.component
+                    .getBusCount(MediaTypes_::kAudio as i32, dir as i32)
+            };
             for i in 0..count {
                 let mut info: BusInfo = unsafe { std::mem::zeroed() };
-                check(unsafe { self.component.getBusInfo(MediaTypes_::kAudio as i32, dir as i32, i, &mut info) }, "getBusInfo")?;
-                dirs[d].push(Bus { name: u16s(&info.name), channels: info.channelCount.max(0) as u32 });
+                check(
+                    unsafe {
+                        self.component.getBusInfo(
+                            MediaTypes_::kAudio as i32,
+                            dir as i32,
+                            i,
+                            &mut info,
+                        )
+                    },
+                    "getBusInfo",
+                )?;
+                dirs[d].push(Bus {
+                    name: u16s(&info.name),
+                    channels: info.channelCount.max(0) as u32,
+                });
             }
         }
         let [inputs, outputs] = dirs;
@@ -563,18 +676,37 @@ impl Instance {
     }
 
     /// Proposes an arrangement; `true` if the plugin accepts it.
-    pub fn set_arrangement(&self, inputs: &[SpeakerArrangement], outputs: &[SpeakerArrangement]) -> bool {
+    pub fn set_arrangement(
+        &self,
+        inputs: &[SpeakerArrangement],
+        outputs: &[SpeakerArrangement],
+    ) -> bool {
         let mut ins = inputs.to_vec();
         let mut outs = outputs.to_vec();
         let r = unsafe {
-            self.processor.setBusArrangements(ins.as_mut_ptr(), ins.len() as int32, outs.as_mut_ptr(), outs.len() as int32)
+            self.processor.setBusArrangements(
+                ins.as_mut_ptr(),
+                ins.len() as int32,
+                outs.as_mut_ptr(),
+                outs.len() as int32,
+            )
         };
         r == kResultOk
     }
 
     pub fn activate_bus(&self, input: bool, index: i32, on: bool) -> Result<()> {
-        let dir = if input { BusDirections_::kInput } else { BusDirections_::kOutput };
-        check(unsafe { self.component.activateBus(MediaTypes_::kAudio as i32, dir as i32, index, on as u8) }, "activateBus")
+        let dir = if input {
+            BusDirections_::kInput
+        } else {
+            BusDirections_::kOutput
+        };
+        check(
+            unsafe {
+                self.component
+                    .activateBus(MediaTypes_::kAudio as i32, dir as i32, index, on as u8)
+            },
+            "activateBus",
+        )
     }
 
     pub fn activate(&mut self, sample_rate: f64, max_block: i32) -> Result<()> {
@@ -597,7 +729,10 @@ impl Instance {
             maxSamplesPerBlock: max_block,
             sampleRate: sample_rate,
         };
-        check(unsafe { self.processor.setupProcessing(&mut setup) }, "setupProcessing")?;
+        check(
+            unsafe { self.processor.setupProcessing(&mut setup) },
+            "setupProcessing",
+        )?;
         check(unsafe { self.component.setActive(1) }, "setActive(true)")?;
         // Some wrappers return kNotImplemented here; only an explicit refusal is an error.
         let r = unsafe { self.processor.setProcessing(1) };
@@ -638,21 +773,39 @@ impl Instance {
         if !self.active {
             return Err("process() on an inactive plugin".into());
         }
-        let len = outputs.iter().flatten().chain(inputs.iter().flatten()).map(Vec::len).min().unwrap_or(0);
-        let mut in_ptrs: Vec<Vec<*mut f32>> = inputs.iter_mut().map(|p| p.iter_mut().map(|c| c.as_mut_ptr()).collect()).collect();
-        let mut out_ptrs: Vec<Vec<*mut f32>> = outputs.iter_mut().map(|p| p.iter_mut().map(|c| c.as_mut_ptr()).collect()).collect();
+        let len = outputs
+            .iter()
+            .flatten()
+            .chain(inputs.iter().flatten())
+            .map(Vec::len)
+            .min()
+            .unwrap_or(0);
+        let mut in_ptrs: Vec<Vec<*mut f32>> = inputs
+            .iter_mut()
+            .map(|p| p.iter_mut().map(|c| c.as_mut_ptr()).collect())
+            .collect();
+        let mut out_ptrs: Vec<Vec<*mut f32>> = outputs
+            .iter_mut()
+            .map(|p| p.iter_mut().map(|c| c.as_mut_ptr()).collect())
+            .collect();
         let mut in_buses: Vec<AudioBusBuffers> = in_ptrs.iter_mut().map(|p| bus(p)).collect();
         let mut out_buses: Vec<AudioBusBuffers> = out_ptrs.iter_mut().map(|p| bus(p)).collect();
         let changes = ParamChanges::new(changes);
-        let changes_ptr = changes.as_com_ref::<IParameterChanges>().map_or(null_mut(), |r| r.as_ptr());
+        let changes_ptr = changes
+            .as_com_ref::<IParameterChanges>()
+            .map_or(null_mut(), |r| r.as_ptr());
         let mut context: ProcessContext = unsafe { std::mem::zeroed() };
         if let Some(t) = transport {
-            use vst3::Steinberg::Vst::ProcessContext_::StatesAndFlags_::{kPlaying, kTempoValid, kTimeSigValid};
-            context.state = (kTempoValid | kTimeSigValid | if t.playing { kPlaying } else { 0 }) as u32;
+            use vst3::Steinberg::Vst::ProcessContext_::StatesAndFlags_::{
+                kPlaying, kTempoValid, kTimeSigValid,
+            };
+            context.state =
+                (kTempoValid | kTimeSigValid | if t.playing { kPlaying } else { 0 }) as u32;
             context.sampleRate = self.sample_rate;
             context.tempo = t.tempo;
             context.projectTimeSamples = t.position_samples;
-            context.projectTimeMusic = t.position_samples as f64 / self.sample_rate * t.tempo / 60.0;
+            context.projectTimeMusic =
+                t.position_samples as f64 / self.sample_rate * t.tempo / 60.0;
             context.timeSigNumerator = 4;
             context.timeSigDenominator = 4;
         }
@@ -662,20 +815,35 @@ impl Instance {
             numSamples: len as int32,
             numInputs: in_buses.len() as int32,
             numOutputs: out_buses.len() as int32,
-            inputs: if in_buses.is_empty() { null_mut() } else { in_buses.as_mut_ptr() },
-            outputs: if out_buses.is_empty() { null_mut() } else { out_buses.as_mut_ptr() },
+            inputs: if in_buses.is_empty() {
+                null_mut()
+            } else {
+                in_buses.as_mut_ptr()
+            },
+            outputs: if out_buses.is_empty() {
+                null_mut()
+            } else {
+                out_buses.as_mut_ptr()
+            },
             inputParameterChanges: changes_ptr,
             outputParameterChanges: null_mut(),
             inputEvents: null_mut(),
             outputEvents: null_mut(),
-            processContext: if transport.is_some() { &mut context } else { null_mut() },
+            processContext: if transport.is_some() {
+                &mut context
+            } else {
+                null_mut()
+            },
         };
         check(unsafe { self.processor.process(&mut data) }, "process")
     }
 
     pub fn get_state(&self) -> Result<Vec<u8>> {
         let stream = ComWrapper::new(MemoryStream::default());
-        let ptr = stream.as_com_ref::<IBStream>().ok_or("stream has no IBStream")?.as_ptr();
+        let ptr = stream
+            .as_com_ref::<IBStream>()
+            .ok_or("stream has no IBStream")?
+            .as_ptr();
         check(unsafe { self.component.getState(ptr) }, "getState")?;
         Ok(stream.bytes())
     }
@@ -683,22 +851,37 @@ impl Instance {
     /// `setState` on the component, then `setComponentState` on the controller, as hosts do.
     pub fn set_state(&self, bytes: &[u8]) -> Result<()> {
         let stream = MemoryStream::from_bytes(bytes);
-        let ptr = stream.as_com_ref::<IBStream>().ok_or("stream has no IBStream")?.as_ptr();
+        let ptr = stream
+            .as_com_ref::<IBStream>()
+            .ok_or("stream has no IBStream")?
+            .as_ptr();
         check(unsafe { self.component.setState(ptr) }, "setState")?;
         let stream = MemoryStream::from_bytes(bytes);
-        let ptr = stream.as_com_ref::<IBStream>().ok_or("stream has no IBStream")?.as_ptr();
-        check(unsafe { self.controller.setComponentState(ptr) }, "setComponentState")
+        let ptr = stream
+            .as_com_ref::<IBStream>()
+            .ok_or("stream has no IBStream")?
+            .as_ptr();
+        check(
+            unsafe { self.controller.setComponentState(ptr) },
+            "setComponentState",
+        )
     }
 }
 
 /// A bus with no channels (an inactive one) gets a null channel array, the most a host may
 /// hand over.
 fn bus(channels: &mut [*mut f32]) -> AudioBusBuffers {
-    let ptr = if channels.is_empty() { null_mut() } else { channels.as_mut_ptr() };
+    let ptr = if channels.is_empty() {
+        null_mut()
+    } else {
+        channels.as_mut_ptr()
+    };
     AudioBusBuffers {
         numChannels: channels.len() as int32,
         silenceFlags: 0,
-        __field0: AudioBusBuffers__type0 { channelBuffers32: ptr },
+        __field0: AudioBusBuffers__type0 {
+            channelBuffers32: ptr,
+        },
     }
 }
 

@@ -13,7 +13,9 @@ const BLOCK: usize = 512;
 fn sine(amp_db: f64, freq: f64, n: usize) -> Vec<f32> {
     let amp = 10f64.powf(amp_db / 20.0);
     let w = core::f64::consts::TAU * freq / RATE;
-    (0..n).map(|i| (amp * (w * i as f64).sin()) as f32).collect()
+    (0..n)
+        .map(|i| (amp * (w * i as f64).sin()) as f32)
+        .collect()
 }
 
 fn rms_db(x: &[f32]) -> f64 {
@@ -46,7 +48,12 @@ fn sidechain_port_in_both_layouts() -> Result<()> {
     for (layout, main) in layouts.iter().zip([2u32, 1]) {
         inst.select_layout(layout.id)?;
         let ports = inst.ports()?;
-        assert_eq!(ports.inputs, [main, 2], "{}: main input and a stereo sidechain", layout.name);
+        assert_eq!(
+            ports.inputs,
+            [main, 2],
+            "{}: main input and a stereo sidechain",
+            layout.name
+        );
         assert_eq!(ports.outputs, [main]);
         assert_eq!(inst.port_names(true)?[1], "Sidechain");
     }
@@ -63,7 +70,12 @@ fn external_sidechain_through_the_host() -> Result<()> {
     let expected_db = -18.0;
     for layout in ["Stereo", "Mono"] {
         let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
-        let id = inst.layouts()?.into_iter().find(|l| l.name == layout).unwrap().id;
+        let id = inst
+            .layouts()?
+            .into_iter()
+            .find(|l| l.name == layout)
+            .unwrap()
+            .id;
         inst.select_layout(id)?;
         let channels = if layout == "Stereo" { 2 } else { 1 };
         inst.set_typed(STEADY)?;
@@ -74,7 +86,10 @@ fn external_sidechain_through_the_host() -> Result<()> {
         let loud = vec![sine(0.0, 440.0, n); channels];
         let out = render(&mut inst, &loud, &[silent.clone(), silent.clone()])?;
         for (o, i) in out.iter().zip(&loud) {
-            assert!(o.iter().zip(i).all(|(a, b)| a.to_bits() == b.to_bits()), "{layout}: silent key changed the audio");
+            assert!(
+                o.iter().zip(i).all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{layout}: silent key changed the audio"
+            );
         }
 
         // A loud key ducks a quiet input (−40 dBFS, far below the threshold by itself).
@@ -82,14 +97,22 @@ fn external_sidechain_through_the_host() -> Result<()> {
         let out = render(&mut inst, &quiet, &[key.clone(), key.clone()])?;
         for (c, o) in out.iter().enumerate() {
             let gain = rms_db(&o[n - measure..]) - rms_db(&quiet[c][n - measure..]);
-            println!("{layout} channel {c}: key at −6 dBFS ducks by {gain:.3} dB (expected {expected_db})");
-            assert!((gain - expected_db).abs() < 0.1, "{layout} channel {c}: {gain} dB");
+            println!(
+                "{layout} channel {c}: key at −6 dBFS ducks by {gain:.3} dB (expected {expected_db})"
+            );
+            assert!(
+                (gain - expected_db).abs() < 0.1,
+                "{layout} channel {c}: {gain} dB"
+            );
         }
         // A key on one side only still ducks both (mono: the louder key channel drives it).
         let out = render(&mut inst, &quiet, &[silent.clone(), key.clone()])?;
         let gain = rms_db(&out[0][n - measure..]) - rms_db(&quiet[0][n - measure..]);
         if layout == "Mono" {
-            assert!((gain - expected_db).abs() < 0.1, "mono, key in R only: {gain} dB");
+            assert!(
+                (gain - expected_db).abs() < 0.1,
+                "mono, key in R only: {gain} dB"
+            );
         }
         inst.deactivate();
 
@@ -97,7 +120,10 @@ fn external_sidechain_through_the_host() -> Result<()> {
         inst.set_typed(&[("Sidechain", "Internal")])?;
         inst.activate(RATE, BLOCK as u32)?;
         let out = render(&mut inst, &quiet, &[key.clone(), key.clone()])?;
-        assert!(out.iter().zip(&quiet).all(|(o, i)| o == i), "{layout}: internal mode listened to the key");
+        assert!(
+            out.iter().zip(&quiet).all(|(o, i)| o == i),
+            "{layout}: internal mode listened to the key"
+        );
     }
     Ok(())
 }
@@ -107,13 +133,21 @@ fn latency_follows_the_lookahead_and_the_dry_path_is_exact() -> Result<()> {
     for rate in [44_100.0, 48_000.0, 96_000.0] {
         let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
         // Heavy compression, but 0 % mix: the output must be the input, delayed.
-        inst.set_typed(&[("Lookahead", "5 ms"), ("Threshold", "-50 dB"), ("Ratio", "20:1"), ("Mix", "0 %"), ("Makeup", "12 dB")])?;
+        inst.set_typed(&[
+            ("Lookahead", "5 ms"),
+            ("Threshold", "-50 dB"),
+            ("Ratio", "20:1"),
+            ("Mix", "0 %"),
+            ("Makeup", "12 dB"),
+        ])?;
         inst.activate(rate, BLOCK as u32)?;
         let latency = inst.latency()? as usize;
         assert_eq!(latency, (5e-3 * rate).round() as usize, "at {rate} Hz");
         let mut noise = Noise::new(3);
         let n = 8_192;
-        let input: Vec<Vec<f32>> = (0..2).map(|_| (0..n).map(|_| noise.next_f32() * 0.8).collect()).collect();
+        let input: Vec<Vec<f32>> = (0..2)
+            .map(|_| (0..n).map(|_| noise.next_f32() * 0.8).collect())
+            .collect();
         let out = render(&mut inst, &input, &[vec![0.0; n], vec![0.0; n]])?;
         for (o, i) in out.iter().zip(&input) {
             for k in 0..n {
@@ -130,7 +164,15 @@ fn latency_follows_the_lookahead_and_the_dry_path_is_exact() -> Result<()> {
     let id = param_id(&inst.params()?, "Lookahead");
     let value = inst.text_to_value(id, "2.5 ms").expect("2.5 ms");
     let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
-    inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 100, id, value }])?;
+    inst.process(
+        &mut b.inputs,
+        &mut b.outputs,
+        &[ParamChange {
+            offset: 100,
+            id,
+            value,
+        }],
+    )?;
     assert_eq!(inst.latency()?, 120);
     Ok(())
 }
@@ -140,25 +182,41 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
     // NaN and infinities on the key input, at odd block sizes and two rates, in both builds
     // (the allocation-checking one aborts on any allocation in `process`): the output stays
     // finite and normal, and the compressor works again as soon as the key does.
-    for plugin in all_builds().into_iter().filter(|p| p.expected.crate_name == "compressor") {
+    for plugin in all_builds()
+        .into_iter()
+        .filter(|p| p.expected.crate_name == "compressor")
+    {
         for rate in [44_100.0, 192_000.0] {
             let (_bundle, mut inst) = instantiate(&plugin)?;
-            inst.set_typed(&[("Sidechain", "External"), ("SC High Pass", "On"), ("Detector", "RMS"), ("Lookahead", "3 ms")])?;
+            inst.set_typed(&[
+                ("Sidechain", "External"),
+                ("SC High Pass", "On"),
+                ("Detector", "RMS"),
+                ("Lookahead", "3 ms"),
+            ])?;
             inst.activate(rate, 8_192)?;
             let mut noise = Noise::new(9);
             let mut b = Buffers::for_ports(&mut inst, 8_192)?;
-            for (k, &len) in [1usize, 7, 512, 8_192, 333, 64, 512, 512].iter().enumerate() {
+            for (k, &len) in [1usize, 7, 512, 8_192, 333, 64, 512, 512]
+                .iter()
+                .enumerate()
+            {
                 b.set_len(len);
                 b.fill_main(|_, _| noise.next_f32() * 0.5);
                 for (c, ch) in b.inputs[1].iter_mut().enumerate() {
                     for (i, x) in ch.iter_mut().enumerate() {
-                        *x = if k < 4 { [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][(c + i) % 3] } else { noise.next_f32() };
+                        *x = if k < 4 {
+                            [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][(c + i) % 3]
+                        } else {
+                            noise.next_f32()
+                        };
                     }
                 }
                 inst.process(&mut b.inputs, &mut b.outputs, &[])?;
                 for ch in b.main_output() {
                     assert!(
-                        ch.iter().all(|x| x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
+                        ch.iter()
+                            .all(|x| x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
                         "{}: bad output at {rate} Hz, block {k}",
                         plugin.label()
                     );
@@ -171,13 +229,19 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
                 b.fill_main(|_, _| 0.1);
                 for ch in b.inputs[1].iter_mut() {
                     for (i, x) in ch.iter_mut().enumerate() {
-                        *x = 0.9 * (core::f64::consts::TAU * 1_000.0 * (k * 512 + i) as f64 / rate).sin() as f32;
+                        *x = 0.9
+                            * (core::f64::consts::TAU * 1_000.0 * (k * 512 + i) as f64 / rate).sin()
+                                as f32;
                     }
                 }
                 inst.process(&mut b.inputs, &mut b.outputs, &[])?;
                 ducked = b.main_output()[0][511];
             }
-            assert!(ducked < 0.05, "{}: the key no longer ducks after garbage ({ducked})", plugin.label());
+            assert!(
+                ducked < 0.05,
+                "{}: the key no longer ducks after garbage ({ducked})",
+                plugin.label()
+            );
         }
     }
     Ok(())

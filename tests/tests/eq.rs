@@ -23,29 +23,66 @@ fn band_acts_and_bypass_returns_to_bit_exact() {
     inst.activate(48_000.0, 512).unwrap();
     let mut b = Buffers::for_ports(&mut inst, 512).unwrap();
     let mut noise = Noise::new(3);
-    let mut block = |inst: &mut host_tests::host::Instance, b: &mut Buffers, events: &[ParamChange]| {
-        b.fill_main(|_, _| noise.next_f32() * 0.5);
-        inst.process(&mut b.inputs, &mut b.outputs, events).unwrap();
-        b.inputs[0].iter().zip(b.main_output()).map(|(i, o)| i.iter().zip(o).filter(|(x, y)| x.to_bits() != y.to_bits()).count()).sum::<usize>()
-    };
+    let mut block =
+        |inst: &mut host_tests::host::Instance, b: &mut Buffers, events: &[ParamChange]| {
+            b.fill_main(|_, _| noise.next_f32() * 0.5);
+            inst.process(&mut b.inputs, &mut b.outputs, events).unwrap();
+            b.inputs[0]
+                .iter()
+                .zip(b.main_output())
+                .map(|(i, o)| {
+                    i.iter()
+                        .zip(o)
+                        .filter(|(x, y)| x.to_bits() != y.to_bits())
+                        .count()
+                })
+                .sum::<usize>()
+        };
     // Fresh: every band off, bit-exact.
     assert_eq!(block(&mut inst, &mut b, &[]), 0);
     // Band 4 (a +3 dB bell at 600 Hz by default) on: the output changes.
-    let on = [ParamChange { offset: 0, id: clap_id("b4_on"), value: 1.0 }];
+    let on = [ParamChange {
+        offset: 0,
+        id: clap_id("b4_on"),
+        value: 1.0,
+    }];
     block(&mut inst, &mut b, &on);
-    assert!(block(&mut inst, &mut b, &[]) > 400, "an enabled band must change the signal");
+    assert!(
+        block(&mut inst, &mut b, &[]) > 400,
+        "an enabled band must change the signal"
+    );
     // Bypass: fades out, then bit-exact again.
-    block(&mut inst, &mut b, &[ParamChange { offset: 0, id: clap_id("bypass"), value: 1.0 }]);
+    block(
+        &mut inst,
+        &mut b,
+        &[ParamChange {
+            offset: 0,
+            id: clap_id("bypass"),
+            value: 1.0,
+        }],
+    );
     for _ in 0..4 {
         block(&mut inst, &mut b, &[]);
     }
-    assert_eq!(block(&mut inst, &mut b, &[]), 0, "bypassed EQ must pass the signal bit-exactly");
-    assert_eq!(inst.latency().unwrap(), 0, "zero-latency mode reports no latency");
+    assert_eq!(
+        block(&mut inst, &mut b, &[]),
+        0,
+        "bypassed EQ must pass the signal bit-exactly"
+    );
+    assert_eq!(
+        inst.latency().unwrap(),
+        0,
+        "zero-latency mode reports no latency"
+    );
 }
 
 /// The impulse response of the active instance, `len` samples from one impulse on both
 /// channels (left output).
-fn impulse_response(inst: &mut host_tests::host::Instance, b: &mut Buffers, len: usize) -> Vec<f32> {
+fn impulse_response(
+    inst: &mut host_tests::host::Instance,
+    b: &mut Buffers,
+    len: usize,
+) -> Vec<f32> {
     let block = b.main_output()[0].len();
     let mut out = Vec::with_capacity(len + block);
     let mut k = 0;
@@ -62,8 +99,15 @@ fn impulse_response(inst: &mut host_tests::host::Instance, b: &mut Buffers, len:
 /// Where the impulse response peaks, and its largest asymmetry about that sample relative to
 /// the peak.
 fn peak_and_asymmetry(h: &[f32]) -> (usize, f32) {
-    let peak = h.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).map(|p| p.0).unwrap();
-    let asym = (1..=peak.min(h.len() - 1 - peak)).map(|k| (h[peak + k] - h[peak - k]).abs()).fold(0.0f32, f32::max);
+    let peak = h
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+        .map(|p| p.0)
+        .unwrap();
+    let asym = (1..=peak.min(h.len() - 1 - peak))
+        .map(|k| (h[peak + k] - h[peak - k]).abs())
+        .fold(0.0f32, f32::max);
     (peak, asym / h[peak].abs())
 }
 
@@ -92,11 +136,20 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
     let mut b = Buffers::for_ports(&mut inst, 512).unwrap();
     assert_eq!(inst.latency().unwrap(), 0);
     let switch = [
-        ParamChange { offset: 0, id: clap_id("mode"), value: 1.0 },
-        ParamChange { offset: 0, id: clap_id("b4_on"), value: 1.0 },
+        ParamChange {
+            offset: 0,
+            id: clap_id("mode"),
+            value: 1.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: clap_id("b4_on"),
+            value: 1.0,
+        },
     ];
     b.fill_main(|_, _| 0.0);
-    inst.process(&mut b.inputs, &mut b.outputs, &switch).unwrap();
+    inst.process(&mut b.inputs, &mut b.outputs, &switch)
+        .unwrap();
     let reported = inst.latency().unwrap() as usize;
     assert_eq!(reported, 4096, "linear phase at 48 kHz");
 
@@ -108,14 +161,20 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
     let (peak, asym, centre) = loop {
         let h = impulse_response(&mut inst, &mut b, 3 * reported);
         let (peak, asym) = peak_and_asymmetry(&h);
-        let delay_only = h.iter().enumerate().all(|(i, &v)| if i == peak { v == 1.0 } else { v == 0.0 });
+        let delay_only = h
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| if i == peak { v == 1.0 } else { v == 0.0 });
         if (!delay_only && h == previous) || start.elapsed() > Duration::from_secs(10) {
             break (peak, asym, h[peak]);
         }
         previous = h;
         std::thread::sleep(Duration::from_millis(20));
     };
-    println!("live switch: latency {reported}, impulse peak at {peak} ({centre:.4}), asymmetry {asym:.2e} of the peak, after {:?}", start.elapsed());
+    println!(
+        "live switch: latency {reported}, impulse peak at {peak} ({centre:.4}), asymmetry {asym:.2e} of the peak, after {:?}",
+        start.elapsed()
+    );
     assert_ne!(centre, 1.0, "the band's FIR arrived (not a plain delay)");
     assert_eq!(peak, reported, "measured latency = reported");
     assert!(asym < 1e-5, "symmetric about the centre: {asym:e}");
@@ -128,14 +187,32 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
         assert_eq!(reported, want, "{rate} Hz");
         let h = impulse_response(&mut inst, &mut b, 3 * reported);
         let (peak, asym) = peak_and_asymmetry(&h);
-        println!("{rate} Hz after restart: latency {reported}, impulse peak at {peak} ({:.4}), asymmetry {asym:.2e}", h[peak]);
+        println!(
+            "{rate} Hz after restart: latency {reported}, impulse peak at {peak} ({:.4}), asymmetry {asym:.2e}",
+            h[peak]
+        );
         assert_eq!(peak, reported, "{rate} Hz: measured latency = reported");
-        assert!(asym < 1e-5, "{rate} Hz: symmetric about the centre: {asym:e}");
-        assert!(h[peak] != 1.0, "{rate} Hz: the band acts from the first block");
+        assert!(
+            asym < 1e-5,
+            "{rate} Hz: symmetric about the centre: {asym:e}"
+        );
+        assert!(
+            h[peak] != 1.0,
+            "{rate} Hz: the band acts from the first block"
+        );
     }
     // Back to zero latency: reported at once.
     b.fill_main(|_, _| 0.0);
-    inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 0, id: clap_id("mode"), value: 0.0 }]).unwrap();
+    inst.process(
+        &mut b.inputs,
+        &mut b.outputs,
+        &[ParamChange {
+            offset: 0,
+            id: clap_id("mode"),
+            value: 0.0,
+        }],
+    )
+    .unwrap();
     assert_eq!(inst.latency().unwrap(), 0);
 }
 
@@ -148,15 +225,29 @@ fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
     let plugin = release_bundle("eq");
     let rate = 192_000.0; // the longest FIR: the slowest design, so the queue is busy
     let on = [
-        ParamChange { offset: 0, id: clap_id("mode"), value: 1.0 },
-        ParamChange { offset: 0, id: clap_id("b4_on"), value: 1.0 },
+        ParamChange {
+            offset: 0,
+            id: clap_id("mode"),
+            value: 1.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: clap_id("b4_on"),
+            value: 1.0,
+        },
     ];
-    let gain = [ParamChange { offset: 0, id: clap_id("b4_gain"), value: 0.75 }];
+    let gain = [ParamChange {
+        offset: 0,
+        id: clap_id("b4_gain"),
+        value: 0.75,
+    }];
     let (_bundle, mut survivor) = instantiate(&plugin).unwrap();
     survivor.activate(rate, 512).unwrap();
     let mut b = Buffers::for_ports(&mut survivor, 512).unwrap();
     b.fill_main(|_, _| 0.0);
-    survivor.process(&mut b.inputs, &mut b.outputs, &on).unwrap();
+    survivor
+        .process(&mut b.inputs, &mut b.outputs, &on)
+        .unwrap();
     {
         // Its design queues behind the survivor's; it is destroyed before it runs.
         let (_bundle, mut doomed) = instantiate(&plugin).unwrap();
@@ -165,7 +256,9 @@ fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
         d.fill_main(|_, _| 0.0);
         doomed.process(&mut d.inputs, &mut d.outputs, &on).unwrap();
     }
-    survivor.process(&mut b.inputs, &mut b.outputs, &gain).unwrap();
+    survivor
+        .process(&mut b.inputs, &mut b.outputs, &gain)
+        .unwrap();
 
     let (_bundle, mut fresh) = instantiate(&plugin).unwrap();
     fresh.flush(&[on[0], on[1], gain[0]]).unwrap();
@@ -182,7 +275,17 @@ fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let diff = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-    println!("survivor's response after {:?}: largest difference from a fresh instance {diff:e}", start.elapsed());
-    assert!(got == want, "the survivor's band change never arrived (largest difference {diff:e})");
+    let diff = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    println!(
+        "survivor's response after {:?}: largest difference from a fresh instance {diff:e}",
+        start.elapsed()
+    );
+    assert!(
+        got == want,
+        "the survivor's band change never arrived (largest difference {diff:e})"
+    );
 }

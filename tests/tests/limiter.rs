@@ -12,7 +12,11 @@ const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
 
 fn select(inst: &mut Instance, layout: &str) -> Result<usize> {
-    let l = inst.layouts()?.into_iter().find(|l| l.name == layout).ok_or("no such layout")?;
+    let l = inst
+        .layouts()?
+        .into_iter()
+        .find(|l| l.name == layout)
+        .ok_or("no such layout")?;
     inst.select_layout(l.id)?;
     Ok(l.main_out as usize)
 }
@@ -29,10 +33,14 @@ fn peak(x: &[f32]) -> f32 {
 /// True peak (linear) over all channels, by the `ebur128` crate's 4x-oversampling meter:
 /// independent of the limiter's own detector.
 fn true_peak(channels: &[Vec<f32>]) -> f64 {
-    let mut meter = ebur128::EbuR128::new(channels.len() as u32, RATE as u32, ebur128::Mode::TRUE_PEAK).expect("meter");
+    let mut meter =
+        ebur128::EbuR128::new(channels.len() as u32, RATE as u32, ebur128::Mode::TRUE_PEAK)
+            .expect("meter");
     let planar: Vec<&[f32]> = channels.iter().map(|c| c.as_slice()).collect();
     meter.add_frames_planar_f32(&planar).expect("frames");
-    (0..channels.len() as u32).map(|c| meter.true_peak(c).expect("true peak")).fold(0.0, f64::max)
+    (0..channels.len() as u32)
+        .map(|c| meter.true_peak(c).expect("true peak"))
+        .fold(0.0, f64::max)
 }
 
 fn db(x: f64) -> f64 {
@@ -65,32 +73,60 @@ fn the_ceiling_holds_through_the_host() -> Result<()> {
     for layout in ["Stereo", "Mono"] {
         let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
         let channels = select(&mut inst, layout)?;
-        inst.set_typed(&[("Drive", "24 dB"), ("Ceiling", "-1 dB"), ("Release", "20 ms")])?;
+        inst.set_typed(&[
+            ("Drive", "24 dB"),
+            ("Ceiling", "-1 dB"),
+            ("Release", "20 ms"),
+        ])?;
         inst.activate(RATE, BLOCK as u32)?;
         let mut noise = Noise::new(7);
-        let input: Vec<Vec<f32>> = (0..channels).map(|_| (0..RATE as usize).map(|_| noise.next_f32()).collect()).collect();
+        let input: Vec<Vec<f32>> = (0..channels)
+            .map(|_| (0..RATE as usize).map(|_| noise.next_f32()).collect())
+            .collect();
         let out = render(&mut inst, &input)?;
         let p = out.iter().map(|o| peak(o)).fold(0.0f32, f32::max);
         // Noise this loud has inter-sample peaks up to ~3 dB over its samples, so in true-peak
         // mode the samples sit well below the ceiling and the true peak is what touches it.
         let tp = true_peak(&out);
-        println!("{layout}: white noise +24 dB → sample peak {:+.4} dB, true peak {:+.4} dBTP (ceiling −1)", db(p as f64), db(tp));
+        println!(
+            "{layout}: white noise +24 dB → sample peak {:+.4} dB, true peak {:+.4} dBTP (ceiling −1)",
+            db(p as f64),
+            db(tp)
+        );
         assert!(p <= ceiling, "{layout}: {p}");
-        assert!(db(tp) <= -1.0 + 0.1, "{layout}: true peak {:+.3} dBTP over the ceiling", db(tp));
-        assert!(db(tp) > -1.5, "{layout}: limited far below the ceiling ({:+.3} dBTP)", db(tp));
+        assert!(
+            db(tp) <= -1.0 + 0.1,
+            "{layout}: true peak {:+.3} dBTP over the ceiling",
+            db(tp)
+        );
+        assert!(
+            db(tp) > -1.5,
+            "{layout}: limited far below the ceiling ({:+.3} dBTP)",
+            db(tp)
+        );
         inst.deactivate();
 
         inst.set_typed(&[("Drive", "0 dB")])?;
         inst.activate(RATE, BLOCK as u32)?;
         let isp: Vec<f32> = (0..RATE as usize / 2)
-            .map(|i| (core::f64::consts::SQRT_2 * (core::f64::consts::FRAC_PI_2 * i as f64 + core::f64::consts::FRAC_PI_4).sin()) as f32)
+            .map(|i| {
+                (core::f64::consts::SQRT_2
+                    * (core::f64::consts::FRAC_PI_2 * i as f64 + core::f64::consts::FRAC_PI_4)
+                        .sin()) as f32
+            })
             .collect();
         let out = render(&mut inst, &vec![isp; channels])?;
         for o in &out {
             let steady = peak(&o[RATE as usize / 4..]) as f64;
             let true_peak = db(steady * core::f64::consts::SQRT_2);
-            println!("{layout}: fs/4 at 45° → samples {:+.3} dB, true peak {true_peak:+.3} dBTP (ceiling −1)", db(steady));
-            assert!(true_peak <= -1.0 + 0.1 && true_peak > -1.2, "{layout}: {true_peak}");
+            println!(
+                "{layout}: fs/4 at 45° → samples {:+.3} dB, true peak {true_peak:+.3} dBTP (ceiling −1)",
+                db(steady)
+            );
+            assert!(
+                true_peak <= -1.0 + 0.1 && true_peak > -1.2,
+                "{layout}: {true_peak}"
+            );
         }
     }
     Ok(())
@@ -108,7 +144,11 @@ fn latency_and_transparency() -> Result<()> {
             inst.activate(rate, BLOCK as u32)?;
             let latency = inst.latency()? as usize;
             let ms: f64 = lookahead.trim_end_matches(" ms").parse().unwrap();
-            assert_eq!(latency, (ms * 1e-3 * rate).round() as usize, "{lookahead} at {rate} Hz");
+            assert_eq!(
+                latency,
+                (ms * 1e-3 * rate).round() as usize,
+                "{lookahead} at {rate} Hz"
+            );
             // Two sines whose amplitudes add up to −7 dBFS: at most 6 dB under the ceiling.
             let a = 10f64.powf(-7.0 / 20.0) / 2.0;
             let input: Vec<Vec<f32>> = (0..2)
@@ -116,7 +156,9 @@ fn latency_and_transparency() -> Result<()> {
                     (0..8_192)
                         .map(|i| {
                             let t = i as f64 / rate;
-                            (a * ((core::f64::consts::TAU * 440.0 * t + c as f64).sin() + (core::f64::consts::TAU * 7_000.0 * t).sin())) as f32
+                            (a * ((core::f64::consts::TAU * 440.0 * t + c as f64).sin()
+                                + (core::f64::consts::TAU * 7_000.0 * t).sin()))
+                                as f32
                         })
                         .collect()
                 })
@@ -125,7 +167,11 @@ fn latency_and_transparency() -> Result<()> {
             for (o, i) in out.iter().zip(&input) {
                 for k in 0..o.len() {
                     let want = if k >= latency { i[k - latency] } else { 0.0 };
-                    assert_eq!(o[k].to_bits(), want.to_bits(), "{lookahead} at {rate} Hz, sample {k}");
+                    assert_eq!(
+                        o[k].to_bits(),
+                        want.to_bits(),
+                        "{lookahead} at {rate} Hz, sample {k}"
+                    );
                 }
             }
         }
@@ -136,7 +182,15 @@ fn latency_and_transparency() -> Result<()> {
     let id = param_id(&inst.params()?, "Lookahead");
     let value = inst.text_to_value(id, "5 ms").expect("5 ms");
     let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
-    inst.process(&mut b.inputs, &mut b.outputs, &[ParamChange { offset: 100, id, value }])?;
+    inst.process(
+        &mut b.inputs,
+        &mut b.outputs,
+        &[ParamChange {
+            offset: 100,
+            id,
+            value,
+        }],
+    )?;
     assert_eq!(inst.latency()?, 240);
     Ok(())
 }
@@ -151,7 +205,9 @@ fn bypass_keeps_the_latency() -> Result<()> {
     let latency = inst.latency()? as usize;
     assert_eq!(latency, 72);
     let mut noise = Noise::new(3);
-    let input: Vec<Vec<f32>> = (0..2).map(|_| (0..8_192).map(|_| noise.next_f32()).collect()).collect();
+    let input: Vec<Vec<f32>> = (0..2)
+        .map(|_| (0..8_192).map(|_| noise.next_f32()).collect())
+        .collect();
     let out = render(&mut inst, &input)?;
     for (o, i) in out.iter().zip(&input) {
         for k in latency..o.len() {
@@ -169,16 +225,24 @@ fn dither_to_16_bit() -> Result<()> {
     inst.set_typed(&[("Dither", "16 bit"), ("Drive", "6 dB")])?;
     inst.activate(RATE, BLOCK as u32)?;
     let mut noise = Noise::new(5);
-    let mut input: Vec<Vec<f32>> = (0..2).map(|_| (0..24_000).map(|_| noise.next_f32() * 0.7).collect()).collect();
+    let mut input: Vec<Vec<f32>> = (0..2)
+        .map(|_| (0..24_000).map(|_| noise.next_f32() * 0.7).collect())
+        .collect();
     for ch in &mut input {
         ch[12_000..].fill(0.0);
     }
     let out = render(&mut inst, &input)?;
     let ceiling = 10f32.powf(-1.0 / 20.0);
     for o in &out {
-        assert!(o.iter().all(|&v| (v as f64 * 32_768.0).fract() == 0.0), "off the 16-bit grid");
+        assert!(
+            o.iter().all(|&v| (v as f64 * 32_768.0).fract() == 0.0),
+            "off the 16-bit grid"
+        );
         assert!(peak(o) <= ceiling);
-        assert!(o[12_100..].iter().all(|&v| v == 0.0), "dither on digital silence");
+        assert!(
+            o[12_100..].iter().all(|&v| v == 0.0),
+            "dither on digital silence"
+        );
         assert!(o[..12_000].iter().filter(|&&v| v != 0.0).count() > 11_000);
     }
     Ok(())
@@ -189,7 +253,10 @@ fn dither_to_16_bit() -> Result<()> {
 /// normal and within the ceiling, and the limiter is transparent again right after.
 #[test]
 fn garbage_in_never_reaches_the_output() -> Result<()> {
-    for plugin in all_builds().into_iter().filter(|p| p.expected.crate_name == "limiter") {
+    for plugin in all_builds()
+        .into_iter()
+        .filter(|p| p.expected.crate_name == "limiter")
+    {
         for rate in [44_100.0, 192_000.0] {
             let (_bundle, mut inst) = instantiate(&plugin)?;
             inst.set_typed(&[("Release", "5 ms"), ("Dither", "24 bit")])?;
@@ -198,11 +265,19 @@ fn garbage_in_never_reaches_the_output() -> Result<()> {
             let mut b = Buffers::for_ports(&mut inst, 8_192)?;
             for (k, &len) in [1usize, 7, 512, 8_192, 333, 64].iter().enumerate() {
                 b.set_len(len);
-                b.fill_main(|c, i| if k < 4 { [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.3][(c + i) % 4] } else { noise.next_f32() * 0.3 });
+                b.fill_main(|c, i| {
+                    if k < 4 {
+                        [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.3][(c + i) % 4]
+                    } else {
+                        noise.next_f32() * 0.3
+                    }
+                });
                 inst.process(&mut b.inputs, &mut b.outputs, &[])?;
                 for ch in b.main_output() {
                     assert!(
-                        ch.iter().all(|x| x.is_finite() && x.abs() <= 0.9 && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
+                        ch.iter().all(|x| x.is_finite()
+                            && x.abs() <= 0.9
+                            && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
                         "{}: bad output at {rate} Hz, block {k}",
                         plugin.label()
                     );

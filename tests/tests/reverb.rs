@@ -55,7 +55,9 @@ fn random_ir(seed: u32, seconds: f64) -> Vec<Vec<f32>> {
     let len = (seconds * RATE) as usize;
     (0..2)
         .map(|_| {
-            let mut c: Vec<f32> = (0..len).map(|i| noise.next_f32() * (-(i as f32) / 6_000.0).exp() + 0.0).collect();
+            let mut c: Vec<f32> = (0..len)
+                .map(|i| noise.next_f32() * (-(i as f32) / 6_000.0).exp() + 0.0)
+                .collect();
             c[len - 1] = 0.25;
             c
         })
@@ -65,9 +67,16 @@ fn random_ir(seed: u32, seconds: f64) -> Vec<Vec<f32>> {
 /// The IR as the plugin must use it: scaled to unit mean energy (the loader's documented rule),
 /// computed here from that definition.
 fn normalised(ir: &[Vec<f32>]) -> Vec<Vec<f64>> {
-    let energy: f64 = ir.iter().flatten().map(|&v| (v as f64).powi(2)).sum::<f64>() / ir.len() as f64;
+    let energy: f64 = ir
+        .iter()
+        .flatten()
+        .map(|&v| (v as f64).powi(2))
+        .sum::<f64>()
+        / ir.len() as f64;
     let g = 1.0 / energy.sqrt();
-    ir.iter().map(|c| c.iter().map(|&v| v as f64 * g).collect()).collect()
+    ir.iter()
+        .map(|c| c.iter().map(|&v| v as f64 * g).collect())
+        .collect()
 }
 
 /// A JSON string literal for `s`.
@@ -91,8 +100,15 @@ fn json_string(s: &str) -> String {
 fn with_ir_path(state: &[u8], path: &str) -> Vec<u8> {
     let json = std::str::from_utf8(&state[8..]).expect("JSON state");
     let empty = format!("\"ir-path\":{}", json_string("\"\""));
-    assert!(json.contains(&empty), "the state has no empty ir-path field: {json}");
-    let json = json.replacen(&empty, &format!("\"ir-path\":{}", json_string(&json_string(path))), 1);
+    assert!(
+        json.contains(&empty),
+        "the state has no empty ir-path field: {json}"
+    );
+    let json = json.replacen(
+        &empty,
+        &format!("\"ir-path\":{}", json_string(&json_string(path))),
+        1,
+    );
     let mut out = (json.len() as u64).to_le_bytes().to_vec();
     out.extend_from_slice(json.as_bytes());
     out
@@ -104,11 +120,31 @@ fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
     let (_bundle, mut inst) = instantiate(p)?;
     let params = inst.params()?;
     inst.flush(&[
-        ParamChange { offset: 0, id: param_id(&params, "Mode"), value: 1.0 },
-        ParamChange { offset: 0, id: param_id(&params, "Mix"), value: 1.0 },
-        ParamChange { offset: 0, id: param_id(&params, "Pre-Delay"), value: 0.0 },
-        ParamChange { offset: 0, id: param_id(&params, "Low Cut"), value: 0.0 },
-        ParamChange { offset: 0, id: param_id(&params, "High Cut"), value: 1.0 },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Mode"),
+            value: 1.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Mix"),
+            value: 1.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Pre-Delay"),
+            value: 0.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Low Cut"),
+            value: 0.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "High Cut"),
+            value: 1.0,
+        },
     ])?;
     for cut in ["Low Cut", "High Cut"] {
         let v = inst.value(param_id(&params, cut))?;
@@ -132,7 +168,10 @@ fn render(inst: &mut Instance, noise: &mut Noise, blocks: usize) -> Result<(Audi
         for c in 0..2 {
             input[c].extend_from_slice(&b.inputs[0][c]);
             output[c].extend_from_slice(&b.main_output()[c]);
-            assert!(b.main_output()[c].iter().all(|v| v.is_finite()), "non-finite output");
+            assert!(
+                b.main_output()[c].iter().all(|v| v.is_finite()),
+                "non-finite output"
+            );
         }
     }
     Ok((input, output))
@@ -140,11 +179,19 @@ fn render(inst: &mut Instance, noise: &mut Noise, blocks: usize) -> Result<(Audi
 
 /// Error of `output` against direct convolution of `input` with `ir`, over samples `from..to`
 /// (which must all lie at least one IR length after the input started, or count from 0).
-fn error_db(input: &[Vec<f32>], output: &[Vec<f32>], ir: &[Vec<f64>], from: usize, to: usize) -> f64 {
+fn error_db(
+    input: &[Vec<f32>],
+    output: &[Vec<f32>],
+    ir: &[Vec<f64>],
+    from: usize,
+    to: usize,
+) -> f64 {
     let (mut e, mut s) = (0.0, 0.0);
     for c in 0..2 {
         for n in from..to {
-            let want: f64 = (0..=n.min(ir[c].len() - 1)).map(|m| ir[c][m] * input[c][n - m] as f64).sum();
+            let want: f64 = (0..=n.min(ir[c].len() - 1))
+                .map(|m| ir[c][m] * input[c][n - m] as f64)
+                .sum();
             e += (output[c][n] as f64 - want).powi(2);
             s += want * want;
         }
@@ -162,15 +209,22 @@ fn ir_path_in_the_state_is_loaded_and_convolves_exactly() {
     let state = convolution_state(&p, path.to_str().expect("utf-8 path")).expect("state");
 
     let (_bundle, mut inst) = instantiate(&p).expect("instance");
-    inst.load_state(&state).expect("state with an IR path loads");
+    inst.load_state(&state)
+        .expect("state with an IR path loads");
     inst.activate(RATE, BLOCK as u32).expect("activate");
-    assert_eq!(inst.latency().expect("latency"), 0, "convolution adds no latency");
+    assert_eq!(
+        inst.latency().expect("latency"),
+        0,
+        "convolution adds no latency"
+    );
     let mut noise = Noise::new(17);
     let (input, output) = render(&mut inst, &mut noise, 80).expect("render");
     let want = normalised(&ir);
     let first = error_db(&input, &output, &want, 0, 1_000);
     let late = error_db(&input, &output, &want, 30_000, 32_000);
-    println!("plugin, IR from the state (0.5 s stereo WAV): error {first:.1} dB (first 1000 samples), {late:.1} dB (after the IR's length)");
+    println!(
+        "plugin, IR from the state (0.5 s stereo WAV): error {first:.1} dB (first 1000 samples), {late:.1} dB (after the IR's length)"
+    );
     assert!(first < -90.0 && late < -90.0, "{first} / {late} dB");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -186,7 +240,12 @@ fn bad_files(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     std::fs::write(&zero, b"").expect("write");
     let text = dir.join("notes.wav");
     std::fs::write(&text, "not audio, just words\n").expect("write");
-    vec![("missing", dir.join("does-not-exist.wav")), ("truncated header", truncated), ("zero length", zero), ("text file", text)]
+    vec![
+        ("missing", dir.join("does-not-exist.wav")),
+        ("truncated header", truncated),
+        ("zero length", zero),
+        ("text file", text),
+    ]
 }
 
 #[test]
@@ -201,18 +260,27 @@ fn bad_ir_files_are_refused_and_the_instance_keeps_processing() {
         // A fresh instance whose session names a bad file: it activates and processes (dry
         // only at 100 % wet: silence), with finite output.
         let (_bundle, mut fresh) = instantiate(&p).expect("instance");
-        fresh.load_state(&convolution_state(&p, bad.to_str().expect("path")).expect("state")).expect("the state itself is fine");
-        fresh.activate(RATE, BLOCK as u32).expect("activates despite the bad IR");
+        fresh
+            .load_state(&convolution_state(&p, bad.to_str().expect("path")).expect("state"))
+            .expect("the state itself is fine");
+        fresh
+            .activate(RATE, BLOCK as u32)
+            .expect("activates despite the bad IR");
         let (_, out) = render(&mut fresh, &mut Noise::new(1), 20).expect("processes");
-        assert!(out.iter().flatten().all(|&v| v == 0.0), "{what}: no IR, all wet: silence");
+        assert!(
+            out.iter().flatten().all(|&v| v == 0.0),
+            "{what}: no IR, all wet: silence"
+        );
 
         // A playing instance with a good IR is given the bad file: it keeps the good one.
         let (_bundle, mut inst) = instantiate(&p).expect("instance");
-        inst.load_state(&convolution_state(&p, good.to_str().expect("path")).expect("state")).expect("load");
+        inst.load_state(&convolution_state(&p, good.to_str().expect("path")).expect("state"))
+            .expect("load");
         inst.activate(RATE, BLOCK as u32).expect("activate");
         let mut noise = Noise::new(2);
         render(&mut inst, &mut noise, 10).expect("render");
-        inst.load_state(&convolution_state(&p, bad.to_str().expect("path")).expect("state")).expect("load");
+        inst.load_state(&convolution_state(&p, bad.to_str().expect("path")).expect("state"))
+            .expect("load");
         // Give the loader time to try (and fail), processing all along.
         let start = Instant::now();
         while start.elapsed() < Duration::from_millis(300) {
@@ -236,11 +304,13 @@ fn swaps_while_playing(p: &PluginUnderTest) {
     write_float_wav(&path_a, RATE as u32, &a);
     write_float_wav(&path_b, RATE as u32, &b);
     let (_bundle, mut inst) = instantiate(p).expect("instance");
-    inst.load_state(&convolution_state(p, path_a.to_str().expect("path")).expect("state")).expect("load");
+    inst.load_state(&convolution_state(p, path_a.to_str().expect("path")).expect("state"))
+        .expect("load");
     inst.activate(RATE, BLOCK as u32).expect("activate");
     let mut noise = Noise::new(4);
     render(&mut inst, &mut noise, 10).expect("render");
-    inst.load_state(&convolution_state(p, path_b.to_str().expect("path")).expect("state")).expect("load");
+    inst.load_state(&convolution_state(p, path_b.to_str().expect("path")).expect("state"))
+        .expect("load");
     let want = normalised(&b);
     let start = Instant::now();
     loop {
@@ -249,10 +319,17 @@ fn swaps_while_playing(p: &PluginUnderTest) {
         // Once the loader has delivered and the 100 ms crossfade and B's length have passed.
         let db = error_db(&input, &output, &want, 19_000, 20_000);
         if db < -90.0 {
-            println!("{}: IR swapped while playing, now convolving with the new one ({db:.1} dB)", p.label());
+            println!(
+                "{}: IR swapped while playing, now convolving with the new one ({db:.1} dB)",
+                p.label()
+            );
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "{}: the new IR never arrived ({db} dB)", p.label());
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}: the new IR never arrived ({db} dB)",
+            p.label()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::fs::remove_dir_all(&dir).ok();

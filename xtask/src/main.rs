@@ -44,7 +44,10 @@ fn run(args: Vec<String>) -> Result<()> {
     std::env::set_current_dir(&root).context("cannot enter the workspace root")?;
     let plugins = plugin_crates(&root)?;
     let Some((command, rest)) = args.split_first() else {
-        bail!("missing command\n\n{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
+        bail!(
+            "missing command\n\n{USAGE}\n\nPlugin crates: {}",
+            plugins.join(", ")
+        );
     };
     match command.as_str() {
         "bundle" => bundle(&plugins, rest),
@@ -77,7 +80,9 @@ fn workspace_root() -> Result<PathBuf> {
 fn plugin_crates(root: &Path) -> Result<Vec<String>> {
     let dir = root.join("plugins");
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+    for entry in
+        std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?
+    {
         let path = entry?.path();
         if path.join("Cargo.toml").is_file()
             && let Some(name) = path.file_name().and_then(|n| n.to_str())
@@ -111,7 +116,10 @@ fn bundle(plugins: &[String], args: &[String]) -> Result<()> {
         first = false;
     }
     if named.is_empty() {
-        bail!("bundle needs a crate name\n\n{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
+        bail!(
+            "bundle needs a crate name\n\n{USAGE}\n\nPlugin crates: {}",
+            plugins.join(", ")
+        );
     }
     for name in &named {
         check_plugin(plugins, name)?;
@@ -132,7 +140,10 @@ fn check_plugin(plugins: &[String], name: &str) -> Result<()> {
     if plugins.iter().any(|p| p == name) {
         Ok(())
     } else {
-        bail!("unknown plugin crate '{name}'\n\nValid plugin crates: {}", plugins.join(", "))
+        bail!(
+            "unknown plugin crate '{name}'\n\nValid plugin crates: {}",
+            plugins.join(", ")
+        )
     }
 }
 
@@ -188,7 +199,8 @@ fn install(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
 
 /// The bundle names from `bundler.toml` (`[crate] name = "…"`), in crate order.
 fn bundle_names(root: &Path, plugins: &[String]) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(root.join("bundler.toml")).context("cannot read bundler.toml")?;
+    let text =
+        std::fs::read_to_string(root.join("bundler.toml")).context("cannot read bundler.toml")?;
     let mut section = String::new();
     let mut names = std::collections::HashMap::new();
     for line in text.lines().map(str::trim) {
@@ -202,7 +214,12 @@ fn bundle_names(root: &Path, plugins: &[String]) -> Result<Vec<String>> {
     }
     plugins
         .iter()
-        .map(|p| names.get(p).cloned().with_context(|| format!("bundler.toml has no name for '{p}'")))
+        .map(|p| {
+            names
+                .get(p)
+                .cloned()
+                .with_context(|| format!("bundler.toml has no name for '{p}'"))
+        })
         .collect()
 }
 
@@ -245,7 +262,11 @@ pub(crate) fn cargo(args: &[&str]) -> Result<()> {
 /// (debug assertions on), into `target/alloc-check/`, for the harness to load besides the
 /// release bundles: any allocation on the audio thread then aborts the test.
 fn build_alloc_check_variants(plugins: &[String]) -> Result<()> {
-    let mut args = vec!["build".to_owned(), "--profile".to_owned(), "alloc-check".to_owned()];
+    let mut args = vec![
+        "build".to_owned(),
+        "--profile".to_owned(),
+        "alloc-check".to_owned(),
+    ];
     let mut features = Vec::new();
     for name in plugins {
         args.extend(["-p".to_owned(), name.clone()]);
@@ -268,5 +289,12 @@ fn bench(plugins: &[String], args: &[String]) -> Result<()> {
         bail!("unknown argument '{arg}' for bench\n\n{USAGE}");
     }
     bundle_all(plugins, &["--release".to_owned()])?;
-    cargo(&["run", "--release", "--package", "host-tests", "--bin", "bench"])
+    cargo(&[
+        "run",
+        "--release",
+        "--package",
+        "host-tests",
+        "--bin",
+        "bench",
+    ])
 }

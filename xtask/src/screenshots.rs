@@ -37,14 +37,19 @@ impl Drop for Killed {
 }
 
 fn has_standalone(root: &Path, krate: &str) -> bool {
-    std::fs::read_to_string(root.join("plugins").join(krate).join("Cargo.toml"))
-        .is_ok_and(|t| t.lines().any(|l| l.trim_start().starts_with("standalone =")))
+    std::fs::read_to_string(root.join("plugins").join(krate).join("Cargo.toml")).is_ok_and(|t| {
+        t.lines()
+            .any(|l| l.trim_start().starts_with("standalone ="))
+    })
 }
 
 /// A display number nobody holds (no X lock file or socket for it).
 fn free_display() -> Result<String> {
     (FIRST_DISPLAY..FIRST_DISPLAY + 100)
-        .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists() && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        })
         .map(|n| format!(":{n}"))
         .context("no free X display number for Xvfb")
 }
@@ -58,7 +63,15 @@ fn write_demo_ir(path: &Path, seconds: f64, rt60: f64, seed: u32) -> Result<()> 
     b.extend_from_slice(b"RIFF");
     b.extend_from_slice(&(36 + data_len).to_le_bytes());
     b.extend_from_slice(b"WAVEfmt ");
-    for v in [16u32.to_le_bytes().as_slice(), &1u16.to_le_bytes(), &2u16.to_le_bytes(), &RATE.to_le_bytes(), &(RATE * 4).to_le_bytes(), &4u16.to_le_bytes(), &16u16.to_le_bytes()] {
+    for v in [
+        16u32.to_le_bytes().as_slice(),
+        &1u16.to_le_bytes(),
+        &2u16.to_le_bytes(),
+        &RATE.to_le_bytes(),
+        &(RATE * 4).to_le_bytes(),
+        &4u16.to_le_bytes(),
+        &16u16.to_le_bytes(),
+    ] {
         b.extend_from_slice(v);
     }
     b.extend_from_slice(b"data");
@@ -91,7 +104,11 @@ fn demo_impulse_responses(root: &Path) -> Result<(PathBuf, PathBuf)> {
 }
 
 fn need(tool: &str, package: &str) -> Result<()> {
-    let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).stdout(Stdio::null()).status()?.success();
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()?
+        .success();
     if !found {
         bail!("'{tool}' is missing: install the Debian package '{package}' (see .ci/run)");
     }
@@ -109,7 +126,13 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     if with_editor.is_empty() {
         bail!("no plugin crate has a `standalone` feature");
     }
-    let mut build = vec!["build".to_owned(), "--release".into(), "--target-dir".into(), "target/standalone".into(), "--bins".into()];
+    let mut build = vec![
+        "build".to_owned(),
+        "--release".into(),
+        "--target-dir".into(),
+        "target/standalone".into(),
+        "--bins".into(),
+    ];
     let mut features = Vec::new();
     for p in &with_editor {
         build.extend(["-p".to_owned(), (*p).clone()]);
@@ -124,7 +147,14 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let display = free_display()?;
     let _xvfb = Killed(
         Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1600x1200x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1600x1200x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -147,8 +177,16 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn shoot(root: &Path, krate: &str, out_dir: &Path, display: &str, (ir_dir, ir): &(PathBuf, PathBuf)) -> Result<usize> {
-    let binary = root.join("target/standalone/release").join(format!("mixwerk-{krate}"));
+fn shoot(
+    root: &Path,
+    krate: &str,
+    out_dir: &Path,
+    display: &str,
+    (ir_dir, ir): &(PathBuf, PathBuf),
+) -> Result<usize> {
+    let binary = root
+        .join("target/standalone/release")
+        .join(format!("mixwerk-{krate}"));
     let log = std::fs::File::create(root.join(format!("target/standalone/{krate}.log")))?;
     let mut app = Killed(
         Command::new(&binary)
@@ -168,14 +206,30 @@ fn shoot(root: &Path, krate: &str, out_dir: &Path, display: &str, (ir_dir, ir): 
     }
     let png = out_dir.join(format!("{krate}.png"));
     let status = Command::new("sh")
-        .args(["-c", &format!("xwd -root -silent -display {display} | convert xwd:- -trim +repage '{}'", png.display())])
+        .args([
+            "-c",
+            &format!(
+                "xwd -root -silent -display {display} | convert xwd:- -trim +repage '{}'",
+                png.display()
+            ),
+        ])
         .status()?;
     if !status.success() {
         bail!("capturing the screen failed");
     }
     drop(app);
-    let colours = Command::new("convert").args([png.as_os_str(), "-format".as_ref(), "%k".as_ref(), "info:".as_ref()]).output()?;
-    let colours: usize = String::from_utf8_lossy(&colours.stdout).trim().parse().unwrap_or(0);
+    let colours = Command::new("convert")
+        .args([
+            png.as_os_str(),
+            "-format".as_ref(),
+            "%k".as_ref(),
+            "info:".as_ref(),
+        ])
+        .output()?;
+    let colours: usize = String::from_utf8_lossy(&colours.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     if colours < MIN_COLOURS {
         bail!("the picture has only {colours} colours: the editor did not render");
     }

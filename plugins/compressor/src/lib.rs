@@ -73,7 +73,11 @@ impl MixwerkCompressor {
     /// lookahead so that the track does not move in time, with no click either way.
     fn target(&self) -> Settings {
         let settings = self.params.settings();
-        if self.params.bypass.value() { settings.bypassed() } else { settings }
+        if self.params.bypass.value() {
+            settings.bypassed()
+        } else {
+            settings
+        }
     }
 
     /// Tells the host when the lookahead (the plugin's whole latency) changes. nice-plug
@@ -131,7 +135,11 @@ impl Plugin for MixwerkCompressor {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
+        editor::create(
+            self.params.clone(),
+            self.editor_state.clone(),
+            self.analysis.clone(),
+        )
     }
 
     fn activate(
@@ -146,7 +154,8 @@ impl Plugin for MixwerkCompressor {
         self.history = history_writer(&self.analysis.history, config.sample_rate);
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
+                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
         // Always report at activation: the host may hold a value from another instance state.
         self.reported_latency = u32::MAX;
@@ -195,7 +204,9 @@ impl Plugin for MixwerkCompressor {
         if self.editor_state.is_open() {
             let gr = self.compressor.gain_reduction_db();
             self.analysis.gain_reduction.record(gr);
-            self.analysis.level.record(shared_dsp::gain::db_to_gain(self.compressor.detector_level_db()));
+            self.analysis.level.record(shared_dsp::gain::db_to_gain(
+                self.compressor.detector_level_db(),
+            ));
             self.history.push(gr[0].max(gr[1]), samples);
             self.analysis.repaint.request_repaint();
         }
@@ -209,8 +220,11 @@ impl ClapPlugin for MixwerkCompressor {
         Some("Stereo compressor with soft knee, external sidechain, lookahead and parallel mix");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] =
-        &[ClapFeature::AudioEffect, ClapFeature::Compressor, ClapFeature::Stereo];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Compressor,
+        ClapFeature::Stereo,
+    ];
 }
 
 impl Vst3Plugin for MixwerkCompressor {

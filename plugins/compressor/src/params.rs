@@ -136,10 +136,17 @@ fn decibels(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
 }
 
 fn percent(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 100.0 })
-        .with_step_size(1.0)
-        .with_value_to_string(Arc::new(text::percent_to_text))
-        .with_string_to_value(Arc::new(text::text_to_percent))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Linear {
+            min: 0.0,
+            max: 100.0,
+        },
+    )
+    .with_step_size(1.0)
+    .with_value_to_string(Arc::new(text::percent_to_text))
+    .with_string_to_value(Arc::new(text::text_to_percent))
 }
 
 impl Default for CompressorParams {
@@ -154,7 +161,11 @@ impl Default for CompressorParams {
                 ratio: FloatParam::new(
                     "Ratio",
                     d.ratio,
-                    FloatRange::Skewed { min: 1.0, max: RATIO_INFINITE, factor: FloatRange::skew_factor(-1.6) },
+                    FloatRange::Skewed {
+                        min: 1.0,
+                        max: RATIO_INFINITE,
+                        factor: FloatRange::skew_factor(-1.6),
+                    },
                 )
                 .with_step_size(0.1)
                 .with_value_to_string(Arc::new(|r| text::ratio_to_text(r, RATIO_INFINITE_FROM)))
@@ -174,7 +185,10 @@ impl Default for CompressorParams {
                 lookahead: FloatParam::new(
                     "Lookahead",
                     d.lookahead_ms,
-                    FloatRange::Linear { min: 0.0, max: shared_dsp::dynamics::compressor::MAX_LOOKAHEAD_MS },
+                    FloatRange::Linear {
+                        min: 0.0,
+                        max: shared_dsp::dynamics::compressor::MAX_LOOKAHEAD_MS,
+                    },
                 )
                 .with_value_to_string(Arc::new(text::ms_to_text))
                 .with_string_to_value(Arc::new(text::text_to_ms)),
@@ -185,7 +199,11 @@ impl Default for CompressorParams {
                 hpf_freq: FloatParam::new(
                     "SC HP Frequency",
                     d.sc_hpf_hz,
-                    FloatRange::Skewed { min: 20.0, max: 500.0, factor: FloatRange::skew_factor(-1.4) },
+                    FloatRange::Skewed {
+                        min: 20.0,
+                        max: 500.0,
+                        factor: FloatRange::skew_factor(-1.4),
+                    },
                 )
                 .with_value_to_string(Arc::new(text::hz_to_text))
                 .with_string_to_value(Arc::new(text::text_to_hz)),
@@ -205,11 +223,20 @@ impl Default for CompressorParams {
 impl CompressorParams {
     /// The DSP settings these parameters describe right now (bypass is handled by the caller).
     pub fn settings(&self) -> Settings {
-        let (c, d, s, o) = (&self.compression, &self.detector, &self.sidechain, &self.output);
+        let (c, d, s, o) = (
+            &self.compression,
+            &self.detector,
+            &self.sidechain,
+            &self.output,
+        );
         let ratio = c.ratio.value();
         Settings {
             threshold_db: c.threshold.value(),
-            ratio: if ratio >= RATIO_INFINITE_FROM { f32::INFINITY } else { ratio },
+            ratio: if ratio >= RATIO_INFINITE_FROM {
+                f32::INFINITY
+            } else {
+                ratio
+            },
             knee_db: c.knee.value(),
             attack_ms: c.attack.value(),
             release_ms: c.release.value(),

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::Settings;
 use shared_dsp::delay::repeats::{Repeat, repeats, sustains};
@@ -50,10 +52,24 @@ pub fn default_state() -> Arc<EguiEditorState> {
     shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
 }
 
-pub fn create(params: Arc<DelayParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<DelayApp>> {
-    let settings = shared_ui::window::settings("Mixwerk Delay", shared_ui::egui::vec2(WIDTH, HEIGHT));
+pub fn create(
+    params: Arc<DelayParams>,
+    state: Arc<EguiEditorState>,
+    analysis: Analysis,
+) -> Option<EguiEditor<DelayApp>> {
+    let settings =
+        shared_ui::window::settings("Mixwerk Delay", shared_ui::egui::vec2(WIDTH, HEIGHT));
     let repaint = analysis.repaint.clone();
-    create_egui_editor(state, repaint, settings, DelayApp { params, analysis, gui: None })
+    create_egui_editor(
+        state,
+        repaint,
+        settings,
+        DelayApp {
+            params,
+            analysis,
+            gui: None,
+        },
+    )
 }
 
 pub struct DelayApp {
@@ -63,7 +79,12 @@ pub struct DelayApp {
 }
 
 impl NiceEguiApp for DelayApp {
-    fn build(&mut self, ctx: egui::Context, gui: GuiContext, _frame: &mut nice_plug_egui::Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+    fn build(
+        &mut self,
+        ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&ctx);
         self.gui = Some(gui);
         Ok(())
@@ -82,7 +103,11 @@ impl NiceEguiApp for DelayApp {
             ui.horizontal(|ui| {
                 ui.heading("Mixwerk Delay");
                 ui.add_space(16.0);
-                let times = format!("L {}    R {}    at {bpm:.1} BPM", text::ms_to_text(left_ms as f32), text::ms_to_text(right_ms as f32));
+                let times = format!(
+                    "L {}    R {}    at {bpm:.1} BPM",
+                    text::ms_to_text(left_ms as f32),
+                    text::ms_to_text(right_ms as f32)
+                );
                 ui.label(egui::RichText::new(times).color(theme::TEXT_DIM));
             });
             self.repeats_display(ui, &settings, bpm);
@@ -90,80 +115,267 @@ impl NiceEguiApp for DelayApp {
                 ui.vertical(|ui| {
                     theme::section(ui, "TIME", |ui| {
                         ui.horizontal(|ui| {
-                            widgets::toggle(ui, "Tempo Sync", &Bound { param: &t.sync, setter: &setter });
-                            widgets::toggle(ui, "Link L/R", &Bound { param: &t.link, setter: &setter });
+                            widgets::toggle(
+                                ui,
+                                "Tempo Sync",
+                                &Bound {
+                                    param: &t.sync,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::toggle(
+                                ui,
+                                "Link L/R",
+                                &Bound {
+                                    param: &t.link,
+                                    setter: &setter,
+                                },
+                            );
                         });
                         let linked = t.link.value();
                         ui.horizontal_top(|ui| {
                             ui.vertical(|ui| {
                                 if t.sync.value() {
-                                    widgets::selector_width(ui, "Note L", &Bound { param: &t.note_left, setter: &setter }, 132.0);
+                                    widgets::selector_width(
+                                        ui,
+                                        "Note L",
+                                        &Bound {
+                                            param: &t.note_left,
+                                            setter: &setter,
+                                        },
+                                        132.0,
+                                    );
                                     ui.add_enabled_ui(!linked, |ui| {
-                                        widgets::selector_width(ui, "Note R", &Bound { param: &t.note_right, setter: &setter }, 132.0);
+                                        widgets::selector_width(
+                                            ui,
+                                            "Note R",
+                                            &Bound {
+                                                param: &t.note_right,
+                                                setter: &setter,
+                                            },
+                                            132.0,
+                                        );
                                     });
                                 } else {
                                     ui.horizontal(|ui| {
-                                        widgets::knob(ui, "Time L", &Bound { param: &t.time_left, setter: &setter });
+                                        widgets::knob(
+                                            ui,
+                                            "Time L",
+                                            &Bound {
+                                                param: &t.time_left,
+                                                setter: &setter,
+                                            },
+                                        );
                                         ui.add_enabled_ui(!linked, |ui| {
-                                            widgets::knob(ui, "Time R", &Bound { param: &t.time_right, setter: &setter });
+                                            widgets::knob(
+                                                ui,
+                                                "Time R",
+                                                &Bound {
+                                                    param: &t.time_right,
+                                                    setter: &setter,
+                                                },
+                                            );
                                         });
                                     });
                                 }
                             });
                             ui.add_enabled_ui(linked, |ui| {
-                                widgets::knob(ui, "R Offset", &Bound { param: &t.offset, setter: &setter });
+                                widgets::knob(
+                                    ui,
+                                    "R Offset",
+                                    &Bound {
+                                        param: &t.offset,
+                                        setter: &setter,
+                                    },
+                                );
                             });
                         });
-                        widgets::selector_width(ui, "Time Change", &Bound { param: &t.time_change, setter: &setter }, 80.0);
+                        widgets::selector_width(
+                            ui,
+                            "Time Change",
+                            &Bound {
+                                param: &t.time_change,
+                                setter: &setter,
+                            },
+                            80.0,
+                        );
                     });
                     theme::section(ui, "MODULATION", |ui| {
                         ui.horizontal(|ui| {
-                            widgets::knob(ui, "Mod Rate", &Bound { param: &m.rate, setter: &setter });
-                            widgets::knob(ui, "Mod Depth", &Bound { param: &m.depth, setter: &setter });
+                            widgets::knob(
+                                ui,
+                                "Mod Rate",
+                                &Bound {
+                                    param: &m.rate,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::knob(
+                                ui,
+                                "Mod Depth",
+                                &Bound {
+                                    param: &m.depth,
+                                    setter: &setter,
+                                },
+                            );
                         });
                     });
                 });
                 ui.vertical(|ui| {
                     theme::section(ui, "FEEDBACK", |ui| {
                         ui.horizontal(|ui| {
-                            widgets::knob(ui, "Feedback", &Bound { param: &f.feedback, setter: &setter });
+                            widgets::knob(
+                                ui,
+                                "Feedback",
+                                &Bound {
+                                    param: &f.feedback,
+                                    setter: &setter,
+                                },
+                            );
                             ui.add_enabled_ui(!f.ping_pong.value(), |ui| {
-                                widgets::knob(ui, "Cross", &Bound { param: &f.cross, setter: &setter });
+                                widgets::knob(
+                                    ui,
+                                    "Cross",
+                                    &Bound {
+                                        param: &f.cross,
+                                        setter: &setter,
+                                    },
+                                );
                             });
                             ui.add_enabled_ui(f.low_cut.value(), |ui| {
-                                widgets::knob(ui, "Low Cut", &Bound { param: &f.low_cut_freq, setter: &setter });
+                                widgets::knob(
+                                    ui,
+                                    "Low Cut",
+                                    &Bound {
+                                        param: &f.low_cut_freq,
+                                        setter: &setter,
+                                    },
+                                );
                             });
                             ui.add_enabled_ui(f.high_cut.value(), |ui| {
-                                widgets::knob(ui, "High Cut", &Bound { param: &f.high_cut_freq, setter: &setter });
+                                widgets::knob(
+                                    ui,
+                                    "High Cut",
+                                    &Bound {
+                                        param: &f.high_cut_freq,
+                                        setter: &setter,
+                                    },
+                                );
                             });
                         });
                         ui.horizontal(|ui| {
-                            widgets::toggle(ui, "Low Cut", &Bound { param: &f.low_cut, setter: &setter });
-                            widgets::toggle(ui, "High Cut", &Bound { param: &f.high_cut, setter: &setter });
-                            widgets::toggle(ui, "Freeze", &Bound { param: &f.freeze, setter: &setter });
+                            widgets::toggle(
+                                ui,
+                                "Low Cut",
+                                &Bound {
+                                    param: &f.low_cut,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::toggle(
+                                ui,
+                                "High Cut",
+                                &Bound {
+                                    param: &f.high_cut,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::toggle(
+                                ui,
+                                "Freeze",
+                                &Bound {
+                                    param: &f.freeze,
+                                    setter: &setter,
+                                },
+                            );
                         });
                         ui.horizontal(|ui| {
-                            widgets::toggle(ui, "Ping-Pong", &Bound { param: &f.ping_pong, setter: &setter });
+                            widgets::toggle(
+                                ui,
+                                "Ping-Pong",
+                                &Bound {
+                                    param: &f.ping_pong,
+                                    setter: &setter,
+                                },
+                            );
                             ui.add_enabled_ui(f.ping_pong.value(), |ui| {
-                                widgets::selector_width(ui, "Start", &Bound { param: &f.ping_pong_start, setter: &setter }, 64.0);
-                                widgets::selector_width(ui, "Input", &Bound { param: &f.ping_pong_input, setter: &setter }, 64.0);
+                                widgets::selector_width(
+                                    ui,
+                                    "Start",
+                                    &Bound {
+                                        param: &f.ping_pong_start,
+                                        setter: &setter,
+                                    },
+                                    64.0,
+                                );
+                                widgets::selector_width(
+                                    ui,
+                                    "Input",
+                                    &Bound {
+                                        param: &f.ping_pong_input,
+                                        setter: &setter,
+                                    },
+                                    64.0,
+                                );
                             });
                         });
                     });
                     theme::section(ui, "DUCKING", |ui| {
                         ui.horizontal(|ui| {
-                            widgets::knob(ui, "Ducking", &Bound { param: &d.amount, setter: &setter });
-                            widgets::knob(ui, "Duck Release", &Bound { param: &d.release, setter: &setter });
+                            widgets::knob(
+                                ui,
+                                "Ducking",
+                                &Bound {
+                                    param: &d.amount,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::knob(
+                                ui,
+                                "Duck Release",
+                                &Bound {
+                                    param: &d.release,
+                                    setter: &setter,
+                                },
+                            );
                         });
                     });
                 });
                 theme::section(ui, "OUTPUT", |ui| {
                     ui.horizontal(|ui| {
-                        widgets::knob(ui, "Width", &Bound { param: &o.width, setter: &setter });
-                        widgets::knob(ui, "Dry", &Bound { param: &o.dry, setter: &setter });
-                        widgets::knob(ui, "Wet", &Bound { param: &o.wet, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Width",
+                            &Bound {
+                                param: &o.width,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Dry",
+                            &Bound {
+                                param: &o.dry,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Wet",
+                            &Bound {
+                                param: &o.wet,
+                                setter: &setter,
+                            },
+                        );
                     });
-                    widgets::toggle(ui, "Bypass", &Bound { param: &p.bypass, setter: &setter });
+                    widgets::toggle(
+                        ui,
+                        "Bypass",
+                        &Bound {
+                            param: &p.bypass,
+                            setter: &setter,
+                        },
+                    );
                 });
             });
         });
@@ -171,7 +383,11 @@ impl NiceEguiApp for DelayApp {
 }
 
 fn to_db(gain: f64) -> f32 {
-    if gain.abs() > 0.0 { (20.0 * gain.abs().log10()) as f32 } else { f32::NEG_INFINITY }
+    if gain.abs() > 0.0 {
+        (20.0 * gain.abs().log10()) as f32
+    } else {
+        f32::NEG_INFINITY
+    }
 }
 
 impl DelayApp {
@@ -193,17 +409,31 @@ impl DelayApp {
             vec2(width, 180.0),
             Axis::linear(0.0, span_ms as f32),
             Axis::linear(FLOOR_DB, 0.0),
-            move |ms| if seconds { format!("{:.1} s", ms / 1_000.0) } else { format!("{ms:.0} ms") },
+            move |ms| {
+                if seconds {
+                    format!("{:.1} s", ms / 1_000.0)
+                } else {
+                    format!("{ms:.0} ms")
+                }
+            },
             |db| format!("{db:.0}"),
         );
         let bar = 3.0f32;
         // Two pixels either side of the time: left bar on the left, right bar on the right.
-        let dx = |ms: f64, side: usize| ms as f32 + (if side == 0 { -2.5 } else { 2.5 }) * span_ms as f32 / plot.width();
+        let dx = |ms: f64, side: usize| {
+            ms as f32 + (if side == 0 { -2.5 } else { 2.5 }) * span_ms as f32 / plot.width()
+        };
         for r in &body {
             for side in 0..2 {
                 let db = to_db(r.gain[side]);
                 if db > FLOOR_DB {
-                    plot.bar(dx(r.time_ms, side), FLOOR_DB, db, bar, if side == 0 { LEFT } else { RIGHT });
+                    plot.bar(
+                        dx(r.time_ms, side),
+                        FLOOR_DB,
+                        db,
+                        bar,
+                        if side == 0 { LEFT } else { RIGHT },
+                    );
                 }
             }
         }
@@ -213,7 +443,11 @@ impl DelayApp {
                 for side in 0..2 {
                     let db = to_db(r.gain[side]);
                     if db > FLOOR_DB {
-                        plot.painter.with_clip_rect(plot.rect).circle_filled(plot.to_screen(dx(r.time_ms, side), db), 2.2, color);
+                        plot.painter.with_clip_rect(plot.rect).circle_filled(
+                            plot.to_screen(dx(r.time_ms, side), db),
+                            2.2,
+                            color,
+                        );
                     }
                 }
             }
@@ -232,14 +466,23 @@ impl DelayApp {
         } else if sustains(settings) {
             "feedback at 100 % or more: the repeats sustain in the loop's saturation".to_owned()
         } else {
-            let count = body.iter().filter(|r: &&Repeat| to_db(r.gain[0].abs().max(r.gain[1].abs())) > FLOOR_DB).count();
+            let count = body
+                .iter()
+                .filter(|r: &&Repeat| to_db(r.gain[0].abs().max(r.gain[1].abs())) > FLOOR_DB)
+                .count();
             format!("repeats of a click (dB), {count} above {FLOOR_DB:.0} dB")
         };
         plot.caption(false, &note, theme::TEXT_DIM);
         // The times themselves, as faint lines under the first repeat of each side.
         for (ms, color) in [(tl, LEFT), (tr, RIGHT)] {
             let x = plot.x_to_screen(ms as f32);
-            plot.painter.line_segment([egui::pos2(x, plot.rect.top() + 16.0), egui::pos2(x, plot.rect.bottom())], Stroke::new(1.0, color.gamma_multiply(0.25)));
+            plot.painter.line_segment(
+                [
+                    egui::pos2(x, plot.rect.top() + 16.0),
+                    egui::pos2(x, plot.rect.bottom()),
+                ],
+                Stroke::new(1.0, color.gamma_multiply(0.25)),
+            );
         }
     }
 }

@@ -36,7 +36,10 @@ impl Default for MixwerkDelay {
             params: Arc::new(DelayParams::default()),
             delay: Delay::new(48_000.0, 512),
             editor_state: editor::default_state(),
-            analysis: editor::Analysis { sample_rate: Arc::new(SharedF32::new(48_000.0)), repaint: RepaintNotifier::new() },
+            analysis: editor::Analysis {
+                sample_rate: Arc::new(SharedF32::new(48_000.0)),
+                repaint: RepaintNotifier::new(),
+            },
             #[cfg(feature = "standalone")]
             demo: None,
             mono_input: false,
@@ -51,7 +54,15 @@ impl MixwerkDelay {
     /// still there when the bypass is lifted).
     fn target(&self) -> Settings {
         let settings = self.params.settings();
-        if self.params.bypass.value() { Settings { dry_db: 0.0, wet_db: f32::NEG_INFINITY, ..settings } } else { settings }
+        if self.params.bypass.value() {
+            Settings {
+                dry_db: 0.0,
+                wet_db: f32::NEG_INFINITY,
+                ..settings
+            }
+        } else {
+            settings
+        }
     }
 }
 
@@ -66,13 +77,19 @@ impl Plugin for MixwerkDelay {
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Mono to Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Mono to Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
     ];
@@ -89,10 +106,19 @@ impl Plugin for MixwerkDelay {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
+        editor::create(
+            self.params.clone(),
+            self.editor_state.clone(),
+            self.analysis.clone(),
+        )
     }
 
-    fn activate(&mut self, layout: &AudioIOLayout, config: &BufferConfig, _context: &mut impl ActivateContext<Self>) -> bool {
+    fn activate(
+        &mut self,
+        layout: &AudioIOLayout,
+        config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
         self.mono_input = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         // The only allocation: the delay lines, for 4 s at this rate.
         self.delay = Delay::new(config.sample_rate, config.max_buffer_size as usize);
@@ -101,7 +127,8 @@ impl Plugin for MixwerkDelay {
         self.analysis.sample_rate.store(config.sample_rate);
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
+                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
         true
     }
@@ -111,7 +138,12 @@ impl Plugin for MixwerkDelay {
         self.fresh = true;
     }
 
-    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
         // The host's tempo for synced times (120 BPM when it gives none). A change glides
         // like any other time change, except on the first block, which starts at it.
         let bpm = context.transport().tempo.unwrap_or(DEFAULT_BPM);
@@ -148,17 +180,23 @@ impl Plugin for MixwerkDelay {
 
 impl ClapPlugin for MixwerkDelay {
     const CLAP_ID: &'static str = "org.mixwerk.delay";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Tempo-synced stereo delay with ping-pong, feedback filtering, modulation and ducking");
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(
+        "Tempo-synced stereo delay with ping-pong, feedback filtering, modulation and ducking",
+    );
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Delay, ClapFeature::Stereo];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Delay,
+        ClapFeature::Stereo,
+    ];
 }
 
 impl Vst3Plugin for MixwerkDelay {
     // Never change once released: hosts identify the plugin in saved sessions by it.
     const VST3_CLASS_ID: [u8; 16] = *b"MixwerkDelay_V01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Delay];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Delay];
 }
 
 nice_export_clap!(MixwerkDelay);

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nice_plug::prelude::*;
-use shared_dsp::delay::{DEFAULT_BPM, DelayTime, MAX_TIME_MS, MIN_TIME_MS, NoteValue, Settings, Side, TimeChange};
+use shared_dsp::delay::{
+    DEFAULT_BPM, DelayTime, MAX_TIME_MS, MIN_TIME_MS, NoteValue, Settings, Side, TimeChange,
+};
 use shared_ui::text;
 
 /// The bottom of the dry and wet level travel, shown and treated as −∞ dB (silence).
@@ -59,25 +61,49 @@ fn percent(name: &str, default: f32, max: f32) -> FloatParam {
 // drifts in the last digits).
 
 fn time_ms(name: &str, default: f32, min: f32, max: f32, skew: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor: FloatRange::skew_factor(skew) })
-        .with_step_size(0.01)
-        .with_value_to_string(Arc::new(text::ms_to_text))
-        .with_string_to_value(Arc::new(text::text_to_ms))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(skew),
+        },
+    )
+    .with_step_size(0.01)
+    .with_value_to_string(Arc::new(text::ms_to_text))
+    .with_string_to_value(Arc::new(text::text_to_ms))
 }
 
 fn level(name: &str, default: f32) -> FloatParam {
     // Skewed like a fader: the useful top of the travel (−20 … +6 dB) gets most of it.
-    FloatParam::new(name, default, FloatRange::Skewed { min: LEVEL_FLOOR_DB, max: 6.0, factor: 2.0 })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(|db| text::db_to_text(db, LEVEL_FLOOR_DB)))
-        .with_string_to_value(Arc::new(|s| text::text_to_db(s, LEVEL_FLOOR_DB)))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min: LEVEL_FLOOR_DB,
+            max: 6.0,
+            factor: 2.0,
+        },
+    )
+    .with_step_size(0.1)
+    .with_value_to_string(Arc::new(|db| text::db_to_text(db, LEVEL_FLOOR_DB)))
+    .with_string_to_value(Arc::new(|s| text::text_to_db(s, LEVEL_FLOOR_DB)))
 }
 
 fn frequency(name: &str, default: f32, min: f32, max: f32, skew: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor: FloatRange::skew_factor(skew) })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(text::hz_to_text))
-        .with_string_to_value(Arc::new(text::text_to_hz))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(skew),
+        },
+    )
+    .with_step_size(0.1)
+    .with_value_to_string(Arc::new(text::hz_to_text))
+    .with_string_to_value(Arc::new(text::text_to_hz))
 }
 
 /// A synced note value; its text shows the length at the host's tempo, read from `tempo`
@@ -85,13 +111,22 @@ fn frequency(name: &str, default: f32, min: f32, max: f32, skew: f32) -> FloatPa
 fn note(name: &str, tempo: &Arc<AtomicU32>) -> IntParam {
     let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
     let tempo = tempo.clone();
-    IntParam::new(name, NoteValue::QUARTER.index() as i32, IntRange::Linear { min: 0, max: NoteValue::ALL.len() as i32 - 1 })
-        .with_value_to_string(Arc::new(move |i| {
-            let n = NoteValue::from_index(i.max(0) as usize);
-            let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
-            text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
-        }))
-        .with_string_to_value(Arc::new(move |s| text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)))
+    IntParam::new(
+        name,
+        NoteValue::QUARTER.index() as i32,
+        IntRange::Linear {
+            min: 0,
+            max: NoteValue::ALL.len() as i32 - 1,
+        },
+    )
+    .with_value_to_string(Arc::new(move |i| {
+        let n = NoteValue::from_index(i.max(0) as usize);
+        let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
+        text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
+    }))
+    .with_string_to_value(Arc::new(move |s| {
+        text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
+    }))
 }
 
 #[derive(Params)]
@@ -190,13 +225,32 @@ impl Default for DelayParams {
                 sync: switch("Tempo Sync", true),
                 note_left: note("Note L", &tempo),
                 note_right: note("Note R", &tempo),
-                time_left: time_ms("Time L", 500.0, MIN_TIME_MS as f32, MAX_TIME_MS as f32, -2.0),
-                time_right: time_ms("Time R", 500.0, MIN_TIME_MS as f32, MAX_TIME_MS as f32, -2.0),
+                time_left: time_ms(
+                    "Time L",
+                    500.0,
+                    MIN_TIME_MS as f32,
+                    MAX_TIME_MS as f32,
+                    -2.0,
+                ),
+                time_right: time_ms(
+                    "Time R",
+                    500.0,
+                    MIN_TIME_MS as f32,
+                    MAX_TIME_MS as f32,
+                    -2.0,
+                ),
                 link: switch("Link L/R", true),
-                offset: FloatParam::new("R Offset", 0.0, FloatRange::Linear { min: -100.0, max: 100.0 })
-                    .with_step_size(0.01)
-                    .with_value_to_string(Arc::new(text::signed_ms_to_text))
-                    .with_string_to_value(Arc::new(text::text_to_ms)),
+                offset: FloatParam::new(
+                    "R Offset",
+                    0.0,
+                    FloatRange::Linear {
+                        min: -100.0,
+                        max: 100.0,
+                    },
+                )
+                .with_step_size(0.01)
+                .with_value_to_string(Arc::new(text::signed_ms_to_text))
+                .with_string_to_value(Arc::new(text::text_to_ms)),
                 time_change: EnumParam::new("Time Change", TimeChangeParam::Tape),
             },
             feedback: FeedbackParams {
@@ -213,18 +267,33 @@ impl Default for DelayParams {
                 freeze: switch("Freeze", false),
             },
             modulation: ModulationParams {
-                rate: FloatParam::new("Mod Rate", 0.5, FloatRange::Skewed { min: 0.05, max: 10.0, factor: FloatRange::skew_factor(-1.0) })
-                    .with_step_size(0.01)
-                    .with_value_to_string(Arc::new(text::lfo_hz_to_text))
-                    .with_string_to_value(Arc::new(text::text_to_hz)),
+                rate: FloatParam::new(
+                    "Mod Rate",
+                    0.5,
+                    FloatRange::Skewed {
+                        min: 0.05,
+                        max: 10.0,
+                        factor: FloatRange::skew_factor(-1.0),
+                    },
+                )
+                .with_step_size(0.01)
+                .with_value_to_string(Arc::new(text::lfo_hz_to_text))
+                .with_string_to_value(Arc::new(text::text_to_hz)),
                 depth: time_ms("Mod Depth", 0.0, 0.0, 10.0, -1.0),
             },
             ducking: DuckingParams {
-                amount: FloatParam::new("Ducking", 0.0, FloatRange::Linear { min: 0.0, max: 40.0 })
-                    .with_step_size(0.1)
-                    .with_value_to_string(Arc::new(|db| text::db_to_text(db, f32::NEG_INFINITY)))
-                    // "12", "12 dB", "-12 dB" all mean 12 dB of ducking; "off" is none.
-                    .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0).map(f32::abs))),
+                amount: FloatParam::new(
+                    "Ducking",
+                    0.0,
+                    FloatRange::Linear {
+                        min: 0.0,
+                        max: 40.0,
+                    },
+                )
+                .with_step_size(0.1)
+                .with_value_to_string(Arc::new(|db| text::db_to_text(db, f32::NEG_INFINITY)))
+                // "12", "12 dB", "-12 dB" all mean 12 dB of ducking; "off" is none.
+                .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0).map(f32::abs))),
                 release: time_ms("Duck Release", 250.0, 10.0, 2_000.0, -1.5),
             },
             output: OutputParams {
@@ -241,11 +310,27 @@ impl Default for DelayParams {
 impl DelayParams {
     /// The DSP settings these parameters describe right now (bypass is handled by the caller).
     pub fn settings(&self) -> Settings {
-        let (t, f, m, d, o) = (&self.time, &self.feedback, &self.modulation, &self.ducking, &self.output);
+        let (t, f, m, d, o) = (
+            &self.time,
+            &self.feedback,
+            &self.modulation,
+            &self.ducking,
+            &self.output,
+        );
         let time = |note: &IntParam, ms: &FloatParam| {
-            if t.sync.value() { DelayTime::Note(NoteValue::from_index(note.value().max(0) as usize)) } else { DelayTime::Ms(ms.value()) }
+            if t.sync.value() {
+                DelayTime::Note(NoteValue::from_index(note.value().max(0) as usize))
+            } else {
+                DelayTime::Ms(ms.value())
+            }
         };
-        let db = |p: &FloatParam| if p.value() <= LEVEL_FLOOR_DB { f32::NEG_INFINITY } else { p.value() };
+        let db = |p: &FloatParam| {
+            if p.value() <= LEVEL_FLOOR_DB {
+                f32::NEG_INFINITY
+            } else {
+                p.value()
+            }
+        };
         Settings {
             time_left: time(&t.note_left, &t.time_left),
             time_right: time(&t.note_right, &t.time_right),
@@ -257,10 +342,13 @@ impl DelayParams {
             },
             feedback: f.feedback.value() / 100.0,
             cross_feedback: f.cross.value() / 100.0,
-            ping_pong: f.ping_pong.value().then_some(match f.ping_pong_start.value() {
-                SideParam::Left => Side::Left,
-                SideParam::Right => Side::Right,
-            }),
+            ping_pong: f
+                .ping_pong
+                .value()
+                .then_some(match f.ping_pong_start.value() {
+                    SideParam::Left => Side::Left,
+                    SideParam::Right => Side::Right,
+                }),
             ping_pong_mono: f.ping_pong_input.value() == PingPongInputParam::Mono,
             low_cut_hz: f.low_cut.value().then_some(f.low_cut_freq.value()),
             high_cut_hz: f.high_cut.value().then_some(f.high_cut_freq.value()),

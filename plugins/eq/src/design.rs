@@ -19,7 +19,10 @@ use shared_dsp::eq::{DesignRequest, Eq, KernelMailbox};
 
 /// The plugin's background tasks (plain data: they are sent from the audio thread).
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[allow(clippy::large_enum_variant, reason = "sent from the audio thread, which must not allocate a Box")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "sent from the audio thread, which must not allocate a Box"
+)]
 pub enum EqTask {
     /// Design this kernel and post it.
     Design(DesignRequest),
@@ -56,7 +59,11 @@ impl Designer {
 
     /// Audio thread, once per process call: asks for a design if one is needed and none is in
     /// flight, and swaps kernels. Wait-free, no allocation.
-    pub fn serve<P: Plugin<BackgroundTask = EqTask>>(&self, eq: &mut Eq, context: &mut impl ProcessContext<P>) {
+    pub fn serve<P: Plugin<BackgroundTask = EqTask>>(
+        &self,
+        eq: &mut Eq,
+        context: &mut impl ProcessContext<P>,
+    ) {
         if !self.in_flight.load(Ordering::Acquire)
             && let Some(request) = eq.take_design_request()
         {

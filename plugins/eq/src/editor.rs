@@ -16,14 +16,18 @@
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::{SampleRing, Spectrum};
 use shared_dsp::eq::response::{Curve, auto_gain_db};
 use shared_dsp::eq::{BANDS, BandSettings};
 use shared_ui::control::{Bound, Control, set_once};
 use shared_ui::egui::{self, Align2, Color32, FontId, Pos2, Sense, Stroke, pos2, vec2};
-use shared_ui::widgets::eq_curve::{self, BAND_COLOURS, BandControls, NodeDrag, SCROLL_POINTS_PER_NOTCH};
+use shared_ui::widgets::eq_curve::{
+    self, BAND_COLOURS, BandControls, NodeDrag, SCROLL_POINTS_PER_NOTCH,
+};
 use shared_ui::widgets::{self, Plot};
 use shared_ui::{theme, window};
 
@@ -59,7 +63,11 @@ pub fn default_state() -> Arc<EguiEditorState> {
     window::default_state(vec2(WIDTH as f32, HEIGHT as f32))
 }
 
-pub fn create(params: Arc<EqParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<EqApp>> {
+pub fn create(
+    params: Arc<EqParams>,
+    state: Arc<EguiEditorState>,
+    analysis: Analysis,
+) -> Option<EguiEditor<EqApp>> {
     let settings = window::settings("Mixwerk EQ", vec2(WIDTH as f32, HEIGHT as f32));
     let repaint = analysis.repaint.clone();
     let app = EqApp {
@@ -143,7 +151,12 @@ pub struct EqApp {
 }
 
 impl NiceEguiApp for EqApp {
-    fn build(&mut self, ctx: egui::Context, gui: GuiContext, _frame: &mut nice_plug_egui::Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+    fn build(
+        &mut self,
+        ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&ctx);
         self.gui = Some(gui);
         Ok(())
@@ -155,7 +168,11 @@ impl NiceEguiApp for EqApp {
         let setter = gui.param_setter();
         let dt = ui.input(|i| i.stable_dt);
         let sample_rate = self.analysis.sample_rate.load().max(8_000.0);
-        if self.analyser.as_ref().is_none_or(|a| a.sample_rate != sample_rate) {
+        if self
+            .analyser
+            .as_ref()
+            .is_none_or(|a| a.sample_rate != sample_rate)
+        {
             self.analyser = Some(Analyser::new(sample_rate));
         }
         if let Some(a) = &mut self.analyser {
@@ -165,10 +182,34 @@ impl NiceEguiApp for EqApp {
 
         let p = self.params.clone();
         let bands = p.bands();
-        let on: Vec<_> = bands.iter().map(|b| Bound { param: &b.on, setter: &setter }).collect();
-        let freq: Vec<_> = bands.iter().map(|b| Bound { param: &b.freq, setter: &setter }).collect();
-        let gain: Vec<_> = bands.iter().map(|b| Bound { param: &b.gain, setter: &setter }).collect();
-        let q: Vec<_> = bands.iter().map(|b| Bound { param: &b.q, setter: &setter }).collect();
+        let on: Vec<_> = bands
+            .iter()
+            .map(|b| Bound {
+                param: &b.on,
+                setter: &setter,
+            })
+            .collect();
+        let freq: Vec<_> = bands
+            .iter()
+            .map(|b| Bound {
+                param: &b.freq,
+                setter: &setter,
+            })
+            .collect();
+        let gain: Vec<_> = bands
+            .iter()
+            .map(|b| Bound {
+                param: &b.gain,
+                setter: &setter,
+            })
+            .collect();
+        let q: Vec<_> = bands
+            .iter()
+            .map(|b| Bound {
+                param: &b.q,
+                setter: &setter,
+            })
+            .collect();
         let controls: Vec<BandControls> = (0..BANDS)
             .map(|i| BandControls {
                 on: &on[i],
@@ -192,14 +233,43 @@ impl NiceEguiApp for EqApp {
                 self.band_section(ui, &setter);
                 theme::section(ui, "OUTPUT", |ui| {
                     ui.horizontal_top(|ui| {
-                        widgets::knob(ui, "Output", &Bound { param: &p.output_gain, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Output",
+                            &Bound {
+                                param: &p.output_gain,
+                                setter: &setter,
+                            },
+                        );
                         ui.vertical(|ui| {
                             ui.add_space(4.0);
-                            widgets::toggle(ui, "Auto Gain", &Bound { param: &p.auto_gain, setter: &setter });
-                            widgets::toggle(ui, "Bypass", &Bound { param: &p.bypass, setter: &setter });
+                            widgets::toggle(
+                                ui,
+                                "Auto Gain",
+                                &Bound {
+                                    param: &p.auto_gain,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::toggle(
+                                ui,
+                                "Bypass",
+                                &Bound {
+                                    param: &p.bypass,
+                                    setter: &setter,
+                                },
+                            );
                         });
                     });
-                    widgets::selector_width(ui, "Mode", &Bound { param: &p.mode, setter: &setter }, 150.0);
+                    widgets::selector_width(
+                        ui,
+                        "Mode",
+                        &Bound {
+                            param: &p.mode,
+                            setter: &setter,
+                        },
+                        150.0,
+                    );
                 });
             });
         });
@@ -213,7 +283,8 @@ impl EqApp {
         let mut text = match p.mode.value() {
             ModeParam::ZeroLatency => "Zero Latency".to_owned(),
             ModeParam::LinearPhase => {
-                let ms = 1_000.0 * self.analysis.latency_samples.load() / self.analysis.sample_rate.load().max(1.0);
+                let ms = 1_000.0 * self.analysis.latency_samples.load()
+                    / self.analysis.sample_rate.load().max(1.0);
                 format!("Linear Phase, latency {ms:.1} ms")
             }
         };
@@ -230,7 +301,11 @@ impl EqApp {
 
     fn refresh_curve(&mut self, sample_rate: f32) {
         let bands: [BandSettings; BANDS] = self.params.bands().map(|b| b.settings(false));
-        if self.curve.as_ref().is_some_and(|c| c.bands == bands && c.sample_rate == sample_rate) {
+        if self
+            .curve
+            .as_ref()
+            .is_some_and(|c| c.bands == bands && c.sample_rate == sample_rate)
+        {
             return;
         }
         let sr = sample_rate as f64;
@@ -252,7 +327,11 @@ impl EqApp {
     fn response_curve(&mut self, ui: &mut egui::Ui, controls: &[BandControls], size: egui::Vec2) {
         let plot = eq_curve::response_plot(ui, size, CURVE_DB);
         let rect = plot.rect;
-        let response = ui.interact(rect, ui.scope_id().with("eq-curve"), Sense::click_and_drag());
+        let response = ui.interact(
+            rect,
+            ui.scope_id().with("eq-curve"),
+            Sense::click_and_drag(),
+        );
         let linear = self.params.mode.value() == ModeParam::LinearPhase;
         let bypassed = self.params.bypass.value();
 
@@ -267,15 +346,37 @@ impl EqApp {
                 a.pre_points.push((f, a.pre.band_db(f, ANALYSER_OCTAVES)));
                 a.post_points.push((f, a.post.band_db(f, ANALYSER_OCTAVES)));
             }
-            widgets::spectrum(&plot, &a.pre_points, ANALYSER_RANGE, Some(theme::TEXT_DIM.gamma_multiply(0.16)), Stroke::new(1.0, theme::TEXT_DIM.gamma_multiply(0.5)));
-            widgets::spectrum(&plot, &a.post_points, ANALYSER_RANGE, Some(theme::SIGNAL.gamma_multiply(0.10)), Stroke::new(1.2, theme::SIGNAL.gamma_multiply(0.75)));
+            widgets::spectrum(
+                &plot,
+                &a.pre_points,
+                ANALYSER_RANGE,
+                Some(theme::TEXT_DIM.gamma_multiply(0.16)),
+                Stroke::new(1.0, theme::TEXT_DIM.gamma_multiply(0.5)),
+            );
+            widgets::spectrum(
+                &plot,
+                &a.post_points,
+                ANALYSER_RANGE,
+                Some(theme::SIGNAL.gamma_multiply(0.10)),
+                Stroke::new(1.2, theme::SIGNAL.gamma_multiply(0.75)),
+            );
         }
         // The analyser's level scale, at the right edge.
         let scale = theme::SIGNAL.gamma_multiply(0.55);
         for db in [-20.0f32, -40.0, -60.0, -80.0] {
-            let y = rect.bottom() - rect.height() * (db - ANALYSER_RANGE.0) / (ANALYSER_RANGE.1 - ANALYSER_RANGE.0);
-            plot.painter.line_segment([pos2(rect.right() - 5.0, y), pos2(rect.right(), y)], Stroke::new(1.0, scale));
-            plot.painter.text(pos2(rect.right() - 7.0, y), Align2::RIGHT_CENTER, format!("{db:.0}"), FontId::proportional(9.5), scale);
+            let y = rect.bottom()
+                - rect.height() * (db - ANALYSER_RANGE.0) / (ANALYSER_RANGE.1 - ANALYSER_RANGE.0);
+            plot.painter.line_segment(
+                [pos2(rect.right() - 5.0, y), pos2(rect.right(), y)],
+                Stroke::new(1.0, scale),
+            );
+            plot.painter.text(
+                pos2(rect.right() - 7.0, y),
+                Align2::RIGHT_CENTER,
+                format!("{db:.0}"),
+                FontId::proportional(9.5),
+                scale,
+            );
         }
 
         // Each enabled band's own curve, faintly, then the combined curve.
@@ -288,32 +389,60 @@ impl EqApp {
                 let points: Vec<(f32, f32)> = (0..=columns)
                     .map(|k| {
                         let f = freq_at(k) as f64;
-                        let db = if linear { curve.band_target_db(i, f) } else { curve.band_magnitude_db(i, f) };
+                        let db = if linear {
+                            curve.band_target_db(i, f)
+                        } else {
+                            curve.band_magnitude_db(i, f)
+                        };
                         (f as f32, db as f32)
                     })
                     .collect();
                 let colour = BAND_COLOURS[i];
                 let alpha = if i == self.selected { 0.22 } else { 0.10 };
-                eq_curve::band_curve(&plot, &points, colour.gamma_multiply(alpha), Stroke::new(1.0, colour.gamma_multiply(0.6)));
+                eq_curve::band_curve(
+                    &plot,
+                    &points,
+                    colour.gamma_multiply(alpha),
+                    Stroke::new(1.0, colour.gamma_multiply(0.6)),
+                );
             }
             let combined = (0..=columns).map(|k| {
                 let f = freq_at(k) as f64;
-                let db = if linear { curve.target_db(f) } else { curve.magnitude_db(f) };
+                let db = if linear {
+                    curve.target_db(f)
+                } else {
+                    curve.magnitude_db(f)
+                };
                 (f as f32, db as f32)
             });
-            let colour = if bypassed { theme::TEXT_DIM } else { theme::TEXT };
+            let colour = if bypassed {
+                theme::TEXT_DIM
+            } else {
+                theme::TEXT
+            };
             plot.line(combined, Stroke::new(2.2, colour));
         }
 
         // Nodes: every enabled band, and the selected one (hollow) when it is off.
-        let nodes: Vec<Option<Pos2>> =
-            (0..BANDS).map(|i| (controls[i].enabled() || i == self.selected).then(|| self.node_pos(&plot, controls, i))).collect();
+        let nodes: Vec<Option<Pos2>> = (0..BANDS)
+            .map(|i| {
+                (controls[i].enabled() || i == self.selected)
+                    .then(|| self.node_pos(&plot, controls, i))
+            })
+            .collect();
         let pointer = response.interact_pointer_pos().or(response.hover_pos());
         let under = pointer.and_then(|at| eq_curve::nearest_node(&nodes, at));
         self.interact(&response, &plot, controls, &nodes, under);
         for (i, at) in nodes.iter().enumerate() {
             if let Some(at) = at {
-                eq_curve::node(&plot, *at, BAND_COLOURS[i], i + 1, controls[i].enabled(), i == self.selected);
+                eq_curve::node(
+                    &plot,
+                    *at,
+                    BAND_COLOURS[i],
+                    i + 1,
+                    controls[i].enabled(),
+                    i == self.selected,
+                );
             }
         }
         if let Some(i) = under.or(self.drag.band()) {
@@ -325,7 +454,14 @@ impl EqApp {
     }
 
     /// Mouse gestures on the curve (see the module's doc).
-    fn interact(&mut self, response: &egui::Response, plot: &Plot, controls: &[BandControls], nodes: &[Option<Pos2>], under: Option<usize>) {
+    fn interact(
+        &mut self,
+        response: &egui::Response,
+        plot: &Plot,
+        controls: &[BandControls],
+        nodes: &[Option<Pos2>],
+        under: Option<usize>,
+    ) {
         let rect = plot.rect;
         let value_at = |at: Pos2| {
             let f = plot.x.value((at.x - rect.left()) / rect.width());
@@ -402,11 +538,22 @@ impl EqApp {
         let galley = plot.painter.layout_no_wrap(text, font, theme::TEXT);
         let size = galley.size();
         // Above the node, kept inside the plot.
-        let x = (at.x - size.x * 0.5).clamp(plot.rect.left() + 4.0, plot.rect.right() - size.x - 4.0);
-        let y = if at.y - 16.0 - size.y > plot.rect.top() + 2.0 { at.y - 16.0 - size.y } else { at.y + 16.0 };
+        let x =
+            (at.x - size.x * 0.5).clamp(plot.rect.left() + 4.0, plot.rect.right() - size.x - 4.0);
+        let y = if at.y - 16.0 - size.y > plot.rect.top() + 2.0 {
+            at.y - 16.0 - size.y
+        } else {
+            at.y + 16.0
+        };
         let r = egui::Rect::from_min_size(pos2(x, y), size).expand(3.0);
-        plot.painter.rect_filled(r, 3.0, theme::PANEL.gamma_multiply(0.95));
-        plot.painter.rect_stroke(r, 3.0, Stroke::new(1.0, BAND_COLOURS[i]), egui::StrokeKind::Inside);
+        plot.painter
+            .rect_filled(r, 3.0, theme::PANEL.gamma_multiply(0.95));
+        plot.painter.rect_stroke(
+            r,
+            3.0,
+            Stroke::new(1.0, BAND_COLOURS[i]),
+            egui::StrokeKind::Inside,
+        );
         plot.painter.galley(pos2(x, y), galley, theme::TEXT);
     }
 
@@ -415,26 +562,38 @@ impl EqApp {
         let Some((i, at)) = self.menu else { return };
         let Some(gui) = self.gui.clone() else { return };
         let setter = gui.param_setter();
-        let kind = Bound { param: &self.params.bands()[i].kind, setter: &setter };
+        let kind = Bound {
+            param: &self.params.bands()[i].kind,
+            setter: &setter,
+        };
         let steps = kind.step_count().unwrap_or(1).max(1);
         let mut close = false;
-        let area = egui::Area::new(ui.scope_id().with("eq-type-menu")).order(egui::Order::Foreground).fixed_pos(at).show(ui.ctx(), |ui| {
-            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.label(egui::RichText::new(format!("Band {} type", i + 1)).small().color(BAND_COLOURS[i]));
-                for k in 0..=steps {
-                    let n = k as f32 / steps as f32;
-                    let current = (kind.normalized() - n).abs() < 0.5 / steps as f32;
-                    if ui.selectable_label(current, kind.text_for(n)).clicked() {
-                        if !current {
-                            set_once(&kind, n);
+        let area = egui::Area::new(ui.scope_id().with("eq-type-menu"))
+            .order(egui::Order::Foreground)
+            .fixed_pos(at)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(format!("Band {} type", i + 1))
+                            .small()
+                            .color(BAND_COLOURS[i]),
+                    );
+                    for k in 0..=steps {
+                        let n = k as f32 / steps as f32;
+                        let current = (kind.normalized() - n).abs() < 0.5 / steps as f32;
+                        if ui.selectable_label(current, kind.text_for(n)).clicked() {
+                            if !current {
+                                set_once(&kind, n);
+                            }
+                            close = true;
                         }
-                        close = true;
                     }
-                }
+                });
             });
-        });
         let clicked_outside = ui.input(|i| i.pointer.any_pressed())
-            && ui.input(|i| i.pointer.interact_pos()).is_some_and(|p| !area.response.rect.contains(p) && p.distance(at) > 2.0);
+            && ui
+                .input(|i| i.pointer.interact_pos())
+                .is_some_and(|p| !area.response.rect.contains(p) && p.distance(at) > 2.0);
         if close || clicked_outside || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
             self.menu = None;
         }
@@ -445,36 +604,111 @@ impl EqApp {
         let bands = self.params.bands();
         let i = self.selected;
         let b = bands[i];
-        egui::Frame::new().fill(theme::PANEL).corner_radius(4).inner_margin(8).show(ui, |ui| {
-            ui.vertical(|ui| {
-                ui.horizontal(|ui| {
-                    ui.label(egui::RichText::new(format!("BAND {}", i + 1)).small().color(BAND_COLOURS[i]));
-                    ui.add_space(8.0);
-                    for (k, band) in bands.iter().enumerate() {
-                        let on = band.on.value();
-                        let colour = BAND_COLOURS[k];
-                        let text = egui::RichText::new((k + 1).to_string()).color(if on { Color32::BLACK } else { colour });
-                        let stroke = if k == i { Stroke::new(1.5, theme::TEXT) } else { Stroke::new(1.0, colour.gamma_multiply(0.5)) };
-                        let button = egui::Button::new(text).fill(if on { colour } else { theme::TRACK }).stroke(stroke).min_size(vec2(26.0, 20.0));
-                        if ui.add(button).on_hover_text(format!("Band {}: {}", k + 1, band.kind)).clicked() {
-                            self.selected = k;
+        egui::Frame::new()
+            .fill(theme::PANEL)
+            .corner_radius(4)
+            .inner_margin(8)
+            .show(ui, |ui| {
+                ui.vertical(|ui| {
+                    ui.horizontal(|ui| {
+                        ui.label(
+                            egui::RichText::new(format!("BAND {}", i + 1))
+                                .small()
+                                .color(BAND_COLOURS[i]),
+                        );
+                        ui.add_space(8.0);
+                        for (k, band) in bands.iter().enumerate() {
+                            let on = band.on.value();
+                            let colour = BAND_COLOURS[k];
+                            let text = egui::RichText::new((k + 1).to_string()).color(if on {
+                                Color32::BLACK
+                            } else {
+                                colour
+                            });
+                            let stroke = if k == i {
+                                Stroke::new(1.5, theme::TEXT)
+                            } else {
+                                Stroke::new(1.0, colour.gamma_multiply(0.5))
+                            };
+                            let button = egui::Button::new(text)
+                                .fill(if on { colour } else { theme::TRACK })
+                                .stroke(stroke)
+                                .min_size(vec2(26.0, 20.0));
+                            if ui
+                                .add(button)
+                                .on_hover_text(format!("Band {}: {}", k + 1, band.kind))
+                                .clicked()
+                            {
+                                self.selected = k;
+                            }
                         }
-                    }
-                });
-                ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        widgets::toggle(ui, "On", &Bound { param: &b.on, setter });
-                        widgets::selector_width(ui, "Type", &Bound { param: &b.kind, setter }, 100.0);
                     });
-                    widgets::knob(ui, "Frequency", &Bound { param: &b.freq, setter });
-                    widgets::knob(ui, "Gain", &Bound { param: &b.gain, setter });
-                    widgets::knob(ui, "Q", &Bound { param: &b.q, setter });
-                    ui.vertical(|ui| {
-                        widgets::selector_width(ui, "Slope", &Bound { param: &b.slope, setter }, 100.0);
-                        widgets::selector_width(ui, "Placement", &Bound { param: &b.placement, setter }, 100.0);
+                    ui.horizontal_top(|ui| {
+                        ui.vertical(|ui| {
+                            widgets::toggle(
+                                ui,
+                                "On",
+                                &Bound {
+                                    param: &b.on,
+                                    setter,
+                                },
+                            );
+                            widgets::selector_width(
+                                ui,
+                                "Type",
+                                &Bound {
+                                    param: &b.kind,
+                                    setter,
+                                },
+                                100.0,
+                            );
+                        });
+                        widgets::knob(
+                            ui,
+                            "Frequency",
+                            &Bound {
+                                param: &b.freq,
+                                setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Gain",
+                            &Bound {
+                                param: &b.gain,
+                                setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Q",
+                            &Bound {
+                                param: &b.q,
+                                setter,
+                            },
+                        );
+                        ui.vertical(|ui| {
+                            widgets::selector_width(
+                                ui,
+                                "Slope",
+                                &Bound {
+                                    param: &b.slope,
+                                    setter,
+                                },
+                                100.0,
+                            );
+                            widgets::selector_width(
+                                ui,
+                                "Placement",
+                                &Bound {
+                                    param: &b.placement,
+                                    setter,
+                                },
+                                100.0,
+                            );
+                        });
                     });
                 });
             });
-        });
     }
 }

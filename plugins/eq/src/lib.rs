@@ -44,7 +44,11 @@ impl Default for MixwerkEq {
     fn default() -> Self {
         // Standalone builds with the demo signal start with a few bands on (see `params::DEMO`).
         #[cfg(feature = "standalone")]
-        let params = if std::env::var_os("MIXWERK_DEMO_SIGNAL").is_some() { EqParams::demo() } else { EqParams::default() };
+        let params = if std::env::var_os("MIXWERK_DEMO_SIGNAL").is_some() {
+            EqParams::demo()
+        } else {
+            EqParams::default()
+        };
         #[cfg(not(feature = "standalone"))]
         let params = EqParams::default();
         Self {
@@ -79,13 +83,19 @@ impl Plugin for MixwerkEq {
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(1),
-            names: PortNames { layout: Some("Mono"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Mono"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
     ];
@@ -102,7 +112,11 @@ impl Plugin for MixwerkEq {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
+        editor::create(
+            self.params.clone(),
+            self.editor_state.clone(),
+            self.analysis.clone(),
+        )
     }
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
@@ -110,7 +124,12 @@ impl Plugin for MixwerkEq {
         Box::new(move |task| designer.run(task))
     }
 
-    fn activate(&mut self, layout: &AudioIOLayout, config: &BufferConfig, context: &mut impl ActivateContext<Self>) -> bool {
+    fn activate(
+        &mut self,
+        layout: &AudioIOLayout,
+        config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
         self.mono = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let max = config.max_buffer_size as usize;
         self.eq = Eq::new(config.sample_rate as f64, max);
@@ -123,7 +142,8 @@ impl Plugin for MixwerkEq {
         self.analysis.latency_samples.store(self.latency as f32);
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
+                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
         true
     }
@@ -133,7 +153,12 @@ impl Plugin for MixwerkEq {
         self.eq.reset();
     }
 
-    fn process(&mut self, buffer: &mut Buffer, _aux: &mut AuxiliaryBuffers, context: &mut impl ProcessContext<Self>) -> ProcessStatus {
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
         // Sample-accurate automation splits the block at parameter changes, so one update per
         // call follows automation to the sample.
         self.eq.update(&self.params.settings(self.mono));
@@ -186,16 +211,22 @@ impl Plugin for MixwerkEq {
 
 impl ClapPlugin for MixwerkEq {
     const CLAP_ID: &'static str = "org.mixwerk.eq";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some("8-band parametric EQ matched to the analog prototypes");
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("8-band parametric EQ matched to the analog prototypes");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::AudioEffect, ClapFeature::Equalizer, ClapFeature::Stereo];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Equalizer,
+        ClapFeature::Stereo,
+    ];
 }
 
 impl Vst3Plugin for MixwerkEq {
     // Never change once released: hosts identify the plugin in saved sessions by it.
     const VST3_CLASS_ID: [u8; 16] = *b"MixwerkEqualiz01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Eq];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Eq];
 }
 
 nice_export_clap!(MixwerkEq);

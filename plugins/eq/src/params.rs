@@ -130,20 +130,37 @@ const DEFAULTS: [(TypeParam, f32, f32); 8] = [
 /// the band keeps its defaults.
 #[cfg(feature = "standalone")]
 const DEMO: [Option<(TypeParam, f32, f32, f32)>; 8] = [
-    Some((TypeParam::LowCut, 35.0, 0.0, core::f32::consts::FRAC_1_SQRT_2)),
+    Some((
+        TypeParam::LowCut,
+        35.0,
+        0.0,
+        core::f32::consts::FRAC_1_SQRT_2,
+    )),
     None,
     Some((TypeParam::Bell, 280.0, -4.5, 1.4)),
     None,
     Some((TypeParam::Bell, 2_500.0, 5.0, 1.8)),
     None,
-    Some((TypeParam::HighShelf, 9_000.0, 3.0, core::f32::consts::FRAC_1_SQRT_2)),
+    Some((
+        TypeParam::HighShelf,
+        9_000.0,
+        3.0,
+        core::f32::consts::FRAC_1_SQRT_2,
+    )),
     None,
 ];
 
 impl BandParams {
     fn new(index: usize) -> Self {
         let (kind, freq, gain) = DEFAULTS[index];
-        Self::with(index, false, kind, freq, gain, core::f32::consts::FRAC_1_SQRT_2)
+        Self::with(
+            index,
+            false,
+            kind,
+            freq,
+            gain,
+            core::f32::consts::FRAC_1_SQRT_2,
+        )
     }
 
     /// A band whose defaults are the given values.
@@ -157,18 +174,33 @@ impl BandParams {
             freq: FloatParam::new(
                 format!("Band {n} Frequency"),
                 freq,
-                FloatRange::Skewed { min: 10.0, max: 30_000.0, factor: FloatRange::skew_factor(-2.2) },
+                FloatRange::Skewed {
+                    min: 10.0,
+                    max: 30_000.0,
+                    factor: FloatRange::skew_factor(-2.2),
+                },
             )
             .with_value_to_string(Arc::new(text::hz_to_text))
             .with_string_to_value(Arc::new(text::text_to_hz)),
-            gain: FloatParam::new(format!("Band {n} Gain"), gain, FloatRange::Linear { min: -30.0, max: 30.0 })
-                .with_step_size(0.1)
-                .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
-                .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
+            gain: FloatParam::new(
+                format!("Band {n} Gain"),
+                gain,
+                FloatRange::Linear {
+                    min: -30.0,
+                    max: 30.0,
+                },
+            )
+            .with_step_size(0.1)
+            .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
+            .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
             q: FloatParam::new(
                 format!("Band {n} Q"),
                 q,
-                FloatRange::Skewed { min: 0.025, max: 40.0, factor: FloatRange::skew_factor(-2.0) },
+                FloatRange::Skewed {
+                    min: 0.025,
+                    max: 40.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
             )
             .with_value_to_string(Arc::new(text::q_to_text))
             .with_string_to_value(Arc::new(text::text_to_q)),
@@ -255,10 +287,17 @@ impl Default for EqParams {
             b6: BandParams::new(5),
             b7: BandParams::new(6),
             b8: BandParams::new(7),
-            output_gain: FloatParam::new("Output Gain", 0.0, FloatRange::Linear { min: -24.0, max: 24.0 })
-                .with_step_size(0.1)
-                .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
-                .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
+            output_gain: FloatParam::new(
+                "Output Gain",
+                0.0,
+                FloatRange::Linear {
+                    min: -24.0,
+                    max: 24.0,
+                },
+            )
+            .with_step_size(0.1)
+            .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
+            .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
             auto_gain: BoolParam::new("Auto Gain", false)
                 .with_value_to_string(Arc::new(text::bool_to_text))
                 .with_string_to_value(Arc::new(text::text_to_bool)),
@@ -276,10 +315,12 @@ impl EqParams {
     #[cfg(feature = "standalone")]
     pub fn demo() -> Self {
         let mut p = Self::default();
-        for (index, (band, demo)) in [&mut p.b1, &mut p.b2, &mut p.b3, &mut p.b4, &mut p.b5, &mut p.b6, &mut p.b7, &mut p.b8]
-            .into_iter()
-            .zip(DEMO)
-            .enumerate()
+        for (index, (band, demo)) in [
+            &mut p.b1, &mut p.b2, &mut p.b3, &mut p.b4, &mut p.b5, &mut p.b6, &mut p.b7, &mut p.b8,
+        ]
+        .into_iter()
+        .zip(DEMO)
+        .enumerate()
         {
             if let Some((kind, freq, gain, q)) = demo {
                 *band = BandParams::with(index, true, kind, freq, gain, q);
@@ -289,7 +330,9 @@ impl EqParams {
     }
 
     pub fn bands(&self) -> [&BandParams; 8] {
-        [&self.b1, &self.b2, &self.b3, &self.b4, &self.b5, &self.b6, &self.b7, &self.b8]
+        [
+            &self.b1, &self.b2, &self.b3, &self.b4, &self.b5, &self.b6, &self.b7, &self.b8,
+        ]
     }
 
     /// The DSP settings now. Bypass turns every band off and the gain to 0 dB, which the DSP
@@ -301,7 +344,10 @@ impl EqParams {
             ModeParam::ZeroLatency => Mode::ZeroLatency,
             ModeParam::LinearPhase => Mode::LinearPhase,
         };
-        let mut s = Settings { mode, ..Settings::default() };
+        let mut s = Settings {
+            mode,
+            ..Settings::default()
+        };
         if self.bypass.value() {
             return s;
         }

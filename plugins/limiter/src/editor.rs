@@ -11,7 +11,9 @@
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
 use shared_dsp::analysis::{HistoryBuffer, Levels};
 use shared_dsp::dynamics::GainReductionMeter;
 use shared_dsp::meter::LoudnessReadings;
@@ -52,7 +54,11 @@ pub fn default_state() -> Arc<EguiEditorState> {
     window::default_state(vec2(WIDTH, HEIGHT))
 }
 
-pub fn create(params: Arc<LimiterParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<LimiterApp>> {
+pub fn create(
+    params: Arc<LimiterParams>,
+    state: Arc<EguiEditorState>,
+    analysis: Analysis,
+) -> Option<EguiEditor<LimiterApp>> {
     let settings = window::settings("Mixwerk Limiter", vec2(WIDTH, HEIGHT));
     let repaint = analysis.repaint.clone();
     let app = LimiterApp {
@@ -80,11 +86,20 @@ pub struct LimiterApp {
 }
 
 fn to_db(x: f32) -> f32 {
-    if x > 0.0 { 20.0 * x.log10() } else { f32::NEG_INFINITY }
+    if x > 0.0 {
+        20.0 * x.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
 }
 
 impl NiceEguiApp for LimiterApp {
-    fn build(&mut self, ctx: egui::Context, gui: GuiContext, _frame: &mut nice_plug_egui::Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+    fn build(
+        &mut self,
+        ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&ctx);
         self.gui = Some(gui);
         Ok(())
@@ -96,7 +111,8 @@ impl NiceEguiApp for LimiterApp {
         let setter = gui.param_setter();
         let dt = ui.input(|i| i.stable_dt);
         let gr = self.analysis.gain_reduction.take();
-        self.gr_db = widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
+        self.gr_db =
+            widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
         let peaks = self.analysis.levels.take_peaks();
         for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
             let peak = to_db(peak).max(-120.0);
@@ -116,7 +132,14 @@ impl NiceEguiApp for LimiterApp {
             });
             ui.horizontal_top(|ui| {
                 let width = ui.available_width() - 150.0;
-                widgets::history_strip(ui, &self.history, self.analysis.history_seconds, GR_RANGE_DB, vec2(width, METER_HEIGHT + 22.0), theme::WARN);
+                widgets::history_strip(
+                    ui,
+                    &self.history,
+                    self.analysis.history_seconds,
+                    GR_RANGE_DB,
+                    vec2(width, METER_HEIGHT + 22.0),
+                    theme::WARN,
+                );
                 ui.vertical(|ui| {
                     ui.label(egui::RichText::new("GR").small().color(theme::TEXT_DIM));
                     widgets::gain_reduction_meter_range(ui, self.gr_db, GR_RANGE_DB, METER_HEIGHT);
@@ -129,33 +152,98 @@ impl NiceEguiApp for LimiterApp {
             ui.horizontal_top(|ui| {
                 theme::section(ui, "LIMITING", |ui| {
                     ui.horizontal(|ui| {
-                        widgets::knob(ui, "Drive", &Bound { param: &l.drive, setter: &setter });
-                        widgets::knob(ui, "Ceiling", &Bound { param: &l.ceiling, setter: &setter });
-                        widgets::knob(ui, "Lookahead", &Bound { param: &l.lookahead, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Drive",
+                            &Bound {
+                                param: &l.drive,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Ceiling",
+                            &Bound {
+                                param: &l.ceiling,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Lookahead",
+                            &Bound {
+                                param: &l.lookahead,
+                                setter: &setter,
+                            },
+                        );
                     });
                 });
                 theme::section(ui, "RELEASE", |ui| {
                     ui.horizontal(|ui| {
-                        widgets::knob(ui, "Release", &Bound { param: &r.release, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Release",
+                            &Bound {
+                                param: &r.release,
+                                setter: &setter,
+                            },
+                        );
                         ui.vertical(|ui| {
                             ui.add_space(34.0);
-                            widgets::toggle(ui, "Auto Release", &Bound { param: &r.auto_release, setter: &setter });
+                            widgets::toggle(
+                                ui,
+                                "Auto Release",
+                                &Bound {
+                                    param: &r.auto_release,
+                                    setter: &setter,
+                                },
+                            );
                         });
                     });
                 });
                 theme::section(ui, "DETECTION", |ui| {
                     ui.horizontal(|ui| {
-                        widgets::knob(ui, "Stereo Link", &Bound { param: &d.link, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Stereo Link",
+                            &Bound {
+                                param: &d.link,
+                                setter: &setter,
+                            },
+                        );
                         ui.vertical(|ui| {
                             ui.add_space(22.0);
-                            widgets::selector_width(ui, "Detection", &Bound { param: &d.detection, setter: &setter }, 110.0);
+                            widgets::selector_width(
+                                ui,
+                                "Detection",
+                                &Bound {
+                                    param: &d.detection,
+                                    setter: &setter,
+                                },
+                                110.0,
+                            );
                         });
                     });
                 });
                 theme::section(ui, "OUTPUT", |ui| {
-                    widgets::selector_width(ui, "Dither", &Bound { param: &p.output.dither, setter: &setter }, 90.0);
+                    widgets::selector_width(
+                        ui,
+                        "Dither",
+                        &Bound {
+                            param: &p.output.dither,
+                            setter: &setter,
+                        },
+                        90.0,
+                    );
                     ui.add_space(4.0);
-                    widgets::toggle(ui, "Bypass", &Bound { param: &p.bypass, setter: &setter });
+                    widgets::toggle(
+                        ui,
+                        "Bypass",
+                        &Bound {
+                            param: &p.bypass,
+                            setter: &setter,
+                        },
+                    );
                 });
             });
         });
@@ -169,13 +257,35 @@ impl LimiterApp {
         ui.vertical(|ui| {
             let rms = self.analysis.levels.rms().map(to_db);
             // Labels over the scale and each meter, in the columns below.
-            let (rect, _) = ui.allocate_exact_size(vec2(widgets::LEVEL_SCALE_WIDTH + 2.0 * (METER_GAP + widgets::METER_WIDTH), 12.0), egui::Sense::hover());
+            let (rect, _) = ui.allocate_exact_size(
+                vec2(
+                    widgets::LEVEL_SCALE_WIDTH + 2.0 * (METER_GAP + widgets::METER_WIDTH),
+                    12.0,
+                ),
+                egui::Sense::hover(),
+            );
             let font = egui::FontId::proportional(11.0);
             let painter = ui.painter();
-            painter.text(rect.left_center(), egui::Align2::LEFT_CENTER, "OUT", font.clone(), theme::TEXT_DIM);
+            painter.text(
+                rect.left_center(),
+                egui::Align2::LEFT_CENTER,
+                "OUT",
+                font.clone(),
+                theme::TEXT_DIM,
+            );
             for (c, name) in ["L", "R"].into_iter().enumerate() {
-                let x = rect.left() + widgets::LEVEL_SCALE_WIDTH + METER_GAP + c as f32 * (widgets::METER_WIDTH + METER_GAP) + 0.5 * widgets::METER_WIDTH;
-                painter.text(egui::pos2(x, rect.center().y), egui::Align2::CENTER_CENTER, name, font.clone(), theme::TEXT_DIM);
+                let x = rect.left()
+                    + widgets::LEVEL_SCALE_WIDTH
+                    + METER_GAP
+                    + c as f32 * (widgets::METER_WIDTH + METER_GAP)
+                    + 0.5 * widgets::METER_WIDTH;
+                painter.text(
+                    egui::pos2(x, rect.center().y),
+                    egui::Align2::CENTER_CENTER,
+                    name,
+                    font.clone(),
+                    theme::TEXT_DIM,
+                );
             }
             ui.horizontal_top(|ui| {
                 ui.spacing_mut().item_spacing.x = METER_GAP;
@@ -185,7 +295,12 @@ impl LimiterApp {
                 }
             });
             let hold = |c: usize| widgets::figure_text(self.hold[c].db, widgets::FIGURE_FLOOR_DB);
-            ui.label(egui::RichText::new(format!("{} {}", hold(0), hold(1))).small().monospace().color(theme::TEXT_DIM));
+            ui.label(
+                egui::RichText::new(format!("{} {}", hold(0), hold(1)))
+                    .small()
+                    .monospace()
+                    .color(theme::TEXT_DIM),
+            );
         });
     }
 
@@ -199,17 +314,48 @@ impl LimiterApp {
             ui.set_min_width(ui.available_width());
             ui.horizontal(|ui| {
                 ui.spacing_mut().item_spacing.x = 40.0;
-                widgets::readout(ui, "Momentary", &figure(lr.momentary.load()), "LUFS", theme::TEXT);
-                widgets::readout(ui, "Short-term", &figure(lr.short_term.load()), "LUFS", theme::TEXT);
-                widgets::readout(ui, "Integrated", &figure(lr.integrated.load()), "LUFS", theme::SIGNAL);
-                widgets::readout(ui, "Range", &format!("{:.1}", lr.range.load().max(0.0)), "LU", theme::TEXT);
+                widgets::readout(
+                    ui,
+                    "Momentary",
+                    &figure(lr.momentary.load()),
+                    "LUFS",
+                    theme::TEXT,
+                );
+                widgets::readout(
+                    ui,
+                    "Short-term",
+                    &figure(lr.short_term.load()),
+                    "LUFS",
+                    theme::TEXT,
+                );
+                widgets::readout(
+                    ui,
+                    "Integrated",
+                    &figure(lr.integrated.load()),
+                    "LUFS",
+                    theme::SIGNAL,
+                );
+                widgets::readout(
+                    ui,
+                    "Range",
+                    &format!("{:.1}", lr.range.load().max(0.0)),
+                    "LU",
+                    theme::TEXT,
+                );
                 // Over the ceiling only if the ceiling failed or detection is on samples only.
-                let tp_color = if true_peak > ceiling + 0.05 { theme::HOT } else { theme::TEXT };
+                let tp_color = if true_peak > ceiling + 0.05 {
+                    theme::HOT
+                } else {
+                    theme::TEXT
+                };
                 widgets::readout(ui, "True Peak", &figure(true_peak), "dBTP", tp_color);
                 ui.vertical(|ui| {
                     ui.add_space(12.0);
                     let reset = ui.add(egui::Button::new("Reset").min_size(vec2(64.0, 24.0)));
-                    if reset.on_hover_text("Start the integrated loudness, range and true peak afresh").clicked() {
+                    if reset
+                        .on_hover_text("Start the integrated loudness, range and true peak afresh")
+                        .clicked()
+                    {
                         lr.request_reset();
                     }
                 });

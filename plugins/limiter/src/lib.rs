@@ -107,13 +107,19 @@ impl Plugin for MixwerkLimiter {
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(1),
-            names: PortNames { layout: Some("Mono"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Mono"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
     ];
@@ -130,7 +136,11 @@ impl Plugin for MixwerkLimiter {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
+        editor::create(
+            self.params.clone(),
+            self.editor_state.clone(),
+            self.analysis.clone(),
+        )
     }
 
     fn activate(
@@ -144,12 +154,21 @@ impl Plugin for MixwerkLimiter {
         // buffers, at this rate.
         self.limiter = Limiter::new(config.sample_rate, config.max_buffer_size as usize);
         self.limiter.update_immediately(&self.params.settings());
-        self.loudness_meter = LoudnessMeter::with_readings(config.sample_rate, channels, self.analysis.loudness.clone());
-        self.level_meter = LevelMeter::new(config.sample_rate, RMS_TIME_MS, self.analysis.levels.clone());
+        self.loudness_meter = LoudnessMeter::with_readings(
+            config.sample_rate,
+            channels,
+            self.analysis.loudness.clone(),
+        );
+        self.level_meter = LevelMeter::new(
+            config.sample_rate,
+            RMS_TIME_MS,
+            self.analysis.levels.clone(),
+        );
         self.history = history_writer(&self.analysis.history, config.sample_rate);
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
+                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
         // Always report at activation: the host may hold a value from another instance state.
         self.reported_latency = u32::MAX;
@@ -183,7 +202,9 @@ impl Plugin for MixwerkLimiter {
                 #[cfg(feature = "standalone")]
                 if let Some(demo) = &mut self.demo {
                     demo.fill(left, right);
-                    left.iter_mut().chain(right.iter_mut()).for_each(|x| *x *= DEMO_GAIN);
+                    left.iter_mut()
+                        .chain(right.iter_mut())
+                        .for_each(|x| *x *= DEMO_GAIN);
                 }
                 self.limiter.process(left, right);
                 self.loudness_meter.process(left, right);
@@ -216,15 +237,22 @@ impl ClapPlugin for MixwerkLimiter {
         Some("True-peak lookahead limiter with dither and EBU R128 loudness metering");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] =
-        &[ClapFeature::AudioEffect, ClapFeature::Limiter, ClapFeature::Mastering, ClapFeature::Stereo];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Limiter,
+        ClapFeature::Mastering,
+        ClapFeature::Stereo,
+    ];
 }
 
 impl Vst3Plugin for MixwerkLimiter {
     // Never change once released: hosts identify the plugin in saved sessions by it.
     const VST3_CLASS_ID: [u8; 16] = *b"MixwerkLimitrV01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics, Vst3SubCategory::Mastering];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Dynamics,
+        Vst3SubCategory::Mastering,
+    ];
 }
 
 nice_export_clap!(MixwerkLimiter);

@@ -105,7 +105,13 @@ impl Default for LimiterParams {
                 ceiling: decibels("Ceiling", d.ceiling_db, -20.0, 0.0),
                 // 2 ms mid-travel: the useful range for programme is 1–3 ms; longer is for slow
                 // material, where the gain should move before a peak more gently.
-                lookahead: time("Lookahead", d.lookahead_ms, MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, 2.0),
+                lookahead: time(
+                    "Lookahead",
+                    d.lookahead_ms,
+                    MIN_LOOKAHEAD_MS,
+                    MAX_LOOKAHEAD_MS,
+                    2.0,
+                ),
             },
             release: ReleaseParams {
                 release: time("Release", d.release_ms, 1.0, 1_000.0, 60.0),
@@ -114,13 +120,22 @@ impl Default for LimiterParams {
                     .with_string_to_value(Arc::new(text::text_to_bool)),
             },
             detection: DetectionParams {
-                link: FloatParam::new("Stereo Link", d.link * 100.0, FloatRange::Linear { min: 0.0, max: 100.0 })
-                    .with_step_size(1.0)
-                    .with_value_to_string(Arc::new(text::percent_to_text))
-                    .with_string_to_value(Arc::new(text::text_to_percent)),
+                link: FloatParam::new(
+                    "Stereo Link",
+                    d.link * 100.0,
+                    FloatRange::Linear {
+                        min: 0.0,
+                        max: 100.0,
+                    },
+                )
+                .with_step_size(1.0)
+                .with_value_to_string(Arc::new(text::percent_to_text))
+                .with_string_to_value(Arc::new(text::text_to_percent)),
                 detection: EnumParam::new("Detection", DetectionParam::TruePeak),
             },
-            output: OutputParams { dither: EnumParam::new("Dither", DitherParam::Off) },
+            output: OutputParams {
+                dither: EnumParam::new("Dither", DitherParam::Off),
+            },
             bypass: BoolParam::new("Bypass", false)
                 .with_value_to_string(Arc::new(text::bool_to_text))
                 .with_string_to_value(Arc::new(text::text_to_bool))

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
 use shared_dsp::analysis::{ScopeBuffer, SharedF32};
 use shared_ui::control::Bound;
 use shared_ui::egui;
@@ -28,10 +30,25 @@ pub fn default_state() -> Arc<EguiEditorState> {
     shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
 }
 
-pub fn create(params: Arc<PannerParams>, state: Arc<EguiEditorState>, analysis: Analysis) -> Option<EguiEditor<PannerApp>> {
-    let settings = shared_ui::window::settings("Mixwerk Panner", shared_ui::egui::vec2(WIDTH, HEIGHT));
+pub fn create(
+    params: Arc<PannerParams>,
+    state: Arc<EguiEditorState>,
+    analysis: Analysis,
+) -> Option<EguiEditor<PannerApp>> {
+    let settings =
+        shared_ui::window::settings("Mixwerk Panner", shared_ui::egui::vec2(WIDTH, HEIGHT));
     let repaint = analysis.repaint.clone();
-    create_egui_editor(state, repaint, settings, PannerApp { params, analysis, gui: None, pairs: Vec::new() })
+    create_egui_editor(
+        state,
+        repaint,
+        settings,
+        PannerApp {
+            params,
+            analysis,
+            gui: None,
+            pairs: Vec::new(),
+        },
+    )
 }
 
 pub struct PannerApp {
@@ -43,7 +60,12 @@ pub struct PannerApp {
 }
 
 impl NiceEguiApp for PannerApp {
-    fn build(&mut self, ctx: egui::Context, gui: GuiContext, _frame: &mut nice_plug_egui::Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+    fn build(
+        &mut self,
+        ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&ctx);
         self.gui = Some(gui);
         Ok(())
@@ -62,31 +84,105 @@ impl NiceEguiApp for PannerApp {
                 ui.vertical(|ui| {
                     theme::section(ui, "PLACEMENT", |ui| {
                         ui.horizontal(|ui| {
-                            widgets::knob(ui, "Pan", &Bound { param: &p.pan, setter: &setter });
-                            widgets::knob(ui, "Width", &Bound { param: &p.width, setter: &setter });
-                            widgets::knob(ui, "Output", &Bound { param: &p.gain, setter: &setter });
+                            widgets::knob(
+                                ui,
+                                "Pan",
+                                &Bound {
+                                    param: &p.pan,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::knob(
+                                ui,
+                                "Width",
+                                &Bound {
+                                    param: &p.width,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::knob(
+                                ui,
+                                "Output",
+                                &Bound {
+                                    param: &p.gain,
+                                    setter: &setter,
+                                },
+                            );
                         });
                         ui.horizontal(|ui| {
-                            widgets::selector(ui, "Pan Law", &Bound { param: &p.law, setter: &setter });
-                            widgets::selector(ui, "Pan Mode", &Bound { param: &p.mode, setter: &setter });
+                            widgets::selector(
+                                ui,
+                                "Pan Law",
+                                &Bound {
+                                    param: &p.law,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::selector(
+                                ui,
+                                "Pan Mode",
+                                &Bound {
+                                    param: &p.mode,
+                                    setter: &setter,
+                                },
+                            );
                         });
                     });
                     theme::section(ui, "CHANNELS", |ui| {
                         ui.horizontal(|ui| {
-                            widgets::toggle(ui, "Mono", &Bound { param: &p.mono, setter: &setter });
-                            widgets::toggle(ui, "Swap L/R", &Bound { param: &p.swap, setter: &setter });
+                            widgets::toggle(
+                                ui,
+                                "Mono",
+                                &Bound {
+                                    param: &p.mono,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::toggle(
+                                ui,
+                                "Swap L/R",
+                                &Bound {
+                                    param: &p.swap,
+                                    setter: &setter,
+                                },
+                            );
                         });
                         ui.horizontal(|ui| {
-                            widgets::toggle(ui, "Ø Left", &Bound { param: &p.invert_left, setter: &setter });
-                            widgets::toggle(ui, "Ø Right", &Bound { param: &p.invert_right, setter: &setter });
-                            widgets::toggle(ui, "Bypass", &Bound { param: &p.bypass, setter: &setter });
+                            widgets::toggle(
+                                ui,
+                                "Ø Left",
+                                &Bound {
+                                    param: &p.invert_left,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::toggle(
+                                ui,
+                                "Ø Right",
+                                &Bound {
+                                    param: &p.invert_right,
+                                    setter: &setter,
+                                },
+                            );
+                            widgets::toggle(
+                                ui,
+                                "Bypass",
+                                &Bound {
+                                    param: &p.bypass,
+                                    setter: &setter,
+                                },
+                            );
                         });
                     });
                 });
                 ui.vertical(|ui| {
                     self.analysis.scope.snapshot(&mut self.pairs);
                     widgets::vectorscope(ui, &self.pairs, 230.0);
-                    ui.label(egui::RichText::new("Correlation").small().color(theme::TEXT_DIM));
+                    ui.label(
+                        egui::RichText::new("Correlation")
+                            .small()
+                            .color(theme::TEXT_DIM),
+                    );
                     widgets::correlation_meter(ui, self.analysis.correlation.load(), 230.0);
                 });
             });

@@ -54,7 +54,11 @@ impl MixwerkPanner {
     /// Bypass is one more target for the matrix glide, so switching it never clicks: a stereo
     /// input passes as it is, a mono input goes to both sides at unity.
     fn target(&self) -> Settings {
-        if self.params.bypass.value() { Settings::neutral() } else { self.params.settings() }
+        if self.params.bypass.value() {
+            Settings::neutral()
+        } else {
+            self.params.settings()
+        }
     }
 }
 
@@ -69,13 +73,19 @@ impl Plugin for MixwerkPanner {
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Mono to Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Mono to Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
     ];
@@ -92,7 +102,11 @@ impl Plugin for MixwerkPanner {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.editor_state.clone(), self.analysis.clone())
+        editor::create(
+            self.params.clone(),
+            self.editor_state.clone(),
+            self.analysis.clone(),
+        )
     }
 
     fn activate(
@@ -107,10 +121,12 @@ impl Plugin for MixwerkPanner {
         };
         self.panner = Panner::new(config.sample_rate, input);
         self.panner.update_immediately(&self.target());
-        self.correlation = CorrelationMeter::new(config.sample_rate, 300.0, self.analysis.correlation.clone());
+        self.correlation =
+            CorrelationMeter::new(config.sample_rate, 300.0, self.analysis.correlation.clone());
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
+                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
         true
     }
@@ -151,8 +167,11 @@ impl ClapPlugin for MixwerkPanner {
         Some("Pan laws, balance and stereo panning, width, mono, swap and polarity");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] =
-        &[ClapFeature::AudioEffect, ClapFeature::Utility, ClapFeature::Stereo];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Utility,
+        ClapFeature::Stereo,
+    ];
 }
 
 impl Vst3Plugin for MixwerkPanner {

@@ -69,16 +69,30 @@ fn switch(name: &str) -> BoolParam {
 impl Default for PannerParams {
     fn default() -> Self {
         Self {
-            pan: FloatParam::new("Pan", 0.0, FloatRange::Linear { min: -100.0, max: 100.0 })
-                .with_step_size(1.0)
-                .with_value_to_string(Arc::new(text::pan_to_text))
-                .with_string_to_value(Arc::new(text::text_to_pan)),
+            pan: FloatParam::new(
+                "Pan",
+                0.0,
+                FloatRange::Linear {
+                    min: -100.0,
+                    max: 100.0,
+                },
+            )
+            .with_step_size(1.0)
+            .with_value_to_string(Arc::new(text::pan_to_text))
+            .with_string_to_value(Arc::new(text::text_to_pan)),
             law: EnumParam::new("Pan Law", LawParam::ConstantPower),
             mode: EnumParam::new("Pan Mode", ModeParam::Balance),
-            width: FloatParam::new("Width", 100.0, FloatRange::Linear { min: 0.0, max: 200.0 })
-                .with_step_size(1.0)
-                .with_value_to_string(Arc::new(text::percent_to_text))
-                .with_string_to_value(Arc::new(text::text_to_percent)),
+            width: FloatParam::new(
+                "Width",
+                100.0,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: 200.0,
+                },
+            )
+            .with_step_size(1.0)
+            .with_value_to_string(Arc::new(text::percent_to_text))
+            .with_string_to_value(Arc::new(text::text_to_percent)),
             mono: switch("Mono"),
             swap: switch("Swap L/R"),
             invert_left: switch("Invert Left"),
@@ -88,7 +102,11 @@ impl Default for PannerParams {
             gain: FloatParam::new(
                 "Output Gain",
                 0.0,
-                FloatRange::Skewed { min: GAIN_FLOOR_DB, max: 12.0, factor: 2.0 },
+                FloatRange::Skewed {
+                    min: GAIN_FLOOR_DB,
+                    max: 12.0,
+                    factor: 2.0,
+                },
             )
             .with_step_size(0.1)
             .with_value_to_string(Arc::new(|db| text::db_to_text(db, GAIN_FLOOR_DB)))
@@ -119,7 +137,11 @@ impl PannerParams {
             swap: self.swap.value(),
             invert_left: self.invert_left.value(),
             invert_right: self.invert_right.value(),
-            gain: if gain_db <= GAIN_FLOOR_DB { 0.0 } else { 10f64.powf(gain_db as f64 / 20.0) },
+            gain: if gain_db <= GAIN_FLOOR_DB {
+                0.0
+            } else {
+                10f64.powf(gain_db as f64 / 20.0)
+            },
         }
     }
 }

@@ -15,7 +15,9 @@ use std::sync::atomic::Ordering;
 
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::Param;
-use nice_plug_egui::{EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor};
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
 use shared_dsp::reverb::decay_shape::DecayShape;
 use shared_dsp::reverb::{Mode, Settings};
 use shared_ui::control::{Bound, set_once};
@@ -42,9 +44,22 @@ pub fn default_state() -> Arc<EguiEditorState> {
     shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
 }
 
-pub fn create(params: Arc<ReverbParams>, ir: Arc<IrShared>, state: Arc<EguiEditorState>, repaint: RepaintNotifier) -> Option<EguiEditor<ReverbApp>> {
-    let settings = shared_ui::window::settings("Mixwerk Reverb", shared_ui::egui::vec2(WIDTH, HEIGHT));
-    let app = ReverbApp { params, ir, gui: None, browser: None, curve: Vec::new(), playing: None };
+pub fn create(
+    params: Arc<ReverbParams>,
+    ir: Arc<IrShared>,
+    state: Arc<EguiEditorState>,
+    repaint: RepaintNotifier,
+) -> Option<EguiEditor<ReverbApp>> {
+    let settings =
+        shared_ui::window::settings("Mixwerk Reverb", shared_ui::egui::vec2(WIDTH, HEIGHT));
+    let app = ReverbApp {
+        params,
+        ir,
+        gui: None,
+        browser: None,
+        curve: Vec::new(),
+        playing: None,
+    };
     create_egui_editor(state, repaint, settings, app)
 }
 
@@ -61,7 +76,12 @@ pub struct ReverbApp {
 }
 
 impl NiceEguiApp for ReverbApp {
-    fn build(&mut self, ctx: egui::Context, gui: GuiContext, _frame: &mut nice_plug_egui::Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+    fn build(
+        &mut self,
+        ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&ctx);
         self.gui = Some(gui);
         Ok(())
@@ -77,7 +97,11 @@ impl NiceEguiApp for ReverbApp {
                 ui.heading("Mixwerk Reverb");
                 ui.add_space(16.0);
                 let summary = match settings.mode {
-                    Mode::Algorithmic => format!("{:?}, decay {}", settings.character, text::ms_to_text(settings.decay_s * 1000.0)),
+                    Mode::Algorithmic => format!(
+                        "{:?}, decay {}",
+                        settings.character,
+                        text::ms_to_text(settings.decay_s * 1000.0)
+                    ),
                     Mode::Convolution => "Convolution".to_owned(),
                 };
                 ui.label(RichText::new(summary).color(theme::TEXT_DIM));
@@ -102,26 +126,105 @@ impl NiceEguiApp for ReverbApp {
             ui.horizontal_top(|ui| {
                 theme::section(ui, "SPACE", |ui| {
                     ui.horizontal(|ui| {
-                        widgets::knob(ui, "Pre-Delay", &Bound { param: &s.predelay, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Pre-Delay",
+                            &Bound {
+                                param: &s.predelay,
+                                setter: &setter,
+                            },
+                        );
                         algorithmic_only(ui);
-                        widgets::knob(ui, "Decay", &Bound { param: &s.decay, setter: &setter });
-                        widgets::knob(ui, "Size", &Bound { param: &s.size, setter: &setter });
-                        widgets::knob(ui, "HF Decay", &Bound { param: &s.hf_decay, setter: &setter });
-                        widgets::knob(ui, "HF Crossover", &Bound { param: &s.crossover, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Decay",
+                            &Bound {
+                                param: &s.decay,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Size",
+                            &Bound {
+                                param: &s.size,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "HF Decay",
+                            &Bound {
+                                param: &s.hf_decay,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "HF Crossover",
+                            &Bound {
+                                param: &s.crossover,
+                                setter: &setter,
+                            },
+                        );
                     });
                 });
                 theme::section(ui, "ENGINE", |ui| {
-                    widgets::selector_width(ui, "Mode", &Bound { param: &s.mode, setter: &setter }, 110.0);
+                    widgets::selector_width(
+                        ui,
+                        "Mode",
+                        &Bound {
+                            param: &s.mode,
+                            setter: &setter,
+                        },
+                        110.0,
+                    );
                     algorithmic_only(ui);
-                    widgets::selector_width(ui, "Character", &Bound { param: &s.character, setter: &setter }, 110.0);
-                    widgets::toggle(ui, "Freeze", &Bound { param: &s.freeze, setter: &setter });
+                    widgets::selector_width(
+                        ui,
+                        "Character",
+                        &Bound {
+                            param: &s.character,
+                            setter: &setter,
+                        },
+                        110.0,
+                    );
+                    widgets::toggle(
+                        ui,
+                        "Freeze",
+                        &Bound {
+                            param: &s.freeze,
+                            setter: &setter,
+                        },
+                    );
                 });
                 theme::section(ui, "TEXTURE", |ui| {
                     algorithmic_only(ui);
                     ui.horizontal(|ui| {
-                        widgets::knob(ui, "Diffusion", &Bound { param: &s.diffusion, setter: &setter });
-                        widgets::knob(ui, "Mod Depth", &Bound { param: &s.mod_depth, setter: &setter });
-                        widgets::knob(ui, "Mod Rate", &Bound { param: &s.mod_rate, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Diffusion",
+                            &Bound {
+                                param: &s.diffusion,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Mod Depth",
+                            &Bound {
+                                param: &s.mod_depth,
+                                setter: &setter,
+                            },
+                        );
+                        widgets::knob(
+                            ui,
+                            "Mod Rate",
+                            &Bound {
+                                param: &s.mod_rate,
+                                setter: &setter,
+                            },
+                        );
                     });
                 });
             });
@@ -129,18 +232,81 @@ impl NiceEguiApp for ReverbApp {
                 ui.horizontal(|ui| {
                     ui.scope(|ui| {
                         algorithmic_only(ui);
-                        widgets::knob(ui, "Early/Late", &Bound { param: &s.early_late, setter: &setter });
+                        widgets::knob(
+                            ui,
+                            "Early/Late",
+                            &Bound {
+                                param: &s.early_late,
+                                setter: &setter,
+                            },
+                        );
                     });
-                    widgets::knob(ui, "Width", &Bound { param: &o.width, setter: &setter });
-                    widgets::knob(ui, "Low Cut", &Bound { param: &o.low_cut, setter: &setter });
-                    widgets::knob(ui, "High Cut", &Bound { param: &o.high_cut, setter: &setter });
-                    widgets::knob(ui, "Ducking", &Bound { param: &o.duck, setter: &setter });
-                    widgets::knob(ui, "Duck Threshold", &Bound { param: &o.duck_threshold, setter: &setter });
-                    widgets::knob(ui, "Mix", &Bound { param: &o.mix, setter: &setter });
-                    widgets::knob(ui, "Output", &Bound { param: &o.gain, setter: &setter });
+                    widgets::knob(
+                        ui,
+                        "Width",
+                        &Bound {
+                            param: &o.width,
+                            setter: &setter,
+                        },
+                    );
+                    widgets::knob(
+                        ui,
+                        "Low Cut",
+                        &Bound {
+                            param: &o.low_cut,
+                            setter: &setter,
+                        },
+                    );
+                    widgets::knob(
+                        ui,
+                        "High Cut",
+                        &Bound {
+                            param: &o.high_cut,
+                            setter: &setter,
+                        },
+                    );
+                    widgets::knob(
+                        ui,
+                        "Ducking",
+                        &Bound {
+                            param: &o.duck,
+                            setter: &setter,
+                        },
+                    );
+                    widgets::knob(
+                        ui,
+                        "Duck Threshold",
+                        &Bound {
+                            param: &o.duck_threshold,
+                            setter: &setter,
+                        },
+                    );
+                    widgets::knob(
+                        ui,
+                        "Mix",
+                        &Bound {
+                            param: &o.mix,
+                            setter: &setter,
+                        },
+                    );
+                    widgets::knob(
+                        ui,
+                        "Output",
+                        &Bound {
+                            param: &o.gain,
+                            setter: &setter,
+                        },
+                    );
                     ui.vertical(|ui| {
                         ui.add_space(34.0);
-                        widgets::toggle(ui, "Bypass", &Bound { param: &self.params.bypass, setter: &setter });
+                        widgets::toggle(
+                            ui,
+                            "Bypass",
+                            &Bound {
+                                param: &self.params.bypass,
+                                setter: &setter,
+                            },
+                        );
                     });
                 });
             });
@@ -149,7 +315,11 @@ impl NiceEguiApp for ReverbApp {
 }
 
 fn seconds_text(s: f32) -> String {
-    if s < 1.0 { format!("{:.0} ms", s * 1000.0) } else { format!("{s:.1} s") }
+    if s < 1.0 {
+        format!("{:.0} ms", s * 1000.0)
+    } else {
+        format!("{s:.1} s")
+    }
 }
 
 impl ReverbApp {
@@ -158,11 +328,25 @@ impl ReverbApp {
         let fs = self.ir.sample_rate.load(Ordering::Acquire);
         let shape = DecayShape::new(settings, fs);
         let span = shape.span_s();
-        let plot = Plot::show(ui, vec2(540.0, 250.0), Axis::linear(0.0, span), Axis::linear(FLOOR_DB, 0.0), seconds_text, |db| format!("{db:.0}"));
+        let plot = Plot::show(
+            ui,
+            vec2(540.0, 250.0),
+            Axis::linear(0.0, span),
+            Axis::linear(FLOOR_DB, 0.0),
+            seconds_text,
+            |db| format!("{db:.0}"),
+        );
         // Pre-delay: nothing arrives before it.
         if shape.predelay_s > 0.0 {
-            let (a, b) = (plot.to_screen(0.0, 0.0), plot.to_screen(shape.predelay_s, FLOOR_DB));
-            plot.painter.with_clip_rect(plot.rect).rect_filled(egui::Rect::from_two_pos(a, b), 0.0, theme::TRACK.gamma_multiply(0.35));
+            let (a, b) = (
+                plot.to_screen(0.0, 0.0),
+                plot.to_screen(shape.predelay_s, FLOOR_DB),
+            );
+            plot.painter.with_clip_rect(plot.rect).rect_filled(
+                egui::Rect::from_two_pos(a, b),
+                0.0,
+                theme::TRACK.gamma_multiply(0.35),
+            );
         }
         for &(t, db) in &shape.reflections {
             if db > FLOOR_DB {
@@ -173,35 +357,68 @@ impl ReverbApp {
         let columns = plot.width().max(2.0) as usize;
         for (hz, color) in bands {
             let points = (0..=columns).filter_map(|k| {
-                let t = shape.late_onset_s + (span - shape.late_onset_s) * k as f32 / columns as f32;
-                shape.late_level_db(t, hz).map(|db| (t, db.max(FLOOR_DB - 1.0)))
+                let t =
+                    shape.late_onset_s + (span - shape.late_onset_s) * k as f32 / columns as f32;
+                shape
+                    .late_level_db(t, hz)
+                    .map(|db| (t, db.max(FLOOR_DB - 1.0)))
             });
             plot.line(points, Stroke::new(2.0, color));
         }
         let rt = |hz: f32| {
             let t = shape.t60_at(hz);
-            if t.is_finite() { text::ms_to_text(t * 1000.0) } else { "frozen".to_owned() }
+            if t.is_finite() {
+                text::ms_to_text(t * 1000.0)
+            } else {
+                "frozen".to_owned()
+            }
         };
         let low = format!("250 Hz: RT60 {}", rt(LOW_HZ));
         let high = format!("8 kHz: RT60 {}", rt(HIGH_HZ));
-        plot.legend(&[(&low, theme::ACCENT), (&high, theme::WARN), ("early reflections", theme::TEXT.gamma_multiply(0.7))]);
+        plot.legend(&[
+            (&low, theme::ACCENT),
+            (&high, theme::WARN),
+            ("early reflections", theme::TEXT.gamma_multiply(0.7)),
+        ]);
     }
 
     /// In convolution mode: the loaded IR's energy decay curve.
     fn ir_display(&mut self, ui: &mut egui::Ui) {
         self.ir.decay_into(&mut self.curve);
         let span = self.curve.last().map_or(1.0, |p| p.0).max(0.1);
-        let plot = Plot::show(ui, vec2(540.0, 250.0), Axis::linear(0.0, span), Axis::linear(FLOOR_DB, 0.0), seconds_text, |db| format!("{db:.0}"));
+        let plot = Plot::show(
+            ui,
+            vec2(540.0, 250.0),
+            Axis::linear(0.0, span),
+            Axis::linear(FLOOR_DB, 0.0),
+            seconds_text,
+            |db| format!("{db:.0}"),
+        );
         if self.curve.is_empty() {
-            plot.caption(false, "no impulse response loaded: choose one on the right", theme::WARN);
+            plot.caption(
+                false,
+                "no impulse response loaded: choose one on the right",
+                theme::WARN,
+            );
             return;
         }
-        plot.line(self.curve.iter().map(|&(t, db)| (t, db.max(FLOOR_DB - 1.0))), Stroke::new(2.0, theme::ACCENT));
+        plot.line(
+            self.curve
+                .iter()
+                .map(|&(t, db)| (t, db.max(FLOOR_DB - 1.0))),
+            Stroke::new(2.0, theme::ACCENT),
+        );
         // T30 would be the acoustician's number; the −60 dB point is the one people read.
         if let Some(&(t60, _)) = self.curve.iter().find(|p| p.1 <= -60.0) {
             let x = plot.x_to_screen(t60);
-            plot.painter.line_segment([pos2(x, plot.rect.top()), pos2(x, plot.rect.bottom())], Stroke::new(1.0, theme::ACCENT.gamma_multiply(0.4)));
-            plot.legend(&[(&format!("energy decay curve, -60 dB at {}", seconds_text(t60)), theme::ACCENT)]);
+            plot.painter.line_segment(
+                [pos2(x, plot.rect.top()), pos2(x, plot.rect.bottom())],
+                Stroke::new(1.0, theme::ACCENT.gamma_multiply(0.4)),
+            );
+            plot.legend(&[(
+                &format!("energy decay curve, -60 dB at {}", seconds_text(t60)),
+                theme::ACCENT,
+            )]);
         } else {
             plot.legend(&[("energy decay curve", theme::ACCENT)]);
         }
@@ -216,10 +433,17 @@ impl ReverbApp {
         }
         theme::section(ui, "IMPULSE RESPONSE", |ui| {
             ui.set_width(360.0);
-            let name = Path::new(&path).file_name().map(|n| n.to_string_lossy().into_owned());
+            let name = Path::new(&path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
             ui.horizontal(|ui| {
                 ui.label(RichText::new(name.as_deref().unwrap_or("none")).strong());
-                if !path.is_empty() && ui.small_button("Clear").on_hover_text("No impulse response").clicked() {
+                if !path.is_empty()
+                    && ui
+                        .small_button("Clear")
+                        .on_hover_text("No impulse response")
+                        .clicked()
+                {
                     self.params.ir_path.set(String::new());
                     self.playing = None;
                 }
@@ -238,16 +462,32 @@ impl ReverbApp {
             };
             ui.add(egui::Label::new(RichText::new(line).small().color(color)).wrap());
             if self.params.space.mode.value() == ModeParam::Algorithmic {
-                ui.label(RichText::new("Heard in Convolution mode (picking a file switches to it).").small().color(theme::TEXT_DIM));
+                ui.label(
+                    RichText::new("Heard in Convolution mode (picking a file switches to it).")
+                        .small()
+                        .color(theme::TEXT_DIM),
+                );
             }
-            let browser = self.browser.get_or_insert_with(|| FileBrowser::new(&start_dir(&path), &["wav", "wave"]));
+            let browser = self
+                .browser
+                .get_or_insert_with(|| FileBrowser::new(&start_dir(&path), &["wav", "wave"]));
             let current = (!path.is_empty()).then(|| PathBuf::from(&path));
-            if let Some(picked) = widgets::file_browser(ui, browser, current.as_deref(), 360.0, 120.0) {
-                self.params.ir_path.set(picked.to_string_lossy().into_owned());
+            if let Some(picked) =
+                widgets::file_browser(ui, browser, current.as_deref(), 360.0, 120.0)
+            {
+                self.params
+                    .ir_path
+                    .set(picked.to_string_lossy().into_owned());
                 let mode = &self.params.space.mode;
                 if mode.value() != ModeParam::Convolution {
                     let convolution = mode.preview_normalized(ModeParam::Convolution);
-                    set_once(&Bound { param: mode, setter }, convolution);
+                    set_once(
+                        &Bound {
+                            param: mode,
+                            setter,
+                        },
+                        convolution,
+                    );
                 }
             }
         });
@@ -265,5 +505,9 @@ fn start_dir(current: &str) -> PathBuf {
     if !current.trim().is_empty() {
         return PathBuf::from(current);
     }
-    std::env::var_os(IR_DIR_ENV).map(PathBuf::from).filter(|p| p.is_dir()).or_else(widgets::home_dir).unwrap_or_else(|| PathBuf::from("/"))
+    std::env::var_os(IR_DIR_ENV)
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .or_else(widgets::home_dir)
+        .unwrap_or_else(|| PathBuf::from("/"))
 }

@@ -138,7 +138,11 @@ impl IrShared {
                 let what = format!("{path}: {}", ir.describe());
                 nice_log!("Impulse response loaded: {what}");
                 self.set_status(IrStatus::Loaded(what));
-                self.set_decay(energy_decay_curve(&ir.channels, ir.sample_rate as f32, DECAY_POINTS));
+                self.set_decay(energy_decay_curve(
+                    &ir.channels,
+                    ir.sample_rate as f32,
+                    DECAY_POINTS,
+                ));
                 Ok(Some(ir.engine()))
             }
             Err(e) => {

@@ -61,7 +61,11 @@ impl MixwerkReverb {
     fn target(&self) -> Settings {
         let settings = self.params.settings();
         if self.params.bypass.value() {
-            Settings { mix: 0.0, output_gain: 1.0, ..settings }
+            Settings {
+                mix: 0.0,
+                output_gain: 1.0,
+                ..settings
+            }
         } else {
             settings
         }
@@ -79,13 +83,19 @@ impl Plugin for MixwerkReverb {
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(2),
-            names: PortNames { layout: Some("Mono to Stereo"), ..PortNames::const_default() },
+            names: PortNames {
+                layout: Some("Mono to Stereo"),
+                ..PortNames::const_default()
+            },
             ..AudioIOLayout::const_default()
         },
     ];
@@ -102,7 +112,12 @@ impl Plugin for MixwerkReverb {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.ir.clone(), self.editor_state.clone(), self.repaint.clone())
+        editor::create(
+            self.params.clone(),
+            self.ir.clone(),
+            self.editor_state.clone(),
+            self.repaint.clone(),
+        )
     }
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
@@ -117,7 +132,9 @@ impl Plugin for MixwerkReverb {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.mono_input = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
-        self.ir.sample_rate.store(config.sample_rate, Ordering::Release);
+        self.ir
+            .sample_rate
+            .store(config.sample_rate, Ordering::Release);
         self.reverb = Reverb::new(config.sample_rate, config.max_buffer_size as usize);
         // Load the session's IR here, on the main thread, so that a session (or an offline
         // render) has it from the first sample; later changes load in the background.
@@ -128,7 +145,8 @@ impl Plugin for MixwerkReverb {
         self.reverb.update_immediately(&self.target());
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL").map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
+                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
         true
     }
@@ -178,12 +196,16 @@ impl Plugin for MixwerkReverb {
 
 impl ClapPlugin for MixwerkReverb {
     const CLAP_ID: &'static str = "org.mixwerk.reverb";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Algorithmic FDN reverb with accurate decay, and zero-latency convolution with impulse responses");
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(
+        "Algorithmic FDN reverb with accurate decay, and zero-latency convolution with impulse responses",
+    );
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] =
-        &[ClapFeature::AudioEffect, ClapFeature::Reverb, ClapFeature::Stereo];
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Reverb,
+        ClapFeature::Stereo,
+    ];
 }
 
 impl Vst3Plugin for MixwerkReverb {

@@ -115,10 +115,18 @@ fn percent(name: &str, default: f32, min: f32) -> FloatParam {
 }
 
 fn hz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor: FloatRange::skew_factor(-2.0) })
-        .with_step_size(1.0)
-        .with_value_to_string(Arc::new(text::hz_to_text))
-        .with_string_to_value(Arc::new(text::text_to_hz))
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-2.0),
+        },
+    )
+    .with_step_size(1.0)
+    .with_value_to_string(Arc::new(text::hz_to_text))
+    .with_string_to_value(Arc::new(text::text_to_hz))
 }
 
 impl Default for SpaceParams {
@@ -129,7 +137,11 @@ impl Default for SpaceParams {
             predelay: FloatParam::new(
                 "Pre-Delay",
                 0.0,
-                FloatRange::Skewed { min: 0.0, max: 500.0, factor: FloatRange::skew_factor(-1.5) },
+                FloatRange::Skewed {
+                    min: 0.0,
+                    max: 500.0,
+                    factor: FloatRange::skew_factor(-1.5),
+                },
             )
             // Steps on every continuous parameter: values snap to a grid, so a host's
             // normalised ↔ plain round trip is stable in f32.
@@ -140,7 +152,11 @@ impl Default for SpaceParams {
             decay: FloatParam::new(
                 "Decay",
                 2.0,
-                FloatRange::Skewed { min: 0.1, max: 30.0, factor: FloatRange::skew_factor(-1.5) },
+                FloatRange::Skewed {
+                    min: 0.1,
+                    max: 30.0,
+                    factor: FloatRange::skew_factor(-1.5),
+                },
             )
             .with_step_size(0.001)
             .with_value_to_string(Arc::new(|s| text::ms_to_text(s * 1000.0)))
@@ -153,7 +169,11 @@ impl Default for SpaceParams {
             mod_rate: FloatParam::new(
                 "Mod Rate",
                 0.7,
-                FloatRange::Skewed { min: 0.1, max: 10.0, factor: FloatRange::skew_factor(-1.0) },
+                FloatRange::Skewed {
+                    min: 0.1,
+                    max: 10.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
             )
             .with_step_size(0.01)
             .with_value_to_string(Arc::new(text::rate_to_text))
@@ -173,7 +193,11 @@ impl Default for OutputParams {
             low_cut: FloatParam::new(
                 "Low Cut",
                 20.0,
-                FloatRange::Skewed { min: LOW_CUT_OFF_HZ, max: 2_000.0, factor: FloatRange::skew_factor(-2.0) },
+                FloatRange::Skewed {
+                    min: LOW_CUT_OFF_HZ,
+                    max: 2_000.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
             )
             .with_step_size(0.1)
             .with_value_to_string(Arc::new(|v| text::cut_to_text(v, LOW_CUT_OFF_HZ, true)))
@@ -181,27 +205,49 @@ impl Default for OutputParams {
             high_cut: FloatParam::new(
                 "High Cut",
                 20_000.0,
-                FloatRange::Skewed { min: 1_000.0, max: HIGH_CUT_OFF_HZ, factor: FloatRange::skew_factor(-1.0) },
+                FloatRange::Skewed {
+                    min: 1_000.0,
+                    max: HIGH_CUT_OFF_HZ,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
             )
             .with_step_size(1.0)
             .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
             .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
             // A positive number of dB less wet, like a ducker's "depth".
-            duck: FloatParam::new("Ducking", 0.0, FloatRange::Linear { min: 0.0, max: 30.0 })
-                .with_step_size(0.1)
-                .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1.0)))
-                .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0))),
-            duck_threshold: FloatParam::new("Duck Threshold", -30.0, FloatRange::Linear { min: -60.0, max: 0.0 })
-                .with_step_size(0.1)
-                .with_value_to_string(Arc::new(|db| text::db_to_text(db, -61.0)))
-                .with_string_to_value(Arc::new(|s| text::text_to_db(s, -60.0))),
+            duck: FloatParam::new(
+                "Ducking",
+                0.0,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: 30.0,
+                },
+            )
+            .with_step_size(0.1)
+            .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1.0)))
+            .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0))),
+            duck_threshold: FloatParam::new(
+                "Duck Threshold",
+                -30.0,
+                FloatRange::Linear {
+                    min: -60.0,
+                    max: 0.0,
+                },
+            )
+            .with_step_size(0.1)
+            .with_value_to_string(Arc::new(|db| text::db_to_text(db, -61.0)))
+            .with_string_to_value(Arc::new(|s| text::text_to_db(s, -60.0))),
             mix: percent("Mix", 30.0, 0.0),
             // Skewed so that the musically useful top of the travel (−20…+12 dB) gets most of
             // it, like a fader.
             gain: FloatParam::new(
                 "Output Gain",
                 0.0,
-                FloatRange::Skewed { min: GAIN_FLOOR_DB, max: 12.0, factor: 2.0 },
+                FloatRange::Skewed {
+                    min: GAIN_FLOOR_DB,
+                    max: 12.0,
+                    factor: 2.0,
+                },
             )
             .with_step_size(0.1)
             .with_value_to_string(Arc::new(|db| text::db_to_text(db, GAIN_FLOOR_DB)))
@@ -255,7 +301,11 @@ impl ReverbParams {
             duck_db: o.duck.value(),
             duck_threshold_db: o.duck_threshold.value(),
             mix: o.mix.value() / 100.0,
-            output_gain: if gain_db <= GAIN_FLOOR_DB { 0.0 } else { 10f32.powf(gain_db / 20.0) },
+            output_gain: if gain_db <= GAIN_FLOOR_DB {
+                0.0
+            } else {
+                10f32.powf(gain_db / 20.0)
+            },
         }
     }
 }

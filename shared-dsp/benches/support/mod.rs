@@ -25,7 +25,10 @@ pub fn noise(seed: u32) -> Vec<f32> {
 /// time mostly measures the other processes.
 #[cfg(unix)]
 fn cpu_seconds() -> Option<f64> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec.
     let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
     ok.then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
@@ -53,7 +56,10 @@ pub fn report_realtime(name: &str, mut process: impl FnMut(&mut [f32], &mut [f32
         (Some(start), Some(end)) => (end - start, "thread CPU time"),
         _ => (wall.elapsed().as_secs_f64(), "wall time"),
     };
-    println!("{name}: {:.0}x real time ({clock})", audio_seconds / seconds);
+    println!(
+        "{name}: {:.0}x real time ({clock})",
+        audio_seconds / seconds
+    );
 }
 
 /// A criterion benchmark of one stereo block, then the x-real-time line.

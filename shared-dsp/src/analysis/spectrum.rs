@@ -26,7 +26,10 @@ pub struct SampleRing {
 impl SampleRing {
     /// Allocates `capacity` samples (the only allocation), all 0.
     pub fn new(capacity: usize) -> Self {
-        Self { samples: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(), written: AtomicU64::new(0) }
+        Self {
+            samples: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(),
+            written: AtomicU64::new(0),
+        }
     }
 
     pub fn capacity(&self) -> usize {
@@ -111,8 +114,9 @@ impl Spectrum {
         let size = size.max(16);
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(size);
         // The periodic Hann window (exactly 0.5 coherent gain and 1.5 bins of ENBW).
-        let window: Vec<f32> =
-            (0..size).map(|n| (0.5 - 0.5 * (core::f64::consts::TAU * n as f64 / size as f64).cos()) as f32).collect();
+        let window: Vec<f32> = (0..size)
+            .map(|n| (0.5 - 0.5 * (core::f64::consts::TAU * n as f64 / size as f64).cos()) as f32)
+            .collect();
         let sum: f64 = window.iter().map(|&w| w as f64).sum();
         let sum2: f64 = window.iter().map(|&w| (w as f64).powi(2)).sum();
         Self {
@@ -152,15 +156,27 @@ impl Spectrum {
         let take = samples.len().min(n);
         let pad = n - take;
         self.input[..pad].fill(0.0);
-        for ((x, &s), &w) in self.input[pad..].iter_mut().zip(&samples[samples.len() - take..]).zip(&self.window[pad..]) {
+        for ((x, &s), &w) in self.input[pad..]
+            .iter_mut()
+            .zip(&samples[samples.len() - take..])
+            .zip(&self.window[pad..])
+        {
             *x = if s.is_finite() { s * w } else { 0.0 };
         }
-        if self.fft.process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch).is_err() {
+        if self
+            .fft
+            .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
+            .is_err()
+        {
             return;
         }
         // Exponential averaging of power: a first-order lag with the time constant, whatever
         // the frame rate (`dt` varies with the editor's repaints).
-        let keep = if self.primed && self.time_constant > 0.0 { (-dt.max(0.0) / self.time_constant).exp() } else { 0.0 };
+        let keep = if self.primed && self.time_constant > 0.0 {
+            (-dt.max(0.0) / self.time_constant).exp()
+        } else {
+            0.0
+        };
         let scale = self.amplitude_scale;
         for (p, x) in self.power.iter_mut().zip(&self.output) {
             let new = (x.norm_sqr() * scale * scale).max(FLOOR);
@@ -182,7 +198,10 @@ impl Spectrum {
     /// read the power interpolated between the two nearest bins instead.
     pub fn band_db(&self, centre_hz: f32, octaves: f32) -> f32 {
         let half = 2f32.powf(0.5 * octaves.max(0.0));
-        let (a, b) = (centre_hz / half / self.bin_hz, centre_hz * half / self.bin_hz);
+        let (a, b) = (
+            centre_hz / half / self.bin_hz,
+            centre_hz * half / self.bin_hz,
+        );
         let last = (self.power.len() - 1) as f32;
         let power = if b - a <= self.enbw {
             let x = (centre_hz / self.bin_hz).clamp(0.0, last);
@@ -192,7 +211,10 @@ impl Spectrum {
         } else {
             // Bin k covers [k − ½, k + ½].
             let (a, b) = (a.clamp(-0.5, last + 0.5), b.clamp(-0.5, last + 0.5));
-            let (k0, k1) = ((a + 0.5).floor() as usize, ((b + 0.5).floor() as usize).min(self.power.len() - 1));
+            let (k0, k1) = (
+                (a + 0.5).floor() as usize,
+                ((b + 0.5).floor() as usize).min(self.power.len() - 1),
+            );
             let mut sum = 0.0;
             for k in k0..=k1 {
                 let overlap = (b.min(k as f32 + 0.5) - a.max(k as f32 - 0.5)).max(0.0);
@@ -211,7 +233,11 @@ mod tests {
     const FS: f32 = 48_000.0;
 
     fn sine(n: usize, amplitude: f64, freq: f64, fs: f64) -> Vec<f32> {
-        (0..n).map(|i| (amplitude * (core::f64::consts::TAU * freq * i as f64 / fs + 0.3).sin()) as f32).collect()
+        (0..n)
+            .map(|i| {
+                (amplitude * (core::f64::consts::TAU * freq * i as f64 / fs + 0.3).sin()) as f32
+            })
+            .collect()
     }
 
     #[test]
@@ -246,13 +272,19 @@ mod tests {
         assert!((s.bin_db(k) - (-6.0206)).abs() < 0.01, "{}", s.bin_db(k));
         // Hann: the neighbours are half the amplitude (−6.02 dB more), then nothing.
         for j in [k - 1, k + 1] {
-            assert!((s.bin_db(j) - (-12.0412)).abs() < 0.01, "bin {j}: {}", s.bin_db(j));
+            assert!(
+                (s.bin_db(j) - (-12.0412)).abs() < 0.01,
+                "bin {j}: {}",
+                s.bin_db(j)
+            );
         }
         for j in [k - 3, k + 3, 10, 3000] {
             assert!(s.bin_db(j) < -100.0, "bin {j}: {}", s.bin_db(j));
         }
         // The largest bin is the sine's.
-        let peak = (0..=s.size() / 2).max_by(|a, b| s.bin_db(*a).total_cmp(&s.bin_db(*b))).unwrap();
+        let peak = (0..=s.size() / 2)
+            .max_by(|a, b| s.bin_db(*a).total_cmp(&s.bin_db(*b)))
+            .unwrap();
         assert_eq!(peak, k);
     }
 
@@ -266,7 +298,11 @@ mod tests {
         let scallop = 20.0 * (8.0 / (3.0 * core::f64::consts::PI)).log10() as f32;
         let want = 20.0 * 0.25f32.log10() + scallop;
         for j in [k, k + 1] {
-            assert!((s.bin_db(j) - want).abs() < 0.02, "bin {j}: {} want {want}", s.bin_db(j));
+            assert!(
+                (s.bin_db(j) - want).abs() < 0.02,
+                "bin {j}: {} want {want}",
+                s.bin_db(j)
+            );
         }
         // A sixth-of-an-octave band around it reads the sine's level (power summed / ENBW).
         let band = s.band_db(f as f32, 1.0 / 6.0);
@@ -284,7 +320,11 @@ mod tests {
         let mut state = 0x2545_f491u32;
         let mut acc = [0.0f64; 3];
         let frames = 64;
-        let bands = [(1_000.0f32, 1.0f32), (5_000.0, 1.0 / 3.0), (12_000.0, 1.0 / 6.0)];
+        let bands = [
+            (1_000.0f32, 1.0f32),
+            (5_000.0, 1.0 / 3.0),
+            (12_000.0, 1.0 / 6.0),
+        ];
         for _ in 0..frames {
             let x: Vec<f32> = (0..n)
                 .map(|_| {
@@ -303,7 +343,10 @@ mod tests {
             let width = c as f64 * (2f64.powf(o as f64 / 2.0) - 2f64.powf(-o as f64 / 2.0));
             let want = 10.0 * (2.0 / 12.0 * width / (FS as f64 / 2.0)).log10();
             let got = 10.0 * (a / frames as f64).log10();
-            assert!((got - want).abs() < 0.3, "{c} Hz: {got:.2} dB, want {want:.2}");
+            assert!(
+                (got - want).abs() < 0.3,
+                "{c} Hz: {got:.2} dB, want {want:.2}"
+            );
         }
     }
 
@@ -319,7 +362,11 @@ mod tests {
             s.analyse(&x, 0.03);
         }
         let want = 10.0 * (1.0 - (-1.0f32).exp()).log10(); // −1.99 dB
-        assert!((s.bin_db(k) - want).abs() < 0.01, "{} want {want}", s.bin_db(k));
+        assert!(
+            (s.bin_db(k) - want).abs() < 0.01,
+            "{} want {want}",
+            s.bin_db(k)
+        );
         // A time step of zero keeps the average; a long settle reaches the level.
         let before = s.bin_db(k);
         s.analyse(&x, 0.0);

@@ -36,8 +36,15 @@ pub struct Crossfade {
 
 impl Crossfade {
     pub fn new(sample_rate: f64, chunk: usize, initial: [f64; 2]) -> Self {
-        let chunks = (FADE_MS * 1e-3 * sample_rate / chunk as f64).round().max(1.0) as usize;
-        Self { from: initial, to: initial, left: 0, len: chunks * chunk }
+        let chunks = (FADE_MS * 1e-3 * sample_rate / chunk as f64)
+            .round()
+            .max(1.0) as usize;
+        Self {
+            from: initial,
+            to: initial,
+            left: 0,
+            len: chunks * chunk,
+        }
     }
 
     pub fn is_fading(&self) -> bool {
@@ -51,7 +58,11 @@ impl Crossfade {
 
     /// Gain of the incoming heads at the start of the current chunk (0 when not fading).
     pub fn gain(&self) -> f32 {
-        if self.left == 0 { 0.0 } else { (self.len - self.left) as f32 / self.len as f32 }
+        if self.left == 0 {
+            0.0
+        } else {
+            (self.len - self.left) as f32 / self.len as f32
+        }
     }
 
     /// At a chunk boundary: starts a fade to `target` if the heads are not there and no fade
@@ -104,7 +115,11 @@ mod tests {
         let mut gains = vec![];
         for k in 0..45 {
             // A newer target during the fade does not restart it.
-            assert!(x.begin_chunk(if k < 20 { [200.0, 100.0] } else { [300.0, 100.0] }));
+            assert!(x.begin_chunk(if k < 20 {
+                [200.0, 100.0]
+            } else {
+                [300.0, 100.0]
+            }));
             gains.push(x.gain());
             x.end_chunk(32);
         }

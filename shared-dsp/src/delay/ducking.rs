@@ -34,13 +34,20 @@ pub struct Ducker {
 impl Ducker {
     /// `chunk_rate` is the rate at which [`Ducker::next_gain`] is called (fs / chunk).
     pub fn new(chunk_rate: f32, amount_db: f32, release_ms: f32) -> Self {
-        let mut d = Self { follower: EnvelopeFollower::new(chunk_rate, ATTACK_MS, release_ms, Detector::Peak), amount_db: 0.0 };
+        let mut d = Self {
+            follower: EnvelopeFollower::new(chunk_rate, ATTACK_MS, release_ms, Detector::Peak),
+            amount_db: 0.0,
+        };
         d.set(amount_db, release_ms);
         d
     }
 
     pub fn set(&mut self, amount_db: f32, release_ms: f32) {
-        self.amount_db = if amount_db.is_finite() { amount_db.clamp(0.0, MAX_AMOUNT_DB) } else { 0.0 };
+        self.amount_db = if amount_db.is_finite() {
+            amount_db.clamp(0.0, MAX_AMOUNT_DB)
+        } else {
+            0.0
+        };
         self.follower.set_release_ms(release_ms);
     }
 

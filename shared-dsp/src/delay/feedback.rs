@@ -87,16 +87,33 @@ impl Routing {
     /// Freeze closes the loop at exactly unity and stops feeding the input, so the lines keep
     /// playing what they hold.
     pub fn new(feedback: f32, cross: f32, ping_pong: Option<(Side, bool)>, freeze: bool) -> Self {
-        let feedback = if freeze { 1.0 } else if feedback.is_finite() { feedback.clamp(0.0, MAX_FEEDBACK) } else { 0.0 };
+        let feedback = if freeze {
+            1.0
+        } else if feedback.is_finite() {
+            feedback.clamp(0.0, MAX_FEEDBACK)
+        } else {
+            0.0
+        };
         let (cross, input) = match ping_pong {
-            None => (if cross.is_finite() { cross.clamp(0.0, 1.0) } else { 0.0 }, [1.0, 0.0, 0.0, 1.0]),
+            None => (
+                if cross.is_finite() {
+                    cross.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                },
+                [1.0, 0.0, 0.0, 1.0],
+            ),
             Some((Side::Left, true)) => (1.0, [0.5, 0.5, 0.0, 0.0]),
             Some((Side::Right, true)) => (1.0, [0.0, 0.0, 0.5, 0.5]),
             Some((Side::Left, false)) => (1.0, [1.0, 0.0, 0.0, 1.0]),
             Some((Side::Right, false)) => (1.0, [0.0, 1.0, 1.0, 0.0]),
         };
         let input = if freeze { [0.0; 4] } else { input };
-        Self { input, direct: feedback * (1.0 - cross), cross: feedback * cross }
+        Self {
+            input,
+            direct: feedback * (1.0 - cross),
+            cross: feedback * cross,
+        }
     }
 }
 
@@ -118,10 +135,20 @@ const MAX_CUTOFF_RATIO: f64 = crate::filter_shape::MAX_FREQ_RATIO;
 /// filters, i.e. the analog prototypes through the bilinear map, so with
 /// Ω = tan(π·f/fs) / tan(π·fc/fs) the low pass is |H|² = 1/(1 + Ω⁴) and the high pass
 /// Ω⁴/(1 + Ω⁴). For displays: the n-th repeat has been through this n times.
-pub fn loop_filter_gain(low_cut_hz: Option<f32>, high_cut_hz: Option<f32>, freq: f64, sample_rate: f64) -> f64 {
-    let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
+pub fn loop_filter_gain(
+    low_cut_hz: Option<f32>,
+    high_cut_hz: Option<f32>,
+    freq: f64,
+    sample_rate: f64,
+) -> f64 {
+    let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+        sample_rate
+    } else {
+        48_000.0
+    };
     let warp = |f: f64| (core::f64::consts::PI * f.clamp(0.0, 0.5 * fs) / fs).tan();
-    let corner = |hz: f32| warp((hz as f64).clamp(crate::filter_shape::MIN_FREQ_HZ, MAX_CUTOFF_RATIO * fs));
+    let corner =
+        |hz: f32| warp((hz as f64).clamp(crate::filter_shape::MIN_FREQ_HZ, MAX_CUTOFF_RATIO * fs));
     let valid = |hz: Option<f32>| hz.filter(|f| f.is_finite() && *f > 0.0);
     let x = warp(freq);
     let mut gain = 1.0;
@@ -177,7 +204,10 @@ struct Section {
 
 impl Section {
     fn set_cutoff(&mut self, hz: f32, sample_rate: f64) {
-        let f = (hz as f64).clamp(crate::filter_shape::MIN_FREQ_HZ, MAX_CUTOFF_RATIO * sample_rate);
+        let f = (hz as f64).clamp(
+            crate::filter_shape::MIN_FREQ_HZ,
+            MAX_CUTOFF_RATIO * sample_rate,
+        );
         let g = (core::f64::consts::PI * f / sample_rate).tan();
         let k = 1.0 / LOOP_Q;
         let a1 = 1.0 / (1.0 + g * (g + k));
@@ -261,7 +291,10 @@ impl LoopFilters {
     /// reset). Non-finite or non-positive cutoffs are ignored.
     pub fn set_cutoffs(&mut self, hp_hz: f32, lp_hz: f32, jump_hp: bool, jump_lp: bool) {
         let fs = self.sample_rate;
-        for (section, log, hz, jump) in [(&mut self.hp, &mut self.hp_log, hp_hz, jump_hp), (&mut self.lp, &mut self.lp_log, lp_hz, jump_lp)] {
+        for (section, log, hz, jump) in [
+            (&mut self.hp, &mut self.hp_log, hp_hz, jump_hp),
+            (&mut self.lp, &mut self.lp_log, lp_hz, jump_lp),
+        ] {
             if !hz.is_finite() || hz <= 0.0 {
                 continue;
             }
@@ -277,10 +310,12 @@ impl LoopFilters {
     /// Once per chunk, before it: advances the cutoff glides.
     pub fn begin_chunk(&mut self) {
         if !self.hp_log.is_settled() {
-            self.hp.set_cutoff(self.hp_log.next().exp2(), self.sample_rate);
+            self.hp
+                .set_cutoff(self.hp_log.next().exp2(), self.sample_rate);
         }
         if !self.lp_log.is_settled() {
-            self.lp.set_cutoff(self.lp_log.next().exp2(), self.sample_rate);
+            self.lp
+                .set_cutoff(self.lp_log.next().exp2(), self.sample_rate);
         }
     }
 
@@ -354,7 +389,12 @@ mod tests {
         use crate::svf::Svf;
         use crate::test_support::XorShift;
         for fs in [44_100.0, 192_000.0] {
-            for (shape, hz) in [(FilterShape::HighPass, 20.0f32), (FilterShape::HighPass, 700.0), (FilterShape::LowPass, 1_000.0), (FilterShape::LowPass, 20_000.0)] {
+            for (shape, hz) in [
+                (FilterShape::HighPass, 20.0f32),
+                (FilterShape::HighPass, 700.0),
+                (FilterShape::LowPass, 1_000.0),
+                (FilterShape::LowPass, 20_000.0),
+            ] {
                 let mut svf = Svf::<f32>::new(fs);
                 svf.set(shape, hz, LOOP_Q, 0.0);
                 let mut section = Section::default();
@@ -378,11 +418,17 @@ mod tests {
     #[test]
     fn routing_matrices() {
         let r = Routing::new(0.5, 0.25, None, false);
-        assert_eq!((r.direct, r.cross, r.input), (0.375, 0.125, [1.0, 0.0, 0.0, 1.0]));
+        assert_eq!(
+            (r.direct, r.cross, r.input),
+            (0.375, 0.125, [1.0, 0.0, 0.0, 1.0])
+        );
         let r = Routing::new(2.0, 0.0, None, false);
         assert_eq!(r.direct, MAX_FEEDBACK);
         let r = Routing::new(0.5, 0.0, Some((Side::Right, true)), false);
-        assert_eq!((r.direct, r.cross, r.input), (0.0, 0.5, [0.0, 0.0, 0.5, 0.5]));
+        assert_eq!(
+            (r.direct, r.cross, r.input),
+            (0.0, 0.5, [0.0, 0.0, 0.5, 0.5])
+        );
         let r = Routing::new(0.3, 0.2, None, true);
         assert_eq!((r.direct, r.cross, r.input), (0.8, 0.2, [0.0; 4]));
     }
@@ -392,7 +438,12 @@ mod tests {
     #[test]
     fn loop_filter_gain_matches_the_filters() {
         for fs in [44_100.0f64, 96_000.0] {
-            for (lo, hi) in [(Some(200.0f32), Some(3_000.0f32)), (Some(1_000.0), None), (None, Some(8_000.0)), (None, None)] {
+            for (lo, hi) in [
+                (Some(200.0f32), Some(3_000.0f32)),
+                (Some(1_000.0), None),
+                (None, Some(8_000.0)),
+                (None, None),
+            ] {
                 let mut f = LoopFilters::new(fs, 32, lo.unwrap_or(20.0), hi.unwrap_or(20_000.0));
                 for freq in [50.0f64, 200.0, 1_000.0, 3_000.0, 10_000.0] {
                     f.reset();
@@ -404,7 +455,8 @@ mod tests {
                         let y = match (lo, hi) {
                             (None, None) => Stereo::new(x, x),
                             _ => {
-                                let (hp, lp) = (lo.is_some() as u8 as f32, hi.is_some() as u8 as f32);
+                                let (hp, lp) =
+                                    (lo.is_some() as u8 as f32, hi.is_some() as u8 as f32);
                                 f.process(Stereo::new(x, x), hp, lp)
                             }
                         };
@@ -415,7 +467,10 @@ mod tests {
                     }
                     let want = loop_filter_gain(lo, hi, freq, fs);
                     let err_db = 20.0 * (peak / want).log10();
-                    assert!(err_db.abs() < 0.05, "fs {fs} {lo:?}/{hi:?} at {freq} Hz: measured {peak}, closed form {want}");
+                    assert!(
+                        err_db.abs() < 0.05,
+                        "fs {fs} {lo:?}/{hi:?} at {freq} Hz: measured {peak}, closed form {want}"
+                    );
                 }
             }
         }

@@ -62,8 +62,8 @@ use crate::smoother::Smoother;
 use crossfade::Crossfade;
 use ducking::Ducker;
 use feedback::{LoopFilters, Routing, saturate};
-use read::Taps;
 use modulation::{Lfo, MAX_DEPTH_MS};
+use read::Taps;
 use tape::TapeGlide;
 use time::{ms_to_samples, sane_bpm};
 
@@ -158,7 +158,11 @@ impl Settings {
     pub fn times_ms(&self, bpm: f64) -> [f64; 2] {
         let left_ms = self.time_left.ms(bpm);
         let right_ms = if self.link {
-            let offset = if self.offset_ms.is_finite() { self.offset_ms as f64 } else { 0.0 };
+            let offset = if self.offset_ms.is_finite() {
+                self.offset_ms as f64
+            } else {
+                0.0
+            };
             (left_ms + offset).clamp(MIN_TIME_MS, MAX_TIME_MS)
         } else {
             self.time_right.ms(bpm)
@@ -260,7 +264,11 @@ impl Delay {
     /// `sample_rate`; the only allocation. `_max_block_len` is accepted for the common shape
     /// (the delay needs no block-sized scratch).
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate as f64 } else { 48_000.0 };
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate as f64
+        } else {
+            48_000.0
+        };
         let max_delay = ms_to_samples(MAX_TIME_MS + MAX_DEPTH_MS as f64, fs).ceil() as usize + 4;
         let chunk_rate = (fs / CHUNK as f64) as f32;
         let settings = Settings::default();
@@ -342,16 +350,31 @@ impl Delay {
     /// (feedback ≥ 100 % or freeze): the tail is infinite.
     pub fn tail_samples(&self) -> Option<u32> {
         let s = &self.settings;
-        let feedback = if s.feedback.is_finite() { s.feedback.clamp(0.0, MAX_FEEDBACK) } else { 0.0 };
+        let feedback = if s.feedback.is_finite() {
+            s.feedback.clamp(0.0, MAX_FEEDBACK)
+        } else {
+            0.0
+        };
         if s.freeze || feedback >= 1.0 {
             return None;
         }
         let longest = self.target[0].max(self.target[1]);
         // Repeats until feedback^n < −96 dB (one repeat with no feedback), plus a time change
         // that may still be under way and the modulation's reach.
-        let repeats = if feedback < 1e-6 { 1.0 } else { ((-96.0f64 / 20.0) * core::f64::consts::LN_10 / (feedback as f64).ln()).ceil() + 1.0 };
-        let extra = ms_to_samples(s.mod_depth_ms.clamp(0.0, MAX_DEPTH_MS) as f64 + crossfade::FADE_MS, self.sample_rate);
-        Some((longest * repeats + extra).ceil().min(u32::MAX as f64 - 1.0) as u32)
+        let repeats = if feedback < 1e-6 {
+            1.0
+        } else {
+            ((-96.0f64 / 20.0) * core::f64::consts::LN_10 / (feedback as f64).ln()).ceil() + 1.0
+        };
+        let extra = ms_to_samples(
+            s.mod_depth_ms.clamp(0.0, MAX_DEPTH_MS) as f64 + crossfade::FADE_MS,
+            self.sample_rate,
+        );
+        Some(
+            (longest * repeats + extra)
+                .ceil()
+                .min(u32::MAX as f64 - 1.0) as u32,
+        )
     }
 
     /// Clears the lines and every state (the settings and tempo are kept, and reached at
@@ -371,12 +394,30 @@ impl Delay {
         let s = self.settings;
         let fs = self.sample_rate;
         let [left_ms, right_ms] = s.times_ms(self.bpm);
-        self.target = [ms_to_samples(left_ms, fs).max(MIN_DELAY), ms_to_samples(right_ms, fs).max(MIN_DELAY)];
+        self.target = [
+            ms_to_samples(left_ms, fs).max(MIN_DELAY),
+            ms_to_samples(right_ms, fs).max(MIN_DELAY),
+        ];
 
-        let routing = Routing::new(s.feedback, s.cross_feedback, s.ping_pong.map(|side| (side, s.ping_pong_mono)), s.freeze);
-        let level = |db: f32| if db.is_nan() { 0.0 } else { db_to_gain(db.min(24.0)) };
+        let routing = Routing::new(
+            s.feedback,
+            s.cross_feedback,
+            s.ping_pong.map(|side| (side, s.ping_pong_mono)),
+            s.freeze,
+        );
+        let level = |db: f32| {
+            if db.is_nan() {
+                0.0
+            } else {
+                db_to_gain(db.min(24.0))
+            }
+        };
         let (dry, wet) = (level(s.dry_db), level(s.wet_db));
-        let width = if s.width.is_finite() { s.width.clamp(0.0, 2.0) } else { 1.0 };
+        let width = if s.width.is_finite() {
+            s.width.clamp(0.0, 2.0)
+        } else {
+            1.0
+        };
         // A frozen loop must not be filtered (it would fade away); the filters fade out.
         let valid = |hz: Option<f32>| hz.filter(|f| f.is_finite() && *f > 0.0);
         let (low_cut, high_cut) = (valid(s.low_cut_hz), valid(s.high_cut_hz));
@@ -403,7 +444,14 @@ impl Delay {
             jump || silent_lp,
         );
         self.ducker.set(s.duck_db, s.duck_release_ms);
-        let depth = ms_to_samples(if s.mod_depth_ms.is_finite() { s.mod_depth_ms.clamp(0.0, MAX_DEPTH_MS) } else { 0.0 } as f64, fs);
+        let depth = ms_to_samples(
+            if s.mod_depth_ms.is_finite() {
+                s.mod_depth_ms.clamp(0.0, MAX_DEPTH_MS)
+            } else {
+                0.0
+            } as f64,
+            fs,
+        );
 
         if jump {
             for (g, &t) in self.glides.iter_mut().zip(&targets) {
@@ -417,7 +465,9 @@ impl Delay {
             self.xfade.jump(self.target);
             self.base_end = self.target;
             let lfo = self.lfo.value();
-            self.read = core::array::from_fn(|c| self.target[c] + limited_depth(depth, [self.target[c]; 2]) * lfo[c] - 1.0);
+            self.read = core::array::from_fn(|c| {
+                self.target[c] + limited_depth(depth, [self.target[c]; 2]) * lfo[c] - 1.0
+            });
             self.read_end = self.read;
             self.read_inc = [0.0; 2];
             self.fading = false;
@@ -432,7 +482,6 @@ impl Delay {
         }
     }
 
-
     /// Computes the next chunk's per-sample ramps (see the module docs).
     fn begin_chunk(&mut self) {
         let n = CHUNK as f32;
@@ -446,7 +495,10 @@ impl Delay {
         }
 
         self.filters.begin_chunk();
-        self.filters_active = self.cur[HP_MIX] != 0.0 || self.end[HP_MIX] != 0.0 || self.cur[LP_MIX] != 0.0 || self.end[LP_MIX] != 0.0;
+        self.filters_active = self.cur[HP_MIX] != 0.0
+            || self.end[HP_MIX] != 0.0
+            || self.cur[LP_MIX] != 0.0
+            || self.end[LP_MIX] != 0.0;
 
         // Where the current heads are going: the tape glide moves them (unless a fade from an
         // earlier clean-mode change is still running); clean mode fades to the target.
@@ -463,9 +515,15 @@ impl Delay {
         };
         let to = self.xfade.to;
         let depth = self.depth.next() as f64;
-        let lfo = self.lfo.advance(self.settings.mod_rate_hz, CHUNK, self.sample_rate);
+        let lfo = self
+            .lfo
+            .advance(self.settings.mod_rate_hz, CHUNK, self.sample_rate);
         for c in 0..2 {
-            let bases = if self.fading { [start[c].min(to[c]), self.base_end[c]] } else { [start[c], self.base_end[c]] };
+            let bases = if self.fading {
+                [start[c].min(to[c]), self.base_end[c]]
+            } else {
+                [start[c], self.base_end[c]]
+            };
             self.read_end[c] = self.base_end[c] + limited_depth(depth, bases) * lfo[c] - 1.0;
             self.read_inc[c] = (self.read_end[c] - self.read[c]) / CHUNK as f64;
             self.b_offset[c] = to[c] - start[c];
@@ -540,7 +598,11 @@ impl Delay {
     /// chain read → filters → saturation → write of each sample would wait on the previous
     /// one's, at several times the cost.
     #[inline(always)]
-    fn run<const FADE: bool, const FILTERS: bool, const STEADY: bool>(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn run<const FADE: bool, const FILTERS: bool, const STEADY: bool>(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
         let n = left.len().min(right.len()).min(CHUNK);
         let (left, right) = (&mut left[..n], &mut right[..n]);
 
@@ -578,7 +640,13 @@ impl Delay {
         //    (vectorised), then the filters (the only recursion, alone in its loop). Gains
         //    ramp linearly through the chunk: gain = start + j·inc at chunk sample j.
         let (c, inc) = (self.cur, self.inc);
-        let g = |i: usize, k: usize| if STEADY { c[i] } else { c[i] + inc[i] * (j0 + k) as i32 as f32 };
+        let g = |i: usize, k: usize| {
+            if STEADY {
+                c[i]
+            } else {
+                c[i] + inc[i] * (j0 + k) as i32 as f32
+            }
+        };
         let (taps, fades) = (&self.taps[..2], &self.taps[2..]);
         let mut yl = [0.0f32; CHUNK];
         let mut yr = [0.0f32; CHUNK];
@@ -597,12 +665,20 @@ impl Delay {
         let mut wl = [0.0f32; CHUNK];
         let mut wr = [0.0f32; CHUNK];
         for k in 0..n {
-            wl[k] = g(IN_LL, k) * xl[k] + g(IN_LR, k) * xr[k] + g(FB_DIRECT, k) * yl[k] + g(FB_CROSS, k) * yr[k];
-            wr[k] = g(IN_RL, k) * xl[k] + g(IN_RR, k) * xr[k] + g(FB_CROSS, k) * yl[k] + g(FB_DIRECT, k) * yr[k];
+            wl[k] = g(IN_LL, k) * xl[k]
+                + g(IN_LR, k) * xr[k]
+                + g(FB_DIRECT, k) * yl[k]
+                + g(FB_CROSS, k) * yr[k];
+            wr[k] = g(IN_RL, k) * xl[k]
+                + g(IN_RR, k) * xr[k]
+                + g(FB_CROSS, k) * yl[k]
+                + g(FB_DIRECT, k) * yr[k];
         }
         if FILTERS {
             let filters = &mut self.filters;
-            let fully_on = [HP_MIX, LP_MIX].iter().all(|&i| c[i] == 1.0 && inc[i] == 0.0);
+            let fully_on = [HP_MIX, LP_MIX]
+                .iter()
+                .all(|&i| c[i] == 1.0 && inc[i] == 0.0);
             if fully_on {
                 for k in 0..n {
                     let v = filters.process_on(Stereo::new(wl[k], wr[k]));
@@ -623,7 +699,8 @@ impl Delay {
             wl[k] = flush_denormal(saturate(wl[k]));
             wr[k] = flush_denormal(saturate(wr[k]));
             left[k] = flush_denormal(g(DRY, k) * xl[k] + g(WET_A, k) * yl[k] + g(WET_B, k) * yr[k]);
-            right[k] = flush_denormal(g(DRY, k) * xr[k] + g(WET_B, k) * yl[k] + g(WET_A, k) * yr[k]);
+            right[k] =
+                flush_denormal(g(DRY, k) * xr[k] + g(WET_B, k) * yl[k] + g(WET_A, k) * yr[k]);
         }
         self.chunk_pos += n;
 

@@ -34,7 +34,12 @@ pub struct Lfo {
 
 impl Default for Lfo {
     fn default() -> Self {
-        Self { sin: 0.0, cos: 1.0, step: (0.0, 1.0), key: (0.0, 0, 0.0) }
+        Self {
+            sin: 0.0,
+            cos: 1.0,
+            step: (0.0, 1.0),
+            key: (0.0, 0, 0.0),
+        }
     }
 }
 
@@ -47,7 +52,11 @@ impl Lfo {
     /// Advances by `samples` at `rate_hz` and returns the (left, right) values in −1 … 1.
     #[inline]
     pub fn advance(&mut self, rate_hz: f32, samples: usize, sample_rate: f64) -> [f64; 2] {
-        let rate = if rate_hz.is_finite() { rate_hz.clamp(0.0, MAX_RATE_HZ) } else { 0.0 };
+        let rate = if rate_hz.is_finite() {
+            rate_hz.clamp(0.0, MAX_RATE_HZ)
+        } else {
+            0.0
+        };
         if (rate, samples, sample_rate) != self.key {
             self.key = (rate, samples, sample_rate);
             self.step = (TAU * rate as f64 * samples as f64 / sample_rate).sin_cos();
@@ -82,7 +91,10 @@ mod tests {
             let want = (TAU * rate as f64 * t).sin();
             let want_r = (TAU * rate as f64 * t + TAU / 4.0).sin();
             // A million steps (11 minutes at 48 kHz) stay within 1e-9 of the exact sine.
-            assert!((l - want).abs() < 1e-9 && (r - want_r).abs() < 1e-9, "chunk {k}: {l} vs {want}");
+            assert!(
+                (l - want).abs() < 1e-9 && (r - want_r).abs() < 1e-9,
+                "chunk {k}: {l} vs {want}"
+            );
         }
         lfo.reset();
         assert_eq!(lfo.value(), [0.0, 1.0]);

@@ -56,7 +56,14 @@ pub struct Taps {
 
 impl Default for Taps {
     fn default() -> Self {
-        Self { whole: [1; MAX_BATCH], c: [[0.0; MAX_BATCH]; 4], exact: true, window: [0.0; WINDOW], lo: 0, windowed: false }
+        Self {
+            whole: [1; MAX_BATCH],
+            c: [[0.0; MAX_BATCH]; 4],
+            exact: true,
+            window: [0.0; WINDOW],
+            lo: 0,
+            windowed: false,
+        }
     }
 }
 
@@ -159,7 +166,10 @@ impl Taps {
             let t = &self.window[i - 1..i + 3];
             self.c[0][k] * t[0] + self.c[1][k] * t[1] + self.c[2][k] * t[2] + self.c[3][k] * t[3]
         } else {
-            self.c[0][k] * line.read(w - 1) + self.c[1][k] * line.read(w) + self.c[2][k] * line.read(w + 1) + self.c[3][k] * line.read(w + 2)
+            self.c[0][k] * line.read(w - 1)
+                + self.c[1][k] * line.read(w)
+                + self.c[2][k] * line.read(w + 1)
+                + self.c[3][k] * line.read(w + 2)
         }
     }
 }
@@ -177,14 +187,24 @@ mod tests {
             line.push(rng.uniform());
         }
         // Positions exactly representable in f32, so DelayLine::read_cubic sees the same ones.
-        for (base, slope, j0) in [(100.0, 0.0, 0), (100.25, 0.0, 3), (1_500.5, 1.0, 0), (700.125, 1.375, 0), (900.0, 0.5, 2), (50.75, 3.0, 1)] {
+        for (base, slope, j0) in [
+            (100.0, 0.0, 0),
+            (100.25, 0.0, 3),
+            (1_500.5, 1.0, 0),
+            (700.125, 1.375, 0),
+            (900.0, 0.5, 2),
+            (50.75, 3.0, 1),
+        ] {
             let mut taps = Taps::default();
             taps.plan(base, slope, j0, MAX_BATCH);
             taps.fetch(&line, MAX_BATCH);
             for k in 0..MAX_BATCH {
                 let got = taps.read(&line, k);
                 let want = line.read_cubic((base + slope * (j0 + k) as f64 - k as f64) as f32);
-                assert!((got - want).abs() < 1e-6, "base {base} slope {slope} k {k}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "base {base} slope {slope} k {k}: {got} vs {want}"
+                );
             }
         }
         // Whole positions read the samples themselves.

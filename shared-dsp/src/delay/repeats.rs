@@ -40,17 +40,42 @@ pub struct Repeat {
 /// Hz (the loop filters shape each frequency differently), at most `max_trips` trips around
 /// the loop, leaving out echoes below `floor` (linear) on both sides. Empty while frozen (the
 /// loop takes no input).
-pub fn repeats(settings: &Settings, bpm: f64, freq: f64, sample_rate: f64, max_ms: f64, max_trips: usize, floor: f64) -> Vec<Repeat> {
+pub fn repeats(
+    settings: &Settings,
+    bpm: f64,
+    freq: f64,
+    sample_rate: f64,
+    max_ms: f64,
+    max_trips: usize,
+    floor: f64,
+) -> Vec<Repeat> {
     let s = settings;
     let [t_left, t_right] = s.times_ms(bpm);
-    let routing = Routing::new(s.feedback, s.cross_feedback, s.ping_pong.map(|side| (side, s.ping_pong_mono)), s.freeze);
+    let routing = Routing::new(
+        s.feedback,
+        s.cross_feedback,
+        s.ping_pong.map(|side| (side, s.ping_pong_mono)),
+        s.freeze,
+    );
     let filtered = !s.freeze;
-    let g = if filtered { loop_filter_gain(s.low_cut_hz, s.high_cut_hz, freq, sample_rate) } else { 1.0 };
+    let g = if filtered {
+        loop_filter_gain(s.low_cut_hz, s.high_cut_hz, freq, sample_rate)
+    } else {
+        1.0
+    };
     let (direct, cross) = (routing.direct as f64, routing.cross as f64);
     let input_left = (routing.input[0] + routing.input[1]) as f64;
     let input_right = (routing.input[2] + routing.input[3]) as f64;
-    let wet = if s.wet_db.is_nan() { 0.0 } else { db_to_gain(s.wet_db.min(24.0)) as f64 };
-    let width = if s.width.is_finite() { s.width.clamp(0.0, 2.0) as f64 } else { 1.0 };
+    let wet = if s.wet_db.is_nan() {
+        0.0
+    } else {
+        db_to_gain(s.wet_db.min(24.0)) as f64
+    };
+    let width = if s.width.is_finite() {
+        s.width.clamp(0.0, 2.0) as f64
+    } else {
+        1.0
+    };
     let (wet_a, wet_b) = (wet * (1.0 + width) * 0.5, wet * (1.0 - width) * 0.5);
 
     // Trips that fit in the window; a loop gain of at most 1.1 per trip bounds the rest.
@@ -81,7 +106,10 @@ pub fn repeats(settings: &Settings, bpm: f64, freq: f64, sample_rate: f64, max_m
             if time_ms > max_ms || (l == 0.0 && r == 0.0) {
                 continue;
             }
-            out.push(Repeat { time_ms, gain: [wet_a * l + wet_b * r, wet_b * l + wet_a * r] });
+            out.push(Repeat {
+                time_ms,
+                gain: [wet_a * l + wet_b * r, wet_b * l + wet_a * r],
+            });
         }
     }
     out.sort_by(|x, y| x.time_ms.total_cmp(&y.time_ms));
@@ -128,7 +156,11 @@ mod tests {
     }
 
     fn wet(s: Settings) -> Settings {
-        Settings { dry_db: f32::NEG_INFINITY, wet_db: 0.0, ..s }
+        Settings {
+            dry_db: f32::NEG_INFINITY,
+            wet_db: 0.0,
+            ..s
+        }
     }
 
     /// Times on whole samples at 48 kHz, so each echo of a click is one sample (the read
@@ -137,7 +169,14 @@ mod tests {
     #[test]
     fn predicted_echoes_are_the_delays_echoes() {
         let cases = [
-            ("plain", wet(Settings { time_left: DelayTime::Ms(250.0), feedback: 0.6, ..Settings::default() })),
+            (
+                "plain",
+                wet(Settings {
+                    time_left: DelayTime::Ms(250.0),
+                    feedback: 0.6,
+                    ..Settings::default()
+                }),
+            ),
             (
                 "different times, cross feedback, wide",
                 wet(Settings {
@@ -162,7 +201,16 @@ mod tests {
                     ..Settings::default()
                 }),
             ),
-            ("ping-pong, stereo input", wet(Settings { time_left: DelayTime::Ms(125.0), ping_pong: Some(Side::Left), ping_pong_mono: false, feedback: 0.5, ..Settings::default() })),
+            (
+                "ping-pong, stereo input",
+                wet(Settings {
+                    time_left: DelayTime::Ms(125.0),
+                    ping_pong: Some(Side::Left),
+                    ping_pong_mono: false,
+                    feedback: 0.5,
+                    ..Settings::default()
+                }),
+            ),
         ];
         for (name, s) in cases {
             let seconds = 3.0;
@@ -175,15 +223,31 @@ mod tests {
                     // The echo's sample (the delay may land it one sample either way of the
                     // nominal time, by how its read head counts): the largest nearby.
                     let centre = (p.time_ms * FS / 1e3).round() as usize;
-                    let (i, v) = (centre - 1..=centre + 1).map(|i| (i, y[ch][i])).max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap();
+                    let (i, v) = (centre - 1..=centre + 1)
+                        .map(|i| (i, y[ch][i]))
+                        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                        .unwrap();
                     explained[ch][i] = true;
-                    assert!((v as f64 - p.gain[ch]).abs() < 1e-4 + 1e-4 * p.gain[ch].abs(), "{name}: echo at {} ms, side {ch}: delay {v}, predicted {}", p.time_ms, p.gain[ch]);
+                    assert!(
+                        (v as f64 - p.gain[ch]).abs() < 1e-4 + 1e-4 * p.gain[ch].abs(),
+                        "{name}: echo at {} ms, side {ch}: delay {v}, predicted {}",
+                        p.time_ms,
+                        p.gain[ch]
+                    );
                 }
             }
             // Nothing else: the output's energy away from the predicted echoes is nil.
             for ch in 0..2 {
-                let stray = y[ch].iter().zip(&explained[ch]).filter(|(_, e)| !**e).map(|(v, _)| v.abs()).fold(0.0f32, f32::max);
-                assert!(stray < 1e-4, "{name}: side {ch} has an unpredicted echo of {stray}");
+                let stray = y[ch]
+                    .iter()
+                    .zip(&explained[ch])
+                    .filter(|(_, e)| !**e)
+                    .map(|(v, _)| v.abs())
+                    .fold(0.0f32, f32::max);
+                assert!(
+                    stray < 1e-4,
+                    "{name}: side {ch} has an unpredicted echo of {stray}"
+                );
             }
             println!("{name}: {} echoes predicted and found", predicted.len());
         }
@@ -193,13 +257,27 @@ mod tests {
     /// measured in their steady middle, fall by the predicted gain at 1 kHz.
     #[test]
     fn filtered_echo_levels_follow_the_loop_filters() {
-        let s = wet(Settings { time_left: DelayTime::Ms(250.0), feedback: 0.9, low_cut_hz: Some(600.0), high_cut_hz: Some(1_500.0), ..Settings::default() });
+        let s = wet(Settings {
+            time_left: DelayTime::Ms(250.0),
+            feedback: 0.9,
+            low_cut_hz: Some(600.0),
+            high_cut_hz: Some(1_500.0),
+            ..Settings::default()
+        });
         let mut d = Delay::new(FS as f32, 512);
         d.update_immediately(&s);
         let n = (2.0 * FS) as usize;
         let burst = (0.15 * FS) as usize;
         let w = core::f64::consts::TAU * 1_000.0 / FS;
-        let mut l: Vec<f32> = (0..n).map(|i| if i < burst { (0.5 * (w * i as f64).sin()) as f32 } else { 0.0 }).collect();
+        let mut l: Vec<f32> = (0..n)
+            .map(|i| {
+                if i < burst {
+                    (0.5 * (w * i as f64).sin()) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let mut r = l.clone();
         for (lc, rc) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
             d.process(lc, rc);
@@ -210,20 +288,40 @@ mod tests {
             // The burst's middle 50 ms, shifted by the echo's time: RMS relative to 0.5/√2.
             let start = ((p.time_ms * 1e-3 + 0.05) * FS) as usize;
             let end = start + (0.05 * FS) as usize;
-            let rms = (l[start..end].iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / (end - start) as f64).sqrt();
+            let rms = (l[start..end]
+                .iter()
+                .map(|v| (*v as f64).powi(2))
+                .sum::<f64>()
+                / (end - start) as f64)
+                .sqrt();
             let measured = rms / (0.5 / 2f64.sqrt());
             let err_db = 20.0 * (measured / p.gain[0]).log10();
-            println!("echo at {} ms: measured {:.2} dB, predicted {:.2} dB", p.time_ms, 20.0 * measured.log10(), 20.0 * p.gain[0].log10());
-            assert!(err_db.abs() < 0.1, "echo at {} ms: {err_db} dB off", p.time_ms);
+            println!(
+                "echo at {} ms: measured {:.2} dB, predicted {:.2} dB",
+                p.time_ms,
+                20.0 * measured.log10(),
+                20.0 * p.gain[0].log10()
+            );
+            assert!(
+                err_db.abs() < 0.1,
+                "echo at {} ms: {err_db} dB off",
+                p.time_ms
+            );
         }
     }
 
     #[test]
     fn frozen_and_runaway_loops_are_flagged() {
-        let s = Settings { freeze: true, ..Settings::default() };
+        let s = Settings {
+            freeze: true,
+            ..Settings::default()
+        };
         assert!(repeats(&s, 120.0, 1_000.0, FS, 5_000.0, 64, 0.0).is_empty());
         assert!(sustains(&s));
-        assert!(sustains(&Settings { feedback: 1.05, ..Settings::default() }));
+        assert!(sustains(&Settings {
+            feedback: 1.05,
+            ..Settings::default()
+        }));
         assert!(!sustains(&Settings::default()));
     }
 }

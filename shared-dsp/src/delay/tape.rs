@@ -37,7 +37,10 @@ pub struct TapeGlide {
 impl TapeGlide {
     pub fn new(sample_rate: f64, chunk: usize) -> Self {
         let tau = GLIDE_MS * 1e-3 * sample_rate.max(1.0);
-        Self { coef: (-(chunk as f64) / tau).exp(), max_step: MAX_SPEED * chunk as f64 }
+        Self {
+            coef: (-(chunk as f64) / tau).exp(),
+            max_step: MAX_SPEED * chunk as f64,
+        }
     }
 
     /// Where a read head at `pos` is one chunk later when heading for `target`.
@@ -49,7 +52,11 @@ impl TapeGlide {
         }
         let step = (-remaining * (1.0 - self.coef)).clamp(-self.max_step, self.max_step);
         let next = pos + step;
-        if (next - target).abs() <= SNAP_SAMPLES { target } else { next }
+        if (next - target).abs() <= SNAP_SAMPLES {
+            target
+        } else {
+            next
+        }
     }
 }
 
@@ -67,7 +74,10 @@ mod tests {
             pos = glide.next(pos, 1_010.0);
         }
         let covered = (pos - 1_000.0) / 10.0;
-        assert!((covered - (1.0 - (-1.0f64).exp())).abs() < 1e-9, "{covered}");
+        assert!(
+            (covered - (1.0 - (-1.0f64).exp())).abs() < 1e-9,
+            "{covered}"
+        );
     }
 
     #[test]
@@ -87,6 +97,9 @@ mod tests {
         }
         // At least as long as the speed limit allows: (to − from) / 0.5 samples.
         assert!(chunks as f64 * 32.0 >= (to - from) / MAX_SPEED);
-        println!("tape glide 10 ms → 1 s at 48 kHz: {:.2} s", chunks as f64 * 32.0 / 48_000.0);
+        println!(
+            "tape glide 10 ms → 1 s at 48 kHz: {:.2} s",
+            chunks as f64 * 32.0 / 48_000.0
+        );
     }
 }

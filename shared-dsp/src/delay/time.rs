@@ -234,7 +234,12 @@ mod tests {
         assert!((at(Division::Bar, Feel::Straight) - 2_000.0).abs() < 1e-9);
         assert!((at(Division::FourBars, Feel::Straight) - 8_000.0).abs() < 1e-9);
         // Tempo changes scale inversely: 1/4 at 90 BPM = 666.67 ms.
-        assert!((at(Division::Quarter, Feel::Straight) * 120.0 / 90.0 - nv(Division::Quarter, Feel::Straight).ms_at(90.0)).abs() < 1e-9);
+        assert!(
+            (at(Division::Quarter, Feel::Straight) * 120.0 / 90.0
+                - nv(Division::Quarter, Feel::Straight).ms_at(90.0))
+            .abs()
+                < 1e-9
+        );
         assert!((nv(Division::Quarter, Feel::Straight).ms_at(90.0) - 2_000.0 / 3.0).abs() < 1e-9);
     }
 
@@ -242,7 +247,12 @@ mod tests {
     fn the_list_is_sorted_unique_and_complete() {
         let all = NoteValue::ALL;
         for w in all.windows(2) {
-            assert!(w[0].quarters() < w[1].quarters(), "{:?} !< {:?}", w[0], w[1]);
+            assert!(
+                w[0].quarters() < w[1].quarters(),
+                "{:?} !< {:?}",
+                w[0],
+                w[1]
+            );
         }
         // Every division in every feel, exactly once.
         assert_eq!(all.len(), 9 * 3);
@@ -261,8 +271,14 @@ mod tests {
         assert_eq!(DelayTime::Ms(0.0).ms(120.0), MIN_TIME_MS);
         assert_eq!(DelayTime::Ms(1e9).ms(120.0), MAX_TIME_MS);
         assert_eq!(DelayTime::Ms(f32::NAN).ms(120.0), MIN_TIME_MS);
-        assert_eq!(DelayTime::Note(nv(Division::FourBars, Feel::Straight)).ms(120.0), MAX_TIME_MS);
-        assert_eq!(DelayTime::Note(nv(Division::FourBars, Feel::Straight)).ms(240.0), 4_000.0);
+        assert_eq!(
+            DelayTime::Note(nv(Division::FourBars, Feel::Straight)).ms(120.0),
+            MAX_TIME_MS
+        );
+        assert_eq!(
+            DelayTime::Note(nv(Division::FourBars, Feel::Straight)).ms(240.0),
+            4_000.0
+        );
         assert_eq!(sane_bpm(f64::NAN), DEFAULT_BPM);
         assert_eq!(sane_bpm(0.0), DEFAULT_BPM);
         assert_eq!(sane_bpm(5.0), MIN_BPM);

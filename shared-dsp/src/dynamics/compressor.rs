@@ -443,7 +443,8 @@ impl Compressor {
             return;
         }
         let n = left.len().min(right.len());
-        self.lookahead.process_split(&mut left[..n], &mut right[..n]);
+        self.lookahead
+            .process_split(&mut left[..n], &mut right[..n]);
         if !self.detection_skipped {
             self.reset_detection();
             self.detection_skipped = true;
@@ -578,7 +579,14 @@ impl Compressor {
     /// twice), so it computes exactly what the baseline build does.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn process_chunk_avx2(&mut self, x: &mut Chunk, key: Chunk, n: usize, link: f32, allow_mid_side: bool) {
+    fn process_chunk_avx2(
+        &mut self,
+        x: &mut Chunk,
+        key: Chunk,
+        n: usize,
+        link: f32,
+        allow_mid_side: bool,
+    ) {
         self.process_chunk(x, key, n, link, allow_mid_side);
     }
 

@@ -796,7 +796,11 @@ fn detector_level_is_the_level_the_curve_sees() {
         // Long window: the mean square ripples by ~0.1 % at twice 997 Hz.
         (-12.0, Detector::Rms, 100.0, -CREST_DB, 0.02),
     ] {
-        let s = Settings { detector, rms_window_ms: window_ms, ..Settings::default() };
+        let s = Settings {
+            detector,
+            rms_window_ms: window_ms,
+            ..Settings::default()
+        };
         let mut c = Compressor::new(FS, 512);
         c.update_immediately(&s);
         let x = sine(amp(amp_db), 997.0, FS, n);
@@ -807,17 +811,27 @@ fn detector_level_is_the_level_the_curve_sees() {
         let got = c.detector_level_db() as f64;
         let want = amp_db + want_offset;
         println!("{detector:?} {amp_db} dB sine: detector level {got:.3} dB (want {want:.3})");
-        assert!((got - want).abs() < tol, "{detector:?} {amp_db} dB: {got} vs {want}");
+        assert!(
+            (got - want).abs() < tol,
+            "{detector:?} {amp_db} dB: {got} vs {want}"
+        );
     }
 
     // External key: a quiet input with a loud key reads the key's level.
-    let s = Settings { sidechain: SidechainSource::External, ..Settings::default() };
+    let s = Settings {
+        sidechain: SidechainSource::External,
+        ..Settings::default()
+    };
     let mut c = Compressor::new(FS, 512);
     c.update_immediately(&s);
     let quiet = sine(amp(-40.0), 997.0, FS, 4_800);
     let key = sine(amp(-10.0), 997.0, FS, 4_800);
     run_keyed(&mut c, [&quiet, &quiet], [&key, &key]);
-    assert!((c.detector_level_db() as f64 + 10.0).abs() < 0.03, "{}", c.detector_level_db());
+    assert!(
+        (c.detector_level_db() as f64 + 10.0).abs() < 0.03,
+        "{}",
+        c.detector_level_db()
+    );
 
     // Silence reads far below anything a meter shows, and a reset clears the reading.
     let mut c = Compressor::new(FS, 512);
@@ -842,15 +856,40 @@ fn the_avx2_build_computes_exactly_what_the_baseline_build_does() {
     }
     let mut rng = XorShift::new(21);
     let n = 20_000;
-    let left: Vec<f32> = (0..n).map(|i| rng.uniform() * if (i / 3_000) % 2 == 0 { 1.0 } else { 0.05 }).collect();
+    let left: Vec<f32> = (0..n)
+        .map(|i| rng.uniform() * if (i / 3_000) % 2 == 0 { 1.0 } else { 0.05 })
+        .collect();
     let right: Vec<f32> = (0..n).map(|_| rng.uniform() * 0.3).collect();
-    let base = Settings { threshold_db: -24.0, knee_db: 6.0, ..Settings::default() };
+    let base = Settings {
+        threshold_db: -24.0,
+        knee_db: 6.0,
+        ..Settings::default()
+    };
     let variants = [
         base,
-        Settings { detector: Detector::Rms, link: 0.4, auto_release: true, ..base },
-        Settings { sc_hpf: true, sc_hpf_hz: 150.0, channels: ChannelMode::MidSide, mix: 0.6, ..base },
-        Settings { listen: true, lookahead_ms: 2.0, ..base },
-        Settings { lookahead_ms: 5.0, auto_makeup: true, ..base },
+        Settings {
+            detector: Detector::Rms,
+            link: 0.4,
+            auto_release: true,
+            ..base
+        },
+        Settings {
+            sc_hpf: true,
+            sc_hpf_hz: 150.0,
+            channels: ChannelMode::MidSide,
+            mix: 0.6,
+            ..base
+        },
+        Settings {
+            listen: true,
+            lookahead_ms: 2.0,
+            ..base
+        },
+        Settings {
+            lookahead_ms: 5.0,
+            auto_makeup: true,
+            ..base
+        },
     ];
     for (v, s) in variants.iter().enumerate() {
         // Halfway: a new curve, cutoff, make-up and lookahead, all gliding or crossfading.
@@ -891,7 +930,12 @@ fn switched_off_it_only_delays_and_switched_on_it_starts_from_rest() {
     let mut left: Vec<f32> = (0..n).map(|_| rng.uniform()).collect();
     let right: Vec<f32> = (0..n).map(|_| rng.uniform() * 0.5).collect();
     left[777] = f32::NAN;
-    let on = Settings { threshold_db: -30.0, lookahead_ms: 3.0, detector: Detector::Rms, ..Settings::default() };
+    let on = Settings {
+        threshold_db: -30.0,
+        lookahead_ms: 3.0,
+        detector: Detector::Rms,
+        ..Settings::default()
+    };
     // Off: the dry path gives exactly what the full pipeline gives (the input delayed by the
     // lookahead, non-finite samples as silence), before and after the bypass glide lands.
     let (mut full, mut dry) = (compressor(on), compressor(on));
@@ -914,7 +958,10 @@ fn switched_off_it_only_delays_and_switched_on_it_starts_from_rest() {
 
     // On again, without lookahead (so no audio history matters): it compresses exactly like a
     // compressor that has just been created, its gain reduction starting from none.
-    let on = Settings { lookahead_ms: 0.0, ..on };
+    let on = Settings {
+        lookahead_ms: 0.0,
+        ..on
+    };
     dry.update_immediately(&on.bypassed());
     dry.process_dry(&mut left.clone(), &mut right.clone());
     dry.update_immediately(&on);

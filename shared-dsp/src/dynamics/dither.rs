@@ -153,7 +153,9 @@ mod tests {
             let mean = sum / n as f64;
             let var = sum2 / n as f64 - mean * mean;
             let corr = cross / n as f64;
-            println!("{depth:?}: error mean {mean:+.4} LSB, variance {var:.4} LSB² (theory 0.25), E[e·x] {corr:+.4}");
+            println!(
+                "{depth:?}: error mean {mean:+.4} LSB, variance {var:.4} LSB² (theory 0.25), E[e·x] {corr:+.4}"
+            );
             assert!(mean.abs() < 0.01, "{mean}");
             assert!((var - 0.25).abs() < 0.005, "{var}");
             assert!(corr.abs() < 0.02, "{corr}");

@@ -196,13 +196,23 @@ impl Gate {
                 // The two settled states, tested for RUN frames at once (vector compares):
                 // exactly what the per-sample loop below computes for them.
                 let keys: [f32; RUN] = core::array::from_fn(|k| l[k].abs().max(r[k].abs()));
-                if self.open && self.gr_db == 0.0 && keys.iter().fold(true, |all, &k| all & (k >= self.close_level)) {
+                if self.open
+                    && self.gr_db == 0.0
+                    && keys
+                        .iter()
+                        .fold(true, |all, &k| all & (k >= self.close_level))
+                {
                     // Fully open and staying open: the gain is exactly 1; only the hold restarts.
                     self.hold_left = self.hold_len;
                     continue;
                 }
                 let range = self.settings.range_db as f64;
-                if !self.open && self.gr_db == range && keys.iter().fold(true, |all, &k| all & (k < self.open_level)) {
+                if !self.open
+                    && self.gr_db == range
+                    && keys
+                        .iter()
+                        .fold(true, |all, &k| all & (k < self.open_level))
+                {
                     // Closed, settled and staying closed: one constant gain.
                     let gain = gain_for(self.gr_db);
                     for (a, b) in l.iter_mut().zip(r.iter_mut()) {
@@ -490,7 +500,10 @@ mod tests {
                 if i % 9_001 == 0 { [f32::NAN, v[1]] } else { v }
             })
             .collect();
-        let settings = Settings { hold_ms: 5.0, ..on(-30.0, 40.0) };
+        let settings = Settings {
+            hold_ms: 5.0,
+            ..on(-30.0, 40.0)
+        };
         // The output of a gate fed `x` in host blocks of 509, each cut into `piece`s.
         let run = |piece: usize| {
             let mut g = Gate::new(FS, 512);
@@ -499,7 +512,10 @@ mod tests {
             for (k, block) in x.chunks(509).enumerate() {
                 if k == 80 {
                     // Inside a quiet stretch, with the gate settled closed.
-                    g.update(&Settings { range_db: 20.0, ..settings });
+                    g.update(&Settings {
+                        range_db: 20.0,
+                        ..settings
+                    });
                 }
                 for part in block.chunks(piece) {
                     let mut l: Vec<f32> = part.iter().map(|v| v[0]).collect();

@@ -126,12 +126,21 @@ impl Settings {
     fn sanitized(&self) -> Self {
         let d = Self::default();
         let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
-            if v.is_nan() { fallback } else { v.clamp(lo, hi) }
+            if v.is_nan() {
+                fallback
+            } else {
+                v.clamp(lo, hi)
+            }
         };
         Self {
             drive_db: clamp(self.drive_db, -60.0, 60.0, d.drive_db),
             ceiling_db: clamp(self.ceiling_db, -60.0, 0.0, d.ceiling_db),
-            lookahead_ms: clamp(self.lookahead_ms, MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, d.lookahead_ms),
+            lookahead_ms: clamp(
+                self.lookahead_ms,
+                MIN_LOOKAHEAD_MS,
+                MAX_LOOKAHEAD_MS,
+                d.lookahead_ms,
+            ),
             release_ms: clamp(self.release_ms, 0.1, 10_000.0, d.release_ms),
             link: clamp(self.link, 0.0, 1.0, d.link),
             ..*self
@@ -146,7 +155,11 @@ type Chunk = [[f32; CHUNK]; 2];
 /// Non-finite → 0, and no subnormals into the interpolator and the delay.
 #[inline(always)]
 fn sane(x: f32) -> f32 {
-    if x.is_finite() { flush_denormal(x) } else { 0.0 }
+    if x.is_finite() {
+        flush_denormal(x)
+    } else {
+        0.0
+    }
 }
 
 /// `a` at t = 0, `b` at t = 1 (both exactly), linear in between.
@@ -200,9 +213,14 @@ impl Limiter {
     /// Allocates everything for [`MAX_LOOKAHEAD_MS`] at `sample_rate`. Chunks live on the
     /// stack, so nothing depends on `max_block_len`; it is taken for the common shape.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() { sample_rate.max(1_000.0) } else { 48_000.0 };
+        let fs = if sample_rate.is_finite() {
+            sample_rate.max(1_000.0)
+        } else {
+            48_000.0
+        };
         let max_latency = Lookahead::<f32>::samples_for(MAX_LOOKAHEAD_MS, fs).max(DELAY + 2);
-        let min_latency = Lookahead::<f32>::samples_for(MIN_LOOKAHEAD_MS, fs).clamp(DELAY + 1, max_latency);
+        let min_latency =
+            Lookahead::<f32>::samples_for(MIN_LOOKAHEAD_MS, fs).clamp(DELAY + 1, max_latency);
         let max_span = max_latency - DELAY + 1;
         let d = Settings::default();
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
@@ -251,7 +269,8 @@ impl Limiter {
 
     /// The latency in samples for a lookahead in ms at this rate.
     pub fn latency_for_ms(&self, ms: f32) -> usize {
-        Lookahead::<f32>::samples_for(ms, self.sample_rate).clamp(self.min_latency, self.max_latency)
+        Lookahead::<f32>::samples_for(ms, self.sample_rate)
+            .clamp(self.min_latency, self.max_latency)
     }
 
     /// Starts gliding towards `settings`. Cheap; never allocates.
@@ -259,7 +278,8 @@ impl Limiter {
         let s = settings.sanitized();
         // libm's exp, not the fast one: the ceiling is a promise to a few ulps.
         self.drive.set_target(crate::gain::db_to_gain(s.drive_db));
-        self.ceiling.set_target(crate::gain::db_to_gain(s.ceiling_db));
+        self.ceiling
+            .set_target(crate::gain::db_to_gain(s.ceiling_db));
         self.release.set_release_ms(s.release_ms);
         self.release.set_auto_release(s.auto_release);
         self.link = s.link;
@@ -507,7 +527,11 @@ impl Limiter {
                 } else if self.fade_level < self.fade_len {
                     self.fade_level += 1;
                 }
-                *l = if self.fade_level == self.fade_len { 1.0 } else { self.fade_level as f32 * inv };
+                *l = if self.fade_level == self.fade_len {
+                    1.0
+                } else {
+                    self.fade_level as f32 * inv
+                };
             }
         }
 

@@ -46,17 +46,31 @@ fn hard_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>, f32)> {
     let white_r: Vec<f32> = (0..n).map(|_| noise()).collect();
     // Naive (aliased) full-scale squares, the worst kind: steps with content up to Nyquist.
     let square = |f: f64, phase: f64| -> Vec<f32> {
-        (0..n).map(|i| if (tau * f * t(i) + phase).sin() >= 0.0 { 1.0 } else { -1.0 }).collect()
+        (0..n)
+            .map(|i| {
+                if (tau * f * t(i) + phase).sin() >= 0.0 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            })
+            .collect()
     };
     // Logarithmic sweep 20 Hz … 20 kHz at full scale.
     let sweep = |phase: f64| -> Vec<f32> {
         let (f0, f1, dur) = (20.0f64, 20_000.0f64, n as f64 / fs as f64);
         let k = (f1 / f0).ln();
-        (0..n).map(|i| (tau * f0 * dur / k * ((t(i) / dur * k).exp() - 1.0) + phase).sin() as f32).collect()
+        (0..n)
+            .map(|i| (tau * f0 * dur / k * ((t(i) / dur * k).exp() - 1.0) + phase).sin() as f32)
+            .collect()
     };
     // fs/4 at 45°: samples at ±1 (0 dBFS), the waveform peaking at +3.01 dBTP between them.
     let isp: Vec<f32> = (0..n)
-        .map(|i| (core::f64::consts::SQRT_2 * (core::f64::consts::FRAC_PI_2 * i as f64 + core::f64::consts::FRAC_PI_4).sin()) as f32)
+        .map(|i| {
+            (core::f64::consts::SQRT_2
+                * (core::f64::consts::FRAC_PI_2 * i as f64 + core::f64::consts::FRAC_PI_4).sin())
+                as f32
+        })
         .collect();
     // Drum-like: every 150 ms a noise burst decaying in 5 ms (the stick) over a 55 Hz body
     // decaying in 80 ms, hit at full scale.
@@ -74,8 +88,18 @@ fn hard_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>, f32)> {
     };
     vec![
         ("white noise +24 dB", white_l, white_r, 24.0),
-        ("square 997 Hz, full scale", square(997.0, 0.0), square(997.0, 1.0), 0.0),
-        ("square 5 kHz, full scale +6 dB", square(5_003.0, 0.3), square(5_003.0, 2.0), 6.0),
+        (
+            "square 997 Hz, full scale",
+            square(997.0, 0.0),
+            square(997.0, 1.0),
+            0.0,
+        ),
+        (
+            "square 5 kHz, full scale +6 dB",
+            square(5_003.0, 0.3),
+            square(5_003.0, 2.0),
+            6.0,
+        ),
         ("sine sweep 20 Hz–20 kHz +6 dB", sweep(0.0), sweep(1.0), 6.0),
         ("fs/4 at 45°, 0 dBFS samples", isp.clone(), isp, 0.0),
         ("drums +12 dB", drums(1), drums(2), 12.0),
@@ -99,28 +123,51 @@ fn ceiling_holds_for_the_hard_signals() {
     let mut worst_ebur = f64::NEG_INFINITY;
     let mut worst_reference_band_limited = f64::NEG_INFINITY;
     for fs in [44_100.0f32, 48_000.0] {
-        for (ceiling_db, lookahead_ms, release_ms, link) in
-            [(-1.0f32, 1.5f32, 50.0f32, 1.0f32), (-0.1, 0.5, 1.0, 0.0), (-6.0, 10.0, 300.0, 0.5)]
-        {
+        for (ceiling_db, lookahead_ms, release_ms, link) in [
+            (-1.0f32, 1.5f32, 50.0f32, 1.0f32),
+            (-0.1, 0.5, 1.0, 0.0),
+            (-6.0, 10.0, 300.0, 0.5),
+        ] {
             for (name, l, r, drive_db) in hard_signals(fs) {
                 let mut lim = Limiter::new(fs, 512);
-                lim.update_immediately(&Settings { drive_db, ceiling_db, lookahead_ms, release_ms, link, ..Settings::default() });
+                lim.update_immediately(&Settings {
+                    drive_db,
+                    ceiling_db,
+                    lookahead_ms,
+                    release_ms,
+                    link,
+                    ..Settings::default()
+                });
                 let (ol, or) = run(&mut lim, &l, &r, 512);
                 let ceiling = 10f64.powf(ceiling_db as f64 / 20.0);
                 let sp = sample_peak(&ol).max(sample_peak(&or));
-                assert!(sp <= ceiling as f32, "{name} at {fs} Hz: sample peak {sp} over the ceiling {ceiling}");
-                assert_eq!(lim.clamped_samples(), 0, "{name}: the guard clamp had to act");
+                assert!(
+                    sp <= ceiling as f32,
+                    "{name} at {fs} Hz: sample peak {sp} over the ceiling {ceiling}"
+                );
+                assert_eq!(
+                    lim.clamped_samples(),
+                    0,
+                    "{name}: the guard clamp had to act"
+                );
                 let over_ebur = db(ebur128_true_peak(&ol, &or, fs)) - ceiling_db as f64;
-                let over_ref = db(reference_true_peak(&ol).max(reference_true_peak(&or))) - ceiling_db as f64;
+                let over_ref =
+                    db(reference_true_peak(&ol).max(reference_true_peak(&or))) - ceiling_db as f64;
                 println!(
                     "{fs} Hz, ceiling {ceiling_db} dB, lookahead {lookahead_ms} ms, {name}: sample peak {:+.4} dB, \
                      true peak over the ceiling {over_ebur:+.3} dB (ebur128), {over_ref:+.3} dB (16× reference)",
                     db(sp as f64) - ceiling_db as f64
                 );
-                assert!(over_ebur <= 0.1, "{name} at {fs} Hz: true peak {over_ebur:+.3} dB over the ceiling (ebur128)");
+                assert!(
+                    over_ebur <= 0.1,
+                    "{name} at {fs} Hz: true peak {over_ebur:+.3} dB over the ceiling (ebur128)"
+                );
                 worst_ebur = worst_ebur.max(over_ebur);
                 if band_limited(name) {
-                    assert!(over_ref <= 0.15, "{name} at {fs} Hz: {over_ref:+.3} dB over (16× reference)");
+                    assert!(
+                        over_ref <= 0.15,
+                        "{name} at {fs} Hz: {over_ref:+.3} dB over (16× reference)"
+                    );
                     worst_reference_band_limited = worst_reference_band_limited.max(over_ref);
                 }
             }
@@ -136,13 +183,21 @@ fn ceiling_holds_for_the_hard_signals() {
 /// through: the fs/4 sine at 45° then peaks 3 dB above its samples.
 #[test]
 fn sample_peak_mode_limits_samples_only() {
-    let (name, l, r, _) = hard_signals(FS).into_iter().find(|s| s.0.starts_with("fs/4")).unwrap();
+    let (name, l, r, _) = hard_signals(FS)
+        .into_iter()
+        .find(|s| s.0.starts_with("fs/4"))
+        .unwrap();
     let mut lim = Limiter::new(FS, 512);
-    lim.update_immediately(&Settings { peak_mode: PeakMode::SamplePeak, ..Settings::default() });
+    lim.update_immediately(&Settings {
+        peak_mode: PeakMode::SamplePeak,
+        ..Settings::default()
+    });
     let (ol, or) = run(&mut lim, &l, &r, 512);
     let sp = db(sample_peak(&ol).max(sample_peak(&or)) as f64);
     let tp = db(ebur128_true_peak(&ol, &or, FS));
-    println!("{name}, sample-peak mode: sample peak {sp:+.3} dB, true peak {tp:+.3} dBTP (ceiling −1)");
+    println!(
+        "{name}, sample-peak mode: sample peak {sp:+.3} dB, true peak {tp:+.3} dBTP (ceiling −1)"
+    );
     assert!(sp <= -1.0 && sp > -1.05, "{sp}");
     assert!(tp > 1.5, "{tp}");
 }
@@ -154,37 +209,67 @@ fn transparent_below_the_ceiling() {
     for fs in [44_100.0f32, 48_000.0, 96_000.0, 192_000.0] {
         for lookahead_ms in [0.5f32, 1.5, 10.0] {
             let mut lim = Limiter::new(fs, 512);
-            lim.update_immediately(&Settings { lookahead_ms, ..Settings::default() });
+            lim.update_immediately(&Settings {
+                lookahead_ms,
+                ..Settings::default()
+            });
             let latency = lim.latency_samples();
-            assert_eq!(latency, (lookahead_ms as f64 * 1e-3 * fs as f64).round() as usize);
+            assert_eq!(
+                latency,
+                (lookahead_ms as f64 * 1e-3 * fs as f64).round() as usize
+            );
             // Three sines whose amplitudes add up to −7 dBFS: the true peak is at most that,
             // 6 dB below the −1 dBTP ceiling.
             let a = 10f64.powf(-7.0 / 20.0) / 3.0;
             let w = |f: f64| core::f64::consts::TAU * f / fs as f64;
             let x: Vec<f32> = (0..fs as usize / 2)
-                .map(|i| (a * ((w(100.0) * i as f64).sin() + (w(1_234.5) * i as f64 + 1.0).sin() + (w(9_876.0) * i as f64 + 2.0).sin())) as f32)
+                .map(|i| {
+                    (a * ((w(100.0) * i as f64).sin()
+                        + (w(1_234.5) * i as f64 + 1.0).sin()
+                        + (w(9_876.0) * i as f64 + 2.0).sin())) as f32
+                })
                 .collect();
             let y: Vec<f32> = x.iter().map(|v| -v * 0.5).collect();
             let (ol, or) = run(&mut lim, &x, &y, 333);
             for n in 0..x.len() {
-                let (wl, wr) = if n >= latency { (x[n - latency], y[n - latency]) } else { (0.0, 0.0) };
-                assert_eq!(ol[n].to_bits(), wl.to_bits(), "{fs} Hz {lookahead_ms} ms, sample {n}");
-                assert_eq!(or[n].to_bits(), wr.to_bits(), "{fs} Hz {lookahead_ms} ms, sample {n}");
+                let (wl, wr) = if n >= latency {
+                    (x[n - latency], y[n - latency])
+                } else {
+                    (0.0, 0.0)
+                };
+                assert_eq!(
+                    ol[n].to_bits(),
+                    wl.to_bits(),
+                    "{fs} Hz {lookahead_ms} ms, sample {n}"
+                );
+                assert_eq!(
+                    or[n].to_bits(),
+                    wr.to_bits(),
+                    "{fs} Hz {lookahead_ms} ms, sample {n}"
+                );
             }
             assert_eq!(lim.gain_reduction_db(), [0.0, 0.0]);
         }
     }
     // After heavy limiting, the release brings the gain back to exactly 1.
     let mut lim = Limiter::new(FS, 512);
-    lim.update_immediately(&Settings { release_ms: 10.0, ..Settings::default() });
+    lim.update_immediately(&Settings {
+        release_ms: 10.0,
+        ..Settings::default()
+    });
     let loud = vec![0.99f32; 4_800];
     run(&mut lim, &loud, &loud, 512);
     assert!(lim.gain_reduction_db()[0] > 0.05);
-    let quiet: Vec<f32> = (0..FS as usize).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();
+    let quiet: Vec<f32> = (0..FS as usize)
+        .map(|i| 0.3 * (i as f32 * 0.05).sin())
+        .collect();
     let (ol, _) = run(&mut lim, &quiet, &quiet, 512);
     let latency = lim.latency_samples();
     let tail = FS as usize / 2;
-    assert!((tail..quiet.len()).all(|n| ol[n] == quiet[n - latency]), "the gain did not come back to exactly 1");
+    assert!(
+        (tail..quiet.len()).all(|n| ol[n] == quiet[n - latency]),
+        "the gain did not come back to exactly 1"
+    );
 }
 
 /// Latency: an impulse (which must be limited) comes out exactly `latency_samples()` later,
@@ -195,12 +280,18 @@ fn latency_equals_measured() {
         for lookahead_ms in [0.5f32, 1.5, 4.0, 10.0] {
             for peak_mode in [PeakMode::TruePeak, PeakMode::SamplePeak] {
                 let mut lim = Limiter::new(fs, 512);
-                lim.update_immediately(&Settings { lookahead_ms, peak_mode, ..Settings::default() });
+                lim.update_immediately(&Settings {
+                    lookahead_ms,
+                    peak_mode,
+                    ..Settings::default()
+                });
                 let latency = lim.latency_samples();
                 let mut x = vec![0.0f32; latency + 2_000];
                 x[0] = 1.0;
                 let (ol, _) = run(&mut lim, &x, &x, 512);
-                let (at, peak) = ol.iter().enumerate().fold((0, 0.0f32), |m, (i, &v)| if v.abs() > m.1 { (i, v.abs()) } else { m });
+                let (at, peak) = ol.iter().enumerate().fold((0, 0.0f32), |m, (i, &v)| {
+                    if v.abs() > m.1 { (i, v.abs()) } else { m }
+                });
                 assert_eq!(at, latency, "{fs} Hz, {lookahead_ms} ms, {peak_mode:?}");
                 // Limited to the ceiling (a single sample's true peak is the sample itself).
                 assert!((db(peak as f64) + 1.0).abs() < 0.01, "{}", db(peak as f64));
@@ -218,7 +309,12 @@ fn gain_arrives_exactly_with_the_peak() {
     // Sample-peak mode, so that only the loud sample itself needs a lower gain (in true-peak
     // mode the waveform next to it does too, moving the start by a sample).
     let mut lim = Limiter::new(FS, 512);
-    lim.update_immediately(&Settings { lookahead_ms: 2.0, release_ms: 1_000.0, peak_mode: PeakMode::SamplePeak, ..Settings::default() });
+    lim.update_immediately(&Settings {
+        lookahead_ms: 2.0,
+        release_ms: 1_000.0,
+        peak_mode: PeakMode::SamplePeak,
+        ..Settings::default()
+    });
     let latency = lim.latency_samples();
     let span = latency - super::true_peak::DELAY + 1;
     // A quiet DC level, then one loud sample at 2000.
@@ -229,11 +325,22 @@ fn gain_arrives_exactly_with_the_peak() {
     // Untouched until the window reaches the peak: the first sample whose gain may move is
     // the one span − 1 samples before it (its hold window is the first to contain the peak).
     for n in 100..2_000 - (span - 1) {
-        assert_eq!(gain(n), 1.0, "sample {n} was touched, {} before the peak", 2_000 - n);
+        assert_eq!(
+            gain(n),
+            1.0,
+            "sample {n} was touched, {} before the peak",
+            2_000 - n
+        );
     }
-    assert!(gain(2_000 - (span - 1)) < 1.0, "the gain did not start moving at the window's start");
+    assert!(
+        gain(2_000 - (span - 1)) < 1.0,
+        "the gain did not start moving at the window's start"
+    );
     let peak_db = db(ol[2_000 + latency] as f64);
-    println!("peak out at {peak_db:+.5} dB (ceiling −1), gain ramp over {} samples", span - 1);
+    println!(
+        "peak out at {peak_db:+.5} dB (ceiling −1), gain ramp over {} samples",
+        span - 1
+    );
     assert!(peak_db <= -1.0 && peak_db > -1.001, "{peak_db}");
     // The ramp down is monotonic and smooth (B-spline: no step larger than twice the mean).
     let ramp: Vec<f32> = (2_000 - span..=2_000).map(gain).collect();
@@ -250,7 +357,12 @@ fn gain_arrives_exactly_with_the_peak() {
 fn release_time_matches_the_setting() {
     for release_ms in [20.0f32, 100.0, 500.0] {
         let mut lim = Limiter::new(FS, 512);
-        lim.update_immediately(&Settings { release_ms, lookahead_ms: 1.0, ceiling_db: 0.0, ..Settings::default() });
+        lim.update_immediately(&Settings {
+            release_ms,
+            lookahead_ms: 1.0,
+            ceiling_db: 0.0,
+            ..Settings::default()
+        });
         let latency = lim.latency_samples();
         let mut x = vec![0.1f32; (FS * 4.0) as usize];
         x[10_000] = 10.0; // 20 dB over the ceiling: 20 dB of gain reduction
@@ -258,12 +370,19 @@ fn release_time_matches_the_setting() {
         let gr = |n: usize| -db((ol[n + latency] / x[n]) as f64);
         let gr0 = gr(10_000);
         assert!((gr0 - 20.0).abs() < 0.01, "{gr0}");
-        let first_below = |level: f64| (10_001..x.len() - latency).find(|&n| gr(n) <= level).unwrap();
+        let first_below = |level: f64| {
+            (10_001..x.len() - latency)
+                .find(|&n| gr(n) <= level)
+                .unwrap()
+        };
         let e = core::f64::consts::E;
         let (n1, n3) = (first_below(gr0 / e), first_below(gr0 / (e * e * e)));
         let measured = (n3 - n1) as f64 / 2.0 / FS as f64 * 1e3;
         println!("release {release_ms} ms: measured {measured:.2} ms");
-        assert!((measured - release_ms as f64).abs() < 0.02 * release_ms as f64, "{measured}");
+        assert!(
+            (measured - release_ms as f64).abs() < 0.02 * release_ms as f64,
+            "{measured}"
+        );
     }
 }
 
@@ -273,7 +392,10 @@ fn release_time_matches_the_setting() {
 fn stereo_link() {
     for (link, coupled) in [(1.0f32, true), (0.0, false)] {
         let mut lim = Limiter::new(FS, 512);
-        lim.update_immediately(&Settings { link, ..Settings::default() });
+        lim.update_immediately(&Settings {
+            link,
+            ..Settings::default()
+        });
         let latency = lim.latency_samples();
         let l: Vec<f32> = (0..9_600).map(|i| if (2_000..2_400).contains(&i) { 1.0 } else { 0.0 } + 0.2 * (i as f32 * 0.01).sin()).collect();
         let r: Vec<f32> = (0..9_600).map(|i| 0.2 * (i as f32 * 0.013).cos()).collect();
@@ -296,18 +418,29 @@ fn stereo_link() {
 #[test]
 fn lookahead_changes_fade_and_keep_the_ceiling() {
     let mut lim = Limiter::new(FS, 512);
-    let mut s = Settings { drive_db: 18.0, ..Settings::default() };
+    let mut s = Settings {
+        drive_db: 18.0,
+        ..Settings::default()
+    };
     lim.update_immediately(&s);
     let mut out = Vec::new();
     let mut max_step = 0.0f32;
     // (lookahead, samples to run): the change to 3 ms comes in the middle of the fade-out
     // towards 0.5 ms.
-    for (ms, samples) in [(1.5f32, 10_000), (10.0, 10_000), (0.5, 100), (3.0, 10_000), (1.5, 10_000)] {
+    for (ms, samples) in [
+        (1.5f32, 10_000),
+        (10.0, 10_000),
+        (0.5, 100),
+        (3.0, 10_000),
+        (1.5, 10_000),
+    ] {
         s.lookahead_ms = ms;
         lim.update(&s);
         assert_eq!(lim.latency_samples(), lim.latency_for_ms(ms));
         // A slow sine, heavily limited: a jump in the output could only be a click.
-        let x: Vec<f32> = (0..samples).map(|i| ((out.len() + i) as f32 * 0.003).sin()).collect();
+        let x: Vec<f32> = (0..samples)
+            .map(|i| ((out.len() + i) as f32 * 0.003).sin())
+            .collect();
         let (ol, _) = run(&mut lim, &x, &x, 512);
         out.extend_from_slice(&ol);
     }
@@ -327,7 +460,12 @@ fn block_size_independent_and_mono() {
     let mut rng = XorShift::new(11);
     let x: Vec<f32> = (0..20_000).map(|_| 2.0 * rng.uniform()).collect();
     let y: Vec<f32> = (0..20_000).map(|_| 2.0 * rng.uniform()).collect();
-    let s = Settings { auto_release: true, link: 0.6, dither: DitherDepth::Bits16, ..Settings::default() };
+    let s = Settings {
+        auto_release: true,
+        link: 0.6,
+        dither: DitherDepth::Bits16,
+        ..Settings::default()
+    };
     let mut reference = None;
     for block in [1usize, 7, 64, 333, 4096] {
         let mut lim = Limiter::new(FS, 4096);
@@ -354,20 +492,45 @@ fn block_size_independent_and_mono() {
 #[test]
 fn garbage_in_is_silence_out() {
     let mut lim = Limiter::new(FS, 512);
-    lim.update_immediately(&Settings { release_ms: 10.0, ..Settings::default() });
+    lim.update_immediately(&Settings {
+        release_ms: 10.0,
+        ..Settings::default()
+    });
     let mut rng = XorShift::new(5);
     // Huge but finite values are limited like any other.
-    let huge: Vec<f32> = (0..1_000).map(|i| if i % 3 == 0 { 1e38 } else { -3e38 }).collect();
+    let huge: Vec<f32> = (0..1_000)
+        .map(|i| if i % 3 == 0 { 1e38 } else { -3e38 })
+        .collect();
     let (ol, or) = run(&mut lim, &huge, &huge, 100);
-    assert!(ol.iter().chain(&or).all(|v| v.is_finite() && v.abs() <= 0.9));
+    assert!(
+        ol.iter()
+            .chain(&or)
+            .all(|v| v.is_finite() && v.abs() <= 0.9)
+    );
     lim.reset();
-    let garbage: Vec<f32> = (0..1_000).map(|i| [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.2 * rng.uniform()][i % 4]).collect();
+    let garbage: Vec<f32> = (0..1_000)
+        .map(|i| {
+            [
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                0.2 * rng.uniform(),
+            ][i % 4]
+        })
+        .collect();
     let (ol, or) = run(&mut lim, &garbage, &garbage, 100);
-    assert!(ol.iter().chain(&or).all(|v| v.is_finite() && v.abs() <= 0.9));
+    assert!(
+        ol.iter()
+            .chain(&or)
+            .all(|v| v.is_finite() && v.abs() <= 0.9)
+    );
     let x: Vec<f32> = (0..20_000).map(|i| 0.2 * (i as f32 * 0.02).sin()).collect();
     let (ol, _) = run(&mut lim, &x, &x, 512);
     let latency = lim.latency_samples();
-    assert!((10_000..20_000).all(|n| ol[n] == x[n - latency]), "not transparent again after garbage");
+    assert!(
+        (10_000..20_000).all(|n| ol[n] == x[n - latency]),
+        "not transparent again after garbage"
+    );
     assert_eq!(lim.clamped_samples(), 0);
 }
 
@@ -375,7 +538,11 @@ fn garbage_in_is_silence_out() {
 #[test]
 fn bypass_keeps_the_latency() {
     let mut lim = Limiter::new(FS, 512);
-    let mut s = Settings { drive_db: 12.0, dither: DitherDepth::Bits16, ..Settings::default() };
+    let mut s = Settings {
+        drive_db: 12.0,
+        dither: DitherDepth::Bits16,
+        ..Settings::default()
+    };
     lim.update_immediately(&s);
     let latency = lim.latency_samples();
     let mut rng = XorShift::new(6);
@@ -396,7 +563,11 @@ fn bypass_keeps_the_latency() {
 /// instance repeats its output exactly.
 #[test]
 fn dither_on_the_output() {
-    let s = Settings { dither: DitherDepth::Bits16, drive_db: 6.0, ..Settings::default() };
+    let s = Settings {
+        dither: DitherDepth::Bits16,
+        drive_db: 6.0,
+        ..Settings::default()
+    };
     let mut lim = Limiter::new(FS, 512);
     lim.update_immediately(&s);
     let mut rng = XorShift::new(9);
@@ -406,12 +577,14 @@ fn dither_on_the_output() {
     assert!(sample_peak(&a) <= 10f32.powf(-1.0 / 20.0));
     let silence = vec![0.0f32; 20_000];
     let (quiet, _) = run(&mut lim, &silence, &silence, 512);
-    assert!(quiet[2_000..].iter().all(|&v| v == 0.0), "dither on digital silence");
+    assert!(
+        quiet[2_000..].iter().all(|&v| v == 0.0),
+        "dither on digital silence"
+    );
     lim.reset();
     let (b, _) = run(&mut lim, &x, &x, 512);
     assert_eq!(a, b);
 }
-
 
 /// The AVX2 build computes exactly what the baseline build does (no FMA), through drive,
 /// true-peak and sample-peak detection, auto release, partial link, a ceiling glide and a
@@ -424,8 +597,20 @@ fn avx2_build_is_bit_identical_to_the_baseline() {
     let left: Vec<f32> = (0..n).map(|_| rng.uniform()).collect();
     let right: Vec<f32> = (0..n).map(|_| rng.uniform() * 0.7).collect();
     for peak_mode in [PeakMode::TruePeak, PeakMode::SamplePeak] {
-        let first = Settings { drive_db: 12.0, auto_release: true, link: 0.6, peak_mode, ..Settings::default() };
-        let later = Settings { ceiling_db: -6.0, lookahead_ms: 4.0, release_ms: 30.0, auto_release: false, ..first };
+        let first = Settings {
+            drive_db: 12.0,
+            auto_release: true,
+            link: 0.6,
+            peak_mode,
+            ..Settings::default()
+        };
+        let later = Settings {
+            ceiling_db: -6.0,
+            lookahead_ms: 4.0,
+            release_ms: 30.0,
+            auto_release: false,
+            ..first
+        };
         let mut outputs = Vec::new();
         for baseline in [false, true] {
             let mut lim = Limiter::new(fs, 512);

@@ -194,7 +194,11 @@ mod tests {
                 if round == 2 && len == 64 {
                     (l[3], r[10]) = (f32::NAN, f32::INFINITY);
                 }
-                let want: Vec<Stereo> = l.iter().zip(&r).map(|(&a, &b)| per_sample.process_sample(Stereo::new(a, b))).collect();
+                let want: Vec<Stereo> = l
+                    .iter()
+                    .zip(&r)
+                    .map(|(&a, &b)| per_sample.process_sample(Stereo::new(a, b)))
+                    .collect();
                 blocks.process_split(&mut l, &mut r);
                 for (i, w) in want.iter().enumerate() {
                     assert_eq!(

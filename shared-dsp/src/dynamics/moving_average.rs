@@ -144,7 +144,10 @@ mod tests {
                     .enumerate()
                     .map(|(k, c)| c * if n >= k { x[n - k] as f64 } else { 1.0 })
                     .sum();
-                assert!((got - want).abs() < 1e-6, "span {span}, sample {n}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "span {span}, sample {n}: {got} vs {want}"
+                );
             }
         }
     }

@@ -304,7 +304,10 @@ mod tests {
         let mut rng = crate::test_support::XorShift::new(9);
         let x: Vec<f32> = (0..10_000).map(|_| rng.uniform()).collect();
         let mut outputs = Vec::new();
-        for mut d in [TruePeakDetector::new(), TruePeakDetector::new().without_avx2()] {
+        for mut d in [
+            TruePeakDetector::new(),
+            TruePeakDetector::new().without_avx2(),
+        ] {
             let mut peaks = vec![0.0f32; x.len()];
             let mut start = 0;
             for (k, len) in [1usize, 63, 64, 65, 500, 3].iter().cycle().enumerate() {
@@ -327,7 +330,9 @@ mod tests {
         let fs = 48_000.0f64;
         let mut worst_under = 0.0f64;
         let mut worst_over = f64::NEG_INFINITY;
-        for &f in &[100.0, 997.0, 5_000.0, 12_000.0, 15_000.0, 18_000.0, 19_000.0, 20_000.0] {
+        for &f in &[
+            100.0, 997.0, 5_000.0, 12_000.0, 15_000.0, 18_000.0, 19_000.0, 20_000.0,
+        ] {
             for k in 0..16 {
                 let phase = k as f64 / 16.0 * core::f64::consts::TAU;
                 let w = core::f64::consts::TAU * f / fs;
@@ -354,7 +359,9 @@ mod tests {
                 worst_under = worst_under.min(local_worst);
             }
         }
-        println!("true-peak estimate on sines up to 20 kHz at 48 kHz: {worst_under:+.3} … {worst_over:+.3} dB");
+        println!(
+            "true-peak estimate on sines up to 20 kHz at 48 kHz: {worst_under:+.3} … {worst_over:+.3} dB"
+        );
         // The low end is near 20 kHz, where the 12-tap sinc droops; the high end is the Annex
         // table's ripple (around 5 kHz and 19 kHz), which the union inherits on purpose.
         assert!(worst_under > -0.15, "{worst_under}");
@@ -367,7 +374,10 @@ mod tests {
     fn the_classic_inter_sample_peak() {
         let mut det = TruePeakDetector::new();
         let x: Vec<f32> = (0..400)
-            .map(|n| (core::f64::consts::FRAC_PI_2 * n as f64 + core::f64::consts::FRAC_PI_4).sin() as f32)
+            .map(|n| {
+                (core::f64::consts::FRAC_PI_2 * n as f64 + core::f64::consts::FRAC_PI_4).sin()
+                    as f32
+            })
             .collect();
         let mut peak = 0.0f32;
         let mut sample_peak = 0.0f32;
@@ -381,7 +391,10 @@ mod tests {
             }
         }
         let db = 20.0 * (peak as f64).log10();
-        println!("fs/4 at 45°: true peak {db:+.4} dB, sample peak {:+.4} dB", 20.0 * (sample_peak as f64).log10());
+        println!(
+            "fs/4 at 45°: true peak {db:+.4} dB, sample peak {:+.4} dB",
+            20.0 * (sample_peak as f64).log10()
+        );
         // The sinc's ½ point reads the peak; the Annex's ⅜ and ⅝ points read fs/4 a little
         // high, and the estimate is the larger.
         assert!(db > -0.01 && db < 0.05, "{db}");
@@ -398,7 +411,10 @@ mod tests {
             let mut input = vec![0.0; 40];
             input[10] = 1.0;
             det.process_block(&input, &mut out, true_peak);
-            let (at, &max) = out.iter().enumerate().fold((0, &0.0), |m, (i, v)| if *v > *m.1 { (i, v) } else { m });
+            let (at, &max) = out
+                .iter()
+                .enumerate()
+                .fold((0, &0.0), |m, (i, v)| if *v > *m.1 { (i, v) } else { m });
             assert_eq!(at, 10 + DELAY, "true peak {true_peak}");
             assert_eq!(max, 1.0);
             // Nothing is reported before the taps reach the impulse (causal: the first
@@ -427,14 +443,22 @@ mod tests {
         let segment = |q: usize| -> f64 {
             phases
                 .iter()
-                .map(|p| p.iter().enumerate().map(|(j, c)| c * x[q - j] as f64).sum::<f64>().abs())
+                .map(|p| {
+                    p.iter()
+                        .enumerate()
+                        .map(|(j, c)| c * x[q - j] as f64)
+                        .sum::<f64>()
+                        .abs()
+                })
                 .fold(0.0, f64::max)
         };
         let mut det = TruePeakDetector::new();
         for (q, &v) in x.iter().enumerate() {
             let got = det.process_sample(v) as f64;
             if q > 20 {
-                let want = segment(q).max(segment(q - 1)).max(x[q - DELAY].abs() as f64);
+                let want = segment(q)
+                    .max(segment(q - 1))
+                    .max(x[q - DELAY].abs() as f64);
                 assert!((got - want).abs() < 2e-6, "sample {q}: {got} vs {want}");
             }
         }
@@ -454,11 +478,22 @@ mod tests {
         // The sinc phases interpolate DC and a low sine to within the window's ripple.
         for frac in [0.25, 0.5, 0.75] {
             let h = hann_sinc_phase(frac);
-            assert!((h.iter().sum::<f64>() - 1.0).abs() < 2e-3, "{}", h.iter().sum::<f64>());
+            assert!(
+                (h.iter().sum::<f64>() - 1.0).abs() < 2e-3,
+                "{}",
+                h.iter().sum::<f64>()
+            );
             let w = 0.01;
-            let y: f64 = h.iter().enumerate().map(|(j, c)| c * (w * -(j as f64)).sin()).sum();
+            let y: f64 = h
+                .iter()
+                .enumerate()
+                .map(|(j, c)| c * (w * -(j as f64)).sin())
+                .sum();
             let want = (w * (frac - DELAY as f64)).sin();
-            assert!((y - want).abs() < 2e-3 * want.abs(), "{frac}: {y} vs {want}");
+            assert!(
+                (y - want).abs() < 2e-3 * want.abs(),
+                "{frac}: {y} vs {want}"
+            );
         }
     }
 }

@@ -129,7 +129,10 @@ mod tests {
                 let got = w.push(v);
                 let lo = (n + 1).saturating_sub(window);
                 // Before the history fills, the reset history (1.0) counts as earlier values.
-                let want = x[lo..=n].iter().copied().fold(if n + 1 < window { 1.0 } else { f32::INFINITY }, f32::min);
+                let want = x[lo..=n]
+                    .iter()
+                    .copied()
+                    .fold(if n + 1 < window { 1.0 } else { f32::INFINITY }, f32::min);
                 assert_eq!(got, want, "window {window}, sample {n}");
             }
         }
@@ -143,15 +146,30 @@ mod tests {
             if n == 9_000 {
                 w.set_window(3);
             }
-            let window = if n >= 9_000 { 3 } else if n >= 5_000 { 300 } else { 10 };
+            let window = if n >= 9_000 {
+                3
+            } else if n >= 5_000 {
+                300
+            } else {
+                10
+            };
             let got = w.push(v);
             if n + 1 < window {
                 continue;
             }
-            let want = x[n + 1 - window..=n].iter().copied().fold(f32::INFINITY, f32::min);
+            let want = x[n + 1 - window..=n]
+                .iter()
+                .copied()
+                .fold(f32::INFINITY, f32::min);
             assert_eq!(got, want, "sample {n}");
         }
-        assert_eq!(w.min_of_last(4), x[x.len() - 4..].iter().copied().fold(f32::INFINITY, f32::min));
+        assert_eq!(
+            w.min_of_last(4),
+            x[x.len() - 4..]
+                .iter()
+                .copied()
+                .fold(f32::INFINITY, f32::min)
+        );
     }
 
     /// Monotonic input is the worst case for the deque's size: still exact, no overflow.

@@ -71,7 +71,12 @@ struct Shape {
 
 impl Shape {
     fn of(b: &BandSettings) -> Self {
-        Self { enabled: b.enabled, kind: b.kind, slope: b.slope, placement: b.placement }
+        Self {
+            enabled: b.enabled,
+            kind: b.kind,
+            slope: b.slope,
+            placement: b.placement,
+        }
     }
 }
 
@@ -207,7 +212,11 @@ impl Band {
             Placement::Mid => LaneRouting::Mid,
             Placement::Side => LaneRouting::Side,
         };
-        LaneTarget { section: self.sections[section], wet, routing }
+        LaneTarget {
+            section: self.sections[section],
+            wet,
+            routing,
+        }
     }
 }
 
@@ -309,7 +318,9 @@ impl Engine {
 
     /// Whether nothing is audible: no band active and unity gain, settled.
     pub fn is_transparent(&self) -> bool {
-        self.bands.iter().all(|b| !b.shape.enabled && b.fading == Fading::None && !b.target.enabled)
+        self.bands
+            .iter()
+            .all(|b| !b.shape.enabled && b.fading == Fading::None && !b.target.enabled)
             && self.gain == 1.0
             && self.gain_step == 0.0
             && self.gain_db.is_settled()
@@ -352,7 +363,11 @@ impl Engine {
         self.chain.set_len(lanes.max(self.chain.len()));
         // Downward moves in increasing order, upward moves in decreasing order.
         for &i in &order[..n] {
-            let (o, w, len) = (old_lane[i as usize], new_lane[i as usize], self.bands[i as usize].len);
+            let (o, w, len) = (
+                old_lane[i as usize],
+                new_lane[i as usize],
+                self.bands[i as usize].len,
+            );
             if o != usize::MAX && o > w {
                 for s in 0..len {
                     self.chain.move_lane(o + s, w + s);
@@ -360,7 +375,11 @@ impl Engine {
             }
         }
         for &i in order[..n].iter().rev() {
-            let (o, w, len) = (old_lane[i as usize], new_lane[i as usize], self.bands[i as usize].len);
+            let (o, w, len) = (
+                old_lane[i as usize],
+                new_lane[i as usize],
+                self.bands[i as usize].len,
+            );
             if o != usize::MAX && o < w {
                 for s in (0..len).rev() {
                     self.chain.move_lane(o + s, w + s);
@@ -404,7 +423,8 @@ impl Engine {
                 b.exact = true;
             } else if b.retarget {
                 for s in 0..b.len {
-                    self.chain.ramp_to(b.lane + s, &b.lane_target(s, b.mix_end), b.ramp);
+                    self.chain
+                        .ramp_to(b.lane + s, &b.lane_target(s, b.mix_end), b.ramp);
                 }
                 b.ramp_left = b.ramp;
                 b.exact = false;
@@ -524,7 +544,10 @@ impl Engine {
         }
         let mut busy = false;
         for b in &self.bands {
-            busy |= b.gliding || b.landing || b.fading != Fading::None || Shape::of(&b.target) != b.shape;
+            busy |= b.gliding
+                || b.landing
+                || b.fading != Fading::None
+                || Shape::of(&b.target) != b.shape;
             busy |= b.shape.enabled && !b.settled();
             busy |= b.retarget || b.ramp_left > 0 || !b.exact;
         }
@@ -575,8 +598,15 @@ impl Engine {
                     self.chain.begin(offset);
                 }
             }
-            let n = if self.idle { len - offset } else { self.countdown.min(len - offset) };
-            touched |= self.enter_gain(&mut left[offset..offset + n], &mut right[offset..offset + n]);
+            let n = if self.idle {
+                len - offset
+            } else {
+                self.countdown.min(len - offset)
+            };
+            touched |= self.enter_gain(
+                &mut left[offset..offset + n],
+                &mut right[offset..offset + n],
+            );
             if !self.chain.is_empty() {
                 self.chain.push(left, right, offset, offset + n);
                 touched = true;
@@ -595,7 +625,14 @@ impl Engine {
     /// once settings have settled) their chains advance together
     /// ([`Chain::push_pair`]), which overlaps the two latency-bound recursions; otherwise
     /// it is simply two `process` calls.
-    pub fn process_pair(a: &mut Self, a_left: &mut [f32], a_right: &mut [f32], b: &mut Self, b_left: &mut [f32], b_right: &mut [f32]) {
+    pub fn process_pair(
+        a: &mut Self,
+        a_left: &mut [f32],
+        a_right: &mut [f32],
+        b: &mut Self,
+        b_left: &mut [f32],
+        b_right: &mut [f32],
+    ) {
         let len = a_left.len().min(a_right.len());
         let fused = a.idle && b.idle && len > 0 && b_left.len().min(b_right.len()) == len;
         if !fused {
@@ -605,18 +642,35 @@ impl Engine {
         }
         // What `process` does for an idle engine (no tick, one segment of `len`), per engine,
         // except that the chains are pushed together.
-        let (a_left, a_right, b_left, b_right) = (&mut a_left[..len], &mut a_right[..len], &mut b_left[..len], &mut b_right[..len]);
+        let (a_left, a_right, b_left, b_right) = (
+            &mut a_left[..len],
+            &mut a_right[..len],
+            &mut b_left[..len],
+            &mut b_right[..len],
+        );
         a.chain.begin(0);
         b.chain.begin(0);
         let a_touched = a.enter_gain(a_left, a_right) | !a.chain.is_empty();
         let b_touched = b.enter_gain(b_left, b_right) | !b.chain.is_empty();
         match (a.chain.is_empty(), b.chain.is_empty()) {
-            (false, false) => Chain::push_pair(&mut a.chain, a_left, a_right, &mut b.chain, b_left, b_right, 0, len),
+            (false, false) => Chain::push_pair(
+                &mut a.chain,
+                a_left,
+                a_right,
+                &mut b.chain,
+                b_left,
+                b_right,
+                0,
+                len,
+            ),
             (false, true) => a.chain.push(a_left, a_right, 0, len),
             (true, false) => b.chain.push(b_left, b_right, 0, len),
             (true, true) => {}
         }
-        for (e, l, r, touched) in [(a, a_left, a_right, a_touched), (b, b_left, b_right, b_touched)] {
+        for (e, l, r, touched) in [
+            (a, a_left, a_right, a_touched),
+            (b, b_left, b_right, b_touched),
+        ] {
             e.count_down(len);
             e.chain.drain(l, r);
             if touched {

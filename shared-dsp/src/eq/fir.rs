@@ -62,7 +62,12 @@ type Matrix = [f64; 4];
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0];
 
 fn mul(x: &Matrix, y: &Matrix) -> Matrix {
-    [x[0] * y[0] + x[1] * y[2], x[0] * y[1] + x[1] * y[3], x[2] * y[0] + x[3] * y[2], x[2] * y[1] + x[3] * y[3]]
+    [
+        x[0] * y[0] + x[1] * y[2],
+        x[0] * y[1] + x[1] * y[3],
+        x[2] * y[0] + x[3] * y[2],
+        x[2] * y[1] + x[3] * y[3],
+    ]
 }
 
 /// One band's matrix for magnitude `h` (see the module docs).
@@ -71,8 +76,18 @@ fn band_matrix(h: f64, placement: Placement) -> Matrix {
         Placement::Stereo => [h, 0.0, 0.0, h],
         Placement::Left => [h, 0.0, 0.0, 1.0],
         Placement::Right => [1.0, 0.0, 0.0, h],
-        Placement::Mid => [0.5 * (h + 1.0), 0.5 * (h - 1.0), 0.5 * (h - 1.0), 0.5 * (h + 1.0)],
-        Placement::Side => [0.5 * (1.0 + h), 0.5 * (1.0 - h), 0.5 * (1.0 - h), 0.5 * (1.0 + h)],
+        Placement::Mid => [
+            0.5 * (h + 1.0),
+            0.5 * (h - 1.0),
+            0.5 * (h - 1.0),
+            0.5 * (h + 1.0),
+        ],
+        Placement::Side => [
+            0.5 * (1.0 + h),
+            0.5 * (1.0 - h),
+            0.5 * (1.0 - h),
+            0.5 * (1.0 + h),
+        ],
     }
 }
 
@@ -93,14 +108,22 @@ fn active_bands(bands: &[BandSettings; BANDS], sample_rate: f64) -> Vec<(Cascade
 pub fn target_matrix(bands: &[BandSettings; BANDS], sample_rate: f64, freq: f64) -> [f64; 4] {
     active_bands(bands, sample_rate)
         .iter()
-        .fold(IDENTITY, |m, (c, f0, p)| mul(&band_matrix(c.mag2(freq / f0).sqrt(), *p), &m))
+        .fold(IDENTITY, |m, (c, f0, p)| {
+            mul(&band_matrix(c.mag2(freq / f0).sqrt(), *p), &m)
+        })
 }
 
 /// What a kernel depends on: the bands, with every band that is off made alike (the other
 /// settings of a band that is off do not change the kernel, so changing them asks for no new
 /// design).
 pub fn kernel_bands(bands: &[BandSettings; BANDS]) -> [BandSettings; BANDS] {
-    bands.map(|b| if b.enabled { b } else { BandSettings::default() })
+    bands.map(|b| {
+        if b.enabled {
+            b
+        } else {
+            BandSettings::default()
+        }
+    })
 }
 
 /// How a kernel's channels are arranged.
@@ -131,7 +154,11 @@ pub fn design_taps(bands: &[BandSettings; BANDS], sample_rate: f64) -> Taps {
     let d = half_length(sample_rate);
     let active = active_bands(bands, sample_rate);
     if active.is_empty() {
-        return Taps { basis: Basis::Identity, channels: Vec::new(), half_length: d };
+        return Taps {
+            basis: Basis::Identity,
+            channels: Vec::new(),
+            half_length: d,
+        };
     }
     let m = 8 * d;
     let bins = m / 2 + 1;
@@ -139,24 +166,44 @@ pub fn design_taps(bands: &[BandSettings; BANDS], sample_rate: f64) -> Taps {
     let matrices: Vec<Matrix> = (0..bins)
         .map(|k| {
             let f = k as f64 * sample_rate / m as f64;
-            active.iter().fold(IDENTITY, |acc, (c, f0, p)| mul(&band_matrix(c.mag2(f / f0).sqrt(), *p), &acc))
+            active.iter().fold(IDENTITY, |acc, (c, f0, p)| {
+                mul(&band_matrix(c.mag2(f / f0).sqrt(), *p), &acc)
+            })
         })
         .collect();
     let off_lr = matrices.iter().any(|x| x[1] != 0.0 || x[2] != 0.0);
     // In mid/side: T·X·T⁻¹ with T = ½[[1, 1], [1, −1]], T⁻¹ = [[1, 1], [1, −1]].
     let to_ms = |x: &Matrix| -> Matrix {
         let (a, b, c, dd) = (x[0], x[1], x[2], x[3]);
-        [0.5 * (a + b + c + dd), 0.5 * (a - b + c - dd), 0.5 * (a + b - c - dd), 0.5 * (a - b - c + dd)]
+        [
+            0.5 * (a + b + c + dd),
+            0.5 * (a - b + c - dd),
+            0.5 * (a + b - c - dd),
+            0.5 * (a - b - c + dd),
+        ]
     };
     let off_ms = matrices.iter().any(|x| {
         let y = to_ms(x);
-        y[1].abs() > 1e-12 * (y[0].abs() + y[3].abs()) || y[2].abs() > 1e-12 * (y[0].abs() + y[3].abs())
+        y[1].abs() > 1e-12 * (y[0].abs() + y[3].abs())
+            || y[2].abs() > 1e-12 * (y[0].abs() + y[3].abs())
     });
     let (basis, spectra): (Basis, Vec<Vec<f64>>) = if !off_lr {
-        (Basis::LeftRight, vec![matrices.iter().map(|x| x[0]).collect(), matrices.iter().map(|x| x[3]).collect()])
+        (
+            Basis::LeftRight,
+            vec![
+                matrices.iter().map(|x| x[0]).collect(),
+                matrices.iter().map(|x| x[3]).collect(),
+            ],
+        )
     } else if !off_ms {
         let ms: Vec<Matrix> = matrices.iter().map(to_ms).collect();
-        (Basis::MidSide, vec![ms.iter().map(|x| x[0]).collect(), ms.iter().map(|x| x[3]).collect()])
+        (
+            Basis::MidSide,
+            vec![
+                ms.iter().map(|x| x[0]).collect(),
+                ms.iter().map(|x| x[3]).collect(),
+            ],
+        )
     } else {
         (
             Basis::Full,
@@ -179,7 +226,8 @@ pub fn design_taps(bands: &[BandSettings; BANDS], sample_rate: f64) -> Taps {
             let mut sampled = target.clone();
             let mut h = vec![0.0; 2 * d + 1];
             for pass in 0..=refinements {
-                let mut freq: Vec<Complex<f64>> = sampled.iter().map(|&v| Complex::new(v, 0.0)).collect();
+                let mut freq: Vec<Complex<f64>> =
+                    sampled.iter().map(|&v| Complex::new(v, 0.0)).collect();
                 let mut time = inverse.make_output_vec();
                 let _ = inverse.process(&mut freq, &mut time);
                 let scale = 1.0 / m as f64;
@@ -207,7 +255,11 @@ pub fn design_taps(bands: &[BandSettings; BANDS], sample_rate: f64) -> Taps {
             h
         })
         .collect();
-    Taps { basis, channels, half_length: d }
+    Taps {
+        basis,
+        channels,
+        half_length: d,
+    }
 }
 
 /// The right half (centre first) of a Kaiser window of 2d + 1 points.
@@ -266,12 +318,22 @@ impl Kernel {
         let fs = sample_rate as f32;
         let (direct, cross) = match taps.basis {
             Basis::Identity => (None, None),
-            Basis::LeftRight | Basis::MidSide => {
-                (Some(ConvolutionEngine::new(&[f32s(&taps.channels[0]), f32s(&taps.channels[1])], fs)), None)
-            }
+            Basis::LeftRight | Basis::MidSide => (
+                Some(ConvolutionEngine::new(
+                    &[f32s(&taps.channels[0]), f32s(&taps.channels[1])],
+                    fs,
+                )),
+                None,
+            ),
             Basis::Full => (
-                Some(ConvolutionEngine::new(&[f32s(&taps.channels[0]), f32s(&taps.channels[1])], fs)),
-                Some(ConvolutionEngine::new(&[f32s(&taps.channels[2]), f32s(&taps.channels[3])], fs)),
+                Some(ConvolutionEngine::new(
+                    &[f32s(&taps.channels[0]), f32s(&taps.channels[1])],
+                    fs,
+                )),
+                Some(ConvolutionEngine::new(
+                    &[f32s(&taps.channels[2]), f32s(&taps.channels[3])],
+                    fs,
+                )),
             ),
         };
         let full = taps.basis == Basis::Full;
@@ -281,9 +343,16 @@ impl Kernel {
             owner: 0,
             direct,
             cross,
-            delay: if taps.basis == Basis::Identity { vec![[0.0; 2]; taps.half_length] } else { Vec::new() },
+            delay: if taps.basis == Basis::Identity {
+                vec![[0.0; 2]; taps.half_length]
+            } else {
+                Vec::new()
+            },
             delay_pos: 0,
-            scratch: [vec![0.0; if full { max_block } else { 0 }], vec![0.0; if full { max_block } else { 0 }]],
+            scratch: [
+                vec![0.0; if full { max_block } else { 0 }],
+                vec![0.0; if full { max_block } else { 0 }],
+            ],
         }
     }
 

@@ -77,7 +77,15 @@ struct Routing {
 
 impl Default for Routing {
     fn default() -> Self {
-        Self { pl: [1.0; WIDTH], pr: [0.0; WIDTH], ql: [0.0; WIDTH], qr: [1.0; WIDTH], lq: [0.0; WIDTH], rp: [0.0; WIDTH], rq: [1.0; WIDTH] }
+        Self {
+            pl: [1.0; WIDTH],
+            pr: [0.0; WIDTH],
+            ql: [0.0; WIDTH],
+            qr: [1.0; WIDTH],
+            lq: [0.0; WIDTH],
+            rp: [0.0; WIDTH],
+            rq: [1.0; WIDTH],
+        }
     }
 }
 
@@ -189,14 +197,27 @@ impl Chain {
         let (g, i) = (j / WIDTH, j % WIDTH);
         let c = lane_coefs(t);
         let s = &mut self.coefs[g];
-        for (v, x) in [&mut s.c11, &mut s.c12, &mut s.c22, &mut s.pe, &mut s.pf1, &mut s.pf2, &mut s.qe, &mut s.qf1, &mut s.qf2]
-            .into_iter()
-            .zip(c)
+        for (v, x) in [
+            &mut s.c11, &mut s.c12, &mut s.c22, &mut s.pe, &mut s.pf1, &mut s.pf2, &mut s.qe,
+            &mut s.qf1, &mut s.qf2,
+        ]
+        .into_iter()
+        .zip(c)
         {
             v[i] = x;
         }
         let st = &mut self.steps[g];
-        for v in [&mut st.c11, &mut st.c12, &mut st.c22, &mut st.pe, &mut st.pf1, &mut st.pf2, &mut st.qe, &mut st.qf1, &mut st.qf2] {
+        for v in [
+            &mut st.c11,
+            &mut st.c12,
+            &mut st.c22,
+            &mut st.pe,
+            &mut st.pf1,
+            &mut st.pf2,
+            &mut st.qe,
+            &mut st.qf1,
+            &mut st.qf2,
+        ] {
             v[i] = 0.0;
         }
         self.set_routing(j, t.routing);
@@ -209,11 +230,23 @@ impl Chain {
         let c = lane_coefs(t);
         let inv = 1.0 / n.max(1) as f32;
         let (s, st) = (&self.coefs[g], &mut self.steps[g]);
-        let from = [s.c11[i], s.c12[i], s.c22[i], s.pe[i], s.pf1[i], s.pf2[i], s.qe[i], s.qf1[i], s.qf2[i]];
-        for ((v, to), from) in [&mut st.c11, &mut st.c12, &mut st.c22, &mut st.pe, &mut st.pf1, &mut st.pf2, &mut st.qe, &mut st.qf1, &mut st.qf2]
-            .into_iter()
-            .zip(c)
-            .zip(from)
+        let from = [
+            s.c11[i], s.c12[i], s.c22[i], s.pe[i], s.pf1[i], s.pf2[i], s.qe[i], s.qf1[i], s.qf2[i],
+        ];
+        for ((v, to), from) in [
+            &mut st.c11,
+            &mut st.c12,
+            &mut st.c22,
+            &mut st.pe,
+            &mut st.pf1,
+            &mut st.pf2,
+            &mut st.qe,
+            &mut st.qf1,
+            &mut st.qf2,
+        ]
+        .into_iter()
+        .zip(c)
+        .zip(from)
         {
             v[i] = (to - from) * inv;
         }
@@ -238,7 +271,9 @@ impl Chain {
         } else {
             (1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0)
         };
-        (ro.pl[i], ro.pr[i], ro.ql[i], ro.qr[i], ro.lq[i], ro.rp[i], ro.rq[i]) = (pl, pr, ql, qr, lq, rp, rq);
+        (
+            ro.pl[i], ro.pr[i], ro.ql[i], ro.qr[i], ro.lq[i], ro.rp[i], ro.rq[i],
+        ) = (pl, pr, ql, qr, lq, rp, rq);
     }
 
     /// Clears lane `j`'s filter state.
@@ -306,7 +341,13 @@ impl Chain {
     }
 
     #[inline(always)]
-    fn run<const ROUTED: bool, const MOVING: bool>(&mut self, left: &mut [f32], right: &mut [f32], from: usize, to: usize) {
+    fn run<const ROUTED: bool, const MOVING: bool>(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        from: usize,
+        to: usize,
+    ) {
         let groups = self.len.div_ceil(WIDTH);
         // Priming: lanes beyond the samples pushed so far wait.
         let i = self.prime::<ROUTED, MOVING>(left, right, from, to);
@@ -316,7 +357,9 @@ impl Chain {
         // Steady state: every lane runs (only the lower half of the vector for up to four
         // sections, a single SSE register).
         match groups {
-            1 if self.len <= WIDTH / 2 => self.steady::<ROUTED, MOVING, 1, { WIDTH / 2 }>(left, right, i, to),
+            1 if self.len <= WIDTH / 2 => {
+                self.steady::<ROUTED, MOVING, 1, { WIDTH / 2 }>(left, right, i, to)
+            }
             1 => self.steady::<ROUTED, MOVING, 1, WIDTH>(left, right, i, to),
             2 => self.steady::<ROUTED, MOVING, 2, WIDTH>(left, right, i, to),
             3 => self.steady::<ROUTED, MOVING, 3, WIDTH>(left, right, i, to),
@@ -350,8 +393,11 @@ impl Chain {
         for n in from..to {
             let (xl, xr) = (left[n], right[n]);
             for g in (0..G).rev() {
-                let (carry_l, carry_r) =
-                    if g == 0 { (xl, xr) } else { (state[g - 1].out_l[WIDTH - 1], state[g - 1].out_r[WIDTH - 1]) };
+                let (carry_l, carry_r) = if g == 0 {
+                    (xl, xr)
+                } else {
+                    (state[g - 1].out_l[WIDTH - 1], state[g - 1].out_r[WIDTH - 1])
+                };
                 let s = &mut state[g];
                 let in_l = shift_in::<N>(&s.out_l, carry_l);
                 let in_r = shift_in::<N>(&s.out_r, carry_r);
@@ -384,7 +430,10 @@ impl Chain {
     /// kernel, same lanes, same order), so the output is [`push`](Self::push)'s bit for bit.
     /// Only the settled, non-routed case of up to four lanes each (a channel strip's four
     /// bands) with AVX2 is fused; anything else is two pushes.
-    #[allow(clippy::too_many_arguments, reason = "two chains, each with its two channels")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "two chains, each with its two channels"
+    )]
     pub fn push_pair(
         a: &mut Self,
         a_left: &mut [f32],
@@ -395,7 +444,11 @@ impl Chain {
         from: usize,
         to: usize,
     ) {
-        let to = to.min(a_left.len()).min(a_right.len()).min(b_left.len()).min(b_right.len());
+        let to = to
+            .min(a_left.len())
+            .min(a_right.len())
+            .min(b_left.len())
+            .min(b_right.len());
         if !(a.pairable() && b.pairable()) || from >= to {
             a.push(a_left, a_right, from, to);
             b.push(b_left, b_right, from, to);
@@ -428,7 +481,13 @@ impl Chain {
     }
 
     /// The priming part of [`run`](Self::run): returns where the steady state starts.
-    fn prime<const ROUTED: bool, const MOVING: bool>(&mut self, left: &[f32], right: &[f32], from: usize, to: usize) -> usize {
+    fn prime<const ROUTED: bool, const MOVING: bool>(
+        &mut self,
+        left: &[f32],
+        right: &[f32],
+        from: usize,
+        to: usize,
+    ) -> usize {
         let last = self.len - 1;
         let groups = self.len.div_ceil(WIDTH);
         let mut i = from;
@@ -442,7 +501,11 @@ impl Chain {
     }
 
     #[inline(never)]
-    fn drain_with<const ROUTED: bool, const MOVING: bool>(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn drain_with<const ROUTED: bool, const MOVING: bool>(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
         if self.len == 0 || self.pushed == 0 {
             return;
         }
@@ -466,22 +529,39 @@ impl Chain {
     /// One iteration in which only lanes `lo..=hi` run (priming and draining): all run,
     /// and the others' states (and coefficients) are put back, lane-wise selects.
     #[inline(never)]
-    fn iterate_masked<const ROUTED: bool, const MOVING: bool>(&mut self, groups: usize, xl: f32, xr: f32, lo: usize, hi: usize) {
+    fn iterate_masked<const ROUTED: bool, const MOVING: bool>(
+        &mut self,
+        groups: usize,
+        xl: f32,
+        xr: f32,
+        lo: usize,
+        hi: usize,
+    ) {
         for g in (0..groups).rev() {
             let (carry_l, carry_r) = if g == 0 {
                 (xl, xr)
             } else {
-                (self.state[g - 1].out_l[WIDTH - 1], self.state[g - 1].out_r[WIDTH - 1])
+                (
+                    self.state[g - 1].out_l[WIDTH - 1],
+                    self.state[g - 1].out_r[WIDTH - 1],
+                )
             };
             let before = self.state[g];
             let coefs_before = self.coefs[g];
             let in_l = shift_in::<WIDTH>(&before.out_l, carry_l);
             let in_r = shift_in::<WIDTH>(&before.out_r, carry_r);
-            kernel::<ROUTED, WIDTH>(&self.coefs[g], &self.routing[g], &mut self.state[g], &in_l, &in_r);
+            kernel::<ROUTED, WIDTH>(
+                &self.coefs[g],
+                &self.routing[g],
+                &mut self.state[g],
+                &in_l,
+                &in_r,
+            );
             if MOVING {
                 step::<WIDTH>(&mut self.coefs[g], &self.steps[g]);
             }
-            let active: [bool; WIDTH] = core::array::from_fn(|i| (lo..=hi).contains(&(g * WIDTH + i)));
+            let active: [bool; WIDTH] =
+                core::array::from_fn(|i| (lo..=hi).contains(&(g * WIDTH + i)));
             let keep = |now: &mut V, was: &V| {
                 for i in 0..WIDTH {
                     now[i] = if active[i] { now[i] } else { was[i] };
@@ -523,7 +603,8 @@ impl Chain {
                     s.q1[i] = crate::gain::flush_denormal(s.q1[i]);
                     s.q2[i] = crate::gain::flush_denormal(s.q2[i]);
                 } else {
-                    (s.p1[i], s.p2[i], s.q1[i], s.q2[i], s.out_l[i], s.out_r[i]) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+                    (s.p1[i], s.p2[i], s.q1[i], s.q2[i], s.out_l[i], s.out_r[i]) =
+                        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
                     any = true;
                 }
             }
@@ -540,7 +621,10 @@ impl Chain {
 /// each chain's one-lane shift. Per lane the same multiplies and adds in the same order as
 /// [`kernel`] (no fused multiply-add), so each chain's output is its own loop's, bit for bit.
 #[cfg(target_arch = "x86_64")]
-#[allow(clippy::too_many_arguments, reason = "two chains, each with its two channels")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "two chains, each with its two channels"
+)]
 #[target_feature(enable = "avx2")]
 unsafe fn steady_pair_avx2(
     a: &mut Chain,
@@ -555,10 +639,24 @@ unsafe fn steady_pair_avx2(
     use core::arch::x86_64::*;
     let (ca, cb) = (&a.coefs[0], &b.coefs[0]);
     // SAFETY (all loads and stores below): unaligned, within 8-lane arrays; AVX2 is enabled.
-    let join = |x: &V, y: &V| unsafe { _mm256_set_m128(_mm_loadu_ps(y.as_ptr()), _mm_loadu_ps(x.as_ptr())) };
-    let (c11, c12, c22) = (join(&ca.c11, &cb.c11), join(&ca.c12, &cb.c12), join(&ca.c22, &cb.c22));
-    let (pe, pf1, pf2) = (join(&ca.pe, &cb.pe), join(&ca.pf1, &cb.pf1), join(&ca.pf2, &cb.pf2));
-    let (qe, qf1, qf2) = (join(&ca.qe, &cb.qe), join(&ca.qf1, &cb.qf1), join(&ca.qf2, &cb.qf2));
+    let join = |x: &V, y: &V| unsafe {
+        _mm256_set_m128(_mm_loadu_ps(y.as_ptr()), _mm_loadu_ps(x.as_ptr()))
+    };
+    let (c11, c12, c22) = (
+        join(&ca.c11, &cb.c11),
+        join(&ca.c12, &cb.c12),
+        join(&ca.c22, &cb.c22),
+    );
+    let (pe, pf1, pf2) = (
+        join(&ca.pe, &cb.pe),
+        join(&ca.pf1, &cb.pf1),
+        join(&ca.pf2, &cb.pf2),
+    );
+    let (qe, qf1, qf2) = (
+        join(&ca.qe, &cb.qe),
+        join(&ca.qf1, &cb.qf1),
+        join(&ca.qf2, &cb.qf2),
+    );
     let (sa, sb) = (&a.state[0], &b.state[0]);
     let (mut p1, mut p2) = (join(&sa.p1, &sb.p1), join(&sa.p2, &sb.p2));
     let (mut q1, mut q2) = (join(&sa.q1, &sb.q1), join(&sa.q2, &sb.q2));
@@ -574,15 +672,27 @@ unsafe fn steady_pair_avx2(
     for n in from..to {
         let l = shift(out_l, a_left[n], b_left[n]);
         let r = shift(out_r, a_right[n], b_right[n]);
-        let dp = _mm256_add_ps(_mm256_mul_ps(pe, l), _mm256_add_ps(_mm256_mul_ps(pf1, p1), _mm256_mul_ps(pf2, p2)));
+        let dp = _mm256_add_ps(
+            _mm256_mul_ps(pe, l),
+            _mm256_add_ps(_mm256_mul_ps(pf1, p1), _mm256_mul_ps(pf2, p2)),
+        );
         let v3 = _mm256_sub_ps(l, p2);
         let np1 = _mm256_add_ps(_mm256_mul_ps(c11, p1), _mm256_mul_ps(c12, v3));
-        p2 = _mm256_add_ps(p2, _mm256_add_ps(_mm256_mul_ps(c12, p1), _mm256_mul_ps(c22, v3)));
+        p2 = _mm256_add_ps(
+            p2,
+            _mm256_add_ps(_mm256_mul_ps(c12, p1), _mm256_mul_ps(c22, v3)),
+        );
         p1 = np1;
-        let dq = _mm256_add_ps(_mm256_mul_ps(qe, r), _mm256_add_ps(_mm256_mul_ps(qf1, q1), _mm256_mul_ps(qf2, q2)));
+        let dq = _mm256_add_ps(
+            _mm256_mul_ps(qe, r),
+            _mm256_add_ps(_mm256_mul_ps(qf1, q1), _mm256_mul_ps(qf2, q2)),
+        );
         let w3 = _mm256_sub_ps(r, q2);
         let nq1 = _mm256_add_ps(_mm256_mul_ps(c11, q1), _mm256_mul_ps(c12, w3));
-        q2 = _mm256_add_ps(q2, _mm256_add_ps(_mm256_mul_ps(c12, q1), _mm256_mul_ps(c22, w3)));
+        q2 = _mm256_add_ps(
+            q2,
+            _mm256_add_ps(_mm256_mul_ps(c12, q1), _mm256_mul_ps(c22, w3)),
+        );
         q1 = nq1;
         out_l = _mm256_add_ps(l, dp);
         out_r = _mm256_add_ps(r, dq);
@@ -626,10 +736,16 @@ fn shift_in<const N: usize>(v: &V, first: f32) -> V {
             if N > 4 {
                 let hi = _mm_loadu_ps(v.as_ptr().add(4));
                 let carry = _mm_castsi128_ps(_mm_srli_si128::<12>(_mm_castps_si128(lo)));
-                let hi = _mm_or_ps(_mm_castsi128_ps(_mm_slli_si128::<4>(_mm_castps_si128(hi))), carry);
+                let hi = _mm_or_ps(
+                    _mm_castsi128_ps(_mm_slli_si128::<4>(_mm_castps_si128(hi))),
+                    carry,
+                );
                 _mm_storeu_ps(out.as_mut_ptr().add(4), hi);
             }
-            let lo = _mm_move_ss(_mm_castsi128_ps(_mm_slli_si128::<4>(_mm_castps_si128(lo))), _mm_set_ss(first));
+            let lo = _mm_move_ss(
+                _mm_castsi128_ps(_mm_slli_si128::<4>(_mm_castps_si128(lo))),
+                _mm_set_ss(first),
+            );
             _mm_storeu_ps(out.as_mut_ptr(), lo);
             out
         }
@@ -644,7 +760,11 @@ fn shift_in<const N: usize>(v: &V, first: f32) -> V {
 }
 
 /// A lane that passes its input.
-const IDLE: LaneTarget = LaneTarget { section: Section::IDENTITY, wet: 0.0, routing: LaneRouting::Stereo };
+const IDLE: LaneTarget = LaneTarget {
+    section: Section::IDENTITY,
+    wet: 0.0,
+    routing: LaneRouting::Stereo,
+};
 
 /// The nine stepped coefficients of a lane target, computed in f64.
 ///
@@ -664,7 +784,11 @@ fn lane_coefs(t: &LaneTarget) -> [f32; 9] {
     let a3 = g * a2;
     let wet = f64::from(t.wet);
     let (d0, d1, d2) = ((m0 - 1.0) * wet, (m1 - k * m0) * wet, (m2 - m0) * wet);
-    let d = [d0 + d1 * a2 + d2 * a3, d1 * a1 + d2 * a2, d2 * (1.0 - a3) - d1 * a2];
+    let d = [
+        d0 + d1 * a2 + d2 * a3,
+        d1 * a1 + d2 * a2,
+        d2 * (1.0 - a3) - d1 * a2,
+    ];
     let (p, q) = match t.routing {
         LaneRouting::Stereo => (d, d),
         LaneRouting::Left | LaneRouting::Mid => (d, [0.0; 3]),
@@ -694,10 +818,20 @@ fn step<const N: usize>(c: &mut Coefs, d: &Coefs) {
 /// Every lane of a group on its input: two TPT SVFs (Simper's recursion, regrouped; see
 /// [`lane_coefs`]) and their changes added back.
 #[inline(always)]
-fn kernel<const ROUTED: bool, const N: usize>(c: &Coefs, r: &Routing, s: &mut State, in_l: &V, in_r: &V) {
+fn kernel<const ROUTED: bool, const N: usize>(
+    c: &Coefs,
+    r: &Routing,
+    s: &mut State,
+    in_l: &V,
+    in_r: &V,
+) {
     for i in 0..N {
         let (l, rr) = (in_l[i], in_r[i]);
-        let (p, q) = if ROUTED { (r.pl[i] * l + r.pr[i] * rr, r.ql[i] * l + r.qr[i] * rr) } else { (l, rr) };
+        let (p, q) = if ROUTED {
+            (r.pl[i] * l + r.pr[i] * rr, r.ql[i] * l + r.qr[i] * rr)
+        } else {
+            (l, rr)
+        };
         let (s1, s2) = (s.p1[i], s.p2[i]);
         let dp = c.pe[i] * p + (c.pf1[i] * s1 + c.pf2[i] * s2);
         let v3 = p - s2;
@@ -728,14 +862,21 @@ mod tests {
     fn sections(count: usize) -> Vec<Section> {
         let protos = [
             Proto::Bell { q: 1.5, a: 1.5 },
-            Proto::LowShelf2 { q: 0.7, a: 0.7, scale: 1.0 },
+            Proto::LowShelf2 {
+                q: 0.7,
+                a: 0.7,
+                scale: 1.0,
+            },
             Proto::HighPass2 { q: 2.0 },
             Proto::Notch2 { q: 3.0 },
             Proto::HighShelf1 { g: 2.0, scale: 1.0 },
         ];
         (0..count)
             .map(|i| {
-                let mut c = Cascade { protos: [Proto::LowPass1; MAX_SECTIONS], len: 1 };
+                let mut c = Cascade {
+                    protos: [Proto::LowPass1; MAX_SECTIONS],
+                    len: 1,
+                };
                 c.protos[0] = protos[i % protos.len()];
                 let mut out = [Section::IDENTITY; MAX_SECTIONS];
                 design_band(&c, 0.02 + 0.09 * i as f64, Effort::FULL, &mut out);
@@ -751,7 +892,11 @@ mod tests {
             for (t, s) in targets.iter().zip(&mut st) {
                 let [c11, c12, c22, pe, pf1, pf2, qe, qf1, qf2] = lane_coefs(t);
                 let routed = t.routing.routed();
-                let (p, q) = if routed { (0.5 * *l + 0.5 * *r, 0.5 * *l - 0.5 * *r) } else { (*l, *r) };
+                let (p, q) = if routed {
+                    (0.5 * *l + 0.5 * *r, 0.5 * *l - 0.5 * *r)
+                } else {
+                    (*l, *r)
+                };
                 let dp = pe * p + (pf1 * s[0] + pf2 * s[1]);
                 let v3 = p - s[1];
                 (s[0], s[1]) = (c11 * s[0] + c12 * v3, s[1] + (c12 * s[0] + c22 * v3));
@@ -776,7 +921,13 @@ mod tests {
     /// segments shorter than the chain) gives the serial cascade's output bit for bit.
     #[test]
     fn staggered_chain_is_the_serial_cascade_exactly() {
-        let routings = [LaneRouting::Stereo, LaneRouting::Left, LaneRouting::Mid, LaneRouting::Side, LaneRouting::Right];
+        let routings = [
+            LaneRouting::Stereo,
+            LaneRouting::Left,
+            LaneRouting::Mid,
+            LaneRouting::Side,
+            LaneRouting::Right,
+        ];
         for count in [1, 3, 4, 5, 8, 9, 13, 24] {
             for routed in [false, true] {
                 let targets: Vec<LaneTarget> = sections(count)
@@ -785,7 +936,11 @@ mod tests {
                     .map(|(i, section)| LaneTarget {
                         section,
                         wet: 1.0,
-                        routing: if routed { routings[i % routings.len()] } else { LaneRouting::Stereo },
+                        routing: if routed {
+                            routings[i % routings.len()]
+                        } else {
+                            LaneRouting::Stereo
+                        },
                     })
                     .collect();
                 let (l0, r0) = (noise(3000, 1), noise(3000, 2));
@@ -810,8 +965,15 @@ mod tests {
                         chain.drain(&mut l, &mut r);
                         start = end;
                     }
-                    let same = l.iter().zip(&el).chain(r.iter().zip(&er)).all(|(a, b)| a.to_bits() == b.to_bits());
-                    assert!(same, "{count} lanes, routed {routed}, segments of {segment}");
+                    let same = l
+                        .iter()
+                        .zip(&el)
+                        .chain(r.iter().zip(&er))
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same,
+                        "{count} lanes, routed {routed}, segments of {segment}"
+                    );
                 }
             }
         }

@@ -87,7 +87,12 @@ impl LinearPhase {
 
     /// A request for a kernel for `bands`, to be answered through the mailbox.
     pub fn request(&self, bands: &[BandSettings; BANDS]) -> DesignRequest {
-        DesignRequest { bands: *bands, sample_rate: self.sample_rate, max_block: self.max_block, owner: self.id }
+        DesignRequest {
+            bands: *bands,
+            sample_rate: self.sample_rate,
+            max_block: self.max_block,
+            owner: self.id,
+        }
     }
 
     /// The delay: half the kernel length.

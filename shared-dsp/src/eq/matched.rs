@@ -73,10 +73,19 @@ pub struct SvfCoefs {
 
 impl SvfCoefs {
     /// Passes the signal unchanged (m0 = 1, the integrators are never read).
-    pub const IDENTITY: Self = Self { a1: 1.0, a2: 0.0, a3: 0.0, m0: 1.0, m1: 0.0, m2: 0.0 };
+    pub const IDENTITY: Self = Self {
+        a1: 1.0,
+        a2: 0.0,
+        a3: 0.0,
+        m0: 1.0,
+        m1: 0.0,
+        m2: 0.0,
+    };
 
     pub fn is_finite(&self) -> bool {
-        [self.a1, self.a2, self.a3, self.m0, self.m1, self.m2].iter().all(|v| v.is_finite())
+        [self.a1, self.a2, self.a3, self.m0, self.m1, self.m2]
+            .iter()
+            .all(|v| v.is_finite())
     }
 }
 
@@ -93,7 +102,13 @@ pub struct Section {
 
 impl Section {
     /// H = 1.
-    pub const IDENTITY: Self = Self { g: 1.0, k: 1.0, m0: 1.0, m1: 1.0, m2: 1.0 };
+    pub const IDENTITY: Self = Self {
+        g: 1.0,
+        k: 1.0,
+        m0: 1.0,
+        m1: 1.0,
+        m2: 1.0,
+    };
 
     /// The response at `w` rad/sample, as (re, im).
     pub fn response(&self, w: f64) -> (f64, f64) {
@@ -146,11 +161,17 @@ pub struct Effort {
 impl Effort {
     /// Settled parameters: the full design. (Four passes already reach the domain's
     /// accuracy; one joint sweep settles steep cuts at the top of the band.)
-    pub const FULL: Self = Self { passes: 5, sweeps: 1 };
+    pub const FULL: Self = Self {
+        passes: 5,
+        sweeps: 1,
+    };
     /// While parameters glide, warm-started from the previous design a few milliseconds
     /// earlier, on a coarser grid (see [`redesign_band`]); the band lands on a
     /// [`FULL`](Self::FULL) design once settled.
-    pub const GLIDE: Self = Self { passes: 1, sweeps: 0 };
+    pub const GLIDE: Self = Self {
+        passes: 1,
+        sweeps: 0,
+    };
 }
 
 /// Designs every section of `cascade` for band frequency `w0` (rad/sample) into
@@ -161,11 +182,22 @@ pub fn design_band(cascade: &Cascade, w0: f64, effort: Effort, out: &mut [Sectio
 
 /// [`design_band`] starting from the sections already in `out` (the design for nearby
 /// parameters): what glides use.
-pub fn redesign_band(cascade: &Cascade, w0: f64, effort: Effort, out: &mut [Section; MAX_SECTIONS]) {
+pub fn redesign_band(
+    cascade: &Cascade,
+    w0: f64,
+    effort: Effort,
+    out: &mut [Section; MAX_SECTIONS],
+) {
     design_sections(cascade, w0, effort, out, true);
 }
 
-fn design_sections(cascade: &Cascade, w0: f64, effort: Effort, out: &mut [Section; MAX_SECTIONS], warm: bool) {
+fn design_sections(
+    cascade: &Cascade,
+    w0: f64,
+    effort: Effort,
+    out: &mut [Section; MAX_SECTIONS],
+    warm: bool,
+) {
     let len = cascade.len;
     for (o, p) in out.iter_mut().zip(cascade.sections()) {
         let start = warm.then_some(*o);
@@ -175,7 +207,14 @@ fn design_sections(cascade: &Cascade, w0: f64, effort: Effort, out: &mut [Sectio
         for _ in 0..effort.sweeps {
             for k in 0..len {
                 let start = out[k];
-                out[k] = fit(&cascade.protos[k], Some((&out[..len], k)), cascade, w0, effort.passes, Some(start));
+                out[k] = fit(
+                    &cascade.protos[k],
+                    Some((&out[..len], k)),
+                    cascade,
+                    w0,
+                    effort.passes,
+                    Some(start),
+                );
             }
         }
     }
@@ -183,7 +222,10 @@ fn design_sections(cascade: &Cascade, w0: f64, effort: Effort, out: &mut [Sectio
 
 /// Designs one section on its own (a band of one section, or for tests).
 pub fn design(proto: &Proto, w0: f64) -> Section {
-    let mut c = Cascade { protos: [Proto::LowPass1; MAX_SECTIONS], len: 1 };
+    let mut c = Cascade {
+        protos: [Proto::LowPass1; MAX_SECTIONS],
+        len: 1,
+    };
     c.protos[0] = *proto;
     fit(proto, None, &c, w0, Effort::FULL.passes, None)
 }
@@ -328,7 +370,11 @@ impl Grid {
                 g.push(wc);
             }
             if q > 0.7 {
-                let fine: &[f64] = if coarse { &[-1.0, -0.25, 0.25, 1.0] } else { &[-1.0, -0.5, -0.25, -0.125, 0.125, 0.25, 0.5, 1.0] };
+                let fine: &[f64] = if coarse {
+                    &[-1.0, -0.25, 0.25, 1.0]
+                } else {
+                    &[-1.0, -0.5, -0.25, -0.125, 0.125, 0.25, 0.5, 1.0]
+                };
                 for &d in fine {
                     let w = wc * (d / q).exp2();
                     if below_top(w) {
@@ -337,7 +383,11 @@ impl Grid {
                 }
             }
         }
-        let top: &[f64] = if coarse { &[0.3, 0.5, 0.6, 0.7, 0.8, 0.9] } else { &[0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9] };
+        let top: &[f64] = if coarse {
+            &[0.3, 0.5, 0.6, 0.7, 0.8, 0.9]
+        } else {
+            &[0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
+        };
         for &f in top {
             g.push(f * PI);
         }
@@ -391,8 +441,17 @@ fn realise(num: Numerator, x: &[f64; 5], w0: f64, k_min: f64) -> Option<Section>
     if m1sq < -1e-9 * scale {
         return None;
     }
-    let s = Section { g: gg * (0.5 * w0).tan(), k: k2.sqrt(), m0, m1: m1sq.max(0.0).sqrt(), m2 };
-    [s.g, s.k, s.m0, s.m1, s.m2].iter().all(|v| v.is_finite()).then_some(s)
+    let s = Section {
+        g: gg * (0.5 * w0).tan(),
+        k: k2.sqrt(),
+        m0,
+        m1: m1sq.max(0.0).sqrt(),
+        m2,
+    };
+    [s.g, s.k, s.m0, s.m1, s.m2]
+        .iter()
+        .all(|v| v.is_finite())
+        .then_some(s)
 }
 
 /// The fit's unknowns for an existing section (a warm start) at `w0`.
@@ -403,7 +462,11 @@ fn unknowns_of(num: Numerator, s: &Section, w0: f64) -> [f64; 5] {
     let g4 = g2 * g2;
     // D(u) = G⁴ + (k² − 2)G²·u + u², N(u) = m2²G⁴ + (m1² − 2m0m2)G²·u + m0²·u², both / G⁴.
     let d = [1.0, (s.k * s.k - 2.0) / g2, 1.0 / g4];
-    let n = [s.m2 * s.m2, (s.m1 * s.m1 - 2.0 * s.m0 * s.m2) / g2, s.m0 * s.m0 / g4];
+    let n = [
+        s.m2 * s.m2,
+        (s.m1 * s.m1 - 2.0 * s.m0 * s.m2) / g2,
+        s.m0 * s.m0 / g4,
+    ];
     from_polys(num, n, d)
 }
 
@@ -455,8 +518,12 @@ fn analog_coefs(proto: &Proto) -> ([f64; 3], [f64; 3]) {
         }
         Proto::LowPass1 => ([1.0, 0.0, 0.0], [1.0, 1.0, 0.0]),
         Proto::HighPass1 => ([0.0, 1.0, 0.0], [1.0, 1.0, 0.0]),
-        Proto::LowShelf1 { g, scale } => ([scale * g.sqrt(), scale, 0.0], [1.0 / g.sqrt(), 1.0, 0.0]),
-        Proto::HighShelf1 { g, scale } => ([scale, scale * g.sqrt(), 0.0], [1.0, 1.0 / g.sqrt(), 0.0]),
+        Proto::LowShelf1 { g, scale } => {
+            ([scale * g.sqrt(), scale, 0.0], [1.0 / g.sqrt(), 1.0, 0.0])
+        }
+        Proto::HighShelf1 { g, scale } => {
+            ([scale, scale * g.sqrt(), 0.0], [1.0, 1.0 / g.sqrt(), 0.0])
+        }
     }
 }
 
@@ -489,12 +556,20 @@ fn matched_z(c: [f64; 3], w0: f64) -> Option<(f64, f64, f64)> {
             let r = sigma.exp();
             let s2 = (0.5 * omega).sin().powi(2);
             let one_minus_r = -sigma.exp_m1();
-            Some((one_minus_r * one_minus_r + 4.0 * r * s2, (1.0 + r) * (1.0 + r) - 4.0 * r * s2, r * r))
+            Some((
+                one_minus_r * one_minus_r + 4.0 * r * s2,
+                (1.0 + r) * (1.0 + r) - 4.0 * r * s2,
+                r * r,
+            ))
         } else {
             let sq = disc.sqrt();
             // Roots without cancellation: q = −(c1 + sign(c1)·√disc)/2, roots q/c2 and c0/q.
             let qv = -0.5 * (c1 + c1.signum() * sq);
-            let (r1, r2) = if qv != 0.0 { (qv / c2, c0 / qv) } else { (0.0, 0.0) };
+            let (r1, r2) = if qv != 0.0 {
+                (qv / c2, c0 / qv)
+            } else {
+                (0.0, 0.0)
+            };
             let (a, b) = (real(r1 * w0), real(r2 * w0));
             Some((a.0 * b.0, a.1 * b.1, a.2 * b.2))
         }
@@ -518,7 +593,13 @@ fn matched_z_start(proto: &Proto, w0: f64) -> Option<Section> {
     let g = (p0 / p1).sqrt();
     let k = 2.0 * (1.0 - a2) / (p1 * g);
     let dd = 4.0 / p1;
-    let s = Section { g, k, m0: dd * nm1 / 4.0, m1: dd * (1.0 - c2) / (2.0 * g), m2: dd * n1 / (4.0 * g * g) };
+    let s = Section {
+        g,
+        k,
+        m0: dd * nm1 / 4.0,
+        m1: dd * (1.0 - c2) / (2.0 * g),
+        m2: dd * n1 / (4.0 * g * g),
+    };
     ([s.g, s.k, s.m0, s.m1, s.m2].iter().all(|v| v.is_finite()) && k > 0.0).then_some(s)
 }
 
@@ -535,11 +616,18 @@ fn fit(
     let num = Numerator::of(proto);
     // No resonance much sharper than the prototype's own poles (a sharp peak could hide
     // between grid points): k at least a quarter of the analog damping 2ζ (or of 1).
-    let k_min = 0.25 * match proto.poles() {
-        Poles::Second { zeta, .. } => (2.0 * zeta).min(1.0),
-        Poles::First { .. } => 1.0,
+    let k_min = 0.25
+        * match proto.poles() {
+            Poles::Second { zeta, .. } => (2.0 * zeta).min(1.0),
+            Poles::First { .. } => 1.0,
+        };
+    let mut g = Grid {
+        n: 0,
+        w: [0.0; GRID],
+        v: [0.0; GRID],
+        target: [0.0; GRID],
+        tol: [0.0; GRID],
     };
-    let mut g = Grid { n: 0, w: [0.0; GRID], v: [0.0; GRID], target: [0.0; GRID], tol: [0.0; GRID] };
     g.build(proto, w0, start.is_some());
     // Targets, and tolerances widened where the band is deep in its stop band.
     let mut band_peak = band.mag2(0.0);
@@ -553,7 +641,12 @@ fn fit(
         let target = match others {
             None => proto.mag2(g.w[i] / w0),
             Some((secs, k)) => {
-                let rest: f64 = secs.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, s)| s.mag2(g.w[i])).product();
+                let rest: f64 = secs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != k)
+                    .map(|(_, s)| s.mag2(g.w[i]))
+                    .product();
                 mag / rest
             }
         };
@@ -579,7 +672,11 @@ fn fit(
             let nv = x[0] * b[0] + x[1] * b[1] + x[2] * b[2];
             let dv = 1.0 + x[3] * v + x[4] * v * v;
             let db = DB * (nv / (dv * g.target[i])).ln();
-            let db = if g.w[i] > TOP + 1e-9 { db.max(0.0) } else { db.abs() };
+            let db = if g.w[i] > TOP + 1e-9 {
+                db.max(0.0)
+            } else {
+                db.abs()
+            };
             let e = if db.is_finite() { db / g.tol[i] } else { 1e30 };
             *e_out = e;
             worst = worst.max(e);
@@ -599,9 +696,19 @@ fn fit(
         }
     };
     match start {
-        Some(s) => consider(unknowns_of(num, &s, w0), &mut prev, &mut best, &mut best_err),
+        Some(s) => consider(
+            unknowns_of(num, &s, w0),
+            &mut prev,
+            &mut best,
+            &mut best_err,
+        ),
         None => {
-            consider(bilinear_start(proto, num), &mut prev, &mut best, &mut best_err);
+            consider(
+                bilinear_start(proto, num),
+                &mut prev,
+                &mut best,
+                &mut best_err,
+            );
             if let Some(mut s) = matched_z_start(proto, w0) {
                 let (mut sum, mut weight) = (0.0, 0.0);
                 for i in 0..n {
@@ -615,7 +722,12 @@ fn fit(
                 if weight > 0.0 {
                     let k = (0.5 * sum / weight).exp();
                     (s.m0, s.m1, s.m2) = (k * s.m0, k * s.m1, k * s.m2);
-                    consider(unknowns_of(num, &s, w0), &mut prev, &mut best, &mut best_err);
+                    consider(
+                        unknowns_of(num, &s, w0),
+                        &mut prev,
+                        &mut best,
+                        &mut best_err,
+                    );
                 }
             }
         }
@@ -753,7 +865,12 @@ fn cholesky_solve(m: &[[f64; 5]; 5], b: &[f64; 5], n: usize) -> Option<[f64; 5]>
 /// Weighted least squares for the unknowns (numerator coefficients, then c1, c2), with the
 /// bounds N(1) ≥ 0 and D(1) ≥ [`D_NYQUIST_MIN`] (N, D at Nyquist) by an exact active set:
 /// the unconstrained solution, or the best feasible one with either or both bounds held.
-fn constrained_solve(num: Numerator, rows: &[[f64; 5]], rhs: &[f64], dims: usize) -> Option<[f64; 5]> {
+fn constrained_solve(
+    num: Numerator,
+    rows: &[[f64; 5]],
+    rhs: &[f64],
+    dims: usize,
+) -> Option<[f64; 5]> {
     let nd = num.dims();
     // Value of each numerator basis function at v = 1.
     let b1 = num.basis(1.0);
@@ -779,7 +896,8 @@ fn constrained_solve(num: Numerator, rows: &[[f64; 5]], rhs: &[f64], dims: usize
                 x[..nd].copy_from_slice(&sol[..nd]);
                 (x[3], x[4]) = (sol[nd], sol[nd + 1]);
                 let n_at_1: f64 = (0..nd).map(|j| x[j] * b1[j]).sum();
-                let feasible = n_at_1 >= -1e-12 * (0..nd).map(|j| x[j].abs()).sum::<f64>() && 1.0 + x[3] + x[4] >= 0.999 * D_NYQUIST_MIN;
+                let feasible = n_at_1 >= -1e-12 * (0..nd).map(|j| x[j].abs()).sum::<f64>()
+                    && 1.0 + x[3] + x[4] >= 0.999 * D_NYQUIST_MIN;
                 if feasible {
                     return Some(x);
                 }
@@ -815,7 +933,9 @@ fn constrained_solve(num: Numerator, rows: &[[f64; 5]], rhs: &[f64], dims: usize
                 m += 1;
             }
         }
-        let Some((sol, residual)) = least_squares(&reduced[..rows.len()], &rb[..rows.len()], &cols[..m]) else {
+        let Some((sol, residual)) =
+            least_squares(&reduced[..rows.len()], &rb[..rows.len()], &cols[..m])
+        else {
             continue;
         };
         let mut y = [0.0f64; 5];
@@ -835,7 +955,8 @@ fn constrained_solve(num: Numerator, rows: &[[f64; 5]], rhs: &[f64], dims: usize
         x[4] = y[nd + 1];
         let n_at_1: f64 = (0..nd).map(|j| x[j] * b1[j]).sum();
         let d_at_1 = 1.0 + x[3] + x[4];
-        let feasible = n_at_1 >= -1e-12 * (0..nd).map(|j| x[j].abs()).sum::<f64>() && d_at_1 >= 0.999 * D_NYQUIST_MIN;
+        let feasible = n_at_1 >= -1e-12 * (0..nd).map(|j| x[j].abs()).sum::<f64>()
+            && d_at_1 >= 0.999 * D_NYQUIST_MIN;
         if feasible && best.is_none_or(|b| residual < b.1) {
             best = Some((x, residual));
         }
@@ -891,5 +1012,8 @@ fn least_squares(rows: &[[f64; 5]], rhs: &[f64], cols: &[usize]) -> Option<([f64
         x[j] = s / diag[j];
     }
     let residual = b[m..n].iter().map(|v| v * v).sum();
-    x[..m].iter().all(|v| v.is_finite()).then_some((x, residual))
+    x[..m]
+        .iter()
+        .all(|v| v.is_finite())
+        .then_some((x, residual))
 }

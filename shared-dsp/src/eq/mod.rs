@@ -72,7 +72,10 @@ impl BandType {
 
     /// Whether the gain setting matters (editors grey it out otherwise).
     pub const fn uses_gain(self) -> bool {
-        matches!(self, Self::Bell | Self::LowShelf | Self::HighShelf | Self::TiltShelf)
+        matches!(
+            self,
+            Self::Bell | Self::LowShelf | Self::HighShelf | Self::TiltShelf
+        )
     }
 }
 
@@ -92,8 +95,16 @@ pub enum Slope {
 }
 
 impl Slope {
-    pub const ALL: [Slope; 8] =
-        [Slope::Db6, Slope::Db12, Slope::Db18, Slope::Db24, Slope::Db36, Slope::Db48, Slope::Db72, Slope::Db96];
+    pub const ALL: [Slope; 8] = [
+        Slope::Db6,
+        Slope::Db12,
+        Slope::Db18,
+        Slope::Db24,
+        Slope::Db36,
+        Slope::Db48,
+        Slope::Db72,
+        Slope::Db96,
+    ];
 
     /// Filter order (6 dB/oct per order).
     pub const fn order(self) -> usize {
@@ -177,6 +188,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { bands: [BandSettings::default(); BANDS], mode: Mode::ZeroLatency, output_gain_db: 0.0, auto_gain: false }
+        Self {
+            bands: [BandSettings::default(); BANDS],
+            mode: Mode::ZeroLatency,
+            output_gain_db: 0.0,
+            auto_gain: false,
+        }
     }
 }

@@ -80,11 +80,23 @@ impl Eq {
             self.auto_gain_db = auto_gain_db(&settings.bands, self.sample_rate());
             self.bands_for_auto_gain = settings.bands;
         }
-        let gain = settings.output_gain_db + if settings.auto_gain { self.auto_gain_db } else { 0.0 };
-        let gain = if gain.is_finite() { gain.clamp(-120.0, 60.0) } else { 0.0 };
+        let gain = settings.output_gain_db
+            + if settings.auto_gain {
+                self.auto_gain_db
+            } else {
+                0.0
+            };
+        let gain = if gain.is_finite() {
+            gain.clamp(-120.0, 60.0)
+        } else {
+            0.0
+        };
         self.engine.set_targets(&settings.bands, gain);
-        self.lp_gain.set_target(crate::gain::db_to_gain(gain as f32));
-        if settings.mode == Mode::LinearPhase && self.designed_bands != kernel_bands(&settings.bands) {
+        self.lp_gain
+            .set_target(crate::gain::db_to_gain(gain as f32));
+        if settings.mode == Mode::LinearPhase
+            && self.designed_bands != kernel_bands(&settings.bands)
+        {
             self.designed_bands = kernel_bands(&settings.bands);
             self.design_request = true;
         }
@@ -155,7 +167,10 @@ impl Eq {
                 Some((_, pos)) => (MODE_FADE - pos).min(n - done),
                 None => n - done,
             };
-            let (l, r) = (&mut left[done..done + chunk], &mut right[done..done + chunk]);
+            let (l, r) = (
+                &mut left[done..done + chunk],
+                &mut right[done..done + chunk],
+            );
             self.run_mode(l, r);
             if let Some((fading_in, pos)) = self.switch {
                 for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
@@ -186,10 +201,24 @@ impl Eq {
     /// two calls. Two zero-latency EQs with no mode change under way run their engines
     /// together ([`Engine::process_pair`], which overlaps their latency-bound recursions);
     /// anything else is two calls.
-    pub fn process_pair(a: &mut Self, a_left: &mut [f32], a_right: &mut [f32], b: &mut Self, b_left: &mut [f32], b_right: &mut [f32]) {
+    pub fn process_pair(
+        a: &mut Self,
+        a_left: &mut [f32],
+        a_right: &mut [f32],
+        b: &mut Self,
+        b_left: &mut [f32],
+        b_right: &mut [f32],
+    ) {
         let plain = |e: &Self| e.mode == Mode::ZeroLatency && e.switch.is_none();
         if plain(a) && plain(b) {
-            Engine::process_pair(&mut a.engine, a_left, a_right, &mut b.engine, b_left, b_right);
+            Engine::process_pair(
+                &mut a.engine,
+                a_left,
+                a_right,
+                &mut b.engine,
+                b_left,
+                b_right,
+            );
         } else {
             a.process(a_left, a_right);
             b.process(b_left, b_right);

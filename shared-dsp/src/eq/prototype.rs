@@ -103,12 +103,24 @@ impl Proto {
             Proto::LowPass2 { q }
             | Proto::HighPass2 { q }
             | Proto::BandPass2 { q }
-            | Proto::Notch2 { q } => Poles::Second { wp: 1.0, zeta: zeta(q) },
-            Proto::Bell { q, a } => Poles::Second { wp: 1.0, zeta: zeta(a * q) },
+            | Proto::Notch2 { q } => Poles::Second {
+                wp: 1.0,
+                zeta: zeta(q),
+            },
+            Proto::Bell { q, a } => Poles::Second {
+                wp: 1.0,
+                zeta: zeta(a * q),
+            },
             // A·s² + (√A/Q)s + 1 = A·(s² + s/(√A·Q) + 1/A): ωp = 1/√A, 2ζωp = 1/(√A·Q).
-            Proto::LowShelf2 { q, a, .. } => Poles::Second { wp: 1.0 / a.sqrt(), zeta: zeta(q) },
+            Proto::LowShelf2 { q, a, .. } => Poles::Second {
+                wp: 1.0 / a.sqrt(),
+                zeta: zeta(q),
+            },
             // s² + (√A/Q)s + A: ωp = √A, 2ζωp = √A/Q.
-            Proto::HighShelf2 { q, a, .. } => Poles::Second { wp: a.sqrt(), zeta: zeta(q) },
+            Proto::HighShelf2 { q, a, .. } => Poles::Second {
+                wp: a.sqrt(),
+                zeta: zeta(q),
+            },
             Proto::LowPass1 | Proto::HighPass1 => Poles::First { wp: 1.0 },
             Proto::LowShelf1 { g, .. } => Poles::First { wp: 1.0 / g.sqrt() },
             Proto::HighShelf1 { g, .. } => Poles::First { wp: g.sqrt() },
@@ -159,7 +171,10 @@ fn butterworth(n: usize, mut push: impl FnMut(f64)) -> bool {
 /// The sections of `band` (with its gain and Q as given; frequency does not enter, the
 /// prototypes are normalised). Parameters are assumed sane (see [`sane_band`]).
 pub fn cascade(band: &BandSettings) -> Cascade {
-    let mut c = Cascade { protos: [Proto::LowPass1; MAX_SECTIONS], len: 0 };
+    let mut c = Cascade {
+        protos: [Proto::LowPass1; MAX_SECTIONS],
+        len: 0,
+    };
     let mut push = |p: Proto| {
         if c.len < MAX_SECTIONS {
             c.protos[c.len] = p;
@@ -180,21 +195,36 @@ pub fn cascade(band: &BandSettings) -> Cascade {
         BandType::HighShelf => push(Proto::HighShelf2 { q, a, scale: 1.0 }),
         // A high shelf by the full gain, pulled down by half of it: −gain/2 below, +gain/2
         // above, 0 dB at the corner.
-        BandType::TiltShelf if first_order => {
-            push(Proto::HighShelf1 { g, scale: 1.0 / g.sqrt() })
-        }
-        BandType::TiltShelf => push(Proto::HighShelf2 { q, a, scale: 1.0 / a }),
+        BandType::TiltShelf if first_order => push(Proto::HighShelf1 {
+            g,
+            scale: 1.0 / g.sqrt(),
+        }),
+        BandType::TiltShelf => push(Proto::HighShelf2 {
+            q,
+            a,
+            scale: 1.0 / a,
+        }),
         BandType::LowCut | BandType::HighCut => {
             let low_cut = band.kind == BandType::LowCut;
             let order = band.slope.order();
-            let second = |q: f64| if low_cut { Proto::HighPass2 { q } } else { Proto::LowPass2 { q } };
+            let second = |q: f64| {
+                if low_cut {
+                    Proto::HighPass2 { q }
+                } else {
+                    Proto::LowPass2 { q }
+                }
+            };
             if order == 2 {
                 // The resonant cut: the band's Q sets the corner's peak.
                 push(second(q));
             } else {
                 let odd = butterworth(order, |qk| push(second(qk)));
                 if odd {
-                    push(if low_cut { Proto::HighPass1 } else { Proto::LowPass1 });
+                    push(if low_cut {
+                        Proto::HighPass1
+                    } else {
+                        Proto::LowPass1
+                    });
                 }
             }
         }
@@ -204,13 +234,20 @@ pub fn cascade(band: &BandSettings) -> Cascade {
 
 /// `band` with frequency, gain and Q forced into range (NaN → a safe value), the frequency
 /// also below [`MAX_FREQ_RATIO`]·fs.
-#[allow(clippy::manual_clamp, reason = "max/min map NaN to a bound; clamp would keep NaN")]
+#[allow(
+    clippy::manual_clamp,
+    reason = "max/min map NaN to a bound; clamp would keep NaN"
+)]
 pub fn sane_band(band: &BandSettings, sample_rate: f64) -> BandSettings {
     let top = MAX_FREQ_HZ.min(MAX_FREQ_RATIO * sample_rate);
     let mut b = *band;
     b.freq = band.freq.max(MIN_FREQ_HZ).min(top);
     b.q = band.q.max(MIN_Q).min(MAX_Q);
-    b.gain_db = if band.gain_db.is_nan() { 0.0 } else { band.gain_db.max(-MAX_GAIN_DB).min(MAX_GAIN_DB) };
+    b.gain_db = if band.gain_db.is_nan() {
+        0.0
+    } else {
+        band.gain_db.max(-MAX_GAIN_DB).min(MAX_GAIN_DB)
+    };
     b
 }
 
@@ -222,7 +259,12 @@ mod tests {
     fn butterworth_cascades_are_maximally_flat() {
         // |H|² of an order-n Butterworth low pass is 1/(1 + Ω^2n) (closed form).
         for slope in Slope::ALL {
-            let band = BandSettings { kind: BandType::HighCut, slope, q: 0.707, ..BandSettings::default() };
+            let band = BandSettings {
+                kind: BandType::HighCut,
+                slope,
+                q: 0.707,
+                ..BandSettings::default()
+            };
             let c = cascade(&band);
             let n = slope.order() as i32;
             assert_eq!(c.len, slope.order().div_ceil(2), "{slope:?}");
@@ -232,7 +274,10 @@ mod tests {
             for &w in &[0.1, 0.5, 1.0, 1.7, 4.0] {
                 let want = 1.0 / (1.0 + f64::powi(w, 2 * n));
                 let got = c.mag2(w);
-                assert!((got / want - 1.0).abs() < 1e-9, "{slope:?} at {w}: {got} vs {want}");
+                assert!(
+                    (got / want - 1.0).abs() < 1e-9,
+                    "{slope:?} at {w}: {got} vs {want}"
+                );
             }
         }
     }

@@ -23,9 +23,18 @@ pub struct Curve {
 
 impl Curve {
     pub fn new(bands: &[BandSettings; BANDS], sample_rate: f64) -> Self {
-        let mut c =
-            Self { sections: [[Section::IDENTITY; MAX_SECTIONS]; BANDS], lens: [0; BANDS], targets: [None; BANDS], sample_rate };
-        for (((band, sections), len), target) in bands.iter().zip(&mut c.sections).zip(&mut c.lens).zip(&mut c.targets) {
+        let mut c = Self {
+            sections: [[Section::IDENTITY; MAX_SECTIONS]; BANDS],
+            lens: [0; BANDS],
+            targets: [None; BANDS],
+            sample_rate,
+        };
+        for (((band, sections), len), target) in bands
+            .iter()
+            .zip(&mut c.sections)
+            .zip(&mut c.lens)
+            .zip(&mut c.targets)
+        {
             if band.enabled {
                 let b = sane_band(band, sample_rate);
                 let cas = cascade(&b);
@@ -41,10 +50,12 @@ impl Curve {
     /// The complex response (re, im) of band `index` at `freq` Hz; (1, 0) if it is off.
     pub fn band_response(&self, index: usize, freq: f64) -> (f64, f64) {
         let w = core::f64::consts::TAU * freq / self.sample_rate;
-        self.sections[index][..self.lens[index]].iter().fold((1.0, 0.0), |(re, im), s| {
-            let (r, i) = s.response(w);
-            (re * r - im * i, re * i + im * r)
-        })
+        self.sections[index][..self.lens[index]]
+            .iter()
+            .fold((1.0, 0.0), |(re, im), s| {
+                let (r, i) = s.response(w);
+                (re * r - im * i, re * i + im * r)
+            })
     }
 
     /// The product of every enabled band's response at `freq` Hz, as an editor draws it
@@ -68,14 +79,23 @@ impl Curve {
     /// linear-phase mode realises it (with zero phase after its delay); the zero-latency
     /// sections approximate it.
     pub fn target_db(&self, freq: f64) -> f64 {
-        let p: f64 = self.targets.iter().flatten().map(|(c, f0)| c.mag2(freq / f0)).product();
+        let p: f64 = self
+            .targets
+            .iter()
+            .flatten()
+            .map(|(c, f0)| c.mag2(freq / f0))
+            .product();
         10.0 * p.log10()
     }
 
     /// Band `index`'s own target magnitude in dB at `freq` Hz (0 dB if it is off): one
     /// factor of [`target_db`](Self::target_db), for an editor drawing each band's curve.
     pub fn band_target_db(&self, index: usize, freq: f64) -> f64 {
-        self.targets.get(index).copied().flatten().map_or(0.0, |(c, f0)| 10.0 * c.mag2(freq / f0).log10())
+        self.targets
+            .get(index)
+            .copied()
+            .flatten()
+            .map_or(0.0, |(c, f0)| 10.0 * c.mag2(freq / f0).log10())
     }
 
     /// Band `index`'s zero-latency magnitude in dB at `freq` Hz (0 dB if it is off).
@@ -130,8 +150,21 @@ mod tests {
     fn band_curves_are_the_prototypes_and_multiply_to_the_combined_curve() {
         let fs = 48_000.0;
         let mut bands = [BandSettings::default(); BANDS];
-        bands[1] = BandSettings { enabled: true, kind: BandType::Bell, freq: 1_000.0, gain_db: 6.0, q: 2.0, ..Default::default() };
-        bands[4] = BandSettings { enabled: true, kind: BandType::LowCut, freq: 100.0, slope: Slope::Db24, ..Default::default() };
+        bands[1] = BandSettings {
+            enabled: true,
+            kind: BandType::Bell,
+            freq: 1_000.0,
+            gain_db: 6.0,
+            q: 2.0,
+            ..Default::default()
+        };
+        bands[4] = BandSettings {
+            enabled: true,
+            kind: BandType::LowCut,
+            freq: 100.0,
+            slope: Slope::Db24,
+            ..Default::default()
+        };
         let curve = Curve::new(&bands, fs);
         // Analog closed forms: a bell's gain at its centre; a Butterworth's −3.01 dB corner.
         assert!((curve.band_target_db(1, 1_000.0) - 6.0).abs() < 1e-9);

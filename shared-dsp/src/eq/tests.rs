@@ -1,9 +1,9 @@
 //! Measured tests of the EQ against independent references.
 
-use super::*;
-use crate::test_support::{impulse_response, magnitude_spectrum_db};
 use super::cascade::SvfState;
 use super::prototype::{cascade, sane_band};
+use super::*;
+use crate::test_support::{impulse_response, magnitude_spectrum_db};
 
 /// Impulse response of one band's zero-latency sections (the f32 SVFs that process audio),
 /// `n` samples long.
@@ -41,7 +41,11 @@ fn ir_length(band: &BandSettings, fs: f64) -> usize {
     // Slowest decay rate (per sample) of s² + (ωp/Qp)s + ωp², or of s + ωp.
     let second = |wp: f64, qp: f64| {
         let zeta = 0.5 / qp;
-        wp * if zeta < 1.0 { zeta } else { zeta - (zeta * zeta - 1.0).sqrt() }
+        wp * if zeta < 1.0 {
+            zeta
+        } else {
+            zeta - (zeta * zeta - 1.0).sqrt()
+        }
     };
     let first_order = b.slope == Slope::Db6;
     let rate = match b.kind {
@@ -50,7 +54,9 @@ fn ir_length(band: &BandSettings, fs: f64) -> usize {
             let g = a * a;
             g.sqrt().min(1.0 / g.sqrt())
         }
-        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => second(a.sqrt().min(1.0 / a.sqrt()), q),
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => {
+            second(a.sqrt().min(1.0 / a.sqrt()), q)
+        }
         BandType::LowCut | BandType::HighCut if b.slope == Slope::Db12 => second(1.0, q),
         // Butterworth: the sharpest pole pair has Q = 1/(2·sin(π/2n)).
         BandType::LowCut | BandType::HighCut => {
@@ -71,12 +77,23 @@ fn reference_db(band: &BandSettings, f: f64) -> f64 {
     use crate::test_support::AnalogPrototype;
     let w = f / band.freq;
     let g = band.gain_db;
-    let proto = |shape, gain_db| AnalogPrototype { shape, q: band.q, gain_db }.analog_magnitude_db(w);
+    let proto = |shape, gain_db| {
+        AnalogPrototype {
+            shape,
+            q: band.q,
+            gain_db,
+        }
+        .analog_magnitude_db(w)
+    };
     let first_order_shelf_db = |gain_db: f64, high: bool| {
         // Low shelf (s + √G)/(s + 1/√G); high shelf (√G·s + 1)/(s/√G + 1).
         let gl = 10f64.powf(gain_db / 20.0);
         let w2 = w * w;
-        let m2 = if high { (gl * w2 + 1.0) / (w2 / gl + 1.0) } else { (w2 + gl) / (w2 + 1.0 / gl) };
+        let m2 = if high {
+            (gl * w2 + 1.0) / (w2 / gl + 1.0)
+        } else {
+            (w2 + gl) / (w2 + 1.0 / gl)
+        };
         10.0 * m2.log10()
     };
     let second = band.slope != Slope::Db6;
@@ -93,11 +110,19 @@ fn reference_db(band: &BandSettings, f: f64) -> f64 {
         BandType::LowCut | BandType::HighCut => {
             let n = band.slope.order() as i32;
             if n == 2 {
-                let shape = if band.kind == BandType::LowCut { FilterShape::HighPass } else { FilterShape::LowPass };
+                let shape = if band.kind == BandType::LowCut {
+                    FilterShape::HighPass
+                } else {
+                    FilterShape::LowPass
+                };
                 return proto(shape, 0.0);
             }
             // Butterworth: |H_LP|² = 1/(1 + Ω^2n), high pass with Ω → 1/Ω.
-            let x = if band.kind == BandType::LowCut { 1.0 / w } else { w };
+            let x = if band.kind == BandType::LowCut {
+                1.0 / w
+            } else {
+                w
+            };
             -10.0 * (1.0 + x.powi(2 * n)).log10()
         }
     }
@@ -120,9 +145,23 @@ fn measure(band: &BandSettings, fs: f64) -> Measured {
     let m = magnitude_spectrum_db(&band_ir_len(band, fs, n));
     let bins = |k: usize| k as f64 * fs / n as f64;
     let in_range = |f: f64| (10.0..=0.45 * fs).contains(&f);
-    let reference: Vec<f64> = (0..m.len()).map(|k| if in_range(bins(k)) { reference_db(band, bins(k)) } else { f64::NEG_INFINITY }).collect();
+    let reference: Vec<f64> = (0..m.len())
+        .map(|k| {
+            if in_range(bins(k)) {
+                reference_db(band, bins(k))
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
     let peak = reference.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut r = Measured { band: *band, low: 0.0, low_at: 0.0, high: 0.0, high_at: 0.0 };
+    let mut r = Measured {
+        band: *band,
+        low: 0.0,
+        low_at: 0.0,
+        high: 0.0,
+        high_at: 0.0,
+    };
     for (k, (&mk, &rk)) in m.iter().zip(&reference).enumerate() {
         let f = bins(k);
         if !in_range(f) || rk < peak - 40.0 {
@@ -165,10 +204,17 @@ fn freqs(lo: f64, hi: f64, count: usize) -> impl Iterator<Item = f64> {
 /// - band pass: Q 0.3 … 1; notch: Q 0.5 … 1 (below 0.5 a "notch" is wider than 2½ octaves
 ///   at −3 dB, a broad cut rather than a notch).
 fn inside(kind: BandType, fs: f64) -> Vec<BandSettings> {
-    let gains: &[f64] = if kind.uses_gain() { &[-18.0, -12.0, -6.0, -3.0, -1.0, 1.0, 3.0, 6.0, 12.0, 18.0] } else { &[0.0] };
+    let gains: &[f64] = if kind.uses_gain() {
+        &[-18.0, -12.0, -6.0, -3.0, -1.0, 1.0, 3.0, 6.0, 12.0, 18.0]
+    } else {
+        &[0.0]
+    };
     let (qs, slopes): (&[f64], &[Slope]) = match kind {
         BandType::Bell => (&[0.3, 0.5, 0.707, 1.0, 2.0, 3.0, 4.0], &[Slope::Db12]),
-        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => (&[0.3, 0.5, 0.707, 1.0, 1.4, 2.0], &[Slope::Db6, Slope::Db12]),
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => (
+            &[0.3, 0.5, 0.707, 1.0, 1.4, 2.0],
+            &[Slope::Db6, Slope::Db12],
+        ),
         BandType::LowCut | BandType::HighCut => (&[0.3, 0.5, 0.707, 1.0], &Slope::ALL),
         BandType::BandPass => (&[0.3, 0.5, 0.707, 1.0], &[Slope::Db12]),
         BandType::Notch => (&[0.5, 0.707, 1.0], &[Slope::Db12]),
@@ -177,10 +223,25 @@ fn inside(kind: BandType, fs: f64) -> Vec<BandSettings> {
     for freq in freqs(20.0, top(0.4, fs), 13) {
         for &slope in slopes {
             // Q only shapes the 12 dB/oct shelves and cuts (and every bell, notch, band pass).
-            let qs: &[f64] = if matches!(kind, BandType::Bell | BandType::Notch | BandType::BandPass) || slope == Slope::Db12 { qs } else { &[0.707] };
+            let qs: &[f64] =
+                if matches!(kind, BandType::Bell | BandType::Notch | BandType::BandPass)
+                    || slope == Slope::Db12
+                {
+                    qs
+                } else {
+                    &[0.707]
+                };
             for &q in qs {
                 for &gain_db in gains {
-                    out.push(BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement: Placement::Stereo });
+                    out.push(BandSettings {
+                        enabled: true,
+                        kind,
+                        freq,
+                        gain_db,
+                        q,
+                        slope,
+                        placement: Placement::Stereo,
+                    });
                 }
             }
         }
@@ -191,9 +252,15 @@ fn inside(kind: BandType, fs: f64) -> Vec<BandSettings> {
 /// Settings outside that domain, measured and reported (not held to the tolerances): band
 /// frequencies down to 10 Hz and up to the 0.45·fs (or 30 kHz) limit, Q from 0.025 to 40, gains to ±30 dB.
 fn outside(kind: BandType, fs: f64) -> Vec<BandSettings> {
-    let gains: &[f64] = if kind.uses_gain() { &[-30.0, -24.0, -6.0, 6.0, 24.0, 30.0] } else { &[0.0] };
+    let gains: &[f64] = if kind.uses_gain() {
+        &[-30.0, -24.0, -6.0, 6.0, 24.0, 30.0]
+    } else {
+        &[0.0]
+    };
     let slopes: &[Slope] = match kind {
-        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => &[Slope::Db6, Slope::Db12],
+        BandType::LowShelf | BandType::HighShelf | BandType::TiltShelf => {
+            &[Slope::Db6, Slope::Db12]
+        }
         BandType::LowCut | BandType::HighCut => &Slope::ALL,
         _ => &[Slope::Db12],
     };
@@ -203,8 +270,18 @@ fn outside(kind: BandType, fs: f64) -> Vec<BandSettings> {
         for &slope in slopes {
             for q in [0.025, 0.1, 1.0, 4.0, 10.0, 40.0] {
                 for &gain_db in gains {
-                    let b = BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement: Placement::Stereo };
-                    let in_domain = inside_set.iter().any(|i| i.q == q && i.gain_db == gain_db && i.slope == slope)
+                    let b = BandSettings {
+                        enabled: true,
+                        kind,
+                        freq,
+                        gain_db,
+                        q,
+                        slope,
+                        placement: Placement::Stereo,
+                    };
+                    let in_domain = inside_set
+                        .iter()
+                        .any(|i| i.q == q && i.gain_db == gain_db && i.slope == slope)
                         && (20.0..=top(0.4, fs)).contains(&freq);
                     if !in_domain {
                         out.push(b);
@@ -220,7 +297,12 @@ fn outside(kind: BandType, fs: f64) -> Vec<BandSettings> {
 fn measure_all(cases: &[BandSettings], fs: f64) -> Vec<Measured> {
     let half = cases.len() / 2;
     std::thread::scope(|s| {
-        let a = s.spawn(|| cases[..half].iter().map(|b| measure(b, fs)).collect::<Vec<_>>());
+        let a = s.spawn(|| {
+            cases[..half]
+                .iter()
+                .map(|b| measure(b, fs))
+                .collect::<Vec<_>>()
+        });
         let mut out: Vec<Measured> = cases[half..].iter().map(|b| measure(b, fs)).collect();
         let mut first = a.join().unwrap();
         first.append(&mut out);
@@ -230,7 +312,13 @@ fn measure_all(cases: &[BandSettings], fs: f64) -> Vec<Measured> {
 
 fn describe(m: &Measured, at: f64) -> String {
     let b = m.band;
-    format!("f0 {:.0} Hz, Q {}, {:+} dB, {} dB/oct (at {at:.0} Hz)", b.freq, b.q, b.gain_db, b.slope.db_per_octave())
+    format!(
+        "f0 {:.0} Hz, Q {}, {:+} dB, {} dB/oct (at {at:.0} Hz)",
+        b.freq,
+        b.q,
+        b.gain_db,
+        b.slope.db_per_octave()
+    )
 }
 
 /// The accuracy criterion, on the domain above, for every type at 44.1 and 96 kHz:
@@ -254,14 +342,33 @@ fn zero_latency_bands_match_the_unwarped_analog_prototype() {
             }
             let (l, h) = worst(&ins);
             let (l, h) = (l.unwrap(), h.unwrap());
-            println!("{fs} Hz {kind:?}, inside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})", ins.len(), l.low, describe(&l, l.low_at), h.high, describe(&h, h.high_at));
+            println!(
+                "{fs} Hz {kind:?}, inside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})",
+                ins.len(),
+                l.low,
+                describe(&l, l.low_at),
+                h.high,
+                describe(&h, h.high_at)
+            );
             let outs = measure_all(&outside(kind, fs), fs);
             let (l, h) = worst(&outs);
             let (l, h) = (l.unwrap(), h.unwrap());
-            println!("{fs} Hz {kind:?}, outside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})", outs.len(), l.low, describe(&l, l.low_at), h.high, describe(&h, h.high_at));
+            println!(
+                "{fs} Hz {kind:?}, outside ({} cases): worst {:.3} dB below fs/4 ({}), {:.3} dB to 0.45·fs ({})",
+                outs.len(),
+                l.low,
+                describe(&l, l.low_at),
+                h.high,
+                describe(&h, h.high_at)
+            );
         }
     }
-    assert!(failures.is_empty(), "{} cases out of tolerance:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases out of tolerance:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// |H| in dB of an impulse response at exactly `f` Hz (a single-bin DFT in f64).
@@ -283,13 +390,31 @@ fn cut_slopes_attenuate_their_nominal_db_one_octave_past_the_cutoff() {
     for kind in [BandType::LowCut, BandType::HighCut] {
         for slope in Slope::ALL {
             let f0 = 1_000.0;
-            let band = BandSettings { enabled: true, kind, freq: f0, slope, q: core::f64::consts::FRAC_1_SQRT_2, ..BandSettings::default() };
+            let band = BandSettings {
+                enabled: true,
+                kind,
+                freq: f0,
+                slope,
+                q: core::f64::consts::FRAC_1_SQRT_2,
+                ..BandSettings::default()
+            };
             let ir = band_ir(&band, fs);
-            let f = if kind == BandType::LowCut { f0 / 2.0 } else { f0 * 2.0 };
-            let pass = if kind == BandType::LowCut { f0 * 8.0 } else { f0 / 8.0 };
+            let f = if kind == BandType::LowCut {
+                f0 / 2.0
+            } else {
+                f0 * 2.0
+            };
+            let pass = if kind == BandType::LowCut {
+                f0 * 8.0
+            } else {
+                f0 / 8.0
+            };
             let attenuation = dft_db(&ir, pass, fs) - dft_db(&ir, f, fs);
             let err = attenuation - slope.db_per_octave();
-            println!("{kind:?} {} dB/oct: {attenuation:.2} dB one octave past the cutoff ({err:+.2} dB)", slope.db_per_octave());
+            println!(
+                "{kind:?} {} dB/oct: {attenuation:.2} dB one octave past the cutoff ({err:+.2} dB)",
+                slope.db_per_octave()
+            );
             worst = worst.max(err.abs());
             assert!(err.abs() < 1.0, "{kind:?} {slope:?}: {attenuation} dB");
         }
@@ -318,26 +443,59 @@ fn run_blocks(eq: &mut Eq, l: &mut [f32], r: &mut [f32], block: usize) {
 fn all_bands_off_is_bit_exact() {
     let mut eq = Eq::new(48_000.0, 8192);
     // Bands set up but off, as in a fresh plugin.
-    let mut bands = [BandSettings { freq: 300.0, gain_db: 9.0, ..BandSettings::default() }; 8];
+    let mut bands = [BandSettings {
+        freq: 300.0,
+        gain_db: 9.0,
+        ..BandSettings::default()
+    }; 8];
     bands[3].kind = BandType::LowCut;
     eq.update_immediately(&settings_with(&bands));
     for block in [1, 7, 512, 8192] {
         let (l0, r0) = (noise(1, 20_000), noise(2, 20_000));
         let (mut l, mut r) = (l0.clone(), r0.clone());
         run_blocks(&mut eq, &mut l, &mut r, block);
-        assert!(l.iter().zip(&l0).chain(r.iter().zip(&r0)).all(|(a, b)| a.to_bits() == b.to_bits()), "block {block}");
+        assert!(
+            l.iter()
+                .zip(&l0)
+                .chain(r.iter().zip(&r0))
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "block {block}"
+        );
     }
 }
 
 fn placement_error_db(placement: Placement, input: impl Fn(f32) -> (f32, f32)) -> f64 {
     let mut eq = Eq::new(48_000.0, 512);
-    let band = BandSettings { enabled: true, kind: BandType::Bell, freq: 1_000.0, gain_db: 12.0, q: 1.0, placement, ..BandSettings::default() };
-    eq.update_immediately(&settings_with(&[band, BandSettings { enabled: true, kind: BandType::LowCut, freq: 200.0, slope: Slope::Db48, placement, ..BandSettings::default() }]));
+    let band = BandSettings {
+        enabled: true,
+        kind: BandType::Bell,
+        freq: 1_000.0,
+        gain_db: 12.0,
+        q: 1.0,
+        placement,
+        ..BandSettings::default()
+    };
+    eq.update_immediately(&settings_with(&[
+        band,
+        BandSettings {
+            enabled: true,
+            kind: BandType::LowCut,
+            freq: 200.0,
+            slope: Slope::Db48,
+            placement,
+            ..BandSettings::default()
+        },
+    ]));
     let x = noise(3, 48_000);
     let (l0, r0): (Vec<f32>, Vec<f32>) = x.iter().map(|&v| input(v)).unzip();
     let (mut l, mut r) = (l0.clone(), r0.clone());
     run_blocks(&mut eq, &mut l, &mut r, 512);
-    let err: f64 = l.iter().zip(&l0).chain(r.iter().zip(&r0)).map(|(a, b)| ((a - b) as f64).powi(2)).sum();
+    let err: f64 = l
+        .iter()
+        .zip(&l0)
+        .chain(r.iter().zip(&r0))
+        .map(|(a, b)| ((a - b) as f64).powi(2))
+        .sum();
     let sig: f64 = l0.iter().chain(&r0).map(|&a| (a as f64).powi(2)).sum();
     10.0 * (err / sig).max(1e-300).log10()
 }
@@ -346,7 +504,9 @@ fn placement_error_db(placement: Placement, input: impl Fn(f32) -> (f32, f32)) -
 fn placement_leaves_the_other_part_untouched() {
     let mid_on_side = placement_error_db(Placement::Mid, |v| (v, -v));
     let side_on_mid = placement_error_db(Placement::Side, |v| (v, v));
-    println!("mid band on pure side: error {mid_on_side:.1} dB; side band on pure mid: {side_on_mid:.1} dB");
+    println!(
+        "mid band on pure side: error {mid_on_side:.1} dB; side band on pure mid: {side_on_mid:.1} dB"
+    );
     assert!(mid_on_side < -120.0 && side_on_mid < -120.0);
     // And they do act on their own part.
     assert!(placement_error_db(Placement::Mid, |v| (v, v)) > -20.0);
@@ -354,7 +514,14 @@ fn placement_leaves_the_other_part_untouched() {
 
     // A left band leaves the right channel bit-exact (and changes the left).
     let mut eq = Eq::new(44_100.0, 512);
-    let band = BandSettings { enabled: true, kind: BandType::HighShelf, freq: 3_000.0, gain_db: -9.0, placement: Placement::Left, ..BandSettings::default() };
+    let band = BandSettings {
+        enabled: true,
+        kind: BandType::HighShelf,
+        freq: 3_000.0,
+        gain_db: -9.0,
+        placement: Placement::Left,
+        ..BandSettings::default()
+    };
     eq.update_immediately(&settings_with(&[band]));
     let (l0, r0) = (noise(4, 30_000), noise(5, 30_000));
     let (mut l, mut r) = (l0.clone(), r0.clone());
@@ -370,11 +537,23 @@ fn placement_leaves_the_other_part_untouched() {
 fn frequency_sweep_on_a_resonant_band_is_bounded_and_continuous() {
     let fs = 48_000.0;
     let mut eq = Eq::new(fs, 512);
-    let mut band = BandSettings { enabled: true, kind: BandType::Bell, freq: 20.0, gain_db: 12.0, q: 10.0, ..BandSettings::default() };
+    let mut band = BandSettings {
+        enabled: true,
+        kind: BandType::Bell,
+        freq: 20.0,
+        gain_db: 12.0,
+        q: 10.0,
+        ..BandSettings::default()
+    };
     eq.update_immediately(&settings_with(&[band]));
     let n = fs as usize;
-    let x: Vec<f32> = (0..n + 4_800).map(|i| 0.5 * (core::f64::consts::TAU * 100.0 * i as f64 / fs).sin() as f32).collect();
-    let max_step_in = x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
+    let x: Vec<f32> = (0..n + 4_800)
+        .map(|i| 0.5 * (core::f64::consts::TAU * 100.0 * i as f64 / fs).sin() as f32)
+        .collect();
+    let max_step_in = x
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0f32, f32::max);
     let (mut l, mut r) = (x.clone(), x.clone());
     for (i, (lc, rc)) in l.chunks_mut(64).zip(r.chunks_mut(64)).enumerate() {
         let t = (i * 64) as f64 / n as f64;
@@ -383,8 +562,13 @@ fn frequency_sweep_on_a_resonant_band_is_bounded_and_continuous() {
         eq.process(lc, rc);
     }
     let peak = l.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let max_step = l.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
-    println!("sweep: peak {peak:.3} (input 0.5, static peak gain 4), largest step {max_step:.4} (input {max_step_in:.4})");
+    let max_step = l
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0f32, f32::max);
+    println!(
+        "sweep: peak {peak:.3} (input 0.5, static peak gain 4), largest step {max_step:.4} (input {max_step_in:.4})"
+    );
     assert!(l.iter().all(|v| v.is_finite()));
     assert!(peak < 0.5 * 4.0 * 1.1, "peak {peak}");
     assert!(max_step < 2.0 * 4.0 * max_step_in, "step {max_step}");
@@ -394,8 +578,21 @@ fn frequency_sweep_on_a_resonant_band_is_bounded_and_continuous() {
 fn recovers_from_non_finite_input_within_a_block() {
     let mut eq = Eq::new(48_000.0, 512);
     let bands = [
-        BandSettings { enabled: true, kind: BandType::Bell, freq: 500.0, gain_db: 6.0, q: 4.0, ..BandSettings::default() },
-        BandSettings { enabled: true, kind: BandType::LowCut, freq: 40.0, slope: Slope::Db96, ..BandSettings::default() },
+        BandSettings {
+            enabled: true,
+            kind: BandType::Bell,
+            freq: 500.0,
+            gain_db: 6.0,
+            q: 4.0,
+            ..BandSettings::default()
+        },
+        BandSettings {
+            enabled: true,
+            kind: BandType::LowCut,
+            freq: 40.0,
+            slope: Slope::Db96,
+            ..BandSettings::default()
+        },
     ];
     eq.update_immediately(&settings_with(&bands));
     let mut fresh = Eq::new(48_000.0, 512);
@@ -432,14 +629,43 @@ fn auto_gain_keeps_pink_noise_level() {
         }
     }
     let mut x = vec![0.0f64; n];
-    RealFftPlanner::<f64>::new().plan_fft_inverse(n).process(&mut spec, &mut x).unwrap();
+    RealFftPlanner::<f64>::new()
+        .plan_fft_inverse(n)
+        .process(&mut spec, &mut x)
+        .unwrap();
     let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let x: Vec<f32> = x.iter().map(|v| (0.25 * v / peak) as f32).collect();
     let bands = [
-        BandSettings { enabled: true, kind: BandType::Bell, freq: 1_000.0, gain_db: 12.0, q: 0.7, ..BandSettings::default() },
-        BandSettings { enabled: true, kind: BandType::LowShelf, freq: 150.0, gain_db: -5.0, q: 0.7, ..BandSettings::default() },
-        BandSettings { enabled: true, kind: BandType::HighCut, freq: 9_000.0, slope: Slope::Db24, ..BandSettings::default() },
-        BandSettings { enabled: true, kind: BandType::LowCut, freq: 60.0, slope: Slope::Db48, ..BandSettings::default() },
+        BandSettings {
+            enabled: true,
+            kind: BandType::Bell,
+            freq: 1_000.0,
+            gain_db: 12.0,
+            q: 0.7,
+            ..BandSettings::default()
+        },
+        BandSettings {
+            enabled: true,
+            kind: BandType::LowShelf,
+            freq: 150.0,
+            gain_db: -5.0,
+            q: 0.7,
+            ..BandSettings::default()
+        },
+        BandSettings {
+            enabled: true,
+            kind: BandType::HighCut,
+            freq: 9_000.0,
+            slope: Slope::Db24,
+            ..BandSettings::default()
+        },
+        BandSettings {
+            enabled: true,
+            kind: BandType::LowCut,
+            freq: 60.0,
+            slope: Slope::Db48,
+            ..BandSettings::default()
+        },
     ];
     let mut s = settings_with(&bands);
     s.auto_gain = true;
@@ -448,10 +674,17 @@ fn auto_gain_keeps_pink_noise_level() {
     let mut l: Vec<f32> = x.iter().chain(&x).copied().collect();
     let mut r = l.clone();
     run_blocks(&mut eq, &mut l, &mut r, 512);
-    let rms = |v: &[f32]| (v.iter().map(|&a| (a as f64).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+    let rms =
+        |v: &[f32]| (v.iter().map(|&a| (a as f64).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
     let change = 20.0 * (rms(&l[n..]) / rms(&x)).log10();
-    println!("auto-gain {:.2} dB; pink noise level change with auto-gain on: {change:+.3} dB", eq.auto_gain_db());
-    assert!(eq.auto_gain_db().abs() > 1.0, "the bands must change the level for the test to mean something");
+    println!(
+        "auto-gain {:.2} dB; pink noise level change with auto-gain on: {change:+.3} dB",
+        eq.auto_gain_db()
+    );
+    assert!(
+        eq.auto_gain_db().abs() > 1.0,
+        "the bands must change the level for the test to mean something"
+    );
     assert!(change.abs() < 0.1, "{change} dB");
 }
 
@@ -465,20 +698,69 @@ fn analytic_curve_is_the_processed_response() {
         (
             48_000.0,
             vec![
-                BandSettings { enabled: true, kind: BandType::Bell, freq: 2_500.0, gain_db: 7.0, q: 1.5, ..BandSettings::default() },
-                BandSettings { enabled: true, kind: BandType::HighShelf, freq: 12_000.0, gain_db: -6.0, q: 0.8, ..BandSettings::default() },
-                BandSettings { enabled: true, kind: BandType::LowCut, freq: 80.0, slope: Slope::Db48, ..BandSettings::default() },
-                BandSettings { enabled: true, kind: BandType::Notch, freq: 600.0, q: 4.0, ..BandSettings::default() },
+                BandSettings {
+                    enabled: true,
+                    kind: BandType::Bell,
+                    freq: 2_500.0,
+                    gain_db: 7.0,
+                    q: 1.5,
+                    ..BandSettings::default()
+                },
+                BandSettings {
+                    enabled: true,
+                    kind: BandType::HighShelf,
+                    freq: 12_000.0,
+                    gain_db: -6.0,
+                    q: 0.8,
+                    ..BandSettings::default()
+                },
+                BandSettings {
+                    enabled: true,
+                    kind: BandType::LowCut,
+                    freq: 80.0,
+                    slope: Slope::Db48,
+                    ..BandSettings::default()
+                },
+                BandSettings {
+                    enabled: true,
+                    kind: BandType::Notch,
+                    freq: 600.0,
+                    q: 4.0,
+                    ..BandSettings::default()
+                },
             ],
-            vec![30.0, 80.0, 200.0, 550.0, 650.0, 1_000.0, 2_500.0, 7_000.0, 12_000.0, 19_000.0, 22_000.0],
+            vec![
+                30.0, 80.0, 200.0, 550.0, 650.0, 1_000.0, 2_500.0, 7_000.0, 12_000.0, 19_000.0,
+                22_000.0,
+            ],
             1 << 16,
         ),
         (
             192_000.0,
             vec![
-                BandSettings { enabled: true, kind: BandType::Bell, freq: 20.0, gain_db: 12.0, q: 2.0, ..BandSettings::default() },
-                BandSettings { enabled: true, kind: BandType::LowShelf, freq: 40.0, gain_db: -9.0, q: 0.7, ..BandSettings::default() },
-                BandSettings { enabled: true, kind: BandType::HighCut, freq: 25.0, slope: Slope::Db24, ..BandSettings::default() },
+                BandSettings {
+                    enabled: true,
+                    kind: BandType::Bell,
+                    freq: 20.0,
+                    gain_db: 12.0,
+                    q: 2.0,
+                    ..BandSettings::default()
+                },
+                BandSettings {
+                    enabled: true,
+                    kind: BandType::LowShelf,
+                    freq: 40.0,
+                    gain_db: -9.0,
+                    q: 0.7,
+                    ..BandSettings::default()
+                },
+                BandSettings {
+                    enabled: true,
+                    kind: BandType::HighCut,
+                    freq: 25.0,
+                    slope: Slope::Db24,
+                    ..BandSettings::default()
+                },
             ],
             vec![10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 60.0, 100.0],
             1 << 18,
@@ -507,11 +789,16 @@ fn analytic_curve_is_the_processed_response() {
             let rad = (im * cr - re * ci).atan2(re * cr + im * ci);
             worst_db = worst_db.max(db.abs());
             worst_rad = worst_rad.max(rad.abs());
-            assert!(db.abs() < 0.01 && rad.abs() < 0.002, "{fs} Hz, at {f} Hz: {db} dB, {rad} rad");
+            assert!(
+                db.abs() < 0.01 && rad.abs() < 0.002,
+                "{fs} Hz, at {f} Hz: {db} dB, {rad} rad"
+            );
         }
         assert!(l == r, "stereo bands act alike on both channels");
     }
-    println!("analytic curve vs processed impulse response: {worst_db:.2e} dB, {worst_rad:.2e} rad");
+    println!(
+        "analytic curve vs processed impulse response: {worst_db:.2e} dB, {worst_rad:.2e} rad"
+    );
 }
 
 /// Switching every band off again returns to bit-exact pass-through (once the fades are
@@ -520,8 +807,21 @@ fn analytic_curve_is_the_processed_response() {
 fn switching_bands_off_returns_to_bit_exact() {
     let mut eq = Eq::new(48_000.0, 512);
     let bands = [
-        BandSettings { enabled: true, kind: BandType::Bell, freq: 700.0, gain_db: 5.0, ..BandSettings::default() },
-        BandSettings { enabled: true, kind: BandType::LowCut, freq: 50.0, slope: Slope::Db36, placement: Placement::Side, ..BandSettings::default() },
+        BandSettings {
+            enabled: true,
+            kind: BandType::Bell,
+            freq: 700.0,
+            gain_db: 5.0,
+            ..BandSettings::default()
+        },
+        BandSettings {
+            enabled: true,
+            kind: BandType::LowCut,
+            freq: 50.0,
+            slope: Slope::Db36,
+            placement: Placement::Side,
+            ..BandSettings::default()
+        },
     ];
     eq.update(&settings_with(&bands));
     let (l0, r0) = (noise(31, 48_000), noise(32, 48_000));
@@ -536,7 +836,12 @@ fn switching_bands_off_returns_to_bit_exact() {
     run_blocks(&mut eq, &mut l[24_000..36_000], &mut r[24_000..36_000], 256);
     let (mut l2, mut r2) = (l0[36_000..].to_vec(), r0[36_000..].to_vec());
     run_blocks(&mut eq, &mut l2, &mut r2, 256);
-    assert!(l2.iter().zip(&l0[36_000..]).chain(r2.iter().zip(&r0[36_000..])).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(
+        l2.iter()
+            .zip(&l0[36_000..])
+            .chain(r2.iter().zip(&r0[36_000..]))
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
 }
 
 /// The engine's output does not depend on how the host cuts the signal into blocks, even
@@ -554,10 +859,46 @@ fn output_is_independent_of_the_block_size_under_automation() {
         if !pos.is_multiple_of(3_000) {
             return None;
         }
-        bands[0] = BandSettings { enabled: true, kind: BandType::Bell, freq: 200.0 * (1 + t) as f64, gain_db: 6.0 - t as f64, q: 1.0 + t as f64 * 0.3, ..BandSettings::default() };
-        bands[1] = BandSettings { enabled: t.is_multiple_of(2), kind: BandType::LowCut, freq: 60.0, slope: if t < 4 { Slope::Db48 } else { Slope::Db18 }, ..BandSettings::default() };
-        bands[2] = BandSettings { enabled: t >= 1, kind: if t < 5 { BandType::HighShelf } else { BandType::Notch }, freq: 8_000.0, gain_db: -4.0, q: 2.0, placement: if t < 3 { Placement::Mid } else { Placement::Side }, ..BandSettings::default() };
-        bands[5] = BandSettings { enabled: t >= 2, kind: BandType::HighCut, freq: 12_000.0 - 1_000.0 * t as f64, slope: Slope::Db96, placement: Placement::Left, ..BandSettings::default() };
+        bands[0] = BandSettings {
+            enabled: true,
+            kind: BandType::Bell,
+            freq: 200.0 * (1 + t) as f64,
+            gain_db: 6.0 - t as f64,
+            q: 1.0 + t as f64 * 0.3,
+            ..BandSettings::default()
+        };
+        bands[1] = BandSettings {
+            enabled: t.is_multiple_of(2),
+            kind: BandType::LowCut,
+            freq: 60.0,
+            slope: if t < 4 { Slope::Db48 } else { Slope::Db18 },
+            ..BandSettings::default()
+        };
+        bands[2] = BandSettings {
+            enabled: t >= 1,
+            kind: if t < 5 {
+                BandType::HighShelf
+            } else {
+                BandType::Notch
+            },
+            freq: 8_000.0,
+            gain_db: -4.0,
+            q: 2.0,
+            placement: if t < 3 {
+                Placement::Mid
+            } else {
+                Placement::Side
+            },
+            ..BandSettings::default()
+        };
+        bands[5] = BandSettings {
+            enabled: t >= 2,
+            kind: BandType::HighCut,
+            freq: 12_000.0 - 1_000.0 * t as f64,
+            slope: Slope::Db96,
+            placement: Placement::Left,
+            ..BandSettings::default()
+        };
         let mut s = settings_with(&bands);
         s.output_gain_db = if t.is_multiple_of(3) { 0.0 } else { -2.5 };
         Some(s)
@@ -579,11 +920,21 @@ fn output_is_independent_of_the_block_size_under_automation() {
         (l, r)
     };
     let (rl, rr) = run(4096);
-    assert!(rl.iter().zip(&l0).any(|(a, b)| a != b), "the script must act");
+    assert!(
+        rl.iter().zip(&l0).any(|(a, b)| a != b),
+        "the script must act"
+    );
     for block in [1, 5, 64, 777] {
         let (l, r) = run(block);
-        let first = l.iter().zip(&rl).chain(r.iter().zip(&rr)).position(|(a, b)| a.to_bits() != b.to_bits());
-        assert!(first.is_none(), "block {block}: first difference at {first:?} (of {n} per channel)");
+        let first = l
+            .iter()
+            .zip(&rl)
+            .chain(r.iter().zip(&rr))
+            .position(|(a, b)| a.to_bits() != b.to_bits());
+        assert!(
+            first.is_none(),
+            "block {block}: first difference at {first:?} (of {n} per channel)"
+        );
     }
 }
 
@@ -608,15 +959,34 @@ fn stereo_irs(eq: &mut Eq, n: usize) -> [[Vec<f32>; 2]; 2] {
         eq.reset();
         let mut l = vec![0.0f32; n];
         let mut r = vec![0.0f32; n];
-        if side == 0 { l[0] = 1.0 } else { r[0] = 1.0 }
+        if side == 0 {
+            l[0] = 1.0
+        } else {
+            r[0] = 1.0
+        }
         run_blocks(eq, &mut l, &mut r, 512);
         *o = [l, r];
     }
     out
 }
 
-fn band(kind: BandType, freq: f64, gain_db: f64, q: f64, slope: Slope, placement: Placement) -> BandSettings {
-    BandSettings { enabled: true, kind, freq, gain_db, q, slope, placement }
+fn band(
+    kind: BandType,
+    freq: f64,
+    gain_db: f64,
+    q: f64,
+    slope: Slope,
+    placement: Placement,
+) -> BandSettings {
+    BandSettings {
+        enabled: true,
+        kind,
+        freq,
+        gain_db,
+        q,
+        slope,
+        placement,
+    }
 }
 
 /// The linear-phase curves the 0.1 dB criterion is held to, decided a priori: every type,
@@ -630,13 +1000,47 @@ fn linear_cases() -> Vec<(&'static str, Vec<BandSettings>, fir::Basis)> {
     use Placement::*;
     use fir::Basis;
     vec![
-        ("bell 1 kHz Q1 +6", vec![band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
-        ("bell 250 Hz Q2 -9", vec![band(Bell, 250.0, -9.0, 2.0, Slope::Db12, Stereo)], Basis::LeftRight),
-        ("bell 100 Hz Q1 +6", vec![band(Bell, 100.0, 6.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
-        ("shelves", vec![band(LowShelf, 80.0, 6.0, 0.7, Slope::Db12, Stereo), band(HighShelf, 8_000.0, -4.0, 0.7, Slope::Db6, Stereo)], Basis::LeftRight),
-        ("tilt 1 kHz +6", vec![band(TiltShelf, 1_000.0, 6.0, 0.7, Slope::Db12, Stereo)], Basis::LeftRight),
-        ("cuts", vec![band(LowCut, 30.0, 0.0, 0.7, Slope::Db24, Stereo), band(HighCut, 16_000.0, 0.0, 0.7, Slope::Db48, Stereo)], Basis::LeftRight),
-        ("band pass 2 kHz Q1", vec![band(BandPass, 2_000.0, 0.0, 1.0, Slope::Db12, Stereo)], Basis::LeftRight),
+        (
+            "bell 1 kHz Q1 +6",
+            vec![band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Stereo)],
+            Basis::LeftRight,
+        ),
+        (
+            "bell 250 Hz Q2 -9",
+            vec![band(Bell, 250.0, -9.0, 2.0, Slope::Db12, Stereo)],
+            Basis::LeftRight,
+        ),
+        (
+            "bell 100 Hz Q1 +6",
+            vec![band(Bell, 100.0, 6.0, 1.0, Slope::Db12, Stereo)],
+            Basis::LeftRight,
+        ),
+        (
+            "shelves",
+            vec![
+                band(LowShelf, 80.0, 6.0, 0.7, Slope::Db12, Stereo),
+                band(HighShelf, 8_000.0, -4.0, 0.7, Slope::Db6, Stereo),
+            ],
+            Basis::LeftRight,
+        ),
+        (
+            "tilt 1 kHz +6",
+            vec![band(TiltShelf, 1_000.0, 6.0, 0.7, Slope::Db12, Stereo)],
+            Basis::LeftRight,
+        ),
+        (
+            "cuts",
+            vec![
+                band(LowCut, 30.0, 0.0, 0.7, Slope::Db24, Stereo),
+                band(HighCut, 16_000.0, 0.0, 0.7, Slope::Db48, Stereo),
+            ],
+            Basis::LeftRight,
+        ),
+        (
+            "band pass 2 kHz Q1",
+            vec![band(BandPass, 2_000.0, 0.0, 1.0, Slope::Db12, Stereo)],
+            Basis::LeftRight,
+        ),
         (
             "mix",
             vec![
@@ -647,9 +1051,30 @@ fn linear_cases() -> Vec<(&'static str, Vec<BandSettings>, fir::Basis)> {
             ],
             Basis::LeftRight,
         ),
-        ("left bell, right shelf", vec![band(Bell, 700.0, 5.0, 1.0, Slope::Db12, Left), band(LowShelf, 150.0, -6.0, 0.7, Slope::Db12, Right)], Basis::LeftRight),
-        ("mid bell, side shelf", vec![band(Bell, 500.0, 6.0, 1.0, Slope::Db12, Mid), band(HighShelf, 6_000.0, 3.0, 0.7, Slope::Db12, Side)], Basis::MidSide),
-        ("left bell, mid shelf", vec![band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Left), band(LowShelf, 200.0, 4.0, 0.7, Slope::Db12, Mid)], Basis::Full),
+        (
+            "left bell, right shelf",
+            vec![
+                band(Bell, 700.0, 5.0, 1.0, Slope::Db12, Left),
+                band(LowShelf, 150.0, -6.0, 0.7, Slope::Db12, Right),
+            ],
+            Basis::LeftRight,
+        ),
+        (
+            "mid bell, side shelf",
+            vec![
+                band(Bell, 500.0, 6.0, 1.0, Slope::Db12, Mid),
+                band(HighShelf, 6_000.0, 3.0, 0.7, Slope::Db12, Side),
+            ],
+            Basis::MidSide,
+        ),
+        (
+            "left bell, mid shelf",
+            vec![
+                band(Bell, 1_000.0, 6.0, 1.0, Slope::Db12, Left),
+                band(LowShelf, 200.0, 4.0, 0.7, Slope::Db12, Mid),
+            ],
+            Basis::Full,
+        ),
     ]
 }
 
@@ -672,13 +1097,20 @@ fn linear_phase_magnitude_matches_the_target_above_40_hz() {
             if bands.iter().all(|b| b.placement == Placement::Stereo) {
                 let curve = response::Curve::new(&all, fs);
                 let m = magnitude_spectrum_db(&irs[0][0]);
-                let peak = (0..m.len()).map(|k| curve.target_db(k as f64 * fs / n as f64)).fold(f64::MIN, f64::max);
+                let peak = (0..m.len())
+                    .map(|k| curve.target_db(k as f64 * fs / n as f64))
+                    .fold(f64::MIN, f64::max);
                 let worst = (0..m.len())
                     .map(|k| (k as f64 * fs / n as f64, m[k]))
-                    .filter(|&(f, _)| (40.0..=0.45 * fs).contains(&f) && curve.target_db(f) > peak - 40.0)
+                    .filter(|&(f, _)| {
+                        (40.0..=0.45 * fs).contains(&f) && curve.target_db(f) > peak - 40.0
+                    })
                     .map(|(f, mk)| (mk - curve.target_db(f)).abs())
                     .fold(0.0f64, f64::max);
-                assert!(worst < 0.1, "{fs} Hz {name}: Curve::target_db is {worst} dB from the measured response");
+                assert!(
+                    worst < 0.1,
+                    "{fs} Hz {name}: Curve::target_db is {worst} dB from the measured response"
+                );
             }
             let mut case_worst = (0.0f64, 0.0, 0, 0);
             for (input, outs) in irs.iter().enumerate() {
@@ -686,9 +1118,14 @@ fn linear_phase_magnitude_matches_the_target_above_40_hz() {
                     let m = magnitude_spectrum_db(ir);
                     // Target entry: row = output, column = input.
                     let entry = |f: f64| fir::target_matrix(&all, fs, f)[2 * output + input].abs();
-                    let peak = (0..m.len()).map(|k| entry(k as f64 * fs / n as f64)).fold(0.0f64, f64::max);
+                    let peak = (0..m.len())
+                        .map(|k| entry(k as f64 * fs / n as f64))
+                        .fold(0.0f64, f64::max);
                     if peak == 0.0 {
-                        assert!(ir.iter().all(|&v| v.abs() < 1e-6), "{name}: no path {input}→{output}");
+                        assert!(
+                            ir.iter().all(|&v| v.abs() < 1e-6),
+                            "{name}: no path {input}→{output}"
+                        );
                         continue;
                     }
                     for (k, &mk) in m.iter().enumerate() {
@@ -705,9 +1142,15 @@ fn linear_phase_magnitude_matches_the_target_above_40_hz() {
                 }
             }
             worst = worst.max(case_worst.0);
-            println!("{fs} Hz, linear phase, {name}: worst {:.4} dB at {:.0} Hz ({}→{})", case_worst.0, case_worst.1, case_worst.2, case_worst.3);
+            println!(
+                "{fs} Hz, linear phase, {name}: worst {:.4} dB at {:.0} Hz ({}→{})",
+                case_worst.0, case_worst.1, case_worst.2, case_worst.3
+            );
             if case_worst.0 > 0.1 {
-                failures.push(format!("{fs} Hz {name}: {:.3} dB at {:.0} Hz", case_worst.0, case_worst.1));
+                failures.push(format!(
+                    "{fs} Hz {name}: {:.3} dB at {:.0} Hz",
+                    case_worst.0, case_worst.1
+                ));
             }
         }
     }
@@ -721,12 +1164,35 @@ fn linear_phase_magnitude_matches_the_target_above_40_hz() {
 fn linear_phase_limits() {
     let fs = 48_000.0;
     let n = 8 * fir::half_length(fs);
-    let mut eq = linear_eq(&[band(BandType::Bell, 60.0, 12.0, 4.0, Slope::Db12, Placement::Stereo)], fs);
+    let mut eq = linear_eq(
+        &[band(
+            BandType::Bell,
+            60.0,
+            12.0,
+            4.0,
+            Slope::Db12,
+            Placement::Stereo,
+        )],
+        fs,
+    );
     let m = magnitude_spectrum_db(&stereo_irs(&mut eq, n)[0][0]);
     let at = |f: f64| m[(f * n as f64 / fs).round() as usize];
-    println!("linear phase, Q 4 bell +12 dB at 60 Hz: {:.2} dB at the centre (target 12)", at(60.0));
+    println!(
+        "linear phase, Q 4 bell +12 dB at 60 Hz: {:.2} dB at the centre (target 12)",
+        at(60.0)
+    );
     assert!((at(60.0) - 12.0).abs() < 1.5);
-    let mut eq = linear_eq(&[band(BandType::Notch, 1_000.0, 0.0, 4.0, Slope::Db12, Placement::Stereo)], fs);
+    let mut eq = linear_eq(
+        &[band(
+            BandType::Notch,
+            1_000.0,
+            0.0,
+            4.0,
+            Slope::Db12,
+            Placement::Stereo,
+        )],
+        fs,
+    );
     let m = magnitude_spectrum_db(&stereo_irs(&mut eq, n)[0][0]);
     let depth = m[(1_000.0 * n as f64 / fs).round() as usize];
     println!("linear phase, Q 4 notch at 1 kHz: {depth:.1} dB at the centre");
@@ -740,19 +1206,53 @@ fn linear_phase_limits() {
 fn linear_phase_is_symmetric_and_delayed_by_the_reported_latency() {
     for fs in [44_100.0, 96_000.0] {
         let bands = [
-            band(BandType::Bell, 900.0, 7.0, 1.2, Slope::Db12, Placement::Stereo),
-            band(BandType::LowCut, 40.0, 0.0, 0.7, Slope::Db24, Placement::Stereo),
-            band(BandType::HighShelf, 9_000.0, -5.0, 0.7, Slope::Db12, Placement::Stereo),
+            band(
+                BandType::Bell,
+                900.0,
+                7.0,
+                1.2,
+                Slope::Db12,
+                Placement::Stereo,
+            ),
+            band(
+                BandType::LowCut,
+                40.0,
+                0.0,
+                0.7,
+                Slope::Db24,
+                Placement::Stereo,
+            ),
+            band(
+                BandType::HighShelf,
+                9_000.0,
+                -5.0,
+                0.7,
+                Slope::Db12,
+                Placement::Stereo,
+            ),
         ];
         let mut eq = linear_eq(&bands, fs);
         let latency = eq.latency_samples();
         assert_eq!(latency, fir::half_length(fs));
         let ir = &stereo_irs(&mut eq, 4 * latency)[0][0];
-        let peak = ir.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).map(|p| p.0).unwrap();
+        let peak = ir
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .map(|p| p.0)
+            .unwrap();
         let top = ir[peak].abs();
-        let asym = (1..=latency).map(|k| (ir[latency + k] - ir[latency - k]).abs()).fold(0.0f32, f32::max);
-        let after = ir[2 * latency + 1..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        println!("{fs} Hz: latency {latency}, impulse peak at {peak}, asymmetry {:.1} dB, after the kernel {:.1} dB", 20.0 * (asym / top).log10(), 20.0 * (after.max(1e-30) / top).log10());
+        let asym = (1..=latency)
+            .map(|k| (ir[latency + k] - ir[latency - k]).abs())
+            .fold(0.0f32, f32::max);
+        let after = ir[2 * latency + 1..]
+            .iter()
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+        println!(
+            "{fs} Hz: latency {latency}, impulse peak at {peak}, asymmetry {:.1} dB, after the kernel {:.1} dB",
+            20.0 * (asym / top).log10(),
+            20.0 * (after.max(1e-30) / top).log10()
+        );
         assert_eq!(peak, latency, "measured latency (impulse peak) = reported");
         assert!(asym < 1e-5 * top, "symmetric about the centre");
         assert!(after < 1e-5 * top, "nothing after the kernel");
@@ -762,7 +1262,13 @@ fn linear_phase_is_symmetric_and_delayed_by_the_reported_latency() {
         let (mut l, mut r) = (x.clone(), x.clone());
         run_blocks(&mut off, &mut l, &mut r, 333);
         assert!(l[..latency].iter().all(|&v| v == 0.0));
-        assert!(l[latency..].iter().zip(&x).all(|(a, b)| a.to_bits() == b.to_bits()), "bands off: a bit-exact delay");
+        assert!(
+            l[latency..]
+                .iter()
+                .zip(&x)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "bands off: a bit-exact delay"
+        );
     }
 }
 
@@ -772,14 +1278,30 @@ fn linear_phase_is_symmetric_and_delayed_by_the_reported_latency() {
 #[test]
 fn linear_phase_kernels_change_while_playing() {
     let fs = 48_000.0;
-    let a = [band(BandType::Bell, 1_000.0, 9.0, 1.0, Slope::Db12, Placement::Stereo)];
-    let b = [band(BandType::Bell, 3_000.0, -9.0, 1.0, Slope::Db12, Placement::Stereo)];
+    let a = [band(
+        BandType::Bell,
+        1_000.0,
+        9.0,
+        1.0,
+        Slope::Db12,
+        Placement::Stereo,
+    )];
+    let b = [band(
+        BandType::Bell,
+        3_000.0,
+        -9.0,
+        1.0,
+        Slope::Db12,
+        Placement::Stereo,
+    )];
     let mut eq = linear_eq(&a, fs);
     let mailbox = std::sync::Arc::new(KernelMailbox::new());
     let mut s = settings_with(&b);
     s.mode = Mode::LinearPhase;
     eq.update(&s);
-    let request = eq.take_design_request().expect("a band change asks for a design");
+    let request = eq
+        .take_design_request()
+        .expect("a band change asks for a design");
     assert_eq!(request.bands, s.bands);
     assert!(eq.take_design_request().is_none(), "once");
     // A band that is off does not shape the kernel: editing it asks for nothing.
@@ -787,16 +1309,25 @@ fn linear_phase_kernels_change_while_playing() {
     off_edited.bands[5].freq = 123.0;
     off_edited.bands[5].kind = BandType::HighShelf;
     eq.update(&off_edited);
-    assert!(eq.take_design_request().is_none(), "a band that is off changed");
+    assert!(
+        eq.take_design_request().is_none(),
+        "a band that is off changed"
+    );
     eq.update(&s);
     // A kernel for an EQ this one replaced (a re-activation) is refused.
     let stale = Eq::new(fs, 512).take_design_request();
-    assert!(stale.is_none(), "a fresh EQ in zero-latency mode asks for nothing");
+    assert!(
+        stale.is_none(),
+        "a fresh EQ in zero-latency mode asks for nothing"
+    );
     let mut other = linear_eq(&a, fs);
     other.update(&s);
     let stale = other.take_design_request().expect("request");
     mailbox.post(Box::new(stale.design()));
-    assert!(eq.exchange_kernel(&mailbox), "a stale kernel is handed back");
+    assert!(
+        eq.exchange_kernel(&mailbox),
+        "a stale kernel is handed back"
+    );
     assert!(!eq.is_changing_kernel());
     mailbox.collect();
     let designer = {
@@ -805,7 +1336,9 @@ fn linear_phase_kernels_change_while_playing() {
     };
     designer.join().unwrap();
     let n = 48_000;
-    let x: Vec<f32> = (0..n).map(|i| 0.3 * (core::f64::consts::TAU * 440.0 * i as f64 / fs).sin() as f32).collect();
+    let x: Vec<f32> = (0..n)
+        .map(|i| 0.3 * (core::f64::consts::TAU * 440.0 * i as f64 / fs).sin() as f32)
+        .collect();
     let (mut l, mut r) = (x.clone(), x.clone());
     for (lc, rc) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
         eq.exchange_kernel(&mailbox);
@@ -817,11 +1350,24 @@ fn linear_phase_kernels_change_while_playing() {
     let (mut rl, mut rr) = (x.clone(), x.clone());
     run_blocks(&mut reference, &mut rl, &mut rr, 512);
     let tail = n - 8_000;
-    let err = l[tail..].iter().zip(&rl[tail..]).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>();
+    let err = l[tail..]
+        .iter()
+        .zip(&rl[tail..])
+        .map(|(a, b)| ((a - b) as f64).powi(2))
+        .sum::<f64>();
     let sig = rl[tail..].iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
-    let step = l.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
-    let step_in = x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0f32, f32::max);
-    println!("kernel change: afterwards {:.1} dB from the new kernel's output; largest step {step:.4} (input {step_in:.4})", 10.0 * (err / sig).log10());
+    let step = l
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0f32, f32::max);
+    let step_in = x
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0f32, f32::max);
+    println!(
+        "kernel change: afterwards {:.1} dB from the new kernel's output; largest step {step:.4} (input {step_in:.4})",
+        10.0 * (err / sig).log10()
+    );
     assert!(10.0 * (err / sig).log10() < -100.0);
     assert!(step < 3.0 * step_in);
     assert!(l == r);
@@ -848,15 +1394,38 @@ fn linear_phase_placement() {
         run_blocks(&mut eq, &mut l, &mut r, 512);
         [rel(&l[d..], &l0), rel(&r[d..], &r0)]
     };
-    let mid = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Mid)];
-    let side = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Side)];
-    let left = [band(BandType::Bell, 800.0, 9.0, 1.0, Slope::Db12, Placement::Left)];
+    let mid = [band(
+        BandType::Bell,
+        800.0,
+        9.0,
+        1.0,
+        Slope::Db12,
+        Placement::Mid,
+    )];
+    let side = [band(
+        BandType::Bell,
+        800.0,
+        9.0,
+        1.0,
+        Slope::Db12,
+        Placement::Side,
+    )];
+    let left = [band(
+        BandType::Bell,
+        800.0,
+        9.0,
+        1.0,
+        Slope::Db12,
+        Placement::Left,
+    )];
     let [a, b] = change(&mid, &|v| (v, -v));
     let mid_on_side = a.max(b);
     let [a, b] = change(&side, &|v| (v, v));
     let side_on_mid = a.max(b);
     let [_, left_keeps_right] = change(&left, &|v| (v, 0.7 * v));
-    println!("linear phase: mid band on pure side {mid_on_side:.1} dB, side band on pure mid {side_on_mid:.1} dB, left band on the right channel {left_keeps_right:.1} dB");
+    println!(
+        "linear phase: mid band on pure side {mid_on_side:.1} dB, side band on pure mid {side_on_mid:.1} dB, left band on the right channel {left_keeps_right:.1} dB"
+    );
     assert!(mid_on_side < -120.0 && side_on_mid < -120.0 && left_keeps_right < -120.0);
 }
 
@@ -873,11 +1442,29 @@ fn linear_phase_placement() {
 fn a_pair_of_eqs_is_two_eqs_exactly() {
     let fs = 48_000.0;
     let n = 40_000;
-    let bell = |freq: f64, gain_db: f64| BandSettings { enabled: true, kind: BandType::Bell, freq, gain_db, q: 1.2, ..BandSettings::default() };
-    let cut = |slope: Slope| BandSettings { enabled: true, kind: BandType::LowCut, freq: 80.0, slope, ..BandSettings::default() };
+    let bell = |freq: f64, gain_db: f64| BandSettings {
+        enabled: true,
+        kind: BandType::Bell,
+        freq,
+        gain_db,
+        q: 1.2,
+        ..BandSettings::default()
+    };
+    let cut = |slope: Slope| BandSettings {
+        enabled: true,
+        kind: BandType::LowCut,
+        freq: 80.0,
+        slope,
+        ..BandSettings::default()
+    };
     // Settings from sample 8000·t on: a channel EQ's four bells (four lanes) ...
     let a_script = |t: usize| {
-        let mut b = [bell(100.0, 3.0), bell(1_000.0, -4.0), bell(3_000.0, 2.0), bell(9_000.0, 1.5)];
+        let mut b = [
+            bell(100.0, 3.0),
+            bell(1_000.0, -4.0),
+            bell(3_000.0, 2.0),
+            bell(9_000.0, 1.5),
+        ];
         if t >= 1 {
             (b[1].freq, b[1].gain_db) = (2_500.0, 5.0);
         }
@@ -889,10 +1476,27 @@ fn a_pair_of_eqs_is_two_eqs_exactly() {
     // ... against partners of several shapes, which also glide, switch and fall silent.
     let b_script = |variant: usize, t: usize| {
         let mut b = match variant {
-            0 => vec![bell(150.0, -2.0), bell(700.0, 3.0), bell(4_000.0, -1.0), bell(12_000.0, 2.5)],
+            0 => vec![
+                bell(150.0, -2.0),
+                bell(700.0, 3.0),
+                bell(4_000.0, -1.0),
+                bell(12_000.0, 2.5),
+            ],
             1 => vec![bell(300.0, 4.0), cut(Slope::Db48), bell(6_000.0, -3.0)],
-            2 => vec![bell(300.0, 4.0), cut(Slope::Db96), bell(6_000.0, -3.0), bell(9_000.0, 2.0)],
-            _ => vec![bell(300.0, 4.0), BandSettings { placement: Placement::Mid, ..bell(2_000.0, -5.0) }, bell(6_000.0, -3.0)],
+            2 => vec![
+                bell(300.0, 4.0),
+                cut(Slope::Db96),
+                bell(6_000.0, -3.0),
+                bell(9_000.0, 2.0),
+            ],
+            _ => vec![
+                bell(300.0, 4.0),
+                BandSettings {
+                    placement: Placement::Mid,
+                    ..bell(2_000.0, -5.0)
+                },
+                bell(6_000.0, -3.0),
+            ],
         };
         if t >= 1 {
             b[0].gain_db = -6.0;
@@ -915,8 +1519,10 @@ fn a_pair_of_eqs_is_two_eqs_exactly() {
             };
             let (mut a, mut b) = (new(&a_script(0)), new(&b_script(variant, 0)));
             let (mut a_ref, mut b_ref) = (new(&a_script(0)), new(&b_script(variant, 0)));
-            let (mut al, mut ar, mut bl, mut br) = (al0.clone(), ar0.clone(), bl0.clone(), br0.clone());
-            let (mut al_ref, mut ar_ref, mut bl_ref, mut br_ref) = (al0.clone(), ar0.clone(), bl0.clone(), br0.clone());
+            let (mut al, mut ar, mut bl, mut br) =
+                (al0.clone(), ar0.clone(), bl0.clone(), br0.clone());
+            let (mut al_ref, mut ar_ref, mut bl_ref, mut br_ref) =
+                (al0.clone(), ar0.clone(), bl0.clone(), br0.clone());
             let (mut pos, mut fused) = (0, 0);
             while pos < n {
                 if pos.is_multiple_of(8_000) {
@@ -929,19 +1535,43 @@ fn a_pair_of_eqs_is_two_eqs_exactly() {
                 let end = (pos + block).min(n).min((pos / 8_000 + 1) * 8_000);
                 fused += usize::from(a.runs_fused() && b.runs_fused());
                 let r = pos..end;
-                Eq::process_pair(&mut a, &mut al[r.clone()], &mut ar[r.clone()], &mut b, &mut bl[r.clone()], &mut br[r.clone()]);
+                Eq::process_pair(
+                    &mut a,
+                    &mut al[r.clone()],
+                    &mut ar[r.clone()],
+                    &mut b,
+                    &mut bl[r.clone()],
+                    &mut br[r.clone()],
+                );
                 a_ref.process(&mut al_ref[r.clone()], &mut ar_ref[r.clone()]);
                 b_ref.process(&mut bl_ref[r.clone()], &mut br_ref[r]);
                 pos = end;
             }
             let blocks = n.div_ceil(block);
             // Most of each phase is settled: the fused path must be what was tested.
-            assert!(fused * 4 > blocks, "variant {variant}, blocks of {block}: only {fused} of {blocks} blocks ran fused");
-            for (name, got, want) in [("a left", &al, &al_ref), ("a right", &ar, &ar_ref), ("b left", &bl, &bl_ref), ("b right", &br, &br_ref)] {
-                let first = got.iter().zip(want.iter()).position(|(x, y)| x.to_bits() != y.to_bits());
-                assert!(first.is_none(), "variant {variant}, blocks of {block}, {name}: first difference at {first:?}");
+            assert!(
+                fused * 4 > blocks,
+                "variant {variant}, blocks of {block}: only {fused} of {blocks} blocks ran fused"
+            );
+            for (name, got, want) in [
+                ("a left", &al, &al_ref),
+                ("a right", &ar, &ar_ref),
+                ("b left", &bl, &bl_ref),
+                ("b right", &br, &br_ref),
+            ] {
+                let first = got
+                    .iter()
+                    .zip(want.iter())
+                    .position(|(x, y)| x.to_bits() != y.to_bits());
+                assert!(
+                    first.is_none(),
+                    "variant {variant}, blocks of {block}, {name}: first difference at {first:?}"
+                );
             }
-            assert!(al.iter().zip(&al0).filter(|(x, y)| x != y).count() > n / 2, "the EQ must act");
+            assert!(
+                al.iter().zip(&al0).filter(|(x, y)| x != y).count() > n / 2,
+                "the EQ must act"
+            );
         }
     }
 }

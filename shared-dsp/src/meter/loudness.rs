@@ -39,11 +39,19 @@ const CHUNK: usize = 256;
 
 /// BS.1770: L = −0.691 + 10·log10(power).
 fn energy_to_lufs(energy: f64) -> f64 {
-    if energy > 0.0 { -0.691 + 10.0 * energy.log10() } else { f64::NEG_INFINITY }
+    if energy > 0.0 {
+        -0.691 + 10.0 * energy.log10()
+    } else {
+        f64::NEG_INFINITY
+    }
 }
 
 fn lufs_to_energy(lufs: f64) -> f64 {
-    if lufs.is_finite() { 10f64.powf((lufs + 0.691) / 10.0) } else { 0.0 }
+    if lufs.is_finite() {
+        10f64.powf((lufs + 0.691) / 10.0)
+    } else {
+        0.0
+    }
 }
 
 fn sane(x: f32) -> f32 {
@@ -75,8 +83,16 @@ impl LoudnessMeter {
 
     /// A meter that publishes into existing `readings` (a plugin keeps one for its editor
     /// across activations at different rates), starting them from silence.
-    pub fn with_readings(sample_rate: f32, channels: usize, readings: Arc<LoudnessReadings>) -> Self {
-        let rate = if sample_rate.is_finite() && sample_rate >= 1_000.0 { sample_rate.round() as u32 } else { 48_000 };
+    pub fn with_readings(
+        sample_rate: f32,
+        channels: usize,
+        readings: Arc<LoudnessReadings>,
+    ) -> Self {
+        let rate = if sample_rate.is_finite() && sample_rate >= 1_000.0 {
+            sample_rate.round() as u32
+        } else {
+            48_000
+        };
         let channels = channels.clamp(1, 2);
         let mode = Mode::I | Mode::LRA | Mode::HISTOGRAM;
         let mut ebu = EbuR128::new(channels as u32, rate, mode).ok();
@@ -131,7 +147,11 @@ impl LoudnessMeter {
 
     /// Meters a stereo block (a mono meter takes `left` only).
     pub fn process(&mut self, left: &[f32], right: &[f32]) {
-        let n = if self.channels == 2 { left.len().min(right.len()) } else { left.len() };
+        let n = if self.channels == 2 {
+            left.len().min(right.len())
+        } else {
+            left.len()
+        };
         self.feed(n, |start, len, l, r| {
             for (d, s) in l[..len].iter_mut().zip(&left[start..start + len]) {
                 *d = sane(*s);
@@ -149,7 +169,11 @@ impl LoudnessMeter {
         self.process(x, &[]);
     }
 
-    fn feed(&mut self, n: usize, mut fill: impl FnMut(usize, usize, &mut [f32; CHUNK], &mut [f32; CHUNK])) {
+    fn feed(
+        &mut self,
+        n: usize,
+        mut fill: impl FnMut(usize, usize, &mut [f32; CHUNK], &mut [f32; CHUNK]),
+    ) {
         if self.readings.take_reset_request() {
             self.reset();
         }
@@ -161,7 +185,9 @@ impl LoudnessMeter {
             let mut peaks = [0.0f32; CHUNK];
             for (detector, x) in self.true_peak.iter_mut().zip([&l, &r]).take(self.channels) {
                 detector.process_block(&x[..len], &mut peaks[..len], true);
-                self.max_true_peak = peaks[..len].iter().fold(self.max_true_peak, |m, &p| m.max(p));
+                self.max_true_peak = peaks[..len]
+                    .iter()
+                    .fold(self.max_true_peak, |m, &p| m.max(p));
             }
             if let Some(e) = self.ebu.as_mut() {
                 let _ = if self.channels == 2 {
@@ -183,7 +209,8 @@ impl LoudnessMeter {
     fn publish(&mut self) {
         let Some(e) = self.ebu.as_ref() else { return };
         self.pos = (self.pos + 1) % SHORT_TERM_BLOCKS;
-        self.energies[self.pos] = lufs_to_energy(e.loudness_window(100).unwrap_or(f64::NEG_INFINITY));
+        self.energies[self.pos] =
+            lufs_to_energy(e.loudness_window(100).unwrap_or(f64::NEG_INFINITY));
         let r = &self.readings;
         r.momentary.store(self.momentary() as f32);
         r.short_term.store(self.short_term() as f32);
@@ -193,7 +220,9 @@ impl LoudnessMeter {
     }
 
     fn window(&self, blocks: usize) -> f64 {
-        let sum: f64 = (0..blocks).map(|k| self.energies[(self.pos + SHORT_TERM_BLOCKS - k) % SHORT_TERM_BLOCKS]).sum();
+        let sum: f64 = (0..blocks)
+            .map(|k| self.energies[(self.pos + SHORT_TERM_BLOCKS - k) % SHORT_TERM_BLOCKS])
+            .sum();
         energy_to_lufs(sum / blocks as f64)
     }
 
@@ -209,18 +238,28 @@ impl LoudnessMeter {
 
     /// Gated loudness since the last reset (−∞ before the first gating block above −70 LUFS).
     pub fn integrated(&self) -> f64 {
-        self.ebu.as_ref().and_then(|e| e.loudness_global().ok()).unwrap_or(f64::NEG_INFINITY)
+        self.ebu
+            .as_ref()
+            .and_then(|e| e.loudness_global().ok())
+            .unwrap_or(f64::NEG_INFINITY)
     }
 
     /// Loudness range in LU since the last reset.
     pub fn range(&self) -> f64 {
-        self.ebu.as_ref().and_then(|e| e.loudness_range().ok()).unwrap_or(0.0)
+        self.ebu
+            .as_ref()
+            .and_then(|e| e.loudness_range().ok())
+            .unwrap_or(0.0)
     }
 
     /// Largest true peak of any channel since the last reset, dBTP.
     pub fn true_peak_db(&self) -> f64 {
         let peak = self.max_true_peak as f64;
-        if peak > 0.0 { 20.0 * peak.log10() } else { f64::NEG_INFINITY }
+        if peak > 0.0 {
+            20.0 * peak.log10()
+        } else {
+            f64::NEG_INFINITY
+        }
     }
 }
 
@@ -234,7 +273,9 @@ mod tests {
     fn sine(dbfs: f64, seconds: f64, t0: usize) -> Vec<f32> {
         let a = 10f64.powf(dbfs / 20.0);
         let w = core::f64::consts::TAU * 1_000.0 / FS as f64;
-        (t0..t0 + (seconds * FS as f64).round() as usize).map(|i| (a * (w * i as f64).sin()) as f32).collect()
+        (t0..t0 + (seconds * FS as f64).round() as usize)
+            .map(|i| (a * (w * i as f64).sin()) as f32)
+            .collect()
     }
 
     /// Concatenated 1 kHz segments (dBFS, seconds), fed to a stereo meter (the same signal in
@@ -280,14 +321,32 @@ mod tests {
     #[test]
     fn tech_3341_gated_sequences() {
         let cases: [(&str, &[(f64, f64)]); 3] = [
-            ("case 3: −36 / −23 / −36", &[(-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0)]),
-            ("case 4: −72 / −36 / −23 / −36 / −72", &[(-72.0, 10.0), (-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0), (-72.0, 10.0)]),
-            ("case 5: −26 / −20 / −26", &[(-26.0, 20.0), (-20.0, 20.1), (-26.0, 20.0)]),
+            (
+                "case 3: −36 / −23 / −36",
+                &[(-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0)],
+            ),
+            (
+                "case 4: −72 / −36 / −23 / −36 / −72",
+                &[
+                    (-72.0, 10.0),
+                    (-36.0, 10.0),
+                    (-23.0, 60.0),
+                    (-36.0, 10.0),
+                    (-72.0, 10.0),
+                ],
+            ),
+            (
+                "case 5: −26 / −20 / −26",
+                &[(-26.0, 20.0), (-20.0, 20.1), (-26.0, 20.0)],
+            ),
         ];
         for (name, segments) in cases {
             let (m, _) = meter_segments(segments);
             let int = m.integrated();
-            println!("Tech 3341 {name}: I {int:.3} LUFS (error {:+.3})", int + 23.0);
+            println!(
+                "Tech 3341 {name}: I {int:.3} LUFS (error {:+.3})",
+                int + 23.0
+            );
             assert!((int + 23.0).abs() <= 0.1, "{name}: {int}");
         }
     }
@@ -297,10 +356,15 @@ mod tests {
     /// stays at −23.0 ±0.1 once the first 3 s have passed.
     #[test]
     fn tech_3341_case_9_short_term_is_constant() {
-        let segments: Vec<(f64, f64)> = (0..10).flat_map(|_| [(-20.0, 1.34), (-30.0, 1.66)]).collect();
+        let segments: Vec<(f64, f64)> = (0..10)
+            .flat_map(|_| [(-20.0, 1.34), (-30.0, 1.66)])
+            .collect();
         let (_, track) = meter_segments(&segments);
         let after = (3.2 * FS as f64 / 512.0) as usize;
-        let worst = track[after..].iter().map(|t| (t.1 + 23.0).abs()).fold(0.0, f64::max);
+        let worst = track[after..]
+            .iter()
+            .map(|t| (t.1 + 23.0).abs())
+            .fold(0.0, f64::max);
         println!("Tech 3341 case 9: short-term within ±{worst:.3} LU of −23");
         assert!(worst <= 0.1, "{worst}");
     }
@@ -313,7 +377,16 @@ mod tests {
             (&[(-20.0, 20.0), (-30.0, 20.0)], 10.0),
             (&[(-20.0, 20.0), (-15.0, 20.0)], 5.0),
             (&[(-40.0, 20.0), (-20.0, 20.0)], 20.0),
-            (&[(-50.0, 20.0), (-35.0, 20.0), (-20.0, 20.0), (-35.0, 20.0), (-50.0, 20.0)], 15.0),
+            (
+                &[
+                    (-50.0, 20.0),
+                    (-35.0, 20.0),
+                    (-20.0, 20.0),
+                    (-35.0, 20.0),
+                    (-50.0, 20.0),
+                ],
+                15.0,
+            ),
         ];
         for (segments, want) in cases {
             let (m, _) = meter_segments(segments);
@@ -329,19 +402,31 @@ mod tests {
     #[test]
     fn true_peak_of_sines_between_samples() {
         // (frequency as a fraction of fs, phase in degrees, sample-domain amplitude in dBFS)
-        for (frac, phase_deg, amp_db) in [(0.25f64, 0.0f64, -6.0f64), (0.25, 45.0, -6.0), (1.0 / 6.0, 60.0, -6.0), (0.125, 67.5, -6.0), (0.25, 45.0, 0.0)] {
+        for (frac, phase_deg, amp_db) in [
+            (0.25f64, 0.0f64, -6.0f64),
+            (0.25, 45.0, -6.0),
+            (1.0 / 6.0, 60.0, -6.0),
+            (0.125, 67.5, -6.0),
+            (0.25, 45.0, 0.0),
+        ] {
             let a = 10f64.powf(amp_db / 20.0);
             let fade = 0.02 * FS as f64;
             let x: Vec<f32> = (0..(FS as usize))
                 .map(|i| {
-                    let env = (core::f64::consts::FRAC_PI_2 * (i as f64 / fade).min(1.0)).sin().powi(2);
-                    (env * a * (core::f64::consts::TAU * frac * i as f64 + phase_deg.to_radians()).sin()) as f32
+                    let env = (core::f64::consts::FRAC_PI_2 * (i as f64 / fade).min(1.0))
+                        .sin()
+                        .powi(2);
+                    (env * a
+                        * (core::f64::consts::TAU * frac * i as f64 + phase_deg.to_radians()).sin())
+                        as f32
                 })
                 .collect();
             let mut m = LoudnessMeter::new(FS, 2);
             m.process(&x, &x);
             let tp = m.true_peak_db();
-            println!("true peak of fs·{frac:.3} at {phase_deg}°, amplitude {amp_db} dB: {tp:+.3} dBTP");
+            println!(
+                "true peak of fs·{frac:.3} at {phase_deg}°, amplitude {amp_db} dB: {tp:+.3} dBTP"
+            );
             assert!(tp - amp_db <= 0.2 && tp - amp_db >= -0.4, "{tp}");
         }
     }
@@ -369,7 +454,10 @@ mod tests {
                 theirs.add_frames_planar_f32(&[x, x]).unwrap();
                 let reference = 20.0 * theirs.true_peak(0).unwrap().log10();
                 let diff = ours.true_peak_db() - reference;
-                println!("{what} at {fs} Hz: {:+.3} dBTP, ebur128 {reference:+.3} dBTP ({diff:+.3} dB)", ours.true_peak_db());
+                println!(
+                    "{what} at {fs} Hz: {:+.3} dBTP, ebur128 {reference:+.3} dBTP ({diff:+.3} dB)",
+                    ours.true_peak_db()
+                );
                 assert!((-0.001..=0.5).contains(&diff), "{what} at {fs} Hz: {diff}");
             }
         }

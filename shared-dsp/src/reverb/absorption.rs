@@ -138,13 +138,20 @@ mod tests {
                 let tol = 1e-4 * want_high.abs().max(1e-3);
                 assert!((dc - want_low).abs() < tol.max(2e-5), "DC");
                 assert!((nyq - want_high).abs() < tol.max(2e-5), "Nyquist");
-                assert!((mid - (want_low + want_high) / 2.0).abs() < tol.max(2e-5), "crossover");
+                assert!(
+                    (mid - (want_low + want_high) / 2.0).abs() < tol.max(2e-5),
+                    "crossover"
+                );
                 // Everywhere else: the analog prototype through the bilinear map.
                 let (gl, gh) = (10f64.powf(want_low / 20.0), 10f64.powf(want_high / 20.0));
                 for k in 1..40 {
                     let freq = fs / 2.0 * k as f64 / 40.0;
                     let want = 20.0 * prototype(freq, gl, gh, fc, fs).log10();
-                    assert!((at(freq) - want).abs() < tol.max(2e-5), "{freq} Hz: {} vs {want}", at(freq));
+                    assert!(
+                        (at(freq) - want).abs() < tol.max(2e-5),
+                        "{freq} Hz: {} vs {want}",
+                        at(freq)
+                    );
                 }
                 // Never a gain above 1 (the loop would grow), and monotonic between.
                 let mut prev = f64::INFINITY;
@@ -159,11 +166,17 @@ mod tests {
 
     #[test]
     fn loss_zero_is_exactly_lossless_and_scales_db() {
-        assert_eq!(LineFilter::design(2_000.0, 2.0, 1.0, 3_000.0, 48_000.0, 0.0), LineFilter::LOSSLESS);
+        assert_eq!(
+            LineFilter::design(2_000.0, 2.0, 1.0, 3_000.0, 48_000.0, 0.0),
+            LineFilter::LOSSLESS
+        );
         let full = LineFilter::design(2_000.0, 2.0, 1.0, 3_000.0, 48_000.0, 1.0);
         let half = LineFilter::design(2_000.0, 2.0, 1.0, 3_000.0, 48_000.0, 0.5);
         for f in [0.0, 3_000.0, 24_000.0] {
-            let (a, b) = (full.magnitude(f, 48_000.0).log10(), half.magnitude(f, 48_000.0).log10());
+            let (a, b) = (
+                full.magnitude(f, 48_000.0).log10(),
+                half.magnitude(f, 48_000.0).log10(),
+            );
             assert!((b - a / 2.0).abs() < 1e-6, "{f} Hz");
         }
         assert_eq!(gain_per_pass(100.0, f64::INFINITY, 48_000.0), 1.0);

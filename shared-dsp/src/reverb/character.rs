@@ -44,7 +44,12 @@ pub struct Voicing {
 }
 
 impl Character {
-    pub const ALL: [Character; 4] = [Character::Room, Character::Hall, Character::Plate, Character::Chamber];
+    pub const ALL: [Character; 4] = [
+        Character::Room,
+        Character::Hall,
+        Character::Plate,
+        Character::Chamber,
+    ];
 
     pub fn voicing(self) -> Voicing {
         match self {
@@ -88,7 +93,11 @@ impl Character {
 /// ×2.8 at 100 % — an exponential map, so equal steps of the control sound like equal steps
 /// in room size.
 pub fn size_scale(size: f32) -> f32 {
-    let s = if size.is_finite() { size.clamp(0.0, 1.0) } else { 0.5 };
+    let s = if size.is_finite() {
+        size.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     (3.0 * (s - 0.5)).exp2()
 }
 
@@ -150,12 +159,20 @@ pub fn reflections(character: Character) -> [Reflection; ER_TAPS] {
     let v = character.voicing();
     let (first, last) = v.er_span_ms;
     let mut rng = Lcg::new(0xea71_0000 + character as u32);
-    let mut out = [Reflection { time_ms: 0.0, gain_left: 0.0, gain_right: 0.0 }; ER_TAPS];
+    let mut out = [Reflection {
+        time_ms: 0.0,
+        gain_left: 0.0,
+        gain_right: 0.0,
+    }; ER_TAPS];
     for (k, r) in out.iter_mut().enumerate() {
         // The first reflection exactly at the start of the span, the others jittered around
         // evenly spaced positions up to its end.
         let jitter = 0.8 * rng.next() - 0.4;
-        let pos = if k == 0 { 0.0 } else { ((k as f32 + jitter) / (ER_TAPS - 1) as f32).clamp(0.0, 1.0) };
+        let pos = if k == 0 {
+            0.0
+        } else {
+            ((k as f32 + jitter) / (ER_TAPS - 1) as f32).clamp(0.0, 1.0)
+        };
         // Square-root spacing: reflections bunch up towards the end of the span.
         let t = first + (last - first) * pos.sqrt();
         let sign = if rng.next() < 0.5 { -1.0 } else { 1.0 };
@@ -181,14 +198,23 @@ mod tests {
             let lines = line_lengths_ms(c, 16);
             let v = c.voicing();
             for (i, &a) in lines.iter().enumerate() {
-                assert!(a >= v.line_ms.0 * 0.99 && a <= v.line_ms.1 * 1.01, "{c:?} line {i}: {a}");
+                assert!(
+                    a >= v.line_ms.0 * 0.99 && a <= v.line_ms.1 * 1.01,
+                    "{c:?} line {i}: {a}"
+                );
                 for &b in &lines[i + 1..] {
-                    assert!((a - b).abs() > 0.2, "{c:?}: two lines nearly equal ({a}, {b})");
+                    assert!(
+                        (a - b).abs() > 0.2,
+                        "{c:?}: two lines nearly equal ({a}, {b})"
+                    );
                 }
             }
             for r in reflections(c) {
                 assert!(r.time_ms >= v.er_span_ms.0 && r.time_ms <= v.er_span_ms.1 * 1.0001);
-                assert!(r.gain_left.hypot(r.gain_right) <= core::f32::consts::SQRT_2 + 1e-6, "a unit level, panned at constant power");
+                assert!(
+                    r.gain_left.hypot(r.gain_right) <= core::f32::consts::SQRT_2 + 1e-6,
+                    "a unit level, panned at constant power"
+                );
             }
         }
         assert!((size_scale(0.5) - 1.0).abs() < 1e-6);

@@ -44,26 +44,45 @@ pub struct DecayShape {
 }
 
 fn clean(v: f32, lo: f32, hi: f32, default: f32) -> f32 {
-    if v.is_finite() { v.clamp(lo, hi) } else { default }
+    if v.is_finite() {
+        v.clamp(lo, hi)
+    } else {
+        default
+    }
 }
 
 fn to_db(gain: f32) -> f32 {
-    if gain > 0.0 { 20.0 * gain.log10() } else { f32::NEG_INFINITY }
+    if gain > 0.0 {
+        20.0 * gain.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
 }
 
 impl DecayShape {
     /// The shape for `settings` in a session at `sample_rate`.
     pub fn new(s: &Settings, sample_rate: f32) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate as f64 } else { 48_000.0 };
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate as f64
+        } else {
+            48_000.0
+        };
         let predelay_s = clean(s.predelay_ms, 0.0, MAX_PREDELAY_SECONDS * 1e3, 0.0) * 1e-3;
         let decay = clean(s.decay_s, 0.05, 100.0, 2.0);
         let ratio = clean(s.hf_ratio, 0.01, 4.0, 1.0);
-        let (t60_low, t60_high) = if s.freeze { (f32::INFINITY, f32::INFINITY) } else { (decay, decay * ratio) };
+        let (t60_low, t60_high) = if s.freeze {
+            (f32::INFINITY, f32::INFINITY)
+        } else {
+            (decay, decay * ratio)
+        };
         let scale = size_scale(s.size);
         let balance = clean(s.early_late, 0.0, 1.0, 0.5);
         let (early_gain, late_gain) = ((2.0 * (1.0 - balance)).min(1.0), (2.0 * balance).min(1.0));
         let lengths = line_lengths_ms(s.character, LINES);
-        let shortest = lengths.iter().take(LINES).fold(f32::INFINITY, |m, &l| m.min(l));
+        let shortest = lengths
+            .iter()
+            .take(LINES)
+            .fold(f32::INFINITY, |m, &l| m.min(l));
         let mean = lengths.iter().take(LINES).sum::<f32>() / LINES as f32;
         let taps = reflections(s.character);
         // Any line gives the same decay rate (the design's point); take one of mean length.
@@ -72,7 +91,14 @@ impl DecayShape {
         let filter = if s.freeze {
             LineFilter::LOSSLESS
         } else {
-            LineFilter::design(line_samples, t60_low as f64, t60_high as f64, crossover_hz as f64, fs, 1.0)
+            LineFilter::design(
+                line_samples,
+                t60_low as f64,
+                t60_high as f64,
+                crossover_hz as f64,
+                fs,
+                1.0,
+            )
         };
         Self {
             predelay_s,
@@ -88,7 +114,10 @@ impl DecayShape {
                 let r = taps[k];
                 // Both sides' energy; a tap panned at constant power has hypot = √2 · level.
                 let level = r.gain_left.hypot(r.gain_right) * core::f32::consts::FRAC_1_SQRT_2;
-                (predelay_s + r.time_ms * scale * 1e-3, to_db(level * early_gain))
+                (
+                    predelay_s + r.time_ms * scale * 1e-3,
+                    to_db(level * early_gain),
+                )
             }),
         }
     }
@@ -111,7 +140,11 @@ impl DecayShape {
             return None;
         }
         let t60 = self.t60_at(freq);
-        let fall = if t60.is_finite() { 60.0 * (t - self.late_onset_s) / t60 } else { 0.0 };
+        let fall = if t60.is_finite() {
+            60.0 * (t - self.late_onset_s) / t60
+        } else {
+            0.0
+        };
         Some(self.late_db - fall)
     }
 
@@ -119,7 +152,11 @@ impl DecayShape {
     /// little), or ten seconds of a frozen tail.
     pub fn span_s(&self) -> f32 {
         let longest = self.t60_low.max(self.t60_high);
-        let tail = if longest.is_finite() { longest * 1.1 } else { 10.0 };
+        let tail = if longest.is_finite() {
+            longest * 1.1
+        } else {
+            10.0
+        };
         self.late_onset_s + tail
     }
 }
@@ -128,16 +165,35 @@ impl DecayShape {
 /// come at each moment, relative to the total), all channels' energy together, in dB at
 /// `points` evenly spaced times: `(seconds, dB)`. What the editor shows of a loaded IR, so a
 /// convolution has a decay display too. Allocates; for the loader thread.
-pub fn energy_decay_curve(channels: &[Vec<f32>], sample_rate: f32, points: usize) -> Vec<(f32, f32)> {
+pub fn energy_decay_curve(
+    channels: &[Vec<f32>],
+    sample_rate: f32,
+    points: usize,
+) -> Vec<(f32, f32)> {
     let len = channels.iter().map(Vec::len).max().unwrap_or(0);
-    let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
+    let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+        sample_rate
+    } else {
+        48_000.0
+    };
     if len == 0 || points == 0 {
         return Vec::new();
     }
     // Backward integration in f64: a 30 s IR has 1.4 M samples of shrinking energy.
     let mut remaining = vec![0.0f64; len + 1];
     for i in (0..len).rev() {
-        let e: f64 = channels.iter().map(|c| c.get(i).map_or(0.0, |&v| if v.is_finite() { (v as f64).powi(2) } else { 0.0 })).sum();
+        let e: f64 = channels
+            .iter()
+            .map(|c| {
+                c.get(i).map_or(0.0, |&v| {
+                    if v.is_finite() {
+                        (v as f64).powi(2)
+                    } else {
+                        0.0
+                    }
+                })
+            })
+            .sum();
         remaining[i] = remaining[i + 1] + e;
     }
     let total = remaining[0];
@@ -170,11 +226,16 @@ mod tests {
         assert_eq!(curve.len(), 101);
         for &(t, db) in &curve[..95] {
             let i = (t * fs).round() as i32;
-            let want = 10.0 * ((a.powi(2 * i) - a.powi(2 * n as i32)) / (1.0 - a.powi(2 * n as i32))).log10();
+            let want = 10.0
+                * ((a.powi(2 * i) - a.powi(2 * n as i32)) / (1.0 - a.powi(2 * n as i32))).log10();
             assert!((db as f64 - want).abs() < 0.01, "{t} s: {db} dB vs {want}");
         }
         // −60 dB at 0.5 s, as built.
-        let at_half = curve.iter().find(|(t, _)| (*t - 0.5).abs() < 1e-3).unwrap().1;
+        let at_half = curve
+            .iter()
+            .find(|(t, _)| (*t - 0.5).abs() < 1e-3)
+            .unwrap()
+            .1;
         assert!((at_half + 60.0).abs() < 0.05, "{at_half}");
         assert!(energy_decay_curve(&[vec![0.0; 10]], fs, 10).is_empty());
         assert!(energy_decay_curve(&[], fs, 10).is_empty());

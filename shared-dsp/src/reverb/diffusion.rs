@@ -142,7 +142,11 @@ impl<const N: usize> Diffuser<N> {
                     let mut v = [[0.0f32; CONTROL]; 2];
                     let (a, b) = (line.at(i), line.at(i + 1));
                     for c in 0..2 {
-                        let delayed = if f == 0.0 { a[c] } else { a[c] + (b[c] - a[c]) * f };
+                        let delayed = if f == 0.0 {
+                            a[c]
+                        } else {
+                            a[c] + (b[c] - a[c]) * f
+                        };
                         let vj = x[c][j] + delayed * g;
                         x[c][j] = delayed - vj * g;
                         v[c][0] = flush_denormal(vj);
@@ -189,7 +193,9 @@ mod tests {
                     x[0][j] = rng.uniform();
                     x[1][j] = rng.uniform();
                 }
-                let want: Vec<Stereo> = (0..n).map(|j| one.tick(Stereo::new(x[0][j], x[1][j]))).collect();
+                let want: Vec<Stereo> = (0..n)
+                    .map(|j| one.tick(Stereo::new(x[0][j], x[1][j])))
+                    .collect();
                 runs.process(&mut x, n);
                 for (j, w) in want.iter().enumerate() {
                     let got = [x[0][j].to_bits(), x[1][j].to_bits()];

@@ -37,8 +37,8 @@
 //! are redesigned while anything they depend on moves.
 
 use super::CONTROL;
-use super::ring::Run;
 use super::absorption::LineFilter;
+use super::ring::Run;
 use crate::lane::Stereo;
 
 /// Number of delay lines.
@@ -70,7 +70,11 @@ pub const MAX_MOD_SECONDS: f32 = 0.001;
 
 /// `(−1)^popcount(row & col)`: entry of the 16×16 Hadamard (Sylvester) matrix.
 const fn hadamard_sign(row: usize, col: usize) -> f32 {
-    if (row & col).count_ones().is_multiple_of(2) { 1.0 } else { -1.0 }
+    if (row & col).count_ones().is_multiple_of(2) {
+        1.0
+    } else {
+        -1.0
+    }
 }
 
 /// In-place fast Walsh–Hadamard transform scaled by 1/4: the orthogonal 16×16 Hadamard matrix,
@@ -104,7 +108,8 @@ fn transpose4(m: [[f32; 4]; 4]) -> [[f32; 4]; 4] {
     #[cfg(target_arch = "x86_64")]
     {
         use core::arch::x86_64::{
-            _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps, _mm_unpacklo_ps,
+            _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps,
+            _mm_unpacklo_ps,
         };
         let mut t = [[0.0; 4]; 4];
         // SAFETY: SSE is part of x86-64; every pointer is to four f32 of a local array,
@@ -131,7 +136,9 @@ fn transpose4(m: [[f32; 4]; 4]) -> [[f32; 4]; 4] {
 fn gather4(rows: &Block, g: usize) -> [[f32; CHUNK]; 4] {
     let mut v = [[0.0; CHUNK]; 4];
     for tj in (0..CHUNK).step_by(4) {
-        let tile = transpose4(core::array::from_fn(|m| rows[tj + m][g..g + 4].try_into().expect("in bounds")));
+        let tile = transpose4(core::array::from_fn(|m| {
+            rows[tj + m][g..g + 4].try_into().expect("in bounds")
+        }));
         for (v, t) in v.iter_mut().zip(tile) {
             v[tj..tj + 4].copy_from_slice(&t);
         }
@@ -143,7 +150,9 @@ fn gather4(rows: &Block, g: usize) -> [[f32; CHUNK]; 4] {
 #[inline(always)]
 fn scatter4(v: &[[f32; CHUNK]; 4], rows: &mut Block, g: usize) {
     for tj in (0..CHUNK).step_by(4) {
-        let tile = transpose4(core::array::from_fn(|k| v[k][tj..tj + 4].try_into().expect("in bounds")));
+        let tile = transpose4(core::array::from_fn(|k| {
+            v[k][tj..tj + 4].try_into().expect("in bounds")
+        }));
         for (m, t) in tile.iter().enumerate() {
             rows[tj + m][g..g + 4].copy_from_slice(t);
         }
@@ -168,7 +177,11 @@ fn floor(x: &[f32; 16]) -> [f32; 16] {
     const ROUND: f32 = 8_388_608.0;
     core::array::from_fn(|j| {
         let nearest = (x[j] + ROUND) - ROUND;
-        if nearest > x[j] { nearest - 1.0 } else { nearest }
+        if nearest > x[j] {
+            nearest - 1.0
+        } else {
+            nearest
+        }
     })
 }
 
@@ -187,7 +200,12 @@ fn float_to_index(x: f32) -> usize {
 #[inline(always)]
 fn lagrange(t: f32) -> [f32; 4] {
     let (tp1, tm1, tm2) = (t + 1.0, t - 1.0, t - 2.0);
-    [-t * tm1 * tm2 * (1.0 / 6.0), tp1 * tm1 * tm2 * 0.5, -tp1 * t * tm2 * 0.5, tp1 * t * tm1 * (1.0 / 6.0)]
+    [
+        -t * tm1 * tm2 * (1.0 / 6.0),
+        tp1 * tm1 * tm2 * 0.5,
+        -tp1 * t * tm2 * 0.5,
+        tp1 * t * tm1 * (1.0 / 6.0),
+    ]
 }
 
 /// [`lagrange`] for every line at once, `[weight][line]`: one loop per weight, so that each
@@ -243,7 +261,10 @@ impl ReadPlan {
     /// Line `i`'s weights at the period's first sample and their change per sample.
     #[inline(always)]
     fn weights_of(&self, i: usize) -> ([f32; 4], [f32; 4]) {
-        (core::array::from_fn(|k| self.weights[k][i]), core::array::from_fn(|k| self.slope[k][i]))
+        (
+            core::array::from_fn(|k| self.weights[k][i]),
+            core::array::from_fn(|k| self.slope[k][i]),
+        )
     }
 }
 
@@ -255,7 +276,13 @@ impl ReadPlan {
 // Indexed loops over several arrays, written so they vectorise.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn read_ramped(line: &[f32], start: usize, (c, s): ([f32; 4], [f32; 4]), q: &[f32; CHUNK], out: &mut [f32; CHUNK]) {
+fn read_ramped(
+    line: &[f32],
+    start: usize,
+    (c, s): ([f32; 4], [f32; 4]),
+    q: &[f32; CHUNK],
+    out: &mut [f32; CHUNK],
+) {
     let win: &[f32; CHUNK + 3] = line[start..start + CHUNK + 3].try_into().expect("guard");
     for j in 0..CHUNK {
         let u = q[j];
@@ -273,7 +300,14 @@ fn read_ramped(line: &[f32], start: usize, (c, s): ([f32; 4], [f32; 4]), q: &[f3
 // Indexed loops over several arrays, written so they vectorise.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn read_line(line: &[f32], pos: &[f32; CHUNK], w: usize, mask: usize, len: usize, out: &mut [f32; CHUNK]) {
+fn read_line(
+    line: &[f32],
+    pos: &[f32; CHUNK],
+    w: usize,
+    mask: usize,
+    len: usize,
+    out: &mut [f32; CHUNK],
+) {
     // Whole part and fraction of the read position, `r = d − 1` behind the newest sample
     // (d ≥ 2, so the point after it exists).
     // Never less than the shortest loop: a ramp between two delays of 2 samples can round
@@ -299,7 +333,10 @@ fn read_line(line: &[f32], pos: &[f32; CHUNK], w: usize, mask: usize, len: usize
         let start = w.wrapping_sub(first).wrapping_sub(2) & mask;
         let win: &[f32; CHUNK + 3] = line[start..start + CHUNK + 3].try_into().expect("guard");
         for j in 0..CHUNK {
-            out[j] = win[j + 3] * c[0][j] + win[j + 2] * c[1][j] + win[j + 1] * c[2][j] + win[j] * c[3][j];
+            out[j] = win[j + 3] * c[0][j]
+                + win[j + 2] * c[1][j]
+                + win[j + 1] * c[2][j]
+                + win[j] * c[3][j];
         }
     } else {
         for j in 0..len {
@@ -370,7 +407,11 @@ pub struct Fdn {
 /// Per-control-period factor of a one-pole glide with time constant `ms`.
 fn glide_factor(ms: f32, sample_rate: f32) -> f32 {
     let periods = ms * 1e-3 * sample_rate / CONTROL as f32;
-    if periods > 0.0 { (-1.0 / periods as f64).exp() as f32 } else { 0.0 }
+    if periods > 0.0 {
+        (-1.0 / periods as f64).exp() as f32
+    } else {
+        0.0
+    }
 }
 
 /// Moves `v` toward `target` by one glide step, snapping when within `eps`. Returns whether it
@@ -381,7 +422,11 @@ fn glide(v: &mut f32, target: f32, factor: f32, eps: f32) -> bool {
         return false;
     }
     let next = target + (*v - target) * factor;
-    *v = if (next - target).abs() <= eps || next == *v { target } else { next };
+    *v = if (next - target).abs() <= eps || next == *v {
+        target
+    } else {
+        next
+    };
     true
 }
 
@@ -413,7 +458,12 @@ impl Fdn {
             out_left[i] = hadamard_sign(5, i) * 0.25;
             out_right[i] = hadamard_sign(10, i) * 0.25;
         }
-        let decay = Decay { t60_low: 2.0, t60_high: 1.0, crossover: 3_000.0, loss: 1.0 };
+        let decay = Decay {
+            t60_low: 2.0,
+            t60_high: 1.0,
+            crossover: 3_000.0,
+            loss: 1.0,
+        };
         let mut fdn = Self {
             buf: vec![0.0; (len + GUARD) * LINES],
             len,
@@ -503,7 +553,9 @@ impl Fdn {
         let plan = &mut self.plan;
         // As the per-sample reads: r = d − 1 behind the newest sample (never below 1), at the
         // period's first and last samples.
-        let r = |q: f32| -> Lines { core::array::from_fn(|i| (self.delay[i] + self.step[i] * q).max(2.0) - 1.0) };
+        let r = |q: f32| -> Lines {
+            core::array::from_fn(|i| (self.delay[i] + self.step[i] * q).max(2.0) - 1.0)
+        };
         let (first, last) = (r(1.0), r(CHUNK as f32));
         let (whole, whole_last) = (floor(&first), floor(&last));
         for i in 0..LINES {
@@ -524,7 +576,9 @@ impl Fdn {
     /// Line lengths in samples (rounded: integer loops are exactly lossless when frozen).
     pub fn set_lengths(&mut self, samples: &[f32; LINES]) {
         for (t, &s) in self.base_target.iter_mut().zip(samples) {
-            *t = s.round().clamp(2.0, self.max_delay - MAX_MOD_SECONDS * self.sample_rate);
+            *t = s
+                .round()
+                .clamp(2.0, self.max_delay - MAX_MOD_SECONDS * self.sample_rate);
         }
     }
 
@@ -546,7 +600,8 @@ impl Fdn {
             for i in 0..LINES {
                 // Each line at its own rate (±25 % around the set one): no common beat.
                 let rate = self.rate_hz * (0.75 + 0.5 * i as f32 / (LINES - 1) as f32);
-                let w = core::f64::consts::TAU * rate as f64 * CONTROL as f64 / self.sample_rate as f64;
+                let w =
+                    core::f64::consts::TAU * rate as f64 * CONTROL as f64 / self.sample_rate as f64;
                 self.rot_cos[i] = w.cos() as f32;
                 self.rot_sin[i] = w.sin() as f32;
             }
@@ -578,7 +633,12 @@ impl Fdn {
         let mut moved = false;
         if self.base != self.base_target {
             for i in 0..LINES {
-                moved |= glide(&mut self.base[i], self.base_target[i], self.structure_glide, 1e-3);
+                moved |= glide(
+                    &mut self.base[i],
+                    self.base_target[i],
+                    self.structure_glide,
+                    1e-3,
+                );
             }
         }
         let t = self.decay_target;
@@ -610,7 +670,9 @@ impl Fdn {
             // (`max`/`min` rather than `clamp`, whose check of its bounds kept this loop
             // scalar.)
             self.delay[i] = self.delay_end[i];
-            let end = (self.base[i] + depth * self.lfo_sin[i]).max(2.0).min(max_delay);
+            let end = (self.base[i] + depth * self.lfo_sin[i])
+                .max(2.0)
+                .min(max_delay);
             self.step[i] = (end - self.delay[i]) * inv;
             self.delay_end[i] = end;
         }
@@ -675,7 +737,8 @@ impl Fdn {
     #[inline(always)]
     fn max_run(&self) -> usize {
         // Lowest point of each line's ramp over the period, a sample of slack for rounding.
-        let low: Lines = core::array::from_fn(|i| self.delay[i] + self.step[i].min(0.0) * CHUNK as f32 - 1.0);
+        let low: Lines =
+            core::array::from_fn(|i| self.delay[i] + self.step[i].min(0.0) * CHUNK as f32 - 1.0);
         // The usual case, decided without a (scalar) search for the minimum.
         let mut all_long = true;
         for &d in &low {
@@ -685,7 +748,9 @@ impl Fdn {
             return CHUNK;
         }
         let shortest = low.iter().fold(f32::INFINITY, |m, &d| m.min(d));
-        (shortest.max(0.0) as usize).saturating_sub(2).clamp(1, CHUNK)
+        (shortest.max(0.0) as usize)
+            .saturating_sub(2)
+            .clamp(1, CHUNK)
     }
 
     /// One run of `len ≤ CHUNK` samples (see [`max_run`](Self::max_run)). The per-sample
@@ -778,10 +843,13 @@ impl Fdn {
             for (k, v) in v.iter_mut().enumerate() {
                 let i = g + 4 * k;
                 for j in 0..CHUNK {
-                    v[j] = crate::gain::flush_denormal(v[j] * 0.25 + self.in_left[i] * in_l[j] + self.in_right[i] * in_r[j]);
+                    v[j] = crate::gain::flush_denormal(
+                        v[j] * 0.25 + self.in_left[i] * in_l[j] + self.in_right[i] * in_r[j],
+                    );
                 }
                 let line = &mut self.buf[i * stride..(i + 1) * stride];
-                let dst: &mut [f32; CHUNK] = (&mut line[first..first + CHUNK]).try_into().expect("guard");
+                let dst: &mut [f32; CHUNK] =
+                    (&mut line[first..first + CHUNK]).try_into().expect("guard");
                 *dst = *v;
                 if first + CHUNK > ring {
                     // Past the end: that is the guard; the wrapped part belongs at the start.
@@ -836,13 +904,18 @@ mod tests {
                 // delay.
                 let (whole, c) = if self.plan.ramped[i] {
                     let (w, s) = self.plan.weights_of(i);
-                    (self.plan.whole[i], core::array::from_fn(|k| w[k] + q * s[k]))
+                    (
+                        self.plan.whole[i],
+                        core::array::from_fn(|k| w[k] + q * s[k]),
+                    )
                 } else {
                     let r = (self.delay[i] + self.step[i] * (q + 1.0)).max(2.0) - 1.0;
                     let whole = r as usize;
                     (whole, lagrange(r - whole as f32))
                 };
-                let at = |k: usize| self.buf[i * stride + (self.write.wrapping_sub(whole).wrapping_add(k) & mask)];
+                let at = |k: usize| {
+                    self.buf[i * stride + (self.write.wrapping_sub(whole).wrapping_add(k) & mask)]
+                };
                 a[i] = at(1) * c[0] + at(0) * c[1] + at(mask) * c[2] + at(mask - 1) * c[3];
             }
             self.phase += 1;
@@ -858,7 +931,8 @@ mod tests {
             self.write = (self.write + 1) & mask;
             for i in 0..LINES {
                 let (l, r) = (input.left(), input.right());
-                let v = crate::gain::flush_denormal(a[i] + self.in_left[i] * l + self.in_right[i] * r);
+                let v =
+                    crate::gain::flush_denormal(a[i] + self.in_left[i] * l + self.in_right[i] * r);
                 self.buf[i * stride + self.write] = v;
                 if self.write < GUARD {
                     self.buf[i * stride + self.len + self.write] = v;
@@ -905,7 +979,11 @@ mod tests {
                 for j in 0..CHUNK {
                     let want = reference.reference_tick(Stereo::new(x[0][j], x[1][j]));
                     let got = [y[0][j].to_bits(), y[1][j].to_bits()];
-                    assert_eq!(got, want.0.map(f32::to_bits), "fs {fs}, period {period}, sample {j}");
+                    assert_eq!(
+                        got,
+                        want.0.map(f32::to_bits),
+                        "fs {fs}, period {period}, sample {j}"
+                    );
                 }
             }
         }
@@ -938,7 +1016,8 @@ mod tests {
                     assert!(fdn.plan.ramped[0], "{start} {dir}");
                     let line = &fdn.buf[..fdn.len + GUARD];
                     let q: [f32; CHUNK] = core::array::from_fn(|j| j as f32);
-                    let pos: [f32; CHUNK] = core::array::from_fn(|j| fdn.delay[0] + fdn.step[0] * (j + 1) as f32);
+                    let pos: [f32; CHUNK] =
+                        core::array::from_fn(|j| fdn.delay[0] + fdn.step[0] * (j + 1) as f32);
                     let (mut ramped, mut exact) = ([0.0; CHUNK], [0.0; CHUNK]);
                     let first = w.wrapping_sub(fdn.plan.whole[0]).wrapping_sub(2) & fdn.mask;
                     read_ramped(line, first, fdn.plan.weights_of(0), &q, &mut ramped);
@@ -981,7 +1060,12 @@ mod tests {
             assert_eq!(fdn.plan.ramped[3], ramped, "{delay} {step}");
         }
         assert!((0..4).all(|k| fdn.plan.slope[k][3] == 0.0));
-        assert_eq!((0..4).map(|k| fdn.plan.weights[k][3].abs()).collect::<Vec<_>>(), [0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(
+            (0..4)
+                .map(|k| fdn.plan.weights[k][3].abs())
+                .collect::<Vec<_>>(),
+            [0.0, 1.0, 0.0, 0.0]
+        );
     }
 
     #[test]
@@ -1084,7 +1168,10 @@ mod tests {
             (0..LINES)
                 .map(|i| {
                     (0..f.delay[i] as usize)
-                        .map(|k| (f.buf[i * (f.len + GUARD) + (f.write.wrapping_sub(k) & f.mask)] as f64).powi(2))
+                        .map(|k| {
+                            (f.buf[i * (f.len + GUARD) + (f.write.wrapping_sub(k) & f.mask)] as f64)
+                                .powi(2)
+                        })
                         .sum::<f64>()
                 })
                 .sum::<f64>()

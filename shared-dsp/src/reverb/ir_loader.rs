@@ -17,8 +17,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::convolution::ConvolutionEngine;
 use super::resample::resample;
+use crate::convolution::ConvolutionEngine;
 
 /// The longest IR accepted, in seconds of the file's own rate.
 pub const MAX_IR_SECONDS: f64 = 30.0;
@@ -43,15 +43,33 @@ impl fmt::Display for IrError {
         match self {
             IrError::Missing(p) => write!(f, "{} was not found", name(p)),
             IrError::Unreadable(p, why) => write!(f, "{} cannot be read: {why}", name(p)),
-            IrError::NotAudio(p, why) => write!(f, "{} is not a WAV file the reverb can use ({why})", name(p)),
-            IrError::Truncated(p) => write!(f, "{} is damaged or incomplete: the file ends too early", name(p)),
+            IrError::NotAudio(p, why) => write!(
+                f,
+                "{} is not a WAV file the reverb can use ({why})",
+                name(p)
+            ),
+            IrError::Truncated(p) => write!(
+                f,
+                "{} is damaged or incomplete: the file ends too early",
+                name(p)
+            ),
             IrError::Empty(p) => write!(f, "{} is empty: it contains no audio", name(p)),
             IrError::Silent(p) => write!(f, "{} contains only silence", name(p)),
-            IrError::TooLong(p, s) => write!(f, "{} is {s:.1} s long; the limit is {MAX_IR_SECONDS:.0} s", name(p)),
+            IrError::TooLong(p, s) => write!(
+                f,
+                "{} is {s:.1} s long; the limit is {MAX_IR_SECONDS:.0} s",
+                name(p)
+            ),
             IrError::TooManyChannels(p, n) => {
-                write!(f, "{} has {n} channels; only mono and stereo impulse responses are supported", name(p))
+                write!(
+                    f,
+                    "{} has {n} channels; only mono and stereo impulse responses are supported",
+                    name(p)
+                )
             }
-            IrError::BadSamples(p) => write!(f, "{} contains invalid (infinite or NaN) samples", name(p)),
+            IrError::BadSamples(p) => {
+                write!(f, "{} contains invalid (infinite or NaN) samples", name(p))
+            }
         }
     }
 }
@@ -73,8 +91,16 @@ pub struct ImpulseResponse {
 impl ImpulseResponse {
     /// A short human description for the editor and the log: "2.35 s stereo, 44.1 kHz file".
     pub fn describe(&self) -> String {
-        let layout = if self.channels.len() == 2 { "stereo" } else { "mono" };
-        format!("{:.2} s {layout}, {:.1} kHz file", self.file_seconds, self.file_rate as f64 / 1000.0)
+        let layout = if self.channels.len() == 2 {
+            "stereo"
+        } else {
+            "mono"
+        };
+        format!(
+            "{:.2} s {layout}, {:.1} kHz file",
+            self.file_seconds,
+            self.file_rate as f64 / 1000.0
+        )
     }
 
     /// The convolution engine for this IR (allocates: loader thread only).
@@ -100,7 +126,9 @@ fn wav_error(path: &Path, e: hound::Error) -> IrError {
             _ => IrError::Truncated(path.to_path_buf()),
         },
         hound::Error::FormatError(why) => IrError::NotAudio(path.to_path_buf(), why.to_owned()),
-        hound::Error::Unsupported => IrError::NotAudio(path.to_path_buf(), "unsupported sample format".to_owned()),
+        hound::Error::Unsupported => {
+            IrError::NotAudio(path.to_path_buf(), "unsupported sample format".to_owned())
+        }
         other => IrError::NotAudio(path.to_path_buf(), other.to_string()),
     }
 }
@@ -109,7 +137,10 @@ fn wav_error(path: &Path, e: hound::Error) -> IrError {
 pub fn read_wav(path: &Path) -> Result<(Vec<Vec<f32>>, u32), IrError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
     if meta.is_dir() {
-        return Err(IrError::Unreadable(path.to_path_buf(), "it is a folder".to_owned()));
+        return Err(IrError::Unreadable(
+            path.to_path_buf(),
+            "it is a folder".to_owned(),
+        ));
     }
     if meta.len() == 0 {
         return Err(IrError::Empty(path.to_path_buf()));
@@ -117,7 +148,10 @@ pub fn read_wav(path: &Path) -> Result<(Vec<Vec<f32>>, u32), IrError> {
     let mut reader = hound::WavReader::open(path).map_err(|e| wav_error(path, e))?;
     let spec = reader.spec();
     if spec.channels == 0 || spec.sample_rate == 0 {
-        return Err(IrError::NotAudio(path.to_path_buf(), "no channels or no sample rate".to_owned()));
+        return Err(IrError::NotAudio(
+            path.to_path_buf(),
+            "no channels or no sample rate".to_owned(),
+        ));
     }
     if spec.channels > 2 {
         return Err(IrError::TooManyChannels(path.to_path_buf(), spec.channels));
@@ -142,7 +176,10 @@ pub fn read_wav(path: &Path) -> Result<(Vec<Vec<f32>>, u32), IrError> {
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f64;
             for (i, s) in reader.samples::<i32>().enumerate() {
-                push(i, (s.map_err(|e| wav_error(path, e))? as f64 * scale) as f32);
+                push(
+                    i,
+                    (s.map_err(|e| wav_error(path, e))? as f64 * scale) as f32,
+                );
             }
         }
     }
@@ -156,7 +193,10 @@ pub fn read_wav(path: &Path) -> Result<(Vec<Vec<f32>>, u32), IrError> {
 
 /// Scales the channels to unit mean energy; `false` if they are silent.
 pub fn normalise(channels: &mut [Vec<f32>]) -> bool {
-    let energy: f64 = channels.iter().map(|c| c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>()).sum::<f64>()
+    let energy: f64 = channels
+        .iter()
+        .map(|c| c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>())
+        .sum::<f64>()
         / channels.len().max(1) as f64;
     if !(energy > 0.0 && energy.is_finite()) {
         return false;
@@ -175,23 +215,37 @@ pub fn load(path: &Path, sample_rate: f64) -> Result<ImpulseResponse, IrError> {
     if channels.iter().flatten().any(|v| !v.is_finite()) {
         return Err(IrError::BadSamples(path.to_path_buf()));
     }
-    let peak = channels.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
+    let peak = channels
+        .iter()
+        .flatten()
+        .fold(0.0f32, |m, v| m.max(v.abs()));
     if peak == 0.0 {
         return Err(IrError::Silent(path.to_path_buf()));
     }
     // Trailing silence: the last frame where any channel is above −140 dB of the peak.
     let floor = peak * 1e-7;
-    let keep = (0..channels[0].len()).rev().find(|&i| channels.iter().any(|c| c[i].abs() > floor)).map_or(0, |i| i + 1);
+    let keep = (0..channels[0].len())
+        .rev()
+        .find(|&i| channels.iter().any(|c| c[i].abs() > floor))
+        .map_or(0, |i| i + 1);
     for c in &mut channels {
         c.truncate(keep);
     }
     if file_rate as f64 != sample_rate {
-        channels = channels.iter().map(|c| resample(c, file_rate as f64, sample_rate)).collect();
+        channels = channels
+            .iter()
+            .map(|c| resample(c, file_rate as f64, sample_rate))
+            .collect();
     }
     if !normalise(&mut channels) {
         return Err(IrError::Silent(path.to_path_buf()));
     }
-    Ok(ImpulseResponse { channels, sample_rate, file_rate, file_seconds })
+    Ok(ImpulseResponse {
+        channels,
+        sample_rate,
+        file_rate,
+        file_seconds,
+    })
 }
 
 #[cfg(test)]
@@ -204,12 +258,23 @@ mod tests {
         dir
     }
 
-    fn write_wav(path: &Path, channels: u16, rate: u32, bits: u16, float: bool, frames: &[Vec<f32>]) {
+    fn write_wav(
+        path: &Path,
+        channels: u16,
+        rate: u32,
+        bits: u16,
+        float: bool,
+        frames: &[Vec<f32>],
+    ) {
         let spec = hound::WavSpec {
             channels,
             sample_rate: rate,
             bits_per_sample: bits,
-            sample_format: if float { hound::SampleFormat::Float } else { hound::SampleFormat::Int },
+            sample_format: if float {
+                hound::SampleFormat::Float
+            } else {
+                hound::SampleFormat::Int
+            },
         };
         let mut w = hound::WavWriter::create(path, spec).expect("create");
         for i in 0..frames[0].len() {
@@ -218,7 +283,8 @@ mod tests {
                     w.write_sample(c[i]).expect("write");
                 } else {
                     let max = (1i64 << (bits - 1)) - 1;
-                    w.write_sample((c[i] as f64 * max as f64).round() as i32).expect("write");
+                    w.write_sample((c[i] as f64 * max as f64).round() as i32)
+                        .expect("write");
                 }
             }
         }
@@ -228,20 +294,39 @@ mod tests {
     #[test]
     fn reads_formats_and_normalises_to_unit_energy() {
         let dir = temp_dir("formats");
-        let left: Vec<f32> = (0..4_800).map(|n| ((n as f32) * 0.37).sin() * (-(n as f32) / 900.0).exp() * 0.8).collect();
+        let left: Vec<f32> = (0..4_800)
+            .map(|n| ((n as f32) * 0.37).sin() * (-(n as f32) / 900.0).exp() * 0.8)
+            .collect();
         let right: Vec<f32> = left.iter().map(|v| v * -0.5).collect();
         for (bits, float) in [(16u16, false), (24, false), (32, true)] {
             let path = dir.join(format!("ir{bits}.wav"));
-            write_wav(&path, 2, 48_000, bits, float, &[left.clone(), right.clone()]);
+            write_wav(
+                &path,
+                2,
+                48_000,
+                bits,
+                float,
+                &[left.clone(), right.clone()],
+            );
             let (read, rate) = read_wav(&path).expect("reads");
             assert_eq!(rate, 48_000);
-            let lsb = if float { 1e-7 } else { 1.0 / (1u32 << (bits - 1)) as f32 };
+            let lsb = if float {
+                1e-7
+            } else {
+                1.0 / (1u32 << (bits - 1)) as f32
+            };
             // Written with full scale 2^(bits−1) − 1, read with 2^(bits−1): within two steps.
             for (a, b) in read[0].iter().zip(&left).chain(read[1].iter().zip(&right)) {
                 assert!((a - b).abs() <= 2.0 * lsb, "{bits} bit: {a} vs {b}");
             }
             let ir = load(&path, 48_000.0).expect("loads");
-            let energy: f64 = ir.channels.iter().flatten().map(|&v| (v as f64).powi(2)).sum::<f64>() / 2.0;
+            let energy: f64 = ir
+                .channels
+                .iter()
+                .flatten()
+                .map(|&v| (v as f64).powi(2))
+                .sum::<f64>()
+                / 2.0;
             assert!((energy - 1.0).abs() < 1e-5, "{bits} bit: energy {energy}");
             // Balance kept: right is −0.5 × left.
             assert!((ir.channels[1][100] + 0.5 * ir.channels[0][100]).abs() < 1e-3);
@@ -254,7 +339,9 @@ mod tests {
     fn resamples_to_the_session_rate_keeping_duration() {
         let dir = temp_dir("rate");
         let path = dir.join("mono441.wav");
-        let x: Vec<f32> = (0..44_100).map(|n| ((n as f32) * 0.05).sin() * (-(n as f32) / 8_000.0).exp()).collect();
+        let x: Vec<f32> = (0..44_100)
+            .map(|n| ((n as f32) * 0.05).sin() * (-(n as f32) / 8_000.0).exp())
+            .collect();
         write_wav(&path, 1, 44_100, 32, true, &[x]);
         let ir = load(&path, 96_000.0).expect("loads");
         assert_eq!(ir.channels.len(), 1);
@@ -287,28 +374,62 @@ mod tests {
         let silent = dir.join("silent.wav");
         write_wav(&silent, 1, 48_000, 16, false, &[vec![0.0; 100]]);
         let quad = dir.join("quad.wav");
-        write_wav(&quad, 4, 48_000, 16, false, &[vec![0.1; 10], vec![0.1; 10], vec![0.1; 10], vec![0.1; 10]]);
+        write_wav(
+            &quad,
+            4,
+            48_000,
+            16,
+            false,
+            &[vec![0.1; 10], vec![0.1; 10], vec![0.1; 10], vec![0.1; 10]],
+        );
         let long = dir.join("long.wav");
         write_wav(&long, 1, 1_000, 16, false, &[vec![0.1; 31_000]]);
 
         type Case<'a> = (&'a Path, fn(&IrError) -> bool, &'a str);
         let cases: [Case; 9] = [
-            (&missing, |e| matches!(e, IrError::Missing(_)), "was not found"),
-            (&text, |e| matches!(e, IrError::NotAudio(..)), "is not a WAV file"),
-            (&truncated_header, |e| matches!(e, IrError::Truncated(_)), "damaged"),
-            (&truncated_data, |e| matches!(e, IrError::Truncated(_)), "damaged"),
+            (
+                &missing,
+                |e| matches!(e, IrError::Missing(_)),
+                "was not found",
+            ),
+            (
+                &text,
+                |e| matches!(e, IrError::NotAudio(..)),
+                "is not a WAV file",
+            ),
+            (
+                &truncated_header,
+                |e| matches!(e, IrError::Truncated(_)),
+                "damaged",
+            ),
+            (
+                &truncated_data,
+                |e| matches!(e, IrError::Truncated(_)),
+                "damaged",
+            ),
             (&zero_bytes, |e| matches!(e, IrError::Empty(_)), "is empty"),
             (&no_frames, |e| matches!(e, IrError::Empty(_)), "is empty"),
             (&silent, |e| matches!(e, IrError::Silent(_)), "only silence"),
-            (&quad, |e| matches!(e, IrError::TooManyChannels(_, 4)), "4 channels"),
-            (&long, |e| matches!(e, IrError::TooLong(..)), "31.0 s long; the limit is 30 s"),
+            (
+                &quad,
+                |e| matches!(e, IrError::TooManyChannels(_, 4)),
+                "4 channels",
+            ),
+            (
+                &long,
+                |e| matches!(e, IrError::TooLong(..)),
+                "31.0 s long; the limit is 30 s",
+            ),
         ];
         for (path, kind, words) in cases {
             let err = load(path, 48_000.0).expect_err("must be refused");
             let msg = err.to_string();
             println!("{msg}");
             assert!(kind(&err), "{}: {err:?}", path.display());
-            assert!(msg.contains(&path.display().to_string()) && msg.contains(words), "{msg}");
+            assert!(
+                msg.contains(&path.display().to_string()) && msg.contains(words),
+                "{msg}"
+            );
         }
         assert!(load(&good, 48_000.0).is_ok());
         std::fs::remove_dir_all(&dir).ok();

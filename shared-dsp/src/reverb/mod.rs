@@ -53,8 +53,8 @@ pub mod ring;
 #[cfg(test)]
 mod tests;
 
-pub use character::Character;
 pub use crate::convolution::ConvolutionEngine;
+pub use character::Character;
 /// The mailbox that hands prepared convolution engines to the audio thread.
 pub type IrMailbox = crate::exchange::Mailbox<ConvolutionEngine>;
 
@@ -162,7 +162,13 @@ struct Ramp {
 
 impl Ramp {
     fn new(value: f32, factor: f32) -> Self {
-        Self { value, step: 0.0, end: value, target: value, factor }
+        Self {
+            value,
+            step: 0.0,
+            end: value,
+            target: value,
+            factor,
+        }
     }
 
     fn control(&mut self) {
@@ -170,7 +176,11 @@ impl Ramp {
         if self.end != self.target {
             let t = self.target;
             let next = t + (self.end - t) * self.factor;
-            self.end = if (next - t).abs() < 1e-6 || next == self.end { t } else { next };
+            self.end = if (next - t).abs() < 1e-6 || next == self.end {
+                t
+            } else {
+                next
+            };
         }
         self.step = (self.end - self.value) * (1.0 / CONTROL as f32);
         if self.step == 0.0 {
@@ -292,7 +302,11 @@ pub struct Reverb {
 fn finite_or_zero(x: f32) -> f32 {
     // Also bounds absurd finite input (+80 dBFS): nothing musical is lost, and the feedback
     // network and FFTs can never overflow into infinities.
-    if x.is_finite() { x.clamp(-1e4, 1e4) } else { 0.0 }
+    if x.is_finite() {
+        x.clamp(-1e4, 1e4)
+    } else {
+        0.0
+    }
 }
 
 impl Reverb {
@@ -300,10 +314,23 @@ impl Reverb {
     /// `_max_block_len` is accepted for the common processor shape: the reverb works on its
     /// own 16-sample clock and needs no block buffers.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 { sample_rate } else { 48_000.0 };
-        let longest_line = Character::ALL.iter().map(|c| c.voicing().line_ms.1).fold(0.0, f32::max);
-        let longest_er = Character::ALL.iter().map(|c| c.voicing().er_span_ms.1).fold(0.0, f32::max);
-        let longest_diffuser = Character::ALL.iter().flat_map(|c| c.voicing().diffuser_ms).fold(0.0, f32::max);
+        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
+            sample_rate
+        } else {
+            48_000.0
+        };
+        let longest_line = Character::ALL
+            .iter()
+            .map(|c| c.voicing().line_ms.1)
+            .fold(0.0, f32::max);
+        let longest_er = Character::ALL
+            .iter()
+            .map(|c| c.voicing().er_span_ms.1)
+            .fold(0.0, f32::max);
+        let longest_diffuser = Character::ALL
+            .iter()
+            .flat_map(|c| c.voicing().diffuser_ms)
+            .fold(0.0, f32::max);
         let max_scale = MAX_SIZE_SCALE;
         let periods = |ms: f32| ms * 1e-3 * fs / CONTROL as f32;
         let factor = |ms: f32| (-1.0 / periods(ms) as f64).exp() as f32;
@@ -313,7 +340,9 @@ impl Reverb {
             settings: Settings::default(),
             dirty: true,
             control_pos: 0,
-            predelay: Ring::new(((MAX_PREDELAY_SECONDS + longest_er * 1e-3 * max_scale) * fs) as usize + 4),
+            predelay: Ring::new(
+                ((MAX_PREDELAY_SECONDS + longest_er * 1e-3 * max_scale) * fs) as usize + 4,
+            ),
             predelay_samples: Ramp::new(0.0, factor(60.0)),
             early: EarlyReflections::new(fs),
             diffuser: Diffuser::new(fs, longest_diffuser * 1e-3 * max_scale.sqrt()),
@@ -349,8 +378,18 @@ impl Reverb {
             #[cfg(not(target_arch = "x86_64"))]
             avx2: false,
         };
-        reverb.low_cut.set(FilterShape::HighPass, 20.0, core::f64::consts::FRAC_1_SQRT_2, 0.0);
-        reverb.high_cut.set(FilterShape::LowPass, 20_000.0, core::f64::consts::FRAC_1_SQRT_2, 0.0);
+        reverb.low_cut.set(
+            FilterShape::HighPass,
+            20.0,
+            core::f64::consts::FRAC_1_SQRT_2,
+            0.0,
+        );
+        reverb.high_cut.set(
+            FilterShape::LowPass,
+            20_000.0,
+            core::f64::consts::FRAC_1_SQRT_2,
+            0.0,
+        );
         reverb.update_immediately(&Settings::default());
         reverb
     }
@@ -413,8 +452,15 @@ impl Reverb {
         let fs = self.sample_rate;
         let ms = fs * 1e-3;
         self.dirty = false;
-        let clean = |v: f32, lo: f32, hi: f32, default: f32| if v.is_finite() { v.clamp(lo, hi) } else { default };
-        self.predelay_samples.target = clean(s.predelay_ms, 0.0, MAX_PREDELAY_SECONDS * 1e3, 0.0) * ms;
+        let clean = |v: f32, lo: f32, hi: f32, default: f32| {
+            if v.is_finite() {
+                v.clamp(lo, hi)
+            } else {
+                default
+            }
+        };
+        self.predelay_samples.target =
+            clean(s.predelay_ms, 0.0, MAX_PREDELAY_SECONDS * 1e3, 0.0) * ms;
 
         let scale = size_scale(s.size);
         let lengths = line_lengths_ms(s.character, LINES);
@@ -424,29 +470,51 @@ impl Reverb {
         let ratio = clean(s.hf_ratio, 0.01, 4.0, 1.0);
         let crossover = clean(s.crossover_hz, 20.0, 0.45 * fs, 3_000.0);
         let frozen = s.freeze;
-        self.fdn.set_decay(decay, decay * ratio, crossover, if frozen { 0.0 } else { 1.0 });
+        self.fdn.set_decay(
+            decay,
+            decay * ratio,
+            crossover,
+            if frozen { 0.0 } else { 1.0 },
+        );
         let depth = clean(s.mod_depth, 0.0, 1.0, 0.0) * MAX_MOD_SECONDS;
-        self.fdn.set_modulation(if frozen { 0.0 } else { depth }, clean(s.mod_rate_hz, 0.0, 20.0, 0.5));
+        self.fdn.set_modulation(
+            if frozen { 0.0 } else { depth },
+            clean(s.mod_rate_hz, 0.0, 20.0, 0.5),
+        );
         let v = s.character.voicing();
         // Diffuser delays grow with the square root of the size: a bigger room smears more,
         // but the onset must stay a burst, not a string of echoes.
         let dscale = scale.sqrt();
-        let delays: [f32; character::DIFFUSER_STAGES] = core::array::from_fn(|i| v.diffuser_ms[i] * dscale * ms);
-        self.diffuser.set(&delays, clean(s.diffusion, 0.0, 1.0, 0.75) * v.diffuser_gain);
+        let delays: [f32; character::DIFFUSER_STAGES] =
+            core::array::from_fn(|i| v.diffuser_ms[i] * dscale * ms);
+        self.diffuser.set(
+            &delays,
+            clean(s.diffusion, 0.0, 1.0, 0.75) * v.diffuser_gain,
+        );
         self.early.set(s.character, scale);
         let er_delays = v.er_diffuser_ms.map(|d| d * dscale * ms);
-        self.er_diffuser.set(&er_delays, clean(s.diffusion, 0.0, 1.0, 0.75) * 0.7);
+        self.er_diffuser
+            .set(&er_delays, clean(s.diffusion, 0.0, 1.0, 0.75) * 0.7);
 
-        let (sin, cos) = (clean(s.mix, 0.0, 1.0, 0.3) as f64 * core::f64::consts::FRAC_PI_2).sin_cos();
+        let (sin, cos) =
+            (clean(s.mix, 0.0, 1.0, 0.3) as f64 * core::f64::consts::FRAC_PI_2).sin_cos();
         let gain = clean(s.output_gain, 0.0, 16.0, 1.0);
-        let (dry, wet) = if s.mix >= 1.0 { (0.0, 1.0) } else { (cos as f32, sin as f32) };
+        let (dry, wet) = if s.mix >= 1.0 {
+            (0.0, 1.0)
+        } else {
+            (cos as f32, sin as f32)
+        };
         self.dry.target = dry * gain;
         self.wet.target = wet * gain;
         let b = clean(s.early_late, 0.0, 1.0, 0.5);
         self.early_gain.target = (2.0 * (1.0 - b)).min(1.0);
         self.late_gain.target = (2.0 * b).min(1.0);
         self.input.target = if frozen { 0.0 } else { 1.0 };
-        self.mode.target = if s.mode == Mode::Convolution { 1.0 } else { 0.0 };
+        self.mode.target = if s.mode == Mode::Convolution {
+            1.0
+        } else {
+            0.0
+        };
         self.width.target = clean(s.width, 0.0, 1.0, 1.0);
         let nyquist_guard = 0.45 * fs;
         self.low_cut_on = s.low_cut_hz.is_some_and(f32::is_finite);
@@ -489,14 +557,21 @@ impl Reverb {
             return None;
         }
         let fs = self.sample_rate;
-        let pre = self.predelay_samples.target.max(self.predelay_samples.value);
+        let pre = self
+            .predelay_samples
+            .target
+            .max(self.predelay_samples.value);
         let algorithmic = self.early.last_seconds() * fs
             + self.fdn.longest_loop_seconds() * fs
             + 1.5 * s.decay_s.max(s.decay_s * s.hf_ratio).clamp(0.0, 100.0) * fs;
         let convolution = self.conv.len() as f32;
         let mut tail = pre;
         if s.mode == Mode::Algorithmic || !self.algorithmic_idle {
-            tail += algorithmic.max(if self.convolution_idle { 0.0 } else { convolution });
+            tail += algorithmic.max(if self.convolution_idle {
+                0.0
+            } else {
+                convolution
+            });
         } else {
             tail += convolution;
         }
@@ -681,7 +756,8 @@ impl Reverb {
         }
         if self.settings.duck_db > 0.0 {
             for j in 0..n {
-                self.envelope.process_sample(x[0][j].abs().max(x[1][j].abs()));
+                self.envelope
+                    .process_sample(x[0][j].abs().max(x[1][j].abs()));
             }
         }
         let ramp = |r: &mut Ramp| r.values(n);
@@ -740,7 +816,11 @@ impl Reverb {
         if !self.convolution_idle {
             for j in 0..n {
                 let c = self.conv.tick(Stereo::new(pre[0][j], pre[1][j]));
-                let c = if mode[j] == 1.0 { c } else { c * (mode[j] as f64 * core::f64::consts::FRAC_PI_2).sin() as f32 };
+                let c = if mode[j] == 1.0 {
+                    c
+                } else {
+                    c * (mode[j] as f64 * core::f64::consts::FRAC_PI_2).sin() as f32
+                };
                 wet[0][j] += c.left();
                 wet[1][j] += c.right();
             }
@@ -787,7 +867,9 @@ impl Reverb {
         // Cannot happen with bounded input; if it ever does, never let it ring on: clear
         // every state at the first bad sample, silence it, and play only the dry signal for
         // the rest of the run (its wet part came from the state just cleared).
-        let bad = (0..n).find(|&j| !(y[0][j].is_finite() && y[1][j].is_finite())).unwrap_or(n);
+        let bad = (0..n)
+            .find(|&j| !(y[0][j].is_finite() && y[1][j].is_finite()))
+            .unwrap_or(n);
         self.predelay.reset();
         self.diffuser.reset();
         self.er_diffuser.reset();
@@ -801,7 +883,10 @@ impl Reverb {
             } else if j == bad {
                 (0.0, 0.0)
             } else {
-                (flush_denormal(x[0][j] * dry[j]), flush_denormal(x[1][j] * dry[j]))
+                (
+                    flush_denormal(x[0][j] * dry[j]),
+                    flush_denormal(x[1][j] * dry[j]),
+                )
             };
             left[j] = l;
             right[j] = r;

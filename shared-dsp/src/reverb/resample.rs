@@ -46,7 +46,11 @@ fn kernel_table() -> Vec<f64> {
             if u >= ZERO_CROSSINGS as f64 {
                 return 0.0;
             }
-            let sinc = if u == 0.0 { 1.0 } else { (PI * u).sin() / (PI * u) };
+            let sinc = if u == 0.0 {
+                1.0
+            } else {
+                (PI * u).sin() / (PI * u)
+            };
             let r = u / ZERO_CROSSINGS as f64;
             sinc * bessel_i0(KAISER_BETA * (1.0 - r * r).sqrt()) / norm
         })
@@ -90,12 +94,20 @@ mod tests {
     use super::*;
 
     fn sine(freq: f64, fs: f64, len: usize) -> Vec<f32> {
-        (0..len).map(|n| (2.0 * PI * freq * n as f64 / fs + 0.3).sin() as f32 * 0.5).collect()
+        (0..len)
+            .map(|n| (2.0 * PI * freq * n as f64 / fs + 0.3).sin() as f32 * 0.5)
+            .collect()
     }
 
     #[test]
     fn sines_in_the_passband_arrive_exactly_where_they_should() {
-        for &(from, to) in &[(44_100.0, 48_000.0), (48_000.0, 44_100.0), (96_000.0, 44_100.0), (48_000.0, 192_000.0), (22_050.0, 48_000.0)] {
+        for &(from, to) in &[
+            (44_100.0, 48_000.0),
+            (48_000.0, 44_100.0),
+            (96_000.0, 44_100.0),
+            (48_000.0, 192_000.0),
+            (22_050.0, 48_000.0),
+        ] {
             let f_max: f64 = 0.9 * CUTOFF * 0.5 * f64::min(from, to);
             for &freq in &[100.0, 1_000.0, f_max] {
                 let x = sine(freq, from, (from * 0.5) as usize);
@@ -122,7 +134,10 @@ mod tests {
         let x = sine(30_000.0, 96_000.0, 48_000);
         let y = resample(&x, 96_000.0, 44_100.0);
         let margin = 441;
-        let rms = (y[margin..y.len() - margin].iter().map(|&v| (v as f64).powi(2)).sum::<f64>()
+        let rms = (y[margin..y.len() - margin]
+            .iter()
+            .map(|&v| (v as f64).powi(2))
+            .sum::<f64>()
             / (y.len() - 2 * margin) as f64)
             .sqrt();
         let db = 20.0 * (rms / (0.5 / 2f64.sqrt())).log10();

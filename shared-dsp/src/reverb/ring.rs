@@ -55,7 +55,13 @@ impl Ring {
     /// push beyond them. The only allocation.
     pub fn new(max_delay: usize) -> Self {
         let len = (max_delay + 3 + 2 * CONTROL).next_power_of_two();
-        Self { planes: [vec![0.0; len + GUARD], vec![0.0; len + GUARD]], len, mask: len - 1, newest: 0, max_delay }
+        Self {
+            planes: [vec![0.0; len + GUARD], vec![0.0; len + GUARD]],
+            len,
+            mask: len - 1,
+            newest: 0,
+            max_delay,
+        }
     }
 
     pub fn reset(&mut self) {
@@ -74,7 +80,9 @@ impl Ring {
         for (plane, x) in self.planes.iter_mut().zip(x) {
             let v: Run = core::array::from_fn(|j| finite_or_zero(x[j]));
             // Past the end when it wraps: that is the mirror, copied to the start of the ring.
-            let dst: &mut Run = (&mut plane[first..first + CONTROL]).try_into().expect("guard");
+            let dst: &mut Run = (&mut plane[first..first + CONTROL])
+                .try_into()
+                .expect("guard");
             *dst = v;
             if first + CONTROL > len {
                 plane.copy_within(len..first + CONTROL, 0);
@@ -103,7 +111,10 @@ impl Ring {
         debug_assert!(delay + CONTROL <= self.len);
         let start = self.newest.wrapping_sub(delay) & self.mask;
         let [l, r] = &self.planes;
-        [l[start..start + W].try_into().expect("guard"), r[start..start + W].try_into().expect("guard")]
+        [
+            l[start..start + W].try_into().expect("guard"),
+            r[start..start + W].try_into().expect("guard"),
+        ]
     }
 
     /// [`read_cubic`](Self::read_cubic) at one `delay` for each of the last `n` samples
@@ -217,22 +228,38 @@ mod tests {
                 for j in 0..n {
                     // Sample j of the run, `delay` behind the run's j-th sample.
                     let want = line.read(delay + n - 1 - j);
-                    assert!(same([rl[j], rr[j]], want), "step {step} delay {delay} j {j}");
+                    assert!(
+                        same([rl[j], rr[j]], want),
+                        "step {step} delay {delay} j {j}"
+                    );
                 }
                 assert!(same(ring.at(delay), line.read(delay)));
             }
             for delay in [0.0, 0.3, 1.0, 2.75, 50.5, max as f32, 1e9] {
-                assert!(same(ring.read_cubic(delay, 0), line.read_cubic(delay.min(max as f32))), "{delay}");
+                assert!(
+                    same(
+                        ring.read_cubic(delay, 0),
+                        line.read_cubic(delay.min(max as f32))
+                    ),
+                    "{delay}"
+                );
                 // The whole run at once, sample j being n − 1 − j behind the newest: as the
                 // reads one sample at a time (held to DelayLine here).
                 let run = ring.read_cubic_run(delay, n);
                 for j in 0..n {
                     let want = ring.read_cubic(delay, n - 1 - j);
-                    assert_eq!([run[0][j], run[1][j]], want, "{delay}, run of {n}, sample {j}");
+                    assert_eq!(
+                        [run[0][j], run[1][j]],
+                        want,
+                        "{delay}, run of {n}, sample {j}"
+                    );
                 }
                 // `behind` moves the read back by whole samples.
                 if delay >= 1.0 && delay + 3.0 <= max as f32 {
-                    assert!(same(ring.read_cubic(delay, 3), line.read_cubic(delay + 3.0)), "{delay} + 3");
+                    assert!(
+                        same(ring.read_cubic(delay, 3), line.read_cubic(delay + 3.0)),
+                        "{delay} + 3"
+                    );
                 }
             }
         }

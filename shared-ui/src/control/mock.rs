@@ -38,7 +38,17 @@ pub struct MockParam {
 impl MockParam {
     /// `name` at `plain` in `min`…`max`: continuous, no unit, default at `min`, its own log.
     pub fn new(name: &'static str, plain: f32, min: f32, max: f32, travel: Travel) -> Self {
-        let p = Self { name, min, max, travel, unit: "", value: Cell::new(0.0), default: 0.0, steps: None, log: Log::default() };
+        let p = Self {
+            name,
+            min,
+            max,
+            travel,
+            unit: "",
+            value: Cell::new(0.0),
+            default: 0.0,
+            steps: None,
+            log: Log::default(),
+        };
         p.value.set(p.normalized_at(plain));
         p
     }
@@ -48,16 +58,25 @@ impl MockParam {
     }
 
     pub fn default_at(self, plain: f32) -> Self {
-        Self { default: self.normalized_at(plain), ..self }
+        Self {
+            default: self.normalized_at(plain),
+            ..self
+        }
     }
 
     pub fn stepped(self, steps: usize) -> Self {
-        Self { steps: Some(steps), ..self }
+        Self {
+            steps: Some(steps),
+            ..self
+        }
     }
 
     /// Records into `log` (shared with other parameters) instead of its own.
     pub fn logging_to(self, log: &Log) -> Self {
-        Self { log: log.clone(), ..self }
+        Self {
+            log: log.clone(),
+            ..self
+        }
     }
 
     pub fn events(&self) -> Vec<String> {
@@ -101,11 +120,17 @@ impl Control for MockParam {
         self.text_for(self.normalized())
     }
     fn text_for(&self, n: f32) -> String {
-        format!("{:.1} {}", self.plain_at(n), self.unit).trim_end().to_owned()
+        format!("{:.1} {}", self.plain_at(n), self.unit)
+            .trim_end()
+            .to_owned()
     }
     fn parse(&self, text: &str) -> Option<f32> {
         let t = text.trim();
-        let plain = if t == "-inf" { self.min } else { t.strip_suffix(self.unit).unwrap_or(t).trim().parse().ok()? };
+        let plain = if t == "-inf" {
+            self.min
+        } else {
+            t.strip_suffix(self.unit).unwrap_or(t).trim().parse().ok()?
+        };
         Some(self.normalized_at(plain))
     }
     fn begin(&self) {

@@ -96,9 +96,11 @@ impl NodeDrag {
     /// Moves the band to `freq_hz` and (if it has a gain) `gain_db`, clamped to their ranges.
     pub fn drag_to(&self, bands: &[BandControls], freq_hz: f32, gain_db: f32) {
         if let Some(b) = self.band.and_then(|i| bands.get(i)) {
-            b.freq.set_normalized(b.freq.normalized_of(freq_hz).clamp(0.0, 1.0));
+            b.freq
+                .set_normalized(b.freq.normalized_of(freq_hz).clamp(0.0, 1.0));
             if self.uses_gain {
-                b.gain.set_normalized(b.gain.normalized_of(gain_db).clamp(0.0, 1.0));
+                b.gain
+                    .set_normalized(b.gain.normalized_of(gain_db).clamp(0.0, 1.0));
             }
         }
     }
@@ -162,8 +164,20 @@ pub fn response_plot(ui: &mut egui::Ui, size: egui::Vec2, db_range: f32) -> Plot
         size,
         Axis::log(FREQ_AXIS.0, FREQ_AXIS.1),
         Axis::linear(-db_range, db_range),
-        |hz| if hz >= 1_000.0 { format!("{:.0}k", hz / 1_000.0) } else { format!("{hz:.0}") },
-        |db| if db > 0.0 { format!("+{db:.0}") } else { format!("{db:.0}") },
+        |hz| {
+            if hz >= 1_000.0 {
+                format!("{:.0}k", hz / 1_000.0)
+            } else {
+                format!("{hz:.0}")
+            }
+        },
+        |db| {
+            if db > 0.0 {
+                format!("+{db:.0}")
+            } else {
+                format!("{db:.0}")
+            }
+        },
     )
 }
 
@@ -171,9 +185,14 @@ pub fn response_plot(ui: &mut egui::Ui, size: egui::Vec2, db_range: f32) -> Plot
 /// `fill`, and the curve itself with `stroke`.
 pub fn band_curve(plot: &Plot, points: &[(f32, f32)], fill: Color32, stroke: Stroke) {
     let painter = plot.painter.with_clip_rect(plot.rect);
-    let zero = plot.y_to_screen(0.0).clamp(plot.rect.top(), plot.rect.bottom());
+    let zero = plot
+        .y_to_screen(0.0)
+        .clamp(plot.rect.top(), plot.rect.bottom());
     for pair in points.windows(2) {
-        let (a, b) = (plot.to_screen(pair[0].0, pair[0].1), plot.to_screen(pair[1].0, pair[1].1));
+        let (a, b) = (
+            plot.to_screen(pair[0].0, pair[0].1),
+            plot.to_screen(pair[1].0, pair[1].1),
+        );
         let quad = vec![a, b, pos2(b.x, zero), pos2(a.x, zero)];
         painter.add(egui::Shape::convex_polygon(quad, fill, Stroke::NONE));
     }
@@ -194,8 +213,18 @@ pub fn node(plot: &Plot, at: Pos2, colour: Color32, number: usize, enabled: bool
     if selected {
         painter.circle_stroke(at, r + 3.5, Stroke::new(1.5, theme::TEXT));
     }
-    let text = if enabled { Color32::BLACK } else { colour.gamma_multiply(0.8) };
-    painter.text(at, Align2::CENTER_CENTER, number.to_string(), FontId::proportional(10.5), text);
+    let text = if enabled {
+        Color32::BLACK
+    } else {
+        colour.gamma_multiply(0.8)
+    };
+    painter.text(
+        at,
+        Align2::CENTER_CENTER,
+        number.to_string(),
+        FontId::proportional(10.5),
+        text,
+    );
 }
 
 #[cfg(test)]
@@ -213,7 +242,8 @@ mod tests {
 
     fn band(freq: f32, on: bool, uses_gain: bool, events: &Log) -> Band {
         Band {
-            on: MockParam::new("on", if on { 1.0 } else { 0.0 }, 0.0, 1.0, Travel::Linear).logging_to(events),
+            on: MockParam::new("on", if on { 1.0 } else { 0.0 }, 0.0, 1.0, Travel::Linear)
+                .logging_to(events),
             freq: MockParam::new("freq", freq, 10.0, 30_000.0, Travel::Log).logging_to(events),
             gain: MockParam::new("gain", 0.0, -30.0, 30.0, Travel::Linear).logging_to(events),
             q: MockParam::new("q", 0.707, 0.025, 40.0, Travel::Log).logging_to(events),
@@ -222,13 +252,25 @@ mod tests {
     }
 
     fn controls(bands: &[Band]) -> Vec<BandControls<'_>> {
-        bands.iter().map(|b| BandControls { on: &b.on, freq: &b.freq, gain: &b.gain, q: &b.q, uses_gain: b.uses_gain }).collect()
+        bands
+            .iter()
+            .map(|b| BandControls {
+                on: &b.on,
+                freq: &b.freq,
+                gain: &b.gain,
+                q: &b.q,
+                uses_gain: b.uses_gain,
+            })
+            .collect()
     }
 
     #[test]
     fn a_node_drag_is_one_paired_gesture_on_frequency_and_gain() {
         let events = Log::default();
-        let bands = [band(100.0, true, true, &events), band(1_000.0, true, false, &events)];
+        let bands = [
+            band(100.0, true, true, &events),
+            band(1_000.0, true, false, &events),
+        ];
         let c = controls(&bands);
         let mut drag = NodeDrag::default();
         drag.begin(&c, 0);
@@ -246,13 +288,22 @@ mod tests {
         drag.end(&c);
         let e = events.borrow().clone();
         assert!(paired(&e), "{e:?}");
-        assert_eq!(e.iter().filter(|x| x.starts_with("begin")).count(), 3, "{e:?}");
+        assert_eq!(
+            e.iter().filter(|x| x.starts_with("begin")).count(),
+            3,
+            "{e:?}"
+        );
         assert!((bands[0].freq.plain() - 400.0).abs() < 0.01);
         assert!((bands[0].gain.plain() + 12.0).abs() < 1e-4);
         // A band without gain moves in frequency only.
         assert!((bands[1].freq.plain() - 2_000.0).abs() < 0.05);
         assert_eq!(bands[1].gain.plain(), 0.0);
-        assert!(!e.iter().skip_while(|x| *x != "end gain").any(|x| x == "set gain"), "{e:?}");
+        assert!(
+            !e.iter()
+                .skip_while(|x| *x != "end gain")
+                .any(|x| x == "set gain"),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -302,6 +353,9 @@ mod tests {
         let nodes = [Some(pos2(100.0, 100.0)), None, Some(pos2(108.0, 100.0))];
         assert_eq!(nearest_node(&nodes, pos2(105.0, 101.0)), Some(2));
         assert_eq!(nearest_node(&nodes, pos2(97.0, 100.0)), Some(0));
-        assert_eq!(nearest_node(&nodes, pos2(100.0, 100.0 + NODE_GRAB_RADIUS + 1.0)), None);
+        assert_eq!(
+            nearest_node(&nodes, pos2(100.0, 100.0 + NODE_GRAB_RADIUS + 1.0)),
+            None
+        );
     }
 }

@@ -32,7 +32,10 @@ pub struct FileBrowser {
 
 /// The user's home folder, where a browser with nothing better to show starts.
 pub fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from).filter(|p| p.is_dir())
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
 }
 
 impl FileBrowser {
@@ -42,11 +45,19 @@ impl FileBrowser {
         let mut b = Self {
             dir: PathBuf::new(),
             entries: Vec::new(),
-            extensions: extensions.iter().map(|e| e.trim_start_matches('.').to_lowercase()).collect(),
+            extensions: extensions
+                .iter()
+                .map(|e| e.trim_start_matches('.').to_lowercase())
+                .collect(),
             error: None,
         };
-        let existing = start.ancestors().find(|p| p.is_dir()).map(Path::to_path_buf);
-        let dir = existing.or_else(home_dir).unwrap_or_else(|| PathBuf::from("/"));
+        let existing = start
+            .ancestors()
+            .find(|p| p.is_dir())
+            .map(Path::to_path_buf);
+        let dir = existing
+            .or_else(home_dir)
+            .unwrap_or_else(|| PathBuf::from("/"));
         b.open(&dir);
         b
     }
@@ -65,7 +76,9 @@ impl FileBrowser {
 
     /// Whether `path` is a file this browser offers.
     pub fn accepts(&self, path: &Path) -> bool {
-        path.extension().and_then(|e| e.to_str()).is_some_and(|e| self.extensions.iter().any(|w| w.eq_ignore_ascii_case(e)))
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| self.extensions.iter().any(|w| w.eq_ignore_ascii_case(e)))
     }
 
     /// Shows `dir`; if it cannot be read, keeps the current listing and says why.
@@ -105,12 +118,25 @@ impl FileBrowser {
             let path = item.path();
             // Follows links, so a linked folder opens like a folder.
             if path.is_dir() {
-                dirs.push(Entry { name, path, is_dir: true });
+                dirs.push(Entry {
+                    name,
+                    path,
+                    is_dir: true,
+                });
             } else if self.accepts(&path) {
-                files.push(Entry { name, path, is_dir: false });
+                files.push(Entry {
+                    name,
+                    path,
+                    is_dir: false,
+                });
             }
         }
-        let by_name = |a: &Entry, b: &Entry| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.name.cmp(&b.name));
+        let by_name = |a: &Entry, b: &Entry| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then_with(|| a.name.cmp(&b.name))
+        };
         dirs.sort_by(by_name);
         files.sort_by(by_name);
         dirs.extend(files);
@@ -121,12 +147,22 @@ impl FileBrowser {
 /// Draws the browser: the folder with Up / Home / Refresh, then the listing (`height` points
 /// tall, scrolling). A click on a folder opens it; a click on a file returns it. `current` is
 /// highlighted (the file in use).
-pub fn file_browser(ui: &mut Ui, browser: &mut FileBrowser, current: Option<&Path>, width: f32, height: f32) -> Option<PathBuf> {
+pub fn file_browser(
+    ui: &mut Ui,
+    browser: &mut FileBrowser,
+    current: Option<&Path>,
+    width: f32,
+    height: f32,
+) -> Option<PathBuf> {
     let mut picked = None;
     ui.allocate_ui(egui::vec2(width, height + 30.0), |ui| {
         ui.set_width(width);
         ui.horizontal(|ui| {
-            if ui.small_button("Up").on_hover_text("Parent folder").clicked() {
+            if ui
+                .small_button("Up")
+                .on_hover_text("Parent folder")
+                .clicked()
+            {
                 browser.up();
             }
             if let Some(home) = home_dir()
@@ -138,32 +174,52 @@ pub fn file_browser(ui: &mut Ui, browser: &mut FileBrowser, current: Option<&Pat
                 browser.refresh();
             }
             // The folder, shortened from the left so its end (the part that matters) shows.
-            let shown = shorten_left(&browser.dir().display().to_string(), ((ui.available_width() / 6.2) as usize).max(8));
-            ui.label(RichText::new(shown).small().color(theme::TEXT_DIM)).on_hover_text(browser.dir().display().to_string());
+            let shown = shorten_left(
+                &browser.dir().display().to_string(),
+                ((ui.available_width() / 6.2) as usize).max(8),
+            );
+            ui.label(RichText::new(shown).small().color(theme::TEXT_DIM))
+                .on_hover_text(browser.dir().display().to_string());
         });
         if let Some(e) = browser.error() {
             ui.label(RichText::new(e).small().color(theme::WARN));
         }
         let mut open_dir = None;
-        egui::Frame::new().fill(super::plot::PLOT_BACKGROUND).corner_radius(egui::CornerRadius::same(3)).inner_margin(egui::Margin::same(4)).show(ui, |ui| {
-            egui::ScrollArea::vertical().max_height(height).min_scrolled_height(height).auto_shrink([false, false]).show(ui, |ui| {
-                ui.spacing_mut().item_spacing.y = 1.0;
-                if browser.entries().is_empty() {
-                    ui.label(RichText::new("no folders or WAV files here").small().color(theme::TEXT_DIM));
-                }
-                for e in browser.entries() {
-                    let text = if e.is_dir { RichText::new(format!("{}/", e.name)).color(theme::ACCENT) } else { RichText::new(&e.name) };
-                    let selected = !e.is_dir && current.is_some_and(|c| c == e.path);
-                    if ui.selectable_label(selected, text.size(12.0)).clicked() {
-                        if e.is_dir {
-                            open_dir = Some(e.path.clone());
-                        } else {
-                            picked = Some(e.path.clone());
+        egui::Frame::new()
+            .fill(super::plot::PLOT_BACKGROUND)
+            .corner_radius(egui::CornerRadius::same(3))
+            .inner_margin(egui::Margin::same(4))
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(height)
+                    .min_scrolled_height(height)
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        ui.spacing_mut().item_spacing.y = 1.0;
+                        if browser.entries().is_empty() {
+                            ui.label(
+                                RichText::new("no folders or WAV files here")
+                                    .small()
+                                    .color(theme::TEXT_DIM),
+                            );
                         }
-                    }
-                }
+                        for e in browser.entries() {
+                            let text = if e.is_dir {
+                                RichText::new(format!("{}/", e.name)).color(theme::ACCENT)
+                            } else {
+                                RichText::new(&e.name)
+                            };
+                            let selected = !e.is_dir && current.is_some_and(|c| c == e.path);
+                            if ui.selectable_label(selected, text.size(12.0)).clicked() {
+                                if e.is_dir {
+                                    open_dir = Some(e.path.clone());
+                                } else {
+                                    picked = Some(e.path.clone());
+                                }
+                            }
+                        }
+                    });
             });
-        });
         if let Some(d) = open_dir {
             browser.open(&d);
         }
@@ -187,12 +243,20 @@ mod tests {
     use super::*;
 
     fn temp_tree(name: &str) -> PathBuf {
-        let root = std::env::temp_dir().join(format!("mixwerk-browser-{}-{name}", std::process::id()));
+        let root =
+            std::env::temp_dir().join(format!("mixwerk-browser-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         for d in ["Halls", "plates", ".hidden", "Halls/big"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
-        for f in ["b.wav", "A.WAV", "notes.txt", "c.wav.bak", ".secret.wav", "Halls/church.wav"] {
+        for f in [
+            "b.wav",
+            "A.WAV",
+            "notes.txt",
+            "c.wav.bak",
+            ".secret.wav",
+            "Halls/church.wav",
+        ] {
             std::fs::write(root.join(f), b"x").unwrap();
         }
         root
@@ -209,7 +273,11 @@ mod tests {
         assert_eq!(b.dir(), root);
         assert_eq!(names(&b), ["Halls", "plates", "A.WAV", "b.wav"]);
         assert!(b.entries()[0].is_dir && !b.entries()[2].is_dir);
-        assert!(b.accepts(Path::new("x.Wav")) && !b.accepts(Path::new("x.wav.bak")) && !b.accepts(Path::new("wav")));
+        assert!(
+            b.accepts(Path::new("x.Wav"))
+                && !b.accepts(Path::new("x.wav.bak"))
+                && !b.accepts(Path::new("wav"))
+        );
         std::fs::remove_dir_all(&root).ok();
     }
 

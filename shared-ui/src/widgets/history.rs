@@ -18,19 +18,37 @@ pub fn columns(values: &[f32], count: usize) -> impl Iterator<Item = f32> + '_ {
         }
         let start = (c * n / count).min(n - 1);
         let end = ((c + 1) * n / count).clamp(start + 1, n);
-        values[start..end].iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        values[start..end]
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max)
     })
 }
 
 /// Draws `values` (oldest first, one per `seconds / values.len()`), 0 … `max_db` downwards,
 /// over a time axis of the last `seconds`.
-pub fn history_strip(ui: &mut Ui, values: &[f32], seconds: f32, max_db: f32, size: egui::Vec2, color: Color32) {
+pub fn history_strip(
+    ui: &mut Ui,
+    values: &[f32],
+    seconds: f32,
+    max_db: f32,
+    size: egui::Vec2,
+    color: Color32,
+) {
     let plot = Plot::show(
         ui,
         size,
         Axis::linear(-seconds, 0.0),
         Axis::linear(-max_db, 0.0),
-        |t| if t == 0.0 { "now".to_owned() } else if t.fract() == 0.0 { format!("{t:.0} s") } else { format!("{t:.1} s") },
+        |t| {
+            if t == 0.0 {
+                "now".to_owned()
+            } else if t.fract() == 0.0 {
+                format!("{t:.0} s")
+            } else {
+                format!("{t:.1} s")
+            }
+        },
         |db| format!("{:.0}", db.abs()),
     );
     let rect = plot.rect;
@@ -41,11 +59,15 @@ pub fn history_strip(ui: &mut Ui, values: &[f32], seconds: f32, max_db: f32, siz
         let x = rect.left() + c as f32 + 0.5;
         let y = plot.y_to_screen(-v.clamp(0.0, max_db));
         if y > top + 0.5 {
-            plot.painter.line_segment([pos2(x, top), pos2(x, y)], Stroke::new(1.0, color.gamma_multiply(0.55)));
+            plot.painter.line_segment(
+                [pos2(x, top), pos2(x, y)],
+                Stroke::new(1.0, color.gamma_multiply(0.55)),
+            );
         }
         outline.push(pos2(x, y));
     }
-    plot.painter.add(egui::Shape::line(outline, Stroke::new(1.5, color)));
+    plot.painter
+        .add(egui::Shape::line(outline, Stroke::new(1.5, color)));
     // At the bottom: the reduction hangs from the top and would cover it there.
     plot.caption_bottom(false, "gain reduction (dB)", theme::TEXT_DIM);
 }

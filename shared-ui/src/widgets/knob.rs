@@ -26,9 +26,19 @@ pub struct KnobSize {
 
 impl KnobSize {
     /// The knob of the plugin editors.
-    pub const NORMAL: Self = Self { diameter: theme::KNOB_SIZE, width: theme::KNOB_SIZE + 28.0, font: 12.0, gap: theme::SPACING * 0.75 };
+    pub const NORMAL: Self = Self {
+        diameter: theme::KNOB_SIZE,
+        width: theme::KNOB_SIZE + 28.0,
+        font: 12.0,
+        gap: theme::SPACING * 0.75,
+    };
     /// Two side by side in a console strip a hundred points wide.
-    pub const COMPACT: Self = Self { diameter: 28.0, width: 45.0, font: 10.0, gap: 1.0 };
+    pub const COMPACT: Self = Self {
+        diameter: 28.0,
+        width: 45.0,
+        font: 10.0,
+        gap: 1.0,
+    };
 
     /// The same knob in a cell `width` wide (for long value texts).
     pub const fn with_width(self, width: f32) -> Self {
@@ -46,15 +56,29 @@ pub fn knob(ui: &mut Ui, label: &str, control: &dyn Control) -> egui::Response {
 }
 
 /// [`knob`] at `size`.
-pub fn knob_sized(ui: &mut Ui, label: &str, control: &dyn Control, size: KnobSize) -> egui::Response {
+pub fn knob_sized(
+    ui: &mut Ui,
+    label: &str,
+    control: &dyn Control,
+    size: KnobSize,
+) -> egui::Response {
     let id = ui.scope_id().with(("knob", label));
     let cell = vec2(size.width, size.height());
     ui.allocate_ui_with_layout(cell, egui::Layout::top_down(egui::Align::Center), |ui| {
         ui.set_width(cell.x);
         ui.spacing_mut().item_spacing.y = size.gap;
-        let label_font = if size == KnobSize::NORMAL { FontId::proportional(11.0) } else { FontId::proportional(size.font) };
-        ui.label(egui::RichText::new(label).font(label_font).color(theme::TEXT_DIM));
-        let (rect, response) = ui.allocate_exact_size(vec2(size.diameter, size.diameter), Sense::click_and_drag());
+        let label_font = if size == KnobSize::NORMAL {
+            FontId::proportional(11.0)
+        } else {
+            FontId::proportional(size.font)
+        };
+        ui.label(
+            egui::RichText::new(label)
+                .font(label_font)
+                .color(theme::TEXT_DIM),
+        );
+        let (rect, response) =
+            ui.allocate_exact_size(vec2(size.diameter, size.diameter), Sense::click_and_drag());
 
         vertical_drag(ui, id, &response, control, DRAG_PIXELS_FULL_RANGE);
 
@@ -72,10 +96,20 @@ pub fn knob_sized(ui: &mut Ui, label: &str, control: &dyn Control, size: KnobSiz
                 })
                 .collect()
         };
-        painter.add(egui::Shape::line(arc(0.0, 1.0), Stroke::new(track, theme::TRACK)));
+        painter.add(egui::Shape::line(
+            arc(0.0, 1.0),
+            Stroke::new(track, theme::TRACK),
+        ));
         // Bipolar parameters (default in the middle) draw from the centre.
-        let origin: f32 = if (control.default_normalized() - 0.5).abs() < 1e-3 { 0.5 } else { 0.0 };
-        painter.add(egui::Shape::line(arc(origin.min(value), origin.max(value)), Stroke::new(track, theme::ACCENT)));
+        let origin: f32 = if (control.default_normalized() - 0.5).abs() < 1e-3 {
+            0.5
+        } else {
+            0.0
+        };
+        painter.add(egui::Shape::line(
+            arc(origin.min(value), origin.max(value)),
+            Stroke::new(track, theme::ACCENT),
+        ));
         let a = START + SWEEP * value;
         let inner = radius - 9.0 * size.diameter / theme::KNOB_SIZE;
         let tip = pos2(center.x + inner * a.cos(), center.y + inner * a.sin());
@@ -92,7 +126,13 @@ pub fn knob_sized(ui: &mut Ui, label: &str, control: &dyn Control, size: KnobSiz
 /// The drag gesture of a knob or fader, kept in egui's memory under `id` between frames:
 /// dragging up `travel` points sweeps the whole range (Shift for fine), a double-click resets,
 /// and the host's gesture ends with the drag. Returns the gesture as it stands after this frame.
-pub(crate) fn vertical_drag(ui: &Ui, id: egui::Id, response: &egui::Response, control: &dyn Control, travel: f32) -> Drag {
+pub(crate) fn vertical_drag(
+    ui: &Ui,
+    id: egui::Id,
+    response: &egui::Response,
+    control: &dyn Control,
+    travel: f32,
+) -> Drag {
     let mut drag: Drag = ui.data(|d| d.get_temp(id).unwrap_or_default());
     if response.double_clicked() {
         drag.end(control);
@@ -115,9 +155,19 @@ pub(crate) fn value_field(ui: &mut Ui, id: egui::Id, control: &dyn Control, font
     let mut editing: Option<String> = ui.data(|d| d.get_temp(edit_id));
     match editing.as_mut() {
         Some(text) => {
-            let response = ui.add(egui::TextEdit::singleline(text).desired_width(width).font(FontId::proportional(font)).align(egui::Align2::CENTER_CENTER));
+            let response = ui.add(
+                egui::TextEdit::singleline(text)
+                    .desired_width(width)
+                    .font(FontId::proportional(font))
+                    .align(egui::Align2::CENTER_CENTER),
+            );
             response.request_focus();
-            let (enter, escape) = ui.input(|i| (i.key_pressed(egui::Key::Enter), i.key_pressed(egui::Key::Escape)));
+            let (enter, escape) = ui.input(|i| {
+                (
+                    i.key_pressed(egui::Key::Enter),
+                    i.key_pressed(egui::Key::Escape),
+                )
+            });
             if enter || response.lost_focus() {
                 if !escape {
                     enter_text(control, text);
@@ -127,9 +177,21 @@ pub(crate) fn value_field(ui: &mut Ui, id: egui::Id, control: &dyn Control, font
         }
         None => {
             let text = control.text();
-            let galley_size = ui.fonts_mut(|f| f.layout_no_wrap(text.clone(), FontId::proportional(font), theme::TEXT).size());
-            let (rect, response) = ui.allocate_exact_size(vec2(galley_size.x.max(width.min(40.0)), galley_size.y + 2.0), Sense::click());
-            ui.painter().text(rect.center(), Align2::CENTER_CENTER, text.clone(), FontId::proportional(font), theme::TEXT);
+            let galley_size = ui.fonts_mut(|f| {
+                f.layout_no_wrap(text.clone(), FontId::proportional(font), theme::TEXT)
+                    .size()
+            });
+            let (rect, response) = ui.allocate_exact_size(
+                vec2(galley_size.x.max(width.min(40.0)), galley_size.y + 2.0),
+                Sense::click(),
+            );
+            ui.painter().text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                text.clone(),
+                FontId::proportional(font),
+                theme::TEXT,
+            );
             if response.clicked() {
                 editing = Some(text);
             }
@@ -142,4 +204,3 @@ pub(crate) fn value_field(ui: &mut Ui, id: egui::Id, control: &dyn Control, font
         None => d.remove::<String>(edit_id),
     });
 }
-

@@ -22,12 +22,41 @@ pub fn level_meter(ui: &mut Ui, peak_db: f32, rms_db: f32, hold_db: f32, height:
     p.rect_filled(rect, CornerRadius::same(2), theme::TRACK);
     let bar = |fraction: f32, color: Color32, inset: f32| {
         let top = rect.bottom() - rect.height() * fraction;
-        p.rect_filled(Rect::from_min_max(pos2(rect.left() + inset, top), pos2(rect.right() - inset, rect.bottom())), CornerRadius::ZERO, color);
+        p.rect_filled(
+            Rect::from_min_max(
+                pos2(rect.left() + inset, top),
+                pos2(rect.right() - inset, rect.bottom()),
+            ),
+            CornerRadius::ZERO,
+            color,
+        );
     };
-    bar(meter_fraction(peak_db), theme::SIGNAL.gamma_multiply(0.45), 0.0);
-    bar(meter_fraction(rms_db), if rms_db > -0.1 { theme::HOT } else { theme::SIGNAL }, 3.0);
+    bar(
+        meter_fraction(peak_db),
+        theme::SIGNAL.gamma_multiply(0.45),
+        0.0,
+    );
+    bar(
+        meter_fraction(rms_db),
+        if rms_db > -0.1 {
+            theme::HOT
+        } else {
+            theme::SIGNAL
+        },
+        3.0,
+    );
     let y = rect.bottom() - rect.height() * meter_fraction(hold_db);
-    p.line_segment([pos2(rect.left(), y), pos2(rect.right(), y)], Stroke::new(2.0, if hold_db > -0.1 { theme::HOT } else { theme::TEXT }));
+    p.line_segment(
+        [pos2(rect.left(), y), pos2(rect.right(), y)],
+        Stroke::new(
+            2.0,
+            if hold_db > -0.1 {
+                theme::HOT
+            } else {
+                theme::TEXT
+            },
+        ),
+    );
 }
 
 /// Gain reduction in dB (positive numbers), drawn down from the top over 0…24 dB.
@@ -41,7 +70,14 @@ pub fn gain_reduction_meter_range(ui: &mut Ui, reduction_db: f32, range_db: f32,
     let p = ui.painter_at(rect);
     p.rect_filled(rect, CornerRadius::same(2), theme::TRACK);
     let fraction = (reduction_db / range_db.max(0.1)).clamp(0.0, 1.0);
-    p.rect_filled(Rect::from_min_max(rect.min, pos2(rect.right(), rect.top() + rect.height() * fraction)), CornerRadius::ZERO, theme::WARN);
+    p.rect_filled(
+        Rect::from_min_max(
+            rect.min,
+            pos2(rect.right(), rect.top() + rect.height() * fraction),
+        ),
+        CornerRadius::ZERO,
+        theme::WARN,
+    );
 }
 
 /// Gain reduction as a horizontal bar growing from the left over 0…`range_db` (a console
@@ -51,7 +87,14 @@ pub fn gain_reduction_bar(ui: &mut Ui, reduction_db: f32, range_db: f32, size: e
     let p = ui.painter_at(rect);
     p.rect_filled(rect, CornerRadius::same(2), theme::TRACK);
     let fraction = (reduction_db / range_db.max(0.1)).clamp(0.0, 1.0);
-    p.rect_filled(Rect::from_min_max(rect.min, pos2(rect.left() + rect.width() * fraction, rect.bottom())), CornerRadius::ZERO, theme::WARN);
+    p.rect_filled(
+        Rect::from_min_max(
+            rect.min,
+            pos2(rect.left() + rect.width() * fraction, rect.bottom()),
+        ),
+        CornerRadius::ZERO,
+        theme::WARN,
+    );
 }
 
 /// A horizontal correlation meter: −1 (left) … 0 … +1 (right).
@@ -63,11 +106,33 @@ pub fn correlation_meter(ui: &mut Ui, correlation: f32, width: f32) {
     let x0 = rect.center().x;
     let x1 = rect.left() + rect.width() * (c + 1.0) * 0.5;
     let color = if c < 0.0 { theme::HOT } else { theme::SIGNAL };
-    p.rect_filled(Rect::from_min_max(pos2(x0.min(x1), rect.top() + 3.0), pos2(x0.max(x1), rect.bottom() - 3.0)), CornerRadius::ZERO, color);
-    p.line_segment([pos2(x0, rect.top()), pos2(x0, rect.bottom())], Stroke::new(1.0, theme::TEXT_DIM));
+    p.rect_filled(
+        Rect::from_min_max(
+            pos2(x0.min(x1), rect.top() + 3.0),
+            pos2(x0.max(x1), rect.bottom() - 3.0),
+        ),
+        CornerRadius::ZERO,
+        color,
+    );
+    p.line_segment(
+        [pos2(x0, rect.top()), pos2(x0, rect.bottom())],
+        Stroke::new(1.0, theme::TEXT_DIM),
+    );
     let font = FontId::proportional(10.0);
-    p.text(pos2(rect.left() + 3.0, rect.center().y), Align2::LEFT_CENTER, "-1", font.clone(), theme::TEXT_DIM);
-    p.text(pos2(rect.right() - 3.0, rect.center().y), Align2::RIGHT_CENTER, "+1", font, theme::TEXT_DIM);
+    p.text(
+        pos2(rect.left() + 3.0, rect.center().y),
+        Align2::LEFT_CENTER,
+        "-1",
+        font.clone(),
+        theme::TEXT_DIM,
+    );
+    p.text(
+        pos2(rect.right() - 3.0, rect.center().y),
+        Align2::RIGHT_CENTER,
+        "+1",
+        font,
+        theme::TEXT_DIM,
+    );
 }
 
 /// The dB figures [`level_scale`] labels: 6 dB apart near the top, where a mix lives.
@@ -80,8 +145,18 @@ pub fn level_scale(ui: &mut Ui, height: f32) {
     let font = FontId::proportional(10.0);
     for db in SCALE_TICKS_DB {
         let y = rect.bottom() - rect.height() * meter_fraction(db);
-        let text = if db > 0.0 { format!("+{db:.0}") } else { format!("{db:.0}") };
-        p.text(pos2(rect.right() - 2.0, y), Align2::RIGHT_CENTER, text, font.clone(), theme::TEXT_DIM);
+        let text = if db > 0.0 {
+            format!("+{db:.0}")
+        } else {
+            format!("{db:.0}")
+        };
+        p.text(
+            pos2(rect.right() - 2.0, y),
+            Align2::RIGHT_CENTER,
+            text,
+            font.clone(),
+            theme::TEXT_DIM,
+        );
     }
 }
 
@@ -95,7 +170,10 @@ pub struct PeakHold {
 
 impl Default for PeakHold {
     fn default() -> Self {
-        Self { db: f32::NEG_INFINITY, held_s: 0.0 }
+        Self {
+            db: f32::NEG_INFINITY,
+            held_s: 0.0,
+        }
     }
 }
 
@@ -139,7 +217,12 @@ pub fn readout_sized(ui: &mut Ui, label: &str, value: &str, unit: &str, color: C
         ui.label(egui::RichText::new(label).small().color(theme::TEXT_DIM));
         ui.horizontal(|ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
-            ui.label(egui::RichText::new(value).size(size).monospace().color(color));
+            ui.label(
+                egui::RichText::new(value)
+                    .size(size)
+                    .monospace()
+                    .color(color),
+            );
             ui.label(egui::RichText::new(unit).small().color(theme::TEXT_DIM));
         });
     });
@@ -155,15 +238,27 @@ pub const FIGURE_FLOOR_DB: f32 = -99.0;
 
 /// A loudness or level figure for a readout: one decimal, "-inf" below `floor`.
 pub fn figure_text(value: f32, floor: f32) -> String {
-    if value.is_nan() || value <= floor { "-inf".to_owned() } else { format!("{value:.1}") }
+    if value.is_nan() || value <= floor {
+        "-inf".to_owned()
+    } else {
+        format!("{value:.1}")
+    }
 }
 
 /// Meter ballistics for values an editor reads once per frame (levels in dB, gain reduction
 /// in dB): rises at once to a new peak, falls back at `rate` units per second (normally
 /// [`RELEASE_DB_PER_S`]), so a peak stays readable for a moment instead of flickering with the frame rate.
 pub fn meter_release(shown: f32, incoming: f32, dt: f32, rate: f32) -> f32 {
-    let fallen = if shown.is_finite() { shown - rate * dt.clamp(0.0, 1.0) } else { incoming };
-    if incoming.is_nan() { fallen } else { incoming.max(fallen) }
+    let fallen = if shown.is_finite() {
+        shown - rate * dt.clamp(0.0, 1.0)
+    } else {
+        incoming
+    };
+    if incoming.is_nan() {
+        fallen
+    } else {
+        incoming.max(fallen)
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! between values and screen points. The mapping and the grid's tick values are plain
 //! functions ([`Axis`]), tested without a display; [`Plot::show`] only paints.
 
-use egui::{self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
+use egui::{
+    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
+};
 
 use crate::theme;
 
@@ -27,12 +29,20 @@ pub struct Axis {
 
 impl Axis {
     pub fn linear(min: f32, max: f32) -> Self {
-        Self { min, max, scale: Scale::Linear }
+        Self {
+            min,
+            max,
+            scale: Scale::Linear,
+        }
     }
 
     /// A logarithmic axis; non-positive ends are raised to a tiny positive value.
     pub fn log(min: f32, max: f32) -> Self {
-        Self { min: min.max(f32::MIN_POSITIVE), max: max.max(f32::MIN_POSITIVE), scale: Scale::Log }
+        Self {
+            min: min.max(f32::MIN_POSITIVE),
+            max: max.max(f32::MIN_POSITIVE),
+            scale: Scale::Log,
+        }
     }
 
     /// Where `value` sits along the axis: 0 at `min`, 1 at `max`, outside for values outside
@@ -40,7 +50,11 @@ impl Axis {
     pub fn unit(&self, value: f32) -> f32 {
         let (a, b, v) = match self.scale {
             Scale::Linear => (self.min, self.max, value),
-            Scale::Log => (self.min.ln(), self.max.ln(), value.max(f32::MIN_POSITIVE).ln()),
+            Scale::Log => (
+                self.min.ln(),
+                self.max.ln(),
+                value.max(f32::MIN_POSITIVE).ln(),
+            ),
         };
         if b == a { 0.0 } else { (v - a) / (b - a) }
     }
@@ -85,7 +99,11 @@ impl Axis {
                     out
                 };
                 let fine = decades(&[1.0, 2.0, 5.0]);
-                if fine.len() <= max_ticks { fine } else { decades(&[1.0]) }
+                if fine.len() <= max_ticks {
+                    fine
+                } else {
+                    decades(&[1.0])
+                }
             }
         }
     }
@@ -95,7 +113,11 @@ impl Axis {
 fn nice_step(raw: f32) -> f32 {
     let raw = raw.max(f32::MIN_POSITIVE);
     let magnitude = 10f32.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw * (1.0 - 1e-6)).unwrap_or(10.0 * magnitude)
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw * (1.0 - 1e-6))
+        .unwrap_or(10.0 * magnitude)
 }
 
 /// A painted plot: its data area and axes, for mapping values to points.
@@ -126,14 +148,23 @@ impl Plot {
         let (outer, _) = ui.allocate_exact_size(size, Sense::hover());
         let painter = ui.painter_at(outer);
         painter.rect_filled(outer, CornerRadius::same(4), PLOT_BACKGROUND);
-        let rect = Rect::from_min_max(pos2(outer.left() + LEFT_MARGIN, outer.top() + 6.0), pos2(outer.right() - 8.0, outer.bottom() - BOTTOM_MARGIN));
-        let plot = Self { rect, x, y, painter };
+        let rect = Rect::from_min_max(
+            pos2(outer.left() + LEFT_MARGIN, outer.top() + 6.0),
+            pos2(outer.right() - 8.0, outer.bottom() - BOTTOM_MARGIN),
+        );
+        let plot = Self {
+            rect,
+            x,
+            y,
+            painter,
+        };
         let grid = Stroke::new(1.0, theme::TRACK.gamma_multiply(0.7));
         let font = FontId::proportional(LABEL_FONT);
         let x_ticks = x.ticks(((rect.width() / 55.0) as usize).max(2));
         for v in x_ticks {
             let px = plot.x_to_screen(v);
-            plot.painter.line_segment([pos2(px, rect.top()), pos2(px, rect.bottom())], grid);
+            plot.painter
+                .line_segment([pos2(px, rect.top()), pos2(px, rect.bottom())], grid);
             // Labels at the ends are pulled inside so they are never cut.
             let align = if px - rect.left() < 10.0 {
                 Align2::LEFT_TOP
@@ -142,16 +173,40 @@ impl Plot {
             } else {
                 Align2::CENTER_TOP
             };
-            plot.painter.text(pos2(px, rect.bottom() + 2.0), align, x_text(v), font.clone(), theme::TEXT_DIM);
+            plot.painter.text(
+                pos2(px, rect.bottom() + 2.0),
+                align,
+                x_text(v),
+                font.clone(),
+                theme::TEXT_DIM,
+            );
         }
         let y_ticks = y.ticks(((rect.height() / 28.0) as usize).max(2));
         for v in y_ticks {
             let py = plot.y_to_screen(v);
-            plot.painter.line_segment([pos2(rect.left(), py), pos2(rect.right(), py)], grid);
-            let align = if rect.bottom() - py < 6.0 { Align2::RIGHT_BOTTOM } else if py - rect.top() < 6.0 { Align2::RIGHT_TOP } else { Align2::RIGHT_CENTER };
-            plot.painter.text(pos2(rect.left() - 4.0, py), align, y_text(v), font.clone(), theme::TEXT_DIM);
+            plot.painter
+                .line_segment([pos2(rect.left(), py), pos2(rect.right(), py)], grid);
+            let align = if rect.bottom() - py < 6.0 {
+                Align2::RIGHT_BOTTOM
+            } else if py - rect.top() < 6.0 {
+                Align2::RIGHT_TOP
+            } else {
+                Align2::RIGHT_CENTER
+            };
+            plot.painter.text(
+                pos2(rect.left() - 4.0, py),
+                align,
+                y_text(v),
+                font.clone(),
+                theme::TEXT_DIM,
+            );
         }
-        plot.painter.rect_stroke(rect, CornerRadius::ZERO, Stroke::new(1.0, theme::TRACK), egui::StrokeKind::Inside);
+        plot.painter.rect_stroke(
+            rect,
+            CornerRadius::ZERO,
+            Stroke::new(1.0, theme::TRACK),
+            egui::StrokeKind::Inside,
+        );
         plot
     }
 
@@ -166,43 +221,81 @@ impl Plot {
     /// The point for (`x`, `y`), clamped to the data area.
     pub fn to_screen(&self, x: f32, y: f32) -> Pos2 {
         let p = pos2(self.x_to_screen(x), self.y_to_screen(y));
-        pos2(p.x.clamp(self.rect.left(), self.rect.right()), p.y.clamp(self.rect.top(), self.rect.bottom()))
+        pos2(
+            p.x.clamp(self.rect.left(), self.rect.right()),
+            p.y.clamp(self.rect.top(), self.rect.bottom()),
+        )
     }
 
     /// A polyline through `points` (values, not pixels), clipped to the data area.
     pub fn line(&self, points: impl IntoIterator<Item = (f32, f32)>, stroke: Stroke) {
-        let pts: Vec<Pos2> = points.into_iter().filter(|(x, y)| x.is_finite() && y.is_finite()).map(|(x, y)| self.to_screen(x, y)).collect();
+        let pts: Vec<Pos2> = points
+            .into_iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|(x, y)| self.to_screen(x, y))
+            .collect();
         if pts.len() >= 2 {
-            self.painter.with_clip_rect(self.rect).add(egui::Shape::line(pts, stroke));
+            self.painter
+                .with_clip_rect(self.rect)
+                .add(egui::Shape::line(pts, stroke));
         }
     }
 
     /// A vertical bar at `x` from `y0` to `y1` (values), `width` pixels wide.
     pub fn bar(&self, x: f32, y0: f32, y1: f32, width: f32, color: Color32) {
         let (a, b) = (self.to_screen(x, y0), self.to_screen(x, y1));
-        let r = Rect::from_min_max(pos2(a.x - width * 0.5, a.y.min(b.y)), pos2(a.x + width * 0.5, a.y.max(b.y)));
-        self.painter.with_clip_rect(self.rect).rect_filled(r, CornerRadius::ZERO, color);
+        let r = Rect::from_min_max(
+            pos2(a.x - width * 0.5, a.y.min(b.y)),
+            pos2(a.x + width * 0.5, a.y.max(b.y)),
+        );
+        self.painter
+            .with_clip_rect(self.rect)
+            .rect_filled(r, CornerRadius::ZERO, color);
     }
 
     /// A small caption in the data area's top-left or top-right corner.
     pub fn caption(&self, right: bool, text: &str, color: Color32) {
         let (pos, align) = if right {
-            (pos2(self.rect.right() - 4.0, self.rect.top() + 3.0), Align2::RIGHT_TOP)
+            (
+                pos2(self.rect.right() - 4.0, self.rect.top() + 3.0),
+                Align2::RIGHT_TOP,
+            )
         } else {
-            (pos2(self.rect.left() + 4.0, self.rect.top() + 3.0), Align2::LEFT_TOP)
+            (
+                pos2(self.rect.left() + 4.0, self.rect.top() + 3.0),
+                Align2::LEFT_TOP,
+            )
         };
-        self.painter.text(pos, align, text, FontId::proportional(LABEL_FONT + 1.0), color);
+        self.painter.text(
+            pos,
+            align,
+            text,
+            FontId::proportional(LABEL_FONT + 1.0),
+            color,
+        );
     }
 
     /// A small caption in the data area's bottom-left or bottom-right corner (for data that
     /// hangs from the top, such as gain reduction, and would cover a caption at the top).
     pub fn caption_bottom(&self, right: bool, text: &str, color: Color32) {
         let (pos, align) = if right {
-            (pos2(self.rect.right() - 4.0, self.rect.bottom() - 3.0), Align2::RIGHT_BOTTOM)
+            (
+                pos2(self.rect.right() - 4.0, self.rect.bottom() - 3.0),
+                Align2::RIGHT_BOTTOM,
+            )
         } else {
-            (pos2(self.rect.left() + 4.0, self.rect.bottom() - 3.0), Align2::LEFT_BOTTOM)
+            (
+                pos2(self.rect.left() + 4.0, self.rect.bottom() - 3.0),
+                Align2::LEFT_BOTTOM,
+            )
         };
-        self.painter.text(pos, align, text, FontId::proportional(LABEL_FONT + 1.0), color);
+        self.painter.text(
+            pos,
+            align,
+            text,
+            FontId::proportional(LABEL_FONT + 1.0),
+            color,
+        );
     }
 
     /// Legend entries stacked below the top-right corner: a short line in each colour.
@@ -211,10 +304,16 @@ impl Plot {
         for (k, (text, color)) in entries.iter().enumerate() {
             let y = self.rect.top() + 9.0 + 14.0 * k as f32;
             let x = self.rect.right() - 6.0;
-            let galley = self.painter.layout_no_wrap((*text).to_owned(), font.clone(), *color);
+            let galley = self
+                .painter
+                .layout_no_wrap((*text).to_owned(), font.clone(), *color);
             let tx = x - galley.size().x;
-            self.painter.galley(pos2(tx, y - galley.size().y * 0.5), galley, *color);
-            self.painter.line_segment([pos2(tx - 18.0, y), pos2(tx - 4.0, y)], Stroke::new(2.0, *color));
+            self.painter
+                .galley(pos2(tx, y - galley.size().y * 0.5), galley, *color);
+            self.painter.line_segment(
+                [pos2(tx - 18.0, y), pos2(tx - 4.0, y)],
+                Stroke::new(2.0, *color),
+            );
         }
     }
 
@@ -265,9 +364,18 @@ mod tests {
 
     #[test]
     fn linear_ticks_are_round_and_inside() {
-        assert_eq!(Axis::linear(-60.0, 0.0).ticks(6), vec![-60.0, -50.0, -40.0, -30.0, -20.0, -10.0, 0.0]);
-        assert_eq!(Axis::linear(-60.0, 0.0).ticks(4), vec![-60.0, -40.0, -20.0, 0.0]);
-        assert_eq!(Axis::linear(0.0, 2.2).ticks(5), vec![0.0, 0.5, 1.0, 1.5, 2.0]);
+        assert_eq!(
+            Axis::linear(-60.0, 0.0).ticks(6),
+            vec![-60.0, -50.0, -40.0, -30.0, -20.0, -10.0, 0.0]
+        );
+        assert_eq!(
+            Axis::linear(-60.0, 0.0).ticks(4),
+            vec![-60.0, -40.0, -20.0, 0.0]
+        );
+        assert_eq!(
+            Axis::linear(0.0, 2.2).ticks(5),
+            vec![0.0, 0.5, 1.0, 1.5, 2.0]
+        );
         let t = Axis::linear(0.13, 0.97).ticks(8);
         assert!(t.iter().all(|v| *v >= 0.13 && *v <= 0.97), "{t:?}");
         assert_eq!(t.len(), 4);
@@ -278,7 +386,9 @@ mod tests {
     #[test]
     fn log_ticks_are_decades_with_two_and_five_when_they_fit() {
         let fine = Axis::log(20.0, 20_000.0).ticks(10);
-        let want = [20.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0, 20_000.0];
+        let want = [
+            20.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0, 20_000.0,
+        ];
         assert_eq!(fine.len(), want.len(), "{fine:?}");
         for (a, b) in fine.iter().zip(want) {
             assert!((a / b - 1.0).abs() < 1e-5, "{fine:?}");

@@ -8,7 +8,13 @@ use super::plot::{Axis, Plot};
 
 /// Draws `points` (`(Hz, dBFS)`, increasing in Hz) with `range` (dBFS at the bottom and top
 /// of the plot), filled down to the bottom with `fill` when given, outlined with `stroke`.
-pub fn spectrum(plot: &Plot, points: &[(f32, f32)], range: (f32, f32), fill: Option<Color32>, stroke: Stroke) {
+pub fn spectrum(
+    plot: &Plot,
+    points: &[(f32, f32)],
+    range: (f32, f32),
+    fill: Option<Color32>,
+    stroke: Stroke,
+) {
     let level = Axis::linear(range.0, range.1);
     let rect = plot.rect;
     let to_screen = |(hz, db): (f32, f32)| -> Pos2 {
@@ -17,7 +23,11 @@ pub fn spectrum(plot: &Plot, points: &[(f32, f32)], range: (f32, f32), fill: Opt
         pos2(x, y)
     };
     let painter = plot.painter.with_clip_rect(rect);
-    let line: Vec<Pos2> = points.iter().filter(|(h, d)| h.is_finite() && d.is_finite()).map(|&p| to_screen(p)).collect();
+    let line: Vec<Pos2> = points
+        .iter()
+        .filter(|(h, d)| h.is_finite() && d.is_finite())
+        .map(|&p| to_screen(p))
+        .collect();
     if let Some(fill) = fill {
         for pair in line.windows(2) {
             let (a, b) = (pair[0], pair[1]);

@@ -19,13 +19,25 @@ struct Setup {
     params: &'static [(&'static str, f64)],
 }
 
-const EQ_BANDS_ON: &[(&str, f64)] =
-    &[("b1_on", 1.0), ("b2_on", 1.0), ("b3_on", 1.0), ("b4_on", 1.0), ("b5_on", 1.0), ("b6_on", 1.0), ("b7_on", 1.0), ("b8_on", 1.0)];
+const EQ_BANDS_ON: &[(&str, f64)] = &[
+    ("b1_on", 1.0),
+    ("b2_on", 1.0),
+    ("b3_on", 1.0),
+    ("b4_on", 1.0),
+    ("b5_on", 1.0),
+    ("b6_on", 1.0),
+    ("b7_on", 1.0),
+    ("b8_on", 1.0),
+];
 
 /// Extra rows. Add one here for any plugin whose defaults do little. (The EQ designs its
 /// linear-phase FIR at activation, outside the timed run.)
 const SETUPS: &[Setup] = &[
-    Setup { plugin: "eq", label: "8 bands on", params: EQ_BANDS_ON },
+    Setup {
+        plugin: "eq",
+        label: "8 bands on",
+        params: EQ_BANDS_ON,
+    },
     Setup {
         plugin: "eq",
         label: "8 bands on, linear phase",
@@ -41,7 +53,11 @@ const SETUPS: &[Setup] = &[
             ("b8_on", 1.0),
         ],
     },
-    Setup { plugin: "channel-strip", label: "issue 9: all on", params: STRIP_ALL_ON },
+    Setup {
+        plugin: "channel-strip",
+        label: "issue 9: all on",
+        params: STRIP_ALL_ON,
+    },
 ];
 
 /// Plugins whose every input port carries program (a console's buses): the bench feeds the
@@ -55,10 +71,46 @@ const FEED_EVERY_INPUT: &[&str] = &["channel-strip"];
 const STRIP_ALL_ON: &[(&str, f64)] = &{
     // "<id>_<channel>" for channels 1–8 (nice-plug's #[nested(array)] ids), spelled out.
     const IDS: [&str; 40] = [
-        "gate_on_1", "eq_on_1", "comp_on_1", "send_a_1", "send_b_1", "gate_on_2", "eq_on_2", "comp_on_2", "send_a_2", "send_b_2",
-        "gate_on_3", "eq_on_3", "comp_on_3", "send_a_3", "send_b_3", "gate_on_4", "eq_on_4", "comp_on_4", "send_a_4", "send_b_4",
-        "gate_on_5", "eq_on_5", "comp_on_5", "send_a_5", "send_b_5", "gate_on_6", "eq_on_6", "comp_on_6", "send_a_6", "send_b_6",
-        "gate_on_7", "eq_on_7", "comp_on_7", "send_a_7", "send_b_7", "gate_on_8", "eq_on_8", "comp_on_8", "send_a_8", "send_b_8",
+        "gate_on_1",
+        "eq_on_1",
+        "comp_on_1",
+        "send_a_1",
+        "send_b_1",
+        "gate_on_2",
+        "eq_on_2",
+        "comp_on_2",
+        "send_a_2",
+        "send_b_2",
+        "gate_on_3",
+        "eq_on_3",
+        "comp_on_3",
+        "send_a_3",
+        "send_b_3",
+        "gate_on_4",
+        "eq_on_4",
+        "comp_on_4",
+        "send_a_4",
+        "send_b_4",
+        "gate_on_5",
+        "eq_on_5",
+        "comp_on_5",
+        "send_a_5",
+        "send_b_5",
+        "gate_on_6",
+        "eq_on_6",
+        "comp_on_6",
+        "send_a_6",
+        "send_b_6",
+        "gate_on_7",
+        "eq_on_7",
+        "comp_on_7",
+        "send_a_7",
+        "send_b_7",
+        "gate_on_8",
+        "eq_on_8",
+        "comp_on_8",
+        "send_a_8",
+        "send_b_8",
     ];
     let mut out = [("", 0.0); 42];
     let mut i = 0;
@@ -94,13 +146,31 @@ fn main() {
         })
         .collect();
 
-    println!("{:<46} {:>12} {:>16}", "plugin", "CPU seconds", "x real time");
+    println!(
+        "{:<46} {:>12} {:>16}",
+        "plugin", "CPU seconds", "x real time"
+    );
     let mut failed = false;
     for plugin in release_bundles() {
-        let setups = SETUPS.iter().filter(|s| s.plugin == plugin.expected.crate_name);
-        for (label, params) in std::iter::once(("", &[][..])).chain(setups.map(|s| (s.label, s.params))) {
-            let name = if label.is_empty() { plugin.expected.name.to_string() } else { format!("{} ({label})", plugin.expected.name) };
-            let events: Vec<ParamChange> = params.iter().map(|&(id, value)| ParamChange { offset: 0, id: clap_id(id), value }).collect();
+        let setups = SETUPS
+            .iter()
+            .filter(|s| s.plugin == plugin.expected.crate_name);
+        for (label, params) in
+            std::iter::once(("", &[][..])).chain(setups.map(|s| (s.label, s.params)))
+        {
+            let name = if label.is_empty() {
+                plugin.expected.name.to_string()
+            } else {
+                format!("{} ({label})", plugin.expected.name)
+            };
+            let events: Vec<ParamChange> = params
+                .iter()
+                .map(|&(id, value)| ParamChange {
+                    offset: 0,
+                    id: clap_id(id),
+                    value,
+                })
+                .collect();
             match run(&plugin, &input, &events) {
                 Ok(seconds) => println!("{name:<46} {seconds:>12.4} {:>15.0}x", SECONDS / seconds),
                 Err(e) => {
@@ -124,7 +194,11 @@ fn clap_id(s: &str) -> u32 {
     h & !(1 << 31)
 }
 
-fn run(plugin: &host_tests::bundles::PluginUnderTest, input: &[[Vec<f32>; 2]], events: &[ParamChange]) -> host_tests::host::Result<f64> {
+fn run(
+    plugin: &host_tests::bundles::PluginUnderTest,
+    input: &[[Vec<f32>; 2]],
+    events: &[ParamChange],
+) -> host_tests::host::Result<f64> {
     let (_bundle, mut inst) = instantiate(plugin)?;
     inst.flush(events)?;
     inst.activate(RATE, BLOCK as u32)?;
@@ -132,7 +206,11 @@ fn run(plugin: &host_tests::bundles::PluginUnderTest, input: &[[Vec<f32>; 2]], e
     let start = cpu_time();
     let wall = Instant::now();
     for block in input {
-        let ports = if FEED_EVERY_INPUT.contains(&plugin.expected.crate_name) { b.inputs.len() } else { 1 };
+        let ports = if FEED_EVERY_INPUT.contains(&plugin.expected.crate_name) {
+            b.inputs.len()
+        } else {
+            1
+        };
         for port in &mut b.inputs[..ports] {
             for (ch, src) in port.iter_mut().zip(block.iter()) {
                 ch.copy_from_slice(src);
@@ -151,7 +229,10 @@ fn run(plugin: &host_tests::bundles::PluginUnderTest, input: &[[Vec<f32>; 2]], e
 /// what the plugin costs, whatever else the machine is doing. `None` off Unix.
 #[cfg(unix)]
 fn cpu_time() -> Option<f64> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec.
     let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
     ok.then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)

@@ -10,9 +10,9 @@ use shared_ui::egui::{self, vec2};
 use shared_ui::theme;
 use shared_ui::widgets::{self, KnobSize};
 
-use super::strip::FADER_MARKS;
 use super::ConsoleApp;
 use super::detail::gr_meter;
+use super::strip::FADER_MARKS;
 
 /// The master section's knobs: a little larger than a strip's, with room for "2.50 s".
 const KNOB: KnobSize = KnobSize {
@@ -182,7 +182,12 @@ impl ConsoleApp {
                             &Bound::new(&m.limiter_release, setter),
                             KNOB,
                         );
-                        gr_meter(ui, self.meters.limiter_db, LIMITER_RANGE_DB, SIDE_METER - 14.0);
+                        gr_meter(
+                            ui,
+                            self.meters.limiter_db,
+                            LIMITER_RANGE_DB,
+                            SIDE_METER - 14.0,
+                        );
                     });
                 });
                 theme::section(ui, "PANNING", |ui| {

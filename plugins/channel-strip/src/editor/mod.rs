@@ -136,7 +136,10 @@ impl LevelState {
 
     /// The larger held peak, as a figure.
     pub fn hold_text(&self) -> String {
-        widgets::figure_text(self.hold[0].db.max(self.hold[1].db), widgets::FIGURE_FLOOR_DB)
+        widgets::figure_text(
+            self.hold[0].db.max(self.hold[1].db),
+            widgets::FIGURE_FLOOR_DB,
+        )
     }
 
     /// Left and right meters, `height` tall.
