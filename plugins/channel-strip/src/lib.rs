@@ -32,6 +32,7 @@ use shared_dsp::meter::LoudnessReadings;
 use shared_dsp::strip::console::Input;
 use shared_dsp::strip::meters::{ConsoleMeters, MeterWriter};
 use shared_dsp::strip::{CHANNELS, ChannelSettings, Console, ConsoleSettings, MasterSettings};
+use shared_ui::identity;
 
 #[cfg(feature = "standalone")]
 mod demo;
@@ -129,9 +130,9 @@ const THREE_BUSES: [NonZeroU32; 3] = stereo_ports::<3>();
 
 impl Plugin for MixwerkChannelStrip {
     const NAME: &'static str = "Mixwerk Channel Strip";
-    const VENDOR: &'static str = "Mixwerk";
-    const URL: &'static str = "https://mixwerk.org";
-    const EMAIL: &'static str = "info@mixwerk.org";
+    const VENDOR: &'static str = identity::VENDOR;
+    const URL: &'static str = identity::URL;
+    const EMAIL: &'static str = identity::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[

@@ -17,6 +17,7 @@ use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, SharedMax};
 use shared_dsp::dynamics::{Compressor, GainReductionMeter, Settings};
+use shared_ui::identity;
 
 mod editor;
 mod params;
@@ -93,33 +94,27 @@ impl MixwerkCompressor {
 
 impl Plugin for MixwerkCompressor {
     const NAME: &'static str = "Mixwerk Compressor";
-    const VENDOR: &'static str = "Mixwerk";
-    const URL: &'static str = "https://mixwerk.org";
-    const EMAIL: &'static str = "info@mixwerk.org";
+    const VENDOR: &'static str = identity::VENDOR;
+    const URL: &'static str = identity::URL;
+    const EMAIL: &'static str = identity::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
             aux_input_ports: &[new_nonzero_u32(2)],
             names: PortNames {
-                layout: Some("Stereo"),
                 aux_inputs: &["Sidechain"],
-                ..PortNames::const_default()
+                ..identity::STEREO.names
             },
-            ..AudioIOLayout::const_default()
+            ..identity::STEREO
         },
         AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
             aux_input_ports: &[new_nonzero_u32(2)],
             names: PortNames {
-                layout: Some("Mono"),
                 aux_inputs: &["Sidechain"],
-                ..PortNames::const_default()
+                ..identity::MONO.names
             },
-            ..AudioIOLayout::const_default()
+            ..identity::MONO
         },
     ];
 

@@ -11,6 +11,7 @@ use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::SampleRing;
 use shared_dsp::eq::Eq;
+use shared_ui::identity;
 
 mod design;
 mod editor;
@@ -74,31 +75,12 @@ impl Default for MixwerkEq {
 
 impl Plugin for MixwerkEq {
     const NAME: &'static str = "Mixwerk EQ";
-    const VENDOR: &'static str = "Mixwerk";
-    const URL: &'static str = "https://mixwerk.org";
-    const EMAIL: &'static str = "info@mixwerk.org";
+    const VENDOR: &'static str = identity::VENDOR;
+    const URL: &'static str = identity::URL;
+    const EMAIL: &'static str = identity::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            names: PortNames {
-                layout: Some("Stereo"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            names: PortNames {
-                layout: Some("Mono"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[identity::STEREO, identity::MONO];
 
     // Automation lands where it is drawn; the DSP glides from there.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;

@@ -17,6 +17,7 @@ use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, LevelMeter, Levels};
 use shared_dsp::dynamics::{GainReductionMeter, Limiter};
 use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
+use shared_ui::identity;
 
 mod editor;
 mod params;
@@ -98,31 +99,12 @@ impl MixwerkLimiter {
 
 impl Plugin for MixwerkLimiter {
     const NAME: &'static str = "Mixwerk Limiter";
-    const VENDOR: &'static str = "Mixwerk";
-    const URL: &'static str = "https://mixwerk.org";
-    const EMAIL: &'static str = "info@mixwerk.org";
+    const VENDOR: &'static str = identity::VENDOR;
+    const URL: &'static str = identity::URL;
+    const EMAIL: &'static str = identity::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            names: PortNames {
-                layout: Some("Stereo"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            names: PortNames {
-                layout: Some("Mono"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[identity::STEREO, identity::MONO];
 
     // Ceiling and drive rides drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use shared_dsp::reverb::{Reverb, Settings};
+use shared_ui::identity;
 
 mod editor;
 pub mod ir;
@@ -74,31 +75,13 @@ impl MixwerkReverb {
 
 impl Plugin for MixwerkReverb {
     const NAME: &'static str = "Mixwerk Reverb";
-    const VENDOR: &'static str = "Mixwerk";
-    const URL: &'static str = "https://mixwerk.org";
-    const EMAIL: &'static str = "info@mixwerk.org";
+    const VENDOR: &'static str = identity::VENDOR;
+    const URL: &'static str = identity::URL;
+    const EMAIL: &'static str = identity::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            names: PortNames {
-                layout: Some("Stereo"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(2),
-            names: PortNames {
-                layout: Some("Mono to Stereo"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
-    ];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
+        &[identity::STEREO, identity::MONO_TO_STEREO];
 
     // Automation lands where it is drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
