@@ -218,8 +218,12 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
 
 /// Every instance of a plugin shares one background thread. An instance destroyed while its
 /// FIR design waits in that thread's queue must not stop the other instances' designs: a
-/// surviving instance's band change still arrives, and its response becomes exactly that of a
-/// fresh instance activated with the same settings (which designs at activation).
+/// surviving instance's band change still arrives, and its response becomes that of a fresh
+/// instance activated with the same settings (which designs at activation), within 1e-6
+/// (−120 dB). Not bit for bit: the FFT convolution's rounding depends on where in its
+/// partitions the impulse lands, which differs between an instance that has played and a
+/// fresh one (seen as 5e-8 on a loaded machine); without the change the two differ by the
+/// band's gain, many orders more.
 #[test]
 fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
     let plugin = release_bundle("eq");
@@ -270,22 +274,29 @@ fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
     let start = Instant::now();
     let got = loop {
         let h = impulse_response(&mut survivor, &mut b, len);
-        if h == want || start.elapsed() > Duration::from_secs(20) {
+        if max_difference(&h, &want) <= ARRIVED || start.elapsed() > Duration::from_secs(20) {
             break h;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let diff = got
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let diff = max_difference(&got, &want);
     println!(
         "survivor's response after {:?}: largest difference from a fresh instance {diff:e}",
         start.elapsed()
     );
     assert!(
-        got == want,
+        diff <= ARRIVED,
         "the survivor's band change never arrived (largest difference {diff:e})"
     );
+}
+
+/// How close the survivor's response must come to the fresh instance's (see the test above).
+const ARRIVED: f32 = 1e-6;
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
