@@ -1,6 +1,7 @@
 //! The Mixwerk host harness: loads the built bundles through real host code and checks every
 //! plugin the same way (see `tests/clap_battery.rs`); `bench` times them.
 
+pub mod adversarial;
 pub mod battery;
 pub mod bundles;
 pub mod host;

@@ -10,8 +10,9 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 
 mod screenshots;
+mod validate;
 
-const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 Usage:
   cargo xtask bundle <crate> [--release]            build and bundle one plugin
   cargo xtask bundle -p <a> -p <b> ... [--release]  build and bundle several plugins
@@ -23,6 +24,17 @@ Usage:
                                                     cargo test --workspace
   cargo xtask bench                                 bundle-all --release, then time every
                                                     plugin through the CLAP host harness
+  cargo xtask validate [--vst3-runs N] [--seeds N] [--require] [<plugin>...]
+                                                    bundle-all --release, then run
+                                                    clap-validator, Steinberg's VST3
+                                                    validator (-e, N runs) and pluginval
+                                                    (strictness 10, N seeds) on the bundles;
+                                                    validators from $MIXWERK_VALIDATORS or
+                                                    ../shared/bin
+  cargo xtask fuzz [--minutes N] [--seed S] [--format clap|vst3|both] [--alloc-check]
+                   [<plugin>...]                    bundle-all --release, then the hostile
+                                                    host's random cases for N minutes per
+                                                    plugin and format; prints failing seeds
   cargo xtask screenshots                           build each plugin's standalone app, run it
                                                     under Xvfb with a demo signal and save
                                                     docs/screenshots/<crate>.png
@@ -56,13 +68,15 @@ fn run(args: Vec<String>) -> Result<()> {
         "test" => test(&plugins, rest),
         "bench" => bench(&plugins, rest),
         "screenshots" => screenshots::run(&root, &plugins, rest),
+        "validate" => validate::run(&root, &plugins, rest),
+        "fuzz" => fuzz(&plugins, rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
             Ok(())
         }
         other => bail!(
             "unknown command '{other}'\n\nValid commands: bundle, bundle-all, install, test, \
-             bench, screenshots, help\n\n{USAGE}"
+             bench, validate, fuzz, screenshots, help\n\n{USAGE}"
         ),
     }
 }
@@ -94,7 +108,7 @@ fn plugin_crates(root: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
@@ -136,7 +150,7 @@ fn is_known_build_flag(arg: &str) -> bool {
     arg == "--release"
 }
 
-fn check_plugin(plugins: &[String], name: &str) -> Result<()> {
+pub(crate) fn check_plugin(plugins: &[String], name: &str) -> Result<()> {
     if plugins.iter().any(|p| p == name) {
         Ok(())
     } else {
@@ -147,7 +161,7 @@ fn check_plugin(plugins: &[String], name: &str) -> Result<()> {
     }
 }
 
-fn bundle_all(plugins: &[String], args: &[String]) -> Result<()> {
+pub(crate) fn bundle_all(plugins: &[String], args: &[String]) -> Result<()> {
     for arg in args {
         if !is_known_build_flag(arg) {
             bail!("unknown argument '{arg}' for bundle-all\n\n{USAGE}");
@@ -198,7 +212,7 @@ fn install(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
 }
 
 /// The bundle names from `bundler.toml` (`[crate] name = "…"`), in crate order.
-fn bundle_names(root: &Path, plugins: &[String]) -> Result<Vec<String>> {
+pub(crate) fn bundle_names(root: &Path, plugins: &[String]) -> Result<Vec<String>> {
     let text =
         std::fs::read_to_string(root.join("bundler.toml")).context("cannot read bundler.toml")?;
     let mut section = String::new();
@@ -297,4 +311,36 @@ fn bench(plugins: &[String], args: &[String]) -> Result<()> {
         "--bin",
         "bench",
     ])
+}
+
+/// The long run of the hostile host (`tests/src/adversarial.rs`): arguments are checked by
+/// the fuzz binary itself, which refuses unknown ones before anything runs.
+fn fuzz(plugins: &[String], args: &[String]) -> Result<()> {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--minutes" | "--seed" | "--format" => {
+                it.next()
+                    .with_context(|| format!("'{arg}' needs a value\n\n{USAGE}"))?;
+            }
+            "--alloc-check" => {}
+            name if !name.starts_with('-') => check_plugin(plugins, name)?,
+            other => bail!("unknown argument '{other}' for fuzz\n\n{USAGE}"),
+        }
+    }
+    bundle_all(plugins, &["--release".to_owned()])?;
+    if args.iter().any(|a| a == "--alloc-check") {
+        build_alloc_check_variants(plugins)?;
+    }
+    let mut cargo_args = vec![
+        "run",
+        "--release",
+        "--package",
+        "host-tests",
+        "--bin",
+        "fuzz",
+        "--",
+    ];
+    cargo_args.extend(args.iter().map(String::as_str));
+    cargo(&cargo_args)
 }

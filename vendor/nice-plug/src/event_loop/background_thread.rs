@@ -94,16 +94,14 @@ impl<T: Send + 'static, E: MainThreadExecutor<T> + 'static> WorkerThread<T, E> {
 
 impl<T, E> Drop for WorkerThread<T, E> {
     fn drop(&mut self) {
-        // The thread is shut down and joined when the handle is dropped
-        self.tasks_sender
-            .send(Message::Shutdown)
-            .expect("Failed while sending worker thread shutdown request");
-        self.join_handle
-            .take()
-            // Only possible if the WorkerThread got dropped twice, somehow?
-            .expect("Missing Worker thread JoinHandle")
-            .join()
-            .expect("Worker thread panicked");
+        // The thread is shut down and joined when the handle is dropped. MIXWERK: this runs in
+        // the host's release of the last instance, across `extern "C"`: upstream's `expect`s
+        // turned a worker that had already ended (a task had panicked) into an abort of the
+        // host. An ended worker needs neither message nor join result.
+        let _ = self.tasks_sender.send(Message::Shutdown);
+        if let Some(handle) = self.join_handle.take() {
+            let _ = handle.join();
+        }
     }
 }
 
@@ -146,7 +144,15 @@ where
     loop {
         match tasks_receiver.recv() {
             Ok(Message::Task((task, executor))) => match executor.upgrade() {
-                Some(e) => e.execute(task, true),
+                // MIXWERK: the worker is shared by every instance, so a panicking task must
+                // not end it (the other instances' tasks would never run again); the panic
+                // has been reported by the panic hook.
+                Some(e) => {
+                    let run = std::panic::AssertUnwindSafe(|| e.execute(task, true));
+                    if std::panic::catch_unwind(run).is_err() {
+                        nice_trace!("A background task panicked; the worker keeps running");
+                    }
+                }
                 // MIXWERK: the worker is shared by every instance of the plugin, so a task left
                 // behind by an instance that has since been destroyed must be skipped, not end
                 // the worker (upstream returned here: the other instances' tasks were never

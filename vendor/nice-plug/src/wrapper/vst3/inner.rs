@@ -482,6 +482,21 @@ impl<P: Vst3Plugin> WrapperInner<P> {
         event_loop.schedule_background(task)
     }
 
+    /// The editor window, if it is open, not being opened or closed right now, and was created
+    /// on this thread. MIXWERK: tasks posted from the audio thread while the editor is not
+    /// (yet) reachable through the host's run loop run on the shared background worker, which
+    /// upstream let borrow `editor_window` there: while the host's GUI thread held it mutably
+    /// (opening or closing the editor) that panicked ("already mutably borrowed", pluginval's
+    /// Editor Automation test), and even unborrowed, `Fragile::get` panics off the window's
+    /// own thread. Such an update is skipped: the editors read the parameters themselves.
+    #[cfg(feature = "editor")]
+    fn editor_window_here(
+        &self,
+    ) -> Option<atomic_refcell::AtomicRef<'_, fragile::Fragile<SpawnedEditor<<P::Editor as Editor>::Handle>>>> {
+        let window = self.editor_window.try_borrow().ok()?;
+        atomic_refcell::AtomicRef::filter_map(window, |w| w.as_ref().filter(|w| w.is_valid()))
+    }
+
     /// Either posts the task to the task queue using [`EventLoop::schedule_gui()`] so it can be
     /// delegated to the main thread, executes the task directly if this is the main thread, or runs
     /// the task on the host's `IRunLoop` if the GUI is open and it exposes one.
@@ -702,7 +717,7 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
             Task::StateChanged => {
                 use nice_plug_core::editor::EditorHandle;
 
-                if let Some(editor_window) = self.editor_window.borrow().as_ref() {
+                if let Some(editor_window) = self.editor_window_here().as_deref() {
                     editor_window.get().handle.state_changed();
                 }
             }
@@ -710,8 +725,9 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
             Task::ParameterValueChanged(param_hash, normalized_value) => {
                 use nice_plug_core::editor::EditorHandle;
 
-                if let Some(editor_window) = self.editor_window.borrow().as_ref() {
-                    let param_id = &self.param_id_by_hash[&param_hash];
+                if let Some(editor_window) = self.editor_window_here().as_deref()
+                    && let Some(param_id) = self.param_id_by_hash.get(&param_hash)
+                {
                     editor_window
                         .get()
                         .handle
@@ -750,7 +766,7 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
             Task::CallMainThread => {
                 use nice_plug_core::editor::EditorHandle;
 
-                if let Some(editor_window) = self.editor_window.borrow().as_ref() {
+                if let Some(editor_window) = self.editor_window_here().as_deref() {
                     let editor_window = editor_window.get();
                     editor_window
                         .handle
