@@ -98,8 +98,13 @@ impl<T, E> Drop for WorkerThread<T, E> {
         // the host's release of the last instance, across `extern "C"`: upstream's `expect`s
         // turned a worker that had already ended (a task had panicked) into an abort of the
         // host. An ended worker needs neither message nor join result.
+        // The last reference may also go on the worker itself, when the task it just ran held
+        // the only remaining instance: joining itself would panic (EDEADLK), so it is left to
+        // end by itself at the shutdown message, which it reads next.
         let _ = self.tasks_sender.send(Message::Shutdown);
-        if let Some(handle) = self.join_handle.take() {
+        if let Some(handle) = self.join_handle.take()
+            && handle.thread().id() != thread::current().id()
+        {
             let _ = handle.join();
         }
     }
