@@ -332,15 +332,32 @@ fn fuzz(plugins: &[String], args: &[String]) -> Result<()> {
     if args.iter().any(|a| a == "--alloc-check") {
         build_alloc_check_variants(plugins)?;
     }
-    let mut cargo_args = vec![
-        "run",
-        "--release",
-        "--package",
-        "host-tests",
-        "--bin",
-        "fuzz",
-        "--",
-    ];
-    cargo_args.extend(args.iter().map(String::as_str));
-    cargo(&cargo_args)
+    cargo(&["build", "--release", "--package", "host-tests", "--bin", "fuzz"])?;
+    // A panic on a plugin's own threads (its background worker) does not reach the fuzz
+    // binary: the plugin has its own panic hook, which prints to stderr. So stderr is read
+    // here, passed on, and any panic in it fails the run.
+    let exe = target_dir(&workspace_root()?).join("release").join("fuzz");
+    let mut child = Command::new(&exe)
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    let mut panics = 0;
+    if let Some(stderr) = child.stderr.take() {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+            if line.contains(" panicked at ") {
+                panics += 1;
+            }
+            eprintln!("{line}");
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("fuzz failed ({status}); the last case printed above is the one that failed");
+    }
+    if panics > 0 {
+        bail!("fuzz: {panics} panics were printed by plugin threads (see above)");
+    }
+    Ok(())
 }
