@@ -165,8 +165,8 @@ pub struct Wrapper<P: ClapPlugin> {
     /// The last process status returned by the plugin. This is used for tail handling.
     last_process_status: AtomicCell<ProcessStatus>,
     /// Whether the latency has changed since the last call to `activate`. When this is set,
-    /// `latency_changed` needs to be called in `activate` in order to inform the host of the
-    /// latency change.
+    /// `clap_host_latency::changed()` is called at the end of the next `activate`, the only
+    /// place CLAP 1.2 allows it.
     latency_changed: AtomicBool,
     /// The current latency in samples, as set by the plugin through the
     /// [`ProcessContext`](nice_plug_core::context::process::ProcessContext). Uses the latency
@@ -436,29 +436,18 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                         .param_modulation_changed(param_id, modulation_offset);
                 }
             }
-            Task::LatencyChanged => match &*self.host_latency.borrow() {
-                Some(host_latency) => {
-                    crate::nice_debug_assert!(is_gui_thread);
+            Task::LatencyChanged => {
+                crate::nice_debug_assert!(is_gui_thread);
 
-                    // The plugin needs to be deactivated in order for the latency to change. If
-                    // it's already deactivated we can notify the host immediately, otherwise we
-                    // need to request a restart and remember to notify the host of the latency
-                    // change in the `activate` function.
-                    //
-                    // In practice, ignoring the activation status would be fine for many hosts, but
-                    // following the specification is probably a good idea regardless :)
-                    if self.is_activated.load(Ordering::SeqCst) {
-                        self.latency_changed.store(true, Ordering::SeqCst);
-                        self.request_restart();
-                    } else {
-                        unsafe_clap_call! { host_latency=>changed(&*self.host_callback) };
-                    }
+                // Mixwerk: CLAP 1.2 allows `clap_host_latency::changed()` only while the plugin
+                // is being activated. The change is already recorded in `latency_changed`; an
+                // active plugin asks for a restart, and `activate` then reports it. If the host
+                // deactivated the plugin before this task ran, the next `activate` reports it
+                // all the same, so there is nothing to do now.
+                if self.is_activated.load(Ordering::SeqCst) {
+                    self.request_restart();
                 }
-                None => {
-                    #[cfg(debug_assertions)]
-                    crate::nice_warn!("Host does not support the latency extension");
-                }
-            },
+            }
             Task::VoiceInfoChanged => match &*self.host_voice_info.borrow() {
                 Some(host_voice_info) => {
                     crate::nice_debug_assert!(is_gui_thread);
@@ -834,10 +823,7 @@ impl<P: ClapPlugin> Wrapper<P> {
     /// The lock on the plugin must be dropped before this object is dropped to avoid deadlocks
     /// caused by reentrant function calls.
     fn make_activate_context(&self) -> WrapperActivateContext<'_, P> {
-        WrapperActivateContext {
-            wrapper: self,
-            pending_requests: Default::default(),
-        }
+        WrapperActivateContext { wrapper: self }
     }
 
     fn make_process_context(
@@ -1540,15 +1526,29 @@ impl<P: ClapPlugin> Wrapper<P> {
         } // Else the RescanParamValues task has already been sent
     }
 
+    /// A latency change from the process context: the plugin is active, so the host is asked
+    /// for a restart from the main thread, and the `activate` of that restart reports it.
     pub fn set_latency_samples(&self, samples: u32) {
-        // Only make a callback if it's actually needed
-        // XXX: For CLAP we could move this handling to the Plugin struct, but it may be worthwhile
-        //      to keep doing it this way to stay consistent with VST3.
-        let old_latency = self.current_latency.swap(samples, Ordering::SeqCst);
-        if old_latency != samples {
+        if self.record_latency(samples) {
             let task_posted = self.schedule_gui(Task::LatencyChanged);
             crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
         }
+    }
+
+    /// A latency change from the activate context (inside `clap_plugin::activate`): only
+    /// recorded, `activate` reports it to the host before it returns.
+    pub fn set_latency_while_activating(&self, samples: u32) {
+        self.record_latency(samples);
+    }
+
+    /// Stores the new latency; `true` (and `latency_changed` set) if it differs from the old.
+    fn record_latency(&self, samples: u32) -> bool {
+        let old_latency = self.current_latency.swap(samples, Ordering::SeqCst);
+        let changed = old_latency != samples;
+        if changed {
+            self.latency_changed.store(true, Ordering::SeqCst);
+        }
+        changed
     }
 
     pub fn set_current_voice_capacity(&self, capacity: u32) {
@@ -1743,14 +1743,6 @@ impl<P: ClapPlugin> Wrapper<P> {
             unsafe { param._internal_update_smoother(buffer_config.sample_rate, true) };
         }
 
-        // If this reactivation happened due to the latency changing, notify the host of that
-        // latency change.
-        if wrapper.latency_changed.swap(false, Ordering::SeqCst)
-            && let Some(host_latency) = &*wrapper.host_latency.borrow()
-        {
-            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
-        }
-
         let mut activate_context = wrapper.make_activate_context();
 
         // In the case a host misbehaves and tries to activate the plugin without waiting for the
@@ -1805,6 +1797,18 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
         drop(activate_context);
+
+        // Mixwerk: a latency that changed since the last activation (in `process` before the
+        // restart that led here, or just now in the plugin's `activate`) is reported here,
+        // synchronously, while the host still sees the plugin as being activated: CLAP 1.2
+        // allows `clap_host_latency::changed()` nowhere else. A failed activation keeps the
+        // change for the next one.
+        if result
+            && wrapper.latency_changed.swap(false, Ordering::SeqCst)
+            && let Some(host_latency) = &*wrapper.host_latency.borrow()
+        {
+            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
+        }
 
         result
     }

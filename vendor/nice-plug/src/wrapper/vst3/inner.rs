@@ -448,10 +448,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
     /// The lock on the plugin must be dropped before this object is dropped to avoid deadlocks
     /// caused by reentrant function calls.
     pub fn make_activate_context(&self) -> WrapperActivateContext<'_, P> {
-        WrapperActivateContext {
-            inner: self,
-            pending_requests: Default::default(),
-        }
+        WrapperActivateContext { inner: self }
     }
 
     pub fn make_process_context<'a>(
