@@ -24,6 +24,7 @@ use clap_sys::ext::gui::CLAP_EXT_GUI;
 #[cfg(feature = "editor")]
 use clap_sys::ext::gui::{clap_host_gui, clap_plugin_gui};
 use clap_sys::ext::latency::{CLAP_EXT_LATENCY, clap_host_latency, clap_plugin_latency};
+use clap_sys::ext::log::{CLAP_EXT_LOG, CLAP_LOG_ERROR, clap_host_log};
 use clap_sys::ext::note_ports::{
     CLAP_EXT_NOTE_PORTS, CLAP_NOTE_DIALECT_CLAP, CLAP_NOTE_DIALECT_MIDI, clap_note_port_info,
     clap_plugin_note_ports,
@@ -82,7 +83,7 @@ use parking_lot::Mutex;
 #[cfg(feature = "editor")]
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::ffi::{CStr, c_void};
+use std::ffi::{CStr, CString, c_void};
 use std::mem;
 use std::num::NonZeroU32;
 use std::os::raw::c_char;
@@ -105,7 +106,10 @@ use crate::wrapper::clap::context::WrapperGuiContext;
 use crate::wrapper::clap::util::{read_stream, write_stream};
 use crate::wrapper::state::{self};
 use crate::wrapper::util::buffer_management::{BufferManager, ChannelPointers};
-use crate::wrapper::util::{clamp_input_event_timing, hash_param_id, process_wrapper, strlcpy};
+use crate::wrapper::util::panic_guard::{Entry, PanicGuard};
+use crate::wrapper::util::{
+    ScopedFtz, clamp_input_event_timing, hash_param_id, process_wrapper, strlcpy,
+};
 
 /// How many output parameter changes we can store in our output parameter change queue. Storing
 /// more than this many parameters at a time will cause changes to get lost.
@@ -148,6 +152,9 @@ pub struct Wrapper<P: ClapPlugin> {
     fallback_scale_factor: AtomicCell<Option<f64>>,
     is_activated: AtomicBool,
     is_processing: AtomicBool,
+    /// Mixwerk: catches panics in plugin code before they unwind into the host; after one, this
+    /// instance outputs silence.
+    panic_guard: PanicGuard,
     /// The current IO configuration, modified through the `clap_plugin_audio_ports_config`
     /// extension. Initialized to the plugin's first audio IO configuration.
     current_audio_io_layout: AtomicCell<AudioIOLayout>,
@@ -315,6 +322,8 @@ pub enum Task<P: Plugin> {
     VoiceInfoChanged,
     /// Tell the host that it should rescan the current parameter values.
     RescanParamValues,
+    /// Mixwerk: log that a panic on the audio thread silenced this instance.
+    LogPanic,
 }
 
 /// The types of CLAP parameter updates for events.
@@ -458,6 +467,7 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                     crate::nice_warn!("Host does not support the voice-info extension");
                 }
             },
+            Task::LogPanic => self.panic_guard.log_deferred(),
             Task::RescanParamValues => match &*self.host_params.borrow() {
                 Some(host_params) => {
                     crate::nice_debug_assert!(is_gui_thread);
@@ -597,6 +607,7 @@ impl<P: ClapPlugin> Wrapper<P> {
 
             is_activated: AtomicBool::new(false),
             is_processing: AtomicBool::new(false),
+            panic_guard: PanicGuard::new(P::NAME),
             current_audio_io_layout: AtomicCell::new(
                 P::AUDIO_IO_LAYOUTS.first().copied().unwrap_or_default(),
             ),
@@ -1484,7 +1495,8 @@ impl<P: ClapPlugin> Wrapper<P> {
         // Use a loop and timeouts to handle the super rare edge case when this function gets called
         // between a process call and the host disabling the plugin
         loop {
-            if self.is_processing.load(Ordering::SeqCst) {
+            // Mixwerk: a failed instance's `process` no longer takes the state from the channel.
+            if self.is_processing.load(Ordering::SeqCst) && !self.panic_guard.has_failed() {
                 // If the plugin is currently processing audio, then we'll perform the restore
                 // operation at the end of the audio call. This involves sending the state to the
                 // audio thread, having the audio thread handle the state restore at the very end of
@@ -1648,10 +1660,12 @@ impl<P: ClapPlugin> Wrapper<P> {
         //        allocates, but if the plugin has persistent non-parameter data then its
         //        `deserialize_fields()` implementation may still allocate.
         let success = permit_alloc(|| unsafe {
-            state::deserialize_object::<P>(
+            state::deserialize_object_or_roll_back::<P>(
+                &self.panic_guard,
                 state,
                 self.params.clone(),
-                state::make_params_getter(&self.param_by_hash, &self.param_id_to_hash),
+                &self.param_by_hash,
+                &self.param_id_to_hash,
                 self.current_buffer_config.load().as_ref(),
             )
         });
@@ -1672,6 +1686,17 @@ impl<P: ClapPlugin> Wrapper<P> {
 
     pub fn request_restart(&self) {
         unsafe_clap_call! { &*self.host_callback=>request_restart(&*self.host_callback) };
+    }
+
+    /// Mixwerk: [`PanicGuard::call`] on the audio thread; the log message of a panic there is
+    /// left to the main thread.
+    fn call_on_audio_thread<T>(&self, entry: Entry, f: impl FnOnce() -> T) -> Option<T> {
+        let result = self.panic_guard.call(entry, f);
+        if result.is_none() && self.panic_guard.has_deferred() {
+            let task_posted = self.schedule_gui(Task::LogPanic);
+            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+        }
+        result
     }
 
     unsafe extern "C" fn init(plugin: *const clap_plugin) -> bool {
@@ -1695,6 +1720,19 @@ impl<P: ClapPlugin> Wrapper<P> {
             }
             *wrapper.host_latency.borrow_mut() =
                 query_host_extension::<clap_host_latency>(&wrapper.host_callback, CLAP_EXT_LATENCY);
+            // Mixwerk: the message about a caught panic goes to the host's log.
+            if let Some(host_log) =
+                query_host_extension::<clap_host_log>(&wrapper.host_callback, CLAP_EXT_LOG)
+            {
+                let host = wrapper.host_callback.clone();
+                wrapper.panic_guard.set_sink(Box::new(move |message: &str| {
+                    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+                    // Not `clap_call!`, which panics on a null function pointer.
+                    if let Some(log) = host_log.log {
+                        log(&*host, CLAP_LOG_ERROR, message.as_ptr());
+                    }
+                }));
+            }
             *wrapper.host_params.borrow_mut() =
                 query_host_extension::<clap_host_params>(&wrapper.host_callback, CLAP_EXT_PARAMS);
             *wrapper.host_voice_info.borrow_mut() = query_host_extension::<clap_host_voice_info>(
@@ -1730,6 +1768,11 @@ impl<P: ClapPlugin> Wrapper<P> {
         check_null_ptr!(false, plugin, unsafe { (*plugin).plugin_data });
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
 
+        // Mixwerk: a plugin that panicked may have broken state; it stays deactivated.
+        if wrapper.panic_guard.has_failed() {
+            return false;
+        }
+
         let audio_io_layout = wrapper.current_audio_io_layout.load();
         let buffer_config = BufferConfig {
             sample_rate: sample_rate as f32,
@@ -1751,7 +1794,13 @@ impl<P: ClapPlugin> Wrapper<P> {
         let mut result = false;
         loop {
             if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                if plugin.activate(&audio_io_layout, &buffer_config, &mut activate_context) {
+                // Mixwerk: activation builds DSP state, so subnormals are flushed here too, and a
+                // panic fails the activation instead of aborting the host.
+                let _ftz_guard = ScopedFtz::enable();
+                let activated = wrapper.panic_guard.call(Entry::Activate, || {
+                    plugin.activate(&audio_io_layout, &buffer_config, &mut activate_context)
+                });
+                if activated == Some(true) {
                     // NOTE: `Plugin::reset()` is called in `clap_plugin::start_processing()` instead of in
                     //       this function
 
@@ -1822,7 +1871,10 @@ impl<P: ClapPlugin> Wrapper<P> {
         let now = Instant::now();
         loop {
             if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                plugin.deactivate();
+                // Mixwerk: also for a failed instance, so that it can free what it holds.
+                let _ = wrapper
+                    .panic_guard
+                    .call(Entry::Deactivate, || plugin.deactivate());
                 break;
             } else if now.elapsed() > Duration::from_secs(1) {
                 crate::nice_error!("Failed to acquire lock on plugin while deactivating");
@@ -1853,7 +1905,9 @@ impl<P: ClapPlugin> Wrapper<P> {
             let now = Instant::now();
             loop {
                 if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                    plugin.reset();
+                    if !wrapper.panic_guard.has_failed() {
+                        let _ = wrapper.call_on_audio_thread(Entry::Reset, || plugin.reset());
+                    }
                     break;
                 } else if now.elapsed() > Duration::from_millis(200) {
                     crate::nice_error!(
@@ -1881,7 +1935,11 @@ impl<P: ClapPlugin> Wrapper<P> {
             let now = Instant::now();
             loop {
                 if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                    plugin.stop_processing();
+                    if !wrapper.panic_guard.has_failed() {
+                        let _ = wrapper.call_on_audio_thread(Entry::StopProcessing, || {
+                            plugin.stop_processing()
+                        });
+                    }
                     break;
                 } else if now.elapsed() > Duration::from_millis(200) {
                     crate::nice_error!(
@@ -1905,7 +1963,9 @@ impl<P: ClapPlugin> Wrapper<P> {
             let now = Instant::now();
             loop {
                 if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                    plugin.reset();
+                    if !wrapper.panic_guard.has_failed() {
+                        let _ = wrapper.call_on_audio_thread(Entry::Reset, || plugin.reset());
+                    }
                     break;
                 } else if now.elapsed() > Duration::from_millis(200) {
                     crate::nice_error!("Failed to acquire lock on plugin while resetting");
@@ -1929,13 +1989,32 @@ impl<P: ClapPlugin> Wrapper<P> {
         );
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
 
+        // Mixwerk: an instance whose plugin code panicked outputs silence, and the host goes on.
+        if wrapper.panic_guard.has_failed() {
+            unsafe { silence_outputs(&*process) };
+            return CLAP_PROCESS_CONTINUE;
+        }
+
         // Panic on allocations if the `assert_process_allocs` feature has been enabled, and make
         // sure that FTZ is set up correctly
-        process_wrapper(|| {
+        let status = process_wrapper(|| {
+            wrapper.call_on_audio_thread(Entry::Process, || unsafe {
+                Self::process_unguarded(wrapper, &*process)
+            })
+        });
+        status.unwrap_or_else(|| {
+            // The block the panic interrupted is silent as well.
+            unsafe { silence_outputs(&*process) };
+            CLAP_PROCESS_CONTINUE
+        })
+    }
+
+    /// The body of [`Self::process`]: everything in it may panic.
+    unsafe fn process_unguarded(wrapper: &Self, process: &clap_process) -> clap_process_status {
+        {
             // We need to handle incoming automation and MIDI events. Since we don't support sample
             // accuration automation yet and there's no way to get the last event for a parameter,
             // we'll process every incoming event.
-            let process = unsafe { &*process };
             let total_buffer_len = process.frames_count as usize;
 
             let current_audio_io_layout = wrapper.current_audio_io_layout.load();
@@ -2305,7 +2384,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             }
 
             result
-        })
+        }
     }
 
     unsafe extern "C" fn get_extension(
@@ -3255,8 +3334,10 @@ impl<P: ClapPlugin> Wrapper<P> {
         let dest = unsafe { std::slice::from_raw_parts_mut(display, size as usize) };
 
         match wrapper.param_by_hash.get(&param_id) {
-            Some(param_ptr) => {
-                unsafe {
+            // Mixwerk: the formatter is plugin code; if it panics the host gets `false`.
+            Some(param_ptr) => wrapper
+                .panic_guard
+                .call(Entry::ParamText, || unsafe {
                     strlcpy(
                         dest,
                         // CLAP does not have a separate unit, so we'll include the unit here
@@ -3265,10 +3346,8 @@ impl<P: ClapPlugin> Wrapper<P> {
                             true,
                         ),
                     );
-                }
-
-                true
-            }
+                })
+                .is_some(),
             _ => false,
         }
     }
@@ -3295,11 +3374,14 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         match wrapper.param_by_hash.get(&param_id) {
             Some(param_ptr) => {
-                let normalized_value =
-                    match unsafe { param_ptr.string_to_normalized_value(display) } {
-                        Some(v) => v as f64,
-                        None => return false,
-                    };
+                // Mixwerk: the parser is plugin code; if it panics the host gets `false`.
+                let parsed = wrapper.panic_guard.call(Entry::ParamText, || unsafe {
+                    param_ptr.string_to_normalized_value(display)
+                });
+                let normalized_value = match parsed.flatten() {
+                    Some(v) => v as f64,
+                    None => return false,
+                };
                 unsafe {
                     *value = normalized_value * param_ptr.step_count().unwrap_or(1) as f64;
                 }
@@ -3541,6 +3623,38 @@ impl<P: ClapPlugin> Wrapper<P> {
 /// # Safety
 ///
 /// The extension type `T` must match the extension's name `name`.
+/// Mixwerk: zeros every output channel the host passed, the output of a failed instance.
+///
+/// # Safety
+///
+/// `process` must be a valid `clap_process` whose buffers hold `frames_count` samples.
+unsafe fn silence_outputs(process: &clap_process) {
+    if process.audio_outputs.is_null() {
+        return;
+    }
+    let frames = process.frames_count as usize;
+    let ports = unsafe {
+        std::slice::from_raw_parts(process.audio_outputs, process.audio_outputs_count as usize)
+    };
+    for port in ports {
+        let channels = port.channel_count as usize;
+        if !port.data32.is_null() {
+            for &channel in unsafe { std::slice::from_raw_parts(port.data32, channels) } {
+                if !channel.is_null() {
+                    unsafe { std::slice::from_raw_parts_mut(channel, frames) }.fill(0.0);
+                }
+            }
+        }
+        if !port.data64.is_null() {
+            for &channel in unsafe { std::slice::from_raw_parts(port.data64, channels) } {
+                if !channel.is_null() {
+                    unsafe { std::slice::from_raw_parts_mut(channel, frames) }.fill(0.0);
+                }
+            }
+        }
+    }
+}
+
 unsafe fn query_host_extension<T>(
     host_callback: &ClapPtr<clap_host>,
     name: &CStr,
