@@ -1090,6 +1090,8 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
 
         // Panic on allocations if the `assert_process_allocs` feature has been enabled, and make
         // sure that FTZ is set up correctly
+        // Mixwerk: the body below is the upstream one, left at its old indentation so that this
+        // copy stays easy to compare with upstream.
         let status = process_wrapper(|| {
             self.inner.call_on_audio_thread(Entry::Process, || {
             // We need to handle incoming automation first
