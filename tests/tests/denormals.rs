@@ -8,16 +8,17 @@
 //! bundles as clap-validator's `process-audio-denormals` does, but on thread CPU time, which a
 //! loaded machine does not distort the way it distorts the validator's wall-clock ratio, and
 //! without timing the making of the input (see `noise_blocks`). Before this fix the Reverb
-//! took 4.1x, the Delay 2.2x and the Panner 1.7x as long on subnormal input; now all 0.98-1.02x.
+//! took 4.1x, the Delay 2.2x and the Panner 1.7x as long on subnormal input; now all 0.96-1.04x.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use host_tests::battery::Buffers;
-use host_tests::bundles::{release_bundle, target_dir};
-use host_tests::host::{self, ParamChange};
+use host_tests::bundles::release_bundle;
+use host_tests::host;
 use host_tests::hosted;
-use host_tests::vst3_host;
+use host_tests::panic_plugin::{
+    Block, ProcessBlock, clap_instance, set, vst3_instance, vst3_param,
+};
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 256;
@@ -25,20 +26,6 @@ const BLOCK: usize = 256;
 const SUBNORMAL: f32 = 1e-39;
 /// Normal, but times 1e-10 it is subnormal.
 const SMALL: f32 = 1e-30;
-
-fn library() -> PathBuf {
-    let path = target_dir().join("release").join(format!(
-        "{}panic_plugin{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --release -p panic-plugin` (`cargo xtask test` does)",
-        path.display()
-    );
-    path
-}
 
 /// The host thread's own arithmetic keeps subnormals: the test runs in the default mode, so a
 /// zero from the plugin is the wrapper's doing, and after the call the mode is back.
@@ -55,11 +42,17 @@ fn assert_host_keeps_subnormals(when: &str) {
     );
 }
 
-fn probe_input() -> Vec<Vec<Vec<f32>>> {
-    vec![vec![vec![SUBNORMAL; BLOCK], vec![SMALL; BLOCK]]]
-}
-
-fn assert_flushed(out: &[Vec<Vec<f32>>]) {
+/// The probe on an active instance: a subnormal left input and a right input whose product
+/// with 1e-10 is subnormal must both come out as zero, and the host thread's arithmetic must
+/// keep subnormals before and after the call.
+fn probe(plugin: &mut impl ProcessBlock, probe_id: u32) {
+    assert_host_keeps_subnormals("before process");
+    let mut inp: Block = vec![vec![vec![SUBNORMAL; BLOCK], vec![SMALL; BLOCK]]];
+    let mut out: Block = vec![vec![vec![-1.0; BLOCK]; 2]];
+    plugin
+        .process_block(&mut inp, &mut out, &set(probe_id, 0, 1.0))
+        .unwrap();
+    assert_host_keeps_subnormals("after process");
     assert!(
         out[0][0].iter().all(|&x| x == 0.0),
         "a subnormal input reached the plugin's arithmetic (no denormals-are-zero): {:e}",
@@ -74,51 +67,18 @@ fn assert_flushed(out: &[Vec<Vec<f32>>]) {
 
 #[test]
 fn clap_process_runs_with_ftz_and_daz_and_restores_the_host_mode() {
-    assert_host_keeps_subnormals("before");
-    let mut plugin = host::Bundle::load(&library())
-        .unwrap()
-        .instantiate("org.mixwerk.test.panic")
-        .unwrap();
-    let params = plugin.params().unwrap();
-    let probe = host::param_id(&params, "Probe");
+    let mut plugin = clap_instance();
+    let probe_id = host::param_id(&plugin.params().unwrap(), "Probe");
     plugin.activate(RATE, BLOCK as u32).unwrap();
-    let on = [ParamChange {
-        offset: 0,
-        id: probe,
-        value: 1.0,
-    }];
-    let mut inp = probe_input();
-    let mut out = vec![vec![vec![-1.0; BLOCK]; 2]];
-    plugin.process(&mut inp, &mut out, &on).unwrap();
-    assert_host_keeps_subnormals("after process");
-    assert_flushed(&out);
+    probe(&mut plugin, probe_id);
 }
 
 #[test]
 fn vst3_process_runs_with_ftz_and_daz_and_restores_the_host_mode() {
-    assert_host_keeps_subnormals("before");
-    let module = vst3_host::Module::load(&library()).unwrap();
-    let classes = module.classes().unwrap();
-    let class = classes.iter().find(|c| c.name == "Panic Test").unwrap();
-    let mut plugin = module.instantiate(&class.cid).unwrap();
-    let probe = plugin
-        .params()
-        .unwrap()
-        .into_iter()
-        .find(|p| p.title == "Probe")
-        .unwrap()
-        .id;
+    let mut plugin = vst3_instance();
+    let probe_id = vst3_param(&plugin, "Probe");
     plugin.activate(RATE, BLOCK as i32).unwrap();
-    let on = [ParamChange {
-        offset: 0,
-        id: probe,
-        value: 1.0,
-    }];
-    let mut inp = probe_input();
-    let mut out = vec![vec![vec![-1.0; BLOCK]; 2]];
-    plugin.process(&mut inp, &mut out, &on, None).unwrap();
-    assert_host_keeps_subnormals("after process");
-    assert_flushed(&out);
+    probe(&mut plugin, probe_id);
 }
 
 /// This thread's CPU time in seconds.
