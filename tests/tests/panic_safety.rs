@@ -6,7 +6,9 @@
 //! harnesses: after the panic the test process (the "host") is still running, the interrupted
 //! block and every later block are silent, the host got a normal status, the instance refuses
 //! to be activated again but can be deactivated and destroyed, and another instance of the
-//! same plugin is unaffected. Without the guard this test binary aborts (SIGABRT).
+//! same plugin is unaffected. A panic in a text conversion is a failed conversion; a panic in a
+//! state load is a failed load that leaves the state from before. Without the guard this test
+//! binary aborts (SIGABRT).
 
 use host_tests::host;
 use host_tests::panic_plugin::{
@@ -153,4 +155,55 @@ fn vst3_panic_in_a_text_conversion_is_a_failed_conversion() {
 
     plugin.activate(RATE, BLOCK as i32).unwrap();
     assert_passes_through(&mut plugin, "after two caught panics the instance");
+}
+
+/// A saved state (JSON) changed so that loading it first sets "Trap" to 0.5 and then panics
+/// in the persisted field "fuse" (666).
+fn poisoned(state: &str) -> String {
+    let trap = state.replace(r#""trap":{"f32":0.0}"#, r#""trap":{"f32":0.5}"#);
+    let fused = trap.replace(r#""fuse":"0""#, r#""fuse":"666""#);
+    assert!(
+        trap != state && fused != trap,
+        "the state's layout changed: {state}"
+    );
+    fused
+}
+
+#[test]
+fn clap_panic_in_state_load_fails_the_load_and_keeps_the_old_state() {
+    let mut plugin = clap_instance();
+    let before = plugin.save_state().unwrap();
+    // nice-plug's CLAP state: the JSON's length (u64, little endian), then the JSON.
+    let bad = poisoned(std::str::from_utf8(&before[8..]).unwrap());
+    let mut blob = (bad.len() as u64).to_le_bytes().to_vec();
+    blob.extend_from_slice(bad.as_bytes());
+    assert!(
+        plugin.load_state(&blob).is_err(),
+        "a load that panicked reports failure"
+    );
+    assert_eq!(
+        plugin.save_state().unwrap(),
+        before,
+        "the parameter the load had already set is back as it was"
+    );
+    assert!(
+        plugin.activate(RATE, BLOCK as u32).is_err(),
+        "an instance that panicked refuses to be activated"
+    );
+}
+
+#[test]
+fn vst3_panic_in_state_load_fails_the_load_and_keeps_the_old_state() {
+    let plugin = vst3_instance();
+    let before = plugin.get_state().unwrap();
+    let bad = poisoned(std::str::from_utf8(&before).unwrap());
+    assert!(
+        plugin.set_state(bad.as_bytes()).is_err(),
+        "a load that panicked reports failure"
+    );
+    assert_eq!(
+        plugin.get_state().unwrap(),
+        before,
+        "the parameter the load had already set is back as it was"
+    );
 }

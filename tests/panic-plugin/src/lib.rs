@@ -6,13 +6,16 @@
 //!
 //! It passes its stereo input through unchanged until its "Panic" parameter is on; from then
 //! on every `process` call panics. Its "Trap" parameter's text conversion panics above 0.9.
-//! With "Probe" on, it multiplies the left input by 1 and the right input by 1e-10: a
+//! Its persisted field "fuse" panics when a state sets it to 666 (after the parameters were
+//! loaded from that state). With "Probe" on, it multiplies the left input by 1 and the right input by 1e-10: a
 //! subnormal left input comes out as zero only if denormals-are-zero is on, and a right input
 //! whose product is subnormal comes out as zero only if flush-to-zero is on.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
+use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
 
 #[derive(Params)]
@@ -26,6 +29,27 @@ struct PanicParams {
     /// Its value-to-text and text-to-value conversions panic for values above 0.9.
     #[id = "trap"]
     trap: FloatParam,
+    /// Restoring it from a state panics for 666.
+    #[persist = "fuse"]
+    fuse: Fuse,
+}
+
+/// A persisted number whose restore panics on 666.
+#[derive(Default)]
+struct Fuse(AtomicU32);
+
+impl PersistentField<'_, u32> for Fuse {
+    fn set(&self, value: u32) {
+        assert!(value != 666, "injected panic in state load");
+        self.0.store(value, Ordering::Relaxed);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&u32) -> R,
+    {
+        f(&self.0.load(Ordering::Relaxed))
+    }
 }
 
 impl Default for PanicParams {
@@ -43,6 +67,7 @@ impl Default for PanicParams {
                     assert!(v <= 0.9, "injected panic in text to value");
                     Some(v)
                 })),
+            fuse: Fuse::default(),
         }
     }
 }
