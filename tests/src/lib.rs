@@ -6,5 +6,6 @@ pub mod battery;
 pub mod bundles;
 pub mod host;
 pub mod hosted;
+pub mod panic_plugin;
 pub mod signals;
 pub mod vst3_host;

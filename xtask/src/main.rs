@@ -20,7 +20,8 @@ Usage:
   cargo xtask install [--release]                   bundle-all, then copy the bundles into
                                                     this user's CLAP and VST3 folders
   cargo xtask test [<cargo test args>...]           bundle-all --release, build the
-                                                    allocation-checking variants, then
+                                                    allocation-checking variants and the
+                                                    panic test plugin, then
                                                     cargo test --workspace
   cargo xtask bench                                 bundle-all --release, then time every
                                                     plugin through the CLAP host harness
@@ -293,6 +294,9 @@ fn build_alloc_check_variants(plugins: &[String]) -> Result<()> {
 fn test(plugins: &[String], args: &[String]) -> Result<()> {
     bundle_all(plugins, &["--release".to_owned()])?;
     build_alloc_check_variants(plugins)?;
+    // The test-only plugin that panics on demand (tests/tests/panic_safety.rs): a plain release
+    // library, never bundled. Not an alloc-check build: raising a panic allocates.
+    cargo(&["build", "--release", "-p", "panic-plugin"])?;
     let mut cargo_args = vec!["test", "--workspace"];
     cargo_args.extend(args.iter().map(String::as_str));
     cargo(&cargo_args)

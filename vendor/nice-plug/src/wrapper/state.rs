@@ -4,6 +4,8 @@ use std::{
 };
 
 use anyhow::{Context, Result};
+
+use crate::wrapper::util::panic_guard::{Entry, PanicGuard};
 use nice_plug_core::{
     audio_setup::BufferConfig,
     params::{InternalParamMut, Param, Params, internals::ParamPtr},
@@ -202,6 +204,50 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
     plugin_params.deserialize_fields(&state.fields);
 
     true
+}
+
+/// Mixwerk: [`deserialize_object()`] under the instance's [`PanicGuard`]. State loading runs plugin
+/// code (`Plugin::filter_state()`, parameter callbacks, `Params::deserialize_fields()`); if that
+/// panics halfway, the state from before is put back (as far as restoring it does not panic
+/// too) and `false` is returned, so that the host neither aborts nor keeps a half-loaded state.
+/// The guard marks the instance failed.
+///
+/// # Safety
+///
+/// As for [`deserialize_object()`]: the parameter pointers must be valid.
+pub(crate) unsafe fn deserialize_object_or_roll_back<P: Plugin>(
+    guard: &PanicGuard,
+    state: &mut PluginState,
+    plugin_params: Arc<dyn Params>,
+    param_by_hash: &HashMap<u32, ParamPtr>,
+    param_id_to_hash: &HashMap<String, u32>,
+    current_buffer_config: Option<&BufferConfig>,
+) -> bool {
+    let load = |state: &mut PluginState| {
+        guard.call(Entry::StateLoad, || unsafe {
+            deserialize_object::<P>(
+                state,
+                plugin_params.clone(),
+                make_params_getter(param_by_hash, param_id_to_hash),
+                current_buffer_config,
+            )
+        })
+    };
+    let Some(mut before) = guard.call(Entry::StateLoad, || unsafe {
+        serialize_object::<P>(
+            plugin_params.clone(),
+            make_params_iter(param_by_hash, param_id_to_hash),
+        )
+    }) else {
+        return false;
+    };
+    match load(state) {
+        Some(success) => success,
+        None => {
+            let _ = load(&mut before);
+            false
+        }
+    }
 }
 
 /// Deserialize a plugin's state from a vector containing (compressed) JSON data. Doesn't load the

@@ -14,7 +14,6 @@ use nice_plug_core::midi::{
 };
 use nice_plug_core::params::Param;
 use nice_plug_core::params::internals::ParamPtr;
-use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::mem;
 
@@ -25,21 +24,11 @@ use crate::wrapper::util::{clamp_output_event_timing, strlcpy};
 
 /// An [`ActivateContext`] implementation for the wrapper.
 ///
-/// # Note
-///
-/// See the VST3 `WrapperActivateContext` for an explanation of why we need this `pending_requests`
-/// field.
+/// Mixwerk: a latency set here is only recorded (see [`Wrapper::set_latency_while_activating`]);
+/// `clap_plugin::activate` reports it with `clap_host_latency::changed()` before it returns,
+/// which is the only place CLAP 1.2 allows that call.
 pub(crate) struct WrapperActivateContext<'a, P: ClapPlugin> {
     pub(super) wrapper: &'a Wrapper<P>,
-    pub(super) pending_requests: PendingActivateContextRequests,
-}
-
-/// Any requests that should be sent out when the [`WrapperActivateContext`] is dropped. See that
-/// struct's docstring for mroe information.
-#[derive(Debug, Default)]
-pub(crate) struct PendingActivateContextRequests {
-    /// The value of the last `.set_latency_samples()` call.
-    latency_changed: Cell<Option<u32>>,
 }
 
 /// A [`ProcessContext`] implementation for the wrapper. This is a separate object so it can hold on
@@ -77,14 +66,6 @@ pub(crate) struct RemoteControlPages<'a> {
     pages: &'a mut Vec<clap_remote_controls_page>,
 }
 
-impl<P: ClapPlugin> Drop for WrapperActivateContext<'_, P> {
-    fn drop(&mut self) {
-        if let Some(samples) = self.pending_requests.latency_changed.take() {
-            self.wrapper.set_latency_samples(samples)
-        }
-    }
-}
-
 impl<P: ClapPlugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Clap
@@ -96,7 +77,7 @@ impl<P: ClapPlugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
 
     fn set_latency_samples(&self, samples: u32) {
         // See this struct's docstring
-        self.pending_requests.latency_changed.set(Some(samples));
+        self.wrapper.set_latency_while_activating(samples);
     }
 
     fn set_current_voice_capacity(&self, capacity: u32) {

@@ -24,6 +24,7 @@ use clap_sys::ext::gui::CLAP_EXT_GUI;
 #[cfg(feature = "editor")]
 use clap_sys::ext::gui::{clap_host_gui, clap_plugin_gui};
 use clap_sys::ext::latency::{CLAP_EXT_LATENCY, clap_host_latency, clap_plugin_latency};
+use clap_sys::ext::log::{CLAP_EXT_LOG, CLAP_LOG_ERROR, clap_host_log};
 use clap_sys::ext::note_ports::{
     CLAP_EXT_NOTE_PORTS, CLAP_NOTE_DIALECT_CLAP, CLAP_NOTE_DIALECT_MIDI, clap_note_port_info,
     clap_plugin_note_ports,
@@ -82,7 +83,7 @@ use parking_lot::Mutex;
 #[cfg(feature = "editor")]
 use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::ffi::{CStr, c_void};
+use std::ffi::{CStr, CString, c_void};
 use std::mem;
 use std::num::NonZeroU32;
 use std::os::raw::c_char;
@@ -105,7 +106,10 @@ use crate::wrapper::clap::context::WrapperGuiContext;
 use crate::wrapper::clap::util::{read_stream, write_stream};
 use crate::wrapper::state::{self};
 use crate::wrapper::util::buffer_management::{BufferManager, ChannelPointers};
-use crate::wrapper::util::{clamp_input_event_timing, hash_param_id, process_wrapper, strlcpy};
+use crate::wrapper::util::panic_guard::{Entry, PanicGuard};
+use crate::wrapper::util::{
+    ScopedFtz, clamp_input_event_timing, hash_param_id, process_wrapper, strlcpy,
+};
 
 /// How many output parameter changes we can store in our output parameter change queue. Storing
 /// more than this many parameters at a time will cause changes to get lost.
@@ -148,6 +152,9 @@ pub struct Wrapper<P: ClapPlugin> {
     fallback_scale_factor: AtomicCell<Option<f64>>,
     is_activated: AtomicBool,
     is_processing: AtomicBool,
+    /// Mixwerk: catches panics in plugin code before they unwind into the host; after one, this
+    /// instance outputs silence.
+    panic_guard: PanicGuard,
     /// The current IO configuration, modified through the `clap_plugin_audio_ports_config`
     /// extension. Initialized to the plugin's first audio IO configuration.
     current_audio_io_layout: AtomicCell<AudioIOLayout>,
@@ -165,8 +172,8 @@ pub struct Wrapper<P: ClapPlugin> {
     /// The last process status returned by the plugin. This is used for tail handling.
     last_process_status: AtomicCell<ProcessStatus>,
     /// Whether the latency has changed since the last call to `activate`. When this is set,
-    /// `latency_changed` needs to be called in `activate` in order to inform the host of the
-    /// latency change.
+    /// `clap_host_latency::changed()` is called at the end of the next `activate`, the only
+    /// place CLAP 1.2 allows it.
     latency_changed: AtomicBool,
     /// The current latency in samples, as set by the plugin through the
     /// [`ProcessContext`](nice_plug_core::context::process::ProcessContext). Uses the latency
@@ -315,6 +322,8 @@ pub enum Task<P: Plugin> {
     VoiceInfoChanged,
     /// Tell the host that it should rescan the current parameter values.
     RescanParamValues,
+    /// Mixwerk: log that a panic on the audio thread silenced this instance.
+    LogPanic,
 }
 
 /// The types of CLAP parameter updates for events.
@@ -436,29 +445,18 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                         .param_modulation_changed(param_id, modulation_offset);
                 }
             }
-            Task::LatencyChanged => match &*self.host_latency.borrow() {
-                Some(host_latency) => {
-                    crate::nice_debug_assert!(is_gui_thread);
+            Task::LatencyChanged => {
+                crate::nice_debug_assert!(is_gui_thread);
 
-                    // The plugin needs to be deactivated in order for the latency to change. If
-                    // it's already deactivated we can notify the host immediately, otherwise we
-                    // need to request a restart and remember to notify the host of the latency
-                    // change in the `activate` function.
-                    //
-                    // In practice, ignoring the activation status would be fine for many hosts, but
-                    // following the specification is probably a good idea regardless :)
-                    if self.is_activated.load(Ordering::SeqCst) {
-                        self.latency_changed.store(true, Ordering::SeqCst);
-                        self.request_restart();
-                    } else {
-                        unsafe_clap_call! { host_latency=>changed(&*self.host_callback) };
-                    }
+                // Mixwerk: CLAP 1.2 allows `clap_host_latency::changed()` only while the plugin
+                // is being activated. The change is already recorded in `latency_changed`; an
+                // active plugin asks for a restart, and `activate` then reports it. If the host
+                // deactivated the plugin before this task ran, the next `activate` reports it
+                // all the same, so there is nothing to do now.
+                if self.is_activated.load(Ordering::SeqCst) {
+                    self.request_restart();
                 }
-                None => {
-                    #[cfg(debug_assertions)]
-                    crate::nice_warn!("Host does not support the latency extension");
-                }
-            },
+            }
             Task::VoiceInfoChanged => match &*self.host_voice_info.borrow() {
                 Some(host_voice_info) => {
                     crate::nice_debug_assert!(is_gui_thread);
@@ -469,6 +467,7 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                     crate::nice_warn!("Host does not support the voice-info extension");
                 }
             },
+            Task::LogPanic => self.panic_guard.log_deferred(),
             Task::RescanParamValues => match &*self.host_params.borrow() {
                 Some(host_params) => {
                     crate::nice_debug_assert!(is_gui_thread);
@@ -608,6 +607,7 @@ impl<P: ClapPlugin> Wrapper<P> {
 
             is_activated: AtomicBool::new(false),
             is_processing: AtomicBool::new(false),
+            panic_guard: PanicGuard::new(P::NAME),
             current_audio_io_layout: AtomicCell::new(
                 P::AUDIO_IO_LAYOUTS.first().copied().unwrap_or_default(),
             ),
@@ -834,10 +834,7 @@ impl<P: ClapPlugin> Wrapper<P> {
     /// The lock on the plugin must be dropped before this object is dropped to avoid deadlocks
     /// caused by reentrant function calls.
     fn make_activate_context(&self) -> WrapperActivateContext<'_, P> {
-        WrapperActivateContext {
-            wrapper: self,
-            pending_requests: Default::default(),
-        }
+        WrapperActivateContext { wrapper: self }
     }
 
     fn make_process_context(
@@ -1498,7 +1495,8 @@ impl<P: ClapPlugin> Wrapper<P> {
         // Use a loop and timeouts to handle the super rare edge case when this function gets called
         // between a process call and the host disabling the plugin
         loop {
-            if self.is_processing.load(Ordering::SeqCst) {
+            // Mixwerk: a failed instance's `process` no longer takes the state from the channel.
+            if self.is_processing.load(Ordering::SeqCst) && !self.panic_guard.has_failed() {
                 // If the plugin is currently processing audio, then we'll perform the restore
                 // operation at the end of the audio call. This involves sending the state to the
                 // audio thread, having the audio thread handle the state restore at the very end of
@@ -1540,15 +1538,29 @@ impl<P: ClapPlugin> Wrapper<P> {
         } // Else the RescanParamValues task has already been sent
     }
 
+    /// A latency change from the process context: the plugin is active, so the host is asked
+    /// for a restart from the main thread, and the `activate` of that restart reports it.
     pub fn set_latency_samples(&self, samples: u32) {
-        // Only make a callback if it's actually needed
-        // XXX: For CLAP we could move this handling to the Plugin struct, but it may be worthwhile
-        //      to keep doing it this way to stay consistent with VST3.
-        let old_latency = self.current_latency.swap(samples, Ordering::SeqCst);
-        if old_latency != samples {
+        if self.record_latency(samples) {
             let task_posted = self.schedule_gui(Task::LatencyChanged);
             crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
         }
+    }
+
+    /// A latency change from the activate context (inside `clap_plugin::activate`): only
+    /// recorded, `activate` reports it to the host before it returns.
+    pub fn set_latency_while_activating(&self, samples: u32) {
+        self.record_latency(samples);
+    }
+
+    /// Stores the new latency; `true` (and `latency_changed` set) if it differs from the old.
+    fn record_latency(&self, samples: u32) -> bool {
+        let old_latency = self.current_latency.swap(samples, Ordering::SeqCst);
+        let changed = old_latency != samples;
+        if changed {
+            self.latency_changed.store(true, Ordering::SeqCst);
+        }
+        changed
     }
 
     pub fn set_current_voice_capacity(&self, capacity: u32) {
@@ -1648,10 +1660,12 @@ impl<P: ClapPlugin> Wrapper<P> {
         //        allocates, but if the plugin has persistent non-parameter data then its
         //        `deserialize_fields()` implementation may still allocate.
         let success = permit_alloc(|| unsafe {
-            state::deserialize_object::<P>(
+            state::deserialize_object_or_roll_back::<P>(
+                &self.panic_guard,
                 state,
                 self.params.clone(),
-                state::make_params_getter(&self.param_by_hash, &self.param_id_to_hash),
+                &self.param_by_hash,
+                &self.param_id_to_hash,
                 self.current_buffer_config.load().as_ref(),
             )
         });
@@ -1672,6 +1686,17 @@ impl<P: ClapPlugin> Wrapper<P> {
 
     pub fn request_restart(&self) {
         unsafe_clap_call! { &*self.host_callback=>request_restart(&*self.host_callback) };
+    }
+
+    /// Mixwerk: [`PanicGuard::call`] on the audio thread; the log message of a panic there is
+    /// left to the main thread.
+    fn call_on_audio_thread<T>(&self, entry: Entry, f: impl FnOnce() -> T) -> Option<T> {
+        let result = self.panic_guard.call(entry, f);
+        if result.is_none() && self.panic_guard.has_deferred() {
+            let task_posted = self.schedule_gui(Task::LogPanic);
+            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+        }
+        result
     }
 
     unsafe extern "C" fn init(plugin: *const clap_plugin) -> bool {
@@ -1695,6 +1720,19 @@ impl<P: ClapPlugin> Wrapper<P> {
             }
             *wrapper.host_latency.borrow_mut() =
                 query_host_extension::<clap_host_latency>(&wrapper.host_callback, CLAP_EXT_LATENCY);
+            // Mixwerk: the message about a caught panic goes to the host's log.
+            if let Some(host_log) =
+                query_host_extension::<clap_host_log>(&wrapper.host_callback, CLAP_EXT_LOG)
+            {
+                let host = wrapper.host_callback.clone();
+                wrapper.panic_guard.set_sink(Box::new(move |message: &str| {
+                    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+                    // Not `clap_call!`, which panics on a null function pointer.
+                    if let Some(log) = host_log.log {
+                        log(&*host, CLAP_LOG_ERROR, message.as_ptr());
+                    }
+                }));
+            }
             *wrapper.host_params.borrow_mut() =
                 query_host_extension::<clap_host_params>(&wrapper.host_callback, CLAP_EXT_PARAMS);
             *wrapper.host_voice_info.borrow_mut() = query_host_extension::<clap_host_voice_info>(
@@ -1730,6 +1768,11 @@ impl<P: ClapPlugin> Wrapper<P> {
         check_null_ptr!(false, plugin, unsafe { (*plugin).plugin_data });
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
 
+        // Mixwerk: a plugin that panicked may have broken state; it stays deactivated.
+        if wrapper.panic_guard.has_failed() {
+            return false;
+        }
+
         let audio_io_layout = wrapper.current_audio_io_layout.load();
         let buffer_config = BufferConfig {
             sample_rate: sample_rate as f32,
@@ -1743,14 +1786,6 @@ impl<P: ClapPlugin> Wrapper<P> {
             unsafe { param._internal_update_smoother(buffer_config.sample_rate, true) };
         }
 
-        // If this reactivation happened due to the latency changing, notify the host of that
-        // latency change.
-        if wrapper.latency_changed.swap(false, Ordering::SeqCst)
-            && let Some(host_latency) = &*wrapper.host_latency.borrow()
-        {
-            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
-        }
-
         let mut activate_context = wrapper.make_activate_context();
 
         // In the case a host misbehaves and tries to activate the plugin without waiting for the
@@ -1759,7 +1794,13 @@ impl<P: ClapPlugin> Wrapper<P> {
         let mut result = false;
         loop {
             if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                if plugin.activate(&audio_io_layout, &buffer_config, &mut activate_context) {
+                // Mixwerk: activation builds DSP state, so subnormals are flushed here too, and a
+                // panic fails the activation instead of aborting the host.
+                let _ftz_guard = ScopedFtz::enable();
+                let activated = wrapper.panic_guard.call(Entry::Activate, || {
+                    plugin.activate(&audio_io_layout, &buffer_config, &mut activate_context)
+                });
+                if activated == Some(true) {
                     // NOTE: `Plugin::reset()` is called in `clap_plugin::start_processing()` instead of in
                     //       this function
 
@@ -1806,6 +1847,18 @@ impl<P: ClapPlugin> Wrapper<P> {
         // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
         drop(activate_context);
 
+        // Mixwerk: a latency that changed since the last activation (in `process` before the
+        // restart that led here, or just now in the plugin's `activate`) is reported here,
+        // synchronously, while the host still sees the plugin as being activated: CLAP 1.2
+        // allows `clap_host_latency::changed()` nowhere else. A failed activation keeps the
+        // change for the next one.
+        if result
+            && wrapper.latency_changed.swap(false, Ordering::SeqCst)
+            && let Some(host_latency) = &*wrapper.host_latency.borrow()
+        {
+            unsafe_clap_call! { host_latency=>changed(&*wrapper.host_callback) };
+        }
+
         result
     }
 
@@ -1818,7 +1871,10 @@ impl<P: ClapPlugin> Wrapper<P> {
         let now = Instant::now();
         loop {
             if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                plugin.deactivate();
+                // Mixwerk: also for a failed instance, so that it can free what it holds.
+                let _ = wrapper
+                    .panic_guard
+                    .call(Entry::Deactivate, || plugin.deactivate());
                 break;
             } else if now.elapsed() > Duration::from_secs(1) {
                 crate::nice_error!("Failed to acquire lock on plugin while deactivating");
@@ -1849,7 +1905,9 @@ impl<P: ClapPlugin> Wrapper<P> {
             let now = Instant::now();
             loop {
                 if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                    plugin.reset();
+                    if !wrapper.panic_guard.has_failed() {
+                        let _ = wrapper.call_on_audio_thread(Entry::Reset, || plugin.reset());
+                    }
                     break;
                 } else if now.elapsed() > Duration::from_millis(200) {
                     crate::nice_error!(
@@ -1877,7 +1935,11 @@ impl<P: ClapPlugin> Wrapper<P> {
             let now = Instant::now();
             loop {
                 if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                    plugin.stop_processing();
+                    if !wrapper.panic_guard.has_failed() {
+                        let _ = wrapper.call_on_audio_thread(Entry::StopProcessing, || {
+                            plugin.stop_processing()
+                        });
+                    }
                     break;
                 } else if now.elapsed() > Duration::from_millis(200) {
                     crate::nice_error!(
@@ -1901,7 +1963,9 @@ impl<P: ClapPlugin> Wrapper<P> {
             let now = Instant::now();
             loop {
                 if let Some(mut plugin) = wrapper.plugin.try_lock() {
-                    plugin.reset();
+                    if !wrapper.panic_guard.has_failed() {
+                        let _ = wrapper.call_on_audio_thread(Entry::Reset, || plugin.reset());
+                    }
                     break;
                 } else if now.elapsed() > Duration::from_millis(200) {
                     crate::nice_error!("Failed to acquire lock on plugin while resetting");
@@ -1925,13 +1989,32 @@ impl<P: ClapPlugin> Wrapper<P> {
         );
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
 
+        // Mixwerk: an instance whose plugin code panicked outputs silence, and the host goes on.
+        if wrapper.panic_guard.has_failed() {
+            unsafe { silence_outputs(&*process) };
+            return CLAP_PROCESS_CONTINUE;
+        }
+
         // Panic on allocations if the `assert_process_allocs` feature has been enabled, and make
         // sure that FTZ is set up correctly
-        process_wrapper(|| {
+        let status = process_wrapper(|| {
+            wrapper.call_on_audio_thread(Entry::Process, || unsafe {
+                Self::process_unguarded(wrapper, &*process)
+            })
+        });
+        status.unwrap_or_else(|| {
+            // The block the panic interrupted is silent as well.
+            unsafe { silence_outputs(&*process) };
+            CLAP_PROCESS_CONTINUE
+        })
+    }
+
+    /// The body of [`Self::process`]: everything in it may panic.
+    unsafe fn process_unguarded(wrapper: &Self, process: &clap_process) -> clap_process_status {
+        {
             // We need to handle incoming automation and MIDI events. Since we don't support sample
             // accuration automation yet and there's no way to get the last event for a parameter,
             // we'll process every incoming event.
-            let process = unsafe { &*process };
             let total_buffer_len = process.frames_count as usize;
 
             let current_audio_io_layout = wrapper.current_audio_io_layout.load();
@@ -2301,7 +2384,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             }
 
             result
-        })
+        }
     }
 
     unsafe extern "C" fn get_extension(
@@ -3251,8 +3334,10 @@ impl<P: ClapPlugin> Wrapper<P> {
         let dest = unsafe { std::slice::from_raw_parts_mut(display, size as usize) };
 
         match wrapper.param_by_hash.get(&param_id) {
-            Some(param_ptr) => {
-                unsafe {
+            // Mixwerk: the formatter is plugin code; if it panics the host gets `false`.
+            Some(param_ptr) => wrapper
+                .panic_guard
+                .call(Entry::ParamText, || unsafe {
                     strlcpy(
                         dest,
                         // CLAP does not have a separate unit, so we'll include the unit here
@@ -3261,10 +3346,8 @@ impl<P: ClapPlugin> Wrapper<P> {
                             true,
                         ),
                     );
-                }
-
-                true
-            }
+                })
+                .is_some(),
             _ => false,
         }
     }
@@ -3291,11 +3374,14 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         match wrapper.param_by_hash.get(&param_id) {
             Some(param_ptr) => {
-                let normalized_value =
-                    match unsafe { param_ptr.string_to_normalized_value(display) } {
-                        Some(v) => v as f64,
-                        None => return false,
-                    };
+                // Mixwerk: the parser is plugin code; if it panics the host gets `false`.
+                let parsed = wrapper.panic_guard.call(Entry::ParamText, || unsafe {
+                    param_ptr.string_to_normalized_value(display)
+                });
+                let normalized_value = match parsed.flatten() {
+                    Some(v) => v as f64,
+                    None => return false,
+                };
                 unsafe {
                     *value = normalized_value * param_ptr.step_count().unwrap_or(1) as f64;
                 }
@@ -3537,6 +3623,38 @@ impl<P: ClapPlugin> Wrapper<P> {
 /// # Safety
 ///
 /// The extension type `T` must match the extension's name `name`.
+/// Mixwerk: zeros every output channel the host passed, the output of a failed instance.
+///
+/// # Safety
+///
+/// `process` must be a valid `clap_process` whose buffers hold `frames_count` samples.
+unsafe fn silence_outputs(process: &clap_process) {
+    if process.audio_outputs.is_null() {
+        return;
+    }
+    let frames = process.frames_count as usize;
+    let ports = unsafe {
+        std::slice::from_raw_parts(process.audio_outputs, process.audio_outputs_count as usize)
+    };
+    for port in ports {
+        let channels = port.channel_count as usize;
+        if !port.data32.is_null() {
+            for &channel in unsafe { std::slice::from_raw_parts(port.data32, channels) } {
+                if !channel.is_null() {
+                    unsafe { std::slice::from_raw_parts_mut(channel, frames) }.fill(0.0);
+                }
+            }
+        }
+        if !port.data64.is_null() {
+            for &channel in unsafe { std::slice::from_raw_parts(port.data64, channels) } {
+                if !channel.is_null() {
+                    unsafe { std::slice::from_raw_parts_mut(channel, frames) }.fill(0.0);
+                }
+            }
+        }
+    }
+}
+
 unsafe fn query_host_extension<T>(
     host_callback: &ClapPtr<clap_host>,
     name: &CStr,

@@ -8,7 +8,7 @@ use nice_plug_core::{
     midi::{Channel, Key, MidiConfig, NoteEvent, PluginNoteEvent},
 };
 use std::collections::VecDeque;
-use std::{cell::Cell, mem};
+use std::mem;
 use vst3::{
     ComRef,
     Steinberg::{
@@ -37,24 +37,12 @@ use super::inner::{Task, WrapperInner};
 
 /// An [`ActivateContext`] implementation for the wrapper.
 ///
-/// # Note
-///
-/// Requests to change the latency are only sent when this object is dropped. Otherwise there's the
-/// risk that the host will immediately deactivate/reactivate the plugin while still in the init
-/// call. Reentrannt function calls are difficult to handle in Rust without forcing everything to
-/// use interior mutability, so this will have to do for now. This does mean that `Plugin` mutex
-/// lock has to be dropped before this object.
+/// Mixwerk: a latency set here (inside `IComponent::setActive(true)`) is only stored. Hosts
+/// read `IAudioProcessor::getLatencySamples()` after `setActive(true)` returns (Steinberg's "Get
+/// Latency Call Sequence"), so no `restartComponent(kLatencyChanged)` is needed, and sending one
+/// from inside `setActive` made hosts that restart synchronously (Ardour) re-enter `setActive`.
 pub(crate) struct WrapperActivateContext<'a, P: Vst3Plugin> {
     pub(super) inner: &'a WrapperInner<P>,
-    pub(super) pending_requests: PendingActivateContextRequests,
-}
-
-/// Any requests that should be sent out when the [`WrapperActivateContext`] is dropped. See that
-/// struct's docstring for mroe information.
-#[derive(Debug, Default)]
-pub(crate) struct PendingActivateContextRequests {
-    /// The value of the last `.set_latency_samples()` call.
-    latency_changed: Cell<Option<u32>>,
 }
 
 /// A [`ProcessContext`] implementation for the wrapper. This is a separate object so it can hold on
@@ -81,14 +69,6 @@ pub(crate) struct WrapperGuiContext<P: Vst3Plugin> {
         atomic_refcell::AtomicRefCell<crate::wrapper::util::context_checks::ParamGestureChecker>,
 }
 
-impl<P: Vst3Plugin> Drop for WrapperActivateContext<'_, P> {
-    fn drop(&mut self) {
-        if let Some(samples) = self.pending_requests.latency_changed.take() {
-            self.inner.set_latency_samples(samples)
-        }
-    }
-}
-
 impl<P: Vst3Plugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
     fn plugin_api(&self) -> PluginApi {
         PluginApi::Vst3
@@ -100,7 +80,9 @@ impl<P: Vst3Plugin> ActivateContext<P> for WrapperActivateContext<'_, P> {
 
     fn set_latency_samples(&self, samples: u32) {
         // See this struct's docstring
-        self.pending_requests.latency_changed.set(Some(samples));
+        self.inner
+            .current_latency
+            .store(samples, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn set_current_voice_capacity(&self, _capacity: u32) {

@@ -37,6 +37,7 @@ use crate::util::permit_alloc;
 use crate::wrapper::state;
 use crate::wrapper::util::buffer_management::BufferManager;
 use crate::wrapper::util::hash_param_id;
+use crate::wrapper::util::panic_guard::{Entry, PanicGuard};
 use crate::wrapper::vst3::Vst3Plugin;
 #[cfg(feature = "editor")]
 use crate::wrapper::vst3::context::WrapperGuiContext;
@@ -93,6 +94,9 @@ pub(crate) struct WrapperInner<P: Vst3Plugin> {
     /// Whether the plugin is currently processing audio. In other words, the last state
     /// `IAudioProcessor::setActive()` has been called with.
     pub is_processing: AtomicBool,
+    /// Mixwerk: catches panics in plugin code before they unwind into the host; after one, this
+    /// instance outputs silence.
+    pub panic_guard: PanicGuard,
     /// The current audio IO layout. Modified through `IAudioProcessor::setBusArrangements()` after
     /// matching the proposed bus arrangement to one of the supported ones. The plugin's first audio
     /// IO layout is chosen as the default. Because of the way VST3 works it's not possible to
@@ -195,6 +199,8 @@ pub enum Task<P: Plugin> {
     RequestResize { size: Size, scale_factor: f64 },
     #[cfg(feature = "editor")]
     CallMainThread,
+    /// Mixwerk: log that a panic on the audio thread silenced this instance.
+    LogPanic,
 }
 
 /// VST3 makes audio processing pretty complicated. In order to support both block splitting for
@@ -349,6 +355,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             event_loop: AtomicRefCell::new(None),
 
             is_processing: AtomicBool::new(false),
+            panic_guard: PanicGuard::new(P::NAME),
             // Some hosts, like the current version of Bitwig and Ardour at the time of writing,
             // will try using the plugin's default not yet initialized bus arrangement. Because of
             // that, we'll always initialize this configuration even before the host requests a
@@ -448,10 +455,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
     /// The lock on the plugin must be dropped before this object is dropped to avoid deadlocks
     /// caused by reentrant function calls.
     pub fn make_activate_context(&self) -> WrapperActivateContext<'_, P> {
-        WrapperActivateContext {
-            inner: self,
-            pending_requests: Default::default(),
-        }
+        WrapperActivateContext { inner: self }
     }
 
     pub fn make_process_context<'a>(
@@ -610,7 +614,8 @@ impl<P: Vst3Plugin> WrapperInner<P> {
         // Use a loop and timeouts to handle the super rare edge case when this function gets called
         // between a process call and the host disabling the plugin
         loop {
-            if self.is_processing.load(Ordering::SeqCst) {
+            // Mixwerk: a failed instance's `process` no longer takes the state from the channel.
+            if self.is_processing.load(Ordering::SeqCst) && !self.panic_guard.has_failed() {
                 // If the plugin is currently processing audio, then we'll perform the restore
                 // operation at the end of the audio call. This involves sending the state to the
                 // audio thread, having the audio thread handle the state restore at the very end of
@@ -662,6 +667,17 @@ impl<P: Vst3Plugin> WrapperInner<P> {
         }
     }
 
+    /// Mixwerk: [`PanicGuard::call`] on the audio thread; the log message of a panic there is
+    /// left to the main thread.
+    pub fn call_on_audio_thread<T>(&self, entry: Entry, f: impl FnOnce() -> T) -> Option<T> {
+        let result = self.panic_guard.call(entry, f);
+        if result.is_none() && self.panic_guard.has_deferred() {
+            let task_posted = self.schedule_gui(Task::LogPanic);
+            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+        }
+        result
+    }
+
     pub fn request_restart(&self) {
         let task_posted = self.schedule_gui(Task::TriggerRestart(RestartFlags_::kLatencyChanged));
         crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
@@ -683,10 +699,12 @@ impl<P: Vst3Plugin> WrapperInner<P> {
         //        allocates, but if the plugin has persistent non-parameter data then its
         //        `deserialize_fields()` implementation may still allocate.
         let success = permit_alloc(|| unsafe {
-            state::deserialize_object::<P>(
+            state::deserialize_object_or_roll_back::<P>(
+                &self.panic_guard,
                 state,
                 self.params.clone(),
-                state::make_params_getter(&self.param_by_hash, &self.param_id_to_hash),
+                &self.param_by_hash,
+                &self.param_id_to_hash,
                 self.current_buffer_config.load().as_ref(),
             )
         });
@@ -762,6 +780,7 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
                     crate::nice_debug_assert_failure!("Can't resize a closed editor");
                 }
             }
+            Task::LogPanic => self.panic_guard.log_deferred(),
             #[cfg(feature = "editor")]
             Task::CallMainThread => {
                 use nice_plug_core::editor::EditorHandle;

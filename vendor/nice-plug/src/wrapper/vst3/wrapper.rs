@@ -47,7 +47,8 @@ use super::util::{VST3_MIDI_CHANNELS, VST3_MIDI_PARAMS_END};
 use crate::util::permit_alloc;
 use crate::wrapper::state;
 use crate::wrapper::util::buffer_management::{BufferManager, ChannelPointers};
-use crate::wrapper::util::{clamp_input_event_timing, process_wrapper};
+use crate::wrapper::util::panic_guard::Entry;
+use crate::wrapper::util::{ScopedFtz, clamp_input_event_timing, process_wrapper};
 use crate::wrapper::vst3::Vst3Plugin;
 
 #[allow(clippy::unnecessary_cast)]
@@ -407,6 +408,8 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
         // the bus arrangements between that function and this function. So to be able to handle
         // custom channel layout overrides we need to activate here.
         match (state != 0, self.inner.current_buffer_config.load()) {
+            // Mixwerk: a plugin that panicked may have broken state; it stays deactivated.
+            (true, _) if self.inner.panic_guard.has_failed() => kResultFalse,
             (true, Some(buffer_config)) => {
                 // Before initializing the plugin, make sure all smoothers are set the the default values
                 for param in self.inner.param_by_hash.values() {
@@ -422,8 +425,13 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
                 let mut result = kResultFalse;
                 loop {
                     if let Some(mut plugin) = self.inner.plugin.try_lock() {
-                        if plugin.activate(&audio_io_layout, &buffer_config, &mut activate_context)
-                        {
+                        // Mixwerk: activation builds DSP state, so subnormals are flushed here
+                        // too, and a panic fails the activation instead of aborting the host.
+                        let _ftz_guard = ScopedFtz::enable();
+                        let activated = self.inner.panic_guard.call(Entry::Activate, || {
+                            plugin.activate(&audio_io_layout, &buffer_config, &mut activate_context)
+                        });
+                        if activated == Some(true) {
                             // NOTE: We don't call `Plugin::reset()` here. The call is done in `set_process()`
                             //       instead. Otherwise we would call the function twice, and `set_process()` needs
                             //       to be called after this function before the plugin may process audio again.
@@ -478,7 +486,11 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
                 let now = Instant::now();
                 loop {
                     if let Some(mut plugin) = self.inner.plugin.try_lock() {
-                        plugin.deactivate();
+                        // Mixwerk: also for a failed instance, so that it can free what it holds.
+                        let _ = self
+                            .inner
+                            .panic_guard
+                            .call(Entry::Deactivate, || plugin.deactivate());
                         break;
                     } else if now.elapsed() > Duration::from_secs(1) {
                         crate::nice_error!("Failed to acquire lock on plugin while deactivating");
@@ -700,16 +712,16 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
         // TODO: We don't implement these methods at all for our generated MIDI CC parameters,
         //       should be fine right? They should be hidden anyways.
         match self.inner.param_by_hash.get(&id) {
-            Some(param_ptr) => {
-                unsafe {
-                    u16strlcpy(
-                        dest,
-                        &param_ptr.normalized_value_to_string(value_normalized as f32, false),
-                    );
-                }
-
-                kResultOk
-            }
+            // Mixwerk: the formatter is plugin code; if it panics the host gets `kResultFalse`.
+            Some(param_ptr) => match self.inner.panic_guard.call(Entry::ParamText, || unsafe {
+                u16strlcpy(
+                    dest,
+                    &param_ptr.normalized_value_to_string(value_normalized as f32, false),
+                );
+            }) {
+                Some(()) => kResultOk,
+                None => kResultFalse,
+            },
             _ => kInvalidArgument,
         }
     }
@@ -729,7 +741,11 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
 
         match self.inner.param_by_hash.get(&id) {
             Some(param_ptr) => {
-                let value = match unsafe { param_ptr.string_to_normalized_value(&string) } {
+                // Mixwerk: the parser is plugin code; if it panics the host gets `kResultFalse`.
+                let parsed = self.inner.panic_guard.call(Entry::ParamText, || unsafe {
+                    param_ptr.string_to_normalized_value(&string)
+                });
+                let value = match parsed.flatten() {
                     Some(v) => v as f64,
                     None => return kResultFalse,
                 };
@@ -1049,7 +1065,12 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                 }
             };
 
-            process_wrapper(|| plugin.reset());
+            if !self.inner.panic_guard.has_failed() {
+                process_wrapper(|| {
+                    self.inner
+                        .call_on_audio_thread(Entry::Reset, || plugin.reset())
+                });
+            }
         }
 
         // We don't have any special handling for suspending and resuming plugins, yet
@@ -1061,9 +1082,18 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
     unsafe fn process(&self, data: *mut ProcessData) -> tresult {
         check_null_ptr!(data);
 
+        // Mixwerk: an instance whose plugin code panicked outputs silence, and the host goes on.
+        if self.inner.panic_guard.has_failed() {
+            unsafe { silence_outputs(&*data) };
+            return kResultOk;
+        }
+
         // Panic on allocations if the `assert_process_allocs` feature has been enabled, and make
         // sure that FTZ is set up correctly
-        process_wrapper(|| {
+        // Mixwerk: the body below is the upstream one, left at its old indentation so that this
+        // copy stays easy to compare with upstream.
+        let status = process_wrapper(|| {
+            self.inner.call_on_audio_thread(Entry::Process, || {
             // We need to handle incoming automation first
             let data = unsafe { &*data };
             let sample_rate = self
@@ -1655,6 +1685,12 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
             }
 
             result
+            })
+        });
+        status.unwrap_or_else(|| {
+            // The block the panic interrupted is silent as well.
+            unsafe { silence_outputs(&*data) };
+            kResultOk
         })
     }
 
@@ -1948,5 +1984,48 @@ impl<P: Vst3Plugin> IInfoListenerTrait for Wrapper<P> {
 
             kResultOk
         }
+    }
+}
+
+/// Mixwerk: zeros every output channel the host passed, the output of a failed instance, and
+/// flags them silent.
+///
+/// # Safety
+///
+/// `data` must be a valid `ProcessData` whose buffers hold `numSamples` samples.
+unsafe fn silence_outputs(data: &ProcessData) {
+    if data.outputs.is_null() || data.numOutputs <= 0 || data.numSamples <= 0 {
+        return;
+    }
+    let samples = data.numSamples as usize;
+    let doubles =
+        data.symbolicSampleSize == vst3::Steinberg::Vst::SymbolicSampleSizes_::kSample64 as i32;
+    let buses = unsafe { std::slice::from_raw_parts_mut(data.outputs, data.numOutputs as usize) };
+    for bus in buses {
+        let channels = bus.numChannels.max(0) as usize;
+        if doubles {
+            let ptrs = unsafe { bus.__field0.channelBuffers64 };
+            if !ptrs.is_null() {
+                for &channel in unsafe { std::slice::from_raw_parts(ptrs, channels) } {
+                    if !channel.is_null() {
+                        unsafe { std::slice::from_raw_parts_mut(channel, samples) }.fill(0.0);
+                    }
+                }
+            }
+        } else {
+            let ptrs = unsafe { bus.__field0.channelBuffers32 };
+            if !ptrs.is_null() {
+                for &channel in unsafe { std::slice::from_raw_parts(ptrs, channels) } {
+                    if !channel.is_null() {
+                        unsafe { std::slice::from_raw_parts_mut(channel, samples) }.fill(0.0);
+                    }
+                }
+            }
+        }
+        bus.silenceFlags = if channels >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << channels) - 1
+        };
     }
 }
