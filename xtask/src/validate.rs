@@ -100,33 +100,44 @@ fn text(out: &Output) -> String {
     plain
 }
 
-/// The numbers of clap-validator's closing line "N tests run, P passed, F failed, W warnings,
-/// S skipped".
-fn clap_summary(output: &str) -> Option<(u32, u32)> {
-    let line = output.lines().rev().find(|l| l.contains(" tests run,"))?;
-    let number_before = |word: &str| -> Option<u32> {
-        let i = line.find(word)?;
-        line[..i].split_whitespace().last()?.parse().ok()
-    };
-    Some((number_before(" failed")?, number_before(" warnings")?))
-}
-
-/// The lines of clap-validator's report that name a failure or a warning, with the test name
-/// and message around them.
-fn clap_problems(output: &str) -> String {
-    let lines: Vec<&str> = output.lines().collect();
-    let mut shown = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        if l.contains("FAILED") || l.contains("WARNING") {
-            let from = lines[..i]
-                .iter()
-                .rposition(|l| l.contains("┌─ ") && !l.contains("│ │ ┌─"))
-                .unwrap_or(i.saturating_sub(8));
-            shown.extend_from_slice(&lines[from..=i]);
+/// clap-validator's report as (test name, status) pairs: a test opens with `┌─ <name>` and
+/// closes with `└─… <STATUS> ─ <time>`; the boxes of its details carry neither.
+fn clap_statuses(output: &str) -> Vec<(String, String)> {
+    let mut name = None;
+    let mut statuses = Vec::new();
+    for line in output.lines() {
+        if let Some((_, rest)) = line.split_once("┌─ ")
+            && !rest.trim().is_empty()
+        {
+            name = Some(rest.trim().to_owned());
+        } else if line.contains("└─")
+            && let Some(status) = ["PASSED", "FAILED", "WARNING", "SKIPPED", "CRASHED"]
+                .into_iter()
+                .find(|s| line.contains(s))
+            && let Some(n) = name.take()
+        {
+            statuses.push((n, status.to_owned()));
         }
     }
-    shown.join("\n")
+    statuses
 }
+
+/// The report without clap-validator's progress log (its `INFO` lines).
+fn clap_report(output: &str) -> String {
+    output
+        .lines()
+        .filter(|l| !l.contains(" INFO "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The test whose warning does not measure the plugin: clap-validator times the making of its
+/// subnormal input (random numbers in the subnormal range, on its own thread, without
+/// flush-to-zero) together with 50 blocks of processing, so with a fast plugin its own
+/// arithmetic decides the ratio (a plugin that only copies its input draws the warning too).
+/// What it is after, the plugin's own cost on subnormal input, is measured by
+/// `tests/tests/denormals.rs` from the plugin's thread CPU time.
+const TIMING_OF_THE_VALIDATOR: &str = "process-audio-denormals";
 
 pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let o = parse(plugins, args)?;
@@ -178,24 +189,39 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
                     .arg(&bundle),
             )?;
             let all = text(&out);
-            match clap_summary(&all) {
-                Some((0, 0)) if out.status.success() => println!(
-                    "clap-validator {name}: 0 failed, 0 warnings ({:.1} s)",
+            let statuses = clap_statuses(&all);
+            let bad: Vec<String> = statuses
+                .iter()
+                .filter(|(n, s)| {
+                    s == "FAILED"
+                        || s == "CRASHED"
+                        || (s == "WARNING" && n.as_str() != TIMING_OF_THE_VALIDATOR)
+                })
+                .map(|(n, s)| format!("{n}: {s}"))
+                .collect();
+            let passed = statuses.iter().filter(|(_, s)| s == "PASSED").count();
+            if !bad.is_empty() {
+                println!("{}", clap_report(&all));
+                failures.push(format!("clap-validator {name}: {}", bad.join(", ")));
+            } else if statuses.is_empty() || !out.status.success() {
+                println!("{all}");
+                failures.push(format!(
+                    "clap-validator {name}: no test results ({})",
+                    out.status
+                ));
+            } else {
+                let timing = statuses
+                    .iter()
+                    .any(|(n, s)| n == TIMING_OF_THE_VALIDATOR && s == "WARNING");
+                println!(
+                    "clap-validator {name}: {passed} passed, 0 failed, 0 warnings{} ({:.1} s)",
+                    if timing {
+                        " (and its own-timing warning on process-audio-denormals, see validate.rs)"
+                    } else {
+                        ""
+                    },
                     start.elapsed().as_secs_f64()
-                ),
-                Some((failed, warnings)) => {
-                    println!("{}", clap_problems(&all));
-                    failures.push(format!(
-                        "clap-validator {name}: {failed} failed, {warnings} warnings"
-                    ));
-                }
-                None => {
-                    println!("{all}");
-                    failures.push(format!(
-                        "clap-validator {name}: no summary line ({})",
-                        out.status
-                    ));
-                }
+                );
             }
         }
     }
