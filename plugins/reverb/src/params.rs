@@ -295,8 +295,9 @@ impl ReverbParams {
             mod_rate_hz: s.mod_rate.value(),
             early_late: s.early_late.value() / 100.0,
             width: o.width.value() / 100.0,
-            low_cut_hz: (low_cut > LOW_CUT_OFF_HZ).then_some(low_cut),
-            high_cut_hz: (high_cut < HIGH_CUT_OFF_HZ).then_some(high_cut),
+            // Off exactly when the text reads "Off" (judged on the displayed frequency).
+            low_cut_hz: (!text::cut_is_off(low_cut, LOW_CUT_OFF_HZ, true)).then_some(low_cut),
+            high_cut_hz: (!text::cut_is_off(high_cut, HIGH_CUT_OFF_HZ, false)).then_some(high_cut),
             freeze: s.freeze.value(),
             duck_db: o.duck.value(),
             duck_threshold_db: o.duck_threshold.value(),
