@@ -45,30 +45,22 @@ const fn decade(from: f64, per: f64, decimals: usize, unit: &'static str) -> Dec
 
 /// Decibels: one decimal everywhere ("-3.0 dB").
 const DB: &[Decade] = &[decade(0.0, 1.0, 1, "dB")];
-/// Frequencies, three significant digits: "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz".
-const HZ: &[Decade] = &[
-    decade(0.0, 1.0, 1, "Hz"),
-    decade(100.0, 1.0, 0, "Hz"),
-    decade(1_000.0, 1_000.0, 2, "kHz"),
-    decade(10_000.0, 1_000.0, 1, "kHz"),
-];
-/// Slow rates (LFOs): two decimals below 10 Hz ("0.05 Hz", "2.50 Hz"), then as [`HZ`].
-const RATE: &[Decade] = &[
-    decade(0.0, 1.0, 2, "Hz"),
-    decade(10.0, 1.0, 1, "Hz"),
-    decade(100.0, 1.0, 0, "Hz"),
-    decade(1_000.0, 1_000.0, 2, "kHz"),
-    decade(10_000.0, 1_000.0, 1, "kHz"),
-];
-/// Times, three significant digits but never finer than 0.01 ms: "0.50 ms", "10.0 ms",
-/// "250 ms", "1.50 s", "15.0 s".
-const MS: &[Decade] = &[
-    decade(0.0, 1.0, 2, "ms"),
-    decade(10.0, 1.0, 1, "ms"),
-    decade(100.0, 1.0, 0, "ms"),
-    decade(1_000.0, 1_000.0, 2, "s"),
-    decade(10_000.0, 1_000.0, 1, "s"),
-];
+/// Three significant digits but never finer than 0.01 of the base unit, in the base unit
+/// below 1000 and in thousands from there: "0.05", "2.50", "45.0", "850", "1.20 k", "12.0 k".
+const fn three_significant(unit: &'static str, thousands: &'static str) -> [Decade; 5] {
+    [
+        decade(0.0, 1.0, 2, unit),
+        decade(10.0, 1.0, 1, unit),
+        decade(100.0, 1.0, 0, unit),
+        decade(1_000.0, 1_000.0, 2, thousands),
+        decade(10_000.0, 1_000.0, 1, thousands),
+    ]
+}
+
+/// Frequencies and rates: "0.05 Hz", "2.50 Hz", "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz".
+const HZ: &[Decade] = &three_significant("Hz", "kHz");
+/// Times: "0.50 ms", "10.0 ms", "250 ms", "1.50 s", "15.0 s".
+const MS: &[Decade] = &three_significant("ms", "s");
 /// Percentages as integers: "100 %".
 const PERCENT: &[Decade] = &[decade(0.0, 1.0, 0, "%")];
 /// Ratios with one decimal: "4.0" (the caller adds ":1").
@@ -236,7 +228,7 @@ pub fn text_to_db(text: &str, floor_db: f32) -> Option<f32> {
 // ---------------------------------------------------------------------------------------------
 // Frequencies
 
-/// Frequencies: "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz" (three significant digits).
+/// Frequencies and rates: "0.05 Hz", "2.50 Hz", "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz".
 pub fn hz_to_text(hz: f32) -> String {
     shown(hz, HZ).text()
 }
@@ -250,12 +242,6 @@ pub fn text_to_hz(text: &str) -> Option<f32> {
         _ => return None,
     };
     Some((value * scale) as f32)
-}
-
-/// Slow rates (LFOs) with two decimals below 10 Hz: "0.07 Hz", "2.50 Hz"; faster ones as
-/// [`hz_to_text`]. Parsed by [`text_to_hz`].
-pub fn rate_to_text(hz: f32) -> String {
-    shown(hz, RATE).text()
 }
 
 /// Whether a cut filter whose end of travel means "no filter" is off: its frequency reads

@@ -176,7 +176,7 @@ impl Default for SpaceParams {
                 },
             )
             .with_step_size(0.01)
-            .with_value_to_string(Arc::new(text::rate_to_text))
+            .with_value_to_string(Arc::new(text::hz_to_text))
             .with_string_to_value(Arc::new(text::text_to_hz)),
             early_late: percent("Early/Late", 50.0, 0.0),
             freeze: switch("Freeze"),

@@ -64,14 +64,6 @@ fn units() -> Vec<Unit> {
         ),
         unit("Hz", hz_to_text, text_to_hz, (0.01, 100_000.0), false, HZ),
         unit(
-            "rate",
-            rate_to_text,
-            text_to_hz,
-            (0.01, 100_000.0),
-            false,
-            RATE,
-        ),
-        unit(
             "low cut, Off at 10 Hz",
             |v| cut_to_text(v, 10.0, true),
             |s| text_to_cut(s, 10.0),
@@ -234,115 +226,118 @@ fn boundaries_and_rounding_ties_round_trip_to_the_ulp() {
     }
 }
 
+/// `typed` parsed by `parse` reads `text` when shown by `show`, for each `(typed, text)`.
+fn reads_as(
+    parse: impl Fn(&str) -> Option<f32>,
+    show: impl Fn(f32) -> String,
+    cases: &[(&str, &str)],
+) {
+    for &(typed, text) in cases {
+        assert_eq!(parse(typed).map(&show).as_deref(), Some(text), "{typed}");
+    }
+}
+
 /// What people type reads as the rule says, across the boundaries between decimals and units.
 #[test]
 fn typed_values_read_as_typed() {
-    for (typed, text) in [
-        ("1k", hz_to_text(1000.0)),
-        ("1.2 kHz", "1.20 kHz".to_owned()),
-        ("999.6", "1.00 kHz".to_owned()),
-        ("9999.6 Hz", "10.0 kHz".to_owned()),
-        ("99.96", "100 Hz".to_owned()),
-    ] {
-        assert_eq!(text_to_hz(typed).map(hz_to_text), Some(text), "{typed}");
-    }
-    for (typed, text) in [
-        ("250 ms", "250 ms"),
-        ("0.25 s", "250 ms"),
-        ("99.97", "100 ms"),
-        ("999.5 ms", "1.00 s"),
-        ("9.996 s", "10.0 s"),
-        ("15 s", "15.0 s"),
-        ("9.996", "10.0 ms"),
-        ("0.004", "0.00 ms"),
-    ] {
-        assert_eq!(
-            text_to_ms(typed).map(ms_to_text).as_deref(),
-            Some(text),
-            "{typed}"
-        );
-    }
-    for (typed, text) in [
-        ("-3", "-3.0 dB"),
-        ("-0.04", "0.0 dB"),
-        ("-inf", "-inf dB"),
-        ("-79.96", "-inf dB"),
-        ("-79.94", "-79.9 dB"),
-    ] {
-        assert_eq!(
-            text_to_db(typed, -80.0)
-                .map(|v| db_to_text(v, -80.0))
-                .as_deref(),
-            Some(text),
-            "{typed}"
-        );
-    }
-    for (typed, text) in [
-        ("4:1", "4.0:1"),
-        ("inf", "∞:1"),
-        ("100.24", "100.2:1"),
-        ("100.26", "∞:1"),
-    ] {
-        assert_eq!(
-            text_to_ratio(typed, 100.5)
-                .map(|r| ratio_to_text(r, 100.25))
-                .as_deref(),
-            Some(text),
-            "{typed}"
-        );
-    }
-    for (typed, text) in [
-        ("0.9996", "1.00"),
-        ("9.996", "10.0"),
-        ("0.0999", "0.100"),
-        ("0.025", "0.025"),
-    ] {
-        assert_eq!(
-            text_to_q(typed).map(q_to_text).as_deref(),
-            Some(text),
-            "{typed}"
-        );
-    }
-    for (typed, text) in [
-        ("35L", "35L"),
-        ("L35", "35L"),
-        ("-0.4", "C"),
-        ("99.6", "100R"),
-    ] {
-        assert_eq!(
-            text_to_pan(typed).map(pan_to_text).as_deref(),
-            Some(text),
-            "{typed}"
-        );
-    }
-    assert_eq!(
-        text_to_percent("-0.4").map(percent_to_text).as_deref(),
-        Some("0 %")
+    reads_as(
+        text_to_hz,
+        hz_to_text,
+        &[
+            ("1k", "1.00 kHz"),
+            ("1.2 kHz", "1.20 kHz"),
+            ("999.6", "1.00 kHz"),
+            ("9999.6 Hz", "10.0 kHz"),
+            ("99.96", "100 Hz"),
+            ("9.996", "10.0 Hz"),
+            ("0.05", "0.05 Hz"),
+        ],
     );
-    assert_eq!(
-        text_to_ms("-0.004").map(signed_ms_to_text).as_deref(),
-        Some("0.00 ms")
+    reads_as(
+        text_to_ms,
+        ms_to_text,
+        &[
+            ("250 ms", "250 ms"),
+            ("0.25 s", "250 ms"),
+            ("99.97", "100 ms"),
+            ("999.5 ms", "1.00 s"),
+            ("9.996 s", "10.0 s"),
+            ("15 s", "15.0 s"),
+            ("9.996", "10.0 ms"),
+            ("0.004", "0.00 ms"),
+        ],
     );
-    assert_eq!(
-        text_to_ms("-99.996").map(signed_ms_to_text).as_deref(),
-        Some("-100 ms")
+    reads_as(
+        text_to_ms,
+        signed_ms_to_text,
+        &[
+            ("-0.004", "0.00 ms"),
+            ("-99.996", "-100 ms"),
+            ("+5", "+5.00 ms"),
+        ],
     );
-    assert_eq!(
-        text_to_hz("9.996").map(rate_to_text).as_deref(),
-        Some("10.0 Hz")
+    reads_as(
+        |s| text_to_db(s, -80.0),
+        |v| db_to_text(v, -80.0),
+        &[
+            ("-3", "-3.0 dB"),
+            ("-0.04", "0.0 dB"),
+            ("-inf", "-inf dB"),
+            ("-79.96", "-inf dB"),
+            ("-79.94", "-79.9 dB"),
+        ],
+    );
+    reads_as(
+        |s| text_to_ratio(s, 100.5),
+        |r| ratio_to_text(r, 100.25),
+        &[
+            ("4:1", "4.0:1"),
+            ("inf", "∞:1"),
+            ("100.24", "100.2:1"),
+            ("100.26", "∞:1"),
+        ],
+    );
+    reads_as(
+        text_to_q,
+        q_to_text,
+        &[
+            ("0.9996", "1.00"),
+            ("9.996", "10.0"),
+            ("0.0999", "0.100"),
+            ("0.025", "0.025"),
+        ],
+    );
+    reads_as(
+        text_to_pan,
+        pan_to_text,
+        &[
+            ("35L", "35L"),
+            ("L35", "35L"),
+            ("-0.4", "C"),
+            ("99.6", "100R"),
+        ],
+    );
+    reads_as(
+        text_to_percent,
+        percent_to_text,
+        &[("-0.4", "0 %"), ("50%", "50 %")],
     );
 }
 
-/// The cut filters' "Off" and the DSP's idea of off are one judgement.
+/// A cut filter is off (for the DSP, and in its text) exactly when its frequency as a user
+/// reads it, typed back, is at or beyond the end of its travel.
 #[test]
 fn cut_filters_are_off_exactly_when_they_read_off() {
     for hz in (0..=40_000).map(|i| i as f32 * 0.75) {
+        let reads = text_to_hz(&hz_to_text(hz)).expect("a frequency's text parses");
         for (off_at, below) in [(10.0, true), (22_000.0, false), (20.0, true)] {
-            assert_eq!(
-                cut_is_off(hz, off_at, below),
-                cut_to_text(hz, off_at, below) == "Off",
-                "{hz} Hz"
-            );
+            let beyond = if below {
+                reads <= off_at
+            } else {
+                reads >= off_at
+            };
+            assert_eq!(cut_is_off(hz, off_at, below), beyond, "{hz} Hz");
+            assert_eq!(cut_to_text(hz, off_at, below) == "Off", beyond, "{hz} Hz");
         }
     }
     assert!(cut_is_off(21_960.0, 22_000.0, false));

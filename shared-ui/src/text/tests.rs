@@ -169,11 +169,11 @@ fn cut_filters_read_off_at_their_end_of_travel() {
 }
 
 #[test]
-fn slow_rates_keep_two_decimals() {
-    assert_eq!(rate_to_text(0.07), "0.07 Hz");
-    assert_eq!(rate_to_text(2.5), "2.50 Hz");
-    assert_eq!(rate_to_text(10.0), "10.0 Hz");
-    assert_eq!(rate_to_text(12.0), "12.0 Hz");
-    assert_eq!(text_to_hz(&rate_to_text(0.05)), Some(0.05));
-    assert_eq!(text_to_hz(&rate_to_text(0.16)), Some(0.16));
+fn slow_rates_read_with_two_decimals() {
+    assert_eq!(hz_to_text(0.07), "0.07 Hz");
+    assert_eq!(hz_to_text(2.5), "2.50 Hz");
+    assert_eq!(hz_to_text(10.0), "10.0 Hz");
+    assert_eq!(hz_to_text(12.0), "12.0 Hz");
+    assert_eq!(text_to_hz(&hz_to_text(0.05)), Some(0.05));
+    assert_eq!(text_to_hz(&hz_to_text(0.16)), Some(0.16));
 }
