@@ -5,6 +5,163 @@
 //! plugins wrap them in the `Arc<dyn Fn>` that nice-plug's parameter builders take. Parsers
 //! never panic and return `None` for text they do not understand, so the host keeps the old
 //! value; out-of-range numbers are returned as typed and clamped by the parameter's range.
+//!
+//! **One rule per unit, judged on the value as displayed.** Each unit has a table of
+//! [`Decade`]s (how many decimals, in which unit, from which magnitude up). A value is first
+//! rounded to its decade's decimals, and the decade (and so the decimals, the unit, and the
+//! "-inf"/"Off"/"∞" ends) is then chosen from the *rounded* value. So 9999.6 Hz and 10 000 Hz
+//! both read "10.0 kHz", 999.6 ms reads "1.00 s", and the text of a value always parses back
+//! to a value with the same text, even after a host's plain → normalised → plain round trip
+//! moves it by a few f32 ulps (clap-validator's `param-conversions`; `round_trip_tests`
+//! sweeps every unit for it).
+
+#[cfg(test)]
+mod round_trip_tests;
+#[cfg(test)]
+mod tests;
+
+/// One row of a unit's display rule: from magnitude `from` (in the unit's base: Hz, ms…) up,
+/// the value is shown divided by `per`, with `decimals` decimals, followed by `unit`.
+///
+/// Rows go up in `from`, the first from 0. Every boundary must lie on the grid of both rows
+/// it separates (a power of ten at least as coarse as either row's last decimal), so that
+/// rounding never carries a value back below a boundary it was at.
+#[derive(Clone, Copy, Debug)]
+struct Decade {
+    from: f64,
+    per: f64,
+    decimals: usize,
+    unit: &'static str,
+}
+
+const fn decade(from: f64, per: f64, decimals: usize, unit: &'static str) -> Decade {
+    Decade {
+        from,
+        per,
+        decimals,
+        unit,
+    }
+}
+
+/// Decibels: one decimal everywhere ("-3.0 dB").
+const DB: &[Decade] = &[decade(0.0, 1.0, 1, "dB")];
+/// Three significant digits but never finer than 0.01 of the base unit, in the base unit
+/// below 1000 and in thousands from there: "0.05", "2.50", "45.0", "850", "1.20 k", "12.0 k".
+const fn three_significant(unit: &'static str, thousands: &'static str) -> [Decade; 5] {
+    [
+        decade(0.0, 1.0, 2, unit),
+        decade(10.0, 1.0, 1, unit),
+        decade(100.0, 1.0, 0, unit),
+        decade(1_000.0, 1_000.0, 2, thousands),
+        decade(10_000.0, 1_000.0, 1, thousands),
+    ]
+}
+
+/// Frequencies and rates: "0.05 Hz", "2.50 Hz", "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz".
+const HZ: &[Decade] = &three_significant("Hz", "kHz");
+/// Times: "0.50 ms", "10.0 ms", "250 ms", "1.50 s", "15.0 s".
+const MS: &[Decade] = &three_significant("ms", "s");
+/// Percentages as integers: "100 %".
+const PERCENT: &[Decade] = &[decade(0.0, 1.0, 0, "%")];
+/// Ratios with one decimal: "4.0" (the caller adds ":1").
+const RATIO: &[Decade] = &[decade(0.0, 1.0, 1, "")];
+/// Filter Q, three significant digits but never finer than 0.001: "0.025", "0.707", "4.00",
+/// "12.5" (so that the low end of a skewed Q range reads back where it was).
+const Q: &[Decade] = &[
+    decade(0.0, 1.0, 3, ""),
+    decade(1.0, 1.0, 2, ""),
+    decade(10.0, 1.0, 1, ""),
+];
+
+/// A value as it is displayed: the digits, the unit, and the value those digits stand for
+/// (in the unit's base), which is what the "-inf"/"Off"/"∞" ends are judged on.
+struct Shown {
+    number: String,
+    unit: &'static str,
+    value: f64,
+}
+
+impl Shown {
+    fn text(&self) -> String {
+        if self.unit.is_empty() {
+            self.number.clone()
+        } else {
+            format!("{} {}", self.number, self.unit)
+        }
+    }
+}
+
+/// Room on the stack for a formatted number (an f32 with 3 decimals needs at most 44
+/// bytes), so that judging a value as displayed never allocates: the DSP settings ask
+/// [`cut_is_off`] on the audio thread.
+struct Digits {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for Digits {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// `x` (in the unit's base) rounded by one row of a rule: its digits, and the value they
+/// stand for. Rust's formatting rounds the exact binary value, half to even; the value is
+/// read back from the digits so that it is exactly what the text says.
+fn rounded_by(x: f64, d: &Decade) -> (Digits, f64) {
+    use std::fmt::Write;
+    let mut digits = Digits {
+        bytes: [0; 64],
+        len: 0,
+    };
+    let value = match write!(digits, "{:.*}", d.decimals, x / d.per) {
+        Ok(()) => digits.as_str().parse::<f64>().map_or(x, |n| n * d.per),
+        Err(_) => x,
+    };
+    (digits, value)
+}
+
+/// Which row of `rule` displays `x`, and the value it displays: rounded with the decimals of
+/// the row its magnitude falls in, then, if rounding carried it into the next row (99.96 →
+/// "100.0"), with that row's (→ "100"). One step is enough: a boundary lies on both rows'
+/// grids, so the coarser rounding lands on the boundary too.
+fn display_row(x: f64, rule: &[Decade]) -> (usize, Digits, f64) {
+    let row = |v: f64| rule.iter().rposition(|d| v.abs() >= d.from).unwrap_or(0);
+    let first_row = row(x);
+    let (digits, value) = rounded_by(x, &rule[first_row]);
+    match row(value) {
+        i if i == first_row || !value.is_finite() => (first_row, digits, value),
+        i => {
+            let (digits, value) = rounded_by(x, &rule[i]);
+            (i, digits, value)
+        }
+    }
+}
+
+/// `x` as `rule` displays it. Negative zero (and anything that rounds to zero) reads as zero.
+fn shown(x: f32, rule: &[Decade]) -> Shown {
+    let (row, digits, value) = display_row(f64::from(x), rule);
+    let number = if value == 0.0 {
+        digits.as_str().trim_start_matches('-')
+    } else {
+        digits.as_str()
+    };
+    Shown {
+        number: number.to_owned(),
+        unit: rule[row].unit,
+        value,
+    }
+}
 
 /// Splits "12.5 kHz" into (12.5, "khz"): the leading number and the lower-cased unit text.
 fn number_and_unit(text: &str) -> Option<(f64, String)> {
@@ -39,15 +196,21 @@ fn is_minus_infinity(text: &str) -> bool {
     matches!(t, "-inf" | "-infinity" | "-∞" | "off" | "inf" | "∞")
 }
 
+// ---------------------------------------------------------------------------------------------
+// Decibels
+
 /// Decibels with one decimal and an explicit sign only when negative: "-3.0 dB", "0.0 dB".
-/// Values at or below `floor_db` read "-inf dB" (the fader's bottom end is silence).
+/// Values that read at or below `floor_db` read "-inf dB" (the fader's bottom end is silence).
 pub fn db_to_text(db: f32, floor_db: f32) -> String {
-    if db <= floor_db || !db.is_finite() {
+    if !db.is_finite() {
         return "-inf dB".to_owned();
     }
-    // Avoid "-0.0 dB" for tiny negative values.
-    let db = if db.abs() < 0.05 { 0.0 } else { db };
-    format!("{db:.1} dB")
+    let shown = shown(db, DB);
+    if shown.value <= f64::from(floor_db) {
+        "-inf dB".to_owned()
+    } else {
+        shown.text()
+    }
 }
 
 /// Understands "-3", "-3dB", "-3 db", "+6", "-inf" (→ `floor_db`), "0".
@@ -62,22 +225,12 @@ pub fn text_to_db(text: &str, floor_db: f32) -> Option<f32> {
     }
 }
 
-/// Frequencies: "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz" (three significant digits).
+// ---------------------------------------------------------------------------------------------
+// Frequencies
+
+/// Frequencies and rates: "0.05 Hz", "2.50 Hz", "45.0 Hz", "850 Hz", "1.20 kHz", "12.0 kHz".
 pub fn hz_to_text(hz: f32) -> String {
-    if hz < 1000.0 {
-        if hz < 100.0 {
-            format!("{hz:.1} Hz")
-        } else {
-            format!("{hz:.0} Hz")
-        }
-    } else {
-        let k = hz / 1000.0;
-        if k < 10.0 {
-            format!("{k:.2} kHz")
-        } else {
-            format!("{k:.1} kHz")
-        }
-    }
+    shown(hz, HZ).text()
 }
 
 /// Understands "1k", "1.2k", "1.2 kHz", "1200", "1200 Hz", "1200hz".
@@ -91,17 +244,49 @@ pub fn text_to_hz(text: &str) -> Option<f32> {
     Some((value * scale) as f32)
 }
 
-/// Times: "0.50 ms", "10.0 ms", "250 ms", "1.50 s".
-pub fn ms_to_text(ms: f32) -> String {
-    if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 10.0 {
-        format!("{ms:.1} ms")
+/// Whether a cut filter whose end of travel means "no filter" is off: its frequency reads
+/// `off_at` or beyond (below it for a low cut, above it for a high cut). Judged on the
+/// displayed frequency: a high cut at 21 990 Hz reads "22.0 kHz", which parses back as
+/// 22 kHz, so it reads "Off". The plugins' DSP settings ask this too, so that what reads
+/// "Off" is off. Never allocates.
+pub fn cut_is_off(hz: f32, off_at: f32, off_below: bool) -> bool {
+    let (_, _, shown) = display_row(f64::from(hz), HZ);
+    let off_at = f64::from(off_at);
+    !hz.is_finite()
+        || if off_below {
+            shown <= off_at
+        } else {
+            shown >= off_at
+        }
+}
+
+/// Cut filters whose end of travel means "no filter": "Off" when [`cut_is_off`], the
+/// frequency otherwise ("120 Hz", "8.00 kHz").
+pub fn cut_to_text(hz: f32, off_at: f32, off_below: bool) -> String {
+    if cut_is_off(hz, off_at, off_below) {
+        "Off".to_owned()
     } else {
-        format!("{ms:.2} ms")
+        hz_to_text(hz)
     }
+}
+
+/// Understands "off" (→ `off_at`) and everything [`text_to_hz`] does.
+pub fn text_to_cut(text: &str, off_at: f32) -> Option<f32> {
+    if matches!(
+        text.trim().to_lowercase().as_str(),
+        "off" | "none" | "bypass"
+    ) {
+        return Some(off_at);
+    }
+    text_to_hz(text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Times
+
+/// Times: "0.50 ms", "10.0 ms", "250 ms", "1.50 s", "15.0 s".
+pub fn ms_to_text(ms: f32) -> String {
+    shown(ms, MS).text()
 }
 
 /// Understands "250", "250ms", "250 ms", "0.25 s", "1s", "2 sec".
@@ -115,224 +300,16 @@ pub fn text_to_ms(text: &str) -> Option<f32> {
     Some((value * scale) as f32)
 }
 
-/// Percent as an integer for coarse controls: "100 %".
-pub fn percent_to_text(percent: f32) -> String {
-    format!("{percent:.0} %")
-}
-
-/// Understands "100", "100%", "100 %".
-pub fn text_to_percent(text: &str) -> Option<f32> {
-    let (value, unit) = number_and_unit(text)?;
-    matches!(unit.as_str(), "" | "%").then_some(value as f32)
-}
-
-/// Compression ratios: "4.0:1", "∞:1" at or above `infinite_at`.
-pub fn ratio_to_text(ratio: f32, infinite_at: f32) -> String {
-    if ratio >= infinite_at {
-        "∞:1".to_owned()
+/// A time offset with its sign: "+5.00 ms", "-12.5 ms", "0.00 ms" (no sign when it reads
+/// zero). Parsed by [`text_to_ms`].
+pub fn signed_ms_to_text(ms: f32) -> String {
+    let shown = shown(ms, MS);
+    if shown.value > 0.0 {
+        format!("+{}", shown.text())
     } else {
-        format!("{ratio:.1}:1")
+        shown.text()
     }
 }
-
-/// Understands "4", "4:1", "4.0 : 1", "inf", "∞" (→ `infinite_at`).
-pub fn text_to_ratio(text: &str, infinite_at: f32) -> Option<f32> {
-    let t = text.trim().to_lowercase();
-    let t = t
-        .strip_suffix(":1")
-        .or_else(|| t.strip_suffix(": 1"))
-        .unwrap_or(&t)
-        .trim();
-    if matches!(t, "inf" | "∞" | "infinity") {
-        return Some(infinite_at);
-    }
-    let (value, unit) = number_and_unit(t)?;
-    unit.is_empty().then_some(value as f32)
-}
-
-/// Pan positions in −100…+100: "C", "35L", "100R".
-pub fn pan_to_text(pan: f32) -> String {
-    let rounded = pan.round();
-    if rounded == 0.0 {
-        "C".to_owned()
-    } else if rounded < 0.0 {
-        format!("{:.0}L", -rounded)
-    } else {
-        format!("{rounded:.0}R")
-    }
-}
-
-/// Understands "C", "center", "35L", "L35", "35 l", "35R", "-35", "+35", "0".
-pub fn text_to_pan(text: &str) -> Option<f32> {
-    let t = text.trim().to_lowercase();
-    if matches!(t.as_str(), "c" | "center" | "centre" | "mid") {
-        return Some(0.0);
-    }
-    let (sign, number) = if let Some(rest) = t.strip_prefix('l') {
-        (-1.0, rest)
-    } else if let Some(rest) = t.strip_prefix('r') {
-        (1.0, rest)
-    } else if let Some(rest) = t.strip_suffix('l') {
-        (-1.0, rest)
-    } else if let Some(rest) = t.strip_suffix('r') {
-        (1.0, rest)
-    } else {
-        (1.0, t.as_str())
-    };
-    let (value, unit) = number_and_unit(number)?;
-    if !unit.is_empty() || (sign < 0.0 && value < 0.0) {
-        return None;
-    }
-    Some((sign * value) as f32)
-}
-
-/// On/off switches: "On"/"Off"; understands "on", "off", "1", "0", "yes", "no", "true", "false".
-pub fn bool_to_text(on: bool) -> String {
-    if on { "On" } else { "Off" }.to_owned()
-}
-
-pub fn text_to_bool(text: &str) -> Option<bool> {
-    match text.trim().to_lowercase().as_str() {
-        "on" | "1" | "yes" | "true" | "enabled" => Some(true),
-        "off" | "0" | "no" | "false" | "disabled" => Some(false),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decibels_read_and_parse_like_a_console() {
-        assert_eq!(db_to_text(-3.0, -80.0), "-3.0 dB");
-        assert_eq!(db_to_text(-0.01, -80.0), "0.0 dB");
-        assert_eq!(db_to_text(-80.0, -80.0), "-inf dB");
-        for (typed, want) in [
-            ("-3", -3.0),
-            ("-3dB", -3.0),
-            (" -3.5 db ", -3.5),
-            ("+6", 6.0),
-            ("-inf", -80.0),
-            ("-inf dB", -80.0),
-            ("0", 0.0),
-            ("-3,5", -3.5),
-        ] {
-            assert_eq!(text_to_db(typed, -80.0), Some(want), "{typed}");
-        }
-        assert_eq!(text_to_db("loud", -80.0), None);
-        assert_eq!(text_to_db("3 Hz", -80.0), None);
-        assert_eq!(text_to_db("", -80.0), None);
-        assert_eq!(text_to_db("nan", -80.0), None);
-    }
-
-    #[test]
-    fn frequencies() {
-        assert_eq!(hz_to_text(1200.0), "1.20 kHz");
-        assert_eq!(hz_to_text(45.0), "45.0 Hz");
-        assert_eq!(hz_to_text(850.0), "850 Hz");
-        assert_eq!(hz_to_text(12_000.0), "12.0 kHz");
-        for (typed, want) in [
-            ("1k", 1000.0),
-            ("1.2k", 1200.0),
-            ("1.2 kHz", 1200.0),
-            ("1200", 1200.0),
-            ("1200 Hz", 1200.0),
-            ("1e3", 1000.0),
-        ] {
-            assert_eq!(text_to_hz(typed), Some(want), "{typed}");
-        }
-        assert_eq!(text_to_hz("1 ms"), None);
-    }
-
-    #[test]
-    fn times_percent_ratio() {
-        assert_eq!(ms_to_text(250.0), "250 ms");
-        assert_eq!(ms_to_text(10.0), "10.0 ms");
-        assert_eq!(ms_to_text(1500.0), "1.50 s");
-        assert_eq!(text_to_ms("250 ms"), Some(250.0));
-        assert_eq!(text_to_ms("0.25 s"), Some(250.0));
-        assert_eq!(text_to_ms("250"), Some(250.0));
-        assert_eq!(percent_to_text(100.0), "100 %");
-        assert_eq!(text_to_percent("150%"), Some(150.0));
-        assert_eq!(ratio_to_text(4.0, 100.0), "4.0:1");
-        assert_eq!(ratio_to_text(100.0, 100.0), "∞:1");
-        assert_eq!(text_to_ratio("4:1", 100.0), Some(4.0));
-        assert_eq!(text_to_ratio("4", 100.0), Some(4.0));
-        assert_eq!(text_to_ratio("inf", 100.0), Some(100.0));
-    }
-
-    #[test]
-    fn pan_positions() {
-        assert_eq!(pan_to_text(0.2), "C");
-        assert_eq!(pan_to_text(-35.0), "35L");
-        assert_eq!(pan_to_text(100.0), "100R");
-        for (typed, want) in [
-            ("C", 0.0),
-            ("35L", -35.0),
-            ("L35", -35.0),
-            ("35 r", 35.0),
-            ("-35", -35.0),
-            ("+20", 20.0),
-            ("0", 0.0),
-        ] {
-            assert_eq!(text_to_pan(typed), Some(want), "{typed}");
-        }
-        assert_eq!(text_to_pan("left-ish"), None);
-        assert_eq!(text_to_pan("L-20"), None);
-        // Every displayed value parses back to itself.
-        for p in -100..=100 {
-            assert_eq!(text_to_pan(&pan_to_text(p as f32)), Some(p as f32));
-        }
-    }
-
-    #[test]
-    fn switches() {
-        assert_eq!(text_to_bool("On"), Some(true));
-        assert_eq!(text_to_bool("0"), Some(false));
-        assert_eq!(text_to_bool("maybe"), None);
-    }
-}
-
-/// Filter Q: "0.025", "0.707", "4.00", "12.5" (three significant digits, so that the low
-/// end of a skewed Q range reads back where it was).
-pub fn q_to_text(q: f32) -> String {
-    if q < 1.0 {
-        format!("{q:.3}")
-    } else if q < 10.0 {
-        format!("{q:.2}")
-    } else {
-        format!("{q:.1}")
-    }
-}
-
-/// Understands "0.7", "4", "Q 4", "4 q".
-pub fn text_to_q(text: &str) -> Option<f32> {
-    let t = text.trim().to_lowercase();
-    let t = t.strip_prefix('q').unwrap_or(&t).trim();
-    let (value, unit) = number_and_unit(t)?;
-    matches!(unit.as_str(), "" | "q").then_some(value as f32)
-}
-
-#[cfg(test)]
-mod q_tests {
-    use super::*;
-
-    #[test]
-    fn q_values() {
-        assert_eq!(q_to_text(std::f32::consts::FRAC_1_SQRT_2), "0.707");
-        assert_eq!(q_to_text(0.025), "0.025");
-        assert_eq!(q_to_text(4.0), "4.00");
-        assert_eq!(q_to_text(12.34), "12.3");
-        assert_eq!(text_to_q("4"), Some(4.0));
-        assert_eq!(text_to_q("Q 0.5"), Some(0.5));
-        assert_eq!(text_to_q("2q"), Some(2.0));
-        assert_eq!(text_to_q("fast"), None);
-        assert_eq!(text_to_q("3 Hz"), None);
-    }
-}
-
-// Delay: synced note values with their length, signed time offsets, LFO rates.
 
 /// A tempo-synced note value with the time it plays at the current tempo: "1/4 (500 ms)",
 /// "1/8 D (375 ms)", "4 bars (max 4.00 s)" when the delay's longest time cuts it short.
@@ -381,142 +358,104 @@ pub fn text_to_note<'a>(text: &str, names: impl IntoIterator<Item = &'a str>) ->
     names.into_iter().position(|name| note_key(name) == key)
 }
 
-/// A time offset with its sign: "+5.00 ms", "-12.5 ms", "0.00 ms".
-pub fn signed_ms_to_text(ms: f32) -> String {
-    let text = ms_to_text(ms.abs());
-    if text.starts_with("0.00") {
-        text
-    } else if ms < 0.0 {
-        format!("-{text}")
+// ---------------------------------------------------------------------------------------------
+// Percent, ratio, Q, pan, switches
+
+/// Percent as an integer for coarse controls: "100 %".
+pub fn percent_to_text(percent: f32) -> String {
+    shown(percent, PERCENT).text()
+}
+
+/// Understands "100", "100%", "100 %".
+pub fn text_to_percent(text: &str) -> Option<f32> {
+    let (value, unit) = number_and_unit(text)?;
+    matches!(unit.as_str(), "" | "%").then_some(value as f32)
+}
+
+/// Compression ratios: "4.0:1", and "∞:1" when the ratio reads `infinite_at` or more.
+pub fn ratio_to_text(ratio: f32, infinite_at: f32) -> String {
+    let shown = shown(ratio, RATIO);
+    if shown.value < f64::from(infinite_at) {
+        format!("{}:1", shown.number)
     } else {
-        format!("+{text}")
+        "∞:1".to_owned()
     }
 }
 
-/// Slow rates (LFOs): "0.05 Hz", "2.50 Hz", "10.0 Hz".
-pub fn lfo_hz_to_text(hz: f32) -> String {
-    if hz < 10.0 {
-        format!("{hz:.2} Hz")
+/// Understands "4", "4:1", "4.0 : 1", "inf", "∞" (→ `infinite_at`).
+pub fn text_to_ratio(text: &str, infinite_at: f32) -> Option<f32> {
+    let t = text.trim().to_lowercase();
+    let t = t
+        .strip_suffix(":1")
+        .or_else(|| t.strip_suffix(": 1"))
+        .unwrap_or(&t)
+        .trim();
+    if matches!(t, "inf" | "∞" | "infinity") {
+        return Some(infinite_at);
+    }
+    let (value, unit) = number_and_unit(t)?;
+    unit.is_empty().then_some(value as f32)
+}
+
+/// Filter Q: "0.025", "0.707", "4.00", "12.5".
+pub fn q_to_text(q: f32) -> String {
+    shown(q, Q).number
+}
+
+/// Understands "0.7", "4", "Q 4", "4 q".
+pub fn text_to_q(text: &str) -> Option<f32> {
+    let t = text.trim().to_lowercase();
+    let t = t.strip_prefix('q').unwrap_or(&t).trim();
+    let (value, unit) = number_and_unit(t)?;
+    matches!(unit.as_str(), "" | "q").then_some(value as f32)
+}
+
+/// Pan positions in −100…+100: "C", "35L", "100R" (rounded to whole steps first, so the
+/// side is judged on the displayed step).
+pub fn pan_to_text(pan: f32) -> String {
+    let rounded = pan.round();
+    if rounded == 0.0 || !rounded.is_finite() {
+        "C".to_owned()
+    } else if rounded < 0.0 {
+        format!("{:.0}L", -rounded)
     } else {
-        format!("{hz:.1} Hz")
+        format!("{rounded:.0}R")
     }
 }
 
-#[cfg(test)]
-mod delay_text_tests {
-    use super::*;
-
-    const NAMES: [&str; 7] = ["1/8", "1/8 D", "1/4 T", "1/4", "1 bar", "2 bars D", "1/16"];
-
-    #[test]
-    fn note_values_read_and_parse() {
-        assert_eq!(note_to_text("1/4", 500.0, false), "1/4 (500 ms)");
-        assert_eq!(note_to_text("1/8 D", 375.0, false), "1/8 D (375 ms)");
-        assert_eq!(note_to_text("4 bars", 4000.0, true), "4 bars (max 4.00 s)");
-        for (typed, want) in [
-            ("1/4", 3),
-            ("1/4 (500 ms)", 3),
-            ("1/8d", 1),
-            ("1/8 dotted", 1),
-            ("1/8.", 1),
-            ("1/8 D (375 ms)", 1),
-            ("1/4t", 2),
-            ("1/4 Triplet", 2),
-            ("1 bar", 4),
-            ("1/1", 4),
-            ("1bar", 4),
-            ("2 bars dotted", 5),
-            ("1/16", 6),
-        ] {
-            assert_eq!(text_to_note(typed, NAMES), Some(want), "{typed}");
-        }
-        for bad in ["banana", "", "1/3", "(500 ms)"] {
-            assert_eq!(text_to_note(bad, NAMES), None, "{bad}");
-        }
-        // Every displayed value parses back to itself.
-        for (i, name) in NAMES.iter().enumerate() {
-            assert_eq!(
-                text_to_note(&note_to_text(name, 123.0, false), NAMES),
-                Some(i)
-            );
-        }
+/// Understands "C", "center", "35L", "L35", "35 l", "35R", "-35", "+35", "0".
+pub fn text_to_pan(text: &str) -> Option<f32> {
+    let t = text.trim().to_lowercase();
+    if matches!(t.as_str(), "c" | "center" | "centre" | "mid") {
+        return Some(0.0);
     }
-
-    #[test]
-    fn signed_offsets_and_lfo_rates() {
-        assert_eq!(signed_ms_to_text(5.0), "+5.00 ms");
-        assert_eq!(signed_ms_to_text(-12.5), "-12.5 ms");
-        assert_eq!(signed_ms_to_text(0.0), "0.00 ms");
-        assert_eq!(signed_ms_to_text(-0.001), "0.00 ms");
-        assert_eq!(signed_ms_to_text(100.0), "+100 ms");
-        for ms in [-100.0f32, -12.5, -0.5, 0.0, 3.25, 100.0] {
-            let text = signed_ms_to_text(ms);
-            assert_eq!(text_to_ms(&text).map(signed_ms_to_text), Some(text));
-        }
-        assert_eq!(lfo_hz_to_text(0.05), "0.05 Hz");
-        assert_eq!(lfo_hz_to_text(2.5), "2.50 Hz");
-        assert_eq!(lfo_hz_to_text(10.0), "10.0 Hz");
-        assert_eq!(text_to_hz(&lfo_hz_to_text(0.05)), Some(0.05));
-    }
-}
-
-/// Cut filters whose end of travel means "no filter": "Off" at or beyond `off_at` (below it
-/// for a low cut, above it for a high cut), the frequency otherwise ("120 Hz", "8.00 kHz").
-pub fn cut_to_text(hz: f32, off_at: f32, off_below: bool) -> String {
-    let off = if off_below {
-        hz <= off_at
+    let (sign, number) = if let Some(rest) = t.strip_prefix('l') {
+        (-1.0, rest)
+    } else if let Some(rest) = t.strip_prefix('r') {
+        (1.0, rest)
+    } else if let Some(rest) = t.strip_suffix('l') {
+        (-1.0, rest)
+    } else if let Some(rest) = t.strip_suffix('r') {
+        (1.0, rest)
     } else {
-        hz >= off_at
+        (1.0, t.as_str())
     };
-    if off || !hz.is_finite() {
-        "Off".to_owned()
-    } else {
-        hz_to_text(hz)
+    let (value, unit) = number_and_unit(number)?;
+    if !unit.is_empty() || (sign < 0.0 && value < 0.0) {
+        return None;
     }
+    Some((sign * value) as f32)
 }
 
-/// Understands "off" (→ `off_at`) and everything [`text_to_hz`] does.
-pub fn text_to_cut(text: &str, off_at: f32) -> Option<f32> {
-    if matches!(
-        text.trim().to_lowercase().as_str(),
-        "off" | "none" | "bypass"
-    ) {
-        return Some(off_at);
-    }
-    text_to_hz(text)
+/// On/off switches: "On"/"Off"; understands "on", "off", "1", "0", "yes", "no", "true", "false".
+pub fn bool_to_text(on: bool) -> String {
+    if on { "On" } else { "Off" }.to_owned()
 }
 
-/// Slow rates (LFOs) with two decimals below 10 Hz: "0.07 Hz", "2.50 Hz"; faster ones as
-/// [`hz_to_text`].
-pub fn rate_to_text(hz: f32) -> String {
-    if hz < 10.0 {
-        format!("{hz:.2} Hz")
-    } else {
-        hz_to_text(hz)
-    }
-}
-
-#[cfg(test)]
-mod cut_and_rate_tests {
-    use super::*;
-
-    #[test]
-    fn cut_filters_read_off_at_their_end_of_travel() {
-        assert_eq!(cut_to_text(10.0, 10.0, true), "Off");
-        assert_eq!(cut_to_text(120.0, 10.0, true), "120 Hz");
-        assert_eq!(cut_to_text(20_000.0, 20_000.0, false), "Off");
-        assert_eq!(cut_to_text(8_000.0, 20_000.0, false), "8.00 kHz");
-        assert_eq!(text_to_cut("Off", 10.0), Some(10.0));
-        assert_eq!(text_to_cut(" OFF ", 20_000.0), Some(20_000.0));
-        assert_eq!(text_to_cut("1.5k", 10.0), Some(1500.0));
-        assert_eq!(text_to_cut("loud", 10.0), None);
-    }
-
-    #[test]
-    fn slow_rates_keep_two_decimals() {
-        assert_eq!(rate_to_text(0.07), "0.07 Hz");
-        assert_eq!(rate_to_text(2.5), "2.50 Hz");
-        assert_eq!(rate_to_text(12.0), "12.0 Hz");
-        assert_eq!(text_to_hz(&rate_to_text(0.16)), Some(0.16));
+pub fn text_to_bool(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "on" | "1" | "yes" | "true" | "enabled" => Some(true),
+        "off" | "0" | "no" | "false" | "disabled" => Some(false),
+        _ => None,
     }
 }

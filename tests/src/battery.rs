@@ -174,6 +174,51 @@ pub fn displayed_number(text: &str) -> Option<f64> {
     })
 }
 
+/// How many evenly spaced values of a continuous parameter the text checks sweep (plus the
+/// ends and values a hair inside them); stepped parameters are checked at every step.
+const TEXT_SWEEP: usize = 1000;
+
+/// The values (in the host's units, `0…1` or `0…steps`) at which a parameter's text is
+/// checked: every step of a stepped parameter (up to [`TEXT_SWEEP`] of them); for continuous
+/// ones, `TEXT_SWEEP` evenly spaced normalised values, the ends, and 1e-6 inside each end
+/// (where a skewed range's text is most crowded).
+fn text_sweep(q: &ParamDesc) -> Vec<f64> {
+    let span = q.max - q.min;
+    if q.stepped && span <= TEXT_SWEEP as f64 {
+        return (0..=span.round() as usize)
+            .map(|i| q.min + i as f64)
+            .collect();
+    }
+    let mut values: Vec<f64> = (0..=TEXT_SWEEP)
+        .map(|i| q.min + span * i as f64 / TEXT_SWEEP as f64)
+        .collect();
+    values.extend([q.min + span * 1e-6, q.max - span * 1e-6]);
+    if q.stepped {
+        values.iter_mut().for_each(|v| *v = v.round());
+    }
+    values
+}
+
+/// A value's text reads back as the same text (clap-validator's `param-conversions`, and
+/// what a host does when the user confirms a typed value): for every value of
+/// [`text_sweep`], `text(parse(text(v))) == text(v)`, and the text parses at all.
+fn text_is_stable(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
+    let n = &q.name;
+    for v in text_sweep(q) {
+        let text = inst.value_to_text(q.id, v)?;
+        ensure!(!text.trim().is_empty(), "{n}: empty text for {v}");
+        let back = inst
+            .text_to_value(q.id, &text)
+            .ok_or_else(|| format!("{n}: {v} reads {text:?}, which does not parse"))?;
+        let again = inst.value_to_text(q.id, back)?;
+        ensure!(
+            again == text,
+            "{n}: {v} → {text:?} → {back} → {again:?} (the text must read back as itself)"
+        );
+    }
+    Ok(())
+}
+
 fn check_param(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
     let n = &q.name;
     ensure!(!n.trim().is_empty(), "parameter {} has no name", q.id);
@@ -198,20 +243,19 @@ fn check_param(inst: &mut dyn Hosted, q: &ParamDesc) -> Result<()> {
         q.default
     );
 
-    // value → text → value, over the range.
+    text_is_stable(inst, q)?;
+
+    // value → text → value lands near where it started.
     for i in 0..=10 {
         let mut v = q.min + (q.max - q.min) * i as f64 / 10.0;
         if q.stepped {
             v = v.round();
         }
         let text = inst.value_to_text(q.id, v)?;
-        ensure!(!text.trim().is_empty(), "{n}: empty text for {v}");
         let back = inst
             .text_to_value(q.id, &text)
             .ok_or_else(|| format!("{n}: its own text {text:?} does not parse"))?;
-        // The text rounds; it must read back as the same text.
         let again = inst.value_to_text(q.id, back)?;
-        ensure!(again == text, "{n}: {v} → {text:?} → {back} → {again:?}");
         let tolerance = if q.stepped {
             0.0
         } else {
@@ -1012,18 +1056,23 @@ pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
                 (back - norm).abs() < 0.01,
                 "{n}: normalised {norm} → plain {plain} → {back}"
             );
+        }
+        // The same text in both formats over the whole travel; that it reads back as itself
+        // is checked in each format by `parameters` (`text_is_stable`).
+        for value in text_sweep(c) {
+            let norm = value / c.max;
             let text = inst.string_by_value(v.id, norm)?;
-            let clap_text = clap.value_to_text(c.id, norm * c.max)?;
+            let clap_text = clap.value_to_text(c.id, value)?;
             ensure!(
                 text == clap_text,
-                "{n}: VST3 shows {text:?}, CLAP shows {clap_text:?} for the same value"
+                "{n}: VST3 shows {text:?}, CLAP shows {clap_text:?} for normalised {norm}"
             );
             let parsed = inst
                 .value_by_string(v.id, &text)
                 .ok_or_else(|| format!("{n}: its own text {text:?} does not parse"))?;
             ensure!(
                 inst.string_by_value(v.id, parsed)? == text,
-                "{n}: {text:?} → {parsed} does not read back"
+                "{n}: normalised {norm} → {text:?} → {parsed} does not read back"
             );
         }
         ensure!(

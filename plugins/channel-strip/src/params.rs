@@ -676,7 +676,7 @@ impl StripParams {
                     .delay_ping_pong
                     .value()
                     .then_some(shared_dsp::delay::Side::Left),
-                high_cut_hz: (hc < HIGH_CUT_OFF_HZ).then_some(hc),
+                high_cut_hz: (!text::cut_is_off(hc, HIGH_CUT_OFF_HZ, false)).then_some(hc),
                 ..d.delay
             },
             return_b_db: level_db(&m.return_b),

@@ -277,7 +277,7 @@ impl Default for DelayParams {
                     },
                 )
                 .with_step_size(0.01)
-                .with_value_to_string(Arc::new(text::lfo_hz_to_text))
+                .with_value_to_string(Arc::new(text::hz_to_text))
                 .with_string_to_value(Arc::new(text::text_to_hz)),
                 depth: time_ms("Mod Depth", 0.0, 0.0, 10.0, -1.0),
             },

@@ -176,7 +176,7 @@ impl Default for SpaceParams {
                 },
             )
             .with_step_size(0.01)
-            .with_value_to_string(Arc::new(text::rate_to_text))
+            .with_value_to_string(Arc::new(text::hz_to_text))
             .with_string_to_value(Arc::new(text::text_to_hz)),
             early_late: percent("Early/Late", 50.0, 0.0),
             freeze: switch("Freeze"),
@@ -295,8 +295,9 @@ impl ReverbParams {
             mod_rate_hz: s.mod_rate.value(),
             early_late: s.early_late.value() / 100.0,
             width: o.width.value() / 100.0,
-            low_cut_hz: (low_cut > LOW_CUT_OFF_HZ).then_some(low_cut),
-            high_cut_hz: (high_cut < HIGH_CUT_OFF_HZ).then_some(high_cut),
+            // Off exactly when the text reads "Off" (judged on the displayed frequency).
+            low_cut_hz: (!text::cut_is_off(low_cut, LOW_CUT_OFF_HZ, true)).then_some(low_cut),
+            high_cut_hz: (!text::cut_is_off(high_cut, HIGH_CUT_OFF_HZ, false)).then_some(high_cut),
             freeze: s.freeze.value(),
             duck_db: o.duck.value(),
             duck_threshold_db: o.duck_threshold.value(),
