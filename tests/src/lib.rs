@@ -5,5 +5,6 @@ pub mod battery;
 pub mod bundles;
 pub mod host;
 pub mod hosted;
+pub mod reverb_files;
 pub mod signals;
 pub mod vst3_host;
