@@ -17,7 +17,10 @@
 use std::f64::consts::PI;
 
 use host_tests::battery::{Buffers, displayed_number};
-use host_tests::bundles::{PluginUnderTest, build_of, release_bundle, vst3_bundles};
+use host_tests::bundles::{
+    PluginUnderTest, alloc_check_builds, build_of, release_bundle, vst3_alloc_check_builds,
+    vst3_bundles,
+};
 use host_tests::host::{ParamChange, param_id};
 use host_tests::hosted::{self, Hosted};
 use host_tests::reverb_files::{
@@ -238,16 +241,33 @@ fn first_difference(a: &[Vec<f32>; 2], b: &[Vec<f32>; 2]) -> Option<usize> {
 /// from it on).
 #[test]
 fn eq_automated_session_renders_bit_identically_offline() {
+    for p in both_formats("eq") {
+        eq_session_is_deterministic(&p);
+    }
+}
+
+/// The same on the `assert_process_allocs` builds (made by `cargo xtask test`), both formats:
+/// waiting for designs and loads, and priming kernels, never allocate on the audio thread
+/// (nice-plug aborts the test process if they do).
+#[test]
+fn offline_renders_never_allocate_in_process() {
+    for builds in [alloc_check_builds(), vst3_alloc_check_builds()] {
+        eq_session_is_deterministic(&build_of(builds.clone(), "eq"));
+        reverb_offline(&build_of(builds, "reverb"));
+    }
+}
+
+fn eq_session_is_deterministic(p: &PluginUnderTest) {
     let total = 4 * RATE as usize;
     let mut noise = Noise::new(23);
     let mut input = [vec![0.0; total], vec![0.0; total]];
     for c in &mut input {
         noise.fill(c, 0.25);
     }
-    for p in both_formats("eq") {
+    {
         let run = |session: &[Change], blocks: &[usize], stall_every| {
             render_offline(
-                &p,
+                p,
                 &Render {
                     input: &input,
                     session,
@@ -349,7 +369,17 @@ fn render_reverb(
 /// that block, fading in over the reverb's 100 ms crossfade, and exact once it has.
 #[test]
 fn reverb_ir_from_the_state_convolves_from_the_first_offline_block() {
-    let dir = temp_dir("offline");
+    for p in both_formats("reverb") {
+        reverb_offline(&p);
+    }
+}
+
+fn reverb_offline(p: &PluginUnderTest) {
+    let dir = temp_dir(&format!(
+        "offline-{:?}{}",
+        p.format,
+        if p.alloc_check { "-alloc" } else { "" }
+    ));
     let (ir_a, ir_b) = (random_ir(31, 0.3), random_ir(32, 0.2));
     let (path_a, path_b) = (dir.join("a.wav"), dir.join("b.wav"));
     write_float_wav(&path_a, RATE as u32, &ir_a);
@@ -361,18 +391,18 @@ fn reverb_ir_from_the_state_convolves_from_the_first_offline_block() {
         noise.fill(c, 0.5);
     }
     let io = |c: usize| -> Vec<Vec<f32>> { vec![input[0][c..].to_vec(), input[1][c..].to_vec()] };
-    for p in both_formats("reverb") {
+    {
         let clap = p.clap_twin();
         let state_a = state_for(
-            &p,
+            p,
             convolution_state(&clap, path_a.to_str().expect("utf-8")).expect("state"),
         );
         let state_b = state_for(
-            &p,
+            p,
             convolution_state(&clap, path_b.to_str().expect("utf-8")).expect("state"),
         );
         let session = |mid: Option<(usize, &[u8])>| {
-            let mut inst = hosted::open(&p).expect("instance");
+            let mut inst = hosted::open(p).expect("instance");
             inst.load_state(&state_a).expect("state loads");
             inst.activate_offline(RATE, MAX_BLOCK as u32)
                 .expect("activates offline");
