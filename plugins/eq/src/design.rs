@@ -207,3 +207,135 @@ impl<P: Plugin<BackgroundTask = EqTask>, C: ProcessContext<P>> OfflineDesigner
         self.context.execute_background(EqTask::Collect);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use shared_dsp::eq::{BandSettings, BandType, Mode, Settings};
+
+    use super::*;
+    use crate::MixwerkEq;
+
+    /// A host's process context that keeps the tasks sent, and loses design tasks while `lose`
+    /// is set (nice-plug drops a task when its queue is full).
+    struct Host {
+        tasks: RefCell<Vec<EqTask>>,
+        lose: Cell<bool>,
+        transport: Transport,
+    }
+
+    impl ProcessContext<MixwerkEq> for Host {
+        fn plugin_api(&self) -> PluginApi {
+            PluginApi::Clap
+        }
+        fn execute_background(&self, task: EqTask) {
+            if !(self.lose.get() && matches!(task, EqTask::Design(..))) {
+                self.tasks.borrow_mut().push(task);
+            }
+        }
+        fn execute_gui(&self, task: EqTask) {
+            self.execute_background(task);
+        }
+        fn transport(&self) -> &Transport {
+            &self.transport
+        }
+        fn next_event(&mut self) -> Option<PluginNoteEvent<MixwerkEq>> {
+            None
+        }
+        fn try_send_event(
+            &mut self,
+            _event: PluginNoteEvent<MixwerkEq>,
+        ) -> Result<
+            (),
+            (
+                PluginNoteEvent<MixwerkEq>,
+                nice_plug::context::process::SendEventError,
+            ),
+        > {
+            unimplemented!("the EQ sends no events")
+        }
+        fn set_latency_samples(&self, _samples: u32) {}
+        fn request_restart(&self) {}
+        fn set_current_voice_capacity(&self, _capacity: u32) {}
+    }
+
+    fn designs(host: &Host) -> Vec<EqTask> {
+        host.tasks
+            .borrow_mut()
+            .drain(..)
+            .filter(|t| matches!(t, EqTask::Design(..)))
+            .collect()
+    }
+
+    /// Real time: a design task that never runs (lost) must not stop designs for good. While
+    /// it is merely late, nothing more is sent; after [`LOST_AFTER_SECONDS`] of audio it is
+    /// asked for again, and that design arrives.
+    #[test]
+    fn a_lost_design_task_is_asked_for_again() {
+        let rate = 48_000.0;
+        let designer = Designer::default();
+        let mut eq = Eq::new(rate, 512);
+        let mut settings = Settings {
+            mode: Mode::LinearPhase,
+            ..Settings::default()
+        };
+        settings.bands[0] = BandSettings {
+            enabled: true,
+            kind: BandType::Bell,
+            gain_db: 12.0,
+            ..BandSettings::default()
+        };
+        eq.update_immediately(&settings);
+        let mut host = Host {
+            tasks: RefCell::default(),
+            lose: Cell::new(true),
+            transport: Transport::new(rate as f32),
+        };
+        let (mut l, mut r) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+        designer.process(&mut eq, &mut l, &mut r, false, &mut host);
+        assert!(designs(&host).is_empty(), "the first design task was lost");
+        host.lose.set(false);
+        // Blocks after the lost one until 2 s of audio have passed.
+        let lost_after = ((LOST_AFTER_SECONDS * rate) as usize).div_ceil(512);
+        let mut again = Vec::new();
+        for block in 1..=lost_after {
+            designer.process(&mut eq, &mut l, &mut r, false, &mut host);
+            again = designs(&host);
+            if block < lost_after {
+                assert!(
+                    again.is_empty(),
+                    "block {block}: one design in flight at a time"
+                );
+            }
+        }
+        assert_eq!(
+            again.len(),
+            1,
+            "asked for again after {LOST_AFTER_SECONDS} s"
+        );
+        designer.run(again[0]);
+        designer.process(&mut eq, &mut l, &mut r, false, &mut host);
+        assert!(eq.is_changing_kernel(), "the new design arrived");
+    }
+
+    /// A task superseded by a newer one (sent after it was taken for lost) posts nothing.
+    #[test]
+    fn a_superseded_design_task_posts_nothing() {
+        let designer = Designer::default();
+        let mut eq = Eq::new(48_000.0, 512);
+        eq.update(&Settings {
+            mode: Mode::LinearPhase,
+            ..Settings::default()
+        });
+        eq.redesign();
+        let request = eq.take_design_request().expect("a request");
+        designer.sent.store(2, Ordering::Release);
+        designer.run(EqTask::Design(request, 1));
+        assert!(designer.mailbox.take().is_none());
+        assert_eq!(designer.posted.load(Ordering::Acquire), 0);
+        designer.run(EqTask::Design(request, 2));
+        assert!(designer.mailbox.take().is_some());
+        assert_eq!(designer.posted.load(Ordering::Acquire), 2);
+    }
+}
