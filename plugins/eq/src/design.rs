@@ -20,8 +20,8 @@
 //! newest posted. A task can be lost (nice-plug drops it when its queue is full, or a host
 //! tears the thread down), so in real time a design that has not arrived after
 //! [`LOST_AFTER_SECONDS`] of audio is asked for again (a plain flag would stay set forever and
-//! no design would ever be made again); a task that a newer one has superseded is skipped
-//! unstarted.
+//! no design would ever be made again). A task superseded by a newer one before it posts
+//! posts nothing, so a late one never replaces a newer kernel.
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -58,7 +58,8 @@ pub struct Designer {
     mailbox: KernelMailbox,
     /// Generation of the newest design task sent (written by the audio thread only).
     sent: AtomicU64,
-    /// Generation of the newest design posted (written by the background thread).
+    /// Generation of the newest design posted (written by the background thread; raised by the
+    /// audio thread when it supersedes a resend it no longer needs).
     posted: AtomicU64,
     /// Samples processed while the newest design was in flight (audio thread only).
     waited: AtomicUsize,
