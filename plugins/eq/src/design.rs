@@ -25,10 +25,11 @@
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nice_plug::prelude::*;
 use shared_dsp::eq::{DesignRequest, Eq, KernelMailbox, OfflineDesigner};
+use shared_dsp::exchange::wait_offline;
 
 /// The plugin's background tasks (plain data: they are sent from the audio thread).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -166,42 +167,30 @@ struct Waiter<'a, P, C> {
 impl<P: Plugin<BackgroundTask = EqTask>, C: ProcessContext<P>> OfflineDesigner
     for Waiter<'_, P, C>
 {
-    /// Sends the request and waits (spinning briefly, then sleeping in short steps) until
-    /// the background thread has posted a design of it; resends it if it seems lost.
+    /// Sends the request and waits until the background thread has posted a design of it;
+    /// resends it if it seems lost.
     fn design_and_wait(&mut self, request: DesignRequest) -> bool {
         let d = self.designer;
         let first = d.send(request, &mut *self.context);
-        let start = Instant::now();
-        let mut last_send = start;
-        let mut spins = 0u32;
-        loop {
-            // Every generation from `first` on is this request (nothing else is sent while
-            // the audio thread waits here).
-            if d.posted.load(Ordering::Acquire) >= first {
-                // A resend still queued must not post the same kernel again later, at a
-                // moment that depends on the machine: supersede it.
-                // (Marked posted too, so that nothing counts as in flight afterwards.)
-                if d.sent.load(Ordering::Relaxed) > first {
-                    let superseding = d.sent.fetch_add(1, Ordering::AcqRel) + 1;
-                    d.posted.fetch_max(superseding, Ordering::AcqRel);
-                }
-                return true;
-            }
-            let now = Instant::now();
-            if now - start > OFFLINE_GIVE_UP {
-                return false;
-            }
-            if now - last_send > OFFLINE_RESEND {
-                d.send(request, &mut *self.context);
-                last_send = now;
-            }
-            if spins < 64 {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::sleep(Duration::from_micros(100));
-            }
+        // Every generation from `first` on is this request (nothing else is sent while the
+        // audio thread waits here).
+        let context = &mut *self.context;
+        let posted = wait_offline(
+            || d.posted.load(Ordering::Acquire) >= first,
+            || {
+                d.send(request, &mut *context);
+            },
+            OFFLINE_RESEND,
+            OFFLINE_GIVE_UP,
+        );
+        // A resend still queued must not post the same kernel again later, at a moment that
+        // depends on the machine: supersede it (and mark it posted, so that nothing counts as
+        // in flight afterwards).
+        if posted && d.sent.load(Ordering::Relaxed) > first {
+            let superseding = d.sent.fetch_add(1, Ordering::AcqRel) + 1;
+            d.posted.fetch_max(superseding, Ordering::AcqRel);
         }
+        posted
     }
 
     fn collect(&mut self) {

@@ -17,10 +17,11 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
+use shared_dsp::exchange::wait_offline;
 use shared_dsp::reverb::decay_shape::energy_decay_curve;
 use shared_dsp::reverb::ir_loader;
 use shared_dsp::reverb::{ConvolutionEngine, IrMailbox};
@@ -179,31 +180,13 @@ impl IrShared {
     /// Audio thread, offline only: blocks until the load of path generation `generation` (or
     /// a newer one) has finished; `resend` asks for it again if it seems lost. Returns whether
     /// it finished (after [`OFFLINE_GIVE_UP`] the render goes on without it). No allocation.
-    pub fn wait_for(&self, generation: u32, mut resend: impl FnMut()) -> bool {
-        let start = Instant::now();
-        let mut last_send = start;
-        let mut spins = 0u32;
-        loop {
-            // Generations wrap: "at or after", in modular arithmetic.
+    pub fn wait_for(&self, generation: u32, resend: impl FnMut()) -> bool {
+        // Generations wrap: "at or after", in modular arithmetic.
+        let done = || {
             let loaded = self.loaded.load(Ordering::Acquire);
-            if loaded.wrapping_sub(generation) as i32 >= 0 {
-                return true;
-            }
-            let now = Instant::now();
-            if now - start > OFFLINE_GIVE_UP {
-                return false;
-            }
-            if now - last_send > OFFLINE_RESEND {
-                resend();
-                last_send = now;
-            }
-            if spins < 64 {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::sleep(Duration::from_micros(100));
-            }
-        }
+            loaded.wrapping_sub(generation) as i32 >= 0
+        };
+        wait_offline(done, resend, OFFLINE_RESEND, OFFLINE_GIVE_UP)
     }
 
     /// The background task.
