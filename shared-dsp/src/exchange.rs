@@ -18,6 +18,7 @@
 
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::time::{Duration, Instant};
 
 /// A two-slot mailbox for boxed `T` (see the module docs).
 pub struct Mailbox<T> {
@@ -95,12 +96,75 @@ impl<T> Drop for Mailbox<T> {
     }
 }
 
+/// Offline renders only (a bounce: the host renders faster than real time, so the audio thread
+/// may wait for work it handed to another thread, and must, for the render not to depend on
+/// the machine's speed): spins briefly, then sleeps in 100 µs steps until `done()`. Calls
+/// `resend()` every `resend_after` (the request may have been lost) and gives up after
+/// `give_up` rather than hang the host. Returns whether `done()` became true. Never allocates.
+pub fn wait_offline(
+    mut done: impl FnMut() -> bool,
+    mut resend: impl FnMut(),
+    resend_after: Duration,
+    give_up: Duration,
+) -> bool {
+    let start = Instant::now();
+    let mut last_send = start;
+    let mut spins = 0u32;
+    loop {
+        if done() {
+            return true;
+        }
+        let now = Instant::now();
+        if now - start > give_up {
+            return false;
+        }
+        if now - last_send > resend_after {
+            resend();
+            last_send = now;
+        }
+        if spins < 64 {
+            spins += 1;
+            std::hint::spin_loop();
+        } else {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::convolution::ConvolutionEngine;
 
     type IrMailbox = Mailbox<ConvolutionEngine>;
+
+    #[test]
+    fn waiting_offline_resends_and_gives_up() {
+        use std::cell::Cell;
+        let polls = Cell::new(0);
+        let ok = wait_offline(
+            || {
+                polls.set(polls.get() + 1);
+                polls.get() == 100
+            },
+            || {},
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        );
+        assert!(ok && polls.get() == 100, "waits until done");
+        let sends = Cell::new(0);
+        let start = Instant::now();
+        let ok = wait_offline(
+            || false,
+            || sends.set(sends.get() + 1),
+            Duration::from_millis(10),
+            Duration::from_millis(55),
+        );
+        assert!(!ok, "gives up");
+        assert!(start.elapsed() >= Duration::from_millis(55));
+        // At most one per 10 ms (fewer if the machine is busy and the thread sleeps longer).
+        assert!((1..=5).contains(&sends.get()), "{} resends", sends.get());
+    }
 
     #[test]
     fn newest_wins_and_memory_comes_back() {

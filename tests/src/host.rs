@@ -20,6 +20,7 @@ use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
+use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
@@ -35,6 +36,7 @@ pub struct Shared {
     latency: OnceLock<Option<PluginLatency>>,
     audio_ports: OnceLock<Option<PluginAudioPorts>>,
     ports_config: OnceLock<Option<PluginAudioPortsConfig>>,
+    render: OnceLock<Option<PluginRender>>,
     callback_requested: AtomicBool,
     /// Errors and fatal messages the plugin logged; a battery can insist on none.
     pub logged_errors: AtomicUsize,
@@ -47,6 +49,7 @@ impl<'a> SharedHandler<'a> for Shared {
         let _ = self.latency.set(instance.get_extension());
         let _ = self.audio_ports.set(instance.get_extension());
         let _ = self.ports_config.set(instance.get_extension());
+        let _ = self.render.set(instance.get_extension());
     }
     fn request_restart(&self) {}
     fn request_process(&self) {}
@@ -189,6 +192,7 @@ impl Bundle {
             instance,
             processor: None,
             config: None,
+            offline: false,
         })
     }
 }
@@ -249,6 +253,9 @@ pub struct Instance {
     instance: PluginInstance<TestHost>,
     processor: Option<StartedPluginAudioProcessor<TestHost>>,
     config: Option<PluginAudioConfiguration>,
+    /// `clap.render` was set to offline by [`activate_offline`](Self::activate_offline) and
+    /// stays so until the next plain [`activate`](Self::activate).
+    offline: bool,
 }
 
 impl Instance {
@@ -473,6 +480,14 @@ impl Instance {
     }
 
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
+        if std::mem::take(&mut self.offline) {
+            self.set_render_mode(RenderMode::Realtime)?;
+        }
+        self.activate_as_set(sample_rate, max_block)
+    }
+
+    /// Activates and starts processing in the render mode last set.
+    fn activate_as_set(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
         let config = PluginAudioConfiguration {
             sample_rate,
             min_frames_count: 1,
@@ -486,6 +501,24 @@ impl Instance {
         self.config = Some(config);
         self.service_main_thread();
         Ok(())
+    }
+
+    /// Activates for an offline render (a bounce): `clap.render` set to offline first, as a
+    /// host does before it renders faster than real time. Fails if the plugin has no render
+    /// extension or refuses. A later [`activate`](Self::activate) renders in real time again.
+    pub fn activate_offline(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
+        self.set_render_mode(RenderMode::Offline)?;
+        self.offline = true;
+        self.activate_as_set(sample_rate, max_block)
+    }
+
+    /// `clap.render`'s `set` (main thread; the plugin is inactive here).
+    fn set_render_mode(&mut self, mode: RenderMode) -> Result<()> {
+        let ext = self
+            .shared(|s| s.render.get().copied().flatten())
+            .ok_or("no render extension")?;
+        ext.set(&self.instance.plugin_handle(), mode)
+            .map_err(|e| format!("render.set({mode:?}): {e}").into())
     }
 
     pub fn deactivate(&mut self) {

@@ -20,6 +20,11 @@ pub trait Hosted {
     fn select_layout(&mut self, layout: &Layout) -> Result<()>;
     fn ports(&mut self) -> Result<Ports>;
     fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()>;
+    /// Activates for an offline render (CLAP `clap.render` offline, VST3 `kOffline`): the host
+    /// renders faster than real time and the result must not depend on how fast.
+    fn activate_offline(&mut self, _sample_rate: f64, _max_block: u32) -> Result<()> {
+        Err("this host cannot render offline".into())
+    }
     fn deactivate(&mut self);
     fn process(
         &mut self,
@@ -101,6 +106,9 @@ impl Hosted for host::Instance {
     }
     fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
         host::Instance::activate(self, sample_rate, max_block)
+    }
+    fn activate_offline(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
+        host::Instance::activate_offline(self, sample_rate, max_block)
     }
     fn deactivate(&mut self) {
         host::Instance::deactivate(self)
@@ -203,6 +211,9 @@ impl Hosted for Vst3Hosted {
     }
     fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
         self.inst.activate(sample_rate, max_block as i32)
+    }
+    fn activate_offline(&mut self, sample_rate: f64, max_block: u32) -> Result<()> {
+        self.inst.activate_offline(sample_rate, max_block as i32)
     }
     fn deactivate(&mut self) {
         self.inst.deactivate()

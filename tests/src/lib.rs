@@ -7,5 +7,6 @@ pub mod bundles;
 pub mod host;
 pub mod hosted;
 pub mod panic_plugin;
+pub mod reverb_files;
 pub mod signals;
 pub mod vst3_host;

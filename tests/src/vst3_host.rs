@@ -206,6 +206,7 @@ impl Module {
             _host: host,
             active: false,
             sample_rate: 0.0,
+            process_mode: ProcessModes_::kRealtime as i32,
         })
     }
 
@@ -545,6 +546,9 @@ pub struct Instance {
     _host: ComWrapper<HostApplication>,
     active: bool,
     sample_rate: f64,
+    /// `ProcessModes_` of the last activation (`kRealtime` unless
+    /// [`activate_offline`](Instance::activate_offline)).
+    process_mode: i32,
 }
 
 /// One audio bus as the component describes it.
@@ -716,6 +720,27 @@ impl Instance {
     /// Activates with only the main buses on when `aux` is false, as a host does when the
     /// user has not routed anything to a sidechain.
     pub fn activate_buses(&mut self, sample_rate: f64, max_block: i32, aux: bool) -> Result<()> {
+        self.activate_in_mode(sample_rate, max_block, aux, false)
+    }
+
+    /// Activates for an offline render (a bounce): `setupProcessing` with `kOffline`, as a host
+    /// does before it renders faster than real time; process calls then say `kOffline` too.
+    pub fn activate_offline(&mut self, sample_rate: f64, max_block: i32) -> Result<()> {
+        self.activate_in_mode(sample_rate, max_block, true, true)
+    }
+
+    fn activate_in_mode(
+        &mut self,
+        sample_rate: f64,
+        max_block: i32,
+        aux: bool,
+        offline: bool,
+    ) -> Result<()> {
+        self.process_mode = if offline {
+            ProcessModes_::kOffline
+        } else {
+            ProcessModes_::kRealtime
+        } as i32;
         let (inputs, outputs) = self.buses()?;
         for i in 0..inputs.len() as i32 {
             self.activate_bus(true, i, aux || i == 0)?;
@@ -724,7 +749,7 @@ impl Instance {
             self.activate_bus(false, i, aux || i == 0)?;
         }
         let mut setup = ProcessSetup {
-            processMode: ProcessModes_::kRealtime as i32,
+            processMode: self.process_mode,
             symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
             maxSamplesPerBlock: max_block,
             sampleRate: sample_rate,
@@ -810,7 +835,7 @@ impl Instance {
             context.timeSigDenominator = 4;
         }
         let mut data = ProcessData {
-            processMode: ProcessModes_::kRealtime as i32,
+            processMode: self.process_mode,
             symbolicSampleSize: SymbolicSampleSizes_::kSample32 as i32,
             numSamples: len as int32,
             numInputs: in_buses.len() as int32,

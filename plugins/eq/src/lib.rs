@@ -26,6 +26,8 @@ pub struct MixwerkEq {
     designer: Arc<Designer>,
     /// The latency last reported to the host (it depends on the mode and the rate only).
     latency: u32,
+    /// The host renders offline (a bounce): designs are waited for (see `design.rs`).
+    offline: bool,
     mono: bool,
     /// The second channel for the mono layout (the EQ always runs stereo), sized in
     /// `activate` so that `process` never allocates.
@@ -57,6 +59,7 @@ impl Default for MixwerkEq {
             eq: Eq::new(48_000.0, 512),
             designer: Arc::new(Designer::default()),
             latency: 0,
+            offline: false,
             mono: false,
             scratch: Vec::new(),
             editor_state: editor::default_state(),
@@ -115,6 +118,8 @@ impl Plugin for MixwerkEq {
         self.mono = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let max = config.max_buffer_size as usize;
         self.eq = Eq::new(config.sample_rate as f64, max);
+        self.offline = config.process_mode == ProcessMode::Offline;
+        self.eq.set_offline(self.offline);
         self.scratch = vec![0.0; if self.mono { max } else { 0 }];
         self.eq.update_immediately(&self.params.settings(self.mono));
         self.designer.design_now(&mut self.eq);
@@ -152,7 +157,6 @@ impl Plugin for MixwerkEq {
             context.set_latency_samples(latency);
             self.analysis.latency_samples.store(latency as f32);
         }
-        self.designer.serve(&mut self.eq, context);
         // The analyser costs one copy per sample while the editor is open, nothing otherwise.
         let analyse = self.editor_state.is_open();
         let Analysis { pre, post, .. } = &self.analysis;
@@ -165,7 +169,8 @@ impl Plugin for MixwerkEq {
                 if analyse {
                     pre.push_mid(left, right);
                 }
-                self.eq.process(left, right);
+                self.designer
+                    .process(&mut self.eq, left, right, self.offline, context);
                 if analyse {
                     post.push_mid(left, right);
                 }
@@ -177,12 +182,17 @@ impl Plugin for MixwerkEq {
                     pre.push(mono);
                 }
                 scratch.copy_from_slice(mono);
-                self.eq.process(mono, scratch);
+                self.designer
+                    .process(&mut self.eq, mono, scratch, self.offline, context);
                 if analyse {
                     post.push(mono);
                 }
             }
-            [] => {}
+            [] => {
+                // No audio, but kernels still come and go.
+                self.designer
+                    .process(&mut self.eq, &mut [], &mut [], self.offline, context);
+            }
         }
         if analyse {
             self.analysis.repaint.request_repaint();

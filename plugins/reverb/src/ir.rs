@@ -10,13 +10,18 @@
 //! - **Audio thread**: compares the path's generation counter (one atomic load) with the one
 //!   it last asked for, asks for a load when they differ, and swaps engines through the
 //!   mailbox. It never takes the path's lock, never reads the status, never allocates or frees.
+//!   In an offline render (a bounce, which must not depend on how fast it runs) it then waits
+//!   until the loader has finished that generation ([`IrShared::wait_for`]), so the new IR
+//!   plays from the block where the path changed; only offline may the audio thread block.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
+use shared_dsp::exchange::wait_offline;
 use shared_dsp::reverb::decay_shape::energy_decay_curve;
 use shared_dsp::reverb::ir_loader;
 use shared_dsp::reverb::{ConvolutionEngine, IrMailbox};
@@ -87,7 +92,16 @@ pub struct IrShared {
     pub decay: RwLock<Vec<(f32, f32)>>,
     /// The session rate the loader prepares engines for (set at activation).
     pub sample_rate: AtomicF32,
+    /// The newest path generation whose load has finished (posted, or refused), whoever did
+    /// it (the loader, or activation on the main thread).
+    loaded: AtomicU32,
 }
+
+/// Offline: a load not finished after this long (wall clock) is asked for again…
+const OFFLINE_RESEND: Duration = Duration::from_secs(5);
+/// …and after this long the render goes on without it rather than hang the host (an IR is at
+/// most 30 s long; reading and resampling it takes well under a second).
+const OFFLINE_GIVE_UP: Duration = Duration::from_secs(60);
 
 /// The plugin's background tasks (no heap data: they are sent from the audio thread).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,10 +168,37 @@ impl IrShared {
         }
     }
 
+    /// Main thread (activation): loads the path's IR now; returns it (`None`: no path, or
+    /// refused).
+    pub fn load_now(&self, path: &IrPath) -> Option<ConvolutionEngine> {
+        let generation = path.generation();
+        let engine = self.prepare(&path.get()).ok().flatten();
+        self.loaded.store(generation, Ordering::Release);
+        engine
+    }
+
+    /// Audio thread, offline only: blocks until the load of path generation `generation` (or
+    /// a newer one) has finished; `resend` asks for it again if it seems lost. Returns whether
+    /// it finished (after [`OFFLINE_GIVE_UP`] the render goes on without it). No allocation.
+    pub fn wait_for(&self, generation: u32, resend: impl FnMut()) -> bool {
+        // Generations wrap: "at or after", in modular arithmetic.
+        let done = || {
+            let loaded = self.loaded.load(Ordering::Acquire);
+            loaded.wrapping_sub(generation) as i32 >= 0
+        };
+        wait_offline(done, resend, OFFLINE_RESEND, OFFLINE_GIVE_UP)
+    }
+
     /// The background task.
     pub fn run(&self, task: IrTask, path: &IrPath) {
         match task {
             IrTask::Load => {
+                // Read before the path: what is loaded is at least this new.
+                let generation = path.generation();
+                if self.loaded.load(Ordering::Acquire) == generation {
+                    // Already done (a resent request, or activation loaded it).
+                    return;
+                }
                 let rate = self.sample_rate.load(Ordering::Acquire);
                 match self.prepare(&path.get()) {
                     Ok(Some(engine)) => self.mailbox.post(Box::new(engine)),
@@ -166,6 +207,7 @@ impl IrShared {
                     // Refused: keep what is playing.
                     Err(_) => self.mailbox.collect(),
                 }
+                self.loaded.store(generation, Ordering::Release);
             }
             IrTask::Collect => self.mailbox.collect(),
         }

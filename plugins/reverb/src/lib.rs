@@ -29,6 +29,8 @@ pub struct MixwerkReverb {
     demo: Option<shared_dsp::demo::DemoSignal>,
     /// The path generation the audio thread last asked the loader for.
     requested_generation: u32,
+    /// The host renders offline (a bounce): IR loads are waited for (see `ir.rs`).
+    offline: bool,
     mono_input: bool,
 }
 
@@ -52,6 +54,7 @@ impl Default for MixwerkReverb {
             #[cfg(feature = "standalone")]
             demo: None,
             mono_input: false,
+            offline: false,
         }
     }
 }
@@ -119,10 +122,11 @@ impl Plugin for MixwerkReverb {
             .sample_rate
             .store(config.sample_rate, Ordering::Release);
         self.reverb = Reverb::new(config.sample_rate, config.max_buffer_size as usize);
+        self.offline = config.process_mode == ProcessMode::Offline;
         // Load the session's IR here, on the main thread, so that a session (or an offline
         // render) has it from the first sample; later changes load in the background.
         self.requested_generation = self.params.ir_path.generation();
-        if let Ok(Some(engine)) = self.ir.prepare(&self.params.ir_path.get()) {
+        if let Some(engine) = self.ir.load_now(&self.params.ir_path) {
             self.reverb.install_ir(Box::new(engine));
         }
         self.reverb.update_immediately(&self.target());
@@ -149,6 +153,12 @@ impl Plugin for MixwerkReverb {
         if generation != self.requested_generation {
             self.requested_generation = generation;
             context.execute_background(IrTask::Load);
+            if self.offline {
+                // A bounce plays the new IR from this block, however fast it runs.
+                self.ir.wait_for(generation, || {
+                    context.execute_background(IrTask::Load);
+                });
+            }
         }
         if self.reverb.exchange_ir(&self.ir.mailbox) {
             context.execute_background(IrTask::Collect);

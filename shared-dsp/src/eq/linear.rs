@@ -9,6 +9,15 @@
 //! mailbox to be freed off the audio thread. While a change is under way, newer designs wait
 //! in the mailbox (only the newest is kept).
 //!
+//! **Offline renders** ([`LinearPhase::set_offline`]) must not depend on how fast the host
+//! runs, so a change cannot wait for a warm-up whose length in samples is fixed but whose
+//! start depends on when the design arrives. The owner waits for the design instead (see
+//! [`Eq::process_offline`](super::Eq::process_offline)), and the runtime keeps the last
+//! kernel length of input (`history`): a new kernel is first fed that input, so it is an
+//! exact filter of the signal from its first sample and the crossfade starts at once, at the
+//! sample where the change is. Both counts (the crossfade, the history) are in samples, so
+//! two renders of the same session are bit-identical.
+//!
 //! **Requests.** The audio thread asks for a design with a [`DesignRequest`]: plain `Copy`
 //! data (the bands, the rate, the block length), so it can travel in a background-task
 //! message without allocating. It names the runtime that asked, and only that runtime takes
@@ -45,6 +54,18 @@ impl DesignRequest {
     }
 }
 
+/// The owner's side of an offline render ([`Eq::process_offline`](super::Eq::process_offline)):
+/// kernels are still designed on its background thread (designing allocates), but the audio
+/// thread waits for them.
+pub trait OfflineDesigner {
+    /// Has `request` designed and blocks until its kernel is in the mailbox. `false` if that
+    /// failed (e.g. the task was lost and resending did not help within a generous time): the
+    /// render then goes on with the current kernel.
+    fn design_and_wait(&mut self, request: DesignRequest) -> bool;
+    /// A retired kernel was handed back to the mailbox: have it freed off the audio thread.
+    fn collect(&mut self);
+}
+
 /// Source of runtime ids (0 is never issued: kernels built without a request carry it).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -63,6 +84,10 @@ pub struct LinearPhase {
     /// The incoming kernel's input copy (and output), `max_block` long.
     scratch: [Vec<f32>; 2],
     sample_rate: f64,
+    /// Offline only (empty otherwise): the last `taps − 1` input samples per channel, a ring
+    /// whose oldest sample is at `history_pos` (see the module docs).
+    history: [Vec<f32>; 2],
+    history_pos: usize,
 }
 
 impl LinearPhase {
@@ -82,7 +107,34 @@ impl LinearPhase {
             fade_len: ((CROSSFADE_MS * 1e-3 * sample_rate) as usize).max(1),
             scratch: [vec![0.0; max_block], vec![0.0; max_block]],
             sample_rate,
+            history: [Vec::new(), Vec::new()],
+            history_pos: 0,
         }
+    }
+
+    /// Main thread: renders offline (new kernels take over at once, primed with the input
+    /// history) or in real time (new kernels warm up). Allocates or frees the history.
+    pub fn set_offline(&mut self, offline: bool) {
+        let len = if offline {
+            super::fir::taps(self.sample_rate) - 1
+        } else {
+            0
+        };
+        self.history = [vec![0.0; len], vec![0.0; len]];
+        self.history_pos = 0;
+    }
+
+    /// Whether new kernels are primed rather than warmed up ([`set_offline`](Self::set_offline)).
+    pub fn is_offline(&self) -> bool {
+        !self.history[0].is_empty()
+    }
+
+    /// Samples until a change under way is complete (0 if none).
+    pub fn samples_to_settle(&self) -> usize {
+        if self.incoming.is_none() {
+            return 0;
+        }
+        self.warm_len.saturating_sub(self.warmed) + self.fade_len.saturating_sub(self.faded)
     }
 
     /// A request for a kernel for `bands`, to be answered through the mailbox.
@@ -132,9 +184,14 @@ impl LinearPhase {
                     Err(new) => self.retired = Some(new),
                 }
             } else {
-                self.incoming = Some(new);
+                let mut new = new;
                 self.warmed = 0;
                 self.faded = 0;
+                if self.is_offline() {
+                    self.prime(&mut new);
+                    self.warmed = self.warm_len;
+                }
+                self.incoming = Some(new);
             }
         }
         handed_back
@@ -143,6 +200,45 @@ impl LinearPhase {
     /// Whether a kernel change is under way.
     pub fn is_changing(&self) -> bool {
         self.incoming.is_some()
+    }
+
+    /// Offline: feeds `new` the input history, oldest first, so that it has heard what the
+    /// active kernel has (its output is discarded).
+    fn prime(&mut self, new: &mut Kernel) {
+        let pos = self.history_pos;
+        let [hl, hr] = &self.history;
+        let [sl, sr] = &mut self.scratch;
+        let max = sl.len();
+        for (from, to) in [(pos, hl.len()), (0, pos)] {
+            let mut i = from;
+            while i < to {
+                let n = (to - i).min(max);
+                sl[..n].copy_from_slice(&hl[i..i + n]);
+                sr[..n].copy_from_slice(&hr[i..i + n]);
+                new.process(&mut sl[..n], &mut sr[..n]);
+                i += n;
+            }
+        }
+    }
+
+    /// Offline: appends a block of input to the history ring.
+    fn remember(&mut self, left: &[f32], right: &[f32]) {
+        let len = self.history[0].len();
+        if len == 0 {
+            return;
+        }
+        // Only the newest `len` samples can matter.
+        let skip = left.len().saturating_sub(len);
+        let (left, right) = (&left[skip..], &right[skip..]);
+        let mut done = 0;
+        while done < left.len() {
+            let pos = self.history_pos;
+            let n = (len - pos).min(left.len() - done);
+            self.history[0][pos..pos + n].copy_from_slice(&left[done..done + n]);
+            self.history[1][pos..pos + n].copy_from_slice(&right[done..done + n]);
+            self.history_pos = (pos + n) % len;
+            done += n;
+        }
     }
 
     /// Silence in: the current kernel from rest; a change under way completes at once (or,
@@ -154,9 +250,15 @@ impl LinearPhase {
             }
         } else if let Some(new) = self.incoming.as_mut() {
             new.reset();
-            (self.warmed, self.faded) = (0, 0);
+            // Offline, silence is the (cleared) history it would be primed with.
+            self.warmed = if self.is_offline() { self.warm_len } else { 0 };
+            self.faded = 0;
         }
         self.active.reset();
+        for h in &mut self.history {
+            h.fill(0.0);
+        }
+        self.history_pos = 0;
     }
 
     /// Filters `left`/`right` in place (equal lengths).
@@ -169,6 +271,7 @@ impl LinearPhase {
 
     fn process_chunk(&mut self, left: &mut [f32], right: &mut [f32]) {
         let n = left.len();
+        self.remember(left, right);
         let Some(new) = self.incoming.as_mut() else {
             self.active.process(left, right);
             return;

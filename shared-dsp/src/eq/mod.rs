@@ -32,10 +32,12 @@ pub mod prototype;
 pub mod response;
 
 #[cfg(test)]
+mod offline_tests;
+#[cfg(test)]
 mod tests;
 
 pub use fir::Kernel;
-pub use linear::{DesignRequest, KernelMailbox};
+pub use linear::{DesignRequest, KernelMailbox, OfflineDesigner};
 pub use processor::Eq;
 
 /// Number of bands.

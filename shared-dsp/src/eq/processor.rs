@@ -12,10 +12,18 @@
 //! ([`DesignRequest::design`]) and posts it to a [`KernelMailbox`]; [`Eq::exchange_kernel`]
 //! takes it on the audio thread, which warms it up and crossfades to it. A caller with one
 //! design in flight simply asks later: the request stays pending, always for the newest bands.
+//!
+//! **Offline renders** ([`Eq::set_offline`], [`Eq::process_offline`]) must come out the same
+//! however fast the host renders. A pending design is then waited for (the owner's
+//! [`OfflineDesigner`] blocks until its background thread has posted the kernel) before the
+//! audio it affects, and the kernel takes over at the sample of the parameter change (primed
+//! with the input history, see [`linear`](super::linear)), crossfading over a fixed number of
+//! samples. Changes that come while a crossfade is under way are designed when it ends, for
+//! the bands of that sample, exactly as a real-time EQ with an instant designer would.
 
 use super::cascade::Engine;
 use super::fir::{Kernel, kernel_bands};
-use super::linear::{DesignRequest, KernelMailbox, LinearPhase};
+use super::linear::{DesignRequest, KernelMailbox, LinearPhase, OfflineDesigner};
 use super::response::auto_gain_db;
 use super::{BANDS, BandSettings, Mode, Settings};
 use crate::smoother::Smoother;
@@ -126,6 +134,19 @@ impl Eq {
         core::mem::take(&mut self.design_request).then(|| self.linear.request(&self.settings.bands))
     }
 
+    /// Main thread (activation): renders offline or in real time (see the module docs).
+    /// Allocates (offline: a kernel length of input history).
+    pub fn set_offline(&mut self, offline: bool) {
+        self.linear.set_offline(offline);
+    }
+
+    /// Asks for the current bands' kernel again (in linear-phase mode), e.g. when the design
+    /// task sent for them was lost. Wait-free.
+    pub fn redesign(&mut self) {
+        self.designed_bands = kernel_bands(&self.settings.bands);
+        self.design_request = self.settings.mode == Mode::LinearPhase;
+    }
+
     /// Audio thread: takes a posted kernel (and hands back a retired one). Returns whether
     /// something was handed back, to be freed by the mailbox's owner
     /// ([`Mailbox::collect`](crate::exchange::Mailbox::collect)). Wait-free.
@@ -158,15 +179,61 @@ impl Eq {
     /// Filters both channels in place (the common prefix if lengths differ). With every band
     /// off and unity gain the signal passes bit-exactly (linear phase: D samples late).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process_inner(left, right, None);
+    }
+
+    /// [`process`](Self::process) for an offline render ([`set_offline`](Self::set_offline)):
+    /// instead of the caller serving design requests between calls
+    /// ([`take_design_request`](Self::take_design_request),
+    /// [`exchange_kernel`](Self::exchange_kernel)), the EQ asks `designer` for each kernel when
+    /// it can take one and waits for it in `mailbox`, so that a change takes effect at its
+    /// sample, the same in every render. Blocks; never allocates or frees.
+    pub fn process_offline(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        mailbox: &KernelMailbox,
+        designer: &mut dyn OfflineDesigner,
+    ) {
+        self.process_inner(left, right, Some((mailbox, designer)));
+    }
+
+    /// Offline: designs the pending request if the runtime can take a kernel now, and takes
+    /// it (handing the retired one back).
+    fn serve_offline(&mut self, mailbox: &KernelMailbox, designer: &mut dyn OfflineDesigner) {
+        if !self.linear.is_changing()
+            && let Some(request) = self.take_design_request()
+        {
+            // On failure the kernel may still come later, through the exchange below.
+            designer.design_and_wait(request);
+        }
+        if self.linear.exchange(mailbox) {
+            designer.collect();
+        }
+    }
+
+    fn process_inner(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        mut offline: Option<(&KernelMailbox, &mut dyn OfflineDesigner)>,
+    ) {
         let n = left.len().min(right.len());
         let (left, right) = (&mut left[..n], &mut right[..n]);
         let mut done = 0;
         while done < n {
             // A mode change: up to the end of the fade out, or of the fade in.
-            let chunk = match self.switch {
+            let mut chunk = match self.switch {
                 Some((_, pos)) => (MODE_FADE - pos).min(n - done),
                 None => n - done,
             };
+            if let Some((mailbox, designer)) = offline.as_mut() {
+                self.serve_offline(mailbox, &mut **designer);
+                // A change waits for the one under way: up to its end, then round again.
+                if self.design_request && self.mode == Mode::LinearPhase {
+                    chunk = chunk.min(self.linear.samples_to_settle().max(1));
+                }
+            }
             let (l, r) = (
                 &mut left[done..done + chunk],
                 &mut right[done..done + chunk],

@@ -1,0 +1,176 @@
+//! The reverb's impulse-response files and states, shared by its host tests
+//! (`tests/reverb.rs`, `tests/offline.rs`): WAV files written from the format's definition,
+//! random IRs, the loader's documented normalisation, states naming an IR path, and the error
+//! against direct convolution, all independent of the plugin's own code.
+
+use std::path::{Path, PathBuf};
+
+use crate::battery::instantiate;
+use crate::bundles::PluginUnderTest;
+use crate::host::{ParamChange, Result, param_id};
+use crate::signals::Noise;
+
+/// The rate the random IRs are made at (and the tests run at).
+pub const RATE: f64 = 48_000.0;
+
+/// A fresh directory for this test process's files, under the system's temp dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mixwerk-reverb-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A 32-bit float WAV written byte by byte from the format's definition (RIFF, `fmt ` with
+/// format 3 = IEEE float, `data`), independent of the plugin's reader.
+pub fn write_float_wav(path: &Path, rate: u32, channels: &[Vec<f32>]) {
+    let n = channels.len() as u16;
+    let frames = channels[0].len();
+    let data_len = (frames * n as usize * 4) as u32;
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data_len).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&3u16.to_le_bytes());
+    b.extend_from_slice(&n.to_le_bytes());
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * n as u32 * 4).to_le_bytes());
+    b.extend_from_slice(&(n * 4).to_le_bytes());
+    b.extend_from_slice(&32u16.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&data_len.to_le_bytes());
+    for i in 0..frames {
+        for c in channels {
+            b.extend_from_slice(&c[i].to_le_bytes());
+        }
+    }
+    std::fs::write(path, b).expect("write wav");
+}
+
+/// A random stereo IR, `seconds` long, with an exponential envelope and a clear last sample.
+pub fn random_ir(seed: u32, seconds: f64) -> Vec<Vec<f32>> {
+    let mut noise = Noise::new(seed);
+    let len = (seconds * RATE) as usize;
+    (0..2)
+        .map(|_| {
+            let mut c: Vec<f32> = (0..len)
+                .map(|i| noise.next_f32() * (-(i as f32) / 6_000.0).exp() + 0.0)
+                .collect();
+            c[len - 1] = 0.25;
+            c
+        })
+        .collect()
+}
+
+/// The IR as the plugin must use it: scaled to unit mean energy (the loader's documented rule),
+/// computed here from that definition.
+pub fn normalised(ir: &[Vec<f32>]) -> Vec<Vec<f64>> {
+    let energy: f64 = ir
+        .iter()
+        .flatten()
+        .map(|&v| (v as f64).powi(2))
+        .sum::<f64>()
+        / ir.len() as f64;
+    let g = 1.0 / energy.sqrt();
+    ir.iter()
+        .map(|c| c.iter().map(|&v| v as f64 * g).collect())
+        .collect()
+}
+
+/// A JSON string literal for `s`.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `state` (nice-plug's CLAP state: a little-endian u64 length, then JSON) with its persisted
+/// `ir-path` field set to `path`. Persisted fields are JSON strings holding JSON, so the path
+/// is encoded twice.
+pub fn with_ir_path(state: &[u8], path: &str) -> Vec<u8> {
+    let json = std::str::from_utf8(&state[8..]).expect("JSON state");
+    let empty = format!("\"ir-path\":{}", json_string("\"\""));
+    assert!(
+        json.contains(&empty),
+        "the state has no empty ir-path field: {json}"
+    );
+    let json = json.replacen(
+        &empty,
+        &format!("\"ir-path\":{}", json_string(&json_string(path))),
+        1,
+    );
+    let mut out = (json.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(json.as_bytes());
+    out
+}
+
+/// Convolution mode, all wet, no pre-delay, cuts off (everything else at its neutral default:
+/// width 100 %, 0 dB), as a state with `path` as the IR.
+pub fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
+    let (_bundle, mut inst) = instantiate(p)?;
+    let params = inst.params()?;
+    inst.flush(&[
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Mode"),
+            value: 1.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Mix"),
+            value: 1.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Pre-Delay"),
+            value: 0.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "Low Cut"),
+            value: 0.0,
+        },
+        ParamChange {
+            offset: 0,
+            id: param_id(&params, "High Cut"),
+            value: 1.0,
+        },
+    ])?;
+    for cut in ["Low Cut", "High Cut"] {
+        let v = inst.value(param_id(&params, cut))?;
+        assert_eq!(inst.value_to_text(param_id(&params, cut), v)?, "Off");
+    }
+    let mix = inst.value(param_id(&params, "Mix"))?;
+    assert_eq!(inst.value_to_text(param_id(&params, "Mix"), mix)?, "100 %");
+    Ok(with_ir_path(&inst.save_state()?, path))
+}
+
+/// Error of `output` against direct convolution of `input` with `ir`, over samples `from..to`
+/// (which must all lie at least one IR length after the input started, or count from 0).
+pub fn error_db(
+    input: &[Vec<f32>],
+    output: &[Vec<f32>],
+    ir: &[Vec<f64>],
+    from: usize,
+    to: usize,
+) -> f64 {
+    let (mut e, mut s) = (0.0, 0.0);
+    for c in 0..2 {
+        for n in from..to {
+            let want: f64 = (0..=n.min(ir[c].len() - 1))
+                .map(|m| ir[c][m] * input[c][n - m] as f64)
+                .sum();
+            e += (output[c][n] as f64 - want).powi(2);
+            s += want * want;
+        }
+    }
+    10.0 * (e / s).log10()
+}
