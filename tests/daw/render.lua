@@ -1,0 +1,218 @@
+-- Render one WAV through one Mixwerk VST3 plugin in headless Ardour and export the result
+-- with Ardour's own exporter.
+--
+--   ardour7-lua tests/daw/render.lua <plugin name|-> <input.wav> <work dir> [latency file]
+--
+-- `cargo xtask daw-test` runs this once per plugin (see xtask/src/daw.rs), after staging the
+-- .vst3 bundles in $HOME/.vst3, scanning them with Ardour's VST3 scanner and installing the
+-- float export preset (tests/daw/export/) in $HOME/.config/ardour7/export. A plugin name of
+-- "-" inserts nothing: the harness's own baseline (the export must equal the input).
+--
+-- What it does, in the order a user would:
+--  1. the Dummy backend (no audio device), a new 48 kHz session in <work dir>/session, one
+--     stereo track "in";
+--  2. the input WAV becomes a region at 0 on that track. Ardour 7.3's Lua has no import call
+--     (the import lives in the GUI's Editor), so the script does what an "embed" import
+--     writes: the file goes into the session's audiofiles folder, and two Sources (channels
+--     0 and 1 of the same file), the whole-file region, the playlist's region and the session
+--     range are written into the saved session file, which is then loaded again;
+--  3. the plugin is inserted first on the track (pre-fader), the engine processes and the
+--     transport rolls for half a second;
+--  4. the session range is exported with Ardour's export (32-bit float WAV, no dither, no
+--     normalisation) to <work dir>/export/; the script prints "EXPORT <path>" and, if asked,
+--     writes the plugin's reported latency and the track's signal latency to [latency file].
+-- Any failure raises a Lua error: ardour7-lua then exits with a non-zero status (the caller
+-- also checks that the export exists). A plugin crash kills the process with its signal.
+
+io.stdout:setvbuf("line")
+local plugin_name, input_wav, work_dir, latency_file = arg[1], arg[2], arg[3], arg[4]
+assert(plugin_name and input_wav and work_dir,
+	"usage: ardour7-lua render.lua <plugin name|-> <input.wav> <work dir> [latency file]")
+
+local RATE = 48000
+-- Ardour 7 stores timeline positions in superclock ticks ("a<ticks>"); the session file of a
+-- 7.3 session says superclocks-per-second="282240000" (checked below, not assumed).
+local SUPERCLOCK = 282240000
+-- The float WAV export preset installed by the xtask (tests/daw/export/mixwerk-float.preset).
+local PRESET = "6b1f4e5e-0c1d-4c39-9a7e-4d2a6f3b9c01"
+
+local function fail(msg)
+	error("daw-test: " .. msg, 0)
+end
+
+local function read_file(path)
+	local f = io.open(path, "rb") or fail("cannot read " .. path)
+	local text = f:read("a")
+	f:close()
+	return text
+end
+
+local function write_file(path, text)
+	local f = io.open(path, "wb") or fail("cannot write " .. path)
+	f:write(text)
+	f:close()
+end
+
+-- Frames of a WAV file, from its fmt and data chunks (any sample format).
+local function wav_frames(path)
+	local data = read_file(path)
+	if data:sub(1, 4) ~= "RIFF" or data:sub(9, 12) ~= "WAVE" then fail(path .. " is not a WAV file") end
+	local pos, block_align, channels = 13, nil, nil
+	while pos + 8 <= #data do
+		local id, size = data:sub(pos, pos + 3), string.unpack("<I4", data, pos + 4)
+		if id == "fmt " then
+			channels = string.unpack("<I2", data, pos + 10)
+			block_align = string.unpack("<I2", data, pos + 20)
+		elseif id == "data" then
+			if not block_align then fail(path .. ": data before fmt") end
+			return size // block_align, channels
+		end
+		pos = pos + 8 + size + (size % 2)
+	end
+	fail(path .. " has no data chunk")
+end
+
+-- Replaces exactly one occurrence of `pattern` in `text`, or fails naming `what`.
+local function replace_once(text, pattern, repl, what)
+	local out, n = text:gsub(pattern, repl)
+	if n ~= 1 then fail("session file: expected one " .. what .. ", found " .. n) end
+	return out
+end
+
+local frames, channels = wav_frames(input_wav)
+if channels ~= 2 then fail(input_wav .. " has " .. channels .. " channels, the track is stereo") end
+
+-- 1. The session with its stereo track "in" was made by new_session.lua in another process:
+-- closing a session and loading one in the same ardour7-lua process crashes now and then
+-- (SIGSEGV between close_session and load_session, about one run in two).
+local session_dir = work_dir .. "/session"
+local session_name = "daw-test"
+
+-- 2. The input as a region: file into audiofiles/, sources + regions + range into the XML.
+local session_file = session_dir .. "/" .. session_name .. ".ardour"
+local xml = read_file(session_file)
+local tps = xml:match('superclocks%-per%-second="(%d+)"')
+if tonumber(tps) ~= SUPERCLOCK then fail("unexpected superclocks-per-second " .. tostring(tps)) end
+-- The interchange folder is named after the session directory.
+local audiofiles = session_dir .. "/interchange/session/audiofiles"
+local file_name = "mixwerk-input.wav"
+write_file(audiofiles .. "/" .. file_name, read_file(input_wav))
+
+local len = "a" .. (frames * (SUPERCLOCK // RATE))
+local id_counter = tonumber(xml:match('id%-counter="(%d+)"')) or fail("no id-counter")
+local src_l, src_r, whole, region, range = id_counter + 1, id_counter + 2, id_counter + 3, id_counter + 4, id_counter + 5
+local function region_xml(id, name, whole_file)
+	-- Fades off: Ardour's default 64-sample region fades would change the first and last
+	-- samples, and the comparison wants the file as it is.
+	return string.format('<Region name="%s" muted="0" opaque="1" locked="0" video-locked="0" automatic="0" '
+		.. 'whole-file="%d" import="1" external="0" sync-marked="0" left-of-split="0" right-of-split="0" '
+		.. 'hidden="0" position-locked="0" valid-transients="0" start="a0" length="%s@a0" sync-position="a0" '
+		.. 'ancestral-start="a0" ancestral-length="a0@a0" stretch="1" shift="1" layering-index="0" tags="" '
+		.. 'contents="0" envelope-active="0" default-fade-in="0" default-fade-out="0" fade-in-active="0" '
+		.. 'fade-out-active="0" scale-amplitude="1" id="%d" type="audio" first-edit="nothing" '
+		.. 'source-0="%d" source-1="%d" master-source-0="%d" master-source-1="%d" channels="2"/>',
+		name, whole_file, len, id, src_l, src_r, src_l, src_r)
+end
+local function source_xml(id, channel)
+	return string.format('<Source name="%s" type="audio" flags="" id="%d" natural-position="a0" '
+		.. 'channel="%d" origin="%s" gain="1"/>', file_name, id, channel, input_wav)
+end
+xml = replace_once(xml, 'id%-counter="%d+"', 'id-counter="' .. (id_counter + 100) .. '"', "id-counter")
+xml = replace_once(xml, "<Sources/>", "<Sources>" .. source_xml(src_l, 0) .. source_xml(src_r, 1) .. "</Sources>",
+	"empty Sources")
+xml = replace_once(xml, "<Regions/>", "<Regions>" .. region_xml(whole, "mixwerk-input", 1) .. "</Regions>",
+	"empty Regions")
+xml = replace_once(xml, '(<Playlist [^>]-name="in"[^>]-)/>',
+	"%1>" .. region_xml(region, "mixwerk-input.1", 0):gsub("%%", "%%%%") .. "</Playlist>", "empty playlist of track in")
+xml = replace_once(xml, "<Locations/>", string.format('<Locations><Location id="%d" name="session" start="a0" '
+	.. 'end="%s" flags="IsSessionRange" locked="0" timestamp="0" cue="0"/></Locations>', range, len),
+	"empty Locations")
+write_file(session_file, xml)
+
+if not AudioEngine:set_backend("None (Dummy)", "", "") then fail("no Dummy backend") end
+if not load_session(session_dir, session_name) then fail("cannot load " .. session_file) end
+local track = Session:route_by_name("in")
+if track:isnil() then fail("track 'in' is gone after reloading") end
+local playlist = track:to_track():playlist()
+if playlist:n_regions() ~= 1 then fail("the track has " .. playlist:n_regions() .. " regions, expected 1") end
+local r = nil
+for reg in playlist:region_list():iter() do r = reg end
+if r:length():samples() ~= frames then
+	fail("the region is " .. r:length():samples() .. " samples long, the file " .. frames)
+end
+local srange = Session:locations():session_range_location()
+if not srange then fail("no session range") end
+print(string.format("SESSION %s: region %d samples, session range %d..%d", session_dir, frames,
+	srange:start():samples(), srange:_end():samples()))
+
+-- 3. The plugin.
+local proc = nil
+if plugin_name ~= "-" then
+	proc = ARDOUR.LuaAPI.new_plugin(Session, plugin_name, ARDOUR.PluginType.VST3, "")
+	if proc:isnil() then
+		fail("Ardour does not know the VST3 plugin '" .. plugin_name .. "' (not in $HOME/.vst3, or the scan "
+			.. "cache in $HOME/.cache/ardour7/vst is missing or older than the module)")
+	end
+	if track:add_processor_by_index(proc, 0, nil, true) ~= 0 then
+		fail("cannot insert " .. plugin_name .. " on the track")
+	end
+	proc:activate()
+	print("PLUGIN " .. plugin_name .. " inserted, " .. proc:to_insert():plugin(0):parameter_count()
+		.. " parameters")
+end
+
+-- Reconnect the track to the master bus. The connection is in the session file and comes
+-- back on load, but in about half the runs the master bus then stays silent for the whole
+-- session (the track's meter shows the signal, the master's -inf; also with no plugin, or
+-- with Ardour's own Lua "ACE Amplifier"): the process graph was built without the edge.
+-- A new connection makes Ardour sort its routes again.
+local master_in = Session:master_out():input()
+local out = track:output()
+out:disconnect_all(nil)
+for i = 0, 1 do
+	if out:connect(out:audio(i), master_in:audio(i):name(), nil) ~= 0 then
+		fail("cannot connect the track to the master bus")
+	end
+end
+
+-- Let the engine run the plugin (activation happens on the process thread), then roll.
+ARDOUR.LuaAPI.wait_for_process_callback(8, 5000)
+Session:request_roll(ARDOUR.TransportRequestSource.TRS_UI)
+sleep(0.5)
+Session:request_stop(false, false, ARDOUR.TransportRequestSource.TRS_UI)
+ARDOUR.LuaAPI.wait_for_process_callback(8, 5000)
+Session:goto_start(false)
+ARDOUR.LuaAPI.wait_for_process_callback(8, 5000)
+
+local plugin_latency = proc and proc:to_insert():signal_latency() or 0
+local route_latency = track:signal_latency()
+print(string.format("LATENCY plugin %d, track %d, session worst output %d", plugin_latency, route_latency,
+	Session:worst_output_latency()))
+if latency_file then
+	write_file(latency_file, string.format("plugin=%d\ntrack=%d\n", plugin_latency, route_latency))
+end
+
+-- 4. Export the session range.
+local export_dir = work_dir .. "/export"
+os.execute("mkdir -p '" .. export_dir .. "'")
+local ex = Session:simple_export()
+ex:set_name("daw-test")
+ex:set_folder(export_dir)
+ex:set_range(srange:start():samples(), srange:_end():samples())
+if not ex:set_preset(PRESET) then fail("export preset " .. PRESET .. " not found (tests/daw/export/)") end
+if not ex:check_outputs() then fail("the export has no outputs") end
+if not ex:run_export() then fail("the export failed") end
+local listing = io.popen("ls '" .. export_dir .. "'")
+local exported = 0
+for name in listing:lines() do
+	if name:match("%.wav$") then
+		print("EXPORT " .. export_dir .. "/" .. name)
+		exported = exported + 1
+	end
+end
+listing:close()
+if exported ~= 1 then fail(exported .. " WAV files in " .. export_dir .. ", expected 1") end
+
+Session:save_state("", false, false, false, false, false)
+close_session()
+print("DONE")
