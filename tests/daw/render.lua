@@ -213,6 +213,8 @@ end
 listing:close()
 if exported ~= 1 then fail(exported .. " WAV files in " .. export_dir .. ", expected 1") end
 
-Session:save_state("", false, false, false, false, false)
+-- No save_state after an export: in Ardour 7.3 it crashes (SIGSEGV) in about one run in five,
+-- with or without a plugin; closing without saving never did in 30 runs.
+ARDOUR.LuaAPI.wait_for_process_callback(8, 5000)
 close_session()
 print("DONE")
