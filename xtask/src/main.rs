@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod daw;
 mod screenshots;
 
 const USAGE: &str = "\
@@ -26,6 +27,9 @@ Usage:
   cargo xtask screenshots                           build each plugin's standalone app, run it
                                                     under Xvfb with a demo signal and save
                                                     docs/screenshots/<crate>.png
+  cargo xtask daw-test [--bundles <dir>] [<name>...]
+                                                    every VST3 in headless Ardour (ardour7-lua):
+                                                    load, process, export; exports checked
 
 Bundles land in target/bundled/<Name>.clap and <Name>.vst3 (names from bundler.toml).";
 
@@ -56,13 +60,14 @@ fn run(args: Vec<String>) -> Result<()> {
         "test" => test(&plugins, rest),
         "bench" => bench(&plugins, rest),
         "screenshots" => screenshots::run(&root, &plugins, rest),
+        "daw-test" => daw::run(&root, &plugins, rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
             Ok(())
         }
         other => bail!(
             "unknown command '{other}'\n\nValid commands: bundle, bundle-all, install, test, \
-             bench, screenshots, help\n\n{USAGE}"
+             bench, screenshots, daw-test, help\n\n{USAGE}"
         ),
     }
 }
