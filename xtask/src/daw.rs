@@ -31,6 +31,8 @@ const SKIP_ENV: &str = "MIXWERK_SKIP_DAW_TEST";
 const LUA_ENV: &str = "MIXWERK_ARDOUR_LUA";
 const SCANNER: &str = "/usr/lib/ardour7/ardour-vst3-scanner";
 const ARDOUR_LIBS: &str = "/usr/lib/ardour7";
+/// The binary behind the `ardour7-lua` wrapper script, for reading its core dumps.
+const LUASESSION: &str = "/usr/lib/ardour7/luasession";
 
 /// What a plugin with its default settings must do to the input, judged on the export
 /// (Ardour compensates the latency the plugin reports, so no shift is applied here: a
@@ -48,6 +50,19 @@ enum Expect {
     /// A reverb mixed in: the level within ±3 dB of the input's, audibly different from
     /// it, and a tail in the final second of silence.
     Reverberates,
+    /// Latency compensation: the plugin's track plus a dry track with the same region sum
+    /// to twice the input within `tol` (any misalignment would comb-filter the sum).
+    TwiceTheInput { tol: f32 },
+}
+
+/// One Ardour session: a plugin ("-": none) with settings (Ardour's parameter names and
+/// values), on the track "in", and with `reference` also the dry track "ref".
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    plugin: &'static str,
+    settings: &'static [&'static str],
+    reference: bool,
+    expect: Expect,
 }
 
 /// The seven plugins, in the order they run, with what their defaults do (README tables).
@@ -111,7 +126,7 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
             name => only.push(name.to_owned()),
         }
     }
-    let selected: Vec<(&str, Expect)> = if only.is_empty() {
+    let selected: Vec<(&'static str, Expect)> = if only.is_empty() {
         PLUGINS.to_vec()
     } else {
         only.iter()
@@ -160,18 +175,24 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
 
     let scripts = root.join("tests").join("daw");
     let mut failures = Vec::new();
-    let mut runs: Vec<(&str, Expect)> = vec![("-", Expect::Identity { tol: 0.0 })];
-    runs.extend(selected);
-    for (name, expect) in runs {
-        let label = if name == "-" {
-            "(no plugin: the harness itself)"
+    for run in runs(&selected) {
+        let mut label = if run.plugin == "-" {
+            "(no plugin: the harness itself)".to_owned()
         } else {
-            name
+            run.plugin.to_owned()
         };
-        let dir = work.join(name.replace(' ', "-"));
+        if !run.settings.is_empty() {
+            label += &format!(" {}", run.settings.join(" "));
+        }
+        if run.reference {
+            label += " + a dry track";
+        }
+        let dir = work.join(label.replace([' ', '(', ')', ':', '='], "-"));
         let start = Instant::now();
-        let result = render(&lua, &scripts, &home, &input, &dir, name)
-            .and_then(|(export, latency)| judge(&signal, &export, expect).map(|m| (m, latency)));
+        let result =
+            render(&lua, &scripts, &home, &input, &dir, &run).and_then(|(export, latency)| {
+                judge(&signal, &export, run.expect).map(|m| (m, latency))
+            });
         let secs = start.elapsed().as_secs_f64();
         match result {
             Ok((measured, latency)) => {
@@ -179,7 +200,7 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
             }
             Err(err) => {
                 println!("daw-test FAIL {label} [{secs:.1} s]: {err:#}");
-                failures.push(label.to_owned());
+                failures.push(label);
             }
         }
     }
@@ -195,6 +216,40 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
         bail!("daw-test failed for: {}", failures.join(", "));
     }
     Ok(())
+}
+
+/// The harness alone first (no plugin: the export must be the input, bit for bit), then each
+/// selected plugin at its defaults, then the latency-compensation sessions of those selected.
+fn runs(selected: &[(&'static str, Expect)]) -> Vec<Run> {
+    let plain = |plugin, expect| Run {
+        plugin,
+        settings: &[],
+        reference: false,
+        expect,
+    };
+    let mut runs = vec![plain("-", Expect::Identity { tol: 0.0 })];
+    runs.extend(selected.iter().map(|&(p, e)| plain(p, e)));
+    let pdc = [
+        // Linear phase, all bands off: a 4096-sample delay (the FIR's centre tap), reported.
+        Run {
+            plugin: "Mixwerk EQ",
+            settings: &["Mode=1"],
+            reference: true,
+            expect: Expect::TwiceTheInput { tol: 1e-5 },
+        },
+        // The lookahead (1.5 ms, 72 samples at 48 kHz) at defaults, reported.
+        Run {
+            plugin: "Mixwerk Limiter",
+            settings: &[],
+            reference: true,
+            expect: Expect::TwiceTheInput { tol: 1e-5 },
+        },
+    ];
+    runs.extend(
+        pdc.into_iter()
+            .filter(|r| selected.iter().any(|(p, _)| *p == r.plugin)),
+    );
+    runs
 }
 
 fn find_ardour_lua() -> Option<PathBuf> {
@@ -269,35 +324,39 @@ fn count_files(dir: &Path) -> Result<usize> {
     Ok(std::fs::read_dir(dir)?.count())
 }
 
-/// Runs the two scripts for one plugin ("-": none); returns the export and the latency line.
+/// Runs the two scripts for one session; returns the export and the latency line. Core
+/// dumps are enabled for Ardour, so that a crash comes with the crashing thread's backtrace
+/// (when gdb is installed and the kernel writes `core` files to the working directory).
 fn render(
     lua: &Path,
     scripts: &Path,
     home: &Path,
     input: &Path,
     dir: &Path,
-    plugin: &str,
+    run: &Run,
 ) -> Result<(Vec<Vec<f32>>, String)> {
     std::fs::create_dir_all(dir)?;
     let latency_file = dir.join("latency.txt");
-    let steps: [(&str, Vec<&std::ffi::OsStr>); 2] = [
-        ("new_session.lua", vec![dir.as_os_str()]),
-        (
-            "render.lua",
-            vec![
-                plugin.as_ref(),
-                input.as_os_str(),
-                dir.as_os_str(),
-                latency_file.as_os_str(),
-            ],
-        ),
+    let mut new_session = vec![dir.as_os_str()];
+    if run.reference {
+        new_session.push("ref".as_ref());
+    }
+    let mut render = vec![
+        run.plugin.as_ref(),
+        input.as_os_str(),
+        dir.as_os_str(),
+        latency_file.as_os_str(),
     ];
-    for (script, args) in steps {
+    render.extend(run.settings.iter().map(std::ffi::OsStr::new));
+    for (script, args) in [("new_session.lua", new_session), ("render.lua", render)] {
         let log = dir.join(format!("{script}.log"));
-        let status = Command::new(lua)
+        let status = Command::new("sh")
+            .args(["-c", "ulimit -c unlimited 2>/dev/null; exec \"$@\"", "sh"])
+            .arg(lua)
             .arg(scripts.join(script))
             .args(args)
             .env("HOME", home)
+            .current_dir(dir)
             .stdout(std::fs::File::create(&log)?)
             .stderr(std::fs::File::create(dir.join(format!("{script}.err")))?)
             .status()
@@ -305,6 +364,7 @@ fn render(
         if !status.success() {
             let mut text = std::fs::read_to_string(&log).unwrap_or_default();
             text += &std::fs::read_to_string(dir.join(format!("{script}.err"))).unwrap_or_default();
+            text += &backtrace(dir);
             let text: String = text
                 .lines()
                 .filter(|l| !l.contains("encoder is not available"))
@@ -324,6 +384,38 @@ fn render(
         .join(" ");
     let export = dir.join("export").join("daw-test.wav");
     Ok((read_wav(&export)?, format!("latency {latency}")))
+}
+
+/// The crashing thread's frames from a core file in `dir` (which is then deleted: a core of
+/// Ardour is a few hundred MB), or nothing.
+fn backtrace(dir: &Path) -> String {
+    let Some(core) = std::fs::read_dir(dir).ok().and_then(|entries| {
+        entries.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("core"))
+        })
+    }) else {
+        return String::new();
+    };
+    let out = Command::new("gdb")
+        .args(["-batch", "-ex", "bt 16", "-ex", "x/i $pc", LUASESSION])
+        .arg(&core)
+        .output();
+    let _ = std::fs::remove_file(&core);
+    match out {
+        Ok(out) => {
+            let frames: Vec<&str> = std::str::from_utf8(&out.stdout)
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.starts_with('#') || l.starts_with("=>"))
+                .collect();
+            format!(
+                "\nbacktrace of the crashing thread (gdb, core dump):\n{}",
+                frames.join("\n")
+            )
+        }
+        Err(_) => "\n(a core dump was written; install gdb for its backtrace)".to_owned(),
+    }
 }
 
 fn describe(status: std::process::ExitStatus) -> String {
@@ -498,6 +590,20 @@ fn judge(input: &[Vec<f32>; 2], export: &[Vec<f32>], expect: Expect) -> Result<S
             Ok(format!(
                 "equals the input until the first echo at {:.1} ms, echo {gain:.2} dB; {level}",
                 onset as f64 * 1000.0 / f64::from(RATE)
+            ))
+        }
+        Expect::TwiceTheInput { tol } => {
+            let mut err = 0.0f32;
+            for c in 0..2 {
+                for i in 0..LENGTH {
+                    err = err.max((export[c][i] - 2.0 * input[c][i]).abs());
+                }
+            }
+            if err > tol {
+                bail!("differs from twice the input by up to {err:e} (tolerance {tol:e}); {level}");
+            }
+            Ok(format!(
+                "equals twice the input within {err:e} (tolerance {tol:e}); {level}"
             ))
         }
         Expect::Reverberates => {
