@@ -14,15 +14,15 @@
 -- export is then the sum of the plugin's track and the dry one (latency compensation).
 --
 -- What it does, in the order a user would:
---  1. the Dummy backend (no audio device), a new 48 kHz session in <work dir>/session, one
---     stereo track "in";
---  2. the input WAV becomes a region at 0 on that track. Ardour 7.3's Lua has no import call
---     (the import lives in the GUI's Editor), so the script does what an "embed" import
---     writes: the file goes into the session's audiofiles folder, and two Sources (channels
---     0 and 1 of the same file), the whole-file region, the playlist's region and the session
---     range are written into the saved session file, which is then loaded again;
---  3. the plugin is inserted first on the track (pre-fader), the engine processes and the
---     transport rolls for half a second;
+--  1. (new_session.lua, run before in its own process) the Dummy backend (no audio device),
+--     a new 48 kHz session in <work dir>/session, the stereo track "in" (and "ref"), saved;
+--  2. the input WAV becomes a region at 0 on each track. Ardour 7.3's Lua has no import call
+--     (the import lives in the GUI's Editor), so the script writes what an import writes:
+--     the channels as mono files name%L.wav and name%R.wav in the session's audiofiles
+--     folder, their two Sources, the whole-file region, each playlist's region and the
+--     session range into the saved session file, which Ardour then loads;
+--  3. the plugin is inserted first on "in" (pre-fader), the engine processes, and the
+--     transport rolls for half a second past the region;
 --  4. the session range is exported with Ardour's export (32-bit float WAV, no dither, no
 --     normalisation) to <work dir>/export/; the script prints "EXPORT <path>" and, if asked,
 --     writes the plugin's reported latency and the track's signal latency to [latency file].
@@ -64,10 +64,9 @@ local function write_file(path, text)
 	f:close()
 end
 
--- A WAV file's channels as mono WAV files (same sample format), and its length in frames.
--- Ardour imports a stereo file as two mono files too (name%L.wav, name%R.wav). Its embedded
--- multichannel sources (one file read for two channels) share an interleaving buffer between
--- the butler and the peak-building thread, which this path must not depend on.
+-- A WAV file's channels as mono WAV files (same sample format), and its length in frames:
+-- Ardour's import writes a stereo file as two mono files (name%L.wav, name%R.wav), so the
+-- session is what a user's import would give.
 local function split_wav(path)
 	local data = read_file(path)
 	if data:sub(1, 4) ~= "RIFF" or data:sub(9, 12) ~= "WAVE" then fail(path .. " is not a WAV file") end
@@ -118,8 +117,9 @@ local mono_files, frames = split_wav(input_wav)
 if #mono_files ~= 2 then fail(input_wav .. " has " .. #mono_files .. " channels, the track is stereo") end
 
 -- 1. The session with its stereo track "in" was made by new_session.lua in another process:
--- closing a session and loading one in the same ardour7-lua process crashes now and then
--- (SIGSEGV between close_session and load_session, about one run in two).
+-- closing a session and loading one in the same ardour7-lua process crashed now and then
+-- (SIGSEGV between close_session and load_session), most likely the use after free
+-- described at the end of this file.
 local session_dir = work_dir .. "/session"
 local session_name = "daw-test"
 
@@ -150,6 +150,9 @@ local function region_xml(id, name, whole_file)
 		.. 'source-0="%d" source-1="%d" master-source-0="%d" master-source-1="%d" channels="2"/>',
 		name, whole_file, len, id, src_l, src_r, src_l, src_r)
 end
+-- origin="" as in a recorded or imported source: Ardour shares one Source among entries
+-- with the same origin and channel, so two mono files with the input's path as origin (both
+-- channel 0) played the left file on both sides.
 local function source_xml(id, channel)
 	return string.format('<Source name="%s" type="audio" flags="" id="%d" natural-position="a0" '
 		.. 'channel="0" origin="" gain="1"/>', file_names[channel + 1], id)
