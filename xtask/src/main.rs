@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod daw;
 mod screenshots;
 mod validate;
 
@@ -39,6 +40,9 @@ Usage:
   cargo xtask screenshots                           build each plugin's standalone app, run it
                                                     under Xvfb with a demo signal and save
                                                     docs/screenshots/<crate>.png
+  cargo xtask daw-test [--bundles <dir>] [<name>...]
+                                                    every VST3 in headless Ardour (ardour7-lua):
+                                                    load, process, export; exports checked
 
 Bundles land in target/bundled/<Name>.clap and <Name>.vst3 (names from bundler.toml).";
 
@@ -71,13 +75,14 @@ fn run(args: Vec<String>) -> Result<()> {
         "screenshots" => screenshots::run(&root, &plugins, rest),
         "validate" => validate::run(&root, &plugins, rest),
         "fuzz" => fuzz(&plugins, rest),
+        "daw-test" => daw::run(&root, &plugins, rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
             Ok(())
         }
         other => bail!(
             "unknown command '{other}'\n\nValid commands: bundle, bundle-all, install, test, \
-             bench, validate, fuzz, screenshots, help\n\n{USAGE}"
+             bench, validate, fuzz, screenshots, daw-test, help\n\n{USAGE}"
         ),
     }
 }
