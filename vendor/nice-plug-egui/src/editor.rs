@@ -99,6 +99,9 @@ impl EguiNiceSettings {
 
 struct UserAppWrapper<A: NiceEguiApp> {
     user_app: Arc<Mutex<A>>,
+    /// MIXWERK: set when the app's `ui` panicked; from then on the window shows a notice
+    /// instead of calling it again (see `ui`).
+    failed: bool,
     gui_context: GuiContext,
     egui_ctx: Arc<Mutex<Option<egui::Context>>>,
     egui_state: Arc<EguiEditorState>,
@@ -117,8 +120,24 @@ impl<A: NiceEguiApp> egui_baseview::App for UserAppWrapper<A> {
             .build(egui_ctx, self.gui_context.clone(), frame)
     }
 
+    /// MIXWERK: a panic in the app's drawing code used to end the window thread, and the host's
+    /// next call that closes the editor (VST3 `removed`, CLAP `gui.destroy`) joined that thread
+    /// and re-raised the panic across `extern "C"`: the host aborted (pluginval's Editor
+    /// Automation test, with a design panic inside the EQ editor's curve). Now the panic stops at
+    /// the frame: the window shows a notice from then on, the audio is unaffected, and closing
+    /// the editor works as usual.
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut egui_baseview::Frame) {
-        self.user_app.lock().ui(ui, frame);
+        if !self.failed {
+            let app = &self.user_app;
+            let run = std::panic::AssertUnwindSafe(|| app.lock().ui(ui, frame));
+            self.failed = std::panic::catch_unwind(run).is_err();
+        }
+        if self.failed {
+            ui.label(
+                "This editor stopped after an internal error. The audio keeps running; \
+                 close and reopen the editor.",
+            );
+        }
     }
 
     fn resized(&mut self, size: baseview::WindowSize) {
@@ -241,6 +260,7 @@ impl<A: NiceEguiApp> Editor for EguiEditor<A> {
             settings,
             UserAppWrapper {
                 user_app,
+                failed: false,
                 gui_context,
                 egui_ctx,
                 egui_state: egui_state.clone(),
