@@ -32,6 +32,8 @@ pub mod prototype;
 pub mod response;
 
 #[cfg(test)]
+mod fit_tests;
+#[cfg(test)]
 mod tests;
 
 pub use fir::Kernel;
