@@ -1,7 +1,9 @@
 //! Robustness of every processor against what hosts do: construction, `reset` and `process`
-//! on a thread with a small stack ([`small_stack`]). Every processor is driven through one face,
+//! on a thread with a small stack ([`small_stack`]), and non-finite or subnormal input that
+//! must not poison state ([`poison`]). Every processor is driven through one face,
 //! [`Processor`], so that a new one is added to both checks in one place ([`all`]).
 
+mod poison;
 mod small_stack;
 
 use std::sync::Arc;
