@@ -14,6 +14,7 @@
 //! `x[n − d]`; delay 0 is the sample just pushed. A feedback delay of D samples therefore
 //! reads at `D − 1` *before* pushing, or at `D` after.
 
+use crate::gain::finite_or_zero;
 use crate::lane::{Lane, Stereo};
 
 #[derive(Clone, Debug)]
@@ -182,11 +183,6 @@ impl DelayLine<Stereo> {
             i += m;
         }
     }
-}
-
-#[inline(always)]
-fn finite_or_zero(v: f32) -> f32 {
-    if v.is_finite() { v } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -58,6 +58,44 @@ pub fn flush_denormal(x: f32) -> f32 {
     if x.abs() < DENORMAL_THRESHOLD { 0.0 } else { x }
 }
 
+/// `v` limited to `lo…hi` where the bounds are computed (from a sample rate, a buffer
+/// length): unlike `clamp`, never panics: `lo > hi` gives `hi`, a NaN `v` gives `lo`.
+/// Constant bounds can use `clamp`.
+#[inline(always)]
+pub fn within<T: PartialOrd>(v: T, lo: T, hi: T) -> T {
+    let v = if v >= lo { v } else { lo };
+    if v <= hi { v } else { hi }
+}
+
+/// The largest input magnitude processed as audio: +80 dBFS. Anything beyond it is not
+/// audio but an upstream blow-up (a host's uninitialised buffer, an unstable filter):
+/// processed, a 1e30 burst would ring in a reverb or a low cut for many seconds.
+pub const MAX_SAMPLE: f32 = 1e4;
+
+/// `x`, or 0 when it is not finite, in integer operations on its bits: the same result as
+/// `if x.is_finite() { x } else { 0.0 }`, which LLVM compiles to a compare and branch per
+/// sample, while this vectorises. For states and outputs.
+#[inline(always)]
+pub fn finite_or_zero(x: f32) -> f32 {
+    let bits = x.to_bits();
+    let finite = (bits & 0x7fff_ffff) < 0x7f80_0000;
+    f32::from_bits(bits & (finite as u32).wrapping_neg())
+}
+
+/// An input sample as a processor takes it: `x` if it is audio (|x| ≤ [`MAX_SAMPLE`]), else
+/// 0, like NaN and ±inf (compare and select; NaN fails the comparison).
+#[inline(always)]
+pub fn sane_sample(x: f32) -> f32 {
+    if x.abs() <= MAX_SAMPLE { x } else { 0.0 }
+}
+
+/// [`sane_sample`] over a block, in place.
+pub fn sanitize(block: &mut [f32]) {
+    for x in block {
+        *x = sane_sample(*x);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +117,29 @@ mod tests {
         assert!((gain_to_db(2.0) - 6.0206).abs() < 1e-4);
         assert!((gain_to_db(-0.5) + 6.0206).abs() < 1e-4, "sign ignored");
         assert!((db_to_gain_f64(20.0) - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn within_never_panics() {
+        assert_eq!(within(5.0, 0.0, 1.0), 1.0);
+        assert_eq!(within(-5.0, 0.0, 1.0), 0.0);
+        assert_eq!(within(f64::NAN, 0.0, 1.0), 0.0);
+        assert_eq!(within(0.5, 2.0, 1.0), 1.0);
+        assert_eq!(within(3usize, 1, 0), 0);
+    }
+
+    #[test]
+    fn non_audio_samples_become_zero() {
+        for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -1.0001e4] {
+            assert_eq!(sane_sample(x), 0.0, "{x}");
+        }
+        for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            assert_eq!(finite_or_zero(x), 0.0, "{x}");
+        }
+        for x in [0.0, -1.0, 1e-41, 1e4, -1e4, 0.5] {
+            assert_eq!(sane_sample(x), x);
+            assert_eq!(finite_or_zero(x), x);
+        }
     }
 
     #[test]

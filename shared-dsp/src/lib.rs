@@ -17,6 +17,7 @@ pub mod eq;
 pub mod exchange;
 pub mod filter_shape;
 pub mod gain;
+pub mod heap;
 pub mod lane;
 pub mod meter;
 pub mod pan;
@@ -25,5 +26,7 @@ pub mod smoother;
 pub mod strip;
 pub mod svf;
 
+#[cfg(test)]
+mod robust_tests;
 #[cfg(test)]
 mod test_support;

@@ -7,6 +7,7 @@
 //! smooths every parameter at once, the discrete switches (law, mode, swap, polarity, mono)
 //! included, so nothing the host automates can click. The channel strip reuses the same laws.
 
+use crate::gain::sane_sample;
 use std::f64::consts::FRAC_PI_4;
 
 /// How long a parameter change takes to reach the output. 20 ms is short enough to follow
@@ -307,8 +308,8 @@ impl Panner {
         let m = self.target.map(|x| x as f32);
         let mono = self.input == Input::Mono;
         for (l, r) in left[i..].iter_mut().zip(right[i..].iter_mut()) {
-            let in_l = finite_or_zero(*l);
-            let in_r = if mono { 0.0 } else { finite_or_zero(*r) };
+            let in_l = sane_sample(*l);
+            let in_r = if mono { 0.0 } else { sane_sample(*r) };
             *l = m[0] * in_l + m[1] * in_r;
             *r = m[2] * in_l + m[3] * in_r;
         }
@@ -319,16 +320,11 @@ impl Panner {
         let in_r = if self.input == Input::Mono {
             0.0
         } else {
-            finite_or_zero(in_r)
+            sane_sample(in_r)
         };
-        let (l, r) = (finite_or_zero(in_l) as f64, in_r as f64);
+        let (l, r) = (sane_sample(in_l) as f64, in_r as f64);
         ((m[0] * l + m[1] * r) as f32, (m[2] * l + m[3] * r) as f32)
     }
-}
-
-#[inline]
-fn finite_or_zero(x: f32) -> f32 {
-    if x.is_finite() { x } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -42,7 +42,9 @@ use params::StripParams;
 
 pub struct MixwerkChannelStrip {
     params: Arc<StripParams>,
-    console: Console,
+    /// Boxed, and built in frames of their own (see `Default`): hosts create and activate
+    /// plugins on threads with small stacks (Ardour: its audio-engine thread).
+    console: Box<Console>,
     editor_state: Arc<EguiEditorState>,
     /// Shared with the editor (meters, loudness, sample rate); kept across activations.
     analysis: editor::Analysis,
@@ -67,8 +69,8 @@ impl Default for MixwerkChannelStrip {
             repaint: RepaintNotifier::new(),
         };
         Self {
-            params: Arc::new(StripParams::default()),
-            console: Console::with_readings(48_000.0, 512, analysis.loudness.clone()),
+            params: new_params(),
+            console: Console::boxed(48_000.0, 512, analysis.loudness.clone()),
             editor_state: editor::default_state(),
             analysis,
             #[cfg(feature = "standalone")]
@@ -78,6 +80,13 @@ impl Default for MixwerkChannelStrip {
             reported_latency: 0,
         }
     }
+}
+
+/// The parameters (eight channels' worth, 60 kB) built in this frame, not in the caller's:
+/// `Default` then needs no room for them while it builds the console.
+#[inline(never)]
+fn new_params() -> Arc<StripParams> {
+    Arc::new(StripParams::default())
 }
 
 /// Bypass: the plain sum of every input at unity, time-aligned (compressor lookaheads stay, so
@@ -205,8 +214,7 @@ impl Plugin for MixwerkChannelStrip {
         let max = config.max_buffer_size as usize;
         // The only allocations: eight strips, both returns, the master chain, the meter, and
         // a copy of the main input pair, at this rate.
-        self.console =
-            Console::with_readings(config.sample_rate, max, self.analysis.loudness.clone());
+        self.console = Console::boxed(config.sample_rate, max, self.analysis.loudness.clone());
         let meters = MeterWriter::new(config.sample_rate, self.analysis.meters.clone());
         self.console.attach_meters(meters);
         self.analysis.sample_rate.store(config.sample_rate);

@@ -32,6 +32,7 @@
 //! it rises monotonically and approaches C asymptotically. A rational curve rather than tanh
 //! because it costs one division, and only on samples above the knee.
 
+use crate::gain::within;
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 
@@ -146,9 +147,14 @@ pub fn loop_filter_gain(
     } else {
         48_000.0
     };
-    let warp = |f: f64| (core::f64::consts::PI * f.clamp(0.0, 0.5 * fs) / fs).tan();
-    let corner =
-        |hz: f32| warp((hz as f64).clamp(crate::filter_shape::MIN_FREQ_HZ, MAX_CUTOFF_RATIO * fs));
+    let warp = |f: f64| (core::f64::consts::PI * within(f, 0.0, 0.5 * fs) / fs).tan();
+    let corner = |hz: f32| {
+        warp(within(
+            hz as f64,
+            crate::filter_shape::MIN_FREQ_HZ,
+            MAX_CUTOFF_RATIO * fs,
+        ))
+    };
     let valid = |hz: Option<f32>| hz.filter(|f| f.is_finite() && *f > 0.0);
     let x = warp(freq);
     let mut gain = 1.0;
@@ -204,7 +210,8 @@ struct Section {
 
 impl Section {
     fn set_cutoff(&mut self, hz: f32, sample_rate: f64) {
-        let f = (hz as f64).clamp(
+        let f = within(
+            hz as f64,
             crate::filter_shape::MIN_FREQ_HZ,
             MAX_CUTOFF_RATIO * sample_rate,
         );

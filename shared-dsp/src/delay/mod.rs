@@ -56,7 +56,7 @@ pub use feedback::{MAX_FEEDBACK, Side};
 pub use time::{DEFAULT_BPM, DelayTime, Division, Feel, MAX_TIME_MS, MIN_TIME_MS, NoteValue};
 
 use crate::delay_line::DelayLine;
-use crate::gain::{db_to_gain, flush_denormal};
+use crate::gain::{db_to_gain, flush_denormal, sane_sample};
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 use crossfade::Crossfade;
@@ -201,11 +201,6 @@ const MIN_DELAY: f64 = (CHUNK + 4) as f64;
 fn limited_depth(depth: f64, bases: [f64; 2]) -> f64 {
     let b = bases[0].min(bases[1]);
     depth.min(0.5 * b).min(b - MIN_DELAY).max(0.0)
-}
-
-#[inline(always)]
-fn finite_or_zero(x: f32) -> f32 {
-    if x.is_finite() { x } else { 0.0 }
 }
 
 /// The delay processor (see the module docs).
@@ -610,8 +605,8 @@ impl Delay {
         let mut xl = [0.0f32; CHUNK];
         let mut xr = [0.0f32; CHUNK];
         for k in 0..n {
-            xl[k] = finite_or_zero(left[k]);
-            xr[k] = finite_or_zero(right[k]);
+            xl[k] = sane_sample(left[k]);
+            xr[k] = sane_sample(right[k]);
         }
         // The peak as the largest bit pattern of |x|: for finite non-negative floats the
         // order is the same, and an integer maximum vectorises (a float one must respect NaN).

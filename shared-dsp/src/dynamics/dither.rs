@@ -19,6 +19,8 @@
 //! - **The ceiling holds**: after rounding, values are limited to the largest grid point at
 //!   or below the ceiling, so dither never pushes a sample over it.
 
+use crate::gain::within;
+
 /// Word length of the dithered output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum DitherDepth {
@@ -112,7 +114,7 @@ impl Dither {
         let noise = u1 + u2 - 1.0;
         // The largest grid point at or below the ceiling (rounding c − ½ never goes above c).
         let top = round(ceiling as f64 * steps - 0.5);
-        let q = round(x as f64 * steps + noise).clamp(-top, top);
+        let q = within(round(x as f64 * steps + noise), -top, top);
         (q / steps) as f32
     }
 }

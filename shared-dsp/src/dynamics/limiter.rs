@@ -49,7 +49,7 @@
 //! [`true_peak`]: super::true_peak
 
 use crate::delay_line::DelayLine;
-use crate::gain::flush_denormal;
+use crate::gain::{finite_or_zero, flush_denormal, within};
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 
@@ -155,11 +155,7 @@ type Chunk = [[f32; CHUNK]; 2];
 /// Non-finite → 0, and no subnormals into the interpolator and the delay.
 #[inline(always)]
 fn sane(x: f32) -> f32 {
-    if x.is_finite() {
-        flush_denormal(x)
-    } else {
-        0.0
-    }
+    flush_denormal(finite_or_zero(x))
 }
 
 /// `a` at t = 0, `b` at t = 1 (both exactly), linear in between.
@@ -219,8 +215,11 @@ impl Limiter {
             48_000.0
         };
         let max_latency = Lookahead::<f32>::samples_for(MAX_LOOKAHEAD_MS, fs).max(DELAY + 2);
-        let min_latency =
-            Lookahead::<f32>::samples_for(MIN_LOOKAHEAD_MS, fs).clamp(DELAY + 1, max_latency);
+        let min_latency = within(
+            Lookahead::<f32>::samples_for(MIN_LOOKAHEAD_MS, fs),
+            DELAY + 1,
+            max_latency,
+        );
         let max_span = max_latency - DELAY + 1;
         let d = Settings::default();
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
@@ -269,8 +268,11 @@ impl Limiter {
 
     /// The latency in samples for a lookahead in ms at this rate.
     pub fn latency_for_ms(&self, ms: f32) -> usize {
-        Lookahead::<f32>::samples_for(ms, self.sample_rate)
-            .clamp(self.min_latency, self.max_latency)
+        within(
+            Lookahead::<f32>::samples_for(ms, self.sample_rate),
+            self.min_latency,
+            self.max_latency,
+        )
     }
 
     /// Starts gliding towards `settings`. Cheap; never allocates.

@@ -19,6 +19,8 @@
 //! at most half an f32 ulp. Quantising down keeps the guarantee; 2⁻³¹ is −186 dB, far below
 //! any gain that matters.
 
+use crate::gain::within;
+
 /// One unit of gain in the integer domain.
 const ONE: f64 = (1u64 << 31) as f64;
 
@@ -82,7 +84,7 @@ impl MovingAverage {
     /// Sets the span (clamped to 1…max) and fills both boxes with `value` (so the output is
     /// `value` until new input moves it).
     pub fn set_span(&mut self, span: usize, value: f32) {
-        let (a, b) = Self::lengths(span.clamp(1, self.max_span));
+        let (a, b) = Self::lengths(within(span, 1, self.max_span));
         self.len1 = a;
         self.len2 = b;
         let q = quantise(value);

@@ -10,6 +10,8 @@
 //! [`new`](WindowMin::new)), and a second ring keeps the raw history so that the window can
 //! be changed on the fly ([`set_window`](WindowMin::set_window) rebuilds the deque from it).
 
+use crate::gain::within;
+
 #[derive(Clone, Debug)]
 pub struct WindowMin {
     /// Deque of candidates (value, time), ring-indexed by `head..tail`.
@@ -64,7 +66,7 @@ impl WindowMin {
     /// Changes the window length (clamped to 1…max) and rebuilds the deque from the history,
     /// so the next minimum already covers the new window. O(window).
     pub fn set_window(&mut self, window: usize) {
-        self.window = window.clamp(1, self.max_window);
+        self.window = within(window, 1, self.max_window);
         self.head = 0;
         self.tail = 0;
         let n = self.window.min(self.history.len());
@@ -78,7 +80,7 @@ impl WindowMin {
 
     /// The smallest of the last `n` values pushed (as far as the history reaches). O(n).
     pub fn min_of_last(&self, n: usize) -> f32 {
-        let n = n.clamp(1, self.history.len());
+        let n = within(n, 1, self.history.len());
         (1..=n)
             .map(|k| self.history[self.now.wrapping_sub(k as u32) as usize & self.history_mask])
             .fold(f32::INFINITY, f32::min)

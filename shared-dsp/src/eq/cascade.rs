@@ -224,7 +224,10 @@ impl Band {
 #[derive(Clone, Debug)]
 pub struct Engine {
     bands: [Band; BANDS],
-    chain: Chain,
+    /// Boxed: 64 lanes of coefficients, steps and states are 10 kB, which made every
+    /// struct holding an EQ (a channel strip, eight in a console) large to build on the
+    /// stack (see `crate::heap`).
+    chain: Box<Chain>,
     /// Bands in the chain, in order (the chain's layout).
     layout: [u8; BANDS],
     layout_len: usize,
@@ -245,7 +248,7 @@ impl Engine {
         let control_rate = (fs / SUB_BLOCK as f64) as f32;
         let mut e = Self {
             bands: core::array::from_fn(|i| Band::new(control_rate, &sane_band(&bands[i], fs))),
-            chain: Chain::new(),
+            chain: Box::new(Chain::new()),
             layout: [0; BANDS],
             layout_len: 0,
             sample_rate: fs,

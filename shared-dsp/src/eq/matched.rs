@@ -234,6 +234,8 @@ pub fn design(proto: &Proto, w0: f64) -> Section {
 const GRID: usize = 96;
 /// Smallest denominator value at Nyquist (a pole pair may sit close to z = −1, not on it).
 const D_NYQUIST_MIN: f64 = 1e-7;
+/// Largest error (in tolerances) a grid point counts with; also the Lawson weights' cap.
+const ERR_MAX: f64 = 1e6;
 /// dB per natural-log unit of power.
 const DB: f64 = 4.342_944_819_032_518;
 
@@ -307,6 +309,10 @@ struct Grid {
     n: usize,
     w: [f64; GRID],
     v: [f64; GRID],
+    /// 1 − v, computed without cancellation (tan²(ω0/2)/(tan²(ω0/2) + tan²(ω/2))): for a low
+    /// band at a high rate v is 1 − 10⁻⁸ over most of the grid, and evaluating N and D there
+    /// from v alone loses every digit (see [`Grid::ratio`]).
+    vc: [f64; GRID],
     /// Target |H|² of this section.
     target: [f64; GRID],
     /// Tolerance in dB (one-sided above 0.45·fs).
@@ -316,6 +322,20 @@ struct Grid {
 const TOP: f64 = 0.9 * core::f64::consts::PI;
 
 impl Grid {
+    /// N(v) and D(v) of the unknowns `x` at point `i`, in the Bernstein form
+    /// n0·(1 − v)² + n1·v·(1 − v) + n2·v² (the u-domain coefficients, which
+    /// [`realise`] requires non-negative at the ends): no cancellation where v ≈ 1, so a
+    /// realisable design is never evaluated as 0 or negative there by rounding.
+    fn ratio(&self, num: Numerator, x: &[f64; 5], i: usize) -> (f64, f64) {
+        let (v, vc) = (self.v[i], self.vc[i]);
+        let [n0, n1, n2] = num.u_coefs(x);
+        let (d1, d2) = (2.0 + x[3], 1.0 + x[3] + x[4]);
+        (
+            n0 * vc * vc + n1 * v * vc + n2 * v * v,
+            vc * vc + d1 * v * vc + d2 * v * v,
+        )
+    }
+
     fn push(&mut self, w: f64) {
         if w > 0.0 && w <= core::f64::consts::PI && self.n < GRID {
             self.w[self.n] = w;
@@ -396,11 +416,11 @@ impl Grid {
         let t0 = (0.5 * w0).tan().powi(2);
         for i in 0..g.n {
             let w = g.w[i];
-            g.v[i] = if w >= PI {
-                1.0
+            (g.v[i], g.vc[i]) = if w >= PI {
+                (1.0, 0.0)
             } else {
                 let t = (0.5 * w).tan().powi(2);
-                t / (t0 + t)
+                (t / (t0 + t), t0 / (t0 + t))
             };
             g.tol[i] = if w <= 0.5 * PI + 1e-12 {
                 0.1
@@ -625,6 +645,7 @@ fn fit(
         n: 0,
         w: [0.0; GRID],
         v: [0.0; GRID],
+        vc: [0.0; GRID],
         target: [0.0; GRID],
         tol: [0.0; GRID],
     };
@@ -650,10 +671,14 @@ fn fit(
                 mag / rest
             }
         };
-        // Zeros of the target (a notch's centre) are imposed by the structure, not fitted.
-        if target.is_finite() && target > 1e-300 && mag > band_peak * 1e-30 {
+        // Zeros of the target (a notch's centre) are imposed by the structure, not fitted;
+        // nor is anything 200 dB below the band's peak, where f64 rounding of the fit's own
+        // polynomials is all there is (the centre of a notch comes out of its target formula
+        // as 1e−30, not 0).
+        if target.is_finite() && target > band_peak * 1e-20 && mag > band_peak * 1e-30 {
             g.w[kept] = g.w[i];
             g.v[kept] = g.v[i];
+            g.vc[kept] = g.vc[i];
             g.target[kept] = target;
             g.tol[kept] = g.tol[i] * (1.0 + 1e-6 * band_peak / mag);
             kept += 1;
@@ -667,17 +692,21 @@ fn fit(
     let worst_of = |x: &[f64; 5], err: &mut [f64; GRID]| -> f64 {
         let mut worst = 0.0f64;
         for (i, e_out) in err.iter_mut().enumerate().take(n) {
-            let b = num.basis(g.v[i]);
-            let v = g.v[i];
-            let nv = x[0] * b[0] + x[1] * b[1] + x[2] * b[2];
-            let dv = 1.0 + x[3] * v + x[4] * v * v;
+            let (nv, dv) = g.ratio(num, x, i);
             let db = DB * (nv / (dv * g.target[i])).ln();
             let db = if g.w[i] > TOP + 1e-9 {
                 db.max(0.0)
             } else {
                 db.abs()
             };
-            let e = if db.is_finite() { db / g.tol[i] } else { 1e30 };
+            // A zero of the fit on the unit circle (or a pole on it) where the target has
+            // none: as bad as an error can be, but a number, so that the weights below stay
+            // finite and ordered.
+            let e = if db.is_finite() {
+                (db / g.tol[i]).min(ERR_MAX)
+            } else {
+                ERR_MAX
+            };
             *e_out = e;
             worst = worst.max(e);
         }
@@ -752,7 +781,7 @@ fn fit(
         for i in 0..n {
             let v = g.v[i];
             let t = g.target[i];
-            let dp = 1.0 + prev[3] * v + prev[4] * v * v;
+            let (_, dp) = g.ratio(num, &prev, i);
             let s = wt[i].sqrt() / (t * dp);
             let b = num.basis(v);
             let nd = num.dims();
@@ -781,7 +810,8 @@ fn fit(
         // Lawson: weights grow with the error (floored so no point is forgotten).
         let mut total = 0.0;
         for i in 0..n {
-            wt[i] *= err[i].clamp(1e-3 * worst, 1e6);
+            // (worst ≤ ERR_MAX, so the floor never exceeds the cap.)
+            wt[i] *= err[i].max(1e-3 * worst).min(ERR_MAX);
             total += wt[i];
         }
         if !(total > 0.0 && total.is_finite()) {

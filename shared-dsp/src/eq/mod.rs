@@ -32,6 +32,7 @@ pub mod prototype;
 pub mod response;
 
 #[cfg(test)]
+mod fit_tests;
 mod offline_tests;
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,7 @@ use super::fir::{Kernel, kernel_bands};
 use super::linear::{DesignRequest, KernelMailbox, LinearPhase, OfflineDesigner};
 use super::response::auto_gain_db;
 use super::{BANDS, BandSettings, Mode, Settings};
+use crate::gain::sanitize;
 use crate::smoother::Smoother;
 
 /// Samples of the fade out and of the fade in when the mode changes.
@@ -220,6 +221,10 @@ impl Eq {
     ) {
         let n = left.len().min(right.len());
         let (left, right) = (&mut left[..n], &mut right[..n]);
+        // Non-audio input (NaN, ±inf, beyond +80 dBFS) as silence: a 1e30 burst is finite,
+        // and a 96 dB/oct low cut would still ring with it at 1e17 a second later.
+        sanitize(left);
+        sanitize(right);
         let mut done = 0;
         while done < n {
             // A mode change: up to the end of the fade out, or of the fade in.
@@ -278,6 +283,9 @@ impl Eq {
     ) {
         let plain = |e: &Self| e.mode == Mode::ZeroLatency && e.switch.is_none();
         if plain(a) && plain(b) {
+            for x in [&mut *a_left, &mut *a_right, &mut *b_left, &mut *b_right] {
+                sanitize(x);
+            }
             Engine::process_pair(
                 &mut a.engine,
                 a_left,

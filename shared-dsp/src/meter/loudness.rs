@@ -23,6 +23,7 @@
 //! **Garbage**: non-finite samples are metered as silence (they would otherwise poison the
 //! K-weighting filters' state for good).
 
+use crate::gain::sane_sample;
 use std::sync::Arc;
 
 use ebur128::{Channel, EbuR128, Mode};
@@ -52,10 +53,6 @@ fn lufs_to_energy(lufs: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-fn sane(x: f32) -> f32 {
-    if x.is_finite() { x } else { 0.0 }
 }
 
 pub struct LoudnessMeter {
@@ -154,11 +151,11 @@ impl LoudnessMeter {
         };
         self.feed(n, |start, len, l, r| {
             for (d, s) in l[..len].iter_mut().zip(&left[start..start + len]) {
-                *d = sane(*s);
+                *d = sane_sample(*s);
             }
             if let Some(src) = right.get(start..start + len) {
                 for (d, s) in r[..len].iter_mut().zip(src) {
-                    *d = sane(*s);
+                    *d = sane_sample(*s);
                 }
             }
         });

@@ -31,6 +31,8 @@
 //! a biquad shelf: it cannot overshoot (a loop gain above 1 at any frequency would make the
 //! network grow), and its group delay adds almost nothing to the loop.
 
+use crate::gain::within;
+
 /// Coefficients of one line's absorption filter, `H(z) = (b0 + b1·z⁻¹) / (1 + a1·z⁻¹)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LineFilter {
@@ -68,7 +70,7 @@ impl LineFilter {
             return Self::LOSSLESS;
         }
         let big_g = g_high / g_low;
-        let fc = crossover_hz.clamp(1.0, 0.49 * fs);
+        let fc = within(crossover_hz, 1.0, 0.49 * fs);
         let k = (core::f64::consts::PI * fc / fs).tan() * big_g.sqrt();
         let inv = 1.0 / (1.0 + k);
         Self {

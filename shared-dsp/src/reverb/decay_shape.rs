@@ -21,6 +21,7 @@ use super::absorption::LineFilter;
 use super::character::{ER_TAPS, line_lengths_ms, reflections, size_scale};
 use super::fdn::LINES;
 use super::{MAX_PREDELAY_SECONDS, Settings};
+use crate::gain::within;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DecayShape {
@@ -45,7 +46,7 @@ pub struct DecayShape {
 
 fn clean(v: f32, lo: f32, hi: f32, default: f32) -> f32 {
     if v.is_finite() {
-        v.clamp(lo, hi)
+        within(v, lo, hi)
     } else {
         default
     }
@@ -125,7 +126,7 @@ impl DecayShape {
     /// RT60 at `freq` Hz, seconds (`f32::INFINITY` when frozen): from the lines' absorption
     /// filter's loss per pass there (see the module docs).
     pub fn t60_at(&self, freq: f32) -> f32 {
-        let f = (freq as f64).clamp(0.0, 0.5 * self.sample_rate);
+        let f = within(freq as f64, 0.0, 0.5 * self.sample_rate);
         let db_per_pass = 20.0 * self.filter.magnitude(f, self.sample_rate).log10();
         if db_per_pass.is_nan() || db_per_pass >= 0.0 {
             return f32::INFINITY;

@@ -39,6 +39,7 @@
 use super::CONTROL;
 use super::absorption::LineFilter;
 use super::ring::Run;
+use crate::gain::within;
 use crate::lane::Stereo;
 
 /// Number of delay lines.
@@ -532,7 +533,11 @@ impl Fdn {
         self.depth = self.depth_target;
         self.decay = self.decay_target;
         for i in 0..LINES {
-            let d = (self.base[i] + self.depth * self.lfo_sin[i]).clamp(2.0, self.max_delay);
+            let d = within(
+                self.base[i] + self.depth * self.lfo_sin[i],
+                2.0,
+                self.max_delay,
+            );
             self.delay[i] = d;
             self.delay_end[i] = d;
         }
@@ -576,9 +581,11 @@ impl Fdn {
     /// Line lengths in samples (rounded: integer loops are exactly lossless when frozen).
     pub fn set_lengths(&mut self, samples: &[f32; LINES]) {
         for (t, &s) in self.base_target.iter_mut().zip(samples) {
-            *t = s
-                .round()
-                .clamp(2.0, self.max_delay - MAX_MOD_SECONDS * self.sample_rate);
+            *t = within(
+                s.round(),
+                2.0,
+                self.max_delay - MAX_MOD_SECONDS * self.sample_rate,
+            );
         }
     }
 

@@ -60,7 +60,7 @@ pub type IrMailbox = crate::exchange::Mailbox<ConvolutionEngine>;
 
 use crate::envelope::{Detector, EnvelopeFollower};
 use crate::filter_shape::FilterShape;
-use crate::gain::{db_to_gain, flush_denormal, gain_to_db_floored};
+use crate::gain::{db_to_gain, flush_denormal, gain_to_db_floored, sane_sample, within};
 use crate::lane::{Lane, Stereo};
 use crate::svf::Svf;
 use character::{MAX_SIZE_SCALE, line_lengths_ms, size_scale};
@@ -299,16 +299,6 @@ pub struct Reverb {
     avx2: bool,
 }
 
-fn finite_or_zero(x: f32) -> f32 {
-    // Also bounds absurd finite input (+80 dBFS): nothing musical is lost, and the feedback
-    // network and FFTs can never overflow into infinities.
-    if x.is_finite() {
-        x.clamp(-1e4, 1e4)
-    } else {
-        0.0
-    }
-}
-
 impl Reverb {
     /// Allocates everything for `sample_rate` (the algorithmic engine's lines, the pre-delay).
     /// `_max_block_len` is accepted for the common processor shape: the reverb works on its
@@ -454,7 +444,7 @@ impl Reverb {
         self.dirty = false;
         let clean = |v: f32, lo: f32, hi: f32, default: f32| {
             if v.is_finite() {
-                v.clamp(lo, hi)
+                within(v, lo, hi)
             } else {
                 default
             }
@@ -751,7 +741,7 @@ impl Reverb {
         let mut x = [[0.0f32; CONTROL]; 2];
         for (x, io) in x.iter_mut().zip([&*left, &*right]) {
             for (x, &v) in x.iter_mut().zip(io) {
-                *x = finite_or_zero(v);
+                *x = sane_sample(v);
             }
         }
         if self.settings.duck_db > 0.0 {

@@ -20,6 +20,7 @@
 //! when it ran sample by sample on `DelayLine`s (the tests compare the two).
 
 use super::CONTROL;
+use crate::gain::finite_or_zero;
 
 /// Longest run that is one contiguous slice: a control period plus the extra points an
 /// interpolated read needs.
@@ -27,16 +28,6 @@ pub const GUARD: usize = CONTROL + 4;
 
 /// One channel of a run: a control period of samples, of which the first `n` are real.
 pub type Run = [f32; CONTROL];
-
-/// `x`, or 0 when it is not finite, in integer operations on its bits: the same result as
-/// `if x.is_finite() { x } else { 0.0 }`, which LLVM compiles to a compare and branch per
-/// sample, while this vectorises.
-#[inline(always)]
-fn finite_or_zero(x: f32) -> f32 {
-    let bits = x.to_bits();
-    let finite = (bits & 0x7fff_ffff) < 0x7f80_0000;
-    f32::from_bits(bits & (finite as u32).wrapping_neg())
-}
 
 pub struct Ring {
     /// Per channel, `len` samples then the mirror of the first `GUARD`.

@@ -6,6 +6,7 @@ use crate::delay::{self, Delay};
 use crate::dynamics::compressor::{self, Compressor};
 use crate::dynamics::limiter::{self, Limiter};
 use crate::gain::flush_denormal;
+use crate::heap::{Zeroable, boxed_array, boxed_zeroed};
 use crate::meter::{LoudnessMeter, LoudnessReadings};
 use crate::reverb::{self, Reverb};
 use crate::smoother::Smoother;
@@ -36,6 +37,9 @@ struct Scratch {
     /// The limited signal while the limiter's switch crossfades.
     limited: Pair,
 }
+
+// SAFETY: only arrays of f32.
+unsafe impl Zeroable for Scratch {}
 
 /// One stereo input of [`Console::process`]: `None` for a port the host left unconnected.
 pub type Input<'a> = Option<(&'a [f32], &'a [f32])>;
@@ -168,15 +172,9 @@ impl Console {
         };
         let mut console = Self {
             settings: ConsoleSettings::default(),
-            strips: Box::new(core::array::from_fn(|_| {
-                ChannelStrip::new(fs, max_block_len)
-            })),
-            scratch: Box::new(Scratch {
-                sum: [[0.0; CHUNK]; 2],
-                send: [[[0.0; CHUNK]; 2]; 2],
-                channel: [[[0.0; CHUNK]; 2]; 2],
-                limited: [[0.0; CHUNK]; 2],
-            }),
+            // Built on the heap (see `crate::heap`): eight strips are 240 kB.
+            strips: boxed_array(|_| ChannelStrip::new(fs, max_block_len)),
+            scratch: boxed_zeroed(),
             connected: [true; CHANNELS],
             reverb: Reverb::new(fs, max_block_len),
             delay: Delay::new(fs, max_block_len),
@@ -190,6 +188,19 @@ impl Console {
         };
         console.update_immediately(&ConsoleSettings::default());
         console
+    }
+
+    /// [`with_readings`](Self::with_readings), boxed. A plugin holds its console boxed:
+    /// the console (16 kB) then never sits in the frames of the host's calls into the
+    /// plugin, and this frame (which holds it on its way to the heap) is gone before
+    /// anything else runs.
+    #[inline(never)]
+    pub fn boxed(
+        sample_rate: f32,
+        max_block_len: usize,
+        readings: Arc<LoudnessReadings>,
+    ) -> Box<Self> {
+        Box::new(Self::with_readings(sample_rate, max_block_len, readings))
     }
 
     pub fn settings(&self) -> &ConsoleSettings {
