@@ -33,6 +33,7 @@ pub mod response;
 
 #[cfg(test)]
 mod fit_tests;
+#[cfg(test)]
 mod offline_tests;
 #[cfg(test)]
 mod tests;
