@@ -89,10 +89,12 @@ pub fn sane_sample(x: f32) -> f32 {
     if x.abs() <= MAX_SAMPLE { x } else { 0.0 }
 }
 
-/// [`sane_sample`] over a block, in place.
+/// [`sane_sample`] and [`flush_denormal`] over a block, in place: what a recursive filter
+/// should take in. Subnormal input would otherwise run through every multiply of every
+/// section at 10–100× the cost (clap-validator measured the EQ 7.5× slower on it).
 pub fn sanitize(block: &mut [f32]) {
     for x in block {
-        *x = sane_sample(*x);
+        *x = flush_denormal(sane_sample(*x));
     }
 }
 
@@ -136,6 +138,9 @@ mod tests {
         for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
             assert_eq!(finite_or_zero(x), 0.0, "{x}");
         }
+        let mut block = [f32::NAN, 1e-41, -2e-38, 0.25, -1e4, 1e5];
+        sanitize(&mut block);
+        assert_eq!(block, [0.0, 0.0, 0.0, 0.25, -1e4, 0.0]);
         for x in [0.0, -1.0, 1e-41, 1e4, -1e4, 0.5] {
             assert_eq!(sane_sample(x), x);
             assert_eq!(finite_or_zero(x), x);

@@ -221,7 +221,7 @@ impl Eq {
     ) {
         let n = left.len().min(right.len());
         let (left, right) = (&mut left[..n], &mut right[..n]);
-        // Non-audio input (NaN, ±inf, beyond +80 dBFS) as silence: a 1e30 burst is finite,
+        // Non-audio input (NaN, ±inf, beyond +80 dBFS, subnormal) as silence: a 1e30 burst is finite,
         // and a 96 dB/oct low cut would still ring with it at 1e17 a second later.
         sanitize(left);
         sanitize(right);
