@@ -428,27 +428,13 @@ pub fn poison(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> {
     )?;
     // …and at the defaults: silence to let tails die, then the same noise into this and a
     // fresh instance.
-    let silence = render(
+    let (silence, after) = settle_then_probe(
         inst.as_mut(),
         &mut ports,
         rate,
-        SETTLE_SECONDS,
         block,
-        Input::Silence,
         &defaults(&params),
-        &mut rng,
-        &format!("{what}, settling at defaults"),
-    )?;
-    let mut probe_rng = Rng::new(seed ^ 0xfeed);
-    let after = render(
-        inst.as_mut(),
-        &mut ports,
-        rate,
-        1.0,
-        block,
-        Input::Noise(0.5),
-        &[],
-        &mut probe_rng,
+        seed,
         &format!("{what}, defaults after the poison"),
     )?;
     inst.deactivate();
@@ -473,27 +459,13 @@ pub fn poison(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> {
     fresh.select_layout(same)?;
     fresh.activate(rate, max)?;
     let mut fresh_ports = Ports::new(fresh.as_mut())?;
-    render(
+    let (_, reference) = settle_then_probe(
         fresh.as_mut(),
         &mut fresh_ports,
         rate,
-        SETTLE_SECONDS,
         block,
-        Input::Silence,
         &[],
-        &mut rng,
-        &format!("{what}, fresh instance"),
-    )?;
-    let mut probe_rng = Rng::new(seed ^ 0xfeed);
-    let reference = render(
-        fresh.as_mut(),
-        &mut fresh_ports,
-        rate,
-        1.0,
-        block,
-        Input::Noise(0.5),
-        &[],
-        &mut probe_rng,
+        seed,
         &format!("{what}, fresh instance"),
     )?;
     fresh.deactivate();
@@ -521,6 +493,43 @@ pub fn poison(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// [`SETTLE_SECONDS`] of silence (with `events` at its start), then 1 s of the probe noise
+/// of `seed`: the same probe for the instance under test and a fresh one.
+fn settle_then_probe(
+    inst: &mut dyn Hosted,
+    ports: &mut Ports,
+    rate: f64,
+    block: usize,
+    events: &[ParamChange],
+    seed: u64,
+    what: &str,
+) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+    let mut rng = Rng::new(seed ^ 0xfeed);
+    let silence = render(
+        inst,
+        ports,
+        rate,
+        SETTLE_SECONDS,
+        block,
+        Input::Silence,
+        events,
+        &mut rng,
+        &format!("{what}, settling"),
+    )?;
+    let probe = render(
+        inst,
+        ports,
+        rate,
+        1.0,
+        block,
+        Input::Noise(0.5),
+        &[],
+        &mut rng,
+        &format!("{what}, probe"),
+    )?;
+    Ok((silence, probe))
 }
 
 /// Every parameter's text, as the user would compare two instances.
