@@ -341,7 +341,14 @@ fn fuzz(plugins: &[String], args: &[String]) -> Result<()> {
     if args.iter().any(|a| a == "--alloc-check") {
         build_alloc_check_variants(plugins)?;
     }
-    cargo(&["build", "--release", "--package", "host-tests", "--bin", "fuzz"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "host-tests",
+        "--bin",
+        "fuzz",
+    ])?;
     // A panic on a plugin's own threads (its background worker) does not reach the fuzz
     // binary: the plugin has its own panic hook, which prints to stderr. So stderr is read
     // here, passed on, and any panic in it fails the run.
@@ -354,7 +361,10 @@ fn fuzz(plugins: &[String], args: &[String]) -> Result<()> {
     let mut panics = 0;
     if let Some(stderr) = child.stderr.take() {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(|l| l.ok())
+        {
             if line.contains(" panicked at ") {
                 panics += 1;
             }
