@@ -5,6 +5,7 @@
 
 use super::matched::{self, Effort, Section, SvfCoefs};
 use super::prototype::{MAX_SECTIONS, cascade, sane_band};
+use super::tests::band;
 use super::*;
 use crate::test_support::XorShift;
 
@@ -76,15 +77,7 @@ fn random_band(rng: &mut XorShift) -> BandSettings {
     let gain_db = pick(-30.0, 30.0, false);
     let kind = BandType::ALL[(rng.next_u64() % 8) as usize];
     let slope = Slope::ALL[(rng.next_u64() % 8) as usize];
-    BandSettings {
-        enabled: true,
-        kind,
-        freq,
-        gain_db,
-        q,
-        slope,
-        placement: Placement::Stereo,
-    }
+    band(kind, freq, gain_db, q, slope, Placement::Stereo)
 }
 
 /// Designs found by the randomised search below (seed 1, before the fix) that made
@@ -94,15 +87,7 @@ fn random_band(rng: &mut XorShift) -> BandSettings {
 fn found_cases() -> Vec<(f64, Option<BandSettings>, BandSettings)> {
     use BandType::*;
     use Slope::*;
-    let b = |kind, freq, gain_db, q, slope| BandSettings {
-        enabled: true,
-        kind,
-        freq,
-        gain_db,
-        q,
-        slope,
-        placement: Placement::Stereo,
-    };
+    let b = |kind, freq, gain_db, q, slope| band(kind, freq, gain_db, q, slope, Placement::Stereo);
     vec![
         // A low cut-off at a high rate: the low pass's N(v) = (1 − v)² evaluated as
         // 1 − 2v + v² at v = 1 − 10⁻⁸ came out as 0 or −2·10⁻¹⁶.

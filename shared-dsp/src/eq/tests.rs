@@ -970,7 +970,7 @@ fn stereo_irs(eq: &mut Eq, n: usize) -> [[Vec<f32>; 2]; 2] {
     out
 }
 
-fn band(
+pub(super) fn band(
     kind: BandType,
     freq: f64,
     gain_db: f64,
