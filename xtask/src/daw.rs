@@ -30,7 +30,7 @@ use crash::{ardour_side_crash, backtrace, describe};
 const SKIP_ENV: &str = "MIXWERK_SKIP_DAW_TEST";
 /// How often one session may run: Ardour 7.3 itself crashes now and then at the end of an
 /// export (heap corruption freeing its export graph, also with no plugin at all; one session
-/// in ten to one in three, more on a loaded machine; see render.lua). Such a crash is
+/// in ten to one in three, more on a loaded machine; see tests/daw/lib.lua). Such a crash is
 /// retried, loudly; a crash with a plugin frame on the stack never is.
 const ATTEMPTS: u32 = 5;
 /// Override of the Lua session runner (default `ardour7-lua` on PATH).
@@ -156,57 +156,28 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let signal = test_signal();
     write_wav(&input, &signal)?;
 
-    let scripts = root.join("tests").join("daw");
+    let ctx = Ctx {
+        ardour: Ardour {
+            lua,
+            scripts: root.join("tests").join("daw"),
+            home,
+        },
+        input,
+        signal,
+    };
+    let plugins: Vec<&'static str> = selected.iter().map(|(p, _)| *p).collect();
+    let mut checks = plugin_checks(&selected);
+    checks.extend(pdc_checks(&plugins));
     let mut failures = Vec::new();
     let mut retries = 0;
-    for run in runs(&selected) {
-        let mut label = if run.plugin == "-" {
-            "(no plugin: the harness itself)".to_owned()
-        } else {
-            run.plugin.to_owned()
-        };
-        if !run.settings.is_empty() {
-            label += &format!(" {}", run.settings.join(" "));
-        }
-        if run.reference {
-            label += " + a dry track";
-        }
-        let dir = work.join(label.replace([' ', '(', ')', ':', '='], "-"));
+    for check in checks {
+        let label = check.label;
+        let dir = work.join(label.replace([' ', '(', ')', ':', '=', '/'], "-"));
         let start = Instant::now();
-        let mut attempt = 1;
-        let result = loop {
-            let result = render(&lua, &scripts, &home, &input, &dir, &run);
-            match &result {
-                Err(err) if attempt < ATTEMPTS => {
-                    if let Some(why) = ardour_side_crash(&format!("{err:#}")) {
-                        println!(
-                            "daw-test RETRY {label}: attempt {attempt} of {ATTEMPTS} hit a crash \
-                             inside Ardour, not the plugin ({why})"
-                        );
-                        // Kept beside the next attempt, with the log and the backtrace.
-                        let mut failed = dir.clone().into_os_string();
-                        failed.push(format!("-attempt{attempt}"));
-                        std::fs::rename(&dir, &failed)?;
-                        std::fs::write(
-                            Path::new(&failed).join("failure.txt"),
-                            format!("{err:#}\n"),
-                        )?;
-                        retries += 1;
-                        attempt += 1;
-                        continue;
-                    }
-                }
-                _ => {}
-            }
-            break result.and_then(|(export, latency)| {
-                judge(&signal, &export, run.expect).map(|m| (m, latency))
-            });
-        };
+        let result = with_retries(&label, &dir, &mut retries, || (check.run)(&ctx, &dir));
         let secs = start.elapsed().as_secs_f64();
         match result {
-            Ok((measured, latency)) => {
-                println!("daw-test PASS {label} [{secs:.1} s, {latency}]: {measured}")
-            }
+            Ok(measured) => println!("daw-test PASS {label} [{secs:.1} s]: {measured}"),
             Err(err) => {
                 println!("daw-test FAIL {label} [{secs:.1} s]: {err:#}");
                 failures.push(label);
@@ -216,7 +187,7 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     if retries > 0 {
         println!(
             "daw-test: {retries} session(s) were run again after Ardour 7.3 crashed in its own \
-             code (see tests/daw/render.lua)"
+             code (see run_and_exit in tests/daw/lib.lua)"
         );
     }
     if !keep && failures.is_empty() {
@@ -233,17 +204,53 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// What every check gets: Ardour, and the generated input (file and samples).
+pub(super) struct Ctx {
+    pub ardour: Ardour,
+    pub input: PathBuf,
+    pub signal: [Vec<f32>; 2],
+}
+
+/// A check's body: given the context and its directory, its measured figures.
+pub(super) type CheckFn = dyn Fn(&Ctx, &Path) -> Result<String>;
+
+/// One named check of the DAW test: runs its Ardour sessions in the directory it is given
+/// (fresh, under `<target>/daw-test/`) and returns what it measured, or why it failed. A
+/// check that hits a crash inside Ardour's own code is run again (see [`with_retries`]).
+pub(super) struct Check {
+    pub label: String,
+    pub run: Box<CheckFn>,
+}
+
+impl Check {
+    pub(super) fn new(
+        label: impl Into<String>,
+        run: impl Fn(&Ctx, &Path) -> Result<String> + 'static,
+    ) -> Self {
+        Check {
+            label: label.into(),
+            run: Box::new(run),
+        }
+    }
+}
+
 /// The harness alone first (no plugin: the export must be the input, bit for bit), then each
-/// selected plugin at its defaults, then the latency-compensation sessions of those selected.
-fn runs(selected: &[(&'static str, Expect)]) -> Vec<Run> {
+/// selected plugin at its defaults.
+fn plugin_checks(selected: &[(&'static str, Expect)]) -> Vec<Check> {
     let plain = |plugin, expect| Run {
         plugin,
         settings: &[],
         reference: false,
         expect,
     };
-    let mut runs = vec![plain("-", Expect::Identity { tol: 0.0 })];
-    runs.extend(selected.iter().map(|&(p, e)| plain(p, e)));
+    std::iter::once(plain("-", Expect::Identity { tol: 0.0 }))
+        .chain(selected.iter().map(|&(p, e)| plain(p, e)))
+        .map(Run::check)
+        .collect()
+}
+
+/// Latency compensation: the plugin's track and a dry one summed on the master.
+fn pdc_checks(plugins: &[&str]) -> Vec<Check> {
     let pdc = [
         // Linear phase, all bands off: a 4096-sample delay (the FIR's centre tap), reported.
         Run {
@@ -260,11 +267,33 @@ fn runs(selected: &[(&'static str, Expect)]) -> Vec<Run> {
             expect: Expect::TwiceTheInput { tol: 1e-5 },
         },
     ];
-    runs.extend(
-        pdc.into_iter()
-            .filter(|r| selected.iter().any(|(p, _)| *p == r.plugin)),
-    );
-    runs
+    pdc.into_iter()
+        .filter(|r| plugins.contains(&r.plugin))
+        .map(Run::check)
+        .collect()
+}
+
+impl Run {
+    fn check(self) -> Check {
+        let mut label = if self.plugin == "-" {
+            "(no plugin: the harness itself)".to_owned()
+        } else {
+            self.plugin.to_owned()
+        };
+        if !self.settings.is_empty() {
+            label += &format!(" {}", self.settings.join(" "));
+        }
+        if self.reference {
+            label += " + a dry track";
+        }
+        Check::new(label, move |ctx, dir| {
+            let (export, latency) = render(&ctx.ardour, &ctx.input, dir, &self)?;
+            Ok(format!(
+                "{latency}; {}",
+                judge(&ctx.signal, &export, self.expect)?
+            ))
+        })
+    }
 }
 
 fn find_ardour_lua() -> Option<PathBuf> {
@@ -339,59 +368,118 @@ fn count_files(dir: &Path) -> Result<usize> {
     Ok(std::fs::read_dir(dir)?.count())
 }
 
-/// Runs the two scripts for one session; returns the export and the latency line. Core
-/// dumps are enabled for Ardour, so that a crash comes with the crashing thread's backtrace
-/// (when gdb is installed and the kernel writes `core` files to the working directory).
-fn render(
-    lua: &Path,
-    scripts: &Path,
-    home: &Path,
-    input: &Path,
-    dir: &Path,
-    run: &Run,
-) -> Result<(Vec<Vec<f32>>, String)> {
-    std::fs::create_dir_all(dir)?;
-    let latency_file = dir.join("latency.txt");
-    let mut new_session = vec![dir.as_os_str()];
-    if run.reference {
-        new_session.push("ref".as_ref());
+/// Where Ardour is and what each of its runs gets: the Lua runner, the scripts in
+/// `tests/daw/`, and the `HOME` with the staged bundles, scan cache and export preset.
+pub(super) struct Ardour {
+    lua: PathBuf,
+    scripts: PathBuf,
+    home: PathBuf,
+}
+
+impl Ardour {
+    /// Runs `new_session.lua` (a session at `rate` with `routes`, see there) and then
+    /// `script` with `args`, each in its own `ardour7-lua` process, in `dir`; fails with
+    /// Ardour's log (and the crashing thread's backtrace) when either fails. Core dumps are
+    /// enabled for Ardour, so that a crash comes with its backtrace (when gdb is installed
+    /// and the kernel writes `core` files to the working directory).
+    pub(super) fn session(
+        &self,
+        dir: &Path,
+        rate: u32,
+        routes: &[&str],
+        script: &str,
+        args: &[&std::ffi::OsStr],
+    ) -> Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let rate = rate.to_string();
+        let mut new_session = vec![dir.as_os_str(), rate.as_ref()];
+        new_session.extend(routes.iter().map(std::ffi::OsStr::new));
+        self.script(dir, "new_session.lua", &new_session)?;
+        self.script(dir, script, args)
     }
-    let mut render = vec![
+
+    /// Runs one script in its own `ardour7-lua` process in `dir` (its log there).
+    pub(super) fn script(&self, dir: &Path, script: &str, args: &[&std::ffi::OsStr]) -> Result<()> {
+        let log = dir.join(format!("{script}.log"));
+        let err_log = dir.join(format!("{script}.err"));
+        let status = Command::new("sh")
+            .args(["-c", "ulimit -c unlimited 2>/dev/null; exec \"$@\"", "sh"])
+            .arg(&self.lua)
+            .arg(self.scripts.join(script))
+            .args(args)
+            .env("HOME", &self.home)
+            .current_dir(dir)
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(std::fs::File::create(&err_log)?)
+            .status()
+            .with_context(|| format!("cannot run {}", self.lua.display()))?;
+        if status.success() {
+            return Ok(());
+        }
+        let mut text = std::fs::read_to_string(&log).unwrap_or_default();
+        text += &std::fs::read_to_string(&err_log).unwrap_or_default();
+        text += &backtrace(dir);
+        let text: String = text
+            .lines()
+            .filter(|l| !l.contains("encoder is not available"))
+            .collect::<Vec<_>>()
+            .join("\n    ");
+        bail!(
+            "{script} {}; Ardour's log ({}):\n    {text}",
+            describe(status),
+            log.display()
+        )
+    }
+}
+
+/// Runs `attempt` (one or more Ardour sessions in `dir`) until it succeeds or fails for a
+/// reason other than a crash inside Ardour's own code, at most [`ATTEMPTS`] times. A failed
+/// attempt's directory is kept beside the next, with its log, backtrace and `failure.txt`.
+pub(super) fn with_retries<T>(
+    label: &str,
+    dir: &Path,
+    retries: &mut u32,
+    mut attempt: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    let mut n = 1;
+    loop {
+        let result = attempt();
+        let Err(err) = &result else { return result };
+        let Some(why) = ardour_side_crash(&format!("{err:#}")) else {
+            return result;
+        };
+        if n >= ATTEMPTS {
+            return result;
+        }
+        println!(
+            "daw-test RETRY {label}: attempt {n} of {ATTEMPTS} hit a crash inside Ardour, not \
+             the plugin ({why})"
+        );
+        let mut failed = dir.as_os_str().to_owned();
+        failed.push(format!("-attempt{n}"));
+        std::fs::rename(dir, &failed)?;
+        std::fs::write(Path::new(&failed).join("failure.txt"), format!("{err:#}\n"))?;
+        *retries += 1;
+        n += 1;
+    }
+}
+
+/// One plugin session of [`Run`]: returns the export and the latency line.
+fn render(ardour: &Ardour, input: &Path, dir: &Path, run: &Run) -> Result<(Vec<Vec<f32>>, String)> {
+    let latency_file = dir.join("latency.txt");
+    let mut args = vec![
         run.plugin.as_ref(),
         input.as_os_str(),
         dir.as_os_str(),
         latency_file.as_os_str(),
     ];
-    render.extend(run.settings.iter().map(std::ffi::OsStr::new));
-    for (script, args) in [("new_session.lua", new_session), ("render.lua", render)] {
-        let log = dir.join(format!("{script}.log"));
-        let status = Command::new("sh")
-            .args(["-c", "ulimit -c unlimited 2>/dev/null; exec \"$@\"", "sh"])
-            .arg(lua)
-            .arg(scripts.join(script))
-            .args(args)
-            .env("HOME", home)
-            .current_dir(dir)
-            .stdout(std::fs::File::create(&log)?)
-            .stderr(std::fs::File::create(dir.join(format!("{script}.err")))?)
-            .status()
-            .with_context(|| format!("cannot run {}", lua.display()))?;
-        if !status.success() {
-            let mut text = std::fs::read_to_string(&log).unwrap_or_default();
-            text += &std::fs::read_to_string(dir.join(format!("{script}.err"))).unwrap_or_default();
-            text += &backtrace(dir);
-            let text: String = text
-                .lines()
-                .filter(|l| !l.contains("encoder is not available"))
-                .collect::<Vec<_>>()
-                .join("\n    ");
-            bail!(
-                "{script} {}; Ardour's log ({}):\n    {text}",
-                describe(status),
-                log.display()
-            );
-        }
-    }
+    args.extend(run.settings.iter().map(std::ffi::OsStr::new));
+    let routes: &[&str] = if run.reference {
+        &["in", "ref"]
+    } else {
+        &["in"]
+    };
+    ardour.session(dir, RATE, routes, "render.lua", &args)?;
     let latency = std::fs::read_to_string(&latency_file)
         .context("render.lua wrote no latency file")?
         .split_whitespace()
