@@ -278,7 +278,11 @@ function M.lane(proc, name, points)
 		Evoral.Parameter(ARDOUR.AutomationType.PluginAutomation, 0, n), false)
 	if control:isnil() then fail("no automation control for " .. name) end
 	control:set_automation_state(ARDOUR.AutoState.Play)
-	print(string.format("LANE %s: %d points, %d events, state Play", name, #points, al:size()))
+	local events = {}
+	for e in al:events():iter() do
+		table.insert(events, string.format("%d:%g", e.when:samples(), e.value))
+	end
+	print(string.format("LANE %s: %d points, state Play, events %s", name, #points, table.concat(events, " ")))
 end
 
 -- Reconnects each track's output to the master bus. The connection is in the session file

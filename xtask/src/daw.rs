@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result, bail};
 
 mod audio;
+mod automation;
 mod crash;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
@@ -85,6 +86,7 @@ Usage: cargo xtask daw-test [--bundles <dir>] [--keep] [<plugin name>...]
 
   --bundles <dir>  use the .vst3 bundles in <dir> instead of building (bundle-all --release)
   --keep           keep the sessions, logs and exports in <target>/daw-test/
+  --check <text>   run only the checks whose name contains <text> (e.g. \"automated\")
   <plugin name>    run only these (\"Mixwerk EQ\", \"EQ\", …); default: all seven
 
 Needs Debian's `ardour` package (ardour7-lua); set MIXWERK_SKIP_DAW_TEST=1 to skip instead
@@ -93,6 +95,7 @@ of failing when it is not installed.";
 pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let mut bundles_dir = None;
     let mut keep = false;
+    let mut filter: Option<String> = None;
     let mut only = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -101,6 +104,7 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
                 bundles_dir = Some(PathBuf::from(iter.next().context("--bundles needs a dir")?))
             }
             "--keep" => keep = true,
+            "--check" => filter = Some(iter.next().context("--check needs a text")?.clone()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -168,6 +172,13 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let plugins: Vec<&'static str> = selected.iter().map(|(p, _)| *p).collect();
     let mut checks = plugin_checks(&selected);
     checks.extend(pdc_checks(&plugins));
+    checks.extend(automation::checks(&plugins));
+    if let Some(text) = &filter {
+        checks.retain(|c| c.label.contains(text.as_str()));
+        if checks.is_empty() {
+            bail!("no check's name contains '{text}'");
+        }
+    }
     let mut failures = Vec::new();
     let mut retries = 0;
     for check in checks {
