@@ -270,6 +270,14 @@ fn pdc_checks(plugins: &[&str]) -> Vec<Check> {
             reference: true,
             expect: Expect::TwiceTheInput { tol: 1e-5 },
         },
+        // A 5 ms lookahead (240 samples at 48 kHz), reported; the threshold above the
+        // input's peak with a hard knee, so the gain stays at unity and only the delay shows.
+        Run {
+            plugin: "Mixwerk Compressor",
+            settings: &["Lookahead=5", "Threshold=0", "Knee=0"],
+            reference: true,
+            expect: Expect::TwiceTheInput { tol: 1e-5 },
+        },
         // The lookahead (1.5 ms, 72 samples at 48 kHz) at defaults, reported.
         Run {
             plugin: "Mixwerk Limiter",
