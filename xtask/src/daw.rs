@@ -23,6 +23,7 @@ use anyhow::{Context, Result, bail};
 mod audio;
 mod automation;
 mod crash;
+mod routing;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
 use crash::{ardour_side_crash, backtrace, describe};
@@ -173,6 +174,7 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let mut checks = plugin_checks(&selected);
     checks.extend(pdc_checks(&plugins));
     checks.extend(automation::checks(&plugins));
+    checks.extend(routing::checks(&plugins));
     if let Some(text) = &filter {
         checks.retain(|c| c.label.contains(text.as_str()));
         if checks.is_empty() {
