@@ -353,24 +353,31 @@ end
 
 -- Runs `body` (everything that touches the loaded session) and ends the process.
 --
--- Ardour 7.3 corrupts its heap while exporting (about one run in two on a loaded machine,
--- also with no plugin at all): glibc then aborts when the export's channel buffers are freed
--- (core dumps: "free(): invalid next size" in PortExportChannel::~PortExportChannel, or
--- "corrupted size vs. prev_size" in AudioGrapher::Normalizer::~Normalizer), when the export
--- objects or the session are destroyed. The export itself is whole (the xtask checks every
--- sample), so nothing is torn down after it: the engine stops and the process exits at once.
+-- Ardour 7.3 corrupts its heap while exporting (about one run in three on a loaded machine,
+-- also with no plugin at all): glibc then aborts or faults when the export's objects, the
+-- engine's ports or the session are freed (core dumps: "free(): invalid next size" in
+-- PortExportChannel::~PortExportChannel, "corrupted size vs. prev_size" in
+-- AudioGrapher::Normalizer::~Normalizer, malloc's unlink_chunk under AudioEngine::stop). The
+-- export itself is whole (the xtask checks every sample), so after a successful run nothing
+-- is torn down: the script prints "DONE" and the process kills itself (SIGKILL skips every
+-- destructor; `ardour7-lua` execs luasession, the parent of os.execute's shell), which the
+-- xtask takes as success only after "DONE". A failed run stops the engine and exits 1.
 -- Also: Lua values holding routes or IOs must never outlive close_session in luasession
 -- (valgrind: IO::~IO reading the deleted Session when the garbage collector frees them).
 function M.run_and_exit(body)
 	local ok, err = pcall(body)
+	if ok then
+		print("DONE")
+		io.stdout:flush()
+		io.stderr:flush()
+		os.execute("kill -KILL $PPID")
+	end
 	AudioEngine:stop(false)
 	if not ok then
 		io.stderr:write("Error: " .. tostring(err) .. "\n")
 		io.stderr:flush()
 		os.exit(1)
 	end
-	print("DONE")
-	io.stdout:flush()
 	os.exit(0)
 end
 

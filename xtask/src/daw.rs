@@ -14,6 +14,7 @@
 //! the entry, and `ardour7-lua` never scans by itself: the bundles are copied with an old
 //! modification time and scanned with Ardour's scanner before any session runs.
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
@@ -434,10 +435,12 @@ impl Ardour {
             .stderr(std::fs::File::create(&err_log)?)
             .status()
             .with_context(|| format!("cannot run {}", self.lua.display()))?;
-        if status.success() {
+        let mut text = std::fs::read_to_string(&log).unwrap_or_default();
+        // A finished script kills itself after "DONE" (see run_and_exit in lib.lua).
+        let done = text.lines().last() == Some("DONE");
+        if status.success() || (done && status.signal() == Some(9)) {
             return Ok(());
         }
-        let mut text = std::fs::read_to_string(&log).unwrap_or_default();
         text += &std::fs::read_to_string(&err_log).unwrap_or_default();
         text += &backtrace(dir);
         let text: String = text

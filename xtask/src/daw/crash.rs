@@ -23,57 +23,81 @@ pub(super) fn ardour_side_crash(err: &str) -> Option<String> {
         .map(str::trim)
         .filter(|l| l.starts_with('#'))
         .collect();
+    let ours = |f: &&str| f.contains(".vst3") || f.contains("Mixwerk");
     if !frames.is_empty() {
-        if frames
-            .iter()
-            .any(|f| f.contains(".vst3") || f.contains("Mixwerk"))
-        {
-            return None;
+        if let Some(first_ours) = frames.iter().position(|f| ours(f)) {
+            // glibc found the heap corrupted while our code freed memory: the corruption was
+            // made earlier by whoever wrote past a block, and Ardour's export does that with
+            // no plugin loaded. Retried, naming the frame; a plugin that corrupted the heap
+            // itself would do it on every attempt, and the run fails after the last one.
+            let detected = err.contains("(SIGABRT)")
+                && HEAP.iter().any(|m| err.contains(*m))
+                && frames[..first_ours].iter().all(|f| is_allocator(f));
+            let freeing = frames[first_ours..]
+                .iter()
+                .find(|f| !is_allocator(f))
+                .unwrap_or(&frames[first_ours]);
+            return detected.then(|| {
+                format!(
+                    "glibc found the heap corrupted while {} freed memory",
+                    short(freeing)
+                )
+            });
         }
         // The first frame outside libc's abort path names the culprit.
         let culprit = frames
             .iter()
-            .find(|f| {
-                ![
-                    "pthread_kill",
-                    "raise",
-                    "abort",
-                    "libc_message",
-                    "malloc",
-                    "free",
-                    "_int_",
-                    "arena",
-                    "unlink_chunk",
-                    "_M_clear",
-                    "operator new",
-                ]
-                .iter()
-                .any(|n| f.contains(n))
-            })
+            .find(|f| !is_allocator(f))
             .unwrap_or(&frames[0]);
-        return Some(
-            culprit
-                .split(" in ")
-                .nth(1)
-                .unwrap_or(culprit)
-                .chars()
-                .take(120)
-                .collect(),
-        );
+        return Some(short(culprit));
     }
-    const HEAP: [&str; 5] = [
-        "double free",
-        "corrupted ",
-        "free(): ",
-        "malloc(): ",
-        "munmap_chunk(): ",
-    ];
     if let Some(m) = HEAP.iter().find(|m| err.contains(*m)) {
         return Some(format!("glibc: \"{m}…\", no backtrace"));
     }
     err.lines()
         .any(|l| l.trim_start().starts_with("EXPORT "))
         .then(|| "after the export was complete, no backtrace".to_owned())
+}
+
+/// glibc's messages when it aborts on a corrupted heap.
+const HEAP: [&str; 5] = [
+    "double free",
+    "corrupted ",
+    "free(): ",
+    "malloc(): ",
+    "munmap_chunk(): ",
+];
+
+/// A frame of libc's abort path or of the allocator (or a destructor's free loop).
+fn is_allocator(frame: &str) -> bool {
+    [
+        "pthread_kill",
+        "raise",
+        "abort",
+        "libc_message",
+        "malloc",
+        "free",
+        "_int_",
+        "arena",
+        "unlink_chunk",
+        "_M_clear",
+        "operator new",
+        "drop_in_place",
+        "dealloc",
+    ]
+    .iter()
+    .any(|n| frame.contains(n))
+}
+
+/// A frame's function, shortened for a message.
+fn short(frame: &str) -> String {
+    frame
+        .split(" in ")
+        .nth(1)
+        .unwrap_or(frame)
+        .chars()
+        .take(120)
+        .collect()
 }
 
 /// The crashing thread's frames from a core file in `dir` (which is then deleted: a core of
