@@ -22,6 +22,7 @@ use anyhow::{Context, Result, bail};
 
 mod audio;
 mod crash;
+mod reference;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
 use crash::{ardour_side_crash, backtrace, describe};
@@ -164,10 +165,12 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
         },
         input,
         signal,
+        bundles: bundles_dir,
     };
     let plugins: Vec<&'static str> = selected.iter().map(|(p, _)| *p).collect();
     let mut checks = plugin_checks(&selected);
     checks.extend(pdc_checks(&plugins));
+    checks.extend(reference::checks(&plugins));
     let mut failures = Vec::new();
     let mut retries = 0;
     for check in checks {
@@ -209,6 +212,8 @@ pub(super) struct Ctx {
     pub ardour: Ardour,
     pub input: PathBuf,
     pub signal: [Vec<f32>; 2],
+    /// The bundles under test (the `.clap` of each plugin beside its `.vst3`).
+    pub bundles: PathBuf,
 }
 
 /// A check's body: given the context and its directory, its measured figures.
