@@ -26,6 +26,12 @@
 //! (Ardour's default 120) for tempo-synced plugins. By default the plugin is activated for
 //! an offline render (`clap.render` offline), as Ardour's export runs its engine
 //! freewheeling; `--realtime` renders in real-time mode instead.
+//!
+//! By default the settings are flushed before activation, as when a session loads. With
+//! `--live --preroll N` they go in as events of the first block of N samples of silence on
+//! the running plugin, as a DAW sets them (render.lua does); if that changes the plugin's
+//! latency, the plugin is deactivated and activated again, which is how a CLAP host answers
+//! the restart the plugin asks for. The pre-roll's output is dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +45,9 @@ Usage: clap_render <bundle.clap> <input.wav> <output.wav> [options] [<name>=<val
                   (Ardour's units: dB, %, an enum's index…)
   --vst3 BUNDLE   the .vst3 whose controller maps plain values (default: beside the .clap)
   --block N       samples per process call (default 1024: Ardour's Dummy backend)
+  --preroll N     process N samples of silence first and drop their output
+  --live          set the parameters as events in the pre-roll's first block, on the
+                  running plugin as a DAW does, instead of before activation
   --tempo BPM     the transport's tempo (default 120: Ardour's default)
   --realtime      activate in real-time mode instead of for an offline render
   --plugin ID     the CLAP id, when the bundle has more than one plugin
@@ -49,8 +58,10 @@ struct Options {
     input: PathBuf,
     output: PathBuf,
     block: u32,
+    preroll: usize,
     tempo: f64,
     realtime: bool,
+    live: bool,
     plugin: Option<String>,
     vst3: Option<PathBuf>,
     list: bool,
@@ -64,8 +75,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         input: PathBuf::new(),
         output: PathBuf::new(),
         block: 1024,
+        preroll: 0,
         tempo: 120.0,
         realtime: false,
+        live: false,
         plugin: None,
         vst3: None,
         list: false,
@@ -87,6 +100,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .filter(|&b| b > 0)
                     .ok_or_else(|| format!("--block: '{v}' is not a positive whole number"))?;
             }
+            "--preroll" => {
+                let v = value("--preroll")?;
+                o.preroll = v
+                    .parse()
+                    .map_err(|_| format!("--preroll: '{v}' is not a whole number"))?;
+            }
             "--tempo" => {
                 let v = value("--tempo")?;
                 o.tempo = v
@@ -96,6 +115,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .ok_or_else(|| format!("--tempo: '{v}' is not a positive number"))?;
             }
             "--realtime" => o.realtime = true,
+            "--live" => o.live = true,
             "--plugin" => o.plugin = Some(value("--plugin")?),
             "--vst3" => o.vst3 = Some(PathBuf::from(value("--vst3")?)),
             "--list" => o.list = true,
@@ -108,6 +128,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 _ => positional.push(PathBuf::from(a)),
             },
         }
+    }
+    if o.live && (o.preroll as u64) < u64::from(o.block) {
+        return Err(
+            "--live needs a --preroll of at least one block (the settings go in its first)"
+                .to_owned(),
+        );
     }
     match (positional.len(), o.list) {
         (1, true) | (3, _) => {}
@@ -278,8 +304,75 @@ fn run(o: &Options) -> host::Result<()> {
             value,
         })
         .collect();
-    inst.flush(&flush)?;
-    for &(p, text, value) in &changes {
+    if !o.live {
+        inst.flush(&flush)?;
+        read_back(&mut inst, &mapping, &changes)?;
+    }
+
+    let (rate, input) = read_wav(&o.input)?;
+    let activate = |inst: &mut host::Instance| {
+        if o.realtime {
+            inst.activate(f64::from(rate), o.block)
+        } else {
+            inst.activate_offline(f64::from(rate), o.block)
+        }
+    };
+    activate(&mut inst)?;
+    let ports = inst.ports()?;
+    if ports.inputs.first() != Some(&2) || ports.outputs.first() != Some(&2) {
+        return Err(format!("expected a stereo main bus, the plugin has {ports:?}").into());
+    }
+    let mut blocks = Blocks::new(&ports, o.block as usize, o.tempo);
+
+    // The pre-roll: silence, its output dropped; with `--live` the settings go in as events
+    // of its first block, as a DAW sets parameters on a running plugin.
+    let mut done = 0;
+    while done < o.preroll {
+        let n = blocks.block.min(o.preroll - done);
+        let events: &[ParamChange] = if o.live && done == 0 { &flush } else { &[] };
+        let latency_before = inst.latency()?;
+        blocks.process(&mut inst, None, n, events)?;
+        if inst.latency()? != latency_before {
+            // A setting changed the latency (the EQ's linear phase): the plugin asked for a
+            // restart, which a host does by deactivating and activating it again.
+            inst.deactivate();
+            activate(&mut inst)?;
+        }
+        done += n;
+    }
+    if o.live {
+        read_back(&mut inst, &mapping, &changes)?;
+    }
+
+    let latency = inst.latency()? as usize;
+    println!("LATENCY {latency}");
+    // The input, then `latency` samples of silence to flush the plugin's delay.
+    let len = input[0].len() + latency;
+    let mut out = [Vec::with_capacity(len), Vec::with_capacity(len)];
+    let mut start = 0;
+    while start < len {
+        let n = blocks.block.min(len - start);
+        let output = blocks.process(&mut inst, Some((&input, start)), n, &[])?;
+        for c in 0..2 {
+            out[c].extend_from_slice(&output[c]);
+        }
+        start += n;
+    }
+    if inst.logged_errors() > 0 {
+        return Err(format!("the plugin logged {} errors", inst.logged_errors()).into());
+    }
+    write_wav(&o.output, rate, &out)?;
+    println!("RENDERED {} ({len} samples)", o.output.display());
+    Ok(())
+}
+
+/// Reads each setting back from the CLAP and prints it as a plain value (`SET` lines).
+fn read_back(
+    inst: &mut host::Instance,
+    mapping: &PlainMapping,
+    changes: &[(&ParamDesc, &String, f64)],
+) -> host::Result<()> {
+    for &(p, text, value) in changes {
         // A parameter with a step size (a ratio in 0.1 steps) snaps to it, in either format
         // alike: what is read back must be near what was set (on the normalised scale).
         let got = inst.value(p.id)?;
@@ -295,62 +388,66 @@ fn run(o: &Options) -> host::Result<()> {
             inst.value_to_text(p.id, got)?
         );
     }
+    Ok(())
+}
 
-    let (rate, input) = read_wav(&o.input)?;
-    if o.realtime {
-        inst.activate(f64::from(rate), o.block)?;
-    } else {
-        inst.activate_offline(f64::from(rate), o.block)?;
-    }
-    let latency = inst.latency()? as usize;
-    println!("LATENCY {latency}");
-    let ports = inst.ports()?;
-    if ports.inputs.first() != Some(&2) || ports.outputs.first() != Some(&2) {
-        return Err(format!("expected a stereo main bus, the plugin has {ports:?}").into());
+/// The buffers of one `process` call: the main input (from the signal, or silence), silence
+/// on any auxiliary input (a sidechain left unconnected, as on Ardour's stereo track), and
+/// the transport playing at the tempo.
+struct Blocks {
+    block: usize,
+    inputs: Vec<Vec<Vec<f32>>>,
+    outputs: Vec<Vec<Vec<f32>>>,
+    transport: host::TransportEvent,
+}
+
+impl Blocks {
+    fn new(ports: &host::Ports, block: usize, tempo: f64) -> Self {
+        let buffers = |counts: &[u32]| {
+            counts
+                .iter()
+                .map(|&c| vec![vec![0.0; block]; c as usize])
+                .collect()
+        };
+        Self {
+            block,
+            inputs: buffers(&ports.inputs),
+            outputs: buffers(&ports.outputs),
+            transport: host::transport(tempo),
+        }
     }
 
-    let len = input[0].len() + latency;
-    let block = o.block as usize;
-    // Main input in, silence on any auxiliary input (a sidechain left unconnected).
-    let mut inputs: Vec<Vec<Vec<f32>>> = ports
-        .inputs
-        .iter()
-        .map(|&c| vec![vec![0.0; block]; c as usize])
-        .collect();
-    let mut outputs: Vec<Vec<Vec<f32>>> = ports
-        .outputs
-        .iter()
-        .map(|&c| vec![vec![0.0; block]; c as usize])
-        .collect();
-    let mut out = [Vec::with_capacity(len), Vec::with_capacity(len)];
-    let transport = host::transport(o.tempo);
-    let mut start = 0;
-    while start < len {
-        let n = block.min(len - start);
-        for port in inputs.iter_mut().chain(outputs.iter_mut()) {
+    /// Processes `n` samples of `signal` from `start` (past its end: silence); returns the
+    /// main output.
+    fn process(
+        &mut self,
+        inst: &mut host::Instance,
+        signal: Option<(&[Vec<f32>; 2], usize)>,
+        n: usize,
+        events: &[ParamChange],
+    ) -> host::Result<&[Vec<f32>]> {
+        for port in self.inputs.iter_mut().chain(self.outputs.iter_mut()) {
             for channel in port.iter_mut() {
                 channel.resize(n, 0.0);
                 channel.fill(0.0);
             }
         }
-        for (c, channel) in inputs[0].iter_mut().enumerate() {
-            let end = input[c].len().min(start + n);
-            if start < end {
-                channel[..end - start].copy_from_slice(&input[c][start..end]);
+        if let Some((signal, start)) = signal {
+            for (c, channel) in self.inputs[0].iter_mut().enumerate() {
+                let end = signal[c].len().min(start + n);
+                if start < end {
+                    channel[..end - start].copy_from_slice(&signal[c][start..end]);
+                }
             }
         }
-        inst.process_with_transport(&mut inputs, &mut outputs, &[], Some(&transport))?;
-        for c in 0..2 {
-            out[c].extend_from_slice(&outputs[0][c]);
-        }
-        start += n;
+        inst.process_with_transport(
+            &mut self.inputs,
+            &mut self.outputs,
+            events,
+            Some(&self.transport),
+        )?;
+        Ok(&self.outputs[0])
     }
-    if inst.logged_errors() > 0 {
-        return Err(format!("the plugin logged {} errors", inst.logged_errors()).into());
-    }
-    write_wav(&o.output, rate, &out)?;
-    println!("RENDERED {} ({len} samples)", o.output.display());
-    Ok(())
 }
 
 fn main() -> ExitCode {
