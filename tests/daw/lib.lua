@@ -247,8 +247,9 @@ function M.param(proc, name)
 	fail(plugin:name() .. " has no parameter '" .. name .. "'")
 end
 
--- Sets parameters by their names as Ardour lists them, in Ardour's units for the plugin
--- (for a VST3: the step index of a stepped parameter, else the normalised value 0..1).
+-- Sets parameters by their names as Ardour lists them, in Ardour's units for the plugin:
+-- for a VST3 the plain value of its controller (normalizedParamToPlain; for nice-plug the
+-- parameter's own unit, dB, ms, %, or an enum's index), not the normalised 0..1.
 function M.set_params(proc, settings)
 	for _, setting in ipairs(settings) do
 		local n, pd = M.param(proc, setting.name)

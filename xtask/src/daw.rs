@@ -24,6 +24,7 @@ use anyhow::{Context, Result, bail};
 mod audio;
 mod automation;
 mod crash;
+mod reference;
 mod routing;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
@@ -170,10 +171,12 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
         },
         input,
         signal,
+        bundles: bundles_dir,
     };
     let plugins: Vec<&'static str> = selected.iter().map(|(p, _)| *p).collect();
     let mut checks = plugin_checks(&selected);
     checks.extend(pdc_checks(&plugins));
+    checks.extend(reference::checks(&plugins));
     checks.extend(automation::checks(&plugins));
     checks.extend(routing::checks(&plugins));
     if let Some(text) = &filter {
@@ -223,6 +226,8 @@ pub(super) struct Ctx {
     pub ardour: Ardour,
     pub input: PathBuf,
     pub signal: [Vec<f32>; 2],
+    /// The bundles under test (the `.clap` of each plugin beside its `.vst3`).
+    pub bundles: PathBuf,
 }
 
 /// A check's body: given the context and its directory, its measured figures.
