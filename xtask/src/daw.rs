@@ -21,10 +21,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
-mod audio;
+pub(crate) mod audio;
 mod automation;
 mod crash;
-mod reference;
+pub(crate) mod reference;
 mod routing;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};

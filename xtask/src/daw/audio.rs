@@ -36,7 +36,7 @@ pub(super) enum Expect {
 /// hits every 250 ms: a decaying 60 Hz body and a noise burst), peaking at −6 dBFS, then
 /// 1 s of digital silence. Left and right differ (the sweep is inverted on the right, the
 /// noise is independent), so a channel swap or a mono fold would show.
-pub(super) fn test_signal() -> [Vec<f32>; 2] {
+pub(crate) fn test_signal() -> [Vec<f32>; 2] {
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
     let mut noise = move || {
         seed ^= seed << 13;
@@ -71,7 +71,7 @@ pub(super) fn test_signal() -> [Vec<f32>; 2] {
     out
 }
 
-pub(super) fn write_wav(path: &Path, signal: &[Vec<f32>; 2]) -> Result<()> {
+pub(crate) fn write_wav(path: &Path, signal: &[Vec<f32>; 2]) -> Result<()> {
     let spec = hound::WavSpec {
         channels: 2,
         sample_rate: RATE,

@@ -145,7 +145,7 @@ pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
 }
 
 /// Builds `clap_render` (release, as `cargo xtask fuzz` builds its binary) once per run.
-fn clap_render() -> Result<PathBuf> {
+pub(crate) fn clap_render() -> Result<PathBuf> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
@@ -187,6 +187,15 @@ fn read_backs(log: &str) -> Vec<(String, f64)> {
             Some((name.to_owned(), value.parse().ok()?))
         })
         .collect()
+}
+
+/// The settings the reference check gives `plugin` ("Mixwerk EQ"…): ones that make it
+/// work (also what `cargo xtask validate`'s memory check renders).
+pub(crate) fn settings(plugin: &str) -> &'static [&'static str] {
+    REFERENCES
+        .iter()
+        .find(|r| r.plugin == plugin)
+        .map_or(&[], |r| r.settings)
 }
 
 impl Reference {
