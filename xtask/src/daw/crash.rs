@@ -25,7 +25,7 @@ pub(super) fn ardour_side_crash(err: &str) -> Option<String> {
         .collect();
     let ours = |f: &&str| f.contains(".vst3") || f.contains("Mixwerk");
     if !frames.is_empty() {
-        if let Some(first_ours) = frames.iter().position(|f| ours(f)) {
+        if let Some(first_ours) = frames.iter().position(ours) {
             // glibc found the heap corrupted while our code freed memory: the corruption was
             // made earlier by whoever wrote past a block, and Ardour's export does that with
             // no plugin loaded. Retried, naming the frame; a plugin that corrupted the heap
