@@ -26,13 +26,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::DEFAULT_BPM;
 use shared_dsp::meter::LoudnessReadings;
 use shared_dsp::strip::console::Input;
 use shared_dsp::strip::meters::{ConsoleMeters, MeterWriter};
 use shared_dsp::strip::{CHANNELS, ChannelSettings, Console, ConsoleSettings, MasterSettings};
-use shared_ui::identity;
 
 #[cfg(feature = "standalone")]
 mod demo;

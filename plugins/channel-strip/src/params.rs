@@ -8,15 +8,18 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
 use nice_plug::prelude::*;
+use plugin_kit::choices::{CharacterParam, LawParam, PanModeParam, note};
+use plugin_kit::params::{
+    self, centred, decibels, fader, frequency, percent, skewed, switch, time_ms,
+};
+use plugin_kit::text;
 use shared_dsp::delay::{DEFAULT_BPM, DelayTime, MAX_TIME_MS, MIN_TIME_MS, NoteValue};
 use shared_dsp::dynamics::{compressor, gate};
 use shared_dsp::eq::BandSettings;
 use shared_dsp::pan::{PanLaw, PanMode};
-use shared_dsp::reverb::Character;
 use shared_dsp::strip::{
     CHANNELS, ChannelSettings, ConsoleSettings, CutSlope, MasterSettings, Send,
 };
-use shared_ui::text;
 
 /// The bottom of fader, send and return travels, shown and treated as −∞ dB.
 pub const LEVEL_FLOOR_DB: f32 = -80.0;
@@ -31,49 +34,6 @@ pub enum SlopeParam {
     #[id = "24"]
     #[name = "24 dB/oct"]
     Db24,
-}
-
-/// The panner plugin's laws, under the same names.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LawParam {
-    #[id = "0db"]
-    #[name = "0 dB (linear)"]
-    ZeroDb,
-    #[id = "-3db"]
-    #[name = "-3 dB (constant power)"]
-    ConstantPower,
-    #[id = "-4.5db"]
-    #[name = "-4.5 dB"]
-    Compromise,
-    #[id = "-6db"]
-    #[name = "-6 dB (linear)"]
-    Linear,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PanModeParam {
-    #[id = "balance"]
-    #[name = "Balance"]
-    Balance,
-    #[id = "stereo-pan"]
-    #[name = "Stereo Pan"]
-    StereoPan,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CharacterParam {
-    #[id = "room"]
-    #[name = "Room"]
-    Room,
-    #[id = "hall"]
-    #[name = "Hall"]
-    Hall,
-    #[id = "plate"]
-    #[name = "Plate"]
-    Plate,
-    #[id = "chamber"]
-    #[name = "Chamber"]
-    Chamber,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,108 +210,6 @@ pub struct StripParams {
     pub tempo: Arc<AtomicU32>,
 }
 
-// Every continuous parameter has a step size: the snap makes plain → normalised → plain exact,
-// which VST3 hosts rely on (f32 skew maths alone drifts in the last digits).
-
-fn switch(name: String, default: bool) -> BoolParam {
-    BoolParam::new(name, default)
-        .with_value_to_string(Arc::new(text::bool_to_text))
-        .with_string_to_value(Arc::new(text::text_to_bool))
-}
-
-/// Decibels over a linear range (no −∞ end).
-fn decibels(name: String, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1000.0)))
-        .with_string_to_value(Arc::new(|s| text::text_to_db(s, -1000.0)))
-}
-
-/// A fader-style level from −∞ (the bottom of the travel) to `max`, skewed so that the useful
-/// top (−20 dB … max) gets most of the travel.
-fn level(name: String, default: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min: LEVEL_FLOOR_DB,
-            max,
-            factor: 2.0,
-        },
-    )
-    .with_step_size(0.1)
-    .with_value_to_string(Arc::new(|db| text::db_to_text(db, LEVEL_FLOOR_DB)))
-    .with_string_to_value(Arc::new(|s| text::text_to_db(s, LEVEL_FLOOR_DB)))
-}
-
-/// A time in ms, skewed so that `middle` sits at the centre of the travel.
-fn time(name: String, default: f32, min: f32, max: f32, middle: f32) -> FloatParam {
-    let factor = 0.5f32.ln() / ((middle - min) / (max - min)).ln();
-    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor })
-        .with_step_size(0.01)
-        .with_value_to_string(Arc::new(text::ms_to_text))
-        .with_string_to_value(Arc::new(text::text_to_ms))
-}
-
-fn hz(name: String, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-1.5),
-        },
-    )
-    .with_step_size(0.1)
-    .with_value_to_string(Arc::new(text::hz_to_text))
-    .with_string_to_value(Arc::new(text::text_to_hz))
-}
-
-fn percent(name: String, default: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
-        .with_step_size(1.0)
-        .with_value_to_string(Arc::new(text::percent_to_text))
-        .with_string_to_value(Arc::new(text::text_to_percent))
-}
-
-fn q(name: String, default: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min: 0.1,
-            max: 10.0,
-            factor: FloatRange::skew_factor(-1.5),
-        },
-    )
-    .with_step_size(0.001)
-    .with_value_to_string(Arc::new(text::q_to_text))
-    .with_string_to_value(Arc::new(text::text_to_q))
-}
-
-/// A synced note value; its text shows the length at the host's tempo, read from `tempo`.
-fn note(name: String, tempo: &Arc<AtomicU32>) -> IntParam {
-    let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
-    let tempo = tempo.clone();
-    IntParam::new(
-        name,
-        NoteValue::QUARTER.index() as i32,
-        IntRange::Linear {
-            min: 0,
-            max: NoteValue::ALL.len() as i32 - 1,
-        },
-    )
-    .with_value_to_string(Arc::new(move |i| {
-        let n = NoteValue::from_index(i.max(0) as usize);
-        let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
-        text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
-    }))
-    .with_string_to_value(Arc::new(move |s| {
-        text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
-    }))
-}
-
 impl ChannelParams {
     fn new(n: usize) -> Self {
         let d = ChannelSettings::default();
@@ -364,31 +222,46 @@ impl ChannelParams {
             invert: switch(name("Polarity Invert"), false),
             // Switches plus frequencies, so that switching a filter keeps its setting.
             high_pass_on: switch(name("High Pass"), false),
-            high_pass: hz(name("HP Freq"), 80.0, 20.0, 1_000.0),
+            high_pass: frequency(name("HP Freq"), 80.0, skewed(20.0, 1_000.0, -1.5)),
             high_pass_slope: EnumParam::new(name("HP Slope"), SlopeParam::Db12),
             low_pass_on: switch(name("Low Pass"), false),
-            low_pass: hz(name("LP Freq"), 12_000.0, 1_000.0, 20_000.0),
+            low_pass: frequency(name("LP Freq"), 12_000.0, skewed(1_000.0, 20_000.0, -1.5)),
             low_pass_slope: EnumParam::new(name("LP Slope"), SlopeParam::Db12),
             gate_on: switch(name("Gate"), false),
             gate_threshold: decibels(name("Gate Threshold"), g.threshold_db, -80.0, 0.0),
             gate_range: decibels(name("Gate Range"), g.range_db, 0.0, 80.0),
-            gate_attack: time(name("Gate Attack"), g.attack_ms, 0.01, 50.0, 5.0),
-            gate_release: time(name("Gate Release"), g.release_ms, 5.0, 2_000.0, 150.0),
-            gate_hold: time(name("Gate Hold"), g.hold_ms, 0.0, 500.0, 50.0),
+            gate_attack: time_ms(name("Gate Attack"), g.attack_ms, centred(0.01, 50.0, 5.0)),
+            gate_release: time_ms(
+                name("Gate Release"),
+                g.release_ms,
+                centred(5.0, 2_000.0, 150.0),
+            ),
+            gate_hold: time_ms(name("Gate Hold"), g.hold_ms, centred(0.0, 500.0, 50.0)),
             eq_on: switch(name("EQ"), false),
-            low_shelf_freq: hz(name("Low Shelf Freq"), d.eq[0].freq as f32, 20.0, 2_000.0),
+            low_shelf_freq: frequency(
+                name("Low Shelf Freq"),
+                d.eq[0].freq as f32,
+                skewed(20.0, 2_000.0, -1.5),
+            ),
             low_shelf_gain: decibels(name("Low Shelf Gain"), 0.0, -18.0, 18.0),
-            mid1_freq: hz(name("Mid 1 Freq"), d.eq[1].freq as f32, 20.0, 20_000.0),
+            mid1_freq: frequency(
+                name("Mid 1 Freq"),
+                d.eq[1].freq as f32,
+                skewed(20.0, 20_000.0, -1.5),
+            ),
             mid1_gain: decibels(name("Mid 1 Gain"), 0.0, -18.0, 18.0),
-            mid1_q: q(name("Mid 1 Q"), 1.0),
-            mid2_freq: hz(name("Mid 2 Freq"), d.eq[2].freq as f32, 20.0, 20_000.0),
+            mid1_q: params::q(name("Mid 1 Q"), 1.0, skewed(0.1, 10.0, -1.5)),
+            mid2_freq: frequency(
+                name("Mid 2 Freq"),
+                d.eq[2].freq as f32,
+                skewed(20.0, 20_000.0, -1.5),
+            ),
             mid2_gain: decibels(name("Mid 2 Gain"), 0.0, -18.0, 18.0),
-            mid2_q: q(name("Mid 2 Q"), 1.0),
-            high_shelf_freq: hz(
+            mid2_q: params::q(name("Mid 2 Q"), 1.0, skewed(0.1, 10.0, -1.5)),
+            high_shelf_freq: frequency(
                 name("High Shelf Freq"),
                 d.eq[3].freq as f32,
-                1_000.0,
-                20_000.0,
+                skewed(1_000.0, 20_000.0, -1.5),
             ),
             high_shelf_gain: decibels(name("High Shelf Gain"), 0.0, -18.0, 18.0),
             comp_on: switch(name("Compressor"), false),
@@ -405,8 +278,12 @@ impl ChannelParams {
             .with_step_size(0.1)
             .with_value_to_string(Arc::new(|r| text::ratio_to_text(r, f32::INFINITY)))
             .with_string_to_value(Arc::new(|s| text::text_to_ratio(s, 20.0))),
-            comp_attack: time(name("Comp Attack"), c.attack_ms, 0.01, 250.0, 20.0),
-            comp_release: time(name("Comp Release"), c.release_ms, 1.0, 2_500.0, 100.0),
+            comp_attack: time_ms(name("Comp Attack"), c.attack_ms, centred(0.01, 250.0, 20.0)),
+            comp_release: time_ms(
+                name("Comp Release"),
+                c.release_ms,
+                centred(1.0, 2_500.0, 100.0),
+            ),
             comp_makeup: decibels(name("Comp Makeup"), 0.0, -24.0, 24.0),
             comp_lookahead: FloatParam::new(
                 name("Comp Lookahead"),
@@ -430,13 +307,13 @@ impl ChannelParams {
             .with_step_size(1.0)
             .with_value_to_string(Arc::new(text::pan_to_text))
             .with_string_to_value(Arc::new(text::text_to_pan)),
-            width: percent(name("Width"), 100.0, 200.0),
-            fader: level(name("Fader"), 0.0, 12.0),
+            width: percent(name("Width"), 100.0, 0.0, 200.0),
+            fader: fader(name("Fader"), 0.0, LEVEL_FLOOR_DB, 12.0),
             mute: switch(name("Mute"), false),
             solo: switch(name("Solo"), false),
-            send_a: level(name("Send A"), LEVEL_FLOOR_DB, 6.0),
+            send_a: fader(name("Send A"), LEVEL_FLOOR_DB, LEVEL_FLOOR_DB, 6.0),
             send_a_pre: switch(name("Send A Pre"), false),
-            send_b: level(name("Send B"), LEVEL_FLOOR_DB, 6.0),
+            send_b: fader(name("Send B"), LEVEL_FLOOR_DB, LEVEL_FLOOR_DB, 6.0),
             send_b_pre: switch(name("Send B Pre"), false),
         }
     }
@@ -565,24 +442,18 @@ impl Default for StripParams {
                 .with_step_size(0.1)
                 .with_value_to_string(Arc::new(text::ms_to_text))
                 .with_string_to_value(Arc::new(text::text_to_ms)),
-                reverb_size: percent("Reverb Size".into(), m.reverb.size * 100.0, 100.0),
-                reverb_hf_decay: percent(
-                    "Reverb HF Decay".into(),
-                    m.reverb.hf_ratio * 100.0,
-                    100.0,
-                ),
-                return_a: level("Return A Level".into(), 0.0, 6.0),
-                delay_sync: switch("Delay Sync".into(), true),
-                delay_note: note("Delay Note".into(), &tempo),
-                delay_time: time(
-                    "Delay Time".into(),
+                reverb_size: percent("Reverb Size", m.reverb.size * 100.0, 0.0, 100.0),
+                reverb_hf_decay: percent("Reverb HF Decay", m.reverb.hf_ratio * 100.0, 0.0, 100.0),
+                return_a: fader("Return A Level", 0.0, LEVEL_FLOOR_DB, 6.0),
+                delay_sync: switch("Delay Sync", true),
+                delay_note: note("Delay Note", &tempo),
+                delay_time: time_ms(
+                    "Delay Time",
                     500.0,
-                    MIN_TIME_MS as f32,
-                    MAX_TIME_MS as f32,
-                    250.0,
+                    centred(MIN_TIME_MS as f32, MAX_TIME_MS as f32, 250.0),
                 ),
-                delay_feedback: percent("Delay Feedback".into(), m.delay.feedback * 100.0, 100.0),
-                delay_ping_pong: switch("Delay Ping-Pong".into(), false),
+                delay_feedback: percent("Delay Feedback", m.delay.feedback * 100.0, 0.0, 100.0),
+                delay_ping_pong: switch("Delay Ping-Pong", false),
                 // Darker repeats by default, as on most console returns; "Off" at the top.
                 delay_high_cut: FloatParam::new(
                     "Delay High Cut",
@@ -596,38 +467,33 @@ impl Default for StripParams {
                 .with_step_size(1.0)
                 .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
                 .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
-                return_b: level("Return B Level".into(), 0.0, 6.0),
+                return_b: fader("Return B Level", 0.0, LEVEL_FLOOR_DB, 6.0),
                 glue_on: switch(glue("Glue"), false),
                 glue_threshold: decibels(glue("Glue Threshold"), m.glue.threshold_db, -40.0, 0.0),
                 glue_ratio: EnumParam::new("Glue Ratio", GlueRatioParam::Two),
-                glue_attack: time(glue("Glue Attack"), m.glue.attack_ms, 0.1, 30.0, 3.0),
-                glue_release: time(
+                glue_attack: time_ms(
+                    glue("Glue Attack"),
+                    m.glue.attack_ms,
+                    centred(0.1, 30.0, 3.0),
+                ),
+                glue_release: time_ms(
                     glue("Glue Release"),
                     m.glue.release_ms,
-                    50.0,
-                    1_200.0,
-                    300.0,
+                    centred(50.0, 1_200.0, 300.0),
                 ),
                 glue_auto_release: switch(glue("Glue Auto Release"), false),
                 glue_makeup: decibels(glue("Glue Makeup"), 0.0, -12.0, 12.0),
-                glue_mix: percent(glue("Glue Mix"), 100.0, 100.0),
-                master: level("Master".into(), 0.0, 12.0),
-                limiter_on: switch("Limiter".into(), false),
-                limiter_ceiling: decibels(
-                    "Limiter Ceiling".into(),
-                    m.limiter.ceiling_db,
-                    -20.0,
-                    0.0,
-                ),
-                limiter_release: time(
-                    "Limiter Release".into(),
+                glue_mix: percent(glue("Glue Mix"), 100.0, 0.0, 100.0),
+                master: fader("Master", 0.0, LEVEL_FLOOR_DB, 12.0),
+                limiter_on: switch("Limiter", false),
+                limiter_ceiling: decibels("Limiter Ceiling", m.limiter.ceiling_db, -20.0, 0.0),
+                limiter_release: time_ms(
+                    "Limiter Release",
                     m.limiter.release_ms,
-                    1.0,
-                    1_000.0,
-                    100.0,
+                    centred(1.0, 1_000.0, 100.0),
                 ),
             },
-            bypass: switch("Bypass".into(), false).make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
             tempo,
         }
     }
@@ -643,20 +509,12 @@ impl StripParams {
             LawParam::Compromise => PanLaw::Compromise,
             LawParam::Linear => PanLaw::Linear,
         };
-        let mode = match m.pan_mode.value() {
-            PanModeParam::Balance => PanMode::Balance,
-            PanModeParam::StereoPan => PanMode::StereoPan,
-        };
+        let mode = m.pan_mode.value().into();
         let d = MasterSettings::default();
         let hc = m.delay_high_cut.value();
         let master = MasterSettings {
             reverb: shared_dsp::reverb::Settings {
-                character: match m.reverb_character.value() {
-                    CharacterParam::Room => Character::Room,
-                    CharacterParam::Hall => Character::Hall,
-                    CharacterParam::Plate => Character::Plate,
-                    CharacterParam::Chamber => Character::Chamber,
-                },
+                character: m.reverb_character.value().into(),
                 decay_s: m.reverb_decay.value(),
                 predelay_ms: m.reverb_predelay.value(),
                 size: m.reverb_size.value() / 100.0,

@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use plugin_kit::identity;
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, SharedMax};
 use shared_dsp::dynamics::{Compressor, GainReductionMeter, Settings};
-use shared_ui::identity;
 
 mod editor;
 mod params;

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use plugin_kit::params::{centred, decibels, frequency, percent, skewed, switch, time_ms};
+use plugin_kit::text;
 use shared_dsp::dynamics::{ChannelMode, Settings, SidechainSource};
 use shared_dsp::envelope::Detector;
-use shared_ui::text;
 
 /// The ratio control's top end, shown and applied as ∞:1. Ratios up to 100:1 are finite; the
 /// last stretch of the (skewed) travel is ∞:1, so both "100.0:1" and "∞:1" can be set.
@@ -112,43 +113,6 @@ pub struct OutputParams {
     pub output: FloatParam,
 }
 
-fn switch(name: &str, default: bool) -> BoolParam {
-    BoolParam::new(name, default)
-        .with_value_to_string(Arc::new(text::bool_to_text))
-        .with_string_to_value(Arc::new(text::text_to_bool))
-}
-
-/// A time in ms, skewed so that `middle` sits at the centre of the travel (short times get
-/// the room: a change from 1 to 2 ms matters as much as one from 100 to 200 ms).
-fn time(name: &str, default: f32, min: f32, max: f32, middle: f32) -> FloatParam {
-    let factor = 0.5f32.ln() / ((middle - min) / (max - min)).ln();
-    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor })
-        .with_value_to_string(Arc::new(text::ms_to_text))
-        .with_string_to_value(Arc::new(text::text_to_ms))
-}
-
-/// Decibels over a linear range (no −∞ end: the floor is far below the range).
-fn decibels(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1000.0)))
-        .with_string_to_value(Arc::new(|s| text::text_to_db(s, -1000.0)))
-}
-
-fn percent(name: &str, default: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Linear {
-            min: 0.0,
-            max: 100.0,
-        },
-    )
-    .with_step_size(1.0)
-    .with_value_to_string(Arc::new(text::percent_to_text))
-    .with_string_to_value(Arc::new(text::text_to_percent))
-}
-
 impl Default for CompressorParams {
     fn default() -> Self {
         let d = Settings::default();
@@ -173,46 +137,34 @@ impl Default for CompressorParams {
                 knee: decibels("Knee", d.knee_db, 0.0, 24.0),
                 // 20 ms mid-travel rather than 10: a stronger skew would crowd 0.01…0.02 ms
                 // into the first tenth, finer than the text's 0.01 ms steps can show.
-                attack: time("Attack", d.attack_ms, 0.01, 250.0, 20.0),
-                release: time("Release", d.release_ms, 1.0, 2_500.0, 100.0),
+                attack: time_ms("Attack", d.attack_ms, centred(0.01, 250.0, 20.0)),
+                release: time_ms("Release", d.release_ms, centred(1.0, 2_500.0, 100.0)),
                 auto_release: switch("Auto Release", d.auto_release),
             },
             detector: DetectorParams {
                 detector: EnumParam::new("Detector", DetectorParam::Peak),
-                rms_window: time("RMS Window", d.rms_window_ms, 1.0, 100.0, 10.0),
-                link: percent("Stereo Link", d.link * 100.0),
+                rms_window: time_ms("RMS Window", d.rms_window_ms, centred(1.0, 100.0, 10.0)),
+                link: percent("Stereo Link", d.link * 100.0, 0.0, 100.0),
                 channels: EnumParam::new("Channels", ChannelsParam::LeftRight),
-                lookahead: FloatParam::new(
+                lookahead: time_ms(
                     "Lookahead",
                     d.lookahead_ms,
                     FloatRange::Linear {
                         min: 0.0,
                         max: shared_dsp::dynamics::compressor::MAX_LOOKAHEAD_MS,
                     },
-                )
-                .with_value_to_string(Arc::new(text::ms_to_text))
-                .with_string_to_value(Arc::new(text::text_to_ms)),
+                ),
             },
             sidechain: SidechainParams {
                 source: EnumParam::new("Sidechain", SidechainParam::Internal),
                 hpf: switch("SC High Pass", d.sc_hpf),
-                hpf_freq: FloatParam::new(
-                    "SC HP Frequency",
-                    d.sc_hpf_hz,
-                    FloatRange::Skewed {
-                        min: 20.0,
-                        max: 500.0,
-                        factor: FloatRange::skew_factor(-1.4),
-                    },
-                )
-                .with_value_to_string(Arc::new(text::hz_to_text))
-                .with_string_to_value(Arc::new(text::text_to_hz)),
+                hpf_freq: frequency("SC HP Frequency", d.sc_hpf_hz, skewed(20.0, 500.0, -1.4)),
                 listen: switch("SC Listen", d.listen),
             },
             output: OutputParams {
                 makeup: decibels("Makeup", d.makeup_db, -24.0, 24.0),
                 auto_makeup: switch("Auto Makeup", d.auto_makeup),
-                mix: percent("Mix", d.mix * 100.0),
+                mix: percent("Mix", d.mix * 100.0, 0.0, 100.0),
                 output: decibels("Output Gain", d.output_db, -24.0, 24.0),
             },
             bypass: switch("Bypass", false).make_bypass(),

@@ -15,13 +15,14 @@ use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::{
     EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
 };
+use plugin_kit::text;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::Settings;
 use shared_dsp::delay::repeats::{Repeat, repeats, sustains};
 use shared_ui::control::Bound;
 use shared_ui::egui::{self, Color32, Stroke, vec2};
 use shared_ui::widgets::{Axis, Plot};
-use shared_ui::{text, theme, widgets};
+use shared_ui::{theme, widgets};
 
 use crate::params::DelayParams;
 

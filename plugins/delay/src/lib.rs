@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::{DEFAULT_BPM, Delay, Settings};
-use shared_ui::identity;
 
 mod editor;
 mod params;

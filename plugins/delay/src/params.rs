@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nice_plug::prelude::*;
+use plugin_kit::choices::note;
+use plugin_kit::params::{fader, frequency, percent, rate, skewed, switch, time_ms};
+use plugin_kit::text;
 use shared_dsp::delay::{
     DEFAULT_BPM, DelayTime, MAX_TIME_MS, MIN_TIME_MS, NoteValue, Settings, Side, TimeChange,
 };
-use shared_ui::text;
 
 /// The bottom of the dry and wet level travel, shown and treated as −∞ dB (silence).
 pub const LEVEL_FLOOR_DB: f32 = -80.0;
@@ -41,92 +43,6 @@ pub enum PingPongInputParam {
     #[id = "stereo"]
     #[name = "Stereo"]
     Stereo,
-}
-
-fn switch(name: &str, default: bool) -> BoolParam {
-    BoolParam::new(name, default)
-        .with_value_to_string(Arc::new(text::bool_to_text))
-        .with_string_to_value(Arc::new(text::text_to_bool))
-}
-
-fn percent(name: &str, default: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
-        .with_step_size(1.0)
-        .with_value_to_string(Arc::new(text::percent_to_text))
-        .with_string_to_value(Arc::new(text::text_to_percent))
-}
-
-// Every continuous parameter has a step size: besides matching what its text can show, the
-// snap makes plain → normalised → plain exact, which VST3 hosts rely on (f32 skew maths alone
-// drifts in the last digits).
-
-fn time_ms(name: &str, default: f32, min: f32, max: f32, skew: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(skew),
-        },
-    )
-    .with_step_size(0.01)
-    .with_value_to_string(Arc::new(text::ms_to_text))
-    .with_string_to_value(Arc::new(text::text_to_ms))
-}
-
-fn level(name: &str, default: f32) -> FloatParam {
-    // Skewed like a fader: the useful top of the travel (−20 … +6 dB) gets most of it.
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min: LEVEL_FLOOR_DB,
-            max: 6.0,
-            factor: 2.0,
-        },
-    )
-    .with_step_size(0.1)
-    .with_value_to_string(Arc::new(|db| text::db_to_text(db, LEVEL_FLOOR_DB)))
-    .with_string_to_value(Arc::new(|s| text::text_to_db(s, LEVEL_FLOOR_DB)))
-}
-
-fn frequency(name: &str, default: f32, min: f32, max: f32, skew: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(skew),
-        },
-    )
-    .with_step_size(0.1)
-    .with_value_to_string(Arc::new(text::hz_to_text))
-    .with_string_to_value(Arc::new(text::text_to_hz))
-}
-
-/// A synced note value; its text shows the length at the host's tempo, read from `tempo`
-/// (f32 bits, written by the audio thread).
-fn note(name: &str, tempo: &Arc<AtomicU32>) -> IntParam {
-    let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
-    let tempo = tempo.clone();
-    IntParam::new(
-        name,
-        NoteValue::QUARTER.index() as i32,
-        IntRange::Linear {
-            min: 0,
-            max: NoteValue::ALL.len() as i32 - 1,
-        },
-    )
-    .with_value_to_string(Arc::new(move |i| {
-        let n = NoteValue::from_index(i.max(0) as usize);
-        let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
-        text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
-    }))
-    .with_string_to_value(Arc::new(move |s| {
-        text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
-    }))
 }
 
 #[derive(Params)]
@@ -228,16 +144,12 @@ impl Default for DelayParams {
                 time_left: time_ms(
                     "Time L",
                     500.0,
-                    MIN_TIME_MS as f32,
-                    MAX_TIME_MS as f32,
-                    -2.0,
+                    skewed(MIN_TIME_MS as f32, MAX_TIME_MS as f32, -2.0),
                 ),
                 time_right: time_ms(
                     "Time R",
                     500.0,
-                    MIN_TIME_MS as f32,
-                    MAX_TIME_MS as f32,
-                    -2.0,
+                    skewed(MIN_TIME_MS as f32, MAX_TIME_MS as f32, -2.0),
                 ),
                 link: switch("Link L/R", true),
                 offset: FloatParam::new(
@@ -254,32 +166,21 @@ impl Default for DelayParams {
                 time_change: EnumParam::new("Time Change", TimeChangeParam::Tape),
             },
             feedback: FeedbackParams {
-                feedback: percent("Feedback", 35.0, 110.0),
-                cross: percent("Cross Feedback", 0.0, 100.0),
+                feedback: percent("Feedback", 35.0, 0.0, 110.0),
+                cross: percent("Cross Feedback", 0.0, 0.0, 100.0),
                 ping_pong: switch("Ping-Pong", false),
                 ping_pong_start: EnumParam::new("Ping-Pong Start", SideParam::Left),
                 ping_pong_input: EnumParam::new("Ping-Pong Input", PingPongInputParam::Mono),
                 // Switches plus frequencies, so that switching a filter keeps its setting.
                 low_cut: switch("Low Cut", false),
-                low_cut_freq: frequency("Low Cut Freq", 100.0, 20.0, 2_000.0, -1.5),
+                low_cut_freq: frequency("Low Cut Freq", 100.0, skewed(20.0, 2_000.0, -1.5)),
                 high_cut: switch("High Cut", false),
-                high_cut_freq: frequency("High Cut Freq", 6_000.0, 1_000.0, 20_000.0, -1.0),
+                high_cut_freq: frequency("High Cut Freq", 6_000.0, skewed(1_000.0, 20_000.0, -1.0)),
                 freeze: switch("Freeze", false),
             },
             modulation: ModulationParams {
-                rate: FloatParam::new(
-                    "Mod Rate",
-                    0.5,
-                    FloatRange::Skewed {
-                        min: 0.05,
-                        max: 10.0,
-                        factor: FloatRange::skew_factor(-1.0),
-                    },
-                )
-                .with_step_size(0.01)
-                .with_value_to_string(Arc::new(text::hz_to_text))
-                .with_string_to_value(Arc::new(text::text_to_hz)),
-                depth: time_ms("Mod Depth", 0.0, 0.0, 10.0, -1.0),
+                rate: rate("Mod Rate", 0.5, skewed(0.05, 10.0, -1.0)),
+                depth: time_ms("Mod Depth", 0.0, skewed(0.0, 10.0, -1.0)),
             },
             ducking: DuckingParams {
                 amount: FloatParam::new(
@@ -294,12 +195,12 @@ impl Default for DelayParams {
                 .with_value_to_string(Arc::new(|db| text::db_to_text(db, f32::NEG_INFINITY)))
                 // "12", "12 dB", "-12 dB" all mean 12 dB of ducking; "off" is none.
                 .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0).map(f32::abs))),
-                release: time_ms("Duck Release", 250.0, 10.0, 2_000.0, -1.5),
+                release: time_ms("Duck Release", 250.0, skewed(10.0, 2_000.0, -1.5)),
             },
             output: OutputParams {
-                width: percent("Width", 100.0, 200.0),
-                dry: level("Dry", 0.0),
-                wet: level("Wet", -6.0),
+                width: percent("Width", 100.0, 0.0, 200.0),
+                dry: fader("Dry", 0.0, LEVEL_FLOOR_DB, 6.0),
+                wet: fader("Wet", -6.0, LEVEL_FLOOR_DB, 6.0),
             },
             bypass: switch("Bypass", false).make_bypass(),
             tempo,

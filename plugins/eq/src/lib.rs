@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::SampleRing;
 use shared_dsp::eq::Eq;
-use shared_ui::identity;
 
 mod design;
 mod editor;

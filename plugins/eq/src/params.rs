@@ -3,11 +3,9 @@
 //! latency or linear phase). Ids are stable forever (`b1_freq` …): hosts store them in
 //! sessions and automation lanes; new parameters are appended.
 
-use std::sync::Arc;
-
 use nice_plug::prelude::*;
+use plugin_kit::params::{self, decibels, frequency, skewed, switch};
 use shared_dsp::eq::{BandSettings, BandType, Mode, Placement, Settings, Slope};
-use shared_ui::text;
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TypeParam {
@@ -167,43 +165,15 @@ impl BandParams {
     fn with(index: usize, on: bool, kind: TypeParam, freq: f32, gain: f32, q: f32) -> Self {
         let n = index + 1;
         Self {
-            on: BoolParam::new(format!("Band {n} On"), on)
-                .with_value_to_string(Arc::new(text::bool_to_text))
-                .with_string_to_value(Arc::new(text::text_to_bool)),
+            on: switch(format!("Band {n} On"), on),
             kind: EnumParam::new(format!("Band {n} Type"), kind),
-            freq: FloatParam::new(
+            freq: frequency(
                 format!("Band {n} Frequency"),
                 freq,
-                FloatRange::Skewed {
-                    min: 10.0,
-                    max: 30_000.0,
-                    factor: FloatRange::skew_factor(-2.2),
-                },
-            )
-            .with_value_to_string(Arc::new(text::hz_to_text))
-            .with_string_to_value(Arc::new(text::text_to_hz)),
-            gain: FloatParam::new(
-                format!("Band {n} Gain"),
-                gain,
-                FloatRange::Linear {
-                    min: -30.0,
-                    max: 30.0,
-                },
-            )
-            .with_step_size(0.1)
-            .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
-            .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
-            q: FloatParam::new(
-                format!("Band {n} Q"),
-                q,
-                FloatRange::Skewed {
-                    min: 0.025,
-                    max: 40.0,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_value_to_string(Arc::new(text::q_to_text))
-            .with_string_to_value(Arc::new(text::text_to_q)),
+                skewed(10.0, 30_000.0, -2.2),
+            ),
+            gain: decibels(format!("Band {n} Gain"), gain, -30.0, 30.0),
+            q: params::q(format!("Band {n} Q"), q, skewed(0.025, 40.0, -2.0)),
             slope: EnumParam::new(format!("Band {n} Slope"), SlopeParam::Db12),
             placement: EnumParam::new(format!("Band {n} Placement"), PlacementParam::Stereo),
         }
@@ -287,24 +257,9 @@ impl Default for EqParams {
             b6: BandParams::new(5),
             b7: BandParams::new(6),
             b8: BandParams::new(7),
-            output_gain: FloatParam::new(
-                "Output Gain",
-                0.0,
-                FloatRange::Linear {
-                    min: -24.0,
-                    max: 24.0,
-                },
-            )
-            .with_step_size(0.1)
-            .with_value_to_string(Arc::new(|db| text::db_to_text(db, -100.0)))
-            .with_string_to_value(Arc::new(|s| text::text_to_db(s, -100.0))),
-            auto_gain: BoolParam::new("Auto Gain", false)
-                .with_value_to_string(Arc::new(text::bool_to_text))
-                .with_string_to_value(Arc::new(text::text_to_bool)),
-            bypass: BoolParam::new("Bypass", false)
-                .with_value_to_string(Arc::new(text::bool_to_text))
-                .with_string_to_value(Arc::new(text::text_to_bool))
-                .make_bypass(),
+            output_gain: decibels("Output Gain", 0.0, -24.0, 24.0),
+            auto_gain: switch("Auto Gain", false),
+            bypass: switch("Bypass", false).make_bypass(),
             mode: EnumParam::new("Mode", ModeParam::ZeroLatency),
         }
     }

@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use plugin_kit::identity;
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, LevelMeter, Levels};
 use shared_dsp::dynamics::{GainReductionMeter, Limiter};
 use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
-use shared_ui::identity;
 
 mod editor;
 mod params;

@@ -1,12 +1,10 @@
 //! The limiter's parameters. Ids are stable forever: hosts store them in sessions and
 //! automation lanes (`tests/contracts/limiter.params`).
 
-use std::sync::Arc;
-
 use nice_plug::prelude::*;
+use plugin_kit::params::{centred, decibels, percent, switch, time_ms};
 use shared_dsp::dynamics::dither::DitherDepth;
 use shared_dsp::dynamics::limiter::{MAX_LOOKAHEAD_MS, MIN_LOOKAHEAD_MS, PeakMode, Settings};
-use shared_ui::text;
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetectionParam {
@@ -80,22 +78,6 @@ pub struct OutputParams {
     pub dither: EnumParam<DitherParam>,
 }
 
-/// Decibels over a linear range, in 0.1 dB steps.
-fn decibels(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1000.0)))
-        .with_string_to_value(Arc::new(|s| text::text_to_db(s, -1000.0)))
-}
-
-/// A time in ms, skewed so that `middle` sits at the centre of the travel.
-fn time(name: &str, default: f32, min: f32, max: f32, middle: f32) -> FloatParam {
-    let factor = 0.5f32.ln() / ((middle - min) / (max - min)).ln();
-    FloatParam::new(name, default, FloatRange::Skewed { min, max, factor })
-        .with_value_to_string(Arc::new(text::ms_to_text))
-        .with_string_to_value(Arc::new(text::text_to_ms))
-}
-
 impl Default for LimiterParams {
     fn default() -> Self {
         let d = Settings::default();
@@ -105,41 +87,24 @@ impl Default for LimiterParams {
                 ceiling: decibels("Ceiling", d.ceiling_db, -20.0, 0.0),
                 // 2 ms mid-travel: the useful range for programme is 1–3 ms; longer is for slow
                 // material, where the gain should move before a peak more gently.
-                lookahead: time(
+                lookahead: time_ms(
                     "Lookahead",
                     d.lookahead_ms,
-                    MIN_LOOKAHEAD_MS,
-                    MAX_LOOKAHEAD_MS,
-                    2.0,
+                    centred(MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, 2.0),
                 ),
             },
             release: ReleaseParams {
-                release: time("Release", d.release_ms, 1.0, 1_000.0, 60.0),
-                auto_release: BoolParam::new("Auto Release", d.auto_release)
-                    .with_value_to_string(Arc::new(text::bool_to_text))
-                    .with_string_to_value(Arc::new(text::text_to_bool)),
+                release: time_ms("Release", d.release_ms, centred(1.0, 1_000.0, 60.0)),
+                auto_release: switch("Auto Release", d.auto_release),
             },
             detection: DetectionParams {
-                link: FloatParam::new(
-                    "Stereo Link",
-                    d.link * 100.0,
-                    FloatRange::Linear {
-                        min: 0.0,
-                        max: 100.0,
-                    },
-                )
-                .with_step_size(1.0)
-                .with_value_to_string(Arc::new(text::percent_to_text))
-                .with_string_to_value(Arc::new(text::text_to_percent)),
+                link: percent("Stereo Link", d.link * 100.0, 0.0, 100.0),
                 detection: EnumParam::new("Detection", DetectionParam::TruePeak),
             },
             output: OutputParams {
                 dither: EnumParam::new("Dither", DitherParam::Off),
             },
-            bypass: BoolParam::new("Bypass", false)
-                .with_value_to_string(Arc::new(text::bool_to_text))
-                .with_string_to_value(Arc::new(text::text_to_bool))
-                .make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
         }
     }
 }

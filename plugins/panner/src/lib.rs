@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use plugin_kit::identity;
 use shared_dsp::analysis::{CorrelationMeter, ScopeBuffer, ScopeWriter, SharedF32};
 use shared_dsp::pan::{Input, Panner, Settings};
-use shared_ui::identity;
 
 mod editor;
 mod params;

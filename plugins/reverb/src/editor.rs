@@ -18,12 +18,13 @@ use nice_plug::prelude::Param;
 use nice_plug_egui::{
     EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
 };
+use plugin_kit::text;
 use shared_dsp::reverb::decay_shape::DecayShape;
 use shared_dsp::reverb::{Mode, Settings};
 use shared_ui::control::{Bound, set_once};
 use shared_ui::egui::{self, RichText, Stroke, pos2, vec2};
 use shared_ui::widgets::{Axis, FileBrowser, Plot};
-use shared_ui::{text, theme, widgets};
+use shared_ui::{theme, widgets};
 
 use crate::ir::{IrShared, IrStatus};
 use crate::params::{ModeParam, ReverbParams};

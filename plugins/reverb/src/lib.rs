@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use plugin_kit::identity;
 use shared_dsp::reverb::{Reverb, Settings};
-use shared_ui::identity;
 
 mod editor;
 pub mod ir;

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use shared_dsp::reverb::{Character, Mode, Settings};
-use shared_ui::text;
+use plugin_kit::choices::CharacterParam;
+use plugin_kit::params::{decibels, frequency, percent, rate, skewed, switch, time_ms};
+use plugin_kit::text;
+use shared_dsp::reverb::{Mode, Settings};
 
 use crate::ir::IrPath;
 
@@ -24,22 +26,6 @@ pub enum ModeParam {
     #[id = "convolution"]
     #[name = "Convolution"]
     Convolution,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CharacterParam {
-    #[id = "room"]
-    #[name = "Room"]
-    Room,
-    #[id = "hall"]
-    #[name = "Hall"]
-    Hall,
-    #[id = "plate"]
-    #[name = "Plate"]
-    Plate,
-    #[id = "chamber"]
-    #[name = "Chamber"]
-    Chamber,
 }
 
 #[derive(Params)]
@@ -101,53 +87,12 @@ pub struct OutputParams {
     pub gain: FloatParam,
 }
 
-fn switch(name: &str) -> BoolParam {
-    BoolParam::new(name, false)
-        .with_value_to_string(Arc::new(text::bool_to_text))
-        .with_string_to_value(Arc::new(text::text_to_bool))
-}
-
-fn percent(name: &str, default: f32, min: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max: 100.0 })
-        .with_step_size(1.0)
-        .with_value_to_string(Arc::new(text::percent_to_text))
-        .with_string_to_value(Arc::new(text::text_to_percent))
-}
-
-fn hz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_step_size(1.0)
-    .with_value_to_string(Arc::new(text::hz_to_text))
-    .with_string_to_value(Arc::new(text::text_to_hz))
-}
-
 impl Default for SpaceParams {
     fn default() -> Self {
         Self {
             mode: EnumParam::new("Mode", ModeParam::Algorithmic),
             character: EnumParam::new("Character", CharacterParam::Hall),
-            predelay: FloatParam::new(
-                "Pre-Delay",
-                0.0,
-                FloatRange::Skewed {
-                    min: 0.0,
-                    max: 500.0,
-                    factor: FloatRange::skew_factor(-1.5),
-                },
-            )
-            // Steps on every continuous parameter: values snap to a grid, so a host's
-            // normalised ↔ plain round trip is stable in f32.
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(text::ms_to_text))
-            .with_string_to_value(Arc::new(text::text_to_ms)),
+            predelay: time_ms("Pre-Delay", 0.0, skewed(0.0, 500.0, -1.5)),
             // Seconds internally, shown like every other time ("250 ms", "2.00 s").
             decay: FloatParam::new(
                 "Decay",
@@ -161,25 +106,14 @@ impl Default for SpaceParams {
             .with_step_size(0.001)
             .with_value_to_string(Arc::new(|s| text::ms_to_text(s * 1000.0)))
             .with_string_to_value(Arc::new(|t| text::text_to_ms(t).map(|ms| ms / 1000.0))),
-            size: percent("Size", 50.0, 0.0),
-            hf_decay: percent("HF Decay", 50.0, 10.0),
-            crossover: hz("HF Crossover", 3_000.0, 500.0, 12_000.0),
-            diffusion: percent("Diffusion", 75.0, 0.0),
-            mod_depth: percent("Mod Depth", 25.0, 0.0),
-            mod_rate: FloatParam::new(
-                "Mod Rate",
-                0.7,
-                FloatRange::Skewed {
-                    min: 0.1,
-                    max: 10.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(0.01)
-            .with_value_to_string(Arc::new(text::hz_to_text))
-            .with_string_to_value(Arc::new(text::text_to_hz)),
-            early_late: percent("Early/Late", 50.0, 0.0),
-            freeze: switch("Freeze"),
+            size: percent("Size", 50.0, 0.0, 100.0),
+            hf_decay: percent("HF Decay", 50.0, 10.0, 100.0),
+            crossover: frequency("HF Crossover", 3_000.0, skewed(500.0, 12_000.0, -2.0)),
+            diffusion: percent("Diffusion", 75.0, 0.0, 100.0),
+            mod_depth: percent("Mod Depth", 25.0, 0.0, 100.0),
+            mod_rate: rate("Mod Rate", 0.7, skewed(0.1, 10.0, -1.0)),
+            early_late: percent("Early/Late", 50.0, 0.0, 100.0),
+            freeze: switch("Freeze", false),
         }
     }
 }
@@ -187,7 +121,7 @@ impl Default for SpaceParams {
 impl Default for OutputParams {
     fn default() -> Self {
         Self {
-            width: percent("Width", 100.0, 0.0),
+            width: percent("Width", 100.0, 0.0, 100.0),
             // Defaults at the edges of hearing rather than "Off": harmless on a reverb return,
             // and keeps rumble and ultrasonics out of a long tail.
             low_cut: FloatParam::new(
@@ -226,18 +160,8 @@ impl Default for OutputParams {
             .with_step_size(0.1)
             .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1.0)))
             .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0))),
-            duck_threshold: FloatParam::new(
-                "Duck Threshold",
-                -30.0,
-                FloatRange::Linear {
-                    min: -60.0,
-                    max: 0.0,
-                },
-            )
-            .with_step_size(0.1)
-            .with_value_to_string(Arc::new(|db| text::db_to_text(db, -61.0)))
-            .with_string_to_value(Arc::new(|s| text::text_to_db(s, -60.0))),
-            mix: percent("Mix", 30.0, 0.0),
+            duck_threshold: decibels("Duck Threshold", -30.0, -60.0, 0.0),
+            mix: percent("Mix", 30.0, 0.0, 100.0),
             // Skewed so that the musically useful top of the travel (−20…+12 dB) gets most of
             // it, like a fader.
             gain: FloatParam::new(
@@ -261,7 +185,7 @@ impl Default for ReverbParams {
         Self {
             space: SpaceParams::default(),
             output: OutputParams::default(),
-            bypass: switch("Bypass").make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
             ir_path: IrPath::default(),
         }
     }
@@ -279,12 +203,7 @@ impl ReverbParams {
                 ModeParam::Algorithmic => Mode::Algorithmic,
                 ModeParam::Convolution => Mode::Convolution,
             },
-            character: match s.character.value() {
-                CharacterParam::Room => Character::Room,
-                CharacterParam::Hall => Character::Hall,
-                CharacterParam::Plate => Character::Plate,
-                CharacterParam::Chamber => Character::Chamber,
-            },
+            character: s.character.value().into(),
             predelay_ms: s.predelay.value(),
             decay_s: s.decay.value(),
             size: s.size.value() / 100.0,

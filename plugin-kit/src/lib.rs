@@ -1,0 +1,15 @@
+//! What every Mixwerk plugin shares on the framework side, so that a plugin's own crate holds
+//! only what is specific to it (its parameters, its DSP settings, its editor):
+//!
+//! - `identity`: the vendor and the audio layouts the plugins declare to hosts;
+//! - `text`: how values read in a host's generic editor and automation lanes, and how typed
+//!   values are understood;
+//! - `params`: one builder per unit (text and step size), used by every plugin;
+//! - `choices`: enum parameters more than one plugin offers, with their DSP conversions.
+//!
+//! The DSP (`shared-dsp`) never depends on this crate, and what is drawn lives in `shared-ui`.
+
+pub mod choices;
+pub mod identity;
+pub mod params;
+pub mod text;
