@@ -16,21 +16,41 @@
 //! the unheard one), so only the latest request wins. Anything still in the slots is freed
 //! when the mailbox is dropped (with the plugin, on the main thread).
 
+use std::marker::PhantomData;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::{Duration, Instant};
 
 /// A two-slot mailbox for boxed `T` (see the module docs).
+///
+/// It moves owned `T`s from one thread to another, like a channel: so it may be shared and
+/// sent between threads only when `T` may be sent (`AtomicPtr<T>` alone would make it `Send`
+/// and `Sync` for every `T`, an `Rc` included):
+///
+/// ```compile_fail
+/// fn shared_between_threads<S: Sync>() {}
+/// shared_between_threads::<shared_dsp::exchange::Mailbox<std::rc::Rc<u8>>>();
+/// ```
 pub struct Mailbox<T> {
     incoming: AtomicPtr<T>,
     outgoing: AtomicPtr<T>,
+    /// Not `Send`/`Sync` by itself: the impls below add both, for `T: Send` only.
+    _owns: PhantomData<*mut T>,
 }
+
+// SAFETY: the mailbox only ever moves a whole `Box<T>` from the thread that posts or gives it
+// back to the thread that takes or collects it (each pointer has exactly one owner, see
+// `owned`); no `&T` is ever shared. That is sound exactly when `T: Send`.
+unsafe impl<T: Send> Send for Mailbox<T> {}
+// SAFETY: as above; every shared access goes through the atomic swaps.
+unsafe impl<T: Send> Sync for Mailbox<T> {}
 
 impl<T> Default for Mailbox<T> {
     fn default() -> Self {
         Self {
             incoming: AtomicPtr::new(ptr::null_mut()),
             outgoing: AtomicPtr::new(ptr::null_mut()),
+            _owns: PhantomData,
         }
     }
 }
