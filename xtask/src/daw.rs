@@ -21,7 +21,9 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result, bail};
 
 mod audio;
+mod churn;
 mod crash;
+mod sessions;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
 use crash::{ardour_side_crash, backtrace, describe};
@@ -168,6 +170,8 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let plugins: Vec<&'static str> = selected.iter().map(|(p, _)| *p).collect();
     let mut checks = plugin_checks(&selected);
     checks.extend(pdc_checks(&plugins));
+    checks.extend(sessions::checks(&plugins));
+    checks.extend(churn::checks(&plugins));
     let mut failures = Vec::new();
     let mut retries = 0;
     for check in checks {
