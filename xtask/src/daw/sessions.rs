@@ -119,6 +119,13 @@ const SETTINGS: [(&str, &[&str]); 7] = [
     ),
 ];
 
+/// State a plugin keeps only in its chunk (nice-plug's persisted fields), which no host
+/// parameter can set: the Channel Strip's channel names (its editor sets them). The round
+/// trip writes the value into the saved session's chunk, as the editor would have, and
+/// requires the plugin to report it back after the reload. (The Reverb's IR path, the other
+/// such field, would need an impulse response file and is left to the plugin's own tests.)
+const PERSISTED: [(&str, &str, &str); 1] = [("Mixwerk Channel Strip", "name_1", "Kick drum")];
+
 /// How far the fixture as saved may export from a fresh chain. Not 0: Ardour 7.3 sets each
 /// parameter again from the value it saved beside the chunk, and our plugins' plain →
 /// normalised → plain mapping is not exact for skewed ranges (the EQ's 30 Hz comes back as
@@ -196,12 +203,25 @@ struct Exports {
 }
 
 fn round_trip(ctx: &Ctx, dir: &Path, chain: &[(&str, &[&str])]) -> Result<String> {
-    let (exports, saved) = save(ctx, dir, chain)?;
+    let (exports, mut saved) = save(ctx, dir, chain)?;
+    let session = dir.join("session");
+    for (i, (plugin, _)) in chain.iter().enumerate() {
+        for &(_, key, value) in PERSISTED.iter().filter(|(p, ..)| p == plugin) {
+            let file = session.join("daw-test.ardour");
+            let xml = std::fs::read_to_string(&file)?;
+            let old = chunks(&file)?
+                .into_iter()
+                .nth(i)
+                .context("no state chunk")?;
+            let new = set_persisted(&old, key, value)?;
+            std::fs::write(&file, xml.replacen(&old, &new, 1))?;
+            saved += &format!("; persisted field {key} set to \"{value}\" in the saved chunk");
+        }
+    }
     ctx.ardour
         .script(dir, "state_load.lua", &[dir.as_os_str()])?;
     let reloaded = load_export(&dir.join("export").join("reloaded.wav"))?;
     let diff = max_diff(&exports.saved, &reloaded)?;
-    let session = dir.join("session");
     let before = chunks(&session.join("daw-test.ardour"))?;
     let after = chunks(&session.join("reloaded.ardour"))?;
     if before.len() != chain.len() || after.len() != chain.len() {
@@ -382,30 +402,110 @@ fn drift(before: &[String], after: &[String]) -> String {
 
 /// The JSON inside a base64 VST3 state chunk of a nice-plug plugin.
 fn chunk_json(b64: &str) -> Option<String> {
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut bytes = Vec::new();
-    for c in b64
+    let text = String::from_utf8_lossy(&b64_decode(b64)?).into_owned();
+    let start = text.find("{\"")?;
+    let end = text.rfind('}')?;
+    Some(text[start..=end].to_owned())
+}
+
+/// `chunk` (base64, as in the session file) with the persisted field `key` of the plugin's
+/// JSON state set to the string `value`. Ardour stores a VST3's state in the `.vstpreset`
+/// layout: "VST3", version, class ID, the offset of a chunk list ("List", count, then id,
+/// offset and size per entry) and the entries' data; the component's ("Comp") is our JSON,
+/// and the list and offsets are rewritten for its new length.
+fn set_persisted(chunk: &str, key: &str, value: &str) -> Result<String> {
+    let bytes = b64_decode(chunk).context("a state chunk is not base64")?;
+    let u64_at = |at: usize| -> Result<usize> {
+        let b = bytes
+            .get(at..at + 8)
+            .context("a state chunk is cut short")?;
+        Ok(u64::from_le_bytes(b.try_into()?) as usize)
+    };
+    let list = u64_at(40)?;
+    if !bytes.starts_with(b"VST3") || bytes.get(list..list + 4) != Some(b"List") {
+        bail!("a state chunk is not in the .vstpreset layout");
+    }
+    let count = u32::from_le_bytes(bytes[list + 4..list + 8].try_into()?) as usize;
+    let mut out = bytes[..48].to_vec();
+    let mut entries = Vec::new();
+    let mut edited = false;
+    for i in 0..count {
+        let at = list + 8 + i * 20;
+        let id = bytes
+            .get(at..at + 4)
+            .context("a state chunk is cut short")?;
+        let (offset, size) = (u64_at(at + 4)?, u64_at(at + 12)?);
+        let mut data = bytes
+            .get(offset..offset + size)
+            .context("a state chunk is cut short")?
+            .to_vec();
+        if id == b"Comp" {
+            let json = String::from_utf8(data).context("the component state is not text")?;
+            let field = format!("\"{key}\":\"\\\"");
+            let from = json
+                .find(&field)
+                .with_context(|| format!("no persisted field {key}"))?
+                + field.len();
+            let to = from
+                + json[from..]
+                    .find("\\\"\"")
+                    .context("an unterminated field")?;
+            data = format!("{}{value}{}", &json[..from], &json[to..]).into_bytes();
+            edited = true;
+        }
+        entries.push((id.to_vec(), out.len() as u64, data.len() as u64));
+        out.extend_from_slice(&data);
+    }
+    if !edited {
+        bail!("a state chunk without the component's state");
+    }
+    let list = out.len() as u64;
+    out[40..48].copy_from_slice(&list.to_le_bytes());
+    out.extend_from_slice(b"List");
+    out.extend_from_slice(&(count as u32).to_le_bytes());
+    for (id, offset, size) in entries {
+        out.extend_from_slice(&id);
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+    }
+    Ok(b64_encode(&out))
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn b64_decode(text: &str) -> Option<Vec<u8>> {
+    let (mut bits, mut n, mut bytes) = (0u32, 0, Vec::new());
+    for c in text
         .bytes()
         .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
     {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = bits << 6 | u32::from(v);
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        bits = bits << 6 | v;
         n += 6;
         if n >= 8 {
             n -= 8;
             bytes.push((bits >> n) as u8);
         }
     }
-    let text = String::from_utf8_lossy(&bytes);
-    let start = text.find("{\"")?;
-    let end = text.rfind('}')?;
-    Some(text[start..=end].to_owned())
+    Some(bytes)
+}
+
+fn b64_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for group in bytes.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let v = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(B64[(v >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
