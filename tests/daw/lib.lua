@@ -382,4 +382,16 @@ function M.run_and_exit(body)
 	os.exit(0)
 end
 
+-- Switches each processor in `procs` off and on (for a VST3: setActive(false), then true,
+-- on which a plugin clears its delay lines, tails and modulators). Ardour's export does not
+-- reset plugins, and prime's half second of silence does not empty a long reverb (a 3.5 s
+-- decay left 2e-3 in the next export): after this, an export starts from a plugin's
+-- state as a freshly loaded session would have it.
+function M.restart(procs)
+	for _, p in ipairs(procs) do p:deactivate() end
+	ARDOUR.LuaAPI.wait_for_process_callback(4, 5000)
+	for _, p in ipairs(procs) do p:activate() end
+	ARDOUR.LuaAPI.wait_for_process_callback(4, 5000)
+end
+
 return M

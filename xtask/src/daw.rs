@@ -23,9 +23,11 @@ use anyhow::{Context, Result, bail};
 
 pub(crate) mod audio;
 mod automation;
+mod churn;
 mod crash;
 pub(crate) mod reference;
 mod routing;
+mod sessions;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
 use crash::{ardour_side_crash, backtrace, describe};
@@ -179,6 +181,8 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     checks.extend(reference::checks(&plugins));
     checks.extend(automation::checks(&plugins));
     checks.extend(routing::checks(&plugins));
+    checks.extend(sessions::checks(&plugins));
+    checks.extend(churn::checks(&plugins));
     if let Some(text) = &filter {
         checks.retain(|c| c.label.contains(text.as_str()));
         if checks.is_empty() {

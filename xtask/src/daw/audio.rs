@@ -37,6 +37,13 @@ pub(super) enum Expect {
 /// 1 s of digital silence. Left and right differ (the sweep is inverted on the right, the
 /// noise is independent), so a channel swap or a mono fold would show.
 pub(crate) fn test_signal() -> [Vec<f32>; 2] {
+    test_signal_at(RATE)
+}
+
+/// [`test_signal`] for a session at `rate`: the same sweep and hits in seconds, but the same
+/// number of samples as at [`RATE`] (the programme is then 3 s × 48 kHz / `rate` long), so
+/// that [`judge`], which counts samples, judges it unchanged.
+pub(super) fn test_signal_at(rate: u32) -> [Vec<f32>; 2] {
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
     let mut noise = move || {
         seed ^= seed << 13;
@@ -44,7 +51,7 @@ pub(crate) fn test_signal() -> [Vec<f32>; 2] {
         seed ^= seed << 17;
         (seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
     };
-    let fs = f64::from(RATE);
+    let fs = f64::from(rate);
     let (f0, f1, dur) = (20.0_f64, 20_000.0_f64, PROGRAMME as f64 / fs);
     let k = (f1 / f0).ln() / dur;
     let mut out = [vec![0.0f32; LENGTH], vec![0.0f32; LENGTH]];
@@ -57,7 +64,7 @@ pub(crate) fn test_signal() -> [Vec<f32>; 2] {
     {
         let t = i as f64 / fs;
         let sweep = 0.25 * (std::f64::consts::TAU * f0 * ((k * t).exp() - 1.0) / k).sin();
-        let hit_t = (i % (RATE as usize / 4)) as f64 / fs;
+        let hit_t = (i % (rate as usize / 4)) as f64 / fs;
         let body = (-hit_t / 0.03).exp() * (std::f64::consts::TAU * 60.0 * hit_t).sin();
         let burst = (-hit_t / 0.005).exp();
         let (nl, nr, nb) = (noise(), noise(), noise());
@@ -72,9 +79,13 @@ pub(crate) fn test_signal() -> [Vec<f32>; 2] {
 }
 
 pub(crate) fn write_wav(path: &Path, signal: &[Vec<f32>; 2]) -> Result<()> {
+    write_wav_at(path, signal, RATE)
+}
+
+pub(super) fn write_wav_at(path: &Path, signal: &[Vec<f32>; 2], rate: u32) -> Result<()> {
     let spec = hound::WavSpec {
         channels: 2,
-        sample_rate: RATE,
+        sample_rate: rate,
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
     };
@@ -88,12 +99,16 @@ pub(crate) fn write_wav(path: &Path, signal: &[Vec<f32>; 2]) -> Result<()> {
 }
 
 pub(super) fn read_wav(path: &Path) -> Result<Vec<Vec<f32>>> {
+    read_wav_at(path, RATE)
+}
+
+pub(super) fn read_wav_at(path: &Path, rate: u32) -> Result<Vec<Vec<f32>>> {
     let mut r =
         hound::WavReader::open(path).with_context(|| format!("no export at {}", path.display()))?;
     let spec = r.spec();
-    if spec.sample_format != hound::SampleFormat::Float || spec.sample_rate != RATE {
+    if spec.sample_format != hound::SampleFormat::Float || spec.sample_rate != rate {
         bail!(
-            "{}: expected 32-bit float at {RATE} Hz, got {spec:?}",
+            "{}: expected 32-bit float at {rate} Hz, got {spec:?}",
             path.display()
         );
     }
@@ -115,6 +130,17 @@ fn db(ratio: f64) -> f64 {
 
 /// Checks one export against the input; returns the measured figures.
 pub(super) fn judge(input: &[Vec<f32>; 2], export: &[Vec<f32>], expect: Expect) -> Result<String> {
+    judge_at(input, export, expect, RATE)
+}
+
+/// [`judge`] for a session at `rate` (its input from [`test_signal_at`], as many samples as
+/// at [`RATE`]): `rate` only sets the ±1 ms of the echo's onset and the times reported.
+pub(super) fn judge_at(
+    input: &[Vec<f32>; 2],
+    export: &[Vec<f32>],
+    expect: Expect,
+    rate: u32,
+) -> Result<String> {
     if export.len() != 2 {
         bail!("the export has {} channels, expected 2", export.len());
     }
@@ -171,7 +197,7 @@ pub(super) fn judge(input: &[Vec<f32>; 2], export: &[Vec<f32>], expect: Expect) 
             ))
         }
         Expect::Echoes { delay, wet_db } => {
-            let ms = RATE as usize / 1000;
+            let ms = rate as usize / 1000;
             let before = max_diff(0..delay - ms);
             if before > 1e-6 {
                 bail!("differs from the input by {before:e} before the first echo is due");
@@ -199,7 +225,7 @@ pub(super) fn judge(input: &[Vec<f32>; 2], export: &[Vec<f32>], expect: Expect) 
             }
             Ok(format!(
                 "equals the input until the first echo at {:.1} ms, echo {gain:.2} dB; {level}",
-                onset as f64 * 1000.0 / f64::from(RATE)
+                onset as f64 * 1000.0 / f64::from(rate)
             ))
         }
         Expect::TwiceTheInput { tol } => {
