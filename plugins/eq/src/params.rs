@@ -123,6 +123,12 @@ const DEFAULTS: [(TypeParam, f32, f32); 8] = [
     (TypeParam::HighCut, 18_000.0, 0.0),
 ];
 
+/// A band's default Q: Butterworth's 1/√2 as the Q parameter's 0.001 grid holds it. A default
+/// off that grid would not survive a host's save and reload: hosts that restore parameter
+/// values (Ardour does, after the state chunk) put it through plain → normalised → plain,
+/// which snaps it (measured with `cargo xtask daw-test`: 0.70710677 came back 0.707).
+const DEFAULT_Q: f32 = 0.707;
+
 /// The standalone demo's bands (`MIXWERK_DEMO_SIGNAL`): a low cut, a dip, a presence lift
 /// and an air shelf switched on, so the screenshot's curve has something to show. `None`:
 /// the band keeps its defaults.
@@ -132,7 +138,7 @@ const DEMO: [Option<(TypeParam, f32, f32, f32)>; 8] = [
         TypeParam::LowCut,
         35.0,
         0.0,
-        core::f32::consts::FRAC_1_SQRT_2,
+        DEFAULT_Q,
     )),
     None,
     Some((TypeParam::Bell, 280.0, -4.5, 1.4)),
@@ -143,7 +149,7 @@ const DEMO: [Option<(TypeParam, f32, f32, f32)>; 8] = [
         TypeParam::HighShelf,
         9_000.0,
         3.0,
-        core::f32::consts::FRAC_1_SQRT_2,
+        DEFAULT_Q,
     )),
     None,
 ];
@@ -151,14 +157,7 @@ const DEMO: [Option<(TypeParam, f32, f32, f32)>; 8] = [
 impl BandParams {
     fn new(index: usize) -> Self {
         let (kind, freq, gain) = DEFAULTS[index];
-        Self::with(
-            index,
-            false,
-            kind,
-            freq,
-            gain,
-            core::f32::consts::FRAC_1_SQRT_2,
-        )
+        Self::with(index, false, kind, freq, gain, DEFAULT_Q)
     }
 
     /// A band whose defaults are the given values.
