@@ -297,8 +297,13 @@ fn fixture(ctx: &Ctx, dir: &Path) -> Result<String> {
             "fixture {name}: max difference {diff:e} to the fresh chain (tolerance {tol:e}), {}",
             drift(&original, &resaved)
         );
-        // Bit-exact, with unchanged chunks, where only the chunks restore the plugins.
-        if diff > tol || (tol == 0.0 && (!exact || resaved != original)) {
+        // Bit-exact where only the chunks restore the plugins. The chunks saved again are
+        // reported, not compared: a fixture from an older build may hold values off today's
+        // step grid (state-v1's EQ frequencies and Qs had drifted in their last digits
+        // through Ardour's normalised round trip before every continuous parameter had a
+        // step, and 1/√2 was the default Q), which snap when the session loads. Same-build
+        // round trips (`round_trip`) do require byte-identical chunks.
+        if diff > tol || (tol == 0.0 && !exact) {
             bail!("{}; FAILED {figure}", figures.join("; "));
         }
         figures.push(figure);
