@@ -14,7 +14,7 @@
 //! `x[n − d]`; delay 0 is the sample just pushed. A feedback delay of D samples therefore
 //! reads at `D − 1` *before* pushing, or at `D` after.
 
-use crate::gain::finite_or_zero;
+use crate::kernel::sanitize::finite_or_zero;
 use crate::lane::{Lane, Stereo};
 
 #[derive(Clone, Debug)]

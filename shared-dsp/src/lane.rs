@@ -16,7 +16,7 @@
 use core::fmt::Debug;
 use core::ops::{Add, AddAssign, Mul, Neg, Sub};
 
-use crate::gain::flush_denormal;
+use crate::kernel::sanitize::flush_denormal;
 
 /// Arithmetic a processor needs from its sample type, applied independently per lane.
 ///
@@ -257,13 +257,13 @@ pub trait WideLane:
     fn zero() -> Self;
     /// `true` only when every lane is finite.
     fn is_finite(self) -> bool;
-    /// Per-lane flush of magnitudes below [`DENORMAL_THRESHOLD`](crate::gain::DENORMAL_THRESHOLD).
+    /// Per-lane flush of magnitudes below [`DENORMAL_THRESHOLD`](crate::kernel::sanitize::DENORMAL_THRESHOLD).
     fn flush_denormal(self) -> Self;
 }
 
 #[inline(always)]
 fn flush_denormal_f64(x: f64) -> f64 {
-    if x.abs() < crate::gain::DENORMAL_THRESHOLD as f64 {
+    if x.abs() < crate::kernel::sanitize::DENORMAL_THRESHOLD as f64 {
         0.0
     } else {
         x

@@ -18,6 +18,7 @@ pub mod exchange;
 pub mod filter_shape;
 pub mod gain;
 pub mod heap;
+pub mod kernel;
 pub mod lane;
 pub mod meter;
 pub mod pan;

@@ -41,7 +41,7 @@
 
 use crate::delay_line::DelayLine;
 use crate::envelope::Detector;
-use crate::gain::flush_denormal;
+use crate::kernel::sanitize::flush_denormal;
 use crate::lane::{Lane, Stereo};
 use crate::smoother::Smoother;
 

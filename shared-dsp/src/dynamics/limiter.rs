@@ -49,7 +49,8 @@
 //! [`true_peak`]: super::true_peak
 
 use crate::delay_line::DelayLine;
-use crate::gain::{finite_or_zero, flush_denormal, within};
+use crate::gain::within;
+use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 

@@ -598,10 +598,10 @@ impl Chain {
             for i in 0..WIDTH {
                 let vals = [s.p1[i], s.p2[i], s.q1[i], s.q2[i], s.out_l[i], s.out_r[i]];
                 if vals.iter().all(|v| v.is_finite()) {
-                    s.p1[i] = crate::gain::flush_denormal(s.p1[i]);
-                    s.p2[i] = crate::gain::flush_denormal(s.p2[i]);
-                    s.q1[i] = crate::gain::flush_denormal(s.q1[i]);
-                    s.q2[i] = crate::gain::flush_denormal(s.q2[i]);
+                    s.p1[i] = crate::kernel::sanitize::flush_denormal(s.p1[i]);
+                    s.p2[i] = crate::kernel::sanitize::flush_denormal(s.p2[i]);
+                    s.q1[i] = crate::kernel::sanitize::flush_denormal(s.q1[i]);
+                    s.q2[i] = crate::kernel::sanitize::flush_denormal(s.q2[i]);
                 } else {
                     (s.p1[i], s.p2[i], s.q1[i], s.q2[i], s.out_l[i], s.out_r[i]) =
                         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);

@@ -809,7 +809,8 @@ impl Fdn {
             for i in 0..LINES {
                 let x = row[i];
                 let y = self.b0[i] * x + self.z[i];
-                self.z[i] = crate::gain::flush_denormal(self.b1[i] * x - self.a1[i] * y);
+                self.z[i] =
+                    crate::kernel::sanitize::flush_denormal(self.b1[i] * x - self.a1[i] * y);
                 row[i] = y;
             }
         }
@@ -850,7 +851,7 @@ impl Fdn {
             for (k, v) in v.iter_mut().enumerate() {
                 let i = g + 4 * k;
                 for j in 0..CHUNK {
-                    v[j] = crate::gain::flush_denormal(
+                    v[j] = crate::kernel::sanitize::flush_denormal(
                         v[j] * 0.25 + self.in_left[i] * in_l[j] + self.in_right[i] * in_r[j],
                     );
                 }
@@ -929,7 +930,8 @@ mod tests {
             let (mut left, mut right) = (0.0, 0.0);
             for i in 0..LINES {
                 let y = self.b0[i] * a[i] + self.z[i];
-                self.z[i] = crate::gain::flush_denormal(self.b1[i] * a[i] - self.a1[i] * y);
+                self.z[i] =
+                    crate::kernel::sanitize::flush_denormal(self.b1[i] * a[i] - self.a1[i] * y);
                 a[i] = y;
                 left += self.out_left[i] * y;
                 right += self.out_right[i] * y;
@@ -938,8 +940,9 @@ mod tests {
             self.write = (self.write + 1) & mask;
             for i in 0..LINES {
                 let (l, r) = (input.left(), input.right());
-                let v =
-                    crate::gain::flush_denormal(a[i] + self.in_left[i] * l + self.in_right[i] * r);
+                let v = crate::kernel::sanitize::flush_denormal(
+                    a[i] + self.in_left[i] * l + self.in_right[i] * r,
+                );
                 self.buf[i * stride + self.write] = v;
                 if self.write < GUARD {
                     self.buf[i * stride + self.len + self.write] = v;

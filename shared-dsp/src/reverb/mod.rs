@@ -60,7 +60,8 @@ pub type IrMailbox = crate::exchange::Mailbox<ConvolutionEngine>;
 
 use crate::envelope::{Detector, EnvelopeFollower};
 use crate::filter_shape::FilterShape;
-use crate::gain::{db_to_gain, flush_denormal, gain_to_db_floored, sane_sample, within};
+use crate::gain::{db_to_gain, gain_to_db_floored, within};
+use crate::kernel::sanitize::{flush_denormal, sane_sample};
 use crate::lane::{Lane, Stereo};
 use crate::svf::Svf;
 use character::{MAX_SIZE_SCALE, line_lengths_ms, size_scale};

@@ -20,7 +20,7 @@
 //! when it ran sample by sample on `DelayLine`s (the tests compare the two).
 
 use super::CONTROL;
-use crate::gain::finite_or_zero;
+use crate::kernel::sanitize::finite_or_zero;
 
 /// Longest run that is one contiguous slice: a control period plus the extra points an
 /// interpolated read needs.

@@ -1,0 +1,14 @@
+//! The small, hot, numerically delicate pieces the processors share, each written once.
+//!
+//! What belongs here: code that is a few lines long, sits in inner loops, and whose exact
+//! arithmetic matters (the suite's renders are bit-exact across builds and machines, and
+//! several processors test that two code paths agree bit for bit). Written once, such a
+//! piece has one set of tests and one place to get the rounding right; copied, the copies
+//! drift (one `finite_or_zero` once also clamped to ±1e4 under the same name).
+//!
+//! What does not: anything with state, or a design decision of one processor (filter
+//! shapes, ballistics, the reverb's matrix): those stay with their processor.
+//!
+//! - [`sanitize`]: what counts as audio, and denormal flushing.
+
+pub mod sanitize;
