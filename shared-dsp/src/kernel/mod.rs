@@ -9,6 +9,8 @@
 //! What does not: anything with state, or a design decision of one processor (filter
 //! shapes, ballistics, the reverb's matrix): those stay with their processor.
 //!
+//! - [`interp`]: the cubic Lagrange weights of every fractional read.
 //! - [`sanitize`]: what counts as audio, and denormal flushing.
 
+pub mod interp;
 pub mod sanitize;

@@ -40,6 +40,7 @@ use super::CONTROL;
 use super::absorption::LineFilter;
 use super::ring::Run;
 use crate::gain::within;
+use crate::kernel::interp::lagrange;
 use crate::lane::Stereo;
 
 /// Number of delay lines.
@@ -195,22 +196,9 @@ fn float_to_index(x: f32) -> usize {
     ((x + TWO_23).to_bits() - TWO_23.to_bits()) as usize
 }
 
-/// Cubic Lagrange basis for nodes −1, 0, 1, 2 at `t` (as
-/// [`DelayLine::read_cubic`](crate::delay_line::DelayLine::read_cubic)), newest point first:
-/// the weights of `x[p+1]`, `x[p]`, `x[p−1]`, `x[p−2]` for a read `t` behind `x[p]`.
-#[inline(always)]
-fn lagrange(t: f32) -> [f32; 4] {
-    let (tp1, tm1, tm2) = (t + 1.0, t - 1.0, t - 2.0);
-    [
-        -t * tm1 * tm2 * (1.0 / 6.0),
-        tp1 * tm1 * tm2 * 0.5,
-        -tp1 * t * tm2 * 0.5,
-        tp1 * t * tm1 * (1.0 / 6.0),
-    ]
-}
-
-/// [`lagrange`] for every line at once, `[weight][line]`: one loop per weight, so that each
-/// is a few vector operations.
+/// [`lagrange`] for every line at once, `[weight][line]`, newest point first: the weights
+/// of `x[p+1]`, `x[p]`, `x[p−1]`, `x[p−2]` for a read `t` behind `x[p]`. One loop per
+/// weight, so that each is a few vector operations.
 #[inline(always)]
 fn lagrange_lines(t: &Lines) -> [Lines; 4] {
     let mut w = [[0.0; LINES]; 4];
