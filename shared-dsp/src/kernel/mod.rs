@@ -11,6 +11,10 @@
 //!
 //! - [`interp`]: the cubic Lagrange weights of every fractional read.
 //! - [`sanitize`]: what counts as audio, and denormal flushing.
+//! - [`transpose`]: the 4 × 4 transpose in SSE shuffles.
+//! - [`bits`]: float tricks that turn floats into indices or floors without conversions.
 
+pub mod bits;
 pub mod interp;
 pub mod sanitize;
+pub mod transpose;

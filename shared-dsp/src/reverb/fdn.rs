@@ -40,7 +40,9 @@ use super::CONTROL;
 use super::absorption::LineFilter;
 use super::ring::Run;
 use crate::gain::within;
+use crate::kernel::bits::{float_to_index, floor_small};
 use crate::kernel::interp::lagrange;
+use crate::kernel::transpose::transpose4;
 use crate::lane::Stereo;
 
 /// Number of delay lines.
@@ -102,37 +104,6 @@ fn hadamard(a: &mut Lines) {
     }
 }
 
-/// A 4 × 4 transpose. On x86-64 in SSE shuffles (a quarter of the instructions of the
-/// element-by-element copy, which LLVM does not turn into shuffles by itself); elsewhere
-/// element by element.
-#[inline(always)]
-fn transpose4(m: [[f32; 4]; 4]) -> [[f32; 4]; 4] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use core::arch::x86_64::{
-            _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps,
-            _mm_unpacklo_ps,
-        };
-        let mut t = [[0.0; 4]; 4];
-        // SAFETY: SSE is part of x86-64; every pointer is to four f32 of a local array,
-        // unaligned loads and stores.
-        unsafe {
-            let r = m.map(|row| _mm_loadu_ps(row.as_ptr()));
-            let t0 = _mm_unpacklo_ps(r[0], r[1]);
-            let t1 = _mm_unpacklo_ps(r[2], r[3]);
-            let t2 = _mm_unpackhi_ps(r[0], r[1]);
-            let t3 = _mm_unpackhi_ps(r[2], r[3]);
-            _mm_storeu_ps(t[0].as_mut_ptr(), _mm_movelh_ps(t0, t1));
-            _mm_storeu_ps(t[1].as_mut_ptr(), _mm_movehl_ps(t1, t0));
-            _mm_storeu_ps(t[2].as_mut_ptr(), _mm_movelh_ps(t2, t3));
-            _mm_storeu_ps(t[3].as_mut_ptr(), _mm_movehl_ps(t3, t2));
-        }
-        t
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    core::array::from_fn(|i| core::array::from_fn(|j| m[j][i]))
-}
-
 /// Four lines of a run, `[line][sample]`, from lines `g … g + 3` of `rows` (`[sample][line]`).
 #[inline(always)]
 fn gather4(rows: &Block, g: usize) -> [[f32; CHUNK]; 4] {
@@ -169,31 +140,6 @@ fn butterfly(x: &mut [f32; CHUNK], y: &mut [f32; CHUNK]) {
         *x = p + q;
         *y = p - q;
     }
-}
-
-/// `⌊x⌋` of 16 values at once, for 0 ≤ x < 2²³ (which the line lengths guarantee), taken in
-/// floating point by the 2²³ rounding trick: it vectorises where a float-to-integer
-/// conversion per value does not, and is exactly what truncating to an integer gives.
-#[inline(always)]
-fn floor(x: &[f32; 16]) -> [f32; 16] {
-    const ROUND: f32 = 8_388_608.0;
-    core::array::from_fn(|j| {
-        let nearest = (x[j] + ROUND) - ROUND;
-        if nearest > x[j] {
-            nearest - 1.0
-        } else {
-            nearest
-        }
-    })
-}
-
-/// A whole number `0 ≤ x < 2²³` as an index, without a conversion instruction: the bits of
-/// `2²³ + x` are those of 2²³ plus `x`. (`as usize` is a compare-and-branch sequence per
-/// value, and this runs for every line every control period.)
-#[inline(always)]
-fn float_to_index(x: f32) -> usize {
-    const TWO_23: f32 = 8_388_608.0;
-    ((x + TWO_23).to_bits() - TWO_23.to_bits()) as usize
 }
 
 /// [`lagrange`] for every line at once, `[weight][line]`, newest point first: the weights
@@ -303,7 +249,7 @@ fn read_line(
     // a hair below 2, which would read past the newest sample (a stale slot, or one this run
     // is about to write). Only test-sized lines come near.
     let r: [f32; CHUNK] = core::array::from_fn(|j| pos[j].max(2.0) - 1.0);
-    let floor = floor(&r);
+    let floor = floor_small(&r);
     let frac: [f32; CHUNK] = core::array::from_fn(|j| r[j] - floor[j]);
     let mut c: [[f32; CHUNK]; 4] = [[0.0; CHUNK]; 4];
     for j in 0..CHUNK {
@@ -550,7 +496,7 @@ impl Fdn {
             core::array::from_fn(|i| (self.delay[i] + self.step[i] * q).max(2.0) - 1.0)
         };
         let (first, last) = (r(1.0), r(CHUNK as f32));
-        let (whole, whole_last) = (floor(&first), floor(&last));
+        let (whole, whole_last) = (floor_small(&first), floor_small(&last));
         for i in 0..LINES {
             plan.ramped[i] = whole_last[i] == whole[i] && (last[i] - first[i]).abs() <= MAX_RAMP;
             plan.whole[i] = float_to_index(whole[i]);
