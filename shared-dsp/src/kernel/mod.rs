@@ -9,6 +9,7 @@
 //! What does not: anything with state, or a design decision of one processor (filter
 //! shapes, ballistics, the reverb's matrix): those stay with their processor.
 //!
+//! - [`simd`]: run-time AVX2 detection and the one dispatch macro every AVX2 build uses.
 //! - [`interp`]: the cubic Lagrange weights of every fractional read.
 //! - [`sanitize`]: what counts as audio, and denormal flushing.
 //! - [`transpose`]: the 4 × 4 transpose in SSE shuffles.
@@ -17,4 +18,5 @@
 pub mod bits;
 pub mod interp;
 pub mod sanitize;
+pub mod simd;
 pub mod transpose;
