@@ -14,9 +14,11 @@
 //! - [`sanitize`]: what counts as audio, and denormal flushing.
 //! - [`transpose`]: the 4 × 4 transpose in SSE shuffles.
 //! - [`bits`]: float tricks that turn floats into indices or floors without conversions.
+//! - [`linalg`]: the small dense solvers (least squares by Householder QR, Cholesky).
 
 pub mod bits;
 pub mod interp;
+pub mod linalg;
 pub mod sanitize;
 pub mod simd;
 pub mod transpose;
