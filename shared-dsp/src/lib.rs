@@ -6,7 +6,6 @@
 //! `latency_samples()` says exactly how much it delays.
 
 pub mod analysis;
-pub mod biquad;
 pub mod convolution;
 pub mod delay;
 pub mod delay_line;
