@@ -7,6 +7,8 @@ pub mod spectrum;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
+use crate::kernel::sanitize::finite_or_zero;
+
 /// An `f32` shared through an atomic: the audio thread stores, the editor loads.
 #[derive(Debug, Default)]
 pub struct SharedF32(AtomicU32);
@@ -46,8 +48,7 @@ impl ScopeBuffer {
 
     fn store(&self, l: f32, r: f32) {
         let i = self.write.load(Ordering::Relaxed);
-        let l = if l.is_finite() { l } else { 0.0 };
-        let r = if r.is_finite() { r } else { 0.0 };
+        let (l, r) = (finite_or_zero(l), finite_or_zero(r));
         self.pairs[i].store(
             ((l.to_bits() as u64) << 32) | r.to_bits() as u64,
             Ordering::Relaxed,

@@ -14,7 +14,8 @@
 //! `x[n − d]`; delay 0 is the sample just pushed. A feedback delay of D samples therefore
 //! reads at `D − 1` *before* pushing, or at `D` after.
 
-use crate::gain::finite_or_zero;
+use crate::kernel::interp::lagrange;
+use crate::kernel::sanitize::finite_or_zero;
 use crate::lane::{Lane, Stereo};
 
 #[derive(Clone, Debug)]
@@ -102,13 +103,7 @@ impl<L: Lane> DelayLine<L> {
         let x1 = self.at(i + 1);
         let x2 = self.at(i + 2);
         // Lagrange basis polynomials for nodes −1, 0, 1, 2 evaluated at t ∈ [0, 1).
-        let tp1 = t + 1.0;
-        let tm1 = t - 1.0;
-        let tm2 = t - 2.0;
-        let cm1 = -t * tm1 * tm2 * (1.0 / 6.0);
-        let c0 = tp1 * tm1 * tm2 * 0.5;
-        let c1 = -tp1 * t * tm2 * 0.5;
-        let c2 = tp1 * t * tm1 * (1.0 / 6.0);
+        let [cm1, c0, c1, c2] = lagrange(t);
         xm1 * cm1 + x0 * c0 + x1 * c1 + x2 * c2
     }
 

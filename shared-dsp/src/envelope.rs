@@ -23,6 +23,7 @@
 //! definition above on the mean square (so the RMS output itself reaches √(1 − 1/e) ≈
 //! 79.5 % at τ); a release shorter than the attack acts as the attack time.
 
+use crate::kernel::sanitize::finite_or_zero;
 use crate::lane::{Lane, Stereo, for_each_stereo};
 
 /// What the follower measures.
@@ -123,7 +124,6 @@ impl<L: Lane> EnvelopeFollower<L> {
     /// all times, so the follower is correct again as soon as the input is.
     #[inline]
     pub fn process_sample(&mut self, x: L) -> L {
-        let finite_or_zero = |v: f32| if v.is_finite() { v } else { 0.0 };
         let (att, rel) = (self.attack_coef, self.release_coef);
         match self.detector {
             Detector::Peak => {

@@ -1,5 +1,5 @@
-//! The second-order filter shapes shared by [`Biquad`](crate::biquad::Biquad) and
-//! [`Svf`](crate::svf::Svf), and the parameter limits both apply.
+//! The second-order filter shapes shared by the EQ's cascades ([`eq`](crate::eq)), the
+//! [`Svf`](crate::svf::Svf) and the filters built on it, and the parameter limits they apply.
 //!
 //! Both structures realise the same analog prototypes through the bilinear transform with
 //! the cutoff pre-warped, so one shape enum and one set of limits serve both: an EQ band

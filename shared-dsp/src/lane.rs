@@ -7,16 +7,11 @@
 //! and the element-wise `[f32; 2]` arithmetic is something LLVM turns into SIMD on its own.
 //! `std::simd` would be more explicit but is nightly-only; plain arrays keep us on stable
 //! without a dependency, and are easy to widen later (e.g. `[f32; 4]` for two stereo buses).
-//!
-//! Each lane type also names a [`WideLane`] twin in f64 ([`Lane::Wide`]), for the few
-//! recursions whose state needs more than f32 precision (the biquad, see its docs). For a
-//! stereo pair that twin is `[f64; 2]`, one SSE2 register, so the wide path costs about
-//! the same as the narrow one.
 
 use core::fmt::Debug;
 use core::ops::{Add, AddAssign, Mul, Neg, Sub};
 
-use crate::gain::flush_denormal;
+use crate::kernel::sanitize::flush_denormal;
 
 /// Arithmetic a processor needs from its sample type, applied independently per lane.
 ///
@@ -39,15 +34,6 @@ pub trait Lane:
 {
     /// Number of `f32` channels carried.
     const WIDTH: usize;
-
-    /// The same lanes in f64.
-    type Wide: WideLane;
-
-    /// Converts to f64 lanes (exact).
-    fn widen(self) -> Self::Wide;
-
-    /// Rounds f64 lanes back to f32.
-    fn narrow(wide: Self::Wide) -> Self;
 
     /// The same value in every lane.
     fn splat(x: f32) -> Self;
@@ -87,18 +73,6 @@ pub trait Lane:
 
 impl Lane for f32 {
     const WIDTH: usize = 1;
-    type Wide = f64;
-
-    #[inline(always)]
-    fn widen(self) -> f64 {
-        self as f64
-    }
-
-    #[inline(always)]
-    fn narrow(wide: f64) -> Self {
-        wide as f32
-    }
-
     #[inline(always)]
     fn splat(x: f32) -> Self {
         x
@@ -202,18 +176,6 @@ impl Neg for Stereo {
 
 impl Lane for Stereo {
     const WIDTH: usize = 2;
-    type Wide = Stereo64;
-
-    #[inline(always)]
-    fn widen(self) -> Stereo64 {
-        Stereo64([self.0[0] as f64, self.0[1] as f64])
-    }
-
-    #[inline(always)]
-    fn narrow(wide: Stereo64) -> Self {
-        Self([wide.0[0] as f32, wide.0[1] as f32])
-    }
-
     #[inline(always)]
     fn splat(x: f32) -> Self {
         Self([x, x])
@@ -238,97 +200,6 @@ impl Lane for Stereo {
     #[inline(always)]
     fn max_abs(self) -> f32 {
         self.0[0].abs().max(self.0[1].abs())
-    }
-}
-
-/// f64 lanes: the arithmetic a high-precision recursion needs (coefficients are `f64`).
-pub trait WideLane:
-    Copy
-    + Default
-    + Debug
-    + PartialEq
-    + Send
-    + Sync
-    + 'static
-    + Add<Output = Self>
-    + Sub<Output = Self>
-    + Mul<f64, Output = Self>
-{
-    fn zero() -> Self;
-    /// `true` only when every lane is finite.
-    fn is_finite(self) -> bool;
-    /// Per-lane flush of magnitudes below [`DENORMAL_THRESHOLD`](crate::gain::DENORMAL_THRESHOLD).
-    fn flush_denormal(self) -> Self;
-}
-
-#[inline(always)]
-fn flush_denormal_f64(x: f64) -> f64 {
-    if x.abs() < crate::gain::DENORMAL_THRESHOLD as f64 {
-        0.0
-    } else {
-        x
-    }
-}
-
-impl WideLane for f64 {
-    #[inline(always)]
-    fn zero() -> Self {
-        0.0
-    }
-
-    #[inline(always)]
-    fn is_finite(self) -> bool {
-        f64::is_finite(self)
-    }
-
-    #[inline(always)]
-    fn flush_denormal(self) -> Self {
-        flush_denormal_f64(self)
-    }
-}
-
-/// The f64 twin of [`Stereo`].
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Stereo64(pub [f64; 2]);
-
-impl Add for Stereo64 {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        Self([self.0[0] + o.0[0], self.0[1] + o.0[1]])
-    }
-}
-
-impl Sub for Stereo64 {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        Self([self.0[0] - o.0[0], self.0[1] - o.0[1]])
-    }
-}
-
-impl Mul<f64> for Stereo64 {
-    type Output = Self;
-    #[inline(always)]
-    fn mul(self, k: f64) -> Self {
-        Self([self.0[0] * k, self.0[1] * k])
-    }
-}
-
-impl WideLane for Stereo64 {
-    #[inline(always)]
-    fn zero() -> Self {
-        Self([0.0; 2])
-    }
-
-    #[inline(always)]
-    fn is_finite(self) -> bool {
-        self.0[0].is_finite() & self.0[1].is_finite()
-    }
-
-    #[inline(always)]
-    fn flush_denormal(self) -> Self {
-        Self([flush_denormal_f64(self.0[0]), flush_denormal_f64(self.0[1])])
     }
 }
 
@@ -366,17 +237,6 @@ mod tests {
         assert_eq!(
             Stereo::new(1e-35, 0.5).flush_denormal(),
             Stereo::new(0.0, 0.5)
-        );
-        let w = Stereo::new(0.1, -3.0).widen();
-        assert_eq!(w, Stereo64([0.1f32 as f64, -3.0]));
-        assert_eq!(
-            Stereo::narrow(w * 2.0 - w + Stereo64::zero()),
-            Stereo::new(0.1, -3.0)
-        );
-        assert!(!Stereo64([f64::NAN, 0.0]).is_finite());
-        assert_eq!(
-            Stereo64([1e-200, 1.0]).flush_denormal(),
-            Stereo64([0.0, 1.0])
         );
     }
 

@@ -6,7 +6,6 @@
 //! `latency_samples()` says exactly how much it delays.
 
 pub mod analysis;
-pub mod biquad;
 pub mod convolution;
 pub mod delay;
 pub mod delay_line;
@@ -18,6 +17,7 @@ pub mod exchange;
 pub mod filter_shape;
 pub mod gain;
 pub mod heap;
+pub mod kernel;
 pub mod lane;
 pub mod meter;
 pub mod pan;

@@ -7,7 +7,7 @@
 //! smooths every parameter at once, the discrete switches (law, mode, swap, polarity, mono)
 //! included, so nothing the host automates can click. The channel strip reuses the same laws.
 
-use crate::gain::sane_sample;
+use crate::kernel::sanitize::sane_sample;
 use std::f64::consts::FRAC_PI_4;
 
 /// How long a parameter change takes to reach the output. 20 ms is short enough to follow

@@ -1,7 +1,7 @@
 //! Topology-preserving-transform state-variable filter (Zavalishin, *The Art of VA Filter
 //! Design*; Andrew Simper, "Linear trapezoidal integrated SVF", Cytomic 2013).
 //!
-//! Why a second filter structure next to [`Biquad`](crate::biquad::Biquad): the SVF's two
+//! Why a second filter structure next to the biquad (direct form): the SVF's two
 //! states are the outputs of two trapezoidal integrators, i.e. physical quantities of the
 //! analog circuit, not abstract delays. When the cutoff or Q changes, those states remain
 //! meaningful, so the filter stays stable and free of bursts even when the cutoff moves
@@ -19,7 +19,10 @@
 //! Everything runs in f32: unlike a direct-form biquad, whose low-cutoff response depends
 //! on coefficients that differ from ±1, ±2 only in their last digits, the SVF's g ≈ π·fc/fs
 //! keeps full relative precision however low the cutoff (a 20 Hz filter at 192 kHz is
-//! within 0.01 dB of its prototype in the tests).
+//! within 0.01 dB of its prototype in the tests). Measured with an all-f32 direct-form biquad (the
+//! crate once had one, run in f64 for this reason): a 60 Hz high pass at 96 kHz was 0.16 dB
+//! off at 20 Hz, a 20 Hz high pass at 192 kHz 1.2 dB off, a 100 Hz notch at 48 kHz 0.28 dB
+//! off next to its centre.
 
 use crate::filter_shape::{FilterShape, sane_freq, sane_gain_db, sane_q, sane_sample_rate};
 use crate::lane::{Lane, Stereo, for_each_stereo};
@@ -241,8 +244,8 @@ mod tests {
     fn fixed_cutoff_matches_bilinear_mapped_prototype() {
         const N: usize = 65_536;
         let mut worst = [0.0f64; 8];
-        // The 192 kHz / 20 Hz case backs the choice of f32 for the SVF (see the biquad's
-        // docs for why the biquad needs f64 there).
+        // The 192 kHz / 20 Hz case backs the choice of f32 for the SVF (see the module docs
+        // for why a direct-form biquad needs f64 there).
         let cases: [(f64, &[f32], &[f64]); 3] = [
             (48_000.0, &[50.0, 700.0, 6_000.0], &[0.5, 0.707, 5.0]),
             (96_000.0, &[50.0, 700.0, 6_000.0], &[0.5, 0.707, 5.0]),

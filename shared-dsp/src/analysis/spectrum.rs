@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
+use crate::kernel::sanitize::finite_or_zero;
+
 /// The newest samples of a signal, shared in an `Arc` between the audio thread (one writer)
 /// and an editor (readers). `f32` bit patterns in atomics and a count of samples written: the
 /// writer never waits, a reader may see a few samples of the next lap while the writer passes
@@ -56,7 +58,7 @@ impl SampleRing {
         let n = self.samples.len() as u64;
         let mut w = self.written.load(Ordering::Relaxed);
         for s in samples {
-            let s = if s.is_finite() { s } else { 0.0 };
+            let s = finite_or_zero(s);
             self.samples[(w % n) as usize].store(s.to_bits(), Ordering::Relaxed);
             w += 1;
         }

@@ -262,7 +262,7 @@ impl Section {
         if !self.s.iter().all(|v| v.is_finite()) {
             self.reset();
         }
-        self.s = self.s.map(crate::gain::flush_denormal);
+        self.s = self.s.map(crate::kernel::sanitize::flush_denormal);
     }
 }
 

@@ -56,7 +56,8 @@ pub use feedback::{MAX_FEEDBACK, Side};
 pub use time::{DEFAULT_BPM, DelayTime, Division, Feel, MAX_TIME_MS, MIN_TIME_MS, NoteValue};
 
 use crate::delay_line::DelayLine;
-use crate::gain::{db_to_gain, flush_denormal, sane_sample};
+use crate::gain::db_to_gain;
+use crate::kernel::sanitize::{flush_denormal, sane_sample};
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 use crossfade::Crossfade;

@@ -14,23 +14,10 @@
 //! of a batch at `p − k`, the same recorded sample, before the batch's writes.
 
 use crate::delay_line::DelayLine;
+use crate::kernel::interp::lagrange;
 
 /// Largest batch.
 pub const MAX_BATCH: usize = 32;
-
-/// Lagrange basis polynomials for nodes −1, 0, 1, 2 at `t` ∈ [0, 1).
-#[inline(always)]
-pub fn lagrange(t: f32) -> [f32; 4] {
-    let tp1 = t + 1.0;
-    let tm1 = t - 1.0;
-    let tm2 = t - 2.0;
-    [
-        -t * tm1 * tm2 * (1.0 / 6.0),
-        tp1 * tm1 * tm2 * 0.5,
-        -tp1 * t * tm2 * 0.5,
-        tp1 * t * tm1 * (1.0 / 6.0),
-    ]
-}
 
 /// Longest stretch of line a batch of interpolated reads can touch: positions move by less
 /// than two samples per sample (see [`Taps::plan`]), plus the four taps.

@@ -51,7 +51,7 @@
 //! the dual-time-constant scheme of classic program-dependent compressors; the release knob
 //! scales both stages, so it still sets the character.
 
-use crate::gain::flush_denormal;
+use crate::kernel::sanitize::flush_denormal;
 use crate::lane::{Lane, Stereo};
 
 /// In auto release, the fast stage releases this many times faster than the set release.

@@ -41,7 +41,8 @@
 
 use crate::delay_line::DelayLine;
 use crate::envelope::Detector;
-use crate::gain::flush_denormal;
+use crate::kernel::sanitize::flush_denormal;
+use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::{Lane, Stereo};
 use crate::smoother::Smoother;
 
@@ -304,10 +305,7 @@ impl Compressor {
             mid_side: glide(0.0),
             peak_gr: Stereo::zero(),
             peak_level: 0.0,
-            #[cfg(target_arch = "x86_64")]
-            avx2: std::arch::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            avx2: false,
+            avx2: has_avx2(),
             detection_skipped: false,
         };
         c.update_immediately(&d);
@@ -563,31 +561,20 @@ impl Compressor {
         }
     }
 
-    /// [`process_chunk`](Self::process_chunk) in the build for this CPU.
-    fn run_chunk(&mut self, x: &mut Chunk, key: Chunk, n: usize, link: f32, allow_mid_side: bool) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is set only where the CPU reports AVX2 (see `Compressor::new`).
-            unsafe { self.process_chunk_avx2(x, key, n, link, allow_mid_side) };
-            return;
-        }
-        self.process_chunk(x, key, n, link, allow_mid_side);
-    }
-
-    /// [`process_chunk`](Self::process_chunk) compiled for AVX2 (eight f32 per vector
-    /// instruction). Without FMA (a fused multiply-add rounds once where the baseline rounds
-    /// twice), so it computes exactly what the baseline build does.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn process_chunk_avx2(
-        &mut self,
-        x: &mut Chunk,
-        key: Chunk,
-        n: usize,
-        link: f32,
-        allow_mid_side: bool,
-    ) {
-        self.process_chunk(x, key, n, link, allow_mid_side);
+    avx2_dispatch! {
+        /// [`process_chunk`](Self::process_chunk) in the build for this CPU.
+        fn run_chunk(
+            &mut self,
+            x: &mut Chunk,
+            key: Chunk,
+            n: usize,
+            link: f32,
+            allow_mid_side: bool,
+        ) = process_chunk;
+        /// [`process_chunk`](Self::process_chunk) compiled for AVX2 (eight f32 per vector
+        /// instruction). Without FMA (a fused multiply-add rounds once where the baseline
+        /// rounds twice), so it computes exactly what the baseline build does.
+        avx2 if self.avx2: fn process_chunk_avx2;
     }
 
     /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).

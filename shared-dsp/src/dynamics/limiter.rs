@@ -49,7 +49,9 @@
 //! [`true_peak`]: super::true_peak
 
 use crate::delay_line::DelayLine;
-use crate::gain::{finite_or_zero, flush_denormal, within};
+use crate::gain::within;
+use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
+use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 
@@ -247,10 +249,7 @@ impl Limiter {
             fade_len: ((SWITCH_FADE_MS * 1e-3 * fs) as u32).max(1),
             min_gain: [1.0; 2],
             clamped: 0,
-            #[cfg(target_arch = "x86_64")]
-            avx2: std::arch::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            avx2: false,
+            avx2: has_avx2(),
         };
         limiter.update_immediately(&d);
         limiter.reset();
@@ -398,24 +397,13 @@ impl Limiter {
         }
     }
 
-    /// [`process_chunk`](Self::process_chunk) in the build for this CPU.
-    fn run_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is set only where the CPU reports AVX2 (see `Limiter::new`).
-            unsafe { self.process_chunk_avx2(x, n, mono) };
-            return;
-        }
-        self.process_chunk(x, n, mono);
-    }
-
-    /// [`process_chunk`](Self::process_chunk) compiled for AVX2 (the stage loops and the
-    /// true-peak detector run eight lanes wide). Without FMA, so it computes exactly what the
-    /// baseline build does (tested).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn process_chunk_avx2(&mut self, x: &mut Chunk, n: usize, mono: bool) {
-        self.process_chunk(x, n, mono);
+    avx2_dispatch! {
+        /// [`process_chunk`](Self::process_chunk) in the build for this CPU.
+        fn run_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) = process_chunk;
+        /// [`process_chunk`](Self::process_chunk) compiled for AVX2 (the stage loops and the
+        /// true-peak detector run eight lanes wide). Without FMA, so it computes exactly what
+        /// the baseline build does (tested).
+        avx2 if self.avx2: fn process_chunk_avx2;
     }
 
     /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).

@@ -14,6 +14,7 @@
 //! The limiter reuses this as its lookahead buffer.
 
 use crate::delay_line::DelayLine;
+use crate::kernel::sanitize::finite_or_zero;
 use crate::lane::{Lane, Stereo};
 
 /// Length of the crossfade when the delay changes.
@@ -132,10 +133,10 @@ impl Lookahead<Stereo> {
             if self.delay == 0 {
                 // What was just pushed: the input, sanitised like the line does.
                 for x in l.iter_mut() {
-                    *x = if x.is_finite() { *x } else { 0.0 };
+                    *x = finite_or_zero(*x);
                 }
                 for x in r.iter_mut() {
-                    *x = if x.is_finite() { *x } else { 0.0 };
+                    *x = finite_or_zero(*x);
                 }
             } else {
                 self.line.read_split(self.delay + m - 1, l, r);

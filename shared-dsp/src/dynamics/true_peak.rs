@@ -46,6 +46,8 @@
 //! takes 6 multiply-adds on two 4-lane vectors plus 12 adds; in sample-peak mode only the
 //! history is kept.
 
+use crate::kernel::simd::{avx2_dispatch, has_avx2};
+
 /// Samples between an input sample and its peak estimate.
 pub const DELAY: usize = 6;
 /// Taps per phase (both interpolators).
@@ -169,10 +171,7 @@ impl TruePeakDetector {
             coefs: coefficient_table(),
             tail: [0.0; TAPS - 1],
             previous_segment: 0.0,
-            #[cfg(target_arch = "x86_64")]
-            avx2: std::arch::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            avx2: false,
+            avx2: has_avx2(),
         }
     }
 
@@ -198,24 +197,18 @@ impl TruePeakDetector {
         p[0]
     }
 
-    /// Over a block: `peaks[i]` is the estimate for the sample `DELAY` before `input[i]`
-    /// (true peak, or the sample's own magnitude when `true_peak` is false).
-    pub fn process_block(&mut self, input: &[f32], peaks: &mut [f32], true_peak: bool) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is set only where the CPU reports AVX2 (see `new`).
-            unsafe { self.process_block_avx2(input, peaks, true_peak) };
-            return;
-        }
-        self.process_chunks(input, peaks, true_peak);
-    }
-
-    /// The block loop compiled for AVX2 (the eight phase accumulators in one vector each).
-    /// Without FMA, so it computes exactly what the baseline build does (tested).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn process_block_avx2(&mut self, input: &[f32], peaks: &mut [f32], true_peak: bool) {
-        self.process_chunks(input, peaks, true_peak);
+    avx2_dispatch! {
+        /// Over a block: `peaks[i]` is the estimate for the sample `DELAY` before `input[i]`
+        /// (true peak, or the sample's own magnitude when `true_peak` is false).
+        pub fn process_block(
+            &mut self,
+            input: &[f32],
+            peaks: &mut [f32],
+            true_peak: bool,
+        ) = process_chunks;
+        /// The block loop compiled for AVX2 (the eight phase accumulators in one vector each).
+        /// Without FMA, so it computes exactly what the baseline build does (tested).
+        avx2 if self.avx2: fn process_block_avx2;
     }
 
     #[inline(always)]

@@ -23,7 +23,7 @@ use super::lanes::{Chain, LaneRouting, LaneTarget, MAX_LANES};
 use super::matched::{self, Effort, Section, SvfCoefs};
 use super::prototype::{MAX_SECTIONS, cascade, sane_band};
 use super::{BANDS, BandSettings, Placement};
-use crate::gain::flush_denormal;
+use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::lane::Lane;
 use crate::smoother::Smoother;
 
@@ -749,6 +749,5 @@ impl Engine {
 /// Denormals and non-finite values to zero (compare and select, no branch).
 #[inline(always)]
 fn clean(x: f32) -> f32 {
-    let v = flush_denormal(x);
-    if v.is_finite() { v } else { 0.0 }
+    finite_or_zero(flush_denormal(x))
 }

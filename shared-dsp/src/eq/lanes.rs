@@ -34,6 +34,7 @@
 //! same number of samples after the tick as it lags, so trajectories stay continuous.
 
 use super::matched::Section;
+use crate::kernel::simd::{avx2_dispatch, has_avx2};
 
 /// Lanes per vector.
 pub const WIDTH: usize = 8;
@@ -163,10 +164,7 @@ impl Chain {
             moving: false,
             pushed: 0,
             start: 0,
-            #[cfg(target_arch = "x86_64")]
-            avx2: std::arch::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            avx2: false,
+            avx2: has_avx2(),
         };
         for j in 0..MAX_LANES {
             c.set_now(j, &IDLE);
@@ -468,16 +466,15 @@ impl Chain {
         if both >= to {
             return;
         }
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: pairable chains have AVX2 (detected at run time).
-        unsafe {
-            steady_pair_avx2(a, a_left, a_right, b, b_left, b_right, both, to)
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            a.push(a_left, a_right, both, to);
-            b.push(b_left, b_right, both, to);
-        }
+        // Pairable chains have AVX2 (detected at run time), so the fallback is off x86-64 only.
+        avx2_dispatch!(
+            if a.avx2 && b.avx2 =>
+                steady_pair_avx2(a, a_left, a_right, b, b_left, b_right, both, to),
+            else {
+                a.push(a_left, a_right, both, to);
+                b.push(b_left, b_right, both, to);
+            }
+        );
     }
 
     /// The priming part of [`run`](Self::run): returns where the steady state starts.
@@ -598,10 +595,10 @@ impl Chain {
             for i in 0..WIDTH {
                 let vals = [s.p1[i], s.p2[i], s.q1[i], s.q2[i], s.out_l[i], s.out_r[i]];
                 if vals.iter().all(|v| v.is_finite()) {
-                    s.p1[i] = crate::gain::flush_denormal(s.p1[i]);
-                    s.p2[i] = crate::gain::flush_denormal(s.p2[i]);
-                    s.q1[i] = crate::gain::flush_denormal(s.q1[i]);
-                    s.q2[i] = crate::gain::flush_denormal(s.q2[i]);
+                    s.p1[i] = crate::kernel::sanitize::flush_denormal(s.p1[i]);
+                    s.p2[i] = crate::kernel::sanitize::flush_denormal(s.p2[i]);
+                    s.q1[i] = crate::kernel::sanitize::flush_denormal(s.q1[i]);
+                    s.q2[i] = crate::kernel::sanitize::flush_denormal(s.q2[i]);
                 } else {
                     (s.p1[i], s.p2[i], s.q1[i], s.q2[i], s.out_l[i], s.out_r[i]) =
                         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);

@@ -58,6 +58,7 @@
 //! while parameters glide.
 
 use super::prototype::{Cascade, MAX_SECTIONS, Poles, Proto};
+use crate::kernel::linalg::{cholesky_solve, least_squares};
 
 /// Processing coefficients of one section: Simper's TPT SVF (see [`crate::svf`]) with the
 /// output mix `m0·x + m1·band + m2·low`.
@@ -869,29 +870,6 @@ fn damped_step(
     None
 }
 
-fn cholesky_solve(m: &[[f64; 5]; 5], b: &[f64; 5], n: usize) -> Option<[f64; 5]> {
-    let mut l = [[0.0f64; 5]; 5];
-    for j in 0..n {
-        let s = m[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
-        if s.is_nan() || s <= 0.0 {
-            return None;
-        }
-        l[j][j] = s.sqrt();
-        for i in j + 1..n {
-            l[i][j] = (m[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>()) / l[j][j];
-        }
-    }
-    let mut y = [0.0f64; 5];
-    for i in 0..n {
-        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
-    }
-    let mut x = [0.0f64; 5];
-    for i in (0..n).rev() {
-        x[i] = (y[i] - (i + 1..n).map(|k| l[k][i] * x[k]).sum::<f64>()) / l[i][i];
-    }
-    x[..n].iter().all(|v| v.is_finite()).then_some(x)
-}
-
 /// Weighted least squares for the unknowns (numerator coefficients, then c1, c2), with the
 /// bounds N(1) ≥ 0 and D(1) ≥ [`D_NYQUIST_MIN`] (N, D at Nyquist) by an exact active set:
 /// the unconstrained solution, or the best feasible one with either or both bounds held.
@@ -921,7 +899,7 @@ fn constrained_solve(
         if combo == 0 {
             // Unconstrained: the rows as they are.
             let all = [0, 1, 2, 3, 4];
-            if let Some((sol, _)) = least_squares(rows, rhs, &all[..dims]) {
+            if let Some((sol, _)) = least_squares::<GRID, 5>(rows, rhs, &all[..dims]) {
                 let mut x = [0.0f64; 5];
                 x[..nd].copy_from_slice(&sol[..nd]);
                 (x[3], x[4]) = (sol[nd], sol[nd + 1]);
@@ -964,7 +942,7 @@ fn constrained_solve(
             }
         }
         let Some((sol, residual)) =
-            least_squares(&reduced[..rows.len()], &rb[..rows.len()], &cols[..m])
+            least_squares::<GRID, 5>(&reduced[..rows.len()], &rb[..rows.len()], &cols[..m])
         else {
             continue;
         };
@@ -992,58 +970,4 @@ fn constrained_solve(
         }
     }
     best.map(|b| b.0)
-}
-
-/// Least squares on the columns `cols` of `rows` by Householder QR (condition number κ,
-/// where normal equations would square it). Returns the solution and the residual norm².
-fn least_squares(rows: &[[f64; 5]], rhs: &[f64], cols: &[usize]) -> Option<([f64; 5], f64)> {
-    let n = rows.len();
-    let m = cols.len();
-    if n < m {
-        return None;
-    }
-    let mut a = [[0.0f64; 5]; GRID];
-    let mut b = [0.0f64; GRID];
-    for i in 0..n {
-        for (c, &j) in cols.iter().enumerate() {
-            a[i][c] = rows[i][j];
-        }
-        b[i] = rhs[i];
-    }
-    let mut diag = [0.0f64; 5];
-    for j in 0..m {
-        let norm = a[j..n].iter().map(|r| r[j] * r[j]).sum::<f64>().sqrt();
-        if !(norm > 0.0 && norm.is_finite()) {
-            return None;
-        }
-        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
-        a[j][j] -= alpha;
-        let vnorm2: f64 = a[j..n].iter().map(|r| r[j] * r[j]).sum();
-        if vnorm2 > 0.0 {
-            for c in j + 1..m {
-                let f = 2.0 * a[j..n].iter().map(|r| r[j] * r[c]).sum::<f64>() / vnorm2;
-                for r in &mut a[j..n] {
-                    r[c] -= f * r[j];
-                }
-            }
-            let f = 2.0 * (j..n).map(|i| a[i][j] * b[i]).sum::<f64>() / vnorm2;
-            for i in j..n {
-                b[i] -= f * a[i][j];
-            }
-        }
-        diag[j] = alpha;
-    }
-    let mut x = [0.0f64; 5];
-    for j in (0..m).rev() {
-        let mut s = b[j];
-        for c in j + 1..m {
-            s -= a[j][c] * x[c];
-        }
-        x[j] = s / diag[j];
-    }
-    let residual = b[m..n].iter().map(|v| v * v).sum();
-    x[..m]
-        .iter()
-        .all(|v| v.is_finite())
-        .then_some((x, residual))
 }

@@ -26,7 +26,7 @@ use super::fir::{Kernel, kernel_bands};
 use super::linear::{DesignRequest, KernelMailbox, LinearPhase, OfflineDesigner};
 use super::response::auto_gain_db;
 use super::{BANDS, BandSettings, Mode, Settings};
-use crate::gain::sanitize;
+use crate::kernel::sanitize::{finite_or_zero, flush_denormal, sanitize};
 use crate::smoother::Smoother;
 
 /// Samples of the fade out and of the fade in when the mode changes.
@@ -313,8 +313,7 @@ impl Eq {
                 // Non-finite or denormal input would live on in the convolution's spectra for
                 // a kernel length: it never gets in.
                 for x in left.iter_mut().chain(right.iter_mut()) {
-                    let v = crate::gain::flush_denormal(*x);
-                    *x = if v.is_finite() { v } else { 0.0 };
+                    *x = finite_or_zero(flush_denormal(*x));
                 }
                 self.linear.process(left, right);
                 if self.lp_gain.is_settled() && self.lp_gain.value() == 1.0 {

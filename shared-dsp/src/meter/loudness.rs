@@ -23,7 +23,7 @@
 //! **Garbage**: non-finite samples are metered as silence (they would otherwise poison the
 //! K-weighting filters' state for good).
 
-use crate::gain::sane_sample;
+use crate::kernel::sanitize::sane_sample;
 use std::sync::Arc;
 
 use ebur128::{Channel, EbuR128, Mode};

@@ -14,7 +14,7 @@
 
 use super::CONTROL;
 use super::ring::{Ring, Run};
-use crate::gain::flush_denormal;
+use crate::kernel::sanitize::flush_denormal;
 use crate::lane::Stereo;
 
 /// `N` all-pass stages in series.

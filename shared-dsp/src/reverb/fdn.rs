@@ -40,6 +40,9 @@ use super::CONTROL;
 use super::absorption::LineFilter;
 use super::ring::Run;
 use crate::gain::within;
+use crate::kernel::bits::{float_to_index, floor_small};
+use crate::kernel::interp::lagrange;
+use crate::kernel::transpose::transpose4;
 use crate::lane::Stereo;
 
 /// Number of delay lines.
@@ -101,37 +104,6 @@ fn hadamard(a: &mut Lines) {
     }
 }
 
-/// A 4 × 4 transpose. On x86-64 in SSE shuffles (a quarter of the instructions of the
-/// element-by-element copy, which LLVM does not turn into shuffles by itself); elsewhere
-/// element by element.
-#[inline(always)]
-fn transpose4(m: [[f32; 4]; 4]) -> [[f32; 4]; 4] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use core::arch::x86_64::{
-            _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps,
-            _mm_unpacklo_ps,
-        };
-        let mut t = [[0.0; 4]; 4];
-        // SAFETY: SSE is part of x86-64; every pointer is to four f32 of a local array,
-        // unaligned loads and stores.
-        unsafe {
-            let r = m.map(|row| _mm_loadu_ps(row.as_ptr()));
-            let t0 = _mm_unpacklo_ps(r[0], r[1]);
-            let t1 = _mm_unpacklo_ps(r[2], r[3]);
-            let t2 = _mm_unpackhi_ps(r[0], r[1]);
-            let t3 = _mm_unpackhi_ps(r[2], r[3]);
-            _mm_storeu_ps(t[0].as_mut_ptr(), _mm_movelh_ps(t0, t1));
-            _mm_storeu_ps(t[1].as_mut_ptr(), _mm_movehl_ps(t1, t0));
-            _mm_storeu_ps(t[2].as_mut_ptr(), _mm_movelh_ps(t2, t3));
-            _mm_storeu_ps(t[3].as_mut_ptr(), _mm_movehl_ps(t3, t2));
-        }
-        t
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    core::array::from_fn(|i| core::array::from_fn(|j| m[j][i]))
-}
-
 /// Four lines of a run, `[line][sample]`, from lines `g … g + 3` of `rows` (`[sample][line]`).
 #[inline(always)]
 fn gather4(rows: &Block, g: usize) -> [[f32; CHUNK]; 4] {
@@ -170,47 +142,9 @@ fn butterfly(x: &mut [f32; CHUNK], y: &mut [f32; CHUNK]) {
     }
 }
 
-/// `⌊x⌋` of 16 values at once, for 0 ≤ x < 2²³ (which the line lengths guarantee), taken in
-/// floating point by the 2²³ rounding trick: it vectorises where a float-to-integer
-/// conversion per value does not, and is exactly what truncating to an integer gives.
-#[inline(always)]
-fn floor(x: &[f32; 16]) -> [f32; 16] {
-    const ROUND: f32 = 8_388_608.0;
-    core::array::from_fn(|j| {
-        let nearest = (x[j] + ROUND) - ROUND;
-        if nearest > x[j] {
-            nearest - 1.0
-        } else {
-            nearest
-        }
-    })
-}
-
-/// A whole number `0 ≤ x < 2²³` as an index, without a conversion instruction: the bits of
-/// `2²³ + x` are those of 2²³ plus `x`. (`as usize` is a compare-and-branch sequence per
-/// value, and this runs for every line every control period.)
-#[inline(always)]
-fn float_to_index(x: f32) -> usize {
-    const TWO_23: f32 = 8_388_608.0;
-    ((x + TWO_23).to_bits() - TWO_23.to_bits()) as usize
-}
-
-/// Cubic Lagrange basis for nodes −1, 0, 1, 2 at `t` (as
-/// [`DelayLine::read_cubic`](crate::delay_line::DelayLine::read_cubic)), newest point first:
-/// the weights of `x[p+1]`, `x[p]`, `x[p−1]`, `x[p−2]` for a read `t` behind `x[p]`.
-#[inline(always)]
-fn lagrange(t: f32) -> [f32; 4] {
-    let (tp1, tm1, tm2) = (t + 1.0, t - 1.0, t - 2.0);
-    [
-        -t * tm1 * tm2 * (1.0 / 6.0),
-        tp1 * tm1 * tm2 * 0.5,
-        -tp1 * t * tm2 * 0.5,
-        tp1 * t * tm1 * (1.0 / 6.0),
-    ]
-}
-
-/// [`lagrange`] for every line at once, `[weight][line]`: one loop per weight, so that each
-/// is a few vector operations.
+/// [`lagrange`] for every line at once, `[weight][line]`, newest point first: the weights
+/// of `x[p+1]`, `x[p]`, `x[p−1]`, `x[p−2]` for a read `t` behind `x[p]`. One loop per
+/// weight, so that each is a few vector operations.
 #[inline(always)]
 fn lagrange_lines(t: &Lines) -> [Lines; 4] {
     let mut w = [[0.0; LINES]; 4];
@@ -315,7 +249,7 @@ fn read_line(
     // a hair below 2, which would read past the newest sample (a stale slot, or one this run
     // is about to write). Only test-sized lines come near.
     let r: [f32; CHUNK] = core::array::from_fn(|j| pos[j].max(2.0) - 1.0);
-    let floor = floor(&r);
+    let floor = floor_small(&r);
     let frac: [f32; CHUNK] = core::array::from_fn(|j| r[j] - floor[j]);
     let mut c: [[f32; CHUNK]; 4] = [[0.0; CHUNK]; 4];
     for j in 0..CHUNK {
@@ -562,7 +496,7 @@ impl Fdn {
             core::array::from_fn(|i| (self.delay[i] + self.step[i] * q).max(2.0) - 1.0)
         };
         let (first, last) = (r(1.0), r(CHUNK as f32));
-        let (whole, whole_last) = (floor(&first), floor(&last));
+        let (whole, whole_last) = (floor_small(&first), floor_small(&last));
         for i in 0..LINES {
             plan.ramped[i] = whole_last[i] == whole[i] && (last[i] - first[i]).abs() <= MAX_RAMP;
             plan.whole[i] = float_to_index(whole[i]);
@@ -809,7 +743,8 @@ impl Fdn {
             for i in 0..LINES {
                 let x = row[i];
                 let y = self.b0[i] * x + self.z[i];
-                self.z[i] = crate::gain::flush_denormal(self.b1[i] * x - self.a1[i] * y);
+                self.z[i] =
+                    crate::kernel::sanitize::flush_denormal(self.b1[i] * x - self.a1[i] * y);
                 row[i] = y;
             }
         }
@@ -850,7 +785,7 @@ impl Fdn {
             for (k, v) in v.iter_mut().enumerate() {
                 let i = g + 4 * k;
                 for j in 0..CHUNK {
-                    v[j] = crate::gain::flush_denormal(
+                    v[j] = crate::kernel::sanitize::flush_denormal(
                         v[j] * 0.25 + self.in_left[i] * in_l[j] + self.in_right[i] * in_r[j],
                     );
                 }
@@ -929,7 +864,8 @@ mod tests {
             let (mut left, mut right) = (0.0, 0.0);
             for i in 0..LINES {
                 let y = self.b0[i] * a[i] + self.z[i];
-                self.z[i] = crate::gain::flush_denormal(self.b1[i] * a[i] - self.a1[i] * y);
+                self.z[i] =
+                    crate::kernel::sanitize::flush_denormal(self.b1[i] * a[i] - self.a1[i] * y);
                 a[i] = y;
                 left += self.out_left[i] * y;
                 right += self.out_right[i] * y;
@@ -938,8 +874,9 @@ mod tests {
             self.write = (self.write + 1) & mask;
             for i in 0..LINES {
                 let (l, r) = (input.left(), input.right());
-                let v =
-                    crate::gain::flush_denormal(a[i] + self.in_left[i] * l + self.in_right[i] * r);
+                let v = crate::kernel::sanitize::flush_denormal(
+                    a[i] + self.in_left[i] * l + self.in_right[i] * r,
+                );
                 self.buf[i * stride + self.write] = v;
                 if self.write < GUARD {
                     self.buf[i * stride + self.len + self.write] = v;

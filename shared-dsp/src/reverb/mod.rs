@@ -60,7 +60,9 @@ pub type IrMailbox = crate::exchange::Mailbox<ConvolutionEngine>;
 
 use crate::envelope::{Detector, EnvelopeFollower};
 use crate::filter_shape::FilterShape;
-use crate::gain::{db_to_gain, flush_denormal, gain_to_db_floored, sane_sample, within};
+use crate::gain::{db_to_gain, gain_to_db_floored, within};
+use crate::kernel::sanitize::{flush_denormal, sane_sample};
+use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::{Lane, Stereo};
 use crate::svf::Svf;
 use character::{MAX_SIZE_SCALE, line_lengths_ms, size_scale};
@@ -363,10 +365,7 @@ impl Reverb {
             width: Ramp::new(1.0, gains),
             algorithmic_idle: false,
             convolution_idle: true,
-            #[cfg(target_arch = "x86_64")]
-            avx2: std::arch::is_x86_feature_detected!("avx2"),
-            #[cfg(not(target_arch = "x86_64"))]
-            avx2: false,
+            avx2: has_avx2(),
         };
         reverb.low_cut.set(
             FilterShape::HighPass,
@@ -686,27 +685,16 @@ impl Reverb {
         }
     }
 
-    /// Processes separate left/right buffers in place, any length (0 and 1 included). For a
-    /// mono source pass the same signal in both (the plugin copies it).
-    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is set only where the CPU reports AVX2 (see `Reverb::new`).
-            unsafe { self.process_avx2(left, right) };
-            return;
-        }
-        self.process_runs(left, right);
-    }
-
-    /// [`process`](Self::process) compiled for AVX2, chosen at run time when the CPU has it:
-    /// the run loops are written over 16-sample rows, which AVX2 takes in two registers
-    /// instead of SSE2's four. Without FMA (a fused multiply-add rounds once where the
-    /// baseline rounds twice), so both builds compute exactly the same values and the output
-    /// does not depend on the machine (a test compares them).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn process_avx2(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.process_runs(left, right);
+    avx2_dispatch! {
+        /// Processes separate left/right buffers in place, any length (0 and 1 included). For
+        /// a mono source pass the same signal in both (the plugin copies it).
+        pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) = process_runs;
+        /// [`process`](Self::process) compiled for AVX2, chosen at run time when the CPU has
+        /// it: the run loops are written over 16-sample rows, which AVX2 takes in two
+        /// registers instead of SSE2's four. Without FMA (a fused multiply-add rounds once
+        /// where the baseline rounds twice), so both builds compute exactly the same values
+        /// and the output does not depend on the machine (a test compares them).
+        avx2 if self.avx2: fn process_avx2;
     }
 
     /// The control-period loop of [`process`](Self::process); everything per sample below it

@@ -20,7 +20,8 @@
 //! when it ran sample by sample on `DelayLine`s (the tests compare the two).
 
 use super::CONTROL;
-use crate::gain::finite_or_zero;
+use crate::kernel::interp::lagrange;
+use crate::kernel::sanitize::finite_or_zero;
 
 /// Longest run that is one contiguous slice: a control period plus the extra points an
 /// interpolated read needs.
@@ -132,13 +133,7 @@ impl Ring {
             }
             return out;
         }
-        let tp1 = t + 1.0;
-        let tm1 = t - 1.0;
-        let tm2 = t - 2.0;
-        let cm1 = -t * tm1 * tm2 * (1.0 / 6.0);
-        let c0 = tp1 * tm1 * tm2 * 0.5;
-        let c1 = -tp1 * t * tm2 * 0.5;
-        let c2 = tp1 * t * tm1 * (1.0 / 6.0);
+        let [cm1, c0, c1, c2] = lagrange(t);
         for (out, w) in out.iter_mut().zip(win) {
             for j in 0..CONTROL {
                 out[j] = w[j + 3] * cm1 + w[j + 2] * c0 + w[j + 1] * c1 + w[j] * c2;
@@ -168,13 +163,7 @@ impl Ring {
             return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
         }
         let (xm1, x0, x1, x2) = (at(i - 1), at(i), at(i + 1), at(i + 2));
-        let tp1 = t + 1.0;
-        let tm1 = t - 1.0;
-        let tm2 = t - 2.0;
-        let cm1 = -t * tm1 * tm2 * (1.0 / 6.0);
-        let c0 = tp1 * tm1 * tm2 * 0.5;
-        let c1 = -tp1 * t * tm2 * 0.5;
-        let c2 = tp1 * t * tm1 * (1.0 / 6.0);
+        let [cm1, c0, c1, c2] = lagrange(t);
         let sum = |c: usize| xm1[c] * cm1 + x0[c] * c0 + x1[c] * c1 + x2[c] * c2;
         [sum(0), sum(1)]
     }

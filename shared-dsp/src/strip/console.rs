@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::delay::{self, Delay};
 use crate::dynamics::compressor::{self, Compressor};
 use crate::dynamics::limiter::{self, Limiter};
-use crate::gain::flush_denormal;
 use crate::heap::{Zeroable, boxed_array, boxed_zeroed};
+use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::meter::{LoudnessMeter, LoudnessReadings};
 use crate::reverb::{self, Reverb};
 use crate::smoother::Smoother;
@@ -114,7 +114,7 @@ fn load_input(dst: &mut Pair, input: Input<'_>, start: usize, len: usize) {
     for (side, src) in dst.iter_mut().zip([in_l, in_r]) {
         let avail = src.len().saturating_sub(start).min(len);
         for (d, &s) in side[..avail].iter_mut().zip(&src[start..start + avail]) {
-            *d = if s.is_finite() { s } else { 0.0 };
+            *d = finite_or_zero(s);
         }
         side[avail..len].fill(0.0);
     }

@@ -563,7 +563,7 @@ fn strips_run_in_pairs_give_each_strip_alone_summed_in_order() {
                 for (w, s) in want.iter_mut().zip(&sum) {
                     for (w, &s) in w[chunk..chunk_end].iter_mut().zip(s) {
                         // The silent returns join the sum (+ 0.0), then the output is flushed.
-                        *w = crate::gain::flush_denormal(s + (0.0 + 0.0));
+                        *w = crate::kernel::sanitize::flush_denormal(s + (0.0 + 0.0));
                     }
                 }
             }
