@@ -134,23 +134,13 @@ const DEFAULT_Q: f32 = 0.707;
 /// the band keeps its defaults.
 #[cfg(feature = "standalone")]
 const DEMO: [Option<(TypeParam, f32, f32, f32)>; 8] = [
-    Some((
-        TypeParam::LowCut,
-        35.0,
-        0.0,
-        DEFAULT_Q,
-    )),
+    Some((TypeParam::LowCut, 35.0, 0.0, DEFAULT_Q)),
     None,
     Some((TypeParam::Bell, 280.0, -4.5, 1.4)),
     None,
     Some((TypeParam::Bell, 2_500.0, 5.0, 1.8)),
     None,
-    Some((
-        TypeParam::HighShelf,
-        9_000.0,
-        3.0,
-        DEFAULT_Q,
-    )),
+    Some((TypeParam::HighShelf, 9_000.0, 3.0, DEFAULT_Q)),
     None,
 ];
 

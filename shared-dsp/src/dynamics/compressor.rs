@@ -584,12 +584,6 @@ impl Compressor {
         self
     }
 
-    /// Whether this instance runs the AVX2 build.
-    #[cfg(test)]
-    pub(crate) fn uses_avx2(&self) -> bool {
-        self.avx2
-    }
-
     /// Up to [`CHUNK`] frames through the whole chain, stage by stage, each channel an array.
     ///
     /// Why stages: the recursions (filter, RMS average, ballistics) are serial dependency

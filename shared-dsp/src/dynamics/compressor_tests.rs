@@ -851,8 +851,7 @@ fn the_avx2_build_computes_exactly_what_the_baseline_build_does() {
     // renders the same on every machine. Every path: peak and RMS, the sidechain filter and
     // its glide, mid/side, partial link and mix, listen, auto release, curve glides, a
     // lookahead change, the mono form.
-    if !Compressor::new(FS, 512).uses_avx2() {
-        println!("this CPU has no AVX2: only the baseline build runs here");
+    if crate::test_support::skip_without_avx2("compressor: AVX2 build = baseline build") {
         return;
     }
     let mut rng = XorShift::new(21);

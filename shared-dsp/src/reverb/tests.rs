@@ -677,11 +677,10 @@ fn the_avx2_build_computes_exactly_what_the_baseline_build_does() {
     // it must give the same bits as the baseline (SSE2) build, so a session renders the same on
     // every machine. Both builds, every stage: full modulation, a character and size glide,
     // cuts, narrowed width, ducking, a switch to convolution and back, freeze.
-    let mut wide = Reverb::new(FS, 512);
-    if !wide.avx2 {
-        println!("this CPU has no AVX2: only the baseline build runs here");
+    if crate::test_support::skip_without_avx2("reverb: AVX2 build = baseline build") {
         return;
     }
+    let mut wide = Reverb::new(FS, 512);
     let mut base = Reverb::new(FS, 512);
     base.avx2 = false;
     let settings = Settings {
