@@ -351,6 +351,10 @@ pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
             Check::new("Mixwerk Limiter: automated ceiling", limiter),
         ),
         (
+            "Mixwerk Reverb",
+            Check::new("Mixwerk Reverb: automated output gain", reverb),
+        ),
+        (
             "Mixwerk Delay",
             Check::new("Mixwerk Delay: automated feedback", delay),
         ),
@@ -603,6 +607,44 @@ fn limiter(ctx: &Ctx, dir: &Path) -> Result<String> {
         )?,
         over.0
     ))
+}
+
+/// Mix 0 % (the dry signal only: the wet gain is sin 0 = 0, the dry cos 0 = 1) with the
+/// Output Gain ramped 0 → −20 dB between 1 and 3 s and stepped back to −6 dB at 3.5 s: the
+/// level is the lane in dB, and the step glides.
+fn reverb(ctx: &Ctx, dir: &Path) -> Result<String> {
+    let lane = Lane::new("Output Gain")
+        .at(1.0, 0.0)
+        .at(3.0, -20.0)
+        .step(3.5, -20.0, -6.0);
+    let steps = lane.steps();
+    let session = Session {
+        plugin: "Mixwerk Reverb",
+        settings: &["Mix=0"],
+        lanes: vec![lane.clone()],
+    };
+    let amplitude = 0.5;
+    let export = session.render(ctx, dir, &tone(amplitude))?;
+    let input_db = db(amplitude / SQRT_2);
+    let measured: Vec<Vec<(f64, f64)>> = windows(&export)
+        .into_iter()
+        .map(|ch| {
+            ch.into_iter()
+                .map(|(t, rms, _)| (t, rms - input_db))
+                .collect()
+        })
+        .collect();
+    let expected = |t: f64, _| (!excluded(t, &steps, 0.1)).then(|| lane.value(t));
+    let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
+    let instant = db(10f64.powf(-6.0 / 20.0) - 10f64.powf(-20.0 / 20.0));
+    report(
+        lag,
+        err,
+        at,
+        0.2,
+        "dB",
+        judge_clicks(&clicks(&export, amplitude, &steps), instant),
+    )
 }
 
 /// Feedback 0 % until 2 s, then 50 %, on single impulses at 1 s and 3 s through a 100 ms
