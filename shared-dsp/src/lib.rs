@@ -6,6 +6,7 @@
 //! `latency_samples()` says exactly how much it delays.
 
 pub mod analysis;
+pub mod bypass;
 pub mod convolution;
 pub mod delay;
 pub mod delay_line;

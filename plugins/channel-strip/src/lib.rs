@@ -28,11 +28,12 @@ use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
+use shared_dsp::bypass;
 use shared_dsp::delay::DEFAULT_BPM;
 use shared_dsp::meter::LoudnessReadings;
 use shared_dsp::strip::console::Input;
 use shared_dsp::strip::meters::{ConsoleMeters, MeterWriter};
-use shared_dsp::strip::{CHANNELS, ChannelSettings, Console, ConsoleSettings, MasterSettings};
+use shared_dsp::strip::{CHANNELS, Console, ConsoleSettings};
 
 #[cfg(feature = "standalone")]
 mod demo;
@@ -89,35 +90,9 @@ fn new_params() -> Arc<StripParams> {
     Arc::new(StripParams::default())
 }
 
-/// Bypass: the plain sum of every input at unity, time-aligned (compressor lookaheads stay, so
-/// bypassing never moves the mix in time), every processor, mute, solo and send off. Everything
-/// glides there, so bypassing never clicks.
-fn bypassed(s: &ConsoleSettings) -> ConsoleSettings {
-    let mut b = ConsoleSettings {
-        master: MasterSettings {
-            reverb: s.master.reverb,
-            delay: s.master.delay,
-            ..MasterSettings::default()
-        },
-        ..ConsoleSettings::default()
-    };
-    for (c, orig) in b.channels.iter_mut().zip(s.channels.iter()) {
-        *c = ChannelSettings {
-            compressor: orig.compressor,
-            ..ChannelSettings::default()
-        };
-    }
-    b
-}
-
 impl MixwerkChannelStrip {
     fn target(&self) -> ConsoleSettings {
-        let settings = self.params.settings();
-        if self.params.bypass.value() {
-            bypassed(&settings)
-        } else {
-            settings
-        }
+        bypass::target(self.params.settings(), self.params.bypass.value())
     }
 
     /// Tells the host when the latency changes (a compressor lookahead, the limiter switched

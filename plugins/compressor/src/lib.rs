@@ -17,6 +17,7 @@ use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, SharedMax};
+use shared_dsp::bypass;
 use shared_dsp::dynamics::{Compressor, GainReductionMeter, Settings};
 
 mod editor;
@@ -73,12 +74,7 @@ impl MixwerkCompressor {
     /// Bypass is one more set of settings to glide to: the dry signal, still delayed by the
     /// lookahead so that the track does not move in time, with no click either way.
     fn target(&self) -> Settings {
-        let settings = self.params.settings();
-        if self.params.bypass.value() {
-            settings.bypassed()
-        } else {
-            settings
-        }
+        bypass::target(self.params.settings(), self.params.bypass.value())
     }
 
     /// Tells the host when the lookahead (the plugin's whole latency) changes. nice-plug

@@ -9,6 +9,7 @@ use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
+use shared_dsp::bypass;
 use shared_dsp::delay::{DEFAULT_BPM, Delay, Settings};
 
 mod editor;
@@ -54,16 +55,7 @@ impl MixwerkDelay {
     /// input passes at unity and the echoes fade out (the loop keeps running, so they are
     /// still there when the bypass is lifted).
     fn target(&self) -> Settings {
-        let settings = self.params.settings();
-        if self.params.bypass.value() {
-            Settings {
-                dry_db: 0.0,
-                wet_db: f32::NEG_INFINITY,
-                ..settings
-            }
-        } else {
-            settings
-        }
+        bypass::target(self.params.settings(), self.params.bypass.value())
     }
 }
 

@@ -11,7 +11,8 @@ use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::SampleRing;
-use shared_dsp::eq::Eq;
+use shared_dsp::bypass;
+use shared_dsp::eq::{Eq, Settings};
 
 mod design;
 mod editor;
@@ -76,6 +77,13 @@ impl Default for MixwerkEq {
     }
 }
 
+impl MixwerkEq {
+    /// What the EQ runs: the parameters, or their bypassed form.
+    fn target(&self) -> Settings {
+        bypass::target(self.params.settings(self.mono), self.params.bypass.value())
+    }
+}
+
 impl Plugin for MixwerkEq {
     const NAME: &'static str = "Mixwerk EQ";
     const VENDOR: &'static str = identity::VENDOR;
@@ -121,7 +129,7 @@ impl Plugin for MixwerkEq {
         self.offline = config.process_mode == ProcessMode::Offline;
         self.eq.set_offline(self.offline);
         self.scratch = vec![0.0; if self.mono { max } else { 0 }];
-        self.eq.update_immediately(&self.params.settings(self.mono));
+        self.eq.update_immediately(&self.target());
         self.designer.design_now(&mut self.eq);
         self.latency = self.eq.latency_samples() as u32;
         context.set_latency_samples(self.latency);
@@ -136,7 +144,7 @@ impl Plugin for MixwerkEq {
     }
 
     fn reset(&mut self) {
-        self.eq.update_immediately(&self.params.settings(self.mono));
+        self.eq.update_immediately(&self.target());
         self.eq.reset();
     }
 
@@ -148,7 +156,7 @@ impl Plugin for MixwerkEq {
     ) -> ProcessStatus {
         // Sample-accurate automation splits the block at parameter changes, so one update per
         // call follows automation to the sample.
-        self.eq.update(&self.params.settings(self.mono));
+        self.eq.update(&self.target());
         // A mode change changes the latency (the EQ fades across the switch); the host then
         // restarts the plugin to realign.
         let latency = self.eq.latency_samples() as u32;

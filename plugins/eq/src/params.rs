@@ -279,10 +279,7 @@ impl EqParams {
         ]
     }
 
-    /// The DSP settings now. Bypass turns every band off and the gain to 0 dB, which the DSP
-    /// fades, so bypass never clicks (and is bit-exact once the fades are done). It keeps the
-    /// mode: a bypassed linear-phase EQ is a bit-exact delay by the same latency, so that
-    /// bypassing never shifts the track against the others.
+    /// The DSP settings now (bypass is the caller's: `shared_dsp::bypass`).
     pub fn settings(&self, mono: bool) -> Settings {
         let mode = match self.mode.value() {
             ModeParam::ZeroLatency => Mode::ZeroLatency,
@@ -292,9 +289,6 @@ impl EqParams {
             mode,
             ..Settings::default()
         };
-        if self.bypass.value() {
-            return s;
-        }
         for (out, band) in s.bands.iter_mut().zip(self.bands()) {
             *out = band.settings(mono);
         }

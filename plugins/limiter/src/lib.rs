@@ -16,6 +16,8 @@ use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, LevelMeter, Levels};
+use shared_dsp::bypass;
+use shared_dsp::dynamics::limiter::Settings;
 use shared_dsp::dynamics::{GainReductionMeter, Limiter};
 use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
 
@@ -86,6 +88,11 @@ impl Default for MixwerkLimiter {
 }
 
 impl MixwerkLimiter {
+    /// What the limiter runs: the parameters, or their bypassed form.
+    fn target(&self) -> Settings {
+        bypass::target(self.params.settings(), self.params.bypass.value())
+    }
+
     /// Tells the host when the lookahead (the plugin's whole latency) changes. nice-plug
     /// passes this on as a latency change plus a restart request, as CLAP and VST3 require.
     fn report_latency(&mut self, set: impl FnOnce(u32)) {
@@ -135,7 +142,7 @@ impl Plugin for MixwerkLimiter {
         // The only allocations: delay lines for the longest lookahead and the meter's
         // buffers, at this rate.
         self.limiter = Limiter::new(config.sample_rate, config.max_buffer_size as usize);
-        self.limiter.update_immediately(&self.params.settings());
+        self.limiter.update_immediately(&self.target());
         self.loudness_meter = LoudnessMeter::with_readings(
             config.sample_rate,
             channels,
@@ -159,7 +166,7 @@ impl Plugin for MixwerkLimiter {
     }
 
     fn reset(&mut self) {
-        self.limiter.update_immediately(&self.params.settings());
+        self.limiter.update_immediately(&self.target());
         self.limiter.reset();
         // A restarted stream is a new measurement.
         self.loudness_meter.reset();
@@ -174,7 +181,7 @@ impl Plugin for MixwerkLimiter {
     ) -> ProcessStatus {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
-        self.limiter.update(&self.params.settings());
+        self.limiter.update(&self.target());
         self.report_latency(|l| context.set_latency_samples(l));
         let samples = buffer.samples();
         // Metering for the editor costs nothing while nobody looks.

@@ -110,7 +110,8 @@ impl Default for LimiterParams {
 }
 
 impl LimiterParams {
-    /// The DSP settings these parameters describe right now.
+    /// The DSP settings these parameters describe right now (bypass is the caller's:
+    /// `shared_dsp::bypass`).
     pub fn settings(&self) -> Settings {
         let (l, r, d) = (&self.limiting, &self.release, &self.detection);
         Settings {
@@ -129,7 +130,7 @@ impl LimiterParams {
                 DitherParam::Bits16 => DitherDepth::Bits16,
                 DitherParam::Bits24 => DitherDepth::Bits24,
             },
-            bypass: self.bypass.value(),
+            bypass: false,
         }
     }
 }

@@ -8,6 +8,7 @@ use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::{CorrelationMeter, ScopeBuffer, ScopeWriter, SharedF32};
+use shared_dsp::bypass;
 use shared_dsp::pan::{Input, Panner, Settings};
 
 mod editor;
@@ -55,11 +56,7 @@ impl MixwerkPanner {
     /// Bypass is one more target for the matrix glide, so switching it never clicks: a stereo
     /// input passes as it is, a mono input goes to both sides at unity.
     fn target(&self) -> Settings {
-        if self.params.bypass.value() {
-            Settings::neutral()
-        } else {
-            self.params.settings()
-        }
+        bypass::target(self.params.settings(), self.params.bypass.value())
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
+use shared_dsp::bypass;
 use shared_dsp::reverb::{Reverb, Settings};
 
 mod editor;
@@ -63,16 +64,7 @@ impl MixwerkReverb {
     /// Bypass is one more target for the DSP's glides (dry at unity, no wet), so switching it
     /// never clicks; the tail keeps running underneath, so un-bypassing is seamless too.
     fn target(&self) -> Settings {
-        let settings = self.params.settings();
-        if self.params.bypass.value() {
-            Settings {
-                mix: 0.0,
-                output_gain: 1.0,
-                ..settings
-            }
-        } else {
-            settings
-        }
+        bypass::target(self.params.settings(), self.params.bypass.value())
     }
 }
 

@@ -145,17 +145,6 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// These settings with the audio passed dry (delayed by the same lookahead, so bypassing
-    /// does not move the track in time): what a click-free bypass glides to.
-    pub fn bypassed(&self) -> Self {
-        Self {
-            mix: 0.0,
-            output_db: 0.0,
-            listen: false,
-            ..*self
-        }
-    }
-
     /// Clamped to the documented ranges; NaN falls back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();

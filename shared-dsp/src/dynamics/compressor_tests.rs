@@ -3,6 +3,7 @@
 //! analog high-pass prototype, and plain delayed copies of the input.
 
 use super::compressor::{ChannelMode, Compressor, Settings, SidechainSource};
+use crate::bypass::Bypass;
 use crate::envelope::Detector;
 use crate::filter_shape::FilterShape;
 use crate::test_support::{AnalogPrototype, XorShift};

@@ -1,5 +1,6 @@
 //! [`ChannelStrip`]: one console channel, from input trim to the fader and the send taps.
 
+use crate::bypass::Bypass;
 use core::f64::consts::FRAC_1_SQRT_2;
 
 use crate::dynamics::compressor::{self, Compressor};

@@ -1,5 +1,6 @@
 //! [`Console`]: eight channel strips, two effect returns and the master section.
 
+use crate::bypass::Bypass;
 use std::sync::Arc;
 
 use crate::delay::{self, Delay};
