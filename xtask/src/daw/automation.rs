@@ -201,6 +201,14 @@ fn windows(export: &[Vec<f32>]) -> Vec<Vec<(f64, f64, f64)>> {
         .collect()
 }
 
+/// Each 5 ms window's RMS level re the tone's own (`amplitude` peak), in dB, per channel.
+fn gain_db(w: &[Vec<(f64, f64, f64)>], amplitude: f64) -> Vec<Vec<(f64, f64)>> {
+    let tone_db = db(amplitude / SQRT_2);
+    w.iter()
+        .map(|ch| ch.iter().map(|&(t, rms, _)| (t, rms - tone_db)).collect())
+        .collect()
+}
+
 /// The worst click residues (see the module doc) in dB re `amplitude`, and where (s): on
 /// the ramps, and in the 150 ms after each of `steps` (the steps' glides). The fades of the
 /// tone are excluded.
@@ -448,15 +456,7 @@ fn eq(ctx: &Ctx, dir: &Path) -> Result<String> {
     };
     let amplitude = 0.1;
     let export = session.render(ctx, dir, &tone(amplitude))?;
-    let input_db = db(amplitude / SQRT_2);
-    let measured: Vec<Vec<(f64, f64)>> = windows(&export)
-        .into_iter()
-        .map(|ch| {
-            ch.into_iter()
-                .map(|(t, rms, _)| (t, rms - input_db))
-                .collect()
-        })
-        .collect();
+    let measured = gain_db(&windows(&export), amplitude);
     let expected = |t: f64, _| (!excluded(t, &steps, 0.1)).then(|| lane.value(t));
     let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
     let instant = db(10f64.powf(12.0 / 20.0) - 10f64.powf(-12.0 / 20.0));
@@ -498,8 +498,8 @@ fn compressor(ctx: &Ctx, dir: &Path) -> Result<String> {
     };
     let amplitude = 0.5;
     let export = session.render(ctx, dir, &tone(amplitude))?;
-    let input_db = db(amplitude / SQRT_2);
-    let level_db = input_db;
+    // The tone's RMS level, what the RMS detector reads.
+    let level_db = db(amplitude / SQRT_2);
     let reduction = |threshold: f64| {
         let over = level_db - threshold;
         if over <= -3.0 {
@@ -510,11 +510,7 @@ fn compressor(ctx: &Ctx, dir: &Path) -> Result<String> {
             (1.0 - 1.0 / 4.0) * (over + 3.0).powi(2) / 12.0
         }
     };
-    let w = windows(&export);
-    let measured: Vec<Vec<(f64, f64)>> = w
-        .iter()
-        .map(|ch| ch.iter().map(|&(t, rms, _)| (t, rms - input_db)).collect())
-        .collect();
+    let measured = gain_db(&windows(&export), amplitude);
     let expected = |t: f64, _| (!excluded(t, &steps, 0.6)).then(|| -reduction(lane.value(t)));
     // No ramps to align: judged where the steps put the curve.
     let (_, err, at) = follow(&measured, 0.0..=0.0, &expected)?;
@@ -625,15 +621,7 @@ fn reverb(ctx: &Ctx, dir: &Path) -> Result<String> {
     };
     let amplitude = 0.5;
     let export = session.render(ctx, dir, &tone(amplitude))?;
-    let input_db = db(amplitude / SQRT_2);
-    let measured: Vec<Vec<(f64, f64)>> = windows(&export)
-        .into_iter()
-        .map(|ch| {
-            ch.into_iter()
-                .map(|(t, rms, _)| (t, rms - input_db))
-                .collect()
-        })
-        .collect();
+    let measured = gain_db(&windows(&export), amplitude);
     let expected = |t: f64, _| (!excluded(t, &steps, 0.1)).then(|| lane.value(t));
     let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
     let instant = db(10f64.powf(-6.0 / 20.0) - 10f64.powf(-20.0 / 20.0));
@@ -728,12 +716,8 @@ fn strip(ctx: &Ctx, dir: &Path) -> Result<String> {
     };
     let amplitude = 0.5;
     let export = session.render(ctx, dir, &tone(amplitude))?;
-    let input_db = db(amplitude / SQRT_2);
     let w = windows(&export);
-    let measured: Vec<Vec<(f64, f64)>> = w
-        .iter()
-        .map(|ch| ch.iter().map(|&(t, rms, _)| (t, rms - input_db)).collect())
-        .collect();
+    let measured = gain_db(&w, amplitude);
     let expected =
         |t: f64, _| (!excluded(t, &steps, 0.1) && mute.value(t) < 0.5).then(|| fader.value(t));
     let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
