@@ -25,3 +25,53 @@ pub const fn layout(name: &'static str, inputs: u32, outputs: u32) -> AudioIOLay
 pub const STEREO: AudioIOLayout = layout("Stereo", 2, 2);
 pub const MONO: AudioIOLayout = layout("Mono", 1, 1);
 pub const MONO_TO_STEREO: AudioIOLayout = layout("Mono to Stereo", 1, 2);
+
+/// The identity constants of `nice_plug::prelude::Plugin` for a Mixwerk plugin named `$name`,
+/// written inside its `impl Plugin` block. `VERSION` is read with `env!` where the macro is
+/// expanded, so each plugin reports its own crate's version.
+#[macro_export]
+macro_rules! plugin_identity {
+    ($name:literal) => {
+        const NAME: &'static str = $name;
+        const VENDOR: &'static str = $crate::identity::VENDOR;
+        const URL: &'static str = $crate::identity::URL;
+        const EMAIL: &'static str = $crate::identity::EMAIL;
+        const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    };
+}
+
+/// Declares a Mixwerk plugin to both formats and exports it: the CLAP descriptor (id,
+/// description, features) and the VST3 class (id, subcategories), then the two entry points.
+/// `clap_items` adds CLAP-only methods (e.g. `remote_controls`). The ids are what hosts store in saved sessions: never change them once released (the
+/// contract tests in `tests/contracts` and `tests/src/bundles.rs` hold them).
+#[macro_export]
+macro_rules! export_plugin {
+    (
+        $plugin:ty,
+        clap_id: $clap_id:literal,
+        description: $description:literal,
+        clap_features: [$($feature:ident),+ $(,)?],
+        vst3_class_id: $class_id:literal,
+        vst3_subcategories: [$($subcategory:ident),+ $(,)?]
+        $(, clap_items: { $($clap_item:item)* })? $(,)?
+    ) => {
+        impl ::nice_plug::prelude::ClapPlugin for $plugin {
+            const CLAP_ID: &'static str = $clap_id;
+            const CLAP_DESCRIPTION: Option<&'static str> = Some($description);
+            const CLAP_MANUAL_URL: Option<&'static str> = None;
+            const CLAP_SUPPORT_URL: Option<&'static str> = None;
+            const CLAP_FEATURES: &'static [::nice_plug::prelude::ClapFeature] =
+                &[$(::nice_plug::prelude::ClapFeature::$feature),+];
+            $($($clap_item)*)?
+        }
+
+        impl ::nice_plug::prelude::Vst3Plugin for $plugin {
+            const VST3_CLASS_ID: [u8; 16] = *$class_id;
+            const VST3_SUBCATEGORIES: &'static [::nice_plug::prelude::Vst3SubCategory] =
+                &[$(::nice_plug::prelude::Vst3SubCategory::$subcategory),+];
+        }
+
+        ::nice_plug::nice_export_clap!($plugin);
+        ::nice_plug::nice_export_vst3!($plugin);
+    };
+}

@@ -1,7 +1,9 @@
 //! What every Mixwerk plugin shares on the framework side, so that a plugin's own crate holds
 //! only what is specific to it (its parameters, its DSP settings, its editor):
 //!
-//! - `identity`: the vendor and the audio layouts the plugins declare to hosts;
+//! - `identity`: the vendor and the audio layouts the plugins declare to hosts, and the
+//!   macros that declare a plugin's identity and export it to both formats;
+//! - `latency`: telling the host the latency when it changes, and only then;
 //! - `text`: how values read in a host's generic editor and automation lanes, and how typed
 //!   values are understood;
 //! - `params`: one builder per unit (text and step size), used by every plugin;
@@ -11,5 +13,6 @@
 
 pub mod choices;
 pub mod identity;
+pub mod latency;
 pub mod params;
 pub mod text;

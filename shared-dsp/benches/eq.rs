@@ -25,17 +25,17 @@ fn bells(gain_db: f64) -> Settings {
 }
 
 fn eq(c: &mut Criterion) {
-    let mut one = Eq::new(RATE as f64, 512);
+    let mut one = Eq::new(RATE, 512);
     let mut s = Settings::default();
     s.bands[0] = bells(4.0).bands[0];
     one.update_immediately(&s);
     bench(c, "eq 1 bell", |l, r| one.process(l, r));
 
-    let mut eight = Eq::new(RATE as f64, 512);
+    let mut eight = Eq::new(RATE, 512);
     eight.update_immediately(&bells(4.0));
     bench(c, "eq 8 bells zero-latency", |l, r| eight.process(l, r));
 
-    let mut linear = Eq::new(RATE as f64, 512);
+    let mut linear = Eq::new(RATE, 512);
     let mut s = bells(4.0);
     s.mode = Mode::LinearPhase;
     linear.update_immediately(&s);
@@ -56,7 +56,7 @@ fn eq(c: &mut Criterion) {
     group.finish();
 
     // One band's gain automated all the time (glides, a redesign every 128 samples).
-    let mut one_gliding = Eq::new(RATE as f64, 512);
+    let mut one_gliding = Eq::new(RATE, 512);
     one_gliding.update_immediately(&bells(4.0));
     let mut flip1 = false;
     bench(c, "eq 8 bells, 1 gliding", |l, r| {
@@ -68,7 +68,7 @@ fn eq(c: &mut Criterion) {
     });
 
     // Every band's gain automated all the time: all eight redesigned every 128 samples.
-    let mut gliding = Eq::new(RATE as f64, 512);
+    let mut gliding = Eq::new(RATE, 512);
     gliding.update_immediately(&bells(4.0));
     let mut flip = false;
     bench(c, "eq 8 bells gliding", |l, r| {

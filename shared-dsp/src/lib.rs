@@ -1,9 +1,9 @@
 //! Mixwerk's DSP: every processor of the suite, free of any plugin framework.
 //!
-//! Every processor has the same shape (see `DESIGN.md`): `new(sample_rate, max_block_len)`
-//! allocates all it will ever need; `set_*`/`update(&Settings)` are cheap and never allocate;
-//! `process(left, right)` works in place on any length; `reset()` clears state;
-//! `latency_samples()` says exactly how much it delays.
+//! Every processor has the same shape, written down as the traits of [`processor`]:
+//! `new(sample_rate, max_block_len)` allocates all it will ever need; `update(&Settings)` is
+//! cheap and never allocates; `process(left, right)` works in place on any length;
+//! `reset()` clears state; `latency_samples()` says exactly how much it delays.
 
 pub mod analysis;
 pub mod bypass;
@@ -22,6 +22,7 @@ pub mod kernel;
 pub mod lane;
 pub mod meter;
 pub mod pan;
+pub mod processor;
 pub mod reverb;
 pub mod smoother;
 pub mod strip;

@@ -229,6 +229,8 @@ pub struct Panner {
     remaining: u32,
 }
 
+crate::processor::processor!(Panner, Settings);
+
 impl Panner {
     pub fn new(sample_rate: f32, input: Input) -> Self {
         let ramp_len = ((RAMP_MS * 1e-3 * sample_rate as f64).round() as u32).max(1);

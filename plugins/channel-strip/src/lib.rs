@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
-use plugin_kit::identity;
+use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;
 use shared_dsp::delay::DEFAULT_BPM;
@@ -56,8 +56,7 @@ pub struct MixwerkChannelStrip {
     scratch: [Vec<f32>; 2],
     /// The first block after activation applies the settings without glides.
     fresh: bool,
-    /// The latency last reported to the host, in samples.
-    reported_latency: u32,
+    latency: ReportedLatency,
 }
 
 impl Default for MixwerkChannelStrip {
@@ -78,7 +77,7 @@ impl Default for MixwerkChannelStrip {
             demo: None,
             scratch: [Vec::new(), Vec::new()],
             fresh: true,
-            reported_latency: 0,
+            latency: ReportedLatency::default(),
         }
     }
 }
@@ -94,16 +93,6 @@ impl MixwerkChannelStrip {
     fn target(&self) -> ConsoleSettings {
         bypass::target(self.params.settings(), self.params.bypass.value())
     }
-
-    /// Tells the host when the latency changes (a compressor lookahead, the limiter switched
-    /// in or out). nice-plug passes it on as a latency change plus a restart request.
-    fn report_latency(&mut self, set: impl FnOnce(u32)) {
-        let latency = self.console.latency_samples() as u32;
-        if latency != self.reported_latency {
-            self.reported_latency = latency;
-            set(latency);
-        }
-    }
 }
 
 const fn stereo_ports<const N: usize>() -> [NonZeroU32; N] {
@@ -112,12 +101,14 @@ const fn stereo_ports<const N: usize>() -> [NonZeroU32; N] {
 const SEVEN_BUSES: [NonZeroU32; 7] = stereo_ports::<7>();
 const THREE_BUSES: [NonZeroU32; 3] = stereo_ports::<3>();
 
+/// Samples `start..end` of a host buffer, or as much of them as it has (a shorter buffer
+/// counts as silence after its end; see `Console::process`).
+fn piece(buffer: &[f32], start: usize, end: usize) -> &[f32] {
+    &buffer[start.min(buffer.len())..end.min(buffer.len())]
+}
+
 impl Plugin for MixwerkChannelStrip {
-    const NAME: &'static str = "Mixwerk Channel Strip";
-    const VENDOR: &'static str = identity::VENDOR;
-    const URL: &'static str = identity::URL;
-    const EMAIL: &'static str = identity::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    plugin_kit::plugin_identity!("Mixwerk Channel Strip");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         AudioIOLayout {
@@ -203,9 +194,9 @@ impl Plugin for MixwerkChannelStrip {
         self.console.update_immediately(&self.target());
         self.scratch = [vec![0.0; max], vec![0.0; max]];
         self.fresh = true;
-        // Always report at activation: the host may hold a value from another instance state.
-        self.reported_latency = u32::MAX;
-        self.report_latency(|l| context.set_latency_samples(l));
+        self.latency.activate(self.console.latency_samples(), |l| {
+            context.set_latency_samples(l)
+        });
         true
     }
 
@@ -232,7 +223,9 @@ impl Plugin for MixwerkChannelStrip {
             // parameter changes, so one update per call follows automation to the sample.
             self.console.update(&target);
         }
-        self.report_latency(|l| context.set_latency_samples(l));
+        self.latency.update(self.console.latency_samples(), |l| {
+            context.set_latency_samples(l)
+        });
         // Meters cost nothing while nobody looks.
         let metering = self.editor_state.is_open();
         self.console.set_metering(metering);
@@ -241,36 +234,44 @@ impl Plugin for MixwerkChannelStrip {
             demo.fill(buffer, aux);
         }
 
-        let n = buffer.samples().min(self.scratch[0].len());
+        let samples = buffer.samples();
         let main = buffer.as_slice();
         if main.len() < 2 {
             return ProcessStatus::Normal;
         }
-        let [s0, s1] = &mut self.scratch;
-        s0[..n].copy_from_slice(&main[0][..n]);
-        s1[..n].copy_from_slice(&main[1][..n]);
         let (out, rest) = main.split_at_mut(2);
         let [out_l, out_r] = out else {
             return ProcessStatus::Normal;
         };
-        let mut inputs: [Input<'_>; CHANNELS] = [None; CHANNELS];
-        inputs[0] = Some((&s0[..n], &s1[..n]));
-        if rest.is_empty() {
-            // Bus layouts: channel k + 1 is aux port k.
-            for (input, port) in inputs[1..].iter_mut().zip(aux.inputs.iter()) {
-                if let [l, r, ..] = port.as_slice_immutable() {
-                    *input = Some((&l[..n.min(l.len())], &r[..n.min(r.len())]));
+        // Bus 1 comes in on the main pair, which is also the output: it is copied first, in
+        // pieces of the scratch's length (the maximum block announced at activation), so a
+        // host that sends a longer block still gets all of it processed.
+        let piece_len = self.scratch[0].len().max(1);
+        for start in (0..samples).step_by(piece_len) {
+            let end = (start + piece_len).min(samples);
+            let n = end - start;
+            let [s0, s1] = &mut self.scratch;
+            s0[..n].copy_from_slice(&out_l[start..end]);
+            s1[..n].copy_from_slice(&out_r[start..end]);
+            let mut inputs: [Input<'_>; CHANNELS] = [None; CHANNELS];
+            inputs[0] = Some((&s0[..n], &s1[..n]));
+            if rest.is_empty() {
+                // Bus layouts: channel k + 1 is aux port k.
+                for (input, port) in inputs[1..].iter_mut().zip(aux.inputs.iter()) {
+                    if let [l, r, ..] = port.as_slice_immutable() {
+                        *input = Some((piece(l, start, end), piece(r, start, end)));
+                    }
+                }
+            } else {
+                // The wide layout: channel k + 1 is main channels 2k + 2, 2k + 3 (0-based),
+                // the input channels past the two outputs (never written back to the host).
+                for (input, pair) in inputs[1..].iter_mut().zip(rest.chunks_exact(2)) {
+                    *input = Some((piece(&pair[0], start, end), piece(&pair[1], start, end)));
                 }
             }
-        } else {
-            // The wide layout: channel k + 1 is main channels 2k + 2, 2k + 3 (0-based), the
-            // input channels past the two outputs (never written back to the host).
-            for (input, pair) in inputs[1..].iter_mut().zip(rest.chunks_exact(2)) {
-                *input = Some((&pair[0][..n], &pair[1][..n]));
-            }
+            self.console
+                .process(&inputs, &mut out_l[start..end], &mut out_r[start..end]);
         }
-        self.console
-            .process(&inputs, &mut out_l[..n], &mut out_r[..n]);
         if metering {
             self.analysis.repaint.request_repaint();
         }
@@ -290,59 +291,46 @@ impl Plugin for MixwerkChannelStrip {
     }
 }
 
-impl ClapPlugin for MixwerkChannelStrip {
-    const CLAP_ID: &'static str = "org.mixwerk.channel-strip";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some(
-        "Eight-bus console: a channel strip per bus, reverb and delay returns, glue compressor, limiter and loudness meter",
-    );
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Mixing,
-        ClapFeature::Stereo,
-    ];
-
-    /// One page per channel and one for the master section, for controller surfaces.
-    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
-        for (i, ch) in self.params.channels.iter().enumerate() {
-            let name = format!("Ch {}", i + 1);
-            context.add_section(name.clone(), |section| {
-                section.add_page(name, |page| {
-                    page.add_param(&ch.fader);
-                    page.add_param(&ch.pan);
-                    page.add_param(&ch.trim);
-                    page.add_param(&ch.width);
-                    page.add_param(&ch.gate_threshold);
-                    page.add_param(&ch.comp_threshold);
-                    page.add_param(&ch.send_a);
-                    page.add_param(&ch.send_b);
+plugin_kit::export_plugin!(
+    MixwerkChannelStrip,
+    clap_id: "org.mixwerk.channel-strip",
+    description: "Eight-bus console: a channel strip per bus, reverb and delay returns, glue compressor, limiter and loudness meter",
+    clap_features: [AudioEffect, Mixing, Stereo],
+    // Never change once released: hosts identify the plugin in saved sessions by it.
+    vst3_class_id: b"MixwerkChStripV1",
+    // VST3 has no "Mixing" subcategory; "Tools" is the predefined one closest to a console.
+    vst3_subcategories: [Fx, Tools],
+    clap_items: {
+        /// One page per channel and one for the master section, for controller surfaces.
+        fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+            for (i, ch) in self.params.channels.iter().enumerate() {
+                let name = format!("Ch {}", i + 1);
+                context.add_section(name.clone(), |section| {
+                    section.add_page(name, |page| {
+                        page.add_param(&ch.fader);
+                        page.add_param(&ch.pan);
+                        page.add_param(&ch.trim);
+                        page.add_param(&ch.width);
+                        page.add_param(&ch.gate_threshold);
+                        page.add_param(&ch.comp_threshold);
+                        page.add_param(&ch.send_a);
+                        page.add_param(&ch.send_b);
+                    });
+                });
+            }
+            let m = &self.params.master;
+            context.add_section("Master", |section| {
+                section.add_page("Master", |page| {
+                    page.add_param(&m.master);
+                    page.add_param(&m.return_a);
+                    page.add_param(&m.return_b);
+                    page.add_param(&m.glue_threshold);
+                    page.add_param(&m.glue_mix);
+                    page.add_param(&m.limiter_ceiling);
+                    page.add_param(&m.reverb_decay);
+                    page.add_param(&m.delay_feedback);
                 });
             });
         }
-        let m = &self.params.master;
-        context.add_section("Master", |section| {
-            section.add_page("Master", |page| {
-                page.add_param(&m.master);
-                page.add_param(&m.return_a);
-                page.add_param(&m.return_b);
-                page.add_param(&m.glue_threshold);
-                page.add_param(&m.glue_mix);
-                page.add_param(&m.limiter_ceiling);
-                page.add_param(&m.reverb_decay);
-                page.add_param(&m.delay_feedback);
-            });
-        });
-    }
-}
-
-impl Vst3Plugin for MixwerkChannelStrip {
-    // Never change once released: hosts identify the plugin in saved sessions by it.
-    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkChStripV1";
-    // VST3 has no "Mixing" subcategory; "Tools" is the predefined one closest to a console.
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Tools];
-}
-
-nice_export_clap!(MixwerkChannelStrip);
-nice_export_vst3!(MixwerkChannelStrip);
+    },
+);

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
+use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, SharedMax};
 use shared_dsp::bypass;
 use shared_dsp::dynamics::{Compressor, GainReductionMeter, Settings};
@@ -35,8 +36,7 @@ pub struct MixwerkCompressor {
     editor_state: Arc<EguiEditorState>,
     analysis: editor::Analysis,
     history: HistoryWriter,
-    /// The latency last reported to the host, in samples.
-    reported_latency: u32,
+    latency: ReportedLatency,
     /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
     /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
     #[cfg(feature = "standalone")]
@@ -63,7 +63,7 @@ impl Default for MixwerkCompressor {
             editor_state: editor::default_state(),
             history: history_writer(&analysis.history, 48_000.0),
             analysis,
-            reported_latency: 0,
+            latency: ReportedLatency::default(),
             #[cfg(feature = "standalone")]
             demo: None,
         }
@@ -76,24 +76,10 @@ impl MixwerkCompressor {
     fn target(&self) -> Settings {
         bypass::target(self.params.settings(), self.params.bypass.value())
     }
-
-    /// Tells the host when the lookahead (the plugin's whole latency) changes. nice-plug
-    /// passes this on as a latency change plus a restart request, as CLAP and VST3 require.
-    fn report_latency(&mut self, set: impl FnOnce(u32)) {
-        let latency = self.compressor.latency_samples() as u32;
-        if latency != self.reported_latency {
-            self.reported_latency = latency;
-            set(latency);
-        }
-    }
 }
 
 impl Plugin for MixwerkCompressor {
-    const NAME: &'static str = "Mixwerk Compressor";
-    const VENDOR: &'static str = identity::VENDOR;
-    const URL: &'static str = identity::URL;
-    const EMAIL: &'static str = identity::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    plugin_kit::plugin_identity!("Mixwerk Compressor");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         AudioIOLayout {
@@ -148,9 +134,10 @@ impl Plugin for MixwerkCompressor {
             self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
                 .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
-        // Always report at activation: the host may hold a value from another instance state.
-        self.reported_latency = u32::MAX;
-        self.report_latency(|l| context.set_latency_samples(l));
+        self.latency
+            .activate(self.compressor.latency_samples(), |l| {
+                context.set_latency_samples(l)
+            });
         true
     }
 
@@ -168,7 +155,9 @@ impl Plugin for MixwerkCompressor {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.compressor.update(&self.target());
-        self.report_latency(|l| context.set_latency_samples(l));
+        self.latency.update(self.compressor.latency_samples(), |l| {
+            context.set_latency_samples(l)
+        });
 
         let key = match aux.inputs.first().map(Buffer::as_slice_immutable) {
             Some([l, r, ..]) => Some((&**l, &**r)),
@@ -205,25 +194,12 @@ impl Plugin for MixwerkCompressor {
     }
 }
 
-impl ClapPlugin for MixwerkCompressor {
-    const CLAP_ID: &'static str = "org.mixwerk.compressor";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Stereo compressor with soft knee, external sidechain, lookahead and parallel mix");
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Compressor,
-        ClapFeature::Stereo,
-    ];
-}
-
-impl Vst3Plugin for MixwerkCompressor {
+plugin_kit::export_plugin!(
+    MixwerkCompressor,
+    clap_id: "org.mixwerk.compressor",
+    description: "Stereo compressor with soft knee, external sidechain, lookahead and parallel mix",
+    clap_features: [AudioEffect, Compressor, Stereo],
     // Never change once released: hosts identify the plugin in saved sessions by it.
-    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkComprsV01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics];
-}
-
-nice_export_clap!(MixwerkCompressor);
-nice_export_vst3!(MixwerkCompressor);
+    vst3_class_id: b"MixwerkComprsV01",
+    vst3_subcategories: [Fx, Dynamics],
+);

@@ -60,11 +60,7 @@ impl MixwerkDelay {
 }
 
 impl Plugin for MixwerkDelay {
-    const NAME: &'static str = "Mixwerk Delay";
-    const VENDOR: &'static str = identity::VENDOR;
-    const URL: &'static str = identity::URL;
-    const EMAIL: &'static str = identity::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    plugin_kit::plugin_identity!("Mixwerk Delay");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
         &[identity::STEREO, identity::MONO_TO_STEREO];
@@ -153,26 +149,12 @@ impl Plugin for MixwerkDelay {
     }
 }
 
-impl ClapPlugin for MixwerkDelay {
-    const CLAP_ID: &'static str = "org.mixwerk.delay";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some(
-        "Tempo-synced stereo delay with ping-pong, feedback filtering, modulation and ducking",
-    );
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Delay,
-        ClapFeature::Stereo,
-    ];
-}
-
-impl Vst3Plugin for MixwerkDelay {
+plugin_kit::export_plugin!(
+    MixwerkDelay,
+    clap_id: "org.mixwerk.delay",
+    description: "Tempo-synced stereo delay with ping-pong, feedback filtering, modulation and ducking",
+    clap_features: [AudioEffect, Delay, Stereo],
     // Never change once released: hosts identify the plugin in saved sessions by it.
-    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkDelay_V01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Delay];
-}
-
-nice_export_clap!(MixwerkDelay);
-nice_export_vst3!(MixwerkDelay);
+    vst3_class_id: b"MixwerkDelay_V01",
+    vst3_subcategories: [Fx, Delay],
+);

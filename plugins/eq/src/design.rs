@@ -287,7 +287,7 @@ mod tests {
         assert!(designs(&host).is_empty(), "the first design task was lost");
         host.lose.set(false);
         // Blocks after the lost one until 2 s of audio have passed.
-        let lost_after = ((LOST_AFTER_SECONDS * rate) as usize).div_ceil(512);
+        let lost_after = ((LOST_AFTER_SECONDS * f64::from(rate)) as usize).div_ceil(512);
         let mut again = Vec::new();
         for block in 1..=lost_after {
             designer.process(&mut eq, &mut l, &mut r, false, &mut host);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
+use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::SampleRing;
 use shared_dsp::bypass;
@@ -26,13 +27,10 @@ pub struct MixwerkEq {
     eq: Eq,
     designer: Arc<Designer>,
     /// The latency last reported to the host (it depends on the mode and the rate only).
-    latency: u32,
+    latency: ReportedLatency,
     /// The host renders offline (a bounce): designs are waited for (see `design.rs`).
     offline: bool,
     mono: bool,
-    /// The second channel for the mono layout (the EQ always runs stereo), sized in
-    /// `activate` so that `process` never allocates.
-    scratch: Vec<f32>,
     editor_state: Arc<EguiEditorState>,
     analysis: editor::Analysis,
     /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
@@ -59,10 +57,9 @@ impl Default for MixwerkEq {
             params: Arc::new(params),
             eq: Eq::new(48_000.0, 512),
             designer: Arc::new(Designer::default()),
-            latency: 0,
+            latency: ReportedLatency::default(),
             offline: false,
             mono: false,
-            scratch: Vec::new(),
             editor_state: editor::default_state(),
             analysis: editor::Analysis {
                 pre: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
@@ -85,11 +82,7 @@ impl MixwerkEq {
 }
 
 impl Plugin for MixwerkEq {
-    const NAME: &'static str = "Mixwerk EQ";
-    const VENDOR: &'static str = identity::VENDOR;
-    const URL: &'static str = identity::URL;
-    const EMAIL: &'static str = identity::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    plugin_kit::plugin_identity!("Mixwerk EQ");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[identity::STEREO, identity::MONO];
 
@@ -125,16 +118,18 @@ impl Plugin for MixwerkEq {
     ) -> bool {
         self.mono = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
         let max = config.max_buffer_size as usize;
-        self.eq = Eq::new(config.sample_rate as f64, max);
+        self.eq = Eq::new(config.sample_rate, max);
         self.offline = config.process_mode == ProcessMode::Offline;
         self.eq.set_offline(self.offline);
-        self.scratch = vec![0.0; if self.mono { max } else { 0 }];
         self.eq.update_immediately(&self.target());
         self.designer.design_now(&mut self.eq);
-        self.latency = self.eq.latency_samples() as u32;
-        context.set_latency_samples(self.latency);
+        self.latency.activate(self.eq.latency_samples(), |l| {
+            context.set_latency_samples(l)
+        });
         self.analysis.sample_rate.store(config.sample_rate);
-        self.analysis.latency_samples.store(self.latency as f32);
+        self.analysis
+            .latency_samples
+            .store(self.latency.samples() as f32);
         #[cfg(feature = "standalone")]
         {
             self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
@@ -159,10 +154,11 @@ impl Plugin for MixwerkEq {
         self.eq.update(&self.target());
         // A mode change changes the latency (the EQ fades across the switch); the host then
         // restarts the plugin to realign.
-        let latency = self.eq.latency_samples() as u32;
-        if latency != self.latency {
-            self.latency = latency;
-            context.set_latency_samples(latency);
+        let latency = self.eq.latency_samples();
+        if self
+            .latency
+            .update(latency, |l| context.set_latency_samples(l))
+        {
             self.analysis.latency_samples.store(latency as f32);
         }
         // The analyser costs one copy per sample while the editor is open, nothing otherwise.
@@ -184,14 +180,19 @@ impl Plugin for MixwerkEq {
                 }
             }
             [mono] => {
-                let n = mono.len().min(self.scratch.len());
-                let (mono, scratch) = (&mut mono[..n], &mut self.scratch[..n]);
                 if analyse {
                     pre.push(mono);
                 }
-                scratch.copy_from_slice(mono);
-                self.designer
-                    .process(&mut self.eq, mono, scratch, self.offline, context);
+                // The EQ runs stereo: the same signal on the right, in pieces on the stack
+                // (as `shared_dsp::processor::mono_through_stereo` does), so any block length
+                // works without a buffer sized at activation.
+                let mut right = [0.0f32; 256];
+                for piece in mono.chunks_mut(right.len()) {
+                    let right = &mut right[..piece.len()];
+                    right.copy_from_slice(piece);
+                    self.designer
+                        .process(&mut self.eq, piece, right, self.offline, context);
+                }
                 if analyse {
                     post.push(mono);
                 }
@@ -209,25 +210,12 @@ impl Plugin for MixwerkEq {
     }
 }
 
-impl ClapPlugin for MixwerkEq {
-    const CLAP_ID: &'static str = "org.mixwerk.eq";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("8-band parametric EQ matched to the analog prototypes");
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Equalizer,
-        ClapFeature::Stereo,
-    ];
-}
-
-impl Vst3Plugin for MixwerkEq {
+plugin_kit::export_plugin!(
+    MixwerkEq,
+    clap_id: "org.mixwerk.eq",
+    description: "8-band parametric EQ matched to the analog prototypes",
+    clap_features: [AudioEffect, Equalizer, Stereo],
     // Never change once released: hosts identify the plugin in saved sessions by it.
-    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkEqualiz01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Eq];
-}
-
-nice_export_clap!(MixwerkEq);
-nice_export_vst3!(MixwerkEq);
+    vst3_class_id: b"MixwerkEqualiz01",
+    vst3_subcategories: [Fx, Eq],
+);

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
+use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, LevelMeter, Levels};
 use shared_dsp::bypass;
 use shared_dsp::dynamics::limiter::Settings;
@@ -49,8 +50,7 @@ pub struct MixwerkLimiter {
     /// Shared with the editor; kept across activations (the meters are rebuilt for each rate).
     analysis: editor::Analysis,
     history: HistoryWriter,
-    /// The latency last reported to the host, in samples.
-    reported_latency: u32,
+    latency: ReportedLatency,
     /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo`, 12 dB
     /// louder, when `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
     #[cfg(feature = "standalone")]
@@ -80,7 +80,7 @@ impl Default for MixwerkLimiter {
             editor_state: editor::default_state(),
             history: history_writer(&analysis.history, 48_000.0),
             analysis,
-            reported_latency: 0,
+            latency: ReportedLatency::default(),
             #[cfg(feature = "standalone")]
             demo: None,
         }
@@ -92,24 +92,10 @@ impl MixwerkLimiter {
     fn target(&self) -> Settings {
         bypass::target(self.params.settings(), self.params.bypass.value())
     }
-
-    /// Tells the host when the lookahead (the plugin's whole latency) changes. nice-plug
-    /// passes this on as a latency change plus a restart request, as CLAP and VST3 require.
-    fn report_latency(&mut self, set: impl FnOnce(u32)) {
-        let latency = self.limiter.latency_samples() as u32;
-        if latency != self.reported_latency {
-            self.reported_latency = latency;
-            set(latency);
-        }
-    }
 }
 
 impl Plugin for MixwerkLimiter {
-    const NAME: &'static str = "Mixwerk Limiter";
-    const VENDOR: &'static str = identity::VENDOR;
-    const URL: &'static str = identity::URL;
-    const EMAIL: &'static str = identity::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    plugin_kit::plugin_identity!("Mixwerk Limiter");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[identity::STEREO, identity::MONO];
 
@@ -159,9 +145,9 @@ impl Plugin for MixwerkLimiter {
             self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
                 .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
         }
-        // Always report at activation: the host may hold a value from another instance state.
-        self.reported_latency = u32::MAX;
-        self.report_latency(|l| context.set_latency_samples(l));
+        self.latency.activate(self.limiter.latency_samples(), |l| {
+            context.set_latency_samples(l)
+        });
         true
     }
 
@@ -182,7 +168,9 @@ impl Plugin for MixwerkLimiter {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.limiter.update(&self.target());
-        self.report_latency(|l| context.set_latency_samples(l));
+        self.latency.update(self.limiter.latency_samples(), |l| {
+            context.set_latency_samples(l)
+        });
         let samples = buffer.samples();
         // Metering for the editor costs nothing while nobody looks.
         let metering = self.editor_state.is_open();
@@ -220,29 +208,12 @@ impl Plugin for MixwerkLimiter {
     }
 }
 
-impl ClapPlugin for MixwerkLimiter {
-    const CLAP_ID: &'static str = "org.mixwerk.limiter";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("True-peak lookahead limiter with dither and EBU R128 loudness metering");
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Limiter,
-        ClapFeature::Mastering,
-        ClapFeature::Stereo,
-    ];
-}
-
-impl Vst3Plugin for MixwerkLimiter {
+plugin_kit::export_plugin!(
+    MixwerkLimiter,
+    clap_id: "org.mixwerk.limiter",
+    description: "True-peak lookahead limiter with dither and EBU R128 loudness metering",
+    clap_features: [AudioEffect, Limiter, Mastering, Stereo],
     // Never change once released: hosts identify the plugin in saved sessions by it.
-    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkLimitrV01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Dynamics,
-        Vst3SubCategory::Mastering,
-    ];
-}
-
-nice_export_clap!(MixwerkLimiter);
-nice_export_vst3!(MixwerkLimiter);
+    vst3_class_id: b"MixwerkLimitrV01",
+    vst3_subcategories: [Fx, Dynamics, Mastering],
+);

@@ -61,11 +61,7 @@ impl MixwerkPanner {
 }
 
 impl Plugin for MixwerkPanner {
-    const NAME: &'static str = "Mixwerk Panner";
-    const VENDOR: &'static str = identity::VENDOR;
-    const URL: &'static str = identity::URL;
-    const EMAIL: &'static str = identity::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    plugin_kit::plugin_identity!("Mixwerk Panner");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
         &[identity::STEREO, identity::MONO_TO_STEREO];
@@ -141,25 +137,12 @@ impl Plugin for MixwerkPanner {
     }
 }
 
-impl ClapPlugin for MixwerkPanner {
-    const CLAP_ID: &'static str = "org.mixwerk.panner";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Pan laws, balance and stereo panning, width, mono, swap and polarity");
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Utility,
-        ClapFeature::Stereo,
-    ];
-}
-
-impl Vst3Plugin for MixwerkPanner {
+plugin_kit::export_plugin!(
+    MixwerkPanner,
+    clap_id: "org.mixwerk.panner",
+    description: "Pan laws, balance and stereo panning, width, mono, swap and polarity",
+    clap_features: [AudioEffect, Utility, Stereo],
     // Never change once released: hosts identify the plugin in saved sessions by it.
-    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkPannerV01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Spatial];
-}
-
-nice_export_clap!(MixwerkPanner);
-nice_export_vst3!(MixwerkPanner);
+    vst3_class_id: b"MixwerkPannerV01",
+    vst3_subcategories: [Fx, Spatial],
+);

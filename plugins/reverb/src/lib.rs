@@ -69,11 +69,7 @@ impl MixwerkReverb {
 }
 
 impl Plugin for MixwerkReverb {
-    const NAME: &'static str = "Mixwerk Reverb";
-    const VENDOR: &'static str = identity::VENDOR;
-    const URL: &'static str = identity::URL;
-    const EMAIL: &'static str = identity::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    plugin_kit::plugin_identity!("Mixwerk Reverb");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
         &[identity::STEREO, identity::MONO_TO_STEREO];
@@ -179,26 +175,12 @@ impl Plugin for MixwerkReverb {
     }
 }
 
-impl ClapPlugin for MixwerkReverb {
-    const CLAP_ID: &'static str = "org.mixwerk.reverb";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some(
-        "Algorithmic FDN reverb with accurate decay, and zero-latency convolution with impulse responses",
-    );
-    const CLAP_MANUAL_URL: Option<&'static str> = None;
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Reverb,
-        ClapFeature::Stereo,
-    ];
-}
-
-impl Vst3Plugin for MixwerkReverb {
+plugin_kit::export_plugin!(
+    MixwerkReverb,
+    clap_id: "org.mixwerk.reverb",
+    description: "Algorithmic FDN reverb with accurate decay, and zero-latency convolution with impulse responses",
+    clap_features: [AudioEffect, Reverb, Stereo],
     // Never change once released: hosts identify the plugin in saved sessions by it.
-    const VST3_CLASS_ID: [u8; 16] = *b"MixwerkReverbV01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Reverb];
-}
-
-nice_export_clap!(MixwerkReverb);
-nice_export_vst3!(MixwerkReverb);
+    vst3_class_id: b"MixwerkReverbV01",
+    vst3_subcategories: [Fx, Reverb],
+);

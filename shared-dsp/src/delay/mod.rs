@@ -255,6 +255,8 @@ pub struct Delay {
     chunk_pos: usize,
 }
 
+crate::processor::processor!(Delay, Settings);
+
 impl Delay {
     /// Allocates the delay lines for [`MAX_TIME_MS`] plus the deepest modulation at
     /// `sample_rate`; the only allocation. `_max_block_len` is accepted for the common shape

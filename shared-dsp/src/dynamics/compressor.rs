@@ -260,6 +260,8 @@ fn fade(t: f32, a: f32, b: f32) -> f32 {
     if t == 0.0 { a } else { ends }
 }
 
+crate::processor::processor!(Compressor, Settings, mono: |c: &mut Compressor, buf: &mut [f32]| c.process_mono(buf, None));
+
 impl Compressor {
     /// Allocates everything (the lookahead and listen delay lines, for [`MAX_LOOKAHEAD_MS`] at
     /// `sample_rate`). The engine works in fixed 64-frame chunks on the stack, so no buffer
@@ -439,8 +441,8 @@ impl Compressor {
     }
 
     /// The delay of the audio in samples (the lookahead), to report to the host.
-    pub fn latency_samples(&self) -> usize {
-        self.lookahead.latency_samples()
+    pub fn latency_samples(&self) -> u32 {
+        self.lookahead.latency_samples() as u32
     }
 
     /// The largest gain reduction (dB, ≥ 0) per channel (L/R, or M/S in mid/side mode)

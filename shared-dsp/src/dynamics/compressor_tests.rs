@@ -401,7 +401,7 @@ fn lookahead_latency_and_early_gain_reduction() {
                 lookahead_ms: ms,
                 ..Settings::default()
             });
-            let n = c.latency_samples() + 64;
+            let n = c.latency_samples() as usize + 64;
             let mut l = vec![0.0f32; n];
             l[0] = 1.0;
             let mut r = l.clone();
@@ -409,9 +409,9 @@ fn lookahead_latency_and_early_gain_reduction() {
             let peak = l.iter().enumerate().fold((0, 0.0f32), |m, (i, &v)| {
                 if v.abs() > m.1 { (i, v.abs()) } else { m }
             });
-            assert_eq!(peak.0, c.latency_samples(), "{fs} Hz {ms} ms");
+            assert_eq!(peak.0, c.latency_samples() as usize, "{fs} Hz {ms} ms");
             assert_eq!(
-                c.latency_samples(),
+                c.latency_samples() as usize,
                 (ms as f64 * fs as f64 / 1e3).round() as usize
             );
         }
@@ -438,7 +438,7 @@ fn lookahead_latency_and_early_gain_reduction() {
         .map(|(i, &v)| if i < onset { v * 0.01 } else { v })
         .collect();
     let mut c = compressor(s);
-    let d = c.latency_samples();
+    let d = c.latency_samples() as usize;
     assert_eq!(d, 240);
     let (out, _) = run(&mut c, &input, &input, 512);
     // The gain at output sample i, where the delayed input is not near a zero crossing.
@@ -499,7 +499,7 @@ fn mix_zero_is_the_dry_signal_delayed_bit_for_bit_and_mix_is_phase_aligned() {
         ..Settings::default()
     };
     let mut c = compressor(Settings { mix: 0.0, ..heavy });
-    let d = c.latency_samples();
+    let d = c.latency_samples() as usize;
     assert_eq!(d, 144);
     // Varying block sizes and a threshold change on the way: still exact.
     let (mut ol, mut or) = (left.clone(), right.clone());

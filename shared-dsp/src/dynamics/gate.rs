@@ -111,6 +111,8 @@ pub struct Gate {
     gr_db: f64,
 }
 
+crate::processor::processor!(Gate, Settings, mono: Gate::process_mono);
+
 impl Gate {
     /// A gate at `sample_rate`; nothing to allocate (`max_block_len` is taken for the
     /// crate's common shape).
@@ -166,7 +168,7 @@ impl Gate {
     }
 
     /// The gate adds no delay.
-    pub fn latency_samples(&self) -> usize {
+    pub fn latency_samples(&self) -> u32 {
         0
     }
 

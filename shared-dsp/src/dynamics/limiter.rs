@@ -207,6 +207,8 @@ pub struct Limiter {
     avx2: bool,
 }
 
+crate::processor::processor!(Limiter, Settings, mono: Limiter::process_mono);
+
 impl Limiter {
     /// Allocates everything for [`MAX_LOOKAHEAD_MS`] at `sample_rate`. Chunks live on the
     /// stack, so nothing depends on `max_block_len`; it is taken for the common shape.
@@ -329,8 +331,8 @@ impl Limiter {
 
     /// The delay of the audio in samples (the lookahead), to report to the host. During a
     /// lookahead change this is already the new value.
-    pub fn latency_samples(&self) -> usize {
-        self.target_latency
+    pub fn latency_samples(&self) -> u32 {
+        self.target_latency as u32
     }
 
     /// The largest gain reduction (dB, ≥ 0) per channel during the last `process*` call.

@@ -213,7 +213,7 @@ fn transparent_below_the_ceiling() {
                 lookahead_ms,
                 ..Settings::default()
             });
-            let latency = lim.latency_samples();
+            let latency = lim.latency_samples() as usize;
             assert_eq!(
                 latency,
                 (lookahead_ms as f64 * 1e-3 * fs as f64).round() as usize
@@ -264,7 +264,7 @@ fn transparent_below_the_ceiling() {
         .map(|i| 0.3 * (i as f32 * 0.05).sin())
         .collect();
     let (ol, _) = run(&mut lim, &quiet, &quiet, 512);
-    let latency = lim.latency_samples();
+    let latency = lim.latency_samples() as usize;
     let tail = FS as usize / 2;
     assert!(
         (tail..quiet.len()).all(|n| ol[n] == quiet[n - latency]),
@@ -285,7 +285,7 @@ fn latency_equals_measured() {
                     peak_mode,
                     ..Settings::default()
                 });
-                let latency = lim.latency_samples();
+                let latency = lim.latency_samples() as usize;
                 let mut x = vec![0.0f32; latency + 2_000];
                 x[0] = 1.0;
                 let (ol, _) = run(&mut lim, &x, &x, 512);
@@ -315,7 +315,7 @@ fn gain_arrives_exactly_with_the_peak() {
         peak_mode: PeakMode::SamplePeak,
         ..Settings::default()
     });
-    let latency = lim.latency_samples();
+    let latency = lim.latency_samples() as usize;
     let span = latency - super::true_peak::DELAY + 1;
     // A quiet DC level, then one loud sample at 2000.
     let mut x = vec![0.1f32; 4_000];
@@ -363,7 +363,7 @@ fn release_time_matches_the_setting() {
             ceiling_db: 0.0,
             ..Settings::default()
         });
-        let latency = lim.latency_samples();
+        let latency = lim.latency_samples() as usize;
         let mut x = vec![0.1f32; (FS * 4.0) as usize];
         x[10_000] = 10.0; // 20 dB over the ceiling: 20 dB of gain reduction
         let (ol, _) = run(&mut lim, &x, &x, 512);
@@ -396,7 +396,7 @@ fn stereo_link() {
             link,
             ..Settings::default()
         });
-        let latency = lim.latency_samples();
+        let latency = lim.latency_samples() as usize;
         let l: Vec<f32> = (0..9_600).map(|i| if (2_000..2_400).contains(&i) { 1.0 } else { 0.0 } + 0.2 * (i as f32 * 0.01).sin()).collect();
         let r: Vec<f32> = (0..9_600).map(|i| 0.2 * (i as f32 * 0.013).cos()).collect();
         let (ol, or) = run(&mut lim, &l, &r, 512);
@@ -436,7 +436,7 @@ fn lookahead_changes_fade_and_keep_the_ceiling() {
     ] {
         s.lookahead_ms = ms;
         lim.update(&s);
-        assert_eq!(lim.latency_samples(), lim.latency_for_ms(ms));
+        assert_eq!(lim.latency_samples() as usize, lim.latency_for_ms(ms));
         // A slow sine, heavily limited: a jump in the output could only be a click.
         let x: Vec<f32> = (0..samples)
             .map(|i| ((out.len() + i) as f32 * 0.003).sin())
@@ -526,7 +526,7 @@ fn garbage_in_is_silence_out() {
     );
     let x: Vec<f32> = (0..20_000).map(|i| 0.2 * (i as f32 * 0.02).sin()).collect();
     let (ol, _) = run(&mut lim, &x, &x, 512);
-    let latency = lim.latency_samples();
+    let latency = lim.latency_samples() as usize;
     assert!(
         (10_000..20_000).all(|n| ol[n] == x[n - latency]),
         "not transparent again after garbage"
@@ -544,14 +544,14 @@ fn bypass_keeps_the_latency() {
         ..Settings::default()
     };
     lim.update_immediately(&s);
-    let latency = lim.latency_samples();
+    let latency = lim.latency_samples() as usize;
     let mut rng = XorShift::new(6);
     let x: Vec<f32> = (0..48_000).map(|_| rng.uniform()).collect();
     run(&mut lim, &x[..10_000], &x[..10_000], 512);
     s.bypass = true;
     lim.update(&s);
     let (ol, _) = run(&mut lim, &x[10_000..], &x[10_000..], 512);
-    assert_eq!(lim.latency_samples(), latency);
+    assert_eq!(lim.latency_samples() as usize, latency);
     // After the glide (10 ms time constant, settled well within 0.5 s) the output is the
     // input, delayed.
     for n in 24_000..ol.len() {

@@ -330,7 +330,7 @@ fn search_for_failing_designs() {
 fn random_automation_of_every_band_parameter_at_every_rate() {
     let mut rng = XorShift::new(0xa11_ba4d);
     for fs in RATES {
-        let mut eq = Eq::new(fs, 8192);
+        let mut eq = Eq::new(fs as f32, 8192);
         let mut settings = Settings::default();
         let (mut l, mut r) = (vec![0.0f32; 8192], vec![0.0f32; 8192]);
         let mut done = 0;

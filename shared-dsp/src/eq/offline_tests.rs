@@ -47,7 +47,7 @@ fn linear(bands: &[BandSettings]) -> Settings {
 
 /// An offline EQ activated with `start` (its kernel installed at once, as the plugin does).
 fn offline_eq(start: &Settings) -> Eq {
-    let mut eq = Eq::new(FS, 512);
+    let mut eq = Eq::new(FS as f32, 512);
     eq.set_offline(true);
     eq.update_immediately(start);
     if let Some(request) = eq.take_design_request() {

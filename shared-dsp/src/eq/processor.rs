@@ -27,6 +27,7 @@ use super::linear::{DesignRequest, KernelMailbox, LinearPhase, OfflineDesigner};
 use super::response::auto_gain_db;
 use super::{BANDS, BandSettings, Mode, Settings};
 use crate::kernel::sanitize::{finite_or_zero, flush_denormal, sanitize};
+use crate::processor::SampleRate;
 use crate::smoother::Smoother;
 
 /// Samples of the fade out and of the fade in when the mode changes.
@@ -52,12 +53,14 @@ pub struct Eq {
     bands_for_auto_gain: [BandSettings; BANDS],
 }
 
+crate::processor::processor!(Eq, Settings);
+
 impl Eq {
     /// An EQ at `sample_rate` with every band off. Allocates the linear-phase mode's buffers
     /// for blocks up to `max_block_len` (longer ones are processed in pieces).
-    pub fn new(sample_rate: f64, max_block_len: usize) -> Self {
+    pub fn new(sample_rate: SampleRate, max_block_len: usize) -> Self {
         let settings = Settings::default();
-        let engine = Engine::new(sample_rate, &settings.bands, 0.0);
+        let engine = Engine::new(f64::from(sample_rate), &settings.bands, 0.0);
         let fs = engine.sample_rate();
         Self {
             engine,
@@ -336,10 +339,10 @@ impl Eq {
 
     /// What the EQ delays: nothing in zero-latency mode, half the kernel length in
     /// linear-phase mode (the mode asked for: a change under way reports its target).
-    pub fn latency_samples(&self) -> usize {
+    pub fn latency_samples(&self) -> u32 {
         match self.settings.mode {
             Mode::ZeroLatency => 0,
-            Mode::LinearPhase => self.linear.latency(),
+            Mode::LinearPhase => self.linear.latency() as u32,
         }
     }
 }

@@ -548,7 +548,7 @@ fn frequency_sweep_on_a_resonant_band_is_bounded_and_continuous() {
     eq.update_immediately(&settings_with(&[band]));
     let n = fs as usize;
     let x: Vec<f32> = (0..n + 4_800)
-        .map(|i| 0.5 * (core::f64::consts::TAU * 100.0 * i as f64 / fs).sin() as f32)
+        .map(|i| 0.5 * (core::f64::consts::TAU * 100.0 * i as f64 / f64::from(fs)).sin() as f32)
         .collect();
     let max_step_in = x
         .windows(2)
@@ -669,7 +669,7 @@ fn auto_gain_keeps_pink_noise_level() {
     ];
     let mut s = settings_with(&bands);
     s.auto_gain = true;
-    let mut eq = Eq::new(fs, 512);
+    let mut eq = Eq::new(fs as f32, 512);
     eq.update_immediately(&s);
     let mut l: Vec<f32> = x.iter().chain(&x).copied().collect();
     let mut r = l.clone();
@@ -769,7 +769,7 @@ fn analytic_curve_is_the_processed_response() {
     let (mut worst_db, mut worst_rad) = (0.0f64, 0.0f64);
     for (fs, bands, freqs, n) in cases {
         let s = settings_with(&bands);
-        let mut eq = Eq::new(fs, 512);
+        let mut eq = Eq::new(fs as f32, 512);
         eq.update_immediately(&s);
         let mut l = vec![0.0f32; n];
         l[0] = 1.0;
@@ -945,7 +945,7 @@ fn output_is_independent_of_the_block_size_under_automation() {
 fn linear_eq(bands: &[BandSettings], fs: f64) -> Eq {
     let mut s = settings_with(bands);
     s.mode = Mode::LinearPhase;
-    let mut eq = Eq::new(fs, 512);
+    let mut eq = Eq::new(fs as f32, 512);
     eq.update_immediately(&s);
     eq.install_kernel(Box::new(Kernel::new(&s.bands, fs, 512)));
     eq
@@ -1234,7 +1234,7 @@ fn linear_phase_is_symmetric_and_delayed_by_the_reported_latency() {
             ),
         ];
         let mut eq = linear_eq(&bands, fs);
-        let latency = eq.latency_samples();
+        let latency = eq.latency_samples() as usize;
         assert_eq!(latency, fir::half_length(fs));
         let ir = &stereo_irs(&mut eq, 4 * latency)[0][0];
         let peak = ir
@@ -1317,7 +1317,7 @@ fn linear_phase_kernels_change_while_playing() {
     );
     eq.update(&s);
     // A kernel for an EQ this one replaced (a re-activation) is refused.
-    let stale = Eq::new(fs, 512).take_design_request();
+    let stale = Eq::new(fs as f32, 512).take_design_request();
     assert!(
         stale.is_none(),
         "a fresh EQ in zero-latency mode asks for nothing"
@@ -1389,7 +1389,7 @@ fn linear_phase_placement() {
     // latency is taken off.
     let change = |bands: &[BandSettings], input: &dyn Fn(f32) -> (f32, f32)| {
         let mut eq = linear_eq(bands, fs);
-        let d = eq.latency_samples();
+        let d = eq.latency_samples() as usize;
         let x = noise(51, 30_000);
         let (l0, r0): (Vec<f32>, Vec<f32>) = x.iter().map(|&v| input(v)).unzip();
         let (mut l, mut r) = (l0.clone(), r0.clone());

@@ -301,6 +301,8 @@ pub struct Reverb {
     avx2: bool,
 }
 
+crate::processor::processor!(Reverb, Settings);
+
 impl Reverb {
     /// Allocates everything for `sample_rate` (the algorithmic engine's lines, the pre-delay).
     /// `_max_block_len` is accepted for the common processor shape: the reverb works on its

@@ -111,6 +111,8 @@ fn switch(on: bool) -> f32 {
     if on { 1.0 } else { 0.0 }
 }
 
+crate::processor::processor!(ChannelStrip, ChannelSettings);
+
 impl ChannelStrip {
     /// Allocates everything (the compressor's and the alignment's delay lines).
     pub fn new(sample_rate: f32, max_block_len: usize) -> Self {
@@ -123,9 +125,9 @@ impl ChannelStrip {
         let mut strip = Self {
             settings: ChannelSettings::default(),
             trim: glide(1.0),
-            cuts: Eq::new(fs as f64, max_block_len),
+            cuts: Eq::new(fs, max_block_len),
             gate: Gate::new(fs, max_block_len),
-            eq: Eq::new(fs as f64, max_block_len),
+            eq: Eq::new(fs, max_block_len),
             compressor: Compressor::new(fs, max_block_len),
             panner: Panner::new(fs, Input::Stereo),
             align: Lookahead::new(fs, compressor::MAX_LOOKAHEAD_MS),
@@ -200,7 +202,7 @@ impl ChannelStrip {
 
     /// The delay of the strip's own processing (the compressor's lookahead), in samples.
     pub fn insert_latency(&self) -> usize {
-        self.compressor.latency_samples()
+        self.compressor.latency_samples() as usize
     }
 
     /// Extra delay after the inserts so that this channel lines up with the slowest one;
@@ -215,8 +217,8 @@ impl ChannelStrip {
     }
 
     /// Total delay of the channel: its own processing plus the alignment.
-    pub fn latency_samples(&self) -> usize {
-        self.insert_latency() + self.align.latency_samples()
+    pub fn latency_samples(&self) -> u32 {
+        (self.insert_latency() + self.align.latency_samples()) as u32
     }
 
     /// Current gain reduction of the gate and of the compressor (dB), for meters.

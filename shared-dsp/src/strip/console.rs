@@ -298,13 +298,13 @@ impl Console {
     }
 
     /// Total delay from any input to the output, in samples (what the host compensates).
-    pub fn latency_samples(&self) -> usize {
+    pub fn latency_samples(&self) -> u32 {
         let limiter = if self.settings.master.limiter_on {
             self.limiter.latency_samples()
         } else {
             0
         };
-        self.channel_latency + self.glue.latency_samples() + limiter
+        self.channel_latency as u32 + self.glue.latency_samples() + limiter
     }
 
     /// The returns' tails (the longer of reverb and delay; `None` = infinite), in samples.

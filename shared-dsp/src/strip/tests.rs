@@ -82,7 +82,7 @@ fn default_strips_sum_the_inputs_within_1e6() {
     let mut worst = 0.0f64;
     for &block in &[1usize, 64, 333, 512, 8192] {
         let mut console = console_with(&ConsoleSettings::default());
-        let latency = console.latency_samples();
+        let latency = console.latency_samples() as usize;
         assert_eq!(latency, 0, "nothing on, nothing delayed");
         let [l, r] = render(&mut console, &inputs, n, block);
         worst = worst
@@ -105,7 +105,7 @@ fn one_channel_with_lookahead_still_sums_to_exactly_twice_the_signal() {
         ..compressor::Settings::default()
     };
     let mut console = console_with(&s);
-    let latency = console.latency_samples();
+    let latency = console.latency_samples() as usize;
     assert_eq!(latency, 240, "5 ms lookahead at 48 kHz");
     let inputs = vec![
         None,
@@ -334,11 +334,11 @@ fn channel_processing_equals_the_standalone_modules() {
     let (mut l, mut r) = (l0.clone(), r0.clone());
     let trim = -db_to_gain(4.0);
     l.iter_mut().chain(r.iter_mut()).for_each(|v| *v *= trim);
-    let mut cuts = Eq::new(FS as f64, 512);
+    let mut cuts = Eq::new(FS, 512);
     cuts.update_immediately(&channel::cut_settings(&s));
     let mut gate = Gate::new(FS, 512);
     gate.update_immediately(&s.gate);
-    let mut eq = Eq::new(FS as f64, 512);
+    let mut eq = Eq::new(FS, 512);
     eq.update_immediately(&channel::eq_settings(&s));
     let mut comp = Compressor::new(FS, 512);
     comp.update_immediately(&s.compressor);
@@ -359,7 +359,7 @@ fn channel_processing_equals_the_standalone_modules() {
     for (cl, cr) in sl.chunks_mut(317).zip(sr.chunks_mut(317)) {
         strip.process(cl, cr);
     }
-    assert_eq!(strip.latency_samples(), 96);
+    assert_eq!(strip.latency_samples() as usize, 96);
     assert_eq!(sl, l, "left differs from the modules alone");
     assert_eq!(sr, r, "right differs from the modules alone");
 
@@ -374,7 +374,7 @@ fn channel_processing_equals_the_standalone_modules() {
     let f = db_to_gain(-6.0);
     let want_l: Vec<f32> = l.iter().map(|v| v * f).collect();
     let want_r: Vec<f32> = r.iter().map(|v| v * f).collect();
-    assert_eq!(console.latency_samples(), 96);
+    assert_eq!(console.latency_samples() as usize, 96);
     assert_eq!(max_error(&ol, &want_l, 0), 0.0);
     assert_eq!(max_error(&or, &want_r, 0), 0.0);
 }
@@ -396,7 +396,7 @@ fn the_limiter_adds_its_lookahead_only_while_on_and_switches_without_a_step() {
     .clone();
     s.master.limiter_on = true;
     console.update(&s);
-    assert_eq!(console.latency_samples(), 72, "1.5 ms at 48 kHz");
+    assert_eq!(console.latency_samples() as usize, 72, "1.5 ms at 48 kHz");
     out.extend(
         render(
             &mut console,
@@ -511,7 +511,7 @@ fn strips_run_in_pairs_give_each_strip_alone_summed_in_order() {
     for block in [7, 512, 1000] {
         let mut console = console_with(&settings(false));
         assert_eq!(
-            console.latency_samples(),
+            console.latency_samples() as usize,
             0,
             "no lookahead: the strips line up as they are"
         );

@@ -1,0 +1,54 @@
+//! Latency reporting: the host is told the plugin's latency at activation and again only
+//! when it changes (a lookahead or a phase mode switched). nice-plug passes a change on as
+//! CLAP 1.2 and VST3 require: `latency.changed()` inside activation, otherwise a restart
+//! request, after which the host reactivates and asks again.
+
+/// The latency last told to the host, in samples.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportedLatency {
+    /// `None` before the first report of an activation, so that one is always made.
+    reported: Option<u32>,
+}
+
+impl ReportedLatency {
+    /// At activation: reports `latency` whatever was reported before (the host may have
+    /// forgotten it across a deactivation or a sample-rate change).
+    pub fn activate(&mut self, latency: u32, set: impl FnOnce(u32)) {
+        self.reported = None;
+        self.update(latency, set);
+    }
+
+    /// While processing: reports `latency` if it differs from the last report; returns
+    /// whether it did (so the caller can also show the new figure in its editor).
+    pub fn update(&mut self, latency: u32, set: impl FnOnce(u32)) -> bool {
+        if self.reported == Some(latency) {
+            return false;
+        }
+        self.reported = Some(latency);
+        set(latency);
+        true
+    }
+
+    /// The last reported latency (0 before any report).
+    pub fn samples(&self) -> u32 {
+        self.reported.unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_at_activation_and_on_change_only() {
+        let mut seen = Vec::new();
+        let mut r = ReportedLatency::default();
+        r.activate(0, |l| seen.push(l));
+        assert!(!r.update(0, |l| seen.push(l)));
+        assert!(r.update(240, |l| seen.push(l)));
+        assert!(!r.update(240, |l| seen.push(l)));
+        r.activate(240, |l| seen.push(l));
+        assert_eq!(seen, [0, 240, 240]);
+        assert_eq!(r.samples(), 240);
+    }
+}
