@@ -1,6 +1,7 @@
 //! Widgets bound to nice-plug parameters (through `control::Control`, so every change is a
 //! host gesture), meters and plots, in the theme's look.
 
+mod controls;
 pub mod eq_curve;
 mod fader;
 mod file_browser;
@@ -12,6 +13,7 @@ mod scope;
 mod spectrum;
 mod switch;
 
+pub use controls::Controls;
 pub use fader::{FADER_WIDTH, fader, fader_marks};
 pub use file_browser::{Entry, FileBrowser, file_browser, home_dir, shorten_left};
 pub use history::{columns, history_strip};

@@ -3,14 +3,12 @@
 //! reduction. A strip's compact sections expand into this panel; the section asked for is
 //! outlined.
 
-use nice_plug::prelude::ParamSetter;
 use shared_dsp::strip::ConsoleSettings;
-use shared_ui::control::Bound;
 use shared_ui::egui::{self, Color32, CornerRadius, Stroke, vec2};
 use shared_ui::theme;
-use shared_ui::widgets::{self, Axis, KnobSize, Plot};
+use shared_ui::widgets::{self, Axis, Controls, KnobSize, Plot};
 
-use super::{ConsoleApp, Section};
+use super::{Console, Section};
 
 const KNOB: KnobSize = KnobSize::COMPACT.with_width(48.0);
 /// Gain range of the EQ plot, ±dB (the bands' ±18 dB, and grid lines at ±20).
@@ -67,11 +65,11 @@ fn hz_label(v: f32) -> String {
     }
 }
 
-impl ConsoleApp {
+impl Console {
     pub(super) fn detail(
         &mut self,
         ui: &mut egui::Ui,
-        setter: &ParamSetter,
+        k: &Controls,
         settings: &ConsoleSettings,
         sample_rate: f32,
     ) {
@@ -102,41 +100,41 @@ impl ConsoleApp {
             ui.spacing_mut().item_spacing.x = 8.0;
             section(ui, "INPUT · FILTERS", focus == Section::Input, |ui| {
                 ui.horizontal_top(|ui| {
-                    widgets::knob_sized(ui, "Trim", &Bound::new(&ch.trim, setter), KNOB);
+                    k.knob_sized(ui, "Trim", &ch.trim, KNOB);
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "High Pass", &Bound::new(&ch.high_pass_on, setter), TOGGLE, theme::ACCENT);
+                        k.toggle_sized(ui, "High Pass", &ch.high_pass_on, TOGGLE, theme::ACCENT);
                     });
-                    widgets::knob_sized(ui, "HP Freq", &Bound::new(&ch.high_pass, setter), KNOB);
-                    widgets::selector_width(ui, "HP Slope", &Bound::new(&ch.high_pass_slope, setter), 66.0);
+                    k.knob_sized(ui, "HP Freq", &ch.high_pass, KNOB);
+                    k.selector_width(ui, "HP Slope", &ch.high_pass_slope, 66.0);
                 });
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "Ø Invert", &Bound::new(&ch.invert, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                        k.toggle_sized(ui, "Ø Invert", &ch.invert, vec2(KNOB.width, 18.0), theme::ACCENT);
                     });
                     ui.vertical(|ui| {
                         ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "Low Pass", &Bound::new(&ch.low_pass_on, setter), TOGGLE, theme::ACCENT);
+                        k.toggle_sized(ui, "Low Pass", &ch.low_pass_on, TOGGLE, theme::ACCENT);
                     });
-                    widgets::knob_sized(ui, "LP Freq", &Bound::new(&ch.low_pass, setter), KNOB);
-                    widgets::selector_width(ui, "LP Slope", &Bound::new(&ch.low_pass_slope, setter), 66.0);
+                    k.knob_sized(ui, "LP Freq", &ch.low_pass, KNOB);
+                    k.selector_width(ui, "LP Slope", &ch.low_pass_slope, 66.0);
                 });
             });
             section(ui, "GATE / EXPANDER", focus == Section::Gate, |ui| {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.gate_threshold, setter), KNOB);
-                            widgets::knob_sized(ui, "Range", &Bound::new(&ch.gate_range, setter), KNOB);
-                            widgets::knob_sized(ui, "Hold", &Bound::new(&ch.gate_hold, setter), KNOB);
+                            k.knob_sized(ui, "Threshold", &ch.gate_threshold, KNOB);
+                            k.knob_sized(ui, "Range", &ch.gate_range, KNOB);
+                            k.knob_sized(ui, "Hold", &ch.gate_hold, KNOB);
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.gate_attack, setter), KNOB);
-                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.gate_release, setter), KNOB);
+                            k.knob_sized(ui, "Attack", &ch.gate_attack, KNOB);
+                            k.knob_sized(ui, "Release", &ch.gate_release, KNOB);
                             ui.vertical(|ui| {
                                 ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "Gate", &Bound::new(&ch.gate_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                                k.toggle_sized(ui, "Gate", &ch.gate_on, vec2(KNOB.width, 18.0), theme::ACCENT);
                             });
                         });
                     });
@@ -149,23 +147,23 @@ impl ConsoleApp {
                     ui.vertical(|ui| {
                         let ch = &p.channels[c];
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Low Freq", &Bound::new(&ch.low_shelf_freq, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Freq", &Bound::new(&ch.mid1_freq, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Q", &Bound::new(&ch.mid1_q, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 2 Freq", &Bound::new(&ch.mid2_freq, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 2 Q", &Bound::new(&ch.mid2_q, setter), KNOB);
-                            widgets::knob_sized(ui, "High Freq", &Bound::new(&ch.high_shelf_freq, setter), KNOB);
+                            k.knob_sized(ui, "Low Freq", &ch.low_shelf_freq, KNOB);
+                            k.knob_sized(ui, "Mid 1 Freq", &ch.mid1_freq, KNOB);
+                            k.knob_sized(ui, "Mid 1 Q", &ch.mid1_q, KNOB);
+                            k.knob_sized(ui, "Mid 2 Freq", &ch.mid2_freq, KNOB);
+                            k.knob_sized(ui, "Mid 2 Q", &ch.mid2_q, KNOB);
+                            k.knob_sized(ui, "High Freq", &ch.high_shelf_freq, KNOB);
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Low Gain", &Bound::new(&ch.low_shelf_gain, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Gain", &Bound::new(&ch.mid1_gain, setter), KNOB);
+                            k.knob_sized(ui, "Low Gain", &ch.low_shelf_gain, KNOB);
+                            k.knob_sized(ui, "Mid 1 Gain", &ch.mid1_gain, KNOB);
                             ui.vertical(|ui| {
                                 ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "EQ", &Bound::new(&ch.eq_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                                k.toggle_sized(ui, "EQ", &ch.eq_on, vec2(KNOB.width, 18.0), theme::ACCENT);
                             });
-                            widgets::knob_sized(ui, "Mid 2 Gain", &Bound::new(&ch.mid2_gain, setter), KNOB);
+                            k.knob_sized(ui, "Mid 2 Gain", &ch.mid2_gain, KNOB);
                             ui.add_space(KNOB.width);
-                            widgets::knob_sized(ui, "High Gain", &Bound::new(&ch.high_shelf_gain, setter), KNOB);
+                            k.knob_sized(ui, "High Gain", &ch.high_shelf_gain, KNOB);
                         });
                     });
                 });
@@ -174,18 +172,18 @@ impl ConsoleApp {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.comp_threshold, setter), KNOB);
-                            widgets::knob_sized(ui, "Ratio", &Bound::new(&ch.comp_ratio, setter), KNOB);
-                            widgets::knob_sized(ui, "Makeup", &Bound::new(&ch.comp_makeup, setter), KNOB);
+                            k.knob_sized(ui, "Threshold", &ch.comp_threshold, KNOB);
+                            k.knob_sized(ui, "Ratio", &ch.comp_ratio, KNOB);
+                            k.knob_sized(ui, "Makeup", &ch.comp_makeup, KNOB);
                             ui.vertical(|ui| {
                                 ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "Comp", &Bound::new(&ch.comp_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+                                k.toggle_sized(ui, "Comp", &ch.comp_on, vec2(KNOB.width, 18.0), theme::ACCENT);
                             });
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.comp_attack, setter), KNOB);
-                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.comp_release, setter), KNOB);
-                            widgets::knob_sized(ui, "Lookahead", &Bound::new(&ch.comp_lookahead, setter), KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
+                            k.knob_sized(ui, "Attack", &ch.comp_attack, KNOB);
+                            k.knob_sized(ui, "Release", &ch.comp_release, KNOB);
+                            k.knob_sized(ui, "Lookahead", &ch.comp_lookahead, KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
                         });
                     });
                     gr_meter(ui, self.meters.comp_db[c], 24.0, GR_HEIGHT);

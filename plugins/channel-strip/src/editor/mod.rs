@@ -23,10 +23,8 @@ mod strip;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
-};
+use nice_plug::prelude::Plugin;
+use nice_plug_egui::RepaintNotifier;
 use shared_dsp::analysis::{Levels, SharedF32};
 use shared_dsp::eq::response::Curve;
 use shared_dsp::eq::{BANDS, BandSettings};
@@ -34,14 +32,12 @@ use shared_dsp::meter::LoudnessReadings;
 use shared_dsp::strip::channel::cut_settings;
 use shared_dsp::strip::meters::ConsoleMeters;
 use shared_dsp::strip::{CHANNELS, ChannelSettings};
-use shared_ui::egui::{self, vec2};
-use shared_ui::widgets::{self, PeakHold};
-use shared_ui::{theme, window};
+use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::theme;
+use shared_ui::widgets::{self, Controls, PeakHold};
+use shared_ui::window::{self, View};
 
 use crate::params::StripParams;
-
-pub const WIDTH: f32 = 1440.0;
-pub const HEIGHT: f32 = 828.0;
 
 /// What the editor reads from the audio thread.
 #[derive(Clone)]
@@ -61,31 +57,6 @@ pub fn buses(layout: &nice_plug::prelude::AudioIOLayout) -> usize {
         .main_input_channels
         .map_or(0, |c| c.get() as usize / 2);
     (main + layout.aux_input_ports.len()).min(CHANNELS)
-}
-
-pub fn default_state() -> Arc<EguiEditorState> {
-    window::default_state(vec2(WIDTH, HEIGHT))
-}
-
-pub fn create(
-    params: Arc<StripParams>,
-    state: Arc<EguiEditorState>,
-    analysis: Analysis,
-) -> Option<EguiEditor<ConsoleApp>> {
-    let settings = window::settings("Mixwerk Channel Strip", vec2(WIDTH, HEIGHT));
-    let repaint = analysis.repaint.clone();
-    let app = ConsoleApp {
-        params,
-        analysis,
-        gui: None,
-        meters: MeterState::default(),
-        names: Default::default(),
-        curves: Default::default(),
-        selected: 0,
-        focus: Section::Eq,
-        reset_loudness_at: None,
-    };
-    create_egui_editor(state, repaint, settings, app)
 }
 
 /// A part of a channel the bottom panel can be asked to show (highlighted there).
@@ -211,10 +182,9 @@ impl CurveCache {
     }
 }
 
-pub struct ConsoleApp {
+pub struct Console {
     params: Arc<StripParams>,
     analysis: Analysis,
-    gui: Option<GuiContext>,
     meters: MeterState,
     /// The channel names as typed (written to the parameters' persisted names as they change).
     names: [String; CHANNELS],
@@ -227,27 +197,36 @@ pub struct ConsoleApp {
     reset_loudness_at: Option<f64>,
 }
 
-impl NiceEguiApp for ConsoleApp {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx);
+impl Console {
+    pub fn new(params: Arc<StripParams>, analysis: Analysis) -> Self {
+        Self {
+            params,
+            analysis,
+            meters: MeterState::default(),
+            names: Default::default(),
+            curves: Default::default(),
+            selected: 0,
+            focus: Section::Eq,
+            reset_loudness_at: None,
+        }
+    }
+}
+
+impl View for Console {
+    const TITLE: &'static str = crate::MixwerkChannelStrip::NAME;
+    const SIZE: Vec2 = vec2(1440.0, 828.0);
+
+    fn opened(&mut self, ctx: &egui::Context, k: &Controls) {
         #[cfg(feature = "standalone")]
         if crate::demo::wanted() {
-            crate::demo::apply_mix(&self.params, &gui.param_setter());
+            crate::demo::apply_mix(&self.params, k.setter());
             self.reset_loudness_at = Some(ctx.input(|i| i.time) + 1.0);
         }
-        self.gui = Some(gui);
-        Ok(())
+        #[cfg(not(feature = "standalone"))]
+        let _ = (ctx, k);
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        window::fit(ui.ctx(), vec2(WIDTH, HEIGHT));
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
         self.meters.update(&self.analysis.meters, dt);
         let settings = self.params.settings();
@@ -259,29 +238,26 @@ impl NiceEguiApp for ConsoleApp {
             self.reset_loudness_at = None;
         }
 
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Mixwerk Channel Strip");
-                ui.add_space(16.0);
-                let hint = "meters after the fader · a strip's › or number opens it in full below · click a value to type";
-                ui.label(egui::RichText::new(hint).small().color(theme::TEXT_DIM));
-            });
-            ui.horizontal_top(|ui| {
-                ui.spacing_mut().item_spacing.x = 4.0;
-                for c in 0..CHANNELS {
-                    ui.push_id(("strip", c), |ui| self.strip(ui, &setter, &settings, sample_rate, c));
-                }
-                ui.add_space(6.0);
-                ui.spacing_mut().item_spacing.x = theme::SPACING;
-                self.master(ui, &setter, &settings);
-            });
-            ui.add_space(2.0);
-            self.detail(ui, &setter, &settings, sample_rate);
+        let hint = "meters after the fader · a strip's › or number opens it in full below · click a value to type";
+        let hint = egui::RichText::new(hint).small().color(theme::TEXT_DIM);
+        window::heading(ui, Self::TITLE, Some(hint));
+        ui.horizontal_top(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            for c in 0..CHANNELS {
+                ui.push_id(("strip", c), |ui| {
+                    self.strip(ui, k, &settings, sample_rate, c)
+                });
+            }
+            ui.add_space(6.0);
+            ui.spacing_mut().item_spacing.x = theme::SPACING;
+            self.master(ui, k, &settings);
         });
+        ui.add_space(2.0);
+        self.detail(ui, k, &settings, sample_rate);
     }
 }
 
-impl ConsoleApp {
+impl Console {
     /// Keeps the typed name in step with the persisted one (a loaded session may change it).
     fn sync_name(&mut self, c: usize) {
         if let Ok(name) = self.params.channels[c].name.read()
