@@ -71,12 +71,7 @@ impl View for Compressor {
         let gr = self.analysis.gain_reduction.take();
         self.gr_db =
             widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
-        let level = self.analysis.level.take();
-        let level_db = if level > 0.0 {
-            20.0 * level.log10()
-        } else {
-            f32::NEG_INFINITY
-        };
+        let level_db = widgets::amplitude_db(self.analysis.level.take());
         self.level_db = widgets::meter_release(
             self.level_db,
             level_db.max(-120.0),

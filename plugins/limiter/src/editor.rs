@@ -16,7 +16,7 @@ use shared_dsp::analysis::{HistoryBuffer, Levels};
 use shared_dsp::dynamics::GainReductionMeter;
 use shared_dsp::meter::LoudnessReadings;
 use shared_ui::egui::{self, Vec2, vec2};
-use shared_ui::widgets::{Controls, PeakHold};
+use shared_ui::widgets::{Controls, StereoLevels};
 use shared_ui::window::{self, View};
 use shared_ui::{theme, widgets};
 
@@ -52,8 +52,7 @@ pub struct Limiter {
     history: Vec<f32>,
     /// Meter readings with their fall-back applied.
     gr_db: f32,
-    peak_db: [f32; 2],
-    hold: [PeakHold; 2],
+    output: StereoLevels,
 }
 
 impl Limiter {
@@ -63,17 +62,8 @@ impl Limiter {
             analysis,
             history: Vec::new(),
             gr_db: 0.0,
-            peak_db: [f32::NEG_INFINITY; 2],
-            hold: [PeakHold::default(); 2],
+            output: StereoLevels::default(),
         }
-    }
-}
-
-fn to_db(x: f32) -> f32 {
-    if x > 0.0 {
-        20.0 * x.log10()
-    } else {
-        f32::NEG_INFINITY
     }
 }
 
@@ -86,12 +76,8 @@ impl View for Limiter {
         let gr = self.analysis.gain_reduction.take();
         self.gr_db =
             widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
-        let peaks = self.analysis.levels.take_peaks();
-        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
-            let peak = to_db(peak).max(-120.0);
-            *shown = widgets::meter_release(*shown, peak, dt, widgets::RELEASE_DB_PER_S);
-            hold.update(peak, dt);
-        }
+        let levels = &self.analysis.levels;
+        self.output.update(levels.take_peaks(), levels.rms(), dt);
         self.analysis.history.snapshot(&mut self.history);
 
         let p = &self.params;
@@ -154,7 +140,6 @@ impl Limiter {
     /// held peaks as figures below.
     fn output_meters(&self, ui: &mut egui::Ui) {
         ui.vertical(|ui| {
-            let rms = self.analysis.levels.rms().map(to_db);
             // Labels over the scale and each meter, in the columns below.
             let (rect, _) = ui.allocate_exact_size(
                 vec2(
@@ -189,11 +174,10 @@ impl Limiter {
             ui.horizontal_top(|ui| {
                 ui.spacing_mut().item_spacing.x = METER_GAP;
                 widgets::level_scale(ui, METER_HEIGHT);
-                for ((peak, rms), hold) in self.peak_db.iter().zip(rms).zip(&self.hold) {
-                    widgets::level_meter(ui, *peak, rms, hold.db, METER_HEIGHT);
-                }
+                self.output.draw(ui, METER_HEIGHT);
             });
-            let hold = |c: usize| widgets::figure_text(self.hold[c].db, widgets::FIGURE_FLOOR_DB);
+            let hold =
+                |c: usize| widgets::figure_text(self.output.hold[c].db, widgets::FIGURE_FLOOR_DB);
             ui.label(
                 egui::RichText::new(format!("{} {}", hold(0), hold(1)))
                     .small()
@@ -248,13 +232,8 @@ impl Limiter {
                     theme::TEXT
                 };
                 widgets::readout(ui, "True Peak", &figure(true_peak), "dBTP", tp_color);
-                ui.vertical(|ui| {
-                    ui.add_space(12.0);
-                    let reset = ui.add(egui::Button::new("Reset").min_size(vec2(64.0, 24.0)));
-                    if reset
-                        .on_hover_text("Start the integrated loudness, range and true peak afresh")
-                        .clicked()
-                    {
+                theme::lowered(ui, 12.0, |ui| {
+                    if widgets::loudness_reset(ui, vec2(64.0, 24.0)) {
                         lr.request_reset();
                     }
                 });

@@ -19,9 +19,10 @@ pub use file_browser::{Entry, FileBrowser, file_browser, home_dir, shorten_left}
 pub use history::{columns, history_strip};
 pub use knob::{KnobSize, knob, knob_sized};
 pub use meter::{
-    FIGURE_FLOOR_DB, LEVEL_SCALE_WIDTH, METER_WIDTH, PeakHold, RELEASE_DB_PER_S, correlation_meter,
-    figure_text, gain_reduction_bar, gain_reduction_meter, gain_reduction_meter_range, level_meter,
-    level_scale, meter_fraction, meter_release, readout, readout_sized,
+    FIGURE_FLOOR_DB, LEVEL_SCALE_WIDTH, METER_WIDTH, PeakHold, RELEASE_DB_PER_S, StereoLevels,
+    amplitude_db, correlation_meter, figure_text, gain_reduction_bar, gain_reduction_meter,
+    gain_reduction_meter_range, level_meter, level_scale, loudness_reset, meter_fraction,
+    meter_release, readout, readout_sized,
 };
 pub use plot::{Axis, Plot, Scale, plot_size};
 pub use scope::vectorscope;

@@ -8,9 +8,9 @@ use shared_ui::egui::{self, vec2};
 use shared_ui::theme;
 use shared_ui::widgets::{self, Controls, KnobSize};
 
-use super::Console;
 use super::detail::gr_meter;
-use super::strip::FADER_MARKS;
+use super::strip::fader_and_meter;
+use super::{Console, draw_levels};
 
 /// The master section's knobs: a little larger than a strip's, with room for "2.50 s".
 const KNOB: KnobSize = KnobSize {
@@ -46,7 +46,7 @@ impl Console {
                     k.knob_sized(ui, "Size", &m.reverb_size, KNOB);
                     k.knob_sized(ui, "HF Decay", &m.reverb_hf_decay, KNOB);
                     k.knob_sized(ui, "Level", &m.return_a, KNOB);
-                    self.meters.returns[0].draw(ui, SIDE_METER);
+                    draw_levels(ui, &self.meters.returns[0], SIDE_METER);
                 });
             });
             theme::section(ui, "RETURN B · DELAY", |ui| {
@@ -65,7 +65,7 @@ impl Console {
                     k.knob_sized(ui, "Feedback", &m.delay_feedback, KNOB);
                     k.knob_sized(ui, "High Cut", &m.delay_high_cut, KNOB);
                     k.knob_sized(ui, "Level", &m.return_b, KNOB);
-                    self.meters.returns[1].draw(ui, SIDE_METER);
+                    draw_levels(ui, &self.meters.returns[1], SIDE_METER);
                 });
             });
             theme::section(ui, "GLUE COMPRESSOR", |ui| {
@@ -111,22 +111,9 @@ impl Console {
             self.loudness(ui);
         });
         theme::section(ui, "MASTER", |ui| {
-            ui.horizontal_top(|ui| {
-                ui.spacing_mut().item_spacing.x = 6.0;
-                k.fader(ui, "master", &m.master, &FADER_MARKS, MASTER_FADER);
-                ui.vertical(|ui| {
-                    ui.spacing_mut().item_spacing.y = 2.0;
-                    self.meters.output.draw(ui, MASTER_FADER);
-                    let hold = self.meters.output.hold_text();
-                    ui.label(
-                        egui::RichText::new(hold)
-                            .size(10.0)
-                            .monospace()
-                            .color(theme::TEXT_DIM),
-                    )
-                    .on_hover_text("Output peak (held 1.5 s), dBFS");
-                });
-            });
+            let levels = &self.meters.output;
+            let hint = "Output peak (held 1.5 s), dBFS";
+            fader_and_meter(ui, k, "master", &m.master, levels, MASTER_FADER, hint);
             ui.add_space(4.0);
             k.toggle_sized(ui, "Bypass", &p.bypass, vec2(82.0, 22.0), theme::ACCENT)
                 .on_hover_text("The plain sum of the inputs, time-aligned");
@@ -189,13 +176,8 @@ impl Console {
                     if over { theme::HOT } else { theme::TEXT },
                     SIZE,
                 );
-                ui.vertical(|ui| {
-                    ui.add_space(10.0);
-                    let reset = ui.add(egui::Button::new("Reset").min_size(vec2(52.0, 22.0)));
-                    if reset
-                        .on_hover_text("Start the integrated loudness, range and true peak afresh")
-                        .clicked()
-                    {
+                theme::lowered(ui, 10.0, |ui| {
+                    if widgets::loudness_reset(ui, vec2(52.0, 22.0)) {
                         lr.request_reset();
                     }
                 });

@@ -34,7 +34,7 @@ use shared_dsp::strip::meters::ConsoleMeters;
 use shared_dsp::strip::{CHANNELS, ChannelSettings};
 use shared_ui::egui::{self, Vec2, vec2};
 use shared_ui::theme;
-use shared_ui::widgets::{self, Controls, PeakHold};
+use shared_ui::widgets::{self, Controls, StereoLevels};
 use shared_ui::window::{self, View};
 
 use crate::params::StripParams;
@@ -68,72 +68,24 @@ pub enum Section {
     Compressor,
 }
 
-/// A stereo level meter's readings with ballistics applied (dB).
-#[derive(Clone, Copy, Debug)]
-pub struct LevelState {
-    pub peak_db: [f32; 2],
-    pub rms_db: [f32; 2],
-    pub hold: [PeakHold; 2],
-}
-
-impl Default for LevelState {
-    fn default() -> Self {
-        Self {
-            peak_db: [f32::NEG_INFINITY; 2],
-            rms_db: [f32::NEG_INFINITY; 2],
-            hold: [PeakHold::default(); 2],
-        }
-    }
-}
-
-fn to_db(x: f32) -> f32 {
-    if x > 0.0 {
-        20.0 * x.log10()
-    } else {
-        f32::NEG_INFINITY
-    }
-}
-
-impl LevelState {
-    fn update(&mut self, levels: &Levels, dt: f32) {
-        let peaks = levels.take_peaks();
-        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
-            let peak = to_db(peak).max(-120.0);
-            *shown = widgets::meter_release(*shown, peak, dt, widgets::RELEASE_DB_PER_S);
-            hold.update(peak, dt);
-        }
-        self.rms_db = levels.rms().map(to_db);
-    }
-
-    /// The larger held peak, as a figure.
-    pub fn hold_text(&self) -> String {
-        widgets::figure_text(
-            self.hold[0].db.max(self.hold[1].db),
-            widgets::FIGURE_FLOOR_DB,
-        )
-    }
-
-    /// Left and right meters, `height` tall.
-    pub fn draw(&self, ui: &mut egui::Ui, height: f32) {
-        ui.horizontal_top(|ui| {
-            ui.spacing_mut().item_spacing.x = 2.0;
-            for c in 0..2 {
-                widgets::level_meter(ui, self.peak_db[c], self.rms_db[c], self.hold[c].db, height);
-            }
-        });
-    }
+/// Left and right meters, `height` tall, close together.
+pub fn draw_levels(ui: &mut egui::Ui, levels: &StereoLevels, height: f32) {
+    ui.horizontal_top(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        levels.draw(ui, height);
+    });
 }
 
 /// Every meter of the console, once per frame.
 #[derive(Default)]
 pub struct MeterState {
-    pub channels: [LevelState; CHANNELS],
+    pub channels: [StereoLevels; CHANNELS],
     pub gate_db: [f32; CHANNELS],
     pub comp_db: [f32; CHANNELS],
-    pub returns: [LevelState; 2],
+    pub returns: [StereoLevels; 2],
     pub glue_db: f32,
     pub limiter_db: f32,
-    pub output: LevelState,
+    pub output: StereoLevels,
 }
 
 impl MeterState {
@@ -141,17 +93,20 @@ impl MeterState {
         let gr = |shown: f32, max: &shared_dsp::analysis::SharedMax| {
             widgets::meter_release(shown, max.take(), dt, widgets::RELEASE_DB_PER_S)
         };
+        let levels = |state: &mut StereoLevels, levels: &Levels| {
+            state.update(levels.take_peaks(), levels.rms(), dt);
+        };
         for c in 0..CHANNELS {
-            self.channels[c].update(&m.channels[c], dt);
+            levels(&mut self.channels[c], &m.channels[c]);
             self.gate_db[c] = gr(self.gate_db[c], &m.gate[c]);
             self.comp_db[c] = gr(self.comp_db[c], &m.compressor[c]);
         }
-        for (state, levels) in self.returns.iter_mut().zip(&m.returns) {
-            state.update(levels, dt);
+        for (state, l) in self.returns.iter_mut().zip(&m.returns) {
+            levels(state, l);
         }
         self.glue_db = gr(self.glue_db, &m.glue);
         self.limiter_db = gr(self.limiter_db, &m.limiter);
-        self.output.update(&m.output, dt);
+        levels(&mut self.output, &m.output);
     }
 }
 
@@ -245,7 +200,9 @@ impl View for Console {
             ui.spacing_mut().item_spacing.x = 4.0;
             for c in 0..CHANNELS {
                 ui.push_id(("strip", c), |ui| {
-                    self.strip(ui, k, &settings, sample_rate, c)
+                    self.strip_frame(c).show(ui, |ui| {
+                        ui.vertical(|ui| self.strip(ui, k, &settings, sample_rate, c));
+                    });
                 });
             }
             ui.add_space(6.0);

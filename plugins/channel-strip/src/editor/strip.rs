@@ -7,9 +7,9 @@ use shared_dsp::eq::response::Curve;
 use shared_dsp::strip::ConsoleSettings;
 use shared_ui::egui::{self, Align2, Color32, CornerRadius, FontId, Sense, Stroke, pos2, vec2};
 use shared_ui::theme;
-use shared_ui::widgets::{self, Controls, KnobSize};
+use shared_ui::widgets::{self, Controls, KnobSize, StereoLevels};
 
-use super::{Console, Section};
+use super::{Console, Section, draw_levels};
 
 /// Width of a strip's contents (the frame adds its margin).
 pub const STRIP_WIDTH: f32 = 94.0;
@@ -25,16 +25,9 @@ const THUMB_RANGE_DB: f32 = 18.0;
 const HALF: egui::Vec2 = egui::vec2(44.0, 18.0);
 
 impl Console {
-    pub(super) fn strip(
-        &mut self,
-        ui: &mut egui::Ui,
-        k: &Controls,
-        settings: &ConsoleSettings,
-        sample_rate: f32,
-        c: usize,
-    ) {
-        let selected = self.selected == c;
-        let stroke = if selected {
+    /// A strip's panel: outlined when it is the selected channel.
+    pub(super) fn strip_frame(&self, c: usize) -> egui::Frame {
+        let stroke = if self.selected == c {
             Stroke::new(1.0, theme::ACCENT.gamma_multiply(0.7))
         } else {
             Stroke::NONE
@@ -50,12 +43,10 @@ impl Console {
             .stroke(stroke)
             .corner_radius(CornerRadius::same(4))
             .inner_margin(egui::Margin::symmetric(3, 5))
-            .show(ui, |ui| {
-                ui.vertical(|ui| self.strip_contents(ui, k, settings, sample_rate, c));
-            });
     }
 
-    fn strip_contents(
+    /// Channel `c`'s strip, inside its [`strip_frame`](Self::strip_frame).
+    pub(super) fn strip(
         &mut self,
         ui: &mut egui::Ui,
         k: &Controls,
@@ -116,22 +107,9 @@ impl Console {
             small_knob(ui, k, "Width", &ch.width);
         });
         // Fader and meter.
-        ui.horizontal_top(|ui| {
-            ui.spacing_mut().item_spacing.x = 6.0;
-            k.fader(ui, ("fader", c), &ch.fader, &FADER_MARKS, FADER_HEIGHT);
-            ui.vertical(|ui| {
-                ui.spacing_mut().item_spacing.y = 2.0;
-                self.meters.channels[c].draw(ui, FADER_HEIGHT);
-                let hold = self.meters.channels[c].hold_text();
-                ui.label(
-                    egui::RichText::new(hold)
-                        .size(10.0)
-                        .monospace()
-                        .color(theme::TEXT_DIM),
-                )
-                .on_hover_text("Peak (held 1.5 s), dBFS");
-            });
-        });
+        let levels = &self.meters.channels[c];
+        let hint = "Peak (held 1.5 s), dBFS";
+        fader_and_meter(ui, k, ("fader", c), &ch.fader, levels, FADER_HEIGHT, hint);
         ui.horizontal(|ui| {
             k.toggle_sized(ui, "MUTE", &ch.mute, HALF, theme::HOT);
             k.toggle_sized(ui, "SOLO", &ch.solo, HALF, theme::WARN)
@@ -182,6 +160,34 @@ impl Console {
             }
         });
     }
+}
+
+/// A fader `height` tall on `param` with the meter after it beside it and, below, the held peak
+/// (`peak_hint` says whose): a channel's, and the master's.
+pub(super) fn fader_and_meter<P: Param>(
+    ui: &mut egui::Ui,
+    k: &Controls,
+    salt: impl std::hash::Hash + std::fmt::Debug,
+    param: &P,
+    levels: &StereoLevels,
+    height: f32,
+    peak_hint: &str,
+) {
+    ui.horizontal_top(|ui| {
+        ui.spacing_mut().item_spacing.x = 6.0;
+        k.fader(ui, salt, param, &FADER_MARKS, height);
+        ui.vertical(|ui| {
+            ui.spacing_mut().item_spacing.y = 2.0;
+            draw_levels(ui, levels, height);
+            ui.label(
+                egui::RichText::new(levels.hold_text())
+                    .size(10.0)
+                    .monospace()
+                    .color(theme::TEXT_DIM),
+            )
+            .on_hover_text(peak_hint);
+        });
+    });
 }
 
 /// A compact knob on `param`: every knob of a strip is this size.
