@@ -3,6 +3,7 @@
 //! reduction. A strip's compact sections expand into this panel; the section asked for is
 //! outlined.
 
+use nice_plug::prelude::Param;
 use shared_dsp::strip::ConsoleSettings;
 use shared_ui::egui::{self, Color32, CornerRadius, Stroke, vec2};
 use shared_ui::theme;
@@ -15,7 +16,10 @@ const KNOB: KnobSize = KnobSize::COMPACT.with_width(48.0);
 const EQ_RANGE_DB: f32 = 20.0;
 /// Height of the gain-reduction meters.
 const GR_HEIGHT: f32 = 100.0;
-const TOGGLE: egui::Vec2 = egui::vec2(56.0, 18.0);
+/// The filters' switches (the other switches are a knob wide).
+const TOGGLE_WIDTH: f32 = 56.0;
+const LOOKAHEAD_HINT: &str =
+    "Delays this channel; every other channel is delayed with it, so the mix stays aligned";
 /// Colours of the four bands' nodes on the curve: low shelf, mid 1, mid 2, high shelf.
 const BAND_COLORS: [Color32; 4] = [
     Color32::from_rgb(0xff, 0x8a, 0x65),
@@ -55,6 +59,13 @@ fn section<R>(
             .inner
         })
         .inner
+}
+
+/// A switch `width` wide beside compact knobs, level with them.
+fn switch<P: Param>(ui: &mut egui::Ui, k: &Controls, label: &str, param: &P, width: f32) {
+    theme::lowered(ui, 14.0, |ui| {
+        k.toggle_sized(ui, label, param, vec2(width, 18.0), theme::ACCENT)
+    });
 }
 
 fn hz_label(v: f32) -> String {
@@ -101,22 +112,13 @@ impl Console {
             section(ui, "INPUT · FILTERS", focus == Section::Input, |ui| {
                 ui.horizontal_top(|ui| {
                     k.knob_sized(ui, "Trim", &ch.trim, KNOB);
-                    ui.vertical(|ui| {
-                        ui.add_space(14.0);
-                        k.toggle_sized(ui, "High Pass", &ch.high_pass_on, TOGGLE, theme::ACCENT);
-                    });
+                    switch(ui, k, "High Pass", &ch.high_pass_on, TOGGLE_WIDTH);
                     k.knob_sized(ui, "HP Freq", &ch.high_pass, KNOB);
                     k.selector_width(ui, "HP Slope", &ch.high_pass_slope, 66.0);
                 });
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(14.0);
-                        k.toggle_sized(ui, "Ø Invert", &ch.invert, vec2(KNOB.width, 18.0), theme::ACCENT);
-                    });
-                    ui.vertical(|ui| {
-                        ui.add_space(14.0);
-                        k.toggle_sized(ui, "Low Pass", &ch.low_pass_on, TOGGLE, theme::ACCENT);
-                    });
+                    switch(ui, k, "Ø Invert", &ch.invert, KNOB.width);
+                    switch(ui, k, "Low Pass", &ch.low_pass_on, TOGGLE_WIDTH);
                     k.knob_sized(ui, "LP Freq", &ch.low_pass, KNOB);
                     k.selector_width(ui, "LP Slope", &ch.low_pass_slope, 66.0);
                 });
@@ -132,42 +134,41 @@ impl Console {
                         ui.horizontal_top(|ui| {
                             k.knob_sized(ui, "Attack", &ch.gate_attack, KNOB);
                             k.knob_sized(ui, "Release", &ch.gate_release, KNOB);
-                            ui.vertical(|ui| {
-                                ui.add_space(14.0);
-                                k.toggle_sized(ui, "Gate", &ch.gate_on, vec2(KNOB.width, 18.0), theme::ACCENT);
-                            });
+                            switch(ui, k, "Gate", &ch.gate_on, KNOB.width);
                         });
                     });
                     gr_meter(ui, self.meters.gate_db[c], 40.0, GR_HEIGHT);
                 });
             });
-            section(ui, "EQ (cut filters shown too)", focus == Section::Eq, |ui| {
-                ui.horizontal_top(|ui| {
-                    self.eq_plot(ui, settings, sample_rate, c);
-                    ui.vertical(|ui| {
-                        let ch = &p.channels[c];
-                        ui.horizontal_top(|ui| {
-                            k.knob_sized(ui, "Low Freq", &ch.low_shelf_freq, KNOB);
-                            k.knob_sized(ui, "Mid 1 Freq", &ch.mid1_freq, KNOB);
-                            k.knob_sized(ui, "Mid 1 Q", &ch.mid1_q, KNOB);
-                            k.knob_sized(ui, "Mid 2 Freq", &ch.mid2_freq, KNOB);
-                            k.knob_sized(ui, "Mid 2 Q", &ch.mid2_q, KNOB);
-                            k.knob_sized(ui, "High Freq", &ch.high_shelf_freq, KNOB);
-                        });
-                        ui.horizontal_top(|ui| {
-                            k.knob_sized(ui, "Low Gain", &ch.low_shelf_gain, KNOB);
-                            k.knob_sized(ui, "Mid 1 Gain", &ch.mid1_gain, KNOB);
-                            ui.vertical(|ui| {
-                                ui.add_space(14.0);
-                                k.toggle_sized(ui, "EQ", &ch.eq_on, vec2(KNOB.width, 18.0), theme::ACCENT);
+            section(
+                ui,
+                "EQ (cut filters shown too)",
+                focus == Section::Eq,
+                |ui| {
+                    ui.horizontal_top(|ui| {
+                        self.eq_plot(ui, settings, sample_rate, c);
+                        ui.vertical(|ui| {
+                            let ch = &p.channels[c];
+                            ui.horizontal_top(|ui| {
+                                k.knob_sized(ui, "Low Freq", &ch.low_shelf_freq, KNOB);
+                                k.knob_sized(ui, "Mid 1 Freq", &ch.mid1_freq, KNOB);
+                                k.knob_sized(ui, "Mid 1 Q", &ch.mid1_q, KNOB);
+                                k.knob_sized(ui, "Mid 2 Freq", &ch.mid2_freq, KNOB);
+                                k.knob_sized(ui, "Mid 2 Q", &ch.mid2_q, KNOB);
+                                k.knob_sized(ui, "High Freq", &ch.high_shelf_freq, KNOB);
                             });
-                            k.knob_sized(ui, "Mid 2 Gain", &ch.mid2_gain, KNOB);
-                            ui.add_space(KNOB.width);
-                            k.knob_sized(ui, "High Gain", &ch.high_shelf_gain, KNOB);
+                            ui.horizontal_top(|ui| {
+                                k.knob_sized(ui, "Low Gain", &ch.low_shelf_gain, KNOB);
+                                k.knob_sized(ui, "Mid 1 Gain", &ch.mid1_gain, KNOB);
+                                switch(ui, k, "EQ", &ch.eq_on, KNOB.width);
+                                k.knob_sized(ui, "Mid 2 Gain", &ch.mid2_gain, KNOB);
+                                ui.add_space(KNOB.width);
+                                k.knob_sized(ui, "High Gain", &ch.high_shelf_gain, KNOB);
+                            });
                         });
                     });
-                });
-            });
+                },
+            );
             section(ui, "COMPRESSOR", focus == Section::Compressor, |ui| {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
@@ -175,15 +176,18 @@ impl Console {
                             k.knob_sized(ui, "Threshold", &ch.comp_threshold, KNOB);
                             k.knob_sized(ui, "Ratio", &ch.comp_ratio, KNOB);
                             k.knob_sized(ui, "Makeup", &ch.comp_makeup, KNOB);
-                            ui.vertical(|ui| {
-                                ui.add_space(14.0);
-                                k.toggle_sized(ui, "Comp", &ch.comp_on, vec2(KNOB.width, 18.0), theme::ACCENT);
-                            });
+                            switch(ui, k, "Comp", &ch.comp_on, KNOB.width);
                         });
                         ui.horizontal_top(|ui| {
                             k.knob_sized(ui, "Attack", &ch.comp_attack, KNOB);
                             k.knob_sized(ui, "Release", &ch.comp_release, KNOB);
-                            k.knob_sized(ui, "Lookahead", &ch.comp_lookahead, KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
+                            k.knob_sized(
+                                ui,
+                                "Lookahead",
+                                &ch.comp_lookahead,
+                                KNOB.with_width(56.0),
+                            )
+                            .on_hover_text(LOOKAHEAD_HINT);
                         });
                     });
                     gr_meter(ui, self.meters.comp_db[c], 24.0, GR_HEIGHT);

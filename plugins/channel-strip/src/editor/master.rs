@@ -37,9 +37,8 @@ impl Console {
             ui.spacing_mut().item_spacing = vec2(6.0, 6.0);
             theme::section(ui, "RETURN A · REVERB", |ui| {
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(6.0);
-                        k.selector_width(ui, "Character", &m.reverb_character, 72.0);
+                    theme::lowered(ui, 6.0, |ui| {
+                        k.selector_width(ui, "Character", &m.reverb_character, 72.0)
                     });
                     k.knob_sized(ui, "Decay", &m.reverb_decay, KNOB);
                     k.knob_sized(ui, "Pre-Delay", &m.reverb_predelay, KNOB);
@@ -88,10 +87,9 @@ impl Console {
             ui.horizontal_top(|ui| {
                 theme::section(ui, "LIMITER", |ui| {
                     ui.horizontal_top(|ui| {
-                        ui.vertical(|ui| {
-                            ui.add_space(20.0);
+                        theme::lowered(ui, 20.0, |ui| {
                             k.toggle_sized(ui, "Limiter", &m.limiter_on, TOGGLE, theme::ACCENT)
-                                .on_hover_text("True-peak limiter (adds 1.5 ms latency while on)");
+                                .on_hover_text("True-peak limiter (adds 1.5 ms latency while on)")
                         });
                         k.knob_sized(ui, "Ceiling", &m.limiter_ceiling, KNOB);
                         k.knob_sized(ui, "Release", &m.limiter_release, KNOB);

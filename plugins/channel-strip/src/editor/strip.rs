@@ -61,9 +61,8 @@ impl Console {
         // Input.
         ui.horizontal_top(|ui| {
             small_knob(ui, k, "Trim", &ch.trim);
-            ui.vertical(|ui| {
-                ui.add_space(14.0);
-                half_toggle(ui, k, "Ø", &ch.invert).on_hover_text("Polarity invert");
+            theme::lowered(ui, 14.0, |ui| {
+                half_toggle(ui, k, "Ø", &ch.invert).on_hover_text("Polarity invert")
             });
         });
         ui.horizontal(|ui| {
