@@ -50,8 +50,7 @@ impl Console {
             });
             theme::section(ui, "RETURN B · DELAY", |ui| {
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(10.0);
+                    theme::lowered(ui, 10.0, |ui| {
                         k.toggle_sized(ui, "Sync", &m.delay_sync, TOGGLE, theme::ACCENT)
                             .on_hover_text("Note values at the host's tempo");
                         k.toggle_sized(ui, "Ping-Pong", &m.delay_ping_pong, TOGGLE, theme::ACCENT);
@@ -69,8 +68,7 @@ impl Console {
             });
             theme::section(ui, "GLUE COMPRESSOR", |ui| {
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(10.0);
+                    theme::lowered(ui, 10.0, |ui| {
                         k.toggle_sized(ui, "Glue", &m.glue_on, TOGGLE, theme::ACCENT);
                         k.toggle_sized(ui, "Auto Rel", &m.glue_auto_release, TOGGLE, theme::ACCENT)
                             .on_hover_text("Program-dependent release");
