@@ -2,8 +2,9 @@
 //!
 //! - `control`: what a widget does to a parameter, as host gestures, testable without a display;
 //! - `theme` and `widgets`: the egui look and the knobs, switches, meters and scopes the
-//!   editors are built from;
-//! - `window`: the editor window's size, resizing by the host and scaling to fit.
+//!   editors are built from (`widgets::Controls` binds them to parameters);
+//! - `window`: the editor window every plugin's editor (a `window::View`) is drawn in: its
+//!   size, resizing by the host and scaling to fit, theme and parameter setter.
 //!
 //! Parameter text and the plugins' identity live in `plugin-kit`.
 

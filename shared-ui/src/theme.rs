@@ -73,3 +73,13 @@ pub fn section<R>(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui
         })
         .inner
 }
+
+/// `add` in a column pushed down `drop` points: a switch or a selector beside knobs, level
+/// with the knobs rather than with their labels.
+pub fn lowered<R>(ui: &mut egui::Ui, drop: f32, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+    ui.vertical(|ui| {
+        ui.add_space(drop);
+        add(ui)
+    })
+    .inner
+}

@@ -9,20 +9,33 @@
 //! then sets egui's zoom so that the base size fills the window, and the whole editor (text,
 //! knobs, plots) scales with it rather than leaving empty space or cutting controls off. This
 //! is what mix engineers expect from a plugin window: bigger, not rearranged.
+//!
+//! **One window for every editor**: a plugin's editor is a [`View`] (its title, base size and
+//! what it draws); [`create`] makes it the nice-plug editor, and [`App`] does what every editor
+//! window does around it: the theme when it opens, [`fit`] every frame, the central panel, and
+//! the parameter setter as [`Controls`].
 
 use std::sync::Arc;
 
 use egui::Vec2;
+use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::ResizeHint;
 use nice_plug::editor::dpi::LogicalSize;
-use nice_plug_egui::{EguiEditorState, EguiNiceSettings};
+use nice_plug_egui::{
+    EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
+
+use crate::theme;
+use crate::widgets::Controls;
 
 /// The smallest and largest window, as a factor of the base size.
 pub const MIN_SCALE: f32 = 0.6;
 pub const MAX_SCALE: f32 = 3.0;
 
-/// The editor state for an editor laid out at `base` points (opens at that size, zoom 1).
-pub fn default_state(base: Vec2) -> Arc<EguiEditorState> {
+/// The editor state for the editor `V` (opens at its base size, zoom 1), which the plugin
+/// keeps (the host's size, whether it is open) and passes to [`create`].
+pub fn default_state<V: View>() -> Arc<EguiEditorState> {
+    let base = V::SIZE;
     EguiEditorState::from_size(LogicalSize::new(base.x as f64, base.y as f64), 1.0)
 }
 
@@ -77,6 +90,76 @@ pub fn fit(ctx: &egui::Context, base: Vec2) {
     if (want - zoom).abs() > 1e-3 * zoom {
         ctx.set_zoom_factor(want);
     }
+}
+
+/// A plugin's editor, as [`App`] runs it.
+pub trait View: Send + 'static {
+    /// The window's title and the editor's heading: the plugin's name.
+    const TITLE: &'static str;
+    /// The size the editor is laid out for, in points.
+    const SIZE: Vec2;
+
+    /// When the window opens, after the theme is applied.
+    fn opened(&mut self, ctx: &egui::Context, controls: &Controls) {
+        let _ = (ctx, controls);
+    }
+
+    /// One frame, drawn into the window's central panel.
+    fn ui(&mut self, ui: &mut egui::Ui, controls: &Controls);
+}
+
+/// A [`View`] in an editor window (the `NiceEguiApp` nice-plug-egui runs).
+pub struct App<V> {
+    view: V,
+    gui: Option<GuiContext>,
+}
+
+/// The editor a plugin returns for `view`.
+pub type Editor<V> = EguiEditor<App<V>>;
+
+/// The editor for `view`: its window titled and sized by the view (see [`settings`]),
+/// repainted when the audio thread asks through `repaint`.
+pub fn create<V: View>(
+    state: Arc<EguiEditorState>,
+    repaint: RepaintNotifier,
+    view: V,
+) -> Option<Editor<V>> {
+    let app = App { view, gui: None };
+    create_egui_editor(state, repaint, settings(V::TITLE, V::SIZE), app)
+}
+
+impl<V: View> NiceEguiApp for App<V> {
+    fn build(
+        &mut self,
+        ctx: egui::Context,
+        gui: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        theme::apply(&ctx);
+        self.view.opened(&ctx, &Controls::new(&gui.param_setter()));
+        self.gui = Some(gui);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        fit(ui.ctx(), V::SIZE);
+        let Some(gui) = &self.gui else { return };
+        let setter = gui.param_setter();
+        let controls = Controls::new(&setter);
+        egui::CentralPanel::default().show(ui, |ui| self.view.ui(ui, &controls));
+    }
+}
+
+/// The editor's first line: its heading (the plugin's name) and, after it, `status` (what the
+/// editor sums up of the settings or the signal), if any.
+pub fn heading(ui: &mut egui::Ui, title: &str, status: Option<egui::RichText>) {
+    ui.horizontal(|ui| {
+        ui.heading(title);
+        if let Some(status) = status {
+            ui.add_space(16.0);
+            ui.label(status);
+        }
+    });
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ impl Default for MixwerkChannelStrip {
         Self {
             params: new_params(),
             console: Console::boxed(48_000.0, 512, analysis.loudness.clone()),
-            editor_state: editor::default_state(),
+            editor_state: shared_ui::window::default_state::<editor::Console>(),
             analysis,
             #[cfg(feature = "standalone")]
             demo: None,
@@ -155,7 +155,7 @@ impl Plugin for MixwerkChannelStrip {
     // Fader rides drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<editor::ConsoleApp>;
+    type Editor = EguiEditor<shared_ui::window::App<editor::Console>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -164,10 +164,10 @@ impl Plugin for MixwerkChannelStrip {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
+        shared_ui::window::create(
             self.editor_state.clone(),
-            self.analysis.clone(),
+            self.analysis.repaint.clone(),
+            editor::Console::new(self.params.clone(), self.analysis.clone()),
         )
     }
 

@@ -9,22 +9,17 @@
 
 use std::sync::Arc;
 
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
-};
+use nice_plug::prelude::Plugin;
+use nice_plug_egui::RepaintNotifier;
 use shared_dsp::analysis::{HistoryBuffer, SharedMax};
 use shared_dsp::dynamics::GainReductionMeter;
 use shared_dsp::dynamics::gain_computer::GainComputer;
-use shared_ui::control::Bound;
-use shared_ui::egui::{self, Color32, Stroke, pos2, vec2};
-use shared_ui::widgets::{Axis, Plot};
+use shared_ui::egui::{self, Color32, Stroke, Vec2, pos2, vec2};
+use shared_ui::widgets::{Axis, Controls, Plot};
+use shared_ui::window::{self, View};
 use shared_ui::{theme, widgets};
 
 use crate::params::CompressorParams;
-
-pub const WIDTH: f32 = 940.0;
-pub const HEIGHT: f32 = 600.0;
 
 /// The transfer curve's range (input and output level, dBFS).
 const CURVE_MIN_DB: f32 = -60.0;
@@ -45,33 +40,9 @@ pub struct Analysis {
     pub repaint: RepaintNotifier,
 }
 
-pub fn default_state() -> Arc<EguiEditorState> {
-    shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
-}
-
-pub fn create(
-    params: Arc<CompressorParams>,
-    state: Arc<EguiEditorState>,
-    analysis: Analysis,
-) -> Option<EguiEditor<CompressorApp>> {
-    let settings =
-        shared_ui::window::settings("Mixwerk Compressor", shared_ui::egui::vec2(WIDTH, HEIGHT));
-    let repaint = analysis.repaint.clone();
-    let app = CompressorApp {
-        params,
-        analysis,
-        gui: None,
-        history: Vec::new(),
-        gr_db: 0.0,
-        level_db: f32::NEG_INFINITY,
-    };
-    create_egui_editor(state, repaint, settings, app)
-}
-
-pub struct CompressorApp {
+pub struct Compressor {
     params: Arc<CompressorParams>,
     analysis: Analysis,
-    gui: Option<GuiContext>,
     /// Reused every frame so drawing never allocates once warmed up.
     history: Vec<f32>,
     /// Meter readings with their fall-back applied.
@@ -79,32 +50,28 @@ pub struct CompressorApp {
     level_db: f32,
 }
 
-impl NiceEguiApp for CompressorApp {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx);
-        self.gui = Some(gui);
-        Ok(())
+impl Compressor {
+    pub fn new(params: Arc<CompressorParams>, analysis: Analysis) -> Self {
+        Self {
+            params,
+            analysis,
+            history: Vec::new(),
+            gr_db: 0.0,
+            level_db: f32::NEG_INFINITY,
+        }
     }
+}
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        shared_ui::window::fit(ui.ctx(), shared_ui::egui::vec2(WIDTH, HEIGHT));
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
+impl View for Compressor {
+    const TITLE: &'static str = crate::MixwerkCompressor::NAME;
+    const SIZE: Vec2 = vec2(940.0, 600.0);
+
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
         let gr = self.analysis.gain_reduction.take();
         self.gr_db =
             widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
-        let level = self.analysis.level.take();
-        let level_db = if level > 0.0 {
-            20.0 * level.log10()
-        } else {
-            f32::NEG_INFINITY
-        };
+        let level_db = widgets::amplitude_db(self.analysis.level.take());
         self.level_db = widgets::meter_release(
             self.level_db,
             level_db.max(-120.0),
@@ -115,239 +82,89 @@ impl NiceEguiApp for CompressorApp {
 
         let p = &self.params;
         let (c, d, s, o) = (&p.compression, &p.detector, &p.sidechain, &p.output);
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Mixwerk Compressor");
-                ui.add_space(16.0);
-                let readout = format!(
-                    "GR {:.1} dB    detector {}",
-                    self.gr_db,
-                    level_text(self.level_db)
+        let readout = format!(
+            "GR {:.1} dB    detector {}",
+            self.gr_db,
+            level_text(self.level_db)
+        );
+        let readout = egui::RichText::new(readout).color(theme::TEXT_DIM);
+        window::heading(ui, Self::TITLE, Some(readout));
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                self.transfer_curve(ui);
+            });
+            ui.vertical(|ui| {
+                ui.label(egui::RichText::new("GR").small().color(theme::TEXT_DIM));
+                widgets::gain_reduction_meter(ui, self.gr_db, 300.0);
+                ui.label(
+                    egui::RichText::new(format!("{GR_RANGE_DB:.0}"))
+                        .small()
+                        .color(theme::TEXT_DIM),
                 );
-                ui.label(egui::RichText::new(readout).color(theme::TEXT_DIM));
             });
-            ui.horizontal_top(|ui| {
-                ui.vertical(|ui| {
-                    self.transfer_curve(ui);
-                });
-                ui.vertical(|ui| {
-                    ui.label(egui::RichText::new("GR").small().color(theme::TEXT_DIM));
-                    widgets::gain_reduction_meter(ui, self.gr_db, 300.0);
-                    ui.label(
-                        egui::RichText::new(format!("{GR_RANGE_DB:.0}"))
-                            .small()
-                            .color(theme::TEXT_DIM),
-                    );
-                });
-                ui.vertical(|ui| {
-                    ui.horizontal_top(|ui| {
-                        theme::section(ui, "COMPRESSION", |ui| {
-                            ui.horizontal(|ui| {
-                                widgets::knob(
-                                    ui,
-                                    "Threshold",
-                                    &Bound {
-                                        param: &c.threshold,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::knob(
-                                    ui,
-                                    "Ratio",
-                                    &Bound {
-                                        param: &c.ratio,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::knob(
-                                    ui,
-                                    "Knee",
-                                    &Bound {
-                                        param: &c.knee,
-                                        setter: &setter,
-                                    },
-                                );
-                            });
-                            ui.horizontal(|ui| {
-                                widgets::knob(
-                                    ui,
-                                    "Attack",
-                                    &Bound {
-                                        param: &c.attack,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::knob(
-                                    ui,
-                                    "Release",
-                                    &Bound {
-                                        param: &c.release,
-                                        setter: &setter,
-                                    },
-                                );
-                                ui.vertical(|ui| {
-                                    ui.add_space(34.0);
-                                    widgets::toggle(
-                                        ui,
-                                        "Auto Release",
-                                        &Bound {
-                                            param: &c.auto_release,
-                                            setter: &setter,
-                                        },
-                                    );
-                                });
-                            });
+            ui.vertical(|ui| {
+                ui.horizontal_top(|ui| {
+                    theme::section(ui, "COMPRESSION", |ui| {
+                        ui.horizontal(|ui| {
+                            k.knob(ui, "Threshold", &c.threshold);
+                            k.knob(ui, "Ratio", &c.ratio);
+                            k.knob(ui, "Knee", &c.knee);
                         });
-                        theme::section(ui, "DETECTOR", |ui| {
-                            ui.horizontal(|ui| {
-                                widgets::selector_width(
-                                    ui,
-                                    "Detector",
-                                    &Bound {
-                                        param: &d.detector,
-                                        setter: &setter,
-                                    },
-                                    100.0,
-                                );
-                                widgets::selector_width(
-                                    ui,
-                                    "Channels",
-                                    &Bound {
-                                        param: &d.channels,
-                                        setter: &setter,
-                                    },
-                                    100.0,
-                                );
-                            });
-                            ui.horizontal(|ui| {
-                                widgets::knob(
-                                    ui,
-                                    "RMS Window",
-                                    &Bound {
-                                        param: &d.rms_window,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::knob(
-                                    ui,
-                                    "Stereo Link",
-                                    &Bound {
-                                        param: &d.link,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::knob(
-                                    ui,
-                                    "Lookahead",
-                                    &Bound {
-                                        param: &d.lookahead,
-                                        setter: &setter,
-                                    },
-                                );
+                        ui.horizontal(|ui| {
+                            k.knob(ui, "Attack", &c.attack);
+                            k.knob(ui, "Release", &c.release);
+                            theme::lowered(ui, 34.0, |ui| {
+                                k.toggle(ui, "Auto Release", &c.auto_release)
                             });
                         });
                     });
-                    ui.horizontal_top(|ui| {
-                        theme::section(ui, "SIDECHAIN", |ui| {
-                            widgets::selector_width(
-                                ui,
-                                "Source",
-                                &Bound {
-                                    param: &s.source,
-                                    setter: &setter,
-                                },
-                                100.0,
-                            );
-                            ui.horizontal(|ui| {
-                                widgets::knob(
-                                    ui,
-                                    "HP Freq",
-                                    &Bound {
-                                        param: &s.hpf_freq,
-                                        setter: &setter,
-                                    },
-                                );
-                                ui.vertical(|ui| {
-                                    ui.add_space(14.0);
-                                    widgets::toggle(
-                                        ui,
-                                        "SC High Pass",
-                                        &Bound {
-                                            param: &s.hpf,
-                                            setter: &setter,
-                                        },
-                                    );
-                                    widgets::toggle(
-                                        ui,
-                                        "SC Listen",
-                                        &Bound {
-                                            param: &s.listen,
-                                            setter: &setter,
-                                        },
-                                    );
-                                });
+                    theme::section(ui, "DETECTOR", |ui| {
+                        ui.horizontal(|ui| {
+                            k.selector_width(ui, "Detector", &d.detector, 100.0);
+                            k.selector_width(ui, "Channels", &d.channels, 100.0);
+                        });
+                        ui.horizontal(|ui| {
+                            k.knob(ui, "RMS Window", &d.rms_window);
+                            k.knob(ui, "Stereo Link", &d.link);
+                            k.knob(ui, "Lookahead", &d.lookahead);
+                        });
+                    });
+                });
+                ui.horizontal_top(|ui| {
+                    theme::section(ui, "SIDECHAIN", |ui| {
+                        k.selector_width(ui, "Source", &s.source, 100.0);
+                        ui.horizontal(|ui| {
+                            k.knob(ui, "HP Freq", &s.hpf_freq);
+                            theme::lowered(ui, 14.0, |ui| {
+                                k.toggle(ui, "SC High Pass", &s.hpf);
+                                k.toggle(ui, "SC Listen", &s.listen);
                             });
                         });
-                        theme::section(ui, "OUTPUT", |ui| {
-                            ui.horizontal(|ui| {
-                                widgets::knob(
-                                    ui,
-                                    "Makeup",
-                                    &Bound {
-                                        param: &o.makeup,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::knob(
-                                    ui,
-                                    "Mix",
-                                    &Bound {
-                                        param: &o.mix,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::knob(
-                                    ui,
-                                    "Output",
-                                    &Bound {
-                                        param: &o.output,
-                                        setter: &setter,
-                                    },
-                                );
-                            });
-                            ui.horizontal(|ui| {
-                                widgets::toggle(
-                                    ui,
-                                    "Auto Makeup",
-                                    &Bound {
-                                        param: &o.auto_makeup,
-                                        setter: &setter,
-                                    },
-                                );
-                                widgets::toggle(
-                                    ui,
-                                    "Bypass",
-                                    &Bound {
-                                        param: &p.bypass,
-                                        setter: &setter,
-                                    },
-                                );
-                            });
+                    });
+                    theme::section(ui, "OUTPUT", |ui| {
+                        ui.horizontal(|ui| {
+                            k.knob(ui, "Makeup", &o.makeup);
+                            k.knob(ui, "Mix", &o.mix);
+                            k.knob(ui, "Output", &o.output);
+                        });
+                        ui.horizontal(|ui| {
+                            k.toggle(ui, "Auto Makeup", &o.auto_makeup);
+                            k.toggle(ui, "Bypass", &p.bypass);
                         });
                     });
                 });
             });
-            ui.add_space(2.0);
-            let width = ui.available_width();
-            widgets::history_strip(
-                ui,
-                &self.history,
-                self.analysis.history_seconds,
-                GR_RANGE_DB,
-                vec2(width, 130.0),
-                theme::WARN,
-            );
         });
+        ui.add_space(2.0);
+        let width = ui.available_width();
+        widgets::history_strip(
+            ui,
+            &self.history,
+            self.analysis.history_seconds,
+            GR_RANGE_DB,
+            vec2(width, 130.0),
+            theme::WARN,
+        );
     }
 }
 
@@ -359,7 +176,7 @@ fn level_text(db: f32) -> String {
     }
 }
 
-impl CompressorApp {
+impl Compressor {
     /// Input level → output level of the static curve (before make-up), with the 1:1 line,
     /// the threshold, and the detector's level as a dot on the curve.
     fn transfer_curve(&self, ui: &mut egui::Ui) {

@@ -60,7 +60,7 @@ impl Default for MixwerkCompressor {
         Self {
             params: Arc::new(CompressorParams::default()),
             compressor: Compressor::new(48_000.0, 512),
-            editor_state: editor::default_state(),
+            editor_state: shared_ui::window::default_state::<editor::Compressor>(),
             history: history_writer(&analysis.history, 48_000.0),
             analysis,
             latency: ReportedLatency::default(),
@@ -103,7 +103,7 @@ impl Plugin for MixwerkCompressor {
     // Threshold rides and mix moves drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<editor::CompressorApp>;
+    type Editor = EguiEditor<shared_ui::window::App<editor::Compressor>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -112,10 +112,10 @@ impl Plugin for MixwerkCompressor {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
+        shared_ui::window::create(
             self.editor_state.clone(),
-            self.analysis.clone(),
+            self.analysis.repaint.clone(),
+            editor::Compressor::new(self.params.clone(), self.analysis.clone()),
         )
     }
 

@@ -11,23 +11,18 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
-};
+use nice_plug::prelude::Plugin;
+use nice_plug_egui::RepaintNotifier;
 use plugin_kit::text;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::delay::Settings;
 use shared_dsp::delay::repeats::{Repeat, repeats, sustains};
-use shared_ui::control::Bound;
-use shared_ui::egui::{self, Color32, Stroke, vec2};
-use shared_ui::widgets::{Axis, Plot};
-use shared_ui::{theme, widgets};
+use shared_ui::egui::{self, Color32, Stroke, Vec2, vec2};
+use shared_ui::theme;
+use shared_ui::widgets::{Axis, Controls, Plot};
+use shared_ui::window::{self, View};
 
 use crate::params::DelayParams;
-
-pub const WIDTH: f32 = 960.0;
-pub const HEIGHT: f32 = 590.0;
 
 /// The repeats display: levels from here to 0 dB, and at most this many seconds.
 const FLOOR_DB: f32 = -60.0;
@@ -49,335 +44,113 @@ pub struct Analysis {
     pub repaint: RepaintNotifier,
 }
 
-pub fn default_state() -> Arc<EguiEditorState> {
-    shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
-}
-
-pub fn create(
-    params: Arc<DelayParams>,
-    state: Arc<EguiEditorState>,
-    analysis: Analysis,
-) -> Option<EguiEditor<DelayApp>> {
-    let settings =
-        shared_ui::window::settings("Mixwerk Delay", shared_ui::egui::vec2(WIDTH, HEIGHT));
-    let repaint = analysis.repaint.clone();
-    create_egui_editor(
-        state,
-        repaint,
-        settings,
-        DelayApp {
-            params,
-            analysis,
-            gui: None,
-        },
-    )
-}
-
-pub struct DelayApp {
+pub struct Delay {
     params: Arc<DelayParams>,
     analysis: Analysis,
-    gui: Option<GuiContext>,
 }
 
-impl NiceEguiApp for DelayApp {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx);
-        self.gui = Some(gui);
-        Ok(())
+impl Delay {
+    pub fn new(params: Arc<DelayParams>, analysis: Analysis) -> Self {
+        Self { params, analysis }
     }
+}
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        shared_ui::window::fit(ui.ctx(), shared_ui::egui::vec2(WIDTH, HEIGHT));
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
+impl View for Delay {
+    const TITLE: &'static str = crate::MixwerkDelay::NAME;
+    const SIZE: Vec2 = vec2(960.0, 590.0);
+
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let p = &self.params;
         let (t, f, m, d, o) = (&p.time, &p.feedback, &p.modulation, &p.ducking, &p.output);
         let bpm = f32::from_bits(p.tempo.load(Ordering::Relaxed)) as f64;
         let settings = p.settings();
         let [left_ms, right_ms] = settings.times_ms(bpm);
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Mixwerk Delay");
-                ui.add_space(16.0);
-                let times = format!(
-                    "L {}    R {}    at {bpm:.1} BPM",
-                    text::ms_to_text(left_ms as f32),
-                    text::ms_to_text(right_ms as f32)
-                );
-                ui.label(egui::RichText::new(times).color(theme::TEXT_DIM));
-            });
-            self.repeats_display(ui, &settings, bpm);
-            ui.horizontal_top(|ui| {
-                ui.vertical(|ui| {
-                    theme::section(ui, "TIME", |ui| {
-                        ui.horizontal(|ui| {
-                            widgets::toggle(
-                                ui,
-                                "Tempo Sync",
-                                &Bound {
-                                    param: &t.sync,
-                                    setter: &setter,
-                                },
-                            );
-                            widgets::toggle(
-                                ui,
-                                "Link L/R",
-                                &Bound {
-                                    param: &t.link,
-                                    setter: &setter,
-                                },
-                            );
-                        });
-                        let linked = t.link.value();
-                        ui.horizontal_top(|ui| {
-                            ui.vertical(|ui| {
-                                if t.sync.value() {
-                                    widgets::selector_width(
-                                        ui,
-                                        "Note L",
-                                        &Bound {
-                                            param: &t.note_left,
-                                            setter: &setter,
-                                        },
-                                        132.0,
-                                    );
-                                    ui.add_enabled_ui(!linked, |ui| {
-                                        widgets::selector_width(
-                                            ui,
-                                            "Note R",
-                                            &Bound {
-                                                param: &t.note_right,
-                                                setter: &setter,
-                                            },
-                                            132.0,
-                                        );
-                                    });
-                                } else {
-                                    ui.horizontal(|ui| {
-                                        widgets::knob(
-                                            ui,
-                                            "Time L",
-                                            &Bound {
-                                                param: &t.time_left,
-                                                setter: &setter,
-                                            },
-                                        );
-                                        ui.add_enabled_ui(!linked, |ui| {
-                                            widgets::knob(
-                                                ui,
-                                                "Time R",
-                                                &Bound {
-                                                    param: &t.time_right,
-                                                    setter: &setter,
-                                                },
-                                            );
-                                        });
-                                    });
-                                }
-                            });
-                            ui.add_enabled_ui(linked, |ui| {
-                                widgets::knob(
-                                    ui,
-                                    "R Offset",
-                                    &Bound {
-                                        param: &t.offset,
-                                        setter: &setter,
-                                    },
-                                );
-                            });
-                        });
-                        widgets::selector_width(
-                            ui,
-                            "Time Change",
-                            &Bound {
-                                param: &t.time_change,
-                                setter: &setter,
-                            },
-                            80.0,
-                        );
-                    });
-                    theme::section(ui, "MODULATION", |ui| {
-                        ui.horizontal(|ui| {
-                            widgets::knob(
-                                ui,
-                                "Mod Rate",
-                                &Bound {
-                                    param: &m.rate,
-                                    setter: &setter,
-                                },
-                            );
-                            widgets::knob(
-                                ui,
-                                "Mod Depth",
-                                &Bound {
-                                    param: &m.depth,
-                                    setter: &setter,
-                                },
-                            );
-                        });
-                    });
-                });
-                ui.vertical(|ui| {
-                    theme::section(ui, "FEEDBACK", |ui| {
-                        ui.horizontal(|ui| {
-                            widgets::knob(
-                                ui,
-                                "Feedback",
-                                &Bound {
-                                    param: &f.feedback,
-                                    setter: &setter,
-                                },
-                            );
-                            ui.add_enabled_ui(!f.ping_pong.value(), |ui| {
-                                widgets::knob(
-                                    ui,
-                                    "Cross",
-                                    &Bound {
-                                        param: &f.cross,
-                                        setter: &setter,
-                                    },
-                                );
-                            });
-                            ui.add_enabled_ui(f.low_cut.value(), |ui| {
-                                widgets::knob(
-                                    ui,
-                                    "Low Cut",
-                                    &Bound {
-                                        param: &f.low_cut_freq,
-                                        setter: &setter,
-                                    },
-                                );
-                            });
-                            ui.add_enabled_ui(f.high_cut.value(), |ui| {
-                                widgets::knob(
-                                    ui,
-                                    "High Cut",
-                                    &Bound {
-                                        param: &f.high_cut_freq,
-                                        setter: &setter,
-                                    },
-                                );
-                            });
-                        });
-                        ui.horizontal(|ui| {
-                            widgets::toggle(
-                                ui,
-                                "Low Cut",
-                                &Bound {
-                                    param: &f.low_cut,
-                                    setter: &setter,
-                                },
-                            );
-                            widgets::toggle(
-                                ui,
-                                "High Cut",
-                                &Bound {
-                                    param: &f.high_cut,
-                                    setter: &setter,
-                                },
-                            );
-                            widgets::toggle(
-                                ui,
-                                "Freeze",
-                                &Bound {
-                                    param: &f.freeze,
-                                    setter: &setter,
-                                },
-                            );
-                        });
-                        ui.horizontal(|ui| {
-                            widgets::toggle(
-                                ui,
-                                "Ping-Pong",
-                                &Bound {
-                                    param: &f.ping_pong,
-                                    setter: &setter,
-                                },
-                            );
-                            ui.add_enabled_ui(f.ping_pong.value(), |ui| {
-                                widgets::selector_width(
-                                    ui,
-                                    "Start",
-                                    &Bound {
-                                        param: &f.ping_pong_start,
-                                        setter: &setter,
-                                    },
-                                    64.0,
-                                );
-                                widgets::selector_width(
-                                    ui,
-                                    "Input",
-                                    &Bound {
-                                        param: &f.ping_pong_input,
-                                        setter: &setter,
-                                    },
-                                    64.0,
-                                );
-                            });
-                        });
-                    });
-                    theme::section(ui, "DUCKING", |ui| {
-                        ui.horizontal(|ui| {
-                            widgets::knob(
-                                ui,
-                                "Ducking",
-                                &Bound {
-                                    param: &d.amount,
-                                    setter: &setter,
-                                },
-                            );
-                            widgets::knob(
-                                ui,
-                                "Duck Release",
-                                &Bound {
-                                    param: &d.release,
-                                    setter: &setter,
-                                },
-                            );
-                        });
-                    });
-                });
-                theme::section(ui, "OUTPUT", |ui| {
+        let times = format!(
+            "L {}    R {}    at {bpm:.1} BPM",
+            text::ms_to_text(left_ms as f32),
+            text::ms_to_text(right_ms as f32)
+        );
+        let times = egui::RichText::new(times).color(theme::TEXT_DIM);
+        window::heading(ui, Self::TITLE, Some(times));
+        self.repeats_display(ui, &settings, bpm);
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                theme::section(ui, "TIME", |ui| {
                     ui.horizontal(|ui| {
-                        widgets::knob(
-                            ui,
-                            "Width",
-                            &Bound {
-                                param: &o.width,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Dry",
-                            &Bound {
-                                param: &o.dry,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Wet",
-                            &Bound {
-                                param: &o.wet,
-                                setter: &setter,
-                            },
-                        );
+                        k.toggle(ui, "Tempo Sync", &t.sync);
+                        k.toggle(ui, "Link L/R", &t.link);
                     });
-                    widgets::toggle(
-                        ui,
-                        "Bypass",
-                        &Bound {
-                            param: &p.bypass,
-                            setter: &setter,
-                        },
-                    );
+                    let linked = t.link.value();
+                    ui.horizontal_top(|ui| {
+                        ui.vertical(|ui| {
+                            if t.sync.value() {
+                                k.selector_width(ui, "Note L", &t.note_left, 132.0);
+                                ui.add_enabled_ui(!linked, |ui| {
+                                    k.selector_width(ui, "Note R", &t.note_right, 132.0);
+                                });
+                            } else {
+                                ui.horizontal(|ui| {
+                                    k.knob(ui, "Time L", &t.time_left);
+                                    ui.add_enabled_ui(!linked, |ui| {
+                                        k.knob(ui, "Time R", &t.time_right);
+                                    });
+                                });
+                            }
+                        });
+                        ui.add_enabled_ui(linked, |ui| {
+                            k.knob(ui, "R Offset", &t.offset);
+                        });
+                    });
+                    k.selector_width(ui, "Time Change", &t.time_change, 80.0);
                 });
+                theme::section(ui, "MODULATION", |ui| {
+                    ui.horizontal(|ui| {
+                        k.knob(ui, "Mod Rate", &m.rate);
+                        k.knob(ui, "Mod Depth", &m.depth);
+                    });
+                });
+            });
+            ui.vertical(|ui| {
+                theme::section(ui, "FEEDBACK", |ui| {
+                    ui.horizontal(|ui| {
+                        k.knob(ui, "Feedback", &f.feedback);
+                        ui.add_enabled_ui(!f.ping_pong.value(), |ui| {
+                            k.knob(ui, "Cross", &f.cross);
+                        });
+                        ui.add_enabled_ui(f.low_cut.value(), |ui| {
+                            k.knob(ui, "Low Cut", &f.low_cut_freq);
+                        });
+                        ui.add_enabled_ui(f.high_cut.value(), |ui| {
+                            k.knob(ui, "High Cut", &f.high_cut_freq);
+                        });
+                    });
+                    ui.horizontal(|ui| {
+                        k.toggle(ui, "Low Cut", &f.low_cut);
+                        k.toggle(ui, "High Cut", &f.high_cut);
+                        k.toggle(ui, "Freeze", &f.freeze);
+                    });
+                    ui.horizontal(|ui| {
+                        k.toggle(ui, "Ping-Pong", &f.ping_pong);
+                        ui.add_enabled_ui(f.ping_pong.value(), |ui| {
+                            k.selector_width(ui, "Start", &f.ping_pong_start, 64.0);
+                            k.selector_width(ui, "Input", &f.ping_pong_input, 64.0);
+                        });
+                    });
+                });
+                theme::section(ui, "DUCKING", |ui| {
+                    ui.horizontal(|ui| {
+                        k.knob(ui, "Ducking", &d.amount);
+                        k.knob(ui, "Duck Release", &d.release);
+                    });
+                });
+            });
+            theme::section(ui, "OUTPUT", |ui| {
+                ui.horizontal(|ui| {
+                    k.knob(ui, "Width", &o.width);
+                    k.knob(ui, "Dry", &o.dry);
+                    k.knob(ui, "Wet", &o.wet);
+                });
+                k.toggle(ui, "Bypass", &p.bypass);
             });
         });
     }
@@ -391,7 +164,7 @@ fn to_db(gain: f64) -> f32 {
     }
 }
 
-impl DelayApp {
+impl Delay {
     /// The repeats of a click as bars (level at 1 kHz, left and right side by side), with
     /// dots for 8 kHz / 100 Hz when a loop filter shapes them.
     fn repeats_display(&self, ui: &mut egui::Ui, settings: &Settings, bpm: f64) {

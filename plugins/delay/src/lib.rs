@@ -37,7 +37,7 @@ impl Default for MixwerkDelay {
         Self {
             params: Arc::new(DelayParams::default()),
             delay: Delay::new(48_000.0, 512),
-            editor_state: editor::default_state(),
+            editor_state: shared_ui::window::default_state::<editor::Delay>(),
             analysis: editor::Analysis {
                 sample_rate: Arc::new(SharedF32::new(48_000.0)),
                 repaint: RepaintNotifier::new(),
@@ -68,7 +68,7 @@ impl Plugin for MixwerkDelay {
     // Time and feedback moves drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<editor::DelayApp>;
+    type Editor = EguiEditor<shared_ui::window::App<editor::Delay>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -77,10 +77,10 @@ impl Plugin for MixwerkDelay {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
+        shared_ui::window::create(
             self.editor_state.clone(),
-            self.analysis.clone(),
+            self.analysis.repaint.clone(),
+            editor::Delay::new(self.params.clone(), self.analysis.clone()),
         )
     }
 

@@ -15,26 +15,22 @@
 
 use std::sync::Arc;
 
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
-};
+use nice_plug::prelude::Plugin;
+use nice_plug_egui::RepaintNotifier;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::{SampleRing, Spectrum};
 use shared_dsp::eq::response::{Curve, auto_gain_db};
 use shared_dsp::eq::{BANDS, BandSettings};
-use shared_ui::control::{Bound, Control, set_once};
-use shared_ui::egui::{self, Align2, Color32, FontId, Pos2, Sense, Stroke, pos2, vec2};
+use shared_ui::control::{Control, set_once};
+use shared_ui::egui::{self, Align2, Color32, FontId, Pos2, Sense, Stroke, Vec2, pos2, vec2};
+use shared_ui::theme;
 use shared_ui::widgets::eq_curve::{
     self, BAND_COLOURS, BandControls, NodeDrag, SCROLL_POINTS_PER_NOTCH,
 };
-use shared_ui::widgets::{self, Plot};
-use shared_ui::{theme, window};
+use shared_ui::widgets::{self, Controls, Plot};
+use shared_ui::window::{self, View};
 
 use crate::params::{EqParams, ModeParam};
-
-pub const WIDTH: f64 = 1000.0;
-pub const HEIGHT: f64 = 640.0;
 
 /// The curve's gain axis, ±dB: the gain parameter's whole range, so every node can be
 /// dragged anywhere its gain can go.
@@ -57,31 +53,6 @@ pub struct Analysis {
     /// The latency the plugin reports (linear-phase mode), in samples.
     pub latency_samples: Arc<SharedF32>,
     pub repaint: RepaintNotifier,
-}
-
-pub fn default_state() -> Arc<EguiEditorState> {
-    window::default_state(vec2(WIDTH as f32, HEIGHT as f32))
-}
-
-pub fn create(
-    params: Arc<EqParams>,
-    state: Arc<EguiEditorState>,
-    analysis: Analysis,
-) -> Option<EguiEditor<EqApp>> {
-    let settings = window::settings("Mixwerk EQ", vec2(WIDTH as f32, HEIGHT as f32));
-    let repaint = analysis.repaint.clone();
-    let app = EqApp {
-        params,
-        analysis,
-        gui: None,
-        selected: 0,
-        drag: NodeDrag::default(),
-        grab_offset: egui::Vec2::ZERO,
-        menu: None,
-        curve: None,
-        analyser: None,
-    };
-    create_egui_editor(state, repaint, settings, app)
 }
 
 /// The cached response: rebuilt only when a band or the rate changes (designing costs tens
@@ -135,10 +106,9 @@ impl Analyser {
     }
 }
 
-pub struct EqApp {
+pub struct Eq {
     params: Arc<EqParams>,
     analysis: Analysis,
-    gui: Option<GuiContext>,
     /// The band whose controls are shown below the curve.
     selected: usize,
     drag: NodeDrag,
@@ -150,22 +120,26 @@ pub struct EqApp {
     analyser: Option<Analyser>,
 }
 
-impl NiceEguiApp for EqApp {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx);
-        self.gui = Some(gui);
-        Ok(())
+impl Eq {
+    pub fn new(params: Arc<EqParams>, analysis: Analysis) -> Self {
+        Self {
+            params,
+            analysis,
+            selected: 0,
+            drag: NodeDrag::default(),
+            grab_offset: egui::Vec2::ZERO,
+            menu: None,
+            curve: None,
+            analyser: None,
+        }
     }
+}
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        window::fit(ui.ctx(), vec2(WIDTH as f32, HEIGHT as f32));
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
+impl View for Eq {
+    const TITLE: &'static str = crate::MixwerkEq::NAME;
+    const SIZE: Vec2 = vec2(1000.0, 640.0);
+
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
         let sample_rate = self.analysis.sample_rate.load().max(8_000.0);
         if self
@@ -182,101 +156,49 @@ impl NiceEguiApp for EqApp {
 
         let p = self.params.clone();
         let bands = p.bands();
-        let on: Vec<_> = bands
+        let bound: Vec<_> = bands
             .iter()
-            .map(|b| Bound {
-                param: &b.on,
-                setter: &setter,
-            })
-            .collect();
-        let freq: Vec<_> = bands
-            .iter()
-            .map(|b| Bound {
-                param: &b.freq,
-                setter: &setter,
-            })
-            .collect();
-        let gain: Vec<_> = bands
-            .iter()
-            .map(|b| Bound {
-                param: &b.gain,
-                setter: &setter,
-            })
-            .collect();
-        let q: Vec<_> = bands
-            .iter()
-            .map(|b| Bound {
-                param: &b.q,
-                setter: &setter,
+            .map(|b| {
+                (
+                    k.bind(&b.on),
+                    k.bind(&b.freq),
+                    k.bind(&b.gain),
+                    k.bind(&b.q),
+                )
             })
             .collect();
         let controls: Vec<BandControls> = (0..BANDS)
             .map(|i| BandControls {
-                on: &on[i],
-                freq: &freq[i],
-                gain: &gain[i],
-                q: &q[i],
+                on: &bound[i].0,
+                freq: &bound[i].1,
+                gain: &bound[i].2,
+                q: &bound[i].3,
                 uses_gain: bands[i].settings(false).kind.uses_gain(),
             })
             .collect();
 
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Mixwerk EQ");
-                ui.add_space(16.0);
-                ui.label(egui::RichText::new(self.readout()).color(theme::TEXT_DIM));
-            });
-            let width = ui.available_width();
-            self.response_curve(ui, &controls, vec2(width, 418.0));
-            ui.add_space(2.0);
-            ui.horizontal_top(|ui| {
-                self.band_section(ui, &setter);
-                theme::section(ui, "OUTPUT", |ui| {
-                    ui.horizontal_top(|ui| {
-                        widgets::knob(
-                            ui,
-                            "Output",
-                            &Bound {
-                                param: &p.output_gain,
-                                setter: &setter,
-                            },
-                        );
-                        ui.vertical(|ui| {
-                            ui.add_space(4.0);
-                            widgets::toggle(
-                                ui,
-                                "Auto Gain",
-                                &Bound {
-                                    param: &p.auto_gain,
-                                    setter: &setter,
-                                },
-                            );
-                            widgets::toggle(
-                                ui,
-                                "Bypass",
-                                &Bound {
-                                    param: &p.bypass,
-                                    setter: &setter,
-                                },
-                            );
-                        });
+        let readout = egui::RichText::new(self.readout()).color(theme::TEXT_DIM);
+        window::heading(ui, Self::TITLE, Some(readout));
+        let width = ui.available_width();
+        self.response_curve(ui, k, &controls, vec2(width, 418.0));
+        ui.add_space(2.0);
+        ui.horizontal_top(|ui| {
+            self.band_section(ui, k);
+            theme::section(ui, "OUTPUT", |ui| {
+                ui.horizontal_top(|ui| {
+                    k.knob(ui, "Output", &p.output_gain);
+                    theme::lowered(ui, 4.0, |ui| {
+                        k.toggle(ui, "Auto Gain", &p.auto_gain);
+                        k.toggle(ui, "Bypass", &p.bypass);
                     });
-                    widgets::selector_width(
-                        ui,
-                        "Mode",
-                        &Bound {
-                            param: &p.mode,
-                            setter: &setter,
-                        },
-                        150.0,
-                    );
                 });
+                k.selector_width(ui, "Mode", &p.mode, 150.0);
             });
         });
     }
 }
 
-impl EqApp {
+impl Eq {
     /// The header's line: mode (and latency), auto-gain, bypass.
     fn readout(&self) -> String {
         let p = &self.params;
@@ -324,7 +246,13 @@ impl EqApp {
         plot.to_screen(c.freq.plain(), db)
     }
 
-    fn response_curve(&mut self, ui: &mut egui::Ui, controls: &[BandControls], size: egui::Vec2) {
+    fn response_curve(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctl: &Controls,
+        controls: &[BandControls],
+        size: egui::Vec2,
+    ) {
         let plot = eq_curve::response_plot(ui, size, CURVE_DB);
         let rect = plot.rect;
         let response = ui.interact(
@@ -450,7 +378,7 @@ impl EqApp {
         }
         plot.legend(&[("pre", theme::TEXT_DIM), ("post", theme::SIGNAL)]);
         plot.caption(false, "dB  (analyser: dBFS, right)", theme::TEXT_DIM);
-        self.type_menu(ui);
+        self.type_menu(ui, ctl);
     }
 
     /// Mouse gestures on the curve (see the module's doc).
@@ -558,14 +486,10 @@ impl EqApp {
     }
 
     /// The right-click menu of a node: its type.
-    fn type_menu(&mut self, ui: &mut egui::Ui) {
+    fn type_menu(&mut self, ui: &mut egui::Ui, ctl: &Controls) {
         let Some((i, at)) = self.menu else { return };
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
-        let kind = Bound {
-            param: &self.params.bands()[i].kind,
-            setter: &setter,
-        };
+        let params = self.params.clone();
+        let kind = ctl.bind(&params.bands()[i].kind);
         let steps = kind.step_count().unwrap_or(1).max(1);
         let mut close = false;
         let area = egui::Area::new(ui.scope_id().with("eq-type-menu"))
@@ -600,7 +524,7 @@ impl EqApp {
     }
 
     /// The band buttons and the selected band's controls.
-    fn band_section(&mut self, ui: &mut egui::Ui, setter: &nice_plug::prelude::ParamSetter) {
+    fn band_section(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let bands = self.params.bands();
         let i = self.selected;
         let b = bands[i];
@@ -617,15 +541,15 @@ impl EqApp {
                                 .color(BAND_COLOURS[i]),
                         );
                         ui.add_space(8.0);
-                        for (k, band) in bands.iter().enumerate() {
+                        for (n, band) in bands.iter().enumerate() {
                             let on = band.on.value();
-                            let colour = BAND_COLOURS[k];
-                            let text = egui::RichText::new((k + 1).to_string()).color(if on {
+                            let colour = BAND_COLOURS[n];
+                            let text = egui::RichText::new((n + 1).to_string()).color(if on {
                                 Color32::BLACK
                             } else {
                                 colour
                             });
-                            let stroke = if k == i {
+                            let stroke = if n == i {
                                 Stroke::new(1.5, theme::TEXT)
                             } else {
                                 Stroke::new(1.0, colour.gamma_multiply(0.5))
@@ -636,76 +560,24 @@ impl EqApp {
                                 .min_size(vec2(26.0, 20.0));
                             if ui
                                 .add(button)
-                                .on_hover_text(format!("Band {}: {}", k + 1, band.kind))
+                                .on_hover_text(format!("Band {}: {}", n + 1, band.kind))
                                 .clicked()
                             {
-                                self.selected = k;
+                                self.selected = n;
                             }
                         }
                     });
                     ui.horizontal_top(|ui| {
                         ui.vertical(|ui| {
-                            widgets::toggle(
-                                ui,
-                                "On",
-                                &Bound {
-                                    param: &b.on,
-                                    setter,
-                                },
-                            );
-                            widgets::selector_width(
-                                ui,
-                                "Type",
-                                &Bound {
-                                    param: &b.kind,
-                                    setter,
-                                },
-                                100.0,
-                            );
+                            k.toggle(ui, "On", &b.on);
+                            k.selector_width(ui, "Type", &b.kind, 100.0);
                         });
-                        widgets::knob(
-                            ui,
-                            "Frequency",
-                            &Bound {
-                                param: &b.freq,
-                                setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Gain",
-                            &Bound {
-                                param: &b.gain,
-                                setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Q",
-                            &Bound {
-                                param: &b.q,
-                                setter,
-                            },
-                        );
+                        k.knob(ui, "Frequency", &b.freq);
+                        k.knob(ui, "Gain", &b.gain);
+                        k.knob(ui, "Q", &b.q);
                         ui.vertical(|ui| {
-                            widgets::selector_width(
-                                ui,
-                                "Slope",
-                                &Bound {
-                                    param: &b.slope,
-                                    setter,
-                                },
-                                100.0,
-                            );
-                            widgets::selector_width(
-                                ui,
-                                "Placement",
-                                &Bound {
-                                    param: &b.placement,
-                                    setter,
-                                },
-                                100.0,
-                            );
+                            k.selector_width(ui, "Slope", &b.slope, 100.0);
+                            k.selector_width(ui, "Placement", &b.placement, 100.0);
                         });
                     });
                 });

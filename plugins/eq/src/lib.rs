@@ -60,7 +60,7 @@ impl Default for MixwerkEq {
             latency: ReportedLatency::default(),
             offline: false,
             mono: false,
-            editor_state: editor::default_state(),
+            editor_state: shared_ui::window::default_state::<editor::Eq>(),
             analysis: editor::Analysis {
                 pre: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
                 post: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
@@ -89,7 +89,7 @@ impl Plugin for MixwerkEq {
     // Automation lands where it is drawn; the DSP glides from there.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<editor::EqApp>;
+    type Editor = EguiEditor<shared_ui::window::App<editor::Eq>>;
     type SysExMessage = ();
     type BackgroundTask = EqTask;
 
@@ -98,10 +98,10 @@ impl Plugin for MixwerkEq {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
+        shared_ui::window::create(
             self.editor_state.clone(),
-            self.analysis.clone(),
+            self.analysis.repaint.clone(),
+            editor::Eq::new(self.params.clone(), self.analysis.clone()),
         )
     }
 

@@ -10,22 +10,17 @@
 
 use std::sync::Arc;
 
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
-};
+use nice_plug::prelude::Plugin;
+use nice_plug_egui::RepaintNotifier;
 use shared_dsp::analysis::{HistoryBuffer, Levels};
 use shared_dsp::dynamics::GainReductionMeter;
 use shared_dsp::meter::LoudnessReadings;
-use shared_ui::control::Bound;
-use shared_ui::egui::{self, vec2};
-use shared_ui::widgets::PeakHold;
-use shared_ui::{theme, widgets, window};
+use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::widgets::{Controls, StereoLevels};
+use shared_ui::window::{self, View};
+use shared_ui::{theme, widgets};
 
 use crate::params::LimiterParams;
-
-pub const WIDTH: f32 = 900.0;
-pub const HEIGHT: f32 = 510.0;
 
 /// Full scale of the gain-reduction meter and history, dB (a limiter working harder than
 /// this is distorting anyway).
@@ -50,212 +45,101 @@ pub struct Analysis {
     pub repaint: RepaintNotifier,
 }
 
-pub fn default_state() -> Arc<EguiEditorState> {
-    window::default_state(vec2(WIDTH, HEIGHT))
-}
-
-pub fn create(
-    params: Arc<LimiterParams>,
-    state: Arc<EguiEditorState>,
-    analysis: Analysis,
-) -> Option<EguiEditor<LimiterApp>> {
-    let settings = window::settings("Mixwerk Limiter", vec2(WIDTH, HEIGHT));
-    let repaint = analysis.repaint.clone();
-    let app = LimiterApp {
-        params,
-        analysis,
-        gui: None,
-        history: Vec::new(),
-        gr_db: 0.0,
-        peak_db: [f32::NEG_INFINITY; 2],
-        hold: [PeakHold::default(); 2],
-    };
-    create_egui_editor(state, repaint, settings, app)
-}
-
-pub struct LimiterApp {
+pub struct Limiter {
     params: Arc<LimiterParams>,
     analysis: Analysis,
-    gui: Option<GuiContext>,
     /// Reused every frame so drawing never allocates once warmed up.
     history: Vec<f32>,
     /// Meter readings with their fall-back applied.
     gr_db: f32,
-    peak_db: [f32; 2],
-    hold: [PeakHold; 2],
+    output: StereoLevels,
 }
 
-fn to_db(x: f32) -> f32 {
-    if x > 0.0 {
-        20.0 * x.log10()
-    } else {
-        f32::NEG_INFINITY
+impl Limiter {
+    pub fn new(params: Arc<LimiterParams>, analysis: Analysis) -> Self {
+        Self {
+            params,
+            analysis,
+            history: Vec::new(),
+            gr_db: 0.0,
+            output: StereoLevels::default(),
+        }
     }
 }
 
-impl NiceEguiApp for LimiterApp {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx);
-        self.gui = Some(gui);
-        Ok(())
-    }
+impl View for Limiter {
+    const TITLE: &'static str = crate::MixwerkLimiter::NAME;
+    const SIZE: Vec2 = vec2(900.0, 510.0);
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        window::fit(ui.ctx(), vec2(WIDTH, HEIGHT));
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
         let gr = self.analysis.gain_reduction.take();
         self.gr_db =
             widgets::meter_release(self.gr_db, gr[0].max(gr[1]), dt, widgets::RELEASE_DB_PER_S);
-        let peaks = self.analysis.levels.take_peaks();
-        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
-            let peak = to_db(peak).max(-120.0);
-            *shown = widgets::meter_release(*shown, peak, dt, widgets::RELEASE_DB_PER_S);
-            hold.update(peak, dt);
-        }
+        let levels = &self.analysis.levels;
+        self.output.update(levels.take_peaks(), levels.rms(), dt);
         self.analysis.history.snapshot(&mut self.history);
 
         let p = &self.params;
         let (l, r, d) = (&p.limiting, &p.release, &p.detection);
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Mixwerk Limiter");
-                ui.add_space(16.0);
-                let readout = format!("GR {:.1} dB    ceiling {}", self.gr_db, l.ceiling);
-                ui.label(egui::RichText::new(readout).color(theme::TEXT_DIM));
+        let readout = format!("GR {:.1} dB    ceiling {}", self.gr_db, l.ceiling);
+        let readout = egui::RichText::new(readout).color(theme::TEXT_DIM);
+        window::heading(ui, Self::TITLE, Some(readout));
+        ui.horizontal_top(|ui| {
+            let width = ui.available_width() - 150.0;
+            widgets::history_strip(
+                ui,
+                &self.history,
+                self.analysis.history_seconds,
+                GR_RANGE_DB,
+                vec2(width, METER_HEIGHT + 22.0),
+                theme::WARN,
+            );
+            ui.vertical(|ui| {
+                ui.label(egui::RichText::new("GR").small().color(theme::TEXT_DIM));
+                widgets::gain_reduction_meter_range(ui, self.gr_db, GR_RANGE_DB, METER_HEIGHT);
             });
-            ui.horizontal_top(|ui| {
-                let width = ui.available_width() - 150.0;
-                widgets::history_strip(
-                    ui,
-                    &self.history,
-                    self.analysis.history_seconds,
-                    GR_RANGE_DB,
-                    vec2(width, METER_HEIGHT + 22.0),
-                    theme::WARN,
-                );
-                ui.vertical(|ui| {
-                    ui.label(egui::RichText::new("GR").small().color(theme::TEXT_DIM));
-                    widgets::gain_reduction_meter_range(ui, self.gr_db, GR_RANGE_DB, METER_HEIGHT);
+            self.output_meters(ui);
+        });
+        ui.add_space(2.0);
+        self.loudness(ui);
+        ui.add_space(2.0);
+        ui.horizontal_top(|ui| {
+            theme::section(ui, "LIMITING", |ui| {
+                ui.horizontal(|ui| {
+                    k.knob(ui, "Drive", &l.drive);
+                    k.knob(ui, "Ceiling", &l.ceiling);
+                    k.knob(ui, "Lookahead", &l.lookahead);
                 });
-                self.output_meters(ui);
             });
-            ui.add_space(2.0);
-            self.loudness(ui);
-            ui.add_space(2.0);
-            ui.horizontal_top(|ui| {
-                theme::section(ui, "LIMITING", |ui| {
-                    ui.horizontal(|ui| {
-                        widgets::knob(
-                            ui,
-                            "Drive",
-                            &Bound {
-                                param: &l.drive,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Ceiling",
-                            &Bound {
-                                param: &l.ceiling,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Lookahead",
-                            &Bound {
-                                param: &l.lookahead,
-                                setter: &setter,
-                            },
-                        );
+            theme::section(ui, "RELEASE", |ui| {
+                ui.horizontal(|ui| {
+                    k.knob(ui, "Release", &r.release);
+                    theme::lowered(ui, 34.0, |ui| k.toggle(ui, "Auto Release", &r.auto_release));
+                });
+            });
+            theme::section(ui, "DETECTION", |ui| {
+                ui.horizontal(|ui| {
+                    k.knob(ui, "Stereo Link", &d.link);
+                    theme::lowered(ui, 22.0, |ui| {
+                        k.selector_width(ui, "Detection", &d.detection, 110.0)
                     });
                 });
-                theme::section(ui, "RELEASE", |ui| {
-                    ui.horizontal(|ui| {
-                        widgets::knob(
-                            ui,
-                            "Release",
-                            &Bound {
-                                param: &r.release,
-                                setter: &setter,
-                            },
-                        );
-                        ui.vertical(|ui| {
-                            ui.add_space(34.0);
-                            widgets::toggle(
-                                ui,
-                                "Auto Release",
-                                &Bound {
-                                    param: &r.auto_release,
-                                    setter: &setter,
-                                },
-                            );
-                        });
-                    });
-                });
-                theme::section(ui, "DETECTION", |ui| {
-                    ui.horizontal(|ui| {
-                        widgets::knob(
-                            ui,
-                            "Stereo Link",
-                            &Bound {
-                                param: &d.link,
-                                setter: &setter,
-                            },
-                        );
-                        ui.vertical(|ui| {
-                            ui.add_space(22.0);
-                            widgets::selector_width(
-                                ui,
-                                "Detection",
-                                &Bound {
-                                    param: &d.detection,
-                                    setter: &setter,
-                                },
-                                110.0,
-                            );
-                        });
-                    });
-                });
-                theme::section(ui, "OUTPUT", |ui| {
-                    widgets::selector_width(
-                        ui,
-                        "Dither",
-                        &Bound {
-                            param: &p.output.dither,
-                            setter: &setter,
-                        },
-                        90.0,
-                    );
-                    ui.add_space(4.0);
-                    widgets::toggle(
-                        ui,
-                        "Bypass",
-                        &Bound {
-                            param: &p.bypass,
-                            setter: &setter,
-                        },
-                    );
-                });
+            });
+            theme::section(ui, "OUTPUT", |ui| {
+                k.selector_width(ui, "Dither", &p.output.dither, 90.0);
+                ui.add_space(4.0);
+                k.toggle(ui, "Bypass", &p.bypass);
             });
         });
     }
 }
 
-impl LimiterApp {
+impl Limiter {
     /// Left and right output level (peak bar, RMS bar, peak-hold line) on a dB scale, with the
     /// held peaks as figures below.
     fn output_meters(&self, ui: &mut egui::Ui) {
         ui.vertical(|ui| {
-            let rms = self.analysis.levels.rms().map(to_db);
             // Labels over the scale and each meter, in the columns below.
             let (rect, _) = ui.allocate_exact_size(
                 vec2(
@@ -290,11 +174,10 @@ impl LimiterApp {
             ui.horizontal_top(|ui| {
                 ui.spacing_mut().item_spacing.x = METER_GAP;
                 widgets::level_scale(ui, METER_HEIGHT);
-                for ((peak, rms), hold) in self.peak_db.iter().zip(rms).zip(&self.hold) {
-                    widgets::level_meter(ui, *peak, rms, hold.db, METER_HEIGHT);
-                }
+                self.output.draw(ui, METER_HEIGHT);
             });
-            let hold = |c: usize| widgets::figure_text(self.hold[c].db, widgets::FIGURE_FLOOR_DB);
+            let hold =
+                |c: usize| widgets::figure_text(self.output.hold[c].db, widgets::FIGURE_FLOOR_DB);
             ui.label(
                 egui::RichText::new(format!("{} {}", hold(0), hold(1)))
                     .small()
@@ -349,13 +232,8 @@ impl LimiterApp {
                     theme::TEXT
                 };
                 widgets::readout(ui, "True Peak", &figure(true_peak), "dBTP", tp_color);
-                ui.vertical(|ui| {
-                    ui.add_space(12.0);
-                    let reset = ui.add(egui::Button::new("Reset").min_size(vec2(64.0, 24.0)));
-                    if reset
-                        .on_hover_text("Start the integrated loudness, range and true peak afresh")
-                        .clicked()
-                    {
+                theme::lowered(ui, 12.0, |ui| {
+                    if widgets::loudness_reset(ui, vec2(64.0, 24.0)) {
                         lr.request_reset();
                     }
                 });

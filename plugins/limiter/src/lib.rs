@@ -77,7 +77,7 @@ impl Default for MixwerkLimiter {
             limiter: Limiter::new(48_000.0, 512),
             loudness_meter: LoudnessMeter::with_readings(48_000.0, 2, analysis.loudness.clone()),
             level_meter: LevelMeter::new(48_000.0, RMS_TIME_MS, analysis.levels.clone()),
-            editor_state: editor::default_state(),
+            editor_state: shared_ui::window::default_state::<editor::Limiter>(),
             history: history_writer(&analysis.history, 48_000.0),
             analysis,
             latency: ReportedLatency::default(),
@@ -102,7 +102,7 @@ impl Plugin for MixwerkLimiter {
     // Ceiling and drive rides drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<editor::LimiterApp>;
+    type Editor = EguiEditor<shared_ui::window::App<editor::Limiter>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -111,10 +111,10 @@ impl Plugin for MixwerkLimiter {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
+        shared_ui::window::create(
             self.editor_state.clone(),
-            self.analysis.clone(),
+            self.analysis.repaint.clone(),
+            editor::Limiter::new(self.params.clone(), self.analysis.clone()),
         )
     }
 

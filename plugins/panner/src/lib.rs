@@ -42,7 +42,7 @@ impl Default for MixwerkPanner {
         Self {
             params: Arc::new(PannerParams::default()),
             panner: Panner::new(48_000.0, Input::Stereo),
-            editor_state: editor::default_state(),
+            editor_state: shared_ui::window::default_state::<editor::Panner>(),
             scope: ScopeWriter::new(analysis.scope.clone(), SCOPE_DECIMATION),
             correlation: CorrelationMeter::new(48_000.0, 300.0, analysis.correlation.clone()),
             analysis,
@@ -69,7 +69,7 @@ impl Plugin for MixwerkPanner {
     // Pan sweeps drawn in the host land where they are drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<editor::PannerApp>;
+    type Editor = EguiEditor<shared_ui::window::App<editor::Panner>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -78,10 +78,10 @@ impl Plugin for MixwerkPanner {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
+        shared_ui::window::create(
             self.editor_state.clone(),
-            self.analysis.clone(),
+            self.analysis.repaint.clone(),
+            editor::Panner::new(self.params.clone(), self.analysis.clone()),
         )
     }
 

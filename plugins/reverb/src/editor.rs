@@ -13,24 +13,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use nice_plug::context::gui::GuiContext;
-use nice_plug::prelude::Param;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
-};
+use nice_plug::prelude::{Param, Plugin};
 use plugin_kit::text;
 use shared_dsp::reverb::decay_shape::DecayShape;
 use shared_dsp::reverb::{Mode, Settings};
-use shared_ui::control::{Bound, set_once};
-use shared_ui::egui::{self, RichText, Stroke, pos2, vec2};
-use shared_ui::widgets::{Axis, FileBrowser, Plot};
+use shared_ui::control::set_once;
+use shared_ui::egui::{self, RichText, Stroke, Vec2, pos2, vec2};
+use shared_ui::widgets::{Axis, Controls, FileBrowser, Plot};
+use shared_ui::window::{self, View};
 use shared_ui::{theme, widgets};
 
 use crate::ir::{IrShared, IrStatus};
 use crate::params::{ModeParam, ReverbParams};
-
-pub const WIDTH: f32 = 960.0;
-pub const HEIGHT: f32 = 600.0;
 
 /// The decay display's level range, dB.
 const FLOOR_DB: f32 = -70.0;
@@ -41,33 +35,9 @@ const HIGH_HZ: f32 = 8_000.0;
 /// Where the browser starts when no IR is set (an IR library, say); else the home folder.
 const IR_DIR_ENV: &str = "MIXWERK_IR_DIR";
 
-pub fn default_state() -> Arc<EguiEditorState> {
-    shared_ui::window::default_state(shared_ui::egui::vec2(WIDTH, HEIGHT))
-}
-
-pub fn create(
+pub struct Reverb {
     params: Arc<ReverbParams>,
     ir: Arc<IrShared>,
-    state: Arc<EguiEditorState>,
-    repaint: RepaintNotifier,
-) -> Option<EguiEditor<ReverbApp>> {
-    let settings =
-        shared_ui::window::settings("Mixwerk Reverb", shared_ui::egui::vec2(WIDTH, HEIGHT));
-    let app = ReverbApp {
-        params,
-        ir,
-        gui: None,
-        browser: None,
-        curve: Vec::new(),
-        playing: None,
-    };
-    create_egui_editor(state, repaint, settings, app)
-}
-
-pub struct ReverbApp {
-    params: Arc<ReverbParams>,
-    ir: Arc<IrShared>,
-    gui: Option<GuiContext>,
     /// Created when the editor first draws (it reads the file system).
     browser: Option<FileBrowser>,
     /// The loaded IR's decay curve, reused between frames.
@@ -76,240 +46,94 @@ pub struct ReverbApp {
     playing: Option<String>,
 }
 
-impl NiceEguiApp for ReverbApp {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx);
-        self.gui = Some(gui);
-        Ok(())
+impl Reverb {
+    pub fn new(params: Arc<ReverbParams>, ir: Arc<IrShared>) -> Self {
+        Self {
+            params,
+            ir,
+            browser: None,
+            curve: Vec::new(),
+            playing: None,
+        }
     }
+}
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        shared_ui::window::fit(ui.ctx(), shared_ui::egui::vec2(WIDTH, HEIGHT));
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
+impl View for Reverb {
+    const TITLE: &'static str = crate::MixwerkReverb::NAME;
+    const SIZE: Vec2 = vec2(960.0, 600.0);
+
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let settings = self.params.settings();
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Mixwerk Reverb");
-                ui.add_space(16.0);
-                let summary = match settings.mode {
-                    Mode::Algorithmic => format!(
-                        "{:?}, decay {}",
-                        settings.character,
-                        text::ms_to_text(settings.decay_s * 1000.0)
-                    ),
-                    Mode::Convolution => "Convolution".to_owned(),
-                };
-                ui.label(RichText::new(summary).color(theme::TEXT_DIM));
-            });
-            ui.horizontal_top(|ui| {
-                ui.vertical(|ui| {
-                    ui.set_width(540.0);
-                    match settings.mode {
-                        Mode::Algorithmic => self.decay_display(ui, &settings),
-                        Mode::Convolution => self.ir_display(ui),
-                    }
-                });
-                self.ir_panel(ui, &setter);
-            });
-            let (s, o) = (&self.params.space, &self.params.output);
-            // The algorithmic engine's controls fade in convolution mode (still adjustable).
-            let algorithmic_only = |ui: &mut egui::Ui| {
-                if settings.mode == Mode::Convolution {
-                    ui.multiply_opacity(0.45);
+        let summary = match settings.mode {
+            Mode::Algorithmic => format!(
+                "{:?}, decay {}",
+                settings.character,
+                text::ms_to_text(settings.decay_s * 1000.0)
+            ),
+            Mode::Convolution => "Convolution".to_owned(),
+        };
+        window::heading(
+            ui,
+            Self::TITLE,
+            Some(RichText::new(summary).color(theme::TEXT_DIM)),
+        );
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(540.0);
+                match settings.mode {
+                    Mode::Algorithmic => self.decay_display(ui, &settings),
+                    Mode::Convolution => self.ir_display(ui),
                 }
-            };
-            ui.horizontal_top(|ui| {
-                theme::section(ui, "SPACE", |ui| {
-                    ui.horizontal(|ui| {
-                        widgets::knob(
-                            ui,
-                            "Pre-Delay",
-                            &Bound {
-                                param: &s.predelay,
-                                setter: &setter,
-                            },
-                        );
-                        algorithmic_only(ui);
-                        widgets::knob(
-                            ui,
-                            "Decay",
-                            &Bound {
-                                param: &s.decay,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Size",
-                            &Bound {
-                                param: &s.size,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "HF Decay",
-                            &Bound {
-                                param: &s.hf_decay,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "HF Crossover",
-                            &Bound {
-                                param: &s.crossover,
-                                setter: &setter,
-                            },
-                        );
-                    });
-                });
-                theme::section(ui, "ENGINE", |ui| {
-                    widgets::selector_width(
-                        ui,
-                        "Mode",
-                        &Bound {
-                            param: &s.mode,
-                            setter: &setter,
-                        },
-                        110.0,
-                    );
+            });
+            self.ir_panel(ui, k);
+        });
+        let (s, o) = (&self.params.space, &self.params.output);
+        // The algorithmic engine's controls fade in convolution mode (still adjustable).
+        let algorithmic_only = |ui: &mut egui::Ui| {
+            if settings.mode == Mode::Convolution {
+                ui.multiply_opacity(0.45);
+            }
+        };
+        ui.horizontal_top(|ui| {
+            theme::section(ui, "SPACE", |ui| {
+                ui.horizontal(|ui| {
+                    k.knob(ui, "Pre-Delay", &s.predelay);
                     algorithmic_only(ui);
-                    widgets::selector_width(
-                        ui,
-                        "Character",
-                        &Bound {
-                            param: &s.character,
-                            setter: &setter,
-                        },
-                        110.0,
-                    );
-                    widgets::toggle(
-                        ui,
-                        "Freeze",
-                        &Bound {
-                            param: &s.freeze,
-                            setter: &setter,
-                        },
-                    );
-                });
-                theme::section(ui, "TEXTURE", |ui| {
-                    algorithmic_only(ui);
-                    ui.horizontal(|ui| {
-                        widgets::knob(
-                            ui,
-                            "Diffusion",
-                            &Bound {
-                                param: &s.diffusion,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Mod Depth",
-                            &Bound {
-                                param: &s.mod_depth,
-                                setter: &setter,
-                            },
-                        );
-                        widgets::knob(
-                            ui,
-                            "Mod Rate",
-                            &Bound {
-                                param: &s.mod_rate,
-                                setter: &setter,
-                            },
-                        );
-                    });
+                    k.knob(ui, "Decay", &s.decay);
+                    k.knob(ui, "Size", &s.size);
+                    k.knob(ui, "HF Decay", &s.hf_decay);
+                    k.knob(ui, "HF Crossover", &s.crossover);
                 });
             });
-            theme::section(ui, "OUTPUT", |ui| {
+            theme::section(ui, "ENGINE", |ui| {
+                k.selector_width(ui, "Mode", &s.mode, 110.0);
+                algorithmic_only(ui);
+                k.selector_width(ui, "Character", &s.character, 110.0);
+                k.toggle(ui, "Freeze", &s.freeze);
+            });
+            theme::section(ui, "TEXTURE", |ui| {
+                algorithmic_only(ui);
                 ui.horizontal(|ui| {
-                    ui.scope(|ui| {
-                        algorithmic_only(ui);
-                        widgets::knob(
-                            ui,
-                            "Early/Late",
-                            &Bound {
-                                param: &s.early_late,
-                                setter: &setter,
-                            },
-                        );
-                    });
-                    widgets::knob(
-                        ui,
-                        "Width",
-                        &Bound {
-                            param: &o.width,
-                            setter: &setter,
-                        },
-                    );
-                    widgets::knob(
-                        ui,
-                        "Low Cut",
-                        &Bound {
-                            param: &o.low_cut,
-                            setter: &setter,
-                        },
-                    );
-                    widgets::knob(
-                        ui,
-                        "High Cut",
-                        &Bound {
-                            param: &o.high_cut,
-                            setter: &setter,
-                        },
-                    );
-                    widgets::knob(
-                        ui,
-                        "Ducking",
-                        &Bound {
-                            param: &o.duck,
-                            setter: &setter,
-                        },
-                    );
-                    widgets::knob(
-                        ui,
-                        "Duck Threshold",
-                        &Bound {
-                            param: &o.duck_threshold,
-                            setter: &setter,
-                        },
-                    );
-                    widgets::knob(
-                        ui,
-                        "Mix",
-                        &Bound {
-                            param: &o.mix,
-                            setter: &setter,
-                        },
-                    );
-                    widgets::knob(
-                        ui,
-                        "Output",
-                        &Bound {
-                            param: &o.gain,
-                            setter: &setter,
-                        },
-                    );
-                    ui.vertical(|ui| {
-                        ui.add_space(34.0);
-                        widgets::toggle(
-                            ui,
-                            "Bypass",
-                            &Bound {
-                                param: &self.params.bypass,
-                                setter: &setter,
-                            },
-                        );
-                    });
+                    k.knob(ui, "Diffusion", &s.diffusion);
+                    k.knob(ui, "Mod Depth", &s.mod_depth);
+                    k.knob(ui, "Mod Rate", &s.mod_rate);
                 });
+            });
+        });
+        theme::section(ui, "OUTPUT", |ui| {
+            ui.horizontal(|ui| {
+                ui.scope(|ui| {
+                    algorithmic_only(ui);
+                    k.knob(ui, "Early/Late", &s.early_late);
+                });
+                k.knob(ui, "Width", &o.width);
+                k.knob(ui, "Low Cut", &o.low_cut);
+                k.knob(ui, "High Cut", &o.high_cut);
+                k.knob(ui, "Ducking", &o.duck);
+                k.knob(ui, "Duck Threshold", &o.duck_threshold);
+                k.knob(ui, "Mix", &o.mix);
+                k.knob(ui, "Output", &o.gain);
+                theme::lowered(ui, 34.0, |ui| k.toggle(ui, "Bypass", &self.params.bypass));
             });
         });
     }
@@ -323,20 +147,26 @@ fn seconds_text(s: f32) -> String {
     }
 }
 
-impl ReverbApp {
+/// Level (dB, down to [`FLOOR_DB`]) over the first `span` seconds: the decay display of both
+/// engines.
+fn decay_plot(ui: &mut egui::Ui, span: f32) -> Plot {
+    Plot::show(
+        ui,
+        vec2(540.0, 250.0),
+        Axis::linear(0.0, span),
+        Axis::linear(FLOOR_DB, 0.0),
+        seconds_text,
+        |db| format!("{db:.0}"),
+    )
+}
+
+impl Reverb {
     /// Early reflections as bars, the late energy at 250 Hz and 8 kHz as lines, over time.
     fn decay_display(&self, ui: &mut egui::Ui, settings: &Settings) {
         let fs = self.ir.sample_rate.load(Ordering::Acquire);
         let shape = DecayShape::new(settings, fs);
         let span = shape.span_s();
-        let plot = Plot::show(
-            ui,
-            vec2(540.0, 250.0),
-            Axis::linear(0.0, span),
-            Axis::linear(FLOOR_DB, 0.0),
-            seconds_text,
-            |db| format!("{db:.0}"),
-        );
+        let plot = decay_plot(ui, span);
         // Pre-delay: nothing arrives before it.
         if shape.predelay_s > 0.0 {
             let (a, b) = (
@@ -387,14 +217,7 @@ impl ReverbApp {
     fn ir_display(&mut self, ui: &mut egui::Ui) {
         self.ir.decay_into(&mut self.curve);
         let span = self.curve.last().map_or(1.0, |p| p.0).max(0.1);
-        let plot = Plot::show(
-            ui,
-            vec2(540.0, 250.0),
-            Axis::linear(0.0, span),
-            Axis::linear(FLOOR_DB, 0.0),
-            seconds_text,
-            |db| format!("{db:.0}"),
-        );
+        let plot = decay_plot(ui, span);
         if self.curve.is_empty() {
             plot.caption(
                 false,
@@ -426,7 +249,7 @@ impl ReverbApp {
     }
 
     /// The IR in use, the loader's status and the browser.
-    fn ir_panel(&mut self, ui: &mut egui::Ui, setter: &nice_plug::prelude::ParamSetter) {
+    fn ir_panel(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let path = self.params.ir_path.get();
         let status = self.ir.status();
         if let IrStatus::Loaded(what) = &status {
@@ -482,13 +305,7 @@ impl ReverbApp {
                 let mode = &self.params.space.mode;
                 if mode.value() != ModeParam::Convolution {
                     let convolution = mode.preview_normalized(ModeParam::Convolution);
-                    set_once(
-                        &Bound {
-                            param: mode,
-                            setter,
-                        },
-                        convolution,
-                    );
+                    set_once(&k.bind(mode), convolution);
                 }
             }
         });

@@ -50,7 +50,7 @@ impl Default for MixwerkReverb {
             params,
             reverb: Reverb::new(48_000.0, 512),
             ir,
-            editor_state: editor::default_state(),
+            editor_state: shared_ui::window::default_state::<editor::Reverb>(),
             repaint: RepaintNotifier::new(),
             #[cfg(feature = "standalone")]
             demo: None,
@@ -77,7 +77,7 @@ impl Plugin for MixwerkReverb {
     // Automation lands where it is drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<editor::ReverbApp>;
+    type Editor = EguiEditor<shared_ui::window::App<editor::Reverb>>;
     type SysExMessage = ();
     type BackgroundTask = IrTask;
 
@@ -86,11 +86,10 @@ impl Plugin for MixwerkReverb {
     }
 
     fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.params.clone(),
-            self.ir.clone(),
+        shared_ui::window::create(
             self.editor_state.clone(),
             self.repaint.clone(),
+            editor::Reverb::new(self.params.clone(), self.ir.clone()),
         )
     }
 

@@ -204,6 +204,59 @@ impl PeakHold {
     }
 }
 
+/// A stereo level meter's readings with the ballistics of every editor's level meters: the
+/// peaks fall back at [`RELEASE_DB_PER_S`], each channel has its [`PeakHold`], the RMS is shown
+/// as it comes. Fed once per frame with the linear peaks and RMS the audio thread left.
+#[derive(Clone, Copy, Debug)]
+pub struct StereoLevels {
+    pub peak_db: [f32; 2],
+    pub rms_db: [f32; 2],
+    pub hold: [PeakHold; 2],
+}
+
+impl Default for StereoLevels {
+    fn default() -> Self {
+        Self {
+            peak_db: [f32::NEG_INFINITY; 2],
+            rms_db: [f32::NEG_INFINITY; 2],
+            hold: [PeakHold::default(); 2],
+        }
+    }
+}
+
+impl StereoLevels {
+    /// Takes this frame's `peaks` and `rms` (linear, left and right) after `dt` seconds.
+    pub fn update(&mut self, peaks: [f32; 2], rms: [f32; 2], dt: f32) {
+        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
+            let peak = amplitude_db(peak).max(-120.0);
+            *shown = meter_release(*shown, peak, dt, RELEASE_DB_PER_S);
+            hold.update(peak, dt);
+        }
+        self.rms_db = rms.map(amplitude_db);
+    }
+
+    /// The larger held peak, as a figure.
+    pub fn hold_text(&self) -> String {
+        figure_text(self.hold[0].db.max(self.hold[1].db), FIGURE_FLOOR_DB)
+    }
+
+    /// The left and right [`level_meter`]s, `height` tall, in the current layout.
+    pub fn draw(&self, ui: &mut Ui, height: f32) {
+        for c in 0..2 {
+            level_meter(ui, self.peak_db[c], self.rms_db[c], self.hold[c].db, height);
+        }
+    }
+}
+
+/// A linear level in dBFS for a meter: −∞ for silence (and for NaN, which a meter ignores).
+pub fn amplitude_db(amplitude: f32) -> f32 {
+    if amplitude > 0.0 {
+        20.0 * amplitude.log10()
+    } else {
+        f32::NEG_INFINITY
+    }
+}
+
 /// A labelled figure: small label above, the value large, the unit small beside it (loudness
 /// readouts). `value` is already formatted; `color` marks figures over a target.
 pub fn readout(ui: &mut Ui, label: &str, value: &str, unit: &str, color: Color32) {
@@ -226,6 +279,14 @@ pub fn readout_sized(ui: &mut Ui, label: &str, value: &str, unit: &str, color: C
             ui.label(egui::RichText::new(unit).small().color(theme::TEXT_DIM));
         });
     });
+}
+
+/// The button under loudness figures that starts the integrated loudness, the loudness range
+/// and the true peak afresh, at least `size` points; whether it was clicked.
+pub fn loudness_reset(ui: &mut Ui, size: egui::Vec2) -> bool {
+    ui.add(egui::Button::new("Reset").min_size(size))
+        .on_hover_text("Start the integrated loudness, range and true peak afresh")
+        .clicked()
 }
 
 /// Meter fall-back for [`meter_release`], dB per second (a peak-programme meter's return);
@@ -263,7 +324,7 @@ pub fn meter_release(shown: f32, incoming: f32, dt: f32, rate: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{PeakHold, figure_text, meter_fraction, meter_release};
+    use super::{PeakHold, StereoLevels, amplitude_db, figure_text, meter_fraction, meter_release};
 
     #[test]
     fn meters_rise_at_once_and_fall_at_their_rate() {
@@ -304,6 +365,23 @@ mod tests {
         assert_eq!(h.update(-3.0, 0.05), -3.0);
         assert_eq!(h.update(-40.0, 1.0), -3.0);
         assert_eq!(h.update(f32::NAN, 0.1), -3.0);
+    }
+
+    #[test]
+    fn stereo_levels_fall_back_and_hold_per_channel() {
+        let mut s = StereoLevels::default();
+        s.update([0.5, 0.0], [0.25, f32::NAN], 0.016);
+        assert!((s.peak_db[0] - amplitude_db(0.5)).abs() < 1e-6);
+        assert_eq!(
+            s.peak_db[1], -120.0,
+            "silence is floored for the ballistics"
+        );
+        assert_eq!(s.rms_db[1], f32::NEG_INFINITY);
+        assert_eq!(s.hold_text(), "-6.0");
+        // Half a second later, with nothing: the peak has fallen 10 dB, the hold has not.
+        s.update([0.0, 0.0], [0.0, 0.0], 0.5);
+        assert!((s.peak_db[0] - (amplitude_db(0.5) - 10.0)).abs() < 1e-4);
+        assert!((s.hold[0].db - amplitude_db(0.5)).abs() < 1e-6);
     }
 
     #[test]

@@ -3,21 +3,23 @@
 //! reduction. A strip's compact sections expand into this panel; the section asked for is
 //! outlined.
 
-use nice_plug::prelude::ParamSetter;
+use nice_plug::prelude::Param;
 use shared_dsp::strip::ConsoleSettings;
-use shared_ui::control::Bound;
 use shared_ui::egui::{self, Color32, CornerRadius, Stroke, vec2};
 use shared_ui::theme;
-use shared_ui::widgets::{self, Axis, KnobSize, Plot};
+use shared_ui::widgets::{self, Axis, Controls, KnobSize, Plot};
 
-use super::{ConsoleApp, Section};
+use super::{Console, Section};
 
 const KNOB: KnobSize = KnobSize::COMPACT.with_width(48.0);
 /// Gain range of the EQ plot, ±dB (the bands' ±18 dB, and grid lines at ±20).
 const EQ_RANGE_DB: f32 = 20.0;
 /// Height of the gain-reduction meters.
 const GR_HEIGHT: f32 = 100.0;
-const TOGGLE: egui::Vec2 = egui::vec2(56.0, 18.0);
+/// The filters' switches (the other switches are a knob wide).
+const TOGGLE_WIDTH: f32 = 56.0;
+const LOOKAHEAD_HINT: &str =
+    "Delays this channel; every other channel is delayed with it, so the mix stays aligned";
 /// Colours of the four bands' nodes on the curve: low shelf, mid 1, mid 2, high shelf.
 const BAND_COLORS: [Color32; 4] = [
     Color32::from_rgb(0xff, 0x8a, 0x65),
@@ -59,6 +61,13 @@ fn section<R>(
         .inner
 }
 
+/// A switch `width` wide beside compact knobs, level with them.
+fn switch<P: Param>(ui: &mut egui::Ui, k: &Controls, label: &str, param: &P, width: f32) {
+    theme::lowered(ui, 14.0, |ui| {
+        k.toggle_sized(ui, label, param, vec2(width, 18.0), theme::ACCENT)
+    });
+}
+
 fn hz_label(v: f32) -> String {
     if v >= 1000.0 {
         format!("{:.0}k", v / 1000.0)
@@ -67,11 +76,11 @@ fn hz_label(v: f32) -> String {
     }
 }
 
-impl ConsoleApp {
+impl Console {
     pub(super) fn detail(
         &mut self,
         ui: &mut egui::Ui,
-        setter: &ParamSetter,
+        k: &Controls,
         settings: &ConsoleSettings,
         sample_rate: f32,
     ) {
@@ -102,90 +111,83 @@ impl ConsoleApp {
             ui.spacing_mut().item_spacing.x = 8.0;
             section(ui, "INPUT · FILTERS", focus == Section::Input, |ui| {
                 ui.horizontal_top(|ui| {
-                    widgets::knob_sized(ui, "Trim", &Bound::new(&ch.trim, setter), KNOB);
-                    ui.vertical(|ui| {
-                        ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "High Pass", &Bound::new(&ch.high_pass_on, setter), TOGGLE, theme::ACCENT);
-                    });
-                    widgets::knob_sized(ui, "HP Freq", &Bound::new(&ch.high_pass, setter), KNOB);
-                    widgets::selector_width(ui, "HP Slope", &Bound::new(&ch.high_pass_slope, setter), 66.0);
+                    k.knob_sized(ui, "Trim", &ch.trim, KNOB);
+                    switch(ui, k, "High Pass", &ch.high_pass_on, TOGGLE_WIDTH);
+                    k.knob_sized(ui, "HP Freq", &ch.high_pass, KNOB);
+                    k.selector_width(ui, "HP Slope", &ch.high_pass_slope, 66.0);
                 });
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "Ø Invert", &Bound::new(&ch.invert, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
-                    });
-                    ui.vertical(|ui| {
-                        ui.add_space(14.0);
-                        widgets::toggle_sized(ui, "Low Pass", &Bound::new(&ch.low_pass_on, setter), TOGGLE, theme::ACCENT);
-                    });
-                    widgets::knob_sized(ui, "LP Freq", &Bound::new(&ch.low_pass, setter), KNOB);
-                    widgets::selector_width(ui, "LP Slope", &Bound::new(&ch.low_pass_slope, setter), 66.0);
+                    switch(ui, k, "Ø Invert", &ch.invert, KNOB.width);
+                    switch(ui, k, "Low Pass", &ch.low_pass_on, TOGGLE_WIDTH);
+                    k.knob_sized(ui, "LP Freq", &ch.low_pass, KNOB);
+                    k.selector_width(ui, "LP Slope", &ch.low_pass_slope, 66.0);
                 });
             });
             section(ui, "GATE / EXPANDER", focus == Section::Gate, |ui| {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.gate_threshold, setter), KNOB);
-                            widgets::knob_sized(ui, "Range", &Bound::new(&ch.gate_range, setter), KNOB);
-                            widgets::knob_sized(ui, "Hold", &Bound::new(&ch.gate_hold, setter), KNOB);
+                            k.knob_sized(ui, "Threshold", &ch.gate_threshold, KNOB);
+                            k.knob_sized(ui, "Range", &ch.gate_range, KNOB);
+                            k.knob_sized(ui, "Hold", &ch.gate_hold, KNOB);
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.gate_attack, setter), KNOB);
-                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.gate_release, setter), KNOB);
-                            ui.vertical(|ui| {
-                                ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "Gate", &Bound::new(&ch.gate_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
-                            });
+                            k.knob_sized(ui, "Attack", &ch.gate_attack, KNOB);
+                            k.knob_sized(ui, "Release", &ch.gate_release, KNOB);
+                            switch(ui, k, "Gate", &ch.gate_on, KNOB.width);
                         });
                     });
                     gr_meter(ui, self.meters.gate_db[c], 40.0, GR_HEIGHT);
                 });
             });
-            section(ui, "EQ (cut filters shown too)", focus == Section::Eq, |ui| {
-                ui.horizontal_top(|ui| {
-                    self.eq_plot(ui, settings, sample_rate, c);
-                    ui.vertical(|ui| {
-                        let ch = &p.channels[c];
-                        ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Low Freq", &Bound::new(&ch.low_shelf_freq, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Freq", &Bound::new(&ch.mid1_freq, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Q", &Bound::new(&ch.mid1_q, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 2 Freq", &Bound::new(&ch.mid2_freq, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 2 Q", &Bound::new(&ch.mid2_q, setter), KNOB);
-                            widgets::knob_sized(ui, "High Freq", &Bound::new(&ch.high_shelf_freq, setter), KNOB);
-                        });
-                        ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Low Gain", &Bound::new(&ch.low_shelf_gain, setter), KNOB);
-                            widgets::knob_sized(ui, "Mid 1 Gain", &Bound::new(&ch.mid1_gain, setter), KNOB);
-                            ui.vertical(|ui| {
-                                ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "EQ", &Bound::new(&ch.eq_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
+            section(
+                ui,
+                "EQ (cut filters shown too)",
+                focus == Section::Eq,
+                |ui| {
+                    ui.horizontal_top(|ui| {
+                        self.eq_plot(ui, settings, sample_rate, c);
+                        ui.vertical(|ui| {
+                            let ch = &p.channels[c];
+                            ui.horizontal_top(|ui| {
+                                k.knob_sized(ui, "Low Freq", &ch.low_shelf_freq, KNOB);
+                                k.knob_sized(ui, "Mid 1 Freq", &ch.mid1_freq, KNOB);
+                                k.knob_sized(ui, "Mid 1 Q", &ch.mid1_q, KNOB);
+                                k.knob_sized(ui, "Mid 2 Freq", &ch.mid2_freq, KNOB);
+                                k.knob_sized(ui, "Mid 2 Q", &ch.mid2_q, KNOB);
+                                k.knob_sized(ui, "High Freq", &ch.high_shelf_freq, KNOB);
                             });
-                            widgets::knob_sized(ui, "Mid 2 Gain", &Bound::new(&ch.mid2_gain, setter), KNOB);
-                            ui.add_space(KNOB.width);
-                            widgets::knob_sized(ui, "High Gain", &Bound::new(&ch.high_shelf_gain, setter), KNOB);
+                            ui.horizontal_top(|ui| {
+                                k.knob_sized(ui, "Low Gain", &ch.low_shelf_gain, KNOB);
+                                k.knob_sized(ui, "Mid 1 Gain", &ch.mid1_gain, KNOB);
+                                switch(ui, k, "EQ", &ch.eq_on, KNOB.width);
+                                k.knob_sized(ui, "Mid 2 Gain", &ch.mid2_gain, KNOB);
+                                ui.add_space(KNOB.width);
+                                k.knob_sized(ui, "High Gain", &ch.high_shelf_gain, KNOB);
+                            });
                         });
                     });
-                });
-            });
+                },
+            );
             section(ui, "COMPRESSOR", focus == Section::Compressor, |ui| {
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Threshold", &Bound::new(&ch.comp_threshold, setter), KNOB);
-                            widgets::knob_sized(ui, "Ratio", &Bound::new(&ch.comp_ratio, setter), KNOB);
-                            widgets::knob_sized(ui, "Makeup", &Bound::new(&ch.comp_makeup, setter), KNOB);
-                            ui.vertical(|ui| {
-                                ui.add_space(14.0);
-                                widgets::toggle_sized(ui, "Comp", &Bound::new(&ch.comp_on, setter), vec2(KNOB.width, 18.0), theme::ACCENT);
-                            });
+                            k.knob_sized(ui, "Threshold", &ch.comp_threshold, KNOB);
+                            k.knob_sized(ui, "Ratio", &ch.comp_ratio, KNOB);
+                            k.knob_sized(ui, "Makeup", &ch.comp_makeup, KNOB);
+                            switch(ui, k, "Comp", &ch.comp_on, KNOB.width);
                         });
                         ui.horizontal_top(|ui| {
-                            widgets::knob_sized(ui, "Attack", &Bound::new(&ch.comp_attack, setter), KNOB);
-                            widgets::knob_sized(ui, "Release", &Bound::new(&ch.comp_release, setter), KNOB);
-                            widgets::knob_sized(ui, "Lookahead", &Bound::new(&ch.comp_lookahead, setter), KNOB.with_width(56.0)).on_hover_text("Delays this channel; every other channel is delayed with it, so the mix stays aligned");
+                            k.knob_sized(ui, "Attack", &ch.comp_attack, KNOB);
+                            k.knob_sized(ui, "Release", &ch.comp_release, KNOB);
+                            k.knob_sized(
+                                ui,
+                                "Lookahead",
+                                &ch.comp_lookahead,
+                                KNOB.with_width(56.0),
+                            )
+                            .on_hover_text(LOOKAHEAD_HINT);
                         });
                     });
                     gr_meter(ui, self.meters.comp_db[c], 24.0, GR_HEIGHT);

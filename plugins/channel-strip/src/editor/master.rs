@@ -3,16 +3,14 @@
 //! reduction; the pan law and mode every strip uses; the loudness figures (EBU R128) with a
 //! reset; the master fader with the output meters; bypass.
 
-use nice_plug::prelude::ParamSetter;
 use shared_dsp::strip::ConsoleSettings;
-use shared_ui::control::Bound;
 use shared_ui::egui::{self, vec2};
 use shared_ui::theme;
-use shared_ui::widgets::{self, KnobSize};
+use shared_ui::widgets::{self, Controls, KnobSize};
 
-use super::ConsoleApp;
 use super::detail::gr_meter;
-use super::strip::FADER_MARKS;
+use super::strip::fader_and_meter;
+use super::{Console, draw_levels};
 
 /// The master section's knobs: a little larger than a strip's, with room for "2.50 s".
 const KNOB: KnobSize = KnobSize {
@@ -31,157 +29,68 @@ const MASTER_FADER: f32 = 496.0;
 /// Toggles stacked beside knobs.
 const TOGGLE: egui::Vec2 = egui::vec2(62.0, 18.0);
 
-impl ConsoleApp {
-    pub(super) fn master(
-        &mut self,
-        ui: &mut egui::Ui,
-        setter: &ParamSetter,
-        _settings: &ConsoleSettings,
-    ) {
+impl Console {
+    pub(super) fn master(&mut self, ui: &mut egui::Ui, k: &Controls, _settings: &ConsoleSettings) {
         let p = self.params.clone();
         let m = &p.master;
         ui.vertical(|ui| {
             ui.spacing_mut().item_spacing = vec2(6.0, 6.0);
             theme::section(ui, "RETURN A · REVERB", |ui| {
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(6.0);
-                        widgets::selector_width(
-                            ui,
-                            "Character",
-                            &Bound::new(&m.reverb_character, setter),
-                            72.0,
-                        );
+                    theme::lowered(ui, 6.0, |ui| {
+                        k.selector_width(ui, "Character", &m.reverb_character, 72.0)
                     });
-                    widgets::knob_sized(ui, "Decay", &Bound::new(&m.reverb_decay, setter), KNOB);
-                    widgets::knob_sized(
-                        ui,
-                        "Pre-Delay",
-                        &Bound::new(&m.reverb_predelay, setter),
-                        KNOB,
-                    );
-                    widgets::knob_sized(ui, "Size", &Bound::new(&m.reverb_size, setter), KNOB);
-                    widgets::knob_sized(
-                        ui,
-                        "HF Decay",
-                        &Bound::new(&m.reverb_hf_decay, setter),
-                        KNOB,
-                    );
-                    widgets::knob_sized(ui, "Level", &Bound::new(&m.return_a, setter), KNOB);
-                    self.meters.returns[0].draw(ui, SIDE_METER);
+                    k.knob_sized(ui, "Decay", &m.reverb_decay, KNOB);
+                    k.knob_sized(ui, "Pre-Delay", &m.reverb_predelay, KNOB);
+                    k.knob_sized(ui, "Size", &m.reverb_size, KNOB);
+                    k.knob_sized(ui, "HF Decay", &m.reverb_hf_decay, KNOB);
+                    k.knob_sized(ui, "Level", &m.return_a, KNOB);
+                    draw_levels(ui, &self.meters.returns[0], SIDE_METER);
                 });
             });
             theme::section(ui, "RETURN B · DELAY", |ui| {
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(10.0);
-                        widgets::toggle_sized(
-                            ui,
-                            "Sync",
-                            &Bound::new(&m.delay_sync, setter),
-                            TOGGLE,
-                            theme::ACCENT,
-                        )
-                        .on_hover_text("Note values at the host's tempo");
-                        widgets::toggle_sized(
-                            ui,
-                            "Ping-Pong",
-                            &Bound::new(&m.delay_ping_pong, setter),
-                            TOGGLE,
-                            theme::ACCENT,
-                        );
+                    theme::lowered(ui, 10.0, |ui| {
+                        k.toggle_sized(ui, "Sync", &m.delay_sync, TOGGLE, theme::ACCENT)
+                            .on_hover_text("Note values at the host's tempo");
+                        k.toggle_sized(ui, "Ping-Pong", &m.delay_ping_pong, TOGGLE, theme::ACCENT);
                     });
                     if m.delay_sync.value() {
-                        widgets::knob_sized(
-                            ui,
-                            "Note",
-                            &Bound::new(&m.delay_note, setter),
-                            KNOB.with_width(96.0),
-                        );
+                        k.knob_sized(ui, "Note", &m.delay_note, KNOB.with_width(96.0));
                     } else {
-                        widgets::knob_sized(
-                            ui,
-                            "Time",
-                            &Bound::new(&m.delay_time, setter),
-                            KNOB.with_width(96.0),
-                        );
+                        k.knob_sized(ui, "Time", &m.delay_time, KNOB.with_width(96.0));
                     }
-                    widgets::knob_sized(
-                        ui,
-                        "Feedback",
-                        &Bound::new(&m.delay_feedback, setter),
-                        KNOB,
-                    );
-                    widgets::knob_sized(
-                        ui,
-                        "High Cut",
-                        &Bound::new(&m.delay_high_cut, setter),
-                        KNOB,
-                    );
-                    widgets::knob_sized(ui, "Level", &Bound::new(&m.return_b, setter), KNOB);
-                    self.meters.returns[1].draw(ui, SIDE_METER);
+                    k.knob_sized(ui, "Feedback", &m.delay_feedback, KNOB);
+                    k.knob_sized(ui, "High Cut", &m.delay_high_cut, KNOB);
+                    k.knob_sized(ui, "Level", &m.return_b, KNOB);
+                    draw_levels(ui, &self.meters.returns[1], SIDE_METER);
                 });
             });
             theme::section(ui, "GLUE COMPRESSOR", |ui| {
                 ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add_space(10.0);
-                        widgets::toggle_sized(
-                            ui,
-                            "Glue",
-                            &Bound::new(&m.glue_on, setter),
-                            TOGGLE,
-                            theme::ACCENT,
-                        );
-                        widgets::toggle_sized(
-                            ui,
-                            "Auto Rel",
-                            &Bound::new(&m.glue_auto_release, setter),
-                            TOGGLE,
-                            theme::ACCENT,
-                        )
-                        .on_hover_text("Program-dependent release");
+                    theme::lowered(ui, 10.0, |ui| {
+                        k.toggle_sized(ui, "Glue", &m.glue_on, TOGGLE, theme::ACCENT);
+                        k.toggle_sized(ui, "Auto Rel", &m.glue_auto_release, TOGGLE, theme::ACCENT)
+                            .on_hover_text("Program-dependent release");
                     });
-                    widgets::knob_sized(ui, "Ratio", &Bound::new(&m.glue_ratio, setter), KNOB);
-                    widgets::knob_sized(
-                        ui,
-                        "Threshold",
-                        &Bound::new(&m.glue_threshold, setter),
-                        KNOB,
-                    );
-                    widgets::knob_sized(ui, "Attack", &Bound::new(&m.glue_attack, setter), KNOB);
-                    widgets::knob_sized(ui, "Release", &Bound::new(&m.glue_release, setter), KNOB);
-                    widgets::knob_sized(ui, "Makeup", &Bound::new(&m.glue_makeup, setter), KNOB);
-                    widgets::knob_sized(ui, "Mix", &Bound::new(&m.glue_mix, setter), KNOB);
+                    k.knob_sized(ui, "Ratio", &m.glue_ratio, KNOB);
+                    k.knob_sized(ui, "Threshold", &m.glue_threshold, KNOB);
+                    k.knob_sized(ui, "Attack", &m.glue_attack, KNOB);
+                    k.knob_sized(ui, "Release", &m.glue_release, KNOB);
+                    k.knob_sized(ui, "Makeup", &m.glue_makeup, KNOB);
+                    k.knob_sized(ui, "Mix", &m.glue_mix, KNOB);
                     gr_meter(ui, self.meters.glue_db, GLUE_RANGE_DB, SIDE_METER - 14.0);
                 });
             });
             ui.horizontal_top(|ui| {
                 theme::section(ui, "LIMITER", |ui| {
                     ui.horizontal_top(|ui| {
-                        ui.vertical(|ui| {
-                            ui.add_space(20.0);
-                            widgets::toggle_sized(
-                                ui,
-                                "Limiter",
-                                &Bound::new(&m.limiter_on, setter),
-                                TOGGLE,
-                                theme::ACCENT,
-                            )
-                            .on_hover_text("True-peak limiter (adds 1.5 ms latency while on)");
+                        theme::lowered(ui, 20.0, |ui| {
+                            k.toggle_sized(ui, "Limiter", &m.limiter_on, TOGGLE, theme::ACCENT)
+                                .on_hover_text("True-peak limiter (adds 1.5 ms latency while on)")
                         });
-                        widgets::knob_sized(
-                            ui,
-                            "Ceiling",
-                            &Bound::new(&m.limiter_ceiling, setter),
-                            KNOB,
-                        );
-                        widgets::knob_sized(
-                            ui,
-                            "Release",
-                            &Bound::new(&m.limiter_release, setter),
-                            KNOB,
-                        );
+                        k.knob_sized(ui, "Ceiling", &m.limiter_ceiling, KNOB);
+                        k.knob_sized(ui, "Release", &m.limiter_release, KNOB);
                         gr_meter(
                             ui,
                             self.meters.limiter_db,
@@ -191,49 +100,19 @@ impl ConsoleApp {
                     });
                 });
                 theme::section(ui, "PANNING", |ui| {
-                    widgets::selector_width(ui, "Pan Law", &Bound::new(&m.pan_law, setter), 150.0);
-                    widgets::selector_width(
-                        ui,
-                        "Pan Mode",
-                        &Bound::new(&m.pan_mode, setter),
-                        150.0,
-                    );
+                    k.selector_width(ui, "Pan Law", &m.pan_law, 150.0);
+                    k.selector_width(ui, "Pan Mode", &m.pan_mode, 150.0);
                 });
             });
             self.loudness(ui);
         });
         theme::section(ui, "MASTER", |ui| {
-            ui.horizontal_top(|ui| {
-                ui.spacing_mut().item_spacing.x = 6.0;
-                widgets::fader(
-                    ui,
-                    "master",
-                    &Bound::new(&m.master, setter),
-                    &FADER_MARKS,
-                    MASTER_FADER,
-                );
-                ui.vertical(|ui| {
-                    ui.spacing_mut().item_spacing.y = 2.0;
-                    self.meters.output.draw(ui, MASTER_FADER);
-                    let hold = self.meters.output.hold_text();
-                    ui.label(
-                        egui::RichText::new(hold)
-                            .size(10.0)
-                            .monospace()
-                            .color(theme::TEXT_DIM),
-                    )
-                    .on_hover_text("Output peak (held 1.5 s), dBFS");
-                });
-            });
+            let levels = &self.meters.output;
+            let hint = "Output peak (held 1.5 s), dBFS";
+            fader_and_meter(ui, k, "master", &m.master, levels, MASTER_FADER, hint);
             ui.add_space(4.0);
-            widgets::toggle_sized(
-                ui,
-                "Bypass",
-                &Bound::new(&p.bypass, setter),
-                vec2(82.0, 22.0),
-                theme::ACCENT,
-            )
-            .on_hover_text("The plain sum of the inputs, time-aligned");
+            k.toggle_sized(ui, "Bypass", &p.bypass, vec2(82.0, 22.0), theme::ACCENT)
+                .on_hover_text("The plain sum of the inputs, time-aligned");
         });
     }
 
@@ -293,13 +172,8 @@ impl ConsoleApp {
                     if over { theme::HOT } else { theme::TEXT },
                     SIZE,
                 );
-                ui.vertical(|ui| {
-                    ui.add_space(10.0);
-                    let reset = ui.add(egui::Button::new("Reset").min_size(vec2(52.0, 22.0)));
-                    if reset
-                        .on_hover_text("Start the integrated loudness, range and true peak afresh")
-                        .clicked()
-                    {
+                theme::lowered(ui, 10.0, |ui| {
+                    if widgets::loudness_reset(ui, vec2(52.0, 22.0)) {
                         lr.request_reset();
                     }
                 });

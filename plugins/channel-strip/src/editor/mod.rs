@@ -23,10 +23,8 @@ mod strip;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    EguiEditor, EguiEditorState, NiceEguiApp, RepaintNotifier, create_egui_editor,
-};
+use nice_plug::prelude::Plugin;
+use nice_plug_egui::RepaintNotifier;
 use shared_dsp::analysis::{Levels, SharedF32};
 use shared_dsp::eq::response::Curve;
 use shared_dsp::eq::{BANDS, BandSettings};
@@ -34,14 +32,12 @@ use shared_dsp::meter::LoudnessReadings;
 use shared_dsp::strip::channel::cut_settings;
 use shared_dsp::strip::meters::ConsoleMeters;
 use shared_dsp::strip::{CHANNELS, ChannelSettings};
-use shared_ui::egui::{self, vec2};
-use shared_ui::widgets::{self, PeakHold};
-use shared_ui::{theme, window};
+use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::theme;
+use shared_ui::widgets::{self, Controls, StereoLevels};
+use shared_ui::window::{self, View};
 
 use crate::params::StripParams;
-
-pub const WIDTH: f32 = 1440.0;
-pub const HEIGHT: f32 = 828.0;
 
 /// What the editor reads from the audio thread.
 #[derive(Clone)]
@@ -63,31 +59,6 @@ pub fn buses(layout: &nice_plug::prelude::AudioIOLayout) -> usize {
     (main + layout.aux_input_ports.len()).min(CHANNELS)
 }
 
-pub fn default_state() -> Arc<EguiEditorState> {
-    window::default_state(vec2(WIDTH, HEIGHT))
-}
-
-pub fn create(
-    params: Arc<StripParams>,
-    state: Arc<EguiEditorState>,
-    analysis: Analysis,
-) -> Option<EguiEditor<ConsoleApp>> {
-    let settings = window::settings("Mixwerk Channel Strip", vec2(WIDTH, HEIGHT));
-    let repaint = analysis.repaint.clone();
-    let app = ConsoleApp {
-        params,
-        analysis,
-        gui: None,
-        meters: MeterState::default(),
-        names: Default::default(),
-        curves: Default::default(),
-        selected: 0,
-        focus: Section::Eq,
-        reset_loudness_at: None,
-    };
-    create_egui_editor(state, repaint, settings, app)
-}
-
 /// A part of a channel the bottom panel can be asked to show (highlighted there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Section {
@@ -97,72 +68,24 @@ pub enum Section {
     Compressor,
 }
 
-/// A stereo level meter's readings with ballistics applied (dB).
-#[derive(Clone, Copy, Debug)]
-pub struct LevelState {
-    pub peak_db: [f32; 2],
-    pub rms_db: [f32; 2],
-    pub hold: [PeakHold; 2],
-}
-
-impl Default for LevelState {
-    fn default() -> Self {
-        Self {
-            peak_db: [f32::NEG_INFINITY; 2],
-            rms_db: [f32::NEG_INFINITY; 2],
-            hold: [PeakHold::default(); 2],
-        }
-    }
-}
-
-fn to_db(x: f32) -> f32 {
-    if x > 0.0 {
-        20.0 * x.log10()
-    } else {
-        f32::NEG_INFINITY
-    }
-}
-
-impl LevelState {
-    fn update(&mut self, levels: &Levels, dt: f32) {
-        let peaks = levels.take_peaks();
-        for ((shown, hold), peak) in self.peak_db.iter_mut().zip(&mut self.hold).zip(peaks) {
-            let peak = to_db(peak).max(-120.0);
-            *shown = widgets::meter_release(*shown, peak, dt, widgets::RELEASE_DB_PER_S);
-            hold.update(peak, dt);
-        }
-        self.rms_db = levels.rms().map(to_db);
-    }
-
-    /// The larger held peak, as a figure.
-    pub fn hold_text(&self) -> String {
-        widgets::figure_text(
-            self.hold[0].db.max(self.hold[1].db),
-            widgets::FIGURE_FLOOR_DB,
-        )
-    }
-
-    /// Left and right meters, `height` tall.
-    pub fn draw(&self, ui: &mut egui::Ui, height: f32) {
-        ui.horizontal_top(|ui| {
-            ui.spacing_mut().item_spacing.x = 2.0;
-            for c in 0..2 {
-                widgets::level_meter(ui, self.peak_db[c], self.rms_db[c], self.hold[c].db, height);
-            }
-        });
-    }
+/// Left and right meters, `height` tall, close together.
+pub fn draw_levels(ui: &mut egui::Ui, levels: &StereoLevels, height: f32) {
+    ui.horizontal_top(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        levels.draw(ui, height);
+    });
 }
 
 /// Every meter of the console, once per frame.
 #[derive(Default)]
 pub struct MeterState {
-    pub channels: [LevelState; CHANNELS],
+    pub channels: [StereoLevels; CHANNELS],
     pub gate_db: [f32; CHANNELS],
     pub comp_db: [f32; CHANNELS],
-    pub returns: [LevelState; 2],
+    pub returns: [StereoLevels; 2],
     pub glue_db: f32,
     pub limiter_db: f32,
-    pub output: LevelState,
+    pub output: StereoLevels,
 }
 
 impl MeterState {
@@ -170,17 +93,20 @@ impl MeterState {
         let gr = |shown: f32, max: &shared_dsp::analysis::SharedMax| {
             widgets::meter_release(shown, max.take(), dt, widgets::RELEASE_DB_PER_S)
         };
+        let levels = |state: &mut StereoLevels, levels: &Levels| {
+            state.update(levels.take_peaks(), levels.rms(), dt);
+        };
         for c in 0..CHANNELS {
-            self.channels[c].update(&m.channels[c], dt);
+            levels(&mut self.channels[c], &m.channels[c]);
             self.gate_db[c] = gr(self.gate_db[c], &m.gate[c]);
             self.comp_db[c] = gr(self.comp_db[c], &m.compressor[c]);
         }
-        for (state, levels) in self.returns.iter_mut().zip(&m.returns) {
-            state.update(levels, dt);
+        for (state, l) in self.returns.iter_mut().zip(&m.returns) {
+            levels(state, l);
         }
         self.glue_db = gr(self.glue_db, &m.glue);
         self.limiter_db = gr(self.limiter_db, &m.limiter);
-        self.output.update(&m.output, dt);
+        levels(&mut self.output, &m.output);
     }
 }
 
@@ -211,10 +137,9 @@ impl CurveCache {
     }
 }
 
-pub struct ConsoleApp {
+pub struct Console {
     params: Arc<StripParams>,
     analysis: Analysis,
-    gui: Option<GuiContext>,
     meters: MeterState,
     /// The channel names as typed (written to the parameters' persisted names as they change).
     names: [String; CHANNELS],
@@ -227,27 +152,36 @@ pub struct ConsoleApp {
     reset_loudness_at: Option<f64>,
 }
 
-impl NiceEguiApp for ConsoleApp {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx);
+impl Console {
+    pub fn new(params: Arc<StripParams>, analysis: Analysis) -> Self {
+        Self {
+            params,
+            analysis,
+            meters: MeterState::default(),
+            names: Default::default(),
+            curves: Default::default(),
+            selected: 0,
+            focus: Section::Eq,
+            reset_loudness_at: None,
+        }
+    }
+}
+
+impl View for Console {
+    const TITLE: &'static str = crate::MixwerkChannelStrip::NAME;
+    const SIZE: Vec2 = vec2(1440.0, 828.0);
+
+    fn opened(&mut self, ctx: &egui::Context, k: &Controls) {
         #[cfg(feature = "standalone")]
         if crate::demo::wanted() {
-            crate::demo::apply_mix(&self.params, &gui.param_setter());
+            crate::demo::apply_mix(&self.params, k.setter());
             self.reset_loudness_at = Some(ctx.input(|i| i.time) + 1.0);
         }
-        self.gui = Some(gui);
-        Ok(())
+        #[cfg(not(feature = "standalone"))]
+        let _ = (ctx, k);
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        window::fit(ui.ctx(), vec2(WIDTH, HEIGHT));
-        let Some(gui) = self.gui.clone() else { return };
-        let setter = gui.param_setter();
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
         self.meters.update(&self.analysis.meters, dt);
         let settings = self.params.settings();
@@ -259,29 +193,28 @@ impl NiceEguiApp for ConsoleApp {
             self.reset_loudness_at = None;
         }
 
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Mixwerk Channel Strip");
-                ui.add_space(16.0);
-                let hint = "meters after the fader · a strip's › or number opens it in full below · click a value to type";
-                ui.label(egui::RichText::new(hint).small().color(theme::TEXT_DIM));
-            });
-            ui.horizontal_top(|ui| {
-                ui.spacing_mut().item_spacing.x = 4.0;
-                for c in 0..CHANNELS {
-                    ui.push_id(("strip", c), |ui| self.strip(ui, &setter, &settings, sample_rate, c));
-                }
-                ui.add_space(6.0);
-                ui.spacing_mut().item_spacing.x = theme::SPACING;
-                self.master(ui, &setter, &settings);
-            });
-            ui.add_space(2.0);
-            self.detail(ui, &setter, &settings, sample_rate);
+        let hint = "meters after the fader · a strip's › or number opens it in full below · click a value to type";
+        let hint = egui::RichText::new(hint).small().color(theme::TEXT_DIM);
+        window::heading(ui, Self::TITLE, Some(hint));
+        ui.horizontal_top(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            for c in 0..CHANNELS {
+                ui.push_id(("strip", c), |ui| {
+                    self.strip_frame(c).show(ui, |ui| {
+                        ui.vertical(|ui| self.strip(ui, k, &settings, sample_rate, c));
+                    });
+                });
+            }
+            ui.add_space(6.0);
+            ui.spacing_mut().item_spacing.x = theme::SPACING;
+            self.master(ui, k, &settings);
         });
+        ui.add_space(2.0);
+        self.detail(ui, k, &settings, sample_rate);
     }
 }
 
-impl ConsoleApp {
+impl Console {
     /// Keeps the typed name in step with the persisted one (a loaded session may change it).
     fn sync_name(&mut self, c: usize) {
         if let Ok(name) = self.params.channels[c].name.read()

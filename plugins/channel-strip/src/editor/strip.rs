@@ -2,15 +2,14 @@
 //! compressor sections (each expands into the bottom panel), two sends with pre/post, pan and
 //! width, the fader with the channel's meter (after the fader), mute and solo.
 
-use nice_plug::prelude::{Param, ParamSetter};
+use nice_plug::prelude::Param;
 use shared_dsp::eq::response::Curve;
 use shared_dsp::strip::ConsoleSettings;
-use shared_ui::control::Bound;
 use shared_ui::egui::{self, Align2, Color32, CornerRadius, FontId, Sense, Stroke, pos2, vec2};
 use shared_ui::theme;
-use shared_ui::widgets::{self, KnobSize};
+use shared_ui::widgets::{self, Controls, KnobSize, StereoLevels};
 
-use super::{ConsoleApp, Section};
+use super::{Console, Section, draw_levels};
 
 /// Width of a strip's contents (the frame adds its margin).
 pub const STRIP_WIDTH: f32 = 94.0;
@@ -25,17 +24,10 @@ const THUMB_RANGE_DB: f32 = 18.0;
 /// Half-size toggles that fit two to a strip.
 const HALF: egui::Vec2 = egui::vec2(44.0, 18.0);
 
-impl ConsoleApp {
-    pub(super) fn strip(
-        &mut self,
-        ui: &mut egui::Ui,
-        setter: &ParamSetter,
-        settings: &ConsoleSettings,
-        sample_rate: f32,
-        c: usize,
-    ) {
-        let selected = self.selected == c;
-        let stroke = if selected {
+impl Console {
+    /// A strip's panel: outlined when it is the selected channel.
+    pub(super) fn strip_frame(&self, c: usize) -> egui::Frame {
+        let stroke = if self.selected == c {
             Stroke::new(1.0, theme::ACCENT.gamma_multiply(0.7))
         } else {
             Stroke::NONE
@@ -51,15 +43,13 @@ impl ConsoleApp {
             .stroke(stroke)
             .corner_radius(CornerRadius::same(4))
             .inner_margin(egui::Margin::symmetric(3, 5))
-            .show(ui, |ui| {
-                ui.vertical(|ui| self.strip_contents(ui, setter, settings, sample_rate, c));
-            });
     }
 
-    fn strip_contents(
+    /// Channel `c`'s strip, inside its [`strip_frame`](Self::strip_frame).
+    pub(super) fn strip(
         &mut self,
         ui: &mut egui::Ui,
-        setter: &ParamSetter,
+        k: &Controls,
         settings: &ConsoleSettings,
         sample_rate: f32,
         c: usize,
@@ -70,26 +60,25 @@ impl ConsoleApp {
         let ch = &self.params.channels[c];
         // Input.
         ui.horizontal_top(|ui| {
-            small_knob(ui, "Trim", &ch.trim, setter);
-            ui.vertical(|ui| {
-                ui.add_space(14.0);
-                half_toggle(ui, "Ø", &ch.invert, setter).on_hover_text("Polarity invert");
+            small_knob(ui, k, "Trim", &ch.trim);
+            theme::lowered(ui, 14.0, |ui| {
+                half_toggle(ui, k, "Ø", &ch.invert).on_hover_text("Polarity invert")
             });
         });
         ui.horizontal(|ui| {
             let hp = format!("HP {}", short_hz(ch.high_pass.value()));
-            half_toggle(ui, &hp, &ch.high_pass_on, setter)
+            half_toggle(ui, k, &hp, &ch.high_pass_on)
                 .on_hover_text("High pass (frequency and slope below, in full)");
             let lp = format!("LP {}", short_hz(ch.low_pass.value()));
-            half_toggle(ui, &lp, &ch.low_pass_on, setter).on_hover_text("Low pass");
+            half_toggle(ui, k, &lp, &ch.low_pass_on).on_hover_text("Low pass");
         });
         // Compact dynamics and EQ; the arrows expand them below.
         let gate_db = self.meters.gate_db[c];
-        if compact_row(ui, "GATE", &Bound::new(&ch.gate_on, setter), Some(gate_db)) {
+        if compact_row(ui, "GATE", &k.bind(&ch.gate_on), Some(gate_db)) {
             self.select(c, Section::Gate);
         }
         let ch = &self.params.channels[c];
-        if compact_row(ui, "EQ", &Bound::new(&ch.eq_on, setter), None) {
+        if compact_row(ui, "EQ", &k.bind(&ch.eq_on), None) {
             self.select(c, Section::Eq);
         }
         let on = settings.channels[c].eq[0].enabled;
@@ -99,51 +88,30 @@ impl ConsoleApp {
         }
         let ch = &self.params.channels[c];
         let comp_db = self.meters.comp_db[c];
-        if compact_row(ui, "COMP", &Bound::new(&ch.comp_on, setter), Some(comp_db)) {
+        if compact_row(ui, "COMP", &k.bind(&ch.comp_on), Some(comp_db)) {
             self.select(c, Section::Compressor);
         }
         let ch = &self.params.channels[c];
         // Sends, pan.
         ui.horizontal_top(|ui| {
-            small_knob(ui, "Send A", &ch.send_a, setter).on_hover_text("To return A (reverb)");
-            small_knob(ui, "Send B", &ch.send_b, setter).on_hover_text("To return B (delay)");
+            small_knob(ui, k, "Send A", &ch.send_a).on_hover_text("To return A (reverb)");
+            small_knob(ui, k, "Send B", &ch.send_b).on_hover_text("To return B (delay)");
         });
         ui.horizontal(|ui| {
-            half_toggle(ui, "Pre A", &ch.send_a_pre, setter)
-                .on_hover_text("Send A before the fader");
-            half_toggle(ui, "Pre B", &ch.send_b_pre, setter)
-                .on_hover_text("Send B before the fader");
+            half_toggle(ui, k, "Pre A", &ch.send_a_pre).on_hover_text("Send A before the fader");
+            half_toggle(ui, k, "Pre B", &ch.send_b_pre).on_hover_text("Send B before the fader");
         });
         ui.horizontal_top(|ui| {
-            small_knob(ui, "Pan", &ch.pan, setter);
-            small_knob(ui, "Width", &ch.width, setter);
+            small_knob(ui, k, "Pan", &ch.pan);
+            small_knob(ui, k, "Width", &ch.width);
         });
         // Fader and meter.
-        ui.horizontal_top(|ui| {
-            ui.spacing_mut().item_spacing.x = 6.0;
-            widgets::fader(
-                ui,
-                ("fader", c),
-                &Bound::new(&ch.fader, setter),
-                &FADER_MARKS,
-                FADER_HEIGHT,
-            );
-            ui.vertical(|ui| {
-                ui.spacing_mut().item_spacing.y = 2.0;
-                self.meters.channels[c].draw(ui, FADER_HEIGHT);
-                let hold = self.meters.channels[c].hold_text();
-                ui.label(
-                    egui::RichText::new(hold)
-                        .size(10.0)
-                        .monospace()
-                        .color(theme::TEXT_DIM),
-                )
-                .on_hover_text("Peak (held 1.5 s), dBFS");
-            });
-        });
+        let levels = &self.meters.channels[c];
+        let hint = "Peak (held 1.5 s), dBFS";
+        fader_and_meter(ui, k, ("fader", c), &ch.fader, levels, FADER_HEIGHT, hint);
         ui.horizontal(|ui| {
-            widgets::toggle_sized(ui, "MUTE", &Bound::new(&ch.mute, setter), HALF, theme::HOT);
-            widgets::toggle_sized(ui, "SOLO", &Bound::new(&ch.solo, setter), HALF, theme::WARN)
+            k.toggle_sized(ui, "MUTE", &ch.mute, HALF, theme::HOT);
+            k.toggle_sized(ui, "SOLO", &ch.solo, HALF, theme::WARN)
                 .on_hover_text("Solo in place: the other channels are muted");
         });
     }
@@ -193,24 +161,47 @@ impl ConsoleApp {
     }
 }
 
-/// A compact knob on `param`: every knob of a strip is this size.
-fn small_knob<P: Param>(
+/// A fader `height` tall on `param` with the meter after it beside it and, below, the held peak
+/// (`peak_hint` says whose): a channel's, and the master's.
+pub(super) fn fader_and_meter<P: Param>(
     ui: &mut egui::Ui,
-    label: &str,
+    k: &Controls,
+    salt: impl std::hash::Hash + std::fmt::Debug,
     param: &P,
-    setter: &ParamSetter,
-) -> egui::Response {
-    widgets::knob_sized(ui, label, &Bound::new(param, setter), KnobSize::COMPACT)
+    levels: &StereoLevels,
+    height: f32,
+    peak_hint: &str,
+) {
+    ui.horizontal_top(|ui| {
+        ui.spacing_mut().item_spacing.x = 6.0;
+        k.fader(ui, salt, param, &FADER_MARKS, height);
+        ui.vertical(|ui| {
+            ui.spacing_mut().item_spacing.y = 2.0;
+            draw_levels(ui, levels, height);
+            ui.label(
+                egui::RichText::new(levels.hold_text())
+                    .size(10.0)
+                    .monospace()
+                    .color(theme::TEXT_DIM),
+            )
+            .on_hover_text(peak_hint);
+        });
+    });
+}
+
+/// A compact knob on `param`: every knob of a strip is this size.
+fn small_knob<P: Param>(ui: &mut egui::Ui, k: &Controls, label: &str, param: &P) -> egui::Response {
+    k.knob_sized(ui, label, param, KnobSize::COMPACT)
 }
 
 /// A half-width toggle on `param` in the accent colour, two side by side in a strip.
 fn half_toggle<P: Param>(
     ui: &mut egui::Ui,
+    k: &Controls,
     label: &str,
     param: &P,
-    setter: &ParamSetter,
 ) -> egui::Response {
-    widgets::toggle_sized(ui, label, &Bound::new(param, setter), HALF, theme::ACCENT)
+    k.toggle_sized(ui, label, param, HALF, theme::ACCENT)
 }
 
 /// A frequency in few characters ("80", "1.2k", "12k") for the cut filters' buttons.
