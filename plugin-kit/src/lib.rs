@@ -3,6 +3,7 @@
 //!
 //! - `identity`: the vendor and the audio layouts the plugins declare to hosts, and the
 //!   macros that declare a plugin's identity and export it to both formats;
+//! - `demo`: the standalone builds' demo input;
 //! - `latency`: telling the host the latency when it changes, and only then;
 //! - `text`: how values read in a host's generic editor and automation lanes, and how typed
 //!   values are understood;
@@ -12,6 +13,7 @@
 //! The DSP (`shared-dsp`) never depends on this crate, and what is drawn lives in `shared-ui`.
 
 pub mod choices;
+pub mod demo;
 pub mod identity;
 pub mod latency;
 pub mod params;

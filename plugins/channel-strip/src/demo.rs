@@ -16,10 +16,7 @@ pub struct DemoBuses {
     voices: [DemoSignal; CHANNELS],
 }
 
-/// Whether the demo is asked for (the same variable every Mixwerk standalone reads).
-pub fn wanted() -> bool {
-    std::env::var_os("MIXWERK_DEMO_SIGNAL").is_some()
-}
+pub use plugin_kit::demo::wanted;
 
 impl DemoBuses {
     pub fn from_env(sample_rate: f32) -> Option<Self> {

@@ -98,8 +98,7 @@ impl Plugin for MixwerkDelay {
         self.analysis.sample_rate.store(config.sample_rate);
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
-                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = plugin_kit::demo::signal(config.sample_rate);
         }
         true
     }

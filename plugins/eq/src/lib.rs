@@ -46,7 +46,7 @@ impl Default for MixwerkEq {
     fn default() -> Self {
         // Standalone builds with the demo signal start with a few bands on (see `params::DEMO`).
         #[cfg(feature = "standalone")]
-        let params = if std::env::var_os("MIXWERK_DEMO_SIGNAL").is_some() {
+        let params = if plugin_kit::demo::wanted() {
             EqParams::demo()
         } else {
             EqParams::default()
@@ -132,8 +132,7 @@ impl Plugin for MixwerkEq {
             .store(self.latency.samples() as f32);
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
-                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = plugin_kit::demo::signal(config.sample_rate);
         }
         true
     }

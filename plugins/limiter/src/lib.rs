@@ -142,8 +142,7 @@ impl Plugin for MixwerkLimiter {
         self.history = history_writer(&self.analysis.history, config.sample_rate);
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
-                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = plugin_kit::demo::signal(config.sample_rate);
         }
         self.latency.activate(self.limiter.latency_samples(), |l| {
             context.set_latency_samples(l)

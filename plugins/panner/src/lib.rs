@@ -101,8 +101,7 @@ impl Plugin for MixwerkPanner {
             CorrelationMeter::new(config.sample_rate, 300.0, self.analysis.correlation.clone());
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
-                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = plugin_kit::demo::signal(config.sample_rate);
         }
         true
     }

@@ -119,8 +119,7 @@ impl Plugin for MixwerkReverb {
         self.reverb.update_immediately(&self.target());
         #[cfg(feature = "standalone")]
         {
-            self.demo = std::env::var_os("MIXWERK_DEMO_SIGNAL")
-                .map(|_| shared_dsp::demo::DemoSignal::new(config.sample_rate));
+            self.demo = plugin_kit::demo::signal(config.sample_rate);
         }
         true
     }
