@@ -70,6 +70,9 @@ pub const MIN_LOOKAHEAD_MS: f32 = 0.5;
 pub const MAX_LOOKAHEAD_MS: f32 = 10.0;
 /// Time constant of the drive, ceiling and bypass glides.
 pub const GLIDE_MS: f32 = 10.0;
+/// Samples of latency beyond the lookahead: the true-peak detector's delay, less the one
+/// sample by which the gain's ramp and the detection overlap (see [`Limiter::latency_for_ms`]).
+pub const DETECTOR_LATENCY: usize = DELAY - 1;
 /// Fade out (and back in) around a lookahead change.
 pub const SWITCH_FADE_MS: f32 = 5.0;
 /// The detector aims this fraction of the ceiling (1 − 2⁻²⁰) so that rounding in the gain
@@ -216,12 +219,13 @@ impl Limiter {
         } else {
             48_000.0
         };
-        let max_latency = Lookahead::<f32>::samples_for(MAX_LOOKAHEAD_MS, fs).max(DELAY + 2);
-        let min_latency = within(
-            Lookahead::<f32>::samples_for(MIN_LOOKAHEAD_MS, fs),
-            DELAY + 1,
-            max_latency,
-        );
+        // The latency is the lookahead (the gain's ramp, at least a sample) plus the
+        // detector's delay less one (see `span`).
+        let ramp = |ms: f32| Lookahead::<f32>::samples_for(ms, fs).max(1);
+        let max_latency = ramp(MAX_LOOKAHEAD_MS).max(2) + DELAY - 1;
+        let min_latency = within(ramp(MIN_LOOKAHEAD_MS) + DELAY - 1, DELAY, max_latency);
+        // Room in the delay lines for the longest latency.
+        let max_delay_ms = (max_latency + 1) as f32 * 1e3 / fs;
         let max_span = max_latency - DELAY + 1;
         let d = Settings::default();
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
@@ -233,8 +237,8 @@ impl Limiter {
             windows: [window(), window()],
             release: Ballistics::new(fs, 0.0, d.release_ms),
             averages: [MovingAverage::new(max_span), MovingAverage::new(max_span)],
-            audio: Lookahead::new(fs, MAX_LOOKAHEAD_MS),
-            dry: Lookahead::new(fs, MAX_LOOKAHEAD_MS),
+            audio: Lookahead::new(fs, max_delay_ms),
+            dry: Lookahead::new(fs, max_delay_ms),
             ceilings: DelayLine::new(max_latency),
             drive: glide(1.0),
             ceiling: glide(1.0),
@@ -265,13 +269,20 @@ impl Limiter {
         &self.settings
     }
 
-    /// The latency in samples for a lookahead in ms at this rate.
+    /// The latency in samples for a lookahead in ms at this rate: the lookahead (the length
+    /// of the gain's ramp, [`lookahead_samples`](Self::lookahead_samples)) plus the true-peak
+    /// detector's delay less one ([`DETECTOR_LATENCY`]).
     pub fn latency_for_ms(&self, ms: f32) -> usize {
         within(
-            Lookahead::<f32>::samples_for(ms, self.sample_rate),
+            Lookahead::<f32>::samples_for(ms, self.sample_rate) + DETECTOR_LATENCY,
             self.min_latency,
             self.max_latency,
         )
+    }
+
+    /// The lookahead in samples now: how long before a peak the gain starts to move.
+    pub fn lookahead_samples(&self) -> usize {
+        self.span()
     }
 
     /// Starts gliding towards `settings`. Cheap; never allocates.

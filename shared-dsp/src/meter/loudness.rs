@@ -108,7 +108,7 @@ impl LoudnessMeter {
             until_publish: hop,
             energies: [0.0; SHORT_TERM_BLOCKS],
             pos: 0,
-            true_peak: [TruePeakDetector::new(), TruePeakDetector::new()],
+            true_peak: [TruePeakDetector::bs1770(), TruePeakDetector::bs1770()],
             max_true_peak: 0.0,
         };
         meter.publish_silence();

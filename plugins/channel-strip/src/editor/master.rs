@@ -168,7 +168,9 @@ impl ConsoleApp {
                                 TOGGLE,
                                 theme::ACCENT,
                             )
-                            .on_hover_text("True-peak limiter (adds 1.5 ms latency while on)");
+                            .on_hover_text(
+                                "True-peak limiter (adds 2.1 ms latency at 48 kHz while on)",
+                            );
                         });
                         widgets::knob_sized(
                             ui,
