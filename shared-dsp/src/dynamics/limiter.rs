@@ -3,21 +3,22 @@
 //!
 //! ```text
 //! in ─ drive ─┬─ peak detector ─ required gain ─ window min ─ release ─ link ─ 2 boxes ─┐
-//!             │  (true peak: 8 points/sample)     (hold S)    (dB)            (span S)  │ gain
+//!             │  (true peak: 16 points/sample)    (hold S)    (dB)            (span S)  │ gain
 //!             └─ lookahead delay (L = D + S − 1 samples) ─────────────────────────── × ─┴─ (dither) ─ out
 //! ```
 //!
 //! **Why it cannot clip.** For each input sample the detector ([`true_peak`]) estimates the
-//! sample's peak p (its own value and the waveform on both sides of it), D = 6 samples later.
+//! sample's peak p (its own value and the waveform on both sides of it), D = 32 samples later.
 //! The gain that sample needs is r = min(1, ceiling / p). A sliding-window minimum
 //! ([`WindowMin`]) over the last S of these is the smallest gain any sample in that window
 //! needs; two cascaded moving averages ([`MovingAverage`]) with a total span of S smooth it
 //! into the gain that is applied. An average is never above the largest value it averages,
 //! and S samples after a sample's r entered the window minimum, every value the averages
 //! hold was computed with that sample inside the window: the smoothed gain is then at most
-//! its r. So the audio is delayed by exactly L = D + S − 1 samples (the lookahead, reported as
-//! latency), and every sample leaves multiplied by a gain no larger than it needs — reached
-//! exactly when it arrives, not one sample late. Release happens between the hold and the
+//! its r. So the audio is delayed by exactly L = D + S − 1 samples (S is the lookahead, the
+//! length of the gain's ramp; L, the lookahead plus [`DETECTOR_LATENCY`] = 31 samples, is
+//! reported as latency), and every sample leaves multiplied by a gain no larger than it
+//! needs — reached exactly when it arrives, not one sample late. Release happens between the hold and the
 //! averages (the branching one-pole of [`Ballistics`] with an instant attack, in dB, with the
 //! same auto release as the compressor), and so does the stereo link (towards the larger
 //! reduction); both only ever lower the gain the averages see, so neither can break the
