@@ -163,6 +163,34 @@ pub fn reference_points(x: &[f32], factor: usize) -> Vec<f64> {
     points
 }
 
+/// The environment variable naming the file where skipped tests are recorded; `cargo xtask
+/// test` sets it, reads the file back after the run and reports every line.
+pub const SKIP_LOG_ENV: &str = "MIXWERK_SKIP_LOG";
+
+/// For a test that compares a processor's AVX2 build with its baseline build: on a CPU
+/// without AVX2 both would be the baseline and the comparison would pass without checking
+/// anything. So the test is skipped, and says so: on stderr and in `$MIXWERK_SKIP_LOG`.
+/// Returns whether the caller must return.
+pub fn skip_without_avx2(test: &str) -> bool {
+    if crate::kernel::simd::has_avx2() {
+        return false;
+    }
+    let line =
+        format!("SKIPPED {test}: this CPU has no AVX2, so there is no AVX2 build to compare");
+    eprintln!("{line}");
+    if let Some(path) = std::env::var_os(SKIP_LOG_ENV) {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,32 +234,4 @@ mod tests {
         }
         println!("sines 0.01…0.47·fs, every phase: reference within {worst:.4} dB of the peak");
     }
-}
-
-/// The environment variable naming the file where skipped tests are recorded; `cargo xtask
-/// test` sets it, reads the file back after the run and reports every line.
-pub const SKIP_LOG_ENV: &str = "MIXWERK_SKIP_LOG";
-
-/// For a test that compares a processor's AVX2 build with its baseline build: on a CPU
-/// without AVX2 both would be the baseline and the comparison would pass without checking
-/// anything. So the test is skipped, and says so: on stderr and in `$MIXWERK_SKIP_LOG`.
-/// Returns whether the caller must return.
-pub fn skip_without_avx2(test: &str) -> bool {
-    if crate::kernel::simd::has_avx2() {
-        return false;
-    }
-    let line =
-        format!("SKIPPED {test}: this CPU has no AVX2, so there is no AVX2 build to compare");
-    eprintln!("{line}");
-    if let Some(path) = std::env::var_os(SKIP_LOG_ENV) {
-        use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = writeln!(f, "{line}");
-        }
-    }
-    true
 }

@@ -237,7 +237,7 @@ const LEN: usize = HISTORY + BLOCK + 2 * OUTS;
 /// far enough after the one before that its taps read only recomputed points.
 const PRIME_START: usize = STAGE_TAPS[0];
 const PRIME_STEP: usize = 4;
-const _: () = assert!(PRIME_START + 3 * PRIME_STEP <= HISTORY - DELAY - 1);
+const _: () = assert!(PRIME_START + 3 * PRIME_STEP < HISTORY - DELAY);
 const _: () = assert!(TAP_BIAS >= STAGE_TAPS[0] && PRIME_STEP * 2 >= STAGE_TAPS[1]);
 
 /// `y[i] += c·(a[i] + b[i])` for each of `T` taps in turn, in one pass.
