@@ -8,10 +8,13 @@
 //! - `text`: how values read in a host's generic editor and automation lanes, and how typed
 //!   values are understood;
 //! - `params`: one builder per unit (text and step size), used by every plugin;
+//! - `background`: work prepared off the audio thread (FIR kernels, impulse responses) and
+//!   swapped in, with numbered requests so a lost or superseded task never stalls it;
 //! - `choices`: enum parameters more than one plugin offers, with their DSP conversions.
 //!
 //! The DSP (`shared-dsp`) never depends on this crate, and what is drawn lives in `shared-ui`.
 
+pub mod background;
 pub mod choices;
 pub mod demo;
 pub mod identity;

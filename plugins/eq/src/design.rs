@@ -15,21 +15,18 @@
 //! - **Main thread**: at activation, designs synchronously and installs the kernel, so a
 //!   session (or an offline render) is right from the first sample.
 //!
-//! **Generations.** Each design task carries a number; the background thread reports the
-//! newest one it has posted. A design is in flight while the newest sent is newer than the
-//! newest posted. A task can be lost (nice-plug drops it when its queue is full, or a host
-//! tears the thread down), so in real time a design that has not arrived after
-//! [`LOST_AFTER_SECONDS`] of audio is asked for again (a plain flag would stay set forever and
-//! no design would ever be made again). A task superseded by a newer one before it posts
-//! posts nothing, so a late one never replaces a newer kernel.
+//! **Generations** (`plugin_kit::background::BackgroundSwap`, shared with the reverb's
+//! impulse responses): each design task carries a number; a design is in flight while the
+//! newest one asked for has not finished. In real time a design that has not arrived after
+//! [`LOST_AFTER_SECONDS`] of audio is asked for again; a task superseded by a newer one posts
+//! nothing, so a late one never replaces a newer kernel.
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nice_plug::prelude::*;
-use shared_dsp::eq::{DesignRequest, Eq, KernelMailbox, OfflineDesigner};
-use shared_dsp::exchange::wait_offline;
+use plugin_kit::background::BackgroundSwap;
+use shared_dsp::eq::{DesignRequest, Eq, Kernel, OfflineDesigner};
 
 /// The plugin's background tasks (plain data: they are sent from the audio thread).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,14 +53,7 @@ const OFFLINE_GIVE_UP: Duration = Duration::from_secs(30);
 /// Shared by the plugin and its task executor.
 #[derive(Default)]
 pub struct Designer {
-    mailbox: KernelMailbox,
-    /// Generation of the newest design task sent (written by the audio thread only).
-    sent: AtomicU64,
-    /// Generation of the newest design posted (written by the background thread; raised by the
-    /// audio thread when it supersedes a resend it no longer needs).
-    posted: AtomicU64,
-    /// Samples processed while the newest design was in flight (audio thread only).
-    waited: AtomicUsize,
+    kernels: BackgroundSwap<Kernel>,
 }
 
 impl Designer {
@@ -73,17 +63,11 @@ impl Designer {
             EqTask::Design(request, generation) => {
                 // Superseded (a newer request, or a resend) before it started, or while it
                 // ran: skip it, or drop its kernel, so only the newest one is ever posted.
-                let current = || generation == self.sent.load(Ordering::Acquire);
-                if !current() {
-                    return;
-                }
-                let kernel = Box::new(request.design());
-                if current() {
-                    self.mailbox.post(kernel);
-                    self.posted.fetch_max(generation, Ordering::AcqRel);
+                if self.kernels.is_current(generation) {
+                    self.kernels.post(generation, Box::new(request.design()));
                 }
             }
-            EqTask::Collect => self.mailbox.collect(),
+            EqTask::Collect => self.kernels.mailbox().collect(),
         }
     }
 
@@ -100,9 +84,7 @@ impl Designer {
         request: DesignRequest,
         context: &mut impl ProcessContext<P>,
     ) -> u64 {
-        let generation = self.sent.load(Ordering::Relaxed) + 1;
-        self.sent.store(generation, Ordering::Release);
-        self.waited.store(0, Ordering::Relaxed);
+        let generation = self.kernels.request();
         context.execute_background(EqTask::Design(request, generation));
         generation
     }
@@ -123,7 +105,7 @@ impl Designer {
                 context,
                 plugin: PhantomData,
             };
-            eq.process_offline(left, right, &self.mailbox, &mut waiter);
+            eq.process_offline(left, right, self.kernels.mailbox(), &mut waiter);
         } else {
             self.serve(eq, left.len(), context);
             eq.process(left, right);
@@ -138,20 +120,17 @@ impl Designer {
         samples: usize,
         context: &mut impl ProcessContext<P>,
     ) {
-        let mut in_flight = self.posted.load(Ordering::Acquire) < self.sent.load(Ordering::Relaxed);
-        if in_flight {
-            let waited = self.waited.load(Ordering::Relaxed).saturating_add(samples);
-            self.waited.store(waited, Ordering::Relaxed);
-            if waited as f64 >= LOST_AFTER_SECONDS * eq.sample_rate() {
-                // Lost: ask again for what the EQ has now.
-                eq.redesign();
-                in_flight = false;
-            }
+        let mut in_flight = self.kernels.pending();
+        let lost_after = (LOST_AFTER_SECONDS * eq.sample_rate()) as usize;
+        if self.kernels.waited_too_long(samples, lost_after) {
+            // Lost: ask again for what the EQ has now.
+            eq.redesign();
+            in_flight = false;
         }
         if !in_flight && let Some(request) = eq.take_design_request() {
             self.send(request, context);
         }
-        if eq.exchange_kernel(&self.mailbox) {
+        if eq.exchange_kernel(self.kernels.mailbox()) {
             context.execute_background(EqTask::Collect);
         }
     }
@@ -175,20 +154,20 @@ impl<P: Plugin<BackgroundTask = EqTask>, C: ProcessContext<P>> OfflineDesigner
         // Every generation from `first` on is this request (nothing else is sent while the
         // audio thread waits here).
         let context = &mut *self.context;
-        let posted = wait_offline(
-            || d.posted.load(Ordering::Acquire) >= first,
+        let mut resent = false;
+        let posted = d.kernels.wait_for(
+            first,
             || {
                 d.send(request, &mut *context);
+                resent = true;
             },
             OFFLINE_RESEND,
             OFFLINE_GIVE_UP,
         );
         // A resend still queued must not post the same kernel again later, at a moment that
-        // depends on the machine: supersede it (and mark it posted, so that nothing counts as
-        // in flight afterwards).
-        if posted && d.sent.load(Ordering::Relaxed) > first {
-            let superseding = d.sent.fetch_add(1, Ordering::AcqRel) + 1;
-            d.posted.fetch_max(superseding, Ordering::AcqRel);
+        // depends on the machine: supersede it (so that nothing counts as in flight either).
+        if posted && resent {
+            d.kernels.supersede();
         }
         posted
     }
@@ -320,12 +299,12 @@ mod tests {
         });
         eq.redesign();
         let request = eq.take_design_request().expect("a request");
-        designer.sent.store(2, Ordering::Release);
-        designer.run(EqTask::Design(request, 1));
-        assert!(designer.mailbox.take().is_none());
-        assert_eq!(designer.posted.load(Ordering::Acquire), 0);
-        designer.run(EqTask::Design(request, 2));
-        assert!(designer.mailbox.take().is_some());
-        assert_eq!(designer.posted.load(Ordering::Acquire), 2);
+        let (first, second) = (designer.kernels.request(), designer.kernels.request());
+        designer.run(EqTask::Design(request, first));
+        assert!(designer.kernels.mailbox().take().is_none());
+        assert!(designer.kernels.pending());
+        designer.run(EqTask::Design(request, second));
+        assert!(designer.kernels.mailbox().take().is_some());
+        assert!(!designer.kernels.pending());
     }
 }

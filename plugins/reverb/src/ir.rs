@@ -6,13 +6,15 @@
 //!   `ir-path`), and at activation loads synchronously so a session renders with its IR from
 //!   the first sample.
 //! - **Loader** (nice-plug's background thread): reads, validates, resamples and prepares an
-//!   engine, posts it to the [`IrMailbox`], frees engines handed back, writes the status.
-//! - **Audio thread**: compares the path's generation counter (one atomic load) with the one
-//!   it last asked for, asks for a load when they differ, and swaps engines through the
-//!   mailbox. It never takes the path's lock, never reads the status, never allocates or frees.
-//!   In an offline render (a bounce, which must not depend on how fast it runs) it then waits
-//!   until the loader has finished that generation ([`IrShared::wait_for`]), so the new IR
-//!   plays from the block where the path changed; only offline may the audio thread block.
+//!   engine, posts it (`plugin_kit::background::BackgroundSwap`, shared with the EQ's
+//!   kernels), frees engines handed back, writes the status.
+//! - **Audio thread**: compares the path's change counter (one atomic load) with the one it
+//!   last saw, asks for a load (a numbered request) when they differ, and swaps engines
+//!   through the mailbox. It never takes the path's lock, never reads the status, never
+//!   allocates or frees. In an offline render (a bounce, which must not depend on how fast it
+//!   runs) it then waits until the loader has finished that request ([`IrShared::wait_for`]),
+//!   so the new IR plays from the block where the path changed; only offline may the audio
+//!   thread block.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -21,10 +23,10 @@ use std::time::Duration;
 
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
-use shared_dsp::exchange::wait_offline;
+use plugin_kit::background::BackgroundSwap;
+use shared_dsp::reverb::ConvolutionEngine;
 use shared_dsp::reverb::decay_shape::energy_decay_curve;
 use shared_dsp::reverb::ir_loader;
-use shared_dsp::reverb::{ConvolutionEngine, IrMailbox};
 
 /// The IR file path, persisted in the plugin state. Every change (a state load, the editor's
 /// file browser) bumps `generation`, which is all the audio thread looks at.
@@ -84,7 +86,8 @@ const DECAY_POINTS: usize = 256;
 /// Shared between the plugin, its background task and its editor.
 #[derive(Default)]
 pub struct IrShared {
-    pub mailbox: IrMailbox,
+    /// Engines from the loader to the audio thread, by numbered request.
+    pub engines: BackgroundSwap<ConvolutionEngine>,
     /// Written by the main and loader threads, read by the editor; never by the audio thread.
     pub status: RwLock<IrStatus>,
     /// The energy decay curve (seconds, dB) of the IR in use, for the editor's decay display;
@@ -92,9 +95,6 @@ pub struct IrShared {
     pub decay: RwLock<Vec<(f32, f32)>>,
     /// The session rate the loader prepares engines for (set at activation).
     pub sample_rate: AtomicF32,
-    /// The newest path generation whose load has finished (posted, or refused), whoever did
-    /// it (the loader, or activation on the main thread).
-    loaded: AtomicU32,
 }
 
 /// Offline: a load not finished after this long (wall clock) is asked for again…
@@ -106,8 +106,8 @@ const OFFLINE_GIVE_UP: Duration = Duration::from_secs(60);
 /// The plugin's background tasks (no heap data: they are sent from the audio thread).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IrTask {
-    /// Load the current path at the current rate and post the engine.
-    Load,
+    /// Load the current path at the current rate and post the engine, for this request.
+    Load(u64),
     /// Free what the audio thread handed back.
     Collect,
 }
@@ -168,48 +168,45 @@ impl IrShared {
         }
     }
 
-    /// Main thread (activation): loads the path's IR now; returns it (`None`: no path, or
-    /// refused).
+    /// Main thread (activation, the audio thread stopped): loads the path's IR now; returns
+    /// it (`None`: no path, or refused). Loads still queued from before are superseded.
     pub fn load_now(&self, path: &IrPath) -> Option<ConvolutionEngine> {
-        let generation = path.generation();
-        let engine = self.prepare(&path.get()).ok().flatten();
-        self.loaded.store(generation, Ordering::Release);
-        engine
+        self.engines.supersede();
+        self.prepare(&path.get()).ok().flatten()
     }
 
-    /// Audio thread, offline only: blocks until the load of path generation `generation` (or
-    /// a newer one) has finished; `resend` asks for it again if it seems lost. Returns whether
-    /// it finished (after [`OFFLINE_GIVE_UP`] the render goes on without it). No allocation.
-    pub fn wait_for(&self, generation: u32, resend: impl FnMut()) -> bool {
-        // Generations wrap: "at or after", in modular arithmetic.
-        let done = || {
-            let loaded = self.loaded.load(Ordering::Acquire);
-            loaded.wrapping_sub(generation) as i32 >= 0
-        };
-        wait_offline(done, resend, OFFLINE_RESEND, OFFLINE_GIVE_UP)
+    /// Audio thread, offline only: blocks until load request `request` has finished; `resend`
+    /// asks for it again if it seems lost. Returns whether it finished (after
+    /// [`OFFLINE_GIVE_UP`] the render goes on without it). No allocation.
+    pub fn wait_for(&self, request: u64, resend: impl FnMut()) -> bool {
+        self.engines
+            .wait_for(request, resend, OFFLINE_RESEND, OFFLINE_GIVE_UP)
     }
 
     /// The background task.
     pub fn run(&self, task: IrTask, path: &IrPath) {
         match task {
-            IrTask::Load => {
-                // Read before the path: what is loaded is at least this new.
-                let generation = path.generation();
-                if self.loaded.load(Ordering::Acquire) == generation {
-                    // Already done (a resent request, or activation loaded it).
+            IrTask::Load(request) => {
+                if self.engines.is_finished(request) || !self.engines.is_current(request) {
+                    // Already done (a resent request), or superseded by a newer one (which
+                    // loads the newest path itself) or by activation.
                     return;
                 }
                 let rate = self.sample_rate.load(Ordering::Acquire);
                 match self.prepare(&path.get()) {
-                    Ok(Some(engine)) => self.mailbox.post(Box::new(engine)),
+                    Ok(Some(engine)) => self.engines.post(request, Box::new(engine)),
                     // No path: fade the convolution out to silence.
-                    Ok(None) => self.mailbox.post(Box::new(ConvolutionEngine::empty(rate))),
+                    Ok(None) => self
+                        .engines
+                        .post(request, Box::new(ConvolutionEngine::empty(rate))),
                     // Refused: keep what is playing.
-                    Err(_) => self.mailbox.collect(),
+                    Err(_) => {
+                        self.engines.mailbox().collect();
+                        self.engines.finish(request);
+                    }
                 }
-                self.loaded.store(generation, Ordering::Release);
             }
-            IrTask::Collect => self.mailbox.collect(),
+            IrTask::Collect => self.engines.mailbox().collect(),
         }
     }
 }

@@ -28,8 +28,8 @@ pub struct MixwerkReverb {
     /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
     #[cfg(feature = "standalone")]
     demo: Option<shared_dsp::demo::DemoSignal>,
-    /// The path generation the audio thread last asked the loader for.
-    requested_generation: u32,
+    /// The path's change counter as the audio thread last saw it (a change asks for a load).
+    seen_path: u32,
     /// The host renders offline (a bounce): IR loads are waited for (see `ir.rs`).
     offline: bool,
     mono_input: bool,
@@ -46,7 +46,7 @@ impl Default for MixwerkReverb {
             params.ir_path.set(path.to_string_lossy().into_owned());
         }
         Self {
-            requested_generation: params.ir_path.generation(),
+            seen_path: params.ir_path.generation(),
             params,
             reverb: Reverb::new(48_000.0, 512),
             ir,
@@ -112,7 +112,7 @@ impl Plugin for MixwerkReverb {
         self.offline = config.process_mode == ProcessMode::Offline;
         // Load the session's IR here, on the main thread, so that a session (or an offline
         // render) has it from the first sample; later changes load in the background.
-        self.requested_generation = self.params.ir_path.generation();
+        self.seen_path = self.params.ir_path.generation();
         if let Some(engine) = self.ir.load_now(&self.params.ir_path) {
             self.reverb.install_ir(Box::new(engine));
         }
@@ -136,17 +136,18 @@ impl Plugin for MixwerkReverb {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let generation = self.params.ir_path.generation();
-        if generation != self.requested_generation {
-            self.requested_generation = generation;
-            context.execute_background(IrTask::Load);
+        if generation != self.seen_path {
+            self.seen_path = generation;
+            let request = self.ir.engines.request();
+            context.execute_background(IrTask::Load(request));
             if self.offline {
                 // A bounce plays the new IR from this block, however fast it runs.
-                self.ir.wait_for(generation, || {
-                    context.execute_background(IrTask::Load);
+                self.ir.wait_for(request, || {
+                    context.execute_background(IrTask::Load(request));
                 });
             }
         }
-        if self.reverb.exchange_ir(&self.ir.mailbox) {
+        if self.reverb.exchange_ir(self.ir.engines.mailbox()) {
             context.execute_background(IrTask::Collect);
         }
         // With sample-accurate automation nice-plug calls us once per stretch between
