@@ -71,8 +71,11 @@ impl Designer {
         }
     }
 
-    /// Main thread (activation): the kernel for the current bands, installed at once.
+    /// Main thread (activation): the kernel for the current bands, installed at once. A
+    /// design still queued from before (other bands, perhaps another rate) is superseded, so
+    /// it cannot replace this one when it runs.
     pub fn design_now(&self, eq: &mut Eq) {
+        self.kernels.supersede();
         if let Some(request) = eq.take_design_request() {
             drop(eq.install_kernel(Box::new(request.design())));
         }
