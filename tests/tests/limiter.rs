@@ -132,9 +132,13 @@ fn the_ceiling_holds_through_the_host() -> Result<()> {
     Ok(())
 }
 
-/// Latency equals the lookahead at every rate; a signal 6 dB below the ceiling is the input
-/// delayed by exactly that, bit for bit; moving the lookahead while playing changes what the
-/// host reads.
+/// The true-peak detector's delay less one sample (`shared_dsp::dynamics::limiter::
+/// DETECTOR_LATENCY`, the README's figure): the latency beyond the lookahead.
+const DETECTOR_LATENCY: usize = 31;
+
+/// Latency equals the lookahead plus the detector's delay at every rate; a signal 6 dB below
+/// the ceiling is the input delayed by exactly that, bit for bit; moving the lookahead while
+/// playing changes what the host reads.
 #[test]
 fn latency_and_transparency() -> Result<()> {
     for rate in [44_100.0, 48_000.0, 96_000.0] {
@@ -146,7 +150,7 @@ fn latency_and_transparency() -> Result<()> {
             let ms: f64 = lookahead.trim_end_matches(" ms").parse().unwrap();
             assert_eq!(
                 latency,
-                (ms * 1e-3 * rate).round() as usize,
+                (ms * 1e-3 * rate).round() as usize + DETECTOR_LATENCY,
                 "{lookahead} at {rate} Hz"
             );
             // Two sines whose amplitudes add up to −7 dBFS: at most 6 dB under the ceiling.

@@ -290,7 +290,8 @@ fn pdc_checks(plugins: &[&str]) -> Vec<Check> {
             reference: true,
             expect: Expect::TwiceTheInput { tol: 1e-5 },
         },
-        // The lookahead (1.5 ms, 72 samples at 48 kHz) at defaults, reported.
+        // The lookahead (1.5 ms, 72 samples at 48 kHz) and the true-peak detector's 31
+        // samples at defaults, 103 samples, reported.
         Run {
             plugin: "Mixwerk Limiter",
             settings: &[],

@@ -3,8 +3,9 @@
 //! dither to 16 or 24 bits, and an EBU R128 loudness meter on its output. The DSP is
 //! `shared_dsp::dynamics::limiter` and `shared_dsp::meter`; this crate is the plugin glue.
 //!
-//! Layouts: stereo and mono. The lookahead is the plugin's latency, reported at activation and
-//! whenever it changes; bypass keeps it, so bypassing never moves the track in time.
+//! Layouts: stereo and mono. The lookahead plus the true-peak detector's delay (31 samples) is
+//! the plugin's latency, reported at activation and whenever it changes; bypass keeps it, so
+//! bypassing never moves the track in time.
 //!
 //! The editor (`editor.rs`) shows the gain reduction and its history, the output levels and
 //! the loudness figures ([`LoudnessReadings`]: momentary, short-term, integrated, range, true

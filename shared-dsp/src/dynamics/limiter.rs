@@ -3,21 +3,22 @@
 //!
 //! ```text
 //! in ─ drive ─┬─ peak detector ─ required gain ─ window min ─ release ─ link ─ 2 boxes ─┐
-//!             │  (true peak: 8 points/sample)     (hold S)    (dB)            (span S)  │ gain
+//!             │  (true peak: 16 points/sample)    (hold S)    (dB)            (span S)  │ gain
 //!             └─ lookahead delay (L = D + S − 1 samples) ─────────────────────────── × ─┴─ (dither) ─ out
 //! ```
 //!
 //! **Why it cannot clip.** For each input sample the detector ([`true_peak`]) estimates the
-//! sample's peak p (its own value and the waveform on both sides of it), D = 6 samples later.
+//! sample's peak p (its own value and the waveform on both sides of it), D = 32 samples later.
 //! The gain that sample needs is r = min(1, ceiling / p). A sliding-window minimum
 //! ([`WindowMin`]) over the last S of these is the smallest gain any sample in that window
 //! needs; two cascaded moving averages ([`MovingAverage`]) with a total span of S smooth it
 //! into the gain that is applied. An average is never above the largest value it averages,
 //! and S samples after a sample's r entered the window minimum, every value the averages
 //! hold was computed with that sample inside the window: the smoothed gain is then at most
-//! its r. So the audio is delayed by exactly L = D + S − 1 samples (the lookahead, reported as
-//! latency), and every sample leaves multiplied by a gain no larger than it needs — reached
-//! exactly when it arrives, not one sample late. Release happens between the hold and the
+//! its r. So the audio is delayed by exactly L = D + S − 1 samples (S is the lookahead, the
+//! length of the gain's ramp; L, the lookahead plus [`DETECTOR_LATENCY`] = 31 samples, is
+//! reported as latency), and every sample leaves multiplied by a gain no larger than it
+//! needs — reached exactly when it arrives, not one sample late. Release happens between the hold and the
 //! averages (the branching one-pole of [`Ballistics`] with an instant attack, in dB, with the
 //! same auto release as the compressor), and so does the stereo link (towards the larger
 //! reduction); both only ever lower the gain the averages see, so neither can break the
@@ -70,6 +71,9 @@ pub const MIN_LOOKAHEAD_MS: f32 = 0.5;
 pub const MAX_LOOKAHEAD_MS: f32 = 10.0;
 /// Time constant of the drive, ceiling and bypass glides.
 pub const GLIDE_MS: f32 = 10.0;
+/// Samples of latency beyond the lookahead: the true-peak detector's delay, less the one
+/// sample by which the gain's ramp and the detection overlap (see [`Limiter::latency_for_ms`]).
+pub const DETECTOR_LATENCY: usize = DELAY - 1;
 /// Fade out (and back in) around a lookahead change.
 pub const SWITCH_FADE_MS: f32 = 5.0;
 /// The detector aims this fraction of the ceiling (1 − 2⁻²⁰) so that rounding in the gain
@@ -218,12 +222,13 @@ impl Limiter {
         } else {
             48_000.0
         };
-        let max_latency = Lookahead::<f32>::samples_for(MAX_LOOKAHEAD_MS, fs).max(DELAY + 2);
-        let min_latency = within(
-            Lookahead::<f32>::samples_for(MIN_LOOKAHEAD_MS, fs),
-            DELAY + 1,
-            max_latency,
-        );
+        // The latency is the lookahead (the gain's ramp, at least a sample) plus the
+        // detector's delay less one (see `span`).
+        let ramp = |ms: f32| Lookahead::<f32>::samples_for(ms, fs).max(1);
+        let max_latency = ramp(MAX_LOOKAHEAD_MS).max(2) + DELAY - 1;
+        let min_latency = within(ramp(MIN_LOOKAHEAD_MS) + DELAY - 1, DELAY, max_latency);
+        // Room in the delay lines for the longest latency.
+        let max_delay_ms = (max_latency + 1) as f32 * 1e3 / fs;
         let max_span = max_latency - DELAY + 1;
         let d = Settings::default();
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
@@ -235,8 +240,8 @@ impl Limiter {
             windows: [window(), window()],
             release: Ballistics::new(fs, 0.0, d.release_ms),
             averages: [MovingAverage::new(max_span), MovingAverage::new(max_span)],
-            audio: Lookahead::new(fs, MAX_LOOKAHEAD_MS),
-            dry: Lookahead::new(fs, MAX_LOOKAHEAD_MS),
+            audio: Lookahead::new(fs, max_delay_ms),
+            dry: Lookahead::new(fs, max_delay_ms),
             ceilings: DelayLine::new(max_latency),
             drive: glide(1.0),
             ceiling: glide(1.0),
@@ -267,13 +272,20 @@ impl Limiter {
         &self.settings
     }
 
-    /// The latency in samples for a lookahead in ms at this rate.
+    /// The latency in samples for a lookahead in ms at this rate: the lookahead (the length
+    /// of the gain's ramp, [`lookahead_samples`](Self::lookahead_samples)) plus the true-peak
+    /// detector's delay less one ([`DETECTOR_LATENCY`]).
     pub fn latency_for_ms(&self, ms: f32) -> usize {
         within(
-            Lookahead::<f32>::samples_for(ms, self.sample_rate),
+            Lookahead::<f32>::samples_for(ms, self.sample_rate) + DETECTOR_LATENCY,
             self.min_latency,
             self.max_latency,
         )
+    }
+
+    /// The lookahead in samples now: how long before a peak the gain starts to move.
+    pub fn lookahead_samples(&self) -> usize {
+        self.span()
     }
 
     /// Starts gliding towards `settings`. Cheap; never allocates.

@@ -106,22 +106,31 @@ fn hard_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>, f32)> {
     ]
 }
 
-/// Band-limited signals, on which the 16× reference is the physical truth; on full-band ones
-/// (noise, naive squares, noise-burst drums) it sees peaks from content within a few percent
-/// of Nyquist that no 12-tap interpolator (nor a 4× meter) can follow, so there it is only
-/// printed. Against it the limiter is held to 0.15 dB, not 0.1: the sweep's last stretch at
-/// 20 kHz (0.83–0.91 of Nyquist) is where both 4× interpolators droop (−0.1 and −0.8 dB).
-fn band_limited(name: &str) -> bool {
-    name.starts_with("sine sweep") || name.starts_with("fs/4")
+/// How far over the ceiling the 16× reference may find each hard signal: band-limited ones
+/// (the sweep to 20 kHz, fs/4) 0.05 dB like program material; the naive 997 Hz square (a
+/// full-band step) 0.2 dB, the worst synthetic case; the naive 5 kHz square, whose aliased
+/// harmonics lie as close to Nyquist as 0.48·fs, 0.3 dB; full-band noise (white noise, the
+/// drums' unfiltered noise-burst sticks), with content up to Nyquist where no finite
+/// interpolator can follow, 1 dB (the README's figures).
+fn reference_limit_db(name: &str) -> f64 {
+    if name.starts_with("sine sweep") || name.starts_with("fs/4") {
+        0.05
+    } else if name.starts_with("white") || name.starts_with("drums") {
+        1.0
+    } else if name.starts_with("square 5 kHz") {
+        0.3
+    } else {
+        0.2
+    }
 }
 
 /// The issue's ceiling test: sample peak never over the ceiling, true peak (BS.1770, the
-/// `ebur128` crate) at most 0.1 dB over it, for every signal at two rates and three settings
-/// (the middle one the fastest the parameters allow: 0.5 ms lookahead, 1 ms release, no link).
+/// `ebur128` crate) at most 0.1 dB over it, and the 16× reference within
+/// [`reference_limit_db`], for every signal at two rates and three settings (the middle one
+/// the fastest the parameters allow: 0.5 ms lookahead, 1 ms release, no link).
 #[test]
 fn ceiling_holds_for_the_hard_signals() {
     let mut worst_ebur = f64::NEG_INFINITY;
-    let mut worst_reference_band_limited = f64::NEG_INFINITY;
     for fs in [44_100.0f32, 48_000.0] {
         for (ceiling_db, lookahead_ms, release_ms, link) in [
             (-1.0f32, 1.5f32, 50.0f32, 1.0f32),
@@ -163,20 +172,14 @@ fn ceiling_holds_for_the_hard_signals() {
                     "{name} at {fs} Hz: true peak {over_ebur:+.3} dB over the ceiling (ebur128)"
                 );
                 worst_ebur = worst_ebur.max(over_ebur);
-                if band_limited(name) {
-                    assert!(
-                        over_ref <= 0.15,
-                        "{name} at {fs} Hz: {over_ref:+.3} dB over (16× reference)"
-                    );
-                    worst_reference_band_limited = worst_reference_band_limited.max(over_ref);
-                }
+                assert!(
+                    over_ref <= reference_limit_db(name),
+                    "{name} at {fs} Hz: {over_ref:+.3} dB over (16× reference)"
+                );
             }
         }
     }
-    println!(
-        "worst true-peak overshoot: {worst_ebur:+.3} dB (ebur128, all signals), \
-         {worst_reference_band_limited:+.3} dB (16× reference, band-limited signals)"
-    );
+    println!("worst true-peak overshoot (ebur128, all signals): {worst_ebur:+.3} dB");
 }
 
 /// Sample-peak mode keeps the samples under the ceiling but lets the waveform between them
@@ -217,6 +220,7 @@ fn transparent_below_the_ceiling() {
             assert_eq!(
                 latency,
                 (lookahead_ms as f64 * 1e-3 * fs as f64).round() as usize
+                    + super::limiter::DETECTOR_LATENCY
             );
             // Three sines whose amplitudes add up to −7 dBFS: the true peak is at most that,
             // 6 dB below the −1 dBTP ceiling.
@@ -640,5 +644,302 @@ fn avx2_build_is_bit_identical_to_the_baseline() {
             outputs.push((bits(&l), bits(&r), bits(&mono)));
         }
         assert!(outputs[0] == outputs[1], "{peak_mode:?}");
+    }
+}
+
+/// A linear-phase low pass (Kaiser-windowed sinc, 511 taps, β = 8, −6 dB at `cutoff` Hz):
+/// what "band-limited to 20 kHz" means for the program signals (at most −80 dB from
+/// `cutoff` + 0.01·fs up).
+fn low_pass(x: &[f32], cutoff: f64, fs: f32) -> Vec<f32> {
+    const HALF: isize = 255;
+    fn i0(x: f64) -> f64 {
+        let (mut sum, mut term, q) = (1.0, 1.0, x * x / 4.0);
+        for k in 1..60 {
+            term *= q / (k * k) as f64;
+            sum += term;
+        }
+        sum
+    }
+    let fc = cutoff / fs as f64;
+    let h: Vec<f64> = (-HALF..=HALF)
+        .map(|k| {
+            let t = k as f64;
+            let sinc = if k == 0 {
+                2.0 * fc
+            } else {
+                (core::f64::consts::TAU * fc * t).sin() / (core::f64::consts::PI * t)
+            };
+            let r = t / (HALF + 1) as f64;
+            sinc * i0(8.0 * (1.0 - r * r).sqrt()) / i0(8.0)
+        })
+        .collect();
+    (0..x.len() as isize)
+        .map(|n| {
+            let mut acc = 0.0f64;
+            for (j, &c) in h.iter().enumerate() {
+                let i = n + j as isize - HALF;
+                if i >= 0 && (i as usize) < x.len() {
+                    acc += c * x[i as usize] as f64;
+                }
+            }
+            acc as f32
+        })
+        .collect()
+}
+
+/// Pink noise (Paul Kellet's economy filter on white noise).
+fn pink(rng: &mut XorShift, n: usize) -> Vec<f32> {
+    let (mut b0, mut b1, mut b2) = (0.0f64, 0.0f64, 0.0f64);
+    (0..n)
+        .map(|_| {
+            let w = rng.uniform() as f64;
+            b0 = 0.99765 * b0 + w * 0.0990460;
+            b1 = 0.96300 * b1 + w * 0.2965164;
+            b2 = 0.57000 * b2 + w * 1.0526913;
+            ((b0 + b1 + b2 + w * 0.1848) * 0.25) as f32
+        })
+        .collect()
+}
+
+/// Music-like signals, one second, stereo, band-limited to 20 kHz, each scaled to peak at
+/// about −3 dBFS before the drive: pink noise with transients and a 997 Hz + 11 kHz mix (the
+/// issue's), drums, a multi-tone mix, bass and pads.
+fn program_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>)> {
+    let n = fs as usize;
+    let tau = core::f64::consts::TAU;
+    let t = |i: usize| i as f64 / fs as f64;
+    let mut rng = XorShift::new(23);
+    let normalise = |x: Vec<f32>| -> Vec<f32> {
+        let x = low_pass(&x, 20_000.0, fs);
+        let peak = x[300..x.len() - 300]
+            .iter()
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+        x.iter().map(|v| v * 0.7 / peak).collect()
+    };
+    let mut noise_mix = |seed: u64| -> Vec<f32> {
+        let p = pink(&mut rng, n);
+        let mut hits = XorShift::new(seed);
+        let period = (0.125 * fs) as usize;
+        (0..n)
+            .map(|i| {
+                let k = (i % period) as f64 / fs as f64;
+                let hit = 3.0 * (-k / 0.002).exp() * hits.uniform() as f64;
+                (p[i] as f64
+                    + hit
+                    + 0.3 * (tau * 997.0 * t(i)).sin()
+                    + 0.3 * (tau * 11_000.0 * t(i) + 0.7).sin()) as f32
+            })
+            .collect()
+    };
+    let noise_l = normalise(noise_mix(3));
+    let noise_r = normalise(noise_mix(4));
+    let drums = |seed: u64| -> Vec<f32> {
+        let mut rng = XorShift::new(seed);
+        let period = (0.15 * fs) as usize;
+        (0..n)
+            .map(|i| {
+                let k = (i % period) as f64 / fs as f64;
+                let stick = (-k / 0.005).exp() * rng.uniform() as f64;
+                let body = (-k / 0.08).exp() * (tau * 55.0 * k).sin();
+                (0.9 * stick + 0.8 * body) as f32
+            })
+            .collect()
+    };
+    let tones = |phase: f64| -> Vec<f32> {
+        let f = [
+            60.0, 220.0, 997.0, 3_150.0, 7_000.0, 11_000.0, 15_000.0, 19_000.0,
+        ];
+        (0..n)
+            .map(|i| {
+                f.iter()
+                    .enumerate()
+                    .map(|(k, &f)| (tau * f * t(i) + phase * (k + 1) as f64).sin())
+                    .sum::<f64>() as f32
+            })
+            .collect()
+    };
+    // A 55 Hz sawtooth bass (additive, harmonics up to 20 kHz) and a pad of three detuned
+    // sawtooth chords swelling at 3 Hz.
+    let bass_pads = |detune: f64| -> Vec<f32> {
+        let saw = |f: f64, ti: f64| -> f64 {
+            let mut s = 0.0;
+            let mut k = 1.0;
+            while k * f < 20_000.0 {
+                s += (tau * k * f * ti).sin() / k;
+                k += 1.0;
+            }
+            s
+        };
+        (0..n)
+            .map(|i| {
+                let ti = t(i);
+                let pad = [220.0, 277.2, 329.6]
+                    .iter()
+                    .map(|&f| saw(f * detune, ti))
+                    .sum::<f64>();
+                (saw(55.0, ti) + 0.4 * pad * (0.6 + 0.4 * (tau * 3.0 * ti).sin())) as f32
+            })
+            .collect()
+    };
+    vec![
+        ("pink noise, hits, 997 Hz + 11 kHz", noise_l, noise_r),
+        ("drums", normalise(drums(1)), normalise(drums(2))),
+        (
+            "multi-tone mix",
+            normalise(tones(0.3)),
+            normalise(tones(1.1)),
+        ),
+        (
+            "bass and pads",
+            normalise(bass_pads(1.0)),
+            normalise(bass_pads(1.003)),
+        ),
+    ]
+}
+
+/// Issue 18's ceiling on program material: at 44.1, 48 and 96 kHz, ceilings −0.1, −1 and
+/// −6 dBTP, drive +6 and +12 dB, the lookaheads and releases of the hard-signal test, no
+/// output's true peak (the 16× reference, `test_support`) more than 0.05 dB over the ceiling.
+#[test]
+fn ceiling_holds_on_program_material() {
+    let mut worst = (f64::NEG_INFINITY, String::new());
+    for fs in [44_100.0f32, 48_000.0, 96_000.0] {
+        let signals = program_signals(fs);
+        for (ceiling_db, lookahead_ms, release_ms, link) in [
+            (-1.0f32, 1.5f32, 50.0f32, 1.0f32),
+            (-0.1, 0.5, 1.0, 0.0),
+            (-6.0, 10.0, 300.0, 0.5),
+        ] {
+            for drive_db in [6.0f32, 12.0] {
+                for (name, l, r) in &signals {
+                    let mut lim = Limiter::new(fs, 512);
+                    lim.update_immediately(&Settings {
+                        drive_db,
+                        ceiling_db,
+                        lookahead_ms,
+                        release_ms,
+                        link,
+                        ..Settings::default()
+                    });
+                    let (ol, or) = run(&mut lim, l, r, 512);
+                    assert_eq!(lim.clamped_samples(), 0);
+                    let over = db(reference_true_peak(&ol).max(reference_true_peak(&or)))
+                        - ceiling_db as f64;
+                    let what = format!(
+                        "{name} at {fs} Hz, ceiling {ceiling_db} dBTP, drive +{drive_db} dB, \
+                         lookahead {lookahead_ms} ms"
+                    );
+                    println!("{what}: {over:+.4} dB");
+                    assert!(over <= 0.05, "{what}: {over:+.4} dB over the ceiling");
+                    if over > worst.0 {
+                        worst = (over, what);
+                    }
+                }
+            }
+        }
+    }
+    println!("worst: {:+.4} dB ({})", worst.0, worst.1);
+}
+
+/// The worst synthetic signals: full-band steps and near-Nyquist sines at every phase.
+fn synthetic_signals(fs: f32) -> Vec<(String, Vec<f32>, Vec<f32>, f32)> {
+    let n = fs as usize / 2;
+    let tau = core::f64::consts::TAU;
+    let mut out: Vec<(String, Vec<f32>, Vec<f32>, f32)> = Vec::new();
+    // Random steps: a new level (uniform, full scale) every 1…40 samples.
+    let steps = |seed: u64| -> Vec<f32> {
+        let mut rng = XorShift::new(seed);
+        let mut level = 0.0f32;
+        let mut left = 0u64;
+        (0..n)
+            .map(|_| {
+                if left == 0 {
+                    level = rng.uniform();
+                    left = 1 + rng.next_u64() % 40;
+                }
+                left -= 1;
+                level
+            })
+            .collect()
+    };
+    out.push(("random steps +12 dB".into(), steps(1), steps(2), 12.0));
+    let mut rng = XorShift::new(8);
+    let white: Vec<f32> = (0..n).map(|_| rng.uniform()).collect();
+    let white2: Vec<f32> = (0..n).map(|_| rng.uniform()).collect();
+    out.push(("white noise +24 dB".into(), white, white2, 24.0));
+    let square = |f: f64, phase: f64| -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                if (tau * f * i as f64 / fs as f64 + phase).sin() >= 0.0 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            })
+            .collect()
+    };
+    out.push((
+        "square 997 Hz".into(),
+        square(997.0, 0.0),
+        square(1_001.0, 1.0),
+        6.0,
+    ));
+    for frac in [0.40f64, 0.45, 0.4535, 0.46] {
+        for k in 0..8 {
+            let phase = k as f64 / 8.0 * core::f64::consts::PI;
+            // Faded in over 10 ms: a sine switched on at full level is a step.
+            let fade = 0.01 * fs as f64;
+            let x: Vec<f32> = (0..n)
+                .map(|i| {
+                    let env = (i as f64 / fade).min(1.0);
+                    (env * (tau * frac * i as f64 + phase).sin()) as f32
+                })
+                .collect();
+            out.push((format!("sine {frac}·fs, phase {k}/8 π"), x.clone(), x, 6.0));
+        }
+    }
+    out
+}
+
+/// The worst synthetic cases: full-band steps (random steps, naive squares) and sines from
+/// 0.40 to 0.46·fs (20 kHz at 44.1 kHz is 0.4535·fs) at eight phases, no more than 0.2 dB
+/// over the ceiling (16× reference). Full-band white noise, whose content reaches Nyquist
+/// where no finite interpolator can follow, is measured too and held to the figure the
+/// README states for it.
+#[test]
+fn ceiling_holds_on_the_worst_synthetic_signals() {
+    for fs in [44_100.0f32, 48_000.0, 96_000.0] {
+        let signals = synthetic_signals(fs);
+        for (ceiling_db, lookahead_ms, release_ms, link) in
+            [(-1.0f32, 1.5f32, 50.0f32, 1.0f32), (-0.1, 0.5, 1.0, 0.0)]
+        {
+            let mut worst_sine = (f64::NEG_INFINITY, String::new());
+            for (name, l, r, drive_db) in &signals {
+                let mut lim = Limiter::new(fs, 512);
+                lim.update_immediately(&Settings {
+                    drive_db: *drive_db,
+                    ceiling_db,
+                    lookahead_ms,
+                    release_ms,
+                    link,
+                    ..Settings::default()
+                });
+                let (ol, or) = run(&mut lim, l, r, 512);
+                assert_eq!(lim.clamped_samples(), 0);
+                let over =
+                    db(reference_true_peak(&ol).max(reference_true_peak(&or))) - ceiling_db as f64;
+                let what = format!("{name} at {fs} Hz, lookahead {lookahead_ms} ms");
+                if name.starts_with("sine") {
+                    if over > worst_sine.0 {
+                        worst_sine = (over, what.clone());
+                    }
+                } else {
+                    println!("{what}: {over:+.4} dB");
+                }
+                let limit = if name.starts_with("white") { 1.0 } else { 0.2 };
+                assert!(over <= limit, "{what}: {over:+.4} dB over the ceiling");
+            }
+            println!("worst sine: {:+.4} dB ({})", worst_sine.0, worst_sine.1);
+        }
     }
 }

@@ -2,13 +2,14 @@
 //! range from the `ebur128` crate (see the module docs of [`meter`](super) for why it may run
 //! on the audio thread), published every 100 ms into [`LoudnessReadings`].
 //!
-//! **True peak** comes from the limiter's own detector
-//! ([`TruePeakDetector`](crate::dynamics::true_peak::TruePeakDetector)), not from `ebur128`'s
-//! true-peak mode: it is a conforming 4× (in fact 8-point) BS.1770-4 estimate that reads at
-//! least what `ebur128` reads (its points include `ebur128`'s), vectorised across time, and it
-//! costs about a quarter of `ebur128`'s scanner, which was the largest single item of the
-//! meter on a console's master (the Channel Strip's CPU budget). One estimator also means the
-//! limiter and the meter can never disagree about the same samples.
+//! **True peak** comes from the eight 4×-meter points of the limiter's own detector
+//! ([`TruePeakDetector::bs1770`](crate::dynamics::true_peak::TruePeakDetector::bs1770)), not
+//! from `ebur128`'s true-peak mode: a conforming 4× (in fact 8-point) BS.1770-4 estimate that
+//! reads at least what `ebur128` reads (its points include `ebur128`'s), vectorised across
+//! time, and it costs about a quarter of `ebur128`'s scanner, which was the largest single
+//! item of the meter on a console's master (the Channel Strip's CPU budget). The limiter's
+//! detector reads these same points and more (its 16× cascade), so on the limiter's output
+//! the meter never reads over the ceiling.
 //!
 //! **Momentary and short-term** are the mean K-weighted power over the last 400 ms and 3 s.
 //! Both windows are whole numbers of the 100 ms hop, so the meter keeps the energy of each
@@ -108,7 +109,7 @@ impl LoudnessMeter {
             until_publish: hop,
             energies: [0.0; SHORT_TERM_BLOCKS],
             pos: 0,
-            true_peak: [TruePeakDetector::new(), TruePeakDetector::new()],
+            true_peak: [TruePeakDetector::bs1770(), TruePeakDetector::bs1770()],
             max_true_peak: 0.0,
         };
         meter.publish_silence();

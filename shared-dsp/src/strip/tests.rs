@@ -396,7 +396,9 @@ fn the_limiter_adds_its_lookahead_only_while_on_and_switches_without_a_step() {
     .clone();
     s.master.limiter_on = true;
     console.update(&s);
-    assert_eq!(console.latency_samples() as usize, 72, "1.5 ms at 48 kHz");
+    // 1.5 ms at 48 kHz and the true-peak detector's delay.
+    let latency = 72 + crate::dynamics::limiter::DETECTOR_LATENCY;
+    assert_eq!(console.latency_samples() as usize, latency);
     out.extend(
         render(
             &mut console,
@@ -410,14 +412,14 @@ fn the_limiter_adds_its_lookahead_only_while_on_and_switches_without_a_step() {
         .windows(2)
         .map(|p| (p[1] - p[0]).abs())
         .fold(0.0, f32::max);
-    // A hard switch to the 72-sample-late copy would jump by up to 2·0.25·sin(π·50·72/48000).
+    // A hard switch to the late copy would jump by up to 2·0.25·sin(π·50·latency/48000).
     assert!(
         step < 1.5 * 0.25 * w,
         "step {step} when the limiter came in"
     );
-    // Fully in: the sine (below the ceiling) comes out 72 samples late, untouched.
+    // Fully in: the sine (below the ceiling) comes out `latency` samples late, untouched.
     let tail = &out[n - 4_000..];
-    let want = &sine[n - 4_000 - 72..n - 72];
+    let want = &sine[n - 4_000 - latency..n - latency];
     let err = tail
         .iter()
         .zip(want)

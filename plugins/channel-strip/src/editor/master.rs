@@ -87,7 +87,9 @@ impl Console {
                     ui.horizontal_top(|ui| {
                         theme::lowered(ui, 20.0, |ui| {
                             k.toggle_sized(ui, "Limiter", &m.limiter_on, TOGGLE, theme::ACCENT)
-                                .on_hover_text("True-peak limiter (adds 1.5 ms latency while on)")
+                                .on_hover_text(
+                                    "True-peak limiter (adds 2.1 ms latency at 48 kHz while on)",
+                                )
                         });
                         k.knob_sized(ui, "Ceiling", &m.limiter_ceiling, KNOB);
                         k.knob_sized(ui, "Release", &m.limiter_release, KNOB);
