@@ -35,6 +35,22 @@ fn sample_peak(x: &[f32]) -> f32 {
     x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
 }
 
+/// Drum-like: every 150 ms a noise burst decaying in 5 ms (the stick) over a 55 Hz body
+/// decaying in 80 ms, hit at full scale; `n` samples at `fs`.
+fn drums(seed: u64, n: usize, fs: f32) -> Vec<f32> {
+    let tau = core::f64::consts::TAU;
+    let mut rng = XorShift::new(seed);
+    let period = (0.15 * fs) as usize;
+    (0..n)
+        .map(|i| {
+            let k = (i % period) as f64 / fs as f64;
+            let stick = (-k / 0.005).exp() * rng.uniform() as f64;
+            let body = (-k / 0.08).exp() * (tau * 55.0 * k).sin();
+            (0.9 * stick + 0.8 * body) as f32
+        })
+        .collect()
+}
+
 /// The test signals of the issue, one second each, stereo, at `fs`.
 fn hard_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>, f32)> {
     let n = fs as usize;
@@ -72,20 +88,7 @@ fn hard_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>, f32)> {
                 as f32
         })
         .collect();
-    // Drum-like: every 150 ms a noise burst decaying in 5 ms (the stick) over a 55 Hz body
-    // decaying in 80 ms, hit at full scale.
-    let drums = |seed: u64| -> Vec<f32> {
-        let mut rng = XorShift::new(seed);
-        let period = (0.15 * fs) as usize;
-        (0..n)
-            .map(|i| {
-                let k = (i % period) as f64 / fs as f64;
-                let stick = (-k / 0.005).exp() * rng.uniform() as f64;
-                let body = (-k / 0.08).exp() * (tau * 55.0 * k).sin();
-                (0.9 * stick + 0.8 * body) as f32
-            })
-            .collect()
-    };
+    let drums = |seed: u64| drums(seed, n, fs);
     vec![
         ("white noise +24 dB", white_l, white_r, 24.0),
         (
@@ -733,18 +736,7 @@ fn program_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>)> {
     };
     let noise_l = normalise(noise_mix(3));
     let noise_r = normalise(noise_mix(4));
-    let drums = |seed: u64| -> Vec<f32> {
-        let mut rng = XorShift::new(seed);
-        let period = (0.15 * fs) as usize;
-        (0..n)
-            .map(|i| {
-                let k = (i % period) as f64 / fs as f64;
-                let stick = (-k / 0.005).exp() * rng.uniform() as f64;
-                let body = (-k / 0.08).exp() * (tau * 55.0 * k).sin();
-                (0.9 * stick + 0.8 * body) as f32
-            })
-            .collect()
-    };
+    let drums = |seed: u64| drums(seed, n, fs);
     let tones = |phase: f64| -> Vec<f32> {
         let f = [
             60.0, 220.0, 997.0, 3_150.0, 7_000.0, 11_000.0, 15_000.0, 19_000.0,
