@@ -618,9 +618,14 @@ fn render(
     let mut b = Buffers::for_ports(inst.as_mut(), block)?;
     let channels = b.main_output().len();
     let mut out = vec![Vec::with_capacity(block * blocks); channels];
-    let mut noise = Noise::new(99);
+    // One generator per channel: the signal is the same whatever the block size, so the
+    // one-sample render below is the same music as the 512-sample one.
+    let inputs = b.inputs.first().map_or(0, Vec::len);
+    let mut noise: Vec<Noise> = (0..inputs as u32)
+        .map(|c| Noise::new(99 ^ (c + 1).wrapping_mul(0x9E37_79B9)))
+        .collect();
     for k in 0..blocks {
-        b.fill_main(|_, _| noise.next_f32() * 0.5);
+        b.fill_main(|c, _| noise[c].next_f32() * 0.5);
         let events = if k == at_block { changes } else { &[] };
         b.process(inst.as_mut(), events)?;
         for (o, ch) in out.iter_mut().zip(b.main_output()) {
