@@ -35,6 +35,22 @@ pub fn decibels(name: impl Into<String>, default: f32, min: f32, max: f32) -> Fl
         .with_string_to_value(Arc::new(|s| text::text_to_db(s, NO_FLOOR_DB)))
 }
 
+/// An integrated loudness in LUFS over a linear range, steps of 0.1 LU.
+pub fn loudness(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_step_size(0.1)
+        .with_value_to_string(Arc::new(text::lufs_to_text))
+        .with_string_to_value(Arc::new(text::text_to_lufs))
+}
+
+/// A true-peak level in dBTP over a linear range, steps of 0.1 dB.
+pub fn true_peak(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_step_size(0.1)
+        .with_value_to_string(Arc::new(text::dbtp_to_text))
+        .with_string_to_value(Arc::new(text::text_to_dbtp))
+}
+
 /// A level whose bottom, `floor` dB, is silence ("-inf dB"), skewed like a console fader so
 /// that the useful top of the travel (−20 dB up) gets most of it; steps of 0.1 dB.
 pub fn fader(name: impl Into<String>, default: f32, floor: f32, max: f32) -> FloatParam {

@@ -45,6 +45,8 @@ const fn decade(from: f64, per: f64, decimals: usize, unit: &'static str) -> Dec
 
 /// Decibels: one decimal everywhere ("-3.0 dB").
 const DB: &[Decade] = &[decade(0.0, 1.0, 1, "dB")];
+const LUFS: &[Decade] = &[decade(0.0, 1.0, 1, "LUFS")];
+const DBTP: &[Decade] = &[decade(0.0, 1.0, 1, "dBTP")];
 /// Three significant digits but never finer than 0.01 of the base unit, in the base unit
 /// below 1000 and in thousands from there: "0.05", "2.50", "45.0", "850", "1.20 k", "12.0 k".
 const fn three_significant(unit: &'static str, thousands: &'static str) -> [Decade; 5] {
@@ -224,6 +226,33 @@ pub fn text_to_db(text: &str, floor_db: f32) -> Option<f32> {
         _ => None,
     }
 }
+
+/// Integrated loudness: "-14.0 LUFS".
+pub fn lufs_to_text(lufs: f32) -> String {
+    shown(lufs, LUFS).text()
+}
+
+/// Understands "-14", "-14 LUFS", "-24 LKFS" (the ATSC name of the same scale), "-14lu".
+pub fn text_to_lufs(text: &str) -> Option<f32> {
+    let (value, unit) = number_and_unit(text)?;
+    match unit.as_str() {
+        "" | "lufs" | "lkfs" | "lu" => Some(value as f32),
+        _ => None,
+    }
+}
+
+/// A true-peak level: "-1.0 dBTP".
+pub fn dbtp_to_text(db: f32) -> String {
+    shown(db, DBTP).text()
+}
+
+/// Understands "-1", "-1 dBTP", "-1 dB".
+pub fn text_to_dbtp(text: &str) -> Option<f32> {
+    text_to_db(text, NO_FLOOR)
+}
+
+/// No −∞ end for true-peak levels: "-inf" is refused by landing far below any range.
+const NO_FLOOR: f32 = -1000.0;
 
 // ---------------------------------------------------------------------------------------------
 // Frequencies

@@ -197,19 +197,32 @@ impl SharedMax {
 pub struct HistoryBuffer {
     points: Box<[AtomicU32]>,
     written: AtomicU64,
+    /// How much time the whole ring spans (the writer derives its interval from it, the
+    /// editor its time axis).
+    seconds: f32,
 }
 
 impl HistoryBuffer {
-    /// Allocates `capacity` points (the only allocation), all 0.
-    pub fn new(capacity: usize) -> Self {
+    /// Allocates `capacity` points (the only allocation), all 0, spanning `seconds`.
+    pub fn new(seconds: f32, capacity: usize) -> Self {
         Self {
             points: (0..capacity.max(1)).map(|_| AtomicU32::new(0)).collect(),
             written: AtomicU64::new(0),
+            seconds: if seconds.is_finite() {
+                seconds.max(0.0)
+            } else {
+                0.0
+            },
         }
     }
 
     pub fn capacity(&self) -> usize {
         self.points.len()
+    }
+
+    /// The time the whole history spans.
+    pub fn seconds(&self) -> f32 {
+        self.seconds
     }
 
     fn push(&self, value: f32) {
@@ -252,8 +265,14 @@ pub struct HistoryWriter {
 }
 
 impl HistoryWriter {
-    pub fn new(buffer: Arc<HistoryBuffer>, interval: usize) -> Self {
-        let interval = interval.max(1);
+    /// Writes into `buffer` at `sample_rate`: one point per `seconds / capacity` of audio.
+    pub fn new(buffer: Arc<HistoryBuffer>, sample_rate: f32) -> Self {
+        let interval = (sample_rate * buffer.seconds() / buffer.capacity() as f32).round();
+        let interval = if interval.is_finite() {
+            (interval as usize).max(1)
+        } else {
+            1
+        };
         Self {
             buffer,
             interval,
@@ -430,8 +449,9 @@ mod tests {
 
     #[test]
     fn history_keeps_the_peak_of_each_interval_in_order() {
-        let h = Arc::new(HistoryBuffer::new(4));
-        let mut w = HistoryWriter::new(h.clone(), 10);
+        // 4 s in 4 points at 10 Hz: one point per 10 samples.
+        let h = Arc::new(HistoryBuffer::new(4.0, 4));
+        let mut w = HistoryWriter::new(h.clone(), 10.0);
         let mut out = Vec::new();
         h.snapshot(&mut out);
         assert_eq!(out, vec![0.0; 4]);

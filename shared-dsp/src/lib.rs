@@ -21,6 +21,7 @@ pub mod heap;
 pub mod kernel;
 pub mod lane;
 pub mod meter;
+pub mod monitor;
 pub mod pan;
 pub mod processor;
 pub mod reverb;

@@ -154,6 +154,101 @@ impl Smoother {
     }
 }
 
+/// A [`Smoother`] stepped once per control period of `N` samples and interpolated linearly
+/// across each period: the value moves every sample, with one exponential step per period
+/// instead of one per sample. The glide is the same one-pole as everywhere else in the crate
+/// (the EQ and the delay step theirs per period the same way, interpolating what they
+/// derive from it: filter coefficients, a gain matrix); this type is for plain values.
+///
+/// Call [`control`](Self::control) at the start of every period, then take up to `N`
+/// per-sample values with [`values`](Self::values).
+#[derive(Clone, Debug)]
+pub struct ControlRamp<const N: usize> {
+    glide: Smoother,
+    value: f32,
+    step: f32,
+    end: f32,
+}
+
+impl<const N: usize> ControlRamp<N> {
+    /// At rest on `initial`, with time constant `time_ms` at `sample_rate` (0: a new target
+    /// is reached at the end of the next period).
+    pub fn new(sample_rate: f32, time_ms: f32, initial: f32) -> Self {
+        let glide = Smoother::new(sample_rate / N as f32, time_ms, initial);
+        let value = glide.value();
+        Self {
+            glide,
+            value,
+            step: 0.0,
+            end: value,
+        }
+    }
+
+    /// Starts gliding to `target` (from the next period on; non-finite targets are ignored).
+    #[inline]
+    pub fn set_target(&mut self, target: f32) {
+        self.glide.set_target(target);
+    }
+
+    /// Starts a control period: the value continues from where the last one ended towards
+    /// the glide's next step.
+    #[inline]
+    pub fn control(&mut self) {
+        self.value = self.end;
+        self.end = self.glide.next();
+        self.step = (self.end - self.value) * (1.0 / N as f32);
+        if self.step == 0.0 {
+            self.value = self.end;
+        }
+    }
+
+    /// The values for the next `n ≤ N` samples, one per sample (the rest of the array
+    /// repeats the current value).
+    #[inline(always)]
+    pub fn values(&mut self, n: usize) -> [f32; N] {
+        let mut v = [self.value; N];
+        if self.step != 0.0 {
+            for v in &mut v[..n.min(N)] {
+                self.value += self.step;
+                *v = self.value;
+            }
+        }
+        v
+    }
+
+    /// Lands on the target now (activation, loading a session).
+    pub fn jump(&mut self) {
+        self.glide.reset_to(self.glide.target());
+        self.value = self.glide.value();
+        self.end = self.value;
+        self.step = 0.0;
+    }
+
+    /// The current value (where the last sample taken was).
+    #[inline]
+    pub fn value(&self) -> f32 {
+        self.value
+    }
+
+    /// Where the current period ends.
+    #[inline]
+    pub fn end(&self) -> f32 {
+        self.end
+    }
+
+    /// Where the glide is going.
+    #[inline]
+    pub fn target(&self) -> f32 {
+        self.glide.target()
+    }
+
+    /// Whether the ramp rests on `v` and will stay there.
+    #[inline]
+    pub fn settled_at(&self, v: f32) -> bool {
+        self.value == v && self.end == v && self.glide.target() == v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

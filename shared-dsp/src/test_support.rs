@@ -121,14 +121,6 @@ pub fn reference_true_peak_with(x: &[f32], factor: usize) -> f64 {
 pub fn reference_points(x: &[f32], factor: usize) -> Vec<f64> {
     const HALF: usize = REFERENCE_HALF;
     const BETA: f64 = 12.0;
-    fn i0(x: f64) -> f64 {
-        let (mut sum, mut term, q) = (1.0, 1.0, x * x / 4.0);
-        for k in 1..100 {
-            term *= q / (k * k) as f64;
-            sum += term;
-        }
-        sum
-    }
     // taps[p][j]: weight of x[n + j − HALF + 1] for the point n + p/factor.
     let taps: Vec<Vec<f64>> = (0..factor)
         .map(|p| {
@@ -142,7 +134,7 @@ pub fn reference_points(x: &[f32], factor: usize) -> Vec<f64> {
                     };
                     let r = d / HALF as f64;
                     let w = if r.abs() < 1.0 {
-                        i0(BETA * (1.0 - r * r).sqrt()) / i0(BETA)
+                        crate::kernel::window::kaiser(r, BETA)
                     } else {
                         0.0
                     };

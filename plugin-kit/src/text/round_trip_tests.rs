@@ -62,6 +62,22 @@ fn units() -> Vec<Unit> {
             true,
             DB,
         ),
+        unit(
+            "LUFS",
+            lufs_to_text,
+            text_to_lufs,
+            (1e-4, 100.0),
+            true,
+            LUFS,
+        ),
+        unit(
+            "dBTP",
+            dbtp_to_text,
+            text_to_dbtp,
+            (1e-4, 100.0),
+            true,
+            DBTP,
+        ),
         unit("Hz", hz_to_text, text_to_hz, (0.01, 100_000.0), false, HZ),
         unit(
             "low cut, Off at 10 Hz",

@@ -26,6 +26,25 @@ fn decibels_read_and_parse_like_a_console() {
 }
 
 #[test]
+fn loudness_and_true_peak() {
+    assert_eq!(lufs_to_text(-14.0), "-14.0 LUFS");
+    assert_eq!(dbtp_to_text(-1.0), "-1.0 dBTP");
+    for (typed, want) in [
+        ("-14", -14.0),
+        ("-23 LUFS", -23.0),
+        ("-24 lkfs", -24.0),
+        ("-16lu", -16.0),
+    ] {
+        assert_eq!(text_to_lufs(typed), Some(want), "{typed}");
+    }
+    for (typed, want) in [("-1", -1.0), ("-2 dBTP", -2.0), ("-0.5 dB", -0.5)] {
+        assert_eq!(text_to_dbtp(typed), Some(want), "{typed}");
+    }
+    assert_eq!(text_to_lufs("-14 dB"), None);
+    assert_eq!(text_to_lufs("loud"), None);
+}
+
+#[test]
 fn frequencies() {
     assert_eq!(hz_to_text(1200.0), "1.20 kHz");
     assert_eq!(hz_to_text(45.0), "45.0 Hz");

@@ -155,21 +155,7 @@ impl Plugin for MixwerkChannelStrip {
     // Fader rides drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<shared_ui::window::App<editor::Console>>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
-
-    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        shared_ui::window::create(
-            self.editor_state.clone(),
-            self.analysis.repaint.clone(),
-            editor::Console::new(self.params.clone(), self.analysis.clone()),
-        )
-    }
+    shared_ui::plugin_editor!(editor::Console { params, analysis }, repaint: analysis.repaint);
 
     fn activate(
         &mut self,

@@ -196,6 +196,9 @@ pub struct MasterParams {
     pub limiter_ceiling: FloatParam,
     #[id = "lim_rel"]
     pub limiter_release: FloatParam,
+    /// The mono sum on both outputs (`shared_dsp::monitor`), to hear the mix as a phone plays it.
+    #[id = "mono_check"]
+    pub mono_check: BoolParam,
 }
 
 #[derive(Params)]
@@ -486,6 +489,7 @@ impl Default for StripParams {
                 glue_mix: percent(glue("Glue Mix"), 100.0, 0.0, 100.0),
                 master: fader("Master", 0.0, LEVEL_FLOOR_DB, 12.0),
                 limiter_on: switch("Limiter", false),
+                mono_check: switch("Mono Check", false),
                 limiter_ceiling: decibels("Limiter Ceiling", m.limiter.ceiling_db, -20.0, 0.0),
                 limiter_release: time_ms(
                     "Limiter Release",
@@ -560,6 +564,7 @@ impl StripParams {
                 release_ms: m.limiter_release.value(),
                 ..d.limiter
             },
+            mono_check: m.mono_check.value(),
         };
         ConsoleSettings {
             channels: core::array::from_fn(|i| self.channels[i].settings(law, mode)),

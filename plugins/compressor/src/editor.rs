@@ -34,9 +34,8 @@ pub struct Analysis {
     pub gain_reduction: Arc<GainReductionMeter>,
     /// Largest detector level since the last frame (linear amplitude).
     pub level: Arc<SharedMax>,
-    /// Gain reduction over the last `history_seconds`.
+    /// Gain reduction over the last seconds (as many as the buffer spans).
     pub history: Arc<HistoryBuffer>,
-    pub history_seconds: f32,
     pub repaint: RepaintNotifier,
 }
 
@@ -160,7 +159,7 @@ impl View for Compressor {
         widgets::history_strip(
             ui,
             &self.history,
-            self.analysis.history_seconds,
+            self.analysis.history.seconds(),
             GR_RANGE_DB,
             vec2(width, 130.0),
             theme::WARN,

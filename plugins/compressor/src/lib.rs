@@ -43,25 +43,19 @@ pub struct MixwerkCompressor {
     demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
-fn history_writer(buffer: &Arc<HistoryBuffer>, sample_rate: f32) -> HistoryWriter {
-    let interval = (sample_rate * HISTORY_SECONDS / HISTORY_POINTS as f32).round() as usize;
-    HistoryWriter::new(buffer.clone(), interval)
-}
-
 impl Default for MixwerkCompressor {
     fn default() -> Self {
         let analysis = editor::Analysis {
             gain_reduction: Arc::new(GainReductionMeter::new()),
             level: Arc::new(SharedMax::new()),
-            history: Arc::new(HistoryBuffer::new(HISTORY_POINTS)),
-            history_seconds: HISTORY_SECONDS,
+            history: Arc::new(HistoryBuffer::new(HISTORY_SECONDS, HISTORY_POINTS)),
             repaint: RepaintNotifier::new(),
         };
         Self {
             params: Arc::new(CompressorParams::default()),
             compressor: Compressor::new(48_000.0, 512),
             editor_state: shared_ui::window::default_state::<editor::Compressor>(),
-            history: history_writer(&analysis.history, 48_000.0),
+            history: HistoryWriter::new(analysis.history.clone(), 48_000.0),
             analysis,
             latency: ReportedLatency::default(),
             #[cfg(feature = "standalone")]
@@ -103,21 +97,7 @@ impl Plugin for MixwerkCompressor {
     // Threshold rides and mix moves drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<shared_ui::window::App<editor::Compressor>>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
-
-    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        shared_ui::window::create(
-            self.editor_state.clone(),
-            self.analysis.repaint.clone(),
-            editor::Compressor::new(self.params.clone(), self.analysis.clone()),
-        )
-    }
+    shared_ui::plugin_editor!(editor::Compressor { params, analysis }, repaint: analysis.repaint);
 
     fn activate(
         &mut self,
@@ -128,7 +108,7 @@ impl Plugin for MixwerkCompressor {
         // The only allocation: delay lines for the longest lookahead at this rate.
         self.compressor = Compressor::new(config.sample_rate, config.max_buffer_size as usize);
         self.compressor.update_immediately(&self.target());
-        self.history = history_writer(&self.analysis.history, config.sample_rate);
+        self.history = HistoryWriter::new(self.analysis.history.clone(), config.sample_rate);
         #[cfg(feature = "standalone")]
         {
             self.demo = plugin_kit::demo::signal(config.sample_rate);

@@ -68,21 +68,7 @@ impl Plugin for MixwerkDelay {
     // Time and feedback moves drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<shared_ui::window::App<editor::Delay>>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
-
-    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        shared_ui::window::create(
-            self.editor_state.clone(),
-            self.analysis.repaint.clone(),
-            editor::Delay::new(self.params.clone(), self.analysis.clone()),
-        )
-    }
+    shared_ui::plugin_editor!(editor::Delay { params, analysis }, repaint: analysis.repaint);
 
     fn activate(
         &mut self,

@@ -89,21 +89,7 @@ impl Plugin for MixwerkEq {
     // Automation lands where it is drawn; the DSP glides from there.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<shared_ui::window::App<editor::Eq>>;
-    type SysExMessage = ();
-    type BackgroundTask = EqTask;
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
-
-    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        shared_ui::window::create(
-            self.editor_state.clone(),
-            self.analysis.repaint.clone(),
-            editor::Eq::new(self.params.clone(), self.analysis.clone()),
-        )
-    }
+    shared_ui::plugin_editor!(editor::Eq { params, analysis }, repaint: analysis.repaint, background: EqTask);
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
         let designer = self.designer.clone();

@@ -1,7 +1,9 @@
 //! The limiter's editor: a scrolling gain-reduction history with a gain-reduction meter,
 //! output meters (peak, RMS, peak hold, per channel), the loudness figures of EBU R128
 //! (momentary, short-term and integrated LUFS, loudness range, true peak) with a reset that
-//! starts a new integrated measurement, and every control in the host's groups.
+//! starts a new integrated measurement, the output's correlation, every control in the
+//! host's groups, and the delivery target: Learn, the loudness against the target, the
+//! true-peak margin and what each streaming service would do to the master.
 //!
 //! Gain reduction, history and output levels come from the audio thread through atomics
 //! (`shared_dsp::analysis`, `GainReductionMeter`), written only while this editor is open.
@@ -12,7 +14,7 @@ use std::sync::Arc;
 
 use nice_plug::prelude::Plugin;
 use nice_plug_egui::RepaintNotifier;
-use shared_dsp::analysis::{HistoryBuffer, Levels};
+use shared_dsp::analysis::{HistoryBuffer, Levels, SharedF32};
 use shared_dsp::dynamics::GainReductionMeter;
 use shared_dsp::meter::LoudnessReadings;
 use shared_ui::egui::{self, Vec2, vec2};
@@ -20,7 +22,11 @@ use shared_ui::widgets::{Controls, StereoLevels};
 use shared_ui::window::{self, View};
 use shared_ui::{theme, widgets};
 
-use crate::params::LimiterParams;
+use shared_dsp::dynamics::learn::{DRIVES, DriveLearner, Learned};
+use shared_dsp::meter::target::SERVICES;
+
+use crate::learn::{LearnShared, Request};
+use crate::params::{LimiterParams, TargetParam};
 
 /// Full scale of the gain-reduction meter and history, dB (a limiter working harder than
 /// this is distorting anyway).
@@ -35,13 +41,16 @@ const METER_GAP: f32 = 3.0;
 pub struct Analysis {
     /// Largest gain reduction per channel since the last frame.
     pub gain_reduction: Arc<GainReductionMeter>,
-    /// Gain reduction over the last `history_seconds`.
+    /// Gain reduction over the last seconds (as many as the buffer spans).
     pub history: Arc<HistoryBuffer>,
-    pub history_seconds: f32,
     /// Output peak and RMS per channel.
     pub levels: Arc<Levels>,
     /// The loudness meter on the output, and its reset request.
     pub loudness: Arc<LoudnessReadings>,
+    /// Output correlation, +1 … −1 (what a mono sum keeps or loses).
+    pub correlation: Arc<SharedF32>,
+    /// Learn's requests and outcomes.
+    pub learn: Arc<LearnShared>,
     pub repaint: RepaintNotifier,
 }
 
@@ -53,23 +62,29 @@ pub struct Limiter {
     /// Meter readings with their fall-back applied.
     gr_db: f32,
     output: StereoLevels,
+    /// The Learn outcome last applied (so each is applied once, and not again on reopening),
+    /// and what the editor says about it.
+    applied: u32,
+    learn_message: String,
 }
 
 impl Limiter {
     pub fn new(params: Arc<LimiterParams>, analysis: Analysis) -> Self {
         Self {
             params,
-            analysis,
             history: Vec::new(),
             gr_db: 0.0,
             output: StereoLevels::default(),
+            applied: analysis.learn.outcome().generation,
+            learn_message: String::new(),
+            analysis,
         }
     }
 }
 
 impl View for Limiter {
     const TITLE: &'static str = crate::MixwerkLimiter::NAME;
-    const SIZE: Vec2 = vec2(900.0, 510.0);
+    const SIZE: Vec2 = vec2(900.0, 600.0);
 
     fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
@@ -90,7 +105,7 @@ impl View for Limiter {
             widgets::history_strip(
                 ui,
                 &self.history,
-                self.analysis.history_seconds,
+                self.analysis.history.seconds(),
                 GR_RANGE_DB,
                 vec2(width, METER_HEIGHT + 22.0),
                 theme::WARN,
@@ -129,13 +144,163 @@ impl View for Limiter {
             theme::section(ui, "OUTPUT", |ui| {
                 k.selector_width(ui, "Dither", &p.output.dither, 90.0);
                 ui.add_space(4.0);
-                k.toggle(ui, "Bypass", &p.bypass);
+                ui.horizontal(|ui| {
+                    k.toggle(ui, "Mono Check", &p.output.mono_check);
+                    k.toggle(ui, "Loudness Match", &p.output.loudness_match)
+                        .on_hover_text("Hear the limiting at the input's loudness, not louder");
+                    k.toggle(ui, "Bypass", &p.bypass);
+                });
             });
         });
+        ui.add_space(2.0);
+        self.apply_learned(k);
+        self.target(ui, k);
     }
 }
 
 impl Limiter {
+    /// Applies a new Learn outcome once: Drive and Ceiling set through the host, as an edit.
+    fn apply_learned(&mut self, k: &Controls) {
+        let outcome = self.analysis.learn.outcome();
+        if outcome.generation == self.applied {
+            return;
+        }
+        self.applied = outcome.generation;
+        let l = &self.params.limiting;
+        self.learn_message = match outcome.learned {
+            Learned::Drive(drive_db) => {
+                let setter = k.setter();
+                for (param, value) in [(&l.drive, drive_db), (&l.ceiling, outcome.ceiling_dbtp)] {
+                    setter.begin_set_parameter(param);
+                    setter.set_parameter(param, value);
+                    setter.end_set_parameter(param);
+                }
+                format!(
+                    "Learned: Drive {}, Ceiling {}",
+                    l.drive,
+                    plugin_kit::text::dbtp_to_text(outcome.ceiling_dbtp)
+                )
+            }
+            Learned::TooLoud(lu) => {
+                format!("Too loud for the target by {lu:.1} LU even without drive: lower the input")
+            }
+            Learned::TooQuiet(lu) => format!(
+                "{lu:.1} LU short of the target even at {:.0} dB of drive",
+                DriveLearner::drive_db(DRIVES - 1)
+            ),
+            Learned::Nothing => "Nothing was heard while learning".to_owned(),
+        };
+    }
+
+    /// The delivery target: its choice, Learn, and how the master measures against it and
+    /// against each streaming service.
+    fn target(&mut self, ui: &mut egui::Ui, k: &Controls) {
+        let t = &self.params.target;
+        let target = self.params.target();
+        let lr = &self.analysis.loudness;
+        let (integrated, true_peak) = (lr.integrated.load(), lr.true_peak.load());
+        theme::section(ui, "TARGET", |ui| {
+            ui.set_min_width(ui.available_width());
+            ui.horizontal_top(|ui| {
+                ui.spacing_mut().item_spacing.x = 18.0;
+                theme::lowered(ui, 6.0, |ui| {
+                    k.selector_width(ui, "Target", &t.target, 170.0)
+                });
+                if t.target.value() == TargetParam::Custom {
+                    k.knob(ui, "Loudness", &t.lufs);
+                    k.knob(ui, "True Peak", &t.dbtp);
+                }
+                let Some(target) = target else {
+                    ui.label(
+                        egui::RichText::new("Choose a target to compare with and to learn")
+                            .color(theme::TEXT_DIM),
+                    );
+                    return;
+                };
+                ui.vertical(|ui| {
+                    let learning = self.analysis.learn.is_learning();
+                    let label = if learning { "Stop learning" } else { "Learn" };
+                    let button = egui::Button::new(label)
+                        .selected(learning)
+                        .min_size(vec2(110.0, 24.0));
+                    if ui
+                        .add(button)
+                        .on_hover_text(
+                            "Play the song once with Learn on, then stop: Drive and Ceiling are \
+                             set so the output lands on the target",
+                        )
+                        .clicked()
+                    {
+                        let request = if learning {
+                            Request::Stop
+                        } else {
+                            Request::Start
+                        };
+                        self.analysis.learn.request(request);
+                    }
+                    let message = if learning {
+                        "Learning: play the song through"
+                    } else {
+                        &self.learn_message
+                    };
+                    ui.label(egui::RichText::new(message).small().color(theme::TEXT_DIM));
+                });
+                let figure = |v: f32| widgets::figure_text(v, widgets::FIGURE_FLOOR_DB);
+                let off_target = integrated - target.lufs;
+                let color = if off_target.abs() <= 0.5 {
+                    theme::SIGNAL
+                } else {
+                    theme::WARN
+                };
+                let off = if integrated.is_finite() {
+                    format!("{off_target:+.1}")
+                } else {
+                    "–".to_owned()
+                };
+                widgets::readout(ui, "vs Target", &off, "LU", color);
+                let margin = target.dbtp - true_peak;
+                let margin_color = if margin >= 0.0 {
+                    theme::TEXT
+                } else {
+                    theme::HOT
+                };
+                let margin_text = if true_peak.is_finite() {
+                    figure(margin)
+                } else {
+                    "–".to_owned()
+                };
+                widgets::readout(ui, "TP Margin", &margin_text, "dB", margin_color);
+                ui.vertical(|ui| {
+                    ui.label(
+                        egui::RichText::new("Played back at")
+                            .small()
+                            .color(theme::TEXT_DIM),
+                    );
+                    egui::Grid::new("services")
+                        .spacing(vec2(14.0, 1.0))
+                        .show(ui, |ui| {
+                            for service in SERVICES {
+                                let gain = service.playback_gain_db(integrated, true_peak);
+                                let text = gain.map_or("–".to_owned(), |g| format!("{g:+.1} dB"));
+                                ui.label(
+                                    egui::RichText::new(service.name)
+                                        .small()
+                                        .color(theme::TEXT_DIM),
+                                );
+                                ui.label(
+                                    egui::RichText::new(text)
+                                        .small()
+                                        .monospace()
+                                        .color(theme::TEXT),
+                                );
+                                ui.end_row();
+                            }
+                        });
+                });
+            });
+        });
+    }
+
     /// Left and right output level (peak bar, RMS bar, peak-hold line) on a dB scale, with the
     /// held peaks as figures below.
     fn output_meters(&self, ui: &mut egui::Ui) {
@@ -196,7 +361,7 @@ impl Limiter {
         theme::section(ui, "LOUDNESS (EBU R128)", |ui| {
             ui.set_min_width(ui.available_width());
             ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 40.0;
+                ui.spacing_mut().item_spacing.x = 30.0;
                 widgets::readout(
                     ui,
                     "Momentary",
@@ -232,6 +397,14 @@ impl Limiter {
                     theme::TEXT
                 };
                 widgets::readout(ui, "True Peak", &figure(true_peak), "dBTP", tp_color);
+                ui.vertical(|ui| {
+                    ui.label(
+                        egui::RichText::new("Correlation")
+                            .small()
+                            .color(theme::TEXT_DIM),
+                    );
+                    widgets::correlation_meter(ui, self.analysis.correlation.load(), 120.0);
+                });
                 theme::lowered(ui, 12.0, |ui| {
                     if widgets::loudness_reset(ui, vec2(64.0, 24.0)) {
                         lr.request_reset();

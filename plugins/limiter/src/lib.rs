@@ -8,8 +8,10 @@
 //! bypassing never moves the track in time.
 //!
 //! The editor (`editor.rs`) shows the gain reduction and its history, the output levels and
-//! the loudness figures ([`LoudnessReadings`]: momentary, short-term, integrated, range, true
-//! peak, and a reset request), all handed over lock-free.
+//! correlation, the loudness figures ([`LoudnessReadings`]: momentary, short-term, integrated,
+//! range, true peak, and a reset request), all handed over lock-free, and the delivery target
+//! with Learn (`learn.rs`: the editor asks, the audio thread runs the shadow limiters of
+//! `shared_dsp::dynamics::learn` over the input and publishes the drive, the editor sets it).
 
 use std::sync::Arc;
 
@@ -17,13 +19,19 @@ use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use plugin_kit::latency::ReportedLatency;
-use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, LevelMeter, Levels};
+use shared_dsp::analysis::{
+    CorrelationMeter, HistoryBuffer, HistoryWriter, LevelMeter, Levels, SharedF32,
+};
 use shared_dsp::bypass;
+use shared_dsp::dynamics::learn::DriveLearner;
 use shared_dsp::dynamics::limiter::Settings;
 use shared_dsp::dynamics::{GainReductionMeter, Limiter};
+use shared_dsp::meter::matching::LoudnessMatch;
+use shared_dsp::meter::target::Target;
 use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
 
 mod editor;
+mod learn;
 mod params;
 use params::LimiterParams;
 
@@ -34,6 +42,8 @@ const HISTORY_SECONDS: f32 = 6.0;
 const HISTORY_POINTS: usize = 600;
 /// Time constant of the output RMS meter (the usual RMS/VU ballistics).
 const RMS_TIME_MS: f32 = 300.0;
+/// Time constant of the correlation meter (the usual meter ballistics).
+const CORRELATION_MS: f32 = 300.0;
 /// Standalone demo: the shared demo signal peaks near −6 dBFS; this much louder, the limiter
 /// has peaks to catch at its default settings and the loudness figures read like a master.
 #[cfg(feature = "standalone")]
@@ -47,6 +57,13 @@ pub struct MixwerkLimiter {
     loudness_meter: LoudnessMeter,
     /// Output peak and RMS for the editor's meters (only while it is open).
     level_meter: LevelMeter,
+    /// Output correlation for the editor (only while it is open).
+    correlation: CorrelationMeter,
+    /// Learn's shadow limiters (running only during a pass), and the target of that pass.
+    learner: DriveLearner,
+    learn_target: Target,
+    /// Loudness Match: what is heard, after the meters.
+    matching: LoudnessMatch,
     editor_state: Arc<EguiEditorState>,
     /// Shared with the editor; kept across activations (the meters are rebuilt for each rate).
     analysis: editor::Analysis,
@@ -58,19 +75,15 @@ pub struct MixwerkLimiter {
     demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
-fn history_writer(buffer: &Arc<HistoryBuffer>, sample_rate: f32) -> HistoryWriter {
-    let interval = (sample_rate * HISTORY_SECONDS / HISTORY_POINTS as f32).round() as usize;
-    HistoryWriter::new(buffer.clone(), interval)
-}
-
 impl Default for MixwerkLimiter {
     fn default() -> Self {
         let analysis = editor::Analysis {
             gain_reduction: Arc::new(GainReductionMeter::new()),
-            history: Arc::new(HistoryBuffer::new(HISTORY_POINTS)),
-            history_seconds: HISTORY_SECONDS,
+            history: Arc::new(HistoryBuffer::new(HISTORY_SECONDS, HISTORY_POINTS)),
             levels: Arc::new(Levels::new()),
             loudness: Arc::new(LoudnessReadings::new()),
+            correlation: Arc::new(SharedF32::new(0.0)),
+            learn: Arc::new(learn::LearnShared::default()),
             repaint: RepaintNotifier::new(),
         };
         Self {
@@ -78,8 +91,19 @@ impl Default for MixwerkLimiter {
             limiter: Limiter::new(48_000.0, 512),
             loudness_meter: LoudnessMeter::with_readings(48_000.0, 2, analysis.loudness.clone()),
             level_meter: LevelMeter::new(48_000.0, RMS_TIME_MS, analysis.levels.clone()),
+            correlation: CorrelationMeter::new(
+                48_000.0,
+                CORRELATION_MS,
+                analysis.correlation.clone(),
+            ),
+            learner: DriveLearner::new(48_000.0, 2),
+            matching: LoudnessMatch::new(48_000.0, 2),
+            learn_target: Target {
+                lufs: -14.0,
+                dbtp: -1.0,
+            },
             editor_state: shared_ui::window::default_state::<editor::Limiter>(),
-            history: history_writer(&analysis.history, 48_000.0),
+            history: HistoryWriter::new(analysis.history.clone(), 48_000.0),
             analysis,
             latency: ReportedLatency::default(),
             #[cfg(feature = "standalone")]
@@ -95,6 +119,30 @@ impl MixwerkLimiter {
     }
 }
 
+impl MixwerkLimiter {
+    /// Starts or ends a Learn pass when the editor asks: the shadows get the limiter's
+    /// settings and the target's ceiling; the outcome is published for the editor to apply.
+    fn serve_learn(&mut self) {
+        let shared = &self.analysis.learn;
+        match shared.take_request() {
+            Some(learn::Request::Start) => {
+                if let Some(target) = self.params.target() {
+                    self.learn_target = target;
+                    self.learner.start(&self.params.settings(), target.dbtp);
+                    shared.set_learning(true);
+                }
+            }
+            Some(learn::Request::Stop) if self.learner.is_active() => {
+                self.learner.stop();
+                let t = self.learn_target;
+                shared.publish(self.learner.result(t.lufs), t.dbtp);
+                shared.set_learning(false);
+            }
+            _ => {}
+        }
+    }
+}
+
 impl Plugin for MixwerkLimiter {
     plugin_kit::plugin_identity!("Mixwerk Limiter");
 
@@ -103,21 +151,7 @@ impl Plugin for MixwerkLimiter {
     // Ceiling and drive rides drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<shared_ui::window::App<editor::Limiter>>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
-
-    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        shared_ui::window::create(
-            self.editor_state.clone(),
-            self.analysis.repaint.clone(),
-            editor::Limiter::new(self.params.clone(), self.analysis.clone()),
-        )
-    }
+    shared_ui::plugin_editor!(editor::Limiter { params, analysis }, repaint: analysis.repaint);
 
     fn activate(
         &mut self,
@@ -140,7 +174,17 @@ impl Plugin for MixwerkLimiter {
             RMS_TIME_MS,
             self.analysis.levels.clone(),
         );
-        self.history = history_writer(&self.analysis.history, config.sample_rate);
+        self.correlation = CorrelationMeter::new(
+            config.sample_rate,
+            CORRELATION_MS,
+            self.analysis.correlation.clone(),
+        );
+        self.history = HistoryWriter::new(self.analysis.history.clone(), config.sample_rate);
+        // Allocated here so that a pass never allocates; an activation ends any pass.
+        self.learner = DriveLearner::new(config.sample_rate, channels);
+        self.matching = LoudnessMatch::new(config.sample_rate, channels);
+        self.matching.set(self.params.output.loudness_match.value());
+        self.analysis.learn.set_learning(false);
         #[cfg(feature = "standalone")]
         {
             self.demo = plugin_kit::demo::signal(config.sample_rate);
@@ -157,6 +201,8 @@ impl Plugin for MixwerkLimiter {
         // A restarted stream is a new measurement.
         self.loudness_meter.reset();
         self.level_meter.reset();
+        self.correlation.reset();
+        self.matching.reset();
     }
 
     fn process(
@@ -171,6 +217,8 @@ impl Plugin for MixwerkLimiter {
         self.latency.update(self.limiter.latency_samples(), |l| {
             context.set_latency_samples(l)
         });
+        self.serve_learn();
+        self.matching.set(self.params.output.loudness_match.value());
         let samples = buffer.samples();
         // Metering for the editor costs nothing while nobody looks.
         let metering = self.editor_state.is_open();
@@ -183,18 +231,25 @@ impl Plugin for MixwerkLimiter {
                         .chain(right.iter_mut())
                         .for_each(|x| *x *= DEMO_GAIN);
                 }
+                self.learner.process(left, right);
+                self.matching.measure_input(left, right);
                 self.limiter.process(left, right);
                 self.loudness_meter.process(left, right);
                 if metering {
                     self.level_meter.process(left, right);
+                    self.correlation.process(left, right);
                 }
+                self.matching.apply(left, right);
             }
             [mono] => {
+                self.learner.process_mono(mono);
+                self.matching.measure_input(mono, mono);
                 self.limiter.process_mono(mono);
                 self.loudness_meter.process_mono(mono);
                 if metering {
                     self.level_meter.process(mono, mono);
                 }
+                self.matching.apply_mono(mono);
             }
             [] => {}
         }

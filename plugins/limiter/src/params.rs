@@ -2,9 +2,10 @@
 //! automation lanes (`tests/contracts/limiter.params`).
 
 use nice_plug::prelude::*;
-use plugin_kit::params::{centred, decibels, percent, switch, time_ms};
+use plugin_kit::params::{centred, decibels, loudness, percent, switch, time_ms, true_peak};
 use shared_dsp::dynamics::dither::DitherDepth;
 use shared_dsp::dynamics::limiter::{MAX_LOOKAHEAD_MS, MIN_LOOKAHEAD_MS, PeakMode, Settings};
+use shared_dsp::meter::target::{Preset, Target};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetectionParam {
@@ -29,6 +30,29 @@ pub enum DitherParam {
     Bits24,
 }
 
+/// What the master is aimed at (see `shared_dsp::meter::target`).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetParam {
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    #[id = "streaming"]
+    #[name = "Streaming -14 LUFS"]
+    Streaming,
+    #[id = "apple-music"]
+    #[name = "Apple Music -16 LUFS"]
+    AppleMusic,
+    #[id = "ebu-r128"]
+    #[name = "EBU R128 -23 LUFS"]
+    EbuR128,
+    #[id = "atsc-a85"]
+    #[name = "ATSC A/85 -24 LKFS"]
+    AtscA85,
+    #[id = "custom"]
+    #[name = "Custom"]
+    Custom,
+}
+
 /// Grouped for the host (CLAP modules, VST3 units) the way the editor groups them: what is
 /// limited, how the gain recovers, how peaks are found, what leaves. Groups do not change the
 /// ids (`tests/contracts/limiter.params`), and the order is the one hosts always saw.
@@ -44,6 +68,21 @@ pub struct LimiterParams {
     pub output: OutputParams,
     #[id = "bypass"]
     pub bypass: BoolParam,
+    #[nested(group = "Target")]
+    pub target: TargetParams,
+}
+
+/// The delivery target: a reference for the editor's readouts and for Learn; it changes
+/// nothing in the audio by itself.
+#[derive(Params)]
+pub struct TargetParams {
+    #[id = "target"]
+    pub target: EnumParam<TargetParam>,
+    /// Custom target's loudness and true-peak ceiling.
+    #[id = "target-lufs"]
+    pub lufs: FloatParam,
+    #[id = "target-dbtp"]
+    pub dbtp: FloatParam,
 }
 
 #[derive(Params)]
@@ -76,6 +115,16 @@ pub struct DetectionParams {
 pub struct OutputParams {
     #[id = "dither"]
     pub dither: EnumParam<DitherParam>,
+    /// Plays the mono sum on both sides (`shared_dsp::monitor`), to hear the master as a phone
+    /// or a mono speaker plays it. Saved with the session like any control, so a master is
+    /// never bounced in mono by surprise: the editor lights it in the warning colour.
+    #[id = "mono-check"]
+    pub mono_check: BoolParam,
+    /// Plays the output at the input's loudness (`shared_dsp::meter::matching`), so A/B and
+    /// bypass compare the sound of the limiting, not its level. The meters still read the
+    /// master itself.
+    #[id = "loudness-match"]
+    pub loudness_match: BoolParam,
 }
 
 impl Default for LimiterParams {
@@ -103,13 +152,39 @@ impl Default for LimiterParams {
             },
             output: OutputParams {
                 dither: EnumParam::new("Dither", DitherParam::Off),
+                mono_check: switch("Mono Check", false),
+                loudness_match: switch("Loudness Match", false),
             },
             bypass: switch("Bypass", false).make_bypass(),
+            target: TargetParams {
+                target: EnumParam::new("Target", TargetParam::Streaming),
+                lufs: loudness("Target Loudness", -14.0, -36.0, -5.0),
+                dbtp: true_peak("Target True Peak", -1.0, -9.0, 0.0),
+            },
         }
     }
 }
 
 impl LimiterParams {
+    /// The target chosen, if any.
+    pub fn target(&self) -> Option<Target> {
+        let t = &self.target;
+        let preset = match t.target.value() {
+            TargetParam::Off => return None,
+            TargetParam::Custom => {
+                return Some(Target {
+                    lufs: t.lufs.value(),
+                    dbtp: t.dbtp.value(),
+                });
+            }
+            TargetParam::Streaming => Preset::Streaming,
+            TargetParam::AppleMusic => Preset::AppleMusic,
+            TargetParam::EbuR128 => Preset::EbuR128,
+            TargetParam::AtscA85 => Preset::AtscA85,
+        };
+        Some(preset.target())
+    }
+
     /// The DSP settings these parameters describe right now (bypass is the caller's:
     /// `shared_dsp::bypass`).
     pub fn settings(&self) -> Settings {
@@ -130,6 +205,7 @@ impl LimiterParams {
                 DitherParam::Bits16 => DitherDepth::Bits16,
                 DitherParam::Bits24 => DitherDepth::Bits24,
             },
+            mono_check: self.output.mono_check.value(),
             bypass: false,
         }
     }

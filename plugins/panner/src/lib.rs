@@ -69,21 +69,7 @@ impl Plugin for MixwerkPanner {
     // Pan sweeps drawn in the host land where they are drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<shared_ui::window::App<editor::Panner>>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
-
-    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        shared_ui::window::create(
-            self.editor_state.clone(),
-            self.analysis.repaint.clone(),
-            editor::Panner::new(self.params.clone(), self.analysis.clone()),
-        )
-    }
+    shared_ui::plugin_editor!(editor::Panner { params, analysis }, repaint: analysis.repaint);
 
     fn activate(
         &mut self,

@@ -77,21 +77,7 @@ impl Plugin for MixwerkReverb {
     // Automation lands where it is drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = EguiEditor<shared_ui::window::App<editor::Reverb>>;
-    type SysExMessage = ();
-    type BackgroundTask = IrTask;
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
-
-    fn editor(&mut self, _executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        shared_ui::window::create(
-            self.editor_state.clone(),
-            self.repaint.clone(),
-            editor::Reverb::new(self.params.clone(), self.ir.clone()),
-        )
-    }
+    shared_ui::plugin_editor!(editor::Reverb { params, ir }, repaint: repaint, background: IrTask);
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
         let (ir, params) = (self.ir.clone(), self.params.clone());

@@ -54,6 +54,7 @@ use crate::gain::within;
 use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::Stereo;
+use crate::monitor::MonoCheck;
 use crate::smoother::Smoother;
 
 use super::ballistics::Ballistics;
@@ -107,6 +108,9 @@ pub struct Settings {
     pub link: f32,
     pub peak_mode: PeakMode,
     pub dither: DitherDepth,
+    /// The mono sum on both outputs ([`MonoCheck`]), before the dither; bypass glides to the
+    /// stereo input all the same.
+    pub mono_check: bool,
     /// Glide to the input, delayed by the latency.
     pub bypass: bool,
 }
@@ -122,6 +126,7 @@ impl Default for Settings {
             link: 1.0,
             peak_mode: PeakMode::TruePeak,
             dither: DitherDepth::Off,
+            mono_check: false,
             bypass: false,
         }
     }
@@ -194,6 +199,7 @@ pub struct Limiter {
     drive: Smoother,
     ceiling: Smoother,
     bypass: Smoother,
+    mono_check: MonoCheck,
     dither: Dither,
     link: f32,
     /// Samples of delay now, and what the settings ask for (different while switching).
@@ -246,6 +252,7 @@ impl Limiter {
             drive: glide(1.0),
             ceiling: glide(1.0),
             bypass: glide(0.0),
+            mono_check: MonoCheck::new(fs),
             dither: Dither::new(),
             link: d.link,
             latency: 0,
@@ -299,6 +306,7 @@ impl Limiter {
         self.release.set_auto_release(s.auto_release);
         self.link = s.link;
         self.dither.set_depth(s.dither);
+        self.mono_check.set(s.mono_check);
         self.bypass.set_target(if s.bypass { 1.0 } else { 0.0 });
         // A different lookahead fades out and switches (see `process_chunk`).
         self.target_latency = self.latency_for_ms(s.lookahead_ms);
@@ -311,6 +319,7 @@ impl Limiter {
         for s in [&mut self.drive, &mut self.ceiling, &mut self.bypass] {
             s.reset_to(s.target());
         }
+        self.mono_check.set_immediately(settings.mono_check);
         if self.target_latency != self.latency {
             self.switch_latency();
         }
@@ -551,6 +560,10 @@ impl Limiter {
             }
         }
         self.clamped += clamped;
+        if channels == 2 {
+            let [l, r] = &mut late;
+            self.mono_check.process(&mut l[..n], &mut r[..n]);
+        }
         if self.dither.depth() != DitherDepth::Off {
             for (ch, lane) in late.iter_mut().enumerate().take(channels) {
                 for (v, &c) in lane[..n].iter_mut().zip(&limit[..n]) {

@@ -655,14 +655,6 @@ fn avx2_build_is_bit_identical_to_the_baseline() {
 /// `cutoff` + 0.01·fs up).
 fn low_pass(x: &[f32], cutoff: f64, fs: f32) -> Vec<f32> {
     const HALF: isize = 255;
-    fn i0(x: f64) -> f64 {
-        let (mut sum, mut term, q) = (1.0, 1.0, x * x / 4.0);
-        for k in 1..60 {
-            term *= q / (k * k) as f64;
-            sum += term;
-        }
-        sum
-    }
     let fc = cutoff / fs as f64;
     let h: Vec<f64> = (-HALF..=HALF)
         .map(|k| {
@@ -673,7 +665,7 @@ fn low_pass(x: &[f32], cutoff: f64, fs: f32) -> Vec<f32> {
                 (core::f64::consts::TAU * fc * t).sin() / (core::f64::consts::PI * t)
             };
             let r = t / (HALF + 1) as f64;
-            sinc * i0(8.0 * (1.0 - r * r).sqrt()) / i0(8.0)
+            sinc * crate::kernel::window::kaiser(r, 8.0)
         })
         .collect();
     (0..x.len() as isize)
@@ -934,4 +926,63 @@ fn ceiling_holds_on_the_worst_synthetic_signals() {
             println!("worst sine: {:+.4} dB ({})", worst_sine.0, worst_sine.1);
         }
     }
+}
+
+/// Mono check: both outputs are exactly the mean of what the limiter puts out in stereo, so
+/// the ceiling still holds on the sum (measured with the 16× reference), and an out-of-phase
+/// component disappears from it; bypass still glides to the stereo input.
+#[test]
+fn mono_check_plays_the_mean_of_the_limited_channels() {
+    for (name, l, r) in program_signals(FS) {
+        let settings = Settings {
+            drive_db: 12.0,
+            ..Settings::default()
+        };
+        let mut stereo = Limiter::new(FS, 512);
+        stereo.update_immediately(&settings);
+        let (sl, sr) = run(&mut stereo, &l, &r, 512);
+        let mut mono = Limiter::new(FS, 512);
+        mono.update_immediately(&Settings {
+            mono_check: true,
+            ..settings
+        });
+        let (ml, mr) = run(&mut mono, &l, &r, 512);
+        assert_eq!(ml, mr, "{name}: the two outputs differ");
+        for i in 0..ml.len() {
+            assert_eq!(ml[i], (sl[i] + sr[i]) * 0.5, "{name}: sample {i}");
+        }
+        let over = db(reference_true_peak(&ml)) - settings.ceiling_db as f64;
+        println!("mono check, {name}: true peak {over:+.4} dB re the ceiling");
+        assert!(
+            over <= 0.05,
+            "{name}: {over:+.4} dB over the ceiling in mono"
+        );
+    }
+    // A tone in opposite phase on the two sides is gone from the sum.
+    let n = FS as usize / 2;
+    let tone: Vec<f32> = (0..n)
+        .map(|i| 0.25 * (core::f32::consts::TAU * 1_000.0 * i as f32 / FS).sin())
+        .collect();
+    let inverted: Vec<f32> = tone.iter().map(|x| -x).collect();
+    let mut mono = Limiter::new(FS, 512);
+    mono.update_immediately(&Settings {
+        mono_check: true,
+        ..Settings::default()
+    });
+    let (ml, _) = run(&mut mono, &tone, &inverted, 512);
+    assert!(
+        sample_peak(&ml) < 1e-6,
+        "the out-of-phase tone survived the sum"
+    );
+    // Bypassed, the output is the (delayed) stereo input, not its sum.
+    let mut bypassed = Limiter::new(FS, 512);
+    bypassed.update_immediately(&Settings {
+        mono_check: true,
+        bypass: true,
+        ..Settings::default()
+    });
+    let (bl, br) = run(&mut bypassed, &tone, &inverted, 512);
+    let latency = bypassed.latency_samples() as usize;
+    assert_eq!(bl[latency..], tone[..n - latency]);
+    assert_eq!(br[latency..], inverted[..n - latency]);
 }

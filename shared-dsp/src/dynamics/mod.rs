@@ -20,6 +20,7 @@
 //! | [`moving_average`] | exact cascaded box filters: smoothing that cannot overshoot |
 //! | [`dither`] | TPDF dither to 16 or 24 bits |
 //! | [`limiter`] | the brickwall true-peak lookahead limiter |
+//! | [`learn`] | the limiter's Learn: the drive that lands the output on a loudness target |
 //! | [`gate`] | gate / expander with range, hysteresis and hold (the channel strip's) |
 
 pub mod ballistics;
@@ -29,6 +30,7 @@ pub mod dither;
 pub mod fast_db;
 pub mod gain_computer;
 pub mod gate;
+pub mod learn;
 pub mod limiter;
 pub mod lookahead;
 pub mod meter;

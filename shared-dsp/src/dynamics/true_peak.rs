@@ -56,6 +56,7 @@
 //! input history is kept, and the streams are rebuilt from it on the way back to true peak.
 
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
+use crate::kernel::window::kaiser;
 
 /// Taps per phase of the 8-point estimator (both interpolators).
 pub const TAPS: usize = 12;
@@ -180,20 +181,12 @@ const POINTS8_REACH: usize = 6;
 /// between two samples, `Σ c[j]·(x[n − j] + x[n + 1 + j])`, from a Kaiser-windowed sinc,
 /// scaled so that DC passes exactly.
 pub fn half_band_phase(k: usize, beta: f64) -> Vec<f64> {
-    fn i0(x: f64) -> f64 {
-        let (mut sum, mut term, q) = (1.0, 1.0, x * x / 4.0);
-        for m in 1..80 {
-            term *= q / (m * m) as f64;
-            sum += term;
-        }
-        sum
-    }
     let mut c: Vec<f64> = (0..k)
         .map(|j| {
             let d = j as f64 + 0.5;
             let r = d / k as f64;
             let sinc = (core::f64::consts::PI * d).sin() / (core::f64::consts::PI * d);
-            sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta)
+            sinc * kaiser(r, beta)
         })
         .collect();
     let dc: f64 = 2.0 * c.iter().sum::<f64>();

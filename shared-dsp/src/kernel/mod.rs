@@ -15,6 +15,7 @@
 //! - [`transpose`]: the 4 × 4 transpose in SSE shuffles.
 //! - [`bits`]: float tricks that turn floats into indices or floors without conversions.
 //! - [`linalg`]: the small dense solvers (least squares by Householder QR, Cholesky).
+//! - [`window`]: the Kaiser window (and its Bessel function) of every windowed sinc.
 
 pub mod bits;
 pub mod interp;
@@ -22,3 +23,4 @@ pub mod linalg;
 pub mod sanitize;
 pub mod simd;
 pub mod transpose;
+pub mod window;

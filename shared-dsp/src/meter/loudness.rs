@@ -71,6 +71,8 @@ pub struct LoudnessMeter {
     /// True-peak estimation per channel, and the largest estimate (linear) since the reset.
     true_peak: [TruePeakDetector; 2],
     max_true_peak: f32,
+    /// Whether the true peak is measured (not for [`loudness_only`](Self::loudness_only)).
+    measure_true_peak: bool,
 }
 
 impl LoudnessMeter {
@@ -111,9 +113,19 @@ impl LoudnessMeter {
             pos: 0,
             true_peak: [TruePeakDetector::bs1770(), TruePeakDetector::bs1770()],
             max_true_peak: 0.0,
+            measure_true_peak: true,
         };
         meter.publish_silence();
         meter
+    }
+
+    /// A meter of loudness alone (momentary, short-term, integrated, range), without the
+    /// true peak and its cost, publishing nowhere anyone reads (loudness matching).
+    pub fn loudness_only(sample_rate: f32, channels: usize) -> Self {
+        Self {
+            measure_true_peak: false,
+            ..Self::new(sample_rate, channels)
+        }
     }
 
     /// The figures this meter publishes, for an editor (clone the `Arc`).
@@ -181,7 +193,12 @@ impl LoudnessMeter {
             let (mut l, mut r) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
             fill(start, len, &mut l, &mut r);
             let mut peaks = [0.0f32; CHUNK];
-            for (detector, x) in self.true_peak.iter_mut().zip([&l, &r]).take(self.channels) {
+            let measured = if self.measure_true_peak {
+                self.channels
+            } else {
+                0
+            };
+            for (detector, x) in self.true_peak.iter_mut().zip([&l, &r]).take(measured) {
                 detector.process_block(&x[..len], &mut peaks[..len], true);
                 self.max_true_peak = peaks[..len]
                     .iter()

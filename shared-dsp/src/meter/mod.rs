@@ -6,6 +6,8 @@
 //! |---|---|
 //! | [`loudness`] | the meter: K-weighting and gating (the `ebur128` crate), true peak (the limiter's detector), published every 100 ms |
 //! | [`readings`] | the published figures, shared lock-free with the editor (and its reset button) |
+//! | [`matching`] | loudness-matched audition: the output at the input's short-term loudness |
+//! | [`target`] | delivery targets (streaming, broadcast) and how each service plays a master |
 //!
 //! **Why `ebur128`**: it is the Rust port of libebur128 (the meter in ffmpeg and GStreamer),
 //! kept by GStreamer's maintainer, and in `Mode::HISTOGRAM` it keeps the gating blocks in two
@@ -17,7 +19,9 @@
 //! computed from the histograms (1000 bins: microseconds) when published.
 
 pub mod loudness;
+pub mod matching;
 pub mod readings;
+pub mod target;
 
 pub use loudness::LoudnessMeter;
 pub use readings::LoudnessReadings;

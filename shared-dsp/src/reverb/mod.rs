@@ -64,6 +64,7 @@ use crate::gain::{db_to_gain, gain_to_db_floored, within};
 use crate::kernel::sanitize::{flush_denormal, sane_sample};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::{Lane, Stereo};
+use crate::smoother::ControlRamp;
 use crate::svf::Svf;
 use character::{MAX_SIZE_SCALE, line_lengths_ms, size_scale};
 use diffusion::Diffuser;
@@ -150,70 +151,8 @@ impl Default for Settings {
     }
 }
 
-/// A gain that glides (one-pole, at the control rate) and is interpolated linearly across
-/// each control period, so it moves every sample without per-sample exponentials.
-#[derive(Clone, Copy, Debug)]
-struct Ramp {
-    value: f32,
-    step: f32,
-    end: f32,
-    target: f32,
-    /// Per-period glide factor; 0 = reach the target at the end of the next period.
-    factor: f32,
-}
-
-impl Ramp {
-    fn new(value: f32, factor: f32) -> Self {
-        Self {
-            value,
-            step: 0.0,
-            end: value,
-            target: value,
-            factor,
-        }
-    }
-
-    fn control(&mut self) {
-        self.value = self.end;
-        if self.end != self.target {
-            let t = self.target;
-            let next = t + (self.end - t) * self.factor;
-            self.end = if (next - t).abs() < 1e-6 || next == self.end {
-                t
-            } else {
-                next
-            };
-        }
-        self.step = (self.end - self.value) * (1.0 / CONTROL as f32);
-        if self.step == 0.0 {
-            self.value = self.end;
-        }
-    }
-
-    /// The values for the next `n ≤ CONTROL` samples, one per sample (the rest of the array
-    /// repeats the current value).
-    #[inline(always)]
-    fn values(&mut self, n: usize) -> [f32; CONTROL] {
-        let mut v = [self.value; CONTROL];
-        if self.step != 0.0 {
-            for v in &mut v[..n] {
-                self.value += self.step;
-                *v = self.value;
-            }
-        }
-        v
-    }
-
-    fn jump(&mut self) {
-        self.value = self.target;
-        self.end = self.target;
-        self.step = 0.0;
-    }
-
-    fn settled_at(&self, v: f32) -> bool {
-        self.value == v && self.end == v && self.target == v
-    }
-}
+/// A value that glides at the control rate and moves every sample (see [`ControlRamp`]).
+type Ramp = ControlRamp<CONTROL>;
 
 /// The convolution engine in use, the one fading out after a swap, and the one waiting to be
 /// handed back to the loader thread.
@@ -326,9 +265,9 @@ impl Reverb {
             .flat_map(|c| c.voicing().diffuser_ms)
             .fold(0.0, f32::max);
         let max_scale = MAX_SIZE_SCALE;
-        let periods = |ms: f32| ms * 1e-3 * fs / CONTROL as f32;
-        let factor = |ms: f32| (-1.0 / periods(ms) as f64).exp() as f32;
-        let gains = factor(10.0);
+        // Gains glide with τ = 10 ms, cutoffs 30 ms, the pre-delay 60 ms (a pitch bend, not a
+        // jump), the input and the mode crossfade 15 ms; the ducking follows its own envelope.
+        let ramp = |initial: f32, ms: f32| Ramp::new(fs, ms, initial);
         let mut reverb = Self {
             sample_rate: fs,
             settings: Settings::default(),
@@ -337,7 +276,7 @@ impl Reverb {
             predelay: Ring::new(
                 ((MAX_PREDELAY_SECONDS + longest_er * 1e-3 * max_scale) * fs) as usize + 4,
             ),
-            predelay_samples: Ramp::new(0.0, factor(60.0)),
+            predelay_samples: ramp(0.0, 60.0),
             early: EarlyReflections::new(fs),
             diffuser: Diffuser::new(fs, longest_diffuser * 1e-3 * max_scale.sqrt()),
             er_diffuser: Diffuser::new(fs, 0.005 * max_scale.sqrt()),
@@ -352,19 +291,19 @@ impl Reverb {
             },
             low_cut: Svf::new(fs as f64),
             high_cut: Svf::new(fs as f64),
-            low_cut_hz: Ramp::new(20.0, factor(30.0)),
-            high_cut_hz: Ramp::new(20_000.0, factor(30.0)),
+            low_cut_hz: ramp(20.0, 30.0),
+            high_cut_hz: ramp(20_000.0, 30.0),
             low_cut_on: false,
             high_cut_on: false,
             envelope: EnvelopeFollower::new(fs, 5.0, 250.0, Detector::Peak),
-            dry: Ramp::new(1.0, gains),
-            wet: Ramp::new(0.0, gains),
-            duck: Ramp::new(1.0, 0.0),
-            early_gain: Ramp::new(1.0, gains),
-            late_gain: Ramp::new(1.0, gains),
-            input: Ramp::new(1.0, factor(15.0)),
-            mode: Ramp::new(0.0, factor(15.0)),
-            width: Ramp::new(1.0, gains),
+            dry: ramp(1.0, 10.0),
+            wet: ramp(0.0, 10.0),
+            duck: ramp(1.0, 0.0),
+            early_gain: ramp(1.0, 10.0),
+            late_gain: ramp(1.0, 10.0),
+            input: ramp(1.0, 15.0),
+            mode: ramp(0.0, 15.0),
+            width: ramp(1.0, 10.0),
             algorithmic_idle: false,
             convolution_idle: true,
             avx2: has_avx2(),
@@ -426,12 +365,12 @@ impl Reverb {
             r.jump();
         }
         self.early.finish_glides();
-        self.early.control(self.predelay_samples.end);
+        self.early.control(self.predelay_samples.end());
         self.diffuser.finish_glides();
         self.er_diffuser.finish_glides();
         self.fdn.finish_glides();
-        self.low_cut.set_cutoff(self.low_cut_hz.value);
-        self.high_cut.set_cutoff(self.high_cut_hz.value);
+        self.low_cut.set_cutoff(self.low_cut_hz.value());
+        self.high_cut.set_cutoff(self.high_cut_hz.value());
         self.conv.finish_swap();
         self.algorithmic_idle = self.mode.settled_at(1.0);
         self.convolution_idle = self.mode.settled_at(0.0);
@@ -450,8 +389,8 @@ impl Reverb {
                 default
             }
         };
-        self.predelay_samples.target =
-            clean(s.predelay_ms, 0.0, MAX_PREDELAY_SECONDS * 1e3, 0.0) * ms;
+        self.predelay_samples
+            .set_target(clean(s.predelay_ms, 0.0, MAX_PREDELAY_SECONDS * 1e3, 0.0) * ms);
 
         let scale = size_scale(s.size);
         let lengths = line_lengths_ms(s.character, LINES);
@@ -495,26 +434,28 @@ impl Reverb {
         } else {
             (cos as f32, sin as f32)
         };
-        self.dry.target = dry * gain;
-        self.wet.target = wet * gain;
+        self.dry.set_target(dry * gain);
+        self.wet.set_target(wet * gain);
         let b = clean(s.early_late, 0.0, 1.0, 0.5);
-        self.early_gain.target = (2.0 * (1.0 - b)).min(1.0);
-        self.late_gain.target = (2.0 * b).min(1.0);
-        self.input.target = if frozen { 0.0 } else { 1.0 };
-        self.mode.target = if s.mode == Mode::Convolution {
+        self.early_gain.set_target((2.0 * (1.0 - b)).min(1.0));
+        self.late_gain.set_target((2.0 * b).min(1.0));
+        self.input.set_target(if frozen { 0.0 } else { 1.0 });
+        self.mode.set_target(if s.mode == Mode::Convolution {
             1.0
         } else {
             0.0
-        };
-        self.width.target = clean(s.width, 0.0, 1.0, 1.0);
+        });
+        self.width.set_target(clean(s.width, 0.0, 1.0, 1.0));
         let nyquist_guard = 0.45 * fs;
         self.low_cut_on = s.low_cut_hz.is_some_and(f32::is_finite);
         self.high_cut_on = s.high_cut_hz.is_some_and(f32::is_finite);
         if let Some(f) = s.low_cut_hz {
-            self.low_cut_hz.target = clean(f, 5.0, nyquist_guard, 20.0);
+            self.low_cut_hz
+                .set_target(clean(f, 5.0, nyquist_guard, 20.0));
         }
         if let Some(f) = s.high_cut_hz {
-            self.high_cut_hz.target = clean(f, 100.0, nyquist_guard, nyquist_guard);
+            self.high_cut_hz
+                .set_target(clean(f, 100.0, nyquist_guard, nyquist_guard));
         }
     }
 
@@ -550,8 +491,8 @@ impl Reverb {
         let fs = self.sample_rate;
         let pre = self
             .predelay_samples
-            .target
-            .max(self.predelay_samples.value);
+            .target()
+            .max(self.predelay_samples.value());
         let algorithmic = self.early.last_seconds() * fs
             + self.fdn.longest_loop_seconds() * fs
             + 1.5 * s.decay_s.max(s.decay_s * s.hf_ratio).clamp(0.0, 100.0) * fs;
@@ -648,21 +589,21 @@ impl Reverb {
         }
         if self.low_cut_on {
             self.low_cut_hz.control();
-            self.low_cut.set_cutoff(self.low_cut_hz.end);
+            self.low_cut.set_cutoff(self.low_cut_hz.end());
         }
         if self.high_cut_on {
             self.high_cut_hz.control();
-            self.high_cut.set_cutoff(self.high_cut_hz.end);
+            self.high_cut.set_cutoff(self.high_cut_hz.end());
         }
         // Ducking: 1 dB less wet per dB of input above the threshold, up to the set depth.
         let s = &self.settings;
-        self.duck.target = if s.duck_db > 0.0 {
+        self.duck.set_target(if s.duck_db > 0.0 {
             let level = gain_to_db_floored(self.envelope.value(), -150.0);
             let reduction = (level - s.duck_threshold_db).clamp(0.0, s.duck_db.min(60.0));
             db_to_gain(-reduction)
         } else {
             1.0
-        };
+        });
         self.duck.control();
 
         // Engines run only while audible; one that falls silent is cleared, so that it starts
@@ -680,7 +621,7 @@ impl Reverb {
         }
         self.convolution_idle = convolution_idle;
         if !algorithmic_idle {
-            self.early.control(self.predelay_samples.end);
+            self.early.control(self.predelay_samples.end());
             self.diffuser.control();
             self.er_diffuser.control();
             self.fdn.control();

@@ -16,30 +16,17 @@
 
 use std::f64::consts::PI;
 
+use crate::kernel::window::kaiser;
+
 const ZERO_CROSSINGS: usize = 32;
 const TABLE_RESOLUTION: usize = 512;
 const KAISER_BETA: f64 = 9.5;
 /// Passband edge as a fraction of the lower Nyquist frequency.
 const CUTOFF: f64 = 0.96;
 
-/// Zeroth-order modified Bessel function of the first kind (power series; converges fast for
-/// the arguments a Kaiser window needs).
-fn bessel_i0(x: f64) -> f64 {
-    let (mut sum, mut term, q) = (1.0, 1.0, x * x / 4.0);
-    for k in 1..200 {
-        term *= q / (k * k) as f64;
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
-}
-
 /// Windowed sinc at `u` zero crossings from the centre, `u ∈ [0, Z]`, tabulated.
 fn kernel_table() -> Vec<f64> {
     let n = ZERO_CROSSINGS * TABLE_RESOLUTION;
-    let norm = bessel_i0(KAISER_BETA);
     (0..=n + 1)
         .map(|i| {
             let u = i as f64 / TABLE_RESOLUTION as f64;
@@ -52,7 +39,7 @@ fn kernel_table() -> Vec<f64> {
                 (PI * u).sin() / (PI * u)
             };
             let r = u / ZERO_CROSSINGS as f64;
-            sinc * bessel_i0(KAISER_BETA * (1.0 - r * r).sqrt()) / norm
+            sinc * kaiser(r, KAISER_BETA)
         })
         .collect()
 }

@@ -9,6 +9,7 @@ use crate::dynamics::limiter::{self, Limiter};
 use crate::heap::{Zeroable, boxed_array, boxed_zeroed};
 use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::meter::{LoudnessMeter, LoudnessReadings};
+use crate::monitor::MonoCheck;
 use crate::reverb::{self, Reverb};
 use crate::smoother::Smoother;
 
@@ -60,6 +61,7 @@ pub struct Console {
     limiter: Limiter,
     /// 0 = limiter out of the path, 1 = in; glides so that switching crossfades.
     limiter_mix: Smoother,
+    mono_check: MonoCheck,
     meter: LoudnessMeter,
     /// The common delay of every channel (the largest compressor lookahead).
     channel_latency: usize,
@@ -104,6 +106,7 @@ fn glue_settings(m: &MasterSettings) -> compressor::Settings {
 fn limiter_settings(m: &MasterSettings) -> limiter::Settings {
     limiter::Settings {
         bypass: false,
+        mono_check: false,
         ..m.limiter
     }
 }
@@ -183,6 +186,7 @@ impl Console {
             master: Smoother::new(fs, GLIDE_MS, 1.0),
             limiter: Limiter::new(fs, max_block_len),
             limiter_mix: Smoother::new(fs, LIMITER_FADE_MS, 0.0),
+            mono_check: MonoCheck::new(fs),
             meter: LoudnessMeter::with_readings(fs, 2, readings),
             channel_latency: 0,
             meters: None,
@@ -259,6 +263,7 @@ impl Console {
             self.limiter_mix
                 .reset_to(if m.limiter_on { 1.0 } else { 0.0 });
             self.master.reset_to(fader_gain(m.master_db.min(12.0)));
+            self.mono_check.set_immediately(m.mono_check);
         } else {
             self.reverb.update(&reverb_settings(m));
             self.delay.update(&delay_settings(m));
@@ -271,6 +276,7 @@ impl Console {
             self.limiter_mix
                 .set_target(if m.limiter_on { 1.0 } else { 0.0 });
             self.master.set_target(fader_gain(m.master_db.min(12.0)));
+            self.mono_check.set(m.mono_check);
         }
     }
 
@@ -323,6 +329,8 @@ impl Console {
         self.glue.reset();
         self.limiter.reset();
         self.limiter_mix.reset_to(self.limiter_mix.target());
+        self.mono_check
+            .set_immediately(self.settings.master.mono_check);
         self.master.reset_to(self.master.target());
         self.meter.reset();
         if let Some(m) = &mut self.meters {
@@ -443,6 +451,7 @@ impl Console {
             }
         }
         Self::run_limiter(&mut self.limiter, &mut self.limiter_mix, limited, sl, sr);
+        self.mono_check.process(sl, sr);
         for i in 0..len {
             out_l[i] = flush_denormal(sl[i]);
             out_r[i] = flush_denormal(sr[i]);

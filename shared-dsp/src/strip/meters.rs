@@ -1,6 +1,7 @@
 //! What the console's editor shows, handed over lock-free: per channel the level after the
 //! fader (peak and RMS) and the gate's and compressor's gain reduction; the level of each
-//! effect return; the glue compressor's and the limiter's gain reduction; and the output level.
+//! effect return; the glue compressor's and the limiter's gain reduction; and the output's
+//! level and correlation.
 //!
 //! [`ConsoleMeters`] is shared in an `Arc` between the editor and the console's
 //! [`MeterWriter`]; the writer only stores into atomics (never waits, never allocates), and
@@ -11,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crate::analysis::{LevelMeter, Levels, SharedMax};
+use crate::analysis::{CorrelationMeter, LevelMeter, Levels, SharedF32, SharedMax};
 
 use super::{CHANNELS, SENDS};
 
@@ -31,8 +32,10 @@ pub struct ConsoleMeters {
     pub glue: SharedMax,
     /// Zero while the limiter is switched out.
     pub limiter: SharedMax,
-    /// The console's output (after the limiter).
+    /// The console's output (after the limiter and the mono check).
     pub output: Arc<Levels>,
+    /// The output's correlation, +1 … −1 (what a mono sum keeps or loses).
+    pub correlation: Arc<SharedF32>,
 }
 
 impl ConsoleMeters {
@@ -47,6 +50,7 @@ pub struct MeterWriter {
     channels: [LevelMeter; CHANNELS],
     returns: [LevelMeter; SENDS],
     output: LevelMeter,
+    correlation: CorrelationMeter,
     enabled: bool,
 }
 
@@ -60,6 +64,11 @@ impl MeterWriter {
             channels: core::array::from_fn(|c| meter(&meters.channels[c])),
             returns: core::array::from_fn(|k| meter(&meters.returns[k])),
             output: meter(&meters.output),
+            correlation: CorrelationMeter::new(
+                sample_rate,
+                RMS_TIME_MS,
+                meters.correlation.clone(),
+            ),
             meters,
             enabled: false,
         }
@@ -87,6 +96,7 @@ impl MeterWriter {
             m.reset();
         }
         self.output.reset();
+        self.correlation.reset();
     }
 
     pub(crate) fn channel(
@@ -113,6 +123,7 @@ impl MeterWriter {
 
     pub(crate) fn output(&mut self, left: &[f32], right: &[f32]) {
         self.output.process(left, right);
+        self.correlation.process(left, right);
     }
 }
 

@@ -172,8 +172,12 @@ pub struct MasterSettings {
     /// The true-peak limiter on the output. Off, it is out of the signal path and adds no
     /// latency; switching crossfades between the direct and the limited (delayed) signal.
     pub limiter_on: bool,
-    /// The limiter's settings (its own `bypass` is not used: see `limiter_on`).
+    /// The limiter's settings (its own `bypass` and `mono_check` are not used: see
+    /// `limiter_on` and `mono_check`).
     pub limiter: limiter::Settings,
+    /// The mono sum on both outputs, last in the chain (after the limiter, which need not be
+    /// on): see [`MonoCheck`](crate::monitor::MonoCheck).
+    pub mono_check: bool,
 }
 
 impl Default for MasterSettings {
@@ -204,6 +208,7 @@ impl Default for MasterSettings {
             master_db: 0.0,
             limiter_on: false,
             limiter: limiter::Settings::default(),
+            mono_check: false,
         }
     }
 }

@@ -587,3 +587,50 @@ fn strips_run_in_pairs_give_each_strip_alone_summed_in_order() {
         );
     }
 }
+
+/// The master's mono check: with two channels panned apart and a limiter on, both outputs are
+/// exactly the mean of the stereo outputs, the correlation meter then reads +1, and a channel
+/// whose right side is its left inverted vanishes from the sum.
+#[test]
+fn mono_check_plays_the_mean_of_the_stereo_outputs() {
+    let n = 9_600;
+    let inputs = [
+        Some([noise(1, n, 0.3), noise(2, n, 0.3)]),
+        Some([noise(3, n, 0.3), noise(4, n, 0.3)]),
+    ];
+    let mut s = ConsoleSettings::default();
+    s.channels[0].pan = -0.7;
+    s.channels[1].pan = 0.5;
+    s.master.limiter_on = true;
+    let stereo = render(&mut console_with(&s), &inputs, n, 256);
+    s.master.mono_check = true;
+    let mut console = console_with(&s);
+    let meters = std::sync::Arc::new(super::meters::ConsoleMeters::new());
+    console.attach_meters(super::meters::MeterWriter::new(FS, meters.clone()));
+    console.set_metering(true);
+    let mono = render(&mut console, &inputs, n, 256);
+    assert_eq!(mono[0], mono[1]);
+    for i in 0..n {
+        assert_eq!(
+            mono[0][i],
+            (stereo[0][i] + stereo[1][i]) * 0.5,
+            "sample {i}"
+        );
+    }
+    let correlation = meters.correlation.load();
+    println!("mono check: correlation {correlation}");
+    assert!((correlation - 1.0).abs() < 1e-3);
+
+    let left = noise(5, n, 0.3);
+    let right: Vec<f32> = left.iter().map(|x| -x).collect();
+    let centred = ConsoleSettings {
+        master: s.master,
+        ..ConsoleSettings::default()
+    };
+    let out = render(&mut console_with(&centred), &[Some([left, right])], n, 256);
+    let peak = out[0].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(
+        peak < 1e-6,
+        "the out-of-phase channel survived the sum: {peak}"
+    );
+}

@@ -1,7 +1,8 @@
 //! The master section: return A (the reverb) and return B (the delay) with their key settings,
 //! levels and meters; the glue compressor with its gain reduction; the limiter with its gain
 //! reduction; the pan law and mode every strip uses; the loudness figures (EBU R128) with a
-//! reset; the master fader with the output meters; bypass.
+//! reset and the output's correlation; the master fader with the output meters; the mono
+//! check; bypass.
 
 use shared_dsp::strip::ConsoleSettings;
 use shared_ui::egui::{self, vec2};
@@ -113,6 +114,14 @@ impl Console {
             let hint = "Output peak (held 1.5 s), dBFS";
             fader_and_meter(ui, k, "master", &m.master, levels, MASTER_FADER, hint);
             ui.add_space(4.0);
+            k.toggle_sized(
+                ui,
+                "Mono Check",
+                &m.mono_check,
+                vec2(82.0, 22.0),
+                theme::WARN,
+            )
+            .on_hover_text("The mono sum on both outputs, as a phone or a mono speaker plays it");
             k.toggle_sized(ui, "Bypass", &p.bypass, vec2(82.0, 22.0), theme::ACCENT)
                 .on_hover_text("The plain sum of the inputs, time-aligned");
         });
@@ -178,6 +187,14 @@ impl Console {
                     if widgets::loudness_reset(ui, vec2(52.0, 22.0)) {
                         lr.request_reset();
                     }
+                });
+                ui.vertical(|ui| {
+                    ui.label(
+                        egui::RichText::new("Correlation")
+                            .small()
+                            .color(theme::TEXT_DIM),
+                    );
+                    widgets::correlation_meter(ui, self.analysis.meters.correlation.load(), 110.0);
                 });
             });
         });
