@@ -209,7 +209,7 @@ mod tests {
 /// `$view::new(self.field.clone(), …)` over the listed fields, repainted through
 /// `self.$repaint`. Every plugin keeps its editor state in `self.editor_state`.
 ///
-/// ```ignore
+/// ```text
 /// shared_ui::plugin_editor!(editor::Delay { params, analysis }, repaint: analysis.repaint);
 /// ```
 #[macro_export]

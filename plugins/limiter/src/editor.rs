@@ -84,7 +84,7 @@ impl Limiter {
 
 impl View for Limiter {
     const TITLE: &'static str = crate::MixwerkLimiter::NAME;
-    const SIZE: Vec2 = vec2(900.0, 600.0);
+    const SIZE: Vec2 = vec2(900.0, 640.0);
 
     fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
@@ -142,14 +142,22 @@ impl View for Limiter {
                 });
             });
             theme::section(ui, "OUTPUT", |ui| {
-                k.selector_width(ui, "Dither", &p.output.dither, 90.0);
-                ui.add_space(4.0);
-                ui.horizontal(|ui| {
-                    k.toggle(ui, "Mono Check", &p.output.mono_check);
-                    k.toggle(ui, "Loudness Match", &p.output.loudness_match)
-                        .on_hover_text("Hear the limiting at the input's loudness, not louder");
-                    k.toggle(ui, "Bypass", &p.bypass);
-                });
+                const TOGGLE: Vec2 = vec2(118.0, 20.0);
+                ui.spacing_mut().item_spacing.y = 4.0;
+                k.selector_width(ui, "Dither", &p.output.dither, TOGGLE.x);
+                k.toggle_sized(ui, "Mono Check", &p.output.mono_check, TOGGLE, theme::WARN)
+                    .on_hover_text(
+                        "Both outputs play the mono sum, as a phone or mono speaker does",
+                    );
+                k.toggle_sized(
+                    ui,
+                    "Loudness Match",
+                    &p.output.loudness_match,
+                    TOGGLE,
+                    theme::WARN,
+                )
+                .on_hover_text("Hear the limiting at the input's loudness, not louder");
+                k.toggle_sized(ui, "Bypass", &p.bypass, TOGGLE, theme::ACCENT);
             });
         });
         ui.add_space(2.0);
@@ -258,14 +266,12 @@ impl Limiter {
                     "–".to_owned()
                 };
                 widgets::readout(ui, "vs Target", &off, "LU", color);
+                // Within 0.05 dB is on the ceiling (the limiter aims a hair under it): "0.0".
                 let margin = target.dbtp - true_peak;
-                let margin_color = if margin >= 0.0 {
-                    theme::TEXT
-                } else {
-                    theme::HOT
-                };
+                let on_ceiling = margin > -0.05;
+                let margin_color = if on_ceiling { theme::TEXT } else { theme::HOT };
                 let margin_text = if true_peak.is_finite() {
-                    figure(margin)
+                    figure(if on_ceiling { margin.max(0.0) } else { margin })
                 } else {
                     "–".to_owned()
                 };
@@ -277,9 +283,10 @@ impl Limiter {
                             .color(theme::TEXT_DIM),
                     );
                     egui::Grid::new("services")
-                        .spacing(vec2(14.0, 1.0))
+                        .spacing(vec2(12.0, 2.0))
                         .show(ui, |ui| {
-                            for service in SERVICES {
+                            // Two services per row.
+                            for (i, service) in SERVICES.iter().enumerate() {
                                 let gain = service.playback_gain_db(integrated, true_peak);
                                 let text = gain.map_or("–".to_owned(), |g| format!("{g:+.1} dB"));
                                 ui.label(
@@ -293,7 +300,9 @@ impl Limiter {
                                         .monospace()
                                         .color(theme::TEXT),
                                 );
-                                ui.end_row();
+                                if i % 2 == 1 {
+                                    ui.end_row();
+                                }
                             }
                         });
                 });

@@ -116,7 +116,7 @@ impl Console {
             ui.add_space(4.0);
             k.toggle_sized(
                 ui,
-                "Mono Check",
+                "Mono",
                 &m.mono_check,
                 vec2(82.0, 22.0),
                 theme::WARN,
