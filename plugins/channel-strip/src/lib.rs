@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use nice_plug_egui::{EguiEditorState, RepaintNotifier};
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;

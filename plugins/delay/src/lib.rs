@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use nice_plug_egui::{EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use nice_plug_egui::{EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;

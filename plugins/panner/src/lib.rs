@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
+use nice_plug_egui::{EguiEditorState, RepaintNotifier};
 use plugin_kit::identity;
 use shared_dsp::analysis::{CorrelationMeter, ScopeBuffer, ScopeWriter, SharedF32};
 use shared_dsp::bypass;

@@ -114,14 +114,10 @@ impl Console {
             let hint = "Output peak (held 1.5 s), dBFS";
             fader_and_meter(ui, k, "master", &m.master, levels, MASTER_FADER, hint);
             ui.add_space(4.0);
-            k.toggle_sized(
-                ui,
-                "Mono",
-                &m.mono_check,
-                vec2(82.0, 22.0),
-                theme::WARN,
-            )
-            .on_hover_text("The mono sum on both outputs, as a phone or a mono speaker plays it");
+            k.toggle_sized(ui, "Mono", &m.mono_check, vec2(82.0, 22.0), theme::WARN)
+                .on_hover_text(
+                    "The mono sum on both outputs, as a phone or a mono speaker plays it",
+                );
             k.toggle_sized(ui, "Bypass", &p.bypass, vec2(82.0, 22.0), theme::ACCENT)
                 .on_hover_text("The plain sum of the inputs, time-aligned");
         });
