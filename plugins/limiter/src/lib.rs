@@ -3,9 +3,11 @@
 //! dither to 16 or 24 bits, and an EBU R128 loudness meter on its output. The DSP is
 //! `shared_dsp::dynamics::limiter` and `shared_dsp::meter`; this crate is the plugin glue.
 //!
-//! Layouts: stereo and mono. The lookahead plus the true-peak detector's delay (31 samples) is
-//! the plugin's latency, reported at activation and whenever it changes; bypass keeps it, so
-//! bypassing never moves the track in time.
+//! Layouts: stereo and mono. The lookahead plus the true-peak detector's delay (31 samples),
+//! and with Oversampling the filters' and the safety stage's delay
+//! (`shared_dsp::dynamics::oversampled_limiter`), is the plugin's latency, reported at
+//! activation and whenever it changes; bypass keeps it, so bypassing never moves the track in
+//! time.
 //!
 //! The editor (`editor.rs`) shows the gain reduction and its history, the output levels and
 //! correlation, the loudness figures ([`LoudnessReadings`]: momentary, short-term, integrated,
@@ -24,8 +26,8 @@ use shared_dsp::analysis::{
 };
 use shared_dsp::bypass;
 use shared_dsp::dynamics::learn::DriveLearner;
-use shared_dsp::dynamics::limiter::Settings;
-use shared_dsp::dynamics::{GainReductionMeter, Limiter};
+use shared_dsp::dynamics::GainReductionMeter;
+use shared_dsp::dynamics::oversampled_limiter::{OversampledLimiter, Settings};
 use shared_dsp::meter::matching::LoudnessMatch;
 use shared_dsp::meter::target::Target;
 use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
@@ -51,7 +53,8 @@ const DEMO_GAIN: f32 = 4.0; // +12 dB
 
 pub struct MixwerkLimiter {
     params: Arc<LimiterParams>,
-    limiter: Limiter,
+    /// The limiter, plain or with its gain stage oversampled (the Oversampling parameter).
+    limiter: OversampledLimiter,
     /// Meters the plugin's output (what leaves the master bus). It runs whether the editor is
     /// open or not: the integrated loudness must cover the whole programme.
     loudness_meter: LoudnessMeter,
@@ -88,7 +91,7 @@ impl Default for MixwerkLimiter {
         };
         Self {
             params: Arc::new(LimiterParams::default()),
-            limiter: Limiter::new(48_000.0, 512),
+            limiter: OversampledLimiter::new(48_000.0, 512),
             loudness_meter: LoudnessMeter::with_readings(48_000.0, 2, analysis.loudness.clone()),
             level_meter: LevelMeter::new(48_000.0, RMS_TIME_MS, analysis.levels.clone()),
             correlation: CorrelationMeter::new(
@@ -115,7 +118,10 @@ impl Default for MixwerkLimiter {
 impl MixwerkLimiter {
     /// What the limiter runs: the parameters, or their bypassed form.
     fn target(&self) -> Settings {
-        bypass::target(self.params.settings(), self.params.bypass.value())
+        bypass::target(
+            self.params.oversampled_settings(),
+            self.params.bypass.value(),
+        )
     }
 }
 
@@ -162,7 +168,8 @@ impl Plugin for MixwerkLimiter {
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
         // The only allocations: delay lines for the longest lookahead and the meter's
         // buffers, at this rate.
-        self.limiter = Limiter::new(config.sample_rate, config.max_buffer_size as usize);
+        self.limiter =
+            OversampledLimiter::new(config.sample_rate, config.max_buffer_size as usize);
         self.limiter.update_immediately(&self.target());
         self.loudness_meter = LoudnessMeter::with_readings(
             config.sample_rate,

@@ -274,6 +274,14 @@ impl Limiter {
         self.sample_rate
     }
 
+    /// True peak from the 16× cascade alone, without the eight points of the 4× meters: for
+    /// a core running at a multiple of the output rate, where those points describe no meter
+    /// and their ripple would only modulate the gain (see `oversampled_limiter`).
+    pub fn cascade_only(mut self) -> Self {
+        self.detectors = [(); 2].map(|_| TruePeakDetector::new().cascade_only());
+        self
+    }
+
     /// The settings last passed to [`update`](Self::update) (sanitised).
     pub fn settings(&self) -> &Settings {
         &self.settings
