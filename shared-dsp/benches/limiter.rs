@@ -53,9 +53,11 @@ fn limiter(c: &mut Criterion) {
             limiter: issue_settings(),
             oversampling: factor,
         });
-        bench(c, &format!("limiter true peak 1.5 ms, oversampling {factor:?}"), |l, r| {
-            lim.process(l, r)
-        });
+        bench(
+            c,
+            &format!("limiter true peak 1.5 ms, oversampling {factor:?}"),
+            |l, r| lim.process(l, r),
+        );
     }
 
     let mut detectors = [TruePeakDetector::new(), TruePeakDetector::new()];

@@ -152,6 +152,11 @@ fn oversampled_limiter_allocates_nothing() {
             let _ = (limiter.gain_reduction_db(), limiter.latency_samples());
         }
         let after = allocations();
-        assert_eq!(after - before, 0, "{} allocations at {fs} Hz", after - before);
+        assert_eq!(
+            after - before,
+            0,
+            "{} allocations at {fs} Hz",
+            after - before
+        );
     }
 }

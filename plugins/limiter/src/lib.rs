@@ -25,8 +25,8 @@ use shared_dsp::analysis::{
     CorrelationMeter, HistoryBuffer, HistoryWriter, LevelMeter, Levels, SharedF32,
 };
 use shared_dsp::bypass;
-use shared_dsp::dynamics::learn::DriveLearner;
 use shared_dsp::dynamics::GainReductionMeter;
+use shared_dsp::dynamics::learn::DriveLearner;
 use shared_dsp::dynamics::oversampled_limiter::{OversampledLimiter, Settings};
 use shared_dsp::meter::matching::LoudnessMatch;
 use shared_dsp::meter::target::Target;
@@ -168,8 +168,7 @@ impl Plugin for MixwerkLimiter {
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
         // The only allocations: delay lines for the longest lookahead and the meter's
         // buffers, at this rate.
-        self.limiter =
-            OversampledLimiter::new(config.sample_rate, config.max_buffer_size as usize);
+        self.limiter = OversampledLimiter::new(config.sample_rate, config.max_buffer_size as usize);
         self.limiter.update_immediately(&self.target());
         self.loudness_meter = LoudnessMeter::with_readings(
             config.sample_rate,

@@ -48,8 +48,8 @@
 //! the wrapper's: it glides to the plain input delayed by the *total* latency, bit for bit once
 //! settled, as in the plain limiter. The core runs without dither, mono check or bypass.
 //!
-//! **Latency** = the oversampler's round trip ([`round_trip_latency`]: 80, 90, 93 samples)
-//! + the core's latency at K·fs divided by K + the safety stage's latency. To keep it a whole
+//! **Latency** is the oversampler's round trip ([`round_trip_latency`]: 80, 90, 93 samples),
+//! plus the core's latency at K·fs divided by K, plus the safety stage's. To keep it a whole
 //! number of base samples (exact to report, and bypass bit-exact) the core's lookahead is
 //! rounded to a whole number of base samples (at most half a base sample off the set value).
 //!
@@ -490,8 +490,8 @@ impl OversampledLimiter {
                 }
             }
         }
-        for ch in 0..2 {
-            self.reduction[ch] = self.reduction[ch].max(reduction[ch]);
+        for (r, &now) in self.reduction.iter_mut().zip(&reduction) {
+            *r = r.max(now);
         }
         if mono {
             x[1] = x[0];
@@ -499,7 +499,8 @@ impl OversampledLimiter {
         if self.fade_level != self.fade_len || self.pending() || self.hold > 0 {
             let inv = 1.0 / self.fade_len as f32;
             let pending = self.pending();
-            for i in 0..n {
+            let [left, right] = x;
+            for (l, r) in left[..n].iter_mut().zip(&mut right[..n]) {
                 if pending {
                     self.fade_level = self.fade_level.saturating_sub(1);
                 } else if self.hold > 0 {
@@ -509,8 +510,8 @@ impl OversampledLimiter {
                 }
                 if self.fade_level != self.fade_len {
                     let level = self.fade_level as f32 * inv;
-                    x[0][i] *= level;
-                    x[1][i] *= level;
+                    *l *= level;
+                    *r *= level;
                 }
             }
         }

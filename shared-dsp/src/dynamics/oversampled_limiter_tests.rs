@@ -194,7 +194,11 @@ fn aliasing_per_factor(release_ms: f32, peak_mode: PeakMode) -> Vec<(Oversamplin
     let fs = 44_100.0f32;
     let settle = fs as usize / 2;
     let n = 2 * fs as usize;
-    let x = tones(fs as f64, settle + n + 2_000, &[(5_000.0, 0.5), (7_000.0, 0.5)]);
+    let x = tones(
+        fs as f64,
+        settle + n + 2_000,
+        &[(5_000.0, 0.5), (7_000.0, 0.5)],
+    );
     Oversampling::ALL
         .iter()
         .map(|&f| {
@@ -360,11 +364,18 @@ fn latency_equals_measured() {
                 let peak = (0..y.len())
                     .max_by(|&a, &b| y[a].abs().total_cmp(&y[b].abs()))
                     .unwrap();
-                assert_eq!(peak, 100 + latency, "{factor:?} at {fs} Hz, {lookahead_ms} ms");
+                assert_eq!(
+                    peak,
+                    100 + latency,
+                    "{factor:?} at {fs} Hz, {lookahead_ms} ms"
+                );
                 // The response is the filters' symmetric (linear-phase) one about that sample.
                 for k in 1..60 {
                     let (a, b) = (y[peak - k], y[peak + k]);
-                    assert!((a - b).abs() < 1e-6, "{factor:?} at {fs}: asymmetric at {k}");
+                    assert!(
+                        (a - b).abs() < 1e-6,
+                        "{factor:?} at {fs}: asymmetric at {k}"
+                    );
                 }
                 if lookahead_ms == 1.5 && fs < 50_000.0 {
                     println!("{factor:?} at {fs} Hz, lookahead 1.5 ms: {latency} samples");
@@ -388,13 +399,7 @@ fn bypass_is_the_input_delayed_by_the_latency() {
         };
         lim.update_immediately(&settings(factor, s));
         let (_warm, _) = run(&mut lim, &x[..5_000], &x[..5_000], 100);
-        lim.update(&settings(
-            factor,
-            limiter::Settings {
-                bypass: true,
-                ..s
-            },
-        ));
+        lim.update(&settings(factor, limiter::Settings { bypass: true, ..s }));
         let (y, _) = run(&mut lim, &x[5_000..], &x[5_000..], 100);
         let latency = lim.latency_samples() as usize;
         let settled = 10_000;
@@ -496,7 +501,10 @@ fn factor_switches_do_not_click() {
         assert_eq!(lim.clamped_samples(), 0);
         if drive_db == 0.0 {
             let fade_slope = 0.5 / (limiter::SWITCH_FADE_MS * 1e-3 * fs);
-            let worst = y.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+            let worst = y
+                .windows(2)
+                .map(|w| (w[1] - w[0]).abs())
+                .fold(0.0, f32::max);
             println!("largest step {worst:.5} (the tone's own {steady_step:.5})");
             assert!(worst <= steady_step + fade_slope + 1e-4, "step {worst}");
         }
@@ -528,7 +536,11 @@ fn garbage_in_is_silence_out() {
         }
         let (y, z) = run(&mut lim, &x, &x, 64);
         let ceiling = crate::gain::db_to_gain(-1.0);
-        assert!(y.iter().chain(&z).all(|v| v.is_finite() && v.abs() <= ceiling));
+        assert!(
+            y.iter()
+                .chain(&z)
+                .all(|v| v.is_finite() && v.abs() <= ceiling)
+        );
         let tone = tones(fs as f64, 20_000, &[(997.0, 0.25)]);
         let (y, _) = run(&mut lim, &tone, &tone, 64);
         let latency = lim.latency_samples() as usize;
@@ -537,4 +549,3 @@ fn garbage_in_is_silence_out() {
         }
     }
 }
-

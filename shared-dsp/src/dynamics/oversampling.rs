@@ -43,7 +43,7 @@ const MAX_TAPS: usize = 40;
 const MAX_IN: usize = CHUNK * MAX_FACTOR / 2;
 
 // Every round trip is a whole number of base samples (see the module docs).
-const _: () = assert!(STAGE_TAPS[2] % 2 == 0 && STAGE_TAPS[0] <= MAX_TAPS);
+const _: () = assert!(STAGE_TAPS[2].is_multiple_of(2) && STAGE_TAPS[0] <= MAX_TAPS);
 
 /// How many times the base rate the inner stage runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -306,7 +306,9 @@ mod tests {
         let n = 16_384;
         for stages in 1..=3 {
             let latency = round_trip_latency(stages);
-            for f in [100.0, 997.0, 5_000.0, 11_000.0, 17_000.0, 19_000.0, 19_845.0] {
+            for f in [
+                100.0, 997.0, 5_000.0, 11_000.0, 17_000.0, 19_000.0, 19_845.0,
+            ] {
                 let x = sine(f, n + latency);
                 let y = round_trip(stages, &x, 61);
                 let (a_in, p_in) = tone(&x[1_000..1_000 + n - 2_000], f, FS);
@@ -316,7 +318,10 @@ mod tests {
                     .rem_euclid(core::f64::consts::TAU)
                     - core::f64::consts::PI;
                 println!("{stages} stages, {f} Hz: {gain_db:+.5} dB, {dphase:+.2e} rad");
-                assert!(gain_db.abs() < 0.002, "{stages} stages, {f} Hz: {gain_db} dB");
+                assert!(
+                    gain_db.abs() < 0.002,
+                    "{stages} stages, {f} Hz: {gain_db} dB"
+                );
                 assert!(dphase.abs() < 1e-3, "{stages} stages, {f} Hz: {dphase} rad");
             }
         }
@@ -363,7 +368,10 @@ mod tests {
                         }
                         let (i, _) = tone(&y[2_000..], f, FS);
                         let db = 20.0 * i.log10();
-                        assert!(db < -85.0, "{stages} stages down: {g} Hz folds at {db:.1} dB");
+                        assert!(
+                            db < -85.0,
+                            "{stages} stages down: {g} Hz folds at {db:.1} dB"
+                        );
                     }
                 }
             }
