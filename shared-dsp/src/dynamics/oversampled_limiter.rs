@@ -276,14 +276,16 @@ impl OversampledLimiter {
         if f != Oversampling::Off {
             self.target_core_latency = self.core_latency_for(f, settings.limiter.lookahead_ms);
         }
+        // The wrapper's bypass (used while oversampling) follows in any case, so that a switch
+        // to a factor starts from the right state.
+        self.bypass
+            .set_target(if settings.limiter.bypass { 1.0 } else { 0.0 });
         match self.active {
             Oversampling::Off => self.base.update(&settings.limiter),
             active => {
                 let (core, safety) = (self.core_settings(), self.safety_settings());
                 self.core_mut(active).update(&core);
                 self.base.update(&safety);
-                self.bypass
-                    .set_target(if settings.limiter.bypass { 1.0 } else { 0.0 });
             }
         }
     }

@@ -306,15 +306,21 @@ fn ceiling_holds_on_program_material_with_each_factor() {
 }
 
 /// The worst synthetic cases with every factor: full-band steps and sines from 0.40 to
-/// 0.46·fs at every phase no more than 0.2 dB over (16× reference), white noise within the
-/// 1 dB the README states for Off.
+/// 0.46·fs at four phases no more than 0.2 dB over (16× reference), white noise within the
+/// 1 dB the README states for Off (the fastest settings, at 44.1 and 48 kHz).
 #[test]
 fn ceiling_holds_on_the_worst_synthetic_signals_with_each_factor() {
     for fs in [44_100.0f32, 48_000.0] {
         let signals = synthetic_signals(fs);
         for factor in FACTORS {
             let mut worst = (f64::NEG_INFINITY, String::new());
-            for (name, l, r, drive_db) in signals.iter().step_by(2) {
+            // Every other sine phase (the set has eight per frequency), and all the rest.
+            let chosen = signals
+                .iter()
+                .enumerate()
+                .filter(|(k, s)| !s.0.starts_with("sine") || k % 2 == 0)
+                .map(|(_, s)| s);
+            for (name, l, r, drive_db) in chosen {
                 let mut lim = OversampledLimiter::new(fs, 512);
                 lim.update_immediately(&settings(
                     factor,
@@ -333,7 +339,9 @@ fn ceiling_holds_on_the_worst_synthetic_signals_with_each_factor() {
                 let what = format!("{factor:?}: {name} at {fs} Hz");
                 let limit = if name.starts_with("white") { 1.0 } else { 0.2 };
                 assert!(over <= limit, "{what}: {over:+.4} dB over the ceiling");
-                if over > worst.0 && !name.starts_with("white") {
+                if name.starts_with("white") {
+                    println!("{what}: {over:+.4} dB");
+                } else if over > worst.0 {
                     worst = (over, what);
                 }
             }
@@ -397,6 +405,18 @@ fn bypass_is_the_input_delayed_by_the_latency() {
             drive_db: 12.0,
             ..limiter::Settings::default()
         };
+        // Bypassed from the start (the switch from Off takes the bypass along)…
+        lim.update_immediately(&settings(factor, limiter::Settings { bypass: true, ..s }));
+        let (y, _) = run(&mut lim, &x[..5_000], &x[..5_000], 100);
+        let latency = lim.latency_samples() as usize;
+        for i in latency..y.len() {
+            assert_eq!(
+                y[i].to_bits(),
+                x[i - latency].to_bits(),
+                "{factor:?} at {i}"
+            );
+        }
+        // …and gliding there while playing.
         lim.update_immediately(&settings(factor, s));
         let (_warm, _) = run(&mut lim, &x[..5_000], &x[..5_000], 100);
         lim.update(&settings(factor, limiter::Settings { bypass: true, ..s }));
