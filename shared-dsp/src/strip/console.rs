@@ -224,7 +224,9 @@ impl Console {
     }
 
     /// Meters only while `on` (an editor is open); cheap, call it every block.
+    /// The loudness meter keeps only its integrated part up while off.
     pub fn set_metering(&mut self, on: bool) {
+        self.meter.set_observed(on);
         if let Some(m) = &mut self.meters {
             m.set_enabled(on);
         }
