@@ -68,7 +68,7 @@ impl GatedHistogram {
     /// at or under the absolute gate are not counted, as the standard says.
     pub fn add(&mut self, energy: f64) {
         let lufs = energy_to_lufs(energy);
-        if !(lufs > ABSOLUTE_GATE) {
+        if lufs.is_nan() || lufs <= ABSOLUTE_GATE {
             return;
         }
         let bin = (((lufs - ABSOLUTE_GATE) / WIDTH) as usize).min(BINS - 1);

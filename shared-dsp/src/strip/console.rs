@@ -318,7 +318,7 @@ impl Console {
     /// The returns' tails (the longer of reverb and delay; `None` = infinite), in samples.
     pub fn tail_samples(&self) -> Option<u32> {
         let (a, b) = (self.reverb.tail_samples()?, self.delay.tail_samples()?);
-        Some(a.max(b) + self.latency_samples() as u32)
+        Some(a.max(b) + self.latency_samples())
     }
 
     /// Clears all signal state and completes every glide; the loudness measurement restarts.
