@@ -472,15 +472,20 @@ impl Limiter {
         }
 
         // 3. Hold: the smallest gain needed within the window.
+        // Both channels in one loop: each window's running minimum is a serial chain, and
+        // two of them overlap.
         let mut held = [[0.0; CHUNK]; 2];
-        for ch in 0..channels {
-            let w = &mut self.windows[ch];
-            for (m, &r) in held[ch][..n].iter_mut().zip(&need[ch][..n]) {
-                *m = w.push(r);
-            }
-        }
+        let [w0, w1] = &mut self.windows;
         if mono {
+            for (m, &r) in held[0][..n].iter_mut().zip(&need[0][..n]) {
+                *m = w0.push(r);
+            }
             held[1] = held[0];
+        } else {
+            for i in 0..n {
+                held[0][i] = w0.push(need[0][i]);
+                held[1][i] = w1.push(need[1][i]);
+            }
         }
 
         // 4. Release in dB (instant attack), link, back to a gain no larger than the hold.
