@@ -509,19 +509,22 @@ impl Limiter {
         }
 
         // 5. The averages: the gain that is applied.
+        // (Both channels in one loop, as the hold.)
         let mut gain = [[0.0; CHUNK]; 2];
-        for ch in 0..channels {
-            let a = &mut self.averages[ch];
-            let mut lowest = self.min_gain[ch];
-            for (s, &g) in gain[ch][..n].iter_mut().zip(&gr[ch][..n]) {
-                *s = a.push(g);
-                lowest = min(lowest, *s);
-            }
-            self.min_gain[ch] = lowest;
-        }
+        let [a0, a1] = &mut self.averages;
         if mono {
+            for (s, &g) in gain[0][..n].iter_mut().zip(&gr[0][..n]) {
+                *s = a0.push(g);
+            }
             gain[1] = gain[0];
-            self.min_gain[1] = self.min_gain[0];
+        } else {
+            for i in 0..n {
+                gain[0][i] = a0.push(gr[0][i]);
+                gain[1][i] = a1.push(gr[1][i]);
+            }
+        }
+        for (lowest, lane) in self.min_gain.iter_mut().zip(&gain) {
+            *lowest = lane[..n].iter().fold(*lowest, |m, &g| min(m, g));
         }
 
         // 6. The delayed audio and its ceiling, the switch fade.
