@@ -455,13 +455,16 @@ impl TruePeakDetector {
     /// recomputes them.
     #[inline(always)]
     fn run_stages<const PRIME: bool>(&mut self, n: usize) {
-        let passes = |s: usize| (HISTORY + n - lag(s) - stage_start(s, PRIME)).div_ceil(PASS);
+        #[inline(always)]
+        fn passes<const PRIME: bool>(s: usize, n: usize) -> usize {
+            (HISTORY + n - lag(s) - stage_start(s, PRIME)).div_ceil(PASS)
+        }
         let streams = &mut *self.streams;
         let c = &self.stage_coefs;
-        Self::stage0::<PRIME>(streams, &c[0], passes(0));
+        Self::stage0::<PRIME>(streams, &c[0], passes::<PRIME>(0, n));
         macro_rules! later {
             ($s:literal: $($i:literal)*) => {
-                $(Self::stage_stream::<$i, PRIME>(streams, &c[$s], passes($s));)*
+                $(Self::stage_stream::<$i, PRIME>(streams, &c[$s], passes::<PRIME>($s, n));)*
             };
         }
         later!(1: 2 3);
@@ -515,7 +518,9 @@ impl TruePeakDetector {
         let out = &mut outputs[0];
         for v in 0..passes {
             let p = start + PASS * v;
-            let mut acc = [-0.0f32; PASS];
+            // From 0.0, as the baseline sums (-0.0 would save an add, but lets the SLP
+            // vectoriser pair the two taps of stage 3 into blends).
+            let mut acc = [0.0f32; PASS];
             for (j, &cj) in c[..STAGE_TAPS[s]].iter().enumerate() {
                 let (a, a_off, b, b_off) = TAP_TABLE[I][j];
                 let xa = &inputs[a][p + a_off - TAP_BIAS..][..PASS];
