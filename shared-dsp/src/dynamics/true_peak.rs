@@ -533,44 +533,35 @@ impl TruePeakDetector {
         }
     }
 
-    /// The 8-point estimator: `seg[i]` is the largest of its seven points between the samples
-    /// `i + 5` and `i + 6` of `x` (which holds `seg.len() + 11` samples).
+    /// The 8-point estimator: the largest of its seven points between the samples p + k and
+    /// p + k + 1 of the input `x`, for k = 0 … 7 (taps from p + k − 5 to p + k + 6).
     #[inline(always)]
-    fn points8_segments(&self, x: &[f32], seg: &mut [f32]) {
-        let n = seg
-            .len()
-            .min(BLOCK + 1)
-            .min((x.len() + 1).saturating_sub(TAPS));
-        let mut buf = [0.0f32; BLOCK + 1 + TAPS + OUTS];
-        buf[..n + TAPS - 1].copy_from_slice(&x[..n + TAPS - 1]);
-        let mut out = [0.0f32; BLOCK + 1 + OUTS];
-        for i0 in (0..n).step_by(OUTS) {
-            let mut acc = [[0.0f32; OUTS]; 8];
-            for (j, row) in self.coefs.iter().enumerate() {
-                let (mut u, mut v) = ([0.0f32; OUTS], [0.0f32; OUTS]);
-                for k in 0..OUTS {
-                    let newer = buf[i0 + k + TAPS - 1 - j];
-                    let older = buf[i0 + k + j];
-                    u[k] = newer + older;
-                    v[k] = newer - older;
-                }
-                for l in 0..4 {
-                    for k in 0..OUTS {
-                        acc[l][k] += row[l] * u[k];
-                        acc[4 + l][k] += row[4 + l] * v[k];
-                    }
-                }
-            }
+    fn points8(&self, x: &[f32], p: usize) -> [f32; OUTS] {
+        let w = &x[p + 1 - POINTS8_REACH..][..OUTS + TAPS - 1];
+        let mut acc = [[0.0f32; OUTS]; 8];
+        for (j, row) in self.coefs.iter().enumerate() {
+            let (mut u, mut v) = ([0.0f32; OUTS], [0.0f32; OUTS]);
             for k in 0..OUTS {
-                let mut m = 0.0f32;
-                for l in 0..4 {
-                    let pair = (acc[l][k].abs() + acc[4 + l][k].abs()) * 0.5;
-                    m = if pair > m { pair } else { m };
+                let newer = w[k + TAPS - 1 - j];
+                let older = w[k + j];
+                u[k] = newer + older;
+                v[k] = newer - older;
+            }
+            for l in 0..4 {
+                for k in 0..OUTS {
+                    acc[l][k] += row[l] * u[k];
+                    acc[4 + l][k] += row[4 + l] * v[k];
                 }
-                out[i0 + k] = m;
             }
         }
-        seg[..n].copy_from_slice(&out[..n]);
+        let mut m = [0.0f32; OUTS];
+        for (k, m) in m.iter_mut().enumerate() {
+            for l in 0..4 {
+                let pair = (acc[l][k].abs() + acc[4 + l][k].abs()) * 0.5;
+                *m = if pair > *m { pair } else { *m };
+            }
+        }
+        m
     }
 
     /// Up to [`BLOCK`] samples.
@@ -601,30 +592,51 @@ impl TruePeakDetector {
             self.run_stages::<true>(n);
             self.primed = true;
         }
-        // Per sample from p = first − 1: the largest point in [p, p + 1) of both estimators
-        // (in whole vectors: past n + 1, stale points nobody reads).
+        // Per sample from p = first − 1: the largest point in [p, p + 1) of both estimators,
+        // in registers and stored once (in whole vectors: past n + 1, stale points nobody
+        // reads).
         let mut segment = [0.0f32; BLOCK + OUTS];
-        if self.points8 {
-            self.points8_segments(
-                &self.streams[0][first - 1 - 5..first + n + POINTS8_REACH],
-                &mut segment[..n + 1],
-            );
-        }
         let vectors = (n + 1).div_ceil(OUTS).min(BLOCK / OUTS + 1);
         let streams = &*self.streams;
-        let points = if self.cascade { OVERSAMPLING } else { 1 };
-        for (v, m) in segment.chunks_exact_mut(OUTS).take(vectors).enumerate() {
-            // Each output's largest over the streams in registers, stored once.
-            let mut mv = [0.0f32; OUTS];
-            mv.copy_from_slice(m);
+        for (v, seg) in segment.chunks_exact_mut(OUTS).take(vectors).enumerate() {
             let p = SEGMENT_FROM + OUTS * v;
-            for stream in &streams[..points] {
-                for (mk, &x) in mv.iter_mut().zip(&stream[p..p + OUTS]) {
+            let mut m = if self.points8 {
+                self.points8(&streams[0], p)
+            } else {
+                [0.0; OUTS]
+            };
+            // The largest is the largest in any order: four independent chains, then theirs.
+            #[inline(always)]
+            fn max_abs(m: &mut [f32; OUTS], x: &[f32]) {
+                for (mk, &x) in m.iter_mut().zip(&x[..OUTS]) {
                     let x = x.abs();
                     *mk = if x > *mk { x } else { *mk };
                 }
             }
-            m.copy_from_slice(&mv);
+            let mut part = [m; 4];
+            if self.cascade {
+                for g in 0..OVERSAMPLING / 4 {
+                    for (q, part) in part.iter_mut().enumerate() {
+                        max_abs(part, &streams[4 * g + q][p..]);
+                    }
+                }
+            } else {
+                max_abs(&mut part[0], &streams[0][p..]);
+            }
+            for k in 0..OUTS {
+                let a = if part[1][k] > part[0][k] {
+                    part[1][k]
+                } else {
+                    part[0][k]
+                };
+                let b = if part[3][k] > part[2][k] {
+                    part[3][k]
+                } else {
+                    part[2][k]
+                };
+                m[k] = if b > a { b } else { a };
+            }
+            seg.copy_from_slice(&m);
         }
         // [p − 1, p + 1]: both segments and the sample after.
         for i in 0..n {
