@@ -538,7 +538,9 @@ impl TruePeakDetector {
     #[inline(always)]
     fn points8(&self, x: &[f32], p: usize) -> [f32; OUTS] {
         let w = &x[p + 1 - POINTS8_REACH..][..OUTS + TAPS - 1];
-        let mut acc = [[0.0f32; OUTS]; 8];
+        // -0.0 + y is y exactly: the sums are the baseline's 0.0 + y₀ + y₁ + …, up to the sign
+        // of an exact zero, which the magnitudes below drop.
+        let mut acc = [[-0.0f32; OUTS]; 8];
         for (j, row) in self.coefs.iter().enumerate() {
             let (mut u, mut v) = ([0.0f32; OUTS], [0.0f32; OUTS]);
             for k in 0..OUTS {
@@ -554,12 +556,15 @@ impl TruePeakDetector {
                 }
             }
         }
+        // max(|y_P|, |y_R|) = (|sum| + |diff|)/2 per pair, the largest of the four pairs
+        // halved once (rounding is monotonic: the same as the largest of the halves).
         let mut m = [0.0f32; OUTS];
         for (k, m) in m.iter_mut().enumerate() {
             for l in 0..4 {
-                let pair = (acc[l][k].abs() + acc[4 + l][k].abs()) * 0.5;
+                let pair = acc[l][k].abs() + acc[4 + l][k].abs();
                 *m = if pair > *m { pair } else { *m };
             }
+            *m *= 0.5;
         }
         m
     }
