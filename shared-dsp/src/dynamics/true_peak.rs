@@ -522,8 +522,8 @@ impl TruePeakDetector {
         let out = &mut outputs[0];
         for v in 0..passes {
             let p = start + PASS * v;
-            // From 0.0, as the baseline sums (-0.0 would save an add, but lets the SLP
-            // vectoriser pair the two taps of stage 3 into blends).
+            // From 0.0, as the baseline sums (-0.0 would save an add, but then the SLP
+            // vectoriser interleaves the short sums of stages 2 and 3 with blends: slower).
             let mut acc = [0.0f32; PASS];
             for (j, &cj) in c[..STAGE_TAPS[s]].iter().enumerate() {
                 let (a, a_off, b, b_off) = TAP_TABLE[I][j];
