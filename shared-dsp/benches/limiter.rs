@@ -1,7 +1,7 @@
 //! `cargo bench -p shared-dsp --bench limiter`: the limiter in the configuration issue 6 sets
 //! its target for (stereo, 48 kHz, 512-sample blocks, true-peak detection, 1.5 ms lookahead),
-//! driven hard enough that it limits all the time; sample-peak mode and the loudness meter for
-//! comparison.
+//! driven hard enough that it limits all the time; sample-peak mode and the loudness meter (read, and
+//! not read) for comparison.
 //!
 //! Besides criterion's wall-clock figures each prints x real time from the thread's CPU time
 //! (`support::report_realtime`), which stays meaningful on a machine shared with other
@@ -71,6 +71,12 @@ fn limiter(c: &mut Criterion) {
     let mut meter = LoudnessMeter::new(RATE, 2);
     bench(c, "loudness meter (M, S, I, LRA, true peak)", |l, r| {
         meter.process(l, r)
+    });
+
+    let mut unread = LoudnessMeter::new(RATE, 2);
+    unread.set_observed(false);
+    support::report_realtime("loudness meter while nobody reads it (I, LRA)", |l, r| {
+        unread.process(l, r)
     });
 }
 

@@ -55,8 +55,9 @@ pub struct MixwerkLimiter {
     params: Arc<LimiterParams>,
     /// The limiter, plain or with its gain stage oversampled (the Oversampling parameter).
     limiter: OversampledLimiter,
-    /// Meters the plugin's output (what leaves the master bus). It runs whether the editor is
-    /// open or not: the integrated loudness must cover the whole programme.
+    /// Meters the plugin's output (what leaves the master bus). Its integrated part runs
+    /// whether the editor is open or not (it must cover the whole programme); the rest only
+    /// while the editor is open.
     loudness_meter: LoudnessMeter,
     /// Output peak and RMS for the editor's meters (only while it is open).
     level_meter: LevelMeter,
@@ -226,8 +227,10 @@ impl Plugin for MixwerkLimiter {
         self.serve_learn();
         self.matching.set(self.params.output.loudness_match.value());
         let samples = buffer.samples();
-        // Metering for the editor costs nothing while nobody looks.
+        // Metering for the editor costs nothing while nobody looks; the loudness meter keeps
+        // only its integrated part up then (see `shared_dsp::meter::loudness`).
         let metering = self.editor_state.is_open();
+        self.loudness_meter.set_observed(metering);
         match buffer.as_slice() {
             [left, right, ..] => {
                 #[cfg(feature = "standalone")]

@@ -7,13 +7,13 @@
 //! Rather than model that, the learner runs the programme, as it plays, through
 //! [`DRIVES`] shadow copies of the limiter with the real settings and the target's ceiling,
 //! at drives [`DRIVE_STEP_DB`] apart across the whole Drive range, and measures each copy's
-//! integrated loudness (BS.1770 gating, the `ebur128` crate, as the meter does). At the end
+//! integrated loudness (a [`LoudnessMeter`] of loudness alone, as the output meter measures). At the end
 //! the loudness is known exactly at every step; between two steps it is a smooth, rising
 //! function of the drive, interpolated with a monotone cubic (Fritsch–Carlson) and solved
 //! for the target. The copies cost CPU only while Learn is on (about
 //! [`DRIVES`] limiters), and all of them are allocated at activation.
 
-use ebur128::{Channel, EbuR128, Mode};
+use crate::meter::LoudnessMeter;
 
 use super::limiter::{Limiter, Settings};
 
@@ -39,7 +39,7 @@ pub enum Learned {
 
 struct Shadow {
     limiter: Limiter,
-    meter: Option<EbuR128>,
+    meter: LoudnessMeter,
 }
 
 /// The bank (see the module docs).
@@ -59,18 +59,9 @@ impl DriveLearner {
         };
         let channels = channels.clamp(1, 2);
         let shadows = (0..DRIVES)
-            .map(|_| {
-                let mut meter = EbuR128::new(channels as u32, rate, Mode::I | Mode::HISTOGRAM).ok();
-                if channels == 1
-                    && let Some(m) = meter.as_mut()
-                {
-                    // Cannot fail for channel 0 of a one-channel meter.
-                    let _ = m.set_channel(0, Channel::DualMono);
-                }
-                Shadow {
-                    limiter: Limiter::new(rate as f32, PIECE),
-                    meter,
-                }
+            .map(|_| Shadow {
+                limiter: Limiter::new(rate as f32, PIECE),
+                meter: LoudnessMeter::loudness_only(rate as f32, channels),
             })
             .collect();
         Self {
@@ -97,9 +88,7 @@ impl DriveLearner {
                 ..*settings
             });
             s.limiter.reset();
-            if let Some(m) = s.meter.as_mut() {
-                m.reset();
-            }
+            s.meter.reset();
         }
         self.active = true;
     }
@@ -131,13 +120,10 @@ impl DriveLearner {
                 } else {
                     s.limiter.process(&mut l[..len], &mut r[..len]);
                 }
-                if let Some(m) = s.meter.as_mut() {
-                    // The limiter's output is always finite, so ebur128 cannot refuse it.
-                    let _ = if self.channels == 1 {
-                        m.add_frames_planar_f32(&[&l[..len]])
-                    } else {
-                        m.add_frames_planar_f32(&[&l[..len], &r[..len]])
-                    };
+                if self.channels == 1 {
+                    s.meter.process_mono(&l[..len]);
+                } else {
+                    s.meter.process(&l[..len], &r[..len]);
                 }
             }
         }
@@ -150,12 +136,7 @@ impl DriveLearner {
 
     /// The integrated loudness of shadow `k`'s output so far (−∞ for silence).
     pub fn loudness(&self, k: usize) -> f64 {
-        self.shadows[k]
-            .meter
-            .as_ref()
-            .and_then(|m| m.loudness_global().ok())
-            .filter(|l| l.is_finite())
-            .unwrap_or(f64::NEG_INFINITY)
+        self.shadows[k].meter.integrated()
     }
 
     /// The drive that puts the output on `target_lufs`, from what the pass measured.
@@ -231,6 +212,7 @@ mod tests {
     use crate::dynamics::limiter::PeakMode;
     use crate::meter::target::{Preset, Target};
     use crate::test_support::XorShift;
+    use ebur128::{EbuR128, Mode};
 
     const FS: f32 = 48_000.0;
 

@@ -480,15 +480,20 @@ impl Limiter {
         }
 
         // 3. Hold: the smallest gain needed within the window.
+        // Both channels in one loop: each window's running minimum is a serial chain, and
+        // two of them overlap.
         let mut held = [[0.0; CHUNK]; 2];
-        for ch in 0..channels {
-            let w = &mut self.windows[ch];
-            for (m, &r) in held[ch][..n].iter_mut().zip(&need[ch][..n]) {
-                *m = w.push(r);
-            }
-        }
+        let [w0, w1] = &mut self.windows;
         if mono {
+            for (m, &r) in held[0][..n].iter_mut().zip(&need[0][..n]) {
+                *m = w0.push(r);
+            }
             held[1] = held[0];
+        } else {
+            for i in 0..n {
+                held[0][i] = w0.push(need[0][i]);
+                held[1][i] = w1.push(need[1][i]);
+            }
         }
 
         // 4. Release in dB (instant attack), link, back to a gain no larger than the hold.
@@ -512,19 +517,22 @@ impl Limiter {
         }
 
         // 5. The averages: the gain that is applied.
+        // (Both channels in one loop, as the hold.)
         let mut gain = [[0.0; CHUNK]; 2];
-        for ch in 0..channels {
-            let a = &mut self.averages[ch];
-            let mut lowest = self.min_gain[ch];
-            for (s, &g) in gain[ch][..n].iter_mut().zip(&gr[ch][..n]) {
-                *s = a.push(g);
-                lowest = min(lowest, *s);
-            }
-            self.min_gain[ch] = lowest;
-        }
+        let [a0, a1] = &mut self.averages;
         if mono {
+            for (s, &g) in gain[0][..n].iter_mut().zip(&gr[0][..n]) {
+                *s = a0.push(g);
+            }
             gain[1] = gain[0];
-            self.min_gain[1] = self.min_gain[0];
+        } else {
+            for i in 0..n {
+                gain[0][i] = a0.push(gr[0][i]);
+                gain[1][i] = a1.push(gr[1][i]);
+            }
+        }
+        for (lowest, lane) in self.min_gain.iter_mut().zip(&gain) {
+            *lowest = lane[..n].iter().fold(*lowest, |m, &g| min(m, g));
         }
 
         // 6. The delayed audio and its ceiling, the switch fade.

@@ -12,8 +12,10 @@
 //! the signal is already oversampled and short filters suffice. A half-band stage keeps its
 //! input points exactly and adds one point halfway between each two, so the cascade costs
 //! 28 + 2·4 + 4·3 + 8·2 = 64 symmetric taps per input sample. The sixteen phases are kept as
-//! separate streams indexed by sample, so every stage is a set of long vertical loops the
-//! compiler vectorises across time, and the largest point per sample is a vertical maximum.
+//! separate streams indexed by sample, so every stage computes each stream's points sixteen
+//! at a time with the sums in registers (vectorised across time, each sum in tap order
+//! whatever the width; the taps' offsets are compile-time constants), and the largest point
+//! per sample is a vertical maximum, taken in registers with the eight points below.
 //!
 //! Measured against the reference reconstruction of the tests (a 4096-tap Kaiser sinc,
 //! itself verified on sines of known peak), on sines at 32 phases, as the smaller reading of
@@ -51,9 +53,11 @@
 //! samples after `n` arrived. Assigning each inter-sample peak to both neighbouring samples
 //! means a gain that holds at least until both of them have passed covers it.
 //!
-//! Cost (the limiter bench, stereo at 48 kHz): the detector alone about 520× real time for
-//! both channels, against 4 300× for the eight points alone. In sample-peak mode only the
-//! input history is kept, and the streams are rebuilt from it on the way back to true peak.
+//! Cost (the limiter bench, stereo at 48 kHz, thread CPU time on a shared 2-core machine):
+//! the detector alone about 1 270× real time for both channels (about 500× when each stage
+//! summed through memory), against about 3 900× for the eight points alone; the limiter about
+//! 525× in true-peak mode, 910× in sample-peak mode. In sample-peak mode only the input
+//! history is kept, and the streams are rebuilt from it on the way back to true peak.
 
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::kernel::window::kaiser;
@@ -161,8 +165,6 @@ pub const OVERSAMPLING: usize = 16;
 pub const STAGE_TAPS: [usize; 4] = [28, 4, 3, 2];
 /// Kaiser β of each stage (for the smallest error up to 0.4535·fs, 20 kHz at 44.1 kHz).
 pub const STAGE_BETA: [f64; 4] = [7.0, 6.9, 4.9, 4.2];
-/// Interpolating taps over all stages, per input sample.
-const TOTAL_TAPS: usize = STAGE_TAPS[0] + 2 * STAGE_TAPS[1] + 4 * STAGE_TAPS[2] + 8 * STAGE_TAPS[3];
 
 /// How many samples ahead of its own points stage `s` (reading 2^s streams) reaches.
 const fn reach(s: usize) -> usize {
@@ -196,32 +198,74 @@ pub fn half_band_phase(k: usize, beta: f64) -> Vec<f64> {
     c
 }
 
-/// One tap of a stage: `c·(stream a at p + a_off + stream b at p + b_off)`.
-#[derive(Clone, Copy, Debug, Default)]
-struct Tap {
-    c: f32,
-    a: usize,
-    b: usize,
-    /// Offsets in samples, shifted by `TAP_BIAS` to stay unsigned.
-    a_off: usize,
-    b_off: usize,
+/// Where point `q` of stage `s`'s input sequence (2^s points per sample) is kept: the
+/// storage index of its stream (see [`phase_of`]) and its sample offset, shifted by
+/// `TAP_BIAS` to stay unsigned.
+const fn input_point(s: usize, q: isize) -> (usize, usize) {
+    let rc = 1isize << s;
+    let phase = q.rem_euclid(rc) as usize * (OVERSAMPLING >> s);
+    (
+        storage_of(phase),
+        (q.div_euclid(rc) + TAP_BIAS as isize) as usize,
+    )
 }
 const TAP_BIAS: usize = 32;
 
-/// A stream a stage computes: its phase (in 16ths of a sample), its taps, and how far behind
-/// the newest input its newest point is.
-#[derive(Clone, Copy, Debug, Default)]
-struct NewStream {
-    phase: usize,
-    /// Its taps: `taps[first_tap..end_tap]`.
-    first_tap: usize,
-    end_tap: usize,
-    lag: usize,
-    /// Where rebuilding it from the input history starts (see `PRIME_START`).
-    prime_from: usize,
+/// The phase (in 16ths of a sample) of the stream kept at storage index `i`: the input at 0,
+/// then the streams in the order they are computed, stage `s`'s `r`-th at 2^s + r.
+const fn phase_of(i: usize) -> usize {
+    if i == 0 {
+        return 0;
+    }
+    let s = i.ilog2() as usize;
+    let step = OVERSAMPLING >> s;
+    (i - (1 << s)) * step + step / 2
+}
+const fn storage_of(phase: usize) -> usize {
+    let mut i = 0;
+    while phase_of(i) != phase {
+        i += 1;
+    }
+    i
 }
 
-/// Samples of history kept per stream.
+/// Stage `s`'s largest tap count, for the table below.
+const MAX_TAPS: usize = STAGE_TAPS[0];
+/// The taps of the stream at storage index `i` (stages 1–3; stage 0 is written out in
+/// [`TruePeakDetector::stage0`]): tap j is `c[j]·(stream a at p + a_off + stream b at
+/// p + b_off)` as `(a, a_off, b, b_off)`, offsets biased by `TAP_BIAS`.
+const TAP_TABLE: [[(usize, usize, usize, usize); MAX_TAPS]; OVERSAMPLING] = {
+    let mut table = [[(0, 0, 0, 0); MAX_TAPS]; OVERSAMPLING];
+    let mut i = 1;
+    while i < OVERSAMPLING {
+        let s = i.ilog2() as usize;
+        let r = (i - (1 << s)) as isize;
+        let mut j = 0;
+        while j < STAGE_TAPS[s] {
+            let (a, a_off) = input_point(s, r - j as isize);
+            let (b, b_off) = input_point(s, r + 1 + j as isize);
+            // Every tap reads streams computed before this one.
+            assert!(a < i && b < i);
+            table[i][j] = (a, a_off, b, b_off);
+            j += 1;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// How far behind the newest input stage `s`'s newest point is.
+const fn lag(s: usize) -> usize {
+    let mut total = 0;
+    let mut t = 0;
+    while t <= s {
+        total += reach(t);
+        t += 1;
+    }
+    total
+}
+
+/// Samples of history kept of the input stream.
 const HISTORY: usize = 80;
 /// Stream length: history, a block, and room for a last partial vector of outputs.
 const LEN: usize = HISTORY + BLOCK + 2 * OUTS;
@@ -232,30 +276,75 @@ const PRIME_START: usize = STAGE_TAPS[0];
 const PRIME_STEP: usize = 4;
 const _: () = assert!(PRIME_START + 3 * PRIME_STEP < HISTORY - DELAY);
 const _: () = assert!(TAP_BIAS >= STAGE_TAPS[0] && PRIME_STEP * 2 >= STAGE_TAPS[1]);
-
-/// `y[i] += c·(a[i] + b[i])` for each of `T` taps in turn, in one pass.
-#[inline(always)]
-fn accumulate<const T: usize>(y: &mut [f32], taps: [(f32, &[f32], &[f32]); T]) {
-    let n = y.len();
-    let taps = taps.map(|(c, a, b)| (c, &a[..n], &b[..n]));
-    for i in 0..n {
-        let mut v = y[i];
-        for (c, a, b) in &taps {
-            v += *c * (a[i] + b[i]);
-        }
-        y[i] = v;
+/// Where stage `s` starts computing: after the previous block's newest point, or from its
+/// priming start.
+const fn stage_start(s: usize, prime: bool) -> usize {
+    if prime {
+        PRIME_START + s * PRIME_STEP
+    } else {
+        HISTORY - lag(s)
     }
 }
+/// Points of a stream computed side by side (two AVX registers: two independent sums in
+/// flight per tap).
+const PASS: usize = 2 * OUTS;
+/// At most how many runs of [`PASS`] points a stage computes per stream: a block's, or
+/// priming's (which starts further back).
+const fn stage_passes(prime: bool) -> usize {
+    if prime {
+        (HISTORY + BLOCK - PRIME_START - lag(0)).div_ceil(PASS)
+    } else {
+        BLOCK / PASS
+    }
+}
+/// Where the largest point per segment starts reading (the segment before the first
+/// estimate's sample).
+const SEGMENT_FROM: usize = HISTORY - DELAY - 1;
+/// Samples of history kept of the interpolated streams: what the largest point per segment
+/// and the next block's stages read (the input stream keeps all [`HISTORY`], which priming
+/// reads).
+const STREAM_HISTORY: usize = 40;
+const _: () = {
+    // Each pass stays inside the streams, with room for the last vector's taps…
+    let mut s = 0;
+    while s < 4 {
+        let mut prime = 0;
+        while prime < 2 {
+            let end = stage_start(s, prime == 1) + stage_passes(prime == 1) * PASS;
+            assert!(end + (1 << s) + STAGE_TAPS[s] <= LEN);
+            // … and computes every point a block needs…
+            assert!(HISTORY + BLOCK - lag(s) <= end);
+            prime += 1;
+        }
+        s += 1;
+    }
+    // … and never reads before the kept history of an interpolated stream.
+    assert!(HISTORY - STREAM_HISTORY <= SEGMENT_FROM);
+    let mut i = 2;
+    while i < OVERSAMPLING {
+        let s = i.ilog2() as usize;
+        let mut j = 0;
+        while j < STAGE_TAPS[s] {
+            let (a, a_off, b, b_off) = TAP_TABLE[i][j];
+            let start = stage_start(s, false);
+            assert!(a == 0 || start + a_off - TAP_BIAS >= HISTORY - STREAM_HISTORY);
+            assert!(b == 0 || start + b_off - TAP_BIAS >= HISTORY - STREAM_HISTORY);
+            j += 1;
+        }
+        i += 1;
+    }
+};
 
 /// Peak estimation for one channel (see the module docs). Expects finite input.
 #[derive(Clone, Debug)]
 pub struct TruePeakDetector {
     coefs: [[f32; 8]; HALF],
-    /// `streams[r][p]`: the reconstruction at sample p + r/16 (p relative to the block:
-    /// input i of a block is at p = HISTORY + i). Stream 0 is the input.
+    /// `streams[i][p]`: the reconstruction at sample p + [`phase_of`]`(i)`/16 (p relative
+    /// to the block: input i of a block is at p = HISTORY + i). Stream 0 is the input, then
+    /// the stages' streams in the order they are computed (stage s's at 2^s … 2^(s+1) − 1).
     streams: Box<[[f32; LEN]; OVERSAMPLING]>,
-    taps: [Tap; TOTAL_TAPS],
-    new_streams: [NewStream; OVERSAMPLING - 1],
+    /// Each stage's interpolating phase (`STAGE_TAPS[s]` of them used).
+    stage_coefs: [[f32; MAX_TAPS]; 4],
     /// Whether the streams are current (false after sample-peak blocks).
     primed: bool,
     /// Whether the 16× cascade runs (false: the 8 points only, see [`Self::bs1770`]).
@@ -274,52 +363,18 @@ impl Default for TruePeakDetector {
 
 impl TruePeakDetector {
     pub fn new() -> Self {
-        let mut taps = [Tap::default(); TOTAL_TAPS];
-        let mut new_streams = [NewStream::default(); OVERSAMPLING - 1];
-        let (mut t, mut s, mut lag) = (0, 0, 0);
-        for (stage, &k) in STAGE_TAPS.iter().enumerate() {
-            let r_count = 1usize << stage;
-            let step = OVERSAMPLING / r_count;
-            let c = half_band_phase(k, STAGE_BETA[stage]);
-            // Point q of this stage's sequence (q = r_count·p + r) is stream (q mod r_count)
-            // at sample p + q div r_count.
-            let at = |q: isize| -> (usize, usize) {
-                let rc = r_count as isize;
-                let phase = q.rem_euclid(rc) as usize * step;
-                let off = q.div_euclid(rc);
-                (phase, (off + TAP_BIAS as isize) as usize)
-            };
-            lag += reach(stage);
-            for r in 0..r_count {
-                let first = t;
-                for (j, &cj) in c.iter().enumerate() {
-                    let (a, a_off) = at(r as isize - j as isize);
-                    let (b, b_off) = at(r as isize + 1 + j as isize);
-                    taps[t] = Tap {
-                        c: cj as f32,
-                        a,
-                        b,
-                        a_off,
-                        b_off,
-                    };
-                    t += 1;
-                }
-                new_streams[s] = NewStream {
-                    phase: r * step + step / 2,
-                    first_tap: first,
-                    end_tap: t,
-                    lag,
-                    prime_from: PRIME_START + stage * PRIME_STEP,
-                };
-                s += 1;
+        let mut stage_coefs = [[0.0; MAX_TAPS]; 4];
+        for (s, row) in stage_coefs.iter_mut().enumerate() {
+            let c = half_band_phase(STAGE_TAPS[s], STAGE_BETA[s]);
+            for (r, &v) in row.iter_mut().zip(&c) {
+                *r = v as f32;
             }
         }
         Self {
             coefs: coefficient_table(),
             // On the heap: 10 KB per channel would crowd an audio thread's stack.
             streams: Box::new([[0.0; LEN]; OVERSAMPLING]),
-            taps,
-            new_streams,
+            stage_coefs,
             primed: true,
             cascade: true,
             points8: true,
@@ -397,82 +452,125 @@ impl TruePeakDetector {
         self
     }
 
-    /// Computes every interpolated stream up to its newest point (`lag` before `end`, one
-    /// past the newest input): its newest `count` points, or all from `prime_from` on.
+    /// Computes every interpolated stream up to its newest point (`lag` before the newest
+    /// input, `n` samples in): the block's `n` new points, or (`PRIME`) all from the stage's
+    /// priming start on. Runs of [`PASS`] points, so up to `PASS − 1` points past the newest
+    /// are computed from stale input too; nothing reads them before the next block
+    /// recomputes them.
     #[inline(always)]
-    fn run_stages(&mut self, end: usize, count: Option<usize>) {
-        for s in 0..OVERSAMPLING - 1 {
-            let ns = self.new_streams[s];
-            let stop = end - ns.lag;
-            let start = match count {
-                Some(count) => stop - count,
-                None => ns.prime_from,
+    fn run_stages<const PRIME: bool>(&mut self, n: usize) {
+        #[inline(always)]
+        fn passes<const PRIME: bool>(s: usize, n: usize) -> usize {
+            (HISTORY + n - lag(s) - stage_start(s, PRIME)).div_ceil(PASS)
+        }
+        let streams = &mut *self.streams;
+        let c = &self.stage_coefs;
+        Self::stage0::<PRIME>(streams, &c[0], passes::<PRIME>(0, n));
+        macro_rules! later {
+            ($s:literal: $($i:literal)*) => {
+                $(Self::stage_stream::<$i, PRIME>(streams, &c[$s], passes::<PRIME>($s, n));)*
             };
-            let count = stop - start;
-            // Up to four taps per pass over the whole range: long loops the compiler
-            // vectorises, each output's sum in tap order whatever the width.
-            let mut acc = [0.0f32; LEN];
-            for group in self.taps[ns.first_tap..ns.end_tap].chunks(4) {
-                let src = |k: usize| -> (f32, &[f32], &[f32]) {
-                    let tap = group[k.min(group.len() - 1)];
-                    let a0 = start + tap.a_off - TAP_BIAS;
-                    let b0 = start + tap.b_off - TAP_BIAS;
-                    (
-                        tap.c,
-                        &self.streams[tap.a][a0..a0 + count],
-                        &self.streams[tap.b][b0..b0 + count],
-                    )
-                };
-                let y = &mut acc[..count];
-                match group.len() {
-                    4 => accumulate::<4>(y, [src(0), src(1), src(2), src(3)]),
-                    3 => accumulate::<3>(y, [src(0), src(1), src(2)]),
-                    2 => accumulate::<2>(y, [src(0), src(1)]),
-                    _ => accumulate::<1>(y, [src(0)]),
+        }
+        later!(1: 2 3);
+        later!(2: 4 5 6 7);
+        later!(3: 8 9 10 11 12 13 14 15);
+    }
+
+    /// Stage 0: `Σ c[j]·(x[p − j] + x[p + 1 + j])` over the input `x`, each sum in tap order
+    /// from j = 0, into the stream at storage index 1.
+    #[inline(always)]
+    fn stage0<const PRIME: bool>(
+        streams: &mut [[f32; LEN]; OVERSAMPLING],
+        c: &[f32; MAX_TAPS],
+        passes: usize,
+    ) {
+        const K: usize = STAGE_TAPS[0];
+        let start = const { stage_start(0, PRIME) };
+        let passes = passes.min(const { stage_passes(PRIME) });
+        let (x, rest) = streams.split_at_mut(1);
+        let (x, out) = (&x[0], &mut rest[0]);
+        // w[i] = x[start + 1 − K + i]: x[p − j] and x[p + 1 + j] for p = start + i.
+        let w = &x[start + 1 - K..];
+        for v in 0..passes {
+            let i = PASS * v;
+            // -0.0 + y is y exactly: the sum is the baseline's 0.0 + y₀ + y₁ + …, up to the
+            // sign of an exact zero (which no estimate can tell: they are magnitudes).
+            let mut acc = [-0.0f32; PASS];
+            for (j, &cj) in c[..K].iter().enumerate() {
+                let older = &w[i + K - 1 - j..][..PASS];
+                let newer = &w[i + K + j..][..PASS];
+                for l in 0..PASS {
+                    acc[l] += cj * (older[l] + newer[l]);
                 }
             }
-            self.streams[ns.phase][start..stop].copy_from_slice(&acc[..count]);
+            out[start + i..start + i + PASS].copy_from_slice(&acc);
         }
     }
 
-    /// The 8-point estimator: `seg[i]` is the largest of its seven points between the samples
-    /// `i + 5` and `i + 6` of `x` (which holds `seg.len() + 11` samples).
+    /// A stream of stages 1–3 (storage index `I`): its taps from [`TAP_TABLE`], each sum in
+    /// tap order.
     #[inline(always)]
-    fn points8_segments(&self, x: &[f32], seg: &mut [f32]) {
-        let n = seg
-            .len()
-            .min(BLOCK + 1)
-            .min((x.len() + 1).saturating_sub(TAPS));
-        let mut buf = [0.0f32; BLOCK + 1 + TAPS + OUTS];
-        buf[..n + TAPS - 1].copy_from_slice(&x[..n + TAPS - 1]);
-        let mut out = [0.0f32; BLOCK + 1 + OUTS];
-        for i0 in (0..n).step_by(OUTS) {
-            let mut acc = [[0.0f32; OUTS]; 8];
-            for (j, row) in self.coefs.iter().enumerate() {
-                let (mut u, mut v) = ([0.0f32; OUTS], [0.0f32; OUTS]);
-                for k in 0..OUTS {
-                    let newer = buf[i0 + k + TAPS - 1 - j];
-                    let older = buf[i0 + k + j];
-                    u[k] = newer + older;
-                    v[k] = newer - older;
-                }
-                for l in 0..4 {
-                    for k in 0..OUTS {
-                        acc[l][k] += row[l] * u[k];
-                        acc[4 + l][k] += row[4 + l] * v[k];
-                    }
+    fn stage_stream<const I: usize, const PRIME: bool>(
+        streams: &mut [[f32; LEN]; OVERSAMPLING],
+        c: &[f32; MAX_TAPS],
+        passes: usize,
+    ) {
+        let s = const { I.ilog2() as usize };
+        let start = const { stage_start(I.ilog2() as usize, PRIME) };
+        let passes = passes.min(const { stage_passes(PRIME) });
+        let (inputs, outputs) = streams.split_at_mut(I);
+        let out = &mut outputs[0];
+        for v in 0..passes {
+            let p = start + PASS * v;
+            // From 0.0, as the baseline sums (-0.0 would save an add, but then the SLP
+            // vectoriser interleaves the short sums of stages 2 and 3 with blends: slower).
+            let mut acc = [0.0f32; PASS];
+            for (j, &cj) in c[..STAGE_TAPS[s]].iter().enumerate() {
+                let (a, a_off, b, b_off) = TAP_TABLE[I][j];
+                let xa = &inputs[a][p + a_off - TAP_BIAS..][..PASS];
+                let xb = &inputs[b][p + b_off - TAP_BIAS..][..PASS];
+                for l in 0..PASS {
+                    acc[l] += cj * (xa[l] + xb[l]);
                 }
             }
+            out[p..p + PASS].copy_from_slice(&acc);
+        }
+    }
+
+    /// The 8-point estimator: the largest of its seven points between the samples p + k and
+    /// p + k + 1 of the input `x`, for k = 0 … 7 (taps from p + k − 5 to p + k + 6).
+    #[inline(always)]
+    fn points8(&self, x: &[f32], p: usize) -> [f32; OUTS] {
+        let w = &x[p + 1 - POINTS8_REACH..][..OUTS + TAPS - 1];
+        // -0.0 + y is y exactly: the sums are the baseline's 0.0 + y₀ + y₁ + …, up to the sign
+        // of an exact zero, which the magnitudes below drop.
+        let mut acc = [[-0.0f32; OUTS]; 8];
+        for (j, row) in self.coefs.iter().enumerate() {
+            let (mut u, mut v) = ([0.0f32; OUTS], [0.0f32; OUTS]);
             for k in 0..OUTS {
-                let mut m = 0.0f32;
-                for l in 0..4 {
-                    let pair = (acc[l][k].abs() + acc[4 + l][k].abs()) * 0.5;
-                    m = if pair > m { pair } else { m };
+                let newer = w[k + TAPS - 1 - j];
+                let older = w[k + j];
+                u[k] = newer + older;
+                v[k] = newer - older;
+            }
+            for l in 0..4 {
+                for k in 0..OUTS {
+                    acc[l][k] += row[l] * u[k];
+                    acc[4 + l][k] += row[4 + l] * v[k];
                 }
-                out[i0 + k] = m;
             }
         }
-        seg[..n].copy_from_slice(&out[..n]);
+        // max(|y_P|, |y_R|) = (|sum| + |diff|)/2 per pair, the largest of the four pairs
+        // halved once (rounding is monotonic: the same as the largest of the halves).
+        let mut m = [0.0f32; OUTS];
+        for (k, m) in m.iter_mut().enumerate() {
+            for l in 0..4 {
+                let pair = acc[l][k].abs() + acc[4 + l][k].abs();
+                *m = if pair > *m { pair } else { *m };
+            }
+            *m *= 0.5;
+        }
+        m
     }
 
     /// Up to [`BLOCK`] samples.
@@ -497,33 +595,57 @@ impl TruePeakDetector {
         if !self.cascade {
             // Nothing to keep but the input.
         } else if self.primed {
-            self.run_stages(end, Some(n));
+            self.run_stages::<false>(n);
         } else {
             // Rebuild every stream from the input history.
-            self.run_stages(end, None);
+            self.run_stages::<true>(n);
             self.primed = true;
         }
-        // Per sample from p = first − 1: the largest point in [p, p + 1) of both estimators.
-        let mut segment = [0.0f32; BLOCK + 1];
-        let mut seg8 = [0.0f32; BLOCK + 1];
-        if self.points8 {
-            self.points8_segments(
-                &self.streams[0][first - 1 - 5..first + n + POINTS8_REACH],
-                &mut seg8[..n + 1],
-            );
-        }
-        let lo = first - 1;
-        segment[..n + 1].copy_from_slice(&seg8[..n + 1]);
-        let points = if self.cascade {
-            &self.streams[..]
-        } else {
-            &self.streams[..1]
-        };
-        for stream in points {
-            for (m, &v) in segment[..n + 1].iter_mut().zip(&stream[lo..lo + n + 1]) {
-                let v = v.abs();
-                *m = if v > *m { v } else { *m };
+        // Per sample from p = first − 1: the largest point in [p, p + 1) of both estimators,
+        // in registers and stored once (in whole vectors: past n + 1, stale points nobody
+        // reads).
+        let mut segment = [0.0f32; BLOCK + OUTS];
+        let vectors = (n + 1).div_ceil(OUTS).min(BLOCK / OUTS + 1);
+        let streams = &*self.streams;
+        for (v, seg) in segment.chunks_exact_mut(OUTS).take(vectors).enumerate() {
+            let p = SEGMENT_FROM + OUTS * v;
+            let mut m = if self.points8 {
+                self.points8(&streams[0], p)
+            } else {
+                [0.0; OUTS]
+            };
+            // The largest is the largest in any order: four independent chains, then theirs.
+            #[inline(always)]
+            fn max_abs(m: &mut [f32; OUTS], x: &[f32]) {
+                for (mk, &x) in m.iter_mut().zip(&x[..OUTS]) {
+                    let x = x.abs();
+                    *mk = if x > *mk { x } else { *mk };
+                }
             }
+            let mut part = [m; 4];
+            if self.cascade {
+                for g in 0..OVERSAMPLING / 4 {
+                    for (q, part) in part.iter_mut().enumerate() {
+                        max_abs(part, &streams[4 * g + q][p..]);
+                    }
+                }
+            } else {
+                max_abs(&mut part[0], &streams[0][p..]);
+            }
+            for k in 0..OUTS {
+                let a = if part[1][k] > part[0][k] {
+                    part[1][k]
+                } else {
+                    part[0][k]
+                };
+                let b = if part[3][k] > part[2][k] {
+                    part[3][k]
+                } else {
+                    part[2][k]
+                };
+                m[k] = if b > a { b } else { a };
+            }
+            seg.copy_from_slice(&m);
         }
         // [p − 1, p + 1]: both segments and the sample after.
         for i in 0..n {
@@ -532,9 +654,12 @@ impl TruePeakDetector {
             let around = if after > before { after } else { before };
             peaks[i] = if next > around { next } else { around };
         }
-        let kept = if self.cascade { OVERSAMPLING } else { 1 };
-        for stream in &mut self.streams[..kept] {
-            stream.copy_within(n..n + HISTORY, 0);
+        self.streams[0].copy_within(n..n + HISTORY, 0);
+        if self.cascade {
+            let from = HISTORY - STREAM_HISTORY;
+            for stream in &mut self.streams[1..] {
+                stream.copy_within(n + from..n + HISTORY, from);
+            }
         }
     }
 }

@@ -224,7 +224,9 @@ impl Console {
     }
 
     /// Meters only while `on` (an editor is open); cheap, call it every block.
+    /// The loudness meter keeps only its integrated part up while off.
     pub fn set_metering(&mut self, on: bool) {
+        self.meter.set_observed(on);
         if let Some(m) = &mut self.meters {
             m.set_enabled(on);
         }
@@ -316,7 +318,7 @@ impl Console {
     /// The returns' tails (the longer of reverb and delay; `None` = infinite), in samples.
     pub fn tail_samples(&self) -> Option<u32> {
         let (a, b) = (self.reverb.tail_samples()?, self.delay.tail_samples()?);
-        Some(a.max(b) + self.latency_samples() as u32)
+        Some(a.max(b) + self.latency_samples())
     }
 
     /// Clears all signal state and completes every glide; the loudness measurement restarts.
