@@ -63,11 +63,10 @@
 //! **Cost**: Off nothing; K× about one limiter at K·fs plus the filters (figures in the README,
 //! `cargo bench -p shared-dsp --bench limiter`).
 
-use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 
-use super::limiter::{self, GLIDE_MS, Limiter, MIN_LOOKAHEAD_MS, SWITCH_FADE_MS};
+use super::limiter::{self, GLIDE_MS, Limiter, MIN_LOOKAHEAD_MS, SWITCH_FADE_MS, fade, sane};
 use super::lookahead::Lookahead;
 use super::oversampling::{CHUNK, MAX_FACTOR, Oversampler, Oversampling, round_trip_latency};
 
@@ -93,20 +92,6 @@ impl crate::bypass::Bypass for Settings {
 pub const CORE_MARGIN_DB: f32 = 0.1;
 
 type Chunk = [[f32; CHUNK]; 2];
-
-/// Non-finite → 0, and no subnormals into the filters and the delays.
-#[inline(always)]
-fn sane(x: f32) -> f32 {
-    flush_denormal(finite_or_zero(x))
-}
-
-/// `a` at t = 0, `b` at t = 1 (both exactly), linear in between (the limiter's bypass fade).
-#[inline(always)]
-fn fade(t: f32, a: f32, b: f32) -> f32 {
-    let blend = a + (b - a) * t;
-    let ends = if t == 1.0 { b } else { blend };
-    if t == 0.0 { a } else { ends }
-}
 
 /// The limiter, plain or oversampled; see the module docs.
 #[derive(Clone, Debug)]
