@@ -25,7 +25,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;
@@ -46,7 +47,8 @@ pub struct MixwerkChannelStrip {
     /// Boxed, and built in frames of their own (see `Default`): hosts create and activate
     /// plugins on threads with small stacks (Ardour: its audio-engine thread).
     console: Box<Console>,
-    editor_state: Arc<EguiEditorState>,
+    /// The editor state (`plugin_kit::frame`); the standalone demo is per bus (`demo.rs`).
+    frame: Frame,
     /// Shared with the editor (meters, loudness, sample rate); kept across activations.
     analysis: editor::Analysis,
     /// Standalone builds only: the demo signal on every bus when `MIXWERK_DEMO_SIGNAL` is set.
@@ -71,7 +73,7 @@ impl Default for MixwerkChannelStrip {
         Self {
             params: new_params(),
             console: Console::boxed(48_000.0, 512, analysis.loudness.clone()),
-            editor_state: shared_ui::window::default_state::<editor::Console>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Console>()),
             analysis,
             #[cfg(feature = "standalone")]
             demo: None,
@@ -180,9 +182,8 @@ impl Plugin for MixwerkChannelStrip {
         self.console.update_immediately(&self.target());
         self.scratch = [vec![0.0; max], vec![0.0; max]];
         self.fresh = true;
-        self.latency.activate(self.console.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency
+            .activate(self.console.latency_samples(), context);
         true
     }
 
@@ -209,11 +210,9 @@ impl Plugin for MixwerkChannelStrip {
             // parameter changes, so one update per call follows automation to the sample.
             self.console.update(&target);
         }
-        self.latency.update(self.console.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency.update(self.console.latency_samples(), context);
         // Meters cost nothing while nobody looks.
-        let metering = self.editor_state.is_open();
+        let metering = self.frame.editor_open();
         self.console.set_metering(metering);
         #[cfg(feature = "standalone")]
         if let Some(demo) = &mut self.demo {
@@ -252,7 +251,7 @@ impl Plugin for MixwerkChannelStrip {
                 // The wide layout: channel k + 1 is main channels 2k + 2, 2k + 3 (0-based),
                 // the input channels past the two outputs (never written back to the host).
                 for (input, pair) in inputs[1..].iter_mut().zip(rest.chunks_exact(2)) {
-                    *input = Some((piece(&pair[0], start, end), piece(&pair[1], start, end)));
+                    *input = Some((piece(pair[0], start, end), piece(pair[1], start, end)));
                 }
             }
             self.console

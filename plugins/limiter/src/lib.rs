@@ -18,7 +18,8 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::identity;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::{
@@ -48,7 +49,6 @@ const RMS_TIME_MS: f32 = 300.0;
 const CORRELATION_MS: f32 = 300.0;
 /// Standalone demo: the shared demo signal peaks near −6 dBFS; this much louder, the limiter
 /// has peaks to catch at its default settings and the loudness figures read like a master.
-#[cfg(feature = "standalone")]
 const DEMO_GAIN: f32 = 4.0; // +12 dB
 
 pub struct MixwerkLimiter {
@@ -68,15 +68,12 @@ pub struct MixwerkLimiter {
     learn_target: Target,
     /// Loudness Match: what is heard, after the meters.
     matching: LoudnessMatch,
-    editor_state: Arc<EguiEditorState>,
+    /// Editor state, input width and the standalone demo (`plugin_kit::frame`).
+    frame: Frame,
     /// Shared with the editor; kept across activations (the meters are rebuilt for each rate).
     analysis: editor::Analysis,
     history: HistoryWriter,
     latency: ReportedLatency,
-    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo`, 12 dB
-    /// louder, when `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
-    #[cfg(feature = "standalone")]
-    demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
 impl Default for MixwerkLimiter {
@@ -106,12 +103,11 @@ impl Default for MixwerkLimiter {
                 lufs: -14.0,
                 dbtp: -1.0,
             },
-            editor_state: shared_ui::window::default_state::<editor::Limiter>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Limiter>())
+                .with_demo_gain(DEMO_GAIN),
             history: HistoryWriter::new(analysis.history.clone(), 48_000.0),
             analysis,
             latency: ReportedLatency::default(),
-            #[cfg(feature = "standalone")]
-            demo: None,
         }
     }
 }
@@ -167,6 +163,7 @@ impl Plugin for MixwerkLimiter {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
+        self.frame.activate(layout, config.sample_rate);
         // The only allocations: delay lines for the longest lookahead and the meter's
         // buffers, at this rate.
         self.limiter = OversampledLimiter::new(config.sample_rate, config.max_buffer_size as usize);
@@ -192,13 +189,8 @@ impl Plugin for MixwerkLimiter {
         self.matching = LoudnessMatch::new(config.sample_rate, channels);
         self.matching.set(self.params.output.loudness_match.value());
         self.analysis.learn.set_learning(false);
-        #[cfg(feature = "standalone")]
-        {
-            self.demo = plugin_kit::demo::signal(config.sample_rate);
-        }
-        self.latency.activate(self.limiter.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency
+            .activate(self.limiter.latency_samples(), context);
         true
     }
 
@@ -221,25 +213,17 @@ impl Plugin for MixwerkLimiter {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.limiter.update(&self.target());
-        self.latency.update(self.limiter.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency.update(self.limiter.latency_samples(), context);
         self.serve_learn();
         self.matching.set(self.params.output.loudness_match.value());
         let samples = buffer.samples();
         // Metering for the editor costs nothing while nobody looks; the loudness meter keeps
         // only its integrated part up then (see `shared_dsp::meter::loudness`).
-        let metering = self.editor_state.is_open();
+        let metering = self.frame.editor_open();
         self.loudness_meter.set_observed(metering);
         match buffer.as_slice() {
             [left, right, ..] => {
-                #[cfg(feature = "standalone")]
-                if let Some(demo) = &mut self.demo {
-                    demo.fill(left, right);
-                    left.iter_mut()
-                        .chain(right.iter_mut())
-                        .for_each(|x| *x *= DEMO_GAIN);
-                }
+                self.frame.demo(left, right);
                 self.learner.process(left, right);
                 self.matching.measure_input(left, right);
                 self.limiter.process(left, right);
