@@ -3,7 +3,7 @@
 //! Run through `cargo xtask test`, which builds the bundles first.
 
 use host_tests::battery::{self, Buffers, instantiate};
-use host_tests::bundles::{all_builds, release_bundle};
+use host_tests::bundles::release_bundle;
 use host_tests::host::{Instance, ParamChange, Result, param_id};
 use host_tests::signals::Noise;
 
@@ -182,21 +182,16 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
     // NaN and infinities on the key input, at odd block sizes and two rates, in both builds
     // (the allocation-checking one aborts on any allocation in `process`): the output stays
     // finite and normal, and the compressor works again as soon as the key does.
-    for plugin in all_builds()
-        .into_iter()
-        .filter(|p| p.expected.crate_name == "compressor")
-    {
-        for rate in [44_100.0, 192_000.0] {
-            let (_bundle, mut inst) = instantiate(&plugin)?;
-            inst.set_typed(&[
-                ("Sidechain", "External"),
-                ("SC High Pass", "On"),
-                ("Detector", "RMS"),
-                ("Lookahead", "3 ms"),
-            ])?;
-            inst.activate(rate, 8_192)?;
+    battery::in_every_build_at_two_rates(
+        "compressor",
+        &[
+            ("Sidechain", "External"),
+            ("SC High Pass", "On"),
+            ("Detector", "RMS"),
+            ("Lookahead", "3 ms"),
+        ],
+        |label, rate, inst, b| {
             let mut noise = Noise::new(9);
-            let mut b = Buffers::for_ports(&mut inst, 8_192)?;
             for (k, &len) in [1usize, 7, 512, 8_192, 333, 64, 512, 512]
                 .iter()
                 .enumerate()
@@ -218,7 +213,7 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
                         ch.iter()
                             .all(|x| x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
                         "{}: bad output at {rate} Hz, block {k}",
-                        plugin.label()
+                        label
                     );
                 }
             }
@@ -240,9 +235,9 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
             assert!(
                 ducked < 0.05,
                 "{}: the key no longer ducks after garbage ({ducked})",
-                plugin.label()
+                label
             );
-        }
-    }
-    Ok(())
+            Ok(())
+        },
+    )
 }

@@ -3,9 +3,9 @@
 //! the lookahead, bypass that keeps it, dither, and garbage input in both builds.
 //! Run through `cargo xtask test`, which builds the bundles first.
 
-use host_tests::battery::{self, Buffers, instantiate};
-use host_tests::bundles::{all_builds, release_bundle};
-use host_tests::host::{Instance, ParamChange, Result, param_id};
+use host_tests::battery::{self, instantiate};
+use host_tests::bundles::release_bundle;
+use host_tests::host::{Instance, Result};
 use host_tests::signals::Noise;
 
 const RATE: f64 = 48_000.0;
@@ -187,18 +187,7 @@ fn latency_and_transparency() -> Result<()> {
         72 + DETECTOR_LATENCY,
         "the default lookahead is 1.5 ms"
     );
-    let id = param_id(&inst.params()?, "Lookahead");
-    let value = inst.text_to_value(id, "5 ms").expect("5 ms");
-    let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
-    inst.process(
-        &mut b.inputs,
-        &mut b.outputs,
-        &[ParamChange {
-            offset: 100,
-            id,
-            value,
-        }],
-    )?;
+    battery::change_while_playing(&mut inst, "Lookahead", "5 ms", 100, BLOCK)?;
     assert_eq!(inst.latency()? as usize, 240 + DETECTOR_LATENCY);
     Ok(())
 }
@@ -262,16 +251,11 @@ fn dither_to_16_bit() -> Result<()> {
 /// normal and within the ceiling, and the limiter is transparent again right after.
 #[test]
 fn garbage_in_never_reaches_the_output() -> Result<()> {
-    for plugin in all_builds()
-        .into_iter()
-        .filter(|p| p.expected.crate_name == "limiter")
-    {
-        for rate in [44_100.0, 192_000.0] {
-            let (_bundle, mut inst) = instantiate(&plugin)?;
-            inst.set_typed(&[("Release", "5 ms"), ("Dither", "24 bit")])?;
-            inst.activate(rate, 8_192)?;
+    battery::in_every_build_at_two_rates(
+        "limiter",
+        &[("Release", "5 ms"), ("Dither", "24 bit")],
+        |label, rate, inst, b| {
             let mut noise = Noise::new(9);
-            let mut b = Buffers::for_ports(&mut inst, 8_192)?;
             for (k, &len) in [1usize, 7, 512, 8_192, 333, 64].iter().enumerate() {
                 b.set_len(len);
                 b.fill_main(|c, i| {
@@ -288,13 +272,13 @@ fn garbage_in_never_reaches_the_output() -> Result<()> {
                             && x.abs() <= 0.9
                             && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
                         "{}: bad output at {rate} Hz, block {k}",
-                        plugin.label()
+                        label
                     );
                 }
             }
-        }
-    }
-    Ok(())
+            Ok(())
+        },
+    )
 }
 
 /// Oversampling: the latency follows the factor (at activation, and when it changes while
@@ -317,18 +301,7 @@ fn oversampling_reports_its_latency() -> Result<()> {
             assert_eq!(o[k].to_bits(), i[k - latency].to_bits(), "sample {k}");
         }
     }
-    let id = param_id(&inst.params()?, "Oversampling");
-    let value = inst.text_to_value(id, "Off").expect("Off");
-    let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
-    inst.process(
-        &mut b.inputs,
-        &mut b.outputs,
-        &[ParamChange {
-            offset: 100,
-            id,
-            value,
-        }],
-    )?;
+    battery::change_while_playing(&mut inst, "Oversampling", "Off", 100, BLOCK)?;
     assert_eq!(inst.latency()? as usize, 72 + DETECTOR_LATENCY);
     Ok(())
 }
