@@ -257,6 +257,14 @@ impl Check {
     }
 }
 
+/// The checks of `all` whose plugin (its name as a DAW lists it) is among `plugins`, in order.
+pub(super) fn for_plugins<const N: usize>(all: [(&str, Check); N], plugins: &[&str]) -> Vec<Check> {
+    all.into_iter()
+        .filter(|(p, _)| plugins.contains(p))
+        .map(|(_, c)| c)
+        .collect()
+}
+
 /// The harness alone first (no plugin: the export must be the input, bit for bit), then each
 /// selected plugin at its defaults.
 fn plugin_checks(selected: &[(&'static str, Expect)]) -> Vec<Check> {

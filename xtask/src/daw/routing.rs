@@ -38,10 +38,7 @@ pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
             Check::new("Mixwerk Compressor: keyed by another track", sidechain),
         ),
     ];
-    all.into_iter()
-        .filter(|(p, _)| plugins.contains(p))
-        .map(|(_, c)| c)
-        .collect()
+    super::for_plugins(all, plugins)
 }
 
 /// Runs routing.lua in `mode` with `inputs` (written as WAV files in `dir`); returns the export.
