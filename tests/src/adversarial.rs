@@ -495,6 +495,9 @@ pub fn poison(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> {
     Ok(())
 }
 
+/// Stereo (or any channel count) audio: one signal per channel.
+type Channels = Vec<Vec<f32>>;
+
 /// [`SETTLE_SECONDS`] of silence (with `events` at its start), then 1 s of the probe noise
 /// of `seed`: the same probe for the instance under test and a fresh one.
 fn settle_then_probe(
@@ -505,7 +508,7 @@ fn settle_then_probe(
     events: &[ParamChange],
     seed: u64,
     what: &str,
-) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+) -> Result<(Channels, Channels)> {
     let mut rng = Rng::new(seed ^ 0xfeed);
     let silence = render(
         inst,
