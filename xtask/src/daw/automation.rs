@@ -373,37 +373,18 @@ fn gain_follows_the_lane(
 }
 
 pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
-    let all = [
-        (
-            "Mixwerk Panner",
-            Check::new("Mixwerk Panner: automated Pan", panner),
-        ),
-        (
-            "Mixwerk EQ",
-            Check::new("Mixwerk EQ: automated band gain", eq),
-        ),
-        (
-            "Mixwerk Compressor",
-            Check::new("Mixwerk Compressor: automated threshold", compressor),
-        ),
-        (
-            "Mixwerk Limiter",
-            Check::new("Mixwerk Limiter: automated ceiling", limiter),
-        ),
-        (
-            "Mixwerk Reverb",
-            Check::new("Mixwerk Reverb: automated output gain", reverb),
-        ),
-        (
-            "Mixwerk Delay",
-            Check::new("Mixwerk Delay: automated feedback", delay),
-        ),
-        (
-            "Mixwerk Channel Strip",
-            Check::new("Mixwerk Channel Strip: automated fader and mute", strip),
-        ),
-    ];
-    super::for_plugins(all, plugins)
+    super::for_plugins(
+        &[
+            ("Mixwerk Panner", "automated Pan", panner),
+            ("Mixwerk EQ", "automated band gain", eq),
+            ("Mixwerk Compressor", "automated threshold", compressor),
+            ("Mixwerk Limiter", "automated ceiling", limiter),
+            ("Mixwerk Reverb", "automated output gain", reverb),
+            ("Mixwerk Delay", "automated feedback", delay),
+            ("Mixwerk Channel Strip", "automated fader and mute", strip),
+        ],
+        plugins,
+    )
 }
 
 /// Pan from hard left to hard right over 4 s in Balance mode with the constant-power law:
@@ -501,14 +482,7 @@ fn compressor(ctx: &Ctx, dir: &Path) -> Result<String> {
     let steps = lane.steps();
     let session = Session {
         plugin: "Mixwerk Compressor",
-        settings: &[
-            "Ratio=4",
-            "Knee=6",
-            "Attack=10",
-            "Release=100",
-            "Detector=1",
-            "RMS Window=10",
-        ],
+        settings: &super::COMPRESSOR_RMS_4_TO_1,
         lanes: vec![lane.clone()],
     };
     let amplitude = 0.5;
