@@ -192,6 +192,22 @@ fn latency_and_transparency() -> Result<()> {
     Ok(())
 }
 
+/// Renders 8192 samples of the noise of `seed` through the active instance: the output is
+/// the input delayed by `latency`, bit for bit.
+fn assert_delayed_bit_for_bit(inst: &mut Instance, seed: u32, latency: usize) -> Result<()> {
+    let mut noise = Noise::new(seed);
+    let input: Vec<Vec<f32>> = (0..2)
+        .map(|_| (0..8_192).map(|_| noise.next_f32()).collect())
+        .collect();
+    let out = render(inst, &input)?;
+    for (o, i) in out.iter().zip(&input) {
+        for k in latency..o.len() {
+            assert_eq!(o[k].to_bits(), i[k - latency].to_bits(), "sample {k}");
+        }
+    }
+    Ok(())
+}
+
 /// Bypass: the input, delayed by the same latency (bit for bit once the glide is over), so
 /// the track does not move in time.
 #[test]
@@ -201,16 +217,7 @@ fn bypass_keeps_the_latency() -> Result<()> {
     inst.activate(RATE, BLOCK as u32)?;
     let latency = inst.latency()? as usize;
     assert_eq!(latency, 72 + DETECTOR_LATENCY);
-    let mut noise = Noise::new(3);
-    let input: Vec<Vec<f32>> = (0..2)
-        .map(|_| (0..8_192).map(|_| noise.next_f32()).collect())
-        .collect();
-    let out = render(&mut inst, &input)?;
-    for (o, i) in out.iter().zip(&input) {
-        for k in latency..o.len() {
-            assert_eq!(o[k].to_bits(), i[k - latency].to_bits(), "sample {k}");
-        }
-    }
+    assert_delayed_bit_for_bit(&mut inst, 3, latency)?;
     Ok(())
 }
 
@@ -291,16 +298,7 @@ fn oversampling_reports_its_latency() -> Result<()> {
     let latency = inst.latency()? as usize;
     // shared-dsp's oversampled_limiter_tests: 4x at 48 kHz with the default 1.5 ms lookahead.
     assert_eq!(latency, 225);
-    let mut noise = Noise::new(4);
-    let input: Vec<Vec<f32>> = (0..2)
-        .map(|_| (0..8_192).map(|_| noise.next_f32()).collect())
-        .collect();
-    let out = render(&mut inst, &input)?;
-    for (o, i) in out.iter().zip(&input) {
-        for k in latency..o.len() {
-            assert_eq!(o[k].to_bits(), i[k - latency].to_bits(), "sample {k}");
-        }
-    }
+    assert_delayed_bit_for_bit(&mut inst, 4, latency)?;
     battery::change_while_playing(&mut inst, "Oversampling", "Off", 100, BLOCK)?;
     assert_eq!(inst.latency()? as usize, 72 + DETECTOR_LATENCY);
     Ok(())
