@@ -32,6 +32,47 @@ pub fn instantiate(p: &PluginUnderTest) -> Result<(Bundle, Instance)> {
     Ok((bundle, instance))
 }
 
+/// A CLAP instance of the plugin with `settings` typed in (see [`Instance::set_typed`]),
+/// active at `rate` for blocks of up to `block` samples.
+pub fn active(
+    p: &PluginUnderTest,
+    settings: &[(&str, &str)],
+    rate: f64,
+    block: usize,
+) -> Result<(Bundle, Instance)> {
+    let (bundle, mut inst) = instantiate(p)?;
+    inst.set_typed(settings)?;
+    inst.activate(rate, block as u32)?;
+    Ok((bundle, inst))
+}
+
+/// Selects the layout called `name`; returns its main output's channel count.
+pub fn select_layout_named(inst: &mut Instance, name: &str) -> Result<usize> {
+    let l = inst
+        .layouts()?
+        .into_iter()
+        .find(|l| l.name == name)
+        .ok_or("no such layout")?;
+    inst.select_layout(l.id)?;
+    Ok(l.main_out as usize)
+}
+
+/// The plugin's layouts are "Stereo" and "Mono", in that order: selects each and runs
+/// `check` with its name and main channel count (2, 1).
+pub fn in_stereo_and_mono(
+    inst: &mut Instance,
+    mut check: impl FnMut(&mut Instance, &str, u32) -> Result<()>,
+) -> Result<()> {
+    let layouts = inst.layouts()?;
+    let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["Stereo", "Mono"]);
+    for (layout, main) in layouts.iter().zip([2u32, 1]) {
+        inst.select_layout(layout.id)?;
+        check(inst, &layout.name, main)?;
+    }
+    Ok(())
+}
+
 /// Runs `check` on every plugin and fails once at the end with every problem listed.
 pub fn for_each(plugins: &[PluginUnderTest], check: impl Fn(&PluginUnderTest) -> Result<()>) {
     assert!(!plugins.is_empty(), "no plugins to test");
@@ -422,9 +463,7 @@ pub fn in_every_build_at_two_rates(
         .filter(|p| p.expected.crate_name == crate_name)
     {
         for rate in [44_100.0, 192_000.0] {
-            let (_bundle, mut inst) = instantiate(&plugin)?;
-            inst.set_typed(settings)?;
-            inst.activate(rate, 8_192)?;
+            let (_bundle, mut inst) = active(&plugin, settings, rate, 8_192)?;
             let mut b = Buffers::for_ports(&mut inst, 8_192)?;
             body(&plugin.label(), rate, &mut inst, &mut b)?;
         }

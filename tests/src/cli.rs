@@ -3,6 +3,13 @@
 
 use std::str::FromStr;
 
+/// The process's arguments as `parse` reads them; if it refuses them, its message (after
+/// `prefix`) on stderr and `None`, for the binary to exit with a failure.
+pub fn from_env<T>(parse: impl FnOnce(&[String]) -> Result<T, String>, prefix: &str) -> Option<T> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    parse(&args).map_err(|e| eprintln!("{prefix}{e}")).ok()
+}
+
 /// The arguments, read one at a time.
 pub struct Args<'a> {
     it: std::slice::Iter<'a, String>,

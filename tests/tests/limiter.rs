@@ -5,20 +5,15 @@
 
 use host_tests::battery::{self, instantiate};
 use host_tests::bundles::release_bundle;
-use host_tests::host::{Instance, Result};
+use host_tests::host::{Bundle, Instance, Result};
 use host_tests::signals::Noise;
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
 
-fn select(inst: &mut Instance, layout: &str) -> Result<usize> {
-    let l = inst
-        .layouts()?
-        .into_iter()
-        .find(|l| l.name == layout)
-        .ok_or("no such layout")?;
-    inst.select_layout(l.id)?;
-    Ok(l.main_out as usize)
+/// The limiter with `settings`, active at [`RATE`].
+fn limiter(settings: &[(&str, &str)]) -> Result<(Bundle, Instance)> {
+    battery::active(&release_bundle("limiter"), settings, RATE, BLOCK)
 }
 
 /// Runs one signal per main channel through the active instance.
@@ -50,16 +45,12 @@ fn db(x: f64) -> f64 {
 #[test]
 fn stereo_and_mono_layouts() -> Result<()> {
     let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    let layouts = inst.layouts()?;
-    let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
-    assert_eq!(names, ["Stereo", "Mono"]);
-    for (layout, channels) in layouts.iter().zip([2u32, 1]) {
-        inst.select_layout(layout.id)?;
+    battery::in_stereo_and_mono(&mut inst, |inst, _, channels| {
         let ports = inst.ports()?;
         assert_eq!(ports.inputs, [channels]);
         assert_eq!(ports.outputs, [channels]);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// White noise 24 dB over full scale into a −1 dB ceiling: no output sample over it, in
@@ -72,7 +63,7 @@ fn the_ceiling_holds_through_the_host() -> Result<()> {
     let ceiling = 10f64.powf(-1.0 / 20.0) as f32;
     for layout in ["Stereo", "Mono"] {
         let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-        let channels = select(&mut inst, layout)?;
+        let channels = battery::select_layout_named(&mut inst, layout)?;
         inst.set_typed(&[
             ("Drive", "24 dB"),
             ("Ceiling", "-1 dB"),
@@ -180,8 +171,7 @@ fn latency_and_transparency() -> Result<()> {
             }
         }
     }
-    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    inst.activate(RATE, BLOCK as u32)?;
+    let (_bundle, mut inst) = limiter(&[])?;
     assert_eq!(
         inst.latency()? as usize,
         72 + DETECTOR_LATENCY,
@@ -212,9 +202,7 @@ fn assert_delayed_bit_for_bit(inst: &mut Instance, seed: u32, latency: usize) ->
 /// the track does not move in time.
 #[test]
 fn bypass_keeps_the_latency() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    inst.set_typed(&[("Drive", "18 dB"), ("Bypass", "On")])?;
-    inst.activate(RATE, BLOCK as u32)?;
+    let (_bundle, mut inst) = limiter(&[("Drive", "18 dB"), ("Bypass", "On")])?;
     let latency = inst.latency()? as usize;
     assert_eq!(latency, 72 + DETECTOR_LATENCY);
     assert_delayed_bit_for_bit(&mut inst, 3, latency)?;
@@ -225,9 +213,7 @@ fn bypass_keeps_the_latency() -> Result<()> {
 /// digital silence stays digital silence.
 #[test]
 fn dither_to_16_bit() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    inst.set_typed(&[("Dither", "16 bit"), ("Drive", "6 dB")])?;
-    inst.activate(RATE, BLOCK as u32)?;
+    let (_bundle, mut inst) = limiter(&[("Dither", "16 bit"), ("Drive", "6 dB")])?;
     let mut noise = Noise::new(5);
     let mut input: Vec<Vec<f32>> = (0..2)
         .map(|_| (0..24_000).map(|_| noise.next_f32() * 0.7).collect())
@@ -292,9 +278,8 @@ fn garbage_in_never_reaches_the_output() -> Result<()> {
 /// playing), and bypassed the output is the input delayed by it, bit for bit.
 #[test]
 fn oversampling_reports_its_latency() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    inst.set_typed(&[("Oversampling", "4x"), ("Drive", "18 dB"), ("Bypass", "On")])?;
-    inst.activate(RATE, BLOCK as u32)?;
+    let (_bundle, mut inst) =
+        limiter(&[("Oversampling", "4x"), ("Drive", "18 dB"), ("Bypass", "On")])?;
     let latency = inst.latency()? as usize;
     // shared-dsp's oversampled_limiter_tests: 4x at 48 kHz with the default 1.5 ms lookahead.
     assert_eq!(latency, 225);

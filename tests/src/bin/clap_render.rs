@@ -432,13 +432,8 @@ impl Blocks {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let o = match parse(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(o) = host_tests::cli::from_env(parse, "") else {
+        return ExitCode::FAILURE;
     };
     match run(&o) {
         Ok(()) => ExitCode::SUCCESS,

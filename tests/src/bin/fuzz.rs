@@ -118,13 +118,8 @@ const CASES: [(&str, Case); 4] = [
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let o = match parse(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(o) = host_tests::cli::from_env(parse, "error: ") else {
+        return ExitCode::FAILURE;
     };
     let per_build = Duration::from_secs_f64(o.minutes * 60.0);
     let mut failures = Vec::new();
