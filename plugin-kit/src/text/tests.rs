@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// Each value of `cases` shows as its text.
+fn assert_shows(show: impl Fn(f32) -> String, cases: &[(f32, &str)]) {
+    for &(value, want) in cases {
+        assert_eq!(show(value), want, "{value}");
+    }
+}
+
 /// Each text of `cases` parses to its value ("{typed}" names a failure).
 fn assert_parses<T: PartialEq + std::fmt::Debug + Copy>(
     parse: impl Fn(&str) -> Option<T>,
@@ -14,9 +21,10 @@ fn assert_parses<T: PartialEq + std::fmt::Debug + Copy>(
 
 #[test]
 fn decibels_read_and_parse_like_a_console() {
-    assert_eq!(db_to_text(-3.0, -80.0), "-3.0 dB");
-    assert_eq!(db_to_text(-0.01, -80.0), "0.0 dB");
-    assert_eq!(db_to_text(-80.0, -80.0), "-inf dB");
+    assert_shows(
+        |v| db_to_text(v, -80.0),
+        &[(-3.0, "-3.0 dB"), (-0.01, "0.0 dB"), (-80.0, "-inf dB")],
+    );
     assert_parses(
         |t| text_to_db(t, -80.0),
         &[
@@ -59,10 +67,15 @@ fn loudness_and_true_peak() {
 
 #[test]
 fn frequencies() {
-    assert_eq!(hz_to_text(1200.0), "1.20 kHz");
-    assert_eq!(hz_to_text(45.0), "45.0 Hz");
-    assert_eq!(hz_to_text(850.0), "850 Hz");
-    assert_eq!(hz_to_text(12_000.0), "12.0 kHz");
+    assert_shows(
+        hz_to_text,
+        &[
+            (1200.0, "1.20 kHz"),
+            (45.0, "45.0 Hz"),
+            (850.0, "850 Hz"),
+            (12_000.0, "12.0 kHz"),
+        ],
+    );
     assert_parses(
         text_to_hz,
         &[
@@ -79,11 +92,16 @@ fn frequencies() {
 
 #[test]
 fn times_percent_ratio() {
-    assert_eq!(ms_to_text(250.0), "250 ms");
-    assert_eq!(ms_to_text(10.0), "10.0 ms");
-    assert_eq!(ms_to_text(1500.0), "1.50 s");
-    assert_eq!(ms_to_text(15_000.0), "15.0 s");
-    assert_eq!(ms_to_text(0.5), "0.50 ms");
+    assert_shows(
+        ms_to_text,
+        &[
+            (250.0, "250 ms"),
+            (10.0, "10.0 ms"),
+            (1500.0, "1.50 s"),
+            (15_000.0, "15.0 s"),
+            (0.5, "0.50 ms"),
+        ],
+    );
     assert_eq!(text_to_ms("250 ms"), Some(250.0));
     assert_eq!(text_to_ms("0.25 s"), Some(250.0));
     assert_eq!(text_to_ms("250"), Some(250.0));
@@ -98,9 +116,7 @@ fn times_percent_ratio() {
 
 #[test]
 fn pan_positions() {
-    assert_eq!(pan_to_text(0.2), "C");
-    assert_eq!(pan_to_text(-35.0), "35L");
-    assert_eq!(pan_to_text(100.0), "100R");
+    assert_shows(pan_to_text, &[(0.2, "C"), (-35.0, "35L"), (100.0, "100R")]);
     assert_parses(
         text_to_pan,
         &[
@@ -130,10 +146,15 @@ fn switches() {
 
 #[test]
 fn q_values() {
-    assert_eq!(q_to_text(std::f32::consts::FRAC_1_SQRT_2), "0.707");
-    assert_eq!(q_to_text(0.025), "0.025");
-    assert_eq!(q_to_text(4.0), "4.00");
-    assert_eq!(q_to_text(12.34), "12.3");
+    assert_shows(
+        q_to_text,
+        &[
+            (std::f32::consts::FRAC_1_SQRT_2, "0.707"),
+            (0.025, "0.025"),
+            (4.0, "4.00"),
+            (12.34, "12.3"),
+        ],
+    );
     assert_eq!(text_to_q("4"), Some(4.0));
     assert_eq!(text_to_q("Q 0.5"), Some(0.5));
     assert_eq!(text_to_q("2q"), Some(2.0));
@@ -180,11 +201,16 @@ fn note_values_read_and_parse() {
 
 #[test]
 fn signed_offsets() {
-    assert_eq!(signed_ms_to_text(5.0), "+5.00 ms");
-    assert_eq!(signed_ms_to_text(-12.5), "-12.5 ms");
-    assert_eq!(signed_ms_to_text(0.0), "0.00 ms");
-    assert_eq!(signed_ms_to_text(-0.001), "0.00 ms");
-    assert_eq!(signed_ms_to_text(100.0), "+100 ms");
+    assert_shows(
+        signed_ms_to_text,
+        &[
+            (5.0, "+5.00 ms"),
+            (-12.5, "-12.5 ms"),
+            (0.0, "0.00 ms"),
+            (-0.001, "0.00 ms"),
+            (100.0, "+100 ms"),
+        ],
+    );
     for ms in [-100.0f32, -12.5, -0.5, 0.0, 3.25, 100.0] {
         let text = signed_ms_to_text(ms);
         assert_eq!(text_to_ms(&text).map(signed_ms_to_text), Some(text));
@@ -205,10 +231,15 @@ fn cut_filters_read_off_at_their_end_of_travel() {
 
 #[test]
 fn slow_rates_read_with_two_decimals() {
-    assert_eq!(hz_to_text(0.07), "0.07 Hz");
-    assert_eq!(hz_to_text(2.5), "2.50 Hz");
-    assert_eq!(hz_to_text(10.0), "10.0 Hz");
-    assert_eq!(hz_to_text(12.0), "12.0 Hz");
+    assert_shows(
+        hz_to_text,
+        &[
+            (0.07, "0.07 Hz"),
+            (2.5, "2.50 Hz"),
+            (10.0, "10.0 Hz"),
+            (12.0, "12.0 Hz"),
+        ],
+    );
     assert_eq!(text_to_hz(&hz_to_text(0.05)), Some(0.05));
     assert_eq!(text_to_hz(&hz_to_text(0.16)), Some(0.16));
 }
