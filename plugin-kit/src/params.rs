@@ -177,37 +177,39 @@ pub fn skewed(min: f32, max: f32, exponent: f32) -> FloatRange {
 /// A pan position from 100 L through C to 100 R ("C", "35 L"; understands "35L", "-35",
 /// "c"), in whole steps.
 pub fn pan(name: impl Into<String>) -> FloatParam {
-    FloatParam::new(
-        name,
-        0.0,
-        FloatRange::Linear {
-            min: -100.0,
-            max: 100.0,
-        },
-    )
-    .with_step_size(1.0)
-    .with_value_to_string(Arc::new(text::pan_to_text))
-    .with_string_to_value(Arc::new(text::text_to_pan))
+    let range = FloatRange::Linear {
+        min: -100.0,
+        max: 100.0,
+    };
+    with_text(name, 0.0, range, 1.0, text::pan_to_text, text::text_to_pan)
 }
 
 /// A low cut's corner over `range`, whose bottom end is "Off" (`text::cut_to_text`), in steps
 /// of 0.1 Hz.
 pub fn low_cut(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
     let off = range_ends(&range).0;
-    FloatParam::new(name, default, range)
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(move |v| text::cut_to_text(v, off, true)))
-        .with_string_to_value(Arc::new(move |t| text::text_to_cut(t, off)))
+    with_text(
+        name,
+        default,
+        range,
+        0.1,
+        move |v| text::cut_to_text(v, off, true),
+        move |t| text::text_to_cut(t, off),
+    )
 }
 
 /// A high cut's corner over `range`, whose top end is "Off", in steps of 1 Hz (it lives in
 /// the kilohertz).
 pub fn high_cut(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
     let off = range_ends(&range).1;
-    FloatParam::new(name, default, range)
-        .with_step_size(1.0)
-        .with_value_to_string(Arc::new(move |v| text::cut_to_text(v, off, false)))
-        .with_string_to_value(Arc::new(move |t| text::text_to_cut(t, off)))
+    with_text(
+        name,
+        default,
+        range,
+        1.0,
+        move |v| text::cut_to_text(v, off, false),
+        move |t| text::text_to_cut(t, off),
+    )
 }
 
 fn range_ends(range: &FloatRange) -> (f32, f32) {
