@@ -97,11 +97,25 @@ impl MixwerkChannelStrip {
     }
 }
 
-const fn stereo_ports<const N: usize>() -> [NonZeroU32; N] {
-    [new_nonzero_u32(2); N]
+/// A layout of stereo buses into the stereo mix: "Bus 1" on the main pair, the others on
+/// stereo aux inputs named `aux_names`.
+const fn buses(name: &'static str, aux_names: &'static [&'static str]) -> AudioIOLayout {
+    /// Enough stereo ports for the widest bus layout.
+    const STEREO_PORTS: &[NonZeroU32] = &[new_nonzero_u32(2); CHANNELS - 1];
+    AudioIOLayout {
+        main_input_channels: NonZeroU32::new(2),
+        main_output_channels: NonZeroU32::new(2),
+        aux_input_ports: STEREO_PORTS.split_at(aux_names.len()).0,
+        names: PortNames {
+            layout: Some(name),
+            main_input: Some("Bus 1"),
+            aux_inputs: aux_names,
+            main_output: Some("Mix"),
+            ..PortNames::const_default()
+        },
+        ..AudioIOLayout::const_default()
+    }
 }
-const SEVEN_BUSES: [NonZeroU32; 7] = stereo_ports::<7>();
-const THREE_BUSES: [NonZeroU32; 3] = stereo_ports::<3>();
 
 /// Samples `start..end` of a host buffer, or as much of them as it has (a shorter buffer
 /// counts as silence after its end; see `Console::process`).
@@ -113,21 +127,12 @@ impl Plugin for MixwerkChannelStrip {
     plugin_kit::plugin_identity!("Mixwerk Channel Strip");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            aux_input_ports: &SEVEN_BUSES,
-            names: PortNames {
-                layout: Some("8 Buses"),
-                main_input: Some("Bus 1"),
-                aux_inputs: &[
-                    "Bus 2", "Bus 3", "Bus 4", "Bus 5", "Bus 6", "Bus 7", "Bus 8",
-                ],
-                main_output: Some("Mix"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
+        buses(
+            "8 Buses",
+            &[
+                "Bus 2", "Bus 3", "Bus 4", "Bus 5", "Bus 6", "Bus 7", "Bus 8",
+            ],
+        ),
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(16),
             main_output_channels: NonZeroU32::new(2),
@@ -139,19 +144,7 @@ impl Plugin for MixwerkChannelStrip {
             },
             ..AudioIOLayout::const_default()
         },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            aux_input_ports: &THREE_BUSES,
-            names: PortNames {
-                layout: Some("4 Buses"),
-                main_input: Some("Bus 1"),
-                aux_inputs: &["Bus 2", "Bus 3", "Bus 4"],
-                main_output: Some("Mix"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
+        buses("4 Buses", &["Bus 2", "Bus 3", "Bus 4"]),
     ];
 
     // Fader rides drawn in the host land where they are drawn.

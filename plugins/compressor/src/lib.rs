@@ -72,22 +72,8 @@ impl Plugin for MixwerkCompressor {
     plugin_kit::plugin_identity!("Mixwerk Compressor");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            aux_input_ports: &[new_nonzero_u32(2)],
-            names: PortNames {
-                aux_inputs: &["Sidechain"],
-                ..identity::STEREO.names
-            },
-            ..identity::STEREO
-        },
-        AudioIOLayout {
-            aux_input_ports: &[new_nonzero_u32(2)],
-            names: PortNames {
-                aux_inputs: &["Sidechain"],
-                ..identity::MONO.names
-            },
-            ..identity::MONO
-        },
+        identity::with_sidechain(identity::STEREO),
+        identity::with_sidechain(identity::MONO),
     ];
 
     // Threshold rides and mix moves drawn in the host land where they are drawn.
