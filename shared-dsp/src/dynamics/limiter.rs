@@ -51,7 +51,7 @@
 
 use crate::delay_line::DelayLine;
 use crate::gain::within;
-use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
+use crate::kernel::sanitize::{clamp_or, finite_or_zero, flush_denormal};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::Stereo;
 use crate::monitor::MonoCheck;
@@ -136,24 +136,17 @@ impl Settings {
     /// Clamped to what the engine accepts; NaN falls back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();
-        let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
-            if v.is_nan() {
-                fallback
-            } else {
-                v.clamp(lo, hi)
-            }
-        };
         Self {
-            drive_db: clamp(self.drive_db, -60.0, 60.0, d.drive_db),
-            ceiling_db: clamp(self.ceiling_db, -60.0, 0.0, d.ceiling_db),
-            lookahead_ms: clamp(
+            drive_db: clamp_or(self.drive_db, -60.0, 60.0, d.drive_db),
+            ceiling_db: clamp_or(self.ceiling_db, -60.0, 0.0, d.ceiling_db),
+            lookahead_ms: clamp_or(
                 self.lookahead_ms,
                 MIN_LOOKAHEAD_MS,
                 MAX_LOOKAHEAD_MS,
                 d.lookahead_ms,
             ),
-            release_ms: clamp(self.release_ms, 0.1, 10_000.0, d.release_ms),
-            link: clamp(self.link, 0.0, 1.0, d.link),
+            release_ms: clamp_or(self.release_ms, 0.1, 10_000.0, d.release_ms),
+            link: clamp_or(self.link, 0.0, 1.0, d.link),
             ..*self
         }
     }

@@ -54,6 +54,16 @@ pub fn sanitize(block: &mut [f32]) {
     }
 }
 
+/// A setting clamped to `lo…hi` (±inf to the ends), or `fallback` when it is NaN: what the
+/// processors' `Settings::sanitized` make of a host's or a test's garbage.
+pub fn clamp_or(v: f32, lo: f32, hi: f32, fallback: f32) -> f32 {
+    if v.is_nan() {
+        fallback
+    } else {
+        v.clamp(lo, hi)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
