@@ -172,6 +172,68 @@ pub(super) fn fade(t: f32, a: f32, b: f32) -> f32 {
     if t == 0.0 { a } else { ends }
 }
 
+/// Runs a block through `chunk` in stack chunks of up to `C` frames: a stereo block (`right`
+/// given; both as long as the shorter) or a mono one (channel 1 of each chunk zero, and
+/// ignored). `len` chooses each chunk's length from the frames left (at most `C` is taken
+/// whatever it answers). Here and in the oversampled limiter, whose switch fade shortens
+/// chunks.
+#[inline(always)]
+pub(super) fn in_chunks<P, const C: usize>(
+    processor: &mut P,
+    left: &mut [f32],
+    mut right: Option<&mut [f32]>,
+    mut len: impl FnMut(&mut P, usize) -> usize,
+    mut chunk: impl FnMut(&mut P, &mut [[f32; C]; 2], usize, bool),
+) {
+    let mono = right.is_none();
+    let n = right
+        .as_ref()
+        .map_or(left.len(), |r| left.len().min(r.len()));
+    let mut start = 0;
+    while start < n {
+        let len = len(processor, n - start).min(C);
+        let range = start..start + len;
+        let mut x = [[0.0; C]; 2];
+        x[0][..len].copy_from_slice(&left[range.clone()]);
+        if let Some(right) = right.as_deref_mut() {
+            x[1][..len].copy_from_slice(&right[range.clone()]);
+        }
+        chunk(processor, &mut x, len, mono);
+        left[range.clone()].copy_from_slice(&x[0][..len]);
+        if let Some(right) = right.as_deref_mut() {
+            right[range].copy_from_slice(&x[1][..len]);
+        }
+        start += len;
+    }
+}
+
+/// The first `n` values of each lane of `input` through its channel's serial stage (the
+/// hold's window minimum, the averages) into `output`. Stereo runs both channels in one
+/// loop: each stage is a serial chain, and two of them overlap. Mono runs channel 0 and
+/// copies it to channel 1.
+#[inline(always)]
+fn push_both<S>(
+    stages: &mut [S; 2],
+    push: impl Fn(&mut S, f32) -> f32,
+    input: &Chunk,
+    output: &mut Chunk,
+    n: usize,
+    mono: bool,
+) {
+    let [s0, s1] = stages;
+    if mono {
+        for (y, &x) in output[0][..n].iter_mut().zip(&input[0][..n]) {
+            *y = push(s0, x);
+        }
+        output[1] = output[0];
+    } else {
+        for i in 0..n {
+            output[0][i] = push(s0, input[0][i]);
+            output[1][i] = push(s1, input[1][i]);
+        }
+    }
+}
+
 #[inline(always)]
 fn min(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
@@ -393,34 +455,13 @@ impl Limiter {
     /// Processes a stereo block in place.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.min_gain = [1.0; 2];
-        let n = left.len().min(right.len());
-        let mut start = 0;
-        while start < n {
-            let len = (n - start).min(CHUNK);
-            let range = start..start + len;
-            let mut x = [[0.0; CHUNK]; 2];
-            x[0][..len].copy_from_slice(&left[range.clone()]);
-            x[1][..len].copy_from_slice(&right[range.clone()]);
-            self.run_chunk(&mut x, len, false);
-            left[range.clone()].copy_from_slice(&x[0][..len]);
-            right[range].copy_from_slice(&x[1][..len]);
-            start += len;
-        }
+        in_chunks(self, left, Some(right), |_, rest| rest, Self::run_chunk);
     }
 
     /// Processes one channel in place (the same engine, the detection done once).
     pub fn process_mono(&mut self, buf: &mut [f32]) {
         self.min_gain = [1.0; 2];
-        let mut start = 0;
-        while start < buf.len() {
-            let len = (buf.len() - start).min(CHUNK);
-            let range = start..start + len;
-            let mut x = [[0.0; CHUNK]; 2];
-            x[0][..len].copy_from_slice(&buf[range.clone()]);
-            self.run_chunk(&mut x, len, true);
-            buf[range].copy_from_slice(&x[0][..len]);
-            start += len;
-        }
+        in_chunks(self, buf, None, |_, rest| rest, Self::run_chunk);
     }
 
     avx2_dispatch! {
@@ -475,21 +516,15 @@ impl Limiter {
         }
 
         // 3. Hold: the smallest gain needed within the window.
-        // Both channels in one loop: each window's running minimum is a serial chain, and
-        // two of them overlap.
         let mut held = [[0.0; CHUNK]; 2];
-        let [w0, w1] = &mut self.windows;
-        if mono {
-            for (m, &r) in held[0][..n].iter_mut().zip(&need[0][..n]) {
-                *m = w0.push(r);
-            }
-            held[1] = held[0];
-        } else {
-            for i in 0..n {
-                held[0][i] = w0.push(need[0][i]);
-                held[1][i] = w1.push(need[1][i]);
-            }
-        }
+        push_both(
+            &mut self.windows,
+            WindowMin::push,
+            &need,
+            &mut held,
+            n,
+            mono,
+        );
 
         // 4. Release in dB (instant attack), link, back to a gain no larger than the hold.
         let mut gr = [[0.0; CHUNK]; 2];
@@ -512,20 +547,15 @@ impl Limiter {
         }
 
         // 5. The averages: the gain that is applied.
-        // (Both channels in one loop, as the hold.)
         let mut gain = [[0.0; CHUNK]; 2];
-        let [a0, a1] = &mut self.averages;
-        if mono {
-            for (s, &g) in gain[0][..n].iter_mut().zip(&gr[0][..n]) {
-                *s = a0.push(g);
-            }
-            gain[1] = gain[0];
-        } else {
-            for i in 0..n {
-                gain[0][i] = a0.push(gr[0][i]);
-                gain[1][i] = a1.push(gr[1][i]);
-            }
-        }
+        push_both(
+            &mut self.averages,
+            MovingAverage::push,
+            &gr,
+            &mut gain,
+            n,
+            mono,
+        );
         for (lowest, lane) in self.min_gain.iter_mut().zip(&gain) {
             *lowest = lane[..n].iter().fold(*lowest, |m, &g| min(m, g));
         }
