@@ -6,7 +6,7 @@
 use realfft::RealFftPlanner;
 
 use super::limiter::{self, Limiter, PeakMode};
-use super::limiter_tests::{program_signals, synthetic_signals};
+use super::limiter_tests::{CEILING_CASES, ceiling_case, program_signals, synthetic_signals};
 use super::oversampled_limiter::{OversampledLimiter, Settings};
 use super::oversampling::Oversampling;
 use crate::test_support::{XorShift, reference_true_peak};
@@ -267,23 +267,11 @@ fn ceiling_holds_on_program_material_with_each_factor() {
     let mut worst = (f64::NEG_INFINITY, String::new());
     for fs in [44_100.0f32, 48_000.0, 96_000.0] {
         let signals = program_signals(fs);
-        for (ceiling_db, lookahead_ms, release_ms, link) in
-            [(-1.0f32, 1.5f32, 50.0f32, 1.0f32), (-0.1, 0.5, 1.0, 0.0)]
-        {
+        for case @ (ceiling_db, lookahead_ms, _, _) in CEILING_CASES.into_iter().take(2) {
             for factor in FACTORS {
                 for (name, l, r) in &signals {
                     let mut lim = OversampledLimiter::new(fs, 512);
-                    lim.update_immediately(&settings(
-                        factor,
-                        limiter::Settings {
-                            drive_db: 12.0,
-                            ceiling_db,
-                            lookahead_ms,
-                            release_ms,
-                            link,
-                            ..limiter::Settings::default()
-                        },
-                    ));
+                    lim.update_immediately(&settings(factor, ceiling_case(12.0, case)));
                     let (ol, or) = run(&mut lim, l, r, 512);
                     assert_eq!(lim.clamped_samples(), 0);
                     let ceiling = crate::gain::db_to_gain(ceiling_db);
