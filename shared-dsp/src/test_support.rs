@@ -83,6 +83,20 @@ impl XorShift {
     }
 }
 
+/// The compressor's static curve from Giannoulis, Massberg & Reiss 2012, eq. (4), written
+/// out independently (f64, ratio form): output level (dB) for input level `x` (dB),
+/// threshold `t`, ratio `r` (may be infinite) and knee width `w`.
+pub fn closed_form_curve(x: f64, t: f64, r: f64, w: f64) -> f64 {
+    let inv_r = if r.is_infinite() { 0.0 } else { 1.0 / r };
+    if 2.0 * (x - t) < -w {
+        x
+    } else if 2.0 * (x - t).abs() <= w {
+        x + (inv_r - 1.0) * (x - t + w / 2.0).powi(2) / (2.0 * w)
+    } else {
+        t + (x - t) * inv_r
+    }
+}
+
 /// Taps per side of [`reference_true_peak`]'s interpolator, in samples.
 pub const REFERENCE_HALF: usize = 128;
 
