@@ -97,3 +97,27 @@ pub fn mono_through_stereo<P: Processor + ?Sized>(processor: &mut P, buf: &mut [
         processor.process(piece, right);
     }
 }
+
+/// One processor and the stereo block it runs on: each half of a `process_pair` call (the
+/// EQ's, its engine's, its chain's and the channel strip's), which runs two processors in
+/// one loop so that their latency-bound recursions overlap.
+pub struct Paired<'a, P> {
+    pub dsp: &'a mut P,
+    pub left: &'a mut [f32],
+    pub right: &'a mut [f32],
+}
+
+impl<'a, P> Paired<'a, P> {
+    pub fn new(dsp: &'a mut P, left: &'a mut [f32], right: &'a mut [f32]) -> Self {
+        Self { dsp, left, right }
+    }
+
+    /// The same block for a part of the processor (the EQ's engine, the strip's EQ).
+    pub fn part<Q>(self, part: impl FnOnce(&'a mut P) -> &'a mut Q) -> Paired<'a, Q> {
+        Paired {
+            dsp: part(self.dsp),
+            left: self.left,
+            right: self.right,
+        }
+    }
+}

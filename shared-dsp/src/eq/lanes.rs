@@ -35,6 +35,7 @@
 
 use super::matched::Section;
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
+use crate::processor::Paired;
 
 /// Lanes per vector.
 pub const WIDTH: usize = 8;
@@ -428,20 +429,17 @@ impl Chain {
     /// kernel, same lanes, same order), so the output is [`push`](Self::push)'s bit for bit.
     /// Only the settled, non-routed case of up to four lanes each (a channel strip's four
     /// bands) with AVX2 is fused; anything else is two pushes.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "two chains, each with its two channels"
-    )]
-    pub fn push_pair(
-        a: &mut Self,
-        a_left: &mut [f32],
-        a_right: &mut [f32],
-        b: &mut Self,
-        b_left: &mut [f32],
-        b_right: &mut [f32],
-        from: usize,
-        to: usize,
-    ) {
+    pub fn push_pair(a: Paired<'_, Self>, b: Paired<'_, Self>, from: usize, to: usize) {
+        let Paired {
+            dsp: a,
+            left: a_left,
+            right: a_right,
+        } = a;
+        let Paired {
+            dsp: b,
+            left: b_left,
+            right: b_right,
+        } = b;
         let to = to
             .min(a_left.len())
             .min(a_right.len())
@@ -469,7 +467,12 @@ impl Chain {
         // Pairable chains have AVX2 (detected at run time), so the fallback is off x86-64 only.
         avx2_dispatch!(
             if a.avx2 && b.avx2 =>
-                steady_pair_avx2(a, a_left, a_right, b, b_left, b_right, both, to),
+                steady_pair_avx2(
+                    Paired::new(a, a_left, a_right),
+                    Paired::new(b, b_left, b_right),
+                    both,
+                    to,
+                ),
             else {
                 a.push(a_left, a_right, both, to);
                 b.push(b_left, b_right, both, to);
@@ -618,21 +621,18 @@ impl Chain {
 /// each chain's one-lane shift. Per lane the same multiplies and adds in the same order as
 /// [`kernel`] (no fused multiply-add), so each chain's output is its own loop's, bit for bit.
 #[cfg(target_arch = "x86_64")]
-#[allow(
-    clippy::too_many_arguments,
-    reason = "two chains, each with its two channels"
-)]
 #[target_feature(enable = "avx2")]
-unsafe fn steady_pair_avx2(
-    a: &mut Chain,
-    a_left: &mut [f32],
-    a_right: &mut [f32],
-    b: &mut Chain,
-    b_left: &mut [f32],
-    b_right: &mut [f32],
-    from: usize,
-    to: usize,
-) {
+unsafe fn steady_pair_avx2(a: Paired<'_, Chain>, b: Paired<'_, Chain>, from: usize, to: usize) {
+    let Paired {
+        dsp: a,
+        left: a_left,
+        right: a_right,
+    } = a;
+    let Paired {
+        dsp: b,
+        left: b_left,
+        right: b_right,
+    } = b;
     use core::arch::x86_64::*;
     let (ca, cb) = (&a.coefs[0], &b.coefs[0]);
     // SAFETY (all loads and stores below): unaligned, within 8-lane arrays; AVX2 is enabled.

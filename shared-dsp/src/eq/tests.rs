@@ -3,6 +3,7 @@
 use super::cascade::SvfState;
 use super::prototype::{cascade, sane_band};
 use super::*;
+use crate::processor::Paired;
 use crate::test_support::{impulse_response, magnitude_spectrum_db};
 
 /// Impulse response of one band's zero-latency sections (the f32 SVFs that process audio),
@@ -1538,12 +1539,8 @@ fn a_pair_of_eqs_is_two_eqs_exactly() {
                 fused += usize::from(a.runs_fused() && b.runs_fused());
                 let r = pos..end;
                 Eq::process_pair(
-                    &mut a,
-                    &mut al[r.clone()],
-                    &mut ar[r.clone()],
-                    &mut b,
-                    &mut bl[r.clone()],
-                    &mut br[r.clone()],
+                    Paired::new(&mut a, &mut al[r.clone()], &mut ar[r.clone()]),
+                    Paired::new(&mut b, &mut bl[r.clone()], &mut br[r.clone()]),
                 );
                 a_ref.process(&mut al_ref[r.clone()], &mut ar_ref[r.clone()]);
                 b_ref.process(&mut bl_ref[r.clone()], &mut br_ref[r]);

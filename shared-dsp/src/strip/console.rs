@@ -10,6 +10,7 @@ use crate::heap::{Zeroable, boxed_array, boxed_zeroed};
 use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::meter::{LoudnessMeter, LoudnessReadings};
 use crate::monitor::MonoCheck;
+use crate::processor::Paired;
 use crate::reverb::{self, Reverb};
 use crate::smoother::Smoother;
 
@@ -418,7 +419,7 @@ impl Console {
                 let (a, b) = (&mut low[c], &mut high[0]);
                 a.process_before_eq(xl, xr);
                 b.process_before_eq(yl, yr);
-                ChannelStrip::process_eq_pair(a, xl, xr, b, yl, yr);
+                ChannelStrip::process_eq_pair(Paired::new(a, xl, xr), Paired::new(b, yl, yr));
                 a.process_after_eq_with_sends(xl, xr, &mut buses);
                 finish_channel(c, a, xl, xr, meters.as_deref_mut(), sum);
                 b.process_after_eq_with_sends(yl, yr, &mut buses);
