@@ -463,6 +463,15 @@ impl Reverb {
     /// and any loaded impulse response stay.
     pub fn reset(&mut self) {
         self.control_pos = 0;
+        self.clear_tails();
+        self.envelope.reset();
+        self.retarget();
+        self.finish_glides();
+    }
+
+    /// Clears the wet path's audio state: the delays, diffusers, tank, convolution and
+    /// filters (not the envelope or the glides).
+    fn clear_tails(&mut self) {
         self.predelay.reset();
         self.diffuser.reset();
         self.er_diffuser.reset();
@@ -470,9 +479,6 @@ impl Reverb {
         self.conv.reset();
         self.low_cut.reset();
         self.high_cut.reset();
-        self.envelope.reset();
-        self.retarget();
-        self.finish_glides();
     }
 
     /// Nothing is delayed: the dry path is untouched and convolution has a direct head.
@@ -791,13 +797,7 @@ impl Reverb {
         let bad = (0..n)
             .find(|&j| !(y[0][j].is_finite() && y[1][j].is_finite()))
             .unwrap_or(n);
-        self.predelay.reset();
-        self.diffuser.reset();
-        self.er_diffuser.reset();
-        self.fdn.reset();
-        self.conv.reset();
-        self.low_cut.reset();
-        self.high_cut.reset();
+        self.clear_tails();
         for j in 0..n {
             let (l, r) = if j < bad {
                 (flush_denormal(y[0][j]), flush_denormal(y[1][j]))
