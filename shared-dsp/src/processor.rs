@@ -20,6 +20,16 @@
 /// delay's positions) converts once.
 pub type SampleRate = f32;
 
+/// `sample_rate` if it is one (finite and positive), else 48 kHz: the rate a constructor
+/// given garbage runs at, rather than dividing by zero or NaN.
+pub fn usable_rate(sample_rate: SampleRate) -> SampleRate {
+    if sample_rate.is_finite() && sample_rate > 0.0 {
+        sample_rate
+    } else {
+        48_000.0
+    }
+}
+
 /// Audio in place, reset and latency: what a host-facing wrapper needs of any processor.
 pub trait Processor {
     /// Processes a stereo block in place. Any length; non-finite input counts as silence.

@@ -59,6 +59,7 @@ use crate::delay_line::DelayLine;
 use crate::gain::db_to_gain;
 use crate::kernel::sanitize::{flush_denormal, sane_sample};
 use crate::lane::Stereo;
+use crate::processor::usable_rate;
 use crate::smoother::Smoother;
 use crossfade::Crossfade;
 use ducking::Ducker;
@@ -262,11 +263,7 @@ impl Delay {
     /// `sample_rate`; the only allocation. `_max_block_len` is accepted for the common shape
     /// (the delay needs no block-sized scratch).
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate as f64
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate) as f64;
         let max_delay = ms_to_samples(MAX_TIME_MS + MAX_DEPTH_MS as f64, fs).ceil() as usize + 4;
         let chunk_rate = (fs / CHUNK as f64) as f32;
         let settings = Settings::default();

@@ -27,6 +27,7 @@
 //! never clicks) and, once fully open, passes the audio untouched, bit for bit.
 
 use crate::kernel::sanitize::clamp_or;
+use crate::processor::usable_rate;
 
 use super::fast_db;
 
@@ -112,11 +113,7 @@ impl Gate {
     /// A gate at `sample_rate`; nothing to allocate (`max_block_len` is taken for the
     /// crate's common shape).
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate);
         let mut g = Self {
             sample_rate: fs,
             settings: Settings::default(),

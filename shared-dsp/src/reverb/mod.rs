@@ -64,6 +64,7 @@ use crate::gain::{db_to_gain, gain_to_db_floored, within};
 use crate::kernel::sanitize::{flush_denormal, sane_sample};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::{Lane, Stereo};
+use crate::processor::usable_rate;
 use crate::smoother::ControlRamp;
 use crate::svf::Svf;
 use character::{MAX_SIZE_SCALE, line_lengths_ms, size_scale};
@@ -247,11 +248,7 @@ impl Reverb {
     /// `_max_block_len` is accepted for the common processor shape: the reverb works on its
     /// own 16-sample clock and needs no block buffers.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate);
         let longest_line = Character::ALL
             .iter()
             .map(|c| c.voicing().line_ms.1)

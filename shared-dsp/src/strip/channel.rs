@@ -10,7 +10,7 @@ use crate::eq::{self, BandSettings, BandType, Eq, Slope};
 use crate::gain::db_to_gain;
 use crate::lane::Stereo;
 use crate::pan::{self, Input, Panner};
-use crate::processor::Paired;
+use crate::processor::{Paired, usable_rate};
 use crate::smoother::Smoother;
 
 use super::{ChannelSettings, CutSlope, SENDS, fader_gain};
@@ -117,11 +117,7 @@ crate::processor::processor!(ChannelStrip, ChannelSettings);
 impl ChannelStrip {
     /// Allocates everything (the compressor's and the alignment's delay lines).
     pub fn new(sample_rate: f32, max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate);
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
         let mut strip = Self {
             settings: ChannelSettings::default(),
