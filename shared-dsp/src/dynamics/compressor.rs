@@ -561,13 +561,6 @@ impl Compressor {
         avx2 if self.avx2: fn process_chunk_avx2;
     }
 
-    /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).
-    #[cfg(test)]
-    pub(crate) fn without_avx2(mut self) -> Self {
-        self.avx2 = false;
-        self
-    }
-
     /// Up to [`CHUNK`] frames through the whole chain, stage by stage, each channel an array.
     ///
     /// Why stages: the recursions (filter, RMS average, ballistics) are serial dependency

@@ -473,13 +473,6 @@ impl Limiter {
         avx2 if self.avx2: fn process_chunk_avx2;
     }
 
-    /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).
-    #[cfg(test)]
-    pub(crate) fn without_avx2(mut self) -> Self {
-        self.avx2 = false;
-        self
-    }
-
     /// Up to [`CHUNK`] frames through every stage (channel 1 ignored and copied when `mono`).
     #[inline(always)]
     fn process_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) {

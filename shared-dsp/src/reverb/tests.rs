@@ -681,8 +681,7 @@ fn the_avx2_build_computes_exactly_what_the_baseline_build_does() {
         return;
     }
     let mut wide = Reverb::new(FS, 512);
-    let mut base = Reverb::new(FS, 512);
-    base.avx2 = false;
+    let mut base = Reverb::new(FS, 512).without_avx2();
     let settings = Settings {
         mix: 0.8,
         mod_depth: 1.0,
