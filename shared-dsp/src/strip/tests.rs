@@ -123,28 +123,15 @@ fn one_channel_with_lookahead_still_sums_to_exactly_twice_the_signal() {
     let sine: Vec<f32> = (0..n).map(|i| 0.25 * (w * i as f32).sin()).collect();
     let mut console = console_with(&s);
     let (a, b) = sine.split_at(n / 2);
-    let first = render(
-        &mut console,
-        &[
-            Some([a.to_vec(), a.to_vec()]),
-            None,
-            Some([a.to_vec(), a.to_vec()]),
-        ],
-        n / 2,
-        512,
-    );
+    // The half on channels 0 and 2 (the one with the lookahead).
+    let on_0_and_2 = |x: &[f32]| {
+        let stereo = || Some([x.to_vec(), x.to_vec()]);
+        [stereo(), None, stereo()]
+    };
+    let first = render(&mut console, &on_0_and_2(a), n / 2, 512);
     s.channels[2].compressor.lookahead_ms = 1.0;
     console.update(&s);
-    let second = render(
-        &mut console,
-        &[
-            Some([b.to_vec(), b.to_vec()]),
-            None,
-            Some([b.to_vec(), b.to_vec()]),
-        ],
-        n / 2,
-        512,
-    );
+    let second = render(&mut console, &on_0_and_2(b), n / 2, 512);
     let joined: Vec<f32> = first[0].iter().chain(second[0].iter()).copied().collect();
     let worst_step = joined
         .windows(2)
