@@ -207,33 +207,6 @@ pub(super) fn in_chunks<P, const C: usize>(
     }
 }
 
-/// The first `n` values of each lane of `input` through its channel's serial stage (the
-/// hold's window minimum, the averages) into `output`. Stereo runs both channels in one
-/// loop: each stage is a serial chain, and two of them overlap. Mono runs channel 0 and
-/// copies it to channel 1.
-#[inline(always)]
-fn push_both<S>(
-    stages: &mut [S; 2],
-    push: impl Fn(&mut S, f32) -> f32,
-    input: &Chunk,
-    output: &mut Chunk,
-    n: usize,
-    mono: bool,
-) {
-    let [s0, s1] = stages;
-    if mono {
-        for (y, &x) in output[0][..n].iter_mut().zip(&input[0][..n]) {
-            *y = push(s0, x);
-        }
-        output[1] = output[0];
-    } else {
-        for i in 0..n {
-            output[0][i] = push(s0, input[0][i]);
-            output[1][i] = push(s1, input[1][i]);
-        }
-    }
-}
-
 #[inline(always)]
 fn min(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
@@ -509,15 +482,21 @@ impl Limiter {
         }
 
         // 3. Hold: the smallest gain needed within the window.
+        // Both channels in one loop: each window's running minimum is a serial chain, and
+        // two of them overlap.
         let mut held = [[0.0; CHUNK]; 2];
-        push_both(
-            &mut self.windows,
-            WindowMin::push,
-            &need,
-            &mut held,
-            n,
-            mono,
-        );
+        let [w0, w1] = &mut self.windows;
+        if mono {
+            for (m, &r) in held[0][..n].iter_mut().zip(&need[0][..n]) {
+                *m = w0.push(r);
+            }
+            held[1] = held[0];
+        } else {
+            for i in 0..n {
+                held[0][i] = w0.push(need[0][i]);
+                held[1][i] = w1.push(need[1][i]);
+            }
+        }
 
         // 4. Release in dB (instant attack), link, back to a gain no larger than the hold.
         let mut gr = [[0.0; CHUNK]; 2];
@@ -540,15 +519,20 @@ impl Limiter {
         }
 
         // 5. The averages: the gain that is applied.
+        // (Both channels in one loop, as the hold.)
         let mut gain = [[0.0; CHUNK]; 2];
-        push_both(
-            &mut self.averages,
-            MovingAverage::push,
-            &gr,
-            &mut gain,
-            n,
-            mono,
-        );
+        let [a0, a1] = &mut self.averages;
+        if mono {
+            for (s, &g) in gain[0][..n].iter_mut().zip(&gr[0][..n]) {
+                *s = a0.push(g);
+            }
+            gain[1] = gain[0];
+        } else {
+            for i in 0..n {
+                gain[0][i] = a0.push(gr[0][i]);
+                gain[1][i] = a1.push(gr[1][i]);
+            }
+        }
         for (lowest, lane) in self.min_gain.iter_mut().zip(&gain) {
             *lowest = lane[..n].iter().fold(*lowest, |m, &g| min(m, g));
         }
