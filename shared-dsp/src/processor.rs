@@ -122,6 +122,11 @@ impl<'a, P> Paired<'a, P> {
         Self { dsp, left, right }
     }
 
+    /// The processor and its two channels, to use apart.
+    pub fn parts(self) -> (&'a mut P, &'a mut [f32], &'a mut [f32]) {
+        (self.dsp, self.left, self.right)
+    }
+
     /// The same block for a part of the processor (the EQ's engine, the strip's EQ).
     pub fn part<Q>(self, part: impl FnOnce(&'a mut P) -> &'a mut Q) -> Paired<'a, Q> {
         Paired {

@@ -630,16 +630,8 @@ impl Engine {
     /// ([`Chain::push_pair`]), which overlaps the two latency-bound recursions; otherwise
     /// it is simply two `process` calls.
     pub fn process_pair(a: Paired<'_, Self>, b: Paired<'_, Self>) {
-        let Paired {
-            dsp: a,
-            left: a_left,
-            right: a_right,
-        } = a;
-        let Paired {
-            dsp: b,
-            left: b_left,
-            right: b_right,
-        } = b;
+        let (a, a_left, a_right) = a.parts();
+        let (b, b_left, b_right) = b.parts();
         let len = a_left.len().min(a_right.len());
         let fused = a.idle && b.idle && len > 0 && b_left.len().min(b_right.len()) == len;
         if !fused {

@@ -430,16 +430,8 @@ impl Chain {
     /// Only the settled, non-routed case of up to four lanes each (a channel strip's four
     /// bands) with AVX2 is fused; anything else is two pushes.
     pub fn push_pair(a: Paired<'_, Self>, b: Paired<'_, Self>, from: usize, to: usize) {
-        let Paired {
-            dsp: a,
-            left: a_left,
-            right: a_right,
-        } = a;
-        let Paired {
-            dsp: b,
-            left: b_left,
-            right: b_right,
-        } = b;
+        let (a, a_left, a_right) = a.parts();
+        let (b, b_left, b_right) = b.parts();
         let to = to
             .min(a_left.len())
             .min(a_right.len())
@@ -623,16 +615,8 @@ impl Chain {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn steady_pair_avx2(a: Paired<'_, Chain>, b: Paired<'_, Chain>, from: usize, to: usize) {
-    let Paired {
-        dsp: a,
-        left: a_left,
-        right: a_right,
-    } = a;
-    let Paired {
-        dsp: b,
-        left: b_left,
-        right: b_right,
-    } = b;
+    let (a, a_left, a_right) = a.parts();
+    let (b, b_left, b_right) = b.parts();
     use core::arch::x86_64::*;
     let (ca, cb) = (&a.coefs[0], &b.coefs[0]);
     // SAFETY (all loads and stores below): unaligned, within 8-lane arrays; AVX2 is enabled.
@@ -666,31 +650,28 @@ unsafe fn steady_pair_avx2(a: Paired<'_, Chain>, b: Paired<'_, Chain>, from: usi
         let moved = _mm256_castsi256_ps(_mm256_slli_si256::<4>(_mm256_castps_si256(v)));
         _mm256_blend_ps::<0x11>(moved, _mm256_set_m128(_mm_set_ss(xb), _mm_set_ss(xa)))
     };
+    // One side's SVF pair (p on the left, q on the right) on input `x`, `kernel`'s arithmetic
+    // in its order: returns the change e·x + f1·s1 + f2·s2 and advances the states.
+    let svf =
+        |x: __m256, (e, f1, f2): (__m256, __m256, __m256), s1: &mut __m256, s2: &mut __m256| {
+            let d = _mm256_add_ps(
+                _mm256_mul_ps(e, x),
+                _mm256_add_ps(_mm256_mul_ps(f1, *s1), _mm256_mul_ps(f2, *s2)),
+            );
+            let v3 = _mm256_sub_ps(x, *s2);
+            let n1 = _mm256_add_ps(_mm256_mul_ps(c11, *s1), _mm256_mul_ps(c12, v3));
+            *s2 = _mm256_add_ps(
+                *s2,
+                _mm256_add_ps(_mm256_mul_ps(c12, *s1), _mm256_mul_ps(c22, v3)),
+            );
+            *s1 = n1;
+            d
+        };
     for n in from..to {
         let l = shift(out_l, a_left[n], b_left[n]);
         let r = shift(out_r, a_right[n], b_right[n]);
-        let dp = _mm256_add_ps(
-            _mm256_mul_ps(pe, l),
-            _mm256_add_ps(_mm256_mul_ps(pf1, p1), _mm256_mul_ps(pf2, p2)),
-        );
-        let v3 = _mm256_sub_ps(l, p2);
-        let np1 = _mm256_add_ps(_mm256_mul_ps(c11, p1), _mm256_mul_ps(c12, v3));
-        p2 = _mm256_add_ps(
-            p2,
-            _mm256_add_ps(_mm256_mul_ps(c12, p1), _mm256_mul_ps(c22, v3)),
-        );
-        p1 = np1;
-        let dq = _mm256_add_ps(
-            _mm256_mul_ps(qe, r),
-            _mm256_add_ps(_mm256_mul_ps(qf1, q1), _mm256_mul_ps(qf2, q2)),
-        );
-        let w3 = _mm256_sub_ps(r, q2);
-        let nq1 = _mm256_add_ps(_mm256_mul_ps(c11, q1), _mm256_mul_ps(c12, w3));
-        q2 = _mm256_add_ps(
-            q2,
-            _mm256_add_ps(_mm256_mul_ps(c12, q1), _mm256_mul_ps(c22, w3)),
-        );
-        q1 = nq1;
+        let dp = svf(l, (pe, pf1, pf2), &mut p1, &mut p2);
+        let dq = svf(r, (qe, qf1, qf2), &mut q1, &mut q2);
         out_l = _mm256_add_ps(l, dp);
         out_r = _mm256_add_ps(r, dq);
         let ol = _mm256_permutevar8x32_ps(out_l, pick);
