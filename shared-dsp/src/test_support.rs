@@ -83,6 +83,13 @@ impl XorShift {
     }
 }
 
+/// The largest sample-to-sample step of `x` (a click shows as one).
+pub fn largest_step(x: &[f32]) -> f32 {
+    x.windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max)
+}
+
 /// The compressor's static curve from Giannoulis, Massberg & Reiss 2012, eq. (4), written
 /// out independently (f64, ratio form): output level (dB) for input level `x` (dB),
 /// threshold `t`, ratio `r` (may be infinite) and knee width `w`.

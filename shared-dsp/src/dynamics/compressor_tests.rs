@@ -6,7 +6,7 @@ use super::compressor::{ChannelMode, Compressor, Settings, SidechainSource};
 use crate::bypass::Bypass;
 use crate::envelope::Detector;
 use crate::filter_shape::FilterShape;
-use crate::test_support::{AnalogPrototype, XorShift, closed_form_curve};
+use crate::test_support::{AnalogPrototype, XorShift, closed_form_curve, largest_step};
 
 const FS: f32 = 48_000.0;
 const E: f64 = core::f64::consts::E;
@@ -764,10 +764,7 @@ fn parameter_changes_glide() {
         run(&mut c, &x, &x, 512);
         c.update(&change);
         let (out, _) = run(&mut c, &x, &x, 512);
-        let largest = out
-            .windows(2)
-            .map(|w| (w[1] - w[0]).abs())
-            .fold(0.0f32, f32::max);
+        let largest = largest_step(&out);
         assert!(largest < 0.01, "{change:?}: {largest}");
     }
 }

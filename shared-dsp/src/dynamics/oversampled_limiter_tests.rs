@@ -9,7 +9,7 @@ use super::limiter::{self, Limiter, PeakMode};
 use super::limiter_tests::{CEILING_CASES, ceiling_case, program_signals, synthetic_signals};
 use super::oversampled_limiter::{OversampledLimiter, Settings};
 use super::oversampling::Oversampling;
-use crate::test_support::{XorShift, reference_true_peak};
+use crate::test_support::{XorShift, largest_step, reference_true_peak};
 
 const FACTORS: [Oversampling; 3] = [Oversampling::X2, Oversampling::X4, Oversampling::X8];
 
@@ -509,10 +509,7 @@ fn factor_switches_do_not_click() {
         assert_eq!(lim.clamped_samples(), 0);
         if drive_db == 0.0 {
             let fade_slope = 0.5 / (limiter::SWITCH_FADE_MS * 1e-3 * fs);
-            let worst = y
-                .windows(2)
-                .map(|w| (w[1] - w[0]).abs())
-                .fold(0.0, f32::max);
+            let worst = largest_step(&y);
             println!("largest step {worst:.5} (the tone's own {steady_step:.5})");
             assert!(worst <= steady_step + fade_slope + 1e-4, "step {worst}");
         }
