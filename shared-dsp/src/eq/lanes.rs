@@ -63,6 +63,31 @@ struct Coefs {
     qf2: V,
 }
 
+impl Coefs {
+    /// Every array, in [`lane_coefs`]'s order.
+    fn arrays(&self) -> [&V; 9] {
+        [
+            &self.c11, &self.c12, &self.c22, &self.pe, &self.pf1, &self.pf2, &self.qe, &self.qf1,
+            &self.qf2,
+        ]
+    }
+
+    /// [`arrays`](Self::arrays), to write.
+    fn arrays_mut(&mut self) -> [&mut V; 9] {
+        [
+            &mut self.c11,
+            &mut self.c12,
+            &mut self.c22,
+            &mut self.pe,
+            &mut self.pf1,
+            &mut self.pf2,
+            &mut self.qe,
+            &mut self.qf1,
+            &mut self.qf2,
+        ]
+    }
+}
+
 /// Mid/side routing (fixed within a segment, or changed while the lane adds nothing).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Routing {
@@ -195,28 +220,10 @@ impl Chain {
     pub fn set_now(&mut self, j: usize, t: &LaneTarget) {
         let (g, i) = (j / WIDTH, j % WIDTH);
         let c = lane_coefs(t);
-        let s = &mut self.coefs[g];
-        for (v, x) in [
-            &mut s.c11, &mut s.c12, &mut s.c22, &mut s.pe, &mut s.pf1, &mut s.pf2, &mut s.qe,
-            &mut s.qf1, &mut s.qf2,
-        ]
-        .into_iter()
-        .zip(c)
-        {
+        for (v, x) in self.coefs[g].arrays_mut().into_iter().zip(c) {
             v[i] = x;
         }
-        let st = &mut self.steps[g];
-        for v in [
-            &mut st.c11,
-            &mut st.c12,
-            &mut st.c22,
-            &mut st.pe,
-            &mut st.pf1,
-            &mut st.pf2,
-            &mut st.qe,
-            &mut st.qf1,
-            &mut st.qf2,
-        ] {
+        for v in self.steps[g].arrays_mut() {
             v[i] = 0.0;
         }
         self.set_routing(j, t.routing);
@@ -228,25 +235,8 @@ impl Chain {
         let (g, i) = (j / WIDTH, j % WIDTH);
         let c = lane_coefs(t);
         let inv = 1.0 / n.max(1) as f32;
-        let (s, st) = (&self.coefs[g], &mut self.steps[g]);
-        let from = [
-            s.c11[i], s.c12[i], s.c22[i], s.pe[i], s.pf1[i], s.pf2[i], s.qe[i], s.qf1[i], s.qf2[i],
-        ];
-        for ((v, to), from) in [
-            &mut st.c11,
-            &mut st.c12,
-            &mut st.c22,
-            &mut st.pe,
-            &mut st.pf1,
-            &mut st.pf2,
-            &mut st.qe,
-            &mut st.qf1,
-            &mut st.qf2,
-        ]
-        .into_iter()
-        .zip(c)
-        .zip(from)
-        {
+        let from = self.coefs[g].arrays().map(|v| v[i]);
+        for ((v, to), from) in self.steps[g].arrays_mut().into_iter().zip(c).zip(from) {
             v[i] = (to - from) * inv;
         }
         self.set_routing(j, t.routing);
@@ -567,16 +557,10 @@ impl Chain {
             keep(&mut s.out_l, &before.out_l);
             keep(&mut s.out_r, &before.out_r);
             if MOVING {
-                let (c, b) = (&mut self.coefs[g], &coefs_before);
-                keep(&mut c.c11, &b.c11);
-                keep(&mut c.c12, &b.c12);
-                keep(&mut c.c22, &b.c22);
-                keep(&mut c.pe, &b.pe);
-                keep(&mut c.pf1, &b.pf1);
-                keep(&mut c.pf2, &b.pf2);
-                keep(&mut c.qe, &b.qe);
-                keep(&mut c.qf1, &b.qf1);
-                keep(&mut c.qf2, &b.qf2);
+                let now = self.coefs[g].arrays_mut();
+                for (c, b) in now.into_iter().zip(coefs_before.arrays()) {
+                    keep(c, b);
+                }
             }
         }
     }
