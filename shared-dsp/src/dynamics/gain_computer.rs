@@ -20,6 +20,7 @@
 //! that is what the formula uses, ∞:1 needs no special case, and gliding the slope between
 //! two settings moves the curve evenly (gliding R would sweep 10:1 → ∞:1 in one sample).
 
+use crate::kernel::sanitize::finite_clamped_or;
 use crate::lane::Lane;
 
 /// One static curve. Cheap to copy and rebuild (a division), so a glide can rebuild it every
@@ -61,11 +62,7 @@ impl GainComputer {
         } else {
             0.0
         };
-        let slope = if slope.is_finite() {
-            slope.clamp(-1.0, 0.0)
-        } else {
-            0.0
-        };
+        let slope = finite_clamped_or(slope, -1.0, 0.0, 0.0);
         let knee_db = if knee_db.is_finite() {
             knee_db.max(0.0)
         } else {
