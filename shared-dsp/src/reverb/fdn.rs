@@ -924,6 +924,30 @@ mod tests {
         f.control();
     }
 
+    /// The first `n` samples of a period of noise (both channels) through `runs` as one run,
+    /// against `one_by_one` fed the same samples one at a time: bit for bit. `at` names a
+    /// sample in the failure message.
+    fn assert_run_matches(
+        runs: &mut Fdn,
+        rng: &mut crate::test_support::XorShift,
+        n: usize,
+        mut one_by_one: impl FnMut(Stereo) -> Stereo,
+        at: impl Fn(usize) -> String,
+    ) {
+        let mut x = [[0.0; CHUNK]; 2];
+        for j in 0..n {
+            x[0][j] = rng.uniform();
+            x[1][j] = rng.uniform();
+        }
+        let mut y = [[0.0; CHUNK]; 2];
+        runs.process(&x, &mut y, n);
+        for j in 0..n {
+            let want = one_by_one(Stereo::new(x[0][j], x[1][j]));
+            let got = [y[0][j].to_bits(), y[1][j].to_bits()];
+            assert_eq!(got, want.0.map(f32::to_bits), "{}", at(j));
+        }
+    }
+
     #[test]
     fn runs_compute_exactly_what_the_per_sample_reference_does() {
         // A network run a control period at a time against the same network run sample by
@@ -939,22 +963,13 @@ mod tests {
                 for f in [&mut reference, &mut runs] {
                     scripted_control(f, period, [500, 3_000, 4_500], &second, t60);
                 }
-                let mut x = [[0.0; CHUNK]; 2];
-                for j in 0..CHUNK {
-                    x[0][j] = rng.uniform();
-                    x[1][j] = rng.uniform();
-                }
-                let mut y = [[0.0; CHUNK]; 2];
-                runs.process(&x, &mut y, CHUNK);
-                for j in 0..CHUNK {
-                    let want = reference.reference_tick(Stereo::new(x[0][j], x[1][j]));
-                    let got = [y[0][j].to_bits(), y[1][j].to_bits()];
-                    assert_eq!(
-                        got,
-                        want.0.map(f32::to_bits),
-                        "fs {fs}, period {period}, sample {j}"
-                    );
-                }
+                assert_run_matches(
+                    &mut runs,
+                    &mut rng,
+                    CHUNK,
+                    |x| reference.reference_tick(x),
+                    |j| format!("fs {fs}, period {period}, sample {j}"),
+                );
             }
         }
     }
@@ -1081,22 +1096,13 @@ mod tests {
                 let split = period % (CHUNK + 1);
                 for (start, end) in [(0, split), (split, CHUNK)] {
                     let n = end - start;
-                    let mut x = [[0.0; CHUNK]; 2];
-                    for j in 0..n {
-                        x[0][j] = rng.uniform();
-                        x[1][j] = rng.uniform();
-                    }
-                    let mut y = [[0.0; CHUNK]; 2];
-                    runs.process(&x, &mut y, n);
-                    for j in 0..n {
-                        let want = one.tick(Stereo::new(x[0][j], x[1][j]));
-                        assert_eq!(
-                            [y[0][j].to_bits(), y[1][j].to_bits()],
-                            want.0.map(f32::to_bits),
-                            "fs {fs}, sample {}",
-                            done + j
-                        );
-                    }
+                    assert_run_matches(
+                        &mut runs,
+                        &mut rng,
+                        n,
+                        |x| one.tick(x),
+                        |j| format!("fs {fs}, sample {}", done + j),
+                    );
                     done += n;
                 }
             }
