@@ -30,6 +30,16 @@ pub fn usable_rate(sample_rate: SampleRate) -> SampleRate {
     }
 }
 
+/// `sample_rate` raised to at least `lowest` if it is finite, else 48 kHz: for the
+/// constructors whose designs need a floor under the rate rather than any positive one.
+pub fn rate_at_least(sample_rate: SampleRate, lowest: SampleRate) -> SampleRate {
+    if sample_rate.is_finite() {
+        sample_rate.max(lowest)
+    } else {
+        48_000.0
+    }
+}
+
 /// Audio in place, reset and latency: what a host-facing wrapper needs of any processor.
 pub trait Processor {
     /// Processes a stereo block in place. Any length; non-finite input counts as silence.

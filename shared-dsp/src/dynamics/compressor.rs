@@ -44,6 +44,7 @@ use crate::envelope::Detector;
 use crate::kernel::sanitize::{clamp_or, flush_denormal};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::{Lane, Stereo};
+use crate::processor::rate_at_least;
 use crate::smoother::Smoother;
 
 use super::ballistics::Ballistics;
@@ -260,11 +261,7 @@ impl Compressor {
     /// `sample_rate`). The engine works in fixed 64-frame chunks on the stack, so no buffer
     /// depends on `max_block_len`; it is taken for the shape every processor shares.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() {
-            sample_rate.max(1.0)
-        } else {
-            48_000.0
-        };
+        let fs = rate_at_least(sample_rate, 1.0);
         let d = Settings::default();
         let lookahead = Lookahead::new(fs, MAX_LOOKAHEAD_MS);
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);

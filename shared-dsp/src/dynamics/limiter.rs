@@ -55,6 +55,7 @@ use crate::kernel::sanitize::{clamp_or, finite_or_zero, flush_denormal};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::Stereo;
 use crate::monitor::MonoCheck;
+use crate::processor::rate_at_least;
 use crate::smoother::Smoother;
 
 use super::ballistics::Ballistics;
@@ -253,11 +254,7 @@ impl Limiter {
     /// Allocates everything for [`MAX_LOOKAHEAD_MS`] at `sample_rate`. Chunks live on the
     /// stack, so nothing depends on `max_block_len`; it is taken for the common shape.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() {
-            sample_rate.max(1_000.0)
-        } else {
-            48_000.0
-        };
+        let fs = rate_at_least(sample_rate, 1_000.0);
         // The latency is the lookahead (the gain's ramp, at least a sample) plus the
         // detector's delay less one (see `span`).
         let ramp = |ms: f32| Lookahead::<f32>::samples_for(ms, fs).max(1);
