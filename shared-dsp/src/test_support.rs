@@ -5,6 +5,7 @@ use realfft::RealFftPlanner;
 use realfft::num_complex::Complex64;
 
 use crate::filter_shape::FilterShape;
+use crate::processor::Processor;
 
 /// A normalised analog prototype H(s) (corner at Ω = 1), written out from the formulas
 /// of the RBJ Audio EQ Cookbook independently of the digital designs under test.
@@ -81,6 +82,18 @@ impl XorShift {
     pub fn uniform(&mut self) -> f32 {
         ((self.next_u64() >> 40) as f32 / (1u64 << 23) as f32) - 1.0
     }
+}
+
+/// A stereo processor's response to a unit click in both channels: `n` samples, processed in
+/// blocks of 512.
+pub fn click_response(processor: &mut impl Processor, n: usize) -> [Vec<f32>; 2] {
+    let mut left = vec![0.0f32; n];
+    left[0] = 1.0;
+    let mut right = left.clone();
+    for (l, r) in left.chunks_mut(512).zip(right.chunks_mut(512)) {
+        processor.process(l, r);
+    }
+    [left, right]
 }
 
 /// The largest sample-to-sample step of `x` (a click shows as one).
