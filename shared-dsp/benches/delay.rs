@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use shared_dsp::delay::{Delay, DelayTime, Settings, TimeChange};
 
 mod support;
-use support::{BLOCK, RATE, bench, noise};
+use support::{BLOCK, RATE, bench, cpu_seconds, noise};
 
 fn busy() -> Settings {
     Settings {
@@ -25,23 +25,6 @@ fn busy() -> Settings {
         duck_db: 6.0,
         ..Settings::default()
     }
-}
-
-/// This thread's CPU time in seconds.
-#[cfg(unix)]
-fn cpu_seconds() -> Option<f64> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec.
-    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
-    ok.then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
-}
-
-#[cfg(not(unix))]
-fn cpu_seconds() -> Option<f64> {
-    None
 }
 
 /// x real time in CPU time over 20 000 blocks (the same signal as `support`).

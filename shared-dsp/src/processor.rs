@@ -20,6 +20,26 @@
 /// delay's positions) converts once.
 pub type SampleRate = f32;
 
+/// `sample_rate` if it is one (finite and positive), else 48 kHz: the rate a constructor
+/// given garbage runs at, rather than dividing by zero or NaN.
+pub fn usable_rate(sample_rate: SampleRate) -> SampleRate {
+    if sample_rate.is_finite() && sample_rate > 0.0 {
+        sample_rate
+    } else {
+        48_000.0
+    }
+}
+
+/// `sample_rate` raised to at least `lowest` if it is finite, else 48 kHz: for the
+/// constructors whose designs need a floor under the rate rather than any positive one.
+pub fn rate_at_least(sample_rate: SampleRate, lowest: SampleRate) -> SampleRate {
+    if sample_rate.is_finite() {
+        sample_rate.max(lowest)
+    } else {
+        48_000.0
+    }
+}
+
 /// Audio in place, reset and latency: what a host-facing wrapper needs of any processor.
 pub trait Processor {
     /// Processes a stereo block in place. Any length; non-finite input counts as silence.
@@ -95,5 +115,34 @@ pub fn mono_through_stereo<P: Processor + ?Sized>(processor: &mut P, buf: &mut [
         let right = &mut right[..piece.len()];
         right.copy_from_slice(piece);
         processor.process(piece, right);
+    }
+}
+
+/// One processor and the stereo block it runs on: each half of a `process_pair` call (the
+/// EQ's, its engine's, its chain's and the channel strip's), which runs two processors in
+/// one loop so that their latency-bound recursions overlap.
+pub struct Paired<'a, P> {
+    pub dsp: &'a mut P,
+    pub left: &'a mut [f32],
+    pub right: &'a mut [f32],
+}
+
+impl<'a, P> Paired<'a, P> {
+    pub fn new(dsp: &'a mut P, left: &'a mut [f32], right: &'a mut [f32]) -> Self {
+        Self { dsp, left, right }
+    }
+
+    /// The processor and its two channels, to use apart.
+    pub fn parts(self) -> (&'a mut P, &'a mut [f32], &'a mut [f32]) {
+        (self.dsp, self.left, self.right)
+    }
+
+    /// The same block for a part of the processor (the EQ's engine, the strip's EQ).
+    pub fn part<Q>(self, part: impl FnOnce(&'a mut P) -> &'a mut Q) -> Paired<'a, Q> {
+        Paired {
+            dsp: part(self.dsp),
+            left: self.left,
+            right: self.right,
+        }
     }
 }

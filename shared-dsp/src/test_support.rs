@@ -5,6 +5,7 @@ use realfft::RealFftPlanner;
 use realfft::num_complex::Complex64;
 
 use crate::filter_shape::FilterShape;
+use crate::processor::Processor;
 
 /// A normalised analog prototype H(s) (corner at Ω = 1), written out from the formulas
 /// of the RBJ Audio EQ Cookbook independently of the digital designs under test.
@@ -80,6 +81,39 @@ impl XorShift {
     /// Uniform in [−1, 1).
     pub fn uniform(&mut self) -> f32 {
         ((self.next_u64() >> 40) as f32 / (1u64 << 23) as f32) - 1.0
+    }
+}
+
+/// A stereo processor's response to a unit click in both channels: `n` samples, processed in
+/// blocks of 512.
+pub fn click_response(processor: &mut impl Processor, n: usize) -> [Vec<f32>; 2] {
+    let mut left = vec![0.0f32; n];
+    left[0] = 1.0;
+    let mut right = left.clone();
+    for (l, r) in left.chunks_mut(512).zip(right.chunks_mut(512)) {
+        processor.process(l, r);
+    }
+    [left, right]
+}
+
+/// The largest sample-to-sample step of `x` (a click shows as one).
+pub fn largest_step(x: &[f32]) -> f32 {
+    x.windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max)
+}
+
+/// The compressor's static curve from Giannoulis, Massberg & Reiss 2012, eq. (4), written
+/// out independently (f64, ratio form): output level (dB) for input level `x` (dB),
+/// threshold `t`, ratio `r` (may be infinite) and knee width `w`.
+pub fn closed_form_curve(x: f64, t: f64, r: f64, w: f64) -> f64 {
+    let inv_r = if r.is_infinite() { 0.0 } else { 1.0 / r };
+    if 2.0 * (x - t) < -w {
+        x
+    } else if 2.0 * (x - t).abs() <= w {
+        x + (inv_r - 1.0) * (x - t + w / 2.0).powi(2) / (2.0 * w)
+    } else {
+        t + (x - t) * inv_r
     }
 }
 

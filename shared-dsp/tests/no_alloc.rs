@@ -37,6 +37,40 @@ fn allocations() -> usize {
     ALLOCATIONS.with(Cell::get)
 }
 
+/// Runs `block` on `blocks` blocks of noise, of the sizes in `lens` in turn (the right
+/// channel the inverted left, but NaN in every block `k` with `k % nan_every == 3`), and
+/// asserts that nothing allocated while they ran. `block` gets the block's number and its
+/// channels.
+fn assert_blocks_allocate_nothing(
+    fs: f32,
+    lens: &[usize],
+    blocks: usize,
+    (seed, nan_every): (u32, usize),
+    mut block: impl FnMut(usize, &mut [f32], &mut [f32]),
+) {
+    let mut left = vec![0.0f32; 8_192];
+    let mut right = vec![0.0f32; 8_192];
+    let mut state = seed;
+    let before = allocations();
+    for (k, &len) in lens.iter().cycle().take(blocks).enumerate() {
+        for (l, r) in left[..len].iter_mut().zip(&mut right[..len]) {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            *l = state as f32 / u32::MAX as f32 - 0.5;
+            *r = if k % nan_every == 3 { f32::NAN } else { -*l };
+        }
+        block(k, &mut left[..len], &mut right[..len]);
+    }
+    let after = allocations();
+    assert_eq!(
+        after - before,
+        0,
+        "{} allocations while processing at {fs} Hz",
+        after - before
+    );
+}
+
 #[test]
 fn processing_allocates_nothing() {
     for fs in [44_100.0f32, 192_000.0] {
@@ -44,27 +78,12 @@ fn processing_allocates_nothing() {
         let mut meter = LoudnessMeter::new(fs, 2);
         let mut mono_meter = LoudnessMeter::new(fs, 1);
         let readings = meter.readings();
-        let mut left = vec![0.0f32; 8_192];
-        let mut right = vec![0.0f32; 8_192];
-        let mut state = 1u32;
-        let before = allocations();
         let mut settings = Settings {
             drive_db: 20.0,
             ..Settings::default()
         };
-        for (k, &len) in [1usize, 7, 64, 512, 8_192, 333, 4_096, 2, 8_192, 8_192]
-            .iter()
-            .cycle()
-            .take(200)
-            .enumerate()
-        {
-            for (l, r) in left[..len].iter_mut().zip(&mut right[..len]) {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                *l = state as f32 / u32::MAX as f32 - 0.5;
-                *r = if k % 17 == 3 { f32::NAN } else { -*l };
-            }
+        let lens = [1usize, 7, 64, 512, 8_192, 333, 4_096, 2, 8_192, 8_192];
+        assert_blocks_allocate_nothing(fs, &lens, 200, (1, 17), |k, left, right| {
             settings.lookahead_ms = [1.5, 10.0, 0.5][k / 30 % 3];
             settings.auto_release = k % 3 == 0;
             settings.dither = if k % 5 == 0 {
@@ -83,22 +102,15 @@ fn processing_allocates_nothing() {
                 limiter.reset();
                 readings.request_reset();
             }
-            limiter.process(&mut left[..len], &mut right[..len]);
-            meter.process(&left[..len], &right[..len]);
-            mono_meter.process_mono(&left[..len]);
+            limiter.process(left, right);
+            meter.process(left, right);
+            mono_meter.process_mono(left);
             let _ = (
                 readings.integrated.load(),
                 limiter.gain_reduction_db(),
                 limiter.latency_samples(),
             );
-        }
-        let after = allocations();
-        assert_eq!(
-            after - before,
-            0,
-            "{} allocations while processing at {fs} Hz",
-            after - before
-        );
+        });
         assert!(readings.short_term.load().is_finite() && readings.range.load().is_finite());
     }
 }
@@ -114,23 +126,8 @@ fn oversampled_limiter_allocates_nothing() {
     use shared_dsp::dynamics::oversampling::Oversampling;
     for fs in [44_100.0f32, 192_000.0] {
         let mut limiter = OversampledLimiter::new(fs, 8_192);
-        let mut left = vec![0.0f32; 8_192];
-        let mut right = vec![0.0f32; 8_192];
-        let mut state = 7u32;
-        let before = allocations();
-        for (k, &len) in [1usize, 7, 64, 512, 8_192, 333, 4_096, 2]
-            .iter()
-            .cycle()
-            .take(160)
-            .enumerate()
-        {
-            for (l, r) in left[..len].iter_mut().zip(&mut right[..len]) {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                *l = state as f32 / u32::MAX as f32 - 0.5;
-                *r = if k % 13 == 3 { f32::NAN } else { -*l };
-            }
+        let lens = [1usize, 7, 64, 512, 8_192, 333, 4_096, 2];
+        assert_blocks_allocate_nothing(fs, &lens, 160, (7, 13), |k, left, right| {
             let settings = OversampledSettings {
                 limiter: Settings {
                     drive_db: 20.0,
@@ -145,18 +142,11 @@ fn oversampled_limiter_allocates_nothing() {
                 limiter.reset();
             }
             if k % 5 == 0 {
-                limiter.process_mono(&mut left[..len]);
+                limiter.process_mono(left);
             } else {
-                limiter.process(&mut left[..len], &mut right[..len]);
+                limiter.process(left, right);
             }
             let _ = (limiter.gain_reduction_db(), limiter.latency_samples());
-        }
-        let after = allocations();
-        assert_eq!(
-            after - before,
-            0,
-            "{} allocations at {fs} Hz",
-            after - before
-        );
+        });
     }
 }

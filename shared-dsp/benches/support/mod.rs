@@ -24,7 +24,7 @@ pub fn noise(seed: u32) -> Vec<f32> {
 /// This thread's CPU time in seconds, where the platform has it: on a shared machine wall
 /// time mostly measures the other processes.
 #[cfg(unix)]
-fn cpu_seconds() -> Option<f64> {
+pub fn cpu_seconds() -> Option<f64> {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -35,7 +35,7 @@ fn cpu_seconds() -> Option<f64> {
 }
 
 #[cfg(not(unix))]
-fn cpu_seconds() -> Option<f64> {
+pub fn cpu_seconds() -> Option<f64> {
     None
 }
 

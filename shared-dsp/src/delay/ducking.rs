@@ -14,6 +14,7 @@
 
 use crate::envelope::{Detector, EnvelopeFollower};
 use crate::gain::db_to_gain;
+use crate::kernel::sanitize::finite_clamped_or;
 
 /// Input peak level (dBFS) below which nothing is ducked.
 pub const FLOOR_DBFS: f32 = -50.0;
@@ -43,11 +44,7 @@ impl Ducker {
     }
 
     pub fn set(&mut self, amount_db: f32, release_ms: f32) {
-        self.amount_db = if amount_db.is_finite() {
-            amount_db.clamp(0.0, MAX_AMOUNT_DB)
-        } else {
-            0.0
-        };
+        self.amount_db = finite_clamped_or(amount_db, 0.0, MAX_AMOUNT_DB, 0.0);
         self.follower.set_release_ms(release_ms);
     }
 

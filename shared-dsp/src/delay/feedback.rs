@@ -33,6 +33,7 @@
 //! because it costs one division, and only on samples above the knee.
 
 use crate::gain::within;
+use crate::kernel::sanitize::finite_clamped_or;
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 
@@ -90,18 +91,12 @@ impl Routing {
     pub fn new(feedback: f32, cross: f32, ping_pong: Option<(Side, bool)>, freeze: bool) -> Self {
         let feedback = if freeze {
             1.0
-        } else if feedback.is_finite() {
-            feedback.clamp(0.0, MAX_FEEDBACK)
         } else {
-            0.0
+            finite_clamped_or(feedback, 0.0, MAX_FEEDBACK, 0.0)
         };
         let (cross, input) = match ping_pong {
             None => (
-                if cross.is_finite() {
-                    cross.clamp(0.0, 1.0)
-                } else {
-                    0.0
-                },
+                finite_clamped_or(cross, 0.0, 1.0, 0.0),
                 [1.0, 0.0, 0.0, 1.0],
             ),
             Some((Side::Left, true)) => (1.0, [0.5, 0.5, 0.0, 0.0]),

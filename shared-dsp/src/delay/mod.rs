@@ -57,8 +57,9 @@ pub use time::{DEFAULT_BPM, DelayTime, Division, Feel, MAX_TIME_MS, MIN_TIME_MS,
 
 use crate::delay_line::DelayLine;
 use crate::gain::db_to_gain;
-use crate::kernel::sanitize::{flush_denormal, sane_sample};
+use crate::kernel::sanitize::{finite_clamped_or, flush_denormal, sane_sample};
 use crate::lane::Stereo;
+use crate::processor::usable_rate;
 use crate::smoother::Smoother;
 use crossfade::Crossfade;
 use ducking::Ducker;
@@ -262,11 +263,7 @@ impl Delay {
     /// `sample_rate`; the only allocation. `_max_block_len` is accepted for the common shape
     /// (the delay needs no block-sized scratch).
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate as f64
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate) as f64;
         let max_delay = ms_to_samples(MAX_TIME_MS + MAX_DEPTH_MS as f64, fs).ceil() as usize + 4;
         let chunk_rate = (fs / CHUNK as f64) as f32;
         let settings = Settings::default();
@@ -348,11 +345,7 @@ impl Delay {
     /// (feedback ≥ 100 % or freeze): the tail is infinite.
     pub fn tail_samples(&self) -> Option<u32> {
         let s = &self.settings;
-        let feedback = if s.feedback.is_finite() {
-            s.feedback.clamp(0.0, MAX_FEEDBACK)
-        } else {
-            0.0
-        };
+        let feedback = finite_clamped_or(s.feedback, 0.0, MAX_FEEDBACK, 0.0);
         if s.freeze || feedback >= 1.0 {
             return None;
         }
@@ -411,11 +404,7 @@ impl Delay {
             }
         };
         let (dry, wet) = (level(s.dry_db), level(s.wet_db));
-        let width = if s.width.is_finite() {
-            s.width.clamp(0.0, 2.0)
-        } else {
-            1.0
-        };
+        let width = finite_clamped_or(s.width, 0.0, 2.0, 1.0);
         // A frozen loop must not be filtered (it would fade away); the filters fade out.
         let valid = |hz: Option<f32>| hz.filter(|f| f.is_finite() && *f > 0.0);
         let (low_cut, high_cut) = (valid(s.low_cut_hz), valid(s.high_cut_hz));
@@ -443,11 +432,7 @@ impl Delay {
         );
         self.ducker.set(s.duck_db, s.duck_release_ms);
         let depth = ms_to_samples(
-            if s.mod_depth_ms.is_finite() {
-                s.mod_depth_ms.clamp(0.0, MAX_DEPTH_MS)
-            } else {
-                0.0
-            } as f64,
+            finite_clamped_or(s.mod_depth_ms, 0.0, MAX_DEPTH_MS, 0.0) as f64,
             fs,
         );
 

@@ -11,6 +11,7 @@
 //! curve by at most (2π·f·32/fs)²/8 of the depth, 2·10⁻⁴ at 10 Hz and 48 kHz — far below a
 //! sample for any depth — and the per-sample cost is one addition.
 
+use crate::kernel::sanitize::finite_clamped_or;
 use core::f64::consts::TAU;
 
 /// Fastest modulation; beyond ~10 Hz a pitch wobble stops sounding like wow and becomes vibrato.
@@ -52,11 +53,7 @@ impl Lfo {
     /// Advances by `samples` at `rate_hz` and returns the (left, right) values in −1 … 1.
     #[inline]
     pub fn advance(&mut self, rate_hz: f32, samples: usize, sample_rate: f64) -> [f64; 2] {
-        let rate = if rate_hz.is_finite() {
-            rate_hz.clamp(0.0, MAX_RATE_HZ)
-        } else {
-            0.0
-        };
+        let rate = finite_clamped_or(rate_hz, 0.0, MAX_RATE_HZ, 0.0);
         if (rate, samples, sample_rate) != self.key {
             self.key = (rate, samples, sample_rate);
             self.step = (TAU * rate as f64 * samples as f64 / sample_rate).sin_cos();

@@ -145,14 +145,7 @@ mod tests {
     fn click_response(s: &Settings, seconds: f64) -> [Vec<f32>; 2] {
         let mut d = Delay::new(FS as f32, 512);
         d.update_immediately(s);
-        let n = (seconds * FS) as usize;
-        let mut l = vec![0.0f32; n];
-        l[0] = 1.0;
-        let mut r = l.clone();
-        for (lc, rc) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
-            d.process(lc, rc);
-        }
-        [l, r]
+        crate::test_support::click_response(&mut d, (seconds * FS) as usize)
     }
 
     fn wet(s: Settings) -> Settings {

@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::filter_shape::FilterShape;
-use crate::test_support::{AnalogPrototype, XorShift, magnitude_spectrum_db};
+use crate::test_support::{AnalogPrototype, XorShift, largest_step, magnitude_spectrum_db};
 
 /// Wet only (the echoes, nothing else): dry off, wet at 0 dB, no feedback.
 fn wet_only() -> Settings {
@@ -550,13 +550,6 @@ fn feedback_110_percent_with_a_loud_input_stays_bounded_for_60_s() {
     );
 }
 
-/// Largest sample-to-sample step.
-fn max_step(x: &[f32]) -> f32 {
-    x.windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(0.0, f32::max)
-}
-
 /// Automates the time from `from` to `to` ms over 100 ms (an update every 16 samples, as a
 /// host's automation arrives) on a 1 kHz sine, wet only.
 fn automate_time(
@@ -605,7 +598,8 @@ fn time_automation_does_not_click() {
         ] {
             let (x, y, settle, ramp) = automate_time(mode, fs, from, to);
             // The signal's own largest step: the sine's, as the delay plays it before and after.
-            let own = max_step(&y[settle - 4_800..settle]).max(max_step(&y[y.len() - 4_800..]));
+            let own =
+                largest_step(&y[settle - 4_800..settle]).max(largest_step(&y[y.len() - 4_800..]));
             let sine_step = 2.0 * 0.9 * (core::f32::consts::PI * 1_000.0 / fs).sin();
             // (Sampled, its largest step is within 1 % of the continuous sine's 2A·sin(πf/fs).)
             assert!(
@@ -622,7 +616,7 @@ fn time_automation_does_not_click() {
             } else {
                 1.0
             };
-            let step = max_step(&y[settle - 4_800..]);
+            let step = largest_step(&y[settle - 4_800..]);
             println!(
                 "{fs} Hz {mode:?} {from} → {to} ms: max step {step:.5}, own {own:.5}, bound {:.5} (margin {margin:.5})",
                 own * pitch + margin

@@ -41,9 +41,10 @@
 
 use crate::delay_line::DelayLine;
 use crate::envelope::Detector;
-use crate::kernel::sanitize::flush_denormal;
+use crate::kernel::sanitize::{clamp_or, flush_denormal};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::{Lane, Stereo};
+use crate::processor::rate_at_least;
 use crate::smoother::Smoother;
 
 use super::ballistics::Ballistics;
@@ -148,30 +149,23 @@ impl Settings {
     /// Clamped to the documented ranges; NaN falls back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();
-        let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
-            if v.is_nan() {
-                fallback
-            } else {
-                v.clamp(lo, hi)
-            }
-        };
         Self {
-            threshold_db: clamp(self.threshold_db, -120.0, 24.0, d.threshold_db),
+            threshold_db: clamp_or(self.threshold_db, -120.0, 24.0, d.threshold_db),
             ratio: if self.ratio.is_nan() {
                 d.ratio
             } else {
                 self.ratio.max(1.0)
             },
-            knee_db: clamp(self.knee_db, 0.0, 48.0, d.knee_db),
-            attack_ms: clamp(self.attack_ms, 0.0, 10_000.0, d.attack_ms),
-            release_ms: clamp(self.release_ms, 0.0, 60_000.0, d.release_ms),
-            rms_window_ms: clamp(self.rms_window_ms, 0.01, 1_000.0, d.rms_window_ms),
-            link: clamp(self.link, 0.0, 1.0, d.link),
-            lookahead_ms: clamp(self.lookahead_ms, 0.0, MAX_LOOKAHEAD_MS, 0.0),
-            sc_hpf_hz: clamp(self.sc_hpf_hz, 1.0, 20_000.0, d.sc_hpf_hz),
-            makeup_db: clamp(self.makeup_db, -60.0, 60.0, 0.0),
-            mix: clamp(self.mix, 0.0, 1.0, d.mix),
-            output_db: clamp(self.output_db, -150.0, 60.0, 0.0),
+            knee_db: clamp_or(self.knee_db, 0.0, 48.0, d.knee_db),
+            attack_ms: clamp_or(self.attack_ms, 0.0, 10_000.0, d.attack_ms),
+            release_ms: clamp_or(self.release_ms, 0.0, 60_000.0, d.release_ms),
+            rms_window_ms: clamp_or(self.rms_window_ms, 0.01, 1_000.0, d.rms_window_ms),
+            link: clamp_or(self.link, 0.0, 1.0, d.link),
+            lookahead_ms: clamp_or(self.lookahead_ms, 0.0, MAX_LOOKAHEAD_MS, 0.0),
+            sc_hpf_hz: clamp_or(self.sc_hpf_hz, 1.0, 20_000.0, d.sc_hpf_hz),
+            makeup_db: clamp_or(self.makeup_db, -60.0, 60.0, 0.0),
+            mix: clamp_or(self.mix, 0.0, 1.0, d.mix),
+            output_db: clamp_or(self.output_db, -150.0, 60.0, 0.0),
             ..*self
         }
     }
@@ -267,11 +261,7 @@ impl Compressor {
     /// `sample_rate`). The engine works in fixed 64-frame chunks on the stack, so no buffer
     /// depends on `max_block_len`; it is taken for the shape every processor shares.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() {
-            sample_rate.max(1.0)
-        } else {
-            48_000.0
-        };
+        let fs = rate_at_least(sample_rate, 1.0);
         let d = Settings::default();
         let lookahead = Lookahead::new(fs, MAX_LOOKAHEAD_MS);
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
@@ -566,13 +556,6 @@ impl Compressor {
         /// instruction). Without FMA (a fused multiply-add rounds once where the baseline
         /// rounds twice), so it computes exactly what the baseline build does.
         avx2 if self.avx2: fn process_chunk_avx2;
-    }
-
-    /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).
-    #[cfg(test)]
-    pub(crate) fn without_avx2(mut self) -> Self {
-        self.avx2 = false;
-        self
     }
 
     /// Up to [`CHUNK`] frames through the whole chain, stage by stage, each channel an array.

@@ -6,25 +6,12 @@ use super::compressor::{ChannelMode, Compressor, Settings, SidechainSource};
 use crate::bypass::Bypass;
 use crate::envelope::Detector;
 use crate::filter_shape::FilterShape;
-use crate::test_support::{AnalogPrototype, XorShift};
+use crate::test_support::{AnalogPrototype, XorShift, closed_form_curve, largest_step};
 
 const FS: f32 = 48_000.0;
 const E: f64 = core::f64::consts::E;
 /// 20·log10(√2): a sine's peak over its RMS, in dB.
 const CREST_DB: f64 = 3.010_299_956_639_812;
-
-/// Giannoulis, Massberg & Reiss 2012, eq. (4): output level (dB) for input level `x` (dB),
-/// threshold `t`, ratio `r` (may be infinite) and knee width `w`.
-fn closed_form_curve(x: f64, t: f64, r: f64, w: f64) -> f64 {
-    let inv_r = if r.is_infinite() { 0.0 } else { 1.0 / r };
-    if 2.0 * (x - t) < -w {
-        x
-    } else if 2.0 * (x - t).abs() <= w {
-        x + (inv_r - 1.0) * (x - t + w / 2.0).powi(2) / (2.0 * w)
-    } else {
-        t + (x - t) * inv_r
-    }
-}
 
 fn sine(amp: f64, freq: f64, fs: f32, n: usize) -> Vec<f32> {
     let w = core::f64::consts::TAU * freq / fs as f64;
@@ -777,10 +764,7 @@ fn parameter_changes_glide() {
         run(&mut c, &x, &x, 512);
         c.update(&change);
         let (out, _) = run(&mut c, &x, &x, 512);
-        let largest = out
-            .windows(2)
-            .map(|w| (w[1] - w[0]).abs())
-            .fold(0.0f32, f32::max);
+        let largest = largest_step(&out);
         assert!(largest < 0.01, "{change:?}: {largest}");
     }
 }

@@ -20,6 +20,7 @@
 //! that is what the formula uses, ∞:1 needs no special case, and gliding the slope between
 //! two settings moves the curve evenly (gliding R would sweep 10:1 → ∞:1 in one sample).
 
+use crate::kernel::sanitize::finite_clamped_or;
 use crate::lane::Lane;
 
 /// One static curve. Cheap to copy and rebuild (a division), so a glide can rebuild it every
@@ -61,11 +62,7 @@ impl GainComputer {
         } else {
             0.0
         };
-        let slope = if slope.is_finite() {
-            slope.clamp(-1.0, 0.0)
-        } else {
-            0.0
-        };
+        let slope = finite_clamped_or(slope, -1.0, 0.0, 0.0);
         let knee_db = if knee_db.is_finite() {
             knee_db.max(0.0)
         } else {
@@ -139,18 +136,7 @@ impl GainComputer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The paper's eq. (4), written out independently (f64, ratio form).
-    fn reference(x: f64, t: f64, r: f64, w: f64) -> f64 {
-        let inv_r = if r.is_infinite() { 0.0 } else { 1.0 / r };
-        if 2.0 * (x - t) < -w {
-            x
-        } else if 2.0 * (x - t).abs() <= w {
-            x + (inv_r - 1.0) * (x - t + w / 2.0).powi(2) / (2.0 * w)
-        } else {
-            t + (x - t) * inv_r
-        }
-    }
+    use crate::test_support::closed_form_curve;
 
     #[test]
     fn follows_equation_4() {
@@ -161,7 +147,7 @@ mod tests {
                     let gc = GainComputer::new(t, r, w);
                     for i in 0..=1000 {
                         let x = -100.0 + 0.12 * i as f32;
-                        let want = reference(x as f64, t as f64, r as f64, w as f64);
+                        let want = closed_form_curve(x as f64, t as f64, r as f64, w as f64);
                         let err = (gc.output_db(x) as f64 - want).abs();
                         worst = worst.max(err);
                         assert!(

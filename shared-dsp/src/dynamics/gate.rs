@@ -26,6 +26,9 @@
 //! **Off**: with `enabled == false` the gate opens (at the attack rate, so switching it off
 //! never clicks) and, once fully open, passes the audio untouched, bit for bit.
 
+use crate::kernel::sanitize::clamp_or;
+use crate::processor::usable_rate;
+
 use super::fast_db;
 
 /// The gate's settings, in real units.
@@ -64,21 +67,14 @@ impl Settings {
     /// Clamped to the documented ranges; NaN falls back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();
-        let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
-            if v.is_nan() {
-                fallback
-            } else {
-                v.clamp(lo, hi)
-            }
-        };
         Self {
             enabled: self.enabled,
-            threshold_db: clamp(self.threshold_db, -100.0, 0.0, d.threshold_db),
-            range_db: clamp(self.range_db, 0.0, 100.0, d.range_db),
-            attack_ms: clamp(self.attack_ms, 0.0, 10_000.0, d.attack_ms),
-            release_ms: clamp(self.release_ms, 0.0, 60_000.0, d.release_ms),
-            hold_ms: clamp(self.hold_ms, 0.0, 10_000.0, d.hold_ms),
-            hysteresis_db: clamp(self.hysteresis_db, 0.0, 24.0, d.hysteresis_db),
+            threshold_db: clamp_or(self.threshold_db, -100.0, 0.0, d.threshold_db),
+            range_db: clamp_or(self.range_db, 0.0, 100.0, d.range_db),
+            attack_ms: clamp_or(self.attack_ms, 0.0, 10_000.0, d.attack_ms),
+            release_ms: clamp_or(self.release_ms, 0.0, 60_000.0, d.release_ms),
+            hold_ms: clamp_or(self.hold_ms, 0.0, 10_000.0, d.hold_ms),
+            hysteresis_db: clamp_or(self.hysteresis_db, 0.0, 24.0, d.hysteresis_db),
         }
     }
 }
@@ -117,11 +113,7 @@ impl Gate {
     /// A gate at `sample_rate`; nothing to allocate (`max_block_len` is taken for the
     /// crate's common shape).
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate);
         let mut g = Self {
             sample_rate: fs,
             settings: Settings::default(),

@@ -51,10 +51,11 @@
 
 use crate::delay_line::DelayLine;
 use crate::gain::within;
-use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
+use crate::kernel::sanitize::{clamp_or, finite_or_zero, flush_denormal};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::Stereo;
 use crate::monitor::MonoCheck;
+use crate::processor::rate_at_least;
 use crate::smoother::Smoother;
 
 use super::ballistics::Ballistics;
@@ -136,24 +137,17 @@ impl Settings {
     /// Clamped to what the engine accepts; NaN falls back to the default.
     fn sanitized(&self) -> Self {
         let d = Self::default();
-        let clamp = |v: f32, lo: f32, hi: f32, fallback: f32| {
-            if v.is_nan() {
-                fallback
-            } else {
-                v.clamp(lo, hi)
-            }
-        };
         Self {
-            drive_db: clamp(self.drive_db, -60.0, 60.0, d.drive_db),
-            ceiling_db: clamp(self.ceiling_db, -60.0, 0.0, d.ceiling_db),
-            lookahead_ms: clamp(
+            drive_db: clamp_or(self.drive_db, -60.0, 60.0, d.drive_db),
+            ceiling_db: clamp_or(self.ceiling_db, -60.0, 0.0, d.ceiling_db),
+            lookahead_ms: clamp_or(
                 self.lookahead_ms,
                 MIN_LOOKAHEAD_MS,
                 MAX_LOOKAHEAD_MS,
                 d.lookahead_ms,
             ),
-            release_ms: clamp(self.release_ms, 0.1, 10_000.0, d.release_ms),
-            link: clamp(self.link, 0.0, 1.0, d.link),
+            release_ms: clamp_or(self.release_ms, 0.1, 10_000.0, d.release_ms),
+            link: clamp_or(self.link, 0.0, 1.0, d.link),
             ..*self
         }
     }
@@ -177,6 +171,41 @@ pub(super) fn fade(t: f32, a: f32, b: f32) -> f32 {
     let blend = a + (b - a) * t;
     let ends = if t == 1.0 { b } else { blend };
     if t == 0.0 { a } else { ends }
+}
+
+/// Runs a block through `chunk` in stack chunks of up to `C` frames: a stereo block (`right`
+/// given; both as long as the shorter) or a mono one (channel 1 of each chunk zero, and
+/// ignored). `len` chooses each chunk's length from the frames left (at most `C` is taken
+/// whatever it answers). Here and in the oversampled limiter, whose switch fade shortens
+/// chunks.
+#[inline(always)]
+pub(super) fn in_chunks<P, const C: usize>(
+    processor: &mut P,
+    left: &mut [f32],
+    mut right: Option<&mut [f32]>,
+    mut len: impl FnMut(&mut P, usize) -> usize,
+    mut chunk: impl FnMut(&mut P, &mut [[f32; C]; 2], usize, bool),
+) {
+    let mono = right.is_none();
+    let n = right
+        .as_ref()
+        .map_or(left.len(), |r| left.len().min(r.len()));
+    let mut start = 0;
+    while start < n {
+        let len = len(processor, n - start).min(C);
+        let range = start..start + len;
+        let mut x = [[0.0; C]; 2];
+        x[0][..len].copy_from_slice(&left[range.clone()]);
+        if let Some(right) = right.as_deref_mut() {
+            x[1][..len].copy_from_slice(&right[range.clone()]);
+        }
+        chunk(processor, &mut x, len, mono);
+        left[range.clone()].copy_from_slice(&x[0][..len]);
+        if let Some(right) = right.as_deref_mut() {
+            right[range].copy_from_slice(&x[1][..len]);
+        }
+        start += len;
+    }
 }
 
 #[inline(always)]
@@ -225,11 +254,7 @@ impl Limiter {
     /// Allocates everything for [`MAX_LOOKAHEAD_MS`] at `sample_rate`. Chunks live on the
     /// stack, so nothing depends on `max_block_len`; it is taken for the common shape.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() {
-            sample_rate.max(1_000.0)
-        } else {
-            48_000.0
-        };
+        let fs = rate_at_least(sample_rate, 1_000.0);
         // The latency is the lookahead (the gain's ramp, at least a sample) plus the
         // detector's delay less one (see `span`).
         let ramp = |ms: f32| Lookahead::<f32>::samples_for(ms, fs).max(1);
@@ -400,34 +425,13 @@ impl Limiter {
     /// Processes a stereo block in place.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.min_gain = [1.0; 2];
-        let n = left.len().min(right.len());
-        let mut start = 0;
-        while start < n {
-            let len = (n - start).min(CHUNK);
-            let range = start..start + len;
-            let mut x = [[0.0; CHUNK]; 2];
-            x[0][..len].copy_from_slice(&left[range.clone()]);
-            x[1][..len].copy_from_slice(&right[range.clone()]);
-            self.run_chunk(&mut x, len, false);
-            left[range.clone()].copy_from_slice(&x[0][..len]);
-            right[range].copy_from_slice(&x[1][..len]);
-            start += len;
-        }
+        in_chunks(self, left, Some(right), |_, rest| rest, Self::run_chunk);
     }
 
     /// Processes one channel in place (the same engine, the detection done once).
     pub fn process_mono(&mut self, buf: &mut [f32]) {
         self.min_gain = [1.0; 2];
-        let mut start = 0;
-        while start < buf.len() {
-            let len = (buf.len() - start).min(CHUNK);
-            let range = start..start + len;
-            let mut x = [[0.0; CHUNK]; 2];
-            x[0][..len].copy_from_slice(&buf[range.clone()]);
-            self.run_chunk(&mut x, len, true);
-            buf[range].copy_from_slice(&x[0][..len]);
-            start += len;
-        }
+        in_chunks(self, buf, None, |_, rest| rest, Self::run_chunk);
     }
 
     avx2_dispatch! {
@@ -437,13 +441,6 @@ impl Limiter {
         /// true-peak detector run eight lanes wide). Without FMA, so it computes exactly what
         /// the baseline build does (tested).
         avx2 if self.avx2: fn process_chunk_avx2;
-    }
-
-    /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).
-    #[cfg(test)]
-    pub(crate) fn without_avx2(mut self) -> Self {
-        self.avx2 = false;
-        self
     }
 
     /// Up to [`CHUNK`] frames through every stage (channel 1 ignored and copied when `mono`).

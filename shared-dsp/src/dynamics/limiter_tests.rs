@@ -31,6 +31,43 @@ fn ebur128_true_peak(left: &[f32], right: &[f32], rate: f32) -> f64 {
     m.true_peak(0).unwrap().max(m.true_peak(1).unwrap())
 }
 
+/// The ceiling tests' settings, (ceiling dB, lookahead ms, release ms, link): the second the
+/// fastest the parameters allow (0.5 ms lookahead, 1 ms release, no link).
+pub(super) const CEILING_CASES: [(f32, f32, f32, f32); 3] = [
+    (-1.0, 1.5, 50.0, 1.0),
+    (-0.1, 0.5, 1.0, 0.0),
+    (-6.0, 10.0, 300.0, 0.5),
+];
+
+/// The limiter's settings for one of [`CEILING_CASES`] at `drive_db`.
+pub(super) fn ceiling_case(
+    drive_db: f32,
+    (ceiling_db, lookahead_ms, release_ms, link): (f32, f32, f32, f32),
+) -> Settings {
+    Settings {
+        drive_db,
+        ceiling_db,
+        lookahead_ms,
+        release_ms,
+        link,
+        ..Settings::default()
+    }
+}
+
+/// A fresh limiter at `fs` with `settings` over `left` and `right` in blocks of 512: the
+/// limiter (for its counters) and the output.
+fn limit(
+    fs: f32,
+    settings: &Settings,
+    left: &[f32],
+    right: &[f32],
+) -> (Limiter, Vec<f32>, Vec<f32>) {
+    let mut lim = Limiter::new(fs, 512);
+    lim.update_immediately(settings);
+    let (l, r) = run(&mut lim, left, right, 512);
+    (lim, l, r)
+}
+
 fn sample_peak(x: &[f32]) -> f32 {
     x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
 }
@@ -135,22 +172,9 @@ fn reference_limit_db(name: &str) -> f64 {
 fn ceiling_holds_for_the_hard_signals() {
     let mut worst_ebur = f64::NEG_INFINITY;
     for fs in [44_100.0f32, 48_000.0] {
-        for (ceiling_db, lookahead_ms, release_ms, link) in [
-            (-1.0f32, 1.5f32, 50.0f32, 1.0f32),
-            (-0.1, 0.5, 1.0, 0.0),
-            (-6.0, 10.0, 300.0, 0.5),
-        ] {
+        for case @ (ceiling_db, lookahead_ms, _, _) in CEILING_CASES {
             for (name, l, r, drive_db) in hard_signals(fs) {
-                let mut lim = Limiter::new(fs, 512);
-                lim.update_immediately(&Settings {
-                    drive_db,
-                    ceiling_db,
-                    lookahead_ms,
-                    release_ms,
-                    link,
-                    ..Settings::default()
-                });
-                let (ol, or) = run(&mut lim, &l, &r, 512);
+                let (lim, ol, or) = limit(fs, &ceiling_case(drive_db, case), &l, &r);
                 let ceiling = 10f64.powf(ceiling_db as f64 / 20.0);
                 let sp = sample_peak(&ol).max(sample_peak(&or));
                 assert!(
@@ -503,17 +527,16 @@ fn garbage_in_is_silence_out() {
         release_ms: 10.0,
         ..Settings::default()
     });
+    // Finite and within 0.9 (the ceiling, −1 dB, is 0.89), whatever came in.
+    let finite_under_ceiling =
+        |ol: &[f32], or: &[f32]| ol.iter().chain(or).all(|v| v.is_finite() && v.abs() <= 0.9);
     let mut rng = XorShift::new(5);
     // Huge but finite values are limited like any other.
     let huge: Vec<f32> = (0..1_000)
         .map(|i| if i % 3 == 0 { 1e38 } else { -3e38 })
         .collect();
     let (ol, or) = run(&mut lim, &huge, &huge, 100);
-    assert!(
-        ol.iter()
-            .chain(&or)
-            .all(|v| v.is_finite() && v.abs() <= 0.9)
-    );
+    assert!(finite_under_ceiling(&ol, &or));
     lim.reset();
     let garbage: Vec<f32> = (0..1_000)
         .map(|i| {
@@ -526,11 +549,7 @@ fn garbage_in_is_silence_out() {
         })
         .collect();
     let (ol, or) = run(&mut lim, &garbage, &garbage, 100);
-    assert!(
-        ol.iter()
-            .chain(&or)
-            .all(|v| v.is_finite() && v.abs() <= 0.9)
-    );
+    assert!(finite_under_ceiling(&ol, &or));
     let x: Vec<f32> = (0..20_000).map(|i| 0.2 * (i as f32 * 0.02).sin()).collect();
     let (ol, _) = run(&mut lim, &x, &x, 512);
     let latency = lim.latency_samples() as usize;
@@ -789,23 +808,10 @@ fn ceiling_holds_on_program_material() {
     let mut worst = (f64::NEG_INFINITY, String::new());
     for fs in [44_100.0f32, 48_000.0, 96_000.0] {
         let signals = program_signals(fs);
-        for (ceiling_db, lookahead_ms, release_ms, link) in [
-            (-1.0f32, 1.5f32, 50.0f32, 1.0f32),
-            (-0.1, 0.5, 1.0, 0.0),
-            (-6.0, 10.0, 300.0, 0.5),
-        ] {
+        for case @ (ceiling_db, lookahead_ms, _, _) in CEILING_CASES {
             for drive_db in [6.0f32, 12.0] {
                 for (name, l, r) in &signals {
-                    let mut lim = Limiter::new(fs, 512);
-                    lim.update_immediately(&Settings {
-                        drive_db,
-                        ceiling_db,
-                        lookahead_ms,
-                        release_ms,
-                        link,
-                        ..Settings::default()
-                    });
-                    let (ol, or) = run(&mut lim, l, r, 512);
+                    let (lim, ol, or) = limit(fs, &ceiling_case(drive_db, case), l, r);
                     assert_eq!(lim.clamped_samples(), 0);
                     let over = db(reference_true_peak(&ol).max(reference_true_peak(&or)))
                         - ceiling_db as f64;
@@ -894,21 +900,10 @@ pub(super) fn synthetic_signals(fs: f32) -> Vec<(String, Vec<f32>, Vec<f32>, f32
 fn ceiling_holds_on_the_worst_synthetic_signals() {
     for fs in [44_100.0f32, 48_000.0, 96_000.0] {
         let signals = synthetic_signals(fs);
-        for (ceiling_db, lookahead_ms, release_ms, link) in
-            [(-1.0f32, 1.5f32, 50.0f32, 1.0f32), (-0.1, 0.5, 1.0, 0.0)]
-        {
+        for case @ (ceiling_db, lookahead_ms, _, _) in CEILING_CASES.into_iter().take(2) {
             let mut worst_sine = (f64::NEG_INFINITY, String::new());
             for (name, l, r, drive_db) in &signals {
-                let mut lim = Limiter::new(fs, 512);
-                lim.update_immediately(&Settings {
-                    drive_db: *drive_db,
-                    ceiling_db,
-                    lookahead_ms,
-                    release_ms,
-                    link,
-                    ..Settings::default()
-                });
-                let (ol, or) = run(&mut lim, l, r, 512);
+                let (lim, ol, or) = limit(fs, &ceiling_case(*drive_db, case), l, r);
                 assert_eq!(lim.clamped_samples(), 0);
                 let over =
                     db(reference_true_peak(&ol).max(reference_true_peak(&or))) - ceiling_db as f64;

@@ -66,7 +66,9 @@
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 
-use super::limiter::{self, GLIDE_MS, Limiter, MIN_LOOKAHEAD_MS, SWITCH_FADE_MS, fade, sane};
+use super::limiter::{
+    self, GLIDE_MS, Limiter, MIN_LOOKAHEAD_MS, SWITCH_FADE_MS, fade, in_chunks, sane,
+};
 use super::lookahead::Lookahead;
 use super::oversampling::{CHUNK, MAX_FACTOR, Oversampler, Oversampling, round_trip_latency};
 
@@ -265,12 +267,21 @@ impl OversampledLimiter {
         // to a factor starts from the right state.
         self.bypass
             .set_target(if settings.limiter.bypass { 1.0 } else { 0.0 });
+        self.configure_stages(Limiter::update);
+    }
+
+    /// Hands the running configuration's stages their settings through `apply`: Off the
+    /// plain limiter the plugin's settings, K× the core and the safety stage theirs.
+    fn configure_stages(&mut self, apply: fn(&mut Limiter, &limiter::Settings)) {
         match self.active {
-            Oversampling::Off => self.base.update(&settings.limiter),
+            Oversampling::Off => {
+                let s = self.settings.limiter;
+                apply(&mut self.base, &s);
+            }
             active => {
                 let (core, safety) = (self.core_settings(), self.safety_settings());
-                self.core_mut(active).update(&core);
-                self.base.update(&safety);
+                apply(self.core_mut(active), &core);
+                apply(&mut self.base, &safety);
             }
         }
     }
@@ -282,14 +293,7 @@ impl OversampledLimiter {
         if self.pending() {
             self.switch();
         } else {
-            match self.active {
-                Oversampling::Off => self.base.update_immediately(&settings.limiter),
-                active => {
-                    let (core, safety) = (self.core_settings(), self.safety_settings());
-                    self.core_mut(active).update_immediately(&core);
-                    self.base.update_immediately(&safety);
-                }
-            }
+            self.configure_stages(Limiter::update_immediately);
         }
         self.bypass.reset_to(self.bypass.target());
         self.fade_level = self.fade_len;
@@ -314,25 +318,16 @@ impl OversampledLimiter {
     fn switch(&mut self) {
         self.active = self.settings.oversampling;
         self.core_latency = self.target_core_latency;
-        match self.active {
-            Oversampling::Off => {
-                let s = self.settings.limiter;
-                self.base.update_immediately(&s);
-                self.base.reset();
-            }
-            active => {
-                let (core, safety) = (self.core_settings(), self.safety_settings());
-                let c = self.core_mut(active);
-                c.update_immediately(&core);
-                c.reset();
-                self.base.update_immediately(&safety);
-                self.base.reset();
-                self.over.iter_mut().for_each(Oversampler::reset);
-                self.dry.reset();
-                let latency = self.latency_samples() as usize;
-                self.dry.set_delay_samples_immediately(latency);
-                self.bypass.reset_to(self.bypass.target());
-            }
+        self.configure_stages(|stage, s| {
+            stage.update_immediately(s);
+            stage.reset();
+        });
+        if self.active != Oversampling::Off {
+            self.over.iter_mut().for_each(Oversampler::reset);
+            self.dry.reset();
+            let latency = self.latency_samples() as usize;
+            self.dry.set_delay_samples_immediately(latency);
+            self.bypass.reset_to(self.bypass.target());
         }
         self.hold = self.latency_samples() as usize;
     }
@@ -367,19 +362,13 @@ impl OversampledLimiter {
             return;
         }
         self.reduction = [0.0; 2];
-        let n = left.len().min(right.len());
-        let mut start = 0;
-        while start < n {
-            let len = self.chunk_len(n - start);
-            let range = start..start + len;
-            let mut x = [[0.0; CHUNK]; 2];
-            x[0][..len].copy_from_slice(&left[range.clone()]);
-            x[1][..len].copy_from_slice(&right[range.clone()]);
-            self.process_chunk(&mut x, len, false);
-            left[range.clone()].copy_from_slice(&x[0][..len]);
-            right[range].copy_from_slice(&x[1][..len]);
-            start += len;
-        }
+        in_chunks(
+            self,
+            left,
+            Some(right),
+            Self::chunk_len,
+            Self::process_chunk,
+        );
     }
 
     /// Processes one channel in place (each stage's own mono path).
@@ -390,16 +379,7 @@ impl OversampledLimiter {
             return;
         }
         self.reduction = [0.0; 2];
-        let mut start = 0;
-        while start < buf.len() {
-            let len = self.chunk_len(buf.len() - start);
-            let range = start..start + len;
-            let mut x = [[0.0; CHUNK]; 2];
-            x[0][..len].copy_from_slice(&buf[range.clone()]);
-            self.process_chunk(&mut x, len, true);
-            buf[range].copy_from_slice(&x[0][..len]);
-            start += len;
-        }
+        in_chunks(self, buf, None, Self::chunk_len, Self::process_chunk);
     }
 
     /// Up to [`CHUNK`] frames, and a switch fade ends exactly at a chunk's end, so the switch

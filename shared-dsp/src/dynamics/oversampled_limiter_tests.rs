@@ -6,10 +6,10 @@
 use realfft::RealFftPlanner;
 
 use super::limiter::{self, Limiter, PeakMode};
-use super::limiter_tests::{program_signals, synthetic_signals};
+use super::limiter_tests::{CEILING_CASES, ceiling_case, program_signals, synthetic_signals};
 use super::oversampled_limiter::{OversampledLimiter, Settings};
 use super::oversampling::Oversampling;
-use crate::test_support::{XorShift, reference_true_peak};
+use crate::test_support::{XorShift, largest_step, reference_true_peak};
 
 const FACTORS: [Oversampling; 3] = [Oversampling::X2, Oversampling::X4, Oversampling::X8];
 
@@ -267,23 +267,11 @@ fn ceiling_holds_on_program_material_with_each_factor() {
     let mut worst = (f64::NEG_INFINITY, String::new());
     for fs in [44_100.0f32, 48_000.0, 96_000.0] {
         let signals = program_signals(fs);
-        for (ceiling_db, lookahead_ms, release_ms, link) in
-            [(-1.0f32, 1.5f32, 50.0f32, 1.0f32), (-0.1, 0.5, 1.0, 0.0)]
-        {
+        for case @ (ceiling_db, lookahead_ms, _, _) in CEILING_CASES.into_iter().take(2) {
             for factor in FACTORS {
                 for (name, l, r) in &signals {
                     let mut lim = OversampledLimiter::new(fs, 512);
-                    lim.update_immediately(&settings(
-                        factor,
-                        limiter::Settings {
-                            drive_db: 12.0,
-                            ceiling_db,
-                            lookahead_ms,
-                            release_ms,
-                            link,
-                            ..limiter::Settings::default()
-                        },
-                    ));
+                    lim.update_immediately(&settings(factor, ceiling_case(12.0, case)));
                     let (ol, or) = run(&mut lim, l, r, 512);
                     assert_eq!(lim.clamped_samples(), 0);
                     let ceiling = crate::gain::db_to_gain(ceiling_db);
@@ -521,10 +509,7 @@ fn factor_switches_do_not_click() {
         assert_eq!(lim.clamped_samples(), 0);
         if drive_db == 0.0 {
             let fade_slope = 0.5 / (limiter::SWITCH_FADE_MS * 1e-3 * fs);
-            let worst = y
-                .windows(2)
-                .map(|w| (w[1] - w[0]).abs())
-                .fold(0.0, f32::max);
+            let worst = largest_step(&y);
             println!("largest step {worst:.5} (the tone's own {steady_step:.5})");
             assert!(worst <= steady_step + fade_slope + 1e-4, "step {worst}");
         }

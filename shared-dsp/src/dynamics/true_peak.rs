@@ -438,13 +438,6 @@ impl TruePeakDetector {
         }
     }
 
-    /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).
-    #[cfg(test)]
-    pub(crate) fn without_avx2(mut self) -> Self {
-        self.avx2 = false;
-        self
-    }
-
     /// The 16× cascade alone, without the 8 points (to measure it, and for the oversampled
     /// limiter's core, where the 4× meters' points describe no meter).
     pub(crate) fn cascade_only(mut self) -> Self {

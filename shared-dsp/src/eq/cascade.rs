@@ -25,6 +25,7 @@ use super::prototype::{MAX_SECTIONS, cascade, sane_band};
 use super::{BANDS, BandSettings, Placement};
 use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::lane::Lane;
+use crate::processor::Paired;
 use crate::smoother::Smoother;
 
 /// Samples between control ticks while parameters glide or bands fade.
@@ -628,14 +629,9 @@ impl Engine {
     /// once settings have settled) their chains advance together
     /// ([`Chain::push_pair`]), which overlaps the two latency-bound recursions; otherwise
     /// it is simply two `process` calls.
-    pub fn process_pair(
-        a: &mut Self,
-        a_left: &mut [f32],
-        a_right: &mut [f32],
-        b: &mut Self,
-        b_left: &mut [f32],
-        b_right: &mut [f32],
-    ) {
+    pub fn process_pair(a: Paired<'_, Self>, b: Paired<'_, Self>) {
+        let (a, a_left, a_right) = a.parts();
+        let (b, b_left, b_right) = b.parts();
         let len = a_left.len().min(a_right.len());
         let fused = a.idle && b.idle && len > 0 && b_left.len().min(b_right.len()) == len;
         if !fused {
@@ -657,12 +653,8 @@ impl Engine {
         let b_touched = b.enter_gain(b_left, b_right) | !b.chain.is_empty();
         match (a.chain.is_empty(), b.chain.is_empty()) {
             (false, false) => Chain::push_pair(
-                &mut a.chain,
-                a_left,
-                a_right,
-                &mut b.chain,
-                b_left,
-                b_right,
+                Paired::new(&mut a.chain, a_left, a_right),
+                Paired::new(&mut b.chain, b_left, b_right),
                 0,
                 len,
             ),

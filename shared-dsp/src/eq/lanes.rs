@@ -35,6 +35,7 @@
 
 use super::matched::Section;
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
+use crate::processor::Paired;
 
 /// Lanes per vector.
 pub const WIDTH: usize = 8;
@@ -60,6 +61,31 @@ struct Coefs {
     qe: V,
     qf1: V,
     qf2: V,
+}
+
+impl Coefs {
+    /// Every array, in [`lane_coefs`]'s order.
+    fn arrays(&self) -> [&V; 9] {
+        [
+            &self.c11, &self.c12, &self.c22, &self.pe, &self.pf1, &self.pf2, &self.qe, &self.qf1,
+            &self.qf2,
+        ]
+    }
+
+    /// [`arrays`](Self::arrays), to write.
+    fn arrays_mut(&mut self) -> [&mut V; 9] {
+        [
+            &mut self.c11,
+            &mut self.c12,
+            &mut self.c22,
+            &mut self.pe,
+            &mut self.pf1,
+            &mut self.pf2,
+            &mut self.qe,
+            &mut self.qf1,
+            &mut self.qf2,
+        ]
+    }
 }
 
 /// Mid/side routing (fixed within a segment, or changed while the lane adds nothing).
@@ -194,28 +220,10 @@ impl Chain {
     pub fn set_now(&mut self, j: usize, t: &LaneTarget) {
         let (g, i) = (j / WIDTH, j % WIDTH);
         let c = lane_coefs(t);
-        let s = &mut self.coefs[g];
-        for (v, x) in [
-            &mut s.c11, &mut s.c12, &mut s.c22, &mut s.pe, &mut s.pf1, &mut s.pf2, &mut s.qe,
-            &mut s.qf1, &mut s.qf2,
-        ]
-        .into_iter()
-        .zip(c)
-        {
+        for (v, x) in self.coefs[g].arrays_mut().into_iter().zip(c) {
             v[i] = x;
         }
-        let st = &mut self.steps[g];
-        for v in [
-            &mut st.c11,
-            &mut st.c12,
-            &mut st.c22,
-            &mut st.pe,
-            &mut st.pf1,
-            &mut st.pf2,
-            &mut st.qe,
-            &mut st.qf1,
-            &mut st.qf2,
-        ] {
+        for v in self.steps[g].arrays_mut() {
             v[i] = 0.0;
         }
         self.set_routing(j, t.routing);
@@ -227,25 +235,8 @@ impl Chain {
         let (g, i) = (j / WIDTH, j % WIDTH);
         let c = lane_coefs(t);
         let inv = 1.0 / n.max(1) as f32;
-        let (s, st) = (&self.coefs[g], &mut self.steps[g]);
-        let from = [
-            s.c11[i], s.c12[i], s.c22[i], s.pe[i], s.pf1[i], s.pf2[i], s.qe[i], s.qf1[i], s.qf2[i],
-        ];
-        for ((v, to), from) in [
-            &mut st.c11,
-            &mut st.c12,
-            &mut st.c22,
-            &mut st.pe,
-            &mut st.pf1,
-            &mut st.pf2,
-            &mut st.qe,
-            &mut st.qf1,
-            &mut st.qf2,
-        ]
-        .into_iter()
-        .zip(c)
-        .zip(from)
-        {
+        let from = self.coefs[g].arrays().map(|v| v[i]);
+        for ((v, to), from) in self.steps[g].arrays_mut().into_iter().zip(c).zip(from) {
             v[i] = (to - from) * inv;
         }
         self.set_routing(j, t.routing);
@@ -428,20 +419,9 @@ impl Chain {
     /// kernel, same lanes, same order), so the output is [`push`](Self::push)'s bit for bit.
     /// Only the settled, non-routed case of up to four lanes each (a channel strip's four
     /// bands) with AVX2 is fused; anything else is two pushes.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "two chains, each with its two channels"
-    )]
-    pub fn push_pair(
-        a: &mut Self,
-        a_left: &mut [f32],
-        a_right: &mut [f32],
-        b: &mut Self,
-        b_left: &mut [f32],
-        b_right: &mut [f32],
-        from: usize,
-        to: usize,
-    ) {
+    pub fn push_pair(a: Paired<'_, Self>, b: Paired<'_, Self>, from: usize, to: usize) {
+        let (a, a_left, a_right) = a.parts();
+        let (b, b_left, b_right) = b.parts();
         let to = to
             .min(a_left.len())
             .min(a_right.len())
@@ -469,7 +449,12 @@ impl Chain {
         // Pairable chains have AVX2 (detected at run time), so the fallback is off x86-64 only.
         avx2_dispatch!(
             if a.avx2 && b.avx2 =>
-                steady_pair_avx2(a, a_left, a_right, b, b_left, b_right, both, to),
+                steady_pair_avx2(
+                    Paired::new(a, a_left, a_right),
+                    Paired::new(b, b_left, b_right),
+                    both,
+                    to,
+                ),
             else {
                 a.push(a_left, a_right, both, to);
                 b.push(b_left, b_right, both, to);
@@ -572,16 +557,10 @@ impl Chain {
             keep(&mut s.out_l, &before.out_l);
             keep(&mut s.out_r, &before.out_r);
             if MOVING {
-                let (c, b) = (&mut self.coefs[g], &coefs_before);
-                keep(&mut c.c11, &b.c11);
-                keep(&mut c.c12, &b.c12);
-                keep(&mut c.c22, &b.c22);
-                keep(&mut c.pe, &b.pe);
-                keep(&mut c.pf1, &b.pf1);
-                keep(&mut c.pf2, &b.pf2);
-                keep(&mut c.qe, &b.qe);
-                keep(&mut c.qf1, &b.qf1);
-                keep(&mut c.qf2, &b.qf2);
+                let now = self.coefs[g].arrays_mut();
+                for (c, b) in now.into_iter().zip(coefs_before.arrays()) {
+                    keep(c, b);
+                }
             }
         }
     }
@@ -618,21 +597,10 @@ impl Chain {
 /// each chain's one-lane shift. Per lane the same multiplies and adds in the same order as
 /// [`kernel`] (no fused multiply-add), so each chain's output is its own loop's, bit for bit.
 #[cfg(target_arch = "x86_64")]
-#[allow(
-    clippy::too_many_arguments,
-    reason = "two chains, each with its two channels"
-)]
 #[target_feature(enable = "avx2")]
-unsafe fn steady_pair_avx2(
-    a: &mut Chain,
-    a_left: &mut [f32],
-    a_right: &mut [f32],
-    b: &mut Chain,
-    b_left: &mut [f32],
-    b_right: &mut [f32],
-    from: usize,
-    to: usize,
-) {
+unsafe fn steady_pair_avx2(a: Paired<'_, Chain>, b: Paired<'_, Chain>, from: usize, to: usize) {
+    let (a, a_left, a_right) = a.parts();
+    let (b, b_left, b_right) = b.parts();
     use core::arch::x86_64::*;
     let (ca, cb) = (&a.coefs[0], &b.coefs[0]);
     // SAFETY (all loads and stores below): unaligned, within 8-lane arrays; AVX2 is enabled.
@@ -666,31 +634,28 @@ unsafe fn steady_pair_avx2(
         let moved = _mm256_castsi256_ps(_mm256_slli_si256::<4>(_mm256_castps_si256(v)));
         _mm256_blend_ps::<0x11>(moved, _mm256_set_m128(_mm_set_ss(xb), _mm_set_ss(xa)))
     };
+    // One side's SVF pair (p on the left, q on the right) on input `x`, `kernel`'s arithmetic
+    // in its order: returns the change e·x + f1·s1 + f2·s2 and advances the states.
+    let svf =
+        |x: __m256, (e, f1, f2): (__m256, __m256, __m256), s1: &mut __m256, s2: &mut __m256| {
+            let d = _mm256_add_ps(
+                _mm256_mul_ps(e, x),
+                _mm256_add_ps(_mm256_mul_ps(f1, *s1), _mm256_mul_ps(f2, *s2)),
+            );
+            let v3 = _mm256_sub_ps(x, *s2);
+            let n1 = _mm256_add_ps(_mm256_mul_ps(c11, *s1), _mm256_mul_ps(c12, v3));
+            *s2 = _mm256_add_ps(
+                *s2,
+                _mm256_add_ps(_mm256_mul_ps(c12, *s1), _mm256_mul_ps(c22, v3)),
+            );
+            *s1 = n1;
+            d
+        };
     for n in from..to {
         let l = shift(out_l, a_left[n], b_left[n]);
         let r = shift(out_r, a_right[n], b_right[n]);
-        let dp = _mm256_add_ps(
-            _mm256_mul_ps(pe, l),
-            _mm256_add_ps(_mm256_mul_ps(pf1, p1), _mm256_mul_ps(pf2, p2)),
-        );
-        let v3 = _mm256_sub_ps(l, p2);
-        let np1 = _mm256_add_ps(_mm256_mul_ps(c11, p1), _mm256_mul_ps(c12, v3));
-        p2 = _mm256_add_ps(
-            p2,
-            _mm256_add_ps(_mm256_mul_ps(c12, p1), _mm256_mul_ps(c22, v3)),
-        );
-        p1 = np1;
-        let dq = _mm256_add_ps(
-            _mm256_mul_ps(qe, r),
-            _mm256_add_ps(_mm256_mul_ps(qf1, q1), _mm256_mul_ps(qf2, q2)),
-        );
-        let w3 = _mm256_sub_ps(r, q2);
-        let nq1 = _mm256_add_ps(_mm256_mul_ps(c11, q1), _mm256_mul_ps(c12, w3));
-        q2 = _mm256_add_ps(
-            q2,
-            _mm256_add_ps(_mm256_mul_ps(c12, q1), _mm256_mul_ps(c22, w3)),
-        );
-        q1 = nq1;
+        let dp = svf(l, (pe, pf1, pf2), &mut p1, &mut p2);
+        let dq = svf(r, (qe, qf1, qf2), &mut q1, &mut q2);
         out_l = _mm256_add_ps(l, dp);
         out_r = _mm256_add_ps(r, dq);
         let ol = _mm256_permutevar8x32_ps(out_l, pick);

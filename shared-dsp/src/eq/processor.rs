@@ -27,7 +27,7 @@ use super::linear::{DesignRequest, KernelMailbox, LinearPhase, OfflineDesigner};
 use super::response::auto_gain_db;
 use super::{BANDS, BandSettings, Mode, Settings};
 use crate::kernel::sanitize::{finite_or_zero, flush_denormal, sanitize};
-use crate::processor::SampleRate;
+use crate::processor::{Paired, SampleRate};
 use crate::smoother::Smoother;
 
 /// Samples of the fade out and of the fade in when the mode changes.
@@ -276,30 +276,16 @@ impl Eq {
     /// two calls. Two zero-latency EQs with no mode change under way run their engines
     /// together ([`Engine::process_pair`], which overlaps their latency-bound recursions);
     /// anything else is two calls.
-    pub fn process_pair(
-        a: &mut Self,
-        a_left: &mut [f32],
-        a_right: &mut [f32],
-        b: &mut Self,
-        b_left: &mut [f32],
-        b_right: &mut [f32],
-    ) {
+    pub fn process_pair(a: Paired<'_, Self>, b: Paired<'_, Self>) {
         let plain = |e: &Self| e.mode == Mode::ZeroLatency && e.switch.is_none();
-        if plain(a) && plain(b) {
-            for x in [&mut *a_left, &mut *a_right, &mut *b_left, &mut *b_right] {
+        if plain(a.dsp) && plain(b.dsp) {
+            for x in [&mut *a.left, &mut *a.right, &mut *b.left, &mut *b.right] {
                 sanitize(x);
             }
-            Engine::process_pair(
-                &mut a.engine,
-                a_left,
-                a_right,
-                &mut b.engine,
-                b_left,
-                b_right,
-            );
+            Engine::process_pair(a.part(|e| &mut e.engine), b.part(|e| &mut e.engine));
         } else {
-            a.process(a_left, a_right);
-            b.process(b_left, b_right);
+            a.dsp.process(a.left, a.right);
+            b.dsp.process(b.left, b.right);
         }
     }
 

@@ -3,7 +3,8 @@
 use super::cascade::SvfState;
 use super::prototype::{cascade, sane_band};
 use super::*;
-use crate::test_support::{impulse_response, magnitude_spectrum_db};
+use crate::processor::Paired;
+use crate::test_support::{impulse_response, largest_step, magnitude_spectrum_db};
 
 /// Impulse response of one band's zero-latency sections (the f32 SVFs that process audio),
 /// `n` samples long.
@@ -550,10 +551,7 @@ fn frequency_sweep_on_a_resonant_band_is_bounded_and_continuous() {
     let x: Vec<f32> = (0..n + 4_800)
         .map(|i| 0.5 * (core::f64::consts::TAU * 100.0 * i as f64 / f64::from(fs)).sin() as f32)
         .collect();
-    let max_step_in = x
-        .windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(0.0f32, f32::max);
+    let max_step_in = largest_step(&x);
     let (mut l, mut r) = (x.clone(), x.clone());
     for (i, (lc, rc)) in l.chunks_mut(64).zip(r.chunks_mut(64)).enumerate() {
         let t = (i * 64) as f64 / n as f64;
@@ -562,10 +560,7 @@ fn frequency_sweep_on_a_resonant_band_is_bounded_and_continuous() {
         eq.process(lc, rc);
     }
     let peak = l.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let max_step = l
-        .windows(2)
-        .map(|w| (w[1] - w[0]).abs())
-        .fold(0.0f32, f32::max);
+    let max_step = largest_step(&l);
     println!(
         "sweep: peak {peak:.3} (input 0.5, static peak gain 4), largest step {max_step:.4} (input {max_step_in:.4})"
     );
@@ -1538,12 +1533,8 @@ fn a_pair_of_eqs_is_two_eqs_exactly() {
                 fused += usize::from(a.runs_fused() && b.runs_fused());
                 let r = pos..end;
                 Eq::process_pair(
-                    &mut a,
-                    &mut al[r.clone()],
-                    &mut ar[r.clone()],
-                    &mut b,
-                    &mut bl[r.clone()],
-                    &mut br[r.clone()],
+                    Paired::new(&mut a, &mut al[r.clone()], &mut ar[r.clone()]),
+                    Paired::new(&mut b, &mut bl[r.clone()], &mut br[r.clone()]),
                 );
                 a_ref.process(&mut al_ref[r.clone()], &mut ar_ref[r.clone()]);
                 b_ref.process(&mut bl_ref[r.clone()], &mut br_ref[r]);

@@ -54,6 +54,26 @@ pub fn sanitize(block: &mut [f32]) {
     }
 }
 
+/// A setting clamped to `lo…hi` (±inf to the ends), or `fallback` when it is NaN: what the
+/// processors' `Settings::sanitized` make of a host's or a test's garbage.
+pub fn clamp_or(v: f32, lo: f32, hi: f32, fallback: f32) -> f32 {
+    if v.is_nan() {
+        fallback
+    } else {
+        v.clamp(lo, hi)
+    }
+}
+
+/// `v` clamped to `lo…hi` when it is finite, else `fallback` (NaN and ±inf alike, unlike
+/// [`clamp_or`]): for a setting to which an infinite value means nothing.
+pub fn finite_clamped_or(v: f32, lo: f32, hi: f32, fallback: f32) -> f32 {
+    if v.is_finite() {
+        v.clamp(lo, hi)
+    } else {
+        fallback
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,8 @@ pub fn has_avx2() -> bool {
 /// **A method and its AVX2 build**, inside an `impl` block: the dispatching method `name`,
 /// which runs `self.body(args)` compiled with AVX2 (through the generated method `twin`)
 /// when `self.flag` is set, and as the baseline build otherwise. `body` should be
-/// `#[inline(always)]`, so that all of it is compiled for each build.
+/// `#[inline(always)]`, so that all of it is compiled for each build. In tests,
+/// `without_avx2(self)` clears the flag, so that the two builds can be compared.
 ///
 /// ```text
 /// avx2_dispatch! {
@@ -71,6 +72,13 @@ macro_rules! avx2_dispatch {
         #[target_feature(enable = "avx2")]
         fn $twin(&mut self $(, $arg: $ty)*) $(-> $ret)? {
             self.$body($($arg),*)
+        }
+
+        /// Runs the baseline build even on an AVX2 CPU (to compare the two builds).
+        #[cfg(test)]
+        pub(crate) fn without_avx2(mut self) -> Self {
+            self.$flag = false;
+            self
         }
     };
     (if $flag:expr => $avx2:expr, else $fallback:expr $(,)?) => {{

@@ -61,14 +61,40 @@ pub struct LoudnessMeter {
     energies: [f64; SHORT_TERM_BLOCKS],
     pos: usize,
     hops: usize,
-    /// The gating blocks (momentary windows) and the range's blocks (short-term windows).
+    /// The gating blocks (momentary windows).
     integrated: GatedHistogram,
-    range: GatedHistogram,
-    /// True-peak estimation per channel, and the largest estimate (linear) since the reset.
-    true_peak: [TruePeakDetector; 2],
+    /// The true peak and the range: `None` in a [loudness-only](Self::loudness_only) meter.
+    published: Option<Published>,
+    /// The largest true-peak estimate (linear) since the reset.
     max_true_peak: f32,
-    /// Whether anyone reads the figures: the true peak and publishing run only then.
+    /// Whether anyone reads the figures: the true peak and publishing run only then (never
+    /// in a loudness-only meter).
     observed: bool,
+}
+
+/// What only a meter that publishes its figures needs: the range's blocks (short-term
+/// windows) and the true-peak detectors (10 KB of streams each). A
+/// [loudness-only](LoudnessMeter::loudness_only) meter reads neither, so it does not
+/// allocate them.
+struct Published {
+    range: GatedHistogram,
+    /// True-peak estimation per channel.
+    true_peak: [TruePeakDetector; 2],
+}
+
+impl Published {
+    fn new() -> Self {
+        Self {
+            range: GatedHistogram::new(),
+            true_peak: [TruePeakDetector::bs1770(), TruePeakDetector::bs1770()],
+        }
+    }
+
+    fn reset_true_peak(&mut self) {
+        for d in &mut self.true_peak {
+            d.reset();
+        }
+    }
 }
 
 impl LoudnessMeter {
@@ -84,6 +110,28 @@ impl LoudnessMeter {
         sample_rate: f32,
         channels: usize,
         readings: Arc<LoudnessReadings>,
+    ) -> Self {
+        Self::build(sample_rate, channels, readings, Some(Published::new()))
+    }
+
+    /// A meter of loudness alone (momentary, short-term, integrated), never observed: no
+    /// true peak, no range and nothing published (loudness matching and learning read it
+    /// directly), and none of their memory allocated. Its loudness is a full meter's, bit
+    /// for bit.
+    pub fn loudness_only(sample_rate: f32, channels: usize) -> Self {
+        Self::build(
+            sample_rate,
+            channels,
+            Arc::new(LoudnessReadings::new()),
+            None,
+        )
+    }
+
+    fn build(
+        sample_rate: f32,
+        channels: usize,
+        readings: Arc<LoudnessReadings>,
+        published: Option<Published>,
     ) -> Self {
         let rate = if sample_rate.is_finite() && sample_rate >= 1_000.0 {
             sample_rate.round() as usize
@@ -102,31 +150,24 @@ impl LoudnessMeter {
             pos: 0,
             hops: 0,
             integrated: GatedHistogram::new(),
-            range: GatedHistogram::new(),
-            true_peak: [TruePeakDetector::bs1770(), TruePeakDetector::bs1770()],
+            observed: published.is_some(),
+            published,
             max_true_peak: 0.0,
-            observed: true,
         };
         meter.publish_silence();
         meter
     }
 
-    /// A meter of loudness alone (momentary, short-term, integrated, range), never observed:
-    /// no true peak and nothing published (loudness matching reads it directly).
-    pub fn loudness_only(sample_rate: f32, channels: usize) -> Self {
-        let mut meter = Self::new(sample_rate, channels);
-        meter.observed = false;
-        meter
-    }
-
     /// Whether anyone reads the published figures (an editor is open). While not, only the
     /// integrated loudness and the range are kept up; the true peak starts afresh when the
-    /// meter is observed again.
+    /// meter is observed again. A loudness-only meter has nothing to publish and stays
+    /// unobserved.
     pub fn set_observed(&mut self, observed: bool) {
+        let Some(published) = &mut self.published else {
+            return;
+        };
         if observed && !self.observed {
-            for d in &mut self.true_peak {
-                d.reset();
-            }
+            published.reset_true_peak();
             self.max_true_peak = 0.0;
         }
         self.observed = observed;
@@ -144,9 +185,9 @@ impl LoudnessMeter {
         self.energies = [0.0; SHORT_TERM_BLOCKS];
         self.hops = 0;
         self.integrated.reset();
-        self.range.reset();
-        for d in &mut self.true_peak {
-            d.reset();
+        if let Some(published) = &mut self.published {
+            published.range.reset();
+            published.reset_true_peak();
         }
         self.max_true_peak = 0.0;
         self.until_hop = self.hop;
@@ -187,9 +228,10 @@ impl LoudnessMeter {
             } else {
                 self.hop_sum += 2.0 * self.k_weighting.energy_mono(&l[..len]);
             }
-            if self.observed {
+            if let (true, Some(published)) = (self.observed, &mut self.published) {
                 let mut peaks = [0.0f32; CHUNK];
-                for (detector, x) in self.true_peak.iter_mut().zip([&l, &r]).take(self.channels) {
+                let detectors = published.true_peak.iter_mut();
+                for (detector, x) in detectors.zip([&l, &r]).take(self.channels) {
                     detector.process_block(&x[..len], &mut peaks[..len], true);
                     self.max_true_peak = peaks[..len]
                         .iter()
@@ -221,7 +263,10 @@ impl LoudnessMeter {
             self.integrated.add(self.window_energy(MOMENTARY_BLOCKS));
         }
         if self.hops >= SHORT_TERM_BLOCKS {
-            self.range.add(self.window_energy(SHORT_TERM_BLOCKS));
+            let energy = self.window_energy(SHORT_TERM_BLOCKS);
+            if let Some(published) = &mut self.published {
+                published.range.add(energy);
+            }
         }
         if self.observed {
             let r = &self.readings;
@@ -255,9 +300,10 @@ impl LoudnessMeter {
         self.integrated.integrated()
     }
 
-    /// Loudness range in LU since the last reset.
+    /// Loudness range in LU since the last reset (0 from a loudness-only meter, which keeps
+    /// no range).
     pub fn range(&self) -> f64 {
-        self.range.range()
+        self.published.as_ref().map_or(0.0, |p| p.range.range())
     }
 
     /// Largest true peak of any channel while observed since the last reset, dBTP.
@@ -564,7 +610,9 @@ mod tests {
     /// Work only while read: a meter not observed for most of the programme reads the same
     /// integrated loudness and range as one observed throughout (bit for bit: that part never
     /// stops), publishes nothing while not observed, and measures the true peak again once
-    /// observed.
+    /// observed. A loudness-only meter, which holds neither the true-peak detectors nor the
+    /// range, reads the same momentary, short-term and integrated loudness, bit for bit, and
+    /// never publishes, even when asked to be observed.
     #[test]
     fn unobserved_meter_keeps_the_integrated_loudness() {
         let fs = 48_000.0;
@@ -572,6 +620,9 @@ mod tests {
         let mut always = LoudnessMeter::new(fs as f32, 2);
         let mut sometimes = LoudnessMeter::new(fs as f32, 2);
         sometimes.set_observed(false);
+        let mut only = LoudnessMeter::loudness_only(fs as f32, 2);
+        assert!(only.published.is_none());
+        only.set_observed(true);
         let blocks: Vec<_> = l.chunks(512).zip(r.chunks(512)).collect();
         let open_at = blocks.len() * 9 / 10;
         for (k, (a, b)) in blocks.iter().enumerate() {
@@ -585,7 +636,17 @@ mod tests {
             }
             always.process(a, b);
             sometimes.process(a, b);
+            only.process(a, b);
+            for (x, y) in [
+                (always.momentary(), only.momentary()),
+                (always.short_term(), only.short_term()),
+                (always.integrated(), only.integrated()),
+            ] {
+                assert_eq!(x.to_bits(), y.to_bits());
+            }
         }
+        assert_eq!(only.readings().integrated.load(), f32::NEG_INFINITY);
+        assert_eq!(only.true_peak_db(), f64::NEG_INFINITY);
         assert_eq!(
             always.integrated().to_bits(),
             sometimes.integrated().to_bits()

@@ -144,9 +144,12 @@ mod tests {
         m.loudness_global().expect("loudness")
     }
 
+    /// A stereo signal, left and right.
+    type Signal = (Vec<f32>, Vec<f32>);
+
     /// Runs the programme through a limiter driven `drive_db` with matching on, in blocks of
     /// 512; returns input and output.
-    fn run(drive_db: f32, bypass: bool, on: bool) -> ((Vec<f32>, Vec<f32>), (Vec<f32>, Vec<f32>)) {
+    fn run(drive_db: f32, bypass: bool, on: bool) -> (Signal, Signal) {
         let (l, r) = programme(16.0);
         let mut lim = Limiter::new(FS, 512);
         lim.update_immediately(&Settings {

@@ -12,6 +12,8 @@
 //! - **Plate**: no early reflections at all (a plate has no walls), short lines and a
 //!   stronger input diffusion, so the sound is dense from the first millisecond.
 
+use crate::kernel::sanitize::finite_clamped_or;
+
 /// The voicing of the algorithmic reverb.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Character {
@@ -93,11 +95,7 @@ impl Character {
 /// ×2.8 at 100 % — an exponential map, so equal steps of the control sound like equal steps
 /// in room size.
 pub fn size_scale(size: f32) -> f32 {
-    let s = if size.is_finite() {
-        size.clamp(0.0, 1.0)
-    } else {
-        0.5
-    };
+    let s = finite_clamped_or(size, 0.0, 1.0, 0.5);
     (3.0 * (s - 0.5)).exp2()
 }
 

@@ -22,6 +22,7 @@ use super::character::{ER_TAPS, line_lengths_ms, reflections, size_scale};
 use super::fdn::LINES;
 use super::{MAX_PREDELAY_SECONDS, Settings};
 use crate::gain::within;
+use crate::processor::usable_rate;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DecayShape {
@@ -63,11 +64,7 @@ fn to_db(gain: f32) -> f32 {
 impl DecayShape {
     /// The shape for `settings` in a session at `sample_rate`.
     pub fn new(s: &Settings, sample_rate: f32) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate as f64
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate) as f64;
         let predelay_s = clean(s.predelay_ms, 0.0, MAX_PREDELAY_SECONDS * 1e3, 0.0) * 1e-3;
         let decay = clean(s.decay_s, 0.05, 100.0, 2.0);
         let ratio = clean(s.hf_ratio, 0.01, 4.0, 1.0);
@@ -172,11 +169,7 @@ pub fn energy_decay_curve(
     points: usize,
 ) -> Vec<(f32, f32)> {
     let len = channels.iter().map(Vec::len).max().unwrap_or(0);
-    let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-        sample_rate
-    } else {
-        48_000.0
-    };
+    let fs = usable_rate(sample_rate);
     if len == 0 || points == 0 {
         return Vec::new();
     }

@@ -886,49 +886,90 @@ mod tests {
         }
     }
 
+    /// Two networks set up alike for the run-against-reference tests: `lengths`, decay times
+    /// `t60` (low, high) crossing over at `crossover_hz`, modulated at full depth and fast,
+    /// glides done.
+    fn twins(
+        fs: f32,
+        max_delay_seconds: f32,
+        lengths: &[f32; LINES],
+        t60: (f32, f32, f32),
+    ) -> [Fdn; 2] {
+        [(); 2].map(|_| {
+            let mut f = Fdn::new(fs, max_delay_seconds);
+            f.set_lengths(lengths);
+            f.set_decay(t60.0, t60.1, t60.2, 1.0);
+            f.set_modulation(MAX_MOD_SECONDS, 20.0);
+            f.finish_glides();
+            f
+        })
+    }
+
+    /// The scripted changes of those tests, then the control step of `period`: glide to
+    /// `next` lengths at `at[0]`, modulation off at `at[1]`, frozen (no loss) at `at[2]`.
+    fn scripted_control(
+        f: &mut Fdn,
+        period: usize,
+        at: [usize; 3],
+        next: &[f32; LINES],
+        t60: (f32, f32, f32),
+    ) {
+        if period == at[0] {
+            f.set_lengths(next);
+        } else if period == at[1] {
+            f.set_modulation(0.0, 1.0);
+        } else if period == at[2] {
+            f.set_decay(t60.0, t60.1, t60.2, 0.0);
+        }
+        f.control();
+    }
+
+    /// The first `n` samples of a period of noise (both channels) through `runs` as one run,
+    /// against `one_by_one` fed the same samples one at a time: bit for bit. `at` names a
+    /// sample in the failure message.
+    fn assert_run_matches(
+        runs: &mut Fdn,
+        rng: &mut crate::test_support::XorShift,
+        n: usize,
+        mut one_by_one: impl FnMut(Stereo) -> Stereo,
+        at: impl Fn(usize) -> String,
+    ) {
+        let mut x = [[0.0; CHUNK]; 2];
+        for j in 0..n {
+            x[0][j] = rng.uniform();
+            x[1][j] = rng.uniform();
+        }
+        let mut y = [[0.0; CHUNK]; 2];
+        runs.process(&x, &mut y, n);
+        for j in 0..n {
+            let want = one_by_one(Stereo::new(x[0][j], x[1][j]));
+            let got = [y[0][j].to_bits(), y[1][j].to_bits()];
+            assert_eq!(got, want.0.map(f32::to_bits), "{}", at(j));
+        }
+    }
+
     #[test]
     fn runs_compute_exactly_what_the_per_sample_reference_does() {
         // A network run a control period at a time against the same network run sample by
         // sample by the plain reference above, bit for bit: lines gliding between two sets of
         // lengths under full, fast modulation, then unmodulated, then frozen.
+        let t60 = (3.0, 1.0, 2_500.0);
         for fs in [44_100.0, 96_000.0] {
-            let mut reference = Fdn::new(fs, 0.1);
-            let mut runs = Fdn::new(fs, 0.1);
             let first: [f32; LINES] = core::array::from_fn(|i| 400.0 + 37.0 * i as f32);
             let second: [f32; LINES] = core::array::from_fn(|i| 2_500.0 - 101.0 * i as f32);
-            for f in [&mut reference, &mut runs] {
-                f.set_lengths(&first);
-                f.set_decay(3.0, 1.0, 2_500.0, 1.0);
-                f.set_modulation(MAX_MOD_SECONDS, 20.0);
-                f.finish_glides();
-            }
+            let [mut reference, mut runs] = twins(fs, 0.1, &first, t60);
             let mut rng = crate::test_support::XorShift::new(4);
             for period in 0..6_000 {
                 for f in [&mut reference, &mut runs] {
-                    match period {
-                        500 => f.set_lengths(&second),
-                        3_000 => f.set_modulation(0.0, 1.0),
-                        4_500 => f.set_decay(3.0, 1.0, 2_500.0, 0.0),
-                        _ => {}
-                    }
-                    f.control();
+                    scripted_control(f, period, [500, 3_000, 4_500], &second, t60);
                 }
-                let mut x = [[0.0; CHUNK]; 2];
-                for j in 0..CHUNK {
-                    x[0][j] = rng.uniform();
-                    x[1][j] = rng.uniform();
-                }
-                let mut y = [[0.0; CHUNK]; 2];
-                runs.process(&x, &mut y, CHUNK);
-                for j in 0..CHUNK {
-                    let want = reference.reference_tick(Stereo::new(x[0][j], x[1][j]));
-                    let got = [y[0][j].to_bits(), y[1][j].to_bits()];
-                    assert_eq!(
-                        got,
-                        want.0.map(f32::to_bits),
-                        "fs {fs}, period {period}, sample {j}"
-                    );
-                }
+                assert_run_matches(
+                    &mut runs,
+                    &mut rng,
+                    CHUNK,
+                    |x| reference.reference_tick(x),
+                    |j| format!("fs {fs}, period {period}, sample {j}"),
+                );
             }
         }
     }
@@ -1039,50 +1080,29 @@ mod tests {
         // control period at a time in runs of every length. Lines from 3 samples (shorter than
         // a run, so the twin splits its runs) to 2 000, gliding while modulated at full depth
         // and fast, then settled and unmodulated, then frozen.
+        let t60 = (2.0, 0.7, 3_000.0);
         for fs in [44_100.0, 192_000.0] {
-            let mut one = Fdn::new(fs, 0.05);
-            let mut runs = Fdn::new(fs, 0.05);
             let short: [f32; LINES] = core::array::from_fn(|i| 3.0 + 5.0 * i as f32);
             let long: [f32; LINES] = core::array::from_fn(|i| 700.0 + 89.0 * i as f32);
-            for f in [&mut one, &mut runs] {
-                f.set_lengths(&short);
-                f.set_decay(2.0, 0.7, 3_000.0, 1.0);
-                f.set_modulation(MAX_MOD_SECONDS, 20.0);
-                f.finish_glides();
-            }
+            let [mut one, mut runs] = twins(fs, 0.05, &short, t60);
             let mut rng = crate::test_support::XorShift::new(21);
             let (mut done, mut period) = (0, 0);
             while done < 40_000 {
                 for f in [&mut one, &mut runs] {
-                    match period {
-                        300 => f.set_lengths(&long),
-                        1_200 => f.set_modulation(0.0, 1.0),
-                        1_800 => f.set_decay(2.0, 0.7, 3_000.0, 0.0),
-                        _ => {}
-                    }
-                    f.control();
+                    scripted_control(f, period, [300, 1_200, 1_800], &long, t60);
                 }
                 period += 1;
                 // A period in two runs, split somewhere different each time.
                 let split = period % (CHUNK + 1);
                 for (start, end) in [(0, split), (split, CHUNK)] {
                     let n = end - start;
-                    let mut x = [[0.0; CHUNK]; 2];
-                    for j in 0..n {
-                        x[0][j] = rng.uniform();
-                        x[1][j] = rng.uniform();
-                    }
-                    let mut y = [[0.0; CHUNK]; 2];
-                    runs.process(&x, &mut y, n);
-                    for j in 0..n {
-                        let want = one.tick(Stereo::new(x[0][j], x[1][j]));
-                        assert_eq!(
-                            [y[0][j].to_bits(), y[1][j].to_bits()],
-                            want.0.map(f32::to_bits),
-                            "fs {fs}, sample {}",
-                            done + j
-                        );
-                    }
+                    assert_run_matches(
+                        &mut runs,
+                        &mut rng,
+                        n,
+                        |x| one.tick(x),
+                        |j| format!("fs {fs}, sample {}", done + j),
+                    );
                     done += n;
                 }
             }

@@ -64,6 +64,7 @@ use crate::gain::{db_to_gain, gain_to_db_floored, within};
 use crate::kernel::sanitize::{flush_denormal, sane_sample};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::{Lane, Stereo};
+use crate::processor::usable_rate;
 use crate::smoother::ControlRamp;
 use crate::svf::Svf;
 use character::{MAX_SIZE_SCALE, line_lengths_ms, size_scale};
@@ -247,11 +248,7 @@ impl Reverb {
     /// `_max_block_len` is accepted for the common processor shape: the reverb works on its
     /// own 16-sample clock and needs no block buffers.
     pub fn new(sample_rate: f32, _max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate);
         let longest_line = Character::ALL
             .iter()
             .map(|c| c.voicing().line_ms.1)
@@ -463,6 +460,15 @@ impl Reverb {
     /// and any loaded impulse response stay.
     pub fn reset(&mut self) {
         self.control_pos = 0;
+        self.clear_tails();
+        self.envelope.reset();
+        self.retarget();
+        self.finish_glides();
+    }
+
+    /// Clears the wet path's audio state: the delays, diffusers, tank, convolution and
+    /// filters (not the envelope or the glides).
+    fn clear_tails(&mut self) {
         self.predelay.reset();
         self.diffuser.reset();
         self.er_diffuser.reset();
@@ -470,9 +476,6 @@ impl Reverb {
         self.conv.reset();
         self.low_cut.reset();
         self.high_cut.reset();
-        self.envelope.reset();
-        self.retarget();
-        self.finish_glides();
     }
 
     /// Nothing is delayed: the dry path is untouched and convolution has a direct head.
@@ -791,13 +794,7 @@ impl Reverb {
         let bad = (0..n)
             .find(|&j| !(y[0][j].is_finite() && y[1][j].is_finite()))
             .unwrap_or(n);
-        self.predelay.reset();
-        self.diffuser.reset();
-        self.er_diffuser.reset();
-        self.fdn.reset();
-        self.conv.reset();
-        self.low_cut.reset();
-        self.high_cut.reset();
+        self.clear_tails();
         for j in 0..n {
             let (l, r) = if j < bad {
                 (flush_denormal(y[0][j]), flush_denormal(y[1][j]))

@@ -8,7 +8,7 @@ use realfft::RealFftPlanner;
 use realfft::num_complex::Complex64;
 
 use super::*;
-use crate::test_support::XorShift;
+use crate::test_support::{XorShift, click_response};
 
 const FS: f32 = 48_000.0;
 
@@ -26,13 +26,7 @@ fn impulse_response(settings: &Settings, seconds: f32) -> (Vec<f32>, Vec<f32>) {
     let mut r = Reverb::new(FS, 512);
     r.update_immediately(settings);
     r.reset();
-    let n = (seconds * FS) as usize;
-    let mut left = vec![0.0; n];
-    left[0] = 1.0;
-    let mut right = left.clone();
-    for (l, r2) in left.chunks_mut(512).zip(right.chunks_mut(512)) {
-        r.process(l, r2);
-    }
+    let [left, right] = click_response(&mut r, (seconds * FS) as usize);
     (left, right)
 }
 
@@ -681,8 +675,7 @@ fn the_avx2_build_computes_exactly_what_the_baseline_build_does() {
         return;
     }
     let mut wide = Reverb::new(FS, 512);
-    let mut base = Reverb::new(FS, 512);
-    base.avx2 = false;
+    let mut base = Reverb::new(FS, 512).without_avx2();
     let settings = Settings {
         mix: 0.8,
         mod_depth: 1.0,

@@ -10,6 +10,7 @@ use crate::eq::{self, BandSettings, BandType, Eq, Slope};
 use crate::gain::db_to_gain;
 use crate::lane::Stereo;
 use crate::pan::{self, Input, Panner};
+use crate::processor::{Paired, usable_rate};
 use crate::smoother::Smoother;
 
 use super::{ChannelSettings, CutSlope, SENDS, fader_gain};
@@ -116,11 +117,7 @@ crate::processor::processor!(ChannelStrip, ChannelSettings);
 impl ChannelStrip {
     /// Allocates everything (the compressor's and the alignment's delay lines).
     pub fn new(sample_rate: f32, max_block_len: usize) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate);
         let glide = |v: f32| Smoother::new(fs, GLIDE_MS, v);
         let mut strip = Self {
             settings: ChannelSettings::default(),
@@ -264,15 +261,8 @@ impl ChannelStrip {
     ///
     /// [`process_before_eq`]: Self::process_before_eq
     /// [`process_after_eq_with_sends`]: Self::process_after_eq_with_sends
-    pub(super) fn process_eq_pair(
-        a: &mut Self,
-        a_left: &mut [f32],
-        a_right: &mut [f32],
-        b: &mut Self,
-        b_left: &mut [f32],
-        b_right: &mut [f32],
-    ) {
-        Eq::process_pair(&mut a.eq, a_left, a_right, &mut b.eq, b_left, b_right);
+    pub(super) fn process_eq_pair(a: Paired<'_, Self>, b: Paired<'_, Self>) {
+        Eq::process_pair(a.part(|s| &mut s.eq), b.part(|s| &mut s.eq));
     }
 
     /// The stages after the EQ and the fader, adding the send taps into `sends`

@@ -10,6 +10,7 @@ use crate::heap::{Zeroable, boxed_array, boxed_zeroed};
 use crate::kernel::sanitize::{finite_or_zero, flush_denormal};
 use crate::meter::{LoudnessMeter, LoudnessReadings};
 use crate::monitor::MonoCheck;
+use crate::processor::{Paired, usable_rate};
 use crate::reverb::{self, Reverb};
 use crate::smoother::Smoother;
 
@@ -169,11 +170,7 @@ impl Console {
         max_block_len: usize,
         readings: Arc<LoudnessReadings>,
     ) -> Self {
-        let fs = if sample_rate.is_finite() && sample_rate > 0.0 {
-            sample_rate
-        } else {
-            48_000.0
-        };
+        let fs = usable_rate(sample_rate);
         let mut console = Self {
             settings: ConsoleSettings::default(),
             // Built on the heap (see `crate::heap`): eight strips are 240 kB.
@@ -238,22 +235,28 @@ impl Console {
 
     /// Glides towards `settings`. Cheap; never allocates.
     pub fn update(&mut self, settings: &ConsoleSettings) {
-        for (strip, s) in self.strips.iter_mut().zip(effective(settings).iter()) {
-            strip.update(s);
-        }
-        self.update_master(&settings.master, false);
-        self.settings = *settings;
-        self.align(false);
+        self.configure(settings, false);
     }
 
     /// Applies `settings` without glides (activation, session load).
     pub fn update_immediately(&mut self, settings: &ConsoleSettings) {
+        self.configure(settings, true);
+    }
+
+    /// What [`update`](Self::update) and (`immediately`)
+    /// [`update_immediately`](Self::update_immediately) do: the strips, the master and the
+    /// alignment.
+    fn configure(&mut self, settings: &ConsoleSettings, immediately: bool) {
         for (strip, s) in self.strips.iter_mut().zip(effective(settings).iter()) {
-            strip.update_immediately(s);
+            if immediately {
+                strip.update_immediately(s);
+            } else {
+                strip.update(s);
+            }
         }
-        self.update_master(&settings.master, true);
+        self.update_master(&settings.master, immediately);
         self.settings = *settings;
-        self.align(true);
+        self.align(immediately);
     }
 
     fn update_master(&mut self, m: &MasterSettings, immediately: bool) {
@@ -418,7 +421,7 @@ impl Console {
                 let (a, b) = (&mut low[c], &mut high[0]);
                 a.process_before_eq(xl, xr);
                 b.process_before_eq(yl, yr);
-                ChannelStrip::process_eq_pair(a, xl, xr, b, yl, yr);
+                ChannelStrip::process_eq_pair(Paired::new(a, xl, xr), Paired::new(b, yl, yr));
                 a.process_after_eq_with_sends(xl, xr, &mut buses);
                 finish_channel(c, a, xl, xr, meters.as_deref_mut(), sum);
                 b.process_after_eq_with_sends(yl, yr, &mut buses);

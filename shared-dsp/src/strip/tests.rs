@@ -8,7 +8,7 @@ use crate::dynamics::{Compressor, Gate};
 use crate::eq::Eq;
 use crate::gain::db_to_gain;
 use crate::pan::{Input as PanInput, Panner};
-use crate::test_support::XorShift;
+use crate::test_support::{XorShift, largest_step};
 
 const FS: f32 = 48_000.0;
 
@@ -123,34 +123,17 @@ fn one_channel_with_lookahead_still_sums_to_exactly_twice_the_signal() {
     let sine: Vec<f32> = (0..n).map(|i| 0.25 * (w * i as f32).sin()).collect();
     let mut console = console_with(&s);
     let (a, b) = sine.split_at(n / 2);
-    let first = render(
-        &mut console,
-        &[
-            Some([a.to_vec(), a.to_vec()]),
-            None,
-            Some([a.to_vec(), a.to_vec()]),
-        ],
-        n / 2,
-        512,
-    );
+    // The half on channels 0 and 2 (the one with the lookahead).
+    let on_0_and_2 = |x: &[f32]| {
+        let stereo = || Some([x.to_vec(), x.to_vec()]);
+        [stereo(), None, stereo()]
+    };
+    let first = render(&mut console, &on_0_and_2(a), n / 2, 512);
     s.channels[2].compressor.lookahead_ms = 1.0;
     console.update(&s);
-    let second = render(
-        &mut console,
-        &[
-            Some([b.to_vec(), b.to_vec()]),
-            None,
-            Some([b.to_vec(), b.to_vec()]),
-        ],
-        n / 2,
-        512,
-    );
+    let second = render(&mut console, &on_0_and_2(b), n / 2, 512);
     let joined: Vec<f32> = first[0].iter().chain(second[0].iter()).copied().collect();
-    let worst_step = joined
-        .windows(2)
-        .skip(1000)
-        .map(|p| (p[1] - p[0]).abs())
-        .fold(0.0, f32::max);
+    let worst_step = largest_step(&joined[1000..]);
     assert!(
         worst_step < 2.0 * 0.5 * w,
         "step {worst_step} across a lookahead change"
@@ -408,10 +391,7 @@ fn the_limiter_adds_its_lookahead_only_while_on_and_switches_without_a_step() {
         )[0]
         .iter(),
     );
-    let step = out
-        .windows(2)
-        .map(|p| (p[1] - p[0]).abs())
-        .fold(0.0, f32::max);
+    let step = largest_step(&out);
     // A hard switch to the late copy would jump by up to 2·0.25·sin(π·50·latency/48000).
     assert!(
         step < 1.5 * 0.25 * w,
