@@ -198,9 +198,13 @@ fn convolution_without_a_file_plays_the_default_builtin() {
     );
     assert_reverberation_time("no file (the default, Plate 1.6 s)", &ir, 1.6);
 
-    // An instance playing algorithmic, switched to convolution at 100 % wet while running:
-    // the default is loaded then (in the background) and heard within a moment.
-    let (_bundle, mut inst) = instantiate(&p).expect("instance");
+    switched_to_convolution_plays_the_default(&p);
+}
+
+/// An instance playing algorithmic, switched to convolution at 100 % wet while running: the
+/// default built-in is loaded then (in the background) and heard within a moment.
+fn switched_to_convolution_plays_the_default(p: &PluginUnderTest) {
+    let (_bundle, mut inst) = instantiate(p).expect("instance");
     inst.activate(RATE, BLOCK as u32).expect("activate");
     let params = inst.params().expect("params");
     let mut noise = Noise::new(7);
@@ -231,17 +235,24 @@ fn convolution_without_a_file_plays_the_default_builtin() {
         let level = rms_db(&out);
         if level > -30.0 {
             println!(
-                "switched to convolution with no file: the default plays at {level:.1} dBFS after {:.0} ms",
+                "{}: switched to convolution with no file: the default plays at {level:.1} dBFS after {:.0} ms",
+                p.label(),
                 start.elapsed().as_secs_f64() * 1e3
             );
             break;
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "convolution with no file stays silent ({level} dBFS)"
+            "{}: convolution with no file stays silent ({level} dBFS)",
+            p.label()
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn switched_to_convolution_the_default_arrives_without_allocating() {
+    switched_to_convolution_plays_the_default(&build_of(alloc_check_builds(), "reverb"));
 }
 
 #[test]
