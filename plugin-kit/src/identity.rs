@@ -22,6 +22,20 @@ pub const fn layout(name: &'static str, inputs: u32, outputs: u32) -> AudioIOLay
     }
 }
 
+/// `layout` with one stereo auxiliary input named "Sidechain", the key of a compressor or a
+/// ducker. Every host lists such a port in its sidechain chooser.
+pub const fn with_sidechain(layout: AudioIOLayout) -> AudioIOLayout {
+    const STEREO_KEY: [NonZeroU32; 1] = [NonZeroU32::new(2).unwrap()];
+    AudioIOLayout {
+        aux_input_ports: &STEREO_KEY,
+        names: PortNames {
+            aux_inputs: &["Sidechain"],
+            ..layout.names
+        },
+        ..layout
+    }
+}
+
 pub const STEREO: AudioIOLayout = layout("Stereo", 2, 2);
 pub const MONO: AudioIOLayout = layout("Mono", 1, 1);
 pub const MONO_TO_STEREO: AudioIOLayout = layout("Mono to Stereo", 1, 2);

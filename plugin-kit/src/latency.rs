@@ -3,6 +3,8 @@
 //! CLAP 1.2 and VST3 require: `latency.changed()` inside activation, otherwise a restart
 //! request, after which the host reactivates and asks again.
 
+use nice_plug::prelude::{ActivateContext, Plugin, ProcessContext};
+
 /// The latency last told to the host, in samples.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReportedLatency {
@@ -13,14 +15,26 @@ pub struct ReportedLatency {
 impl ReportedLatency {
     /// At activation: reports `latency` whatever was reported before (the host may have
     /// forgotten it across a deactivation or a sample-rate change).
-    pub fn activate(&mut self, latency: u32, set: impl FnOnce(u32)) {
-        self.reported = None;
-        self.update(latency, set);
+    pub fn activate<P: Plugin>(&mut self, latency: u32, context: &mut impl ActivateContext<P>) {
+        self.restart(latency, |l| context.set_latency_samples(l));
     }
 
     /// While processing: reports `latency` if it differs from the last report; returns
     /// whether it did (so the caller can also show the new figure in its editor).
-    pub fn update(&mut self, latency: u32, set: impl FnOnce(u32)) -> bool {
+    pub fn update<P: Plugin>(
+        &mut self,
+        latency: u32,
+        context: &mut impl ProcessContext<P>,
+    ) -> bool {
+        self.report(latency, |l| context.set_latency_samples(l))
+    }
+
+    fn restart(&mut self, latency: u32, set: impl FnOnce(u32)) {
+        self.reported = None;
+        self.report(latency, set);
+    }
+
+    fn report(&mut self, latency: u32, set: impl FnOnce(u32)) -> bool {
         if self.reported == Some(latency) {
             return false;
         }
@@ -43,11 +57,11 @@ mod tests {
     fn reports_at_activation_and_on_change_only() {
         let mut seen = Vec::new();
         let mut r = ReportedLatency::default();
-        r.activate(0, |l| seen.push(l));
-        assert!(!r.update(0, |l| seen.push(l)));
-        assert!(r.update(240, |l| seen.push(l)));
-        assert!(!r.update(240, |l| seen.push(l)));
-        r.activate(240, |l| seen.push(l));
+        r.restart(0, |l| seen.push(l));
+        assert!(!r.report(0, |l| seen.push(l)));
+        assert!(r.report(240, |l| seen.push(l)));
+        assert!(!r.report(240, |l| seen.push(l)));
+        r.restart(240, |l| seen.push(l));
         assert_eq!(seen, [0, 240, 240]);
         assert_eq!(r.samples(), 240);
     }

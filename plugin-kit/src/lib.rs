@@ -3,6 +3,8 @@
 //!
 //! - `identity`: the vendor and the audio layouts the plugins declare to hosts, and the
 //!   macros that declare a plugin's identity and export it to both formats;
+//! - `frame`: what every plugin keeps beside its parameters and DSP (editor state, input
+//!   width, the standalone demo), and how `process` gets its channels;
 //! - `demo`: the standalone builds' demo input;
 //! - `latency`: telling the host the latency when it changes, and only then;
 //! - `text`: how values read in a host's generic editor and automation lanes, and how typed
@@ -17,6 +19,7 @@
 pub mod background;
 pub mod choices;
 pub mod demo;
+pub mod frame;
 pub mod identity;
 pub mod latency;
 pub mod params;

@@ -19,6 +19,22 @@ use crate::text;
 /// and typed "-inf" lands on the range's minimum.
 const NO_FLOOR_DB: f32 = -1000.0;
 
+/// A parameter over `range` in steps of `step` whose text is `to_text` and is read back by
+/// `from_text`: what every builder below makes.
+fn with_text(
+    name: impl Into<String>,
+    default: f32,
+    range: FloatRange,
+    step: f32,
+    to_text: impl Fn(f32) -> String + Send + Sync + 'static,
+    from_text: impl Fn(&str) -> Option<f32> + Send + Sync + 'static,
+) -> FloatParam {
+    FloatParam::new(name, default, range)
+        .with_step_size(step)
+        .with_value_to_string(Arc::new(to_text))
+        .with_string_to_value(Arc::new(from_text))
+}
+
 /// An on/off switch reading "On"/"Off" (and understanding "on", "1", "yes"…).
 pub fn switch(name: impl Into<String>, default: bool) -> BoolParam {
     BoolParam::new(name, default)
@@ -29,26 +45,38 @@ pub fn switch(name: impl Into<String>, default: bool) -> BoolParam {
 /// A gain in dB over a linear range with no −∞ end (EQ gain, make-up, output gain), in steps
 /// of 0.1 dB.
 pub fn decibels(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(|db| text::db_to_text(db, NO_FLOOR_DB)))
-        .with_string_to_value(Arc::new(|s| text::text_to_db(s, NO_FLOOR_DB)))
+    with_text(
+        name,
+        default,
+        FloatRange::Linear { min, max },
+        0.1,
+        |db| text::db_to_text(db, NO_FLOOR_DB),
+        |s| text::text_to_db(s, NO_FLOOR_DB),
+    )
 }
 
 /// An integrated loudness in LUFS over a linear range, steps of 0.1 LU.
 pub fn loudness(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(text::lufs_to_text))
-        .with_string_to_value(Arc::new(text::text_to_lufs))
+    with_text(
+        name,
+        default,
+        FloatRange::Linear { min, max },
+        0.1,
+        text::lufs_to_text,
+        text::text_to_lufs,
+    )
 }
 
 /// A true-peak level in dBTP over a linear range, steps of 0.1 dB.
 pub fn true_peak(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(text::dbtp_to_text))
-        .with_string_to_value(Arc::new(text::text_to_dbtp))
+    with_text(
+        name,
+        default,
+        FloatRange::Linear { min, max },
+        0.1,
+        text::dbtp_to_text,
+        text::text_to_dbtp,
+    )
 }
 
 /// A level whose bottom, `floor` dB, is silence ("-inf dB"), skewed like a console fader so
@@ -70,43 +98,63 @@ pub fn fader(name: impl Into<String>, default: f32, floor: f32, max: f32) -> Flo
 
 /// A time in ms ("250 ms", "1.20 s"; understands "250ms", "0.25 s"), steps of 0.01 ms.
 pub fn time_ms(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
-    FloatParam::new(name, default, range)
-        .with_step_size(0.01)
-        .with_value_to_string(Arc::new(text::ms_to_text))
-        .with_string_to_value(Arc::new(text::text_to_ms))
+    with_text(
+        name,
+        default,
+        range,
+        0.01,
+        text::ms_to_text,
+        text::text_to_ms,
+    )
 }
 
 /// A frequency ("120 Hz", "1.20 kHz"; understands "1k", "1.2 kHz"), steps of 0.1 Hz.
 pub fn frequency(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
-    FloatParam::new(name, default, range)
-        .with_step_size(0.1)
-        .with_value_to_string(Arc::new(text::hz_to_text))
-        .with_string_to_value(Arc::new(text::text_to_hz))
+    with_text(
+        name,
+        default,
+        range,
+        0.1,
+        text::hz_to_text,
+        text::text_to_hz,
+    )
 }
 
 /// A modulation rate in Hz ("0.50 Hz"; understands "2", "2 Hz"), steps of 0.01 Hz: an LFO's
 /// slow end needs finer steps than an audio frequency's 0.1 Hz.
 pub fn rate(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
-    FloatParam::new(name, default, range)
-        .with_step_size(0.01)
-        .with_value_to_string(Arc::new(text::hz_to_text))
-        .with_string_to_value(Arc::new(text::text_to_hz))
+    with_text(
+        name,
+        default,
+        range,
+        0.01,
+        text::hz_to_text,
+        text::text_to_hz,
+    )
 }
 
 /// A percentage ("35 %") over a linear range, in whole percent.
 pub fn percent(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_step_size(1.0)
-        .with_value_to_string(Arc::new(text::percent_to_text))
-        .with_string_to_value(Arc::new(text::text_to_percent))
+    with_text(
+        name,
+        default,
+        FloatRange::Linear { min, max },
+        1.0,
+        text::percent_to_text,
+        text::text_to_percent,
+    )
 }
 
 /// A filter's Q ("0.71"), steps of 0.001.
 pub fn q(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
-    FloatParam::new(name, default, range)
-        .with_step_size(0.001)
-        .with_value_to_string(Arc::new(text::q_to_text))
-        .with_string_to_value(Arc::new(text::text_to_q))
+    with_text(
+        name,
+        default,
+        range,
+        0.001,
+        text::q_to_text,
+        text::text_to_q,
+    )
 }
 
 /// A range from `min` to `max` skewed so that `middle` sits at the centre of the travel (short
@@ -123,5 +171,52 @@ pub fn skewed(min: f32, max: f32, exponent: f32) -> FloatRange {
         min,
         max,
         factor: FloatRange::skew_factor(exponent),
+    }
+}
+
+/// A pan position from 100 L through C to 100 R ("C", "35 L"; understands "35L", "-35",
+/// "c"), in whole steps.
+pub fn pan(name: impl Into<String>) -> FloatParam {
+    let range = FloatRange::Linear {
+        min: -100.0,
+        max: 100.0,
+    };
+    with_text(name, 0.0, range, 1.0, text::pan_to_text, text::text_to_pan)
+}
+
+/// A low cut's corner over `range`, whose bottom end is "Off" (`text::cut_to_text`), in steps
+/// of 0.1 Hz.
+pub fn low_cut(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
+    let off = range_ends(&range).0;
+    with_text(
+        name,
+        default,
+        range,
+        0.1,
+        move |v| text::cut_to_text(v, off, true),
+        move |t| text::text_to_cut(t, off),
+    )
+}
+
+/// A high cut's corner over `range`, whose top end is "Off", in steps of 1 Hz (it lives in
+/// the kilohertz).
+pub fn high_cut(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
+    let off = range_ends(&range).1;
+    with_text(
+        name,
+        default,
+        range,
+        1.0,
+        move |v| text::cut_to_text(v, off, false),
+        move |t| text::text_to_cut(t, off),
+    )
+}
+
+fn range_ends(range: &FloatRange) -> (f32, f32) {
+    match *range {
+        FloatRange::Linear { min, max }
+        | FloatRange::Skewed { min, max, .. }
+        | FloatRange::SymmetricalSkewed { min, max, .. } => (min, max),
+        FloatRange::Reversed(inner) => range_ends(inner),
     }
 }

@@ -165,6 +165,16 @@ fn shown(x: f32, rule: &[Decade]) -> Shown {
     }
 }
 
+/// The number in `text` times the scale of its unit, `units` listing each scale's spellings
+/// (lower case, "" for none); any other unit is not understood.
+fn scaled(text: &str, units: &[(&[&str], f64)]) -> Option<f32> {
+    let (value, unit) = number_and_unit(text)?;
+    let &(_, scale) = units
+        .iter()
+        .find(|(spellings, _)| spellings.contains(&unit.as_str()))?;
+    Some((value * scale) as f32)
+}
+
 /// Splits "12.5 kHz" into (12.5, "khz"): the leading number and the lower-cased unit text.
 fn number_and_unit(text: &str) -> Option<(f64, String)> {
     let t = text.trim();
@@ -220,11 +230,7 @@ pub fn text_to_db(text: &str, floor_db: f32) -> Option<f32> {
     if is_minus_infinity(text) {
         return Some(floor_db);
     }
-    let (value, unit) = number_and_unit(text)?;
-    match unit.as_str() {
-        "" | "db" | "dbfs" | "dbtp" => Some(value as f32),
-        _ => None,
-    }
+    scaled(text, &[(&["", "db", "dbfs", "dbtp"], 1.0)])
 }
 
 /// Integrated loudness: "-14.0 LUFS".
@@ -234,11 +240,7 @@ pub fn lufs_to_text(lufs: f32) -> String {
 
 /// Understands "-14", "-14 LUFS", "-24 LKFS" (the ATSC name of the same scale), "-14lu".
 pub fn text_to_lufs(text: &str) -> Option<f32> {
-    let (value, unit) = number_and_unit(text)?;
-    match unit.as_str() {
-        "" | "lufs" | "lkfs" | "lu" => Some(value as f32),
-        _ => None,
-    }
+    scaled(text, &[(&["", "lufs", "lkfs", "lu"], 1.0)])
 }
 
 /// A true-peak level: "-1.0 dBTP".
@@ -264,13 +266,7 @@ pub fn hz_to_text(hz: f32) -> String {
 
 /// Understands "1k", "1.2k", "1.2 kHz", "1200", "1200 Hz", "1200hz".
 pub fn text_to_hz(text: &str) -> Option<f32> {
-    let (value, unit) = number_and_unit(text)?;
-    let scale = match unit.as_str() {
-        "" | "hz" => 1.0,
-        "k" | "khz" => 1000.0,
-        _ => return None,
-    };
-    Some((value * scale) as f32)
+    scaled(text, &[(&["", "hz"], 1.0), (&["k", "khz"], 1000.0)])
 }
 
 /// Whether a cut filter whose end of travel means "no filter" is off: its frequency reads
@@ -320,13 +316,7 @@ pub fn ms_to_text(ms: f32) -> String {
 
 /// Understands "250", "250ms", "250 ms", "0.25 s", "1s", "2 sec".
 pub fn text_to_ms(text: &str) -> Option<f32> {
-    let (value, unit) = number_and_unit(text)?;
-    let scale = match unit.as_str() {
-        "" | "ms" => 1.0,
-        "s" | "sec" | "secs" => 1000.0,
-        _ => return None,
-    };
-    Some((value * scale) as f32)
+    scaled(text, &[(&["", "ms"], 1.0), (&["s", "sec", "secs"], 1000.0)])
 }
 
 /// A time offset with its sign: "+5.00 ms", "-12.5 ms", "0.00 ms" (no sign when it reads

@@ -11,6 +11,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use shared_dsp::dynamics::limiter::{Limiter, PeakMode, Settings};
+use shared_dsp::dynamics::oversampled_limiter::{
+    OversampledLimiter, Settings as OversampledSettings,
+};
+use shared_dsp::dynamics::oversampling::Oversampling;
 use shared_dsp::dynamics::true_peak::TruePeakDetector;
 use shared_dsp::meter::LoudnessMeter;
 
@@ -40,6 +44,21 @@ fn limiter(c: &mut Criterion) {
         ..issue_settings()
     });
     bench(c, "limiter sample peak 1.5 ms", |l, r| lim.process(l, r));
+
+    // The oversampled limiter (issue 18): Off is the plain limiter through the wrapper, then
+    // the gain stage at 2, 4 and 8 times the rate.
+    for factor in Oversampling::ALL {
+        let mut lim = OversampledLimiter::new(RATE, BLOCK);
+        lim.update_immediately(&OversampledSettings {
+            limiter: issue_settings(),
+            oversampling: factor,
+        });
+        bench(
+            c,
+            &format!("limiter true peak 1.5 ms, oversampling {factor:?}"),
+            |l, r| lim.process(l, r),
+        );
+    }
 
     let mut detectors = [TruePeakDetector::new(), TruePeakDetector::new()];
     let mut peaks = vec![0.0f32; BLOCK];

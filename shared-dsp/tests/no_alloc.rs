@@ -102,3 +102,61 @@ fn processing_allocates_nothing() {
         assert!(readings.short_term.load().is_finite() && readings.range.load().is_finite());
     }
 }
+
+/// The oversampled limiter: factor switches (every way, mid-stream), lookahead changes while
+/// oversampling, bypass, mono and reset allocate nothing: every core and filter is built in
+/// `new`.
+#[test]
+fn oversampled_limiter_allocates_nothing() {
+    use shared_dsp::dynamics::oversampled_limiter::{
+        OversampledLimiter, Settings as OversampledSettings,
+    };
+    use shared_dsp::dynamics::oversampling::Oversampling;
+    for fs in [44_100.0f32, 192_000.0] {
+        let mut limiter = OversampledLimiter::new(fs, 8_192);
+        let mut left = vec![0.0f32; 8_192];
+        let mut right = vec![0.0f32; 8_192];
+        let mut state = 7u32;
+        let before = allocations();
+        for (k, &len) in [1usize, 7, 64, 512, 8_192, 333, 4_096, 2]
+            .iter()
+            .cycle()
+            .take(160)
+            .enumerate()
+        {
+            for (l, r) in left[..len].iter_mut().zip(&mut right[..len]) {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                *l = state as f32 / u32::MAX as f32 - 0.5;
+                *r = if k % 13 == 3 { f32::NAN } else { -*l };
+            }
+            let settings = OversampledSettings {
+                limiter: Settings {
+                    drive_db: 20.0,
+                    lookahead_ms: [1.5, 10.0, 0.5][k / 25 % 3],
+                    bypass: k % 40 > 35,
+                    ..Settings::default()
+                },
+                oversampling: Oversampling::ALL[k / 9 % 4],
+            };
+            limiter.update(&settings);
+            if k == 100 {
+                limiter.reset();
+            }
+            if k % 5 == 0 {
+                limiter.process_mono(&mut left[..len]);
+            } else {
+                limiter.process(&mut left[..len], &mut right[..len]);
+            }
+            let _ = (limiter.gain_reduction_db(), limiter.latency_samples());
+        }
+        let after = allocations();
+        assert_eq!(
+            after - before,
+            0,
+            "{} allocations at {fs} Hz",
+            after - before
+        );
+    }
+}

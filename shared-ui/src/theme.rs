@@ -42,18 +42,16 @@ pub fn apply(ctx: &egui::Context) {
     ctx.set_visuals(visuals);
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(SPACING, SPACING * 0.75);
-        style
-            .text_styles
-            .insert(TextStyle::Heading, FontId::proportional(17.0));
-        style
-            .text_styles
-            .insert(TextStyle::Body, FontId::proportional(13.0));
-        style
-            .text_styles
-            .insert(TextStyle::Small, FontId::proportional(11.0));
-        style
-            .text_styles
-            .insert(TextStyle::Button, FontId::proportional(13.0));
+        for (text_style, size) in [
+            (TextStyle::Heading, 17.0),
+            (TextStyle::Body, 13.0),
+            (TextStyle::Small, 11.0),
+            (TextStyle::Button, 13.0),
+        ] {
+            style
+                .text_styles
+                .insert(text_style, FontId::proportional(size));
+        }
     });
 }
 

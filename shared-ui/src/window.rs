@@ -207,7 +207,7 @@ mod tests {
 /// window around the view `$view`), no SysEx, the background task (`()` unless given),
 /// `params()` handing out `self.params`, and `editor()` opening the view with
 /// `$view::new(self.field.clone(), …)` over the listed fields, repainted through
-/// `self.$repaint`. Every plugin keeps its editor state in `self.editor_state`.
+/// `self.$repaint`. Every plugin keeps its editor state in `self.frame` (`plugin_kit::frame`).
 ///
 /// ```text
 /// shared_ui::plugin_editor!(editor::Delay { params, analysis }, repaint: analysis.repaint);
@@ -232,7 +232,7 @@ macro_rules! plugin_editor {
             _executor: ::nice_plug::prelude::AsyncExecutor<Self>,
         ) -> Option<Self::Editor> {
             $crate::window::create(
-                self.editor_state.clone(),
+                self.frame.editor_state(),
                 self.$($repaint).+.clone(),
                 <$view>::new($(self.$field.clone()),+),
             )

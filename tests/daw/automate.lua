@@ -32,12 +32,7 @@ for i = 4, #arg do
 	end
 end
 
-local session_dir = work_dir .. "/session"
-local frames, rate = daw.place_regions(session_dir, { { track = "in", wav = input_wav } })
-daw.load(session_dir)
-
-daw.run_and_exit(function()
-	daw.check_regions({ "in" }, frames)
+daw.run_session(work_dir, { { track = "in", wav = input_wav } }, function(frames, rate)
 	local proc = daw.insert(daw.route("in"), plugin_name, 0)
 	daw.set_params(proc, settings)
 	for _, lane in ipairs(lanes) do

@@ -4,9 +4,10 @@
 --   local daw = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "lib.lua")
 --
 -- and then, in the order a user would: daw.place_regions (the input WAVs as regions, into
--- the saved session file), daw.load, daw.insert / daw.set_params / daw.lane, daw.connect_to_master,
--- daw.prime, daw.export, and finally daw.finish (which never tears the session down: see
--- there). Every failure raises a Lua error starting "daw-test: ".
+-- the saved session file) and daw.load (both in daw.run_session), daw.insert /
+-- daw.set_params / daw.lane, daw.connect_to_master, daw.prime, daw.export, and finally
+-- daw.finish (which never tears the session down: see there). Every failure raises a Lua
+-- error starting "daw-test: ".
 
 local M = {}
 
@@ -380,6 +381,22 @@ function M.run_and_exit(body)
 		os.exit(1)
 	end
 	os.exit(0)
+end
+
+-- The frame of every script on one work directory: places `placements` ({ track = name, wav =
+-- path }, as place_regions) into <work_dir>/session, loads it, and runs
+-- `body(frames, rate, session_dir)` as run_and_exit does, once each track is checked to
+-- hold its region.
+function M.run_session(work_dir, placements, body)
+	local session_dir = work_dir .. "/session"
+	local frames, rate = M.place_regions(session_dir, placements)
+	M.load(session_dir)
+	M.run_and_exit(function()
+		local tracks = {}
+		for i, p in ipairs(placements) do tracks[i] = p.track end
+		M.check_regions(tracks, frames)
+		body(frames, rate, session_dir)
+	end)
 end
 
 -- Switches each processor in `procs` off and on (for a VST3: setActive(false), then true,

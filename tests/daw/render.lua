@@ -32,11 +32,7 @@ if daw.read_file(session_dir .. "/daw-test.ardour"):find('<Playlist [^>]-name="r
 end
 local placements = {}
 for _, t in ipairs(tracks) do table.insert(placements, { track = t, wav = input_wav }) end
-local frames, rate = daw.place_regions(session_dir, placements)
-daw.load(session_dir)
-
-daw.run_and_exit(function()
-	daw.check_regions(tracks, frames)
+daw.run_session(work_dir, placements, function(frames, rate)
 	local track = daw.route("in")
 	local proc = nil
 	if plugin_name ~= "-" then

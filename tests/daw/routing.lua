@@ -37,10 +37,6 @@ end
 
 local placements = {}
 for i, track in ipairs(sources) do table.insert(placements, { track = track, wav = wavs[i] }) end
-local session_dir = work_dir .. "/session"
-local frames, rate = daw.place_regions(session_dir, placements)
-daw.load(session_dir)
-
 local function connect(from_io, ports)
 	from_io:disconnect_all(nil)
 	for c = 0, 1 do
@@ -50,8 +46,7 @@ local function connect(from_io, ports)
 	end
 end
 
-daw.run_and_exit(function()
-	daw.check_regions(sources, frames)
+daw.run_session(work_dir, placements, function(frames, rate)
 	local route = daw.route(host)
 	local proc = daw.insert(route, plugin_name, 0)
 	daw.set_params(proc, settings)

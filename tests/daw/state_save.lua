@@ -34,12 +34,7 @@ for i = 3, #arg do
 	end
 end
 
-local session_dir = work_dir .. "/session"
-local frames, rate = daw.place_regions(session_dir, { { track = "in", wav = input_wav } })
-daw.load(session_dir)
-
-daw.run_and_exit(function()
-	daw.check_regions({ "in" }, frames)
+daw.run_session(work_dir, { { track = "in", wav = input_wav } }, function(frames, rate, session_dir)
 	local track = daw.route("in")
 	local procs = {}
 	for i, p in ipairs(chain) do

@@ -495,6 +495,9 @@ pub fn poison(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> {
     Ok(())
 }
 
+/// Stereo (or any channel count) audio: one signal per channel.
+type Channels = Vec<Vec<f32>>;
+
 /// [`SETTLE_SECONDS`] of silence (with `events` at its start), then 1 s of the probe noise
 /// of `seed`: the same probe for the instance under test and a fresh one.
 fn settle_then_probe(
@@ -505,7 +508,7 @@ fn settle_then_probe(
     events: &[ParamChange],
     seed: u64,
     what: &str,
-) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+) -> Result<(Channels, Channels)> {
     let mut rng = Rng::new(seed ^ 0xfeed);
     let silence = render(
         inst,
@@ -541,6 +544,20 @@ fn texts(inst: &mut dyn Hosted, params: &[ParamDesc]) -> Result<Vec<String>> {
             inst.value_to_text(q.id, v)
         })
         .collect()
+}
+
+/// The first parameter whose text differs between `a` and `b` (from [`texts`]): its name and
+/// both texts.
+fn first_difference<'a>(
+    params: &'a [ParamDesc],
+    a: &'a [String],
+    b: &'a [String],
+) -> Option<(&'a str, &'a str, &'a str)> {
+    params
+        .iter()
+        .zip(a.iter().zip(b))
+        .find(|(_, (a, b))| a != b)
+        .map(|(q, (a, b))| (q.name.as_str(), a.as_str(), b.as_str()))
 }
 
 /// Processes 0.1 s of noise in random blocks after activation at `rate`: finite.
@@ -584,12 +601,11 @@ pub fn states(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> {
     let mut fresh = open(p)?;
     fresh.load_state(&saved)?;
     let loaded = texts(fresh.as_mut(), &params)?;
-    for ((q, a), b) in params.iter().zip(&saved_texts).zip(&loaded) {
-        ensure!(
-            a == b,
-            "{what}: state saved during automation has {} = {a:?}, a fresh instance loaded {b:?}",
-            q.name
-        );
+    if let Some((name, a, b)) = first_difference(&params, &saved_texts, &loaded) {
+        return Err(format!(
+            "{what}: state saved during automation has {name} = {a:?}, a fresh instance loaded {b:?}"
+        )
+        .into());
     }
     use_it(
         fresh.as_mut(),
@@ -632,11 +648,9 @@ pub fn states(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> {
         let label = format!("{what}, damaged state {t} ({} bytes)", blob.len());
         if fresh.load_state(&blob).is_err() {
             let after = texts(fresh.as_mut(), &params)?;
-            for ((q, a), b) in params.iter().zip(&before).zip(&after) {
-                ensure!(
-                    a == b,
-                    "{label}: refused, yet {} changed from {a:?} to {b:?}",
-                    q.name
+            if let Some((name, a, b)) = first_difference(&params, &before, &after) {
+                return Err(
+                    format!("{label}: refused, yet {name} changed from {a:?} to {b:?}").into(),
                 );
             }
         }

@@ -32,6 +32,47 @@ pub fn instantiate(p: &PluginUnderTest) -> Result<(Bundle, Instance)> {
     Ok((bundle, instance))
 }
 
+/// A CLAP instance of the plugin with `settings` typed in (see [`Instance::set_typed`]),
+/// active at `rate` for blocks of up to `block` samples.
+pub fn active(
+    p: &PluginUnderTest,
+    settings: &[(&str, &str)],
+    rate: f64,
+    block: usize,
+) -> Result<(Bundle, Instance)> {
+    let (bundle, mut inst) = instantiate(p)?;
+    inst.set_typed(settings)?;
+    inst.activate(rate, block as u32)?;
+    Ok((bundle, inst))
+}
+
+/// Selects the layout called `name`; returns its main output's channel count.
+pub fn select_layout_named(inst: &mut Instance, name: &str) -> Result<usize> {
+    let l = inst
+        .layouts()?
+        .into_iter()
+        .find(|l| l.name == name)
+        .ok_or("no such layout")?;
+    inst.select_layout(l.id)?;
+    Ok(l.main_out as usize)
+}
+
+/// The plugin's layouts are "Stereo" and "Mono", in that order: selects each and runs
+/// `check` with its name and main channel count (2, 1).
+pub fn in_stereo_and_mono(
+    inst: &mut Instance,
+    mut check: impl FnMut(&mut Instance, &str, u32) -> Result<()>,
+) -> Result<()> {
+    let layouts = inst.layouts()?;
+    let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["Stereo", "Mono"]);
+    for (layout, main) in layouts.iter().zip([2u32, 1]) {
+        inst.select_layout(layout.id)?;
+        check(inst, &layout.name, main)?;
+    }
+    Ok(())
+}
+
 /// Runs `check` on every plugin and fails once at the end with every problem listed.
 pub fn for_each(plugins: &[PluginUnderTest], check: impl Fn(&PluginUnderTest) -> Result<()>) {
     assert!(!plugins.is_empty(), "no plugins to test");
@@ -390,6 +431,44 @@ impl Buffers {
     ) -> Result<()> {
         inst.process(&mut self.inputs, &mut self.outputs, changes)
     }
+}
+
+/// Sets the parameter called `name` to what `text` says at sample `offset` of one block of
+/// `len` samples through the active instance, as a host sends a change made while playing.
+pub fn change_while_playing(
+    inst: &mut Instance,
+    name: &str,
+    text: &str,
+    offset: u32,
+    len: usize,
+) -> Result<()> {
+    let id = crate::host::param_id(&inst.params()?, name);
+    let value = inst
+        .text_to_value(id, text)
+        .ok_or_else(|| format!("{name}: {text:?} not understood"))?;
+    let mut b = Buffers::for_ports(inst, len)?;
+    b.process(inst, &[ParamChange { offset, id, value }])
+}
+
+/// Runs `body` on a fresh instance of every build of `crate_name` (release and
+/// `assert_process_allocs`) at 44.1 and 192 kHz: `settings` typed in, activated for blocks of
+/// up to 8192 samples, with buffers of that size. `body` gets the build's label and the rate.
+pub fn in_every_build_at_two_rates(
+    crate_name: &str,
+    settings: &[(&str, &str)],
+    mut body: impl FnMut(&str, f64, &mut Instance, &mut Buffers) -> Result<()>,
+) -> Result<()> {
+    for plugin in crate::bundles::all_builds()
+        .into_iter()
+        .filter(|p| p.expected.crate_name == crate_name)
+    {
+        for rate in [44_100.0, 192_000.0] {
+            let (_bundle, mut inst) = active(&plugin, settings, rate, 8_192)?;
+            let mut b = Buffers::for_ports(&mut inst, 8_192)?;
+            body(&plugin.label(), rate, &mut inst, &mut b)?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs whole signals through the active instance in `block`-sample blocks: `inputs[port]`
@@ -933,6 +1012,33 @@ fn promised_class_id(p: &PluginUnderTest) -> Result<[u8; 16]> {
     Ok(id)
 }
 
+/// The VST3 instance of the plugin under test, its class found by name.
+fn vst3_instance(p: &PluginUnderTest) -> Result<crate::vst3_host::Instance> {
+    let module = crate::vst3_host::Module::load(&p.path)?;
+    let class = module
+        .classes()?
+        .into_iter()
+        .find(|c| c.name == p.expected.name)
+        .ok_or("no class")?;
+    module.instantiate(&class.cid)
+}
+
+/// Silent `len`-sample buffers for VST3 buses: every channel of the main bus (the first), and
+/// of the others only if `aux` (else none, as a host hands over an inactive bus).
+fn bus_buffers(buses: &[crate::vst3_host::Bus], len: usize, aux: bool) -> Vec<Vec<Vec<f32>>> {
+    buses
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if i == 0 || aux {
+                vec![vec![0.0; len]; b.channels as usize]
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
 pub fn vst3_factory(p: &PluginUnderTest) -> Result<()> {
     let module = crate::vst3_host::Module::load(&p.path)?;
     let info = module.factory_info()?;
@@ -991,13 +1097,7 @@ pub fn vst3_class_ids_are_unique(plugins: &[PluginUnderTest]) {
 /// counts, defaults and text; `normalizedParamToPlain`/`plainParamToNormalized` are inverse;
 /// exactly one bypass parameter, flagged `kIsBypass`; every visible parameter automatable.
 pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
-    let module = crate::vst3_host::Module::load(&p.path)?;
-    let class = module
-        .classes()?
-        .into_iter()
-        .find(|c| c.name == p.expected.name)
-        .ok_or("no class")?;
-    let inst = module.instantiate(&class.cid)?;
+    let inst = vst3_instance(p)?;
     let vst = inst.params()?;
     let (_bundle, mut clap) = instantiate(p)?;
     let clap_params = clap.params()?;
@@ -1091,23 +1191,11 @@ pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
 /// Effects that ring on (reverb, delay) report a tail to VST3 hosts once they have processed
 /// audio, so that hosts do not cut them off; everything else reports none.
 pub fn vst3_tail(p: &PluginUnderTest) -> Result<()> {
-    let module = crate::vst3_host::Module::load(&p.path)?;
-    let class = module
-        .classes()?
-        .into_iter()
-        .find(|c| c.name == p.expected.name)
-        .ok_or("no class")?;
-    let mut inst = module.instantiate(&class.cid)?;
+    let mut inst = vst3_instance(p)?;
     inst.activate(48_000.0, 512)?;
     let (ins, outs) = inst.buses()?;
-    let mut inputs: Vec<Vec<Vec<f32>>> = ins
-        .iter()
-        .map(|b| vec![vec![0.0; 512]; b.channels as usize])
-        .collect();
-    let mut outputs: Vec<Vec<Vec<f32>>> = outs
-        .iter()
-        .map(|b| vec![vec![0.0; 512]; b.channels as usize])
-        .collect();
+    let mut inputs = bus_buffers(&ins, 512, true);
+    let mut outputs = bus_buffers(&outs, 512, true);
     let mut noise = Noise::new(8);
     for ch in inputs.iter_mut().take(1).flatten() {
         noise.fill(ch, 0.5);
@@ -1168,13 +1256,7 @@ pub fn missing_aux_ports(p: &PluginUnderTest) -> Result<()> {
 /// VST3: with the aux buses deactivated (nothing routed to a sidechain) and handed over with no
 /// channels, the plugin runs exactly as with active, silent aux buses.
 pub fn vst3_inactive_aux_buses(p: &PluginUnderTest) -> Result<()> {
-    let module = crate::vst3_host::Module::load(&p.path)?;
-    let class = module
-        .classes()?
-        .into_iter()
-        .find(|c| c.name == p.expected.name)
-        .ok_or("no class")?;
-    let mut inst = module.instantiate(&class.cid)?;
+    let mut inst = vst3_instance(p)?;
     let (ins, outs) = inst.buses()?;
     if ins.len() < 2 {
         return Ok(());
@@ -1182,28 +1264,8 @@ pub fn vst3_inactive_aux_buses(p: &PluginUnderTest) -> Result<()> {
     let mut results = Vec::new();
     for aux_active in [true, false] {
         inst.activate_buses(48_000.0, 512, aux_active)?;
-        let mut inputs: Vec<Vec<Vec<f32>>> = ins
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                if i == 0 || aux_active {
-                    vec![vec![0.0; 512]; b.channels as usize]
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
-        let mut outputs: Vec<Vec<Vec<f32>>> = outs
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                if i == 0 || aux_active {
-                    vec![vec![0.0; 512]; b.channels as usize]
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect();
+        let mut inputs = bus_buffers(&ins, 512, aux_active);
+        let mut outputs = bus_buffers(&outs, 512, aux_active);
         let mut noise = Noise::new(31);
         let mut out = Vec::new();
         for _ in 0..8 {

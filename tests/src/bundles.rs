@@ -172,60 +172,65 @@ pub fn release_bundle(crate_name: &str) -> PluginUnderTest {
     build_of(release_bundles(), crate_name)
 }
 
-/// The release bundles `cargo xtask bundle-all --release` made, one per plugin crate.
-/// Panics with the command to run when one is missing: a missing bundle is a failure, not a skip.
-pub fn release_bundles() -> Vec<PluginUnderTest> {
+/// One build of every plugin crate, as `format`, found where `path` (given the crate and its
+/// descriptor) says. Panics naming the command to run (`how`) when one is missing: a missing
+/// bundle is a failure, not a skip.
+fn builds(
+    format: Format,
+    alloc_check: bool,
+    how: &str,
+    path: impl Fn(&str, &Expected) -> PathBuf,
+) -> Vec<PluginUnderTest> {
     plugin_crates()
         .iter()
         .map(|c| {
             let expected = expected_for(c);
-            let path = target_dir().join("bundled").join(format!("{}.clap", expected.name));
-            assert!(path.exists(), "{} is missing: run `cargo xtask test` (or `cargo xtask bundle-all --release` first)", path.display());
-            PluginUnderTest { expected, format: Format::Clap, path, alloc_check: false }
+            let path = path(c, &expected);
+            assert!(path.exists(), "{} is missing: run {how}", path.display());
+            PluginUnderTest {
+                expected,
+                format,
+                path,
+                alloc_check,
+            }
         })
         .collect()
+}
+
+/// What makes the release bundles.
+const BUNDLE_ALL: &str = "`cargo xtask test` (or `cargo xtask bundle-all --release` first)";
+
+/// The release bundles `cargo xtask bundle-all --release` made, one per plugin crate.
+pub fn release_bundles() -> Vec<PluginUnderTest> {
+    builds(Format::Clap, false, BUNDLE_ALL, |_, e| {
+        target_dir()
+            .join("bundled")
+            .join(format!("{}.clap", e.name))
+    })
 }
 
 /// The `.vst3` bundles `cargo xtask bundle-all --release` made (their shared libraries).
 pub fn vst3_bundles() -> Vec<PluginUnderTest> {
-    plugin_crates()
-        .iter()
-        .map(|c| {
-            let expected = expected_for(c);
-            let bundle = target_dir().join("bundled").join(format!("{}.vst3", expected.name));
-            let path = crate::vst3_host::library_path(&bundle);
-            assert!(path.exists(), "{} is missing: run `cargo xtask test` (or `cargo xtask bundle-all --release` first)", path.display());
-            PluginUnderTest { expected, format: Format::Vst3, path, alloc_check: false }
-        })
-        .collect()
+    builds(Format::Vst3, false, BUNDLE_ALL, |_, e| {
+        crate::vst3_host::library_path(
+            &target_dir()
+                .join("bundled")
+                .join(format!("{}.vst3", e.name)),
+        )
+    })
 }
 
 /// The `assert_process_allocs` builds `cargo xtask test` makes in `target/alloc-check/`.
 pub fn alloc_check_builds() -> Vec<PluginUnderTest> {
-    plugin_crates()
-        .iter()
-        .map(|c| {
-            let expected = expected_for(c);
-            let lib = format!(
-                "{}{}{}",
-                std::env::consts::DLL_PREFIX,
-                c.replace('-', "_"),
-                std::env::consts::DLL_SUFFIX
-            );
-            let path = target_dir().join("alloc-check").join(lib);
-            assert!(
-                path.exists(),
-                "{} is missing: run `cargo xtask test`",
-                path.display()
-            );
-            PluginUnderTest {
-                expected,
-                format: Format::Clap,
-                path,
-                alloc_check: true,
-            }
-        })
-        .collect()
+    builds(Format::Clap, true, "`cargo xtask test`", |c, _| {
+        let lib = format!(
+            "{}{}{}",
+            std::env::consts::DLL_PREFIX,
+            c.replace('-', "_"),
+            std::env::consts::DLL_SUFFIX
+        );
+        target_dir().join("alloc-check").join(lib)
+    })
 }
 
 /// The alloc-check builds loaded as VST3 modules.

@@ -4,6 +4,7 @@
 pub mod adversarial;
 pub mod battery;
 pub mod bundles;
+pub mod cli;
 pub mod host;
 pub mod hosted;
 pub mod panic_plugin;

@@ -50,6 +50,24 @@ pub fn vst3_instance() -> vst3_host::Instance {
     module.instantiate(&class.cid).expect("instantiate")
 }
 
+/// A CLAP instance active at `rate` for blocks of up to `block`, and the id of its
+/// parameter `name`.
+pub fn active_clap(name: &str, rate: f64, block: usize) -> (host::Instance, u32) {
+    let mut plugin = clap_instance();
+    let id = host::param_id(&plugin.params().expect("params"), name);
+    plugin.activate(rate, block as u32).expect("activate");
+    (plugin, id)
+}
+
+/// A VST3 instance active at `rate` for blocks of up to `block`, and the id of its
+/// parameter `name`.
+pub fn active_vst3(name: &str, rate: f64, block: usize) -> (vst3_host::Instance, u32) {
+    let mut plugin = vst3_instance();
+    let id = vst3_param(&plugin, name);
+    plugin.activate(rate, block as i32).expect("activate");
+    (plugin, id)
+}
+
 /// The VST3 id of the parameter titled `title`.
 pub fn vst3_param(plugin: &vst3_host::Instance, title: &str) -> u32 {
     plugin

@@ -118,33 +118,21 @@ pub fn with_ir_path(state: &[u8], path: &str) -> Vec<u8> {
 pub fn convolution_state(p: &PluginUnderTest, path: &str) -> Result<Vec<u8>> {
     let (_bundle, mut inst) = instantiate(p)?;
     let params = inst.params()?;
-    inst.flush(&[
-        ParamChange {
-            offset: 0,
-            id: param_id(&params, "Mode"),
-            value: 1.0,
-        },
-        ParamChange {
-            offset: 0,
-            id: param_id(&params, "Mix"),
-            value: 1.0,
-        },
-        ParamChange {
-            offset: 0,
-            id: param_id(&params, "Pre-Delay"),
-            value: 0.0,
-        },
-        ParamChange {
-            offset: 0,
-            id: param_id(&params, "Low Cut"),
-            value: 0.0,
-        },
-        ParamChange {
-            offset: 0,
-            id: param_id(&params, "High Cut"),
-            value: 1.0,
-        },
-    ])?;
+    let changes: Vec<ParamChange> = [
+        ("Mode", 1.0),
+        ("Mix", 1.0),
+        ("Pre-Delay", 0.0),
+        ("Low Cut", 0.0),
+        ("High Cut", 1.0),
+    ]
+    .into_iter()
+    .map(|(name, value)| ParamChange {
+        offset: 0,
+        id: param_id(&params, name),
+        value,
+    })
+    .collect();
+    inst.flush(&changes)?;
     for cut in ["Low Cut", "High Cut"] {
         let v = inst.value(param_id(&params, cut))?;
         assert_eq!(inst.value_to_text(param_id(&params, cut), v)?, "Off");

@@ -145,6 +145,15 @@ fn alloc_check_battery() {
     }
 }
 
+/// A fresh instance with `settings` typed in, active at [`RATE`], and buffers for its ports.
+fn playing(settings: &[(&str, &str)]) -> Result<(Instance, Buffers)> {
+    let mut inst = open();
+    inst.set_typed(settings)?;
+    inst.activate(RATE, BLOCK as u32)?;
+    let b = Buffers::for_ports(&mut inst, BLOCK)?;
+    Ok((inst, b))
+}
+
 fn open() -> Instance {
     instantiate(&clap()).expect("instantiate").1
 }
@@ -240,16 +249,13 @@ fn every_layout_sums_its_inputs_within_1e6() -> Result<()> {
 
 #[test]
 fn a_lookahead_on_one_channel_keeps_the_sum_aligned() -> Result<()> {
-    let mut inst = open();
-    inst.set_typed(&[
+    let (mut inst, mut b) = playing(&[
         ("Ch 1 Compressor", "On"),
         ("Ch 1 Comp Threshold", "0"),
         ("Ch 1 Comp Lookahead", "5 ms"),
     ])?;
-    inst.activate(RATE, BLOCK as u32)?;
     let latency = inst.latency()? as usize;
     assert_eq!(latency, 240);
-    let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
     let mut noise = Noise::new(3);
     let (mut x, mut out) = (Vec::new(), Vec::new());
     for _ in 0..10 {
@@ -274,14 +280,11 @@ fn a_lookahead_on_one_channel_keeps_the_sum_aligned() -> Result<()> {
 
 #[test]
 fn solo_in_place_through_the_plugin() -> Result<()> {
-    let mut inst = open();
-    inst.set_typed(&[
+    let (mut inst, mut b) = playing(&[
         ("Ch 2 Solo", "On"),
         ("Ch 3 Solo", "On"),
         ("Ch 3 Mute", "On"),
     ])?;
-    inst.activate(RATE, BLOCK as u32)?;
-    let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
     for (k, port) in b.inputs.iter_mut().enumerate() {
         for ch in port.iter_mut() {
             ch.fill(0.01 * (k + 1) as f32);

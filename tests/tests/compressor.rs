@@ -2,9 +2,9 @@
 //! and feeds it, the mono layout, latency that follows the lookahead, and the dry path.
 //! Run through `cargo xtask test`, which builds the bundles first.
 
-use host_tests::battery::{self, Buffers, instantiate};
-use host_tests::bundles::{all_builds, release_bundle};
-use host_tests::host::{Instance, ParamChange, Result, param_id};
+use host_tests::battery::{self, instantiate};
+use host_tests::bundles::release_bundle;
+use host_tests::host::{Instance, Result};
 use host_tests::signals::Noise;
 
 const RATE: f64 = 48_000.0;
@@ -42,22 +42,17 @@ const STEADY: &[(&str, &str)] = &[
 #[test]
 fn sidechain_port_in_both_layouts() -> Result<()> {
     let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
-    let layouts = inst.layouts()?;
-    let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
-    assert_eq!(names, ["Stereo", "Mono"]);
-    for (layout, main) in layouts.iter().zip([2u32, 1]) {
-        inst.select_layout(layout.id)?;
+    battery::in_stereo_and_mono(&mut inst, |inst, layout, main| {
         let ports = inst.ports()?;
         assert_eq!(
             ports.inputs,
             [main, 2],
-            "{}: main input and a stereo sidechain",
-            layout.name
+            "{layout}: main input and a stereo sidechain"
         );
         assert_eq!(ports.outputs, [main]);
         assert_eq!(inst.port_names(true)?[1], "Sidechain");
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[test]
@@ -70,14 +65,7 @@ fn external_sidechain_through_the_host() -> Result<()> {
     let expected_db = -18.0;
     for layout in ["Stereo", "Mono"] {
         let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
-        let id = inst
-            .layouts()?
-            .into_iter()
-            .find(|l| l.name == layout)
-            .unwrap()
-            .id;
-        inst.select_layout(id)?;
-        let channels = if layout == "Stereo" { 2 } else { 1 };
+        let channels = battery::select_layout_named(&mut inst, layout)?;
         inst.set_typed(STEADY)?;
         inst.set_typed(&[("Sidechain", "External")])?;
         inst.activate(RATE, BLOCK as u32)?;
@@ -158,21 +146,9 @@ fn latency_follows_the_lookahead_and_the_dry_path_is_exact() -> Result<()> {
     }
 
     // Moving the lookahead while playing changes the latency the host reads.
-    let (_bundle, mut inst) = instantiate(&release_bundle("compressor"))?;
-    inst.activate(RATE, BLOCK as u32)?;
+    let (_bundle, mut inst) = battery::active(&release_bundle("compressor"), &[], RATE, BLOCK)?;
     assert_eq!(inst.latency()?, 0);
-    let id = param_id(&inst.params()?, "Lookahead");
-    let value = inst.text_to_value(id, "2.5 ms").expect("2.5 ms");
-    let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
-    inst.process(
-        &mut b.inputs,
-        &mut b.outputs,
-        &[ParamChange {
-            offset: 100,
-            id,
-            value,
-        }],
-    )?;
+    battery::change_while_playing(&mut inst, "Lookahead", "2.5 ms", 100, BLOCK)?;
     assert_eq!(inst.latency()?, 120);
     Ok(())
 }
@@ -182,21 +158,16 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
     // NaN and infinities on the key input, at odd block sizes and two rates, in both builds
     // (the allocation-checking one aborts on any allocation in `process`): the output stays
     // finite and normal, and the compressor works again as soon as the key does.
-    for plugin in all_builds()
-        .into_iter()
-        .filter(|p| p.expected.crate_name == "compressor")
-    {
-        for rate in [44_100.0, 192_000.0] {
-            let (_bundle, mut inst) = instantiate(&plugin)?;
-            inst.set_typed(&[
-                ("Sidechain", "External"),
-                ("SC High Pass", "On"),
-                ("Detector", "RMS"),
-                ("Lookahead", "3 ms"),
-            ])?;
-            inst.activate(rate, 8_192)?;
+    battery::in_every_build_at_two_rates(
+        "compressor",
+        &[
+            ("Sidechain", "External"),
+            ("SC High Pass", "On"),
+            ("Detector", "RMS"),
+            ("Lookahead", "3 ms"),
+        ],
+        |label, rate, inst, b| {
             let mut noise = Noise::new(9);
-            let mut b = Buffers::for_ports(&mut inst, 8_192)?;
             for (k, &len) in [1usize, 7, 512, 8_192, 333, 64, 512, 512]
                 .iter()
                 .enumerate()
@@ -218,7 +189,7 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
                         ch.iter()
                             .all(|x| x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
                         "{}: bad output at {rate} Hz, block {k}",
-                        plugin.label()
+                        label
                     );
                 }
             }
@@ -240,9 +211,9 @@ fn garbage_on_the_sidechain_never_reaches_the_output() -> Result<()> {
             assert!(
                 ducked < 0.05,
                 "{}: the key no longer ducks after garbage ({ducked})",
-                plugin.label()
+                label
             );
-        }
-    }
-    Ok(())
+            Ok(())
+        },
+    )
 }

@@ -14,11 +14,8 @@ use std::hint::black_box;
 
 use host_tests::battery::Buffers;
 use host_tests::bundles::release_bundle;
-use host_tests::host;
 use host_tests::hosted;
-use host_tests::panic_plugin::{
-    Block, ProcessBlock, clap_instance, set, vst3_instance, vst3_param,
-};
+use host_tests::panic_plugin::{Block, ProcessBlock, active_clap, active_vst3, set};
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 256;
@@ -67,17 +64,13 @@ fn probe(plugin: &mut impl ProcessBlock, probe_id: u32) {
 
 #[test]
 fn clap_process_runs_with_ftz_and_daz_and_restores_the_host_mode() {
-    let mut plugin = clap_instance();
-    let probe_id = host::param_id(&plugin.params().unwrap(), "Probe");
-    plugin.activate(RATE, BLOCK as u32).unwrap();
+    let (mut plugin, probe_id) = active_clap("Probe", RATE, BLOCK);
     probe(&mut plugin, probe_id);
 }
 
 #[test]
 fn vst3_process_runs_with_ftz_and_daz_and_restores_the_host_mode() {
-    let mut plugin = vst3_instance();
-    let probe_id = vst3_param(&plugin, "Probe");
-    plugin.activate(RATE, BLOCK as i32).unwrap();
+    let (mut plugin, probe_id) = active_vst3("Probe", RATE, BLOCK);
     probe(&mut plugin, probe_id);
 }
 

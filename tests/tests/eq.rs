@@ -16,6 +16,15 @@ fn clap_id(s: &str) -> u32 {
     h & !(1 << 31)
 }
 
+/// The parameter of string id `id` set to `value` (CLAP plain) at the start of a block.
+fn at_start(id: &str, value: f64) -> ParamChange {
+    ParamChange {
+        offset: 0,
+        id: clap_id(id),
+        value,
+    }
+}
+
 #[test]
 fn band_acts_and_bypass_returns_to_bit_exact() {
     let plugin = release_bundle("eq");
@@ -41,26 +50,14 @@ fn band_acts_and_bypass_returns_to_bit_exact() {
     // Fresh: every band off, bit-exact.
     assert_eq!(block(&mut inst, &mut b, &[]), 0);
     // Band 4 (a +3 dB bell at 600 Hz by default) on: the output changes.
-    let on = [ParamChange {
-        offset: 0,
-        id: clap_id("b4_on"),
-        value: 1.0,
-    }];
+    let on = [at_start("b4_on", 1.0)];
     block(&mut inst, &mut b, &on);
     assert!(
         block(&mut inst, &mut b, &[]) > 400,
         "an enabled band must change the signal"
     );
     // Bypass: fades out, then bit-exact again.
-    block(
-        &mut inst,
-        &mut b,
-        &[ParamChange {
-            offset: 0,
-            id: clap_id("bypass"),
-            value: 1.0,
-        }],
-    );
+    block(&mut inst, &mut b, &[at_start("bypass", 1.0)]);
     for _ in 0..4 {
         block(&mut inst, &mut b, &[]);
     }
@@ -111,6 +108,11 @@ fn peak_and_asymmetry(h: &[f32]) -> (usize, f32) {
     (peak, asym / h[peak].abs())
 }
 
+/// Linear phase and band 4 on (a +3 dB bell at its defaults), at the start of a block.
+fn linear_phase_and_band_4() -> [ParamChange; 2] {
+    [at_start("mode", 1.0), at_start("b4_on", 1.0)]
+}
+
 /// Mode switched to linear phase by the host while playing, with a band on: the plugin
 /// reports its new latency at once; the FIR designed in the background arrives, and the
 /// impulse then peaks exactly at the reported latency, symmetric about it (linear phase), and
@@ -135,18 +137,7 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
     inst.activate(48_000.0, 512).unwrap();
     let mut b = Buffers::for_ports(&mut inst, 512).unwrap();
     assert_eq!(inst.latency().unwrap(), 0);
-    let switch = [
-        ParamChange {
-            offset: 0,
-            id: clap_id("mode"),
-            value: 1.0,
-        },
-        ParamChange {
-            offset: 0,
-            id: clap_id("b4_on"),
-            value: 1.0,
-        },
-    ];
+    let switch = linear_phase_and_band_4();
     b.fill_main(|_, _| 0.0);
     inst.process(&mut b.inputs, &mut b.outputs, &switch)
         .unwrap();
@@ -203,16 +194,8 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
     }
     // Back to zero latency: reported at once.
     b.fill_main(|_, _| 0.0);
-    inst.process(
-        &mut b.inputs,
-        &mut b.outputs,
-        &[ParamChange {
-            offset: 0,
-            id: clap_id("mode"),
-            value: 0.0,
-        }],
-    )
-    .unwrap();
+    inst.process(&mut b.inputs, &mut b.outputs, &[at_start("mode", 0.0)])
+        .unwrap();
     assert_eq!(inst.latency().unwrap(), 0);
 }
 
@@ -228,23 +211,8 @@ fn linear_phase_mode(plugin: &PluginUnderTest) {
 fn a_destroyed_instance_leaves_the_background_designs_of_others_working() {
     let plugin = release_bundle("eq");
     let rate = 192_000.0; // the longest FIR: the slowest design, so the queue is busy
-    let on = [
-        ParamChange {
-            offset: 0,
-            id: clap_id("mode"),
-            value: 1.0,
-        },
-        ParamChange {
-            offset: 0,
-            id: clap_id("b4_on"),
-            value: 1.0,
-        },
-    ];
-    let gain = [ParamChange {
-        offset: 0,
-        id: clap_id("b4_gain"),
-        value: 0.75,
-    }];
+    let on = linear_phase_and_band_4();
+    let gain = [at_start("b4_gain", 0.75)];
     let (_bundle, mut survivor) = instantiate(&plugin).unwrap();
     survivor.activate(rate, 512).unwrap();
     let mut b = Buffers::for_ports(&mut survivor, 512).unwrap();

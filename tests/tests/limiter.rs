@@ -3,22 +3,17 @@
 //! the lookahead, bypass that keeps it, dither, and garbage input in both builds.
 //! Run through `cargo xtask test`, which builds the bundles first.
 
-use host_tests::battery::{self, Buffers, instantiate};
-use host_tests::bundles::{all_builds, release_bundle};
-use host_tests::host::{Instance, ParamChange, Result, param_id};
+use host_tests::battery::{self, instantiate};
+use host_tests::bundles::release_bundle;
+use host_tests::host::{Bundle, Instance, Result};
 use host_tests::signals::Noise;
 
 const RATE: f64 = 48_000.0;
 const BLOCK: usize = 512;
 
-fn select(inst: &mut Instance, layout: &str) -> Result<usize> {
-    let l = inst
-        .layouts()?
-        .into_iter()
-        .find(|l| l.name == layout)
-        .ok_or("no such layout")?;
-    inst.select_layout(l.id)?;
-    Ok(l.main_out as usize)
+/// The limiter with `settings`, active at [`RATE`].
+fn limiter(settings: &[(&str, &str)]) -> Result<(Bundle, Instance)> {
+    battery::active(&release_bundle("limiter"), settings, RATE, BLOCK)
 }
 
 /// Runs one signal per main channel through the active instance.
@@ -50,16 +45,12 @@ fn db(x: f64) -> f64 {
 #[test]
 fn stereo_and_mono_layouts() -> Result<()> {
     let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    let layouts = inst.layouts()?;
-    let names: Vec<&str> = layouts.iter().map(|l| l.name.as_str()).collect();
-    assert_eq!(names, ["Stereo", "Mono"]);
-    for (layout, channels) in layouts.iter().zip([2u32, 1]) {
-        inst.select_layout(layout.id)?;
+    battery::in_stereo_and_mono(&mut inst, |inst, _, channels| {
         let ports = inst.ports()?;
         assert_eq!(ports.inputs, [channels]);
         assert_eq!(ports.outputs, [channels]);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// White noise 24 dB over full scale into a −1 dB ceiling: no output sample over it, in
@@ -72,7 +63,7 @@ fn the_ceiling_holds_through_the_host() -> Result<()> {
     let ceiling = 10f64.powf(-1.0 / 20.0) as f32;
     for layout in ["Stereo", "Mono"] {
         let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-        let channels = select(&mut inst, layout)?;
+        let channels = battery::select_layout_named(&mut inst, layout)?;
         inst.set_typed(&[
             ("Drive", "24 dB"),
             ("Ceiling", "-1 dB"),
@@ -180,43 +171,25 @@ fn latency_and_transparency() -> Result<()> {
             }
         }
     }
-    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    inst.activate(RATE, BLOCK as u32)?;
+    let (_bundle, mut inst) = limiter(&[])?;
     assert_eq!(
         inst.latency()? as usize,
         72 + DETECTOR_LATENCY,
         "the default lookahead is 1.5 ms"
     );
-    let id = param_id(&inst.params()?, "Lookahead");
-    let value = inst.text_to_value(id, "5 ms").expect("5 ms");
-    let mut b = Buffers::for_ports(&mut inst, BLOCK)?;
-    inst.process(
-        &mut b.inputs,
-        &mut b.outputs,
-        &[ParamChange {
-            offset: 100,
-            id,
-            value,
-        }],
-    )?;
+    battery::change_while_playing(&mut inst, "Lookahead", "5 ms", 100, BLOCK)?;
     assert_eq!(inst.latency()? as usize, 240 + DETECTOR_LATENCY);
     Ok(())
 }
 
-/// Bypass: the input, delayed by the same latency (bit for bit once the glide is over), so
-/// the track does not move in time.
-#[test]
-fn bypass_keeps_the_latency() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    inst.set_typed(&[("Drive", "18 dB"), ("Bypass", "On")])?;
-    inst.activate(RATE, BLOCK as u32)?;
-    let latency = inst.latency()? as usize;
-    assert_eq!(latency, 72 + DETECTOR_LATENCY);
-    let mut noise = Noise::new(3);
+/// Renders 8192 samples of the noise of `seed` through the active instance: the output is
+/// the input delayed by `latency`, bit for bit.
+fn assert_delayed_bit_for_bit(inst: &mut Instance, seed: u32, latency: usize) -> Result<()> {
+    let mut noise = Noise::new(seed);
     let input: Vec<Vec<f32>> = (0..2)
         .map(|_| (0..8_192).map(|_| noise.next_f32()).collect())
         .collect();
-    let out = render(&mut inst, &input)?;
+    let out = render(inst, &input)?;
     for (o, i) in out.iter().zip(&input) {
         for k in latency..o.len() {
             assert_eq!(o[k].to_bits(), i[k - latency].to_bits(), "sample {k}");
@@ -225,13 +198,22 @@ fn bypass_keeps_the_latency() -> Result<()> {
     Ok(())
 }
 
+/// Bypass: the input, delayed by the same latency (bit for bit once the glide is over), so
+/// the track does not move in time.
+#[test]
+fn bypass_keeps_the_latency() -> Result<()> {
+    let (_bundle, mut inst) = limiter(&[("Drive", "18 dB"), ("Bypass", "On")])?;
+    let latency = inst.latency()? as usize;
+    assert_eq!(latency, 72 + DETECTOR_LATENCY);
+    assert_delayed_bit_for_bit(&mut inst, 3, latency)?;
+    Ok(())
+}
+
 /// Dither to 16 bit: every output sample on the 16-bit grid and within the ceiling, and
 /// digital silence stays digital silence.
 #[test]
 fn dither_to_16_bit() -> Result<()> {
-    let (_bundle, mut inst) = instantiate(&release_bundle("limiter"))?;
-    inst.set_typed(&[("Dither", "16 bit"), ("Drive", "6 dB")])?;
-    inst.activate(RATE, BLOCK as u32)?;
+    let (_bundle, mut inst) = limiter(&[("Dither", "16 bit"), ("Drive", "6 dB")])?;
     let mut noise = Noise::new(5);
     let mut input: Vec<Vec<f32>> = (0..2)
         .map(|_| (0..24_000).map(|_| noise.next_f32() * 0.7).collect())
@@ -262,16 +244,11 @@ fn dither_to_16_bit() -> Result<()> {
 /// normal and within the ceiling, and the limiter is transparent again right after.
 #[test]
 fn garbage_in_never_reaches_the_output() -> Result<()> {
-    for plugin in all_builds()
-        .into_iter()
-        .filter(|p| p.expected.crate_name == "limiter")
-    {
-        for rate in [44_100.0, 192_000.0] {
-            let (_bundle, mut inst) = instantiate(&plugin)?;
-            inst.set_typed(&[("Release", "5 ms"), ("Dither", "24 bit")])?;
-            inst.activate(rate, 8_192)?;
+    battery::in_every_build_at_two_rates(
+        "limiter",
+        &[("Release", "5 ms"), ("Dither", "24 bit")],
+        |label, rate, inst, b| {
             let mut noise = Noise::new(9);
-            let mut b = Buffers::for_ports(&mut inst, 8_192)?;
             for (k, &len) in [1usize, 7, 512, 8_192, 333, 64].iter().enumerate() {
                 b.set_len(len);
                 b.fill_main(|c, i| {
@@ -288,11 +265,26 @@ fn garbage_in_never_reaches_the_output() -> Result<()> {
                             && x.abs() <= 0.9
                             && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
                         "{}: bad output at {rate} Hz, block {k}",
-                        plugin.label()
+                        label
                     );
                 }
             }
-        }
-    }
+            Ok(())
+        },
+    )
+}
+
+/// Oversampling: the latency follows the factor (at activation, and when it changes while
+/// playing), and bypassed the output is the input delayed by it, bit for bit.
+#[test]
+fn oversampling_reports_its_latency() -> Result<()> {
+    let (_bundle, mut inst) =
+        limiter(&[("Oversampling", "4x"), ("Drive", "18 dB"), ("Bypass", "On")])?;
+    let latency = inst.latency()? as usize;
+    // shared-dsp's oversampled_limiter_tests: 4x at 48 kHz with the default 1.5 ms lookahead.
+    assert_eq!(latency, 225);
+    assert_delayed_bit_for_bit(&mut inst, 4, latency)?;
+    battery::change_while_playing(&mut inst, "Oversampling", "Off", 100, BLOCK)?;
+    assert_eq!(inst.latency()? as usize, 72 + DETECTOR_LATENCY);
     Ok(())
 }

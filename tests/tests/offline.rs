@@ -133,14 +133,31 @@ fn analog_bell_db(f: f64, f0: f64, gain_db: f64, q: f64) -> f64 {
     10.0 * (num / den).log10()
 }
 
-const BELL: [Change; 6] = [
+/// Linear Phase and a +12 dB bell at 1 kHz on band 1, from sample 0: how both sessions start.
+const LINEAR_PHASE_BELL: [Change; 5] = [
     (0, "Mode", "Linear Phase"),
     (0, "Band 1 On", "On"),
     (0, "Band 1 Type", "Bell"),
     (0, "Band 1 Frequency", "1 kHz"),
     (0, "Band 1 Gain", "+12 dB"),
-    (0, "Band 1 Q", "1.0"),
 ];
+
+/// `start`, then `more` (`N`, their total length, is checked when compiled).
+const fn then<const A: usize, const B: usize, const N: usize>(
+    start: [Change; A],
+    more: [Change; B],
+) -> [Change; N] {
+    assert!(A + B == N, "N is not the total length");
+    let mut all = [start[0]; N];
+    let mut i = 0;
+    while i < N {
+        all[i] = if i < A { start[i] } else { more[i - A] };
+        i += 1;
+    }
+    all
+}
+
+const BELL: [Change; 6] = then(LINEAR_PHASE_BELL, [(0, "Band 1 Q", "1.0")]);
 
 /// The case: 4 s rendered as fast as possible, Linear Phase, a +12 dB bell at 1 kHz
 /// set at sample 0, an impulse at 3 s. Real time, the design may not have arrived by then
@@ -214,22 +231,20 @@ fn eq_linear_phase_bell_set_at_sample_0_is_in_a_fast_offline_render() {
 
 /// An automated session: band changes at given samples, two of them during the crossfade of
 /// the one before, and switches to zero latency and back.
-const SESSION: [Change; 14] = [
-    (0, "Mode", "Linear Phase"),
-    (0, "Band 1 On", "On"),
-    (0, "Band 1 Type", "Bell"),
-    (0, "Band 1 Frequency", "1 kHz"),
-    (0, "Band 1 Gain", "+12 dB"),
-    (30_000, "Band 1 Gain", "-6 dB"),
-    (30_700, "Band 2 On", "On"),
-    (31_100, "Band 2 Gain", "+9 dB"),
-    (70_001, "Band 1 Frequency", "3 kHz"),
-    (100_000, "Mode", "Zero Latency"),
-    (120_000, "Band 3 On", "On"),
-    (150_000, "Mode", "Linear Phase"),
-    (170_123, "Band 6 On", "On"),
-    (171_000, "Band 1 Q", "4.0"),
-];
+const SESSION: [Change; 14] = then(
+    LINEAR_PHASE_BELL,
+    [
+        (30_000, "Band 1 Gain", "-6 dB"),
+        (30_700, "Band 2 On", "On"),
+        (31_100, "Band 2 Gain", "+9 dB"),
+        (70_001, "Band 1 Frequency", "3 kHz"),
+        (100_000, "Mode", "Zero Latency"),
+        (120_000, "Band 3 On", "On"),
+        (150_000, "Mode", "Linear Phase"),
+        (170_123, "Band 6 On", "On"),
+        (171_000, "Band 1 Q", "4.0"),
+    ],
+);
 
 /// The sample where two renders first differ.
 fn first_difference(a: &[Vec<f32>; 2], b: &[Vec<f32>; 2]) -> Option<usize> {

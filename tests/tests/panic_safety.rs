@@ -12,7 +12,7 @@
 
 use host_tests::host;
 use host_tests::panic_plugin::{
-    Block, ProcessBlock, clap_instance, set, vst3_instance, vst3_param,
+    Block, ProcessBlock, active_clap, active_vst3, clap_instance, set, vst3_instance, vst3_param,
 };
 
 const RATE: f64 = 48_000.0;
@@ -82,9 +82,7 @@ fn panic_mid_stream(plugin: &mut impl ProcessBlock, panic_id: u32) {
 
 #[test]
 fn clap_panic_in_process_silences_the_instance_and_the_host_goes_on() {
-    let mut plugin = clap_instance();
-    let panic_id = host::param_id(&plugin.params().unwrap(), "Panic");
-    plugin.activate(RATE, BLOCK as u32).unwrap();
+    let (mut plugin, panic_id) = active_clap("Panic", RATE, BLOCK);
     panic_mid_stream(&mut plugin, panic_id);
 
     // Deactivating runs the main-thread callback, which logs the panic to the host's log,
@@ -109,9 +107,7 @@ fn clap_panic_in_process_silences_the_instance_and_the_host_goes_on() {
 
 #[test]
 fn vst3_panic_in_process_silences_the_instance_and_the_host_goes_on() {
-    let mut plugin = vst3_instance();
-    let panic_id = vst3_param(&plugin, "Panic");
-    plugin.activate(RATE, BLOCK as i32).unwrap();
+    let (mut plugin, panic_id) = active_vst3("Panic", RATE, BLOCK);
     panic_mid_stream(&mut plugin, panic_id);
 
     plugin.deactivate();

@@ -236,6 +236,8 @@ pub(super) struct Ctx {
 
 /// A check's body: given the context and its directory, its measured figures.
 pub(super) type CheckFn = dyn Fn(&Ctx, &Path) -> Result<String>;
+/// A check's body that is a plain function.
+type CheckBody = fn(&Ctx, &Path) -> Result<String>;
 
 /// One named check of the DAW test: runs its Ardour sessions in the directory it is given
 /// (fresh, under `<target>/daw-test/`) and returns what it measured, or why it failed. A
@@ -256,6 +258,26 @@ impl Check {
         }
     }
 }
+
+/// The checks of `all` (plugin as a DAW lists it, what is checked, the check) whose plugin is
+/// among `plugins`, in order, each labelled "<plugin>: <what>".
+pub(super) fn for_plugins(all: &[(&str, &str, CheckBody)], plugins: &[&str]) -> Vec<Check> {
+    all.iter()
+        .filter(|(p, ..)| plugins.contains(p))
+        .map(|&(p, what, run)| Check::new(format!("{p}: {what}"), run))
+        .collect()
+}
+
+/// The Compressor's settings that the automation and the sidechain sessions hold to its
+/// static curve: 4:1, 6 dB knee, attack 10 ms, release 100 ms, the RMS detector over 10 ms.
+const COMPRESSOR_RMS_4_TO_1: [&str; 6] = [
+    "Ratio=4",
+    "Knee=6",
+    "Attack=10",
+    "Release=100",
+    "Detector=1",
+    "RMS Window=10",
+];
 
 /// The harness alone first (no plugin: the export must be the input, bit for bit), then each
 /// selected plugin at its defaults.

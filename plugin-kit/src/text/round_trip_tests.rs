@@ -13,11 +13,14 @@ use super::*;
 /// `powf` each way and the scaling) measured under 8; 32 leaves room.
 const HOST_ULPS: u32 = 32;
 
+/// A parser of typed text.
+type Parse = Box<dyn Fn(&str) -> Option<f32>>;
+
 /// A unit as a plugin wires it: its formatter and its parser.
 struct Unit {
     name: &'static str,
     text: Box<dyn Fn(f32) -> String>,
-    parse: Box<dyn Fn(&str) -> Option<f32>>,
+    parse: Parse,
     /// The span of magnitudes its parameters use (swept on both sides of zero if `signed`).
     span: (f32, f32),
     signed: bool,

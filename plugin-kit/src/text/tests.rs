@@ -2,23 +2,42 @@
 
 use super::*;
 
+/// Each value of `cases` shows as its text.
+fn assert_shows(show: impl Fn(f32) -> String, cases: &[(f32, &str)]) {
+    for &(value, want) in cases {
+        assert_eq!(show(value), want, "{value}");
+    }
+}
+
+/// Each text of `cases` parses to its value ("{typed}" names a failure).
+fn assert_parses<T: PartialEq + std::fmt::Debug + Copy>(
+    parse: impl Fn(&str) -> Option<T>,
+    cases: &[(&str, T)],
+) {
+    for &(typed, want) in cases {
+        assert_eq!(parse(typed), Some(want), "{typed}");
+    }
+}
+
 #[test]
 fn decibels_read_and_parse_like_a_console() {
-    assert_eq!(db_to_text(-3.0, -80.0), "-3.0 dB");
-    assert_eq!(db_to_text(-0.01, -80.0), "0.0 dB");
-    assert_eq!(db_to_text(-80.0, -80.0), "-inf dB");
-    for (typed, want) in [
-        ("-3", -3.0),
-        ("-3dB", -3.0),
-        (" -3.5 db ", -3.5),
-        ("+6", 6.0),
-        ("-inf", -80.0),
-        ("-inf dB", -80.0),
-        ("0", 0.0),
-        ("-3,5", -3.5),
-    ] {
-        assert_eq!(text_to_db(typed, -80.0), Some(want), "{typed}");
-    }
+    assert_shows(
+        |v| db_to_text(v, -80.0),
+        &[(-3.0, "-3.0 dB"), (-0.01, "0.0 dB"), (-80.0, "-inf dB")],
+    );
+    assert_parses(
+        |t| text_to_db(t, -80.0),
+        &[
+            ("-3", -3.0),
+            ("-3dB", -3.0),
+            (" -3.5 db ", -3.5),
+            ("+6", 6.0),
+            ("-inf", -80.0),
+            ("-inf dB", -80.0),
+            ("0", 0.0),
+            ("-3,5", -3.5),
+        ],
+    );
     assert_eq!(text_to_db("loud", -80.0), None);
     assert_eq!(text_to_db("3 Hz", -80.0), None);
     assert_eq!(text_to_db("", -80.0), None);
@@ -29,47 +48,60 @@ fn decibels_read_and_parse_like_a_console() {
 fn loudness_and_true_peak() {
     assert_eq!(lufs_to_text(-14.0), "-14.0 LUFS");
     assert_eq!(dbtp_to_text(-1.0), "-1.0 dBTP");
-    for (typed, want) in [
-        ("-14", -14.0),
-        ("-23 LUFS", -23.0),
-        ("-24 lkfs", -24.0),
-        ("-16lu", -16.0),
-    ] {
-        assert_eq!(text_to_lufs(typed), Some(want), "{typed}");
-    }
-    for (typed, want) in [("-1", -1.0), ("-2 dBTP", -2.0), ("-0.5 dB", -0.5)] {
-        assert_eq!(text_to_dbtp(typed), Some(want), "{typed}");
-    }
+    assert_parses(
+        text_to_lufs,
+        &[
+            ("-14", -14.0),
+            ("-23 LUFS", -23.0),
+            ("-24 lkfs", -24.0),
+            ("-16lu", -16.0),
+        ],
+    );
+    assert_parses(
+        text_to_dbtp,
+        &[("-1", -1.0), ("-2 dBTP", -2.0), ("-0.5 dB", -0.5)],
+    );
     assert_eq!(text_to_lufs("-14 dB"), None);
     assert_eq!(text_to_lufs("loud"), None);
 }
 
 #[test]
 fn frequencies() {
-    assert_eq!(hz_to_text(1200.0), "1.20 kHz");
-    assert_eq!(hz_to_text(45.0), "45.0 Hz");
-    assert_eq!(hz_to_text(850.0), "850 Hz");
-    assert_eq!(hz_to_text(12_000.0), "12.0 kHz");
-    for (typed, want) in [
-        ("1k", 1000.0),
-        ("1.2k", 1200.0),
-        ("1.2 kHz", 1200.0),
-        ("1200", 1200.0),
-        ("1200 Hz", 1200.0),
-        ("1e3", 1000.0),
-    ] {
-        assert_eq!(text_to_hz(typed), Some(want), "{typed}");
-    }
+    assert_shows(
+        hz_to_text,
+        &[
+            (1200.0, "1.20 kHz"),
+            (45.0, "45.0 Hz"),
+            (850.0, "850 Hz"),
+            (12_000.0, "12.0 kHz"),
+        ],
+    );
+    assert_parses(
+        text_to_hz,
+        &[
+            ("1k", 1000.0),
+            ("1.2k", 1200.0),
+            ("1.2 kHz", 1200.0),
+            ("1200", 1200.0),
+            ("1200 Hz", 1200.0),
+            ("1e3", 1000.0),
+        ],
+    );
     assert_eq!(text_to_hz("1 ms"), None);
 }
 
 #[test]
 fn times_percent_ratio() {
-    assert_eq!(ms_to_text(250.0), "250 ms");
-    assert_eq!(ms_to_text(10.0), "10.0 ms");
-    assert_eq!(ms_to_text(1500.0), "1.50 s");
-    assert_eq!(ms_to_text(15_000.0), "15.0 s");
-    assert_eq!(ms_to_text(0.5), "0.50 ms");
+    assert_shows(
+        ms_to_text,
+        &[
+            (250.0, "250 ms"),
+            (10.0, "10.0 ms"),
+            (1500.0, "1.50 s"),
+            (15_000.0, "15.0 s"),
+            (0.5, "0.50 ms"),
+        ],
+    );
     assert_eq!(text_to_ms("250 ms"), Some(250.0));
     assert_eq!(text_to_ms("0.25 s"), Some(250.0));
     assert_eq!(text_to_ms("250"), Some(250.0));
@@ -84,20 +116,19 @@ fn times_percent_ratio() {
 
 #[test]
 fn pan_positions() {
-    assert_eq!(pan_to_text(0.2), "C");
-    assert_eq!(pan_to_text(-35.0), "35L");
-    assert_eq!(pan_to_text(100.0), "100R");
-    for (typed, want) in [
-        ("C", 0.0),
-        ("35L", -35.0),
-        ("L35", -35.0),
-        ("35 r", 35.0),
-        ("-35", -35.0),
-        ("+20", 20.0),
-        ("0", 0.0),
-    ] {
-        assert_eq!(text_to_pan(typed), Some(want), "{typed}");
-    }
+    assert_shows(pan_to_text, &[(0.2, "C"), (-35.0, "35L"), (100.0, "100R")]);
+    assert_parses(
+        text_to_pan,
+        &[
+            ("C", 0.0),
+            ("35L", -35.0),
+            ("L35", -35.0),
+            ("35 r", 35.0),
+            ("-35", -35.0),
+            ("+20", 20.0),
+            ("0", 0.0),
+        ],
+    );
     assert_eq!(text_to_pan("left-ish"), None);
     assert_eq!(text_to_pan("L-20"), None);
     // Every displayed value parses back to itself.
@@ -115,10 +146,15 @@ fn switches() {
 
 #[test]
 fn q_values() {
-    assert_eq!(q_to_text(std::f32::consts::FRAC_1_SQRT_2), "0.707");
-    assert_eq!(q_to_text(0.025), "0.025");
-    assert_eq!(q_to_text(4.0), "4.00");
-    assert_eq!(q_to_text(12.34), "12.3");
+    assert_shows(
+        q_to_text,
+        &[
+            (std::f32::consts::FRAC_1_SQRT_2, "0.707"),
+            (0.025, "0.025"),
+            (4.0, "4.00"),
+            (12.34, "12.3"),
+        ],
+    );
     assert_eq!(text_to_q("4"), Some(4.0));
     assert_eq!(text_to_q("Q 0.5"), Some(0.5));
     assert_eq!(text_to_q("2q"), Some(2.0));
@@ -133,23 +169,24 @@ fn note_values_read_and_parse() {
     assert_eq!(note_to_text("1/4", 500.0, false), "1/4 (500 ms)");
     assert_eq!(note_to_text("1/8 D", 375.0, false), "1/8 D (375 ms)");
     assert_eq!(note_to_text("4 bars", 4000.0, true), "4 bars (max 4.00 s)");
-    for (typed, want) in [
-        ("1/4", 3),
-        ("1/4 (500 ms)", 3),
-        ("1/8d", 1),
-        ("1/8 dotted", 1),
-        ("1/8.", 1),
-        ("1/8 D (375 ms)", 1),
-        ("1/4t", 2),
-        ("1/4 Triplet", 2),
-        ("1 bar", 4),
-        ("1/1", 4),
-        ("1bar", 4),
-        ("2 bars dotted", 5),
-        ("1/16", 6),
-    ] {
-        assert_eq!(text_to_note(typed, NAMES), Some(want), "{typed}");
-    }
+    assert_parses(
+        |t| text_to_note(t, NAMES),
+        &[
+            ("1/4", 3),
+            ("1/4 (500 ms)", 3),
+            ("1/8d", 1),
+            ("1/8 dotted", 1),
+            ("1/8.", 1),
+            ("1/8 D (375 ms)", 1),
+            ("1/4t", 2),
+            ("1/4 Triplet", 2),
+            ("1 bar", 4),
+            ("1/1", 4),
+            ("1bar", 4),
+            ("2 bars dotted", 5),
+            ("1/16", 6),
+        ],
+    );
     for bad in ["banana", "", "1/3", "(500 ms)"] {
         assert_eq!(text_to_note(bad, NAMES), None, "{bad}");
     }
@@ -164,11 +201,16 @@ fn note_values_read_and_parse() {
 
 #[test]
 fn signed_offsets() {
-    assert_eq!(signed_ms_to_text(5.0), "+5.00 ms");
-    assert_eq!(signed_ms_to_text(-12.5), "-12.5 ms");
-    assert_eq!(signed_ms_to_text(0.0), "0.00 ms");
-    assert_eq!(signed_ms_to_text(-0.001), "0.00 ms");
-    assert_eq!(signed_ms_to_text(100.0), "+100 ms");
+    assert_shows(
+        signed_ms_to_text,
+        &[
+            (5.0, "+5.00 ms"),
+            (-12.5, "-12.5 ms"),
+            (0.0, "0.00 ms"),
+            (-0.001, "0.00 ms"),
+            (100.0, "+100 ms"),
+        ],
+    );
     for ms in [-100.0f32, -12.5, -0.5, 0.0, 3.25, 100.0] {
         let text = signed_ms_to_text(ms);
         assert_eq!(text_to_ms(&text).map(signed_ms_to_text), Some(text));
@@ -189,10 +231,15 @@ fn cut_filters_read_off_at_their_end_of_travel() {
 
 #[test]
 fn slow_rates_read_with_two_decimals() {
-    assert_eq!(hz_to_text(0.07), "0.07 Hz");
-    assert_eq!(hz_to_text(2.5), "2.50 Hz");
-    assert_eq!(hz_to_text(10.0), "10.0 Hz");
-    assert_eq!(hz_to_text(12.0), "12.0 Hz");
+    assert_shows(
+        hz_to_text,
+        &[
+            (0.07, "0.07 Hz"),
+            (2.5, "2.50 Hz"),
+            (10.0, "10.0 Hz"),
+            (12.0, "12.0 Hz"),
+        ],
+    );
     assert_eq!(text_to_hz(&hz_to_text(0.05)), Some(0.05));
     assert_eq!(text_to_hz(&hz_to_text(0.16)), Some(0.16));
 }

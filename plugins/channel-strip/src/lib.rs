@@ -25,7 +25,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;
@@ -46,7 +47,8 @@ pub struct MixwerkChannelStrip {
     /// Boxed, and built in frames of their own (see `Default`): hosts create and activate
     /// plugins on threads with small stacks (Ardour: its audio-engine thread).
     console: Box<Console>,
-    editor_state: Arc<EguiEditorState>,
+    /// The editor state (`plugin_kit::frame`); the standalone demo is per bus (`demo.rs`).
+    frame: Frame,
     /// Shared with the editor (meters, loudness, sample rate); kept across activations.
     analysis: editor::Analysis,
     /// Standalone builds only: the demo signal on every bus when `MIXWERK_DEMO_SIGNAL` is set.
@@ -71,7 +73,7 @@ impl Default for MixwerkChannelStrip {
         Self {
             params: new_params(),
             console: Console::boxed(48_000.0, 512, analysis.loudness.clone()),
-            editor_state: shared_ui::window::default_state::<editor::Console>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Console>()),
             analysis,
             #[cfg(feature = "standalone")]
             demo: None,
@@ -95,11 +97,25 @@ impl MixwerkChannelStrip {
     }
 }
 
-const fn stereo_ports<const N: usize>() -> [NonZeroU32; N] {
-    [new_nonzero_u32(2); N]
+/// A layout of stereo buses into the stereo mix: "Bus 1" on the main pair, the others on
+/// stereo aux inputs named `aux_names`.
+const fn buses(name: &'static str, aux_names: &'static [&'static str]) -> AudioIOLayout {
+    /// Enough stereo ports for the widest bus layout.
+    const STEREO_PORTS: &[NonZeroU32] = &[new_nonzero_u32(2); CHANNELS - 1];
+    AudioIOLayout {
+        main_input_channels: NonZeroU32::new(2),
+        main_output_channels: NonZeroU32::new(2),
+        aux_input_ports: STEREO_PORTS.split_at(aux_names.len()).0,
+        names: PortNames {
+            layout: Some(name),
+            main_input: Some("Bus 1"),
+            aux_inputs: aux_names,
+            main_output: Some("Mix"),
+            ..PortNames::const_default()
+        },
+        ..AudioIOLayout::const_default()
+    }
 }
-const SEVEN_BUSES: [NonZeroU32; 7] = stereo_ports::<7>();
-const THREE_BUSES: [NonZeroU32; 3] = stereo_ports::<3>();
 
 /// Samples `start..end` of a host buffer, or as much of them as it has (a shorter buffer
 /// counts as silence after its end; see `Console::process`).
@@ -111,21 +127,12 @@ impl Plugin for MixwerkChannelStrip {
     plugin_kit::plugin_identity!("Mixwerk Channel Strip");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            aux_input_ports: &SEVEN_BUSES,
-            names: PortNames {
-                layout: Some("8 Buses"),
-                main_input: Some("Bus 1"),
-                aux_inputs: &[
-                    "Bus 2", "Bus 3", "Bus 4", "Bus 5", "Bus 6", "Bus 7", "Bus 8",
-                ],
-                main_output: Some("Mix"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
+        buses(
+            "8 Buses",
+            &[
+                "Bus 2", "Bus 3", "Bus 4", "Bus 5", "Bus 6", "Bus 7", "Bus 8",
+            ],
+        ),
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(16),
             main_output_channels: NonZeroU32::new(2),
@@ -137,19 +144,7 @@ impl Plugin for MixwerkChannelStrip {
             },
             ..AudioIOLayout::const_default()
         },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            aux_input_ports: &THREE_BUSES,
-            names: PortNames {
-                layout: Some("4 Buses"),
-                main_input: Some("Bus 1"),
-                aux_inputs: &["Bus 2", "Bus 3", "Bus 4"],
-                main_output: Some("Mix"),
-                ..PortNames::const_default()
-            },
-            ..AudioIOLayout::const_default()
-        },
+        buses("4 Buses", &["Bus 2", "Bus 3", "Bus 4"]),
     ];
 
     // Fader rides drawn in the host land where they are drawn.
@@ -180,9 +175,8 @@ impl Plugin for MixwerkChannelStrip {
         self.console.update_immediately(&self.target());
         self.scratch = [vec![0.0; max], vec![0.0; max]];
         self.fresh = true;
-        self.latency.activate(self.console.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency
+            .activate(self.console.latency_samples(), context);
         true
     }
 
@@ -209,11 +203,9 @@ impl Plugin for MixwerkChannelStrip {
             // parameter changes, so one update per call follows automation to the sample.
             self.console.update(&target);
         }
-        self.latency.update(self.console.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency.update(self.console.latency_samples(), context);
         // Meters cost nothing while nobody looks.
-        let metering = self.editor_state.is_open();
+        let metering = self.frame.editor_open();
         self.console.set_metering(metering);
         #[cfg(feature = "standalone")]
         if let Some(demo) = &mut self.demo {
@@ -252,7 +244,7 @@ impl Plugin for MixwerkChannelStrip {
                 // The wide layout: channel k + 1 is main channels 2k + 2, 2k + 3 (0-based),
                 // the input channels past the two outputs (never written back to the host).
                 for (input, pair) in inputs[1..].iter_mut().zip(rest.chunks_exact(2)) {
-                    *input = Some((piece(&pair[0], start, end), piece(&pair[1], start, end)));
+                    *input = Some((piece(pair[0], start, end), piece(pair[1], start, end)));
                 }
             }
             self.console

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use nice_plug::prelude::*;
 use plugin_kit::choices::{CharacterParam, LawParam, PanModeParam, note};
 use plugin_kit::params::{
-    self, centred, decibels, fader, frequency, percent, skewed, switch, time_ms,
+    self, centred, decibels, fader, frequency, high_cut, pan, percent, skewed, switch, time_ms,
 };
 use plugin_kit::text;
 use shared_dsp::delay::{DEFAULT_BPM, DelayTime, MAX_TIME_MS, MIN_TIME_MS, NoteValue};
@@ -299,17 +299,7 @@ impl ChannelParams {
             .with_step_size(0.01)
             .with_value_to_string(Arc::new(text::ms_to_text))
             .with_string_to_value(Arc::new(text::text_to_ms)),
-            pan: FloatParam::new(
-                name("Pan"),
-                0.0,
-                FloatRange::Linear {
-                    min: -100.0,
-                    max: 100.0,
-                },
-            )
-            .with_step_size(1.0)
-            .with_value_to_string(Arc::new(text::pan_to_text))
-            .with_string_to_value(Arc::new(text::text_to_pan)),
+            pan: pan(name("Pan")),
             width: percent(name("Width"), 100.0, 0.0, 200.0),
             fader: fader(name("Fader"), 0.0, LEVEL_FLOOR_DB, 12.0),
             mute: switch(name("Mute"), false),
@@ -458,18 +448,11 @@ impl Default for StripParams {
                 delay_feedback: percent("Delay Feedback", m.delay.feedback * 100.0, 0.0, 100.0),
                 delay_ping_pong: switch("Delay Ping-Pong", false),
                 // Darker repeats by default, as on most console returns; "Off" at the top.
-                delay_high_cut: FloatParam::new(
+                delay_high_cut: high_cut(
                     "Delay High Cut",
                     8_000.0,
-                    FloatRange::Skewed {
-                        min: 1_000.0,
-                        max: HIGH_CUT_OFF_HZ,
-                        factor: FloatRange::skew_factor(-1.0),
-                    },
-                )
-                .with_step_size(1.0)
-                .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
-                .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
+                    skewed(1_000.0, HIGH_CUT_OFF_HZ, -1.0),
+                ),
                 return_b: fader("Return B Level", 0.0, LEVEL_FLOOR_DB, 6.0),
                 glue_on: switch(glue("Glue"), false),
                 glue_threshold: decibels(glue("Glue Threshold"), m.glue.threshold_db, -40.0, 0.0),

@@ -14,7 +14,8 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::identity;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::{HistoryBuffer, HistoryWriter, SharedMax};
@@ -33,14 +34,11 @@ const HISTORY_POINTS: usize = 600;
 pub struct MixwerkCompressor {
     params: Arc<CompressorParams>,
     compressor: Compressor,
-    editor_state: Arc<EguiEditorState>,
+    /// Editor state, input width and the standalone demo (`plugin_kit::frame`).
+    frame: Frame,
     analysis: editor::Analysis,
     history: HistoryWriter,
     latency: ReportedLatency,
-    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
-    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
-    #[cfg(feature = "standalone")]
-    demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
 impl Default for MixwerkCompressor {
@@ -54,12 +52,10 @@ impl Default for MixwerkCompressor {
         Self {
             params: Arc::new(CompressorParams::default()),
             compressor: Compressor::new(48_000.0, 512),
-            editor_state: shared_ui::window::default_state::<editor::Compressor>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Compressor>()),
             history: HistoryWriter::new(analysis.history.clone(), 48_000.0),
             analysis,
             latency: ReportedLatency::default(),
-            #[cfg(feature = "standalone")]
-            demo: None,
         }
     }
 }
@@ -76,22 +72,8 @@ impl Plugin for MixwerkCompressor {
     plugin_kit::plugin_identity!("Mixwerk Compressor");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            aux_input_ports: &[new_nonzero_u32(2)],
-            names: PortNames {
-                aux_inputs: &["Sidechain"],
-                ..identity::STEREO.names
-            },
-            ..identity::STEREO
-        },
-        AudioIOLayout {
-            aux_input_ports: &[new_nonzero_u32(2)],
-            names: PortNames {
-                aux_inputs: &["Sidechain"],
-                ..identity::MONO.names
-            },
-            ..identity::MONO
-        },
+        identity::with_sidechain(identity::STEREO),
+        identity::with_sidechain(identity::MONO),
     ];
 
     // Threshold rides and mix moves drawn in the host land where they are drawn.
@@ -101,22 +83,17 @@ impl Plugin for MixwerkCompressor {
 
     fn activate(
         &mut self,
-        _layout: &AudioIOLayout,
+        layout: &AudioIOLayout,
         config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        self.frame.activate(layout, config.sample_rate);
         // The only allocation: delay lines for the longest lookahead at this rate.
         self.compressor = Compressor::new(config.sample_rate, config.max_buffer_size as usize);
         self.compressor.update_immediately(&self.target());
         self.history = HistoryWriter::new(self.analysis.history.clone(), config.sample_rate);
-        #[cfg(feature = "standalone")]
-        {
-            self.demo = plugin_kit::demo::signal(config.sample_rate);
-        }
         self.latency
-            .activate(self.compressor.latency_samples(), |l| {
-                context.set_latency_samples(l)
-            });
+            .activate(self.compressor.latency_samples(), context);
         true
     }
 
@@ -134,9 +111,8 @@ impl Plugin for MixwerkCompressor {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.compressor.update(&self.target());
-        self.latency.update(self.compressor.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency
+            .update(self.compressor.latency_samples(), context);
 
         let key = match aux.inputs.first().map(Buffer::as_slice_immutable) {
             Some([l, r, ..]) => Some((&**l, &**r)),
@@ -145,22 +121,23 @@ impl Plugin for MixwerkCompressor {
         };
         let samples = buffer.samples();
         match buffer.as_slice() {
-            #[cfg(feature = "standalone")]
-            [left, right, ..] if self.demo.is_some() => {
-                if let Some(demo) = &mut self.demo {
-                    demo.fill(left, right);
+            [left, right, ..] => {
+                // The standalone demo keys itself.
+                let key = if self.frame.demo(left, right) {
+                    None
+                } else {
+                    key
+                };
+                match key {
+                    Some((kl, kr)) => self.compressor.process_with_sidechain(left, right, kl, kr),
+                    None => self.compressor.process(left, right),
                 }
-                self.compressor.process(left, right);
             }
-            [left, right, ..] => match key {
-                Some((kl, kr)) => self.compressor.process_with_sidechain(left, right, kl, kr),
-                None => self.compressor.process(left, right),
-            },
             [mono] => self.compressor.process_mono(mono, key),
             [] => {}
         }
         // Metering costs nothing while nobody looks.
-        if self.editor_state.is_open() {
+        if self.frame.editor_open() {
             let gr = self.compressor.gain_reduction_db();
             self.analysis.gain_reduction.record(gr);
             self.analysis.level.record(shared_dsp::gain::db_to_gain(

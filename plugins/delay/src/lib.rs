@@ -2,11 +2,11 @@
 //! feedback loop, tape-style modulation, ducking and freeze. The DSP is
 //! `shared_dsp::delay`; this crate maps parameters and the host's tempo onto it.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::identity;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;
@@ -19,14 +19,9 @@ use params::DelayParams;
 pub struct MixwerkDelay {
     params: Arc<DelayParams>,
     delay: Delay,
-    editor_state: Arc<EguiEditorState>,
+    /// Editor state, input width and the standalone demo (`plugin_kit::frame`).
+    frame: Frame,
     analysis: editor::Analysis,
-    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
-    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
-    #[cfg(feature = "standalone")]
-    demo: Option<shared_dsp::demo::DemoSignal>,
-    /// The main input has one channel (mono → stereo layout).
-    mono_input: bool,
     /// No block processed since activation or reset: the first one jumps to the host's tempo
     /// instead of gliding there from the default.
     fresh: bool,
@@ -37,14 +32,11 @@ impl Default for MixwerkDelay {
         Self {
             params: Arc::new(DelayParams::default()),
             delay: Delay::new(48_000.0, 512),
-            editor_state: shared_ui::window::default_state::<editor::Delay>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Delay>()),
             analysis: editor::Analysis {
                 sample_rate: Arc::new(SharedF32::new(48_000.0)),
                 repaint: RepaintNotifier::new(),
             },
-            #[cfg(feature = "standalone")]
-            demo: None,
-            mono_input: false,
             fresh: true,
         }
     }
@@ -76,16 +68,12 @@ impl Plugin for MixwerkDelay {
         config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.mono_input = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        self.frame.activate(layout, config.sample_rate);
         // The only allocation: the delay lines, for 4 s at this rate.
         self.delay = Delay::new(config.sample_rate, config.max_buffer_size as usize);
         self.delay.update_immediately(&self.target());
         self.fresh = true;
         self.analysis.sample_rate.store(config.sample_rate);
-        #[cfg(feature = "standalone")]
-        {
-            self.demo = plugin_kit::demo::signal(config.sample_rate);
-        }
         true
     }
 
@@ -113,18 +101,11 @@ impl Plugin for MixwerkDelay {
             self.delay.update(&self.target());
         }
         self.params.show_tempo(self.delay.tempo());
-        if let [left, right, ..] = buffer.as_slice() {
-            if self.mono_input {
-                right.copy_from_slice(left);
-            }
-            #[cfg(feature = "standalone")]
-            if let Some(demo) = &mut self.demo {
-                demo.fill(left, right);
-            }
+        if let Some((left, right)) = self.frame.stereo(buffer) {
             self.delay.process(left, right);
         }
         // The editor draws from the parameters and the tempo: show their changes.
-        if self.editor_state.is_open() {
+        if self.frame.editor_open() {
             self.analysis.repaint.request_repaint();
         }
         match self.delay.tail_samples() {

@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::identity;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;
@@ -30,13 +31,9 @@ pub struct MixwerkEq {
     latency: ReportedLatency,
     /// The host renders offline (a bounce): designs are waited for (see `design.rs`).
     offline: bool,
-    mono: bool,
-    editor_state: Arc<EguiEditorState>,
+    /// Editor state, input width and the standalone demo (`plugin_kit::frame`).
+    frame: Frame,
     analysis: editor::Analysis,
-    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
-    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
-    #[cfg(feature = "standalone")]
-    demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
 /// Samples kept for the analyser: the largest FFT it uses (32768 at 192 kHz).
@@ -59,8 +56,7 @@ impl Default for MixwerkEq {
             designer: Arc::new(Designer::default()),
             latency: ReportedLatency::default(),
             offline: false,
-            mono: false,
-            editor_state: shared_ui::window::default_state::<editor::Eq>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Eq>()),
             analysis: editor::Analysis {
                 pre: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
                 post: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
@@ -68,8 +64,6 @@ impl Default for MixwerkEq {
                 latency_samples: Arc::new(SharedF32::new(0.0)),
                 repaint: RepaintNotifier::new(),
             },
-            #[cfg(feature = "standalone")]
-            demo: None,
         }
     }
 }
@@ -77,7 +71,10 @@ impl Default for MixwerkEq {
 impl MixwerkEq {
     /// What the EQ runs: the parameters, or their bypassed form.
     fn target(&self) -> Settings {
-        bypass::target(self.params.settings(self.mono), self.params.bypass.value())
+        bypass::target(
+            self.params.settings(self.frame.mono_input()),
+            self.params.bypass.value(),
+        )
     }
 }
 
@@ -102,24 +99,18 @@ impl Plugin for MixwerkEq {
         config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.mono = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        self.frame.activate(layout, config.sample_rate);
         let max = config.max_buffer_size as usize;
         self.eq = Eq::new(config.sample_rate, max);
         self.offline = config.process_mode == ProcessMode::Offline;
         self.eq.set_offline(self.offline);
         self.eq.update_immediately(&self.target());
         self.designer.design_now(&mut self.eq);
-        self.latency.activate(self.eq.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency.activate(self.eq.latency_samples(), context);
         self.analysis.sample_rate.store(config.sample_rate);
         self.analysis
             .latency_samples
             .store(self.latency.samples() as f32);
-        #[cfg(feature = "standalone")]
-        {
-            self.demo = plugin_kit::demo::signal(config.sample_rate);
-        }
         true
     }
 
@@ -140,21 +131,15 @@ impl Plugin for MixwerkEq {
         // A mode change changes the latency (the EQ fades across the switch); the host then
         // restarts the plugin to realign.
         let latency = self.eq.latency_samples();
-        if self
-            .latency
-            .update(latency, |l| context.set_latency_samples(l))
-        {
+        if self.latency.update(latency, context) {
             self.analysis.latency_samples.store(latency as f32);
         }
         // The analyser costs one copy per sample while the editor is open, nothing otherwise.
-        let analyse = self.editor_state.is_open();
+        let analyse = self.frame.editor_open();
         let Analysis { pre, post, .. } = &self.analysis;
         match buffer.as_slice() {
             [left, right, ..] => {
-                #[cfg(feature = "standalone")]
-                if let Some(demo) = &mut self.demo {
-                    demo.fill(left, right);
-                }
+                self.frame.demo(left, right);
                 if analyse {
                     pre.push_mid(left, right);
                 }

@@ -136,8 +136,10 @@ impl View for Limiter {
             theme::section(ui, "DETECTION", |ui| {
                 ui.horizontal(|ui| {
                     k.knob(ui, "Stereo Link", &d.link);
-                    theme::lowered(ui, 22.0, |ui| {
-                        k.selector_width(ui, "Detection", &d.detection, 110.0)
+                    ui.vertical(|ui| {
+                        ui.spacing_mut().item_spacing.y = 4.0;
+                        k.selector_width(ui, "Detection", &d.detection, 110.0);
+                        k.selector_width(ui, "Oversampling", &d.oversampling, 110.0);
                     });
                 });
             });

@@ -3,9 +3,11 @@
 //! dither to 16 or 24 bits, and an EBU R128 loudness meter on its output. The DSP is
 //! `shared_dsp::dynamics::limiter` and `shared_dsp::meter`; this crate is the plugin glue.
 //!
-//! Layouts: stereo and mono. The lookahead plus the true-peak detector's delay (31 samples) is
-//! the plugin's latency, reported at activation and whenever it changes; bypass keeps it, so
-//! bypassing never moves the track in time.
+//! Layouts: stereo and mono. The lookahead plus the true-peak detector's delay (31 samples),
+//! and with Oversampling the filters' and the safety stage's delay
+//! (`shared_dsp::dynamics::oversampled_limiter`), is the plugin's latency, reported at
+//! activation and whenever it changes; bypass keeps it, so bypassing never moves the track in
+//! time.
 //!
 //! The editor (`editor.rs`) shows the gain reduction and its history, the output levels and
 //! correlation, the loudness figures ([`LoudnessReadings`]: momentary, short-term, integrated,
@@ -16,16 +18,17 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::identity;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::{
     CorrelationMeter, HistoryBuffer, HistoryWriter, LevelMeter, Levels, SharedF32,
 };
 use shared_dsp::bypass;
+use shared_dsp::dynamics::GainReductionMeter;
 use shared_dsp::dynamics::learn::DriveLearner;
-use shared_dsp::dynamics::limiter::Settings;
-use shared_dsp::dynamics::{GainReductionMeter, Limiter};
+use shared_dsp::dynamics::oversampled_limiter::{OversampledLimiter, Settings};
 use shared_dsp::meter::matching::LoudnessMatch;
 use shared_dsp::meter::target::Target;
 use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
@@ -46,12 +49,12 @@ const RMS_TIME_MS: f32 = 300.0;
 const CORRELATION_MS: f32 = 300.0;
 /// Standalone demo: the shared demo signal peaks near −6 dBFS; this much louder, the limiter
 /// has peaks to catch at its default settings and the loudness figures read like a master.
-#[cfg(feature = "standalone")]
 const DEMO_GAIN: f32 = 4.0; // +12 dB
 
 pub struct MixwerkLimiter {
     params: Arc<LimiterParams>,
-    limiter: Limiter,
+    /// The limiter, plain or with its gain stage oversampled (the Oversampling parameter).
+    limiter: OversampledLimiter,
     /// Meters the plugin's output (what leaves the master bus). Its integrated part runs
     /// whether the editor is open or not (it must cover the whole programme); the rest only
     /// while the editor is open.
@@ -65,15 +68,12 @@ pub struct MixwerkLimiter {
     learn_target: Target,
     /// Loudness Match: what is heard, after the meters.
     matching: LoudnessMatch,
-    editor_state: Arc<EguiEditorState>,
+    /// Editor state, input width and the standalone demo (`plugin_kit::frame`).
+    frame: Frame,
     /// Shared with the editor; kept across activations (the meters are rebuilt for each rate).
     analysis: editor::Analysis,
     history: HistoryWriter,
     latency: ReportedLatency,
-    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo`, 12 dB
-    /// louder, when `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
-    #[cfg(feature = "standalone")]
-    demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
 impl Default for MixwerkLimiter {
@@ -89,7 +89,7 @@ impl Default for MixwerkLimiter {
         };
         Self {
             params: Arc::new(LimiterParams::default()),
-            limiter: Limiter::new(48_000.0, 512),
+            limiter: OversampledLimiter::new(48_000.0, 512),
             loudness_meter: LoudnessMeter::with_readings(48_000.0, 2, analysis.loudness.clone()),
             level_meter: LevelMeter::new(48_000.0, RMS_TIME_MS, analysis.levels.clone()),
             correlation: CorrelationMeter::new(
@@ -103,12 +103,11 @@ impl Default for MixwerkLimiter {
                 lufs: -14.0,
                 dbtp: -1.0,
             },
-            editor_state: shared_ui::window::default_state::<editor::Limiter>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Limiter>())
+                .with_demo_gain(DEMO_GAIN),
             history: HistoryWriter::new(analysis.history.clone(), 48_000.0),
             analysis,
             latency: ReportedLatency::default(),
-            #[cfg(feature = "standalone")]
-            demo: None,
         }
     }
 }
@@ -116,7 +115,10 @@ impl Default for MixwerkLimiter {
 impl MixwerkLimiter {
     /// What the limiter runs: the parameters, or their bypassed form.
     fn target(&self) -> Settings {
-        bypass::target(self.params.settings(), self.params.bypass.value())
+        bypass::target(
+            self.params.oversampled_settings(),
+            self.params.bypass.value(),
+        )
     }
 }
 
@@ -161,9 +163,10 @@ impl Plugin for MixwerkLimiter {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
+        self.frame.activate(layout, config.sample_rate);
         // The only allocations: delay lines for the longest lookahead and the meter's
         // buffers, at this rate.
-        self.limiter = Limiter::new(config.sample_rate, config.max_buffer_size as usize);
+        self.limiter = OversampledLimiter::new(config.sample_rate, config.max_buffer_size as usize);
         self.limiter.update_immediately(&self.target());
         self.loudness_meter = LoudnessMeter::with_readings(
             config.sample_rate,
@@ -186,13 +189,8 @@ impl Plugin for MixwerkLimiter {
         self.matching = LoudnessMatch::new(config.sample_rate, channels);
         self.matching.set(self.params.output.loudness_match.value());
         self.analysis.learn.set_learning(false);
-        #[cfg(feature = "standalone")]
-        {
-            self.demo = plugin_kit::demo::signal(config.sample_rate);
-        }
-        self.latency.activate(self.limiter.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency
+            .activate(self.limiter.latency_samples(), context);
         true
     }
 
@@ -215,25 +213,17 @@ impl Plugin for MixwerkLimiter {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.limiter.update(&self.target());
-        self.latency.update(self.limiter.latency_samples(), |l| {
-            context.set_latency_samples(l)
-        });
+        self.latency.update(self.limiter.latency_samples(), context);
         self.serve_learn();
         self.matching.set(self.params.output.loudness_match.value());
         let samples = buffer.samples();
         // Metering for the editor costs nothing while nobody looks; the loudness meter keeps
         // only its integrated part up then (see `shared_dsp::meter::loudness`).
-        let metering = self.editor_state.is_open();
+        let metering = self.frame.editor_open();
         self.loudness_meter.set_observed(metering);
         match buffer.as_slice() {
             [left, right, ..] => {
-                #[cfg(feature = "standalone")]
-                if let Some(demo) = &mut self.demo {
-                    demo.fill(left, right);
-                    left.iter_mut()
-                        .chain(right.iter_mut())
-                        .for_each(|x| *x *= DEMO_GAIN);
-                }
+                self.frame.demo(left, right);
                 self.learner.process(left, right);
                 self.matching.measure_input(left, right);
                 self.limiter.process(left, right);

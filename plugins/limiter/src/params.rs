@@ -5,6 +5,8 @@ use nice_plug::prelude::*;
 use plugin_kit::params::{centred, decibels, loudness, percent, switch, time_ms, true_peak};
 use shared_dsp::dynamics::dither::DitherDepth;
 use shared_dsp::dynamics::limiter::{MAX_LOOKAHEAD_MS, MIN_LOOKAHEAD_MS, PeakMode, Settings};
+use shared_dsp::dynamics::oversampled_limiter::Settings as OversampledSettings;
+use shared_dsp::dynamics::oversampling::Oversampling;
 use shared_dsp::meter::target::{Preset, Target};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,23 @@ pub enum DetectionParam {
     #[id = "sample-peak"]
     #[name = "Sample Peak"]
     SamplePeak,
+}
+
+/// The rate of the gain stage (`shared_dsp::dynamics::oversampled_limiter`).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OversamplingParam {
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    #[id = "2x"]
+    #[name = "2x"]
+    X2,
+    #[id = "4x"]
+    #[name = "4x"]
+    X4,
+    #[id = "8x"]
+    #[name = "8x"]
+    X8,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +128,10 @@ pub struct DetectionParams {
     pub link: FloatParam,
     #[id = "detection"]
     pub detection: EnumParam<DetectionParam>,
+    /// The gain stage at 2, 4 or 8 times the rate: less aliasing of fast gain changes, more
+    /// latency and CPU.
+    #[id = "oversampling"]
+    pub oversampling: EnumParam<OversamplingParam>,
 }
 
 #[derive(Params)]
@@ -149,6 +172,7 @@ impl Default for LimiterParams {
             detection: DetectionParams {
                 link: percent("Stereo Link", d.link * 100.0, 0.0, 100.0),
                 detection: EnumParam::new("Detection", DetectionParam::TruePeak),
+                oversampling: EnumParam::new("Oversampling", OversamplingParam::Off),
             },
             output: OutputParams {
                 dither: EnumParam::new("Dither", DitherParam::Off),
@@ -207,6 +231,20 @@ impl LimiterParams {
             },
             mono_check: self.output.mono_check.value(),
             bypass: false,
+        }
+    }
+
+    /// [`settings`](Self::settings) with the oversampling factor: what the plugin's limiter
+    /// runs.
+    pub fn oversampled_settings(&self) -> OversampledSettings {
+        OversampledSettings {
+            limiter: self.settings(),
+            oversampling: match self.detection.oversampling.value() {
+                OversamplingParam::Off => Oversampling::Off,
+                OversamplingParam::X2 => Oversampling::X2,
+                OversamplingParam::X4 => Oversampling::X4,
+                OversamplingParam::X8 => Oversampling::X8,
+            },
         }
     }
 }

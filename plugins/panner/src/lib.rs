@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::identity;
 use shared_dsp::analysis::{CorrelationMeter, ScopeBuffer, ScopeWriter, SharedF32};
 use shared_dsp::bypass;
@@ -22,14 +23,11 @@ const SCOPE_DECIMATION: usize = 4;
 pub struct MixwerkPanner {
     params: Arc<PannerParams>,
     panner: Panner,
-    editor_state: Arc<EguiEditorState>,
+    /// Editor state, input width and the standalone demo (`plugin_kit::frame`).
+    frame: Frame,
     analysis: editor::Analysis,
     scope: ScopeWriter,
     correlation: CorrelationMeter,
-    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
-    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
-    #[cfg(feature = "standalone")]
-    demo: Option<shared_dsp::demo::DemoSignal>,
 }
 
 impl Default for MixwerkPanner {
@@ -42,12 +40,10 @@ impl Default for MixwerkPanner {
         Self {
             params: Arc::new(PannerParams::default()),
             panner: Panner::new(48_000.0, Input::Stereo),
-            editor_state: shared_ui::window::default_state::<editor::Panner>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Panner>()),
             scope: ScopeWriter::new(analysis.scope.clone(), SCOPE_DECIMATION),
             correlation: CorrelationMeter::new(48_000.0, 300.0, analysis.correlation.clone()),
             analysis,
-            #[cfg(feature = "standalone")]
-            demo: None,
         }
     }
 }
@@ -77,18 +73,15 @@ impl Plugin for MixwerkPanner {
         config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let input = match layout.main_input_channels.map(NonZeroU32::get) {
-            Some(1) => Input::Mono,
-            _ => Input::Stereo,
+        self.frame.activate(layout, config.sample_rate);
+        let input = match self.frame.mono_input() {
+            true => Input::Mono,
+            false => Input::Stereo,
         };
         self.panner = Panner::new(config.sample_rate, input);
         self.panner.update_immediately(&self.target());
         self.correlation =
             CorrelationMeter::new(config.sample_rate, 300.0, self.analysis.correlation.clone());
-        #[cfg(feature = "standalone")]
-        {
-            self.demo = plugin_kit::demo::signal(config.sample_rate);
-        }
         true
     }
 
@@ -105,14 +98,11 @@ impl Plugin for MixwerkPanner {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.panner.update(&self.target());
-        if let [left, right, ..] = buffer.as_slice() {
-            #[cfg(feature = "standalone")]
-            if let Some(demo) = &mut self.demo {
-                demo.fill(left, right);
-            }
+        // A mono input arrives on both channels (the panner's matrix reads only the left then).
+        if let Some((left, right)) = self.frame.stereo(buffer) {
             self.panner.process(left, right);
             // Metering costs nothing while nobody looks.
-            if self.editor_state.is_open() {
+            if self.frame.editor_open() {
                 self.scope.push(left, right);
                 self.correlation.process(left, right);
                 self.analysis.repaint.request_repaint();

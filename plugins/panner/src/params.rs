@@ -1,12 +1,9 @@
 //! The panner's parameters. Ids are stable forever: hosts store them in sessions and
 //! automation lanes.
 
-use std::sync::Arc;
-
 use nice_plug::prelude::*;
 use plugin_kit::choices::{LawParam, PanModeParam};
-use plugin_kit::params::{fader, percent, switch};
-use plugin_kit::text;
+use plugin_kit::params::{fader, pan, percent, switch};
 use shared_dsp::pan::Settings;
 
 /// The bottom of the output gain travel, shown and treated as −∞ dB (silence).
@@ -39,17 +36,7 @@ pub struct PannerParams {
 impl Default for PannerParams {
     fn default() -> Self {
         Self {
-            pan: FloatParam::new(
-                "Pan",
-                0.0,
-                FloatRange::Linear {
-                    min: -100.0,
-                    max: 100.0,
-                },
-            )
-            .with_step_size(1.0)
-            .with_value_to_string(Arc::new(text::pan_to_text))
-            .with_string_to_value(Arc::new(text::text_to_pan)),
+            pan: pan("Pan"),
             law: EnumParam::new("Pan Law", LawParam::ConstantPower),
             mode: EnumParam::new("Pan Mode", PanModeParam::Balance),
             width: percent("Width", 100.0, 0.0, 200.0),

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::frame::Frame;
 use plugin_kit::identity;
 use shared_dsp::bypass;
 use shared_dsp::reverb::{Reverb, Settings};
@@ -22,17 +23,13 @@ pub struct MixwerkReverb {
     params: Arc<ReverbParams>,
     reverb: Reverb,
     ir: ir::Shared,
-    editor_state: Arc<EguiEditorState>,
+    /// Editor state, input width and the standalone demo (`plugin_kit::frame`).
+    frame: Frame,
     repaint: RepaintNotifier,
-    /// Standalone builds only: replaces the (silent) input with `shared_dsp::demo` when
-    /// `MIXWERK_DEMO_SIGNAL` is set, so the screenshots show the editor at work.
-    #[cfg(feature = "standalone")]
-    demo: Option<shared_dsp::demo::DemoSignal>,
     /// The path's change counter as the audio thread last saw it (a change asks for a load).
     seen_path: u32,
     /// The host renders offline (a bounce): IR loads are waited for (see `ir.rs`).
     offline: bool,
-    mono_input: bool,
 }
 
 impl Default for MixwerkReverb {
@@ -50,11 +47,8 @@ impl Default for MixwerkReverb {
             params,
             reverb: Reverb::new(48_000.0, 512),
             ir,
-            editor_state: shared_ui::window::default_state::<editor::Reverb>(),
+            frame: Frame::new(shared_ui::window::default_state::<editor::Reverb>()),
             repaint: RepaintNotifier::new(),
-            #[cfg(feature = "standalone")]
-            demo: None,
-            mono_input: false,
             offline: false,
         }
     }
@@ -95,7 +89,7 @@ impl Plugin for MixwerkReverb {
         config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.mono_input = layout.main_input_channels.map(NonZeroU32::get) == Some(1);
+        self.frame.activate(layout, config.sample_rate);
         self.ir
             .sample_rate
             .store(config.sample_rate, Ordering::Release);
@@ -109,10 +103,6 @@ impl Plugin for MixwerkReverb {
             self.reverb.install_ir(engine);
         }
         self.reverb.update_immediately(&self.target());
-        #[cfg(feature = "standalone")]
-        {
-            self.demo = plugin_kit::demo::signal(config.sample_rate);
-        }
         true
     }
 
@@ -148,18 +138,11 @@ impl Plugin for MixwerkReverb {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.reverb.update(&self.target());
-        if let [left, right, ..] = buffer.as_slice() {
-            if self.mono_input {
-                right.copy_from_slice(left);
-            }
-            #[cfg(feature = "standalone")]
-            if let Some(demo) = &mut self.demo {
-                demo.fill(left, right);
-            }
+        if let Some((left, right)) = self.frame.stereo(buffer) {
             self.reverb.process(left, right);
         }
         // The editor draws from the parameters and the loader's status: show their changes.
-        if self.editor_state.is_open() {
+        if self.frame.editor_open() {
             self.repaint.request_repaint();
         }
         match self.reverb.tail_samples() {

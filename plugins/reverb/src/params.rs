@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 use plugin_kit::choices::CharacterParam;
-use plugin_kit::params::{decibels, frequency, percent, rate, skewed, switch, time_ms};
+use plugin_kit::params::{
+    decibels, frequency, high_cut, low_cut, percent, rate, skewed, switch, time_ms,
+};
 use plugin_kit::text;
 use shared_dsp::reverb::{Mode, Settings};
 
@@ -124,30 +126,8 @@ impl Default for OutputParams {
             width: percent("Width", 100.0, 0.0, 100.0),
             // Defaults at the edges of hearing rather than "Off": harmless on a reverb return,
             // and keeps rumble and ultrasonics out of a long tail.
-            low_cut: FloatParam::new(
-                "Low Cut",
-                20.0,
-                FloatRange::Skewed {
-                    min: LOW_CUT_OFF_HZ,
-                    max: 2_000.0,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_step_size(0.1)
-            .with_value_to_string(Arc::new(|v| text::cut_to_text(v, LOW_CUT_OFF_HZ, true)))
-            .with_string_to_value(Arc::new(|t| text::text_to_cut(t, LOW_CUT_OFF_HZ))),
-            high_cut: FloatParam::new(
-                "High Cut",
-                20_000.0,
-                FloatRange::Skewed {
-                    min: 1_000.0,
-                    max: HIGH_CUT_OFF_HZ,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_step_size(1.0)
-            .with_value_to_string(Arc::new(|v| text::cut_to_text(v, HIGH_CUT_OFF_HZ, false)))
-            .with_string_to_value(Arc::new(|t| text::text_to_cut(t, HIGH_CUT_OFF_HZ))),
+            low_cut: low_cut("Low Cut", 20.0, skewed(LOW_CUT_OFF_HZ, 2_000.0, -2.0)),
+            high_cut: high_cut("High Cut", 20_000.0, skewed(1_000.0, HIGH_CUT_OFF_HZ, -1.0)),
             // A positive number of dB less wet, like a ducker's "depth".
             duck: FloatParam::new(
                 "Ducking",

@@ -163,15 +163,17 @@ impl Settings {
 const CHUNK: usize = 64;
 type Chunk = [[f32; CHUNK]; 2];
 
-/// Non-finite → 0, and no subnormals into the interpolator and the delay.
+/// Non-finite → 0, and no subnormals into the interpolator and the delay (and the
+/// oversampler's filters).
 #[inline(always)]
-fn sane(x: f32) -> f32 {
+pub(super) fn sane(x: f32) -> f32 {
     flush_denormal(finite_or_zero(x))
 }
 
-/// `a` at t = 0, `b` at t = 1 (both exactly), linear in between.
+/// `a` at t = 0, `b` at t = 1 (both exactly), linear in between (the bypass glide, here and
+/// in the oversampled limiter).
 #[inline(always)]
-fn fade(t: f32, a: f32, b: f32) -> f32 {
+pub(super) fn fade(t: f32, a: f32, b: f32) -> f32 {
     let blend = a + (b - a) * t;
     let ends = if t == 1.0 { b } else { blend };
     if t == 0.0 { a } else { ends }
@@ -272,6 +274,14 @@ impl Limiter {
 
     pub fn sample_rate(&self) -> f32 {
         self.sample_rate
+    }
+
+    /// True peak from the 16× cascade alone, without the eight points of the 4× meters: for
+    /// a core running at a multiple of the output rate, where those points describe no meter
+    /// and their ripple would only modulate the gain (see `oversampled_limiter`).
+    pub fn cascade_only(mut self) -> Self {
+        self.detectors = [(); 2].map(|_| TruePeakDetector::new().cascade_only());
+        self
     }
 
     /// The settings last passed to [`update`](Self::update) (sanitised).

@@ -699,7 +699,7 @@ fn pink(rng: &mut XorShift, n: usize) -> Vec<f32> {
 /// Music-like signals, one second, stereo, band-limited to 20 kHz, each scaled to peak at
 /// about −3 dBFS before the drive: pink noise with transients and a 997 Hz + 11 kHz mix (the
 /// issue's), drums, a multi-tone mix, bass and pads.
-fn program_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>)> {
+pub(super) fn program_signals(fs: f32) -> Vec<(&'static str, Vec<f32>, Vec<f32>)> {
     let n = fs as usize;
     let tau = core::f64::consts::TAU;
     let t = |i: usize| i as f64 / fs as f64;
@@ -826,7 +826,7 @@ fn ceiling_holds_on_program_material() {
 }
 
 /// The worst synthetic signals: full-band steps and near-Nyquist sines at every phase.
-fn synthetic_signals(fs: f32) -> Vec<(String, Vec<f32>, Vec<f32>, f32)> {
+pub(super) fn synthetic_signals(fs: f32) -> Vec<(String, Vec<f32>, Vec<f32>, f32)> {
     let n = fs as usize / 2;
     let tau = core::f64::consts::TAU;
     let mut out: Vec<(String, Vec<f32>, Vec<f32>, f32)> = Vec::new();

@@ -20,6 +20,8 @@
 //! | [`moving_average`] | exact cascaded box filters: smoothing that cannot overshoot |
 //! | [`dither`] | TPDF dither to 16 or 24 bits |
 //! | [`limiter`] | the brickwall true-peak lookahead limiter |
+//! | [`oversampling`] | linear-phase 2×/4×/8× half-band up- and downsampling |
+//! | [`oversampled_limiter`] | the limiter with its gain stage at 2, 4 or 8 times the rate |
 //! | [`learn`] | the limiter's Learn: the drive that lands the output on a loudness target |
 //! | [`gate`] | gate / expander with range, hysteresis and hold (the channel strip's) |
 
@@ -35,6 +37,8 @@ pub mod limiter;
 pub mod lookahead;
 pub mod meter;
 pub mod moving_average;
+pub mod oversampled_limiter;
+pub mod oversampling;
 pub mod sidechain;
 pub mod stereo;
 pub mod true_peak;
@@ -44,6 +48,8 @@ pub mod window_min;
 mod compressor_tests;
 #[cfg(test)]
 mod limiter_tests;
+#[cfg(test)]
+mod oversampled_limiter_tests;
 
 pub use compressor::{ChannelMode, Compressor, Settings, SidechainSource};
 pub use gate::Gate;

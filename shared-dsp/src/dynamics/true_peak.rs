@@ -445,8 +445,8 @@ impl TruePeakDetector {
         self
     }
 
-    /// The 16× cascade alone, without the 8 points (to measure it).
-    #[cfg(test)]
+    /// The 16× cascade alone, without the 8 points (to measure it, and for the oversampled
+    /// limiter's core, where the 4× meters' points describe no meter).
     pub(crate) fn cascade_only(mut self) -> Self {
         self.points8 = false;
         self

@@ -15,6 +15,8 @@ use crate::delay::{self, Delay, DelayTime};
 use crate::dynamics::compressor::Compressor;
 use crate::dynamics::gate::{self, Gate};
 use crate::dynamics::limiter::Limiter;
+use crate::dynamics::oversampled_limiter::{self, OversampledLimiter};
+use crate::dynamics::oversampling::Oversampling;
 use crate::eq::{self, Eq};
 use crate::meter::{LoudnessMeter, LoudnessReadings};
 use crate::pan::{self, Panner};
@@ -93,6 +95,14 @@ pub(crate) fn all() -> Vec<(&'static str, Make)> {
             Box::new(g)
         }),
         ("limiter", |fs, n| Box::new(Limiter::new(fs, n))),
+        ("limiter 4x", |fs, n| {
+            let mut l = OversampledLimiter::new(fs, n);
+            l.update_immediately(&oversampled_limiter::Settings {
+                oversampling: Oversampling::X4,
+                ..oversampled_limiter::Settings::default()
+            });
+            Box::new(l)
+        }),
         ("reverb", |fs, n| Box::new(Reverb::new(fs, n))),
         ("delay", |fs, n| {
             // Echoes within the tests' signals (the default quarter note is 500 ms).

@@ -66,32 +66,35 @@ pub fn gain_reduction_meter(ui: &mut Ui, reduction_db: f32, height: f32) {
 
 /// [`gain_reduction_meter`] over 0…`range_db` (a limiter's few dB need a finer scale).
 pub fn gain_reduction_meter_range(ui: &mut Ui, reduction_db: f32, range_db: f32, height: f32) {
-    let (rect, _) = ui.allocate_exact_size(vec2(14.0, height), Sense::hover());
-    let p = ui.painter_at(rect);
-    p.rect_filled(rect, CornerRadius::same(2), theme::TRACK);
-    let fraction = (reduction_db / range_db.max(0.1)).clamp(0.0, 1.0);
-    p.rect_filled(
-        Rect::from_min_max(
-            rect.min,
-            pos2(rect.right(), rect.top() + rect.height() * fraction),
-        ),
-        CornerRadius::ZERO,
-        theme::WARN,
-    );
+    gain_reduction_track(ui, reduction_db, range_db, vec2(14.0, height), true);
 }
 
 /// Gain reduction as a horizontal bar growing from the left over 0…`range_db` (a console
 /// strip's compact gate and compressor sections).
 pub fn gain_reduction_bar(ui: &mut Ui, reduction_db: f32, range_db: f32, size: egui::Vec2) {
+    gain_reduction_track(ui, reduction_db, range_db, size, false);
+}
+
+/// A track of `size` filled over `reduction_db` of `range_db` from its top edge down
+/// (`vertical`) or from its left edge to the right.
+fn gain_reduction_track(
+    ui: &mut Ui,
+    reduction_db: f32,
+    range_db: f32,
+    size: egui::Vec2,
+    vertical: bool,
+) {
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     let p = ui.painter_at(rect);
     p.rect_filled(rect, CornerRadius::same(2), theme::TRACK);
     let fraction = (reduction_db / range_db.max(0.1)).clamp(0.0, 1.0);
+    let end = if vertical {
+        pos2(rect.right(), rect.top() + rect.height() * fraction)
+    } else {
+        pos2(rect.left() + rect.width() * fraction, rect.bottom())
+    };
     p.rect_filled(
-        Rect::from_min_max(
-            rect.min,
-            pos2(rect.left() + rect.width() * fraction, rect.bottom()),
-        ),
+        Rect::from_min_max(rect.min, end),
         CornerRadius::ZERO,
         theme::WARN,
     );

@@ -4,7 +4,7 @@
 //! functions ([`Axis`]), tested without a display; [`Plot::show`] only paints.
 
 use egui::{
-    self, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
+    self, Align, Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2,
 };
 
 use crate::theme;
@@ -255,43 +255,30 @@ impl Plot {
 
     /// A small caption in the data area's top-left or top-right corner.
     pub fn caption(&self, right: bool, text: &str, color: Color32) {
-        let (pos, align) = if right {
-            (
-                pos2(self.rect.right() - 4.0, self.rect.top() + 3.0),
-                Align2::RIGHT_TOP,
-            )
-        } else {
-            (
-                pos2(self.rect.left() + 4.0, self.rect.top() + 3.0),
-                Align2::LEFT_TOP,
-            )
-        };
-        self.painter.text(
-            pos,
-            align,
-            text,
-            FontId::proportional(LABEL_FONT + 1.0),
-            color,
-        );
+        self.corner_caption(right, false, text, color);
     }
 
     /// A small caption in the data area's bottom-left or bottom-right corner (for data that
     /// hangs from the top, such as gain reduction, and would cover a caption at the top).
     pub fn caption_bottom(&self, right: bool, text: &str, color: Color32) {
-        let (pos, align) = if right {
-            (
-                pos2(self.rect.right() - 4.0, self.rect.bottom() - 3.0),
-                Align2::RIGHT_BOTTOM,
-            )
+        self.corner_caption(right, true, text, color);
+    }
+
+    /// A small caption in one corner of the data area, 4 px in and 3 px down (or up).
+    fn corner_caption(&self, right: bool, bottom: bool, text: &str, color: Color32) {
+        let (x, h) = if right {
+            (self.rect.right() - 4.0, Align::RIGHT)
         } else {
-            (
-                pos2(self.rect.left() + 4.0, self.rect.bottom() - 3.0),
-                Align2::LEFT_BOTTOM,
-            )
+            (self.rect.left() + 4.0, Align::LEFT)
+        };
+        let (y, v) = if bottom {
+            (self.rect.bottom() - 3.0, Align::BOTTOM)
+        } else {
+            (self.rect.top() + 3.0, Align::TOP)
         };
         self.painter.text(
-            pos,
-            align,
+            pos2(x, y),
+            Align2([h, v]),
             text,
             FontId::proportional(LABEL_FONT + 1.0),
             color,

@@ -19,7 +19,7 @@ struct Setup {
     params: &'static [(&'static str, f64)],
 }
 
-const EQ_BANDS_ON: &[(&str, f64)] = &[
+const EQ_BANDS_ON: [(&str, f64); 8] = [
     ("b1_on", 1.0),
     ("b2_on", 1.0),
     ("b3_on", 1.0),
@@ -30,28 +30,29 @@ const EQ_BANDS_ON: &[(&str, f64)] = &[
     ("b8_on", 1.0),
 ];
 
+/// Linear phase (mode first), then [`EQ_BANDS_ON`].
+const EQ_LINEAR_PHASE_BANDS_ON: [(&str, f64); 9] = {
+    let mut all = [("mode", 1.0); 9];
+    let mut i = 0;
+    while i < EQ_BANDS_ON.len() {
+        all[i + 1] = EQ_BANDS_ON[i];
+        i += 1;
+    }
+    all
+};
+
 /// Extra rows. Add one here for any plugin whose defaults do little. (The EQ designs its
 /// linear-phase FIR at activation, outside the timed run.)
 const SETUPS: &[Setup] = &[
     Setup {
         plugin: "eq",
         label: "8 bands on",
-        params: EQ_BANDS_ON,
+        params: &EQ_BANDS_ON,
     },
     Setup {
         plugin: "eq",
         label: "8 bands on, linear phase",
-        params: &[
-            ("mode", 1.0),
-            ("b1_on", 1.0),
-            ("b2_on", 1.0),
-            ("b3_on", 1.0),
-            ("b4_on", 1.0),
-            ("b5_on", 1.0),
-            ("b6_on", 1.0),
-            ("b7_on", 1.0),
-            ("b8_on", 1.0),
-        ],
+        params: &EQ_LINEAR_PHASE_BANDS_ON,
     },
     Setup {
         plugin: "channel-strip",

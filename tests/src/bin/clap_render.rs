@@ -36,6 +36,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use host_tests::cli::Args;
 use host_tests::host::{self, Bundle, ParamChange, ParamDesc};
 use host_tests::vst3_host;
 
@@ -84,40 +85,20 @@ fn parse(args: &[String]) -> Result<Options, String> {
         list: false,
         settings: Vec::new(),
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match arg.as_str() {
-            "--block" => {
-                let v = value("--block")?;
-                o.block = v
-                    .parse()
-                    .ok()
-                    .filter(|&b| b > 0)
-                    .ok_or_else(|| format!("--block: '{v}' is not a positive whole number"))?;
-            }
-            "--preroll" => {
-                let v = value("--preroll")?;
-                o.preroll = v
-                    .parse()
-                    .map_err(|_| format!("--preroll: '{v}' is not a whole number"))?;
-            }
+    let mut args = Args::new(args);
+    while let Some(arg) = args.next_arg() {
+        match arg {
+            "--block" => o.block = args.number("--block", "a positive whole number", |&b| b > 0)?,
+            "--preroll" => o.preroll = args.number("--preroll", "a whole number", |_| true)?,
             "--tempo" => {
-                let v = value("--tempo")?;
-                o.tempo = v
-                    .parse()
-                    .ok()
-                    .filter(|t: &f64| t.is_finite() && *t > 0.0)
-                    .ok_or_else(|| format!("--tempo: '{v}' is not a positive number"))?;
+                o.tempo = args.number("--tempo", "a positive number", |t: &f64| {
+                    t.is_finite() && *t > 0.0
+                })?
             }
             "--realtime" => o.realtime = true,
             "--live" => o.live = true,
-            "--plugin" => o.plugin = Some(value("--plugin")?),
-            "--vst3" => o.vst3 = Some(PathBuf::from(value("--vst3")?)),
+            "--plugin" => o.plugin = Some(args.value("--plugin")?),
+            "--vst3" => o.vst3 = Some(PathBuf::from(args.value("--vst3")?)),
             "--list" => o.list = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             a if a.starts_with("--") => return Err(format!("unknown option '{a}'\n\n{USAGE}")),
@@ -451,13 +432,8 @@ impl Blocks {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let o = match parse(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(o) = host_tests::cli::from_env(parse, "") else {
+        return ExitCode::FAILURE;
     };
     match run(&o) {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@ use host_tests::bundles::{
     Format, PluginUnderTest, alloc_check_builds, plugin_crates, release_bundles,
     vst3_alloc_check_builds, vst3_bundles,
 };
+use host_tests::cli::Args;
 
 const USAGE: &str = "\
 Usage: fuzz [--minutes N] [--seed S] [--format clap|vst3|both] [--alloc-check] [<plugin>...]
@@ -41,31 +42,17 @@ fn parse(args: &[String]) -> Result<Options, String> {
         alloc_check: false,
         plugins: Vec::new(),
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match arg.as_str() {
+    let mut args = Args::new(args);
+    while let Some(arg) = args.next_arg() {
+        match arg {
             "--minutes" => {
-                let v = value("--minutes")?;
-                o.minutes = v
-                    .parse()
-                    .ok()
-                    .filter(|m: &f64| m.is_finite() && *m > 0.0)
-                    .ok_or_else(|| format!("--minutes: '{v}' is not a positive number"))?;
+                o.minutes = args.number("--minutes", "a positive number", |m: &f64| {
+                    m.is_finite() && *m > 0.0
+                })?
             }
-            "--seed" => {
-                let v = value("--seed")?;
-                o.seed = Some(
-                    v.parse()
-                        .map_err(|_| format!("--seed: '{v}' is not a whole number"))?,
-                );
-            }
+            "--seed" => o.seed = Some(args.number("--seed", "a whole number", |_| true)?),
             "--format" => {
-                let v = value("--format")?;
+                let v = args.value("--format")?;
                 o.formats = match v.as_str() {
                     "clap" => vec![Format::Clap],
                     "vst3" => vec![Format::Vst3],
@@ -120,10 +107,10 @@ fn first_seed() -> u64 {
         .map_or(1, |d| d.as_nanos() as u64)
 }
 
-const CASES: [(
-    &str,
-    fn(&PluginUnderTest, u64, Budget) -> host_tests::host::Result<()>,
-); 4] = [
+/// One of the hostile host's cases: the bundle, the seed, the budget.
+type Case = fn(&PluginUnderTest, u64, Budget) -> host_tests::host::Result<()>;
+
+const CASES: [(&str, Case); 4] = [
     ("automation", adversarial::automation),
     ("poison", adversarial::poison),
     ("states", adversarial::states),
@@ -131,13 +118,8 @@ const CASES: [(
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let o = match parse(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(o) = host_tests::cli::from_env(parse, "error: ") else {
+        return ExitCode::FAILURE;
     };
     let per_build = Duration::from_secs_f64(o.minutes * 60.0);
     let mut failures = Vec::new();

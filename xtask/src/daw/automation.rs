@@ -340,41 +340,51 @@ fn report(
     ))
 }
 
+/// What an instant step of the gain between `a_db` and `b_db` leaves as a click residue (the
+/// output's amplitude change, dB re the tone's amplitude), for [`judge_clicks`].
+fn instant_step_db(a_db: f64, b_db: f64) -> f64 {
+    db(10f64.powf(a_db / 20.0) - 10f64.powf(b_db / 20.0))
+}
+
+/// Renders `session` (one lane, in dB) on a tone of `amplitude` and holds the output's gain to
+/// the lane: 0.2 dB, away from 0.1 s after a step; clicks against `instant_db` (see
+/// [`judge_clicks`]).
+fn gain_follows_the_lane(
+    ctx: &Ctx,
+    dir: &Path,
+    session: &Session,
+    amplitude: f64,
+    instant_db: f64,
+) -> Result<String> {
+    let lane = &session.lanes[0];
+    let steps = lane.steps();
+    let export = session.render(ctx, dir, &tone(amplitude))?;
+    let measured = gain_db(&windows(&export), amplitude);
+    let expected = |t: f64, _| (!excluded(t, &steps, 0.1)).then(|| lane.value(t));
+    let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
+    report(
+        lag,
+        err,
+        at,
+        0.2,
+        "dB",
+        judge_clicks(&clicks(&export, amplitude, &steps), instant_db),
+    )
+}
+
 pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
-    let all = [
-        (
-            "Mixwerk Panner",
-            Check::new("Mixwerk Panner: automated Pan", panner),
-        ),
-        (
-            "Mixwerk EQ",
-            Check::new("Mixwerk EQ: automated band gain", eq),
-        ),
-        (
-            "Mixwerk Compressor",
-            Check::new("Mixwerk Compressor: automated threshold", compressor),
-        ),
-        (
-            "Mixwerk Limiter",
-            Check::new("Mixwerk Limiter: automated ceiling", limiter),
-        ),
-        (
-            "Mixwerk Reverb",
-            Check::new("Mixwerk Reverb: automated output gain", reverb),
-        ),
-        (
-            "Mixwerk Delay",
-            Check::new("Mixwerk Delay: automated feedback", delay),
-        ),
-        (
-            "Mixwerk Channel Strip",
-            Check::new("Mixwerk Channel Strip: automated fader and mute", strip),
-        ),
-    ];
-    all.into_iter()
-        .filter(|(p, _)| plugins.contains(p))
-        .map(|(_, c)| c)
-        .collect()
+    super::for_plugins(
+        &[
+            ("Mixwerk Panner", "automated Pan", panner),
+            ("Mixwerk EQ", "automated band gain", eq),
+            ("Mixwerk Compressor", "automated threshold", compressor),
+            ("Mixwerk Limiter", "automated ceiling", limiter),
+            ("Mixwerk Reverb", "automated output gain", reverb),
+            ("Mixwerk Delay", "automated feedback", delay),
+            ("Mixwerk Channel Strip", "automated fader and mute", strip),
+        ],
+        plugins,
+    )
 }
 
 /// Pan from hard left to hard right over 4 s in Balance mode with the constant-power law:
@@ -443,7 +453,6 @@ fn eq(ctx: &Ctx, dir: &Path) -> Result<String> {
         .at(1.0, 0.0)
         .at(3.0, 12.0)
         .step(3.5, 12.0, -12.0);
-    let steps = lane.steps();
     let session = Session {
         plugin: "Mixwerk EQ",
         settings: &[
@@ -452,22 +461,9 @@ fn eq(ctx: &Ctx, dir: &Path) -> Result<String> {
             "Band 1 Frequency=1000",
             "Band 1 Q=1",
         ],
-        lanes: vec![lane.clone()],
+        lanes: vec![lane],
     };
-    let amplitude = 0.1;
-    let export = session.render(ctx, dir, &tone(amplitude))?;
-    let measured = gain_db(&windows(&export), amplitude);
-    let expected = |t: f64, _| (!excluded(t, &steps, 0.1)).then(|| lane.value(t));
-    let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
-    let instant = db(10f64.powf(12.0 / 20.0) - 10f64.powf(-12.0 / 20.0));
-    report(
-        lag,
-        err,
-        at,
-        0.2,
-        "dB",
-        judge_clicks(&clicks(&export, amplitude, &steps), instant),
-    )
+    gain_follows_the_lane(ctx, dir, &session, 0.1, instant_step_db(12.0, -12.0))
 }
 
 /// Threshold 0 dB, stepped to −30 dB at 1.5 s and to −10 dB at 3 s, on a tone of −9.03 dB
@@ -486,14 +482,7 @@ fn compressor(ctx: &Ctx, dir: &Path) -> Result<String> {
     let steps = lane.steps();
     let session = Session {
         plugin: "Mixwerk Compressor",
-        settings: &[
-            "Ratio=4",
-            "Knee=6",
-            "Attack=10",
-            "Release=100",
-            "Detector=1",
-            "RMS Window=10",
-        ],
+        settings: &super::COMPRESSOR_RMS_4_TO_1,
         lanes: vec![lane.clone()],
     };
     let amplitude = 0.5;
@@ -598,7 +587,7 @@ fn limiter(ctx: &Ctx, dir: &Path) -> Result<String> {
             "dB",
             judge_clicks(
                 &clicks(&export, amplitude, &steps),
-                db(10f64.powf(-3.0 / 20.0) - 10f64.powf(-6.0 / 20.0))
+                instant_step_db(-3.0, -6.0)
             )
         )?,
         over.0
@@ -613,26 +602,12 @@ fn reverb(ctx: &Ctx, dir: &Path) -> Result<String> {
         .at(1.0, 0.0)
         .at(3.0, -20.0)
         .step(3.5, -20.0, -6.0);
-    let steps = lane.steps();
     let session = Session {
         plugin: "Mixwerk Reverb",
         settings: &["Mix=0"],
-        lanes: vec![lane.clone()],
+        lanes: vec![lane],
     };
-    let amplitude = 0.5;
-    let export = session.render(ctx, dir, &tone(amplitude))?;
-    let measured = gain_db(&windows(&export), amplitude);
-    let expected = |t: f64, _| (!excluded(t, &steps, 0.1)).then(|| lane.value(t));
-    let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
-    let instant = db(10f64.powf(-6.0 / 20.0) - 10f64.powf(-20.0 / 20.0));
-    report(
-        lag,
-        err,
-        at,
-        0.2,
-        "dB",
-        judge_clicks(&clicks(&export, amplitude, &steps), instant),
-    )
+    gain_follows_the_lane(ctx, dir, &session, 0.5, instant_step_db(-6.0, -20.0))
 }
 
 /// Feedback 0 % until 2 s, then 50 %, on single impulses at 1 s and 3 s through a 100 ms

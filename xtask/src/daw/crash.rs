@@ -26,21 +26,28 @@ pub(super) fn ardour_side_crash(err: &str) -> Option<String> {
     let ours = |f: &&str| f.contains(".vst3") || f.contains("Mixwerk");
     if !frames.is_empty() {
         if let Some(first_ours) = frames.iter().position(ours) {
-            // glibc found the heap corrupted while our code freed memory: the corruption was
-            // made earlier by whoever wrote past a block, and Ardour's export does that with
-            // no plugin loaded. Retried, naming the frame; a plugin that corrupted the heap
-            // itself would do it on every attempt, and the run fails after the last one.
-            let detected = err.contains("(SIGABRT)")
-                && HEAP.iter().any(|m| err.contains(*m))
-                && frames[..first_ours].iter().all(|f| is_allocator(f));
-            let freeing = frames[first_ours..]
+            // glibc found the heap corrupted while our code freed or allocated memory: it
+            // aborted with its message, or crashed walking its own corrupted lists (SIGSEGV
+            // inside `unlink_chunk`, seen once in `calloc` from the Limiter's activation after
+            // Ardour had crashed in `lua_newuserdata` on the attempt before). Either way the
+            // corruption was made earlier by whoever wrote past a block, and Ardour's export
+            // does that with no plugin loaded. Retried, naming the frame; a plugin that
+            // corrupted the heap itself would do it on every attempt, and the run fails after
+            // the last one (and valgrind's memcheck in `cargo xtask validate` runs every
+            // plugin on its own, where nothing else can).
+            let in_allocator =
+                first_ours > 0 && frames[..first_ours].iter().all(|f| is_allocator(f));
+            let detected = in_allocator
+                && (err.contains("(SIGSEGV)")
+                    || (err.contains("(SIGABRT)") && HEAP.iter().any(|m| err.contains(*m))));
+            let caller = frames[first_ours..]
                 .iter()
                 .find(|f| !is_allocator(f))
                 .unwrap_or(&frames[first_ours]);
             return detected.then(|| {
                 format!(
-                    "glibc found the heap corrupted while {} freed memory",
-                    short(freeing)
+                    "glibc found the heap corrupted while {} allocated or freed memory",
+                    short(caller)
                 )
             });
         }
@@ -139,5 +146,33 @@ pub(super) fn describe(status: std::process::ExitStatus) -> String {
         Some(6) => "aborted (SIGABRT)".to_owned(),
         Some(sig) => format!("killed by signal {sig}"),
         None => format!("failed ({status})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Heap corruption found by glibc under our frames is retried, whether it aborted or
+    /// crashed in its lists; a crash in our own code never is.
+    #[test]
+    fn heap_corruption_under_our_frames_is_retried_our_own_crash_is_not() {
+        let crashed_in_calloc = "state_save.lua crashed (SIGSEGV)
+    #0  0x00007f3557eb306f in unlink_chunk (p=p@entry=0x5616d9c83030) at ./malloc/malloc.c:1622
+    #1  0x00007f3557eb5e8d in _int_malloc (av=av@entry=0x7f3557ff1c60) at ./malloc/malloc.c:4303
+    #2  0x00007f3557eb77b2 in __libc_calloc (n=<optimized out>) at ./malloc/malloc.c:3674
+    #3  0x00007f350f2db8d6 in shared_dsp::dynamics::moving_average::MovingAverage::new () from /x/Mixwerk Limiter.vst3/Contents/x86_64-linux/Mixwerk Limiter.so
+    #4  0x00007f3559231 in Steinberg::VST3PI::activate() () from /usr/lib/ardour7/libardour.so.3";
+        let why = ardour_side_crash(crashed_in_calloc).expect("retried");
+        assert!(why.contains("MovingAverage::new"), "{why}");
+
+        let our_own = "state_save.lua crashed (SIGSEGV)
+    #0  0x00007f350f2db8d6 in shared_dsp::strip::Console::activate () from /x/Mixwerk Channel Strip.vst3/Contents/x86_64-linux/Mixwerk Channel Strip.so
+    #1  0x00007f3559231 in Steinberg::VST3PI::activate() () from /usr/lib/ardour7/libardour.so.3";
+        assert_eq!(ardour_side_crash(our_own), None);
+
+        let ardours = "automate.lua crashed (SIGSEGV)
+    #0  0x00007f35 in lua_newuserdata () from /usr/lib/ardour7/libardour.so.3";
+        assert!(ardour_side_crash(ardours).is_some());
     }
 }

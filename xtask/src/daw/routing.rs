@@ -25,23 +25,17 @@ use super::audio::{RATE, read_wav, write_wav};
 use super::{Check, Ctx};
 
 pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
-    let all = [
-        (
-            "Mixwerk Channel Strip",
-            Check::new(
-                "Mixwerk Channel Strip: eight tracks into its eight buses",
+    super::for_plugins(
+        &[
+            (
+                "Mixwerk Channel Strip",
+                "eight tracks into its eight buses",
                 console,
             ),
-        ),
-        (
-            "Mixwerk Compressor",
-            Check::new("Mixwerk Compressor: keyed by another track", sidechain),
-        ),
-    ];
-    all.into_iter()
-        .filter(|(p, _)| plugins.contains(p))
-        .map(|(_, c)| c)
-        .collect()
+            ("Mixwerk Compressor", "keyed by another track", sidechain),
+        ],
+        plugins,
+    )
 }
 
 /// Runs routing.lua in `mode` with `inputs` (written as WAV files in `dir`); returns the export.
@@ -181,18 +175,11 @@ fn sidechain(ctx: &Ctx, dir: &Path) -> Result<String> {
             }
         })
         .collect();
-    let settings: Vec<String> = [
-        "Sidechain=1",
-        "Threshold=-30",
-        "Ratio=4",
-        "Knee=6",
-        "Attack=10",
-        "Release=100",
-        "Detector=1",
-        "RMS Window=10",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let settings: Vec<String> = ["Sidechain=1", "Threshold=-30"]
+        .iter()
+        .chain(&super::COMPRESSOR_RMS_4_TO_1)
+        .map(|s| s.to_string())
+        .collect();
     let inputs = [[tone.clone(), tone.clone()], [key.clone(), key]];
     let export = render(ctx, dir, "sidechain", &["in", "key"], &inputs, &settings)?;
     let rms =
