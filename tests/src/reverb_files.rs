@@ -1,7 +1,8 @@
 //! The reverb's impulse-response files and states, shared by its host tests
 //! (`tests/reverb.rs`, `tests/offline.rs`): WAV files written from the format's definition,
-//! random IRs, the loader's documented normalisation, states naming an IR path, and the error
-//! against direct convolution, all independent of the plugin's own code.
+//! random IRs, the loader's documented normalisation, states naming an IR path, the error
+//! against direct convolution, and the reverberation time by Schroeder integration in octave
+//! bands (ISO 3382-1), all independent of the plugin's own code.
 
 use std::path::{Path, PathBuf};
 
@@ -161,4 +162,74 @@ pub fn error_db(
         }
     }
     10.0 * (e / s).log10()
+}
+
+/// Zero-phase octave-band filtering: a 2nd-order band pass with 0 dB at `fc` and one
+/// octave's bandwidth (RBJ Audio EQ Cookbook, Q = √2), run forward and then backward over `x`,
+/// so the band is its squared magnitude and adds no delay.
+pub fn octave_band(x: &[f32], fs: f64, fc: f64) -> Vec<f64> {
+    let w0 = std::f64::consts::TAU * fc / fs;
+    let alpha = w0.sin() / (2.0 * std::f64::consts::SQRT_2);
+    let a0 = 1.0 + alpha;
+    let (b0, b2) = (alpha / a0, -alpha / a0);
+    let (a1, a2) = (-2.0 * w0.cos() / a0, (1.0 - alpha) / a0);
+    let run = |v: &mut [f64]| {
+        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+        for s in v.iter_mut() {
+            let y = b0 * *s + b2 * x2 - a1 * y1 - a2 * y2;
+            (x2, x1, y2, y1) = (x1, *s, y1, y);
+            *s = y;
+        }
+    };
+    let mut y: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+    run(&mut y);
+    y.reverse();
+    run(&mut y);
+    y.reverse();
+    y
+}
+
+/// T30 of an energy envelope at `fs` (ISO 3382-1): Schroeder's backward integral,
+/// EDC(t) = ∫ₜ^∞ e / ∫₀^∞ e in dB, and the least-squares line through it between −5 and
+/// −35 dB, extrapolated to 60 dB. `None` if the curve never spans that range.
+pub fn schroeder_t30(energy: &[f64], fs: f64) -> Option<f64> {
+    let total: f64 = energy.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mut remaining = vec![0.0; energy.len() + 1];
+    for i in (0..energy.len()).rev() {
+        remaining[i] = remaining[i + 1] + energy[i];
+    }
+    let points: Vec<(f64, f64)> = remaining[..energy.len()]
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as f64 / fs, 10.0 * (r / total).log10()))
+        .filter(|(_, db)| (-35.0..=-5.0).contains(db))
+        .collect();
+    if points.len() < 100 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x / n, b + y / n));
+    let (sxy, sxx) = points.iter().fold((0.0, 0.0), |(a, b), &(x, y)| {
+        (a + (x - mx) * (y - my), b + (x - mx).powi(2))
+    });
+    Some(-60.0 / (sxy / sxx))
+}
+
+/// T_mid of a (multichannel) impulse response (ISO 3382-1): T30 of all channels' energy in the
+/// 500 Hz and in the 1 kHz octave, averaged. `None` if either never decays by 35 dB.
+pub fn t_mid(channels: &[Vec<f32>], fs: f64) -> Option<f64> {
+    let band = |fc: f64| {
+        let bands: Vec<Vec<f64>> = channels.iter().map(|c| octave_band(c, fs, fc)).collect();
+        let len = bands.iter().map(Vec::len).min().unwrap_or(0);
+        let energy: Vec<f64> = (0..len)
+            .map(|i| bands.iter().map(|b| b[i] * b[i]).sum())
+            .collect();
+        schroeder_t30(&energy, fs)
+    };
+    Some(0.5 * (band(500.0)? + band(1_000.0)?))
 }

@@ -10,7 +10,8 @@
 //! - Mixwerk Reverb loads impulse responses on a background thread. Offline, the IR named by a
 //!   restored session convolves from the first block, one loaded mid-render from the block
 //!   where it was loaded (both against direct convolution with the normalised IR), and two
-//!   renders are bit-identical.
+//!   renders are bit-identical; so are two in which convolution mode with no file is switched
+//!   on mid-render (the default built-in, rendered then, plays from that block).
 //!
 //! Run through `cargo xtask test`, which builds the bundles first.
 
@@ -474,6 +475,40 @@ fn reverb_offline(p: &PluginUnderTest) {
         assert!(
             settled < -90.0,
             "{}: {settled} dB after the crossfade",
+            p.label()
+        );
+
+        // No file: an algorithmic session switched to convolution (all wet, no IR path) at
+        // sample `at` has the default built-in from that block on, rendered while the render
+        // waits (it is not loaded while the plugin is algorithmic): two renders bit-identical,
+        // and the default heard.
+        let no_file = state_for(p, convolution_state(&clap, "").expect("state"));
+        let switched = || {
+            let mut inst = hosted::open(p).expect("instance");
+            inst.activate_offline(RATE, MAX_BLOCK as u32)
+                .expect("activates offline");
+            render_reverb(&mut *inst, &input, Some((at, &no_file)))
+        };
+        let (one, two) = (switched(), switched());
+        let heard: f64 = (0..2)
+            .flat_map(|c| one[c][at + 2_400..at + 7_200].iter())
+            .map(|&v| (v as f64).powi(2))
+            .sum::<f64>()
+            / 9_600.0;
+        let heard_db = 10.0 * heard.max(1e-30).log10();
+        println!(
+            "{}: offline, switched to convolution with no file at sample {at}: the default at {heard_db:.1} dBFS 50-150 ms later; two renders bit-identical: {}",
+            p.label(),
+            first_difference(&one, &two).is_none()
+        );
+        assert!(
+            first_difference(&one, &two).is_none(),
+            "{}: two offline renders with the default built-in differ",
+            p.label()
+        );
+        assert!(
+            heard_db > -30.0,
+            "{}: convolution with no file is silent offline ({heard_db} dBFS)",
             p.label()
         );
     }

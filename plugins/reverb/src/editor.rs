@@ -2,12 +2,14 @@
 //! and 8 kHz) predicted from the settings, or a loaded impulse response's energy decay curve
 //! in convolution mode; an impulse-response browser; and every control.
 //!
-//! **Choosing an IR.** The browser is drawn with egui (no native dialog, no dialog library).
-//! Picking a file only sets the persisted `ir-path` (`IrPath::set`, the same entry point a
-//! session load uses): the audio thread sees the new generation, asks the background loader
-//! for it, and swaps the engine in with a crossfade. The editor never loads anything itself
-//! and never touches the audio thread; it shows the loader's status, including the refusal
-//! message for a bad file (the previous IR then keeps playing).
+//! **Choosing an IR.** A menu lists the built-in impulse responses
+//! (`shared_dsp::reverb::builtin`), and a browser drawn with egui (no native dialog, no dialog
+//! library) the WAV files. Either only sets the persisted `ir-path` (`IrPath::set`, the same
+//! entry point a session load uses; a built-in as `builtin:<id>`): the audio thread sees the
+//! new generation, asks the background loader for it, and swaps the engine in with a
+//! crossfade. The editor never loads anything itself and never touches the audio thread; it
+//! shows the loader's status, including the refusal message for a bad file (the IR in use
+//! then keeps playing, and the editor says which).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use std::sync::atomic::Ordering;
 
 use nice_plug::prelude::{Param, Plugin};
 use plugin_kit::text;
+use shared_dsp::reverb::builtin::{self, Builtin};
 use shared_dsp::reverb::decay_shape::DecayShape;
 use shared_dsp::reverb::{Mode, Settings};
 use shared_ui::control::set_once;
@@ -42,8 +45,6 @@ pub struct Reverb {
     browser: Option<FileBrowser>,
     /// The loaded IR's decay curve, reused between frames.
     curve: Vec<(f32, f32)>,
-    /// What the last successful load said: still playing after a refusal.
-    playing: Option<String>,
 }
 
 impl Reverb {
@@ -53,7 +54,6 @@ impl Reverb {
             ir,
             browser: None,
             curve: Vec::new(),
-            playing: None,
         }
     }
 }
@@ -70,7 +70,7 @@ impl View for Reverb {
                 settings.character,
                 text::ms_to_text(settings.decay_s * 1000.0)
             ),
-            Mode::Convolution => "Convolution".to_owned(),
+            Mode::Convolution => format!("Convolution, {}", ir_name(&self.params.ir_path.get())),
         };
         window::heading(
             ui,
@@ -221,7 +221,7 @@ impl Reverb {
         if self.curve.is_empty() {
             plot.caption(
                 false,
-                "no impulse response loaded: choose one on the right",
+                "the impulse response loads when Convolution is on",
                 theme::WARN,
             );
             return;
@@ -248,38 +248,54 @@ impl Reverb {
         }
     }
 
-    /// The IR in use, the loader's status and the browser.
+    /// The IR in use, the built-in menu, the loader's status and the browser.
     fn ir_panel(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let path = self.params.ir_path.get();
         let status = self.ir.status();
-        if let IrStatus::Loaded(what) = &status {
-            self.playing = Some(what.clone());
-        }
+        let mut chosen = None;
         theme::section(ui, "IMPULSE RESPONSE", |ui| {
             ui.set_width(360.0);
-            let name = Path::new(&path)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned());
             ui.horizontal(|ui| {
-                ui.label(RichText::new(name.as_deref().unwrap_or("none")).strong());
+                let current = builtin::parse(&path).and_then(Result::ok);
+                egui::ComboBox::from_id_salt("builtin-ir")
+                    .selected_text(current.map_or("Built-in...", Builtin::name))
+                    .width(120.0)
+                    .show_ui(ui, |ui| {
+                        for b in Builtin::ALL {
+                            if ui.selectable_label(current == Some(b), b.label()).clicked() {
+                                chosen = Some(b.path());
+                            }
+                        }
+                    });
+                ui.label(RichText::new(ir_name(&path)).strong());
                 if !path.is_empty()
                     && ui
                         .small_button("Clear")
-                        .on_hover_text("No impulse response")
+                        .on_hover_text(format!(
+                            "Back to the default, the built-in {}",
+                            Builtin::DEFAULT.label()
+                        ))
                         .clicked()
                 {
-                    self.params.ir_path.set(String::new());
-                    self.playing = None;
+                    chosen = Some(String::new());
                 }
             });
             let (line, color) = match &status {
-                IrStatus::None => ("No file chosen.".to_owned(), theme::TEXT_DIM),
+                IrStatus::None => (
+                    format!(
+                        "No file chosen: the built-in {} plays in Convolution mode.",
+                        Builtin::DEFAULT.label()
+                    ),
+                    theme::TEXT_DIM,
+                ),
                 IrStatus::Loading(_) => ("Loading...".to_owned(), theme::TEXT_DIM),
-                IrStatus::Loaded(what) => (loaded_text(what), theme::SIGNAL),
+                IrStatus::Loaded(what) => (format!("Loaded: {what}"), theme::SIGNAL),
                 IrStatus::Failed(why) => {
-                    let keep = match &self.playing {
-                        Some(p) => format!(" Still playing: {}", loaded_text(p)),
-                        None => String::new(),
+                    let playing = self.ir.playing();
+                    let keep = if playing.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Still playing: {playing}")
                     };
                     (format!("{why}.{keep}"), theme::HOT)
                 }
@@ -287,7 +303,7 @@ impl Reverb {
             ui.add(egui::Label::new(RichText::new(line).small().color(color)).wrap());
             if self.params.space.mode.value() == ModeParam::Algorithmic {
                 ui.label(
-                    RichText::new("Heard in Convolution mode (picking a file switches to it).")
+                    RichText::new("Heard in Convolution mode (choosing one switches to it).")
                         .small()
                         .color(theme::TEXT_DIM),
                 );
@@ -295,32 +311,51 @@ impl Reverb {
             let browser = self
                 .browser
                 .get_or_insert_with(|| FileBrowser::new(&start_dir(&path), &["wav", "wave"]));
-            let current = (!path.is_empty()).then(|| PathBuf::from(&path));
+            let current = is_file(&path).then(|| PathBuf::from(&path));
             if let Some(picked) =
                 widgets::file_browser(ui, browser, current.as_deref(), 360.0, 120.0)
             {
-                self.params
-                    .ir_path
-                    .set(picked.to_string_lossy().into_owned());
-                let mode = &self.params.space.mode;
-                if mode.value() != ModeParam::Convolution {
-                    let convolution = mode.preview_normalized(ModeParam::Convolution);
-                    set_once(&k.bind(mode), convolution);
-                }
+                chosen = Some(picked.to_string_lossy().into_owned());
             }
         });
+        if let Some(path) = chosen {
+            let clear = path.is_empty();
+            self.params.ir_path.set(path);
+            // A file or built-in is chosen to be heard: switch to convolution (clearing only
+            // goes back to the default).
+            let mode = &self.params.space.mode;
+            if !clear && mode.value() != ModeParam::Convolution {
+                let convolution = mode.preview_normalized(ModeParam::Convolution);
+                set_once(&k.bind(mode), convolution);
+            }
+        }
     }
 }
 
-/// "Loaded: 2.35 s stereo, 44.1 kHz file" without the path the status starts with.
-fn loaded_text(what: &str) -> String {
-    let description = what.rsplit_once(": ").map_or(what, |(_, d)| d);
-    format!("Loaded: {description}")
+/// Whether the IR path names a file (not empty, not a built-in).
+fn is_file(path: &str) -> bool {
+    !path.trim().is_empty() && builtin::parse(path).is_none()
 }
 
-/// Where the browser opens: the current IR's folder, else `MIXWERK_IR_DIR`, else home.
+/// What the IR path names, for the panel and the title: a file's name, a built-in's label, or
+/// the default built-in.
+fn ir_name(path: &str) -> String {
+    match builtin::parse(path) {
+        Some(Ok(b)) => format!("Built-in: {}", b.label()),
+        // An unknown built-in: show the name as saved (the status says why it is refused).
+        Some(Err(_)) => path.trim().to_owned(),
+        None if path.trim().is_empty() => {
+            format!("Default: {}", Builtin::DEFAULT.label())
+        }
+        None => Path::new(path)
+            .file_name()
+            .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned()),
+    }
+}
+
+/// Where the browser opens: the current IR file's folder, else `MIXWERK_IR_DIR`, else home.
 fn start_dir(current: &str) -> PathBuf {
-    if !current.trim().is_empty() {
+    if is_file(current) {
         return PathBuf::from(current);
     }
     std::env::var_os(IR_DIR_ENV)

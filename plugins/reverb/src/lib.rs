@@ -1,7 +1,7 @@
 //! Mixwerk Reverb: an algorithmic feedback-delay-network reverb whose decay is exactly what it
-//! says, and zero-latency convolution with impulse-response files, all automatable and
-//! glitch-free (the DSP is `shared_dsp::reverb`; this crate is the plugin glue and the IR
-//! loader, see `ir.rs`).
+//! says, and zero-latency convolution with impulse-response files or built-in impulse
+//! responses, all automatable and glitch-free (the DSP is `shared_dsp::reverb`; this crate is
+//! the plugin glue and the IR loader, see `ir.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -17,7 +17,7 @@ mod editor;
 pub mod ir;
 mod params;
 use ir::{IrShared, IrTask};
-use params::ReverbParams;
+use params::{ModeParam, ReverbParams};
 
 pub struct MixwerkReverb {
     params: Arc<ReverbParams>,
@@ -60,6 +60,11 @@ impl MixwerkReverb {
     fn target(&self) -> Settings {
         bypass::target(self.params.settings(), self.params.bypass.value())
     }
+
+    /// Whether the Mode parameter is Convolution now (any thread: an atomic read).
+    fn convolution(params: &ReverbParams) -> bool {
+        params.space.mode.value() == ModeParam::Convolution
+    }
 }
 
 impl Plugin for MixwerkReverb {
@@ -75,7 +80,7 @@ impl Plugin for MixwerkReverb {
 
     fn task_executor(&mut self) -> TaskExecutor<Self> {
         let (ir, params) = (self.ir.clone(), self.params.clone());
-        Box::new(move |task| ir.run(task, &params.ir_path))
+        Box::new(move |task| ir.run(task, &params.ir_path, Self::convolution(&params)))
     }
 
     fn activate(
@@ -93,8 +98,9 @@ impl Plugin for MixwerkReverb {
         // Load the session's IR here, on the main thread, so that a session (or an offline
         // render) has it from the first sample; later changes load in the background.
         self.seen_path = self.params.ir_path.generation();
-        if let Some(engine) = self.ir.load_now(&self.params.ir_path) {
-            self.reverb.install_ir(Box::new(engine));
+        let convolution = Self::convolution(&self.params);
+        if let Some(engine) = self.ir.load_now(&self.params.ir_path, convolution) {
+            self.reverb.install_ir(engine);
         }
         self.reverb.update_immediately(&self.target());
         true
@@ -111,8 +117,11 @@ impl Plugin for MixwerkReverb {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // A load when the path changed, or when convolution mode wants the default built-in
+        // that was left unloaded while the plugin was algorithmic.
         let generation = self.params.ir_path.generation();
-        if generation != self.seen_path {
+        let deferred = Self::convolution(&self.params) && self.ir.take_deferred();
+        if generation != self.seen_path || deferred {
             self.seen_path = generation;
             let request = self.ir.engines.request();
             context.execute_background(IrTask::Load(request));

@@ -1,7 +1,9 @@
 //! Loading an impulse response from a WAV file: read, validate, resample to the session rate,
 //! normalise. Runs on a loader thread (it allocates and does file I/O), never on the audio
 //! thread; the result becomes a [`ConvolutionEngine`] that is handed over through an
-//! [`IrMailbox`](super::IrMailbox).
+//! [`IrMailbox`](super::IrMailbox). [`load_source`] also takes the names of the built-in
+//! impulse responses (`builtin:hall`, see [`builtin`](super::builtin)), so that one string
+//! (the plugin's saved `ir-path`) names either.
 //!
 //! Every way a file can be wrong gives an [`IrError`] whose message names the file and says
 //! what is wrong in words a user can act on ("… is not a WAV file", "… is 41.0 s long; the
@@ -17,6 +19,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::builtin::{self, Builtin};
 use super::resample::resample;
 use crate::convolution::ConvolutionEngine;
 
@@ -35,6 +38,9 @@ pub enum IrError {
     TooLong(PathBuf, f64),
     TooManyChannels(PathBuf, u16),
     BadSamples(PathBuf),
+    /// `builtin:<name>` with a name that is not one of the built-ins (a session or preset
+    /// from a newer version, or a typo in a hand-written one).
+    UnknownBuiltin(String),
 }
 
 impl fmt::Display for IrError {
@@ -70,6 +76,14 @@ impl fmt::Display for IrError {
             IrError::BadSamples(p) => {
                 write!(f, "{} contains invalid (infinite or NaN) samples", name(p))
             }
+            IrError::UnknownBuiltin(source) => {
+                let known: Vec<&str> = Builtin::ALL.iter().map(|b| b.id()).collect();
+                write!(
+                    f,
+                    "Impulse response \"{source}\" is not one of the built-ins ({})",
+                    known.join(", ")
+                )
+            }
         }
     }
 }
@@ -83,14 +97,20 @@ pub struct ImpulseResponse {
     pub channels: Vec<Vec<f32>>,
     /// The rate the samples are at now (the session's).
     pub sample_rate: f64,
-    /// The file's own rate and length.
+    /// The file's own rate and length (for a built-in: the session rate and its length).
     pub file_rate: u32,
     pub file_seconds: f64,
+    /// Which built-in this is, when it was rendered rather than read from a file.
+    pub builtin: Option<Builtin>,
 }
 
 impl ImpulseResponse {
-    /// A short human description for the editor and the log: "2.35 s stereo, 44.1 kHz file".
+    /// A short human description for the editor and the log: "2.35 s stereo, 44.1 kHz file",
+    /// or "Built-in: Hall 2.2 s".
     pub fn describe(&self) -> String {
+        if let Some(b) = self.builtin {
+            return format!("Built-in: {}", b.label());
+        }
         let layout = if self.channels.len() == 2 {
             "stereo"
         } else {
@@ -245,7 +265,18 @@ pub fn load(path: &Path, sample_rate: f64) -> Result<ImpulseResponse, IrError> {
         sample_rate,
         file_rate,
         file_seconds,
+        builtin: None,
     })
+}
+
+/// Loads what `source` names: a built-in (`builtin:<name>`, rendered at `sample_rate`) or a
+/// WAV file ([`load`]). An unknown built-in name is refused like a bad file.
+pub fn load_source(source: &str, sample_rate: f64) -> Result<ImpulseResponse, IrError> {
+    match builtin::parse(source) {
+        Some(Ok(b)) => Ok(b.render(sample_rate)),
+        Some(Err(e)) => Err(e),
+        None => load(Path::new(source), sample_rate),
+    }
 }
 
 #[cfg(test)]

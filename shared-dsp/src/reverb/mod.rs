@@ -38,9 +38,12 @@
 //! **Impulse responses** are loaded on a loader thread ([`ir_loader`]) into a
 //! [`ConvolutionEngine`] and handed over through an [`IrMailbox`]; the audio thread swaps them
 //! in with a crossfade and hands the old one back to be freed ([`Reverb::exchange_ir`]). The
-//! audio thread never allocates, frees, locks or waits.
+//! audio thread never allocates, frees, locks or waits. Besides files there are built-in
+//! impulse responses ([`builtin`]): rendered on the loader thread from this very reverb (and a
+//! synthesised spring, [`spring`]), so convolution always has something to play.
 
 pub mod absorption;
+pub mod builtin;
 pub mod character;
 pub mod decay_shape;
 pub mod diffusion;
@@ -49,6 +52,7 @@ pub mod fdn;
 pub mod ir_loader;
 pub mod resample;
 pub mod ring;
+pub mod spring;
 
 #[cfg(test)]
 mod tests;

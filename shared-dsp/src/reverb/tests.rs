@@ -30,10 +30,21 @@ fn impulse_response(settings: &Settings, seconds: f32) -> (Vec<f32>, Vec<f32>) {
     (left, right)
 }
 
-/// Zero-phase octave-band filtering of `x` around `fc`: the magnitude of a 6th-order
-/// Butterworth band-pass with band edges fc/√2 and fc·√2, |H|² = 1/(1 + ((f² − fc²)/(f·B))⁶),
-/// applied in the frequency domain (zero-padded so nothing wraps).
+/// Zero-phase octave-band filtering of `x` around `fc` (see [`fractional_octave_band`]).
 fn octave_band(x: &[f32], fs: f64, fc: f64) -> Vec<f64> {
+    fractional_octave_band(x, fs, fc, 1.0)
+}
+
+/// Zero-phase filtering of `x` in the 1/`bands_per_octave` octave band around `fc`: the
+/// magnitude of a 6th-order Butterworth band-pass with band edges fc·2^(∓1/2b),
+/// |H|² = 1/(1 + ((f² − fc²)/(f·B))⁶), applied in the frequency domain (zero-padded so nothing
+/// wraps).
+pub(super) fn fractional_octave_band(
+    x: &[f32],
+    fs: f64,
+    fc: f64,
+    bands_per_octave: f64,
+) -> Vec<f64> {
     let n = (2 * x.len()).next_power_of_two();
     let mut planner = RealFftPlanner::<f64>::new();
     let fwd = planner.plan_fft_forward(n);
@@ -46,7 +57,8 @@ fn octave_band(x: &[f32], fs: f64, fc: f64) -> Vec<f64> {
         .collect();
     let mut spec = fwd.make_output_vec();
     fwd.process(&mut time, &mut spec).expect("fft");
-    let bandwidth = fc * (2f64.sqrt() - 1.0 / 2f64.sqrt());
+    let edge = 2f64.powf(0.5 / bands_per_octave);
+    let bandwidth = fc * (edge - 1.0 / edge);
     for (k, c) in spec.iter_mut().enumerate() {
         let f = k as f64 * fs / n as f64;
         let gain = if f == 0.0 {
@@ -66,7 +78,7 @@ fn octave_band(x: &[f32], fs: f64, fc: f64) -> Vec<f64> {
 }
 
 /// Schroeder backward integration: EDC(t) = ∫ₜ^∞ h² / ∫₀^∞ h², in dB.
-fn energy_decay_curve(energy: &[f64]) -> Vec<f64> {
+pub(super) fn energy_decay_curve(energy: &[f64]) -> Vec<f64> {
     let total: f64 = energy.iter().sum();
     let mut acc = 0.0;
     let mut edc = vec![0.0; energy.len()];
@@ -79,7 +91,7 @@ fn energy_decay_curve(energy: &[f64]) -> Vec<f64> {
 
 /// T30 (ISO 3382-1): least-squares line through the EDC between −5 and −35 dB, extrapolated
 /// to a 60 dB decay.
-fn t30(edc: &[f64], fs: f64) -> f64 {
+pub(super) fn t30(edc: &[f64], fs: f64) -> f64 {
     let points: Vec<(f64, f64)> = edc
         .iter()
         .enumerate()
@@ -100,10 +112,16 @@ fn t30(edc: &[f64], fs: f64) -> f64 {
 
 /// T30 in the octave band around `fc`, from the energy of both channels.
 fn band_t30(ir: &(Vec<f32>, Vec<f32>), fc: f64) -> f64 {
-    let l = octave_band(&ir.0, FS as f64, fc);
-    let r = octave_band(&ir.1, FS as f64, fc);
+    band_t30_at(&ir.0, &ir.1, FS as f64, fc)
+}
+
+/// T30 in the octave band around `fc` of a stereo response at `fs`, from both channels'
+/// energy.
+pub(super) fn band_t30_at(left: &[f32], right: &[f32], fs: f64, fc: f64) -> f64 {
+    let l = octave_band(left, fs, fc);
+    let r = octave_band(right, fs, fc);
     let energy: Vec<f64> = l.iter().zip(&r).map(|(a, b)| a * a + b * b).collect();
-    t30(&energy_decay_curve(&energy), FS as f64)
+    t30(&energy_decay_curve(&energy), fs)
 }
 
 #[test]
@@ -275,7 +293,7 @@ fn echo_density_reaches_gaussian_within_100_ms() {
 
 /// IACC (ISO 3382-1): the largest normalised cross-correlation of left and right over lags of
 /// ±1 ms.
-fn iacc(l: &[f32], r: &[f32], fs: f64) -> f64 {
+pub(super) fn iacc(l: &[f32], r: &[f32], fs: f64) -> f64 {
     let max_lag = (0.001 * fs) as isize;
     let el: f64 = l.iter().map(|&v| (v as f64).powi(2)).sum();
     let er: f64 = r.iter().map(|&v| (v as f64).powi(2)).sum();
