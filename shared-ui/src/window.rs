@@ -162,6 +162,45 @@ pub fn heading(ui: &mut egui::Ui, title: &str, status: Option<egui::RichText>) {
     });
 }
 
+/// The editor half of a Mixwerk plugin's `impl Plugin`, written inside it: `type Editor` (the
+/// window around the view `$view`), no SysEx, the background task (`()` unless given),
+/// `params()` handing out `self.params`, and `editor()` opening the view with
+/// `$view::new(self.field.clone(), …)` over the listed fields, repainted through
+/// `self.$repaint`. Every plugin keeps its editor state in `self.frame` (`plugin_kit::frame`).
+///
+/// ```text
+/// shared_ui::plugin_editor!(editor::Delay { params, analysis }, repaint: analysis.repaint);
+/// ```
+#[macro_export]
+macro_rules! plugin_editor {
+    (
+        $view:ty { $($field:ident),+ $(,)? },
+        repaint: $($repaint:ident).+
+        $(, background: $task:ty)? $(,)?
+    ) => {
+        type Editor = $crate::window::Editor<$view>;
+        type SysExMessage = ();
+        type BackgroundTask = $crate::plugin_editor!(@task $($task)?);
+
+        fn params(&self) -> ::std::sync::Arc<dyn ::nice_plug::prelude::Params> {
+            self.params.clone()
+        }
+
+        fn editor(
+            &mut self,
+            _executor: ::nice_plug::prelude::AsyncExecutor<Self>,
+        ) -> Option<Self::Editor> {
+            $crate::window::create(
+                self.frame.editor_state(),
+                self.$($repaint).+.clone(),
+                <$view>::new($(self.$field.clone()),+),
+            )
+        }
+    };
+    (@task) => { () };
+    (@task $task:ty) => { $task };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,43 +240,4 @@ mod tests {
         assert_eq!((min.width, min.height), (540.0, 336.0));
         assert_eq!((max.width, max.height), (2700.0, 1680.0));
     }
-}
-
-/// The editor half of a Mixwerk plugin's `impl Plugin`, written inside it: `type Editor` (the
-/// window around the view `$view`), no SysEx, the background task (`()` unless given),
-/// `params()` handing out `self.params`, and `editor()` opening the view with
-/// `$view::new(self.field.clone(), …)` over the listed fields, repainted through
-/// `self.$repaint`. Every plugin keeps its editor state in `self.frame` (`plugin_kit::frame`).
-///
-/// ```text
-/// shared_ui::plugin_editor!(editor::Delay { params, analysis }, repaint: analysis.repaint);
-/// ```
-#[macro_export]
-macro_rules! plugin_editor {
-    (
-        $view:ty { $($field:ident),+ $(,)? },
-        repaint: $($repaint:ident).+
-        $(, background: $task:ty)? $(,)?
-    ) => {
-        type Editor = $crate::window::Editor<$view>;
-        type SysExMessage = ();
-        type BackgroundTask = $crate::plugin_editor!(@task $($task)?);
-
-        fn params(&self) -> ::std::sync::Arc<dyn ::nice_plug::prelude::Params> {
-            self.params.clone()
-        }
-
-        fn editor(
-            &mut self,
-            _executor: ::nice_plug::prelude::AsyncExecutor<Self>,
-        ) -> Option<Self::Editor> {
-            $crate::window::create(
-                self.frame.editor_state(),
-                self.$($repaint).+.clone(),
-                <$view>::new($(self.$field.clone()),+),
-            )
-        }
-    };
-    (@task) => { () };
-    (@task $task:ty) => { $task };
 }

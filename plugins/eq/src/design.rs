@@ -262,7 +262,7 @@ mod tests {
         let mut host = Host {
             tasks: RefCell::default(),
             lose: Cell::new(true),
-            transport: Transport::new(rate as f32),
+            transport: Transport::new(rate),
         };
         let (mut l, mut r) = (vec![0.0f32; 512], vec![0.0f32; 512]);
         designer.process(&mut eq, &mut l, &mut r, false, &mut host);
