@@ -35,7 +35,7 @@ pub use crate::params::internals::ParamPtr;
 pub use crate::params::range::{FloatRange, IntRange};
 pub use crate::params::smoothing::{AtomicF32, Smoothable, Smoother, SmoothingStyle};
 pub use crate::params::{BoolParam, FloatParam, IntParam, Param, ParamFlags};
-pub use crate::plugin::PluginState;
+pub use crate::plugin::{FactoryPreset, PluginState};
 pub use crate::plugin::{Plugin, ProcessStatus, TaskExecutor};
 #[cfg(feature = "editor")]
 pub use crate::plugin::{TrackColor, TrackInfo};
