@@ -4,12 +4,14 @@ mod util;
 mod context;
 mod descriptor;
 pub mod features;
+pub mod presets;
 mod wrapper;
 
 use crate::wrapper::clap::features::ClapFeature;
 
 /// Re-export for the macro
 pub use self::descriptor::PluginDescriptor;
+pub use self::presets::{PresetDiscovery, PresetProvider};
 pub use self::wrapper::Wrapper;
 pub use clap_sys::entry::clap_plugin_entry;
 pub use clap_sys::factory::plugin_factory::{CLAP_PLUGIN_FACTORY_ID, clap_plugin_factory};
@@ -70,6 +72,8 @@ macro_rules! nice_export_clap {
             use $crate::wrapper::setup_logger;
             use $crate::wrapper::clap::{PluginDescriptor, Wrapper};
             use $crate::wrapper::clap::{CLAP_PLUGIN_FACTORY_ID, clap_host, clap_plugin, clap_plugin_descriptor, clap_plugin_factory};
+            use $crate::wrapper::clap::{PresetDiscovery, PresetProvider};
+            use $crate::wrapper::clap::presets::{clap_preset_discovery_factory, is_preset_discovery_factory_id};
             use ::std::collections::HashSet;
             use ::std::ffi::{CStr, c_void};
             use ::std::os::raw::c_char;
@@ -155,6 +159,41 @@ macro_rules! nice_export_clap {
                 ::std::ptr::null()
             }
 
+            // Mixwerk (MIXWERK.md 11): the preset-discovery factory, one provider per plugin
+            // with factory presets; a library whose plugins have none offers no factory.
+            const CLAP_PRESET_DISCOVERY_FACTORY: clap_preset_discovery_factory = clap_preset_discovery_factory {
+                count: Some(preset_provider_count),
+                get_descriptor: Some(preset_provider_descriptor),
+                create: Some(create_preset_provider),
+            };
+
+            static PRESET_DISCOVERY: OnceLock<PresetDiscovery> = OnceLock::new();
+
+            fn preset_discovery() -> &'static PresetDiscovery {
+                PRESET_DISCOVERY.get_or_init(|| {
+                    PresetDiscovery::new([$(PresetProvider::for_plugin::<$plugin_ty>()),+])
+                })
+            }
+
+            unsafe extern "C" fn preset_provider_count(_factory: *const clap_preset_discovery_factory) -> u32 {
+                preset_discovery().count()
+            }
+
+            unsafe extern "C" fn preset_provider_descriptor(
+                _factory: *const clap_preset_discovery_factory,
+                index: u32,
+            ) -> *const $crate::wrapper::clap::presets::clap_preset_discovery_provider_descriptor {
+                preset_discovery().descriptor(index)
+            }
+
+            unsafe extern "C" fn create_preset_provider(
+                _factory: *const clap_preset_discovery_factory,
+                indexer: *const $crate::wrapper::clap::presets::clap_preset_discovery_indexer,
+                provider_id: *const c_char,
+            ) -> *const $crate::wrapper::clap::presets::clap_preset_discovery_provider {
+                unsafe { preset_discovery().create(indexer, provider_id) }
+            }
+
             pub extern "C" fn init(_plugin_path: *const c_char) -> bool {
                 $({setup_logger::<$plugin_ty>();})+
                 true
@@ -163,8 +202,14 @@ macro_rules! nice_export_clap {
             pub extern "C" fn deinit() {}
 
             pub extern "C" fn get_factory(factory_id: *const c_char) -> *const c_void {
-                if !factory_id.is_null() && unsafe { CStr::from_ptr(factory_id) } == CLAP_PLUGIN_FACTORY_ID {
+                if factory_id.is_null() {
+                    return ::std::ptr::null();
+                }
+                let factory_id = unsafe { CStr::from_ptr(factory_id) };
+                if factory_id == CLAP_PLUGIN_FACTORY_ID {
                     &CLAP_PLUGIN_FACTORY as *const _ as *const c_void
+                } else if is_preset_discovery_factory_id(factory_id) && !preset_discovery().is_empty() {
+                    &CLAP_PRESET_DISCOVERY_FACTORY as *const _ as *const c_void
                 } else {
                     ::std::ptr::null()
                 }

@@ -96,6 +96,7 @@ use try_lock::TryLock;
 
 use super::context::{WrapperActivateContext, WrapperProcessContext};
 use super::descriptor::PluginDescriptor;
+use super::presets;
 use super::util::ClapPtr;
 use crate::event_loop::{BackgroundThread, EventLoop, MainThreadExecutor, TASK_QUEUE_CAPACITY};
 use crate::util::permit_alloc;
@@ -265,6 +266,12 @@ pub struct Wrapper<P: ClapPlugin> {
     clap_plugin_render: clap_plugin_render,
 
     clap_plugin_state: clap_plugin_state,
+
+    /// Mixwerk (MIXWERK.md 11): `clap.preset-load`, offered only when the plugin has factory
+    /// presets, and the host's side of it, queried in `init`.
+    clap_plugin_preset_load: clap_sys::ext::preset_load::clap_plugin_preset_load,
+    host_preset_load:
+        AtomicRefCell<Option<ClapPtr<clap_sys::ext::preset_load::clap_host_preset_load>>>,
 
     clap_plugin_tail: clap_plugin_tail,
 
@@ -721,6 +728,9 @@ impl<P: ClapPlugin> Wrapper<P> {
                 has_hard_realtime_requirement: Some(Self::ext_render_has_hard_realtime_requirement),
                 set: Some(Self::ext_render_set),
             },
+
+            clap_plugin_preset_load: presets::plugin_preset_load::<P>(),
+            host_preset_load: AtomicRefCell::new(None),
 
             clap_plugin_state: clap_plugin_state {
                 save: Some(Self::ext_state_save),
@@ -1684,6 +1694,18 @@ impl<P: ClapPlugin> Wrapper<P> {
         success
     }
 
+    /// Mixwerk: the host, for the `preset-load` callbacks in `presets.rs`.
+    pub(super) fn host_callback_ptr(&self) -> &ClapPtr<clap_host> {
+        &self.host_callback
+    }
+
+    /// Mixwerk: the host's `clap.preset-load`, if it has one.
+    pub(super) fn host_preset_load(
+        &self,
+    ) -> Option<ClapPtr<clap_sys::ext::preset_load::clap_host_preset_load>> {
+        self.host_preset_load.borrow().clone()
+    }
+
     pub fn request_restart(&self) {
         unsafe_clap_call! { &*self.host_callback=>request_restart(&*self.host_callback) };
     }
@@ -1743,6 +1765,11 @@ impl<P: ClapPlugin> Wrapper<P> {
                 &wrapper.host_callback,
                 CLAP_EXT_THREAD_CHECK,
             );
+            // Mixwerk: the host hears through this when a factory preset loaded or failed.
+            if presets::has_presets::<P>() {
+                *wrapper.host_preset_load.borrow_mut() =
+                    presets::query_host_preset_load(&wrapper.host_callback);
+            }
         }
 
         #[cfg(feature = "editor")]
@@ -2440,6 +2467,13 @@ impl<P: ClapPlugin> Wrapper<P> {
 
             #[cfg(feature = "editor")]
             return &wrapper.clap_plugin_track_info as *const _ as *const c_void;
+        } else if presets::is_preset_load_extension_id(id) {
+            // Mixwerk (MIXWERK.md 11): only a plugin with factory presets loads any.
+            if presets::has_presets::<P>() {
+                &wrapper.clap_plugin_preset_load as *const _ as *const c_void
+            } else {
+                std::ptr::null()
+            }
         } else if id == CLAP_EXT_VOICE_INFO {
             if P::CLAP_POLY_MODULATION_CONFIG.is_some() {
                 &wrapper.clap_plugin_voice_info as *const _ as *const c_void

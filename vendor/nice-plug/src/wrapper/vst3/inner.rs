@@ -31,6 +31,7 @@ use vst3::{ComPtr, ComRef};
 use super::context::{WrapperActivateContext, WrapperProcessContext};
 use super::note_expressions::NoteExpressionController;
 use super::param_units::ParamUnits;
+use super::programs::Programs;
 use super::util::{VST3_MIDI_PARAMS_END, VST3_MIDI_PARAMS_START};
 use crate::event_loop::{EventLoop, MainThreadExecutor, OsEventLoop};
 use crate::util::permit_alloc;
@@ -174,6 +175,9 @@ pub(crate) struct WrapperInner<P: Vst3Plugin> {
     /// having to add a setter function to the parameter (or even worse, have it be completely
     /// untyped).
     pub param_ptr_to_hash: HashMap<ParamPtr, u32>,
+    /// Mixwerk (MIXWERK.md 12): the factory presets as a program list and its program-change
+    /// parameter.
+    pub programs: Programs,
 }
 
 /// Tasks that can be sent from the plugin to be executed on the main thread in a non-blocking
@@ -201,6 +205,9 @@ pub enum Task<P: Plugin> {
     CallMainThread,
     /// Mixwerk: log that a panic on the audio thread silenced this instance.
     LogPanic,
+    /// Mixwerk (MIXWERK.md 12): load the program `process` was asked for (`Programs::request`),
+    /// then have the host re-read the parameters.
+    LoadProgram,
 }
 
 /// VST3 makes audio processing pretty complicated. In order to support both block splitting for
@@ -301,10 +308,11 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             }
         }
 
-        let param_hashes = param_id_hashes_ptrs_groups
+        let param_hashes: Vec<u32> = param_id_hashes_ptrs_groups
             .iter()
             .map(|(_, hash, _, _)| *hash)
             .collect();
+        let programs = Programs::new::<P>(&param_hashes);
         let param_by_hash = param_id_hashes_ptrs_groups
             .iter()
             .map(|(_, hash, ptr, _)| (*hash, *ptr))
@@ -387,6 +395,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             param_units,
             param_id_to_hash,
             param_ptr_to_hash,
+            programs,
         });
 
         // FIXME: Right now this is safe, but if we are going to have a singleton main thread queue
@@ -683,6 +692,38 @@ impl<P: Vst3Plugin> WrapperInner<P> {
         crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
     }
 
+    /// Mixwerk (MIXWERK.md 12): loads factory preset `index` as a saved state is loaded, makes it
+    /// the current program and asks the host to re-read every parameter. Not on the audio
+    /// thread: `process` posts [`Task::LoadProgram`] instead.
+    pub fn load_program(&self, index: usize) -> bool {
+        let Some(preset) = self.programs.preset(index) else {
+            return false;
+        };
+        // A clone: loading may migrate the state in place (`Plugin::filter_state`).
+        let mut state = preset.state.clone();
+        if !self.set_state_inner(&mut state) {
+            crate::nice_error!("Factory preset {:?} could not be loaded", preset.id);
+            return false;
+        }
+        self.programs.set_current(index);
+        if self.component_handler.borrow().is_some() {
+            let task_posted =
+                self.schedule_gui(Task::TriggerRestart(RestartFlags_::kParamValuesChanged));
+            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+        }
+        true
+    }
+
+    /// Mixwerk (MIXWERK.md 12): a program change that arrived in `process`. Only an atomic
+    /// store and, for the first request since the last load, a task in the background thread's
+    /// preallocated queue (never run inline, even when a host processes on its main thread).
+    pub fn request_program_deferred(&self, index: usize) {
+        if self.programs.request(index) {
+            let task_posted = self.schedule_background(Task::LoadProgram);
+            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+        }
+    }
+
     /// Immediately set the plugin state. Returns `false` if the deserialization failed. The plugin
     /// state is set from a couple places, so this function aims to deduplicate that. Includes
     /// `permit_alloc()`s around the deserialization and initialization for the use case where
@@ -781,6 +822,11 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
                 }
             }
             Task::LogPanic => self.panic_guard.log_deferred(),
+            Task::LoadProgram => {
+                if let Some(index) = self.programs.take_request() {
+                    self.load_program(index);
+                }
+            }
             #[cfg(feature = "editor")]
             Task::CallMainThread => {
                 use nice_plug_core::editor::EditorHandle;

@@ -42,6 +42,7 @@ use widestring::U16CStr;
 
 use super::inner::{ProcessEvent, WrapperInner};
 use super::note_expressions;
+use super::programs;
 use super::util::{VST3_MIDI_CCS, VST3_MIDI_NUM_PARAMS, VST3_MIDI_PARAMS_START, u16strlcpy};
 use super::util::{VST3_MIDI_CHANNELS, VST3_MIDI_PARAMS_END};
 use crate::util::permit_alloc;
@@ -625,18 +626,21 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn getParameterCount(&self) -> int32 {
+        // Mixwerk (MIXWERK.md 12): the program-change parameter follows the plugin's own.
+        let count = self.inner.param_hashes.len() as i32 + self.inner.programs.param_count();
         // We need to add a whole bunch of parameters if the plugin accepts MIDI CCs
         if P::MIDI_INPUT >= MidiConfig::MidiCCs {
-            self.inner.param_hashes.len() as i32 + VST3_MIDI_NUM_PARAMS as i32
+            count + VST3_MIDI_NUM_PARAMS as i32
         } else {
-            self.inner.param_hashes.len() as i32
+            count
         }
     }
 
     unsafe fn getParameterInfo(&self, param_index: int32, info: *mut ParameterInfo) -> tresult {
         check_null_ptr!(info);
 
-        if param_index < 0 || param_index > unsafe { self.getParameterCount() } {
+        // Mixwerk: `>=`; upstream's `>` let the index one past the end through (a panic).
+        if param_index < 0 || param_index >= unsafe { self.getParameterCount() } {
             return kInvalidArgument;
         }
 
@@ -646,8 +650,12 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
         // If the parameter is a generated MIDI CC/channel pressure/pitch bend then it needs to be
         // handled separately
         let num_actual_params = self.inner.param_hashes.len() as i32;
-        if P::MIDI_INPUT >= MidiConfig::MidiCCs && param_index >= num_actual_params {
-            let midi_param_relative_idx = (param_index - num_actual_params) as u32;
+        let num_program_params = self.inner.programs.param_count();
+        if num_program_params > 0 && param_index == num_actual_params {
+            self.inner.programs.parameter_info(info);
+        } else if P::MIDI_INPUT >= MidiConfig::MidiCCs && param_index >= num_actual_params {
+            let midi_param_relative_idx =
+                (param_index - num_actual_params - num_program_params) as u32;
             // This goes up to 130 for the 128 CCs followed by channel pressure and pitch bend
             let midi_cc = midi_param_relative_idx % VST3_MIDI_CCS;
             let midi_channel = midi_param_relative_idx / VST3_MIDI_CCS;
@@ -709,6 +717,16 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
 
         let dest = unsafe { &mut *(string) };
 
+        // Mixwerk (MIXWERK.md 12): the program-change parameter shows the program's name.
+        if self.inner.programs.is_param(id) {
+            let index = self.inner.programs.index_for(value_normalized);
+            return if self.inner.programs.write_name(index as i32, dest) {
+                kResultOk
+            } else {
+                kResultFalse
+            };
+        }
+
         // TODO: We don't implement these methods at all for our generated MIDI CC parameters,
         //       should be fine right? They should be hidden anyways.
         match self.inner.param_by_hash.get(&id) {
@@ -739,6 +757,16 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
             Err(_) => return kInvalidArgument,
         };
 
+        if self.inner.programs.is_param(id) {
+            return match self.inner.programs.normalized_for_name(&string) {
+                Some(value) => {
+                    unsafe { *value_normalized = value };
+                    kResultOk
+                }
+                None => kResultFalse,
+            };
+        }
+
         match self.inner.param_by_hash.get(&id) {
             Some(param_ptr) => {
                 // Mixwerk: the parser is plugin code; if it panics the host gets `kResultFalse`.
@@ -762,6 +790,10 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
         id: ParamID,
         value_normalized: ParamValue,
     ) -> ParamValue {
+        if self.inner.programs.is_param(id) {
+            // The program's index.
+            return self.inner.programs.index_for(value_normalized) as f64;
+        }
         match self.inner.param_by_hash.get(&id) {
             Some(param_ptr) => unsafe { param_ptr.preview_plain(value_normalized as f32) as f64 },
             _ => value_normalized,
@@ -769,6 +801,10 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn plainParamToNormalized(&self, id: ParamID, plain_value: ParamValue) -> ParamValue {
+        if self.inner.programs.is_param(id) {
+            let last = self.inner.programs.count().saturating_sub(1).max(1) as f64;
+            return self.inner.programs.index_for(plain_value / last) as f64 / last;
+        }
         match self.inner.param_by_hash.get(&id) {
             Some(param_ptr) => unsafe { param_ptr.preview_normalized(plain_value as f32) as f64 },
             _ => plain_value,
@@ -776,6 +812,10 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn getParamNormalized(&self, id: ParamID) -> ParamValue {
+        if self.inner.programs.is_param(id) {
+            let programs = &self.inner.programs;
+            return programs.normalized_for(programs.current());
+        }
         match self.inner.param_by_hash.get(&id) {
             Some(param_ptr) => unsafe { param_ptr.modulated_normalized_value() as f64 },
             _ => 0.5,
@@ -783,6 +823,25 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn setParamNormalized(&self, id: ParamID, value: ParamValue) -> tresult {
+        // Mixwerk (MIXWERK.md 12): selecting a program loads it. While processing, the host
+        // sends the same change to `process` as well; both go through one deferred request, so
+        // the program loads once. Otherwise it loads here, on the host's UI thread.
+        if self.inner.programs.is_param(id) {
+            if !value.is_finite() {
+                return kInvalidArgument;
+            }
+            let index = self.inner.programs.index_for(value);
+            if self.inner.is_processing.load(Ordering::SeqCst) {
+                self.inner.request_program_deferred(index);
+                return kResultOk;
+            }
+            return if self.inner.load_program(index) {
+                kResultOk
+            } else {
+                kResultFalse
+            };
+        }
+
         // If the plugin is currently processing audio, then this parameter change will also be sent
         // to the process function
         if self.inner.is_processing.load(Ordering::SeqCst) {
@@ -1182,6 +1241,25 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                         let param_hash = unsafe { param_change_queue.getParameterId() };
                         let num_changes = unsafe { param_change_queue.getPointCount() };
                         if num_changes <= 0 {
+                            continue;
+                        }
+
+                        // Mixwerk (MIXWERK.md 12): a program change is not a parameter of the
+                        // plugin; its last point selects the program, loaded off this thread.
+                        if self.inner.programs.is_param(param_hash) {
+                            let mut sample_offset = 0i32;
+                            let mut value = 0.0f64;
+                            if unsafe {
+                                param_change_queue.getPoint(
+                                    num_changes - 1,
+                                    &mut sample_offset,
+                                    &mut value,
+                                ) == kResultOk
+                            } && value.is_finite()
+                            {
+                                let index = self.inner.programs.index_for(value);
+                                self.inner.request_program_deferred(index);
+                            }
                             continue;
                         }
 
@@ -1823,13 +1901,24 @@ impl<P: Vst3Plugin> IProcessContextRequirementsTrait for Wrapper<P> {
 
 impl<P: Vst3Plugin> IUnitInfoTrait for Wrapper<P> {
     unsafe fn getUnitCount(&self) -> int32 {
-        self.inner.param_units.len() as i32
+        // Mixwerk (MIXWERK.md 12): with programs, the root unit is listed first to carry them.
+        self.inner.param_units.len() as i32 + self.inner.programs.param_count()
     }
 
     unsafe fn getUnitInfo(&self, unit_index: int32, info: *mut UnitInfo) -> tresult {
         check_null_ptr!(info);
 
-        match self.inner.param_units.info(unit_index as usize) {
+        let with_root = self.inner.programs.param_count();
+        if unit_index < 0 {
+            return kInvalidArgument;
+        }
+        if with_root > 0 && unit_index == 0 {
+            unsafe { *info = mem::zeroed() };
+            self.inner.programs.root_unit_info(unsafe { &mut *info });
+            return kResultOk;
+        }
+
+        match self.inner.param_units.info((unit_index - with_root) as usize) {
             Some((unit_id, unit_info)) => {
                 unsafe { *info = mem::zeroed() };
 
@@ -1845,36 +1934,62 @@ impl<P: Vst3Plugin> IUnitInfoTrait for Wrapper<P> {
         }
     }
 
+    // Mixwerk (MIXWERK.md 12): the factory presets as the root unit's program list.
     unsafe fn getProgramListCount(&self) -> int32 {
-        // TODO: Do we want program lists? Probably not, CLAP doesn't even support them.
-        0
+        self.inner.programs.param_count()
     }
 
-    unsafe fn getProgramListInfo(
-        &self,
-        _list_index: int32,
-        _info: *mut ProgramListInfo,
-    ) -> tresult {
-        kInvalidArgument
+    unsafe fn getProgramListInfo(&self, list_index: int32, info: *mut ProgramListInfo) -> tresult {
+        check_null_ptr!(info);
+        if list_index != 0 || !self.inner.programs.exist() {
+            return kInvalidArgument;
+        }
+        unsafe { *info = mem::zeroed() };
+        self.inner.programs.list_info(unsafe { &mut *info });
+        kResultOk
     }
 
     unsafe fn getProgramName(
         &self,
-        _list_id: ProgramListID,
-        _program_index: int32,
-        _name: *mut String128,
+        list_id: ProgramListID,
+        program_index: int32,
+        name: *mut String128,
     ) -> tresult {
-        kInvalidArgument
+        check_null_ptr!(name);
+        if list_id != programs::PROGRAM_LIST_ID
+            || !self
+                .inner
+                .programs
+                .write_name(program_index, unsafe { &mut *name })
+        {
+            return kInvalidArgument;
+        }
+        kResultOk
     }
 
     unsafe fn getProgramInfo(
         &self,
-        _list_id: ProgramListID,
-        _program_index: int32,
-        _attribute_id: CString,
-        _attribute_value: *mut String128,
+        list_id: ProgramListID,
+        program_index: int32,
+        attribute_id: CString,
+        attribute_value: *mut String128,
     ) -> tresult {
-        kInvalidArgument
+        check_null_ptr!(attribute_id, attribute_value);
+        if list_id != programs::PROGRAM_LIST_ID || !self.inner.programs.exist() {
+            return kInvalidArgument;
+        }
+        let attribute = unsafe { std::ffi::CStr::from_ptr(attribute_id) }.to_string_lossy();
+        match self
+            .inner
+            .programs
+            .attribute::<P>(program_index, &attribute)
+        {
+            Some(value) => {
+                u16strlcpy(unsafe { &mut *attribute_value }, &value);
+                kResultOk
+            }
+            None => kResultFalse,
+        }
     }
 
     unsafe fn hasProgramPitchNames(&self, _id: ProgramListID, _index: int32) -> tresult {
