@@ -20,6 +20,8 @@ use clack_extensions::params::{
     HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamInfoBuffer,
     ParamInfoFlags, ParamRescanFlags, PluginParams,
 };
+use clack_extensions::preset_discovery::prelude::{Location, PluginPresetLoad};
+use clack_extensions::preset_discovery::{HostPresetLoad, HostPresetLoadImpl};
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_host::events::event_types::ParamValueEvent;
@@ -37,7 +39,10 @@ pub struct Shared {
     audio_ports: OnceLock<Option<PluginAudioPorts>>,
     ports_config: OnceLock<Option<PluginAudioPortsConfig>>,
     render: OnceLock<Option<PluginRender>>,
+    preset_load: OnceLock<Option<PluginPresetLoad>>,
     callback_requested: AtomicBool,
+    /// What the plugin reported through the host's `preset-load`, in order.
+    pub preset_load_reports: Mutex<Vec<PresetLoadReport>>,
     /// Errors and fatal messages the plugin logged; a battery can insist on none.
     pub logged_errors: AtomicUsize,
 }
@@ -50,6 +55,7 @@ impl<'a> SharedHandler<'a> for Shared {
         let _ = self.audio_ports.set(instance.get_extension());
         let _ = self.ports_config.set(instance.get_extension());
         let _ = self.render.set(instance.get_extension());
+        let _ = self.preset_load.set(instance.get_extension());
     }
     fn request_restart(&self) {}
     fn request_process(&self) {}
@@ -74,26 +80,65 @@ impl HostParamsImplShared for Shared {
     fn request_flush(&self) {}
 }
 
-pub struct MainThread;
+/// A report of the plugin through the host's `clap.preset-load`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PresetLoadReport {
+    /// `loaded`: the location kind was the plugin's own, with this load key.
+    Loaded { plugin_location: bool, load_key: Option<String> },
+    /// `on_error` with its message.
+    Error { load_key: Option<String>, message: String },
+}
 
-impl<'a> MainThreadHandler<'a> for MainThread {}
-impl HostParamsImplMainThread for MainThread {
+pub struct MainThread<'a> {
+    shared: &'a Shared,
+}
+
+impl<'a> MainThreadHandler<'a> for MainThread<'a> {}
+impl HostPresetLoadImpl for MainThread<'_> {
+    fn on_error(
+        &self,
+        _location: Location,
+        load_key: Option<&CStr>,
+        _os_error: i32,
+        message: Option<&CStr>,
+    ) {
+        self.shared
+            .preset_load_reports
+            .lock()
+            .unwrap()
+            .push(PresetLoadReport::Error {
+                load_key: load_key.map(|k| k.to_string_lossy().into_owned()),
+                message: cstr(message),
+            });
+    }
+    fn loaded(&self, location: Location, load_key: Option<&CStr>) {
+        self.shared
+            .preset_load_reports
+            .lock()
+            .unwrap()
+            .push(PresetLoadReport::Loaded {
+                plugin_location: location == Location::Plugin,
+                load_key: load_key.map(|k| k.to_string_lossy().into_owned()),
+            });
+    }
+}
+impl HostParamsImplMainThread for MainThread<'_> {
     fn rescan(&self, _flags: ParamRescanFlags) {}
     fn clear(&self, _id: ClapId, _flags: ParamClearFlags) {}
 }
-impl HostLatencyImpl for MainThread {
+impl HostLatencyImpl for MainThread<'_> {
     fn changed(&self) {}
 }
-impl HostStateImpl for MainThread {
+impl HostStateImpl for MainThread<'_> {
     fn mark_dirty(&self) {}
 }
-impl HostAudioPortsImpl for MainThread {
+impl HostAudioPortsImpl for MainThread<'_> {
     fn is_rescan_flag_supported(&self, _flag: AudioPortRescanFlags) -> bool {
         true
     }
     fn rescan(&self, _flags: AudioPortRescanFlags) {}
 }
-impl HostAudioPortsConfigImpl for MainThread {
+impl HostAudioPortsConfigImpl for MainThread<'_> {
     fn rescan(&self) {}
 }
 
@@ -101,7 +146,7 @@ pub struct TestHost;
 
 impl HostHandlers for TestHost {
     type Shared<'a> = Shared;
-    type MainThread<'a> = MainThread;
+    type MainThread<'a> = MainThread<'a>;
     type AudioProcessor<'a> = ();
 
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
@@ -111,7 +156,8 @@ impl HostHandlers for TestHost {
             .register::<HostLatency>()
             .register::<HostState>()
             .register::<HostAudioPorts>()
-            .register::<HostAudioPortsConfig>();
+            .register::<HostAudioPortsConfig>()
+            .register::<HostPresetLoad>();
     }
 }
 
@@ -173,6 +219,13 @@ impl Bundle {
             .collect()
     }
 
+    /// Everything the preset-discovery factory offers: each provider's declared locations and
+    /// the presets it lists for them, as a host's preset browser indexes them. `None` when the
+    /// library has no preset-discovery factory at all.
+    pub fn discover_presets(&self) -> Result<Option<crate::presets::Discovery>> {
+        crate::presets::discover(&self.entry)
+    }
+
     pub fn instantiate(&self, id: &str) -> Result<Instance> {
         let host_info = HostInfo::new(
             "Mixwerk Test Host",
@@ -183,7 +236,7 @@ impl Bundle {
         let id = CString::new(id)?;
         let instance = PluginInstance::<TestHost>::new(
             |_| Shared::default(),
-            |_| MainThread,
+            |shared| MainThread { shared },
             &self.entry,
             &id,
             &host_info,
@@ -387,6 +440,38 @@ impl Instance {
         if self.shared(|s| s.callback_requested.swap(false, Ordering::SeqCst)) {
             self.instance.call_on_main_thread_callback();
         }
+    }
+
+    /// Whether the plugin offers `clap.preset-load`.
+    pub fn has_preset_load(&self) -> bool {
+        self.shared(|s| s.preset_load.get().copied().flatten()).is_some()
+    }
+
+    /// `preset-load`'s `from_location` with the plugin's own location (NULL) and `load_key`,
+    /// then the main-thread requests a host services after a load. `Ok` if the plugin said it
+    /// loaded; what it reported through the host's side is in [`preset_load_reports`](Self::preset_load_reports).
+    pub fn load_preset(&mut self, load_key: &str) -> Result<()> {
+        self.load_preset_from(Location::Plugin, load_key)
+    }
+
+    /// [`load_preset`](Self::load_preset) from any location.
+    pub fn load_preset_from(&mut self, location: Location, load_key: &str) -> Result<()> {
+        let ext = self
+            .shared(|s| s.preset_load.get().copied().flatten())
+            .ok_or("no preset-load extension")?;
+        let key = CString::new(load_key)?;
+        let result = ext.load_from_location(
+            &self.instance.plugin_handle(),
+            location,
+            Some(&key),
+        );
+        self.service_main_thread();
+        result.map_err(|e| format!("from_location({load_key:?}): {e}").into())
+    }
+
+    /// Takes what the plugin reported through the host's `preset-load` so far.
+    pub fn preset_load_reports(&mut self) -> Vec<PresetLoadReport> {
+        self.shared(|s| std::mem::take(&mut *s.preset_load_reports.lock().unwrap()))
     }
 
     pub fn latency(&mut self) -> Result<u32> {

@@ -44,23 +44,26 @@ pub fn open(p: &PluginUnderTest) -> Result<Box<dyn Hosted>> {
             let bundle = host::Bundle::load(&p.path)?;
             Ok(Box::new(bundle.instantiate(p.expected.clap_id)?))
         }
-        Format::Vst3 => {
-            let module = vst3_host::Module::load(&p.path)?;
-            let classes = module.classes()?;
-            let class = classes
-                .iter()
-                .find(|c| c.name == p.expected.name)
-                .ok_or_else(|| format!("no VST3 class named {:?}", p.expected.name))?;
-            let layouts = clap_layouts(p)?;
-            let params = clap_params(p)?;
-            Ok(Box::new(Vst3Hosted {
-                inst: module.instantiate(&class.cid)?,
-                layouts,
-                params,
-                transport: Transport::default(),
-            }))
-        }
+        Format::Vst3 => Ok(Box::new(open_vst3(p)?)),
     }
+}
+
+/// A fresh VST3 instance of the plugin under test (a `.vst3` library).
+pub fn open_vst3(p: &PluginUnderTest) -> Result<Vst3Hosted> {
+    let module = vst3_host::Module::load(&p.path)?;
+    let classes = module.classes()?;
+    let class = classes
+        .iter()
+        .find(|c| c.name == p.expected.name)
+        .ok_or_else(|| format!("no VST3 class named {:?}", p.expected.name))?;
+    let layouts = clap_layouts(p)?;
+    let params = clap_params(p)?;
+    Ok(Vst3Hosted {
+        inst: module.instantiate(&class.cid)?,
+        layouts,
+        params,
+        transport: Transport::default(),
+    })
 }
 
 /// The layouts and parameter ranges the same plugin declares through CLAP. VST3 has no way

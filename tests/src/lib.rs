@@ -8,6 +8,7 @@ pub mod cli;
 pub mod host;
 pub mod hosted;
 pub mod panic_plugin;
+pub mod presets;
 pub mod reverb_files;
 pub mod signals;
 pub mod vst3_host;

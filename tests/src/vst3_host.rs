@@ -24,9 +24,9 @@ use vst3::Steinberg::Vst::{
     IAudioProcessorTrait, IComponent, IComponentHandler, IComponentHandlerTrait, IComponentTrait,
     IConnectionPoint, IConnectionPointTrait, IEditController, IEditControllerTrait,
     IHostApplication, IHostApplicationTrait, IParamValueQueue, IParamValueQueueTrait,
-    IParameterChanges, IParameterChangesTrait, MediaTypes_, ParamID, ParamValue, ParameterInfo,
-    ProcessContext, ProcessData, ProcessModes_, ProcessSetup, SpeakerArrangement, String128,
-    SymbolicSampleSizes_, TChar,
+    IParameterChanges, IParameterChangesTrait, IUnitInfo, IUnitInfoTrait, MediaTypes_, ParamID,
+    ParamValue, ParameterInfo, ProcessContext, ProcessData, ProcessModes_, ProcessSetup,
+    ProgramListInfo, SpeakerArrangement, String128, SymbolicSampleSizes_, TChar, UnitInfo,
 };
 use vst3::Steinberg::{
     FUnknown, IBStream, IBStreamTrait, IPluginBaseTrait, IPluginFactory, IPluginFactory2,
@@ -308,10 +308,20 @@ impl IHostApplicationTrait for HostApplication {
 }
 
 /// Records what the plugin tells the host (edits from its own side, restart requests).
+/// Restart requests may come from the plugin's own threads (a program loaded off the audio
+/// thread), hence the atomic.
 #[derive(Default)]
 pub struct ComponentHandler {
-    pub restart_flags: RefCell<i32>,
-    pub edits: RefCell<Vec<(ParamID, ParamValue)>>,
+    pub restart_flags: std::sync::atomic::AtomicI32,
+    pub edits: Mutex<Vec<(ParamID, ParamValue)>>,
+}
+
+impl ComponentHandler {
+    /// The restart flags asked for since the last call.
+    pub fn take_restart_flags(&self) -> i32 {
+        self.restart_flags
+            .swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Class for ComponentHandler {
@@ -323,14 +333,15 @@ impl IComponentHandlerTrait for ComponentHandler {
         kResultOk
     }
     unsafe fn performEdit(&self, id: ParamID, value: ParamValue) -> tresult {
-        self.edits.borrow_mut().push((id, value));
+        self.edits.lock().unwrap().push((id, value));
         kResultOk
     }
     unsafe fn endEdit(&self, _id: ParamID) -> tresult {
         kResultOk
     }
     unsafe fn restartComponent(&self, flags: int32) -> tresult {
-        *self.restart_flags.borrow_mut() |= flags;
+        self.restart_flags
+            .fetch_or(flags, std::sync::atomic::Ordering::SeqCst);
         kResultOk
     }
 }
@@ -523,6 +534,7 @@ pub struct Vst3Param {
     pub step_count: i32,
     pub default_normalized: f64,
     pub flags: i32,
+    pub unit_id: i32,
 }
 
 impl Vst3Param {
@@ -535,6 +547,23 @@ impl Vst3Param {
     pub fn is_hidden(&self) -> bool {
         self.flags & vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsHidden as i32 != 0
     }
+    pub fn is_program_change(&self) -> bool {
+        self.flags
+            & vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsProgramChange as i32
+            != 0
+    }
+    pub fn is_list(&self) -> bool {
+        self.flags & vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsList as i32 != 0
+    }
+}
+
+/// A program list as `IUnitInfo` describes it.
+#[derive(Debug, Clone)]
+pub struct ProgramList {
+    pub id: i32,
+    pub name: String,
+    /// The programs' names, by index.
+    pub programs: Vec<String>,
 }
 
 pub struct Instance {
@@ -598,9 +627,55 @@ impl Instance {
                 step_count: info.stepCount,
                 default_normalized: info.defaultNormalizedValue,
                 flags: info.flags,
+                unit_id: info.unitId,
             });
         }
         Ok(out)
+    }
+
+    /// The program lists `IUnitInfo` reports (none if the controller has no `IUnitInfo`).
+    pub fn program_lists(&self) -> Result<Vec<ProgramList>> {
+        let Some(units) = self.controller.cast::<IUnitInfo>() else {
+            return Ok(Vec::new());
+        };
+        let mut lists = Vec::new();
+        for i in 0..unsafe { units.getProgramListCount() } {
+            let mut info: ProgramListInfo = unsafe { std::mem::zeroed() };
+            check(
+                unsafe { units.getProgramListInfo(i, &mut info) },
+                "getProgramListInfo",
+            )?;
+            let mut programs = Vec::new();
+            for p in 0..info.programCount {
+                let mut name: String128 = [0; 128];
+                check(
+                    unsafe { units.getProgramName(info.id, p, &mut name) },
+                    "getProgramName",
+                )?;
+                programs.push(u16s(&name));
+            }
+            lists.push(ProgramList {
+                id: info.id,
+                name: u16s(&info.name),
+                programs,
+            });
+        }
+        Ok(lists)
+    }
+
+    /// The root unit's (id 0) program list id, `None` if it has none (or is not listed).
+    pub fn root_unit_program_list(&self) -> Result<Option<i32>> {
+        let Some(units) = self.controller.cast::<IUnitInfo>() else {
+            return Ok(None);
+        };
+        for i in 0..unsafe { units.getUnitCount() } {
+            let mut info: UnitInfo = unsafe { std::mem::zeroed() };
+            check(unsafe { units.getUnitInfo(i, &mut info) }, "getUnitInfo")?;
+            if info.id == 0 {
+                return Ok((info.programListId != -1).then_some(info.programListId));
+            }
+        }
+        Ok(None)
     }
 
     pub fn normalized(&self, id: ParamID) -> f64 {
