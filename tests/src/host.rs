@@ -84,9 +84,15 @@ impl HostParamsImplShared for Shared {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PresetLoadReport {
     /// `loaded`: the location kind was the plugin's own, with this load key.
-    Loaded { plugin_location: bool, load_key: Option<String> },
+    Loaded {
+        plugin_location: bool,
+        load_key: Option<String>,
+    },
     /// `on_error` with its message.
-    Error { load_key: Option<String>, message: String },
+    Error {
+        load_key: Option<String>,
+        message: String,
+    },
 }
 
 pub struct MainThread<'a> {
@@ -444,7 +450,8 @@ impl Instance {
 
     /// Whether the plugin offers `clap.preset-load`.
     pub fn has_preset_load(&self) -> bool {
-        self.shared(|s| s.preset_load.get().copied().flatten()).is_some()
+        self.shared(|s| s.preset_load.get().copied().flatten())
+            .is_some()
     }
 
     /// `preset-load`'s `from_location` with the plugin's own location (NULL) and `load_key`,
@@ -460,11 +467,7 @@ impl Instance {
             .shared(|s| s.preset_load.get().copied().flatten())
             .ok_or("no preset-load extension")?;
         let key = CString::new(load_key)?;
-        let result = ext.load_from_location(
-            &self.instance.plugin_handle(),
-            location,
-            Some(&key),
-        );
+        let result = ext.load_from_location(&self.instance.plugin_handle(), location, Some(&key));
         self.service_main_thread();
         result.map_err(|e| format!("from_location({load_key:?}): {e}").into())
     }

@@ -21,6 +21,7 @@ use crate::vst3_host;
 
 macro_rules! ensure {
     ($cond:expr, $($fmt:tt)+) => {
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !$cond {
             return Err(format!($($fmt)+).into());
         }
@@ -304,7 +305,10 @@ pub fn discover(entry: &PluginEntry) -> Result<Option<Discovery>> {
 
 /// `(id, name)` of every file, sorted by id.
 fn ids_and_names(files: &[PresetFile]) -> Vec<(String, String)> {
-    files.iter().map(|f| (f.id.clone(), f.name.clone())).collect()
+    files
+        .iter()
+        .map(|f| (f.id.clone(), f.name.clone()))
+        .collect()
 }
 
 /// CLAP discovery lists exactly the plugin's preset files: one provider with one location of
@@ -573,14 +577,21 @@ pub fn vst3_program_list(p: &PluginUnderTest) -> Result<()> {
         .filter(|q| q.is_program_change())
         .collect();
     if files.is_empty() {
-        ensure!(lists.is_empty(), "no preset files, yet program lists {lists:?}");
+        ensure!(
+            lists.is_empty(),
+            "no preset files, yet program lists {lists:?}"
+        );
         ensure!(
             program_params.is_empty(),
             "no preset files, yet a program-change parameter"
         );
         return Ok(());
     }
-    ensure!(lists.len() == 1, "{} program lists, expected one", lists.len());
+    ensure!(
+        lists.len() == 1,
+        "{} program lists, expected one",
+        lists.len()
+    );
     let list = &lists[0];
     let root = inst.root_unit_program_list()?;
     ensure!(
@@ -629,7 +640,10 @@ pub fn vst3_program_list(p: &PluginUnderTest) -> Result<()> {
     for (index, name) in list.programs.iter().enumerate() {
         let norm = index as f64 / q.step_count.max(1) as f64;
         let text = inst.string_by_value(q.id, norm)?;
-        ensure!(&text == name, "program {index}: text {text:?}, list {name:?}");
+        ensure!(
+            &text == name,
+            "program {index}: text {text:?}, list {name:?}"
+        );
         let back = inst.value_by_string(q.id, name);
         ensure!(
             back.is_some_and(|b| (b - norm).abs() < 1e-9),
@@ -708,17 +722,25 @@ pub fn vst3_program_change(p: &PluginUnderTest) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::unnecessary_cast)] // an i32 on Linux, not everywhere
 const RESTART_PARAM_VALUES_CHANGED: i32 =
     vst3::Steinberg::Vst::RestartFlags_::kParamValuesChanged as i32;
 
+/// The plugin under test as a VST3 instance: its `.vst3` bundle, or for the alloc-check
+/// build its library (which exports both formats).
 fn vst3_hosted(p: &PluginUnderTest) -> Result<Vst3Hosted> {
-    let vst3 = PluginUnderTest {
-        format: crate::bundles::Format::Vst3,
-        path: vst3_host::library_path(
+    let path = if p.alloc_check {
+        p.path.clone()
+    } else {
+        vst3_host::library_path(
             &crate::bundles::target_dir()
                 .join("bundled")
                 .join(format!("{}.vst3", p.expected.name)),
-        ),
+        )
+    };
+    let vst3 = PluginUnderTest {
+        format: crate::bundles::Format::Vst3,
+        path,
         ..p.clone()
     };
     crate::hosted::open_vst3(&vst3)

@@ -548,8 +548,7 @@ impl Vst3Param {
         self.flags & vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsHidden as i32 != 0
     }
     pub fn is_program_change(&self) -> bool {
-        self.flags
-            & vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsProgramChange as i32
+        self.flags & vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsProgramChange as i32
             != 0
     }
     pub fn is_list(&self) -> bool {

@@ -30,3 +30,14 @@ fn state_changes_never_allocate_in_process() {
 fn latency_never_allocates() {
     battery::for_each(&both(), battery::latency);
 }
+
+/// Factory presets loaded while playing (CLAP `preset-load` on the main thread, then
+/// `process`; VST3 program changes sent in `process`, loaded off the audio thread).
+#[test]
+fn preset_loads_never_allocate_in_process() {
+    battery::for_each(&alloc_check_builds(), host_tests::presets::clap_preset_load);
+    battery::for_each(
+        &vst3_alloc_check_builds(),
+        host_tests::presets::vst3_program_change,
+    );
+}
