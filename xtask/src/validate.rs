@@ -142,6 +142,12 @@ fn clap_report(output: &str) -> String {
 /// `tests/tests/denormals.rs` from the plugin's thread CPU time.
 const TIMING_OF_THE_VALIDATOR: &str = "process-audio-denormals";
 
+/// The tests clap-validator 0.4.1 cannot finish on a plugin with factory presets: its metadata
+/// receiver holds its result lock in `begin_preset` while `flush_preset` takes it again, so the
+/// second preset of any location deadlocks the validator (vendor/nice-plug/MIXWERK.md 11; with
+/// that lock released they pass). `tests/tests/host_presets.rs` covers what they check.
+const HANGING_IN_THE_VALIDATOR: &str = "preset-discovery-(crawl|load)";
+
 pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     let o = parse(plugins, args)?;
     let dir = validator_dir(root);
@@ -188,6 +194,7 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
                 Command::new(tool)
                     .arg("validate")
                     .arg("--hide-output")
+                    .args(["--exclude", HANGING_IN_THE_VALIDATOR])
                     .arg(&bundle),
             )?;
             let all = text(&out);
