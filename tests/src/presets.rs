@@ -718,6 +718,24 @@ pub fn vst3_program_change(p: &PluginUnderTest) -> Result<()> {
         }
         check_program(&what, &mut h, &conversions, file, program_id, norm)?;
         plays(&what, &mut h)?;
+        // The same program again, as automation repeats a value every block: nothing reloads.
+        for _ in 0..5 {
+            h.inst.process(
+                &mut b.inputs,
+                &mut b.outputs,
+                &[host::ParamChange {
+                    offset: 0,
+                    id: program_id,
+                    value: norm,
+                }],
+                None,
+            )?;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        ensure!(
+            h.inst.handler.take_restart_flags() & RESTART_PARAM_VALUES_CHANGED == 0,
+            "{what}: the current program sent again was loaded again"
+        );
     }
     Ok(())
 }

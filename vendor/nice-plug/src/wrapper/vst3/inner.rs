@@ -823,7 +823,9 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
             }
             Task::LogPanic => self.panic_guard.log_deferred(),
             Task::LoadProgram => {
-                if let Some(index) = self.programs.take_request() {
+                if let Some(index) = self.programs.take_request()
+                    && self.programs.current() != Some(index)
+                {
                     self.load_program(index);
                 }
             }

@@ -39,7 +39,8 @@ pub struct Programs {
     presets: &'static [FactoryPreset],
     /// The program-change parameter's id (meaningless when there are no presets).
     param_id: u32,
-    /// The program last loaded (what the parameter reports), 0 before any.
+    /// The program last loaded (what the parameter reports), -1 for none since the instance was
+    /// made or a state was loaded.
     current: AtomicI32,
     /// A program asked for by `process`, not yet loaded; -1 for none.
     pending: AtomicI32,
@@ -55,7 +56,7 @@ impl Programs {
         Self {
             presets: P::factory_presets(),
             param_id,
-            current: AtomicI32::new(0),
+            current: AtomicI32::new(-1),
             pending: AtomicI32::new(-1),
         }
     }
@@ -102,12 +103,23 @@ impl Programs {
         }
     }
 
-    pub fn current(&self) -> usize {
-        self.current.load(Ordering::SeqCst).max(0) as usize
+    /// The program last loaded, if the state still comes from one.
+    pub fn current(&self) -> Option<usize> {
+        usize::try_from(self.current.load(Ordering::SeqCst)).ok()
+    }
+
+    /// What the parameter reports: the current program, else the first.
+    pub fn current_normalized(&self) -> f64 {
+        self.normalized_for(self.current().unwrap_or(0))
     }
 
     pub fn set_current(&self, index: usize) {
         self.current.store(index as i32, Ordering::SeqCst);
+    }
+
+    /// A state was loaded that need not be any program: selecting any program loads it again.
+    pub fn forget_current(&self) {
+        self.current.store(-1, Ordering::SeqCst);
     }
 
     /// Records a program asked for on the audio thread. `true` if no request was waiting, so the

@@ -560,6 +560,8 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
         match unsafe { state::deserialize_json(&read_buffer) } {
             Some(mut state) => {
                 if self.inner.set_state_inner(&mut state) {
+                    // Mixwerk (MIXWERK.md 12): a saved state is no program.
+                    self.inner.programs.forget_current();
                     crate::nice_trace!("Loaded state ({} bytes)", read_buffer.len());
                     kResultOk
                 } else {
@@ -813,8 +815,7 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
 
     unsafe fn getParamNormalized(&self, id: ParamID) -> ParamValue {
         if self.inner.programs.is_param(id) {
-            let programs = &self.inner.programs;
-            return programs.normalized_for(programs.current());
+            return self.inner.programs.current_normalized();
         }
         match self.inner.param_by_hash.get(&id) {
             Some(param_ptr) => unsafe { param_ptr.modulated_normalized_value() as f64 },
@@ -823,14 +824,19 @@ impl<P: Vst3Plugin> IEditControllerTrait for Wrapper<P> {
     }
 
     unsafe fn setParamNormalized(&self, id: ParamID, value: ParamValue) -> tresult {
-        // Mixwerk (MIXWERK.md 12): selecting a program loads it. While processing, the host
-        // sends the same change to `process` as well; both go through one deferred request, so
-        // the program loads once. Otherwise it loads here, on the host's UI thread.
+        // Mixwerk (MIXWERK.md 12): selecting another program loads it (the current one again
+        // does nothing, so a host repeating the value, as automation does, reloads nothing).
+        // While processing, the host sends the same change to `process` as well; both fold into
+        // one deferred request while it is pending. Otherwise it loads here, on the host's UI
+        // thread.
         if self.inner.programs.is_param(id) {
             if !value.is_finite() {
                 return kInvalidArgument;
             }
             let index = self.inner.programs.index_for(value);
+            if self.inner.programs.current() == Some(index) {
+                return kResultOk;
+            }
             if self.inner.is_processing.load(Ordering::SeqCst) {
                 self.inner.request_program_deferred(index);
                 return kResultOk;
@@ -1258,7 +1264,9 @@ impl<P: Vst3Plugin> IAudioProcessorTrait for Wrapper<P> {
                             } && value.is_finite()
                             {
                                 let index = self.inner.programs.index_for(value);
-                                self.inner.request_program_deferred(index);
+                                if self.inner.programs.current() != Some(index) {
+                                    self.inner.request_program_deferred(index);
+                                }
                             }
                             continue;
                         }
