@@ -2,5 +2,5 @@
 plugin_kit::factory_presets! {
     plugin: crate::MixwerkCompressor,
     params: crate::params::CompressorParams,
-    files: ["bus-glue-2-db", "vocal-level"],
+    files: [],
 }

@@ -2,5 +2,5 @@
 plugin_kit::factory_presets! {
     plugin: crate::MixwerkPanner,
     params: crate::params::PannerParams,
-    files: ["wide-stereo", "mono-check", "left-stereo-pan"],
+    files: [],
 }
