@@ -113,9 +113,12 @@ fn values_read_as_typed_or_plain_and_the_rest_stays_at_defaults() {
     assert!(matches!(plain.state.params["voices"], ParamValue::I32(4)));
 }
 
+/// A preset's text, the kind of refusal expected and words its message must contain.
+type Case = (String, fn(&PresetError) -> bool, &'static str);
+
 #[test]
 fn bad_presets_are_refused_with_their_reason() {
-    let cases: [(String, fn(&PresetError) -> bool, &str); 8] = [
+    let cases: [Case; 8] = [
         (
             "this is = not toml [".into(),
             |e| matches!(e, PresetError::Unreadable(_)),
