@@ -42,7 +42,9 @@ pub const MONO_TO_STEREO: AudioIOLayout = layout("Mono to Stereo", 1, 2);
 
 /// The identity constants of `nice_plug::prelude::Plugin` for a Mixwerk plugin named `$name`,
 /// written inside its `impl Plugin` block. `VERSION` is read with `env!` where the macro is
-/// expanded, so each plugin reports its own crate's version.
+/// expanded, so each plugin reports its own crate's version. Also hands the host the plugin's
+/// factory presets and brings old saved states up to date, both from the plugin's `presets`
+/// module (`plugin_kit::factory_presets!`).
 #[macro_export]
 macro_rules! plugin_identity {
     ($name:literal) => {
@@ -51,6 +53,14 @@ macro_rules! plugin_identity {
         const URL: &'static str = $crate::identity::URL;
         const EMAIL: &'static str = $crate::identity::EMAIL;
         const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+        fn factory_presets() -> &'static [::nice_plug::prelude::FactoryPreset] {
+            crate::presets::library().host()
+        }
+
+        fn filter_state(state: &mut ::nice_plug::prelude::PluginState) {
+            $crate::preset::migrate::migrate_state(state, crate::presets::MIGRATIONS);
+        }
     };
 }
 

@@ -12,6 +12,7 @@
 //! - `params`: one builder per unit (text and step size), used by every plugin;
 //! - `background`: work prepared off the audio thread (FIR kernels, impulse responses) and
 //!   swapped in, with numbered requests so a lost or superseded task never stalls it;
+//! - `preset`: factory and user presets, migrations, and the editor's A/B and undo;
 //! - `choices`: enum parameters more than one plugin offers, with their DSP conversions.
 //!
 //! The DSP (`shared-dsp`) never depends on this crate, and what is drawn lives in `shared-ui`.
@@ -23,4 +24,5 @@ pub mod frame;
 pub mod identity;
 pub mod latency;
 pub mod params;
+pub mod preset;
 pub mod text;

@@ -40,6 +40,7 @@ use shared_dsp::strip::{CHANNELS, Console, ConsoleSettings};
 mod demo;
 mod editor;
 mod params;
+mod presets;
 use params::StripParams;
 
 pub struct MixwerkChannelStrip {

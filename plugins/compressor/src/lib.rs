@@ -24,6 +24,7 @@ use shared_dsp::dynamics::{Compressor, GainReductionMeter, Settings};
 
 mod editor;
 mod params;
+mod presets;
 use params::CompressorParams;
 
 /// The gain-reduction history: this many seconds, one point per `HISTORY_SECONDS /

@@ -14,6 +14,7 @@ use shared_dsp::delay::{DEFAULT_BPM, Delay, Settings};
 
 mod editor;
 mod params;
+mod presets;
 use params::DelayParams;
 
 pub struct MixwerkDelay {

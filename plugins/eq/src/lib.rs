@@ -19,6 +19,7 @@ use shared_dsp::eq::{Eq, Settings};
 mod design;
 mod editor;
 mod params;
+mod presets;
 use design::{Designer, EqTask};
 use editor::Analysis;
 use params::EqParams;

@@ -36,6 +36,7 @@ use shared_dsp::meter::{LoudnessMeter, LoudnessReadings};
 mod editor;
 mod learn;
 mod params;
+mod presets;
 use params::LimiterParams;
 
 /// The gain-reduction history: this many seconds, one point per `HISTORY_SECONDS /

@@ -14,6 +14,7 @@ use shared_dsp::pan::{Input, Panner, Settings};
 
 mod editor;
 mod params;
+mod presets;
 use params::PannerParams;
 
 /// Scope points kept for the editor (about 85 ms of output at 48 kHz with decimation 4).

@@ -16,6 +16,7 @@ use shared_dsp::reverb::{Reverb, Settings};
 mod editor;
 pub mod ir;
 mod params;
+mod presets;
 use ir::{IrShared, IrTask};
 use params::{ModeParam, ReverbParams};
 

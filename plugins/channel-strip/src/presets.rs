@@ -1,0 +1,6 @@
+//! The factory presets: one file each in `presets/`, in the order a browser lists them.
+plugin_kit::factory_presets! {
+    plugin: crate::MixwerkChannelStrip,
+    params: crate::params::StripParams,
+    files: [],
+}
