@@ -118,7 +118,7 @@ type Case = (String, fn(&PresetError) -> bool, &'static str);
 
 #[test]
 fn bad_presets_are_refused_with_their_reason() {
-    let cases: [Case; 8] = [
+    let cases: [Case; 9] = [
         (
             "this is = not toml [".into(),
             |e| matches!(e, PresetError::Unreadable(_)),
@@ -138,6 +138,11 @@ fn bad_presets_are_refused_with_their_reason() {
             preset("[params]\ngain = 30.0\n"),
             |e| matches!(e, PresetError::OutOfRange { .. }),
             "30 is outside Gain's range",
+        ),
+        (
+            preset("[params]\ngain = \"30 dB\"\n"),
+            |e| matches!(e, PresetError::OutOfRange { .. }),
+            "30 dB is outside Gain's range",
         ),
         (
             preset("[params]\nvoices = 9\n"),
