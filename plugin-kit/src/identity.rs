@@ -45,6 +45,8 @@ pub const MONO_TO_STEREO: AudioIOLayout = layout("Mono to Stereo", 1, 2);
 /// expanded, so each plugin reports its own crate's version. Also hands the host the plugin's
 /// factory presets and brings old saved states up to date, both from the plugin's `presets`
 /// module (`plugin_kit::factory_presets!`).
+// `crate::presets` is the plugin's own module, where the macro is used.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! plugin_identity {
     ($name:literal) => {

@@ -187,27 +187,31 @@ pub fn pan(name: impl Into<String>) -> FloatParam {
 /// A low cut's corner over `range`, whose bottom end is "Off" (`text::cut_to_text`), in steps
 /// of 0.1 Hz.
 pub fn low_cut(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
-    let off = range_ends(&range).0;
-    with_text(
-        name,
-        default,
-        range,
-        0.1,
-        move |v| text::cut_to_text(v, off, true),
-        move |t| text::text_to_cut(t, off),
-    )
+    cut(name, default, range, true, 0.1)
 }
 
 /// A high cut's corner over `range`, whose top end is "Off", in steps of 1 Hz (it lives in
 /// the kilohertz).
 pub fn high_cut(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
-    let off = range_ends(&range).1;
+    cut(name, default, range, false, 1.0)
+}
+
+/// A cut filter's corner: "Off" at the range's bottom end (`low`) or top end.
+fn cut(
+    name: impl Into<String>,
+    default: f32,
+    range: FloatRange,
+    low: bool,
+    step: f32,
+) -> FloatParam {
+    let (bottom, top) = range_ends(&range);
+    let off = if low { bottom } else { top };
     with_text(
         name,
         default,
         range,
-        1.0,
-        move |v| text::cut_to_text(v, off, false),
+        step,
+        move |v| text::cut_to_text(v, off, low),
         move |t| text::text_to_cut(t, off),
     )
 }

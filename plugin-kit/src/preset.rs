@@ -22,6 +22,9 @@ pub mod model;
 pub mod resolve;
 pub mod user;
 
+#[cfg(test)]
+mod tests;
+
 pub use file::{PresetError, PresetFile};
 pub use migrate::Migration;
 pub use resolve::{Preset, Settings};

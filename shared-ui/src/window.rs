@@ -25,6 +25,7 @@ use nice_plug_egui::{
     EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor,
 };
 
+use crate::presets::{PresetBar, Recorder};
 use crate::theme;
 use crate::widgets::Controls;
 
@@ -108,10 +109,20 @@ pub trait View: Send + 'static {
     fn ui(&mut self, ui: &mut egui::Ui, controls: &Controls);
 }
 
-/// A [`View`] in an editor window (the `NiceEguiApp` nice-plug-egui runs).
+/// A [`View`] in an editor window (the `NiceEguiApp` nice-plug-egui runs), with the preset
+/// bar at its top right.
 pub struct App<V> {
     view: V,
-    gui: Option<GuiContext>,
+    bar: PresetBar,
+    open: Option<Open>,
+}
+
+/// What an open window talks to: the host's context for the preset bar, and the recording
+/// one the view's widgets use (so that undo sees the editor's own gestures).
+struct Open {
+    host: GuiContext,
+    recorder: Arc<Recorder>,
+    view: GuiContext,
 }
 
 /// The editor a plugin returns for `view`.
@@ -123,8 +134,13 @@ pub fn create<V: View>(
     state: Arc<EguiEditorState>,
     repaint: RepaintNotifier,
     view: V,
+    bar: PresetBar,
 ) -> Option<Editor<V>> {
-    let app = App { view, gui: None };
+    let app = App {
+        view,
+        bar,
+        open: None,
+    };
     create_egui_editor(state, repaint, settings(V::TITLE, V::SIZE), app)
 }
 
@@ -136,17 +152,33 @@ impl<V: View> NiceEguiApp for App<V> {
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&ctx);
-        self.view.opened(&ctx, &Controls::new(&gui.param_setter()));
-        self.gui = Some(gui);
+        let recorder = Recorder::new(gui.clone());
+        let view = GuiContext::new(recorder.clone());
+        self.view.opened(&ctx, &Controls::new(&view.param_setter()));
+        self.bar.rescan();
+        self.open = Some(Open {
+            host: gui,
+            recorder,
+            view,
+        });
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         fit(ui.ctx(), V::SIZE);
-        let Some(gui) = &self.gui else { return };
-        let setter = gui.param_setter();
+        let Some(open) = &self.open else { return };
+        let setter = open.view.param_setter();
         let controls = Controls::new(&setter);
         egui::CentralPanel::default().show(ui, |ui| self.view.ui(ui, &controls));
+        self.bar.observe(&open.recorder);
+        let bar = &mut self.bar;
+        egui::Area::new(egui::Id::unique("mixwerk-preset-bar"))
+            .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-10.0, 7.0))
+            .show(ui.ctx(), |ui| {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    bar.ui(ui, &open.host)
+                })
+            });
     }
 }
 
@@ -166,11 +198,14 @@ pub fn heading(ui: &mut egui::Ui, title: &str, status: Option<egui::RichText>) {
 /// window around the view `$view`), no SysEx, the background task (`()` unless given),
 /// `params()` handing out `self.params`, and `editor()` opening the view with
 /// `$view::new(self.field.clone(), …)` over the listed fields, repainted through
-/// `self.$repaint`. Every plugin keeps its editor state in `self.frame` (`plugin_kit::frame`).
+/// `self.$repaint`, with the preset bar over the plugin's `presets` module. Every plugin keeps
+/// its editor state in `self.frame` (`plugin_kit::frame`).
 ///
 /// ```text
 /// shared_ui::plugin_editor!(editor::Delay { params, analysis }, repaint: analysis.repaint);
 /// ```
+// `crate::presets` is the plugin's own module, where the macro is used.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! plugin_editor {
     (
@@ -194,6 +229,7 @@ macro_rules! plugin_editor {
                 self.frame.editor_state(),
                 self.$($repaint).+.clone(),
                 <$view>::new($(self.$field.clone()),+),
+                $crate::presets::PresetBar::new(crate::presets::library(), self.params.clone()),
             )
         }
     };

@@ -37,9 +37,9 @@ Usage:
                    [<plugin>...]                    bundle-all --release, then the hostile
                                                     host's random cases for N minutes per
                                                     plugin and format; prints failing seeds
-  cargo xtask screenshots                           build each plugin's standalone app, run it
-                                                    under Xvfb with a demo signal and save
-                                                    docs/screenshots/<crate>.png
+  cargo xtask screenshots [<plugin>...]             build each (or each named) plugin's
+                                                    standalone app, run it under Xvfb with a
+                                                    demo signal, save docs/screenshots/<crate>.png
   cargo xtask daw-test [--bundles <dir>] [<name>...]
                                                     every VST3 in headless Ardour (ardour7-lua):
                                                     load, process, export; exports checked

@@ -116,9 +116,14 @@ fn need(tool: &str, package: &str) -> Result<()> {
 }
 
 pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
-    if let Some(arg) = args.first() {
-        bail!("unknown argument '{arg}' for screenshots");
+    // Plugin crates to photograph (all of them when none is named).
+    if let Some(arg) = args.iter().find(|a| !plugins.contains(a)) {
+        bail!(
+            "unknown argument '{arg}' for screenshots (plugin crates: {})",
+            plugins.join(", ")
+        );
     }
+    let plugins = if args.is_empty() { plugins } else { args };
     need("Xvfb", "xvfb")?;
     need("xwd", "x11-apps")?;
     need("convert", "imagemagick")?;

@@ -33,10 +33,23 @@ impl Library {
         migrations: &'static [Migration],
         fresh: fn() -> Box<dyn Params>,
     ) -> Self {
+        let short_name = P::NAME.strip_prefix("Mixwerk ").unwrap_or(P::NAME);
+        Self::with_identity(P::CLAP_ID, short_name, P::VERSION, files, migrations, fresh)
+    }
+
+    /// [`Library::new`] for a plugin known by its CLAP id, short name and version.
+    pub fn with_identity(
+        plugin_id: &'static str,
+        short_name: &'static str,
+        version: &'static str,
+        files: &[(&str, &str)],
+        migrations: &'static [Migration],
+        fresh: fn() -> Box<dyn Params>,
+    ) -> Self {
         let mut library = Self {
-            plugin_id: P::CLAP_ID,
-            short_name: P::NAME.strip_prefix("Mixwerk ").unwrap_or(P::NAME),
-            version: P::VERSION,
+            plugin_id,
+            short_name,
+            version,
             migrations,
             fresh,
             presets: Vec::new(),

@@ -126,6 +126,19 @@ unsafe fn set(ptr: ParamPtr, value: &Value) -> Result<(), PresetError> {
     unsafe {
         match (ptr, value) {
             (_, Value::Text(text)) => {
+                // The text's own value first: the normalized one below is clamped to the
+                // range, which would hide a value outside it.
+                let plain = match ptr {
+                    ParamPtr::FloatParam(p) => (*p).string_to_plain_value(text),
+                    ParamPtr::IntParam(p) => (*p).string_to_plain_value(text).map(|v| v as f32),
+                    _ => None,
+                };
+                if let Some(v) = plain
+                    && v.is_finite()
+                    && !in_range(ptr, v)
+                {
+                    return Err(out_of_range(text.clone()));
+                }
                 let normalized = ptr
                     .string_to_normalized_value(text)
                     .filter(|n| n.is_finite())
@@ -141,17 +154,14 @@ unsafe fn set(ptr: ParamPtr, value: &Value) -> Result<(), PresetError> {
                     Value::Integer(v) => *v as f32,
                     _ => unreachable!(),
                 };
-                // In range when the parameter's own round trip through its normalized value
-                // (which clamps) gives it back, up to the rounding of a step or a skew.
-                let back = ptr.preview_plain(ptr.preview_normalized(v));
-                if !v.is_finite() || (back - v).abs() > 1e-4 * v.abs().max(1.0) {
+                if !v.is_finite() || !in_range(ptr, v) {
                     return Err(out_of_range(v.to_string()));
                 }
                 (*p)._internal_set_plain_value(v);
             }
             (ParamPtr::IntParam(p), Value::Integer(v)) => {
                 let v32 = i32::try_from(*v).map_err(|_| out_of_range(v.to_string()))?;
-                if ptr.preview_plain(ptr.preview_normalized(v32 as f32)) != v32 as f32 {
+                if !in_range(ptr, v32 as f32) {
                     return Err(out_of_range(v.to_string()));
                 }
                 (*p)._internal_set_plain_value(v32);
@@ -163,6 +173,15 @@ unsafe fn set(ptr: ParamPtr, value: &Value) -> Result<(), PresetError> {
         }
     }
     Ok(())
+}
+
+/// Whether the plain value `v` lies within the parameter's range (its ends are the plain
+/// values of normalized 0 and 1, either way round), up to float rounding at the ends.
+unsafe fn in_range(ptr: ParamPtr, v: f32) -> bool {
+    let (a, b) = unsafe { (ptr.preview_plain(0.0), ptr.preview_plain(1.0)) };
+    let (lo, hi) = (a.min(b), a.max(b));
+    let slack = 1e-6 * lo.abs().max(hi.abs()).max(1.0);
+    (lo - slack..=hi + slack).contains(&v)
 }
 
 /// Sets one parameter of a private instance from a saved state's value (a migration's).

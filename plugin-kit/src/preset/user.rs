@@ -20,11 +20,15 @@ use super::resolve::Preset;
 
 /// The user preset folder of the plugin `short_name` ("Compressor") on this platform.
 pub fn folder(short_name: &str) -> Option<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
+    folder_with(short_name, |k| std::env::var_os(k))
+}
+
+/// [`folder`] with the environment read through `var`.
+pub fn folder_with(
+    short_name: &str,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let env = |k: &str| var(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     let base = if cfg!(target_os = "windows") {
         env("APPDATA")?.join("Mixwerk").join("Presets")
     } else if cfg!(target_os = "macos") {

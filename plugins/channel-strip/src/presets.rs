@@ -2,5 +2,22 @@
 plugin_kit::factory_presets! {
     plugin: crate::MixwerkChannelStrip,
     params: crate::params::StripParams,
-    files: [],
+    files: [
+        // Consoles
+        "band-console",
+        "podcast-console",
+        "electronic-console",
+        "hip-hop-console",
+        "singer-songwriter-console",
+        "live-stream-console",
+        // Drums
+        "drum-kit-console",
+        // Vocals
+        "vocal-stack-console",
+        // Mastering
+        "stem-master",
+        "stereo-mix-finish",
+        // Utility
+        "clean-summing",
+    ],
 }

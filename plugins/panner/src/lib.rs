@@ -99,15 +99,18 @@ impl Plugin for MixwerkPanner {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.panner.update(&self.target());
-        // A mono input arrives on both channels (the panner's matrix reads only the left then).
-        if let Some((left, right)) = self.frame.stereo(buffer) {
-            self.panner.process(left, right);
-            // Metering costs nothing while nobody looks.
-            if self.frame.editor_open() {
-                self.scope.push(left, right);
-                self.correlation.process(left, right);
-                self.analysis.repaint.request_repaint();
-            }
+        let [left, right, ..] = buffer.as_slice() else {
+            return ProcessStatus::Normal;
+        };
+        // A mono input is the left channel alone: the panner's mono matrix reads only that
+        // and writes both, so the right one needs no copy of it.
+        self.frame.demo(left, right);
+        self.panner.process(left, right);
+        // Metering costs nothing while nobody looks.
+        if self.frame.editor_open() {
+            self.scope.push(left, right);
+            self.correlation.process(left, right);
+            self.analysis.repaint.request_repaint();
         }
         ProcessStatus::Normal
     }

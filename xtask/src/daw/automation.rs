@@ -315,6 +315,19 @@ fn judge_clicks(clicks: &Clicks, instant_db: f64) -> Result<String> {
     ))
 }
 
+/// [`report`] for a level in dB held to its lane within 0.2 dB (`fit`: [`follow`]'s lag, error
+/// and where), with the clicks of `export` judged against an instant step of `instant_db`.
+fn report_db(
+    (lag, err, at): (f64, f64, f64),
+    export: &[Vec<f32>],
+    amplitude: f64,
+    steps: &[f64],
+    instant_db: f64,
+) -> Result<String> {
+    let clicks = judge_clicks(&clicks(export, amplitude, steps), instant_db);
+    report(lag, err, at, 0.2, "dB", clicks)
+}
+
 /// The figures of a level-following session, checked against their tolerances.
 fn report(
     lag: f64,
@@ -361,15 +374,8 @@ fn gain_follows_the_lane(
     let export = session.render(ctx, dir, &tone(amplitude))?;
     let measured = gain_db(&windows(&export), amplitude);
     let expected = |t: f64, _| (!excluded(t, &steps, 0.1)).then(|| lane.value(t));
-    let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
-    report(
-        lag,
-        err,
-        at,
-        0.2,
-        "dB",
-        judge_clicks(&clicks(&export, amplitude, &steps), instant_db),
-    )
+    let fit = follow(&measured, LAGS_MS, &expected)?;
+    report_db(fit, &export, amplitude, &steps, instant_db)
 }
 
 pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
@@ -556,7 +562,7 @@ fn limiter(ctx: &Ctx, dir: &Path) -> Result<String> {
         .collect();
     // After the step up the limiter releases towards the new ceiling (100 ms release).
     let expected = |t: f64, _| (!excluded(t, &steps, 0.6)).then(|| lane.value(t));
-    let (lag, err, at) = follow(&measured, LAGS_MS, &expected)?;
+    let fit = follow(&measured, LAGS_MS, &expected)?;
     // Never over the ceiling in force (the lane at the window's time, allowing the lag).
     let mut over = (f64::NEG_INFINITY, 0.0);
     for ch in &measured {
@@ -579,17 +585,7 @@ fn limiter(ctx: &Ctx, dir: &Path) -> Result<String> {
     );
     Ok(format!(
         "{}; peaks at most {:+.3} dB re the ceiling in force",
-        report(
-            lag,
-            err,
-            at,
-            0.2,
-            "dB",
-            judge_clicks(
-                &clicks(&export, amplitude, &steps),
-                instant_step_db(-3.0, -6.0)
-            )
-        )?,
+        report_db(fit, &export, amplitude, &steps, instant_step_db(-3.0, -6.0))?,
         over.0
     ))
 }

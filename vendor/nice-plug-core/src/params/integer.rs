@@ -143,11 +143,7 @@ impl Param for IntParam {
     }
 
     fn string_to_normalized_value(&self, string: &str) -> Option<f32> {
-        let value = match &self.info.string_to_value {
-            Some(f) => f(string.trim()),
-            // In the CLAP wrapper the unit will be included, so make sure to handle that
-            None => string.trim().trim_end_matches(self.info.unit).parse().ok(),
-        }?;
+        let value = self.string_to_plain_value(string)?;
 
         Some(self.preview_normalized(value))
     }
@@ -234,6 +230,17 @@ impl InternalParamMut for IntParam {
 }
 
 impl IntParam {
+    /// Mixwerk extension: the plain value `string` reads as, before the range clamps it (what
+    /// [`Param::string_to_normalized_value()`] then normalizes), so that a caller can tell a
+    /// value outside the range from one at its end.
+    pub fn string_to_plain_value(&self, string: &str) -> Option<i32> {
+        match &self.info.string_to_value {
+            Some(f) => f(string.trim()),
+            // In the CLAP wrapper the unit will be included, so make sure to handle that
+            None => string.trim().trim_end_matches(self.info.unit).parse().ok(),
+        }
+    }
+
     /// Build a new [`IntParam`]. Use the other associated functions to modify the behavior of the
     /// parameter.
     pub fn new(name: impl Into<String>, default: i32, range: IntRange) -> Self {
