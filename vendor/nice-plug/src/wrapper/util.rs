@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use crate::util::permit_alloc;
 
 pub(crate) mod buffer_management;
+pub(crate) mod factory_presets;
 pub(crate) mod panic_guard;
 #[cfg(all(debug_assertions, feature = "editor"))]
 pub(crate) mod context_checks;

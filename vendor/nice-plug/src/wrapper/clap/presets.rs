@@ -34,6 +34,7 @@ pub use clap_sys::factory::preset_discovery::{
 use super::util::ClapPtr;
 use super::wrapper::Wrapper;
 use crate::wrapper::clap::ClapPlugin;
+use crate::wrapper::util::factory_presets::factory_presets;
 
 /// Whether `id` names the preset-discovery factory (current or draft id).
 pub fn is_preset_discovery_factory_id(id: &CStr) -> bool {
@@ -76,7 +77,7 @@ unsafe impl Sync for PresetProvider {}
 impl PresetProvider {
     /// The provider for `P`, or `None` if `P` has no factory presets.
     pub fn for_plugin<P: ClapPlugin>() -> Option<Self> {
-        let presets = P::factory_presets();
+        let presets = factory_presets::<P>();
         if presets.is_empty() {
             return None;
         }
@@ -192,7 +193,9 @@ struct ProviderInstance {
 /// # Safety
 ///
 /// `provider` must be NULL or one that [`PresetDiscovery::create`] made and not yet destroyed.
-unsafe fn instance<'a>(provider: *const clap_preset_discovery_provider) -> Option<&'a ProviderInstance> {
+unsafe fn instance<'a>(
+    provider: *const clap_preset_discovery_provider,
+) -> Option<&'a ProviderInstance> {
     if provider.is_null() {
         return None;
     }
@@ -242,7 +245,8 @@ unsafe extern "C" fn provider_get_metadata(
     let r = unsafe { &*receiver };
     if location_kind != CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN || !location.is_null() {
         if let Some(on_error) = r.on_error {
-            let message = c"Mixwerk presets live in the plugin: only the PLUGIN location (NULL) has any";
+            let message =
+                c"Mixwerk presets live in the plugin: only the PLUGIN location (NULL) has any";
             unsafe { on_error(receiver, 0, message.as_ptr()) };
         }
         return false;
@@ -300,7 +304,7 @@ pub(super) fn plugin_preset_load<P: ClapPlugin>() -> clap_plugin_preset_load {
 
 /// Whether `P` offers `preset-load` at all.
 pub(super) fn has_presets<P: Plugin>() -> bool {
-    !P::factory_presets().is_empty()
+    !factory_presets::<P>().is_empty()
 }
 
 /// Why a load failed, for the host's `on_error`.
@@ -319,7 +323,7 @@ fn find_preset<P: Plugin>(
         return Err(format!("{}: no load key given", P::NAME));
     }
     let key = unsafe { CStr::from_ptr(load_key) }.to_string_lossy();
-    P::factory_presets()
+    factory_presets::<P>()
         .iter()
         .find(|p| p.id == key)
         .ok_or_else(|| format!("{}: no factory preset with the id {key:?}", P::NAME))

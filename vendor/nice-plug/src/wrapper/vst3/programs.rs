@@ -23,6 +23,7 @@ use vst3::Steinberg::Vst::{
 };
 
 use super::util::{VST3_MIDI_PARAMS_START, u16strlcpy};
+use crate::wrapper::util::factory_presets::factory_presets;
 
 /// The id of the one program list (any id but `kNoProgramListId`, -1).
 pub const PROGRAM_LIST_ID: ProgramListID = 0;
@@ -54,7 +55,7 @@ impl Programs {
             param_id -= 1;
         }
         Self {
-            presets: P::factory_presets(),
+            presets: factory_presets::<P>(),
             param_id,
             current: AtomicI32::new(-1),
             pending: AtomicI32::new(-1),
