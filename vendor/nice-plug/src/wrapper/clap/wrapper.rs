@@ -494,6 +494,9 @@ impl<P: ClapPlugin> Wrapper<P> {
     ///
     /// `host_callback` needs to outlive the returned object.
     pub unsafe fn new(host_callback: *const clap_host) -> Arc<Self> {
+        // Mixwerk (MIXWERK.md 11): the factory presets are built before the plugin (and its
+        // editor, which may list them) exists, on a helper thread with an ordinary stack.
+        crate::wrapper::util::factory_presets::factory_presets::<P>();
         let mut plugin = P::default();
         let task_executor = Mutex::new(plugin.task_executor());
 

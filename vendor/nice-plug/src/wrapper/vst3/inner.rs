@@ -249,6 +249,9 @@ impl<P: Plugin> ProcessEvent<P> {
 impl<P: Vst3Plugin> WrapperInner<P> {
     #[allow(unused_unsafe)]
     pub fn new() -> Arc<Self> {
+        // Mixwerk (MIXWERK.md 12): the factory presets are built before the plugin (and its
+        // editor, which may list them) exists, on a helper thread with an ordinary stack.
+        crate::wrapper::util::factory_presets::factory_presets::<P>();
         let mut plugin = P::default();
         let task_executor = Mutex::new(plugin.task_executor());
 
