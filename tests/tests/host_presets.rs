@@ -4,7 +4,7 @@
 //! offer hosts no presets at all. Run through `cargo xtask test`.
 
 use host_tests::battery;
-use host_tests::bundles::release_bundles;
+use host_tests::bundles::{release_bundles, vst3_bundles};
 use host_tests::presets;
 
 #[test]
@@ -25,4 +25,13 @@ fn vst3_program_list_lists_exactly_the_preset_files() {
 #[test]
 fn vst3_program_change_loads_each_preset() {
     battery::for_each(&release_bundles(), presets::vst3_program_change);
+}
+
+#[test]
+fn every_preset_plays_bit_for_bit_what_the_same_settings_by_hand_play() {
+    let both: Vec<_> = release_bundles()
+        .into_iter()
+        .chain(vst3_bundles())
+        .collect();
+    battery::for_each(&both, presets::preset_equals_the_same_settings_by_hand);
 }
