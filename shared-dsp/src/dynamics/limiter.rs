@@ -80,7 +80,7 @@ pub const DETECTOR_LATENCY: usize = DELAY - 1;
 pub const SWITCH_FADE_MS: f32 = 5.0;
 /// The detector aims this fraction of the ceiling (1 − 2⁻²⁰) so that rounding in the gain
 /// path cannot carry a sample over the ceiling.
-const AIM: f32 = 1.0 - 1.0 / 1_048_576.0;
+pub(super) const AIM: f32 = 1.0 - 1.0 / 1_048_576.0;
 
 /// What the detector measures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -211,6 +211,21 @@ pub(super) fn in_chunks<P, const C: usize>(
 #[inline(always)]
 fn min(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
+}
+
+/// The smallest of `start` and `x` (not NaN), in eight running minima side by side: one
+/// running minimum is a chain of dependent `min`s, four cycles each.
+#[inline(always)]
+fn smallest(x: &[f32], start: f32) -> f32 {
+    let mut lanes = [start; 8];
+    let mut blocks = x.chunks_exact(8);
+    for b in &mut blocks {
+        for (m, &v) in lanes.iter_mut().zip(b) {
+            *m = min(*m, v);
+        }
+    }
+    let rest = blocks.remainder().iter().fold(start, |m, &v| min(m, v));
+    lanes.iter().fold(rest, |m, &v| min(m, v))
 }
 
 /// The stereo (and mono) limiter; see the module docs.
@@ -479,20 +494,12 @@ impl Limiter {
         }
 
         // 3. Hold: the smallest gain needed within the window.
-        // Both channels in one loop: each window's running minimum is a serial chain, and
-        // two of them overlap.
         let mut held = [[0.0; CHUNK]; 2];
-        let [w0, w1] = &mut self.windows;
+        for ch in 0..channels {
+            self.windows[ch].process(&need[ch][..n], &mut held[ch][..n]);
+        }
         if mono {
-            for (m, &r) in held[0][..n].iter_mut().zip(&need[0][..n]) {
-                *m = w0.push(r);
-            }
             held[1] = held[0];
-        } else {
-            for i in 0..n {
-                held[0][i] = w0.push(need[0][i]);
-                held[1][i] = w1.push(need[1][i]);
-            }
         }
 
         // 4. Release in dB (instant attack), link, back to a gain no larger than the hold.
@@ -516,22 +523,15 @@ impl Limiter {
         }
 
         // 5. The averages: the gain that is applied.
-        // (Both channels in one loop, as the hold.)
         let mut gain = [[0.0; CHUNK]; 2];
-        let [a0, a1] = &mut self.averages;
+        for ch in 0..channels {
+            self.averages[ch].process(&gr[ch][..n], &mut gain[ch][..n]);
+        }
         if mono {
-            for (s, &g) in gain[0][..n].iter_mut().zip(&gr[0][..n]) {
-                *s = a0.push(g);
-            }
             gain[1] = gain[0];
-        } else {
-            for i in 0..n {
-                gain[0][i] = a0.push(gr[0][i]);
-                gain[1][i] = a1.push(gr[1][i]);
-            }
         }
         for (lowest, lane) in self.min_gain.iter_mut().zip(&gain) {
-            *lowest = lane[..n].iter().fold(*lowest, |m, &g| min(m, g));
+            *lowest = smallest(&lane[..n], *lowest);
         }
 
         // 6. The delayed audio and its ceiling, the switch fade.
