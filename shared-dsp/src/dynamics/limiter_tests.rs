@@ -982,8 +982,8 @@ fn mono_check_plays_the_mean_of_the_limited_channels() {
     assert_eq!(br[latency..], inverted[..n - latency]);
 }
 
-/// The sample-peak gain path one step per sample, as the limiter computed it before it went
-/// by blocks and groups (issue 18's speed item), built from the same parts: the hold
+/// The sample-peak gain path one step per sample, as the limiter computed it before its hold
+/// and averages went by blocks (issue 18's speed item), built from the same parts: the hold
 /// ([`WindowMin::push`]), the release in dB ([`Ballistics`]), the link, back to a gain no
 /// larger than the hold, the averages ([`MovingAverage::push`]), the audio delayed by the
 /// latency. Constant settings, stereo, no dither, mono check or bypass.
@@ -1044,7 +1044,8 @@ fn per_sample_limiter(fs: f32, s: &Settings, left: &[f32], right: &[f32]) -> [Ve
 }
 
 /// Against the per-sample path ([`per_sample_limiter`]): on loud program material at 44.1 and
-/// 96 kHz, every lookahead, release (auto too) and link, in blocks of 1, odd and 8192.
+/// 96 kHz, lookaheads 0.5–10 ms, releases 1 ms–1 s (auto too) and links 0–100 %, in blocks
+/// of 1, 64, 333 and 8192: the same output, bit for bit.
 #[test]
 fn sample_peak_mode_follows_the_per_sample_path() {
     let mut worst = 0.0f64;
@@ -1099,5 +1100,6 @@ fn sample_peak_mode_follows_the_per_sample_path() {
     println!("largest difference from the per-sample path: {worst:.6} dB");
 }
 
-/// How far the output may be from the per-sample path's, sample by sample.
+/// How far the output may be from the per-sample path's, sample by sample (none: the blocks
+/// compute exactly what the pushes did).
 const PER_SAMPLE_TOLERANCE_DB: f64 = 0.0;
