@@ -43,15 +43,16 @@ pub struct MovingAverage {
 /// give 2³¹).
 #[inline(always)]
 fn quantise(gain: f32) -> u32 {
-    // In f32, which vectorises (the f64 product and its saturating conversion to u32 did
-    // not): scaling by 2³¹ is exact, so truncating it gives the same integer.
+    // In f32, which vectorises (the f64 product did not): scaling by 2³¹ is exact, so
+    // truncating it gives the same integer.
+    const BELOW_ONE: f32 = 1.0 - f32::EPSILON / 2.0;
     let g = if gain < 1.0 { gain } else { 1.0 };
     let g = if g > 0.0 { g } else { 0.0 };
-    if g < 1.0 {
-        (g * ONE as f32) as i32 as u32
-    } else {
-        1 << 31
-    }
+    let below = if g < BELOW_ONE { g } else { BELOW_ONE };
+    // SAFETY: 0 ≤ below · 2³¹ ≤ 2³¹ − 2⁷ is within i32. (`as` adds a saturation and a NaN
+    // test to every conversion, which kept it from vectorising.)
+    let truncated = unsafe { (below * ONE as f32).to_int_unchecked::<i32>() } as u32;
+    if g < 1.0 { truncated } else { 1 << 31 }
 }
 
 /// `x as f64` for x < 2⁶³, correctly rounded like the conversion instruction, in steps that

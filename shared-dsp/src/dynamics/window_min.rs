@@ -53,49 +53,58 @@ fn scan8(x: &mut [f32; 8]) {
     }
 }
 
-/// `x[k]` becomes the smallest of `carry` and `x[0..=k]`; returns the smallest of all (the
-/// carry for what follows). In blocks of eight through [`scan8`], so that only one `min` per
-/// block waits on the one before: the plain running minimum is a chain of dependent `min`s,
-/// one latency (about four cycles) per value. Exact: a minimum does not depend on the order
-/// it is taken in.
+/// `out[k]` becomes the smallest of `carry` and `x[0..=k]`; returns the smallest of all (the
+/// carry for what follows). In blocks of eight through [`scan8`], so that only one scalar
+/// `min` per block waits on the block before: the plain running minimum is a chain of
+/// dependent `min`s, one latency (about four cycles) per value. From one slice into another,
+/// not in place: [`scan8`]'s shifted loads right after a store to the same place would stall.
+/// Exact: a minimum does not depend on the order it is taken in.
 #[inline(always)]
-fn running_min(x: &mut [f32], mut carry: f32) -> f32 {
-    let mut blocks = x.chunks_exact_mut(8);
-    for b in &mut blocks {
-        let mut a: [f32; 8] = (&*b).try_into().unwrap_or([f32::INFINITY; 8]);
+fn running_min(x: &[f32], out: &mut [f32], mut carry: f32) -> f32 {
+    let n = x.len().min(out.len());
+    let whole = n - n % 8;
+    for (b, o) in x[..whole]
+        .chunks_exact(8)
+        .zip(out[..whole].chunks_exact_mut(8))
+    {
+        let mut a: [f32; 8] = b.try_into().unwrap_or([f32::INFINITY; 8]);
         scan8(&mut a);
-        for (v, &m) in b.iter_mut().zip(&a) {
-            *v = min(carry, m);
+        for (o, &m) in o.iter_mut().zip(&a) {
+            *o = min(carry, m);
         }
-        carry = b[7];
+        carry = min(carry, a[7]);
     }
-    for v in blocks.into_remainder() {
-        carry = min(carry, *v);
-        *v = carry;
+    for (o, &v) in out[whole..n].iter_mut().zip(&x[whole..n]) {
+        carry = min(carry, v);
+        *o = carry;
     }
     carry
 }
 
-/// `x[j]` becomes the smallest of `x[j..]`: [`running_min`] from the end.
+/// `out[j]` becomes the smallest of `carry` and `x[j..]`: [`running_min`] from the end.
 #[inline(always)]
-fn running_min_backwards(x: &mut [f32]) {
-    let mut carry = f32::INFINITY;
-    let mut blocks = x.rchunks_exact_mut(8);
-    for b in &mut blocks {
+fn running_min_backwards(x: &[f32], out: &mut [f32], mut carry: f32) -> f32 {
+    let n = x.len().min(out.len());
+    let part = n % 8;
+    for (b, o) in x[part..n]
+        .rchunks_exact(8)
+        .zip(out[part..n].rchunks_exact_mut(8))
+    {
         let mut a = [f32::INFINITY; 8];
         for (a, &v) in a.iter_mut().zip(b.iter().rev()) {
             *a = v;
         }
         scan8(&mut a);
-        for (v, &m) in b.iter_mut().rev().zip(&a) {
-            *v = min(carry, m);
+        for (o, &m) in o.iter_mut().rev().zip(&a) {
+            *o = min(carry, m);
         }
-        carry = b[0];
+        carry = min(carry, a[7]);
     }
-    for v in blocks.into_remainder().iter_mut().rev() {
-        carry = min(carry, *v);
-        *v = carry;
+    for (o, &v) in out[..part].iter_mut().zip(&x[..part]).rev() {
+        carry = min(carry, v);
+        *o = carry;
     }
+    carry
 }
 
 impl WindowMin {
@@ -152,14 +161,14 @@ impl WindowMin {
     fn close_segment(&mut self) {
         let w = self.window;
         // Value j of the segment was pushed w − j pushes ago (the history holds at least
-        // `max_window` ≥ w values): copied out of the ring in at most two runs, then one
-        // backward running minimum.
+        // `max_window` ≥ w values): a backward running minimum over the ring's at most two
+        // runs, the newer first.
         let start = self.now.wrapping_sub(w as u32) as usize & self.history_mask;
         let first = w.min(self.history.len() - start);
-        self.suffix[..first].copy_from_slice(&self.history[start..start + first]);
-        self.suffix[first..w].copy_from_slice(&self.history[..w - first]);
         self.suffix[w] = f32::INFINITY;
-        running_min_backwards(&mut self.suffix[..w]);
+        let (older, newer) = self.suffix[..w].split_at_mut(first);
+        let carry = running_min_backwards(&self.history[..w - first], newer, f32::INFINITY);
+        running_min_backwards(&self.history[start..start + first], older, carry);
         self.prefix = f32::INFINITY;
         self.filled = 0;
     }
@@ -181,8 +190,7 @@ impl WindowMin {
             let m = (n - i).min(self.window - self.filled);
             let (v, o) = (&values[i..i + m], &mut out[i..i + m]);
             self.record(v);
-            o.copy_from_slice(v);
-            self.prefix = running_min(o, self.prefix);
+            self.prefix = running_min(v, o, self.prefix);
             let suffix = &self.suffix[self.filled + 1..self.filled + 1 + m];
             for (o, &s) in o.iter_mut().zip(suffix) {
                 *o = min(s, *o);
