@@ -44,8 +44,11 @@
 //! is the last step before the bypass fade.
 //!
 //! **Performance**: blocks run in chunks of 64 frames, stage by stage as in the compressor:
-//! the interpolator, window minimum and averages as per-channel loops, the dB conversions and
-//! gain arithmetic as loops the compiler vectorises.
+//! the interpolator as a per-channel loop; the window minimum and the averages by blocks
+//! ([`WindowMin::process`], [`MovingAverage::process`]: exactly what pushing one value at a
+//! time gives, with only a few integer adds and one `min` per eight values left serial); the
+//! release recursion per sample; the dB conversions and gain arithmetic as loops the compiler
+//! vectorises. A settled ceiling skips its delay line.
 //!
 //! [`true_peak`]: super::true_peak
 
@@ -80,7 +83,7 @@ pub const DETECTOR_LATENCY: usize = DELAY - 1;
 pub const SWITCH_FADE_MS: f32 = 5.0;
 /// The detector aims this fraction of the ceiling (1 − 2⁻²⁰) so that rounding in the gain
 /// path cannot carry a sample over the ceiling.
-const AIM: f32 = 1.0 - 1.0 / 1_048_576.0;
+pub(super) const AIM: f32 = 1.0 - 1.0 / 1_048_576.0;
 
 /// What the detector measures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -213,6 +216,21 @@ fn min(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
 }
 
+/// The smallest of `start` and `x` (not NaN), in eight running minima side by side: one
+/// running minimum is a chain of dependent `min`s, four cycles each.
+#[inline(always)]
+fn smallest(x: &[f32], start: f32) -> f32 {
+    let mut lanes = [start; 8];
+    let mut blocks = x.chunks_exact(8);
+    for b in &mut blocks {
+        for (m, &v) in lanes.iter_mut().zip(b) {
+            *m = min(*m, v);
+        }
+    }
+    let rest = blocks.remainder().iter().fold(start, |m, &v| min(m, v));
+    lanes.iter().fold(rest, |m, &v| min(m, v))
+}
+
 /// The stereo (and mono) limiter; see the module docs.
 #[derive(Clone, Debug)]
 pub struct Limiter {
@@ -227,6 +245,10 @@ pub struct Limiter {
     dry: Lookahead<Stereo>,
     /// The ceiling each sample was detected against, delayed to meet it at the output.
     ceilings: DelayLine<f32>,
+    /// How many of the newest values in `ceilings` equal `last_ceiling` (bit for bit),
+    /// counted to beyond what can be read: then a settled ceiling needs no delay at all.
+    ceiling_run: usize,
+    last_ceiling: f32,
     drive: Smoother,
     ceiling: Smoother,
     bypass: Smoother,
@@ -276,6 +298,8 @@ impl Limiter {
             audio: Lookahead::new(fs, max_delay_ms),
             dry: Lookahead::new(fs, max_delay_ms),
             ceilings: DelayLine::new(max_latency),
+            ceiling_run: 0,
+            last_ceiling: 0.0,
             drive: glide(1.0),
             ceiling: glide(1.0),
             bypass: glide(0.0),
@@ -381,6 +405,7 @@ impl Limiter {
         self.audio.reset();
         self.dry.reset();
         self.ceilings.reset();
+        self.ceiling_run = 0;
         self.dither.reset();
         self.min_gain = [1.0; 2];
     }
@@ -434,6 +459,24 @@ impl Limiter {
         in_chunks(self, buf, None, |_, rest| rest, Self::run_chunk);
     }
 
+    /// The ceilings through their delay line (to meet the samples detected against them),
+    /// counting how long the newest have been the same.
+    #[inline(always)]
+    fn delay_ceilings(&mut self, ceiling: &[f32], limit: &mut [f32]) {
+        let delay = self.latency - DELAY;
+        for (l, &c) in limit.iter_mut().zip(ceiling) {
+            self.ceilings.push(c);
+            *l = self.ceilings.read(delay);
+            let same = c.to_bits() == self.last_ceiling.to_bits();
+            self.ceiling_run = if same {
+                self.ceiling_run.saturating_add(1)
+            } else {
+                1
+            };
+            self.last_ceiling = c;
+        }
+    }
+
     avx2_dispatch! {
         /// [`process_chunk`](Self::process_chunk) in the build for this CPU.
         fn run_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) = process_chunk;
@@ -469,6 +512,10 @@ impl Limiter {
         for ch in 0..channels {
             self.detectors[ch].process_block(&driven[ch][..n], &mut need[ch][..n], true_peak);
         }
+        // Settled, and all the delay line can give is that value: the delayed ceiling is it.
+        let steady_ceiling = self.ceiling.is_settled()
+            && self.ceiling.value().to_bits() == self.last_ceiling.to_bits()
+            && self.ceiling_run > self.max_latency;
         let mut ceiling = [0.0; CHUNK];
         self.ceiling.process_block(&mut ceiling[..n]);
         for lane in need.iter_mut().take(channels) {
@@ -479,20 +526,12 @@ impl Limiter {
         }
 
         // 3. Hold: the smallest gain needed within the window.
-        // Both channels in one loop: each window's running minimum is a serial chain, and
-        // two of them overlap.
         let mut held = [[0.0; CHUNK]; 2];
-        let [w0, w1] = &mut self.windows;
+        for ch in 0..channels {
+            self.windows[ch].process(&need[ch][..n], &mut held[ch][..n]);
+        }
         if mono {
-            for (m, &r) in held[0][..n].iter_mut().zip(&need[0][..n]) {
-                *m = w0.push(r);
-            }
             held[1] = held[0];
-        } else {
-            for i in 0..n {
-                held[0][i] = w0.push(need[0][i]);
-                held[1][i] = w1.push(need[1][i]);
-            }
         }
 
         // 4. Release in dB (instant attack), link, back to a gain no larger than the hold.
@@ -516,22 +555,15 @@ impl Limiter {
         }
 
         // 5. The averages: the gain that is applied.
-        // (Both channels in one loop, as the hold.)
         let mut gain = [[0.0; CHUNK]; 2];
-        let [a0, a1] = &mut self.averages;
+        for ch in 0..channels {
+            self.averages[ch].process(&gr[ch][..n], &mut gain[ch][..n]);
+        }
         if mono {
-            for (s, &g) in gain[0][..n].iter_mut().zip(&gr[0][..n]) {
-                *s = a0.push(g);
-            }
             gain[1] = gain[0];
-        } else {
-            for i in 0..n {
-                gain[0][i] = a0.push(gr[0][i]);
-                gain[1][i] = a1.push(gr[1][i]);
-            }
         }
         for (lowest, lane) in self.min_gain.iter_mut().zip(&gain) {
-            *lowest = lane[..n].iter().fold(*lowest, |m, &g| min(m, g));
+            *lowest = smallest(&lane[..n], *lowest);
         }
 
         // 6. The delayed audio and its ceiling, the switch fade.
@@ -540,10 +572,11 @@ impl Limiter {
         self.audio.process_split(&mut ll[..n], &mut lr[..n]);
         self.dry.process_split(&mut dl[..n], &mut dr[..n]);
         let mut limit = [0.0; CHUNK];
-        let ceiling_delay = self.latency - DELAY;
-        for (l, &c) in limit[..n].iter_mut().zip(&ceiling[..n]) {
-            self.ceilings.push(c);
-            *l = self.ceilings.read(ceiling_delay);
+        if steady_ceiling {
+            // Nothing pushed: what the line holds stays that value, as it would have.
+            limit = ceiling;
+        } else {
+            self.delay_ceilings(&ceiling[..n], &mut limit[..n]);
         }
         let mut level = [1.0f32; CHUNK];
         let switching = self.target_latency != self.latency || self.fade_level != self.fade_len;

@@ -39,12 +39,30 @@ pub struct MovingAverage {
     max_span: usize,
 }
 
-/// Quantises a gain in [0, 1] down to the integer grid (NaN and negatives give 0).
+/// Quantises a gain in [0, 1] down to the integer grid (negatives give 0; 1, above and NaN
+/// give 2³¹).
 #[inline(always)]
 fn quantise(gain: f32) -> u32 {
-    // `as` saturates: NaN → 0, negatives → 0; gains above 1 are clamped to 1.
+    // In f32, which vectorises (the f64 product did not): scaling by 2³¹ is exact, so
+    // truncating it gives the same integer.
+    const BELOW_ONE: f32 = 1.0 - f32::EPSILON / 2.0;
     let g = if gain < 1.0 { gain } else { 1.0 };
-    (g as f64 * ONE) as u32
+    let g = if g > 0.0 { g } else { 0.0 };
+    let below = if g < BELOW_ONE { g } else { BELOW_ONE };
+    // SAFETY: 0 ≤ below · 2³¹ ≤ 2³¹ − 2⁷ is within i32. (`as` adds a saturation and a NaN
+    // test to every conversion, which kept it from vectorising.)
+    let truncated = unsafe { (below * ONE as f32).to_int_unchecked::<i32>() } as u32;
+    if g < 1.0 { truncated } else { 1 << 31 }
+}
+
+/// `x as f64` for x < 2⁶³, correctly rounded like the conversion instruction, in steps that
+/// vectorise without AVX-512: each 32-bit half is exact as the low mantissa bits of 2⁵², and
+/// their sum rounds once.
+#[inline(always)]
+fn to_f64(x: u64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let half = |h: u64| f64::from_bits(TWO_52.to_bits() | h) - TWO_52;
+    half(x >> 32) * 4_294_967_296.0 + half(x & 0xffff_ffff)
 }
 
 impl MovingAverage {
@@ -113,9 +131,93 @@ impl MovingAverage {
         if self.pos2 == self.len2 {
             self.pos2 = 0;
         }
-        // sum2 < 2⁵³, so the conversion is exact (through i64: one instruction, where u64
-        // takes a branchy sequence without AVX-512); one rounding in the product, one to f32.
-        (self.sum2 as i64 as f64 * self.scale) as f32
+        self.output(self.sum2)
+    }
+}
+
+/// Values per pass of [`MovingAverage::process`] (its scratch lives on the stack).
+const RUN: usize = 64;
+
+/// Writes `new` into the ring from `pos` on (wrapping it) and puts in `change[i]` the value
+/// written minus the one it replaces (wrapping): how much each push moves the box's sum.
+/// A pass the compiler vectorises, in at most two runs.
+#[inline(always)]
+fn exchange<T: Copy + Into<u64>>(ring: &mut [T], pos: &mut usize, new: &[T], change: &mut [u64]) {
+    let mut i = 0;
+    while i < new.len() {
+        let m = (new.len() - i).min(ring.len() - *pos);
+        let slots = &mut ring[*pos..*pos + m];
+        for ((slot, &v), c) in slots
+            .iter_mut()
+            .zip(&new[i..i + m])
+            .zip(&mut change[i..i + m])
+        {
+            *c = v.into().wrapping_sub((*slot).into());
+            *slot = v;
+        }
+        *pos += m;
+        if *pos == ring.len() {
+            *pos = 0;
+        }
+        i += m;
+    }
+}
+
+/// The running sum from `sum` on: `change[i]` becomes the sum after it; returns the last.
+/// The only serial part of a box, one integer add per value.
+#[inline(always)]
+fn accumulate(change: &mut [u64], mut sum: u64) -> u64 {
+    for c in change {
+        sum = sum.wrapping_add(*c);
+        *c = sum;
+    }
+    sum
+}
+
+impl MovingAverage {
+    /// [`push`](Self::push) over a block, with exactly its results and state: `out[i]` is
+    /// what pushing `gains[i]` returns (lengths beyond the shorter slice are left alone).
+    /// Stage by stage instead of value by value: quantising, the exchanges with each box's
+    /// ring and the conversion back vectorise, and what stays serial is two integer adds
+    /// per value, where the per-value loop also waits on its ring loads and wrap tests. The
+    /// sums are the same integers (modular arithmetic), so the output is the same bit for bit.
+    /// Inlined, so that the limiter's AVX2 build vectorises it eight (four) lanes wide.
+    #[inline(always)]
+    pub fn process(&mut self, gains: &[f32], out: &mut [f32]) {
+        let n = gains.len().min(out.len());
+        for (g, o) in gains[..n].chunks(RUN).zip(out[..n].chunks_mut(RUN)) {
+            let m = g.len();
+            let mut q = [0u32; RUN];
+            for (q, &g) in q.iter_mut().zip(g) {
+                *q = quantise(g);
+            }
+            let mut sums1 = [0u64; RUN];
+            exchange(
+                &mut self.first[..self.len1],
+                &mut self.pos1,
+                &q[..m],
+                &mut sums1[..m],
+            );
+            self.sum1 = accumulate(&mut sums1[..m], self.sum1);
+            let mut sums2 = [0u64; RUN];
+            exchange(
+                &mut self.second[..self.len2],
+                &mut self.pos2,
+                &sums1[..m],
+                &mut sums2[..m],
+            );
+            self.sum2 = accumulate(&mut sums2[..m], self.sum2);
+            for (o, &s) in o.iter_mut().zip(&sums2[..m]) {
+                *o = self.output(s);
+            }
+        }
+    }
+
+    /// The smoothed gain for a second sum (see [`push`](Self::push)).
+    #[inline(always)]
+    fn output(&self, sum2: u64) -> f32 {
+        // sum2 < 2⁵³, so the conversion is exact; one rounding in the product, one to f32.
+        (to_f64(sum2) * self.scale) as f32
     }
 }
 
@@ -152,6 +254,78 @@ mod tests {
                     "span {span}, sample {n}: {got} vs {want}"
                 );
             }
+        }
+    }
+
+    /// [`MovingAverage::process`] is [`MovingAverage::push`] over a block, bit for bit:
+    /// blocks of every length (1, odd, longer than a pass and than the boxes), span changes.
+    #[test]
+    fn blocks_equal_pushes() {
+        let mut rng = XorShift::new(4);
+        let x: Vec<f32> = (0..30_000).map(|_| (rng.uniform() + 1.0) / 2.0).collect();
+        let mut pushes = MovingAverage::new(1_000);
+        let mut blocks = pushes.clone();
+        let (mut at, mut round) = (0, 0);
+        let lens = [1usize, 7, 64, 3, 500, 65, 9, 17, 2_000, 2];
+        while at < x.len() {
+            if round % 4 == 0 {
+                let span = [1usize, 24, 72, 1_000, 5, 96][round / 4 % 6];
+                pushes.set_span(span, 0.5);
+                blocks.set_span(span, 0.5);
+            }
+            let len = lens[round % lens.len()].min(x.len() - at);
+            let want: Vec<f32> = x[at..at + len].iter().map(|&v| pushes.push(v)).collect();
+            let mut got = vec![0.0; len];
+            blocks.process(&x[at..at + len], &mut got);
+            assert_eq!(got, want, "block at {at}, round {round}");
+            at += len;
+            round += 1;
+        }
+    }
+
+    /// The vectorisable quantiser and conversion are the plain ones, value for value.
+    #[test]
+    fn quantise_and_convert_as_before() {
+        let plain = |g: f32| {
+            let g = if g < 1.0 { g } else { 1.0 };
+            (g as f64 * ONE) as u32
+        };
+        let mut rng = XorShift::new(9);
+        let special = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -1.0,
+            2.0,
+            1e-40,
+            1e-10,
+            0.999_999_94,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        for g in special
+            .into_iter()
+            .chain((0..100_000).map(|_| rng.uniform().abs()))
+        {
+            assert_eq!(quantise(g), plain(g), "{g}");
+        }
+        for x in [
+            0u64,
+            1,
+            u32::MAX as u64,
+            1 << 32,
+            (1 << 53) - 1,
+            (1 << 53) + 1,
+            (1 << 62) + 12_345,
+            i64::MAX as u64,
+        ] {
+            assert_eq!(to_f64(x).to_bits(), (x as i64 as f64).to_bits(), "{x}");
+        }
+        for _ in 0..100_000 {
+            let x = ((rng.uniform().abs() as f64) * (1u64 << 62) as f64) as u64
+                ^ (rng.uniform().abs() * 1e6) as u64;
+            assert_eq!(to_f64(x).to_bits(), (x as i64 as f64).to_bits(), "{x}");
         }
     }
 
