@@ -177,6 +177,16 @@ pub struct Descriptor {
     pub features: Vec<String>,
 }
 
+/// Who the test host says it is, to plugins and preset providers alike.
+pub fn host_info() -> Result<HostInfo> {
+    Ok(HostInfo::new(
+        "Mixwerk Test Host",
+        "Mixwerk",
+        "https://mixwerk.org",
+        "0.1.0",
+    )?)
+}
+
 /// A loaded CLAP bundle (the entry stays loaded as long as this lives).
 pub struct Bundle {
     entry: PluginEntry,
@@ -233,12 +243,7 @@ impl Bundle {
     }
 
     pub fn instantiate(&self, id: &str) -> Result<Instance> {
-        let host_info = HostInfo::new(
-            "Mixwerk Test Host",
-            "Mixwerk",
-            "https://mixwerk.org",
-            "0.1.0",
-        )?;
+        let host_info = host_info()?;
         let id = CString::new(id)?;
         let instance = PluginInstance::<TestHost>::new(
             |_| Shared::default(),

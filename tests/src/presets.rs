@@ -10,7 +10,7 @@ use std::ffi::{CStr, CString};
 use std::path::PathBuf;
 
 use clack_extensions::preset_discovery::prelude::*;
-use clack_host::prelude::{HostError, HostInfo, PluginEntry};
+use clack_host::prelude::{HostError, PluginEntry};
 
 use crate::battery::Buffers;
 use crate::bundles::{PluginUnderTest, workspace_root};
@@ -261,12 +261,7 @@ pub fn discover(entry: &PluginEntry) -> Result<Option<Discovery>> {
     let Some(factory) = entry.get_factory::<PresetDiscoveryFactory>() else {
         return Ok(None);
     };
-    let host_info = HostInfo::new(
-        "Mixwerk Test Host",
-        "Mixwerk",
-        "https://mixwerk.org",
-        "0.1.0",
-    )?;
+    let host_info = host::host_info()?;
     let mut providers = Vec::new();
     for descriptor in factory.provider_descriptors() {
         let id = descriptor.id().ok_or("provider without an id")?.to_owned();
@@ -716,16 +711,13 @@ pub fn vst3_program_change(p: &PluginUnderTest) -> Result<()> {
         let mut h = vst3_hosted(p)?;
         h.activate(48_000.0, 480)?;
         let mut b = Buffers::for_ports(&mut h, 480)?;
-        h.inst.process(
-            &mut b.inputs,
-            &mut b.outputs,
-            &[host::ParamChange {
-                offset: 0,
-                id: program_id,
-                value: norm,
-            }],
-            None,
-        )?;
+        let program = [host::ParamChange {
+            offset: 0,
+            id: program_id,
+            value: norm,
+        }];
+        h.inst
+            .process(&mut b.inputs, &mut b.outputs, &program, None)?;
         let start = std::time::Instant::now();
         while h.inst.handler.take_restart_flags() & RESTART_PARAM_VALUES_CHANGED == 0 {
             ensure!(
@@ -739,16 +731,8 @@ pub fn vst3_program_change(p: &PluginUnderTest) -> Result<()> {
         plays(&what, &mut h)?;
         // The same program again, as automation repeats a value every block: nothing reloads.
         for _ in 0..5 {
-            h.inst.process(
-                &mut b.inputs,
-                &mut b.outputs,
-                &[host::ParamChange {
-                    offset: 0,
-                    id: program_id,
-                    value: norm,
-                }],
-                None,
-            )?;
+            h.inst
+                .process(&mut b.inputs, &mut b.outputs, &program, None)?;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
         ensure!(
