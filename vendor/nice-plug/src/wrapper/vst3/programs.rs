@@ -154,9 +154,10 @@ impl Programs {
         info.stepCount = self.count().saturating_sub(1) as i32;
         info.defaultNormalizedValue = 0.0;
         info.unitId = kRootUnitId;
-        info.flags = ParameterFlags_::kCanAutomate
-            | ParameterFlags_::kIsList
-            | ParameterFlags_::kIsProgramChange;
+        // Not automatable: a whole preset is no automation lane, and a host that treats it as
+        // one (pluginval's fuzzing and state tests, which expect a state load to bring back
+        // every automatable value) would have it load presets over the state it restores.
+        info.flags = ParameterFlags_::kIsList | ParameterFlags_::kIsProgramChange;
     }
 
     /// `getUnitInfo` for the root unit, which carries the program list (listed first, and only

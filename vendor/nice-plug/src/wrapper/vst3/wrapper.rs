@@ -560,7 +560,10 @@ impl<P: Vst3Plugin> IComponentTrait for Wrapper<P> {
         match unsafe { state::deserialize_json(&read_buffer) } {
             Some(mut state) => {
                 if self.inner.set_state_inner(&mut state) {
-                    // Mixwerk (MIXWERK.md 12): a saved state is no program.
+                    // Mixwerk (MIXWERK.md 12): a saved state is no program, and a program
+                    // change still waiting for the background thread (one set while
+                    // processing) is older than this state: it must not load over it.
+                    self.inner.programs.take_request();
                     self.inner.programs.forget_current();
                     crate::nice_trace!("Loaded state ({} bytes)", read_buffer.len());
                     kResultOk
