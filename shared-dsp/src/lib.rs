@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod bypass;
+pub mod chorus;
 pub mod convolution;
 pub mod delay;
 pub mod delay_line;

@@ -53,7 +53,9 @@ pub mod tape;
 pub mod time;
 
 pub use feedback::{MAX_FEEDBACK, Side};
-pub use time::{DEFAULT_BPM, DelayTime, Division, Feel, MAX_TIME_MS, MIN_TIME_MS, NoteValue};
+pub use time::{
+    DEFAULT_BPM, DelayTime, Division, Feel, MAX_TIME_MS, MIN_TIME_MS, NoteValue, sane_bpm,
+};
 
 use crate::delay_line::DelayLine;
 use crate::gain::db_to_gain;
@@ -67,7 +69,7 @@ use feedback::{LoopFilters, Routing, saturate};
 use modulation::{Lfo, MAX_DEPTH_MS};
 use read::Taps;
 use tape::TapeGlide;
-use time::{ms_to_samples, sane_bpm};
+use time::ms_to_samples;
 
 /// Samples per control chunk (see the module docs).
 pub const CHUNK: usize = 32;
