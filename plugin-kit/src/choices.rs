@@ -110,3 +110,27 @@ pub fn note(name: impl Into<String>, tempo: &Arc<AtomicU32>) -> IntParam {
         text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
     }))
 }
+
+/// A tempo-synced LFO rate (the Chorus): one cycle per note value; its text shows the rate
+/// it plays at the host's tempo, read from `tempo` (f32 bits, written by the audio thread).
+/// The same list and index as [`note`], so a host's automation of either reads alike.
+pub fn lfo_note(name: impl Into<String>, tempo: &Arc<AtomicU32>) -> IntParam {
+    let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
+    let tempo = tempo.clone();
+    IntParam::new(
+        name,
+        NoteValue::QUARTER.index() as i32,
+        IntRange::Linear {
+            min: 0,
+            max: NoteValue::ALL.len() as i32 - 1,
+        },
+    )
+    .with_value_to_string(Arc::new(move |i| {
+        let n = NoteValue::from_index(i.max(0) as usize);
+        let bpm = f32::from_bits(tempo.load(Ordering::Relaxed)) as f64;
+        text::note_rate_to_text(&n.name(), (1000.0 / n.ms_at(bpm)) as f32)
+    }))
+    .with_string_to_value(Arc::new(move |s| {
+        text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
+    }))
+}

@@ -145,6 +145,19 @@ pub fn percent(name: impl Into<String>, default: f32, min: f32, max: f32) -> Flo
     )
 }
 
+/// A phase angle in whole degrees ("90°"; understands "90", "90 deg"), linear from `min` to
+/// `max`.
+pub fn degrees(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
+    with_text(
+        name,
+        default,
+        FloatRange::Linear { min, max },
+        1.0,
+        text::degrees_to_text,
+        text::text_to_degrees,
+    )
+}
+
 /// A filter's Q ("0.71"), steps of 0.001.
 pub fn q(name: impl Into<String>, default: f32, range: FloatRange) -> FloatParam {
     with_text(

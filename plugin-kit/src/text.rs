@@ -65,6 +65,8 @@ const HZ: &[Decade] = &three_significant("Hz", "kHz");
 const MS: &[Decade] = &three_significant("ms", "s");
 /// Percentages as integers: "100 %".
 const PERCENT: &[Decade] = &[decade(0.0, 1.0, 0, "%")];
+/// Angles in whole degrees: "90°".
+const DEGREES: &[Decade] = &[decade(0.0, 1.0, 0, "°")];
 /// Ratios with one decimal: "4.0" (the caller adds ":1").
 const RATIO: &[Decade] = &[decade(0.0, 1.0, 1, "")];
 /// Filter Q, three significant digits but never finer than 0.001: "0.025", "0.707", "4.00",
@@ -464,6 +466,23 @@ pub fn text_to_pan(text: &str) -> Option<f32> {
         return None;
     }
     Some((sign * value) as f32)
+}
+
+/// Phase angles in whole degrees: "90°", "180°".
+pub fn degrees_to_text(degrees: f32) -> String {
+    shown(degrees, DEGREES).number + "°"
+}
+
+/// Understands "90", "90°", "90 °", "90 deg", "90 degrees".
+pub fn text_to_degrees(text: &str) -> Option<f32> {
+    let (value, unit) = number_and_unit(text)?;
+    matches!(unit.as_str(), "" | "°" | "deg" | "degrees").then_some(value as f32)
+}
+
+/// A tempo-synced LFO rate: the note value and the rate it plays at the current tempo,
+/// "1/4 (2.00 Hz)", "4 bars (0.13 Hz)". Parsed by [`text_to_note`].
+pub fn note_rate_to_text(name: &str, hz: f32) -> String {
+    format!("{name} ({})", hz_to_text(hz))
 }
 
 /// On/off switches: "On"/"Off"; understands "on", "off", "1", "0", "yes", "no", "true", "false".

@@ -319,10 +319,14 @@ pub fn automation(p: &PluginUnderTest, seed: u64, budget: Budget) -> Result<()> 
 /// default path, the delay's echoes over the dry signal, stays below +6 dBFS).
 const DEFAULT_PEAK_BOUND: f32 = 4.0;
 
-/// Plugins whose output at default settings moves on its own (LFO-modulated reverb lines),
+/// Plugins whose output at default settings moves on its own (LFO-modulated reverb lines,
+/// the chorus's LFO),
 /// so that after the poison they are compared with a fresh instance by level, not sample.
 fn time_varying(p: &PluginUnderTest) -> bool {
-    matches!(p.expected.crate_name, "reverb" | "channel-strip" | "delay")
+    matches!(
+        p.expected.crate_name,
+        "reverb" | "channel-strip" | "delay" | "chorus"
+    )
 }
 
 /// Every parameter to its default, at the start of a block.

@@ -1194,7 +1194,7 @@ pub fn vst3_parameters(p: &PluginUnderTest) -> Result<()> {
     Ok(())
 }
 
-/// Effects that ring on (reverb, delay) report a tail to VST3 hosts once they have processed
+/// Effects that ring on (reverb, delay, chorus and flanger: their delay lines) report a tail to VST3 hosts once they have processed
 /// audio, so that hosts do not cut them off; everything else reports none.
 pub fn vst3_tail(p: &PluginUnderTest) -> Result<()> {
     let mut inst = vst3_instance(p)?;
@@ -1211,7 +1211,7 @@ pub fn vst3_tail(p: &PluginUnderTest) -> Result<()> {
         .expected
         .features
         .iter()
-        .any(|f| *f == "reverb" || *f == "delay");
+        .any(|f| matches!(*f, "reverb" | "delay" | "chorus" | "flanger"));
     let tail = inst.tail();
     if rings {
         ensure!(tail > 0, "reports no tail although it rings on");

@@ -63,6 +63,13 @@ pub const EXPECTED: &[Expected] = &[
         vst3_subcategories: "Fx|Spatial",
     },
     Expected {
+        crate_name: "chorus",
+        name: "Mixwerk Chorus",
+        clap_id: "org.mixwerk.chorus",
+        features: &["audio-effect", "chorus", "flanger", "stereo"],
+        vst3_subcategories: "Fx|Modulation",
+    },
+    Expected {
         crate_name: "channel-strip",
         name: "Mixwerk Channel Strip",
         clap_id: "org.mixwerk.channel-strip",

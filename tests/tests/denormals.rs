@@ -148,6 +148,7 @@ fn subnormal_input_costs_no_more_cpu_time() {
         "delay",
         "panner",
         "channel-strip",
+        "chorus",
     ] {
         let p = release_bundle(name);
         let mut inst = hosted::open(&p).unwrap();

@@ -124,6 +124,14 @@ fn units() -> Vec<Unit> {
             PERCENT,
         ),
         unit(
+            "degrees",
+            degrees_to_text,
+            text_to_degrees,
+            (1e-3, 360.0),
+            false,
+            DEGREES,
+        ),
+        unit(
             "ratio, ∞ from 100.25",
             |r| ratio_to_text(r, 100.25),
             |s| text_to_ratio(s, 100.5),

@@ -243,3 +243,30 @@ fn slow_rates_read_with_two_decimals() {
     assert_eq!(text_to_hz(&hz_to_text(0.05)), Some(0.05));
     assert_eq!(text_to_hz(&hz_to_text(0.16)), Some(0.16));
 }
+
+#[test]
+fn degrees_read_in_whole_degrees_and_parse_with_or_without_the_sign() {
+    assert_shows(
+        degrees_to_text,
+        &[(90.0, "90°"), (179.6, "180°"), (0.2, "0°"), (-0.2, "0°")],
+    );
+    assert_parses(
+        text_to_degrees,
+        &[
+            ("90", 90.0),
+            ("90°", 90.0),
+            ("90 °", 90.0),
+            ("45 deg", 45.0),
+            ("120 degrees", 120.0),
+        ],
+    );
+    assert_eq!(text_to_degrees("90 Hz"), None);
+}
+
+#[test]
+fn synced_rates_show_the_note_and_its_rate() {
+    assert_eq!(note_rate_to_text("1/4", 2.0), "1/4 (2.00 Hz)");
+    assert_eq!(note_rate_to_text("4 bars", 0.125), "4 bars (0.13 Hz)");
+    // The displayed text parses back to the note.
+    assert_eq!(text_to_note("1/8 D (2.67 Hz)", ["1/8", "1/8 D"]), Some(1));
+}

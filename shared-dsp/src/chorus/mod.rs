@@ -4,6 +4,9 @@
 //! INTERFACE STUB: the plugin glue is written against this API; the DSP behind it is being
 //! written (issue 19). Until then `process` passes the dry signal at the output gain.
 
+mod shape;
+pub use shape::{VoiceDelays, tail_ms, voice_delays_ms};
+
 use crate::delay::NoteValue;
 use crate::processor::{SampleRate, processor, usable_rate};
 
@@ -96,6 +99,16 @@ impl Default for Settings {
             analog: false,
             mix: 0.5,
             output: 1.0,
+        }
+    }
+}
+
+impl Settings {
+    /// The LFO rate these settings play at `bpm` (Hz).
+    pub fn rate_hz(&self, bpm: f64) -> f64 {
+        match self.rate {
+            Rate::Hz(hz) => hz as f64,
+            Rate::Note(n) => 1000.0 / n.ms_at(bpm),
         }
     }
 }
