@@ -54,8 +54,8 @@ struct Run {
     expect: Expect,
 }
 
-/// The seven plugins, in the order they run, with what their defaults do (README tables).
-const PLUGINS: [(&str, Expect); 7] = [
+/// The eight plugins, in the order they run, with what their defaults do (README tables).
+const PLUGINS: [(&str, Expect); 8] = [
     // All bands off, output 0 dB, zero-latency mode: transparent.
     ("Mixwerk EQ", Expect::Identity { tol: 1e-6 }),
     // Threshold −18 dB, 4:1, 6 dB knee, no make-up; the input peaks at −6 dBFS.
@@ -82,6 +82,8 @@ const PLUGINS: [(&str, Expect); 7] = [
     ),
     // Centre, width 100 %, 0 dB law: bit-transparent (README).
     ("Mixwerk Panner", Expect::Identity { tol: 0.0 }),
+    // Chorus, two voices a side, 50 % mix.
+    ("Mixwerk Chorus", Expect::Modulates),
     // Nothing switched on, limiter off: the output is bus 1, the only connected input.
     ("Mixwerk Channel Strip", Expect::Identity { tol: 1e-6 }),
 ];
@@ -92,7 +94,7 @@ Usage: cargo xtask daw-test [--bundles <dir>] [--keep] [<plugin name>...]
   --bundles <dir>  use the .vst3 bundles in <dir> instead of building (bundle-all --release)
   --keep           keep the sessions, logs and exports in <target>/daw-test/
   --check <text>   run only the checks whose name contains <text> (e.g. \"automated\")
-  <plugin name>    run only these (\"Mixwerk EQ\", \"EQ\", …); default: all seven
+  <plugin name>    run only these (\"Mixwerk EQ\", \"EQ\", …); default: all eight
 
 Needs Debian's `ardour` package (ardour7-lua); set MIXWERK_SKIP_DAW_TEST=1 to skip instead
 of failing when it is not installed.";

@@ -54,7 +54,7 @@ impl ChorusView {
 
 impl View for ChorusView {
     const TITLE: &'static str = crate::MixwerkChorus::NAME;
-    const SIZE: Vec2 = vec2(900.0, 560.0);
+    const SIZE: Vec2 = vec2(960.0, 620.0);
 
     fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let params = self.params.clone();
@@ -92,18 +92,24 @@ impl View for ChorusView {
                     k.knob(ui, "Spread", &m.spread);
                 });
             });
-            theme::section(ui, "FLANGER", |ui| {
-                ui.add_enabled_ui(mode == Mode::Flanger, |ui| {
-                    k.knob(ui, "Feedback", &f.feedback);
-                    k.toggle(ui, "Through Zero", &f.through_zero);
+            ui.vertical(|ui| {
+                theme::section(ui, "TONE", |ui| {
+                    ui.horizontal(|ui| {
+                        k.knob(ui, "Low Cut", &t.low_cut);
+                        k.knob(ui, "High Cut", &t.high_cut);
+                    });
+                    k.toggle(ui, "Analog", &t.analog);
                 });
-            });
-            theme::section(ui, "TONE", |ui| {
-                ui.horizontal(|ui| {
-                    k.knob(ui, "Low Cut", &t.low_cut);
-                    k.knob(ui, "High Cut", &t.high_cut);
+                theme::section(ui, "FLANGER", |ui| {
+                    ui.add_enabled_ui(mode == Mode::Flanger, |ui| {
+                        ui.horizontal(|ui| {
+                            k.knob(ui, "Feedback", &f.feedback);
+                            theme::lowered(ui, 24.0, |ui| {
+                                k.toggle(ui, "Through Zero", &f.through_zero);
+                            });
+                        });
+                    });
                 });
-                k.toggle(ui, "Analog", &t.analog);
             });
             theme::section(ui, "OUTPUT", |ui| {
                 ui.horizontal(|ui| {
@@ -125,7 +131,7 @@ impl ChorusView {
         let (mut low, mut high) = (f32::INFINITY, f32::NEG_INFINITY);
         for i in 0..=POINTS / 2 {
             let d = at(i as f64 / (POINTS / 2) as f64);
-            for &ms in d.left.iter().chain(&d.right).take(2 * d.voices) {
+            for &ms in d.left[..d.voices].iter().chain(&d.right[..d.voices]) {
                 low = low.min(ms);
                 high = high.max(ms);
             }
@@ -138,7 +144,7 @@ impl ChorusView {
             Axis::linear(0.0, 2.0),
             Axis::linear(low, high),
             |cycles| format!("{cycles:.1}"),
-            |ms| text::ms_to_text(ms),
+            |ms| format!("{ms:.1}"),
         );
         let voices = at(0.0).voices;
         for (side, colour) in [(0, LEFT), (1, RIGHT)] {

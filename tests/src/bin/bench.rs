@@ -55,10 +55,33 @@ const SETUPS: &[Setup] = &[
         params: &EQ_LINEAR_PHASE_BANDS_ON,
     },
     Setup {
+        plugin: "chorus",
+        label: "Chorus, 4 voices",
+        // Voices 1 … 4: normalised (4 − 1) / 3.
+        params: &[("voices", 1.0)],
+    },
+    Setup {
+        plugin: "chorus",
+        label: "Flanger, 70 % feedback",
+        // Mode index 2 of 4: 2/3; Feedback −95 … +95 %: (70 + 95) / 190.
+        params: &[("mode", 2.0 / 3.0), ("feedback", 165.0 / 190.0)],
+    },
+    Setup {
         plugin: "channel-strip",
         label: "issue 9: all on",
         params: STRIP_ALL_ON,
     },
+];
+
+/// Open-source peers timed beside our plugins in the same run, when Debian's `lilv-utils`
+/// (`lv2bench`) and the peer are installed: (label, LV2 URI). Calf MultiChorus's defaults are
+/// 4 voices; Calf Flanger's are its own.
+const PEERS: &[(&str, &str)] = &[
+    (
+        "peer: Calf MultiChorus (4 voices)",
+        "http://calf.sourceforge.net/plugins/MultiChorus",
+    ),
+    ("peer: Calf Flanger", "http://calf.sourceforge.net/plugins/Flanger"),
 ];
 
 /// Plugins whose every input port carries program (a console's buses): the bench feeds the
@@ -181,9 +204,29 @@ fn main() {
             }
         }
     }
+    for (label, uri) in PEERS {
+        match peer_seconds(uri, blocks * BLOCK) {
+            Some(seconds) => println!("{label:<46} {seconds:>12.4} {:>15.0}x", SECONDS / seconds),
+            None => println!("{label:<46} not measured (needs lv2bench and the plugin)"),
+        }
+    }
     if failed {
         std::process::exit(1);
     }
+}
+
+/// Seconds `lv2bench` (lilv) takes to run the LV2 plugin `uri` over `samples` frames at
+/// 48 kHz in blocks of [`BLOCK`]: its wall-clock figure, on silent input (lv2bench feeds
+/// zeros), so it is, if anything, kind to the peer.
+fn peer_seconds(uri: &str, samples: usize) -> Option<f64> {
+    let out = std::process::Command::new("lv2bench")
+        .args(["-f", "-b", &BLOCK.to_string(), "-n", &samples.to_string(), uri])
+        .output()
+        .ok()?;
+    // "# Block Samples Time Plugin", then "512 2880000 0.123 <uri>".
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.ends_with(uri))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// The CLAP id nice-plug gives the parameter with string id `s`.

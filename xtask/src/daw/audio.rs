@@ -27,6 +27,10 @@ pub(super) enum Expect {
     /// A reverb mixed in: the level within ±3 dB of the input's, audibly different from
     /// it, and a tail in the final second of silence.
     Reverberates,
+    /// A modulated delay mixed in (chorus): the level within ±3 dB of the input's, audibly
+    /// different from it, and silence (below −80 dB) from 100 ms into the final second: its
+    /// delay lines ring for milliseconds, not seconds.
+    Modulates,
     /// Latency compensation: the plugin's track plus a dry track with the same region sum
     /// to twice the input within `tol` (any misalignment would comb-filter the sum).
     TwiceTheInput { tol: f32 },
@@ -270,6 +274,27 @@ pub(super) fn judge_at(
             }
             Ok(format!(
                 "differs from the input by {wet:.1} dB, tail {tail:.1} dB in the last second; {level}"
+            ))
+        }
+        Expect::Modulates => {
+            let change = db(level_out / level_in);
+            if change.abs() > 3.0 {
+                bail!("{level}, expected within ±3 dB");
+            }
+            let diff: Vec<f32> = (0..2)
+                .flat_map(|c| (0..PROGRAMME).map(move |i| export[c][i] - input[c][i]))
+                .collect();
+            let wet = db(rms(&diff) / level_in);
+            if wet < -30.0 {
+                bail!("hardly differs from the input ({wet:.1} dB): no chorus?");
+            }
+            let after = PROGRAMME + RATE as usize / 10;
+            let rest = db(rms(&[&export[0][after..], &export[1][after..]].concat()) / level_in);
+            if rest > -80.0 {
+                bail!("still sounds {rest:.1} dB re input 100 ms after the input stops");
+            }
+            Ok(format!(
+                "differs from the input by {wet:.1} dB, {rest:.1} dB from 100 ms after the end; {level}"
             ))
         }
     }

@@ -387,6 +387,7 @@ pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
             ("Mixwerk Limiter", "automated ceiling", limiter),
             ("Mixwerk Reverb", "automated output gain", reverb),
             ("Mixwerk Delay", "automated feedback", delay),
+            ("Mixwerk Chorus", "automated output", chorus),
             ("Mixwerk Channel Strip", "automated fader and mute", strip),
         ],
         plugins,
@@ -600,6 +601,21 @@ fn reverb(ctx: &Ctx, dir: &Path) -> Result<String> {
         .step(3.5, -20.0, -6.0);
     let session = Session {
         plugin: "Mixwerk Reverb",
+        settings: &["Mix=0"],
+        lanes: vec![lane],
+    };
+    gain_follows_the_lane(ctx, dir, &session, 0.5, instant_step_db(-6.0, -20.0))
+}
+
+/// Mix 0 % (the dry signal only) with the Output ramped 0 → −20 dB between 1 and 3 s and
+/// stepped back to −6 dB at 3.5 s: the level is the lane in dB, and the step glides.
+fn chorus(ctx: &Ctx, dir: &Path) -> Result<String> {
+    let lane = Lane::new("Output")
+        .at(1.0, 0.0)
+        .at(3.0, -20.0)
+        .step(3.5, -20.0, -6.0);
+    let session = Session {
+        plugin: "Mixwerk Chorus",
         settings: &["Mix=0"],
         lanes: vec![lane],
     };

@@ -49,7 +49,7 @@ struct Reference {
 /// Both renders run the same code on the same samples with the same parameter values in the
 /// same block sizes, so they are expected to agree bit for bit (tolerance 0); a plugin with
 /// a reason to differ says so here, with what was measured.
-const REFERENCES: [Reference; 7] = [
+const REFERENCES: [Reference; 8] = [
     // Band 4 a +9 dB bell at 1.25 kHz (Q 2.5), band 7 a −6 dB high shelf, linear phase: the
     // FIR's 4096-sample latency, reported and compensated.
     Reference {
@@ -105,6 +105,14 @@ const REFERENCES: [Reference; 7] = [
     Reference {
         plugin: "Mixwerk Delay",
         settings: &["Note L=10", "Feedback=70", "Wet=-3"],
+        tol: 0.0,
+    },
+    // Flanger synced to a 1/4 note (one sweep per beat at 120 BPM), 50 % feedback, analog
+    // on: Ardour's song position sets the LFO's phase, the render host's none (it starts at
+    // reset), and both start at beat 0.
+    Reference {
+        plugin: "Mixwerk Chorus",
+        settings: &["Mode=2", "Tempo Sync=1", "Feedback=50", "Analog=1"],
         tol: 0.0,
     },
     // 40 % left, width 60 %.
