@@ -60,6 +60,19 @@ impl From<PanModeParam> for PanMode {
     }
 }
 
+/// What a detector listens to: the plugin's own input, or the "Sidechain" auxiliary input
+/// (`identity::with_sidechain`): the Compressor's key, the Delay's and the Reverb's ducking.
+/// With External and nothing connected, hosts deliver silence on the port.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SidechainParam {
+    #[id = "internal"]
+    #[name = "Internal"]
+    Internal,
+    #[id = "external"]
+    #[name = "External"]
+    External,
+}
+
 /// The reverb's room characters (Reverb, the Channel Strip's reverb return).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CharacterParam {

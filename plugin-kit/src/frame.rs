@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use nice_plug::prelude::{AudioIOLayout, Buffer};
+use nice_plug::prelude::{AudioIOLayout, AuxiliaryBuffers, Buffer};
 use nice_plug_egui::EguiEditorState;
 
 pub struct Frame {
@@ -108,5 +108,15 @@ impl Frame {
         }
         self.demo(left, right);
         Some((left, right))
+    }
+}
+
+/// The "Sidechain" auxiliary input (`identity::with_sidechain`) as a stereo key: a mono one on
+/// both sides; `None` when the host passes no such port.
+pub fn sidechain<'a>(aux: &'a AuxiliaryBuffers<'_>) -> Option<[&'a [f32]; 2]> {
+    match aux.inputs.first().map(Buffer::as_slice_immutable) {
+        Some([l, r, ..]) => Some([&**l, &**r]),
+        Some([mono]) => Some([&**mono, &**mono]),
+        _ => None,
     }
 }

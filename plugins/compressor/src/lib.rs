@@ -115,11 +115,7 @@ impl Plugin for MixwerkCompressor {
         self.latency
             .update(self.compressor.latency_samples(), context);
 
-        let key = match aux.inputs.first().map(Buffer::as_slice_immutable) {
-            Some([l, r, ..]) => Some((&**l, &**r)),
-            Some([mono]) => Some((&**mono, &**mono)),
-            _ => None,
-        };
+        let key = plugin_kit::frame::sidechain(aux).map(|[l, r]| (l, r));
         let samples = buffer.samples();
         match buffer.as_slice() {
             [left, right, ..] => {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
+use plugin_kit::choices::SidechainParam;
 use plugin_kit::params::{centred, decibels, frequency, percent, skewed, switch, time_ms};
 use plugin_kit::text;
 use shared_dsp::dynamics::{ChannelMode, Settings, SidechainSource};
@@ -33,16 +34,6 @@ pub enum ChannelsParam {
     #[id = "mid-side"]
     #[name = "Mid/Side"]
     MidSide,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SidechainParam {
-    #[id = "internal"]
-    #[name = "Internal"]
-    Internal,
-    #[id = "external"]
-    #[name = "External"]
-    External,
 }
 
 #[derive(Params)]

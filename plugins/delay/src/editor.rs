@@ -141,6 +141,9 @@ impl View for Delay {
                     ui.horizontal(|ui| {
                         k.knob(ui, "Ducking", &d.amount);
                         k.knob(ui, "Duck Release", &d.release);
+                        theme::lowered(ui, 24.0, |ui| {
+                            k.selector_width(ui, "Duck Key", &d.key, 80.0);
+                        });
                     });
                 });
             });

@@ -55,8 +55,10 @@ impl MixwerkDelay {
 impl Plugin for MixwerkDelay {
     plugin_kit::plugin_identity!("Mixwerk Delay");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
-        &[identity::STEREO, identity::MONO_TO_STEREO];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        identity::with_sidechain(identity::STEREO),
+        identity::with_sidechain(identity::MONO_TO_STEREO),
+    ];
 
     // Time and feedback moves drawn in the host land where they are drawn.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
@@ -86,7 +88,7 @@ impl Plugin for MixwerkDelay {
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
+        aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // The host's tempo for synced times (120 BPM when it gives none). A change glides
@@ -102,8 +104,14 @@ impl Plugin for MixwerkDelay {
             self.delay.update(&self.target());
         }
         self.params.show_tempo(self.delay.tempo());
+        // Ducking keyed by the Sidechain input (another track) when asked to.
+        let key = self
+            .params
+            .keyed()
+            .then(|| plugin_kit::frame::sidechain(aux))
+            .flatten();
         if let Some((left, right)) = self.frame.stereo(buffer) {
-            self.delay.process(left, right);
+            self.delay.process_keyed(left, right, key);
         }
         // The editor draws from the parameters and the tempo: show their changes.
         if self.frame.editor_open() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nice_plug::prelude::*;
-use plugin_kit::choices::note;
+use plugin_kit::choices::{SidechainParam, note};
 use plugin_kit::params::{fader, frequency, percent, rate, skewed, switch, time_ms};
 use plugin_kit::text;
 use shared_dsp::delay::{
@@ -103,6 +103,9 @@ pub struct DuckingParams {
     pub amount: FloatParam,
     #[id = "duck-release"]
     pub release: FloatParam,
+    /// What the ducking listens to: the input, or the Sidechain input (the vocal's track).
+    #[id = "duck-key"]
+    pub key: EnumParam<SidechainParam>,
 }
 
 #[derive(Params)]
@@ -196,6 +199,7 @@ impl Default for DelayParams {
                 // "12", "12 dB", "-12 dB" all mean 12 dB of ducking; "off" is none.
                 .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0).map(f32::abs))),
                 release: time_ms("Duck Release", 250.0, skewed(10.0, 2_000.0, -1.5)),
+                key: EnumParam::new("Duck Key", SidechainParam::Internal),
             },
             output: OutputParams {
                 width: percent("Width", 100.0, 0.0, 200.0),
@@ -262,6 +266,11 @@ impl DelayParams {
             dry_db: db(&o.dry),
             wet_db: db(&o.wet),
         }
+    }
+
+    /// Whether the ducking listens to the Sidechain input.
+    pub fn keyed(&self) -> bool {
+        self.ducking.key.value() == SidechainParam::External
     }
 
     /// Publishes the tempo the note values' text should show.

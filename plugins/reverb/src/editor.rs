@@ -131,6 +131,9 @@ impl View for Reverb {
                 k.knob(ui, "High Cut", &o.high_cut);
                 k.knob(ui, "Ducking", &o.duck);
                 k.knob(ui, "Duck Threshold", &o.duck_threshold);
+                theme::lowered(ui, 10.0, |ui| {
+                    k.selector_width(ui, "Duck Key", &o.duck_key, 76.0)
+                });
                 k.knob(ui, "Mix", &o.mix);
                 k.knob(ui, "Output", &o.gain);
                 theme::lowered(ui, 34.0, |ui| k.toggle(ui, "Bypass", &self.params.bypass));

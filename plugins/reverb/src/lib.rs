@@ -71,8 +71,10 @@ impl MixwerkReverb {
 impl Plugin for MixwerkReverb {
     plugin_kit::plugin_identity!("Mixwerk Reverb");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
-        &[identity::STEREO, identity::MONO_TO_STEREO];
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        identity::with_sidechain(identity::STEREO),
+        identity::with_sidechain(identity::MONO_TO_STEREO),
+    ];
 
     // Automation lands where it is drawn, not at the next block.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
@@ -115,7 +117,7 @@ impl Plugin for MixwerkReverb {
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
+        aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // A load when the path changed, or when convolution mode wants the default built-in
@@ -139,8 +141,14 @@ impl Plugin for MixwerkReverb {
         // With sample-accurate automation nice-plug calls us once per stretch between
         // parameter changes, so one update per call follows automation to the sample.
         self.reverb.update(&self.target());
+        // Ducking keyed by the Sidechain input (another track) when asked to.
+        let key = self
+            .params
+            .keyed()
+            .then(|| plugin_kit::frame::sidechain(aux))
+            .flatten();
         if let Some((left, right)) = self.frame.stereo(buffer) {
-            self.reverb.process(left, right);
+            self.reverb.process_keyed(left, right, key);
         }
         // The editor draws from the parameters and the loader's status: show their changes.
         if self.frame.editor_open() {

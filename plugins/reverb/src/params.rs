@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use nice_plug::prelude::*;
-use plugin_kit::choices::CharacterParam;
+use plugin_kit::choices::{CharacterParam, SidechainParam};
 use plugin_kit::params::{
     decibels, frequency, high_cut, low_cut, percent, rate, skewed, switch, time_ms,
 };
@@ -83,6 +83,9 @@ pub struct OutputParams {
     pub duck: FloatParam,
     #[id = "duck-threshold"]
     pub duck_threshold: FloatParam,
+    /// What the ducking listens to: the input, or the Sidechain input (the vocal's track).
+    #[id = "duck-key"]
+    pub duck_key: EnumParam<SidechainParam>,
     #[id = "mix"]
     pub mix: FloatParam,
     #[id = "gain"]
@@ -141,6 +144,7 @@ impl Default for OutputParams {
             .with_value_to_string(Arc::new(|db| text::db_to_text(db, -1.0)))
             .with_string_to_value(Arc::new(|s| text::text_to_db(s, 0.0))),
             duck_threshold: decibels("Duck Threshold", -30.0, -60.0, 0.0),
+            duck_key: EnumParam::new("Duck Key", SidechainParam::Internal),
             mix: percent("Mix", 30.0, 0.0, 100.0),
             // Skewed so that the musically useful top of the travel (−20…+12 dB) gets most of
             // it, like a fader.
@@ -172,6 +176,11 @@ impl Default for ReverbParams {
 }
 
 impl ReverbParams {
+    /// Whether the ducking listens to the Sidechain input.
+    pub fn keyed(&self) -> bool {
+        self.output.duck_key.value() == SidechainParam::External
+    }
+
     /// The DSP settings these parameters describe right now (bypass is handled by the caller).
     pub fn settings(&self) -> Settings {
         let (s, o) = (&self.space, &self.output);

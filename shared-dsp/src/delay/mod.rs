@@ -546,6 +546,13 @@ impl Delay {
     /// Processes a stereo block in place. Any length; non-finite input samples are treated
     /// as silence. For a mono source, pass the same signal in both buffers.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process_keyed(left, right, None);
+    }
+
+    /// [`process`](Self::process) with the ducking keyed by `key` (left, right; at least as
+    /// long as the block, else the missing part counts as silence) instead of the input: the
+    /// echoes step back while another track (the vocal) plays. Only the detector changes.
+    pub fn process_keyed(&mut self, left: &mut [f32], right: &mut [f32], key: Option<[&[f32]; 2]>) {
         let len = left.len().min(right.len());
         let mut i = 0;
         while i < len {
@@ -554,17 +561,18 @@ impl Delay {
             }
             let n = (CHUNK - self.chunk_pos).min(len - i);
             let (l, r) = (&mut left[i..i + n], &mut right[i..i + n]);
+            let k = key.map(|[kl, kr]| [part(kl, i, n), part(kr, i, n)]);
             // Settled gains (the usual case) skip the per-sample ramps.
             let steady = self.inc.iter().all(|&d| d == 0.0);
             match (self.fading, self.filters_active, steady) {
-                (false, false, false) => self.run::<false, false, false>(l, r),
-                (false, false, true) => self.run::<false, false, true>(l, r),
-                (false, true, false) => self.run::<false, true, false>(l, r),
-                (false, true, true) => self.run::<false, true, true>(l, r),
-                (true, false, false) => self.run::<true, false, false>(l, r),
-                (true, false, true) => self.run::<true, false, true>(l, r),
-                (true, true, false) => self.run::<true, true, false>(l, r),
-                (true, true, true) => self.run::<true, true, true>(l, r),
+                (false, false, false) => self.run::<false, false, false>(l, r, k),
+                (false, false, true) => self.run::<false, false, true>(l, r, k),
+                (false, true, false) => self.run::<false, true, false>(l, r, k),
+                (false, true, true) => self.run::<false, true, true>(l, r, k),
+                (true, false, false) => self.run::<true, false, false>(l, r, k),
+                (true, false, true) => self.run::<true, false, true>(l, r, k),
+                (true, true, false) => self.run::<true, true, false>(l, r, k),
+                (true, true, true) => self.run::<true, true, true>(l, r, k),
             }
             i += n;
             if self.chunk_pos == CHUNK {
@@ -587,24 +595,23 @@ impl Delay {
         &mut self,
         left: &mut [f32],
         right: &mut [f32],
+        key: Option<[&[f32]; 2]>,
     ) {
         let n = left.len().min(right.len()).min(CHUNK);
         let (left, right) = (&mut left[..n], &mut right[..n]);
 
-        // 1. Inputs (non-finite samples become silence) and their peak, for the ducking.
+        // 1. Inputs (non-finite samples become silence) and the ducking's peak: of the key
+        //    when there is one, else of the input.
         let mut xl = [0.0f32; CHUNK];
         let mut xr = [0.0f32; CHUNK];
         for k in 0..n {
             xl[k] = sane_sample(left[k]);
             xr[k] = sane_sample(right[k]);
         }
-        // The peak as the largest bit pattern of |x|: for finite non-negative floats the
-        // order is the same, and an integer maximum vectorises (a float one must respect NaN).
-        let mut peak = 0u32;
-        for k in 0..n {
-            peak = peak.max(xl[k].abs().to_bits()).max(xr[k].abs().to_bits());
-        }
-        self.peak = self.peak.max(f32::from_bits(peak));
+        self.peak = self.peak.max(match key {
+            Some([kl, kr]) => peak_of(kl, kr),
+            None => peak_of(&xl[..n], &xr[..n]),
+        });
 
         // 2. Read plans (see `read::Taps` for how positions are counted).
         let j0 = self.chunk_pos;
@@ -700,3 +707,23 @@ impl Delay {
 
 #[cfg(test)]
 mod tests;
+
+/// `key[i .. i + n]`, or what of it exists (a key shorter than the block is silence beyond
+/// its end, which the peak ignores).
+fn part(key: &[f32], i: usize, n: usize) -> &[f32] {
+    &key[i.min(key.len())..(i + n).min(key.len())]
+}
+
+/// The larger |x| of two channels, non-finite samples as silence. Taken as the largest bit
+/// pattern of |x|: for finite non-negative floats the order is the same, and an integer
+/// maximum vectorises (a float one must respect NaN).
+#[inline(always)]
+fn peak_of(left: &[f32], right: &[f32]) -> f32 {
+    let mut peak = 0u32;
+    for side in [left, right] {
+        for &x in side {
+            peak = peak.max(sane_sample(x).abs().to_bits());
+        }
+    }
+    f32::from_bits(peak)
+}

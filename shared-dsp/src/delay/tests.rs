@@ -639,6 +639,52 @@ fn time_automation_does_not_click() {
     }
 }
 
+/// Ducking keyed by another track: the echoes of a steady tone step back by the set amount
+/// while the key plays, and not at all while only the input plays (the key silent), in
+/// blocks of odd sizes with the key split alongside.
+#[test]
+fn keyed_ducking_follows_the_key_not_the_input() {
+    let fs = 48_000.0f32;
+    let amount = 12.0f32;
+    let s = Settings {
+        duck_db: amount,
+        duck_release_ms: 100.0,
+        ..wet_only()
+    };
+    let n = 72_000;
+    let x = sine(n, 1_000.0, 0.5, fs);
+    // The key: a −6 dBFS 300 Hz tone for the first second, then silence.
+    let mut key = sine(n, 300.0, 0.5, fs);
+    key[48_000..].fill(0.0);
+    let mut d = Delay::new(fs, 512);
+    d.update_immediately(&s);
+    let (mut l, mut r) = (x.clone(), x.clone());
+    let mut i = 0;
+    for block in [1usize, 37, 512, 333].iter().cycle() {
+        if i >= n {
+            break;
+        }
+        let end = (i + block).min(n);
+        d.process_keyed(
+            &mut l[i..end],
+            &mut r[i..end],
+            Some([&key[i..end], &key[i..end]]),
+        );
+        i = end;
+    }
+    let amp = |i: usize| l[i..i + 480].iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+    // Keyed: the echo (the delayed tone) is `amount` dB down.
+    let ducked = db(amp(40_000) / 0.5);
+    // The key silent for 0.5 s (five release time constants): back to full level, although
+    // the input plays on at −6 dBFS.
+    let free = db(amp(n - 960) / 0.5);
+    println!(
+        "keyed ducking {amount} dB: echo {ducked:.3} dB while the key plays, {free:.3} dB after"
+    );
+    assert!((ducked + amount as f64).abs() < 0.5, "{ducked}");
+    assert!(free.abs() < 0.1, "{free}");
+}
+
 #[test]
 fn ducking_reduces_the_echoes_by_the_amount_and_releases_with_its_time_constant() {
     let fs = 48_000.0f32;

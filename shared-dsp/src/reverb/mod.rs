@@ -636,21 +636,34 @@ impl Reverb {
     }
 
     avx2_dispatch! {
-        /// Processes separate left/right buffers in place, any length (0 and 1 included). For
-        /// a mono source pass the same signal in both (the plugin copies it).
-        pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) = process_runs;
-        /// [`process`](Self::process) compiled for AVX2, chosen at run time when the CPU has
-        /// it: the run loops are written over 16-sample rows, which AVX2 takes in two
+        /// [`process`](Self::process) with the ducking keyed by `key` (left, right; silence
+        /// past its end) instead of the input: the reverb steps back while another track (the
+        /// vocal) plays. Only the detector changes.
+        pub fn process_keyed(
+            &mut self,
+            left: &mut [f32],
+            right: &mut [f32],
+            key: Option<[&[f32]; 2]>,
+        ) = process_runs;
+        /// [`process_keyed`](Self::process_keyed) compiled for AVX2, chosen at run time when
+        /// the CPU has it: the run loops are written over 16-sample rows, which AVX2 takes in two
         /// registers instead of SSE2's four. Without FMA (a fused multiply-add rounds once
         /// where the baseline rounds twice), so both builds compute exactly the same values
         /// and the output does not depend on the machine (a test compares them).
         avx2 if self.avx2: fn process_avx2;
     }
 
-    /// The control-period loop of [`process`](Self::process); everything per sample below it
-    /// is inlined, so that it is compiled for each instruction set `process` dispatches to.
+    /// Processes separate left/right buffers in place, any length (0 and 1 included). For a
+    /// mono source pass the same signal in both (the plugin copies it).
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process_keyed(left, right, None);
+    }
+
+    /// The control-period loop of [`process_keyed`](Self::process_keyed); everything per
+    /// sample below it is inlined, so that it is compiled for each instruction set it
+    /// dispatches to.
     #[inline(always)]
-    fn process_runs(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process_runs(&mut self, left: &mut [f32], right: &mut [f32], key: Option<[&[f32]; 2]>) {
         let len = left.len().min(right.len());
         let mut i = 0;
         while i < len {
@@ -658,7 +671,8 @@ impl Reverb {
                 self.control();
             }
             let run = (len - i).min(CONTROL - self.control_pos);
-            self.process_run(&mut left[i..i + run], &mut right[i..i + run]);
+            let key = key.map(|k| k.map(|k| &k[i.min(k.len())..(i + run).min(k.len())]));
+            self.process_run(&mut left[i..i + run], &mut right[i..i + run], key);
             self.control_pos = (self.control_pos + run) % CONTROL;
             i += run;
         }
@@ -673,7 +687,7 @@ impl Reverb {
     // Indexed loops over the run: several arrays per index, written so they vectorise.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    fn process_run(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn process_run(&mut self, left: &mut [f32], right: &mut [f32], key: Option<[&[f32]; 2]>) {
         let n = left.len().min(right.len()).min(CONTROL);
         let (left, right) = (&mut left[..n], &mut right[..n]);
         let mut x = [[0.0f32; CONTROL]; 2];
@@ -683,9 +697,15 @@ impl Reverb {
             }
         }
         if self.settings.duck_db > 0.0 {
+            // The ducking follows the key when there is one (silence past its end), else
+            // the input.
+            let at = |k: &[f32], j: usize| sane_sample(k.get(j).copied().unwrap_or(0.0)).abs();
             for j in 0..n {
-                self.envelope
-                    .process_sample(x[0][j].abs().max(x[1][j].abs()));
+                let level = match key {
+                    Some([kl, kr]) => at(kl, j).max(at(kr, j)),
+                    None => x[0][j].abs().max(x[1][j].abs()),
+                };
+                self.envelope.process_sample(level);
             }
         }
         let ramp = |r: &mut Ramp| r.values(n);

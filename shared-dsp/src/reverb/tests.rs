@@ -601,6 +601,44 @@ fn ducking_lowers_the_wet_by_the_set_depth_while_the_input_is_loud() {
     assert!((db + 12.0).abs() < 0.5, "{db} dB");
 }
 
+/// Ducking keyed by another track: with the same loud input, a loud key (24 dB over the
+/// threshold) lowers the wet by the set depth, and a silent key leaves it as it is.
+#[test]
+fn keyed_ducking_follows_the_key_not_the_input() {
+    let run = |duck_db: f32, key_level: f32| {
+        let s = Settings {
+            mix: 1.0,
+            duck_db,
+            duck_threshold_db: -30.0,
+            decay_s: 1.0,
+            ..Settings::default()
+        };
+        let mut r = Reverb::new(FS, 512);
+        r.update_immediately(&s);
+        let mut rng = XorShift::new(8);
+        let mut energy = 0.0;
+        for k in 0..200 {
+            let mut l: Vec<f32> = (0..480)
+                .map(|_| if rng.uniform() > 0.0 { 0.5 } else { -0.5 })
+                .collect();
+            let mut rr = l.clone();
+            let key = vec![key_level; 480];
+            r.process_keyed(&mut l, &mut rr, Some([&key, &key]));
+            if k >= 150 {
+                energy += l.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+            }
+        }
+        energy
+    };
+    let keyed = 10.0 * (run(12.0, 0.5) / run(0.0, 0.5)).log10();
+    let silent_key = 10.0 * (run(12.0, 0.0) / run(0.0, 0.0)).log10();
+    println!(
+        "keyed ducking 12 dB: wet {keyed:+.2} dB with the key 24 dB over, {silent_key:+.3} dB with it silent"
+    );
+    assert!((keyed + 12.0).abs() < 0.5, "{keyed} dB");
+    assert!(silent_key.abs() < 0.01, "{silent_key} dB");
+}
+
 /// The editor's decay display (`decay_shape`) against the reverb it describes: the first
 /// sound arrives when the display's first reflection does, and the measured band decays
 /// (T30 in the octave bands well below and above the crossover) have the display's slopes.

@@ -81,7 +81,10 @@ const PEERS: &[(&str, &str)] = &[
         "peer: Calf MultiChorus (4 voices)",
         "http://calf.sourceforge.net/plugins/MultiChorus",
     ),
-    ("peer: Calf Flanger", "http://calf.sourceforge.net/plugins/Flanger"),
+    (
+        "peer: Calf Flanger",
+        "http://calf.sourceforge.net/plugins/Flanger",
+    ),
 ];
 
 /// Plugins whose every input port carries program (a console's buses): the bench feeds the
@@ -220,7 +223,14 @@ fn main() {
 /// zeros), so it is, if anything, kind to the peer.
 fn peer_seconds(uri: &str, samples: usize) -> Option<f64> {
     let out = std::process::Command::new("lv2bench")
-        .args(["-f", "-b", &BLOCK.to_string(), "-n", &samples.to_string(), uri])
+        .args([
+            "-f",
+            "-b",
+            &BLOCK.to_string(),
+            "-n",
+            &samples.to_string(),
+            uri,
+        ])
         .output()
         .ok()?;
     // "# Block Samples Time Plugin", then "512 2880000 0.123 <uri>".
