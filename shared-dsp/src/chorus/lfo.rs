@@ -77,7 +77,7 @@ impl Lfo {
 
     /// sin, cos of the current sample's phase; then advances one sample.
     #[inline(always)]
-    pub fn next(&mut self) -> (f32, f32) {
+    pub fn tick(&mut self) -> (f32, f32) {
         let out = (self.s, self.c);
         let s = self.s * self.dc + self.c * self.ds;
         let c = self.c * self.dc - self.s * self.ds;
@@ -101,7 +101,7 @@ mod tests {
         for chunk in 0..20_000usize {
             lfo.exact();
             for k in 0..32 {
-                let (s, c) = lfo.next();
+                let (s, c) = lfo.tick();
                 let phi = TAU * inc * (chunk * 32 + k) as f64;
                 worst = worst
                     .max((s as f64 - phi.sin()).abs())

@@ -778,9 +778,9 @@ impl Chorus {
             // Both lines are written in step, so they share the write index.
             let (w0, mask) = self.lines[0].write_and_mask();
             for k in 0..n {
-                let (s, c) = self.lfo.next();
+                let (s, c) = self.lfo.tick();
                 let (sf, cf) = if self.layout.fast {
-                    self.fast.next()
+                    self.fast.tick()
                 } else {
                     (0.0, 0.0)
                 };
