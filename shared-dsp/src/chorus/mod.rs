@@ -192,7 +192,7 @@ impl crate::bypass::Bypass for Settings {
 pub const THROUGH_ZERO_DRY_MS: f32 = MAX_DEPTH_MS;
 
 /// Samples per control chunk (see the module docs).
-pub const CHUNK: usize = 32;
+pub const CHUNK: usize = 64;
 
 /// Fade out, and in again, of a topology change (see the module docs).
 pub const FADE_MS: f32 = 8.0;
@@ -378,6 +378,10 @@ pub struct Chorus {
     low_cut: Svf<Stereo>,
     high_cut: Svf<Stereo>,
     chunk: ChunkState,
+    /// The glides' targets for the settings, tempo and running topology (kept: computed
+    /// where one of those changes, not every chunk).
+    target: Targets,
+    scratch: Option<Box<Scratch>>,
     /// Samples done in the current chunk (0: the next sample starts one).
     in_chunk: usize,
     avx2: bool,
@@ -456,6 +460,8 @@ impl Chorus {
             low_cut: high_pass,
             high_cut: lp(HIGH_CUT_OFF_HZ),
             chunk: ChunkState::default(),
+            target: Targets::default(),
+            scratch: Some(Box::default()),
             in_chunk: 0,
             avx2: has_avx2(),
         };
@@ -466,6 +472,7 @@ impl Chorus {
     /// The host's tempo for [`Rate::Note`] (sanitised like the delay's).
     pub fn set_tempo(&mut self, bpm: f64) {
         self.bpm = crate::delay::sane_bpm(bpm);
+        self.target = self.targets();
     }
 
     /// Sets the LFO phase (in cycles, any real; the fraction is used): the plugin aligns a
@@ -501,6 +508,7 @@ impl Chorus {
 
     pub fn update(&mut self, settings: &Settings) {
         self.settings = settings.sanitized();
+        self.target = self.targets();
     }
 
     pub fn update_immediately(&mut self, settings: &Settings) {
@@ -546,6 +554,7 @@ impl Chorus {
         self.active = next;
         self.layout = Layout::of(&next);
         let t = self.targets();
+        self.target = t;
         let g = &mut self.glides;
         g.centre.jump(t.centre);
         g.depth.jump(t.depth);
@@ -652,7 +661,7 @@ impl Chorus {
             self.dry_fades = false;
         }
 
-        let t = self.targets();
+        let t = self.target;
         let g = &mut self.glides;
         g.dry.control(t.dry);
         g.wet.control(t.wet);
@@ -676,8 +685,10 @@ impl Chorus {
         let rate = self.glides.rate.end as f64;
         self.lfo.set_increment(rate / fs);
         self.lfo.exact();
-        self.fast.set_increment(rate * ENSEMBLE_FAST_RATIO / fs);
-        self.fast.exact();
+        if self.layout.fast {
+            self.fast.set_increment(rate * ENSEMBLE_FAST_RATIO / fs);
+            self.fast.exact();
+        }
 
         let g = &self.glides;
         let low_cut = !g.low_cut.settled_at(LOW_CUT_OFF_HZ);
@@ -746,20 +757,42 @@ impl Chorus {
     /// reads what the last sample wrote), the wet path, the output.
     #[inline(always)]
     fn samples(&mut self, left: &mut [f32], right: &mut [f32]) {
+        // The scratch is taken out for the call (a pointer move) so that it can be borrowed
+        // next to the rest of `self`; it is always there.
+        if let Some(mut scratch) = self.scratch.take() {
+            self.samples_with(&mut scratch, left, right);
+            self.scratch = Some(scratch);
+        }
+    }
+
+    #[inline(always)]
+    fn samples_with(&mut self, scratch: &mut Scratch, left: &mut [f32], right: &mut [f32]) {
         let n = left.len().min(right.len()).min(CHUNK);
+        let Scratch {
+            xl,
+            xr,
+            il,
+            ir,
+            start,
+            row,
+            between,
+            wet_l,
+            wet_r,
+            dl,
+            dr,
+        } = scratch;
         let ch = self.chunk;
         let per_side = self.layout.per_side;
         let gains = self.layout.gains;
         let (a, b, fa, fb) = (self.a, self.b, self.fa, self.fb);
 
         // Input, sanitised; the lines' input before feedback (BBD anti-alias filter).
-        let mut xl = [0.0f32; CHUNK];
-        let mut xr = [0.0f32; CHUNK];
         for k in 0..n {
             xl[k] = sane_sample(left[k]);
             xr[k] = sane_sample(right[k]);
         }
-        let (mut il, mut ir) = (xl, xr);
+        il[..n].copy_from_slice(&xl[..n]);
+        ir[..n].copy_from_slice(&xr[..n]);
         if ch.analog {
             for k in 0..n {
                 let y = self.bbd_in.process_sample(Stereo::new(xl[k], xr[k]));
@@ -769,9 +802,6 @@ impl Chorus {
 
         // Positions: where in the lines each read's eight taps start, the table row and the
         // fraction between rows, per sample and lane.
-        let mut start = [[0u32; LANES]; CHUNK];
-        let mut row = [[0u32; LANES]; CHUNK];
-        let mut between = [[0.0f32; LANES]; CHUNK];
         {
             let g = &mut self.glides;
             let base = ch.base as f32;
@@ -821,14 +851,12 @@ impl Chorus {
 
         // Reads, feedback and writes.
         let plan = Plan {
-            start: &start,
-            row: &row,
-            between: &between,
+            start: &*start,
+            row: &*row,
+            between: &*between,
             gains: &gains,
         };
-        let mut wet_l = [0.0f32; CHUNK];
-        let mut wet_r = [0.0f32; CHUNK];
-        let io = (&il, &ir, &mut wet_l, &mut wet_r);
+        let io = (&*il, &*ir, &mut *wet_l, &mut *wet_r);
         match per_side {
             1 => self.read_write::<1>(n, &plan, io),
             2 => self.read_write::<2>(n, &plan, io),
@@ -856,7 +884,8 @@ impl Chorus {
 
         // Dry (through zero: the delayed input).
         self.dry_line.push_split(&xl[..n], &xr[..n]);
-        let (mut dl, mut dr) = (xl, xr);
+        dl[..n].copy_from_slice(&xl[..n]);
+        dr[..n].copy_from_slice(&xr[..n]);
         if ch.through_zero {
             self.dry_line
                 .read_split(self.tz_samples + n - 1, &mut dl[..n], &mut dr[..n]);
@@ -1005,6 +1034,41 @@ impl Chorus {
     }
 }
 
+/// The per-chunk arrays of the sample loop, kept (a zeroed array per chunk would cost a
+/// `memset` each time).
+#[derive(Clone, Debug)]
+struct Scratch {
+    xl: [f32; CHUNK],
+    xr: [f32; CHUNK],
+    il: [f32; CHUNK],
+    ir: [f32; CHUNK],
+    start: [[u32; LANES]; CHUNK],
+    row: [[u32; LANES]; CHUNK],
+    between: [[f32; LANES]; CHUNK],
+    wet_l: [f32; CHUNK],
+    wet_r: [f32; CHUNK],
+    dl: [f32; CHUNK],
+    dr: [f32; CHUNK],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            xl: [0.0; CHUNK],
+            xr: [0.0; CHUNK],
+            il: [0.0; CHUNK],
+            ir: [0.0; CHUNK],
+            start: [[0; LANES]; CHUNK],
+            row: [[0; LANES]; CHUNK],
+            between: [[0.0; LANES]; CHUNK],
+            wet_l: [0.0; CHUNK],
+            wet_r: [0.0; CHUNK],
+            dl: [0.0; CHUNK],
+            dr: [0.0; CHUNK],
+        }
+    }
+}
+
 /// A chunk's planned reads (see `Chorus::samples`).
 struct Plan<'a> {
     start: &'a [[u32; LANES]; CHUNK],
@@ -1022,6 +1086,7 @@ type Io<'a> = (
 );
 
 /// The glides' targets (see [`Chorus::targets`]).
+#[derive(Clone, Copy, Debug, Default)]
 struct Targets {
     dry: f32,
     wet: f32,
