@@ -363,6 +363,10 @@ pub struct Chorus {
     b: [f32; LANES],
     fa: [f32; LANES],
     fb: [f32; LANES],
+    /// The phasors at the current sample, and their per-sample steps: a moving spread
+    /// changes them every sample, not in steps per chunk (a step would jump the delays).
+    unit_now: [[f32; LANES]; 4],
+    unit_step: [[f32; LANES]; 4],
     /// The topology fade: `fade_k` of `fade_chunks`, moving by one per chunk.
     fade_k: u32,
     fade_chunks: u32,
@@ -448,6 +452,8 @@ impl Chorus {
             b: [0.0; LANES],
             fa: [0.0; LANES],
             fb: [0.0; LANES],
+            unit_now: [[0.0; LANES]; 4],
+            unit_step: [[0.0; LANES]; 4],
             fade_k: 0,
             hold_chunks: 0,
             fade_chunks: ((FADE_MS as f64 * 1e-3 * fs as f64 / CHUNK as f64).round() as u32).max(1),
@@ -531,6 +537,8 @@ impl Chorus {
         g.low_cut.jump(t.low_cut);
         g.high_cut.jump(t.high_cut);
         self.set_spread(t.spread);
+        self.unit_now = [self.a, self.b, self.fa, self.fb];
+        self.unit_step = [[0.0; LANES]; 4];
         self.low_cut.set_cutoff(t.low_cut);
         self.high_cut.set_cutoff(t.high_cut);
     }
@@ -562,6 +570,8 @@ impl Chorus {
         g.feedback.jump(t.feedback);
         g.polarity.jump(t.polarity);
         self.set_spread(self.glides.spread.v);
+        self.unit_now = [self.a, self.b, self.fa, self.fb];
+        self.unit_step = [[0.0; LANES]; 4];
         self.hold_chunks = if content_changes && prev != next {
             let longest = t.centre + t.depth + t.depth_fast + TAPS as f32;
             (longest / CHUNK as f32).ceil() as u32 + 1
@@ -677,9 +687,14 @@ impl Chorus {
         g.rate.control(t.rate);
         g.low_cut.control(t.low_cut);
         g.high_cut.control(t.high_cut);
+        self.unit_now = [self.a, self.b, self.fa, self.fb];
         if spread_moves {
             self.set_spread(self.glides.spread.end);
         }
+        let end = [self.a, self.b, self.fa, self.fb];
+        self.unit_step = core::array::from_fn(|i| {
+            core::array::from_fn(|v| (end[i][v] - self.unit_now[i][v]) * (1.0 / CHUNK as f32))
+        });
 
         let fs = self.sample_rate as f64;
         let rate = self.glides.rate.end as f64;
@@ -784,7 +799,8 @@ impl Chorus {
         let ch = self.chunk;
         let per_side = self.layout.per_side;
         let gains = self.layout.gains;
-        let (a, b, fa, fb) = (self.a, self.b, self.fa, self.fb);
+        let [mut a, mut b, mut fa, mut fb] = self.unit_now;
+        let step = self.unit_step;
 
         // Input, sanitised; the lines' input before feedback (BBD anti-alias filter).
         for k in 0..n {
@@ -819,6 +835,12 @@ impl Chorus {
                 g.depth_fast.v += g.depth_fast.step;
                 let centre = g.centre.v - base;
                 let (depth, depth_fast) = (g.depth.v, g.depth_fast.v);
+                for v in 0..LANES {
+                    a[v] += step[0][v];
+                    b[v] += step[1][v];
+                    fa[v] += step[2][v];
+                    fb[v] += step[3][v];
+                }
                 let o: [f32; LANES] = core::array::from_fn(|v| {
                     let o = centre
                         + depth * (s * a[v] + c * b[v])
@@ -848,6 +870,8 @@ impl Chorus {
                 }
             }
         }
+
+        self.unit_now = [a, b, fa, fb];
 
         // Reads, feedback and writes.
         let plan = Plan {
@@ -1025,8 +1049,8 @@ impl Chorus {
         let fs = self.sample_rate;
         let d = core::array::from_fn(|v| {
             let pos = g.centre.v
-                + g.depth.v * (s * self.a[v] + c * self.b[v])
-                + g.depth_fast.v * (sf * self.fa[v] + cf * self.fb[v]);
+                + g.depth.v * (s * self.unit_now[0][v] + c * self.unit_now[1][v])
+                + g.depth_fast.v * (sf * self.unit_now[2][v] + cf * self.unit_now[3][v]);
             let pos = pos.max(MIN_READ).min(self.lines[0].max_read() as f32);
             (pos + 1.0) / fs * 1e3
         });
