@@ -16,7 +16,7 @@
 use core::f64::consts::TAU;
 
 /// A sine LFO: phase in cycles (f64) and the f32 phasor for the current sample.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Lfo {
     /// Phase of the next sample, cycles, 0 … 1.
     phase: f64,

@@ -68,7 +68,6 @@ mod tests;
 use crate::delay::NoteValue;
 use crate::delay_line::DelayLine;
 use crate::filter_shape::FilterShape;
-use crate::kernel::bits::{float_to_index, floor_small};
 use crate::kernel::sanitize::{clamp_or, finite_clamped_or, flush_denormal, sane_sample};
 use crate::kernel::simd::{avx2_dispatch, has_avx2};
 use crate::lane::Stereo;
@@ -819,22 +818,26 @@ impl Chorus {
         // Positions: where in the lines each read's eight taps start, the table row and the
         // fraction between rows, per sample and lane.
         {
+            // Locals for the loop-carried state (kept in registers, not stored back every
+            // sample through `self`).
             let g = &mut self.glides;
             let base = ch.base as f32;
+            let (mut lfo, mut fast) = (self.lfo, self.fast);
+            let fast_on = self.layout.fast;
+            let (mut centre_v, mut depth_v, mut depth_fast_v) =
+                (g.centre.v, g.depth.v, g.depth_fast.v);
+            let (centre_step, depth_step, depth_fast_step) =
+                (g.centre.step, g.depth.step, g.depth_fast.step);
             // Both lines are written in step, so they share the write index.
             let (w0, mask) = self.lines[0].write_and_mask();
             for k in 0..n {
-                let (s, c) = self.lfo.tick();
-                let (sf, cf) = if self.layout.fast {
-                    self.fast.tick()
-                } else {
-                    (0.0, 0.0)
-                };
-                g.centre.v += g.centre.step;
-                g.depth.v += g.depth.step;
-                g.depth_fast.v += g.depth_fast.step;
-                let centre = g.centre.v - base;
-                let (depth, depth_fast) = (g.depth.v, g.depth_fast.v);
+                let (s, c) = lfo.tick();
+                let (sf, cf) = if fast_on { fast.tick() } else { (0.0, 0.0) };
+                centre_v += centre_step;
+                depth_v += depth_step;
+                depth_fast_v += depth_fast_step;
+                let centre = centre_v - base;
+                let (depth, depth_fast) = (depth_v, depth_fast_v);
                 for v in 0..LANES {
                     a[v] += step[0][v];
                     b[v] += step[1][v];
@@ -848,27 +851,27 @@ impl Chorus {
                     let o = if o < ch.lo { ch.lo } else { o };
                     if o > ch.hi { ch.hi } else { o }
                 });
-                // Floors and indices by the rounding trick of `kernel::bits` (float-to-int
-                // conversions do not vectorise): adding 1.5·2²³ rounds any |o| < 2²² to a
-                // whole number, whose bits then count up from those of 1.5·2²³. The sample
-                // before this one's write is the newest: index w0 + k.
+                // The position in 1/PHASES samples, floored, gives both the whole sample
+                // (>> 7) and the table row (& 127); floors and indices by the rounding trick
+                // of `kernel::bits` (float-to-int conversions do not vectorise): adding
+                // 1.5·2²³ rounds any |x| < 2²² to a whole number, whose bits then count up
+                // from those of 1.5·2²³. (|x| ≤ 128 · the longest swing at 384 kHz < 2²⁰.)
+                // The sample before this one's write is the newest: index w0 + k.
                 const M: f32 = 12_582_912.0;
+                const SHIFT: u32 = PHASES.trailing_zeros();
                 let newest = (w0 + k) as i32 - ch.base - 4;
                 for v in 0..LANES {
-                    let nearest = (o[v] + M) - M;
-                    let fl = if nearest > o[v] {
-                        nearest - 1.0
-                    } else {
-                        nearest
-                    };
-                    let x = (o[v] - fl) * PHASES as f32;
-                    let p = floor_small(&[x])[0];
-                    let whole = ((fl + M).to_bits() as i32).wrapping_sub(M.to_bits() as i32);
-                    start[k][v] = (newest.wrapping_sub(whole) as u32) & mask as u32;
-                    row[k][v] = float_to_index(p) as u32;
-                    between[k][v] = x - p;
+                    let x = o[v] * PHASES as f32;
+                    let nearest = (x + M) - M;
+                    let fl = if nearest > x { nearest - 1.0 } else { nearest };
+                    let q = ((fl + M).to_bits() as i32).wrapping_sub(M.to_bits() as i32);
+                    start[k][v] = (newest.wrapping_sub(q >> SHIFT) as u32) & mask as u32;
+                    row[k][v] = (q & (PHASES as i32 - 1)) as u32;
+                    between[k][v] = x - fl;
                 }
             }
+            (g.centre.v, g.depth.v, g.depth_fast.v) = (centre_v, depth_v, depth_fast_v);
+            (self.lfo, self.fast) = (lfo, fast);
         }
 
         self.unit_now = [a, b, fa, fb];

@@ -34,6 +34,8 @@ use crate::kernel::window::kaiser;
 /// Taps of the interpolator: samples at delays i − 3 … i + 4 for a read at i + t.
 pub const TAPS: usize = 8;
 /// Fractions in the table (rows: one more, for t = 1).
+/// A power of two: the reads split a position in 1/PHASES samples into whole samples and
+/// row with a shift and a mask.
 pub const PHASES: usize = 128;
 /// Kaiser shape (see the module docs).
 pub const BETA: f64 = 6.0;
