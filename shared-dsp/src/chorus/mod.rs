@@ -800,6 +800,7 @@ impl Chorus {
         let gains = self.layout.gains;
         let [mut a, mut b, mut fa, mut fb] = self.unit_now;
         let step = self.unit_step;
+        let spread_moves = step != [[0.0; LANES]; 4];
 
         // Input, sanitised; the lines' input before feedback (BBD anti-alias filter).
         for k in 0..n {
@@ -838,11 +839,13 @@ impl Chorus {
                 depth_fast_v += depth_fast_step;
                 let centre = centre_v - base;
                 let (depth, depth_fast) = (depth_v, depth_fast_v);
-                for v in 0..LANES {
-                    a[v] += step[0][v];
-                    b[v] += step[1][v];
-                    fa[v] += step[2][v];
-                    fb[v] += step[3][v];
+                if spread_moves {
+                    for v in 0..LANES {
+                        a[v] += step[0][v];
+                        b[v] += step[1][v];
+                        fa[v] += step[2][v];
+                        fb[v] += step[3][v];
+                    }
                 }
                 let o: [f32; LANES] = core::array::from_fn(|v| {
                     let o = centre
