@@ -7,7 +7,8 @@
 //!   (Q = 1/√2, the `svf` low pass) at [`BBD_CUTOFF_HZ`]. Cascaded, their analog magnitude is
 //!   1/(1 + (f/fc)⁴), −3 dB where (f/fc)⁴ = √2 − 1, at 0.8027·fc; the SVF is the bilinear
 //!   transform pre-warped at fc, so the digital −3 dB point is
-//!   fs/π · atan(0.8027 · tan(π·fc/fs)) ([`wet_band_edge_hz`]): 6.33 kHz at 48 kHz.
+//!   fs/π · atan(0.8027 · tan(π·fc/fs)) ([`wet_band_edge_hz`]): 6.63 kHz at 48 kHz (measured
+//!   6627.3 Hz against 6627.3 Hz in the test).
 //! - **Soft saturation** of the line's input, where a BBD's charge transfer compresses: a
 //!   rational tanh-like curve (the [3/2] Padé approximant of tanh, x·(27 + x²)/(27 + 9x²),
 //!   which reaches ±1 with zero slope at ±3 and is clamped there), cheap enough for every
