@@ -150,3 +150,34 @@ fn oversampled_limiter_allocates_nothing() {
         });
     }
 }
+
+/// The chorus: every mode, topology fades, glides, tempo, phase and reset, under the
+/// counting allocator.
+#[test]
+fn chorus_allocates_nothing() {
+    use shared_dsp::chorus::{Chorus, Mode, Rate, Settings};
+    for fs in [44_100.0f32, 384_000.0] {
+        let mut c = Chorus::new(fs, 512);
+        let modes = [Mode::Chorus, Mode::Ensemble, Mode::Flanger, Mode::Vibrato];
+        assert_blocks_allocate_nothing(fs, &[512, 1, 333, 8_192], 64, (5, 7), |k, l, r| {
+            c.set_tempo(90.0 + k as f64);
+            if k % 9 == 0 {
+                c.set_phase(k as f64 * 0.37);
+            }
+            if k % 17 == 16 {
+                c.reset();
+            }
+            c.update(&Settings {
+                mode: modes[(k / 4) % 4],
+                voices: 1 + (k % 4) as u32,
+                through_zero: k % 3 == 0,
+                analog: k % 5 < 2,
+                feedback: if k % 2 == 0 { 0.8 } else { -0.8 },
+                low_cut_hz: 200.0,
+                rate: Rate::Note(shared_dsp::delay::NoteValue::QUARTER),
+                ..Settings::default()
+            });
+            c.process(l, r);
+        });
+    }
+}

@@ -116,6 +116,9 @@ pub(crate) fn all() -> Vec<(&'static str, Make)> {
             });
             Box::new(d)
         }),
+        ("chorus", |fs, n| {
+            Box::new(crate::chorus::Chorus::new(fs, n))
+        }),
         ("panner", |fs, _| {
             let mut p = Panner::new(fs, pan::Input::Stereo);
             p.update_immediately(&pan::Settings {

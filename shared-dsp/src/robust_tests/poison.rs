@@ -56,7 +56,7 @@ fn rms(x: &[f32]) -> f64 {
 
 /// Processors whose output depends on more than the last second (reverb and delay tails,
 /// the console's returns) or that modulate: compared by level, not sample by sample.
-const BY_LEVEL: &[&str] = &["reverb", "delay", "console"];
+const BY_LEVEL: &[&str] = &["reverb", "delay", "console", "chorus"];
 
 #[test]
 fn poisoned_input_leaves_no_trace_after_one_second_of_clean_input() {
