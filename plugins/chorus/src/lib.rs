@@ -11,7 +11,7 @@ use plugin_kit::identity;
 use plugin_kit::latency::ReportedLatency;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;
-use shared_dsp::chorus::{Chorus, Rate, Settings, tail_ms};
+use shared_dsp::chorus::{Chorus, MAX_RATE_HZ, Rate, Settings};
 use shared_dsp::delay::DEFAULT_BPM;
 
 mod editor;
@@ -32,7 +32,6 @@ pub struct MixwerkChorus {
     frame: Frame,
     analysis: editor::Analysis,
     latency: ReportedLatency,
-    sample_rate: f32,
     /// No block processed since activation or reset: the first one jumps to the settings
     /// and the host's tempo instead of gliding there.
     fresh: bool,
@@ -49,7 +48,6 @@ impl Default for MixwerkChorus {
                 repaint: RepaintNotifier::new(),
             },
             latency: ReportedLatency::default(),
-            sample_rate: 48_000.0,
             fresh: true,
         }
     }
@@ -66,10 +64,15 @@ impl MixwerkChorus {
     /// A tempo-synced LFO follows the song position while the transport plays, so that the
     /// sweep lands on the same beat in every playback and render.
     /// `song_beats`: the song position while the transport plays.
-    fn follow_song_position(&mut self, settings: &Settings, song_beats: Option<f64>) {
+    fn follow_song_position(&mut self, settings: &Settings, song_beats: Option<f64>, bpm: f64) {
         let (Rate::Note(note), Some(beats)) = (settings.rate, song_beats) else {
             return;
         };
+        // A note too short for the LFO at this tempo plays at the fastest rate instead, and
+        // has no phase to follow.
+        if settings.rate_hz(bpm) >= MAX_RATE_HZ as f64 {
+            return;
+        }
         let want = (beats / note.quarters()).rem_euclid(1.0);
         let off = (want - self.chorus.phase() + 0.5).rem_euclid(1.0) - 0.5;
         if off.abs() > RESYNC_CYCLES {
@@ -96,7 +99,6 @@ impl Plugin for MixwerkChorus {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.frame.activate(layout, config.sample_rate);
-        self.sample_rate = config.sample_rate;
         // The only allocation: the delay lines for the longest delay at this rate.
         self.chorus = Chorus::new(config.sample_rate, config.max_buffer_size as usize);
         self.chorus.update_immediately(&self.target());
@@ -130,7 +132,7 @@ impl Plugin for MixwerkChorus {
             // parameter changes, so one update per call follows automation to the sample.
             self.chorus.update(&target);
         }
-        self.follow_song_position(&target, song_beats);
+        self.follow_song_position(&target, song_beats, bpm);
         self.params.show_tempo(bpm);
         // Through zero delays the dry path: the host hears of it when it is switched.
         self.latency.update(self.chorus.latency_samples(), context);
@@ -142,8 +144,7 @@ impl Plugin for MixwerkChorus {
             self.analysis.repaint.request_repaint();
         }
         // The delay lines (and a flanger's feedback) ring on after the input stops.
-        let tail = tail_ms(&target) * 1e-3 * self.sample_rate as f64;
-        ProcessStatus::Tail(tail.ceil() as u32 + 1)
+        ProcessStatus::Tail(self.chorus.tail_samples())
     }
 }
 

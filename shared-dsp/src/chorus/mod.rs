@@ -79,7 +79,7 @@ pub mod voices;
 mod tests;
 
 mod shape;
-pub use shape::{VoiceDelays, tail_ms, voice_delays_ms};
+pub use shape::{VoiceDelays, voice_delays_ms};
 
 use crate::delay::NoteValue;
 use crate::delay_line::DelayLine;
@@ -190,12 +190,15 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The LFO rate these settings play at `bpm` (Hz).
+    /// The LFO rate these settings play at `bpm` (Hz): a note value's rate, or the free one,
+    /// within [`MIN_RATE_HZ`] … [`MAX_RATE_HZ`] (the shortest notes at fast tempos would
+    /// ask for more).
     pub fn rate_hz(&self, bpm: f64) -> f64 {
         match self.rate {
             Rate::Hz(hz) => hz as f64,
-            Rate::Note(n) => 1000.0 / n.ms_at(bpm),
+            Rate::Note(n) => crate::delay::sane_bpm(bpm) / 60.0 / n.quarters(),
         }
+        .clamp(MIN_RATE_HZ as f64, MAX_RATE_HZ as f64)
     }
 }
 
@@ -530,11 +533,7 @@ impl Chorus {
     }
 
     fn rate_of(s: &Settings, bpm: f64) -> f64 {
-        match s.rate {
-            Rate::Hz(hz) => hz as f64,
-            Rate::Note(n) => bpm / 60.0 / n.quarters(),
-        }
-        .clamp(MIN_RATE_HZ as f64, MAX_RATE_HZ as f64)
+        s.rate_hz(bpm)
     }
 
     pub fn update(&mut self, settings: &Settings) {

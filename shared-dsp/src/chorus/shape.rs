@@ -1,7 +1,12 @@
-//! The modulation's shape as a function of the LFO phase: each voice's delay, for the
-//! editor's display. PROVISIONAL: to be replaced by the function the DSP modulates with.
+//! The modulation's shape as a function of the LFO phase, from the settings alone: each
+//! voice's delay, for the editor's display (which runs on the editor thread, without the
+//! processor). The same formulas as the processor's glide targets (`Chorus::targets`) and
+//! voice layouts ([`voices`](super::voices)); a test holds the two together.
 
-use super::{MAX_VOICES, Mode, Settings};
+use core::f64::consts::TAU;
+
+use super::voices::{ENSEMBLE_FAST_RATIO, ENSEMBLE_FAST_SHARE, Layout, RIGHT};
+use super::{MAX_VOICES, Mode, Settings, THROUGH_ZERO_DRY_MS};
 
 /// Every voice's delay at one LFO phase.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -14,47 +19,46 @@ pub struct VoiceDelays {
     pub dry_ms: f32,
 }
 
-/// The delays of `settings`' voices at LFO phase `phase` (cycles).
+/// The delays (ms) of `settings`' voices once glides have settled, at slow-LFO phase `phase`
+/// (cycles; the ensemble's fast LFO taken in step with it, at its ratio).
 pub fn voice_delays_ms(settings: &Settings, phase: f64) -> VoiceDelays {
-    let voices = match settings.mode {
-        Mode::Chorus => settings.voices.clamp(1, MAX_VOICES) as usize,
-        Mode::Ensemble => 3,
-        Mode::Flanger | Mode::Vibrato => 1,
+    let s = settings.sanitized();
+    let layout = Layout::of(&s.topology());
+    let through_zero = s.mode == Mode::Flanger && s.through_zero;
+    let depth = s.depth_ms as f64;
+    let centre = if through_zero {
+        (THROUGH_ZERO_DRY_MS + s.delay_ms) as f64
+    } else {
+        (s.delay_ms as f64).max(depth)
     };
-    let spread = settings.spread_deg as f64 / 360.0;
+    let (slow, fast) = if layout.fast {
+        let share = ENSEMBLE_FAST_SHARE as f64;
+        (depth * (1.0 - share), depth * share)
+    } else {
+        (depth, 0.0)
+    };
+    let n = layout.per_side;
+    let spread = s.spread_deg as f64 / 360.0 / n as f64;
+    let at = |lane: usize| {
+        let theta = layout.theta[lane] as f64 + if lane >= RIGHT { spread } else { 0.0 };
+        let ms = centre
+            + slow * (TAU * (phase + theta)).sin()
+            + fast * (TAU * (phase * ENSEMBLE_FAST_RATIO + theta)).sin();
+        ms.max(0.0) as f32
+    };
     let mut d = VoiceDelays {
         left: [0.0; MAX_VOICES as usize],
         right: [0.0; MAX_VOICES as usize],
-        voices,
-        dry_ms: 0.0,
-    };
-    for v in 0..voices {
-        let offset = v as f64 / voices as f64;
-        let at = |p: f64| {
-            settings.delay_ms as f64
-                + settings.depth_ms as f64 * (core::f64::consts::TAU * (p + offset)).sin()
-        };
-        d.left[v] = at(phase) as f32;
-        d.right[v] = at(phase + spread) as f32;
-    }
-    d
-}
-
-/// How long the wet signal rings on after the input stops (ms): the longest delay a voice
-/// reads, times the trips round the flanger's feedback until they fall below −80 dB. Hosts
-/// are told it, so they do not cut the last echo of a flanger off.
-pub fn tail_ms(settings: &Settings) -> f64 {
-    let longest = (settings.delay_ms.max(0.0) + settings.depth_ms.max(0.0)) as f64
-        + if settings.mode == Mode::Flanger && settings.through_zero {
-            2.0 * super::MAX_DEPTH_MS as f64
+        voices: n,
+        dry_ms: if through_zero {
+            THROUGH_ZERO_DRY_MS
         } else {
             0.0
-        };
-    let g = if settings.mode == Mode::Flanger {
-        (settings.feedback.abs() as f64).min(super::MAX_FEEDBACK as f64)
-    } else {
-        0.0
+        },
     };
-    let trips = if g > 1e-3 { 1e-4f64.ln() / g.ln() } else { 0.0 };
-    longest * (1.0 + trips)
+    for v in 0..n {
+        d.left[v] = at(v);
+        d.right[v] = at(RIGHT + v);
+    }
+    d
 }

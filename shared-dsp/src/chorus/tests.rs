@@ -869,3 +869,47 @@ fn avx2_and_baseline_builds_agree_bit_for_bit() {
         );
     }
 }
+
+/// The editor's display (`voice_delays_ms`, from the settings alone) against the processor's
+/// own voice delays, in every mode, once the glides have settled.
+#[test]
+fn display_shape_matches_the_processor() {
+    let fs = 48_000.0f32;
+    let cases = [
+        (Mode::Chorus, 4, false, 37.0),
+        (Mode::Chorus, 3, false, 180.0),
+        (Mode::Ensemble, 2, false, 0.0),
+        (Mode::Flanger, 1, true, 90.0),
+        (Mode::Flanger, 1, false, 45.0),
+        (Mode::Vibrato, 1, false, 120.0),
+    ];
+    for (mode, voices, through_zero, spread_deg) in cases {
+        let s = Settings {
+            mode,
+            voices,
+            through_zero,
+            spread_deg,
+            rate: Rate::Hz(0.37),
+            depth_ms: 2.5,
+            delay_ms: 7.0,
+            ..Settings::default()
+        };
+        let mut c = Chorus::new(fs, 512);
+        c.update_immediately(&s);
+        let (mut l, mut r) = (vec![0.0f32; 4_801], vec![0.0f32; 4_801]);
+        c.process(&mut l, &mut r);
+        let (got, per_side) = c.voice_delays_ms();
+        let want = voice_delays_ms(&s, c.phase());
+        assert_eq!(per_side, want.voices, "{mode:?}");
+        for v in 0..per_side {
+            for (side, w) in [(0, want.left[v]), (voices::RIGHT, want.right[v])] {
+                // The processor's positions are in samples (f32), the display's in f64 ms.
+                assert!(
+                    (got[side + v] - w).abs() < 2e-3,
+                    "{mode:?} voice {v} side {side}: processor {} ms, display {w} ms",
+                    got[side + v]
+                );
+            }
+        }
+    }
+}
