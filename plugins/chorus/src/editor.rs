@@ -54,7 +54,7 @@ impl ChorusView {
 
 impl View for ChorusView {
     const TITLE: &'static str = crate::MixwerkChorus::NAME;
-    const SIZE: Vec2 = vec2(960.0, 620.0);
+    const SIZE: Vec2 = vec2(960.0, 540.0);
 
     fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let params = self.params.clone();
