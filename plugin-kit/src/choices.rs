@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use nice_plug::prelude::{Enum, IntParam, IntRange};
+use shared_dsp::chorus::MAX_RATE_HZ as MAX_LFO_HZ;
 use shared_dsp::delay::{MAX_TIME_MS, NoteValue};
 use shared_dsp::pan::{PanLaw, PanMode};
 use shared_dsp::reverb::Character;
@@ -104,30 +105,29 @@ impl From<CharacterParam> for Character {
 /// A tempo-synced note value (Delay, the Channel Strip's delay return); its text shows the
 /// length at the host's tempo, read from `tempo` (f32 bits, written by the audio thread).
 pub fn note(name: impl Into<String>, tempo: &Arc<AtomicU32>) -> IntParam {
-    let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
-    let tempo = tempo.clone();
-    IntParam::new(
-        name,
-        NoteValue::QUARTER.index() as i32,
-        IntRange::Linear {
-            min: 0,
-            max: NoteValue::ALL.len() as i32 - 1,
-        },
-    )
-    .with_value_to_string(Arc::new(move |i| {
-        let n = NoteValue::from_index(i.max(0) as usize);
-        let ms = n.ms_at(f32::from_bits(tempo.load(Ordering::Relaxed)) as f64);
+    note_list(name, tempo, |n, bpm| {
+        let ms = n.ms_at(bpm);
         text::note_to_text(&n.name(), ms.min(MAX_TIME_MS) as f32, ms > MAX_TIME_MS)
-    }))
-    .with_string_to_value(Arc::new(move |s| {
-        text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)
-    }))
+    })
 }
 
 /// A tempo-synced LFO rate (the Chorus): one cycle per note value; its text shows the rate
-/// it plays at the host's tempo, read from `tempo` (f32 bits, written by the audio thread).
-/// The same list and index as [`note`], so a host's automation of either reads alike.
+/// it plays at the host's tempo (at most the LFO's fastest). The same list and index as
+/// [`note`], so a host's automation of either reads alike.
 pub fn lfo_note(name: impl Into<String>, tempo: &Arc<AtomicU32>) -> IntParam {
+    note_list(name, tempo, |n, bpm| {
+        let hz = (1000.0 / n.ms_at(bpm)).min(MAX_LFO_HZ as f64);
+        text::note_rate_to_text(&n.name(), hz as f32)
+    })
+}
+
+/// [`NoteValue::ALL`] as an integer parameter (the quarter note by default) whose text is
+/// `show(note, bpm)` at the tempo in `tempo`, and which reads any note's name back.
+fn note_list(
+    name: impl Into<String>,
+    tempo: &Arc<AtomicU32>,
+    show: fn(NoteValue, f64) -> String,
+) -> IntParam {
     let names: Vec<String> = NoteValue::ALL.iter().map(|n| n.name()).collect();
     let tempo = tempo.clone();
     IntParam::new(
@@ -139,9 +139,8 @@ pub fn lfo_note(name: impl Into<String>, tempo: &Arc<AtomicU32>) -> IntParam {
         },
     )
     .with_value_to_string(Arc::new(move |i| {
-        let n = NoteValue::from_index(i.max(0) as usize);
         let bpm = f32::from_bits(tempo.load(Ordering::Relaxed)) as f64;
-        text::note_rate_to_text(&n.name(), (1000.0 / n.ms_at(bpm)) as f32)
+        show(NoteValue::from_index(i.max(0) as usize), bpm)
     }))
     .with_string_to_value(Arc::new(move |s| {
         text::text_to_note(s, names.iter().map(String::as_str)).map(|i| i as i32)

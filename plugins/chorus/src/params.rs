@@ -119,7 +119,7 @@ impl Default for ChorusParams {
                 mode: EnumParam::new("Mode", ModeParam::Chorus),
                 // The slow rates of chorus and flanger sweeps get most of the travel (1 Hz at
                 // a third, 3 Hz at the middle); slower than 0.05 Hz is for Tempo Sync.
-                rate: rate("Rate", 0.8, skewed(SLOWEST_RATE_HZ, MAX_RATE_HZ, -1.5)),
+                rate: rate("Rate", 0.5, skewed(SLOWEST_RATE_HZ, MAX_RATE_HZ, -1.5)),
                 sync: switch("Tempo Sync", false),
                 note: lfo_note("Note", &tempo),
                 // Flanger and vibrato depths (0.1–3 ms) get as much travel as chorus depths.

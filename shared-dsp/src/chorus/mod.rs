@@ -161,7 +161,7 @@ pub struct Settings {
     pub high_cut_hz: f32,
     /// Bucket-brigade character: band limiting and soft saturation of the wet path.
     pub analog: bool,
-    /// Wet share, 0 … 1, in every mode (the dry gets 1 − mix); in Vibrato 1 is pure vibrato
+    /// Wet share, 0 … 1, in every mode, equal power (dry cos, wet sin of mix·π/2); in Vibrato 1 is pure vibrato
     /// and less blends the dry back in.
     pub mix: f32,
     /// Output gain, linear.
@@ -172,7 +172,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             mode: Mode::Chorus,
-            rate: Rate::Hz(0.8),
+            rate: Rate::Hz(0.5),
             depth_ms: 3.0,
             delay_ms: 12.0,
             feedback: 0.0,
@@ -651,9 +651,19 @@ impl Chorus {
             (depth, 0.0)
         };
         let flanger = mode == Mode::Flanger;
+        // Equal power, like the reverb's Mix: a chorus at 50 % keeps the level of the input
+        // (its voices are uncorrelated with the dry above a few hundred hertz), where a
+        // linear crossfade would lose 3 dB. The ends are exact: 0 % is the input bit for bit,
+        // 100 % has no dry at all.
+        let (dry, wet) = if s.mix >= 1.0 {
+            (0.0, 1.0)
+        } else {
+            let (sin, cos) = (s.mix as f64 * core::f64::consts::FRAC_PI_2).sin_cos();
+            (cos as f32, sin as f32)
+        };
         Targets {
-            dry: 1.0 - s.mix,
-            wet: s.mix,
+            dry,
+            wet,
             output: s.output,
             // Read position before the push: a delay of D samples reads D − 1 back.
             centre: ms(centre_ms) - 1.0,

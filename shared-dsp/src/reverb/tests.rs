@@ -568,35 +568,39 @@ fn silence_stays_silent_and_bad_input_never_poisons() {
     r.process(&mut [0.5], &mut [0.5]);
 }
 
+/// The wet energy of the last second of 4 s of steady, loud input (−6 dBFS peak noise, 24 dB
+/// above the −30 dB threshold) with `duck_db` of ducking, keyed by the input (`key` None) or
+/// by a steady key at that level.
+fn ducked_wet_energy(duck_db: f32, key: Option<f32>) -> f64 {
+    let s = Settings {
+        mix: 1.0,
+        duck_db,
+        duck_threshold_db: -30.0,
+        decay_s: 1.0,
+        ..Settings::default()
+    };
+    let mut r = Reverb::new(FS, 512);
+    r.update_immediately(&s);
+    let mut rng = XorShift::new(8);
+    let mut energy = 0.0;
+    for k in 0..200 {
+        let mut l: Vec<f32> = (0..480)
+            .map(|_| if rng.uniform() > 0.0 { 0.5 } else { -0.5 })
+            .collect();
+        let mut rr = l.clone();
+        let key = key.map(|level| vec![level; 480]);
+        r.process_keyed(&mut l, &mut rr, key.as_ref().map(|k| [&k[..], &k[..]]));
+        if k >= 150 {
+            energy += l.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+        }
+    }
+    energy
+}
+
 #[test]
 fn ducking_lowers_the_wet_by_the_set_depth_while_the_input_is_loud() {
-    // A steady, loud input (−6 dBFS peak) 24 dB above the threshold with 12 dB of ducking:
-    // the wet must settle 12 dB down; compare with the same run without ducking.
-    let loud = |duck_db: f32| {
-        let s = Settings {
-            mix: 1.0,
-            duck_db,
-            duck_threshold_db: -30.0,
-            decay_s: 1.0,
-            ..Settings::default()
-        };
-        let mut r = Reverb::new(FS, 512);
-        r.update_immediately(&s);
-        let mut rng = XorShift::new(8);
-        let mut energy = 0.0;
-        for k in 0..200 {
-            let mut l: Vec<f32> = (0..480)
-                .map(|_| if rng.uniform() > 0.0 { 0.5 } else { -0.5 })
-                .collect();
-            let mut rr = l.clone();
-            r.process(&mut l, &mut rr);
-            if k >= 150 {
-                energy += l.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
-            }
-        }
-        energy
-    };
-    let db = 10.0 * (loud(12.0) / loud(0.0)).log10();
+    // 12 dB of ducking: the wet must settle 12 dB down; compare with the same run without.
+    let db = 10.0 * (ducked_wet_energy(12.0, None) / ducked_wet_energy(0.0, None)).log10();
     println!("ducking 12 dB with the input 24 dB over the threshold: wet level {db:+.2} dB");
     assert!((db + 12.0).abs() < 0.5, "{db} dB");
 }
@@ -605,33 +609,8 @@ fn ducking_lowers_the_wet_by_the_set_depth_while_the_input_is_loud() {
 /// threshold) lowers the wet by the set depth, and a silent key leaves it as it is.
 #[test]
 fn keyed_ducking_follows_the_key_not_the_input() {
-    let run = |duck_db: f32, key_level: f32| {
-        let s = Settings {
-            mix: 1.0,
-            duck_db,
-            duck_threshold_db: -30.0,
-            decay_s: 1.0,
-            ..Settings::default()
-        };
-        let mut r = Reverb::new(FS, 512);
-        r.update_immediately(&s);
-        let mut rng = XorShift::new(8);
-        let mut energy = 0.0;
-        for k in 0..200 {
-            let mut l: Vec<f32> = (0..480)
-                .map(|_| if rng.uniform() > 0.0 { 0.5 } else { -0.5 })
-                .collect();
-            let mut rr = l.clone();
-            let key = vec![key_level; 480];
-            r.process_keyed(&mut l, &mut rr, Some([&key, &key]));
-            if k >= 150 {
-                energy += l.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
-            }
-        }
-        energy
-    };
-    let keyed = 10.0 * (run(12.0, 0.5) / run(0.0, 0.5)).log10();
-    let silent_key = 10.0 * (run(12.0, 0.0) / run(0.0, 0.0)).log10();
+    let ratio = |key| 10.0 * (ducked_wet_energy(12.0, key) / ducked_wet_energy(0.0, key)).log10();
+    let (keyed, silent_key) = (ratio(Some(0.5)), ratio(Some(0.0)));
     println!(
         "keyed ducking 12 dB: wet {keyed:+.2} dB with the key 24 dB over, {silent_key:+.3} dB with it silent"
     );

@@ -256,17 +256,7 @@ pub(super) fn judge_at(
             ))
         }
         Expect::Reverberates => {
-            let change = db(level_out / level_in);
-            if change.abs() > 3.0 {
-                bail!("{level}, expected within ±3 dB");
-            }
-            let diff: Vec<f32> = (0..2)
-                .flat_map(|c| (0..PROGRAMME).map(move |i| export[c][i] - input[c][i]))
-                .collect();
-            let wet = db(rms(&diff) / level_in);
-            if wet < -30.0 {
-                bail!("hardly differs from the input ({wet:.1} dB): no reverb?");
-            }
+            let wet = mixed_in(export, input, level_in, level_out, &level)?;
             let tail =
                 db(rms(&[&export[0][PROGRAMME..], &export[1][PROGRAMME..]].concat()) / level_in);
             if tail < -60.0 {
@@ -277,17 +267,7 @@ pub(super) fn judge_at(
             ))
         }
         Expect::Modulates => {
-            let change = db(level_out / level_in);
-            if change.abs() > 3.0 {
-                bail!("{level}, expected within ±3 dB");
-            }
-            let diff: Vec<f32> = (0..2)
-                .flat_map(|c| (0..PROGRAMME).map(move |i| export[c][i] - input[c][i]))
-                .collect();
-            let wet = db(rms(&diff) / level_in);
-            if wet < -30.0 {
-                bail!("hardly differs from the input ({wet:.1} dB): no chorus?");
-            }
+            let wet = mixed_in(export, input, level_in, level_out, &level)?;
             let after = PROGRAMME + RATE as usize / 10;
             let rest = db(rms(&[&export[0][after..], &export[1][after..]].concat()) / level_in);
             if rest > -80.0 {
@@ -298,4 +278,28 @@ pub(super) fn judge_at(
             ))
         }
     }
+}
+
+/// An effect mixed into the input (reverb, chorus): the level within ±3 dB of the input's
+/// (`level` describes it), and the export audibly different from the input; returns by how
+/// much (dB re input).
+fn mixed_in(
+    export: &[Vec<f32>],
+    input: &[Vec<f32>],
+    level_in: f64,
+    level_out: f64,
+    level: &str,
+) -> Result<f64> {
+    let change = db(level_out / level_in);
+    if change.abs() > 3.0 {
+        bail!("{level}, expected within ±3 dB");
+    }
+    let diff: Vec<f32> = (0..2)
+        .flat_map(|c| (0..PROGRAMME).map(move |i| export[c][i] - input[c][i]))
+        .collect();
+    let wet = db(rms(&diff) / level_in);
+    if wet < -30.0 {
+        bail!("hardly differs from the input ({wet:.1} dB): no effect?");
+    }
+    Ok(wet)
 }
