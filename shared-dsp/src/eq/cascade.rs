@@ -19,6 +19,7 @@
 //! - **Checks per block, not per sample**: non-finite states are reset and small states
 //!   flushed once per `process` call; the output is cleaned in one vectorisable pass.
 
+use super::dynamic::{DetectorBank, DynamicState, Dynamics, can_be_dynamic};
 use super::lanes::{Chain, LaneRouting, LaneTarget, MAX_LANES};
 use super::matched::{self, Effort, Section, SvfCoefs};
 use super::prototype::{MAX_SECTIONS, cascade, sane_band};
@@ -39,6 +40,8 @@ const FADE_SUBS: u32 = 8;
 /// follows the glide piecewise linearly in its coefficients, without steps. (While a band
 /// also fades, every sub-block.)
 const GLIDE_SUBS: u32 = 4;
+/// A dynamic band's lanes get a new design when its gain has moved this far (dB).
+const APPLY_EPS_DB: f64 = 1e-3;
 
 /// One SVF section's two integrator states (the serial form of what a lane computes; the
 /// tests use it as the reference realisation of a design).
@@ -123,6 +126,8 @@ struct Band {
     lane: usize,
     /// Switched on (or rebuilt) since the last layout: gets fresh lanes, from rest.
     fresh: bool,
+    /// The dynamic gain change now (dB; 0 for a static band), on top of `gain`.
+    dyn_db: f64,
 }
 
 impl Band {
@@ -149,11 +154,20 @@ impl Band {
             exact: true,
             lane: 0,
             fresh: true,
+            dyn_db: 0.0,
         }
     }
 
-    /// The band as it sounds right now (smoothed values, applied shape).
+    /// The band as it sounds right now (smoothed values, applied shape, dynamic gain).
     fn current_settings(&self) -> BandSettings {
+        BandSettings {
+            gain_db: f64::from(self.gain.value()) + self.dyn_db,
+            ..self.static_settings()
+        }
+    }
+
+    /// [`current_settings`](Self::current_settings) without the dynamic gain change.
+    fn static_settings(&self) -> BandSettings {
         BandSettings {
             enabled: self.shape.enabled,
             kind: self.shape.kind,
@@ -184,7 +198,7 @@ impl Band {
         }
         BandSettings {
             freq: f64::from(f.value()).exp2(),
-            gain_db: f64::from(g.value()),
+            gain_db: f64::from(g.value()) + self.dyn_db,
             q: f64::from(q.value()).exp(),
             ..self.current_settings()
         }
@@ -241,6 +255,11 @@ pub struct Engine {
     gain_db: Smoother,
     /// Nothing glides, fades or waits to change: ticks can be skipped.
     idle: bool,
+    /// Dynamic bands: their detectors, settings, gain changes and design tables (boxed
+    /// for the same reason as the chain), and whether any is active or still returning.
+    detectors: Box<DetectorBank>,
+    dynamics: Box<[DynamicState; BANDS]>,
+    dynamic: bool,
 }
 
 impl Engine {
@@ -258,6 +277,9 @@ impl Engine {
             gain_step: 0.0,
             gain_db: Smoother::new(control_rate, GLIDE_MS, gain_db as f32),
             idle: false,
+            detectors: Box::new(DetectorBank::new()),
+            dynamics: Box::default(),
+            dynamic: false,
         };
         e.snap();
         e
@@ -284,6 +306,81 @@ impl Engine {
             self.gain_db.set_target(gain_db as f32);
             self.idle = false;
         }
+        self.update_dynamic();
+    }
+
+    /// New dynamics for every band; cheap, never allocates. A band that stops being dynamic
+    /// releases its gain change back to zero.
+    pub fn set_dynamics(&mut self, dynamics: &[Dynamics; BANDS]) {
+        for (d, s) in self.dynamics.iter_mut().zip(dynamics) {
+            d.settings = *s;
+        }
+        self.update_dynamic();
+    }
+
+    /// The gain change each band's dynamics applies now (dB).
+    pub fn dynamic_gain_db(&self) -> [f64; BANDS] {
+        core::array::from_fn(|i| self.bands[i].dyn_db)
+    }
+
+    /// Whether band `i`'s dynamics act (or its gain change is still returning to zero).
+    fn dynamic_band(&self, i: usize) -> bool {
+        let (b, d) = (&self.bands[i], &self.dynamics[i]);
+        let active = d.settings.enabled && b.target.enabled && can_be_dynamic(b.target.kind);
+        active || b.dyn_db != 0.0
+    }
+
+    fn update_dynamic(&mut self) {
+        self.dynamic = (0..BANDS).any(|i| self.dynamic_band(i));
+        if self.dynamic {
+            self.idle = false;
+        }
+    }
+
+    /// One control tick of every dynamic band: the detector's level moves the gain change;
+    /// a band whose own settings are still takes its design from its gain table (glides
+    /// include the gain change in their redesigns instead).
+    fn dynamic_tick(&mut self) {
+        let fs = self.sample_rate;
+        let period = SUB_BLOCK as f64 / fs;
+        for i in 0..BANDS {
+            if !self.dynamic_band(i) {
+                continue;
+            }
+            let (b, d) = (&mut self.bands[i], &mut self.dynamics[i]);
+            let active = d.settings.enabled && b.shape.enabled && can_be_dynamic(b.shape.kind);
+            if active {
+                self.detectors.set(i, &b.static_settings(), d.settings.key, fs);
+            }
+            let level = self.detectors.level_db(i);
+            let detector = super::dynamic::detector_seconds(b.freq.value().exp2().into());
+            b.dyn_db = d.follow(level, period, detector, active);
+            if !b.shape.enabled || !can_be_dynamic(b.shape.kind) {
+                b.dyn_db = 0.0;
+                d.gain_db = 0.0;
+                continue;
+            }
+            if b.gliding {
+                continue;
+            }
+            let band = b.static_settings();
+            let range = d.settings.range_db;
+            if !d.table.is_for(&band, range) {
+                d.table.build(&band, range, fs);
+                d.applied_db = f64::NAN;
+            }
+            let gain = band.gain_db + b.dyn_db;
+            if b.landing || !((gain - d.applied_db).abs() <= APPLY_EPS_DB) {
+                b.sections[0] = d.table.at(gain);
+                b.coefs[0] = b.sections[0].svf();
+                d.applied_db = gain;
+                if !b.retarget {
+                    b.retarget = true;
+                    b.ramp = SUB_BLOCK;
+                }
+            }
+        }
+        self.dynamic = (0..BANDS).any(|i| self.dynamic_band(i));
     }
 
     /// Jumps to the targets without glides or fades (activation, state load); filter states
@@ -296,6 +393,7 @@ impl Engine {
             b.freq.reset_to(b.target.freq.log2() as f32);
             b.gain.reset_to(b.target.gain_db as f32);
             b.q.reset_to(b.target.q.ln() as f32);
+            b.dyn_db = 0.0;
             b.design(fs, Effort::FULL);
             let on = if b.shape.enabled { 1.0 } else { 0.0 };
             (b.mix, b.mix_end) = (on, on);
@@ -306,6 +404,12 @@ impl Engine {
             b.retarget = false;
             b.ramp_left = 0;
             b.exact = true;
+            b.dyn_db = 0.0;
+        }
+        for (i, d) in self.dynamics.iter_mut().enumerate() {
+            d.gain_db = 0.0;
+            d.applied_db = f64::NAN;
+            self.detectors.clear(i);
         }
         self.relayout();
         self.set_lanes(true);
@@ -546,7 +650,10 @@ impl Engine {
                 b.ramp = SUB_BLOCK;
             }
         }
-        let mut busy = false;
+        if self.dynamic {
+            self.dynamic_tick();
+        }
+        let mut busy = self.dynamic;
         for b in &self.bands {
             busy |= b.gliding
                 || b.landing
@@ -579,6 +686,17 @@ impl Engine {
 
     /// Processes `left`/`right` in place (the common prefix if they differ).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process_keyed(left, right, None);
+    }
+
+    /// [`process`](Self::process) with the external key that dynamic bands may listen to
+    /// (`None`: silence), sample-aligned with `left`/`right`.
+    pub fn process_keyed(
+        &mut self,
+        left: &mut [f32],
+        right: &mut [f32],
+        key: Option<(&[f32], &[f32])>,
+    ) {
         let len = left.len().min(right.len());
         let (left, right) = (&mut left[..len], &mut right[..len]);
         if len == 0 {
@@ -607,6 +725,17 @@ impl Engine {
             } else {
                 self.countdown.min(len - offset)
             };
+            if self.dynamic {
+                // The detectors hear the input before the output gain, as it enters.
+                let key = key.and_then(|(kl, kr)| {
+                    Some((kl.get(offset..offset + n)?, kr.get(offset..offset + n)?))
+                });
+                self.detectors.run(
+                    &left[offset..offset + n],
+                    &right[offset..offset + n],
+                    key,
+                );
+            }
             touched |= self.enter_gain(
                 &mut left[offset..offset + n],
                 &mut right[offset..offset + n],
@@ -725,6 +854,9 @@ impl Engine {
     /// Once per block: reset lanes a NaN reached, flush tiny states, clean the output.
     fn end_of_block(&mut self, left: &mut [f32], right: &mut [f32]) {
         self.chain.sanitize();
+        if self.dynamic {
+            self.detectors.sanitize();
+        }
         if !self.gain.is_finite() {
             self.gain = crate::gain::db_to_gain(self.gain_db.value());
         }

@@ -20,9 +20,12 @@
 //!   ([`crate::convolution`]) and crossfaded in; latency half the kernel length.
 //! - [`response`]: the combined response for the editor ([`response::Curve`], magnitude and
 //!   phase of exactly what is processed) and the auto-gain figure.
+//! - [`dynamic`]: dynamic bands (gain following a detector on the band or an external key),
+//!   in zero-latency mode.
 //! - [`processor`]: [`Eq`], the processor with the crate's usual shape.
 
 pub mod cascade;
+pub mod dynamic;
 pub mod fir;
 pub mod lanes;
 pub mod linear;
@@ -32,12 +35,15 @@ pub mod prototype;
 pub mod response;
 
 #[cfg(test)]
+mod dynamic_tests;
+#[cfg(test)]
 mod fit_tests;
 #[cfg(test)]
 mod offline_tests;
 #[cfg(test)]
 mod tests;
 
+pub use dynamic::{Direction, Dynamics, KeySource};
 pub use fir::Kernel;
 pub use linear::{DesignRequest, KernelMailbox, OfflineDesigner};
 pub use processor::Eq;
@@ -188,6 +194,8 @@ pub struct Settings {
     pub output_gain_db: f64,
     /// Compensate the average gain change of the bands (see [`response::auto_gain_db`]).
     pub auto_gain: bool,
+    /// Each band's dynamics (zero-latency mode; see [`dynamic`]).
+    pub dynamics: [Dynamics; BANDS],
 }
 
 impl Default for Settings {
@@ -197,6 +205,7 @@ impl Default for Settings {
             mode: Mode::ZeroLatency,
             output_gain_db: 0.0,
             auto_gain: false,
+            dynamics: [Dynamics::default(); BANDS],
         }
     }
 }

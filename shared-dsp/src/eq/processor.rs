@@ -104,6 +104,7 @@ impl Eq {
             0.0
         };
         self.engine.set_targets(&settings.bands, gain);
+        self.engine.set_dynamics(&settings.dynamics);
         self.lp_gain
             .set_target(crate::gain::db_to_gain(gain as f32));
         if settings.mode == Mode::LinearPhase
@@ -183,7 +184,22 @@ impl Eq {
     /// Filters both channels in place (the common prefix if lengths differ). With every band
     /// off and unity gain the signal passes bit-exactly (linear phase: D samples late).
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.process_inner(left, right, None);
+        self.process_inner(left, right, None, None);
+    }
+
+    /// [`process`](Self::process) with the external key (left, right) that dynamic bands
+    /// set to [`KeySource::External`](super::KeySource::External) listen to, sample-aligned
+    /// with the input.
+    pub fn process_keyed(&mut self, left: &mut [f32], right: &mut [f32], key: [&[f32]; 2]) {
+        self.process_inner(left, right, Some((key[0], key[1])), None);
+    }
+
+    /// The gain change each band's dynamics applies now (dB; the editor draws it).
+    pub fn dynamic_gain_db(&self) -> [f64; BANDS] {
+        match self.mode {
+            Mode::ZeroLatency => self.engine.dynamic_gain_db(),
+            Mode::LinearPhase => [0.0; BANDS],
+        }
     }
 
     /// [`process`](Self::process) for an offline render ([`set_offline`](Self::set_offline)):
@@ -199,7 +215,7 @@ impl Eq {
         mailbox: &KernelMailbox,
         designer: &mut dyn OfflineDesigner,
     ) {
-        self.process_inner(left, right, Some((mailbox, designer)));
+        self.process_inner(left, right, None, Some((mailbox, designer)));
     }
 
     /// Offline: designs the pending request if the runtime can take a kernel now, and takes
@@ -220,6 +236,7 @@ impl Eq {
         &mut self,
         left: &mut [f32],
         right: &mut [f32],
+        key: Option<(&[f32], &[f32])>,
         mut offline: Option<(&KernelMailbox, &mut dyn OfflineDesigner)>,
     ) {
         let n = left.len().min(right.len());
@@ -246,7 +263,10 @@ impl Eq {
                 &mut left[done..done + chunk],
                 &mut right[done..done + chunk],
             );
-            self.run_mode(l, r);
+            let key = key.and_then(|(kl, kr)| {
+                Some((kl.get(done..done + chunk)?, kr.get(done..done + chunk)?))
+            });
+            self.run_mode(l, r, key);
             if let Some((fading_in, pos)) = self.switch {
                 for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
                     let t = (pos + i + 1) as f32 / MODE_FADE as f32;
@@ -295,9 +315,9 @@ impl Eq {
         self.mode == Mode::ZeroLatency && self.switch.is_none() && self.engine.is_idle()
     }
 
-    fn run_mode(&mut self, left: &mut [f32], right: &mut [f32]) {
+    fn run_mode(&mut self, left: &mut [f32], right: &mut [f32], key: Option<(&[f32], &[f32])>) {
         match self.mode {
-            Mode::ZeroLatency => self.engine.process(left, right),
+            Mode::ZeroLatency => self.engine.process_keyed(left, right, key),
             Mode::LinearPhase => {
                 // Non-finite or denormal input would live on in the convolution's spectra for
                 // a kernel length: it never gets in.

@@ -1,0 +1,535 @@
+//! Dynamic bands: a bell or shelf whose gain follows the level in its own frequency range,
+//! or in an external key's.
+//!
+//! # What a dynamic band does
+//! The band's detector measures the level of the band's part of the signal (the input, or
+//! the key, filtered around the band frequency, see [`DetectorBank`]); the static curve
+//! ([`Dynamics::gain_change_db`]) turns the level into a gain change, which follows with the
+//! attack and release time constants and is added to the band's own gain. The curve is
+//! deliberately the simplest one engineers reason with: every dB the level goes past the
+//! threshold (above it, or below it, as [`Direction`] says) moves the gain by one dB towards
+//! Range, until Range is used up. Cutting above the threshold thus holds the band at the
+//! threshold (a de-esser), boosting below it holds a quiet band up, and the opposite signs
+//! expand.
+//!
+//! # Level
+//! The detector filter is the band's shape reduced to what the band acts on: a band pass at
+//! the band's frequency and Q for a bell (unity at the centre), a second-order Butterworth
+//! low pass (high pass) at the corner for a low (high) shelf, and the full band for a tilt.
+//! Its mean square is smoothed over `max(2 ms, 3 periods of the band frequency)` (a steady
+//! tone's level ripples by about ±0.1 dB before the attack smoothing; attack and release
+//! count this time in) and read as dB of a sine's
+//! peak: a sine of peak −20 dBFS at the band frequency reads −20 dB. Stereo bands take the
+//! mean of both channels' power; left, right, mid and side bands the one signal they act on.
+//!
+//! # Why a gain table
+//! A band's sections are fitted to the analog prototype ([`matched`](super::matched)), a
+//! least-squares iteration far too costly to repeat every few samples for eight moving
+//! bands. While a dynamic band's own settings are still, its designs over the gains the
+//! dynamics can reach are made once ([`GainTable`], every [`TABLE_STEP_DB`], full effort)
+//! and interpolated every control tick: at the table's points the band *is* the static
+//! band at that gain, and between them the response stays within the bound its tests
+//! measure. While the band's frequency, gain or Q glide, the glide's own redesigns include
+//! the dynamic gain.
+//!
+//! # Linear phase
+//! Dynamic bands act in zero-latency mode only: the linear-phase FIR is designed off the
+//! audio thread for fixed bands, so there a dynamic band is its static band.
+
+use super::matched::{self, Effort, Section};
+use super::prototype::{MAX_GAIN_DB, MAX_SECTIONS, cascade, sane_band};
+use super::{BANDS, BandSettings, BandType, Placement};
+use crate::kernel::sanitize::finite_or_zero;
+
+/// The largest gain change, either way (dB).
+pub const MAX_RANGE_DB: f64 = 30.0;
+/// Spacing of a dynamic band's design table (see the [module docs](self)): with cubic
+/// interpolation, within 0.05 dB of the full design at every gain (tested: 0.031 dB
+/// worst, a 15 kHz bell at 44.1 kHz next to 0 dB; the fit itself is held to 0.1 dB).
+pub const TABLE_STEP_DB: f64 = 1.0;
+/// Designs a table holds: the whole range at [`TABLE_STEP_DB`], and one more.
+const TABLE_LEN: usize = (MAX_RANGE_DB / TABLE_STEP_DB) as usize + 3;
+/// Level a silent detector reads (dB).
+pub const FLOOR_DB: f64 = -120.0;
+
+/// Which side of the threshold the gain changes on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// As the level rises above the threshold (a de-esser, a dynamic boost on loud notes).
+    #[default]
+    Above,
+    /// As the level falls below the threshold (lift a band that gets lost when quiet).
+    Below,
+}
+
+/// What the detector listens to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum KeySource {
+    /// The band's own part of the input.
+    #[default]
+    Band,
+    /// The external key (the plugin's Sidechain input), through the same band filter.
+    External,
+}
+
+/// One band's dynamics, in real units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dynamics {
+    pub enabled: bool,
+    /// dB (sine-peak scale, see the [module docs](self)).
+    pub threshold_db: f64,
+    /// dB, −30 … +30: the most the gain moves (cut if negative, boost if positive).
+    pub range_db: f64,
+    /// Time constant of a growing gain change (ms).
+    pub attack_ms: f64,
+    /// Time constant of a shrinking gain change (ms).
+    pub release_ms: f64,
+    pub direction: Direction,
+    pub key: KeySource,
+}
+
+impl Default for Dynamics {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            threshold_db: -20.0,
+            range_db: -6.0,
+            attack_ms: 10.0,
+            release_ms: 150.0,
+            direction: Direction::Above,
+            key: KeySource::Band,
+        }
+    }
+}
+
+impl Dynamics {
+    /// The static curve: the gain change (dB) at a steady detector level (dB). One dB of
+    /// gain per dB past the threshold, up to Range.
+    pub fn gain_change_db(&self, level_db: f64) -> f64 {
+        let past = match self.direction {
+            Direction::Above => level_db - self.threshold_db,
+            Direction::Below => self.threshold_db - level_db,
+        };
+        let range = self.range();
+        if !(past > 0.0) || range == 0.0 {
+            return 0.0;
+        }
+        past.min(range.abs()).copysign(range)
+    }
+
+    /// Range, finite and within ±[`MAX_RANGE_DB`].
+    fn range(&self) -> f64 {
+        if self.range_db.is_finite() {
+            self.range_db.clamp(-MAX_RANGE_DB, MAX_RANGE_DB)
+        } else {
+            0.0
+        }
+    }
+
+    /// Attack and release coefficients of a one-pole step every `period` seconds, after a
+    /// detector averaging over `detector` seconds: the detector's time and half a step are
+    /// taken off each time constant, so that the gain change as a whole follows the times
+    /// set (down to those two, which are the shortest it can take).
+    fn coefficients(&self, period: f64, detector: f64) -> (f64, f64) {
+        let coef = |ms: f64| {
+            let tau = if ms.is_finite() { ms.clamp(0.05, 10_000.0) } else { 10.0 } * 1e-3;
+            let tau = (tau - detector - 0.5 * period).max(0.05e-3);
+            (-period / tau).exp()
+        };
+        (coef(self.attack_ms), coef(self.release_ms))
+    }
+}
+
+/// The detector's averaging time constant for a band at `freq` (s): long enough that a
+/// steady tone's level ripples by about ±0.1 dB.
+pub fn detector_seconds(freq: f64) -> f64 {
+    (3.0 / freq).max(2e-3)
+}
+
+/// Whether a band of this type can be dynamic (it has a gain to move).
+pub const fn can_be_dynamic(kind: BandType) -> bool {
+    kind.uses_gain()
+}
+
+type V = [f32; BANDS];
+
+/// Every band's detector, side by side: lane j is band j, so that one sample of all eight
+/// detectors is a handful of vector operations (the bank runs every sample while any band
+/// is dynamic).
+#[derive(Clone, Debug)]
+pub struct DetectorBank {
+    /// SVF recursion (Simper's TPT form).
+    a1: V,
+    a2: V,
+    a3: V,
+    /// Output mix: cx·x + cb·band + cl·low.
+    cx: V,
+    cb: V,
+    cl: V,
+    /// p = pl·l + pr·r + kl·key_l + kr·key_r, and q likewise: the signals filtered.
+    pl: V,
+    pr: V,
+    pkl: V,
+    pkr: V,
+    ql: V,
+    qr: V,
+    qkl: V,
+    qkr: V,
+    /// Power = wp·p_f² + wq·q_f².
+    wp: V,
+    wq: V,
+    /// States and the smoothed mean square.
+    p1: V,
+    p2: V,
+    q1: V,
+    q2: V,
+    ms: V,
+    /// Mean-square smoothing coefficient per sample.
+    ms_c: V,
+    /// What each lane's coefficients were made for (frequency, Q, type, placement, key).
+    made_for: [Option<(f32, f32, BandType, Placement, KeySource)>; BANDS],
+}
+
+impl Default for DetectorBank {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DetectorBank {
+    pub fn new() -> Self {
+        let z = [0.0; BANDS];
+        Self {
+            a1: [1.0; BANDS],
+            a2: z,
+            a3: z,
+            cx: z,
+            cb: z,
+            cl: z,
+            pl: z,
+            pr: z,
+            pkl: z,
+            pkr: z,
+            ql: z,
+            qr: z,
+            qkl: z,
+            qkr: z,
+            wp: z,
+            wq: z,
+            p1: z,
+            p2: z,
+            q1: z,
+            q2: z,
+            ms: z,
+            ms_c: z,
+            made_for: [None; BANDS],
+        }
+    }
+
+    /// Points lane `j` at `band` (as it sounds now) listening to `key`; cheap when nothing
+    /// changed. The lane's states carry on (a glide moves the filter, it does not restart).
+    pub fn set(&mut self, j: usize, band: &BandSettings, key: KeySource, fs: f64) {
+        let made = (band.freq as f32, band.q as f32, band.kind, band.placement, key);
+        if self.made_for[j] == Some(made) {
+            return;
+        }
+        self.made_for[j] = Some(made);
+        let (g, k) = match band.kind {
+            BandType::Bell => (
+                (core::f64::consts::PI * band.freq / fs).tan(),
+                1.0 / band.q,
+            ),
+            _ => (
+                (core::f64::consts::PI * band.freq / fs).tan(),
+                core::f64::consts::SQRT_2,
+            ),
+        };
+        let a1 = 1.0 / (1.0 + g * (g + k));
+        self.a1[j] = a1 as f32;
+        self.a2[j] = (g * a1) as f32;
+        self.a3[j] = (g * g * a1) as f32;
+        (self.cx[j], self.cb[j], self.cl[j]) = match band.kind {
+            BandType::Bell => (0.0, k as f32, 0.0),
+            BandType::LowShelf => (0.0, 0.0, 1.0),
+            BandType::HighShelf => (1.0, -k as f32, -1.0),
+            _ => (1.0, 0.0, 0.0),
+        };
+        // (l, r) → (p, q) and the weight of each in the power.
+        let (p, q, wp, wq) = match band.placement {
+            Placement::Stereo => ((1.0, 0.0), (0.0, 1.0), 0.5, 0.5),
+            Placement::Left => ((1.0, 0.0), (0.0, 0.0), 1.0, 0.0),
+            Placement::Right => ((0.0, 1.0), (0.0, 0.0), 1.0, 0.0),
+            Placement::Mid => ((0.5, 0.5), (0.0, 0.0), 1.0, 0.0),
+            Placement::Side => ((0.5, -0.5), (0.0, 0.0), 1.0, 0.0),
+        };
+        let external = key == KeySource::External;
+        let (main, keyed) = if external { (0.0, 1.0) } else { (1.0, 0.0) };
+        (self.pl[j], self.pr[j]) = (p.0 * main, p.1 * main);
+        (self.pkl[j], self.pkr[j]) = (p.0 * keyed, p.1 * keyed);
+        (self.ql[j], self.qr[j]) = (q.0 * main, q.1 * main);
+        (self.qkl[j], self.qkr[j]) = (q.0 * keyed, q.1 * keyed);
+        (self.wp[j], self.wq[j]) = (wp, wq);
+        self.ms_c[j] = (1.0 - (-1.0 / (detector_seconds(band.freq) * fs)).exp()) as f32;
+    }
+
+    /// Silences lane `j` (a band that is not dynamic): it reads the floor.
+    pub fn clear(&mut self, j: usize) {
+        for v in [
+            &mut self.p1,
+            &mut self.p2,
+            &mut self.q1,
+            &mut self.q2,
+            &mut self.ms,
+        ] {
+            v[j] = 0.0;
+        }
+    }
+
+    /// Runs every lane over one stretch of input (`key`: the external key, or silence).
+    pub fn run(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) {
+        let n = l.len().min(r.len());
+        match key {
+            Some((kl, kr)) if kl.len() >= n && kr.len() >= n => {
+                for i in 0..n {
+                    self.tick(l[i], r[i], finite_or_zero(kl[i]), finite_or_zero(kr[i]));
+                }
+            }
+            _ => {
+                for i in 0..n {
+                    self.tick(l[i], r[i], 0.0, 0.0);
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn tick(&mut self, l: f32, r: f32, kl: f32, kr: f32) {
+        for j in 0..BANDS {
+            let p = self.pl[j] * l + self.pr[j] * r + self.pkl[j] * kl + self.pkr[j] * kr;
+            let q = self.ql[j] * l + self.qr[j] * r + self.qkl[j] * kl + self.qkr[j] * kr;
+            let (a1, a2, a3) = (self.a1[j], self.a2[j], self.a3[j]);
+            let v3 = p - self.p2[j];
+            let v1 = a1 * self.p1[j] + a2 * v3;
+            let v2 = self.p2[j] + a2 * self.p1[j] + a3 * v3;
+            self.p1[j] = 2.0 * v1 - self.p1[j];
+            self.p2[j] = 2.0 * v2 - self.p2[j];
+            let pf = self.cx[j] * p + self.cb[j] * v1 + self.cl[j] * v2;
+            let v3 = q - self.q2[j];
+            let v1 = a1 * self.q1[j] + a2 * v3;
+            let v2 = self.q2[j] + a2 * self.q1[j] + a3 * v3;
+            self.q1[j] = 2.0 * v1 - self.q1[j];
+            self.q2[j] = 2.0 * v2 - self.q2[j];
+            let qf = self.cx[j] * q + self.cb[j] * v1 + self.cl[j] * v2;
+            let power = self.wp[j] * pf * pf + self.wq[j] * qf * qf;
+            self.ms[j] += self.ms_c[j] * (power - self.ms[j]);
+        }
+    }
+
+    /// Lane `j`'s level (dB, sine-peak scale), at least [`FLOOR_DB`].
+    pub fn level_db(&self, j: usize) -> f64 {
+        let ms = 2.0 * f64::from(self.ms[j]);
+        if ms > 1e-12 {
+            10.0 * ms.log10()
+        } else {
+            FLOOR_DB
+        }
+    }
+
+    /// Once per block: lanes a non-finite (or absurd) key or input reached start again from
+    /// rest; tiny states are flushed.
+    pub fn sanitize(&mut self) {
+        for j in 0..BANDS {
+            let states = [self.p1[j], self.p2[j], self.q1[j], self.q2[j], self.ms[j]];
+            if states.iter().any(|s| !s.is_finite() || s.abs() > 1e12) {
+                self.clear(j);
+            }
+            for v in [
+                &mut self.p1,
+                &mut self.p2,
+                &mut self.q1,
+                &mut self.q2,
+                &mut self.ms,
+            ] {
+                v[j] = crate::kernel::sanitize::flush_denormal(v[j]);
+            }
+        }
+    }
+}
+
+/// A band's designs at the gains its dynamics reach (see the [module docs](self)).
+///
+/// The points are the static gain, every whole dB on the way, and the far end. A whole
+/// dB grid puts a point on 0 dB, where a design's parameters have a kink (a bell's or
+/// shelf's poles and zeros trade places between boost and cut): the cubic never reaches
+/// across it.
+#[derive(Clone, Debug)]
+pub struct GainTable {
+    sections: [Section; TABLE_LEN],
+    gains: [f64; TABLE_LEN],
+    len: usize,
+    /// What the table was made for: the band (static gain included) and the range.
+    made_for: Option<(BandSettings, f64)>,
+}
+
+impl Default for GainTable {
+    fn default() -> Self {
+        Self {
+            sections: [Section::IDENTITY; TABLE_LEN],
+            gains: [0.0; TABLE_LEN],
+            len: 0,
+            made_for: None,
+        }
+    }
+}
+
+impl GainTable {
+    /// Whether the table holds `band`'s designs for `range_db`.
+    pub fn is_for(&self, band: &BandSettings, range_db: f64) -> bool {
+        self.made_for == Some((*band, range_db))
+    }
+
+    /// Designs `band` (one section: a bell or shelf) at its gain, at every whole dB towards
+    /// gain + range (within ±[`MAX_GAIN_DB`]) and there, in full. The first entry is exactly
+    /// the static band's full design.
+    pub fn build(&mut self, asked: &BandSettings, range_db: f64, fs: f64) {
+        let band = sane_band(asked, fs);
+        let from = band.gain_db;
+        let to = (from + range_db).clamp(-MAX_GAIN_DB, MAX_GAIN_DB);
+        let dir = if to < from { -1.0 } else { 1.0 };
+        self.gains[0] = from;
+        self.len = 1;
+        // Whole dB strictly between, none closer than a quarter dB to either end.
+        let mut g = if dir < 0.0 { from.ceil() } else { from.floor() };
+        while self.len < TABLE_LEN - 1 {
+            g += dir * TABLE_STEP_DB;
+            if (to - g) * dir < 0.25 {
+                break;
+            }
+            if (g - from) * dir >= 0.25 {
+                self.gains[self.len] = g;
+                self.len += 1;
+            }
+        }
+        if to != from {
+            self.gains[self.len] = to;
+            self.len += 1;
+        }
+        let w0 = core::f64::consts::TAU * band.freq / fs;
+        let mut out = [Section::IDENTITY; MAX_SECTIONS];
+        for i in 0..self.len {
+            let b = BandSettings {
+                gain_db: self.gains[i],
+                ..band
+            };
+            matched::design_band(&cascade(&b), w0, Effort::FULL, &mut out);
+            self.sections[i] = out[0];
+        }
+        self.made_for = Some((*asked, range_db));
+    }
+
+    /// The band at `gain_db` (clamped to the table): the designs around it, interpolated
+    /// by a cubic Hermite curve in every parameter of the section (tangents from the
+    /// neighbours, one-sided at the ends and at 0 dB).
+    pub fn at(&self, gain_db: f64) -> Section {
+        let n = self.len;
+        if n == 0 {
+            return Section::IDENTITY;
+        }
+        let x = &self.gains[..n];
+        let dir = if n > 1 && x[1] < x[0] { -1.0 } else { 1.0 };
+        // The interval [j, j + 1] holding the gain.
+        let past = x.partition_point(|&g| (gain_db - g) * dir > 0.0);
+        if past == 0 || n == 1 {
+            return self.sections[0];
+        }
+        if past >= n {
+            return self.sections[n - 1];
+        }
+        let j = past - 1;
+        let h = x[j + 1] - x[j];
+        let t = (gain_db - x[j]) / h;
+        // Next to 0 dB the design is degenerate (any poles serve H = 1): keep the other
+        // end's poles and mix its numerator with the flat one, H = 1 + u·(H_end − 1), which
+        // is what a gain a fraction u of the way there sounds like, to within the tests'
+        // bound.
+        if x[j] == 0.0 || x[j + 1] == 0.0 {
+            let (end, u) = if x[j] == 0.0 {
+                (&self.sections[j + 1], t)
+            } else {
+                (&self.sections[j], 1.0 - t)
+            };
+            let flat = |m: f64, one: f64| one + u * (m - one);
+            return Section {
+                m0: flat(end.m0, 1.0),
+                m1: flat(end.m1, end.k),
+                m2: flat(end.m2, 1.0),
+                ..*end
+            };
+        }
+        let p = |i: usize| params(&self.sections[i]);
+        let (pj, pk) = (p(j), p(j + 1));
+        let secant: [f64; 5] = core::array::from_fn(|m| (pk[m] - pj[m]) / h);
+        let tangent = |i: usize| -> [f64; 5] {
+            if i == 0 || i + 1 >= n || x[i] == 0.0 {
+                return secant;
+            }
+            let (a, b) = (p(i - 1), p(i + 1));
+            core::array::from_fn(|m| (b[m] - a[m]) / (x[i + 1] - x[i - 1]))
+        };
+        let (mj, mk) = (tangent(j), tangent(j + 1));
+        let (t2, t3) = (t * t, t * t * t);
+        let (h00, h10, h01, h11) = (
+            2.0 * t3 - 3.0 * t2 + 1.0,
+            t3 - 2.0 * t2 + t,
+            -2.0 * t3 + 3.0 * t2,
+            t3 - t2,
+        );
+        let v: [f64; 5] = core::array::from_fn(|m| {
+            h00 * pj[m] + h10 * h * mj[m] + h01 * pk[m] + h11 * h * mk[m]
+        });
+        Section {
+            g: v[0],
+            k: v[1],
+            m0: v[2],
+            m1: v[3],
+            m2: v[4],
+        }
+    }
+}
+
+fn params(s: &Section) -> [f64; 5] {
+    [s.g, s.k, s.m0, s.m1, s.m2]
+}
+
+/// One band's dynamic state in the engine.
+#[derive(Clone, Debug, Default)]
+pub struct DynamicState {
+    pub settings: Dynamics,
+    /// The gain change now (dB) and the one the lanes were last set to.
+    pub gain_db: f64,
+    pub applied_db: f64,
+    pub table: GainTable,
+}
+
+impl DynamicState {
+    /// One control tick: the gain change follows the detector's level with the attack or
+    /// release time constant (`period`: seconds per tick). Returns the new gain change.
+    pub fn follow(&mut self, level_db: f64, period: f64, detector: f64, active: bool) -> f64 {
+        let target = if active {
+            self.settings.gain_change_db(level_db)
+        } else {
+            0.0
+        };
+        let (attack, release) = self.settings.coefficients(period, detector);
+        let a = if target.abs() > self.gain_db.abs() {
+            attack
+        } else {
+            release
+        };
+        self.gain_db = target + a * (self.gain_db - target);
+        if !self.gain_db.is_finite() || (target == 0.0 && self.gain_db.abs() < 1e-4) {
+            self.gain_db = target;
+        }
+        self.gain_db
+    }
+}
