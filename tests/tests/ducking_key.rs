@@ -1,6 +1,7 @@
-//! Ducking keyed by another track, through the CLAP bundles: Mixwerk Delay's echoes and
-//! Mixwerk Reverb's wet signal step back by the set amount while the "Sidechain" input plays
-//! (the vocal's track), whatever the plugin's own input does, in both layouts.
+//! Keyed by another track, through the CLAP bundles: Mixwerk Delay's echoes and Mixwerk
+//! Reverb's wet signal step back by the set amount while the "Sidechain" input plays (the
+//! vocal's track), whatever the plugin's own input does, and a Mixwerk EQ dynamic band set
+//! to the External key cuts by its range only while the key plays, in every layout.
 //! Run through `cargo xtask test`, which builds the bundles first.
 
 use host_tests::battery::{self, instantiate};
@@ -62,6 +63,73 @@ fn both_layouts_have_a_stereo_sidechain() -> Result<()> {
         let (_bundle, mut inst) = instantiate(&release_bundle(plugin))?;
         ports(&mut inst, "Stereo", 2)?;
         ports(&mut inst, "Mono to Stereo", 1)?;
+    }
+    let (_bundle, mut inst) = instantiate(&release_bundle("eq"))?;
+    ports(&mut inst, "Stereo", 2)?;
+    battery::select_layout_named(&mut inst, "Mono")?;
+    let p = inst.ports()?;
+    assert_eq!(
+        (p.inputs, p.outputs),
+        (vec![1, 2], vec![1]),
+        "Mono: mono in and out, a stereo sidechain"
+    );
+    Ok(())
+}
+
+/// Amplitude of the `freq` component of `x` (least-squares fit of a sine and a cosine).
+fn amplitude(x: &[f32], freq: f64) -> f64 {
+    let w = core::f64::consts::TAU * freq / RATE;
+    let (mut ss, mut cc, mut sc, mut xs, mut xc) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (i, &v) in x.iter().enumerate() {
+        let (s, c) = (w * i as f64).sin_cos();
+        (ss, cc, sc) = (ss + s * s, cc + c * c, sc + s * c);
+        (xs, xc) = (xs + v as f64 * s, xc + v as f64 * c);
+    }
+    let det = ss * cc - sc * sc;
+    ((xs * cc - xc * sc) / det).hypot((xc * ss - xs * sc) / det)
+}
+
+/// A dynamic bell at 2.5 kHz keyed externally, range −9 dB, threshold −30 dB: a quiet
+/// 2.5 kHz tone on the EQ's own input is cut by the full range while a −12 dBFS key at the
+/// band frequency plays (18 dB over), and left alone when the key is silent although the
+/// input is far over the threshold; in both layouts.
+#[test]
+fn eq_dynamic_band_follows_the_key() -> Result<()> {
+    let n = RATE as usize / 2;
+    let settings = [
+        ("Band 4 On", "On"),
+        ("Band 4 Type", "Bell"),
+        ("Band 4 Frequency", "2.5 kHz"),
+        ("Band 4 Gain", "0 dB"),
+        ("Band 4 Q", "1"),
+        ("Band 4 Dynamic", "On"),
+        ("Band 4 Key", "External"),
+        ("Band 4 Threshold", "-30 dB"),
+        ("Band 4 Range", "-9 dB"),
+        ("Band 4 Attack", "5 ms"),
+    ];
+    let last = n - 4_800..n;
+    for layout in ["Stereo", "Mono"] {
+        for (input_db, key_db, expected) in [(-40.0, -12.0, -9.0), (-6.0, f64::NEG_INFINITY, 0.0)] {
+            let tone = sine(input_db, 2_500.0, n);
+            let key = if key_db.is_finite() {
+                sine(key_db, 2_500.0, n)
+            } else {
+                vec![0.0; n]
+            };
+            let out = render("eq", layout, &settings, &tone, &key)?;
+            for (c, y) in out.iter().enumerate() {
+                let gain = 20.0
+                    * (amplitude(&y[last.clone()], 2_500.0)
+                        / amplitude(&tone[last.clone()], 2_500.0))
+                    .log10();
+                println!("eq {layout} ch {c}: input {input_db} dB, key {key_db} dB: {gain:+.3} dB");
+                assert!(
+                    (gain - expected).abs() < 0.2,
+                    "{layout} {c}: {gain} dB, expected {expected}"
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -267,7 +267,10 @@ fn degrees_read_in_whole_degrees_and_parse_with_or_without_the_sign() {
 fn synced_rates_show_the_note_and_its_rate() {
     assert_eq!(note_rate_to_text("1/4", 2.0), "1/4 (2.00 Hz)");
     // 4 bars at 90 BPM: 16 beats in 10.67 s.
-    assert_eq!(note_rate_to_text("4 bars", 90.0 / 60.0 / 16.0), "4 bars (0.09 Hz)");
+    assert_eq!(
+        note_rate_to_text("4 bars", 90.0 / 60.0 / 16.0),
+        "4 bars (0.09 Hz)"
+    );
     // The displayed text parses back to the note.
     assert_eq!(text_to_note("1/8 D (2.67 Hz)", ["1/8", "1/8 D"]), Some(1));
 }

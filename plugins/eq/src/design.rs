@@ -99,6 +99,7 @@ impl Designer {
         eq: &mut Eq,
         left: &mut [f32],
         right: &mut [f32],
+        key: Option<[&[f32]; 2]>,
         offline: bool,
         context: &mut impl ProcessContext<P>,
     ) {
@@ -108,10 +109,10 @@ impl Designer {
                 context,
                 plugin: PhantomData,
             };
-            eq.process_offline(left, right, self.kernels.mailbox(), &mut waiter);
+            eq.process_offline(left, right, key, self.kernels.mailbox(), &mut waiter);
         } else {
             self.serve(eq, left.len(), context);
-            eq.process(left, right);
+            eq.process_keyed(left, right, key);
         }
     }
 
@@ -265,14 +266,14 @@ mod tests {
             transport: Transport::new(rate),
         };
         let (mut l, mut r) = (vec![0.0f32; 512], vec![0.0f32; 512]);
-        designer.process(&mut eq, &mut l, &mut r, false, &mut host);
+        designer.process(&mut eq, &mut l, &mut r, None, false, &mut host);
         assert!(designs(&host).is_empty(), "the first design task was lost");
         host.lose.set(false);
         // Blocks after the lost one until 2 s of audio have passed.
         let lost_after = ((LOST_AFTER_SECONDS * f64::from(rate)) as usize).div_ceil(512);
         let mut again = Vec::new();
         for block in 1..=lost_after {
-            designer.process(&mut eq, &mut l, &mut r, false, &mut host);
+            designer.process(&mut eq, &mut l, &mut r, None, false, &mut host);
             again = designs(&host);
             if block < lost_after {
                 assert!(
@@ -287,7 +288,7 @@ mod tests {
             "asked for again after {LOST_AFTER_SECONDS} s"
         );
         designer.run(again[0]);
-        designer.process(&mut eq, &mut l, &mut r, false, &mut host);
+        designer.process(&mut eq, &mut l, &mut r, None, false, &mut host);
         assert!(eq.is_changing_kernel(), "the new design arrived");
     }
 

@@ -19,6 +19,7 @@ use nice_plug::prelude::Plugin;
 use nice_plug_egui::RepaintNotifier;
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::analysis::spectrum::{SampleRing, Spectrum};
+use shared_dsp::eq::dynamic::can_be_dynamic;
 use shared_dsp::eq::response::{Curve, auto_gain_db};
 use shared_dsp::eq::{BANDS, BandSettings};
 use shared_ui::control::{Control, set_once};
@@ -52,6 +53,8 @@ pub struct Analysis {
     pub sample_rate: Arc<SharedF32>,
     /// The latency the plugin reports (linear-phase mode), in samples.
     pub latency_samples: Arc<SharedF32>,
+    /// Each band's dynamic gain change now (dB), written while the editor is open.
+    pub dynamic_db: Arc<[SharedF32; BANDS]>,
     pub repaint: RepaintNotifier,
 }
 
@@ -62,6 +65,11 @@ struct CachedCurve {
     sample_rate: f32,
     curve: Curve,
     auto_gain_db: f32,
+    /// Dynamic bands: the curve with every dynamic band at gain + range (the reach drawn
+    /// as a dashed line), and the live curve (the dynamic gains now, to 0.05 dB).
+    reach: Option<Curve>,
+    live: Option<(Curve, [i32; BANDS])>,
+    dynamic: [Option<f64>; BANDS],
 }
 
 /// The pre and post analysers and their sample buffer, made for one sample rate.
@@ -137,7 +145,7 @@ impl Eq {
 
 impl View for Eq {
     const TITLE: &'static str = crate::MixwerkEq::NAME;
-    const SIZE: Vec2 = vec2(1000.0, 640.0);
+    const SIZE: Vec2 = vec2(1280.0, 640.0);
 
     fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
         let dt = ui.input(|i| i.stable_dt);
@@ -223,20 +231,51 @@ impl Eq {
 
     fn refresh_curve(&mut self, sample_rate: f32) {
         let bands: [BandSettings; BANDS] = self.params.bands().map(|b| b.settings(false));
-        if self
-            .curve
-            .as_ref()
-            .is_some_and(|c| c.bands == bands && c.sample_rate == sample_rate)
-        {
-            return;
-        }
-        let sr = sample_rate as f64;
-        self.curve = Some(CachedCurve {
-            bands,
-            sample_rate,
-            curve: Curve::new(&bands, sr),
-            auto_gain_db: auto_gain_db(&bands, sr) as f32,
+        let linear = self.params.mode.value() == ModeParam::LinearPhase;
+        // Dynamic bands (zero latency only): their range.
+        let dynamic: [Option<f64>; BANDS] = self.params.bands().map(|b| {
+            let d = b.dynamics();
+            let s = b.settings(false);
+            (d.enabled && s.enabled && can_be_dynamic(s.kind) && !linear).then_some(d.range_db)
         });
+        let sr = sample_rate as f64;
+        let fresh = !self.curve.as_ref().is_some_and(|c| {
+            c.bands == bands && c.sample_rate == sample_rate && c.dynamic == dynamic
+        });
+        if fresh {
+            let reach = dynamic.iter().any(Option::is_some).then(|| {
+                let mut b = bands;
+                for (band, range) in b.iter_mut().zip(dynamic) {
+                    band.gain_db += range.unwrap_or(0.0);
+                }
+                Curve::new(&b, sr)
+            });
+            self.curve = Some(CachedCurve {
+                bands,
+                sample_rate,
+                curve: Curve::new(&bands, sr),
+                auto_gain_db: auto_gain_db(&bands, sr) as f32,
+                reach,
+                live: None,
+                dynamic,
+            });
+        }
+        // The live curve, when some dynamic band has moved (redesigned only when a gain
+        // changes by 0.05 dB).
+        let Some(c) = &mut self.curve else { return };
+        let steps: [i32; BANDS] = core::array::from_fn(|i| match c.dynamic[i] {
+            Some(_) => (self.analysis.dynamic_db[i].load() / 0.05).round() as i32,
+            None => 0,
+        });
+        if steps == [0; BANDS] {
+            c.live = None;
+        } else if c.live.as_ref().is_none_or(|(_, s)| *s != steps) {
+            let mut b = c.bands;
+            for (band, step) in b.iter_mut().zip(steps) {
+                band.gain_db += f64::from(step) * 0.05;
+            }
+            c.live = Some((Curve::new(&b, sr), steps));
+        }
     }
 
     /// Where band `i`'s node sits (frequency, and gain or 0 dB for types without gain).
@@ -307,9 +346,32 @@ impl Eq {
             );
         }
 
-        // Each enabled band's own curve, faintly, then the combined curve.
+        // Each enabled band's own curve, faintly (live, for dynamic bands), then the
+        // combined curve; a dynamic band's reach dashed.
         if let Some(cached) = &self.curve {
-            let curve = &cached.curve;
+            if let Some(reach) = &cached.reach {
+                for (i, range) in cached.dynamic.iter().enumerate() {
+                    if range.is_none() {
+                        continue;
+                    }
+                    let points: Vec<Pos2> = (0..=columns)
+                        .map(|k| {
+                            let f = freq_at(k);
+                            plot.to_screen(f, reach.band_magnitude_db(i, f as f64) as f32)
+                        })
+                        .collect();
+                    let painter = plot.painter.with_clip_rect(rect);
+                    for pair in points.chunks(4) {
+                        if let [a, b, ..] = pair {
+                            painter.line_segment(
+                                [*a, *b],
+                                Stroke::new(1.2, BAND_COLOURS[i].gamma_multiply(0.8)),
+                            );
+                        }
+                    }
+                }
+            }
+            let curve = cached.live.as_ref().map_or(&cached.curve, |(c, _)| c);
             for (i, c) in controls.iter().enumerate() {
                 if !c.enabled() {
                     continue;
@@ -361,6 +423,19 @@ impl Eq {
         let pointer = response.interact_pointer_pos().or(response.hover_pos());
         let under = pointer.and_then(|at| eq_curve::nearest_node(&nodes, at));
         self.interact(&response, &plot, controls, &nodes, under);
+        // A dynamic band's gain now: a bar from its node to where the gain has gone.
+        if let Some(cached) = &self.curve {
+            for (i, at) in nodes.iter().enumerate() {
+                if let (Some(at), Some(_)) = (at, cached.dynamic[i]) {
+                    let db = self.analysis.dynamic_db[i].load();
+                    let to = pos2(at.x, plot.to_screen(1.0, controls[i].gain.plain() + db).y);
+                    plot.painter
+                        .line_segment([*at, to], Stroke::new(4.0, BAND_COLOURS[i]));
+                    plot.painter
+                        .circle_stroke(to, 4.0, Stroke::new(1.5, BAND_COLOURS[i]));
+                }
+            }
+        }
         for (i, at) in nodes.iter().enumerate() {
             if let Some(at) = at {
                 eq_curve::node(
@@ -578,6 +653,19 @@ impl Eq {
                         ui.vertical(|ui| {
                             k.selector_width(ui, "Slope", &b.slope, 100.0);
                             k.selector_width(ui, "Placement", &b.placement, 100.0);
+                        });
+                        ui.separator();
+                        // Dynamics (bells and shelves, zero-latency mode).
+                        ui.add_enabled_ui(can_be_dynamic(b.settings(false).kind), |ui| {
+                            ui.vertical(|ui| {
+                                k.toggle(ui, "Dynamic", &b.dynamic);
+                                k.selector_width(ui, "Direction", &b.direction, 90.0);
+                                k.selector_width(ui, "Key", &b.key, 90.0);
+                            });
+                            k.knob(ui, "Threshold", &b.threshold);
+                            k.knob(ui, "Range", &b.range);
+                            k.knob(ui, "Attack", &b.attack);
+                            k.knob(ui, "Release", &b.release);
                         });
                     });
                 });

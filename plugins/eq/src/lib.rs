@@ -63,6 +63,7 @@ impl Default for MixwerkEq {
                 post: Arc::new(SampleRing::new(ANALYSER_SAMPLES)),
                 sample_rate: Arc::new(SharedF32::new(48_000.0)),
                 latency_samples: Arc::new(SharedF32::new(0.0)),
+                dynamic_db: Arc::new(core::array::from_fn(|_| SharedF32::new(0.0))),
                 repaint: RepaintNotifier::new(),
             },
         }
@@ -82,7 +83,12 @@ impl MixwerkEq {
 impl Plugin for MixwerkEq {
     plugin_kit::plugin_identity!("Mixwerk EQ");
 
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[identity::STEREO, identity::MONO];
+    // The Sidechain input keys dynamic bands set to External (another track: duck the
+    // guitar's 2 kHz while the vocal sings).
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        identity::with_sidechain(identity::STEREO),
+        identity::with_sidechain(identity::MONO),
+    ];
 
     // Automation lands where it is drawn; the DSP glides from there.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
@@ -123,7 +129,7 @@ impl Plugin for MixwerkEq {
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
+        aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         // Sample-accurate automation splits the block at parameter changes, so one update per
@@ -138,6 +144,7 @@ impl Plugin for MixwerkEq {
         // The analyser costs one copy per sample while the editor is open, nothing otherwise.
         let analyse = self.frame.editor_open();
         let Analysis { pre, post, .. } = &self.analysis;
+        let key = plugin_kit::frame::sidechain(aux);
         match buffer.as_slice() {
             [left, right, ..] => {
                 self.frame.demo(left, right);
@@ -145,7 +152,7 @@ impl Plugin for MixwerkEq {
                     pre.push_mid(left, right);
                 }
                 self.designer
-                    .process(&mut self.eq, left, right, self.offline, context);
+                    .process(&mut self.eq, left, right, key, self.offline, context);
                 if analyse {
                     post.push_mid(left, right);
                 }
@@ -158,11 +165,13 @@ impl Plugin for MixwerkEq {
                 // (as `shared_dsp::processor::mono_through_stereo` does), so any block length
                 // works without a buffer sized at activation.
                 let mut right = [0.0f32; 256];
-                for piece in mono.chunks_mut(right.len()) {
+                for (i, piece) in mono.chunks_mut(right.len()).enumerate() {
                     let right = &mut right[..piece.len()];
                     right.copy_from_slice(piece);
+                    let range = i * 256..i * 256 + piece.len();
+                    let key = key.and_then(|[l, r]| Some([l.get(range.clone())?, r.get(range)?]));
                     self.designer
-                        .process(&mut self.eq, piece, right, self.offline, context);
+                        .process(&mut self.eq, piece, right, key, self.offline, context);
                 }
                 if analyse {
                     post.push(mono);
@@ -171,10 +180,18 @@ impl Plugin for MixwerkEq {
             [] => {
                 // No audio, but kernels still come and go.
                 self.designer
-                    .process(&mut self.eq, &mut [], &mut [], self.offline, context);
+                    .process(&mut self.eq, &mut [], &mut [], None, self.offline, context);
             }
         }
         if analyse {
+            for (shown, db) in self
+                .analysis
+                .dynamic_db
+                .iter()
+                .zip(self.eq.dynamic_gain_db())
+            {
+                shown.store(db as f32);
+            }
             self.analysis.repaint.request_repaint();
         }
         ProcessStatus::Normal

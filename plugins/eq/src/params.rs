@@ -1,11 +1,14 @@
-//! The EQ's parameters: eight bands of seven, grouped per band for the host ("Band 1
-//! Frequency" in group "Band 1"), plus output gain, auto-gain, bypass and the mode (zero
+//! The EQ's parameters: eight bands of fourteen (seven for the band, seven for its dynamics),
+//! grouped per band for the host ("Band 1 Frequency" in group "Band 1"), plus output gain, auto-gain, bypass and the mode (zero
 //! latency or linear phase). Ids are stable forever (`b1_freq` …): hosts store them in
 //! sessions and automation lanes; new parameters are appended.
 
 use nice_plug::prelude::*;
-use plugin_kit::params::{self, decibels, frequency, skewed, switch};
-use shared_dsp::eq::{BandSettings, BandType, Mode, Placement, Settings, Slope};
+use plugin_kit::choices::SidechainParam;
+use plugin_kit::params::{self, centred, decibels, frequency, skewed, switch, time_ms};
+use shared_dsp::eq::{
+    BandSettings, BandType, Direction, Dynamics, KeySource, Mode, Placement, Settings, Slope,
+};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TypeParam {
@@ -92,6 +95,17 @@ pub enum ModeParam {
     LinearPhase,
 }
 
+/// Which side of the threshold a dynamic band acts on.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectionParam {
+    #[id = "above"]
+    #[name = "Above"]
+    Above,
+    #[id = "below"]
+    #[name = "Below"]
+    Below,
+}
+
 #[derive(Params)]
 pub struct BandParams {
     #[id = "on"]
@@ -108,6 +122,21 @@ pub struct BandParams {
     pub slope: EnumParam<SlopeParam>,
     #[id = "place"]
     pub placement: EnumParam<PlacementParam>,
+    /// Dynamics (appended after the static band's seven; see `shared_dsp::eq::dynamic`).
+    #[id = "dyn"]
+    pub dynamic: BoolParam,
+    #[id = "dyn-thr"]
+    pub threshold: FloatParam,
+    #[id = "dyn-range"]
+    pub range: FloatParam,
+    #[id = "dyn-attack"]
+    pub attack: FloatParam,
+    #[id = "dyn-release"]
+    pub release: FloatParam,
+    #[id = "dyn-dir"]
+    pub direction: EnumParam<DirectionParam>,
+    #[id = "dyn-key"]
+    pub key: EnumParam<SidechainParam>,
 }
 
 /// Defaults per band: spread over the spectrum, a cut at each end, shelves next to them,
@@ -165,6 +194,36 @@ impl BandParams {
             q: params::q(format!("Band {n} Q"), q, skewed(0.025, 40.0, -2.0)),
             slope: EnumParam::new(format!("Band {n} Slope"), SlopeParam::Db12),
             placement: EnumParam::new(format!("Band {n} Placement"), PlacementParam::Stereo),
+            dynamic: switch(format!("Band {n} Dynamic"), false),
+            threshold: decibels(format!("Band {n} Threshold"), -20.0, -60.0, 0.0),
+            range: decibels(format!("Band {n} Range"), -6.0, -30.0, 30.0),
+            attack: time_ms(format!("Band {n} Attack"), 10.0, centred(0.5, 300.0, 20.0)),
+            release: time_ms(
+                format!("Band {n} Release"),
+                150.0,
+                centred(5.0, 3_000.0, 150.0),
+            ),
+            direction: EnumParam::new(format!("Band {n} Direction"), DirectionParam::Above),
+            key: EnumParam::new(format!("Band {n} Key"), SidechainParam::Internal),
+        }
+    }
+
+    /// The band's dynamics.
+    pub fn dynamics(&self) -> Dynamics {
+        Dynamics {
+            enabled: self.dynamic.value(),
+            threshold_db: f64::from(self.threshold.value()),
+            range_db: f64::from(self.range.value()),
+            attack_ms: f64::from(self.attack.value()),
+            release_ms: f64::from(self.release.value()),
+            direction: match self.direction.value() {
+                DirectionParam::Above => Direction::Above,
+                DirectionParam::Below => Direction::Below,
+            },
+            key: match self.key.value() {
+                SidechainParam::Internal => KeySource::Band,
+                SidechainParam::External => KeySource::External,
+            },
         }
     }
 
@@ -289,8 +348,9 @@ impl EqParams {
             mode,
             ..Settings::default()
         };
-        for (out, band) in s.bands.iter_mut().zip(self.bands()) {
-            *out = band.settings(mono);
+        for (i, band) in self.bands().into_iter().enumerate() {
+            s.bands[i] = band.settings(mono);
+            s.dynamics[i] = band.dynamics();
         }
         s.output_gain_db = self.output_gain.value() as f64;
         s.auto_gain = self.auto_gain.value();

@@ -350,7 +350,8 @@ impl Engine {
             let (b, d) = (&mut self.bands[i], &mut self.dynamics[i]);
             let active = d.settings.enabled && b.shape.enabled && can_be_dynamic(b.shape.kind);
             if active {
-                self.detectors.set(i, &b.static_settings(), d.settings.key, fs);
+                self.detectors
+                    .set(i, &b.static_settings(), d.settings.key, fs);
             }
             let level = self.detectors.level_db(i);
             let detector = super::dynamic::detector_seconds(b.freq.value().exp2().into());
@@ -370,7 +371,9 @@ impl Engine {
                 d.applied_db = f64::NAN;
             }
             let gain = band.gain_db + b.dyn_db;
-            if b.landing || !((gain - d.applied_db).abs() <= APPLY_EPS_DB) {
+            // (NaN: never applied.)
+            let moved = (gain - d.applied_db).abs() > APPLY_EPS_DB || d.applied_db.is_nan();
+            if b.landing || moved {
                 b.sections[0] = d.table.at(gain);
                 b.coefs[0] = b.sections[0].svf();
                 d.applied_db = gain;
@@ -730,11 +733,8 @@ impl Engine {
                 let key = key.and_then(|(kl, kr)| {
                     Some((kl.get(offset..offset + n)?, kr.get(offset..offset + n)?))
                 });
-                self.detectors.run(
-                    &left[offset..offset + n],
-                    &right[offset..offset + n],
-                    key,
-                );
+                self.detectors
+                    .run(&left[offset..offset + n], &right[offset..offset + n], key);
             }
             touched |= self.enter_gain(
                 &mut left[offset..offset + n],

@@ -111,7 +111,7 @@ impl Dynamics {
             Direction::Below => self.threshold_db - level_db,
         };
         let range = self.range();
-        if !(past > 0.0) || range == 0.0 {
+        if past.is_nan() || past <= 0.0 || range == 0.0 {
             return 0.0;
         }
         past.min(range.abs()).copysign(range)
@@ -132,7 +132,11 @@ impl Dynamics {
     /// set (down to those two, which are the shortest it can take).
     fn coefficients(&self, period: f64, detector: f64) -> (f64, f64) {
         let coef = |ms: f64| {
-            let tau = if ms.is_finite() { ms.clamp(0.05, 10_000.0) } else { 10.0 } * 1e-3;
+            let tau = if ms.is_finite() {
+                ms.clamp(0.05, 10_000.0)
+            } else {
+                10.0
+            } * 1e-3;
             let tau = (tau - detector - 0.5 * period).max(0.05e-3);
             (-period / tau).exp()
         };
@@ -152,6 +156,8 @@ pub const fn can_be_dynamic(kind: BandType) -> bool {
 }
 
 type V = [f32; BANDS];
+/// What a detector lane was set for: frequency, Q, type, placement, key.
+type DetectorFor = (f32, f32, BandType, Placement, KeySource);
 
 /// Every band's detector, side by side: lane j is band j, so that one sample of all eight
 /// detectors is a handful of vector operations (the bank runs every sample while any band
@@ -187,7 +193,45 @@ pub struct DetectorBank {
     /// Mean-square smoothing coefficient per sample.
     ms_c: V,
     /// What each lane's coefficients were made for (frequency, Q, type, placement, key).
-    made_for: [Option<(f32, f32, BandType, Placement, KeySource)>; BANDS],
+    made_for: [Option<DetectorFor>; BANDS],
+    /// AVX2 available (checked once): the loop then runs as one 8-lane vector.
+    avx2: bool,
+}
+
+/// The coefficients one sample needs, copied out of the bank for the loop.
+struct Coefs {
+    a1: V,
+    a2: V,
+    a3: V,
+    cx: V,
+    cb: V,
+    cl: V,
+    wp: V,
+    wq: V,
+    ms_c: V,
+}
+
+/// One sample of every lane: both SVFs, the detector output's power, the mean square.
+/// `st`: p's two states, q's two states, the mean square.
+#[inline(always)]
+fn tick(c: &Coefs, st: &mut [V; 5], p: &V, q: &V) {
+    let [p1, p2, q1, q2, ms] = st;
+    for j in 0..BANDS {
+        let v3 = p[j] - p2[j];
+        let v1 = c.a1[j] * p1[j] + c.a2[j] * v3;
+        let v2 = p2[j] + c.a2[j] * p1[j] + c.a3[j] * v3;
+        p1[j] = 2.0 * v1 - p1[j];
+        p2[j] = 2.0 * v2 - p2[j];
+        let pf = c.cx[j] * p[j] + c.cb[j] * v1 + c.cl[j] * v2;
+        let v3 = q[j] - q2[j];
+        let w1 = c.a1[j] * q1[j] + c.a2[j] * v3;
+        let w2 = q2[j] + c.a2[j] * q1[j] + c.a3[j] * v3;
+        q1[j] = 2.0 * w1 - q1[j];
+        q2[j] = 2.0 * w2 - q2[j];
+        let qf = c.cx[j] * q[j] + c.cb[j] * w1 + c.cl[j] * w2;
+        let power = c.wp[j] * pf * pf + c.wq[j] * qf * qf;
+        ms[j] += c.ms_c[j] * (power - ms[j]);
+    }
 }
 
 impl Default for DetectorBank {
@@ -223,22 +267,26 @@ impl DetectorBank {
             ms: z,
             ms_c: z,
             made_for: [None; BANDS],
+            avx2: crate::kernel::simd::has_avx2(),
         }
     }
 
     /// Points lane `j` at `band` (as it sounds now) listening to `key`; cheap when nothing
     /// changed. The lane's states carry on (a glide moves the filter, it does not restart).
     pub fn set(&mut self, j: usize, band: &BandSettings, key: KeySource, fs: f64) {
-        let made = (band.freq as f32, band.q as f32, band.kind, band.placement, key);
+        let made = (
+            band.freq as f32,
+            band.q as f32,
+            band.kind,
+            band.placement,
+            key,
+        );
         if self.made_for[j] == Some(made) {
             return;
         }
         self.made_for[j] = Some(made);
         let (g, k) = match band.kind {
-            BandType::Bell => (
-                (core::f64::consts::PI * band.freq / fs).tan(),
-                1.0 / band.q,
-            ),
+            BandType::Bell => ((core::f64::consts::PI * band.freq / fs).tan(), 1.0 / band.q),
             _ => (
                 (core::f64::consts::PI * band.freq / fs).tan(),
                 core::f64::consts::SQRT_2,
@@ -287,42 +335,66 @@ impl DetectorBank {
 
     /// Runs every lane over one stretch of input (`key`: the external key, or silence).
     pub fn run(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) {
-        let n = l.len().min(r.len());
-        match key {
-            Some((kl, kr)) if kl.len() >= n && kr.len() >= n => {
-                for i in 0..n {
-                    self.tick(l[i], r[i], finite_or_zero(kl[i]), finite_or_zero(kr[i]));
-                }
-            }
-            _ => {
-                for i in 0..n {
-                    self.tick(l[i], r[i], 0.0, 0.0);
-                }
-            }
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: the flag is set only where the CPU reports AVX2.
+            return unsafe { self.run_avx2(l, r, key) };
         }
+        self.run_any(l, r, key);
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_avx2(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) {
+        self.run_any(l, r, key);
+    }
+
+    /// The loop, on local copies of the states (so that the eight lanes of one sample are
+    /// plain vector operations), with the key's terms only when there is a key.
     #[inline(always)]
-    fn tick(&mut self, l: f32, r: f32, kl: f32, kr: f32) {
-        for j in 0..BANDS {
-            let p = self.pl[j] * l + self.pr[j] * r + self.pkl[j] * kl + self.pkr[j] * kr;
-            let q = self.ql[j] * l + self.qr[j] * r + self.qkl[j] * kl + self.qkr[j] * kr;
-            let (a1, a2, a3) = (self.a1[j], self.a2[j], self.a3[j]);
-            let v3 = p - self.p2[j];
-            let v1 = a1 * self.p1[j] + a2 * v3;
-            let v2 = self.p2[j] + a2 * self.p1[j] + a3 * v3;
-            self.p1[j] = 2.0 * v1 - self.p1[j];
-            self.p2[j] = 2.0 * v2 - self.p2[j];
-            let pf = self.cx[j] * p + self.cb[j] * v1 + self.cl[j] * v2;
-            let v3 = q - self.q2[j];
-            let v1 = a1 * self.q1[j] + a2 * v3;
-            let v2 = self.q2[j] + a2 * self.q1[j] + a3 * v3;
-            self.q1[j] = 2.0 * v1 - self.q1[j];
-            self.q2[j] = 2.0 * v2 - self.q2[j];
-            let qf = self.cx[j] * q + self.cb[j] * v1 + self.cl[j] * v2;
-            let power = self.wp[j] * pf * pf + self.wq[j] * qf * qf;
-            self.ms[j] += self.ms_c[j] * (power - self.ms[j]);
+    fn run_any(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) {
+        let n = l.len().min(r.len());
+        let (l, r) = (&l[..n], &r[..n]);
+        let c = Coefs {
+            a1: self.a1,
+            a2: self.a2,
+            a3: self.a3,
+            cx: self.cx,
+            cb: self.cb,
+            cl: self.cl,
+            wp: self.wp,
+            wq: self.wq,
+            ms_c: self.ms_c,
+        };
+        let (pl, pr, ql, qr) = (self.pl, self.pr, self.ql, self.qr);
+        let mut st = [self.p1, self.p2, self.q1, self.q2, self.ms];
+        let keyed = match key {
+            Some((kl, kr)) if kl.len() >= n && kr.len() >= n => Some((&kl[..n], &kr[..n])),
+            _ => None,
+        };
+        match keyed {
+            Some((kl, kr)) => {
+                let (pkl, pkr, qkl, qkr) = (self.pkl, self.pkr, self.qkl, self.qkr);
+                for i in 0..n {
+                    let (x, y) = (l[i], r[i]);
+                    let (kl, kr) = (finite_or_zero(kl[i]), finite_or_zero(kr[i]));
+                    let p: V =
+                        core::array::from_fn(|j| pl[j] * x + pr[j] * y + pkl[j] * kl + pkr[j] * kr);
+                    let q: V =
+                        core::array::from_fn(|j| ql[j] * x + qr[j] * y + qkl[j] * kl + qkr[j] * kr);
+                    tick(&c, &mut st, &p, &q);
+                }
+            }
+            None => {
+                for i in 0..n {
+                    let (x, y) = (l[i], r[i]);
+                    let p: V = core::array::from_fn(|j| pl[j] * x + pr[j] * y);
+                    let q: V = core::array::from_fn(|j| ql[j] * x + qr[j] * y);
+                    tick(&c, &mut st, &p, &q);
+                }
+            }
         }
+        [self.p1, self.p2, self.q1, self.q2, self.ms] = st;
     }
 
     /// Lane `j`'s level (dB, sine-peak scale), at least [`FLOOR_DB`].
@@ -484,9 +556,8 @@ impl GainTable {
             -2.0 * t3 + 3.0 * t2,
             t3 - t2,
         );
-        let v: [f64; 5] = core::array::from_fn(|m| {
-            h00 * pj[m] + h10 * h * mj[m] + h01 * pk[m] + h11 * h * mk[m]
-        });
+        let v: [f64; 5] =
+            core::array::from_fn(|m| h00 * pj[m] + h10 * h * mj[m] + h01 * pk[m] + h11 * h * mk[m]);
         Section {
             g: v[0],
             k: v[1],

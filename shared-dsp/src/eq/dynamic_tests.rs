@@ -62,7 +62,7 @@ fn run(eq: &mut Eq, main: &[f32], key: Option<&[f32]>, block: usize) -> Vec<f32>
             Some(k) => eq.process_keyed(
                 &mut l[start..end],
                 &mut r[start..end],
-                [&k[start..end], &k[start..end]],
+                Some([&k[start..end], &k[start..end]]),
             ),
             None => eq.process(&mut l[start..end], &mut r[start..end]),
         }
@@ -412,7 +412,10 @@ fn table_interpolation_stays_on_the_fitted_designs() {
                 let gain = band.gain_db - 0.25 - 0.5 * f64::from(step);
                 let got = table.at(gain);
                 let mut want = [Section::IDENTITY; MAX_SECTIONS];
-                let b = BandSettings { gain_db: gain, ..band };
+                let b = BandSettings {
+                    gain_db: gain,
+                    ..band
+                };
                 let w0 = core::f64::consts::TAU * band.freq / fs;
                 design_band(&cascade(&b), w0, Effort::FULL, &mut want);
                 for k in 1..400 {
@@ -425,7 +428,10 @@ fn table_interpolation_stays_on_the_fitted_designs() {
                     case = case.max(e.abs());
                 }
             }
-            println!("{fs} Hz: {:?} {} Hz from {} dB: {case:.4} dB", band.kind, band.freq, band.gain_db);
+            println!(
+                "{fs} Hz: {:?} {} Hz from {} dB: {case:.4} dB",
+                band.kind, band.freq, band.gain_db
+            );
             worst = worst.max(case);
         }
     }

@@ -87,6 +87,7 @@ fn render(
         eq.process_offline(
             &mut l[pos..pos + len],
             &mut r[pos..pos + len],
+            None,
             &mailbox,
             &mut designer,
         );

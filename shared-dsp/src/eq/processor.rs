@@ -190,8 +190,8 @@ impl Eq {
     /// [`process`](Self::process) with the external key (left, right) that dynamic bands
     /// set to [`KeySource::External`](super::KeySource::External) listen to, sample-aligned
     /// with the input.
-    pub fn process_keyed(&mut self, left: &mut [f32], right: &mut [f32], key: [&[f32]; 2]) {
-        self.process_inner(left, right, Some((key[0], key[1])), None);
+    pub fn process_keyed(&mut self, left: &mut [f32], right: &mut [f32], key: Option<[&[f32]; 2]>) {
+        self.process_inner(left, right, key.map(|[l, r]| (l, r)), None);
     }
 
     /// The gain change each band's dynamics applies now (dB; the editor draws it).
@@ -212,10 +212,16 @@ impl Eq {
         &mut self,
         left: &mut [f32],
         right: &mut [f32],
+        key: Option<[&[f32]; 2]>,
         mailbox: &KernelMailbox,
         designer: &mut dyn OfflineDesigner,
     ) {
-        self.process_inner(left, right, None, Some((mailbox, designer)));
+        self.process_inner(
+            left,
+            right,
+            key.map(|[l, r]| (l, r)),
+            Some((mailbox, designer)),
+        );
     }
 
     /// Offline: designs the pending request if the runtime can take a kernel now, and takes
