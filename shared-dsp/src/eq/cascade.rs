@@ -260,7 +260,13 @@ pub struct Engine {
     detectors: Box<DetectorBank>,
     dynamics: Box<[DynamicState; BANDS]>,
     dynamic: bool,
+    /// Each dynamic band's static settings now, and the raw values they were computed from
+    /// (log2 Hz, dB, ln Q, shape, key): recomputed only when these move.
+    dynamic_bands: [BandSettings; BANDS],
+    dynamic_for: [Option<DynamicFor>; BANDS],
 }
+
+type DynamicFor = (f32, f32, f32, Shape, super::KeySource);
 
 impl Engine {
     pub fn new(sample_rate: f64, bands: &[BandSettings; BANDS], gain_db: f64) -> Self {
@@ -280,6 +286,8 @@ impl Engine {
             detectors: Box::new(DetectorBank::new()),
             dynamics: Box::default(),
             dynamic: false,
+            dynamic_bands: [BandSettings::default(); BANDS],
+            dynamic_for: [None; BANDS],
         };
         e.snap();
         e
@@ -349,12 +357,22 @@ impl Engine {
             }
             let (b, d) = (&mut self.bands[i], &mut self.dynamics[i]);
             let active = d.settings.enabled && b.shape.enabled && can_be_dynamic(b.shape.kind);
-            if active {
+            // The band as it is now, recomputed (exp and exp2) only when something moved.
+            let raw = (
+                b.freq.value(),
+                b.gain.value(),
+                b.q.value(),
+                b.shape,
+                d.settings.key,
+            );
+            if self.dynamic_for[i] != Some(raw) {
+                self.dynamic_for[i] = Some(raw);
+                self.dynamic_bands[i] = b.static_settings();
                 self.detectors
-                    .set(i, &b.static_settings(), d.settings.key, fs);
+                    .set(i, &self.dynamic_bands[i], d.settings.key, fs);
             }
             let level = self.detectors.level_db(i);
-            let detector = super::dynamic::detector_seconds(b.freq.value().exp2().into());
+            let detector = self.detectors.seconds(i);
             b.dyn_db = d.follow(level, period, detector, active);
             if !b.shape.enabled || !can_be_dynamic(b.shape.kind) {
                 b.dyn_db = 0.0;
@@ -364,7 +382,7 @@ impl Engine {
             if b.gliding {
                 continue;
             }
-            let band = b.static_settings();
+            let band = self.dynamic_bands[i];
             let range = d.settings.range_db;
             if !d.table.is_for(&band, range) {
                 d.table.build(&band, range, fs);

@@ -194,18 +194,28 @@ pub struct DetectorBank {
     ms_c: V,
     /// What each lane's coefficients were made for (frequency, Q, type, placement, key).
     made_for: [Option<DetectorFor>; BANDS],
+    /// Each lane's averaging time constant (s).
+    seconds: [f64; BANDS],
     /// AVX2 available (checked once): the loop then runs as one 8-lane vector.
     avx2: bool,
 }
 
-/// The coefficients one sample needs, copied out of the bank for the loop.
+/// The coefficients one sample needs, for the loop: the SVF as a state-space recursion
+/// (s' = M·s + b·x, out = o·s + o0·x). The same filter as the TPT form, but each new state is
+/// one multiply and one add away from the old ones (the TPT form chains five operations),
+/// which is what limits a recursion's speed. (A detector's coefficients do not move while it
+/// runs, and f32 keeps its poles to well within the accuracy a level needs.)
+#[derive(Clone, Copy)]
 struct Coefs {
-    a1: V,
-    a2: V,
-    a3: V,
-    cx: V,
-    cb: V,
-    cl: V,
+    m11: V,
+    m12: V,
+    m21: V,
+    m22: V,
+    b1: V,
+    b2: V,
+    o1: V,
+    o2: V,
+    o0: V,
     wp: V,
     wq: V,
     ms_c: V,
@@ -217,18 +227,14 @@ struct Coefs {
 fn tick(c: &Coefs, st: &mut [V; 5], p: &V, q: &V) {
     let [p1, p2, q1, q2, ms] = st;
     for j in 0..BANDS {
-        let v3 = p[j] - p2[j];
-        let v1 = c.a1[j] * p1[j] + c.a2[j] * v3;
-        let v2 = p2[j] + c.a2[j] * p1[j] + c.a3[j] * v3;
-        p1[j] = 2.0 * v1 - p1[j];
-        p2[j] = 2.0 * v2 - p2[j];
-        let pf = c.cx[j] * p[j] + c.cb[j] * v1 + c.cl[j] * v2;
-        let v3 = q[j] - q2[j];
-        let w1 = c.a1[j] * q1[j] + c.a2[j] * v3;
-        let w2 = q2[j] + c.a2[j] * q1[j] + c.a3[j] * v3;
-        q1[j] = 2.0 * w1 - q1[j];
-        q2[j] = 2.0 * w2 - q2[j];
-        let qf = c.cx[j] * q[j] + c.cb[j] * w1 + c.cl[j] * w2;
+        let (s1, s2) = (p1[j], p2[j]);
+        let pf = c.o1[j] * s1 + c.o2[j] * s2 + c.o0[j] * p[j];
+        p1[j] = c.m11[j] * s1 + (c.m12[j] * s2 + c.b1[j] * p[j]);
+        p2[j] = c.m22[j] * s2 + (c.m21[j] * s1 + c.b2[j] * p[j]);
+        let (s1, s2) = (q1[j], q2[j]);
+        let qf = c.o1[j] * s1 + c.o2[j] * s2 + c.o0[j] * q[j];
+        q1[j] = c.m11[j] * s1 + (c.m12[j] * s2 + c.b1[j] * q[j]);
+        q2[j] = c.m22[j] * s2 + (c.m21[j] * s1 + c.b2[j] * q[j]);
         let power = c.wp[j] * pf * pf + c.wq[j] * qf * qf;
         ms[j] += c.ms_c[j] * (power - ms[j]);
     }
@@ -267,6 +273,7 @@ impl DetectorBank {
             ms: z,
             ms_c: z,
             made_for: [None; BANDS],
+            seconds: [2e-3; BANDS],
             avx2: crate::kernel::simd::has_avx2(),
         }
     }
@@ -317,7 +324,8 @@ impl DetectorBank {
         (self.ql[j], self.qr[j]) = (q.0 * main, q.1 * main);
         (self.qkl[j], self.qkr[j]) = (q.0 * keyed, q.1 * keyed);
         (self.wp[j], self.wq[j]) = (wp, wq);
-        self.ms_c[j] = (1.0 - (-1.0 / (detector_seconds(band.freq) * fs)).exp()) as f32;
+        self.seconds[j] = detector_seconds(band.freq);
+        self.ms_c[j] = (1.0 - (-1.0 / (self.seconds[j] * fs)).exp()) as f32;
     }
 
     /// Silences lane `j` (a band that is not dynamic): it reads the floor.
@@ -355,17 +363,7 @@ impl DetectorBank {
     fn run_any(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) {
         let n = l.len().min(r.len());
         let (l, r) = (&l[..n], &r[..n]);
-        let c = Coefs {
-            a1: self.a1,
-            a2: self.a2,
-            a3: self.a3,
-            cx: self.cx,
-            cb: self.cb,
-            cl: self.cl,
-            wp: self.wp,
-            wq: self.wq,
-            ms_c: self.ms_c,
-        };
+        let c = self.state_space();
         let (pl, pr, ql, qr) = (self.pl, self.pr, self.ql, self.qr);
         let mut st = [self.p1, self.p2, self.q1, self.q2, self.ms];
         let keyed = match key {
@@ -397,14 +395,42 @@ impl DetectorBank {
         [self.p1, self.p2, self.q1, self.q2, self.ms] = st;
     }
 
+    /// The TPT coefficients as a state-space recursion (see [`Coefs`]). With v3 = x − s2,
+    /// v1 = a1·s1 + a2·v3, v2 = s2 + a2·s1 + a3·v3, s1' = 2·v1 − s1, s2' = 2·v2 − s2 and the
+    /// output cx·x + cb·v1 + cl·v2, written out in s1, s2 and x.
+    fn state_space(&self) -> Coefs {
+        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
+        let f = |g: &dyn Fn(usize) -> f32| -> V { core::array::from_fn(g) };
+        Coefs {
+            m11: f(&|j| 2.0 * a1[j] - 1.0),
+            m12: f(&|j| -2.0 * a2[j]),
+            b1: f(&|j| 2.0 * a2[j]),
+            m21: f(&|j| 2.0 * a2[j]),
+            m22: f(&|j| 1.0 - 2.0 * a3[j]),
+            b2: f(&|j| 2.0 * a3[j]),
+            o1: f(&|j| self.cb[j] * a1[j] + self.cl[j] * a2[j]),
+            o2: f(&|j| -self.cb[j] * a2[j] + self.cl[j] * (1.0 - a3[j])),
+            o0: f(&|j| self.cx[j] + self.cb[j] * a2[j] + self.cl[j] * a3[j]),
+            wp: self.wp,
+            wq: self.wq,
+            ms_c: self.ms_c,
+        }
+    }
+
     /// Lane `j`'s level (dB, sine-peak scale), at least [`FLOOR_DB`].
     pub fn level_db(&self, j: usize) -> f64 {
-        let ms = 2.0 * f64::from(self.ms[j]);
+        // f32's log10 is exact to ~1e-6 dB here, and a fraction of f64's cost.
+        let ms = 2.0 * self.ms[j];
         if ms > 1e-12 {
-            10.0 * ms.log10()
+            f64::from(10.0 * ms.log10())
         } else {
             FLOOR_DB
         }
+    }
+
+    /// Lane `j`'s averaging time constant (s), as last set.
+    pub fn seconds(&self, j: usize) -> f64 {
+        self.seconds[j]
     }
 
     /// Once per block: lanes a non-finite (or absurd) key or input reached start again from
@@ -580,6 +606,10 @@ pub struct DynamicState {
     pub gain_db: f64,
     pub applied_db: f64,
     pub table: GainTable,
+    /// Attack and release coefficients, and the (attack, release, period, detector) they
+    /// were computed for: two `exp` per band per tick would cost as much as the audio.
+    coefficients: (f64, f64),
+    coefficients_for: Option<(f64, f64, f64, f64)>,
 }
 
 impl DynamicState {
@@ -591,7 +621,17 @@ impl DynamicState {
         } else {
             0.0
         };
-        let (attack, release) = self.settings.coefficients(period, detector);
+        let asked = (
+            self.settings.attack_ms,
+            self.settings.release_ms,
+            period,
+            detector,
+        );
+        if self.coefficients_for != Some(asked) {
+            self.coefficients = self.settings.coefficients(period, detector);
+            self.coefficients_for = Some(asked);
+        }
+        let (attack, release) = self.coefficients;
         let a = if target.abs() > self.gain_db.abs() {
             attack
         } else {

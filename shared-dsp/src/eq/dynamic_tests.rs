@@ -438,3 +438,44 @@ fn table_interpolation_stays_on_the_fitted_designs() {
     println!("interpolated table vs full designs: worst {worst:.4} dB");
     assert!(worst <= 0.05, "{worst} dB");
 }
+
+#[test]
+fn detector_reads_a_sine_at_its_peak_level_across_the_range() {
+    // The level of a steady sine at the band frequency is its peak level in dBFS, at the
+    // ends of the frequency range and of the rates (where f32 state-space coefficients are
+    // least precise), for a bell's band pass and a shelf's low/high pass at their corners
+    // (−3.01 dB: a Butterworth corner).
+    use super::dynamic::DetectorBank;
+    let mut worst: f64 = 0.0;
+    for fs in [44_100.0, 192_000.0] {
+        for (kind, freq, expected) in [
+            (BandType::Bell, 20.0, -12.0),
+            (BandType::Bell, 1_000.0, -12.0),
+            (BandType::Bell, 0.44 * fs, -12.0),
+            (BandType::LowShelf, 25.0, -15.01),
+            (BandType::HighShelf, 0.4 * fs, -15.01),
+        ] {
+            let band = BandSettings {
+                kind,
+                ..bell(freq, 0.0, 1.0)
+            };
+            let mut bank = DetectorBank::new();
+            bank.set(0, &band, KeySource::Band, fs);
+            let a = 10f64.powf(-12.0 / 20.0);
+            let w = core::f64::consts::TAU * freq / fs;
+            let n = (fs * 1.0) as usize;
+            let x: Vec<f32> = (0..n).map(|i| (a * (w * i as f64).sin()) as f32).collect();
+            bank.run(&x, &x, None);
+            // The largest deviation over the last period's worth of readings.
+            let mut err: f64 = 0.0;
+            let tail = (fs / freq).ceil() as usize + 1;
+            for k in 0..tail {
+                bank.run(&x[k..k + 1], &x[k..k + 1], None);
+                err = err.max((bank.level_db(0) - expected).abs());
+            }
+            println!("{fs} Hz: {kind:?} at {freq:.0} Hz reads within {err:.3} dB");
+            worst = worst.max(err);
+        }
+    }
+    assert!(worst <= 0.15, "{worst} dB");
+}
