@@ -152,6 +152,19 @@ const DEFAULTS: [(TypeParam, f32, f32); 8] = [
     (TypeParam::HighCut, 18_000.0, 0.0),
 ];
 
+fn threshold(n: usize, default: f32) -> FloatParam {
+    decibels(format!("Band {n} Threshold"), default, -60.0, 0.0)
+}
+
+fn range(n: usize, default: f32) -> FloatParam {
+    decibels(format!("Band {n} Range"), default, -30.0, 30.0)
+}
+
+/// The standalone demo's dynamic band (index, threshold, range): a presence bell that dips
+/// when the demo's highs push, so the screenshot shows a dynamic band's reach and its gain.
+#[cfg(feature = "standalone")]
+const DEMO_DYNAMIC: (usize, f32, f32) = (4, -42.0, -8.0);
+
 /// A band's default Q: Butterworth's 1/√2 as the Q parameter's 0.001 grid holds it. A default
 /// off that grid would not survive a host's save and reload: hosts that restore parameter
 /// values (Ardour does, after the state chunk) put it through plain → normalised → plain,
@@ -195,8 +208,8 @@ impl BandParams {
             slope: EnumParam::new(format!("Band {n} Slope"), SlopeParam::Db12),
             placement: EnumParam::new(format!("Band {n} Placement"), PlacementParam::Stereo),
             dynamic: switch(format!("Band {n} Dynamic"), false),
-            threshold: decibels(format!("Band {n} Threshold"), -20.0, -60.0, 0.0),
-            range: decibels(format!("Band {n} Range"), -6.0, -30.0, 30.0),
+            threshold: threshold(n, -20.0),
+            range: range(n, -6.0),
             attack: time_ms(format!("Band {n} Attack"), 10.0, centred(0.5, 300.0, 20.0)),
             release: time_ms(
                 format!("Band {n} Release"),
@@ -327,6 +340,13 @@ impl EqParams {
         {
             if let Some((kind, freq, gain, q)) = demo {
                 *band = BandParams::with(index, true, kind, freq, gain, q);
+            }
+            let (dynamic, threshold_db, range_db) = DEMO_DYNAMIC;
+            if index == dynamic {
+                let n = index + 1;
+                band.dynamic = switch(format!("Band {n} Dynamic"), true);
+                band.threshold = threshold(n, threshold_db);
+                band.range = range(n, range_db);
             }
         }
         p
