@@ -2,6 +2,7 @@
 //! writing side, and the writer never waits for a reader (a slow editor just sees a slightly
 //! older picture). Values are `f32` bit patterns in atomics; no locks anywhere.
 
+pub mod masking;
 pub mod spectrum;
 
 use std::sync::Arc;
