@@ -1,7 +1,7 @@
 //! What the console's editor shows, handed over lock-free: per channel the level after the
 //! fader (peak and RMS) and the gate's and compressor's gain reduction; the level of each
 //! effect return; the glue compressor's and the limiter's gain reduction; and the output's
-//! level and correlation.
+//! level and correlation; and each channel's signal after its fader, for the masking view.
 //!
 //! [`ConsoleMeters`] is shared in an `Arc` between the editor and the console's
 //! [`MeterWriter`]; the writer only stores into atomics (never waits, never allocates), and
@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use crate::analysis::spectrum::SampleRing;
 use crate::analysis::{CorrelationMeter, LevelMeter, Levels, SharedF32, SharedMax};
 
 use super::{CHANNELS, SENDS};
@@ -36,6 +37,27 @@ pub struct ConsoleMeters {
     pub output: Arc<Levels>,
     /// The output's correlation, +1 … −1 (what a mono sum keeps or loses).
     pub correlation: Arc<SharedF32>,
+    /// Each channel's signal after its fader (the mid of the pair), for the editor's
+    /// masking view (`crate::analysis::masking`).
+    pub signals: ChannelSignals,
+}
+
+/// One sample ring per channel, long enough for the analyser's FFT at 192 kHz.
+pub struct ChannelSignals(pub [SampleRing; CHANNELS]);
+
+/// Samples each channel's ring keeps: the largest analyser FFT (32768 at 192 kHz).
+pub const SIGNAL_SAMPLES: usize = 32_768;
+
+impl Default for ChannelSignals {
+    fn default() -> Self {
+        Self(core::array::from_fn(|_| SampleRing::new(SIGNAL_SAMPLES)))
+    }
+}
+
+impl core::fmt::Debug for ChannelSignals {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ChannelSignals")
+    }
 }
 
 impl ConsoleMeters {
@@ -108,6 +130,7 @@ impl MeterWriter {
         compressor_db: [f32; 2],
     ) {
         self.channels[channel].process(left, right);
+        self.meters.signals.0[channel].push_mid(left, right);
         self.meters.gate[channel].record(gate_db);
         self.meters.compressor[channel].record(compressor_db[0].max(compressor_db[1]));
     }

@@ -106,6 +106,7 @@ impl Console {
                 .small()
                 .color(theme::TEXT_DIM),
             );
+            self.masking_toggle(ui);
         });
         ui.horizontal_top(|ui| {
             ui.spacing_mut().item_spacing.x = 8.0;
@@ -241,6 +242,15 @@ impl Console {
             theme::TEXT_DIM
         };
         plot.line(points, Stroke::new(2.0, color));
+        // Where the masking view found this channel covered, when it was opened from there.
+        if let Some((marked, hz)) = self.eq_marker
+            && marked == c
+        {
+            plot.line(
+                [(hz, -EQ_RANGE_DB), (hz, EQ_RANGE_DB)],
+                Stroke::new(1.5, Color32::from_rgb(0xff, 0x70, 0x30)),
+            );
+        }
         for (band, node) in s.eq.iter().zip(BAND_COLORS) {
             let at = plot.to_screen(band.freq as f32, band.gain_db as f32);
             let fill = if eq_on {

@@ -17,6 +17,7 @@
 //! module's own response ([`Curve`]) for the channel's cut filters and four bands.
 
 mod detail;
+mod masking;
 mod master;
 mod strip;
 
@@ -150,6 +151,11 @@ pub struct Console {
     /// Standalone demo: when (egui time, s) to restart the loudness measurement, once the demo
     /// mix has settled (so the figures measure it, not the switch-over to it).
     reset_loudness_at: Option<f64>,
+    /// The masking view in the bottom panel instead of the channel (its analysis runs only
+    /// while shown), and the frequency a click there marked on a channel's EQ curve.
+    show_masking: bool,
+    masking: Option<masking::MaskingView>,
+    eq_marker: Option<(usize, f32)>,
 }
 
 impl Console {
@@ -163,6 +169,9 @@ impl Console {
             selected: 0,
             focus: Section::Eq,
             reset_loudness_at: None,
+            show_masking: false,
+            masking: None,
+            eq_marker: None,
         }
     }
 }
@@ -210,7 +219,11 @@ impl View for Console {
             self.master(ui, k, &settings);
         });
         ui.add_space(2.0);
-        self.detail(ui, k, &settings, sample_rate);
+        if self.show_masking {
+            self.masking_panel(ui, &settings, sample_rate, dt);
+        } else {
+            self.detail(ui, k, &settings, sample_rate);
+        }
     }
 }
 
@@ -238,5 +251,68 @@ impl Console {
     fn select(&mut self, c: usize, focus: Section) {
         self.selected = c;
         self.focus = focus;
+    }
+
+    /// The switch between the selected channel and the masking view, at the right of the
+    /// bottom panel's header.
+    fn masking_toggle(&mut self, ui: &mut egui::Ui) {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let text = if self.show_masking {
+                "Back to the channel"
+            } else {
+                "Masking map"
+            };
+            if ui
+                .selectable_label(self.show_masking, text)
+                .on_hover_text("Where the buses cover each other in frequency")
+                .clicked()
+            {
+                self.show_masking = !self.show_masking;
+            }
+        });
+    }
+
+    /// The bottom panel as the masking view (see `masking.rs`).
+    fn masking_panel(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &shared_dsp::strip::ConsoleSettings,
+        sample_rate: f32,
+        dt: f32,
+    ) {
+        ui.horizontal(|ui| {
+            ui.label(
+                egui::RichText::new("MASKING")
+                    .size(14.0)
+                    .color(theme::ACCENT),
+            );
+            ui.label(
+                egui::RichText::new(
+                    "where two buses carry energy in the same band at the same time, after their faders",
+                )
+                .small()
+                .color(theme::TEXT_DIM),
+            );
+            self.masking_toggle(ui);
+        });
+        let rate = sample_rate.max(8_000.0);
+        if self
+            .masking
+            .as_ref()
+            .is_none_or(|m| m.sample_rate() != rate)
+        {
+            self.masking = Some(masking::MaskingView::new(rate));
+        }
+        let active: [bool; CHANNELS] =
+            core::array::from_fn(|c| self.has_input(c) && !settings.channels[c].mute);
+        let Some(view) = &mut self.masking else {
+            return;
+        };
+        view.update(&self.analysis.meters.signals, &active, dt);
+        if let Some((c, hz)) = view.ui(ui, &self.names) {
+            self.select(c, Section::Eq);
+            self.eq_marker = Some((c, hz));
+            self.show_masking = false;
+        }
     }
 }
