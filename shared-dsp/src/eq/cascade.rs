@@ -383,9 +383,7 @@ impl Engine {
                 continue;
             }
             let band = self.dynamic_bands[i];
-            let range = d.settings.range_db;
-            if !d.table.is_for(&band, range) {
-                d.table.build(&band, range, fs);
+            if d.table.prepare(&band, fs) {
                 d.applied_db = f64::NAN;
             }
             let gain = band.gain_db + b.dyn_db;

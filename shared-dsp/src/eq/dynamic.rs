@@ -26,8 +26,8 @@
 //! A band's sections are fitted to the analog prototype ([`matched`](super::matched)), a
 //! least-squares iteration far too costly to repeat every few samples for eight moving
 //! bands. While a dynamic band's own settings are still, its designs over the gains the
-//! dynamics can reach are made once ([`GainTable`], every [`TABLE_STEP_DB`], full effort)
-//! and interpolated every control tick: at the table's points the band *is* the static
+//! dynamics reach are made once, where it first goes ([`GainTable`], every whole dB, full
+//! effort), and interpolated every control tick: at the table's points the band *is* the static
 //! band at that gain, and between them the response stays within the bound its tests
 //! measure. While the band's frequency, gain or Q glide, the glide's own redesigns include
 //! the dynamic gain.
@@ -43,12 +43,6 @@ use crate::kernel::sanitize::finite_or_zero;
 
 /// The largest gain change, either way (dB).
 pub const MAX_RANGE_DB: f64 = 30.0;
-/// Spacing of a dynamic band's design table (see the [module docs](self)): with cubic
-/// interpolation, within 0.05 dB of the full design at every gain (tested: 0.031 dB
-/// worst, a 15 kHz bell at 44.1 kHz next to 0 dB; the fit itself is held to 0.1 dB).
-pub const TABLE_STEP_DB: f64 = 1.0;
-/// Designs a table holds: the whole range at [`TABLE_STEP_DB`], and one more.
-const TABLE_LEN: usize = (MAX_RANGE_DB / TABLE_STEP_DB) as usize + 3;
 /// Level a silent detector reads (dB).
 pub const FLOOR_DB: f64 = -120.0;
 
@@ -456,106 +450,167 @@ impl DetectorBank {
 
 /// A band's designs at the gains its dynamics reach (see the [module docs](self)).
 ///
-/// The points are the static gain, every whole dB on the way, and the far end. A whole
-/// dB grid puts a point on 0 dB, where a design's parameters have a kink (a bell's or
-/// shelf's poles and zeros trade places between boost and cut): the cubic never reaches
-/// across it.
+/// The knots are every whole dB from −[`MAX_GAIN_DB`] to +[`MAX_GAIN_DB`], designed when
+/// first needed (so a band's dynamics cost designs only where its gain goes, at most four
+/// per control tick, and none once it has been there), and the static gain itself, designed
+/// exactly. Changing Range or the threshold costs nothing; moving the band's frequency, Q,
+/// type or slope starts afresh. A knot at 0 dB, where a design's parameters have a kink (a
+/// bell's or shelf's poles and zeros trade places between boost and cut), is never reached
+/// across by the cubic.
 #[derive(Clone, Debug)]
 pub struct GainTable {
-    sections: [Section; TABLE_LEN],
-    gains: [f64; TABLE_LEN],
-    len: usize,
-    /// What the table was made for: the band (static gain included) and the range.
-    made_for: Option<(BandSettings, f64)>,
+    grid: [Section; GRID],
+    /// Bit k: `grid[k]` (gain k − MAX_GAIN_DB) is designed.
+    made: u64,
+    /// The exact design at the static gain.
+    base: Section,
+    base_db: f64,
+    /// The band the designs are for (its gain aside), and the rate.
+    band: Option<BandSettings>,
+    fs: f64,
 }
+
+/// Whole-dB knots from −[`MAX_GAIN_DB`] to +[`MAX_GAIN_DB`].
+const GRID: usize = 2 * MAX_GAIN_DB as usize + 1;
 
 impl Default for GainTable {
     fn default() -> Self {
         Self {
-            sections: [Section::IDENTITY; TABLE_LEN],
-            gains: [0.0; TABLE_LEN],
-            len: 0,
-            made_for: None,
+            grid: [Section::IDENTITY; GRID],
+            made: 0,
+            base: Section::IDENTITY,
+            base_db: f64::NAN,
+            band: None,
+            fs: 0.0,
         }
     }
 }
 
 impl GainTable {
-    /// Whether the table holds `band`'s designs for `range_db`.
-    pub fn is_for(&self, band: &BandSettings, range_db: f64) -> bool {
-        self.made_for == Some((*band, range_db))
+    /// Points the table at `band` (its static gain included) at `fs`. Designs the static
+    /// gain exactly if that changed, and forgets every knot if the rest of the band did.
+    /// Returns whether anything changed.
+    pub fn prepare(&mut self, band: &BandSettings, fs: f64) -> bool {
+        let band = sane_band(band, fs);
+        let shape = BandSettings {
+            gain_db: 0.0,
+            ..band
+        };
+        let mut changed = false;
+        if self.band != Some(shape) || self.fs != fs {
+            self.band = Some(shape);
+            self.fs = fs;
+            self.made = 0;
+            self.base_db = f64::NAN;
+            changed = true;
+        }
+        if self.base_db != band.gain_db {
+            self.base_db = band.gain_db;
+            self.base = self.design(band.gain_db);
+            changed = true;
+        }
+        changed
     }
 
-    /// Designs `band` (one section: a bell or shelf) at its gain, at every whole dB towards
-    /// gain + range (within ±[`MAX_GAIN_DB`]) and there, in full. The first entry is exactly
-    /// the static band's full design.
-    pub fn build(&mut self, asked: &BandSettings, range_db: f64, fs: f64) {
-        let band = sane_band(asked, fs);
-        let from = band.gain_db;
-        let to = (from + range_db).clamp(-MAX_GAIN_DB, MAX_GAIN_DB);
-        let dir = if to < from { -1.0 } else { 1.0 };
-        self.gains[0] = from;
-        self.len = 1;
-        // Whole dB strictly between, none closer than a quarter dB to either end.
-        let mut g = if dir < 0.0 { from.ceil() } else { from.floor() };
-        while self.len < TABLE_LEN - 1 {
-            g += dir * TABLE_STEP_DB;
-            if (to - g) * dir < 0.25 {
-                break;
-            }
-            if (g - from) * dir >= 0.25 {
-                self.gains[self.len] = g;
-                self.len += 1;
-            }
-        }
-        if to != from {
-            self.gains[self.len] = to;
-            self.len += 1;
-        }
-        let w0 = core::f64::consts::TAU * band.freq / fs;
+    fn design(&self, gain_db: f64) -> Section {
+        let Some(band) = self.band else {
+            return Section::IDENTITY;
+        };
+        let b = BandSettings { gain_db, ..band };
         let mut out = [Section::IDENTITY; MAX_SECTIONS];
-        for i in 0..self.len {
-            let b = BandSettings {
-                gain_db: self.gains[i],
-                ..band
-            };
-            matched::design_band(&cascade(&b), w0, Effort::FULL, &mut out);
-            self.sections[i] = out[0];
-        }
-        self.made_for = Some((*asked, range_db));
+        let w0 = core::f64::consts::TAU * b.freq / self.fs;
+        matched::design_band(&cascade(&b), w0, Effort::FULL, &mut out);
+        out[0]
     }
 
-    /// The band at `gain_db` (clamped to the table): the designs around it, interpolated
+    /// The knot at `x` dB (the static gain, or a whole dB), designed if it was not yet.
+    fn knot(&mut self, x: f64) -> Section {
+        if x == self.base_db {
+            return self.base;
+        }
+        let k = (x + MAX_GAIN_DB) as usize;
+        if self.made & (1 << k) == 0 {
+            self.grid[k] = self.design(x);
+            self.made |= 1 << k;
+        }
+        self.grid[k]
+    }
+
+    /// The knots nearest `gain_db`: up to two at or below it and two above it, in order
+    /// (`None` past the ends of the range).
+    fn knots_around(&self, gain_db: f64) -> [Option<f64>; 4] {
+        let base = self.base_db;
+        let floor = gain_db.floor();
+        // Whole dB below and above, with the static gain slotted in where it falls.
+        let mut below = [None; 2];
+        let mut above = [None; 2];
+        let (mut k, mut n) = (floor, 0);
+        // A whole-dB static gain is its grid knot already.
+        let whole = base.fract() == 0.0;
+        let mut base_used = whole || base > gain_db;
+        while n < 2 && k >= -MAX_GAIN_DB {
+            if !base_used && base > k {
+                below[n] = Some(base);
+                base_used = true;
+            } else {
+                below[n] = Some(k);
+                k -= 1.0;
+            }
+            n += 1;
+        }
+        if !base_used && n < 2 {
+            below[n] = Some(base);
+        }
+        let (mut k, mut n) = (floor + 1.0, 0);
+        let mut base_used = whole || base <= gain_db;
+        while n < 2 && k <= MAX_GAIN_DB {
+            if !base_used && base < k {
+                above[n] = Some(base);
+                base_used = true;
+            } else {
+                above[n] = Some(k);
+                k += 1.0;
+            }
+            n += 1;
+        }
+        if !base_used && n < 2 {
+            above[n] = Some(base);
+        }
+        [below[1], below[0], above[0], above[1]]
+    }
+
+    /// The band at `gain_db` (within ±[`MAX_GAIN_DB`]): the designs around it, interpolated
     /// by a cubic Hermite curve in every parameter of the section (tangents from the
-    /// neighbours, one-sided at the ends and at 0 dB).
-    pub fn at(&self, gain_db: f64) -> Section {
-        let n = self.len;
-        if n == 0 {
+    /// neighbouring knots, one-sided at the ends and at 0 dB). Designs at most four knots.
+    pub fn at(&mut self, gain_db: f64) -> Section {
+        if self.band.is_none() {
             return Section::IDENTITY;
         }
-        let x = &self.gains[..n];
-        let dir = if n > 1 && x[1] < x[0] { -1.0 } else { 1.0 };
-        // The interval [j, j + 1] holding the gain.
-        let past = x.partition_point(|&g| (gain_db - g) * dir > 0.0);
-        if past == 0 || n == 1 {
-            return self.sections[0];
+        let gain_db = if gain_db.is_finite() {
+            gain_db.clamp(-MAX_GAIN_DB, MAX_GAIN_DB)
+        } else {
+            self.base_db
+        };
+        if gain_db == self.base_db {
+            return self.base;
         }
-        if past >= n {
-            return self.sections[n - 1];
+        let [x0, x1, x2, x3] = self.knots_around(gain_db);
+        let (Some(xj), Some(xk)) = (x1, x2) else {
+            // At an end of the range: the end knot.
+            return self.knot(x1.or(x2).unwrap_or(self.base_db));
+        };
+        let (sj, sk) = (self.knot(xj), self.knot(xk));
+        let h = xk - xj;
+        let t = (gain_db - xj) / h;
+        if t <= 0.0 {
+            return sj;
         }
-        let j = past - 1;
-        let h = x[j + 1] - x[j];
-        let t = (gain_db - x[j]) / h;
         // Next to 0 dB the design is degenerate (any poles serve H = 1): keep the other
         // end's poles and mix its numerator with the flat one, H = 1 + u·(H_end − 1), which
         // is what a gain a fraction u of the way there sounds like, to within the tests'
         // bound.
-        if x[j] == 0.0 || x[j + 1] == 0.0 {
-            let (end, u) = if x[j] == 0.0 {
-                (&self.sections[j + 1], t)
-            } else {
-                (&self.sections[j], 1.0 - t)
-            };
+        if xj == 0.0 || xk == 0.0 {
+            let (end, u) = if xj == 0.0 { (&sk, t) } else { (&sj, 1.0 - t) };
             let flat = |m: f64, one: f64| one + u * (m - one);
             return Section {
                 m0: flat(end.m0, 1.0),
@@ -564,17 +619,20 @@ impl GainTable {
                 ..*end
             };
         }
-        let p = |i: usize| params(&self.sections[i]);
-        let (pj, pk) = (p(j), p(j + 1));
+        let (pj, pk) = (params(&sj), params(&sk));
         let secant: [f64; 5] = core::array::from_fn(|m| (pk[m] - pj[m]) / h);
-        let tangent = |i: usize| -> [f64; 5] {
-            if i == 0 || i + 1 >= n || x[i] == 0.0 {
-                return secant;
+        // Tangents from the neighbours (one-sided at an end of the range or at 0 dB).
+        let mut tangent = |x: f64, before: Option<f64>, after: Option<f64>| -> [f64; 5] {
+            match (before, after) {
+                (Some(a), Some(b)) if x != 0.0 && a != 0.0 && b != 0.0 => {
+                    let (pa, pb) = (params(&self.knot(a)), params(&self.knot(b)));
+                    core::array::from_fn(|m| (pb[m] - pa[m]) / (b - a))
+                }
+                _ => secant,
             }
-            let (a, b) = (p(i - 1), p(i + 1));
-            core::array::from_fn(|m| (b[m] - a[m]) / (x[i + 1] - x[i - 1]))
         };
-        let (mj, mk) = (tangent(j), tangent(j + 1));
+        let mj = tangent(xj, x0, Some(xk));
+        let mk = tangent(xk, Some(xj), x3);
         let (t2, t3) = (t * t, t * t * t);
         let (h00, h10, h01, h11) = (
             2.0 * t3 - 3.0 * t2 + 1.0,
