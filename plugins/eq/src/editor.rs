@@ -662,7 +662,12 @@ impl Eq {
                                 k.selector_width(ui, "Direction", &b.direction, 90.0);
                                 k.selector_width(ui, "Key", &b.key, 90.0);
                             });
-                            k.knob(ui, "Threshold", &b.threshold);
+                            ui.vertical(|ui| {
+                                ui.add_enabled_ui(!b.auto_threshold.value(), |ui| {
+                                    k.knob(ui, "Threshold", &b.threshold);
+                                });
+                                k.toggle(ui, "Auto", &b.auto_threshold);
+                            });
                             k.knob(ui, "Range", &b.range);
                             k.knob(ui, "Attack", &b.attack);
                             k.knob(ui, "Release", &b.release);

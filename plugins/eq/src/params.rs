@@ -1,4 +1,4 @@
-//! The EQ's parameters: eight bands of fourteen (seven for the band, seven for its dynamics),
+//! The EQ's parameters: eight bands of fifteen (seven for the band, eight for its dynamics),
 //! grouped per band for the host ("Band 1 Frequency" in group "Band 1"), plus output gain, auto-gain, bypass and the mode (zero
 //! latency or linear phase). Ids are stable forever (`b1_freq` …): hosts store them in
 //! sessions and automation lanes; new parameters are appended.
@@ -137,6 +137,8 @@ pub struct BandParams {
     pub direction: EnumParam<DirectionParam>,
     #[id = "dyn-key"]
     pub key: EnumParam<SidechainParam>,
+    #[id = "dyn-auto"]
+    pub auto_threshold: BoolParam,
 }
 
 /// Defaults per band: spread over the spectrum, a cut at each end, shelves next to them,
@@ -218,6 +220,7 @@ impl BandParams {
             ),
             direction: EnumParam::new(format!("Band {n} Direction"), DirectionParam::Above),
             key: EnumParam::new(format!("Band {n} Key"), SidechainParam::Internal),
+            auto_threshold: switch(format!("Band {n} Auto Threshold"), false),
         }
     }
 
@@ -237,6 +240,7 @@ impl BandParams {
                 SidechainParam::Internal => KeySource::Band,
                 SidechainParam::External => KeySource::External,
             },
+            auto_threshold: self.auto_threshold.value(),
         }
     }
 

@@ -426,8 +426,7 @@ impl Engine {
             b.dyn_db = 0.0;
         }
         for (i, d) in self.dynamics.iter_mut().enumerate() {
-            d.gain_db = 0.0;
-            d.applied_db = f64::NAN;
+            d.reset();
             self.detectors.clear(i);
         }
         self.relayout();

@@ -80,7 +80,17 @@ pub struct Dynamics {
     pub release_ms: f64,
     pub direction: Direction,
     pub key: KeySource,
+    /// The threshold follows the band: its level averaged over [`AUTO_SECONDS`], plus
+    /// [`AUTO_MARGIN_DB`] (above) or minus it (below), so only what stands out of the band's
+    /// own average is treated (`threshold_db` is then unused).
+    pub auto_threshold: bool,
 }
+
+/// Averaging time of the automatic threshold (s): a few bars, so a resonance that rings for
+/// a note stands out of it and a louder chorus raises it within seconds.
+pub const AUTO_SECONDS: f64 = 3.0;
+/// How far past the band's average level the automatic threshold sits (dB).
+pub const AUTO_MARGIN_DB: f64 = 3.0;
 
 impl Default for Dynamics {
     fn default() -> Self {
@@ -92,6 +102,7 @@ impl Default for Dynamics {
             release_ms: 150.0,
             direction: Direction::Above,
             key: KeySource::Band,
+            auto_threshold: false,
         }
     }
 }
@@ -668,14 +679,31 @@ pub struct DynamicState {
     /// were computed for: two `exp` per band per tick would cost as much as the audio.
     coefficients: (f64, f64),
     coefficients_for: Option<(f64, f64, f64, f64)>,
+    /// The band's average power for the automatic threshold (0: nothing heard yet), and its
+    /// per-tick smoothing coefficient.
+    average: f64,
+    average_c: f64,
 }
 
 impl DynamicState {
     /// One control tick: the gain change follows the detector's level with the attack or
     /// release time constant (`period`: seconds per tick). Returns the new gain change.
     pub fn follow(&mut self, level_db: f64, period: f64, detector: f64, active: bool) -> f64 {
+        let mut settings = self.settings;
+        if settings.auto_threshold {
+            let power = 10f64.powf(level_db / 10.0);
+            if self.average <= 0.0 {
+                self.average = power;
+            }
+            self.average += self.average_c * (power - self.average);
+            let margin = match settings.direction {
+                Direction::Above => AUTO_MARGIN_DB,
+                Direction::Below => -AUTO_MARGIN_DB,
+            };
+            settings.threshold_db = 10.0 * self.average.max(1e-12).log10() + margin;
+        }
         let target = if active {
-            self.settings.gain_change_db(level_db)
+            settings.gain_change_db(level_db)
         } else {
             0.0
         };
@@ -688,6 +716,7 @@ impl DynamicState {
         if self.coefficients_for != Some(asked) {
             self.coefficients = self.settings.coefficients(period, detector);
             self.coefficients_for = Some(asked);
+            self.average_c = 1.0 - (-period / AUTO_SECONDS).exp();
         }
         let (attack, release) = self.coefficients;
         let a = if target.abs() > self.gain_db.abs() {
@@ -700,5 +729,12 @@ impl DynamicState {
             self.gain_db = target;
         }
         self.gain_db
+    }
+
+    /// From rest (activation): no gain change, no average.
+    pub fn reset(&mut self) {
+        self.gain_db = 0.0;
+        self.applied_db = f64::NAN;
+        self.average = 0.0;
     }
 }

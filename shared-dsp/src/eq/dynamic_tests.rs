@@ -118,6 +118,7 @@ fn static_curve_matches_the_closed_form() {
                 release_ms: 50.0,
                 direction,
                 key: KeySource::Band,
+                auto_threshold: false,
             };
             let mut eq = dynamic_eq(bell(freq, gain, 1.0), d);
             let measured = settled_gain_db(&mut eq, freq, level);
@@ -479,4 +480,44 @@ fn detector_reads_a_sine_at_its_peak_level_across_the_range() {
         }
     }
     assert!(worst <= 0.15, "{worst} dB");
+}
+
+#[test]
+fn auto_threshold_follows_the_bands_own_average() {
+    // A steady tone settles to no gain change; a step 10 dB up is cut by what stands out of
+    // the band's running average plus the 3 dB margin, which the average then absorbs:
+    // closed form Δ(t) = −min(range, max(0, 10 − A(t) − 3)), A(t) = 10·log10(1 + 9·(1 − e^(−t/3 s))).
+    use super::dynamic::{AUTO_MARGIN_DB, AUTO_SECONDS};
+    let freq = 1_000.0;
+    let d = Dynamics {
+        enabled: true,
+        auto_threshold: true,
+        range_db: -12.0,
+        attack_ms: 5.0,
+        release_ms: 5.0,
+        ..Dynamics::default()
+    };
+    let mut eq = dynamic_eq(bell(freq, 0.0, 1.0), d);
+    let fs = f64::from(FS);
+    let settle = (8.0 * fs) as usize;
+    run(&mut eq, &tone(freq, -30.0, 0, settle), None, 256);
+    let steady = eq.dynamic_gain_db()[0];
+    assert!(steady.abs() < 0.05, "steady tone: {steady:.3} dB");
+    let mut t = 0.0;
+    let block = 480;
+    let mut start = settle;
+    let mut worst: f64 = 0.0;
+    for check in [0.25, 0.5, 1.0, 2.0, 4.0] {
+        while t < check - 1e-9 {
+            run(&mut eq, &tone(freq, -20.0, start, block), None, block);
+            start += block;
+            t += block as f64 / fs;
+        }
+        let average = 10.0 * (1.0 + 9.0 * (1.0 - (-t / AUTO_SECONDS).exp())).log10();
+        let expected = -(10.0 - average - AUTO_MARGIN_DB).clamp(0.0, 12.0);
+        let got = eq.dynamic_gain_db()[0];
+        println!("t = {t:.2} s: {got:+.3} dB, closed form {expected:+.3} dB");
+        worst = worst.max((got - expected).abs());
+    }
+    assert!(worst <= 0.3, "{worst} dB from the closed form");
 }
