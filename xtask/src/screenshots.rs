@@ -168,11 +168,18 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     std::thread::sleep(Duration::from_secs(1));
     let mut failures = Vec::new();
     for p in with_editor {
-        match shoot(root, p, &out_dir, &display, &irs) {
-            Ok(colours) => println!("{p}: docs/screenshots/{p}.png ({colours} colours)"),
-            Err(e) => {
-                println!("{p}: FAILED: {e:#}");
-                failures.push(p.clone());
+        let views = VIEWS
+            .iter()
+            .filter(|(krate, _)| krate == p)
+            .map(|(_, view)| Some(*view));
+        for view in std::iter::once(None).chain(views) {
+            let name = shot_name(p, view);
+            match shoot(root, p, view, &out_dir, &display, &irs) {
+                Ok(colours) => println!("{p}: docs/screenshots/{name}.png ({colours} colours)"),
+                Err(e) => {
+                    println!("{name}: FAILED: {e:#}");
+                    failures.push(name);
+                }
             }
         }
     }
@@ -182,9 +189,21 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Further views photographed besides an editor's first one: (crate, view). The standalone
+/// opens `view` when `MIXWERK_DEMO_VIEW` names it; the picture is `<crate>-<view>.png`.
+const VIEWS: &[(&str, &str)] = &[("channel-strip", "masking")];
+
+fn shot_name(krate: &str, view: Option<&str>) -> String {
+    match view {
+        Some(v) => format!("{krate}-{v}"),
+        None => krate.to_owned(),
+    }
+}
+
 fn shoot(
     root: &Path,
     krate: &str,
+    view: Option<&str>,
     out_dir: &Path,
     display: &str,
     (ir_dir, ir): &(PathBuf, PathBuf),
@@ -200,6 +219,7 @@ fn shoot(
             .env("MIXWERK_DEMO_SIGNAL", "1")
             .env("MIXWERK_IR_DIR", ir_dir)
             .env("MIXWERK_DEMO_IR", ir)
+            .env("MIXWERK_DEMO_VIEW", view.unwrap_or(""))
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()
@@ -209,7 +229,7 @@ fn shoot(
     if let Some(status) = app.0.try_wait()? {
         bail!("the standalone exited early ({status}); see target/standalone/{krate}.log");
     }
-    let png = out_dir.join(format!("{krate}.png"));
+    let png = out_dir.join(format!("{}.png", shot_name(krate, view)));
     let status = Command::new("sh")
         .args([
             "-c",

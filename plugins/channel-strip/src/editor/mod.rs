@@ -185,6 +185,8 @@ impl View for Console {
         if crate::demo::wanted() {
             crate::demo::apply_mix(&self.params, k.setter());
             self.reset_loudness_at = Some(ctx.input(|i| i.time) + 1.0);
+            // `cargo xtask screenshots` photographs the masking map this way.
+            self.show_masking = std::env::var("MIXWERK_DEMO_VIEW").is_ok_and(|v| v == "masking");
         }
         #[cfg(not(feature = "standalone"))]
         let _ = (ctx, k);
