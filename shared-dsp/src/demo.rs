@@ -13,10 +13,28 @@ pub struct DemoSignal {
     pitch: f32,
     beat_s: f32,
     gain: f32,
+    /// The noise's band (Hz, low and high edge: two one-pole high passes and two low
+    /// passes), so the console's voices sit in different parts of the spectrum as real
+    /// tracks do (its masking map then has something to find); and the filters' states.
+    /// One-pole coefficients of the band's edges (0: no edge there).
+    band: (f32, f32),
+    shaping: [f32; 4],
 }
 
 /// Per voice of [`DemoSignal::voice`]: transposition, beat period (s), level. Voice 0 is the
 /// plain demo signal.
+/// The noise band of each voice (Hz; voice 0 is the full band).
+const BANDS: [(f32, f32); 8] = [
+    (0.0, f32::INFINITY),
+    (30.0, 300.0),
+    (300.0, 3_000.0),
+    (20.0, 120.0),
+    (6_000.0, f32::INFINITY),
+    (200.0, 4_000.0),
+    (150.0, 2_000.0),
+    (300.0, 5_000.0),
+];
+
 const VOICES: [(f32, f32, f32); 8] = [
     (1.0, 0.5, 1.0),
     (0.5, 0.25, 0.9),
@@ -46,6 +64,18 @@ impl DemoSignal {
             pitch,
             beat_s,
             gain,
+            band: {
+                let (low, high) = BANDS[index % BANDS.len()];
+                let c = |hz: f32| {
+                    if hz > 0.0 && hz < 0.45 * sample_rate {
+                        1.0 - (-std::f32::consts::TAU * hz / sample_rate).exp()
+                    } else {
+                        0.0
+                    }
+                };
+                (c(low), c(high))
+            },
+            shaping: [0.0; 4],
         }
     }
 
@@ -62,7 +92,25 @@ impl DemoSignal {
             self.pink[0] = 0.997 * self.pink[0] + 0.03 * white;
             self.pink[1] = 0.96 * self.pink[1] + 0.1 * white;
             self.pink[2] = 0.6 * self.pink[2] + 0.2 * white;
-            let pink = self.pink.iter().sum::<f32>() * 0.5;
+            let mut pink = self.pink.iter().sum::<f32>() * 0.5;
+            let (cl, ch) = self.band;
+            if cl > 0.0 || ch > 0.0 {
+                if cl > 0.0 {
+                    for k in 0..2 {
+                        // High pass: the input minus its low-passed self.
+                        self.shaping[k] += cl * (pink - self.shaping[k]);
+                        pink -= self.shaping[k];
+                    }
+                }
+                if ch > 0.0 {
+                    for k in 2..4 {
+                        self.shaping[k] += ch * (pink - self.shaping[k]);
+                        pink = self.shaping[k];
+                    }
+                }
+                // Keep the level about where the full band's was.
+                pink *= 2.0;
+            }
             // A beat every half second, decaying, so dynamics displays move.
             let beat = (-((t % self.beat_s) * 12.0)).exp();
             let drift = (TAU * 0.13 * t).sin();

@@ -130,10 +130,23 @@ pub struct Eq {
 
 impl Eq {
     pub fn new(params: Arc<EqParams>, analysis: Analysis) -> Self {
+        // The standalone demo opens on its dynamic band (the screenshot shows its controls).
+        #[cfg(feature = "standalone")]
+        let selected = if plugin_kit::demo::wanted() {
+            params
+                .bands()
+                .iter()
+                .position(|b| b.dynamic.value())
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        #[cfg(not(feature = "standalone"))]
+        let selected = 0;
         Self {
             params,
             analysis,
-            selected: 0,
+            selected,
             drag: NodeDrag::default(),
             grab_offset: egui::Vec2::ZERO,
             menu: None,

@@ -20,7 +20,8 @@
 //!   least as loud there, not at all once *i* is [`COVER_DB`] louder (a noise-like masker's
 //!   masked threshold sits a few dB under its own level; 12 dB leaves room for tonal parts).
 //! - **Score**: per pair and band, the larger of the two directions, averaged over time with
-//!   a [`Masking::new`] time constant: the share of recent time the two fight there (0…1).
+//!   a [`Masking::new`] time constant (a plain mean until that much time has passed): the
+//!   share of recent time the two fight there (0…1).
 //!   The bus covered more is the one to carve out (its EQ is what the editor opens).
 
 /// Number of one-ERB bands from [`LOW_HZ`] to [`HIGH_HZ`].
@@ -87,6 +88,9 @@ pub struct Masking {
     /// Per unordered pair (i < j, in [`Masking::pairs`] order), per band.
     cells: Vec<[Cell; BANDS]>,
     time_constant: f32,
+    /// Seconds averaged so far: until a time constant has passed the average is the plain
+    /// mean of the frames seen, so a fresh map is not a faded one.
+    elapsed: f32,
 }
 
 impl Masking {
@@ -96,6 +100,7 @@ impl Masking {
             buses,
             cells: vec![[Cell::default(); BANDS]; buses * buses.saturating_sub(1) / 2],
             time_constant: time_constant.max(1e-3),
+            elapsed: 0.0,
         }
     }
 
@@ -123,7 +128,9 @@ impl Masking {
     /// One frame `dt` seconds after the last: `levels[bus][band]` in dBFS; a bus marked
     /// `false` in `active` (no input, muted) takes part as silence.
     pub fn update(&mut self, levels: &[[f32; BANDS]], active: &[bool], dt: f32) {
-        let a = 1.0 - (-dt.max(0.0) / self.time_constant).exp();
+        let dt = dt.max(0.0);
+        self.elapsed += dt;
+        let a = (1.0 - (-dt / self.time_constant).exp()).max(dt / self.elapsed.max(1e-9));
         let present: Vec<[bool; BANDS]> = (0..self.buses)
             .map(|bus| {
                 let l = &levels[bus];
@@ -193,6 +200,7 @@ impl Masking {
         for c in &mut self.cells {
             *c = [Cell::default(); BANDS];
         }
+        self.elapsed = 0.0;
     }
 }
 
