@@ -333,15 +333,20 @@ impl DetectorBank {
         self.ms_c[j] = (1.0 - (-1.0 / (self.seconds[j] * fs)).exp()) as f32;
     }
 
-    /// Silences lane `j` (a band that is not dynamic): it reads the floor.
-    pub fn clear(&mut self, j: usize) {
-        for v in [
+    /// Every lane's filter states and mean square.
+    fn states_mut(&mut self) -> [&mut V; 5] {
+        [
             &mut self.p1,
             &mut self.p2,
             &mut self.q1,
             &mut self.q2,
             &mut self.ms,
-        ] {
+        ]
+    }
+
+    /// Silences lane `j` (a band that is not dynamic): it reads the floor.
+    pub fn clear(&mut self, j: usize) {
+        for v in self.states_mut() {
             v[j] = 0.0;
         }
     }
@@ -446,13 +451,7 @@ impl DetectorBank {
             if states.iter().any(|s| !s.is_finite() || s.abs() > 1e12) {
                 self.clear(j);
             }
-            for v in [
-                &mut self.p1,
-                &mut self.p2,
-                &mut self.q1,
-                &mut self.q2,
-                &mut self.ms,
-            ] {
+            for v in self.states_mut() {
                 v[j] = crate::kernel::sanitize::flush_denormal(v[j]);
             }
         }
