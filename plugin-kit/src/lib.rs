@@ -7,6 +7,8 @@
 //!   width, the standalone demo), and how `process` gets its channels;
 //! - `demo`: the standalone builds' demo input;
 //! - `latency`: telling the host the latency when it changes, and only then;
+//! - `link`: the process-wide registry through which Mixwerk Strips see and drive each other;
+//! - `strip`: the channel strip's parameters, shared by the Strip and the Channel Strip;
 //! - `text`: how values read in a host's generic editor and automation lanes, and how typed
 //!   values are understood;
 //! - `params`: one builder per unit (text and step size), used by every plugin;
@@ -23,6 +25,8 @@ pub mod demo;
 pub mod frame;
 pub mod identity;
 pub mod latency;
+pub mod link;
 pub mod params;
 pub mod preset;
+pub mod strip;
 pub mod text;

@@ -222,6 +222,19 @@ pub trait Plugin: Default + Send + 'static {
     /// This is an advanced feature that the vast majority of plugins won't need to implement.
     fn filter_state(state: &mut PluginState) {}
 
+    /// Mixwerk extension (MIXWERK.md 3): a context through which the plugin can change its own
+    /// parameters with begin/value/end gestures, as an editor does, without an editor being
+    /// open; and read what the host says about its track ([`GuiContext::track_info`]). The
+    /// wrapper calls this once on the main thread after creating the instance (CLAP: in
+    /// `init`; VST3 and standalone: when the instance is built), before any activation. The
+    /// context may be kept and used from the main (GUI) thread for the life of the instance,
+    /// also by other code in the same library; once the instance is destroyed, its calls do
+    /// nothing.
+    ///
+    /// [`GuiContext::track_info`]: crate::context::gui::GuiContext::track_info
+    #[cfg(feature = "editor")]
+    fn host_context(&mut self, context: crate::context::gui::GuiContext) {}
+
     /// Mixwerk extension: the plugin's factory presets, which the VST3 wrapper offers as a
     /// program list and the CLAP wrapper through preset discovery and `preset-load`. Called on
     /// the main thread, possibly before any instance exists; build the list once and keep it.

@@ -92,6 +92,18 @@ impl GuiContext {
     pub fn request_restart(&self) {
         self.inner.request_restart();
     }
+
+    /// Mixwerk extension (MIXWERK.md 3): the host's latest word on the track the plugin is on
+    /// (CLAP `track-info`, VST3 `IInfoListener`); empty when the host has said nothing.
+    pub fn track_info(&self) -> crate::plugin::TrackInfo {
+        self.inner.track_info()
+    }
+
+    /// Mixwerk extension: whether the plugin instance behind this context still exists (a
+    /// context kept past its instance's end does nothing).
+    pub fn is_alive(&self) -> bool {
+        self.inner.is_alive()
+    }
 }
 
 /// Callbacks the plugin can make when the user interacts with its GUI such as updating parameter
@@ -147,6 +159,16 @@ pub trait GuiContextInner: Send + Sync + 'static {
 
     /// Request the plugin to be restarted.
     fn request_restart(&self);
+
+    /// Mixwerk extension: see [`GuiContext::track_info`].
+    fn track_info(&self) -> crate::plugin::TrackInfo {
+        crate::plugin::TrackInfo::default()
+    }
+
+    /// Mixwerk extension: see [`GuiContext::is_alive`].
+    fn is_alive(&self) -> bool {
+        true
+    }
 }
 
 /// An way to run background tasks from the plugin's GUI, equivalent to the

@@ -22,7 +22,8 @@ pub enum ParamValue {
 /// deserialized using serde.
 ///
 /// The fields are stored as `BTreeMap`s so the order in the serialized file is consistent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// (Mixwerk: `Default`, the empty state, is what a context whose instance is gone returns.)
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PluginState {
     /// The plugin version this state was saved with. Right now this is not used, but later versions
     /// of nice-plug may allow you to modify the plugin state object directly before it is loaded to

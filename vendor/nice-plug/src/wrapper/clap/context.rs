@@ -510,7 +510,10 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
     // All of these functions are supposed to be called from the main thread, so we'll put some
     // trust in the caller and assume that this is indeed the case
     unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
-        let wrapper = self.wrapper.upgrade().unwrap();
+        // Mixwerk (MIXWERK.md 13): a context kept past its instance does nothing.
+        let Some(wrapper) = self.wrapper.upgrade() else {
+            return;
+        };
 
         match wrapper.param_ptr_to_hash.get(&param) {
             Some(hash) => {
@@ -530,10 +533,12 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
 
         #[cfg(debug_assertions)]
         match wrapper.param_id_from_ptr(param) {
-            Some(param_id) => self
-                .param_gesture_checker
-                .borrow_mut()
-                .begin_set_parameter(param_id),
+            // Mixwerk: another thread's gesture through the same context is not checked.
+            Some(param_id) => {
+                if let Ok(mut checker) = self.param_gesture_checker.try_borrow_mut() {
+                    checker.begin_set_parameter(param_id);
+                }
+            }
             None => crate::nice_debug_assert_failure!(
                 "raw_begin_set_parameter() called with an unknown ParamPtr"
             ),
@@ -541,7 +546,10 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
     }
 
     unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
-        let wrapper = self.wrapper.upgrade().unwrap();
+        // Mixwerk (MIXWERK.md 13): a context kept past its instance does nothing.
+        let Some(wrapper) = self.wrapper.upgrade() else {
+            return;
+        };
 
         match wrapper.param_ptr_to_hash.get(&param) {
             Some(hash) => {
@@ -570,10 +578,12 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
 
         #[cfg(debug_assertions)]
         match wrapper.param_id_from_ptr(param) {
-            Some(param_id) => self
-                .param_gesture_checker
-                .borrow_mut()
-                .set_parameter(param_id),
+            // Mixwerk: another thread's gesture through the same context is not checked.
+            Some(param_id) => {
+                if let Ok(checker) = self.param_gesture_checker.try_borrow_mut() {
+                    checker.set_parameter(param_id);
+                }
+            }
             None => {
                 crate::nice_debug_assert_failure!(
                     "raw_set_parameter() called with an unknown ParamPtr"
@@ -583,7 +593,10 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
     }
 
     unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
-        let wrapper = self.wrapper.upgrade().unwrap();
+        // Mixwerk (MIXWERK.md 13): a context kept past its instance does nothing.
+        let Some(wrapper) = self.wrapper.upgrade() else {
+            return;
+        };
 
         match wrapper.param_ptr_to_hash.get(&param) {
             Some(hash) => {
@@ -603,10 +616,12 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
 
         #[cfg(debug_assertions)]
         match wrapper.param_id_from_ptr(param) {
-            Some(param_id) => self
-                .param_gesture_checker
-                .borrow_mut()
-                .end_set_parameter(param_id),
+            // Mixwerk: another thread's gesture through the same context is not checked.
+            Some(param_id) => {
+                if let Ok(mut checker) = self.param_gesture_checker.try_borrow_mut() {
+                    checker.end_set_parameter(param_id);
+                }
+            }
             None => {
                 crate::nice_debug_assert_failure!(
                     "raw_end_set_parameter() called with an unknown ParamPtr"
@@ -616,18 +631,33 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
     }
 
     fn get_state(&self) -> nice_plug_core::plugin::PluginState {
-        self.wrapper.upgrade().unwrap().get_state_object()
+        self.wrapper
+            .upgrade()
+            .map(|wrapper| wrapper.get_state_object())
+            .unwrap_or_default()
     }
 
     fn set_state(&self, state: nice_plug_core::plugin::PluginState) {
-        self.wrapper
-            .upgrade()
-            .unwrap()
-            .set_state_object_from_gui(state)
+        if let Some(wrapper) = self.wrapper.upgrade() {
+            wrapper.set_state_object_from_gui(state)
+        }
     }
 
     fn request_restart(&self) {
-        self.wrapper.upgrade().unwrap().request_restart();
+        if let Some(wrapper) = self.wrapper.upgrade() {
+            wrapper.request_restart();
+        }
+    }
+
+    fn track_info(&self) -> nice_plug_core::plugin::TrackInfo {
+        self.wrapper
+            .upgrade()
+            .map(|wrapper| wrapper.current_track_info.lock().clone())
+            .unwrap_or_default()
+    }
+
+    fn is_alive(&self) -> bool {
+        self.wrapper.strong_count() > 0
     }
 }
 

@@ -282,7 +282,8 @@ pub struct Wrapper<P: ClapPlugin> {
     /// The most recently reported track information. Hosts may send partial updates, so this is used
     /// to merge successive track info queries.
     #[cfg(feature = "editor")]
-    current_track_info: AtomicRefCell<TrackInfo>,
+    /// Mixwerk: a mutex, as other threads read it through `GuiContext::track_info`.
+    pub(crate) current_track_info: Mutex<TrackInfo>,
 
     clap_plugin_voice_info: clap_plugin_voice_info,
     host_voice_info: AtomicRefCell<Option<ClapPtr<clap_host_voice_info>>>,
@@ -751,7 +752,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             #[cfg(feature = "editor")]
             host_track_info: AtomicRefCell::new(None),
             #[cfg(feature = "editor")]
-            current_track_info: AtomicRefCell::new(TrackInfo::default()),
+            current_track_info: Mutex::new(TrackInfo::default()),
 
             clap_plugin_voice_info: clap_plugin_voice_info {
                 get: Some(Self::ext_voice_info_get),
@@ -1611,11 +1612,8 @@ impl<P: ClapPlugin> Wrapper<P> {
             return;
         };
 
-        let editor = self.editor.borrow();
-        let Some(editor) = editor.as_ref() else {
-            return;
-        };
-
+        // Mixwerk (MIXWERK.md 13): recorded also without an editor, for
+        // `GuiContext::track_info`.
         permit_alloc(|| {
             let mut clap_info: clap_track_info = unsafe { mem::zeroed() };
             let success = unsafe_clap_call! {
@@ -1625,7 +1623,7 @@ impl<P: ClapPlugin> Wrapper<P> {
                 return;
             }
 
-            let mut current_track_info = self.current_track_info.borrow_mut();
+            let mut current_track_info = self.current_track_info.lock();
             let mut name = current_track_info.name().to_owned();
             let mut color = current_track_info.color();
 
@@ -1652,8 +1650,11 @@ impl<P: ClapPlugin> Wrapper<P> {
 
             let track_info = TrackInfo::new(name, color);
             *current_track_info = track_info.clone();
+            drop(current_track_info);
 
-            editor.lock().track_info_updated(track_info);
+            if let Some(editor) = self.editor.borrow().as_ref() {
+                editor.lock().track_info_updated(track_info);
+            }
         });
     }
 
@@ -1776,7 +1777,16 @@ impl<P: ClapPlugin> Wrapper<P> {
         }
 
         #[cfg(feature = "editor")]
-        wrapper.update_track_info_from_host();
+        {
+            wrapper.update_track_info_from_host();
+            // Mixwerk (MIXWERK.md 13): the plugin's own context for gestures without an editor.
+            if let Some(this) = wrapper.this.borrow().upgrade() {
+                let context = this.make_gui_context();
+                if let Some(mut plugin) = wrapper.plugin.try_lock() {
+                    plugin.host_context(context);
+                }
+            }
+        }
 
         true
     }

@@ -284,6 +284,13 @@ impl<P: Plugin, B: Backend<P>> Wrapper<P, B> {
             unsafe { param._internal_update_smoother(wrapper.buffer_config.sample_rate, true) };
         }
 
+        // Mixwerk (MIXWERK.md 13): the plugin's own context for gestures without an editor.
+        #[cfg(feature = "editor")]
+        {
+            let context = wrapper.clone().make_gui_context();
+            wrapper.plugin.lock().host_context(context);
+        }
+
         {
             let mut plugin = wrapper.plugin.lock();
             if !plugin.activate(

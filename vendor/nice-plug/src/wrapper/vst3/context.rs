@@ -368,7 +368,10 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
     // All of these functions are supposed to be called from the main thread, so we'll put some
     // trust in the caller and assume that this is indeed the case
     unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
-        let inner = self.inner.upgrade().unwrap();
+        // Mixwerk (MIXWERK.md 13): a context kept past its instance does nothing.
+        let Some(inner) = self.inner.upgrade() else {
+            return;
+        };
 
         match &*inner.component_handler.borrow() {
             Some(handler) => match inner.param_ptr_to_hash.get(&param) {
@@ -382,10 +385,12 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
 
         #[cfg(debug_assertions)]
         match inner.param_id_from_ptr(param) {
-            Some(param_id) => self
-                .param_gesture_checker
-                .borrow_mut()
-                .begin_set_parameter(param_id),
+            // Mixwerk: another thread's gesture through the same context is not checked.
+            Some(param_id) => {
+                if let Ok(mut checker) = self.param_gesture_checker.try_borrow_mut() {
+                    checker.begin_set_parameter(param_id);
+                }
+            }
             None => crate::nice_debug_assert_failure!(
                 "raw_begin_set_parameter() called with an unknown ParamPtr"
             ),
@@ -393,7 +398,10 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
     }
 
     unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
-        let inner = self.inner.upgrade().unwrap();
+        // Mixwerk (MIXWERK.md 13): a context kept past its instance does nothing.
+        let Some(inner) = self.inner.upgrade() else {
+            return;
+        };
 
         match &*inner.component_handler.borrow() {
             Some(handler) => match inner.param_ptr_to_hash.get(&param) {
@@ -425,10 +433,12 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
 
         #[cfg(debug_assertions)]
         match inner.param_id_from_ptr(param) {
-            Some(param_id) => self
-                .param_gesture_checker
-                .borrow_mut()
-                .set_parameter(param_id),
+            // Mixwerk: another thread's gesture through the same context is not checked.
+            Some(param_id) => {
+                if let Ok(checker) = self.param_gesture_checker.try_borrow_mut() {
+                    checker.set_parameter(param_id);
+                }
+            }
             None => {
                 crate::nice_debug_assert_failure!(
                     "raw_set_parameter() called with an unknown ParamPtr"
@@ -438,7 +448,10 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
     }
 
     unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
-        let inner = self.inner.upgrade().unwrap();
+        // Mixwerk (MIXWERK.md 13): a context kept past its instance does nothing.
+        let Some(inner) = self.inner.upgrade() else {
+            return;
+        };
 
         match &*inner.component_handler.borrow() {
             Some(handler) => match inner.param_ptr_to_hash.get(&param) {
@@ -452,10 +465,12 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
 
         #[cfg(debug_assertions)]
         match inner.param_id_from_ptr(param) {
-            Some(param_id) => self
-                .param_gesture_checker
-                .borrow_mut()
-                .end_set_parameter(param_id),
+            // Mixwerk: another thread's gesture through the same context is not checked.
+            Some(param_id) => {
+                if let Ok(mut checker) = self.param_gesture_checker.try_borrow_mut() {
+                    checker.end_set_parameter(param_id);
+                }
+            }
             None => {
                 crate::nice_debug_assert_failure!(
                     "raw_end_set_parameter() called with an unknown ParamPtr"
@@ -465,17 +480,32 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
     }
 
     fn get_state(&self) -> PluginState {
-        self.inner.upgrade().unwrap().get_state_object()
+        self.inner
+            .upgrade()
+            .map(|inner| inner.get_state_object())
+            .unwrap_or_default()
     }
 
     fn set_state(&self, state: PluginState) {
-        self.inner
-            .upgrade()
-            .unwrap()
-            .set_state_object_from_gui(state)
+        if let Some(inner) = self.inner.upgrade() {
+            inner.set_state_object_from_gui(state)
+        }
     }
 
     fn request_restart(&self) {
-        self.inner.upgrade().unwrap().request_restart();
+        if let Some(inner) = self.inner.upgrade() {
+            inner.request_restart();
+        }
+    }
+
+    fn track_info(&self) -> nice_plug_core::plugin::TrackInfo {
+        self.inner
+            .upgrade()
+            .map(|inner| inner.current_track_info.lock().clone())
+            .unwrap_or_default()
+    }
+
+    fn is_alive(&self) -> bool {
+        self.inner.strong_count() > 0
     }
 }

@@ -112,7 +112,8 @@ pub(crate) struct WrapperInner<P: Vst3Plugin> {
     /// Ableton), so this is used to merge successive [`IInfoListener::setChannelContextInfos()`]
     /// calls.
     #[cfg(feature = "editor")]
-    pub current_track_info: AtomicRefCell<TrackInfo>,
+    /// Mixwerk: a mutex, as other threads read it through `GuiContext::track_info`.
+    pub current_track_info: Mutex<TrackInfo>,
 
     /// The last process status returned by the plugin. This is used for tail handling.
     pub last_process_status: AtomicCell<ProcessStatus>,
@@ -377,7 +378,7 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             current_buffer_config: AtomicCell::new(None),
             current_process_mode: AtomicCell::new(ProcessMode::Realtime),
             #[cfg(feature = "editor")]
-            current_track_info: AtomicRefCell::new(TrackInfo::default()),
+            current_track_info: Mutex::new(TrackInfo::default()),
             last_process_status: AtomicCell::new(ProcessStatus::Normal),
             current_latency: AtomicU32::new(0),
             // This is initialized just before calling `Plugin::activate()` so that during the
@@ -448,6 +449,13 @@ impl<P: Vst3Plugin> WrapperInner<P> {
                     }),
                 ))
                 .map(|editor| Arc::new(Mutex::new(editor)));
+
+            // Mixwerk (MIXWERK.md 13): the plugin's own context for gestures without an
+            // editor (they reach the host once it has set its component handler).
+            let context = wrapper.clone().make_gui_context();
+            if let Some(mut plugin) = wrapper.plugin.try_lock() {
+                plugin.host_context(context);
+            }
         }
 
         wrapper

@@ -2078,7 +2078,7 @@ impl<P: Vst3Plugin> IInfoListenerTrait for Wrapper<P> {
             };
 
             permit_alloc(|| {
-                let mut current_track_info = self.inner.current_track_info.borrow_mut();
+                let mut current_track_info = self.inner.current_track_info.lock();
                 let mut name = current_track_info.name().to_owned();
                 let mut color = current_track_info.color();
 
@@ -2104,6 +2104,7 @@ impl<P: Vst3Plugin> IInfoListenerTrait for Wrapper<P> {
 
                 let track_info = TrackInfo::new(name, color);
                 *current_track_info = track_info.clone();
+                drop(current_track_info);
 
                 if let Some(editor) = self.inner.editor.borrow().as_ref() {
                     editor.lock().track_info_updated(track_info);

@@ -1,0 +1,261 @@
+//! Linked strips: every Mixwerk Strip in one host process finds the others, so that any one
+//! editor can show them all as a console (meters, gain reduction, faders, pans, mutes, solos)
+//! and solo works across tracks.
+//!
+//! Two halves, split by thread:
+//!
+//! - **Audio threads** touch only their own instance's [`Shared`] block (atomics: levels, gain
+//!   reduction, the signal ring for the masking view) and two process-wide counters (how many
+//!   strips are soloed, how many console views are open). No lock, no allocation, no wait.
+//!   Meters are written only while a console view is open ([`metering`]).
+//! - **Main and GUI threads** join and leave the registry ([`Link::join`], `Drop`), and take
+//!   [`members`] snapshots to draw, under a mutex that no audio thread ever takes. A member
+//!   carries its instance's own host context (`Plugin::host_context`, vendored nice-plug
+//!   MIXWERK.md 13), so an edit made in *another* instance's console reaches *this* instance's
+//!   host as a gesture on the right track; a context whose instance is gone does nothing.
+//!
+//! The registry is a static of the loaded library: the CLAP and the VST3 bundle each have
+//! their own, and a host that runs each plugin in its own process (a sandbox) shows no link
+//! (the editor says so when it sees only itself). `MIXWERK_LINK=off` in the environment keeps
+//! every instance of the process out of the registry (and the host tests' batteries use it,
+//! so that one test's solo never mutes another's instance).
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use nice_plug::context::gui::GuiContext;
+use shared_dsp::analysis::spectrum::SampleRing;
+use shared_dsp::analysis::{Levels, SharedF32, SharedMax};
+
+/// Samples of each member's signal ring: 8192 at up to 192 kHz is 43 ms, enough for the
+/// masking view's band levels above 40 Hz, a quarter of the console's own rings.
+pub const SIGNAL_SAMPLES: usize = 8_192;
+
+/// What one instance's audio thread publishes (see the [module docs](self)).
+pub struct Shared {
+    /// The output after the fader: peaks since the last look, RMS.
+    pub levels: Arc<Levels>,
+    /// The gate's and the compressor's gain reduction (dB, ≥ 0) since the last look.
+    pub gate: SharedMax,
+    pub compressor: SharedMax,
+    /// The output's mid signal, for the masking view.
+    pub signal: SampleRing,
+    /// The rate the instance runs at (for the masking view's bands).
+    pub sample_rate: SharedF32,
+    /// Whether the instance is active (the host processes it).
+    pub active: AtomicBool,
+    /// Whether it is soloed: counted in the registry's solo count, and only by its owner.
+    soloed: AtomicBool,
+    /// Whether another strip's solo mutes it right now (as its audio thread last saw).
+    pub solo_muted: AtomicBool,
+}
+
+impl Shared {
+    fn new() -> Self {
+        Self {
+            levels: Arc::new(Levels::new()),
+            gate: SharedMax::new(),
+            compressor: SharedMax::new(),
+            signal: SampleRing::new(SIGNAL_SAMPLES),
+            sample_rate: SharedF32::new(48_000.0),
+            active: AtomicBool::new(false),
+            soloed: AtomicBool::new(false),
+            solo_muted: AtomicBool::new(false),
+        }
+    }
+
+    pub fn is_soloed(&self) -> bool {
+        self.soloed.load(Ordering::Relaxed)
+    }
+}
+
+/// One linked instance, as a console view sees it.
+#[derive(Clone)]
+pub struct Member {
+    /// Unique in the process for as long as it runs; also the join order (the console's order
+    /// where the host gives none).
+    pub id: u64,
+    pub shared: Arc<Shared>,
+    /// The instance's parameters (`Arc<ItsParams>`; the plugin downcasts).
+    pub params: Arc<dyn Any + Send + Sync>,
+    /// The instance's own host context, once the wrapper has given it.
+    pub context: Option<GuiContext>,
+}
+
+impl Member {
+    /// The instance's parameters as `P`, if it is a `P`.
+    pub fn params<P: Any + Send + Sync>(&self) -> Option<Arc<P>> {
+        self.params.clone().downcast::<P>().ok()
+    }
+
+    /// The track's name and colour as the host last gave them (empty if it gave none).
+    pub fn track(&self) -> nice_plug::prelude::TrackInfo {
+        self.context
+            .as_ref()
+            .map(GuiContext::track_info)
+            .unwrap_or_default()
+    }
+}
+
+struct Registry {
+    members: Mutex<Vec<Member>>,
+    next_id: AtomicU64,
+    /// Strips soloed right now.
+    soloed: AtomicU32,
+    /// Console views open right now.
+    watchers: AtomicU32,
+    /// Bumped on every join and leave, so views know when to take a new snapshot.
+    generation: AtomicU64,
+}
+
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
+    members: Mutex::new(Vec::with_capacity(64)),
+    next_id: AtomicU64::new(1),
+    soloed: AtomicU32::new(0),
+    watchers: AtomicU32::new(0),
+    generation: AtomicU64::new(0),
+});
+
+fn members_lock() -> MutexGuard<'static, Vec<Member>> {
+    // A panic while holding it (none is known) would leave the list as it was: still valid.
+    REGISTRY
+        .members
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether this process links instances (`MIXWERK_LINK=off` says no).
+pub fn enabled() -> bool {
+    static ENABLED: LazyLock<bool> = LazyLock::new(|| {
+        !std::env::var("MIXWERK_LINK").is_ok_and(|v| v.eq_ignore_ascii_case("off") || v == "0")
+    });
+    *ENABLED
+}
+
+/// An instance's membership: made on the main thread when the instance is built, kept by the
+/// plugin, and the audio thread's handle to its [`Shared`] block. Dropping it leaves.
+pub struct Link {
+    id: u64,
+    shared: Arc<Shared>,
+    /// Whether this instance's solo is in the registry's count (audio thread's view).
+    counted: bool,
+}
+
+impl Link {
+    /// Joins the registry with `params` (what other instances' consoles edit). `None` when
+    /// linking is off for this process. Main thread (allocates).
+    pub fn join(params: Arc<dyn Any + Send + Sync>) -> Option<Self> {
+        if !enabled() {
+            return None;
+        }
+        let id = REGISTRY.next_id.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::new(Shared::new());
+        members_lock().push(Member {
+            id,
+            shared: shared.clone(),
+            params,
+            context: None,
+        });
+        REGISTRY.generation.fetch_add(1, Ordering::Release);
+        Some(Self {
+            id,
+            shared,
+            counted: false,
+        })
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Hands the registry the instance's own host context (main thread).
+    pub fn set_context(&self, context: GuiContext) {
+        if let Some(m) = members_lock().iter_mut().find(|m| m.id == self.id) {
+            m.context = Some(context);
+        }
+        REGISTRY.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// Audio thread, once per block: records whether this strip is soloed and says whether
+    /// another strip's solo mutes it (solo in place: while any linked strip is soloed, every
+    /// strip that is not is muted). Lock-free.
+    pub fn solo(&mut self, soloed: bool) -> bool {
+        if soloed != self.counted {
+            if soloed {
+                REGISTRY.soloed.fetch_add(1, Ordering::AcqRel);
+            } else {
+                REGISTRY.soloed.fetch_sub(1, Ordering::AcqRel);
+            }
+            self.counted = soloed;
+            self.shared.soloed.store(soloed, Ordering::Relaxed);
+        }
+        let others = REGISTRY
+            .soloed
+            .load(Ordering::Acquire)
+            .saturating_sub(u32::from(self.counted));
+        let muted = !soloed && others > 0;
+        self.shared.solo_muted.store(muted, Ordering::Relaxed);
+        muted
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if self.counted {
+            REGISTRY.soloed.fetch_sub(1, Ordering::AcqRel);
+        }
+        members_lock().retain(|m| m.id != self.id);
+        REGISTRY.generation.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// Whether some console view is open, so the audio threads should write meters.
+pub fn metering() -> bool {
+    REGISTRY.watchers.load(Ordering::Relaxed) > 0
+}
+
+/// Strips soloed right now, in the whole process.
+pub fn soloed_count() -> u32 {
+    REGISTRY.soloed.load(Ordering::Relaxed)
+}
+
+/// A snapshot of every member, in join order (GUI/main thread; allocates).
+pub fn members() -> Vec<Member> {
+    members_lock().clone()
+}
+
+/// Changes with every join and leave (and context handed over): a view whose snapshot is of
+/// another generation takes a new one.
+pub fn generation() -> u64 {
+    REGISTRY.generation.load(Ordering::Acquire)
+}
+
+/// An open console view: meters are written while at least one exists.
+pub struct Watch(());
+
+impl Watch {
+    pub fn new() -> Self {
+        REGISTRY.watchers.fetch_add(1, Ordering::AcqRel);
+        Self(())
+    }
+}
+
+impl Default for Watch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        REGISTRY.watchers.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests;
