@@ -51,8 +51,9 @@ pub struct Shared {
     pub solo_muted: AtomicBool,
 }
 
-impl Shared {
-    fn new() -> Self {
+impl Default for Shared {
+    /// A block of its own: what an instance outside the registry meters into.
+    fn default() -> Self {
         Self {
             levels: Arc::new(Levels::new()),
             gate: SharedMax::new(),
@@ -64,7 +65,9 @@ impl Shared {
             solo_muted: AtomicBool::new(false),
         }
     }
+}
 
+impl Shared {
     pub fn is_soloed(&self) -> bool {
         self.soloed.load(Ordering::Relaxed)
     }
@@ -150,7 +153,7 @@ impl Link {
             return None;
         }
         let id = REGISTRY.next_id.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(Shared::new());
+        let shared = Arc::new(Shared::default());
         members_lock().push(Member {
             id,
             shared: shared.clone(),

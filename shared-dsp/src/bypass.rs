@@ -90,7 +90,7 @@ impl Bypass for crate::strip::ConsoleSettings {
     /// The plain sum of every input at unity, time-aligned (compressor lookaheads stay, so
     /// bypassing never moves the mix in time), every processor, mute, solo and send off.
     fn bypassed(&self) -> Self {
-        use crate::strip::{ChannelSettings, MasterSettings};
+        use crate::strip::MasterSettings;
         let mut b = Self {
             master: MasterSettings {
                 reverb: self.master.reverb,
@@ -100,11 +100,19 @@ impl Bypass for crate::strip::ConsoleSettings {
             ..Self::default()
         };
         for (c, orig) in b.channels.iter_mut().zip(self.channels.iter()) {
-            *c = ChannelSettings {
-                compressor: orig.compressor,
-                ..ChannelSettings::default()
-            };
+            *c = orig.bypassed();
         }
         b
+    }
+}
+
+impl Bypass for crate::strip::ChannelSettings {
+    /// A transparent channel at unity whose compressor lookahead stays (so bypassing never
+    /// moves the track in time); every processor, mute, solo and send off.
+    fn bypassed(&self) -> Self {
+        Self {
+            compressor: self.compressor,
+            ..Self::default()
+        }
     }
 }

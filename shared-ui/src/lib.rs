@@ -11,6 +11,7 @@
 
 pub mod control;
 pub mod presets;
+pub mod strip;
 pub mod theme;
 pub mod widgets;
 pub mod window;

@@ -21,6 +21,7 @@ use egui::Vec2;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::ResizeHint;
 use nice_plug::editor::dpi::LogicalSize;
+use nice_plug::prelude::TrackInfo;
 use nice_plug_egui::{
     EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier, create_egui_editor,
 };
@@ -107,6 +108,15 @@ pub trait View: Send + 'static {
 
     /// One frame, drawn into the window's central panel.
     fn ui(&mut self, ui: &mut egui::Ui, controls: &Controls);
+
+    /// When the window has closed (it may open again later).
+    fn closed(&mut self) {}
+
+    /// The host's name and colour for the plugin's track: when the window opens, and whenever
+    /// the host changes them while it is open.
+    fn track_info(&mut self, info: TrackInfo) {
+        let _ = info;
+    }
 }
 
 /// A [`View`] in an editor window (the `NiceEguiApp` nice-plug-egui runs), with the preset
@@ -152,6 +162,7 @@ impl<V: View> NiceEguiApp for App<V> {
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&ctx);
+        self.view.track_info(gui.track_info());
         let recorder = Recorder::new(gui.clone());
         let view = GuiContext::new(recorder.clone());
         self.view.opened(&ctx, &Controls::new(&view.param_setter()));
@@ -179,6 +190,15 @@ impl<V: View> NiceEguiApp for App<V> {
                     bar.ui(ui, &open.host)
                 })
             });
+    }
+
+    fn editor_closed(&mut self) {
+        self.open = None;
+        self.view.closed();
+    }
+
+    fn track_info_changed(&mut self, info: TrackInfo) {
+        self.view.track_info(info);
     }
 }
 

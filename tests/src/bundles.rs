@@ -70,6 +70,13 @@ pub const EXPECTED: &[Expected] = &[
         vst3_subcategories: "Fx|Modulation",
     },
     Expected {
+        crate_name: "strip",
+        name: "Mixwerk Strip",
+        clap_id: "org.mixwerk.strip",
+        features: &["audio-effect", "mixing", "stereo", "mono"],
+        vst3_subcategories: "Fx|Tools",
+    },
+    Expected {
         crate_name: "channel-strip",
         name: "Mixwerk Channel Strip",
         clap_id: "org.mixwerk.channel-strip",

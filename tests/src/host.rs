@@ -24,8 +24,14 @@ use clack_extensions::preset_discovery::prelude::{Location, PluginPresetLoad};
 use clack_extensions::preset_discovery::{HostPresetLoad, HostPresetLoadImpl};
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
-use clack_host::events::event_types::ParamValueEvent;
+use clack_extensions::track_info::{
+    HostTrackInfo, HostTrackInfoImpl, PluginTrackInfo, TrackInfo, TrackInfoWriter,
+};
+use clack_host::events::event_types::{
+    ParamGestureBeginEvent, ParamGestureEndEvent, ParamValueEvent,
+};
 use clack_host::prelude::*;
+use clack_host::utils::Color;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub type Result<T> = std::result::Result<T, Error>;
@@ -40,7 +46,16 @@ pub struct Shared {
     ports_config: OnceLock<Option<PluginAudioPortsConfig>>,
     render: OnceLock<Option<PluginRender>>,
     preset_load: OnceLock<Option<PluginPresetLoad>>,
+    track_info: OnceLock<Option<PluginTrackInfo>>,
     callback_requested: AtomicBool,
+    /// The plugin asked for `params.flush` (it has parameter changes to send while no audio
+    /// runs).
+    pub flush_requested: AtomicBool,
+    /// The track this instance is on, as `clap.track-info` answers (name, RGB): names live
+    /// for the process, as a host's track list would.
+    track: Mutex<Option<(&'static str, [u8; 3])>>,
+    /// Parameter gestures and values the plugin sent to the host, in order.
+    pub param_events: Mutex<Vec<ParamEvent>>,
     /// What the plugin reported through the host's `preset-load`, in order.
     pub preset_load_reports: Mutex<Vec<PresetLoadReport>>,
     /// Errors and fatal messages the plugin logged; a battery can insist on none.
@@ -56,6 +71,7 @@ impl<'a> SharedHandler<'a> for Shared {
         let _ = self.ports_config.set(instance.get_extension());
         let _ = self.render.set(instance.get_extension());
         let _ = self.preset_load.set(instance.get_extension());
+        let _ = self.track_info.set(instance.get_extension());
     }
     fn request_restart(&self) {}
     fn request_process(&self) {}
@@ -77,7 +93,34 @@ impl HostLogImpl for Shared {
 }
 
 impl HostParamsImplShared for Shared {
-    fn request_flush(&self) {}
+    fn request_flush(&self) {
+        self.flush_requested.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What a plugin sent the host about a parameter (its output events): an edit made in its
+/// editor, or in another instance's console, arrives as begin, values, end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamEvent {
+    Begin(u32),
+    Value(u32, f64),
+    End(u32),
+}
+
+impl Shared {
+    fn record_output(&self, events: &EventBuffer) {
+        let mut out = self.param_events.lock().unwrap_or_else(|e| e.into_inner());
+        for e in events {
+            let id = |id: Option<ClapId>| id.map_or(u32::MAX, ClapId::get);
+            if let Some(b) = e.as_event::<ParamGestureBeginEvent>() {
+                out.push(ParamEvent::Begin(id(b.param_id())));
+            } else if let Some(v) = e.as_event::<ParamValueEvent>() {
+                out.push(ParamEvent::Value(id(v.param_id()), v.value()));
+            } else if let Some(end) = e.as_event::<ParamGestureEndEvent>() {
+                out.push(ParamEvent::End(id(end.param_id())));
+            }
+        }
+    }
 }
 
 /// A report of the plugin through the host's `clap.preset-load`.
@@ -132,6 +175,24 @@ impl HostParamsImplMainThread for MainThread<'_> {
     fn rescan(&self, _flags: ParamRescanFlags) {}
     fn clear(&self, _id: ClapId, _flags: ParamClearFlags) {}
 }
+impl HostTrackInfoImpl for MainThread<'_> {
+    fn get<'a>(&'a self, writer: &mut TrackInfoWriter<'_, 'a>) {
+        let track = *self.shared.track.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((name, [red, green, blue])) = track {
+            let color = Color {
+                alpha: 255,
+                red,
+                green,
+                blue,
+            };
+            writer.set(
+                &TrackInfo::new()
+                    .with_name(Some(name.as_bytes()))
+                    .with_color(Some(color)),
+            );
+        }
+    }
+}
 impl HostLatencyImpl for MainThread<'_> {
     fn changed(&self) {}
 }
@@ -163,7 +224,8 @@ impl HostHandlers for TestHost {
             .register::<HostState>()
             .register::<HostAudioPorts>()
             .register::<HostAudioPortsConfig>()
-            .register::<HostPresetLoad>();
+            .register::<HostPresetLoad>()
+            .register::<HostTrackInfo>();
     }
 }
 
@@ -209,6 +271,7 @@ impl Bundle {
                 entry: entry.clone(),
             });
         }
+        crate::unlinked_unless_asked();
         // SAFETY: loading a library runs its initialisers; these are our own bundles.
         let entry = unsafe { PluginEntry::load(path) }
             .map_err(|e| format!("cannot load {}: {e}", path.display()))?;
@@ -422,7 +485,25 @@ impl Instance {
             &InputEvents::from_buffer(&events),
             &mut OutputEvents::from_buffer(&mut out),
         );
+        self.shared(|s| s.record_output(&out));
         Ok(())
+    }
+
+    /// Names the track this instance is on and tells the plugin (`clap.track-info`), as a
+    /// host does when a track is created, renamed or recoloured.
+    pub fn set_track(&mut self, name: &str, rgb: [u8; 3]) {
+        let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        self.shared(|s| *s.track.lock().unwrap_or_else(|e| e.into_inner()) = Some((name, rgb)));
+        if let Some(ext) = self.shared(|s| s.track_info.get().copied().flatten()) {
+            ext.changed(&self.instance.plugin_handle());
+        }
+    }
+
+    /// The parameter events the plugin has sent since the last call.
+    pub fn take_param_events(&mut self) -> Vec<ParamEvent> {
+        self.shared(|s| {
+            std::mem::take(&mut *s.param_events.lock().unwrap_or_else(|e| e.into_inner()))
+        })
     }
 
     pub fn save_state(&mut self) -> Result<Vec<u8>> {
@@ -736,6 +817,8 @@ impl Instance {
             None,
             transport,
         )?;
+        self.instance
+            .access_shared_handler(|s| s.record_output(&out_events));
         Ok(status)
     }
 }

@@ -149,6 +149,7 @@ fn subnormal_input_costs_no_more_cpu_time() {
         "panner",
         "channel-strip",
         "chorus",
+        "strip",
     ] {
         let p = release_bundle(name);
         let mut inst = hosted::open(&p).unwrap();

@@ -122,14 +122,14 @@ fn registry_stays_consistent_under_churn() {
                         }
                         _ => {
                             for l in held.iter_mut() {
-                                let soloed = rng.next() % 5 == 0;
+                                let soloed = rng.next().is_multiple_of(5);
                                 let muted = l.solo(soloed);
                                 assert!(!(soloed && muted), "a soloed strip is never muted");
                             }
                         }
                     }
                     // Every member this thread holds is registered.
-                    if rng.next() % 16 == 0 {
+                    if rng.next().is_multiple_of(16) {
                         let ids: HashSet<u64> = members().iter().map(|m| m.id).collect();
                         assert!(held.iter().all(|l| ids.contains(&l.id())));
                     }

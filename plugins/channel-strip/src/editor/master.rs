@@ -9,9 +9,8 @@ use shared_ui::egui::{self, vec2};
 use shared_ui::theme;
 use shared_ui::widgets::{self, Controls, KnobSize};
 
-use super::detail::gr_meter;
-use super::strip::fader_and_meter;
-use super::{Console, draw_levels};
+use super::Console;
+use shared_ui::strip::{draw_levels, fader_and_meter, gr_meter};
 
 /// The master section's knobs: a little larger than a strip's, with room for "2.50 s".
 const KNOB: KnobSize = KnobSize {

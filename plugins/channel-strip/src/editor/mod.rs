@@ -27,13 +27,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use nice_plug::prelude::Plugin;
 use nice_plug_egui::RepaintNotifier;
 use shared_dsp::analysis::{Levels, SharedF32};
-use shared_dsp::eq::response::Curve;
-use shared_dsp::eq::{BANDS, BandSettings};
 use shared_dsp::meter::LoudnessReadings;
-use shared_dsp::strip::channel::cut_settings;
+use shared_dsp::strip::CHANNELS;
 use shared_dsp::strip::meters::ConsoleMeters;
-use shared_dsp::strip::{CHANNELS, ChannelSettings};
 use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::strip::{CurveCache, Section};
 use shared_ui::theme;
 use shared_ui::widgets::{self, Controls, StereoLevels};
 use shared_ui::window::{self, View};
@@ -58,23 +56,6 @@ pub fn buses(layout: &nice_plug::prelude::AudioIOLayout) -> usize {
         .main_input_channels
         .map_or(0, |c| c.get() as usize / 2);
     (main + layout.aux_input_ports.len()).min(CHANNELS)
-}
-
-/// A part of a channel the bottom panel can be asked to show (highlighted there).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
-    Input,
-    Gate,
-    Eq,
-    Compressor,
-}
-
-/// Left and right meters, `height` tall, close together.
-pub fn draw_levels(ui: &mut egui::Ui, levels: &StereoLevels, height: f32) {
-    ui.horizontal_top(|ui| {
-        ui.spacing_mut().item_spacing.x = 2.0;
-        levels.draw(ui, height);
-    });
 }
 
 /// Every meter of the console, once per frame.
@@ -108,33 +89,6 @@ impl MeterState {
         self.glue_db = gr(self.glue_db, &m.glue);
         self.limiter_db = gr(self.limiter_db, &m.limiter);
         levels(&mut self.output, &m.output);
-    }
-}
-
-/// The bands a channel's curve shows: its cut filters (the EQ module's bands 1 and 2 as the
-/// strip sets them) and its four EQ bands.
-pub fn curve_bands(s: &ChannelSettings) -> [BandSettings; BANDS] {
-    let mut bands = cut_settings(s).bands;
-    bands[2..6].copy_from_slice(&s.eq);
-    bands
-}
-
-/// A channel's EQ curve, designed again only when its bands or the rate change.
-#[derive(Default)]
-pub struct CurveCache {
-    key: Option<([BandSettings; BANDS], f32)>,
-    curve: Option<Curve>,
-}
-
-impl CurveCache {
-    pub fn get(&mut self, s: &ChannelSettings, sample_rate: f32) -> &Curve {
-        let key = (curve_bands(s), sample_rate);
-        if self.key != Some(key) || self.curve.is_none() {
-            self.curve = Some(Curve::new(&key.0, sample_rate as f64));
-            self.key = Some(key);
-        }
-        self.curve
-            .get_or_insert_with(|| Curve::new(&key.0, sample_rate as f64))
     }
 }
 

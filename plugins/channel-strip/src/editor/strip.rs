@@ -2,27 +2,16 @@
 //! compressor sections (each expands into the bottom panel), two sends with pre/post, pan and
 //! width, the fader with the channel's meter (after the fader), mute and solo.
 
-use nice_plug::prelude::Param;
-use shared_dsp::eq::response::Curve;
 use shared_dsp::strip::ConsoleSettings;
-use shared_ui::egui::{self, Align2, Color32, CornerRadius, FontId, Sense, Stroke, pos2, vec2};
+use shared_ui::egui::{self, CornerRadius, FontId, Stroke, vec2};
+use shared_ui::strip::{
+    FADER_HEIGHT, HALF, STRIP_WIDTH, Section, compact_row, fader_and_meter, half_toggle, short_hz,
+    small_knob, thumbnail,
+};
 use shared_ui::theme;
-use shared_ui::widgets::{self, Controls, KnobSize, StereoLevels};
+use shared_ui::widgets::Controls;
 
-use super::{Console, Section, draw_levels};
-
-/// Width of a strip's contents (the frame adds its margin).
-pub const STRIP_WIDTH: f32 = 94.0;
-/// Fader travel plus cap.
-const FADER_HEIGHT: f32 = 196.0;
-/// The fader's scale, as the fader parameter reads it.
-pub const FADER_MARKS: [&str; 9] = ["+12", "+6", "0", "-6", "-12", "-20", "-30", "-50", "-inf"];
-/// Full scale of the compact gain-reduction bars, dB.
-const GR_RANGE_DB: f32 = 24.0;
-/// The EQ thumbnail's gain range, ±dB.
-const THUMB_RANGE_DB: f32 = 18.0;
-/// Half-size toggles that fit two to a strip.
-const HALF: egui::Vec2 = egui::vec2(44.0, 18.0);
+use super::Console;
 
 impl Console {
     /// A strip's panel: outlined when it is the selected channel.
@@ -83,7 +72,7 @@ impl Console {
         }
         let on = settings.channels[c].eq[0].enabled;
         let curve = self.curves[c].get(&settings.channels[c], sample_rate);
-        if thumbnail(ui, curve, on).clicked() {
+        if thumbnail(ui, curve, on, "EQ and filters: click to open in full below").clicked() {
             self.select(c, Section::Eq);
         }
         let ch = &self.params.channels[c];
@@ -159,140 +148,4 @@ impl Console {
             }
         });
     }
-}
-
-/// A fader `height` tall on `param` with the meter after it beside it and, below, the held peak
-/// (`peak_hint` says whose): a channel's, and the master's.
-pub(super) fn fader_and_meter<P: Param>(
-    ui: &mut egui::Ui,
-    k: &Controls,
-    salt: impl std::hash::Hash + std::fmt::Debug,
-    param: &P,
-    levels: &StereoLevels,
-    height: f32,
-    peak_hint: &str,
-) {
-    ui.horizontal_top(|ui| {
-        ui.spacing_mut().item_spacing.x = 6.0;
-        k.fader(ui, salt, param, &FADER_MARKS, height);
-        ui.vertical(|ui| {
-            ui.spacing_mut().item_spacing.y = 2.0;
-            draw_levels(ui, levels, height);
-            ui.label(
-                egui::RichText::new(levels.hold_text())
-                    .size(10.0)
-                    .monospace()
-                    .color(theme::TEXT_DIM),
-            )
-            .on_hover_text(peak_hint);
-        });
-    });
-}
-
-/// A compact knob on `param`: every knob of a strip is this size.
-fn small_knob<P: Param>(ui: &mut egui::Ui, k: &Controls, label: &str, param: &P) -> egui::Response {
-    k.knob_sized(ui, label, param, KnobSize::COMPACT)
-}
-
-/// A half-width toggle on `param` in the accent colour, two side by side in a strip.
-fn half_toggle<P: Param>(
-    ui: &mut egui::Ui,
-    k: &Controls,
-    label: &str,
-    param: &P,
-) -> egui::Response {
-    k.toggle_sized(ui, label, param, HALF, theme::ACCENT)
-}
-
-/// A frequency in few characters ("80", "1.2k", "12k") for the cut filters' buttons.
-fn short_hz(hz: f32) -> String {
-    if hz >= 10_000.0 {
-        format!("{:.0}k", hz / 1000.0)
-    } else if hz >= 1_000.0 {
-        format!("{:.1}k", hz / 1000.0)
-    } else {
-        format!("{hz:.0}")
-    }
-}
-
-/// A compact section: its switch, its gain reduction (if any) and the arrow that expands it.
-/// Returns whether the arrow was clicked.
-fn compact_row(
-    ui: &mut egui::Ui,
-    name: &str,
-    switch: &dyn shared_ui::control::Control,
-    reduction_db: Option<f32>,
-) -> bool {
-    ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = 4.0;
-        widgets::toggle_sized(ui, name, switch, HALF, theme::ACCENT);
-        match reduction_db {
-            Some(db) => {
-                ui.vertical(|ui| {
-                    ui.add_space(5.0);
-                    widgets::gain_reduction_bar(
-                        ui,
-                        db,
-                        GR_RANGE_DB,
-                        vec2(STRIP_WIDTH - HALF.x - 24.0, 8.0),
-                    );
-                })
-                .response
-                .on_hover_text(format!("Gain reduction {db:.1} dB"));
-            }
-            None => {
-                ui.add_space(STRIP_WIDTH - HALF.x - 24.0);
-            }
-        }
-        let arrow = egui::Button::new(egui::RichText::new("›").size(14.0))
-            .min_size(vec2(12.0, 18.0))
-            .frame(false);
-        ui.add(arrow)
-            .on_hover_text(format!("{name} in full below"))
-            .clicked()
-    })
-    .inner
-}
-
-/// The channel's EQ and filter curve, small (−18…+18 dB over 20 Hz…20 kHz); dim when the EQ is
-/// off (the filters still act).
-fn thumbnail(ui: &mut egui::Ui, curve: &Curve, eq_on: bool) -> egui::Response {
-    let (rect, response) = ui.allocate_exact_size(vec2(STRIP_WIDTH, 26.0), Sense::click());
-    let p = ui.painter_at(rect);
-    p.rect_filled(rect, CornerRadius::same(2), widgets::plot::PLOT_BACKGROUND);
-    p.line_segment(
-        [
-            pos2(rect.left(), rect.center().y),
-            pos2(rect.right(), rect.center().y),
-        ],
-        Stroke::new(1.0, theme::TRACK),
-    );
-    let columns = rect.width() as usize;
-    let points: Vec<egui::Pos2> = (0..=columns)
-        .map(|k| {
-            let u = k as f32 / columns as f32;
-            let hz = 20.0 * 1000f64.powf(u as f64);
-            let db = (curve.magnitude_db(hz) as f32).clamp(-THUMB_RANGE_DB, THUMB_RANGE_DB);
-            pos2(
-                rect.left() + u * rect.width(),
-                rect.center().y - db / THUMB_RANGE_DB * (rect.height() * 0.5 - 2.0),
-            )
-        })
-        .collect();
-    let color: Color32 = if eq_on {
-        theme::ACCENT
-    } else {
-        theme::TEXT_DIM
-    };
-    p.add(egui::Shape::line(points, Stroke::new(1.5, color)));
-    if response.hovered() {
-        p.text(
-            rect.right_top() + vec2(-3.0, 2.0),
-            Align2::RIGHT_TOP,
-            "›",
-            FontId::proportional(11.0),
-            theme::TEXT,
-        );
-    }
-    response.on_hover_text("EQ and filters: click to open in full below")
 }

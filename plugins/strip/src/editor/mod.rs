@@ -1,0 +1,183 @@
+//! Mixwerk Strip's editor: the console of every linked strip, and one strip in full.
+//!
+//! ```text
+//! ┌ title · this track · how many strips are linked ─────────────────────────────┐
+//! │ one column per linked strip (track name and colour, EQ thumbnail, gate and    │
+//! │ compressor with gain reduction, pan/width, fader + meter, mute/solo)          │
+//! ├ the selected strip in full: input and filters, gate, EQ with its curve, comp ─┤
+//! ```
+//!
+//! The columns come from the link registry (`plugin_kit::link`). A column's controls drive
+//! *its* instance's parameters through *its* instance's host context, so the host records a
+//! fader moved here on that track, as a gesture; this strip's own controls go through the
+//! editor's own context (and its undo). Meters are written by each strip's audio thread
+//! while at least one console is open (a [`Watch`]).
+
+mod console;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use nice_plug::prelude::{Plugin, TrackInfo};
+use nice_plug_egui::RepaintNotifier;
+use plugin_kit::link::{self, Link, Member, Shared, Watch};
+use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::strip::CurveCache;
+use shared_ui::theme;
+use shared_ui::widgets::{self, Controls, StereoLevels};
+use shared_ui::window::{self, View};
+
+use crate::params::StripParams;
+
+/// What the editor reads from the audio thread.
+#[derive(Clone)]
+pub struct Analysis {
+    /// This instance's id in the registry (`None`: linking is off in this process).
+    pub id: Option<u64>,
+    /// This instance's meters (the registry's block, or a private one).
+    pub shared: Arc<Shared>,
+    pub repaint: RepaintNotifier,
+}
+
+impl Analysis {
+    pub fn new(id: Option<u64>, link: Option<&Link>) -> Self {
+        Self {
+            id,
+            shared: link.map_or_else(|| Arc::new(Shared::default()), |l| l.shared().clone()),
+            repaint: RepaintNotifier::new(),
+        }
+    }
+}
+
+/// One column's meters, as drawn (peak hold and release).
+#[derive(Default)]
+struct Meters {
+    levels: StereoLevels,
+    gate_db: f32,
+    comp_db: f32,
+}
+
+impl Meters {
+    fn update(&mut self, shared: &Shared, dt: f32) {
+        let gr = |shown: f32, max: &shared_dsp::analysis::SharedMax| {
+            widgets::meter_release(shown, max.take(), dt, widgets::RELEASE_DB_PER_S)
+        };
+        self.levels
+            .update(shared.levels.take_peaks(), shared.levels.rms(), dt);
+        self.gate_db = gr(self.gate_db, &shared.gate);
+        self.comp_db = gr(self.comp_db, &shared.compressor);
+    }
+}
+
+pub struct StripView {
+    params: Arc<StripParams>,
+    analysis: Analysis,
+    /// This track as the host names it.
+    track: TrackInfo,
+    /// The registry as last seen, and the generation it was taken at.
+    members: Vec<Member>,
+    generation: Option<u64>,
+    meters: HashMap<u64, Meters>,
+    curves: HashMap<u64, CurveCache>,
+    /// The strip shown in full (a member id; `None` = this one).
+    selected: Option<u64>,
+    /// Held while the window is open: every linked strip meters meanwhile.
+    watch: Option<Watch>,
+}
+
+impl StripView {
+    pub fn new(params: Arc<StripParams>, analysis: Analysis) -> Self {
+        Self {
+            params,
+            analysis,
+            track: TrackInfo::default(),
+            members: Vec::new(),
+            generation: None,
+            meters: HashMap::new(),
+            curves: HashMap::new(),
+            selected: None,
+            watch: None,
+        }
+    }
+
+    /// A new snapshot of the registry when someone joined or left.
+    fn refresh_members(&mut self) {
+        let generation = link::generation();
+        if self.generation != Some(generation) {
+            self.members = link::members();
+            self.generation = Some(generation);
+            let ids: Vec<u64> = self.members.iter().map(|m| m.id).collect();
+            self.meters.retain(|id, _| ids.contains(id));
+            self.curves.retain(|id, _| ids.contains(id));
+            if self.selected.is_some_and(|s| !ids.contains(&s)) {
+                self.selected = None;
+            }
+        }
+    }
+
+    /// What the status line says about the link.
+    fn link_status(&self) -> String {
+        match self.analysis.id {
+            None => "linking is off in this process (MIXWERK_LINK=off)".to_owned(),
+            Some(_) if self.members.len() <= 1 => "no other Mixwerk Strip in this process: \
+                 add one to another track (a host that runs each plugin in its own process, \
+                 a sandbox, links none)"
+                .to_owned(),
+            Some(_) => format!("{} linked strips", self.members.len()),
+        }
+    }
+}
+
+/// The name a column shows: the host's track name, or the join order when it gives none.
+fn display_name(track: &TrackInfo, index: usize) -> String {
+    if track.name().trim().is_empty() {
+        format!("Strip {}", index + 1)
+    } else {
+        track.name().to_owned()
+    }
+}
+
+/// The host's track colour, if it gave one.
+fn track_color(track: &TrackInfo) -> Option<egui::Color32> {
+    track.color().map(|c| {
+        let (r, g, b, _) = c.rgba();
+        egui::Color32::from_rgb(r, g, b)
+    })
+}
+
+impl View for StripView {
+    const TITLE: &'static str = crate::MixwerkStrip::NAME;
+    const SIZE: Vec2 = vec2(1240.0, 760.0);
+
+    fn opened(&mut self, _ctx: &egui::Context, _controls: &Controls) {
+        self.watch = Some(Watch::new());
+        self.generation = None;
+    }
+
+    fn closed(&mut self) {
+        self.watch = None;
+    }
+
+    fn track_info(&mut self, info: TrackInfo) {
+        self.track = info;
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
+        let dt = ui.input(|i| i.stable_dt);
+        // Other strips' meters move even when this track's audio does not ask for frames.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(33));
+        self.refresh_members();
+        let own_name = if self.track.name().is_empty() {
+            "this track".to_owned()
+        } else {
+            self.track.name().to_owned()
+        };
+        let status = format!("{own_name} · {}", self.link_status());
+        let status = egui::RichText::new(status).small().color(theme::TEXT_DIM);
+        window::heading(ui, Self::TITLE, Some(status));
+        self.console(ui, k, dt);
+        ui.add_space(4.0);
+        self.detail(ui, k);
+    }
+}
