@@ -6,8 +6,10 @@
 
 use std::ffi::{CStr, c_char};
 
+use std::sync::Mutex;
+
 use nice_plug::prelude::Params;
-use plugin_kit::link::{self, Watch};
+use plugin_kit::link::{self, Member, Watch};
 
 use crate::params::StripParams;
 
@@ -78,9 +80,24 @@ pub unsafe extern "C" fn mixwerk_link_member(
     true
 }
 
+/// A snapshot of the members kept by [`mixwerk_link_hold`], as an open console keeps one
+/// between frames.
+static HELD: Mutex<Option<Vec<Member>>> = Mutex::new(None);
+
+/// Keeps (`on`) or drops the current members snapshot: while one is kept,
+/// [`mixwerk_link_edit`] edits through it, as a console does with what it drew, even after a
+/// member's instance is gone. Returns the snapshot's length.
+#[unsafe(no_mangle)]
+pub extern "C" fn mixwerk_link_hold(on: bool) -> u32 {
+    let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+    *held = on.then(link::members);
+    held.as_ref().map_or(0, |m| m.len() as u32)
+}
+
 /// Sets parameter `id` (its stable id, e.g. "fader") of member `index` to `normalized`,
 /// as a console column does: begin, value, end, through that member's own host context.
-/// Returns false for no such member, no context yet or no such parameter.
+/// Returns false for no such member, no context yet or no such parameter, and whether the
+/// member's instance still exists otherwise (a gone one's context does nothing).
 ///
 /// # Safety
 /// `id` must be a NUL-terminated string.
@@ -90,7 +107,9 @@ pub unsafe extern "C" fn mixwerk_link_edit(index: u32, id: *const c_char, normal
     let Ok(id) = (unsafe { CStr::from_ptr(id) }).to_str() else {
         return false;
     };
-    let members = link::members();
+    let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+    let members = held.clone().unwrap_or_else(link::members);
+    drop(held);
     let Some(m) = members.get(index as usize) else {
         return false;
     };
@@ -107,5 +126,5 @@ pub unsafe extern "C" fn mixwerk_link_edit(index: u32, id: *const c_char, normal
         context.raw_set_parameter_normalized(ptr, normalized.clamp(0.0, 1.0));
         context.raw_end_set_parameter(ptr);
     }
-    true
+    context.is_alive()
 }

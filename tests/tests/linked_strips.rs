@@ -1,0 +1,424 @@
+//! Linked strips through the CLAP bundle of Mixwerk Strip: many instances in one process find
+//! each other (`plugin_kit::link`), on several threads, in random orders, while others
+//! process; each console meter reads its owner's output; an edit made in the console reaches
+//! the owner's host as a begin/value/end gesture and changes only the owner's audio; solo in
+//! place works across instances; an instance that is gone leaves, and an edit through a
+//! console's kept snapshot of it does nothing (no crash).
+//!
+//! The console's side is driven through the bundle's inspection entry points
+//! (`plugins/strip/src/probe.rs`), which run the console's own code without drawing, found
+//! in the same loaded library as the host's instances (so the same registry). Each test
+//! takes one lock: the registry is the process's.
+//! Run through `cargo xtask test`, which builds the bundles first.
+
+use std::ffi::{CString, c_char};
+use std::sync::{Mutex, MutexGuard};
+
+use host_tests::battery;
+use host_tests::bundles::{PluginUnderTest, release_bundle};
+use host_tests::host::{Instance, ParamChange, ParamEvent, Result};
+
+const RATE: f64 = 48_000.0;
+const BLOCK: usize = 256;
+/// `fader` hashed as nice-plug hashes parameter ids (the id in `tests/contracts/strip.params`).
+const FADER: u32 = 97_188_214;
+const SOLO: u32 = 3_536_095;
+/// Blocks for a fader or mute glide (10 ms time constant) to land within 1e-5 dB: 40 of 256
+/// samples are 21 time constants at 48 kHz.
+const SETTLE_BLOCKS: usize = 40;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The entry points of the loaded Strip library.
+struct Probe {
+    lib: libloading::Library,
+}
+
+impl Probe {
+    fn count(&self) -> u32 {
+        // SAFETY: the bundle exports these with these signatures (probe.rs).
+        unsafe {
+            self.lib
+                .get::<extern "C" fn() -> u32>(b"mixwerk_link_count\0")
+                .unwrap()()
+        }
+    }
+
+    fn watch(&self, on: bool) -> u32 {
+        unsafe {
+            self.lib
+                .get::<extern "C" fn(bool) -> u32>(b"mixwerk_link_watch\0")
+                .unwrap()(on)
+        }
+    }
+
+    fn hold(&self, on: bool) -> u32 {
+        unsafe {
+            self.lib
+                .get::<extern "C" fn(bool) -> u32>(b"mixwerk_link_hold\0")
+                .unwrap()(on)
+        }
+    }
+
+    /// Member `index`: (fader dB, [peak L, peak R, rms L, rms R, gate GR, comp GR], name).
+    fn member(&self, index: u32) -> Option<(f32, [f32; 6], String)> {
+        type F = unsafe extern "C" fn(u32, *mut f32, *mut f32, *mut c_char, u32) -> bool;
+        let mut fader = 0.0f32;
+        let mut out = [0.0f32; 6];
+        let mut name = [0 as c_char; 128];
+        let ok = unsafe {
+            self.lib.get::<F>(b"mixwerk_link_member\0").unwrap()(
+                index,
+                &mut fader,
+                out.as_mut_ptr(),
+                name.as_mut_ptr(),
+                name.len() as u32,
+            )
+        };
+        ok.then(|| {
+            let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+            (fader, out, name.to_string_lossy().into_owned())
+        })
+    }
+
+    /// The member whose track is called `name`.
+    fn index_of(&self, name: &str) -> Option<u32> {
+        (0..self.count()).find(|&i| self.member(i).is_some_and(|m| m.2 == name))
+    }
+
+    /// An edit as the console makes it; `Some(alive)` if it reached a member.
+    fn edit(&self, index: u32, id: &str, normalized: f32) -> bool {
+        type F = unsafe extern "C" fn(u32, *const c_char, f32) -> bool;
+        let id = CString::new(id).unwrap();
+        unsafe {
+            self.lib.get::<F>(b"mixwerk_link_edit\0").unwrap()(index, id.as_ptr(), normalized)
+        }
+    }
+}
+
+fn strip() -> PluginUnderTest {
+    release_bundle("strip")
+}
+
+/// The lock, links on for this process, and the library's entry points.
+fn setup() -> (MutexGuard<'static, ()>, Probe) {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    host_tests::link_strips();
+    let p = strip();
+    // Loads it the way the host harness does first, so the library's initialisers ran once.
+    let _ = battery::instantiate(&p).expect("the Strip bundle loads");
+    // SAFETY: the same library the host loaded (dlopen returns the loaded one).
+    let lib = unsafe { libloading::Library::new(&p.path) }.expect("the Strip library");
+    (guard, Probe { lib })
+}
+
+/// A linked strip on track `name`, active.
+fn track(name: &str) -> Instance {
+    let (_bundle, mut inst) = battery::instantiate(&strip()).expect("instance");
+    inst.set_track(name, [0x40, 0x80, 0xc0]);
+    inst.activate(RATE, BLOCK as u32).expect("activate");
+    inst
+}
+
+fn sine(amp: f32, freq: f32, start: usize, n: usize) -> Vec<f32> {
+    let w = std::f32::consts::TAU * freq / RATE as f32;
+    (start..start + n)
+        .map(|i| amp * (w * i as f32).sin())
+        .collect()
+}
+
+/// One block of `input` (both channels) through `inst` with `changes`; the left output.
+fn block(inst: &mut Instance, input: &[f32], changes: &[ParamChange]) -> Result<Vec<f32>> {
+    let mut inputs = vec![vec![input.to_vec(), input.to_vec()]];
+    let mut outputs = vec![vec![vec![0.0; input.len()]; 2]];
+    inst.process(&mut inputs, &mut outputs, changes)?;
+    Ok(outputs[0][0].clone())
+}
+
+fn db(x: f32) -> f32 {
+    20.0 * x.abs().max(1e-12).log10()
+}
+
+fn rms(x: &[f32]) -> f32 {
+    (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt()
+}
+
+#[test]
+fn instances_join_and_leave_on_several_threads_in_random_orders() {
+    let (_g, probe) = setup();
+    let before = probe.count();
+    const THREADS: usize = 4;
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut seed = 0x2545_F491_4F6C_DD1Du64 ^ (t as u64 * 0x9E37_79B9);
+                let mut rnd = move || {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed
+                };
+                barrier.wait();
+                let mut held: Vec<Instance> = Vec::new();
+                let input = sine(0.25, 440.0, 0, BLOCK);
+                for step in 0..60 {
+                    match rnd() % 5 {
+                        0 | 1 if held.len() < 4 => {
+                            let (_b, mut inst) = battery::instantiate(&strip()).unwrap();
+                            if rnd() % 2 == 0 {
+                                inst.activate(RATE, BLOCK as u32).unwrap();
+                            }
+                            held.push(inst);
+                        }
+                        2 if !held.is_empty() => {
+                            let i = (rnd() as usize) % held.len();
+                            drop(held.swap_remove(i));
+                        }
+                        3 if !held.is_empty() => {
+                            let i = (rnd() as usize) % held.len();
+                            if held[i].is_active() {
+                                held[i].deactivate();
+                            } else {
+                                held[i].activate(RATE, BLOCK as u32).unwrap();
+                            }
+                        }
+                        _ => {
+                            for inst in held.iter_mut().filter(|i| i.is_active()) {
+                                // Solo on and off while the others come and go.
+                                let solo = ParamChange {
+                                    offset: 0,
+                                    id: SOLO,
+                                    value: (step % 3 == 0) as u8 as f64,
+                                };
+                                let out = block(inst, &input, &[solo]).unwrap();
+                                assert!(out.iter().all(|v| v.is_finite()));
+                            }
+                        }
+                    }
+                }
+                held.len()
+            })
+        })
+        .collect();
+    let left: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
+    // Every thread's instances are gone now: the registry holds what it held before.
+    println!("{left} instances were still held when their threads ended");
+    assert_eq!(probe.count(), before, "every instance left the registry");
+    // And no solo is left behind: a fresh pair plays at unity.
+    let mut a = track("after churn A");
+    let mut b = track("after churn B");
+    let input = sine(0.5, 440.0, 0, BLOCK);
+    let mut out = Vec::new();
+    for _ in 0..4 {
+        block(&mut a, &input, &[]).unwrap();
+        out = block(&mut b, &input, &[]).unwrap();
+    }
+    assert!(
+        (db(rms(&out)) - db(rms(&input))).abs() < 0.01,
+        "no stale solo mutes a new strip"
+    );
+}
+
+#[test]
+fn each_console_meter_reads_its_owners_output_and_track_name() {
+    let (_g, probe) = setup();
+    let base = probe.count();
+    // Eight tracks at −30 … −9 dBFS peak, each its own frequency.
+    let amps: Vec<f32> = (0..8)
+        .map(|k| 10f32.powf((-30.0 + 3.0 * k as f32) / 20.0))
+        .collect();
+    let mut tracks: Vec<Instance> = (0..8).map(|k| track(&format!("Track {k}"))).collect();
+    assert_eq!(probe.count(), base + 8, "eight strips joined");
+    // Which member each track is (reading a member takes its peaks, so look up once first).
+    let index: Vec<u32> = (0..8)
+        .map(|k| {
+            probe
+                .index_of(&format!("Track {k}"))
+                .unwrap_or_else(|| panic!("Track {k}'s name reached the registry"))
+        })
+        .collect();
+    // Meters are written only while a console watches.
+    let w = probe.watch(true);
+    assert!(w >= 1);
+    let mut last_peak = [0f32; 8];
+    for b in 0..600 {
+        for (k, inst) in tracks.iter_mut().enumerate() {
+            let input = sine(amps[k], 300.0 + 100.0 * k as f32, b * BLOCK, BLOCK);
+            last_peak[k] = last_peak[k].max(input.iter().fold(0.0, |m, v| m.max(v.abs())));
+            block(inst, &input, &[]).unwrap();
+        }
+    }
+    for k in 0..8 {
+        let (fader, m, _) = probe.member(index[k]).unwrap();
+        assert_eq!(fader, 0.0);
+        let peak_err = db(m[0]) - db(last_peak[k]);
+        // RMS of a sine after 600 blocks (3.2 s, 10.7 time constants of the meter's 300 ms):
+        // A/√2 to within 1e-4 dB.
+        let rms_err = db(m[2]) - db(amps[k] / 2f32.sqrt());
+        println!(
+            "Track {k}: peak {:.3} dBFS (err {peak_err:+.4} dB), rms {:.3} dBFS (err {rms_err:+.3} dB)",
+            db(m[0]),
+            db(m[2])
+        );
+        assert!(peak_err.abs() < 0.01, "Track {k} peak {peak_err} dB off");
+        assert!(rms_err.abs() < 0.02, "Track {k} rms {rms_err} dB off");
+        assert_eq!(m[0], m[1], "both sides carry the same sine");
+    }
+    // Watch closed: the peaks, once read, stay at zero while the tracks play on.
+    probe.watch(false);
+    for &i in &index {
+        probe.member(i);
+    }
+    for (k, inst) in tracks.iter_mut().enumerate() {
+        block(inst, &sine(amps[k], 500.0, 0, BLOCK), &[]).unwrap();
+    }
+    for k in 0..8 {
+        let (_, m, _) = probe.member(index[k]).unwrap();
+        assert_eq!(
+            m[0], 0.0,
+            "Track {k}: no meter written while no console is open"
+        );
+    }
+    drop(tracks);
+    assert_eq!(probe.count(), base);
+}
+
+#[test]
+fn a_console_edit_is_a_gesture_on_the_owners_host_and_changes_only_its_audio() {
+    let (_g, probe) = setup();
+    let mut tracks: Vec<Instance> = ["Drums", "Bass", "Vocal"]
+        .iter()
+        .map(|n| track(n))
+        .collect();
+    let input = sine(0.5, 1000.0, 0, BLOCK);
+    for inst in tracks.iter_mut() {
+        block(inst, &input, &[]).unwrap();
+        inst.take_param_events();
+    }
+    // The Bass fader to −12 dB from another instance's console.
+    let bass = probe.index_of("Bass").expect("Bass is linked");
+    let params = tracks[1].params().unwrap();
+    let fader = params.iter().find(|p| p.id == FADER).expect("fader");
+    let id = host_tests::host::param_id(&params, "Fader");
+    assert_eq!(id, FADER);
+    let normalized = {
+        // The host's own conversion: the value whose text reads "-12.0 dB".
+        let plain = tracks[1].text_to_value(FADER, "-12").expect("typed -12");
+        ((plain - fader.min) / (fader.max - fader.min)) as f32
+    };
+    assert!(
+        probe.edit(bass, "fader", normalized),
+        "the Bass instance is alive"
+    );
+    let mut outs = Vec::new();
+    for inst in tracks.iter_mut() {
+        let mut out = Vec::new();
+        for _ in 0..SETTLE_BLOCKS {
+            out = block(inst, &input, &[]).unwrap();
+        }
+        outs.push(out);
+    }
+    let events: Vec<Vec<ParamEvent>> = tracks.iter_mut().map(Instance::take_param_events).collect();
+    println!("events: {events:?}");
+    assert!(
+        events[0].is_empty() && events[2].is_empty(),
+        "only the owner's host hears of it"
+    );
+    match events[1].as_slice() {
+        [
+            ParamEvent::Begin(b),
+            ParamEvent::Value(v, x),
+            ParamEvent::End(e),
+        ] => {
+            assert!(*b == FADER && *v == FADER && *e == FADER);
+            assert!((*x - normalized as f64).abs() < 1e-6, "value {x}");
+        }
+        other => panic!("expected begin, value, end on the fader; got {other:?}"),
+    }
+    let fader_now = tracks[1].value(FADER).unwrap();
+    let text = tracks[1].value_to_text(FADER, fader_now).unwrap();
+    assert!(
+        text.starts_with("-12"),
+        "the owner's parameter reads {text}"
+    );
+    let gains: Vec<f32> = outs.iter().map(|o| db(rms(o)) - db(rms(&input))).collect();
+    println!("level change per track: {gains:?} dB");
+    assert!(
+        gains[0].abs() < 1e-4 && gains[2].abs() < 1e-4,
+        "the others untouched"
+    );
+    assert!(
+        (gains[1] + 12.0).abs() < 0.02,
+        "Bass down 12 dB: {} dB",
+        gains[1]
+    );
+}
+
+#[test]
+fn solo_in_place_mutes_the_other_linked_strips() {
+    let (_g, probe) = setup();
+    let _ = probe;
+    let mut tracks: Vec<Instance> = ["Kick", "Snare", "Hats"].iter().map(|n| track(n)).collect();
+    let input = sine(0.5, 200.0, 0, BLOCK);
+    let solo = |on: bool| ParamChange {
+        offset: 0,
+        id: SOLO,
+        value: on as u8 as f64,
+    };
+    // Snare soloed.
+    block(&mut tracks[1], &input, &[solo(true)]).unwrap();
+    let levels = |tracks: &mut Vec<Instance>| -> Vec<f32> {
+        let mut out = vec![Vec::new(); tracks.len()];
+        for _ in 0..SETTLE_BLOCKS {
+            for (k, inst) in tracks.iter_mut().enumerate() {
+                out[k] = block(inst, &input, &[]).unwrap();
+            }
+        }
+        out.iter().map(|o| db(rms(o)) - db(rms(&input))).collect()
+    };
+    let soloed = levels(&mut tracks);
+    println!("snare soloed: {soloed:?} dB");
+    assert!(soloed[1].abs() < 1e-4, "the soloed strip plays");
+    assert!(
+        soloed[0] < -120.0 && soloed[2] < -120.0,
+        "the others are muted"
+    );
+    // Unsoloed: all play.
+    block(&mut tracks[1], &input, &[solo(false)]).unwrap();
+    let open = levels(&mut tracks);
+    assert!(open.iter().all(|g| g.abs() < 1e-4), "{open:?}");
+    // A soloed strip removed from the session releases the others.
+    block(&mut tracks[0], &input, &[solo(true)]).unwrap();
+    assert!(levels(&mut tracks)[1] < -120.0);
+    drop(tracks.remove(0));
+    let after = levels(&mut tracks);
+    assert!(after.iter().all(|g| g.abs() < 1e-4), "{after:?}");
+}
+
+#[test]
+fn an_edit_through_a_kept_snapshot_of_a_gone_instance_does_nothing() {
+    let (_g, probe) = setup();
+    let base = probe.count();
+    let a = track("Gone soon");
+    let mut b = track("Stays");
+    let held = probe.hold(true);
+    assert_eq!(held, base + 2);
+    let gone = probe.index_of("Gone soon").unwrap();
+    drop(a);
+    assert_eq!(probe.count(), base + 1);
+    // Through the kept snapshot: the context of a destroyed instance. Upstream nice-plug
+    // panicked here (`upgrade().unwrap()`), across the FFI boundary: an abort.
+    assert!(
+        !probe.edit(gone, "fader", 0.1),
+        "a gone instance reports itself gone"
+    );
+    probe.hold(false);
+    let out = block(&mut b, &sine(0.5, 440.0, 0, BLOCK), &[]).unwrap();
+    assert!(out.iter().all(|v| v.is_finite()));
+    assert!(
+        b.take_param_events().is_empty(),
+        "the edit reached no other instance"
+    );
+}
