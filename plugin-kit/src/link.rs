@@ -27,10 +27,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use nice_plug::context::gui::GuiContext;
 use shared_dsp::analysis::spectrum::SampleRing;
 use shared_dsp::analysis::{Levels, SharedF32, SharedMax};
-
-/// Samples of each member's signal ring: 8192 at up to 192 kHz is 43 ms, enough for the
-/// masking view's band levels above 40 Hz, a quarter of the console's own rings.
-pub const SIGNAL_SAMPLES: usize = 8_192;
+use shared_dsp::strip::meters::SIGNAL_SAMPLES;
 
 /// What one instance's audio thread publishes (see the [module docs](self)).
 pub struct Shared {
@@ -39,7 +36,8 @@ pub struct Shared {
     /// The gate's and the compressor's gain reduction (dB, ≥ 0) since the last look.
     pub gate: SharedMax,
     pub compressor: SharedMax,
-    /// The output's mid signal, for the masking view.
+    /// The output's mid signal, for the masking view (as long as the console's own rings:
+    /// the analyser's FFT at 192 kHz).
     pub signal: SampleRing,
     /// The rate the instance runs at (for the masking view's bands).
     pub sample_rate: SharedF32,

@@ -20,6 +20,8 @@ use shared_dsp::bypass;
 use shared_dsp::strip::meters::RMS_TIME_MS;
 use shared_dsp::strip::{ChannelSettings, ChannelStrip};
 
+#[cfg(feature = "standalone")]
+mod demo;
 mod editor;
 mod params;
 mod presets;
@@ -39,6 +41,10 @@ pub struct MixwerkStrip {
     latency: ReportedLatency,
     /// The first block after activation applies the settings without glides.
     fresh: bool,
+    /// Standalone builds only: this strip's demo voice and seven demo tracks beside it, when
+    /// `MIXWERK_DEMO_SIGNAL` is set (`demo.rs`).
+    #[cfg(feature = "standalone")]
+    demo: Option<(shared_dsp::demo::DemoSignal, demo::DemoPeers)>,
 }
 
 impl Default for MixwerkStrip {
@@ -55,6 +61,8 @@ impl Default for MixwerkStrip {
             params,
             latency: ReportedLatency::default(),
             fresh: true,
+            #[cfg(feature = "standalone")]
+            demo: None,
         }
     }
 }
@@ -108,6 +116,11 @@ impl Plugin for MixwerkStrip {
             .active
             .store(true, std::sync::atomic::Ordering::Relaxed);
         self.fresh = true;
+        #[cfg(feature = "standalone")]
+        {
+            self.demo = demo::DemoPeers::from_env(config.sample_rate, max)
+                .map(|peers| (demo::DemoPeers::own_voice(config.sample_rate), peers));
+        }
         self.latency.activate(self.strip.latency_samples(), context);
         true
     }
@@ -145,9 +158,18 @@ impl Plugin for MixwerkStrip {
         let Some((left, right)) = self.frame.stereo(buffer) else {
             return ProcessStatus::Normal;
         };
+        #[cfg(feature = "standalone")]
+        if let Some((voice, _)) = &mut self.demo {
+            voice.fill(left, right);
+        }
         self.strip.process(left, right);
         // Meters cost nothing while no console and no own editor looks.
-        if link::metering() || self.frame.editor_open() {
+        let metering = link::metering() || self.frame.editor_open();
+        #[cfg(feature = "standalone")]
+        if let Some((_, peers)) = &mut self.demo {
+            peers.process(left.len(), metering);
+        }
+        if metering {
             let shared = &self.analysis.shared;
             self.meter.process(left, right);
             let (gate, compressor) = self.strip.gain_reduction_db();

@@ -17,7 +17,6 @@
 //! module's own response ([`Curve`]) for the channel's cut filters and four bands.
 
 mod detail;
-mod masking;
 mod master;
 mod strip;
 
@@ -31,6 +30,7 @@ use shared_dsp::meter::LoudnessReadings;
 use shared_dsp::strip::CHANNELS;
 use shared_dsp::strip::meters::ConsoleMeters;
 use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::masking::MaskingView;
 use shared_ui::strip::{CurveCache, Section};
 use shared_ui::theme;
 use shared_ui::widgets::{self, Controls, StereoLevels};
@@ -108,7 +108,7 @@ pub struct Console {
     /// The masking view in the bottom panel instead of the channel (its analysis runs only
     /// while shown), and the frequency a click there marked on a channel's EQ curve.
     show_masking: bool,
-    masking: Option<masking::MaskingView>,
+    masking: Option<MaskingView>,
     eq_marker: Option<(usize, f32)>,
 }
 
@@ -228,7 +228,7 @@ impl Console {
         });
     }
 
-    /// The bottom panel as the masking view (see `masking.rs`).
+    /// The bottom panel as the masking view (`shared_ui::masking`).
     fn masking_panel(
         &mut self,
         ui: &mut egui::Ui,
@@ -257,14 +257,16 @@ impl Console {
             .as_ref()
             .is_none_or(|m| m.sample_rate() != rate)
         {
-            self.masking = Some(masking::MaskingView::new(rate));
+            self.masking = Some(MaskingView::new(CHANNELS, rate, "CH"));
         }
         let active: [bool; CHANNELS] =
             core::array::from_fn(|c| self.has_input(c) && !settings.channels[c].mute);
         let Some(view) = &mut self.masking else {
             return;
         };
-        view.update(&self.analysis.meters.signals, &active, dt);
+        let rings: Vec<&shared_dsp::analysis::spectrum::SampleRing> =
+            self.analysis.meters.signals.0.iter().collect();
+        view.update(&rings, &active, dt);
         if let Some((c, hz)) = view.ui(ui, &self.names) {
             self.select(c, Section::Eq);
             self.eq_marker = Some((c, hz));

@@ -233,6 +233,7 @@ impl StripView {
                 "another track's strip in full: edits go to that track"
             };
             ui.label(egui::RichText::new(what).small().color(theme::TEXT_DIM));
+            self.masking_toggle(ui);
         });
         let settings: ChannelSettings = params.settings();
         let sample_rate = self.sample_rate_of(id, is_own);
@@ -247,7 +248,17 @@ impl StripView {
             .get(&settings, sample_rate)
             .clone();
         with_controls(k, is_own, context.as_ref(), |c| {
-            strip::detail(ui, c, &params.strip, &settings, &curve, meters, None, None);
+            let marker = self.eq_marker.and_then(|(m, hz)| (m == id).then_some(hz));
+            strip::detail(
+                ui,
+                c,
+                &params.strip,
+                &settings,
+                &curve,
+                meters,
+                None,
+                marker,
+            );
             ui.add_space(4.0);
             ui.horizontal(|ui| {
                 c.selector_width(ui, "Pan Law", &params.pan_law, 150.0);

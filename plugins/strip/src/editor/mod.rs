@@ -14,6 +14,7 @@
 //! while at least one console is open (a [`Watch`]).
 
 mod console;
+mod masking;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use nice_plug::prelude::{Plugin, TrackInfo};
 use nice_plug_egui::RepaintNotifier;
 use plugin_kit::link::{self, Link, Member, Shared, Watch};
 use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::masking::MaskingView;
 use shared_ui::strip::CurveCache;
 use shared_ui::theme;
 use shared_ui::widgets::{self, Controls, StereoLevels};
@@ -83,6 +85,11 @@ pub struct StripView {
     selected: Option<u64>,
     /// Held while the window is open: every linked strip meters meanwhile.
     watch: Option<Watch>,
+    /// The masking map of the linked tracks below the row instead of a strip (its analysis
+    /// runs only while shown), and the frequency a click there marked on a strip's EQ.
+    show_masking: bool,
+    masking: Option<MaskingView>,
+    eq_marker: Option<(u64, f32)>,
 }
 
 impl StripView {
@@ -97,6 +104,9 @@ impl StripView {
             curves: HashMap::new(),
             selected: None,
             watch: None,
+            show_masking: false,
+            masking: None,
+            eq_marker: None,
         }
     }
 
@@ -149,9 +159,17 @@ impl View for StripView {
     const TITLE: &'static str = crate::MixwerkStrip::NAME;
     const SIZE: Vec2 = vec2(1240.0, 760.0);
 
-    fn opened(&mut self, _ctx: &egui::Context, _controls: &Controls) {
+    fn opened(&mut self, _ctx: &egui::Context, k: &Controls) {
         self.watch = Some(Watch::new());
         self.generation = None;
+        #[cfg(feature = "standalone")]
+        if crate::demo::wanted() {
+            crate::demo::apply_own_mix(&self.params, k.setter());
+            // `cargo xtask screenshots` photographs the masking map this way.
+            self.show_masking = std::env::var("MIXWERK_DEMO_VIEW").is_ok_and(|v| v == "masking");
+        }
+        #[cfg(not(feature = "standalone"))]
+        let _ = k;
     }
 
     fn closed(&mut self) {
@@ -160,6 +178,10 @@ impl View for StripView {
 
     fn track_info(&mut self, info: TrackInfo) {
         self.track = info;
+        #[cfg(feature = "standalone")]
+        if crate::demo::wanted() && self.track.name().is_empty() {
+            self.track = crate::demo::own_track();
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, k: &Controls) {
@@ -178,6 +200,10 @@ impl View for StripView {
         window::heading(ui, Self::TITLE, Some(status));
         self.console(ui, k, dt);
         ui.add_space(4.0);
-        self.detail(ui, k);
+        if self.show_masking {
+            self.masking_panel(ui, dt);
+        } else {
+            self.detail(ui, k);
+        }
     }
 }

@@ -1,19 +1,18 @@
-//! The masking view: where the buses cover each other in frequency
-//! (`shared_dsp::analysis::masking` is the measure and its reasons).
+//! The masking view: where the buses (a console's channels, or linked tracks) cover each
+//! other in frequency (`shared_dsp::analysis::masking` is the measure and its reasons).
 //!
-//! While this view is shown, each frame runs a short-time spectrum of every channel's signal
-//! after its fader (rings the console writes only while the editor is open), reduces it to
+//! While this view is shown, each frame runs a short-time spectrum of every bus's signal
+//! after its fader (rings the audio threads write only while an editor looks), reduces it to
 //! one-ERB band levels and updates the map. Drawn: one row per pair among the worst (and a
 //! summary row of the worst pair in each band), one column per band, the score as colour;
 //! beside it the worst pairs in words. Clicking a cell selects the bus that pair's band
 //! covers more (the one to carve) and marks that frequency on its EQ curve below.
 
 use shared_dsp::analysis::masking::{self, BANDS, Cell, Masking};
-use shared_dsp::analysis::spectrum::Spectrum;
-use shared_dsp::strip::CHANNELS;
-use shared_dsp::strip::meters::ChannelSignals;
-use shared_ui::egui::{self, Align2, Color32, FontId, Rect, Sense, pos2, vec2};
-use shared_ui::theme;
+use shared_dsp::analysis::spectrum::{SampleRing, Spectrum};
+
+use crate::egui::{self, Align2, Color32, FontId, Rect, Sense, pos2, vec2};
+use crate::theme;
 
 /// Averaging of the map (s): long enough to span a few bars, short enough to follow a mix
 /// change.
@@ -26,6 +25,8 @@ const LISTED: f32 = 0.15;
 
 pub struct MaskingView {
     sample_rate: f32,
+    /// What a bus is called before its number ("CH" 3, "TR" 3).
+    prefix: &'static str,
     spectra: Vec<Spectrum>,
     samples: Vec<f32>,
     levels: Vec<[f32; BANDS]>,
@@ -35,16 +36,18 @@ pub struct MaskingView {
 }
 
 impl MaskingView {
-    pub fn new(sample_rate: f32) -> Self {
+    /// A map of `buses` buses at `sample_rate`, each called `prefix` and its number.
+    pub fn new(buses: usize, sample_rate: f32, prefix: &'static str) -> Self {
         let size = Spectrum::size_for_rate(sample_rate);
         Self {
             sample_rate,
-            spectra: (0..CHANNELS)
+            prefix,
+            spectra: (0..buses)
                 .map(|_| Spectrum::new(size, sample_rate, SPECTRUM_TIME))
                 .collect(),
             samples: vec![0.0; size],
-            levels: vec![[masking::FLOOR_DB - 1.0; BANDS]; CHANNELS],
-            map: Masking::new(CHANNELS, TIME_CONSTANT),
+            levels: vec![[masking::FLOOR_DB - 1.0; BANDS]; buses],
+            map: Masking::new(buses, TIME_CONSTANT),
             worst: [(0, 0, 0, Cell::default()); ROWS],
             listed: 0,
         }
@@ -54,11 +57,20 @@ impl MaskingView {
         self.sample_rate
     }
 
-    /// One frame, `dt` seconds after the last: the newest samples of every channel that
-    /// has an input and is not muted.
-    pub fn update(&mut self, signals: &ChannelSignals, active: &[bool; CHANNELS], dt: f32) {
-        for (c, ring) in signals.0.iter().enumerate() {
-            if active[c] {
+    pub fn buses(&self) -> usize {
+        self.map.buses()
+    }
+
+    /// Bus `c`'s short label ("CH3").
+    fn label(&self, c: usize) -> String {
+        format!("{}{}", self.prefix, c + 1)
+    }
+
+    /// One frame, `dt` seconds after the last: the newest samples of every bus (`signals`,
+    /// one ring each) that is `active` (has an input and is not muted).
+    pub fn update(&mut self, signals: &[&SampleRing], active: &[bool], dt: f32) {
+        for (c, ring) in signals.iter().enumerate().take(self.spectra.len()) {
+            if active.get(c).copied().unwrap_or(false) {
                 ring.latest(&mut self.samples);
                 self.spectra[c].analyse(&self.samples, dt);
                 for (b, l) in self.levels[c].iter_mut().enumerate() {
@@ -72,7 +84,7 @@ impl MaskingView {
     }
 
     /// Draws the map and the list; returns a clicked cell as (bus to carve, frequency).
-    pub fn ui(&self, ui: &mut egui::Ui, names: &[String; CHANNELS]) -> Option<(usize, f32)> {
+    pub fn ui(&self, ui: &mut egui::Ui, names: &[String]) -> Option<(usize, f32)> {
         let mut clicked = None;
         ui.horizontal_top(|ui| {
             clicked = self.map_ui(ui);
@@ -121,7 +133,7 @@ impl MaskingView {
             painter.text(
                 pos2(rect.left() + 6.0, grid.top() + row_h * (row as f32 + 1.5)),
                 Align2::LEFT_CENTER,
-                format!("CH{} · CH{}", i + 1, j + 1),
+                format!("{} · {}", self.label(*i), self.label(*j)),
                 font.clone(),
                 theme::TEXT,
             );
@@ -174,7 +186,7 @@ impl MaskingView {
         Some(([i, j][c.quieter()], (lo * hi).sqrt() as f32))
     }
 
-    fn list_ui(&self, ui: &mut egui::Ui, names: &[String; CHANNELS]) {
+    fn list_ui(&self, ui: &mut egui::Ui, names: &[String]) {
         ui.vertical(|ui| {
             ui.label(
                 egui::RichText::new(
@@ -188,25 +200,22 @@ impl MaskingView {
                     egui::RichText::new("no two buses fight in any band").color(theme::TEXT_DIM),
                 );
             }
-            let name = |c: usize| {
-                if names[c].is_empty() {
-                    format!("CH{}", c + 1)
-                } else {
-                    format!("CH{} {}", c + 1, names[c])
-                }
+            let name = |c: usize| match names.get(c) {
+                Some(n) if !n.is_empty() => format!("{} {n}", self.label(c)),
+                _ => self.label(c),
             };
             for (i, j, b, cell) in &self.worst[..self.listed] {
                 let (lo, hi) = masking::band_edges(*b);
                 let carve = [*i, *j][cell.quieter()];
                 ui.label(
                     egui::RichText::new(format!(
-                        "{} · {}: {:.0} % at {:.0}–{:.0} Hz, carve CH{}",
+                        "{} · {}: {:.0} % at {:.0}–{:.0} Hz, carve {}",
                         name(*i),
                         name(*j),
                         100.0 * cell.score,
                         lo,
                         hi,
-                        carve + 1
+                        self.label(carve)
                     ))
                     .color(heat(cell.score).gamma_multiply(1.0).to_opaque()),
                 );
