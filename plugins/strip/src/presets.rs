@@ -11,6 +11,7 @@ plugin_kit::factory_presets! {
         "bass-solid",
         // Guitars
         "acoustic-guitar-clear",
+        "electric-guitar-bite",
         // Keys
         "piano-open",
         // Vocals
