@@ -28,6 +28,7 @@ mod crash;
 pub(crate) mod reference;
 mod routing;
 mod sessions;
+mod strips;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
 use crash::{ardour_side_crash, backtrace, describe};
@@ -54,8 +55,8 @@ struct Run {
     expect: Expect,
 }
 
-/// The eight plugins, in the order they run, with what their defaults do (README tables).
-const PLUGINS: [(&str, Expect); 8] = [
+/// The plugins, in the order they run, with what their defaults do (README tables).
+const PLUGINS: [(&str, Expect); 9] = [
     // All bands off, output 0 dB, zero-latency mode: transparent.
     ("Mixwerk EQ", Expect::Identity { tol: 1e-6 }),
     // Threshold −18 dB, 4:1, 6 dB knee, no make-up; the input peaks at −6 dBFS.
@@ -86,6 +87,9 @@ const PLUGINS: [(&str, Expect); 8] = [
     ("Mixwerk Chorus", Expect::Modulates),
     // Nothing switched on, limiter off: the output is bus 1, the only connected input.
     ("Mixwerk Channel Strip", Expect::Identity { tol: 1e-6 }),
+    // Unity trim and fader, centred at the 0 dB law, width 100 %, every module off:
+    // transparent.
+    ("Mixwerk Strip", Expect::Identity { tol: 1e-6 }),
 ];
 
 const USAGE: &str = "\
@@ -94,7 +98,7 @@ Usage: cargo xtask daw-test [--bundles <dir>] [--keep] [<plugin name>...]
   --bundles <dir>  use the .vst3 bundles in <dir> instead of building (bundle-all --release)
   --keep           keep the sessions, logs and exports in <target>/daw-test/
   --check <text>   run only the checks whose name contains <text> (e.g. \"automated\")
-  <plugin name>    run only these (\"Mixwerk EQ\", \"EQ\", …); default: all eight
+  <plugin name>    run only these (\"Mixwerk EQ\", \"EQ\", …); default: all of them
 
 Needs Debian's `ardour` package (ardour7-lua); set MIXWERK_SKIP_DAW_TEST=1 to skip instead
 of failing when it is not installed.";
@@ -184,6 +188,7 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
     checks.extend(automation::checks(&plugins));
     checks.extend(routing::checks(&plugins));
     checks.extend(sessions::checks(&plugins));
+    checks.extend(strips::checks(&plugins));
     checks.extend(churn::checks(&plugins));
     if let Some(text) = &filter {
         checks.retain(|c| c.label.contains(text.as_str()));

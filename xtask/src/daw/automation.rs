@@ -61,20 +61,20 @@ fn samples(seconds: f64) -> usize {
 
 /// A lane: (time in s, plain value) points, linear in between, as Ardour plays them.
 #[derive(Clone, Debug)]
-struct Lane {
+pub(super) struct Lane {
     name: &'static str,
-    points: Vec<(f64, f64)>,
+    pub(super) points: Vec<(f64, f64)>,
 }
 
 impl Lane {
-    fn new(name: &'static str) -> Self {
+    pub(super) fn new(name: &'static str) -> Self {
         Lane {
             name,
             points: Vec::new(),
         }
     }
     /// A point at `t`.
-    fn at(mut self, t: f64, v: f64) -> Self {
+    pub(super) fn at(mut self, t: f64, v: f64) -> Self {
         self.points.push((t, v));
         self
     }
@@ -82,13 +82,13 @@ impl Lane {
     /// sample later: Ardour's `ControlList::add` merges a point closer than 64 samples to
     /// the previous one into it (measured: the step's first point disappears, and the lane
     /// ramps from the point before).
-    fn step(mut self, t: f64, from: f64, to: f64) -> Self {
+    pub(super) fn step(mut self, t: f64, from: f64, to: f64) -> Self {
         self.points.push((t, from));
         self.points.push((t + STEP_S, to));
         self
     }
     /// The lane's value at `t` (constant before the first point and after the last).
-    fn value(&self, t: f64) -> f64 {
+    pub(super) fn value(&self, t: f64) -> f64 {
         let p = &self.points;
         if t <= p[0].0 {
             return p[0].1;
@@ -114,7 +114,7 @@ impl Lane {
             .collect()
     }
     /// The argument automate.lua takes: `name@sample:value,...`.
-    fn arg(&self) -> String {
+    pub(super) fn arg(&self) -> String {
         let points: Vec<String> = self
             .points
             .iter()
@@ -388,7 +388,21 @@ pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
             ("Mixwerk Reverb", "automated output gain", reverb),
             ("Mixwerk Delay", "automated feedback", delay),
             ("Mixwerk Chorus", "automated output", chorus),
-            ("Mixwerk Channel Strip", "automated fader and mute", strip),
+            (
+                "Mixwerk Channel Strip",
+                "automated fader and mute",
+                |ctx, dir| {
+                    strip(
+                        ctx,
+                        dir,
+                        "Mixwerk Channel Strip",
+                        ["Ch 1 Fader", "Ch 1 Mute"],
+                    )
+                },
+            ),
+            ("Mixwerk Strip", "automated fader and mute", |ctx, dir| {
+                strip(ctx, dir, "Mixwerk Strip", ["Fader", "Mute"])
+            }),
         ],
         plugins,
     )
@@ -687,17 +701,21 @@ fn delay(ctx: &Ctx, dir: &Path) -> Result<String> {
     ))
 }
 
-/// Bus 1's fader ramps 0 → −20 dB between 1 and 3 s; its mute switches on at 3.5 s and off
-/// at 4.2 s, gliding: the level is the fader in dB, silence while muted (the mute glides
-/// down exponentially and snaps to exact 0 near −120 dB: silent 150 ms after the step).
-fn strip(ctx: &Ctx, dir: &Path) -> Result<String> {
-    let fader = Lane::new("Ch 1 Fader").at(1.0, 0.0).at(3.0, -20.0);
-    let mute = Lane::new("Ch 1 Mute")
-        .step(3.5, 0.0, 1.0)
-        .step(4.2, 1.0, 0.0);
+/// The fader (the Channel Strip's bus 1, or the Strip's own: `names` are the fader's and the
+/// mute's) ramps 0 → −20 dB between 1 and 3 s; the mute switches on at 3.5 s and off at
+/// 4.2 s, gliding: the level is the fader in dB, silence while muted (the mute glides down
+/// exponentially and snaps to exact 0 near −120 dB: silent 150 ms after the step).
+fn strip(
+    ctx: &Ctx,
+    dir: &Path,
+    plugin: &'static str,
+    [fader, mute]: [&'static str; 2],
+) -> Result<String> {
+    let fader = Lane::new(fader).at(1.0, 0.0).at(3.0, -20.0);
+    let mute = Lane::new(mute).step(3.5, 0.0, 1.0).step(4.2, 1.0, 0.0);
     let steps = mute.steps();
     let session = Session {
-        plugin: "Mixwerk Channel Strip",
+        plugin,
         settings: &[],
         lanes: vec![fader.clone(), mute.clone()],
     };

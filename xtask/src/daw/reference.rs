@@ -49,7 +49,7 @@ struct Reference {
 /// Both renders run the same code on the same samples with the same parameter values in the
 /// same block sizes, so they are expected to agree bit for bit (tolerance 0); a plugin with
 /// a reason to differ says so here, with what was measured.
-const REFERENCES: [Reference; 8] = [
+const REFERENCES: [Reference; 9] = [
     // Band 4 a +9 dB bell at 1.25 kHz (Q 2.5), band 7 a −6 dB high shelf, linear phase: the
     // FIR's 4096-sample latency, reported and compensated.
     Reference {
@@ -135,6 +135,22 @@ const REFERENCES: [Reference; 8] = [
             "Ch 1 Compressor=1",
             "Ch 1 Comp Threshold=-30",
             "Ch 1 Pan=-30",
+        ],
+        tol: 0.0,
+    },
+    // The same channel as a Strip of its own, polarity inverted and a little narrower.
+    Reference {
+        plugin: "Mixwerk Strip",
+        settings: &[
+            "High Pass=1",
+            "EQ=1",
+            "Mid 1 Gain=7",
+            "High Shelf Gain=-5",
+            "Compressor=1",
+            "Comp Threshold=-30",
+            "Pan=-30",
+            "Polarity Invert=1",
+            "Width=80",
         ],
         tol: 0.0,
     },

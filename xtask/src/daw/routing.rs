@@ -39,7 +39,7 @@ pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
 }
 
 /// Runs routing.lua in `mode` with `inputs` (written as WAV files in `dir`); returns the export.
-fn render(
+pub(super) fn render(
     ctx: &Ctx,
     dir: &Path,
     mode: &str,
@@ -73,7 +73,7 @@ fn render(
 }
 
 /// Independent white noise on each channel, `seconds` long, at `amplitude` peak.
-fn noise(seed: u64, seconds: f64, amplitude: f32) -> [Vec<f32>; 2] {
+pub(super) fn noise(seed: u64, seconds: f64, amplitude: f32) -> [Vec<f32>; 2] {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut next = move || {
         s ^= s << 13;

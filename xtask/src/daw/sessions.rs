@@ -146,21 +146,42 @@ const AS_SAVED_TOL: f32 = 1e-6;
 const FIXTURE: &str = "state-v1";
 
 /// [`SETTINGS`] for the plugins released after the fixture was saved: round trips only.
-/// Tempo-synced, so the LFO follows the song position and two exports are bit-identical.
-const LATER_SETTINGS: [(&str, &[&str]); 1] = [(
-    "Mixwerk Chorus",
-    &[
-        "Mode=2",
-        "Tempo Sync=1",
-        "Note=10",
-        "Depth=2",
-        "Delay=3",
-        "Feedback=60",
-        "High Cut=8000",
-        "Analog=1",
-        "Mix=60",
-    ],
-)];
+const LATER_SETTINGS: [(&str, &[&str]); 2] = [
+    (
+        "Mixwerk Chorus",
+        // Tempo-synced, so the LFO follows the song position and two exports are
+        // bit-identical.
+        &[
+            "Mode=2",
+            "Tempo Sync=1",
+            "Note=10",
+            "Depth=2",
+            "Delay=3",
+            "Feedback=60",
+            "High Cut=8000",
+            "Analog=1",
+            "Mix=60",
+        ],
+    ),
+    (
+        "Mixwerk Strip",
+        &[
+            "Trim=3",
+            "Polarity Invert=1",
+            "High Pass=1",
+            "HP Freq=120",
+            "HP Slope=1",
+            "EQ=1",
+            "Mid 1 Gain=5",
+            "Compressor=1",
+            "Comp Threshold=-24",
+            "Pan=30",
+            "Width=80",
+            "Fader=-3",
+            "Pan Law=1",
+        ],
+    ),
+];
 
 pub(super) fn checks(plugins: &[&'static str]) -> Vec<Check> {
     let mut checks: Vec<Check> = SETTINGS
