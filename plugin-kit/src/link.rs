@@ -99,6 +99,8 @@ impl Member {
     }
 }
 
+/// The registry: plain statics, built at compile time, so that no audio thread is ever the
+/// first to touch (and so to initialise, allocating) any of it.
 struct Registry {
     members: Mutex<Vec<Member>>,
     next_id: AtomicU64,
@@ -110,13 +112,13 @@ struct Registry {
     generation: AtomicU64,
 }
 
-static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
-    members: Mutex::new(Vec::with_capacity(64)),
+static REGISTRY: Registry = Registry {
+    members: Mutex::new(Vec::new()),
     next_id: AtomicU64::new(1),
     soloed: AtomicU32::new(0),
     watchers: AtomicU32::new(0),
     generation: AtomicU64::new(0),
-});
+};
 
 fn members_lock() -> MutexGuard<'static, Vec<Member>> {
     // A panic while holding it (none is known) would leave the list as it was: still valid.
@@ -147,9 +149,11 @@ impl Link {
     /// Joins the registry with `params` (what other instances' consoles edit). `None` when
     /// linking is off for this process. Main thread (allocates).
     pub fn join(params: Arc<dyn Any + Send + Sync>) -> Option<Self> {
-        if !enabled() {
-            return None;
-        }
+        enabled().then(|| Self::register(params))
+    }
+
+    /// Joins whatever the environment says (the registry's own tests).
+    fn register(params: Arc<dyn Any + Send + Sync>) -> Self {
         let id = REGISTRY.next_id.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::new(Shared::default());
         members_lock().push(Member {
@@ -159,11 +163,11 @@ impl Link {
             context: None,
         });
         REGISTRY.generation.fetch_add(1, Ordering::Release);
-        Some(Self {
+        Self {
             id,
             shared,
             counted: false,
-        })
+        }
     }
 
     pub fn id(&self) -> u64 {

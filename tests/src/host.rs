@@ -271,7 +271,6 @@ impl Bundle {
                 entry: entry.clone(),
             });
         }
-        crate::unlinked_unless_asked();
         // SAFETY: loading a library runs its initialisers; these are our own bundles.
         let entry = unsafe { PluginEntry::load(path) }
             .map_err(|e| format!("cannot load {}: {e}", path.display()))?;

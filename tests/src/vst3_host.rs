@@ -79,7 +79,6 @@ impl Module {
         if let Some((_, m)) = loaded.iter().find(|(p, _)| p == library) {
             return Ok(m.clone());
         }
-        crate::unlinked_unless_asked();
         // SAFETY: our own bundles; their initialisers are nice-plug's.
         let lib = unsafe { libloading::Library::new(library) }
             .map_err(|e| format!("cannot load {}: {e}", library.display()))?;

@@ -9,13 +9,16 @@
 //! (`plugins/strip/src/probe.rs`), which run the console's own code without drawing, found
 //! in the same loaded library as the host's instances (so the same registry). Each test
 //! takes one lock: the registry is the process's.
+//! Cargo runs test processes with `MIXWERK_LINK=off` (`.cargo/config.toml`), so the one test
+//! here that cargo sees runs the others again in a child process of this binary with links
+//! on (they are `#[ignore]`d in the parent, which never loads the bundle).
 //! Run through `cargo xtask test`, which builds the bundles first.
 
 use std::ffi::{CString, c_char};
 use std::sync::{Mutex, MutexGuard};
 
 use host_tests::battery;
-use host_tests::bundles::{PluginUnderTest, release_bundle};
+use host_tests::bundles::{PluginUnderTest, alloc_check_builds, build_of, release_bundle};
 use host_tests::host::{Instance, ParamChange, ParamEvent, Result};
 
 const RATE: f64 = 48_000.0;
@@ -103,7 +106,11 @@ fn strip() -> PluginUnderTest {
 /// The lock, links on for this process, and the library's entry points.
 fn setup() -> (MutexGuard<'static, ()>, Probe) {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    host_tests::link_strips();
+    assert_eq!(
+        std::env::var("MIXWERK_LINK").as_deref(),
+        Ok("on"),
+        "run through linked_strips_in_a_linked_process"
+    );
     let p = strip();
     // Loads it the way the host harness does first, so the library's initialisers ran once.
     let _ = battery::instantiate(&p).expect("the Strip bundle loads");
@@ -143,7 +150,36 @@ fn rms(x: &[f32]) -> f32 {
     (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt()
 }
 
+/// Runs the `#[ignore]`d tests below in a child process of this binary with links on, one at
+/// a time, and fails with their output if any fails.
 #[test]
+fn linked_strips_in_a_linked_process() {
+    // What keeps every other test process unlinked (see the module docs).
+    assert_eq!(
+        std::env::var("MIXWERK_LINK").as_deref(),
+        Ok("off"),
+        "cargo runs tests unlinked ([env] in .cargo/config.toml)"
+    );
+    let exe = std::env::current_exe().expect("this test binary");
+    let out = std::process::Command::new(exe)
+        .args(["--ignored", "--test-threads=1", "--nocapture"])
+        .env("MIXWERK_LINK", "on")
+        .output()
+        .expect("the child test process runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "linked strip tests failed (output above)"
+    );
+    assert!(
+        text.contains("test result: ok. 6 passed"),
+        "all six linked tests ran"
+    );
+}
+
+#[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
 fn instances_join_and_leave_on_several_threads_in_random_orders() {
     let (_g, probe) = setup();
     let before = probe.count();
@@ -222,6 +258,7 @@ fn instances_join_and_leave_on_several_threads_in_random_orders() {
 }
 
 #[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
 fn each_console_meter_reads_its_owners_output_and_track_name() {
     let (_g, probe) = setup();
     let base = probe.count();
@@ -274,8 +311,8 @@ fn each_console_meter_reads_its_owners_output_and_track_name() {
     for (k, inst) in tracks.iter_mut().enumerate() {
         block(inst, &sine(amps[k], 500.0, 0, BLOCK), &[]).unwrap();
     }
-    for k in 0..8 {
-        let (_, m, _) = probe.member(index[k]).unwrap();
+    for (k, &i) in index.iter().enumerate() {
+        let (_, m, _) = probe.member(i).unwrap();
         assert_eq!(
             m[0], 0.0,
             "Track {k}: no meter written while no console is open"
@@ -286,6 +323,7 @@ fn each_console_meter_reads_its_owners_output_and_track_name() {
 }
 
 #[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
 fn a_console_edit_is_a_gesture_on_the_owners_host_and_changes_only_its_audio() {
     let (_g, probe) = setup();
     let mut tracks: Vec<Instance> = ["Drums", "Bass", "Vocal"]
@@ -357,6 +395,7 @@ fn a_console_edit_is_a_gesture_on_the_owners_host_and_changes_only_its_audio() {
 }
 
 #[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
 fn solo_in_place_mutes_the_other_linked_strips() {
     let (_g, probe) = setup();
     let _ = probe;
@@ -398,6 +437,7 @@ fn solo_in_place_mutes_the_other_linked_strips() {
 }
 
 #[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
 fn an_edit_through_a_kept_snapshot_of_a_gone_instance_does_nothing() {
     let (_g, probe) = setup();
     let base = probe.count();
@@ -421,4 +461,51 @@ fn an_edit_through_a_kept_snapshot_of_a_gone_instance_does_nothing() {
         b.take_param_events().is_empty(),
         "the edit reached no other instance"
     );
+}
+
+/// The allocation-checking build (`assert_process_allocs`: any allocation in `process`
+/// aborts this process) with links on, three strips, a console watching (meters written),
+/// solo switching on every block, a console edit between blocks: nothing allocates on the
+/// audio thread.
+#[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
+fn linked_strips_never_allocate_on_the_audio_thread() {
+    let (_g, _release) = setup();
+    let p = build_of(alloc_check_builds(), "strip");
+    let mut tracks: Vec<Instance> = (0..3)
+        .map(|k| {
+            let (_b, mut inst) = battery::instantiate(&p).expect("alloc-check instance");
+            inst.set_track(&format!("Alloc {k}"), [1, 2, 3]);
+            inst.activate(RATE, BLOCK as u32).expect("activate");
+            inst
+        })
+        .collect();
+    let probe = Probe {
+        // SAFETY: the library the host harness loaded (dlopen returns the loaded one).
+        lib: unsafe { libloading::Library::new(&p.path) }.expect("the alloc-check library"),
+    };
+    assert_eq!(
+        probe.count(),
+        3,
+        "the alloc-check library has its own registry"
+    );
+    probe.watch(true);
+    let input = sine(0.5, 440.0, 0, BLOCK);
+    for b in 0..64 {
+        for (k, inst) in tracks.iter_mut().enumerate() {
+            let solo = ParamChange {
+                offset: (b * 7 % BLOCK) as u32,
+                id: SOLO,
+                value: ((b + k) % 3 == 0) as u8 as f64,
+            };
+            let out = block(inst, &input, &[solo]).unwrap();
+            assert!(out.iter().all(|v| v.is_finite()));
+        }
+        if b % 8 == 0 {
+            assert!(probe.edit((b / 8) as u32 % 3, "fader", 0.3 + 0.05 * (b / 8) as f32));
+        }
+    }
+    probe.watch(false);
+    let (_, m, _) = probe.member(0).unwrap();
+    assert!(m[2] > 0.0, "the meters were written meanwhile");
 }

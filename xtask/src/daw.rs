@@ -469,6 +469,9 @@ impl Ardour {
             .arg(self.scripts.join(script))
             .args(args)
             .env("HOME", &self.home)
+            // A real host's process: Mixwerk Strips link (cargo's config turns it off for
+            // what cargo runs, this xtask included).
+            .env("MIXWERK_LINK", "on")
             .current_dir(dir)
             .stdout(std::fs::File::create(&log)?)
             .stderr(std::fs::File::create(&err_log)?)
