@@ -71,6 +71,12 @@ const SETUPS: &[Setup] = &[
         label: "issue 9: all on",
         params: STRIP_ALL_ON,
     },
+    Setup {
+        plugin: "strip",
+        label: "gate, EQ, compressor on",
+        // One channel of the Channel Strip's "all on" row, without its sends.
+        params: &[("gate_on", 1.0), ("eq_on", 1.0), ("comp_on", 1.0)],
+    },
 ];
 
 /// Open-source peers timed beside our plugins in the same run, when Debian's `lilv-utils`
