@@ -220,6 +220,8 @@ fn shoot(
             .env("MIXWERK_IR_DIR", ir_dir)
             .env("MIXWERK_DEMO_IR", ir)
             .env("MIXWERK_DEMO_VIEW", view.unwrap_or(""))
+            // As in a host: Mixwerk Strips link (cargo's config unlinks what cargo runs).
+            .env("MIXWERK_LINK", "on")
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()

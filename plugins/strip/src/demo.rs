@@ -110,6 +110,10 @@ impl DemoPeers {
             }));
             apply_mix(k, &params, &context.param_setter());
             link.set_context(context);
+            // Playing, as a track the host processes.
+            link.shared()
+                .active
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             let mut strip = Box::new(ChannelStrip::new(sample_rate, max_block));
             strip.update_immediately(&params.settings());
             peers.push(Peer {

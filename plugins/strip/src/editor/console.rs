@@ -81,7 +81,8 @@ impl StripView {
                                 ui.vertical(|ui| {
                                     let ctx = member.context.as_ref();
                                     let drawn = with_controls(k, is_own, ctx, |c| {
-                                        self.column(ui, c, &params, member.id, &name, None, is_own)
+                                        let color = track_color(&track);
+                                        self.column(ui, c, &params, member.id, &name, color, is_own)
                                     });
                                     if drawn.is_none() {
                                         ui.set_width(STRIP_WIDTH);

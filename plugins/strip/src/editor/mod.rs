@@ -157,7 +157,8 @@ fn track_color(track: &TrackInfo) -> Option<egui::Color32> {
 
 impl View for StripView {
     const TITLE: &'static str = crate::MixwerkStrip::NAME;
-    const SIZE: Vec2 = vec2(1240.0, 760.0);
+    /// The Channel Strip's width: the strip in full needs it.
+    const SIZE: Vec2 = vec2(1440.0, 760.0);
 
     fn opened(&mut self, _ctx: &egui::Context, k: &Controls) {
         self.watch = Some(Watch::new());
