@@ -47,17 +47,32 @@ pub(super) fn render(
     inputs: &[[Vec<f32>; 2]],
     settings: &[String],
 ) -> Result<Vec<Vec<f32>>> {
+    let leading = [mode.to_owned(), dir.display().to_string()];
+    render_tracks(ctx, dir, "routing.lua", &leading, routes, inputs, settings)
+}
+
+/// Runs `script` in a new session of `routes` in `dir` with the arguments `leading`, then one
+/// WAV file per input (written to `dir`), then `trailing`; returns the session's export,
+/// checked to be stereo, as long as the inputs and finite.
+pub(super) fn render_tracks(
+    ctx: &Ctx,
+    dir: &Path,
+    script: &str,
+    leading: &[String],
+    routes: &[&str],
+    inputs: &[[Vec<f32>; 2]],
+    trailing: &[String],
+) -> Result<Vec<Vec<f32>>> {
     std::fs::create_dir_all(dir)?;
-    let mut args = vec![mode.to_owned(), dir.display().to_string()];
+    let mut args = leading.to_vec();
     for (i, input) in inputs.iter().enumerate() {
         let wav = dir.join(format!("input{}.wav", i + 1));
         write_wav(&wav, input)?;
         args.push(wav.display().to_string());
     }
-    args.extend(settings.iter().cloned());
+    args.extend(trailing.iter().cloned());
     let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
-    ctx.ardour
-        .session(dir, RATE, routes, "routing.lua", &args)?;
+    ctx.ardour.session(dir, RATE, routes, script, &args)?;
     let export = read_wav(&dir.join("export").join("daw-test.wav"))?;
     ensure!(
         export.len() == 2 && export[0].len() == inputs[0][0].len(),

@@ -23,9 +23,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail, ensure};
 
-use super::audio::{RATE, read_wav, write_wav};
+use super::audio::RATE;
 use super::automation::Lane;
-use super::routing::noise;
+use super::routing::{self, noise};
 use super::{Check, Ctx};
 
 const PLUGIN: &str = "Mixwerk Strip";
@@ -202,30 +202,10 @@ fn render(
     inputs: &[[Vec<f32>; 2]],
     args: &[String],
 ) -> Result<Vec<Vec<f32>>> {
-    std::fs::create_dir_all(dir)?;
-    let mut all = vec![dir.display().to_string()];
-    for (i, input) in inputs.iter().enumerate() {
-        let wav = dir.join(format!("input{}.wav", i + 1));
-        write_wav(&wav, input)?;
-        all.push(wav.display().to_string());
-    }
-    all.extend(args.iter().cloned());
-    let all: Vec<&std::ffi::OsStr> = all.iter().map(std::ffi::OsStr::new).collect();
     let routes: Vec<String> = (1..=inputs.len()).map(|i| format!("t{i}")).collect();
     let routes: Vec<&str> = routes.iter().map(String::as_str).collect();
-    ctx.ardour.session(dir, RATE, &routes, "strips.lua", &all)?;
-    let export = read_wav(&dir.join("export").join("daw-test.wav"))?;
-    ensure!(
-        export.len() == 2 && export[0].len() == inputs[0][0].len(),
-        "the export has {} channels of {} samples, expected 2 of {}",
-        export.len(),
-        export.first().map_or(0, Vec::len),
-        inputs[0][0].len()
-    );
-    if let Some(i) = export.iter().flatten().position(|x| !x.is_finite()) {
-        bail!("the export has a non-finite sample at {}", i / 2);
-    }
-    Ok(export)
+    let leading = [dir.display().to_string()];
+    routing::render_tracks(ctx, dir, "strips.lua", &leading, &routes, inputs, args)
 }
 
 /// Every Strip's settings as strips.lua's arguments.
