@@ -32,18 +32,27 @@
 //! **The ceiling** is applied where the peak is detected, so ceiling automation is aligned
 //! with the audio it affects (the host compensates the latency), like everything else.
 //!
+//! **Sample peak** runs the same stages once per group of 16 samples instead
+//! ([`GroupedGain`]: the same argument, by groups; the gain drawn out linearly between group
+//! values), with the peak read straight from the driven audio, not through the detector, so
+//! the latency stays the same in both modes. It is more than twice as fast and a little more
+//! conservative (a peak holds its whole group): the output is 0.02–0.11 dB quieter than the
+//! per-sample path's at the defaults (tested, with the figures).
+//!
 //! **Lookahead changes** move the delay, the hold window and the averages together. Audio
 //! already in the delay line would otherwise jump in time (a click), so a change fades the
 //! output out over [`SWITCH_FADE_MS`], switches (rebuilding the window from its history and
 //! starting the averages at the smallest gain any sample in flight needs, so the ceiling holds
 //! through the switch), and fades back in. The new latency is reported at once; hosts
-//! usually restart the plugin on a latency change anyway.
+//! usually restart the plugin on a latency change anyway. A change of peak mode, or of the
+//! lookahead in sample-peak mode, starts the new path afresh instead: it has not seen the
+//! audio in flight, so that audio leaves muted, between the fade out and the fade in.
 //!
 //! **Bypass** glides to the input delayed by the same latency (so bypassing neither clicks
 //! nor moves the track in time), bit for bit once the glide is over. **Dither** ([`Dither`])
 //! is the last step before the bypass fade.
 //!
-//! **Performance**: blocks run in chunks of 64 frames, stage by stage as in the compressor:
+//! **Performance** (true peak): blocks run in chunks of 64 frames, stage by stage as in the compressor:
 //! the interpolator as a per-channel loop; the window minimum and the averages by blocks
 //! ([`WindowMin::process`], [`MovingAverage::process`]: exactly what pushing one value at a
 //! time gives, with only a few integer adds and one `min` per eight values left serial); the
@@ -64,6 +73,7 @@ use crate::smoother::Smoother;
 use super::ballistics::Ballistics;
 use super::dither::{Dither, DitherDepth};
 use super::fast_db;
+use super::grouped_gain::GroupedGain;
 use super::lookahead::Lookahead;
 use super::moving_average::MovingAverage;
 use super::stereo;
@@ -91,7 +101,8 @@ pub enum PeakMode {
     /// Samples and the waveform between them (BS.1770 true peak).
     #[default]
     TruePeak,
-    /// Sample values only: cheaper, and no limiting of inter-sample peaks.
+    /// Sample values only: cheaper (the gain path by groups of 16 samples), and no limiting
+    /// of inter-sample peaks.
     SamplePeak,
 }
 
@@ -237,9 +248,16 @@ pub struct Limiter {
     sample_rate: f32,
     settings: Settings,
     detectors: [TruePeakDetector; 2],
+    /// The true-peak gain path, per sample.
     windows: [WindowMin; 2],
     release: Ballistics<Stereo>,
     averages: [MovingAverage; 2],
+    /// The sample-peak gain path, by groups, with its own lookahead delay.
+    grouped: GroupedGain,
+    /// The path running now (the settings' may differ while switching).
+    mode: PeakMode,
+    /// Output samples still to mute after a switch that dropped the audio in flight.
+    mute: usize,
     /// The driven audio (what is limited) and the plain input (what bypass glides to).
     audio: Lookahead<Stereo>,
     dry: Lookahead<Stereo>,
@@ -295,6 +313,9 @@ impl Limiter {
             windows: [window(), window()],
             release: Ballistics::new(fs, 0.0, d.release_ms),
             averages: [MovingAverage::new(max_span), MovingAverage::new(max_span)],
+            grouped: GroupedGain::new(fs, max_latency),
+            mode: d.peak_mode,
+            mute: 0,
             audio: Lookahead::new(fs, max_delay_ms),
             dry: Lookahead::new(fs, max_delay_ms),
             ceilings: DelayLine::new(max_latency),
@@ -363,11 +384,13 @@ impl Limiter {
             .set_target(crate::gain::db_to_gain(s.ceiling_db));
         self.release.set_release_ms(s.release_ms);
         self.release.set_auto_release(s.auto_release);
+        self.grouped.set_release(s.release_ms, s.auto_release);
+        self.grouped.set_link(s.link);
         self.link = s.link;
         self.dither.set_depth(s.dither);
         self.mono_check.set(s.mono_check);
         self.bypass.set_target(if s.bypass { 1.0 } else { 0.0 });
-        // A different lookahead fades out and switches (see `process_chunk`).
+        // A different lookahead or peak mode fades out and switches (see `process_chunk`).
         self.target_latency = self.latency_for_ms(s.lookahead_ms);
         self.settings = s;
     }
@@ -379,8 +402,8 @@ impl Limiter {
             s.reset_to(s.target());
         }
         self.mono_check.set_immediately(settings.mono_check);
-        if self.target_latency != self.latency {
-            self.switch_latency();
+        if self.must_switch() {
+            self.switch();
         }
         self.fade_level = self.fade_len;
     }
@@ -402,6 +425,8 @@ impl Limiter {
             a.set_span(span, 1.0);
         }
         self.release.reset();
+        self.grouped.restart(span, self.latency);
+        self.mute = 0;
         self.audio.reset();
         self.dry.reset();
         self.ceilings.reset();
@@ -427,23 +452,56 @@ impl Limiter {
         self.clamped
     }
 
-    /// Hold window and total span of the averages for the current latency.
+    /// Hold window and total span of the averages for the current latency (the set
+    /// lookahead in samples).
     fn span(&self) -> usize {
         self.latency - DELAY + 1
     }
 
-    /// Moves delay, window and averages to `target_latency` (see the module docs).
-    fn switch_latency(&mut self) {
+    /// Whether the settings ask for another latency or peak mode than the one running.
+    fn must_switch(&self) -> bool {
+        self.target_latency != self.latency || self.settings.peak_mode != self.mode
+    }
+
+    /// Moves delay, window and averages to `target_latency` and the gain path to the set
+    /// peak mode (see the module docs).
+    fn switch(&mut self) {
+        let same_path = self.mode == self.settings.peak_mode;
+        self.mode = self.settings.peak_mode;
         self.latency = self.target_latency;
         let span = self.span();
         self.audio.set_delay_samples_immediately(self.latency);
         self.dry.set_delay_samples_immediately(self.latency);
-        for (w, a) in self.windows.iter_mut().zip(&mut self.averages) {
-            w.set_window(span);
-            // Every sample in flight has had its required gain pushed within the last
-            // `latency` pushes (or is yet to be detected, and then sees only new values).
-            let floor = w.min_of_last(span + self.latency);
-            a.set_span(span, floor);
+        match self.mode {
+            PeakMode::TruePeak if same_path => {
+                for (w, a) in self.windows.iter_mut().zip(&mut self.averages) {
+                    w.set_window(span);
+                    // Every sample in flight has had its required gain pushed within the
+                    // last `latency` pushes (or is yet to be detected, and then sees only
+                    // new values).
+                    let floor = w.min_of_last(span + self.latency);
+                    a.set_span(span, floor);
+                }
+            }
+            PeakMode::TruePeak => {
+                // Nothing in flight was detected by this path, and the detectors' history is
+                // stale: start afresh and mute until every sample leaving was detected in
+                // full (its estimate reaches up to `DELAY` samples back).
+                for d in &mut self.detectors {
+                    d.reset();
+                }
+                for (w, a) in self.windows.iter_mut().zip(&mut self.averages) {
+                    w.set_window(span);
+                    w.reset(1.0);
+                    a.set_span(span, 1.0);
+                }
+                self.release.reset();
+                self.mute = self.latency + DELAY;
+            }
+            PeakMode::SamplePeak => {
+                self.grouped.restart(span, self.latency);
+                self.mute = self.latency;
+            }
         }
     }
 
@@ -459,11 +517,10 @@ impl Limiter {
         in_chunks(self, buf, None, |_, rest| rest, Self::run_chunk);
     }
 
-    /// The ceilings through their delay line (to meet the samples detected against them),
-    /// counting how long the newest have been the same.
+    /// The ceilings through their delay line, `delay` samples (to meet the samples
+    /// detected against them), counting how long the newest have been the same.
     #[inline(always)]
-    fn delay_ceilings(&mut self, ceiling: &[f32], limit: &mut [f32]) {
-        let delay = self.latency - DELAY;
+    fn delay_ceilings(&mut self, ceiling: &[f32], limit: &mut [f32], delay: usize) {
         for (l, &c) in limit.iter_mut().zip(ceiling) {
             self.ceilings.push(c);
             *l = self.ceilings.read(delay);
@@ -477,47 +534,25 @@ impl Limiter {
         }
     }
 
-    avx2_dispatch! {
-        /// [`process_chunk`](Self::process_chunk) in the build for this CPU.
-        fn run_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) = process_chunk;
-        /// [`process_chunk`](Self::process_chunk) compiled for AVX2 (the stage loops and the
-        /// true-peak detector run eight lanes wide). Without FMA, so it computes exactly what
-        /// the baseline build does (tested).
-        avx2 if self.avx2: fn process_chunk_avx2;
-    }
-
-    /// Up to [`CHUNK`] frames through every stage (channel 1 ignored and copied when `mono`).
+    /// The true-peak gain path, one step per sample: peaks, the gain each needs, hold,
+    /// release and link, the averages; `late` gets the driven audio delayed by the latency
+    /// with that gain applied.
     #[inline(always)]
-    fn process_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) {
-        let n = n.min(CHUNK);
+    fn true_peak_path(
+        &mut self,
+        driven: &Chunk,
+        ceiling: &[f32; CHUNK],
+        n: usize,
+        mono: bool,
+        late: &mut Chunk,
+    ) {
         let channels = if mono { 1 } else { 2 };
-        if self.target_latency != self.latency && self.fade_level == 0 {
-            self.switch_latency();
-        }
-
-        // 1. Drive; garbage in becomes silence.
-        let mut drive = [0.0; CHUNK];
-        self.drive.process_block(&mut drive[..n]);
-        let mut driven = [[0.0; CHUNK]; 2];
-        for ch in 0..channels {
-            for i in 0..n {
-                x[ch][i] = sane(x[ch][i]);
-                driven[ch][i] = sane(x[ch][i] * drive[i]);
-            }
-        }
 
         // 2. Peaks (for the samples DELAY ago) and the gain each needs.
-        let true_peak = self.settings.peak_mode == PeakMode::TruePeak;
         let mut need = [[0.0; CHUNK]; 2];
         for ch in 0..channels {
-            self.detectors[ch].process_block(&driven[ch][..n], &mut need[ch][..n], true_peak);
+            self.detectors[ch].process_block(&driven[ch][..n], &mut need[ch][..n], true);
         }
-        // Settled, and all the delay line can give is that value: the delayed ceiling is it.
-        let steady_ceiling = self.ceiling.is_settled()
-            && self.ceiling.value().to_bits() == self.last_ceiling.to_bits()
-            && self.ceiling_run > self.max_latency;
-        let mut ceiling = [0.0; CHUNK];
-        self.ceiling.process_block(&mut ceiling[..n]);
         for lane in need.iter_mut().take(channels) {
             for (r, &c) in lane[..n].iter_mut().zip(&ceiling[..n]) {
                 let aim = c * AIM;
@@ -554,7 +589,7 @@ impl Limiter {
             }
         }
 
-        // 5. The averages: the gain that is applied.
+        // 5. The averages: the gain that is applied, to the delayed audio.
         let mut gain = [[0.0; CHUNK]; 2];
         for ch in 0..channels {
             self.averages[ch].process(&gr[ch][..n], &mut gain[ch][..n]);
@@ -565,26 +600,90 @@ impl Limiter {
         for (lowest, lane) in self.min_gain.iter_mut().zip(&gain) {
             *lowest = smallest(&lane[..n], *lowest);
         }
-
-        // 6. The delayed audio and its ceiling, the switch fade.
-        let (mut late, mut dry) = (driven, *x);
-        let ([ll, lr], [dl, dr]) = (&mut late, &mut dry);
+        *late = *driven;
+        let [ll, lr] = late;
         self.audio.process_split(&mut ll[..n], &mut lr[..n]);
+        for ch in 0..channels {
+            for i in 0..n {
+                late[ch][i] = flush_denormal(late[ch][i] * gain[ch][i]);
+            }
+        }
+    }
+
+    avx2_dispatch! {
+        /// [`process_chunk`](Self::process_chunk) in the build for this CPU.
+        fn run_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) = process_chunk;
+        /// [`process_chunk`](Self::process_chunk) compiled for AVX2 (the stage loops and the
+        /// true-peak detector run eight lanes wide). Without FMA, so it computes exactly what
+        /// the baseline build does (tested).
+        avx2 if self.avx2: fn process_chunk_avx2;
+    }
+
+    /// Up to [`CHUNK`] frames through every stage (channel 1 ignored and copied when `mono`).
+    #[inline(always)]
+    fn process_chunk(&mut self, x: &mut Chunk, n: usize, mono: bool) {
+        let n = n.min(CHUNK);
+        let channels = if mono { 1 } else { 2 };
+        if self.must_switch() && self.fade_level == 0 {
+            self.switch();
+        }
+
+        // 1. Drive; garbage in becomes silence.
+        let mut drive = [0.0; CHUNK];
+        self.drive.process_block(&mut drive[..n]);
+        let mut driven = [[0.0; CHUNK]; 2];
+        for ch in 0..channels {
+            for i in 0..n {
+                x[ch][i] = sane(x[ch][i]);
+                driven[ch][i] = sane(x[ch][i] * drive[i]);
+            }
+        }
+
+        // 2.–5. The gain path, and the audio delayed by the latency with its gain applied.
+        // Settled, and all the delay line can give is that value: the delayed ceiling is it.
+        let steady_ceiling = self.ceiling.is_settled()
+            && self.ceiling.value().to_bits() == self.last_ceiling.to_bits()
+            && self.ceiling_run > self.max_latency;
+        let mut ceiling = [0.0; CHUNK];
+        self.ceiling.process_block(&mut ceiling[..n]);
+        let mut late = [[0.0; CHUNK]; 2];
+        // The ceiling meets the sample it was detected against this much later.
+        let ceiling_delay = match self.mode {
+            PeakMode::TruePeak => {
+                self.true_peak_path(&driven, &ceiling, n, mono, &mut late);
+                self.latency - DELAY
+            }
+            PeakMode::SamplePeak => {
+                let lowest = self
+                    .grouped
+                    .process(&driven, &ceiling[..n], n, !mono, &mut late);
+                for (m, l) in self.min_gain.iter_mut().zip(lowest) {
+                    *m = min(*m, l);
+                }
+                self.latency
+            }
+        };
+
+        // 6. The plain input for bypass, the delayed ceiling, the switch fade.
+        let mut dry = *x;
+        let [dl, dr] = &mut dry;
         self.dry.process_split(&mut dl[..n], &mut dr[..n]);
         let mut limit = [0.0; CHUNK];
         if steady_ceiling {
             // Nothing pushed: what the line holds stays that value, as it would have.
             limit = ceiling;
         } else {
-            self.delay_ceilings(&ceiling[..n], &mut limit[..n]);
+            self.delay_ceilings(&ceiling[..n], &mut limit[..n], ceiling_delay);
         }
         let mut level = [1.0f32; CHUNK];
-        let switching = self.target_latency != self.latency || self.fade_level != self.fade_len;
+        let switching = self.must_switch() || self.mute > 0 || self.fade_level != self.fade_len;
         if switching {
             let inv = 1.0 / self.fade_len as f32;
             for l in &mut level[..n] {
-                if self.target_latency != self.latency {
+                if self.must_switch() {
                     self.fade_level = self.fade_level.saturating_sub(1);
+                } else if self.mute > 0 {
+                    self.mute -= 1;
                 } else if self.fade_level < self.fade_len {
                     self.fade_level += 1;
                 }
@@ -596,15 +695,15 @@ impl Limiter {
             }
         }
 
-        // 7. Gain, guard clamp, dither, bypass.
+        // 7. Switch fade, guard clamp, dither, bypass.
         let mut clamped = 0u64;
-        for ch in 0..channels {
+        for lane in late.iter_mut().take(channels) {
             for i in 0..n {
-                let y = flush_denormal(late[ch][i] * gain[ch][i]) * level[i];
+                let y = lane[i] * level[i];
                 let c = limit[i];
                 let over = y.abs() > c;
                 clamped += over as u64;
-                late[ch][i] = if over { c.copysign(y) } else { y };
+                lane[i] = if over { c.copysign(y) } else { y };
             }
         }
         self.clamped += clamped;

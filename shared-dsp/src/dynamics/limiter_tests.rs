@@ -332,52 +332,57 @@ fn latency_equals_measured() {
     }
 }
 
-/// The gain reaches its target exactly when the peak arrives — not earlier (the samples
-/// before the lookahead window are untouched) and not later (the peak leaves at the
-/// ceiling, not over it, and not limited further than it needs).
+/// The gain reaches its target exactly when the peak arrives — not earlier than the ramp
+/// allows (the samples before it are untouched) and not later (the peak leaves at the
+/// ceiling, not over it, and not limited further than it needs). Sample-peak mode, so that
+/// only the loud sample itself needs a lower gain, at each position of the peak within its
+/// group of 16 ([`grouped_gain`](super::grouped_gain)): the ramp is S whole groups, so it
+/// starts S·16 − 1 to S·16 + 14 samples before the peak.
 #[test]
 fn gain_arrives_exactly_with_the_peak() {
-    // Sample-peak mode, so that only the loud sample itself needs a lower gain (in true-peak
-    // mode the waveform next to it does too, moving the start by a sample).
-    let mut lim = Limiter::new(FS, 512);
-    lim.update_immediately(&Settings {
-        lookahead_ms: 2.0,
-        release_ms: 1_000.0,
-        peak_mode: PeakMode::SamplePeak,
-        ..Settings::default()
-    });
-    let latency = lim.latency_samples() as usize;
-    let span = latency - super::true_peak::DELAY + 1;
-    // A quiet DC level, then one loud sample at 2000.
-    let mut x = vec![0.1f32; 4_000];
-    x[2_000] = 2.0;
-    let (ol, _) = run(&mut lim, &x, &x, 64);
-    let gain = |n: usize| ol[n + latency] / x[n];
-    // Untouched until the window reaches the peak: the first sample whose gain may move is
-    // the one span − 1 samples before it (its hold window is the first to contain the peak).
-    for n in 100..2_000 - (span - 1) {
-        assert_eq!(
-            gain(n),
-            1.0,
-            "sample {n} was touched, {} before the peak",
-            2_000 - n
+    use super::grouped_gain::{GROUP, GroupedGain};
+    for phase in [0usize, 7, 15] {
+        let mut lim = Limiter::new(FS, 512);
+        lim.update_immediately(&Settings {
+            lookahead_ms: 2.0,
+            release_ms: 1_000.0,
+            peak_mode: PeakMode::SamplePeak,
+            ..Settings::default()
+        });
+        let latency = lim.latency_samples() as usize;
+        let lookahead = latency - super::true_peak::DELAY + 1;
+        let groups = GroupedGain::span_for(lookahead, latency);
+        // A quiet DC level, then one loud sample `phase` into a group.
+        let peak = 2_000 + phase;
+        let mut x = vec![0.1f32; 4_000];
+        x[peak] = 2.0;
+        let (ol, _) = run(&mut lim, &x, &x, 64);
+        let gain = |n: usize| ol[n + latency] / x[n];
+        let (earliest, latest) = (
+            peak - (groups * GROUP + phase - 1),
+            peak - (groups * GROUP - 1),
         );
+        for n in 100..earliest {
+            assert_eq!(
+                gain(n),
+                1.0,
+                "sample {n} was touched, {} before the peak",
+                peak - n
+            );
+        }
+        assert!(gain(latest) < 1.0, "the gain did not start moving in time");
+        let peak_db = db(ol[peak + latency] as f64);
+        println!(
+            "peak {phase} into its group out at {peak_db:+.5} dB (ceiling −1), ramp over {} samples",
+            peak - earliest
+        );
+        assert!(peak_db <= -1.0 && peak_db > -1.001, "{peak_db}");
+        // The ramp down is monotonic and smooth (B-spline: no step larger than twice the mean).
+        let ramp: Vec<f32> = (earliest - 1..=peak).map(gain).collect();
+        assert!(ramp.windows(2).all(|w| w[1] <= w[0]));
+        let mean_step = (ramp[0] - ramp[ramp.len() - 1]) / (ramp.len() - 1) as f32;
+        assert!(ramp.windows(2).all(|w| w[0] - w[1] <= 2.01 * mean_step));
     }
-    assert!(
-        gain(2_000 - (span - 1)) < 1.0,
-        "the gain did not start moving at the window's start"
-    );
-    let peak_db = db(ol[2_000 + latency] as f64);
-    println!(
-        "peak out at {peak_db:+.5} dB (ceiling −1), gain ramp over {} samples",
-        span - 1
-    );
-    assert!(peak_db <= -1.0 && peak_db > -1.001, "{peak_db}");
-    // The ramp down is monotonic and smooth (B-spline: no step larger than twice the mean).
-    let ramp: Vec<f32> = (2_000 - span..=2_000).map(gain).collect();
-    assert!(ramp.windows(2).all(|w| w[1] <= w[0]));
-    let mean_step = (ramp[0] - ramp[ramp.len() - 1]) / (ramp.len() - 1) as f32;
-    assert!(ramp.windows(2).all(|w| w[0] - w[1] <= 2.01 * mean_step));
 }
 
 /// Release: once the peak has left the hold, the gain reduction in dB decays exponentially
@@ -444,10 +449,12 @@ fn stereo_link() {
     }
 }
 
-/// A lookahead change while limiting loud noise: the latency moves, the ceiling holds
-/// throughout (no clamp), and the output fades rather than jumps.
+/// Lookahead and peak-mode changes while limiting a loud sine: the latency moves, the
+/// ceiling holds throughout (no clamp), and the output fades rather than jumps. A change of
+/// path (true peak ↔ sample peak) or of the sample-peak lookahead drops the audio in flight:
+/// the output fades out, stays silent while that audio leaves, and fades back in.
 #[test]
-fn lookahead_changes_fade_and_keep_the_ceiling() {
+fn lookahead_and_peak_mode_changes_fade_and_keep_the_ceiling() {
     let mut lim = Limiter::new(FS, 512);
     let mut s = Settings {
         drive_db: 18.0,
@@ -456,16 +463,24 @@ fn lookahead_changes_fade_and_keep_the_ceiling() {
     lim.update_immediately(&s);
     let mut out = Vec::new();
     let mut max_step = 0.0f32;
-    // (lookahead, samples to run): the change to 3 ms comes in the middle of the fade-out
-    // towards 0.5 ms.
-    for (ms, samples) in [
-        (1.5f32, 10_000),
-        (10.0, 10_000),
-        (0.5, 100),
-        (3.0, 10_000),
-        (1.5, 10_000),
+    // (lookahead, peak mode, samples to run): the change to 3 ms comes in the middle of the
+    // fade-out towards 0.5 ms, the switch back to true peak in the middle of the one to
+    // sample peak.
+    let (tp, sp) = (PeakMode::TruePeak, PeakMode::SamplePeak);
+    for (ms, mode, samples) in [
+        (1.5f32, tp, 10_000),
+        (10.0, tp, 10_000),
+        (0.5, tp, 100),
+        (3.0, tp, 10_000),
+        (3.0, sp, 10_000),
+        (10.0, sp, 10_000),
+        (0.5, sp, 10_000),
+        (0.5, tp, 10_000),
+        (1.5, sp, 100),
+        (1.5, tp, 10_000),
     ] {
         s.lookahead_ms = ms;
+        s.peak_mode = mode;
         lim.update(&s);
         assert_eq!(lim.latency_samples() as usize, lim.latency_for_ms(ms));
         // A slow sine, heavily limited: a jump in the output could only be a click.
@@ -485,37 +500,44 @@ fn lookahead_changes_fade_and_keep_the_ceiling() {
     assert!(max_step < 0.02, "{max_step}");
 }
 
-/// Block sizes do not change a single bit; mono equals stereo with equal channels.
+/// Block sizes do not change a single bit; mono equals stereo with equal channels; in both
+/// peak modes (sample peak's groups run across blocks of any size).
 #[test]
 fn block_size_independent_and_mono() {
     let mut rng = XorShift::new(11);
     let x: Vec<f32> = (0..20_000).map(|_| 2.0 * rng.uniform()).collect();
     let y: Vec<f32> = (0..20_000).map(|_| 2.0 * rng.uniform()).collect();
-    let s = Settings {
-        auto_release: true,
-        link: 0.6,
-        dither: DitherDepth::Bits16,
-        ..Settings::default()
-    };
-    let mut reference = None;
-    for block in [1usize, 7, 64, 333, 4096] {
-        let mut lim = Limiter::new(FS, 4096);
-        lim.update_immediately(&s);
-        let out = run(&mut lim, &x, &y, block);
-        match &reference {
-            None => reference = Some(out),
-            Some(r) => assert!(r.0 == out.0 && r.1 == out.1, "block {block} differs"),
+    for peak_mode in [PeakMode::TruePeak, PeakMode::SamplePeak] {
+        let s = Settings {
+            auto_release: true,
+            link: 0.6,
+            dither: DitherDepth::Bits16,
+            peak_mode,
+            ..Settings::default()
+        };
+        let mut reference = None;
+        for block in [1usize, 7, 64, 333, 4096] {
+            let mut lim = Limiter::new(FS, 4096);
+            lim.update_immediately(&s);
+            let out = run(&mut lim, &x, &y, block);
+            match &reference {
+                None => reference = Some(out),
+                Some(r) => assert!(
+                    r.0 == out.0 && r.1 == out.1,
+                    "{peak_mode:?}: block {block} differs"
+                ),
+            }
         }
+        let mut stereo = Limiter::new(FS, 512);
+        stereo.update_immediately(&s);
+        let mut mono = stereo.clone();
+        let (ol, _) = run(&mut stereo, &x, &x, 512);
+        let mut m = x.clone();
+        for c in m.chunks_mut(100) {
+            mono.process_mono(c);
+        }
+        assert_eq!(ol, m, "{peak_mode:?}");
     }
-    let mut stereo = Limiter::new(FS, 512);
-    stereo.update_immediately(&s);
-    let mut mono = stereo.clone();
-    let (ol, _) = run(&mut stereo, &x, &x, 512);
-    let mut m = x.clone();
-    for c in m.chunks_mut(100) {
-        mono.process_mono(c);
-    }
-    assert_eq!(ol, m);
 }
 
 /// NaN and infinities: the output stays finite and within the ceiling, and the limiter works
@@ -982,8 +1004,9 @@ fn mono_check_plays_the_mean_of_the_limited_channels() {
     assert_eq!(br[latency..], inverted[..n - latency]);
 }
 
-/// The sample-peak gain path one step per sample, as the limiter computed it before its hold
-/// and averages went by blocks (issue 18's speed item), built from the same parts: the hold
+/// The per-sample gain path with sample peaks: the true-peak path's design (as the
+/// sample-peak mode ran it before it went by groups, issue 18's speed item), the reference
+/// for how the grouped path sounds. Built from the same parts: the hold
 /// ([`WindowMin::push`]), the release in dB ([`Ballistics`]), the link, back to a gain no
 /// larger than the hold, the averages ([`MovingAverage::push`]), the audio delayed by the
 /// latency. Constant settings, stereo, no dither, mono check or bypass.
@@ -1043,12 +1066,16 @@ fn per_sample_limiter(fs: f32, s: &Settings, left: &[f32], right: &[f32]) -> [Ve
     out
 }
 
-/// Against the per-sample path ([`per_sample_limiter`]): on loud program material at 44.1 and
-/// 96 kHz, lookaheads 0.5–10 ms, releases 1 ms–1 s (auto too) and links 0–100 %, in blocks
-/// of 1, 64, 333 and 8192: the same output, bit for bit.
+/// Sample-peak mode runs its gain path once per group of 16 samples
+/// ([`grouped_gain`](super::grouped_gain)); the per-sample path ([`per_sample_limiter`]) is
+/// the reference for how it sounds. On loud program material at 44.1 and 96 kHz,
+/// lookaheads 0.5–10 ms, releases 1 ms–1 s (auto too) and links 0–100 %, in blocks of 1, 64,
+/// 333 and 8192: no sample leaves louder than the reference's by more than
+/// [`GROUPED_LOUDER_DB`], and the whole output's level is within [`GROUPED_LEVEL_DEFAULTS_DB`]
+/// of it at the defaults, [`GROUPED_LEVEL_DB`] elsewhere.
 #[test]
-fn sample_peak_mode_follows_the_per_sample_path() {
-    let mut worst = 0.0f64;
+fn sample_peak_mode_sounds_like_the_per_sample_path() {
+    let (mut louder, mut quieter, mut level) = (0.0f64, 0.0f64, 0.0f64);
     for fs in [44_100.0f32, 96_000.0] {
         let signals = program_signals(fs);
         for (k, (name, l, r)) in signals.iter().enumerate() {
@@ -1056,11 +1083,13 @@ fn sample_peak_mode_follows_the_per_sample_path() {
                 &l[..l.len().min(fs as usize)],
                 &r[..r.len().min(fs as usize)],
             );
-            for (case, &(lookahead_ms, release_ms, auto_release, link)) in [
-                (1.5f32, 100.0f32, false, 1.0f32),
-                (0.5, 1.0, false, 0.0),
-                (10.0, 20.0, true, 0.6),
-                (3.0, 1_000.0, true, 1.0),
+            // (lookahead ms, release ms, auto release, link, level tolerance dB): the
+            // defaults first; the fastest settings lose the most to whole groups.
+            for (case, &(lookahead_ms, release_ms, auto_release, link, tolerance)) in [
+                (1.5f32, 100.0f32, false, 1.0f32, GROUPED_LEVEL_DEFAULTS_DB),
+                (0.5, 1.0, false, 0.0, GROUPED_LEVEL_DB),
+                (10.0, 20.0, true, 0.6, GROUPED_LEVEL_DB),
+                (3.0, 1_000.0, true, 1.0, GROUPED_LEVEL_DB),
             ]
             .iter()
             .enumerate()
@@ -1080,26 +1109,48 @@ fn sample_peak_mode_follows_the_per_sample_path() {
                 lim.update_immediately(&s);
                 let block = [1usize, 333, 8_192, 64][(k + case) % 4];
                 let (ol, or) = run(&mut lim, l, r, block);
+                let energy = |x: &[f32]| x.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
                 for (got, want) in [(&ol, &want[0]), (&or, &want[1])] {
                     for (i, (&g, &w)) in got.iter().zip(want.iter()).enumerate() {
-                        let diff = if g == w {
-                            0.0
-                        } else {
-                            (db(g.abs() as f64) - db(w.abs() as f64)).abs()
-                        };
+                        // Where the reference is audible: the ratio of tiny values says
+                        // nothing.
+                        if w.abs() < 1e-3 {
+                            continue;
+                        }
+                        let diff = db(g.abs() as f64) - db(w.abs() as f64);
                         assert!(
-                            diff <= PER_SAMPLE_TOLERANCE_DB,
+                            diff <= GROUPED_LOUDER_DB,
                             "{name} at {fs} Hz, case {case}, block {block}, sample {i}: {g} vs {w}"
                         );
-                        worst = worst.max(diff);
+                        louder = louder.max(diff);
+                        quieter = quieter.min(diff);
                     }
+                    let whole = 10.0 * (energy(got) / energy(want)).log10();
+                    assert!(
+                        whole.abs() <= tolerance,
+                        "{name} at {fs} Hz, case {case}: level {whole:+.3} dB"
+                    );
+                    level = if whole.abs() > level.abs() {
+                        whole
+                    } else {
+                        level
+                    };
                 }
             }
         }
     }
-    println!("largest difference from the per-sample path: {worst:.6} dB");
+    println!(
+        "sample peak by groups against the per-sample path: gain {louder:+.3} dB at most above, \
+         {quieter:+.3} dB at most below; whole-signal level at most {level:+.3} dB away"
+    );
 }
 
-/// How far the output may be from the per-sample path's, sample by sample (none: the blocks
-/// compute exactly what the pushes did).
-const PER_SAMPLE_TOLERANCE_DB: f64 = 0.0;
+/// How much louder than the per-sample path any sample may leave in sample-peak mode
+/// (measured: 0.38 dB, where a group's release line runs ahead of the per-sample curve)…
+const GROUPED_LOUDER_DB: f64 = 0.5;
+/// …how far the whole output's level may be from it at the defaults (measured: 0.02–0.11 dB
+/// quieter: a peak is held for its whole group and up to a group longer)…
+const GROUPED_LEVEL_DEFAULTS_DB: f64 = 0.15;
+/// …and at any of the other settings (measured: at most 0.45 dB quieter, 0.5 ms lookahead
+/// with a 1 ms release at 44.1 kHz, where a group is a third of the lookahead).
+const GROUPED_LEVEL_DB: f64 = 0.5;

@@ -32,6 +32,7 @@ pub mod dither;
 pub mod fast_db;
 pub mod gain_computer;
 pub mod gate;
+pub mod grouped_gain;
 pub mod learn;
 pub mod limiter;
 pub mod lookahead;

@@ -244,8 +244,13 @@ fn aliasing_drops_with_each_factor() {
             if w[0].1.max(w[1].1) < FLOOR_DB {
                 continue;
             }
+            let least = if *mode == PeakMode::SamplePeak && w[0].0 == Oversampling::Off {
+                MIN_FIRST_SAMPLE_PEAK_STEP_DB
+            } else {
+                MIN_STEP_DB
+            };
             assert!(
-                step >= MIN_STEP_DB,
+                step >= least,
                 "{mode:?}, {release_ms} ms: {:?} → {:?} only {step:.1} dB lower",
                 w[0].0,
                 w[1].0
@@ -256,6 +261,11 @@ fn aliasing_drops_with_each_factor() {
 
 /// The least each step (Off → 2×, 2× → 4×, 4× → 8×) must lower the aliasing…
 const MIN_STEP_DB: f64 = 4.0;
+/// …except sample peak's first step, which must lower it by this: its Off runs the gain path
+/// by groups of 16 samples and measures cleaner than the per-sample path it replaced
+/// (−47.4 against −45.0 dB at a 1 ms release, where that path stepped 4.3 dB to 2×), while 2×
+/// gained less (−50.2 against −49.3 dB), so the first step measures 2.8 and 3.6 dB…
+const MIN_FIRST_SAMPLE_PEAK_STEP_DB: f64 = 2.5;
 /// …until both are below this: the floor of the gain path's own arithmetic (its fast dB
 /// conversions are exact to about 10⁻⁵, −100 dB), reached by 4× and 8× with a fast release.
 const FLOOR_DB: f64 = -95.0;
