@@ -77,12 +77,29 @@ const SETUPS: &[Setup] = &[
         // One channel of the Channel Strip's "all on" row, without its sends.
         params: &[("gate_on", 1.0), ("eq_on", 1.0), ("comp_on", 1.0)],
     },
+    Setup {
+        plugin: "limiter",
+        label: "true peak, +12 dB drive",
+        // Drive 0 … 36 dB, linear: 12 / 36. The pink noise then limits most of the time.
+        params: &[("drive", 12.0 / 36.0)],
+    },
+    Setup {
+        plugin: "limiter",
+        label: "sample peak, +12 dB drive",
+        // Detection: True Peak, Sample Peak.
+        params: &[("detection", 1.0), ("drive", 12.0 / 36.0)],
+    },
 ];
 
 /// Open-source peers timed beside our plugins in the same run, when Debian's `lilv-utils`
 /// (`lv2bench`) and the peer are installed: (label, LV2 URI). Calf MultiChorus's defaults are
-/// 4 voices; Calf Flanger's are its own.
+/// 4 voices; Calf Flanger's are its own; x42 dpl's are sample peak (`tools/peer-bench` times
+/// it on our bench noise, limiting, with figures within a few % of these).
 const PEERS: &[(&str, &str)] = &[
+    (
+        "peer: x42 dpl (sample peak)",
+        "http://gareus.org/oss/lv2/dpl#stereo",
+    ),
     (
         "peer: Calf MultiChorus (4 voices)",
         "http://calf.sourceforge.net/plugins/MultiChorus",
