@@ -43,6 +43,10 @@ use super::window_min::WindowMin;
 /// Samples per group.
 pub const GROUP: usize = 16;
 
+/// The most samples one [`GroupedGain::process`] call takes (the ring has room for them
+/// beside the latency).
+pub const MAX_BLOCK: usize = 64;
+
 /// `p / GROUP` for p = 0…15: where each sample of a group sits on the line between two
 /// group gains.
 const STEPS: [f32; GROUP] = {
@@ -92,7 +96,8 @@ pub struct GroupedGain {
     release: Ballistics<Stereo>,
     averages: [MovingAverage; 2],
     /// Per channel, the driven audio by input position (`now` counts them); a power of two
-    /// long, a multiple of [`GROUP`], so a group never wraps.
+    /// long, a multiple of [`GROUP`], so a group never wraps; room for the latency, a call's
+    /// input and a group.
     rings: [Box<[f32]>; 2],
     mask: usize,
     /// Input samples since the last [`restart`](Self::restart) (wrapping).
@@ -114,7 +119,7 @@ impl GroupedGain {
     /// allocations).
     pub fn new(sample_rate: f32, max_latency: usize) -> Self {
         let max_span = max_latency / GROUP + 1;
-        let len = (max_latency + 2 * GROUP).next_power_of_two();
+        let len = (max_latency + MAX_BLOCK + GROUP).next_power_of_two();
         let window = || WindowMin::new(max_span + 1, max_span + 1);
         let mut g = Self {
             windows: [window(), window()],
@@ -179,7 +184,7 @@ impl GroupedGain {
         (self.span + 1) * GROUP - 2
     }
 
-    /// Takes `n` driven samples per channel (channel 1 only when `stereo`; otherwise it
+    /// Takes `n` (at most [`MAX_BLOCK`]) driven samples per channel (channel 1 only when `stereo`; otherwise it
     /// follows channel 0) with the ceiling each is limited to, and writes the audio of `n`
     /// samples ago plus the latency, limited, to `out`. Returns the smallest group gain per channel.
     #[allow(clippy::needless_range_loop)] // the channels index several arrays alike
@@ -192,6 +197,7 @@ impl GroupedGain {
         stereo: bool,
         out: &mut [[f32; C]; 2],
     ) -> [f32; 2] {
+        let n = n.min(MAX_BLOCK).min(C);
         let channels = if stereo { 2 } else { 1 };
         let mut lowest = [1.0f32; 2];
         let mut i = 0;
@@ -210,20 +216,17 @@ impl GroupedGain {
                 let gain = self.close_group(channels);
                 lowest = [min(lowest[0], gain[0]), min(lowest[1], gain[1])];
             }
-            // The samples leaving now: their gains were applied when their group's line
-            // became known, at the latest by the group just closed.
-            let from = self.now.wrapping_sub(self.latency + take) & self.mask;
-            let first = take.min(self.mask + 1 - from);
-            for ch in 0..channels {
-                let o = &mut out[ch][i..i + take];
-                if first == GROUP {
-                    o.copy_from_slice(&self.rings[ch][from..from + GROUP]);
-                } else {
-                    o[..first].copy_from_slice(&self.rings[ch][from..from + first]);
-                    o[first..].copy_from_slice(&self.rings[ch][..take - first]);
-                }
-            }
             i += take;
+        }
+        // The samples leaving now: each one's gain was applied when its group's line became
+        // known, at the latest by the group completed with its own last sample (the
+        // latency), so by now. The ring holds the latency and a call's input, so nothing
+        // read here was overwritten by this call's input.
+        let from = self.now.wrapping_sub(self.latency + n) & self.mask;
+        let first = n.min(self.mask + 1 - from);
+        for ch in 0..channels {
+            out[ch][..first].copy_from_slice(&self.rings[ch][from..from + first]);
+            out[ch][first..n].copy_from_slice(&self.rings[ch][..n - first]);
         }
         if !stereo {
             out[1] = out[0];
@@ -259,25 +262,32 @@ impl GroupedGain {
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn close_group(&mut self, channels: usize) -> [f32; 2] {
+        // Both channels' arithmetic as pairs, so it runs two lanes wide (mono: channel 1
+        // repeats channel 0, and its hold and boxes are left alone).
         let aim = self.lowest_ceiling * AIM;
-        let mut held = [1.0f32; 2];
-        for ch in 0..channels {
-            let peak = self.loudest[ch];
-            let need = if peak > aim { aim / peak } else { 1.0 };
-            held[ch] = self.windows[ch].push(need);
-        }
-        if channels == 1 {
-            held[1] = held[0];
-        }
-        let reduction = self.release.process_sample(Stereo::new(
-            -fast_db::gain_to_db(held[0]),
-            -fast_db::gain_to_db(held[1]),
-        ));
+        let loudest = if channels == 2 {
+            self.loudest
+        } else {
+            [self.loudest[0]; 2]
+        };
+        let need: [f32; 2] = core::array::from_fn(|c| {
+            let peak = loudest[c];
+            if peak > aim { aim / peak } else { 1.0 }
+        });
+        let first = self.windows[0].push(need[0]);
+        let held = if channels == 2 {
+            [first, self.windows[1].push(need[1])]
+        } else {
+            [first; 2]
+        };
+        let target: [f32; 2] = core::array::from_fn(|c| -fast_db::gain_to_db(held[c]));
+        let reduction = self.release.process_sample(Stereo(target));
         let linked = stereo::link(reduction, self.link);
-        let mut gain = [1.0f32; 2];
-        for ch in 0..channels {
-            let g = min(fast_db::db_to_gain(-linked.0[ch]), held[ch]);
-            gain[ch] = self.averages[ch].push(g);
+        let smoothed: [f32; 2] =
+            core::array::from_fn(|c| min(fast_db::db_to_gain(-linked.0[c]), held[c]));
+        let mut gain = [self.averages[0].push(smoothed[0]); 2];
+        if channels == 2 {
+            gain[1] = self.averages[1].push(smoothed[1]);
         }
         // Group j (ending at `now`) gives group j − S its line.
         let start = self.now.wrapping_sub((self.span + 1) * GROUP) & self.mask;
