@@ -229,9 +229,23 @@ pub fn soloed_count() -> u32 {
     REGISTRY.soloed.load(Ordering::Relaxed)
 }
 
-/// A snapshot of every member, in join order (GUI/main thread; allocates).
+/// A snapshot of every member, in the host's mixer order ([`in_mixer_order`]; GUI/main
+/// thread; allocates).
 pub fn members() -> Vec<Member> {
-    members_lock().clone()
+    let mut members = members_lock().clone();
+    in_mixer_order(&mut members);
+    members
+}
+
+/// Puts `members` in the order the host's mixer shows their tracks where the host says it
+/// (VST3's channel context: the kind of track, then its index), and the others after them
+/// in join order. Hosts send positions whenever tracks move, so a view sorts its snapshot
+/// again as it draws (GUI/main thread: asks each member's host once, and allocates).
+pub fn in_mixer_order(members: &mut [Member]) {
+    members.sort_by_cached_key(|m| {
+        let position = m.track().position();
+        (position.is_none(), position, m.id)
+    });
 }
 
 /// Changes with every join and leave (and context handed over): a view whose snapshot is of

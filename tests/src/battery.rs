@@ -1013,7 +1013,7 @@ fn promised_class_id(p: &PluginUnderTest) -> Result<[u8; 16]> {
 }
 
 /// The VST3 instance of the plugin under test, its class found by name.
-fn vst3_instance(p: &PluginUnderTest) -> Result<crate::vst3_host::Instance> {
+pub fn vst3_instance(p: &PluginUnderTest) -> Result<crate::vst3_host::Instance> {
     let module = crate::vst3_host::Module::load(&p.path)?;
     let class = module
         .classes()?

@@ -15,23 +15,25 @@
 
 use std::cell::RefCell;
 use std::ffi::c_void;
+use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 use std::ptr::null_mut;
 use std::sync::Mutex;
 
 use vst3::Steinberg::Vst::{
-    AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, BusInfo, IAudioProcessor,
-    IAudioProcessorTrait, IComponent, IComponentHandler, IComponentHandlerTrait, IComponentTrait,
-    IConnectionPoint, IConnectionPointTrait, IEditController, IEditControllerTrait,
-    IHostApplication, IHostApplicationTrait, IParamValueQueue, IParamValueQueueTrait,
-    IParameterChanges, IParameterChangesTrait, IUnitInfo, IUnitInfoTrait, MediaTypes_, ParamID,
-    ParamValue, ParameterInfo, ProcessContext, ProcessData, ProcessModes_, ProcessSetup,
-    ProgramListInfo, SpeakerArrangement, String128, SymbolicSampleSizes_, TChar, UnitInfo,
+    AudioBusBuffers, AudioBusBuffers__type0, BusDirections_, BusInfo, IAttributeList,
+    IAttributeList_::AttrID, IAttributeListTrait, IAudioProcessor, IAudioProcessorTrait,
+    IComponent, IComponentHandler, IComponentHandlerTrait, IComponentTrait, IConnectionPoint,
+    IConnectionPointTrait, IEditController, IEditControllerTrait, IHostApplication,
+    IHostApplicationTrait, IParamValueQueue, IParamValueQueueTrait, IParameterChanges,
+    IParameterChangesTrait, IUnitInfo, IUnitInfoTrait, MediaTypes_, ParamID, ParamValue,
+    ParameterInfo, ProcessContext, ProcessData, ProcessModes_, ProcessSetup, ProgramListInfo,
+    SpeakerArrangement, String128, SymbolicSampleSizes_, TChar, UnitInfo,
 };
 use vst3::Steinberg::{
     FUnknown, IBStream, IBStreamTrait, IPluginBaseTrait, IPluginFactory, IPluginFactory2,
     IPluginFactory2Trait, IPluginFactoryTrait, PClassInfo, PClassInfo2, PFactoryInfo, TUID, int32,
-    int64, kInvalidArgument, kNotImplemented, kResultFalse, kResultOk, tresult,
+    int64, kInvalidArgument, kNotImplemented, kResultFalse, kResultOk, tresult, uint32,
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
@@ -346,6 +348,123 @@ impl IComponentHandlerTrait for ComponentHandler {
     }
 }
 
+/// An `IAttributeList` of integers and strings, as a host passes one to
+/// `IInfoListener::setChannelContextInfos` (floats and binaries are refused).
+#[derive(Default)]
+pub struct AttributeList {
+    ints: RefCell<Vec<(CString, int64)>>,
+    strings: RefCell<Vec<(CString, Vec<TChar>)>>,
+}
+
+impl AttributeList {
+    /// A track's channel context: name, colour (0xAARRGGBB, as VST3 packs it) and, if given,
+    /// its place in the mixer (index namespace order, index).
+    pub fn channel_context(name: &str, argb: u32, place: Option<(i64, i64)>) -> ComWrapper<Self> {
+        use vst3::Steinberg::Vst::ChannelContext::{
+            kChannelColorKey, kChannelIndexKey, kChannelIndexNamespaceOrderKey, kChannelNameKey,
+        };
+        let key = |k: *const std::ffi::c_char| unsafe { CStr::from_ptr(k) }.to_owned();
+        let mut ints = vec![(key(kChannelColorKey), argb as int64)];
+        if let Some((order, index)) = place {
+            ints.push((key(kChannelIndexNamespaceOrderKey), order));
+            ints.push((key(kChannelIndexKey), index));
+        }
+        let mut name: Vec<TChar> = name.encode_utf16().map(|u| u as TChar).collect();
+        name.push(0);
+        ComWrapper::new(Self {
+            ints: RefCell::new(ints),
+            strings: RefCell::new(vec![(key(kChannelNameKey), name)]),
+        })
+    }
+}
+
+impl Class for AttributeList {
+    type Interfaces = (IAttributeList,);
+}
+
+impl IAttributeListTrait for AttributeList {
+    unsafe fn setInt(&self, id: AttrID, value: int64) -> tresult {
+        let id = unsafe { CStr::from_ptr(id) }.to_owned();
+        let mut ints = self.ints.borrow_mut();
+        ints.retain(|(k, _)| *k != id);
+        ints.push((id, value));
+        kResultOk
+    }
+
+    unsafe fn getInt(&self, id: AttrID, value: *mut int64) -> tresult {
+        let id = unsafe { CStr::from_ptr(id) };
+        match self.ints.borrow().iter().find(|(k, _)| k.as_c_str() == id) {
+            Some(&(_, v)) => {
+                unsafe { *value = v };
+                kResultOk
+            }
+            None => kResultFalse,
+        }
+    }
+
+    unsafe fn setFloat(&self, _id: AttrID, _value: f64) -> tresult {
+        kNotImplemented
+    }
+
+    unsafe fn getFloat(&self, _id: AttrID, _value: *mut f64) -> tresult {
+        kResultFalse
+    }
+
+    unsafe fn setString(&self, id: AttrID, string: *const TChar) -> tresult {
+        let id = unsafe { CStr::from_ptr(id) }.to_owned();
+        let mut units = Vec::new();
+        let mut p = string;
+        unsafe {
+            while *p != 0 {
+                units.push(*p);
+                p = p.add(1);
+            }
+        }
+        units.push(0);
+        let mut strings = self.strings.borrow_mut();
+        strings.retain(|(k, _)| *k != id);
+        strings.push((id, units));
+        kResultOk
+    }
+
+    unsafe fn getString(&self, id: AttrID, string: *mut TChar, size_in_bytes: uint32) -> tresult {
+        let id = unsafe { CStr::from_ptr(id) };
+        let strings = self.strings.borrow();
+        let Some((_, units)) = strings.iter().find(|(k, _)| k.as_c_str() == id) else {
+            return kResultFalse;
+        };
+        let room = size_in_bytes as usize / std::mem::size_of::<TChar>();
+        if room == 0 {
+            return kResultFalse;
+        }
+        // Cut to the room, always NUL-terminated.
+        let n = (units.len() - 1).min(room - 1);
+        unsafe {
+            std::ptr::copy_nonoverlapping(units.as_ptr(), string, n);
+            *string.add(n) = 0;
+        }
+        kResultOk
+    }
+
+    unsafe fn setBinary(
+        &self,
+        _id: AttrID,
+        _data: *const std::ffi::c_void,
+        _size: uint32,
+    ) -> tresult {
+        kNotImplemented
+    }
+
+    unsafe fn getBinary(
+        &self,
+        _id: AttrID,
+        _data: *mut *const std::ffi::c_void,
+        _size: *mut uint32,
+    ) -> tresult {
+        kResultFalse
+    }
+}
+
 /// An in-memory `IBStream`, for `getState`/`setState`.
 #[derive(Default)]
 pub struct MemoryStream {
@@ -607,6 +726,30 @@ impl Default for Transport {
 impl Instance {
     pub fn has_separate_controller(&self) -> bool {
         self.separate_controller
+    }
+
+    /// Tells the plugin about its track as a host's mixer does (`IInfoListener`): name,
+    /// colour (0xAARRGGBB) and, if given, its place (index namespace order, index). Errors if
+    /// the controller has no `IInfoListener`.
+    pub fn set_channel_context(
+        &self,
+        name: &str,
+        argb: u32,
+        place: Option<(i64, i64)>,
+    ) -> Result<()> {
+        use vst3::Steinberg::Vst::ChannelContext::{IInfoListener, IInfoListenerTrait};
+        let listener = self
+            .controller
+            .cast::<IInfoListener>()
+            .ok_or("the controller has no IInfoListener")?;
+        let list = AttributeList::channel_context(name, argb, place);
+        let list = list
+            .to_com_ptr::<IAttributeList>()
+            .ok_or("IAttributeList")?;
+        check(
+            unsafe { listener.setChannelContextInfos(list.as_ptr()) },
+            "setChannelContextInfos",
+        )
     }
 
     pub fn params(&self) -> Result<Vec<Vst3Param>> {

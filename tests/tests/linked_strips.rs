@@ -18,7 +18,9 @@ use std::ffi::{CString, c_char};
 use std::sync::{Mutex, MutexGuard};
 
 use host_tests::battery;
-use host_tests::bundles::{PluginUnderTest, alloc_check_builds, build_of, release_bundle};
+use host_tests::bundles::{
+    PluginUnderTest, alloc_check_builds, build_of, release_bundle, vst3_bundles,
+};
 use host_tests::host::{Instance, ParamChange, ParamEvent, Result};
 
 const RATE: f64 = 48_000.0;
@@ -82,6 +84,20 @@ impl Probe {
             let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
             (fader, out, name.to_string_lossy().into_owned())
         })
+    }
+
+    /// Member `index`'s track colour (0xRRGGBBAA) and its place in the mixer, if given.
+    fn track(&self, index: u32) -> Option<(u32, Option<(i64, i64)>)> {
+        type F = unsafe extern "C" fn(u32, *mut u32, *mut i64) -> u32;
+        let (mut rgba, mut place) = (0u32, [0i64; 2]);
+        let found = unsafe {
+            self.lib.get::<F>(b"mixwerk_link_track\0").unwrap()(
+                index,
+                &mut rgba,
+                place.as_mut_ptr(),
+            )
+        };
+        (found > 0).then_some((rgba, (found == 2).then_some((place[0], place[1]))))
     }
 
     /// The member whose track is called `name`.
@@ -173,8 +189,8 @@ fn linked_strips_in_a_linked_process() {
         "linked strip tests failed (output above)"
     );
     assert!(
-        text.contains("test result: ok. 6 passed"),
-        "all six linked tests ran"
+        text.contains("test result: ok. 7 passed"),
+        "all seven linked tests ran"
     );
 }
 
@@ -508,4 +524,77 @@ fn linked_strips_never_allocate_on_the_audio_thread() {
     probe.watch(false);
     let (_, m, _) = probe.member(0).unwrap();
     assert!(m[2] > 0.0, "the meters were written meanwhile");
+}
+
+/// A console column's track: name, colour (0xRRGGBBAA), place in the mixer.
+type Listed = (String, u32, Option<(i64, i64)>);
+
+/// A VST3 host tells each strip its track's name, colour and place in the mixer
+/// (`IInfoListener::setChannelContextInfos`, channel context keys): the console lists the
+/// strips in the mixer's order whatever order they were created in, with each track's name
+/// and colour; a partial update (a name and colour without a place, as some hosts send) keeps
+/// the place; a track moved to another kind of track (a lower namespace order) moves first.
+#[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
+fn vst3_tracks_give_names_colours_and_the_mixers_order() {
+    let (_g, _) = setup();
+    let p = build_of(vst3_bundles(), "strip");
+    // SAFETY: the VST3 bundle's library, which the instances below load (its own registry,
+    // apart from the CLAP bundle's).
+    let _module = host_tests::vst3_host::Module::load(&p.path).expect("the Strip VST3 loads");
+    let probe = Probe {
+        lib: unsafe { libloading::Library::new(&p.path) }.expect("the Strip VST3 library"),
+    };
+    let before = probe.count();
+    assert_eq!(before, 0, "no VST3 strip left from another test");
+    // Created in this order; the mixer shows Drums, Bass, Vocal (indices 0, 1, 2).
+    let tracks = [
+        ("Vocal", 0xff_c0_40_40u32, 2i64),
+        ("Drums", 0xff_40_c0_40, 0),
+        ("Bass", 0xff_40_40_c0, 1),
+    ];
+    let instances: Vec<_> = tracks
+        .iter()
+        .map(|&(name, argb, index)| {
+            let inst = battery::vst3_instance(&p).expect("a VST3 strip");
+            inst.set_channel_context(name, argb, Some((1, index)))
+                .expect("the strip listens to its channel context");
+            inst
+        })
+        .collect();
+    let listed = |probe: &Probe| -> Vec<Listed> {
+        (0..probe.count())
+            .map(|i| {
+                let (_, _, name) = probe.member(i).expect("member");
+                let (rgba, place) = probe.track(i).expect("track");
+                (name, rgba, place)
+            })
+            .collect()
+    };
+    let seen = listed(&probe);
+    println!("VST3 strips as the console lists them: {seen:?}");
+    assert_eq!(
+        seen,
+        vec![
+            ("Drums".to_owned(), 0x40_c0_40_ff, Some((1, 0))),
+            ("Bass".to_owned(), 0x40_40_c0_ff, Some((1, 1))),
+            ("Vocal".to_owned(), 0xc0_40_40_ff, Some((1, 2))),
+        ]
+    );
+    // A new name and colour only: the place stays.
+    instances[0]
+        .set_channel_context("Lead Vocal", 0xff_ff_ff_00, None)
+        .unwrap();
+    assert_eq!(
+        listed(&probe)[2],
+        ("Lead Vocal".to_owned(), 0xff_ff_00_ff, Some((1, 2)))
+    );
+    // The bass moved among the buses, which this host lists first.
+    instances[2]
+        .set_channel_context("Bass Bus", 0xff_40_40_c0, Some((0, 7)))
+        .unwrap();
+    let names: Vec<String> = listed(&probe).into_iter().map(|t| t.0).collect();
+    assert_eq!(names, ["Bass Bus", "Drums", "Lead Vocal"]);
+    drop(instances);
+    assert_eq!(probe.count(), before, "the VST3 strips left");
 }

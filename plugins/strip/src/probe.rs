@@ -33,7 +33,7 @@ pub extern "C" fn mixwerk_link_watch(on: bool) -> u32 {
     w.len() as u32
 }
 
-/// Member `index` (join order): its fader's current value in dB into `fader_db`, its meters
+/// Member `index` (the console's order, [`link::members`]): its fader's current value in dB into `fader_db`, its meters
 /// (peak left, peak right since the last read, RMS left, RMS right, linear; gate and
 /// compressor gain reduction in dB) into `out[0..6]`, and its track name (NUL-terminated,
 /// cut to `name_len`) into `name`. Returns false for no such member.
@@ -83,6 +83,34 @@ pub unsafe extern "C" fn mixwerk_link_member(
 /// A snapshot of the members kept by [`mixwerk_link_hold`], as an open console keeps one
 /// between frames.
 static HELD: Mutex<Option<Vec<Member>>> = Mutex::new(None);
+
+/// Member `index`'s track colour as the host gave it (0xRRGGBBAA) into `rgba`, and its place
+/// in the host's mixer (kind order, index) into `place`. Returns 0 for no such member, 1 for
+/// no place given, 2 with a place.
+///
+/// # Safety
+/// `rgba` must point to one writable `u32`, `place` to two `i64`s.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mixwerk_link_track(index: u32, rgba: *mut u32, place: *mut i64) -> u32 {
+    let members = link::members();
+    let Some(m) = members.get(index as usize) else {
+        return 0;
+    };
+    let track = m.track();
+    let (r, g, b, a) = track.color().map_or((0, 0, 0, 0), |c| c.rgba());
+    // SAFETY: the caller promises the sizes.
+    unsafe {
+        *rgba = u32::from_be_bytes([r, g, b, a]);
+        match track.position() {
+            Some(p) => {
+                *place = p.kind_order;
+                *place.add(1) = p.index;
+                2
+            }
+            None => 1,
+        }
+    }
+}
 
 /// Keeps (`on`) or drops the current members snapshot: while one is kept,
 /// [`mixwerk_link_edit`] edits through it, as a console does with what it drew, even after a

@@ -38,7 +38,7 @@ pub use crate::params::{BoolParam, FloatParam, IntParam, Param, ParamFlags};
 pub use crate::plugin::{FactoryPreset, PluginState};
 pub use crate::plugin::{Plugin, ProcessStatus, TaskExecutor};
 #[cfg(feature = "editor")]
-pub use crate::plugin::{TrackColor, TrackInfo};
+pub use crate::plugin::{TrackColor, TrackInfo, TrackPosition};
 pub use crate::wrapper::clap::features::ClapFeature;
 pub use crate::wrapper::clap::{ClapPlugin, PolyModulationConfig};
 #[cfg(feature = "vst3")]

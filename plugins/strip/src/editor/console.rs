@@ -34,7 +34,8 @@ fn with_controls<R>(
 }
 
 impl StripView {
-    /// One column per linked strip, in join order, this one outlined.
+    /// One column per linked strip, in the host's mixer order where it says (else join
+    /// order), this one outlined.
     pub(super) fn console(&mut self, ui: &mut egui::Ui, k: &Controls, dt: f32) {
         let own_id = self.analysis.id;
         if own_id.is_none() {

@@ -110,9 +110,11 @@ impl StripView {
         }
     }
 
-    /// A new snapshot of the registry when someone joined or left.
+    /// A new snapshot of the registry when someone joined or left, in the mixer's order as
+    /// the host says it now.
     fn refresh_members(&mut self) {
         let generation = link::generation();
+        link::in_mixer_order(&mut self.members);
         if self.generation != Some(generation) {
             self.members = link::members();
             self.generation = Some(generation);

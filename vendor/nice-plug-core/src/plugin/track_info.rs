@@ -6,6 +6,18 @@
 pub struct TrackInfo {
     name: String,
     color: Option<TrackColor>,
+    /// Mixwerk: where the host's mixer shows the track, if it says.
+    position: Option<TrackPosition>,
+}
+
+/// Mixwerk: where the host's mixer shows a track: the order of the track's kind among kinds
+/// (audio tracks before buses, say) and its index within that kind. VST3 hosts report these
+/// as `kChannelIndexNamespaceOrderKey` and `kChannelIndexKey`; CLAP's track-info has neither.
+/// Ordered as the mixer is: by kind, then by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TrackPosition {
+    pub kind_order: i64,
+    pub index: i64,
 }
 
 impl TrackInfo {
@@ -13,7 +25,19 @@ impl TrackInfo {
         Self {
             name: name.into(),
             color,
+            position: None,
         }
+    }
+
+    /// Mixwerk: the same track at a position in the host's mixer.
+    pub fn with_position(mut self, position: Option<TrackPosition>) -> Self {
+        self.position = position;
+        self
+    }
+
+    /// Mixwerk: where the host's mixer shows the track, if it says.
+    pub fn position(&self) -> Option<TrackPosition> {
+        self.position
     }
 
     pub fn name(&self) -> &str {

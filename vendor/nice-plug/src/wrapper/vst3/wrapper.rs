@@ -2059,7 +2059,7 @@ impl<P: Vst3Plugin> IInfoListenerTrait for Wrapper<P> {
 
         #[cfg(feature = "editor")]
         {
-            use nice_plug_core::plugin::{TrackColor, TrackInfo};
+            use nice_plug_core::plugin::{TrackColor, TrackInfo, TrackPosition};
             use vst3::Steinberg::Vst::{ChannelContext, IAttributeListTrait};
 
             fn track_color_from_vst3_color(color: u32) -> TrackColor {
@@ -2102,7 +2102,23 @@ impl<P: Vst3Plugin> IInfoListenerTrait for Wrapper<P> {
                     color = Some(track_color_from_vst3_color(color_value as u32));
                 }
 
-                let track_info = TrackInfo::new(name, color);
+                // Mixwerk: the track's place in the host's mixer (a partial update keeps the
+                // part it does not send).
+                let mut position = current_track_info.position();
+                let mut index = 0i64;
+                if unsafe { list.getInt(ChannelContext::kChannelIndexKey, &mut index) } == kResultOk {
+                    let mut kind_order = position.map_or(0, |p| p.kind_order);
+                    let mut order = 0i64;
+                    if unsafe {
+                        list.getInt(ChannelContext::kChannelIndexNamespaceOrderKey, &mut order)
+                    } == kResultOk
+                    {
+                        kind_order = order;
+                    }
+                    position = Some(TrackPosition { kind_order, index });
+                }
+
+                let track_info = TrackInfo::new(name, color).with_position(position);
                 *current_track_info = track_info.clone();
                 drop(current_track_info);
 
