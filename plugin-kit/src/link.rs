@@ -14,9 +14,10 @@
 //!   MIXWERK.md 13), so an edit made in *another* instance's console reaches *this* instance's
 //!   host as a gesture on the right track; a context whose instance is gone does nothing.
 //!
-//! The registry is a static of the loaded library: the CLAP and the VST3 bundle each have
-//! their own, and a host that runs each plugin in its own process (a sandbox) shows no link
-//! (the editor says so when it sees only itself). `MIXWERK_LINK=off` in the environment keeps
+//! The registry is one per process, found across libraries ([`rendezvous`]: the CLAP and the
+//! VST3 bundle, and any other Mixwerk bundle of the same build, link with each other); a host
+//! that runs each plugin in its own process (a sandbox) shows no link (the editor says so
+//! when it sees only itself). `MIXWERK_LINK=off` in the environment keeps
 //! every instance of the process out of the registry (and the host tests' batteries use it,
 //! so that one test's solo never mutes another's instance).
 
@@ -120,9 +121,9 @@ static REGISTRY: Registry = Registry {
     generation: AtomicU64::new(0),
 };
 
-fn members_lock() -> MutexGuard<'static, Vec<Member>> {
+fn members_of(registry: &'static Registry) -> MutexGuard<'static, Vec<Member>> {
     // A panic while holding it (none is known) would leave the list as it was: still valid.
-    REGISTRY
+    registry
         .members
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -140,6 +141,8 @@ pub fn enabled() -> bool {
 /// plugin, and the audio thread's handle to its [`Shared`] block. Dropping it leaves.
 pub struct Link {
     id: u64,
+    /// The registry joined (the process's, [`rendezvous`]).
+    registry: &'static Registry,
     shared: Arc<Shared>,
     /// Whether this instance's solo is in the registry's count (audio thread's view).
     counted: bool,
@@ -154,17 +157,19 @@ impl Link {
 
     /// Joins whatever the environment says (the registry's own tests).
     fn register(params: Arc<dyn Any + Send + Sync>) -> Self {
-        let id = REGISTRY.next_id.fetch_add(1, Ordering::Relaxed);
+        let registry = rendezvous::resolve();
+        let id = registry.next_id.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::new(Shared::default());
-        members_lock().push(Member {
+        members_of(registry).push(Member {
             id,
             shared: shared.clone(),
             params,
             context: None,
         });
-        REGISTRY.generation.fetch_add(1, Ordering::Release);
+        registry.generation.fetch_add(1, Ordering::Release);
         Self {
             id,
+            registry,
             shared,
             counted: false,
         }
@@ -180,10 +185,13 @@ impl Link {
 
     /// Hands the registry the instance's own host context (main thread).
     pub fn set_context(&self, context: GuiContext) {
-        if let Some(m) = members_lock().iter_mut().find(|m| m.id == self.id) {
+        if let Some(m) = members_of(self.registry)
+            .iter_mut()
+            .find(|m| m.id == self.id)
+        {
             m.context = Some(context);
         }
-        REGISTRY.generation.fetch_add(1, Ordering::Release);
+        self.registry.generation.fetch_add(1, Ordering::Release);
     }
 
     /// Audio thread, once per block: records whether this strip is soloed and says whether
@@ -192,14 +200,15 @@ impl Link {
     pub fn solo(&mut self, soloed: bool) -> bool {
         if soloed != self.counted {
             if soloed {
-                REGISTRY.soloed.fetch_add(1, Ordering::AcqRel);
+                self.registry.soloed.fetch_add(1, Ordering::AcqRel);
             } else {
-                REGISTRY.soloed.fetch_sub(1, Ordering::AcqRel);
+                self.registry.soloed.fetch_sub(1, Ordering::AcqRel);
             }
             self.counted = soloed;
             self.shared.soloed.store(soloed, Ordering::Relaxed);
         }
-        let others = REGISTRY
+        let others = self
+            .registry
             .soloed
             .load(Ordering::Acquire)
             .saturating_sub(u32::from(self.counted));
@@ -212,27 +221,27 @@ impl Link {
 impl Drop for Link {
     fn drop(&mut self) {
         if self.counted {
-            REGISTRY.soloed.fetch_sub(1, Ordering::AcqRel);
+            self.registry.soloed.fetch_sub(1, Ordering::AcqRel);
         }
-        members_lock().retain(|m| m.id != self.id);
-        REGISTRY.generation.fetch_add(1, Ordering::Release);
+        members_of(self.registry).retain(|m| m.id != self.id);
+        self.registry.generation.fetch_add(1, Ordering::Release);
     }
 }
 
 /// Whether some console view is open, so the audio threads should write meters.
 pub fn metering() -> bool {
-    REGISTRY.watchers.load(Ordering::Relaxed) > 0
+    rendezvous::current().watchers.load(Ordering::Relaxed) > 0
 }
 
 /// Strips soloed right now, in the whole process.
 pub fn soloed_count() -> u32 {
-    REGISTRY.soloed.load(Ordering::Relaxed)
+    rendezvous::current().soloed.load(Ordering::Relaxed)
 }
 
 /// A snapshot of every member, in the host's mixer order ([`in_mixer_order`]; GUI/main
 /// thread; allocates).
 pub fn members() -> Vec<Member> {
-    let mut members = members_lock().clone();
+    let mut members = members_of(rendezvous::resolve()).clone();
     in_mixer_order(&mut members);
     members
 }
@@ -251,16 +260,18 @@ pub fn in_mixer_order(members: &mut [Member]) {
 /// Changes with every join and leave (and context handed over): a view whose snapshot is of
 /// another generation takes a new one.
 pub fn generation() -> u64 {
-    REGISTRY.generation.load(Ordering::Acquire)
+    rendezvous::current().generation.load(Ordering::Acquire)
 }
 
 /// An open console view: meters are written while at least one exists.
-pub struct Watch(());
+pub struct Watch(&'static Registry);
 
 impl Watch {
+    /// GUI/main thread (the first use in a library resolves the process's registry).
     pub fn new() -> Self {
-        REGISTRY.watchers.fetch_add(1, Ordering::AcqRel);
-        Self(())
+        let registry = rendezvous::resolve();
+        registry.watchers.fetch_add(1, Ordering::AcqRel);
+        Self(registry)
     }
 }
 
@@ -272,9 +283,10 @@ impl Default for Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        REGISTRY.watchers.fetch_sub(1, Ordering::AcqRel);
+        self.0.watchers.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
+pub mod rendezvous;
 #[cfg(test)]
 mod tests;

@@ -189,8 +189,8 @@ fn linked_strips_in_a_linked_process() {
         "linked strip tests failed (output above)"
     );
     assert!(
-        text.contains("test result: ok. 7 passed"),
-        "all seven linked tests ran"
+        text.contains("test result: ok. 8 passed"),
+        "all eight linked tests ran"
     );
 }
 
@@ -597,4 +597,114 @@ fn vst3_tracks_give_names_colours_and_the_mixers_order() {
     assert_eq!(names, ["Bass Bus", "Drums", "Lead Vocal"]);
     drop(instances);
     assert_eq!(probe.count(), before, "the VST3 strips left");
+}
+
+/// The CLAP and the VST3 bundle are two libraries (two copies of one), each with its own
+/// statics; the link's rendezvous (`plugin_kit::link::rendezvous`) makes them one console.
+/// Two CLAP and two VST3 strips: the console of either library lists all four with their
+/// names; an edit from the CLAP library's console on a VST3 strip arrives at that strip's
+/// VST3 host as its fader edit, and reads back through the VST3 library's own code; a CLAP
+/// strip's solo mutes a VST3 strip's audio, and its unsolo lets it play again.
+#[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
+fn clap_and_vst3_strips_share_one_console() {
+    let (_g, clap) = setup();
+    let p = build_of(vst3_bundles(), "strip");
+    let _module = host_tests::vst3_host::Module::load(&p.path).expect("the Strip VST3 loads");
+    let vst3 = Probe {
+        // SAFETY: the VST3 bundle's library, already loaded by the module above.
+        lib: unsafe { libloading::Library::new(&p.path) }.expect("the Strip VST3 library"),
+    };
+    let before = clap.count();
+    let mut clap_tracks = [track("CLAP A"), track("CLAP B")];
+    let mut vst3_tracks: Vec<_> = ["VST3 C", "VST3 D"]
+        .iter()
+        .map(|name| {
+            let mut inst = battery::vst3_instance(&p).expect("a VST3 strip");
+            inst.set_channel_context(name, 0xff_80_80_80, None).unwrap();
+            inst.activate(RATE, BLOCK as i32).expect("activate");
+            inst
+        })
+        .collect();
+    let names = |probe: &Probe| -> Vec<String> {
+        let mut n: Vec<String> = (0..probe.count())
+            .map(|i| probe.member(i).expect("member").2)
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(clap.count(), before + 4, "the CLAP console sees all four");
+    assert_eq!(
+        names(&clap),
+        names(&vst3),
+        "both consoles list the same strips"
+    );
+    assert!(
+        ["CLAP A", "CLAP B", "VST3 C", "VST3 D"]
+            .iter()
+            .all(|n| names(&clap).iter().any(|m| m == n)),
+        "{:?}",
+        names(&clap)
+    );
+
+    // The CLAP library's console moves the VST3 C fader.
+    let c = clap.index_of("VST3 C").expect("VST3 C in the CLAP console");
+    let normalized = 0.546_313_8f32; // −12 dB on the fader's skew (as the CLAP edit test)
+    assert!(
+        clap.edit(c, "fader", normalized),
+        "the edit reached a live strip"
+    );
+    let edits = vst3_tracks[0].handler.edits.lock().unwrap().clone();
+    println!("VST3 C's host received: {edits:?}");
+    assert_eq!(edits.len(), 1, "one performEdit on VST3 C's host");
+    assert_eq!(edits[0].0, FADER);
+    assert!((edits[0].1 - normalized as f64).abs() < 1e-6);
+    assert!(vst3_tracks[1].handler.edits.lock().unwrap().is_empty());
+    // While it processes, a VST3 plugin takes its own edit back from the host with the next
+    // block, as the host records it; the test host does what a DAW does.
+    let back: Vec<ParamChange> = edits
+        .iter()
+        .map(|&(id, value)| ParamChange {
+            offset: 0,
+            id,
+            value,
+        })
+        .collect();
+    let mut inputs = vec![vec![vec![0.0; BLOCK]; 2]];
+    let mut outputs = vec![vec![vec![0.0; BLOCK]; 2]];
+    vst3_tracks[0]
+        .process(&mut inputs, &mut outputs, &back, None)
+        .unwrap();
+    let c3 = vst3.index_of("VST3 C").expect("VST3 C in its own console");
+    let fader_db = vst3.member(c3).expect("member").0;
+    assert!((fader_db + 12.0).abs() < 0.01, "{fader_db}");
+
+    // Solo on CLAP A mutes VST3 D (and unsolo lets it play).
+    let input = sine(0.5, 200.0, 0, BLOCK);
+    let solo = |on: bool| ParamChange {
+        offset: 0,
+        id: SOLO,
+        value: on as u8 as f64,
+    };
+    let vst3_level = |inst: &mut host_tests::vst3_host::Instance| -> f32 {
+        let mut out = Vec::new();
+        for _ in 0..SETTLE_BLOCKS {
+            let mut inputs = vec![vec![input.clone(), input.clone()]];
+            let mut outputs = vec![vec![vec![0.0; BLOCK]; 2]];
+            inst.process(&mut inputs, &mut outputs, &[], None).unwrap();
+            out = outputs[0][0].clone();
+        }
+        db(rms(&out)) - db(rms(&input))
+    };
+    block(&mut clap_tracks[0], &input, &[solo(true)]).unwrap();
+    let muted = vst3_level(&mut vst3_tracks[1]);
+    block(&mut clap_tracks[0], &input, &[solo(false)]).unwrap();
+    let open = vst3_level(&mut vst3_tracks[1]);
+    println!("VST3 D with CLAP A soloed: {muted:.1} dB; unsoloed: {open:.4} dB");
+    assert!(muted < -120.0, "{muted}");
+    assert!(open.abs() < 1e-4, "{open}");
+    drop(vst3_tracks);
+    let _ = &mut clap_tracks;
+    drop(clap_tracks);
+    assert_eq!(clap.count(), before, "all four left");
 }
