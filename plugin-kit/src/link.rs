@@ -21,25 +21,29 @@
 //! every instance of the process out of the registry (and the host tests' batteries use it,
 //! so that one test's solo never mutes another's instance).
 
-use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::EnumParam;
 use shared_dsp::analysis::spectrum::SampleRing;
 use shared_dsp::analysis::{Levels, SharedF32, SharedMax};
+use shared_dsp::strip::ChannelSettings;
 use shared_dsp::strip::meters::SIGNAL_SAMPLES;
+
+use crate::choices::{LawParam, PanModeParam};
+use crate::strip::ChannelParams;
 
 /// What one instance's audio thread publishes (see the [module docs](self)).
 pub struct Shared {
     /// The output after the fader: peaks since the last look, RMS.
     pub levels: Arc<Levels>,
     /// The gate's and the compressor's gain reduction (dB, ≥ 0) since the last look.
-    pub gate: SharedMax,
-    pub compressor: SharedMax,
+    pub gate: Arc<SharedMax>,
+    pub compressor: Arc<SharedMax>,
     /// The output's mid signal, for the masking view (as long as the console's own rings:
     /// the analyser's FFT at 192 kHz).
-    pub signal: SampleRing,
+    pub signal: Arc<SampleRing>,
     /// The rate the instance runs at (for the masking view's bands).
     pub sample_rate: SharedF32,
     /// Whether the instance is active (the host processes it).
@@ -55,9 +59,9 @@ impl Default for Shared {
     fn default() -> Self {
         Self {
             levels: Arc::new(Levels::new()),
-            gate: SharedMax::new(),
-            compressor: SharedMax::new(),
-            signal: SampleRing::new(SIGNAL_SAMPLES),
+            gate: Arc::new(SharedMax::new()),
+            compressor: Arc::new(SharedMax::new()),
+            signal: Arc::new(SampleRing::new(SIGNAL_SAMPLES)),
             sample_rate: SharedF32::new(48_000.0),
             active: AtomicBool::new(false),
             soloed: AtomicBool::new(false),
@@ -67,28 +71,84 @@ impl Default for Shared {
 }
 
 impl Shared {
+    /// A block publishing meters the instance also keeps elsewhere (a Channel Strip channel's,
+    /// in its console's `ConsoleMeters`).
+    pub fn with_meters(
+        levels: Arc<Levels>,
+        gate: Arc<SharedMax>,
+        compressor: Arc<SharedMax>,
+        signal: Arc<SampleRing>,
+    ) -> Self {
+        Self {
+            levels,
+            gate,
+            compressor,
+            signal,
+            ..Self::default()
+        }
+    }
+
     pub fn is_soloed(&self) -> bool {
         self.soloed.load(Ordering::Relaxed)
     }
 }
 
-/// One linked instance, as a console view sees it.
+/// A linked strip's parameters as a console draws and edits them: a Mixwerk Strip, or one
+/// channel of a Channel Strip. Implemented by each plugin on its own parameters (so a
+/// console in one library works on another's through this vtable).
+pub trait Channel: Send + Sync + 'static {
+    /// The strip's parameters.
+    fn strip(&self) -> &ChannelParams;
+    /// The owner's pan law and mode (a Channel Strip's are its console's, for every channel).
+    fn pan_law(&self) -> &EnumParam<LawParam>;
+    fn pan_mode(&self) -> &EnumParam<PanModeParam>;
+    /// The strip's own name within its instance, if it has one (a Channel Strip's channel).
+    fn label(&self) -> Option<String> {
+        None
+    }
+    /// What the strip runs now (without bypass and linked solo).
+    fn settings(&self) -> ChannelSettings {
+        self.strip().settings(
+            self.pan_law().value().into(),
+            self.pan_mode().value().into(),
+        )
+    }
+}
+
+/// The name a console shows for a strip: the host's track name (or the strip's place in the
+/// console, `index`, when the host gives none), and a Channel Strip channel's own name after
+/// it ("Drum Bus · Kick").
+pub fn display_name(
+    track: &nice_plug::prelude::TrackInfo,
+    index: usize,
+    channel: &dyn Channel,
+) -> String {
+    let track = Some(track.name().trim()).filter(|n| !n.is_empty());
+    match (track, channel.label()) {
+        (Some(t), Some(l)) => format!("{t} · {l}"),
+        (None, Some(l)) => l,
+        (Some(t), None) => t.to_owned(),
+        (None, None) => format!("Strip {}", index + 1),
+    }
+}
+
+/// One linked strip, as a console view sees it.
 #[derive(Clone)]
 pub struct Member {
     /// Unique in the process for as long as it runs; also the join order (the console's order
-    /// where the host gives none).
+    /// where the host gives none; a Channel Strip's channels join in order).
     pub id: u64,
     pub shared: Arc<Shared>,
-    /// The instance's parameters (`Arc<ItsParams>`; the plugin downcasts).
-    pub params: Arc<dyn Any + Send + Sync>,
-    /// The instance's own host context, once the wrapper has given it.
+    /// The strip's parameters, in the owner's instance.
+    pub params: Arc<dyn Channel>,
+    /// The owner's own host context, once the wrapper has given it.
     pub context: Option<GuiContext>,
 }
 
 impl Member {
-    /// The instance's parameters as `P`, if it is a `P`.
-    pub fn params<P: Any + Send + Sync>(&self) -> Option<Arc<P>> {
-        self.params.clone().downcast::<P>().ok()
+    /// The strip's parameters.
+    pub fn channel(&self) -> &dyn Channel {
+        &*self.params
     }
 
     /// The track's name and colour as the host last gave them (empty if it gave none).
@@ -151,15 +211,20 @@ pub struct Link {
 impl Link {
     /// Joins the registry with `params` (what other instances' consoles edit). `None` when
     /// linking is off for this process. Main thread (allocates).
-    pub fn join(params: Arc<dyn Any + Send + Sync>) -> Option<Self> {
-        enabled().then(|| Self::register(params))
+    pub fn join(params: Arc<dyn Channel>) -> Option<Self> {
+        enabled().then(|| Self::register(params, Arc::new(Shared::default())))
+    }
+
+    /// Joins with a [`Shared`] block the instance builds itself (a Channel Strip's channel,
+    /// whose meters are its console's: see `shared_dsp::strip::meters`).
+    pub fn join_with(params: Arc<dyn Channel>, shared: Arc<Shared>) -> Option<Self> {
+        enabled().then(|| Self::register(params, shared))
     }
 
     /// Joins whatever the environment says (the registry's own tests).
-    fn register(params: Arc<dyn Any + Send + Sync>) -> Self {
+    fn register(params: Arc<dyn Channel>, shared: Arc<Shared>) -> Self {
         let registry = rendezvous::resolve();
         let id = registry.next_id.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(Shared::default());
         members_of(registry).push(Member {
             id,
             shared: shared.clone(),

@@ -28,6 +28,9 @@ const BLOCK: usize = 256;
 /// `fader` hashed as nice-plug hashes parameter ids (the id in `tests/contracts/strip.params`).
 const FADER: u32 = 97_188_214;
 const SOLO: u32 = 3_536_095;
+/// The Channel Strip's channel 3 fader and channel 1 solo (`tests/contracts/channel-strip.params`).
+const FADER_3: u32 = 1_056_079_786;
+const SOLO_1: u32 = 1_250_706_641;
 /// Blocks for a fader or mute glide (10 ms time constant) to land within 1e-5 dB: 40 of 256
 /// samples are 21 time constants at 48 kHz.
 const SETTLE_BLOCKS: usize = 40;
@@ -189,8 +192,8 @@ fn linked_strips_in_a_linked_process() {
         "linked strip tests failed (output above)"
     );
     assert!(
-        text.contains("test result: ok. 8 passed"),
-        "all eight linked tests ran"
+        text.contains("test result: ok. 9 passed"),
+        "all nine linked tests ran"
     );
 }
 
@@ -707,4 +710,109 @@ fn clap_and_vst3_strips_share_one_console() {
     let _ = &mut clap_tracks;
     drop(clap_tracks);
     assert_eq!(clap.count(), before, "all four left");
+}
+
+/// A Channel Strip joins the link with each of its eight channels (`plugins/channel-strip/
+/// src/linked.rs`), from a library of its own: a Strip's console lists them beside the
+/// Strips, named after the host's track and the channel; a channel's meter in the Strip's
+/// console reads that channel's output; an edit of a channel from the Strip's console arrives
+/// at the Channel Strip's host as a gesture on that channel's parameter; solo works across:
+/// a soloed Strip mutes the Channel Strip's channels, a soloed channel mutes the Strip.
+#[test]
+#[ignore = "run by linked_strips_in_a_linked_process, with links on"]
+fn a_channel_strips_channels_join_the_console() {
+    let (_g, probe) = setup();
+    let before = probe.count();
+    let mut vocal = track("Vocal");
+    let (_bundle, mut console) =
+        battery::instantiate(&release_bundle("channel-strip")).expect("a Channel Strip");
+    console.set_track("Drum Bus", [0x80, 0x40, 0x20]);
+    console.activate(RATE, BLOCK as u32).expect("activate");
+    assert_eq!(probe.count(), before + 9, "the Strip and eight channels");
+    let names: Vec<String> = (0..probe.count())
+        .filter_map(|i| probe.member(i).map(|m| m.2))
+        .collect();
+    println!("the Strip's console: {names:?}");
+    for k in 1..=8 {
+        let name = format!("Drum Bus · Bus {k}");
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+
+    // Channel 1 (bus 1, the main input) carries a −12 dBFS sine; its column meters it.
+    let watch = probe.watch(true);
+    let amp = 10f32.powf(-12.0 / 20.0);
+    let ch1 = probe.index_of("Drum Bus · Bus 1").unwrap();
+    let ch2 = probe.index_of("Drum Bus · Bus 2").unwrap();
+    let _ = probe.member(ch1);
+    for b in 0..SETTLE_BLOCKS {
+        block(&mut console, &sine(amp, 997.0, b * BLOCK, BLOCK), &[]).unwrap();
+    }
+    let (_, m1, _) = probe.member(ch1).unwrap();
+    let (_, m2, _) = probe.member(ch2).unwrap();
+    probe.watch(false);
+    let err = db(m1[0]) - db(amp);
+    println!(
+        "channel 1 peak in the Strip's console: {:.4} dBFS (error {err:+.4} dB); channel 2: {}",
+        db(m1[0]),
+        m2[0]
+    );
+    assert!(watch >= 1);
+    assert!(err.abs() < 0.01, "{err}");
+    assert_eq!(m2[0], 0.0, "channel 2 has no input");
+
+    // An edit of channel 3's fader from the Strip's console: a gesture on fader_3.
+    let ch3 = probe.index_of("Drum Bus · Bus 3").unwrap();
+    let _ = console.take_param_events();
+    let _ = vocal.take_param_events();
+    assert!(probe.edit(ch3, "fader", 0.5));
+    // The host takes the gesture from the plugin's output events with its next block.
+    block(&mut console, &sine(amp, 997.0, 0, BLOCK), &[]).unwrap();
+    block(&mut vocal, &sine(amp, 997.0, 0, BLOCK), &[]).unwrap();
+    let events = console.take_param_events();
+    println!("the Channel Strip's host received: {events:?}");
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(matches!(events[0], ParamEvent::Begin(FADER_3)));
+    assert!(matches!(events[1], ParamEvent::Value(FADER_3, v) if (v - 0.5).abs() < 1e-6));
+    assert!(matches!(events[2], ParamEvent::End(FADER_3)));
+    assert!(vocal.take_param_events().is_empty());
+
+    // Solo across: the Vocal Strip soloed mutes the Channel Strip's channel 1…
+    let input = sine(0.5, 200.0, 0, BLOCK);
+    let level = |inst: &mut Instance, changes: &[ParamChange]| -> f32 {
+        let mut out = block(inst, &input, changes).unwrap();
+        for _ in 0..SETTLE_BLOCKS {
+            out = block(inst, &input, &[]).unwrap();
+        }
+        db(rms(&out)) - db(rms(&input))
+    };
+    let solo = |id: u32, on: bool| ParamChange {
+        offset: 0,
+        id,
+        value: on as u8 as f64,
+    };
+    block(&mut vocal, &input, &[solo(SOLO, true)]).unwrap();
+    let muted = level(&mut console, &[]);
+    block(&mut vocal, &input, &[solo(SOLO, false)]).unwrap();
+    let open = level(&mut console, &[]);
+    // …and its channel 1 soloed mutes the Vocal Strip.
+    level(&mut console, &[solo(SOLO_1, true)]);
+    let vocal_muted = level(&mut vocal, &[]);
+    level(&mut console, &[solo(SOLO_1, false)]);
+    let vocal_open = level(&mut vocal, &[]);
+    println!(
+        "Channel Strip with the Vocal Strip soloed {muted:.1} dB, unsoloed {open:.4} dB; \
+         Vocal with channel 1 soloed {vocal_muted:.1} dB, unsoloed {vocal_open:.4} dB"
+    );
+    assert!(muted < -120.0 && vocal_muted < -120.0);
+    assert!(
+        open.abs() < 1e-3 && vocal_open.abs() < 1e-4,
+        "{open} {vocal_open}"
+    );
+    drop(console);
+    drop(vocal);
+    assert_eq!(
+        probe.count(),
+        before,
+        "the Strip and the eight channels left"
+    );
 }

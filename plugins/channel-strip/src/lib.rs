@@ -20,6 +20,12 @@
 //! The editor (`editor/`) is a console view: the eight strips, the selected channel in full,
 //! and the master section, with meters the console writes lock-free
 //! (`shared_dsp::strip::meters`) only while the editor is open.
+//!
+//! Each channel also joins the link of linked strips (`plugin_kit::link`, `linked.rs`): a
+//! Mixwerk Strip's console shows the eight channels beside the Strips (their meters are the
+//! console's own, written while either looks), edits them through this instance's host
+//! connection, and solo works across: a soloed Strip mutes the channels that are not
+//! soloed, and a soloed channel mutes the Strips.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +34,7 @@ use nice_plug::prelude::*;
 use nice_plug_egui::RepaintNotifier;
 use plugin_kit::frame::Frame;
 use plugin_kit::latency::ReportedLatency;
+use plugin_kit::link::{self, Link};
 use shared_dsp::analysis::SharedF32;
 use shared_dsp::bypass;
 use shared_dsp::delay::DEFAULT_BPM;
@@ -39,6 +46,7 @@ use shared_dsp::strip::{CHANNELS, Console, ConsoleSettings};
 #[cfg(feature = "standalone")]
 mod demo;
 mod editor;
+mod linked;
 mod params;
 mod presets;
 use params::StripParams;
@@ -60,19 +68,24 @@ pub struct MixwerkChannelStrip {
     /// The first block after activation applies the settings without glides.
     fresh: bool,
     latency: ReportedLatency,
+    /// Each channel's membership of the link (empty with `MIXWERK_LINK=off`).
+    links: Vec<Link>,
 }
 
 impl Default for MixwerkChannelStrip {
     fn default() -> Self {
+        let params = new_params();
+        let meters = ConsoleMeters::new();
+        let links = linked::join(&params, &meters);
         let analysis = editor::Analysis {
-            meters: Arc::new(ConsoleMeters::new()),
+            meters: Arc::new(meters),
             loudness: Arc::new(LoudnessReadings::new()),
             sample_rate: Arc::new(SharedF32::new(48_000.0)),
             buses: Arc::new(AtomicUsize::new(CHANNELS)),
             repaint: RepaintNotifier::new(),
         };
         Self {
-            params: new_params(),
+            params,
             console: Console::boxed(48_000.0, 512, analysis.loudness.clone()),
             frame: Frame::new(shared_ui::window::default_state::<editor::Console>()),
             analysis,
@@ -81,6 +94,7 @@ impl Default for MixwerkChannelStrip {
             scratch: [Vec::new(), Vec::new()],
             fresh: true,
             latency: ReportedLatency::default(),
+            links,
         }
     }
 }
@@ -93,8 +107,16 @@ fn new_params() -> Arc<StripParams> {
 }
 
 impl MixwerkChannelStrip {
-    fn target(&self) -> ConsoleSettings {
-        bypass::target(self.params.settings(), self.params.bypass.value())
+    /// What the console runs: the parameters, with bypass, and each channel muted while a
+    /// linked strip elsewhere is soloed and it is not.
+    fn target(&mut self) -> ConsoleSettings {
+        let mut s = self.params.settings();
+        for (channel, link) in s.channels.iter_mut().zip(&mut self.links) {
+            if link.solo(channel.solo) {
+                channel.mute = true;
+            }
+        }
+        bypass::target(s, self.params.bypass.value())
     }
 }
 
@@ -153,6 +175,12 @@ impl Plugin for MixwerkChannelStrip {
 
     shared_ui::plugin_editor!(editor::Console { params, analysis }, repaint: analysis.repaint);
 
+    fn host_context(&mut self, context: nice_plug::context::gui::GuiContext) {
+        for link in &self.links {
+            link.set_context(context.clone());
+        }
+    }
+
     fn activate(
         &mut self,
         layout: &AudioIOLayout,
@@ -166,6 +194,7 @@ impl Plugin for MixwerkChannelStrip {
         let meters = MeterWriter::new(config.sample_rate, self.analysis.meters.clone());
         self.console.attach_meters(meters);
         self.analysis.sample_rate.store(config.sample_rate);
+        linked::activate(&self.links, config.sample_rate, true);
         self.analysis
             .buses
             .store(editor::buses(layout), Ordering::Relaxed);
@@ -173,7 +202,8 @@ impl Plugin for MixwerkChannelStrip {
         {
             self.demo = demo::DemoBuses::from_env(config.sample_rate);
         }
-        self.console.update_immediately(&self.target());
+        let target = self.target();
+        self.console.update_immediately(&target);
         self.scratch = [vec![0.0; max], vec![0.0; max]];
         self.fresh = true;
         self.latency
@@ -181,8 +211,13 @@ impl Plugin for MixwerkChannelStrip {
         true
     }
 
+    fn deactivate(&mut self) {
+        linked::activate(&self.links, self.analysis.sample_rate.load(), false);
+    }
+
     fn reset(&mut self) {
-        self.console.update_immediately(&self.target());
+        let target = self.target();
+        self.console.update_immediately(&target);
         self.console.reset();
     }
 
@@ -205,8 +240,8 @@ impl Plugin for MixwerkChannelStrip {
             self.console.update(&target);
         }
         self.latency.update(self.console.latency_samples(), context);
-        // Meters cost nothing while nobody looks.
-        let metering = self.frame.editor_open();
+        // Meters cost nothing while nobody looks (this editor, or a linked strip's console).
+        let metering = self.frame.editor_open() || (!self.links.is_empty() && link::metering());
         self.console.set_metering(metering);
         #[cfg(feature = "standalone")]
         if let Some(demo) = &mut self.demo {

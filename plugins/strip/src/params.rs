@@ -4,6 +4,7 @@
 
 use nice_plug::prelude::*;
 use plugin_kit::choices::{LawParam, PanModeParam};
+use plugin_kit::link::Channel;
 use plugin_kit::params::switch;
 use plugin_kit::strip::ChannelParams;
 use shared_dsp::strip::ChannelSettings;
@@ -35,7 +36,19 @@ impl StripParams {
     /// The strip these parameters describe right now (bypass and linked solo are the
     /// caller's).
     pub fn settings(&self) -> ChannelSettings {
-        self.strip
-            .settings(self.pan_law.value().into(), self.pan_mode.value().into())
+        Channel::settings(self)
+    }
+}
+
+/// What a console (this Strip's or another's) draws and edits.
+impl Channel for StripParams {
+    fn strip(&self) -> &ChannelParams {
+        &self.strip
+    }
+    fn pan_law(&self) -> &EnumParam<LawParam> {
+        &self.pan_law
+    }
+    fn pan_mode(&self) -> &EnumParam<PanModeParam> {
+        &self.pan_mode
     }
 }

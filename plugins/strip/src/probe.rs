@@ -11,8 +11,6 @@ use std::sync::Mutex;
 use nice_plug::prelude::Params;
 use plugin_kit::link::{self, Member, Watch};
 
-use crate::params::StripParams;
-
 /// How many strips are linked in this library right now.
 #[unsafe(no_mangle)]
 pub extern "C" fn mixwerk_link_count() -> u32 {
@@ -35,8 +33,8 @@ pub extern "C" fn mixwerk_link_watch(on: bool) -> u32 {
 
 /// Member `index` (the console's order, [`link::members`]): its fader's current value in dB into `fader_db`, its meters
 /// (peak left, peak right since the last read, RMS left, RMS right, linear; gate and
-/// compressor gain reduction in dB) into `out[0..6]`, and its track name (NUL-terminated,
-/// cut to `name_len`) into `name`. Returns false for no such member.
+/// compressor gain reduction in dB) into `out[0..6]`, and its name as the console shows it
+/// (NUL-terminated, cut to `name_len`) into `name`. Returns false for no such member.
 ///
 /// # Safety
 /// `out` must point to 6 writable floats, `fader_db` to one, `name` to `name_len` bytes.
@@ -52,9 +50,7 @@ pub unsafe extern "C" fn mixwerk_link_member(
     let Some(m) = members.get(index as usize) else {
         return false;
     };
-    let Some(params) = m.params::<StripParams>() else {
-        return false;
-    };
+    let params = m.channel();
     let peaks = m.shared.levels.take_peaks();
     let rms = m.shared.levels.rms();
     let values = [
@@ -67,11 +63,11 @@ pub unsafe extern "C" fn mixwerk_link_member(
     ];
     // SAFETY: the caller promises the sizes.
     unsafe {
-        *fader_db = params.strip.fader.value();
+        *fader_db = params.strip().fader.value();
         std::ptr::copy_nonoverlapping(values.as_ptr(), out, values.len());
         if name_len > 0 {
-            let track = m.track();
-            let bytes = track.name().as_bytes();
+            let title = link::display_name(&m.track(), index as usize, m.channel());
+            let bytes = title.as_bytes();
             let n = bytes.len().min(name_len as usize - 1);
             std::ptr::copy_nonoverlapping(bytes.as_ptr().cast::<c_char>(), name, n);
             *name.add(n) = 0;
@@ -141,9 +137,10 @@ pub unsafe extern "C" fn mixwerk_link_edit(index: u32, id: *const c_char, normal
     let Some(m) = members.get(index as usize) else {
         return false;
     };
-    let (Some(params), Some(context)) = (m.params::<StripParams>(), m.context.as_ref()) else {
+    let Some(context) = m.context.as_ref() else {
         return false;
     };
+    let params = m.channel().strip();
     let Some((_, ptr, _)) = params.param_map().into_iter().find(|(pid, _, _)| pid == id) else {
         return false;
     };

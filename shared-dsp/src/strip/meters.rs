@@ -25,9 +25,11 @@ pub const RMS_TIME_MS: f32 = 300.0;
 pub struct ConsoleMeters {
     /// Each channel after mute and fader (what it adds to the mix).
     pub channels: [Arc<Levels>; CHANNELS],
-    pub gate: [SharedMax; CHANNELS],
+    /// Each channel's figures are `Arc`s so that a plugin can publish them elsewhere too (the
+    /// Channel Strip's channels in the link of linked strips, `plugin_kit::link`).
+    pub gate: [Arc<SharedMax>; CHANNELS],
     /// The larger of the compressor's two channels.
-    pub compressor: [SharedMax; CHANNELS],
+    pub compressor: [Arc<SharedMax>; CHANNELS],
     /// Return A (reverb) and B (delay), after their return levels.
     pub returns: [Arc<Levels>; SENDS],
     pub glue: SharedMax,
@@ -43,14 +45,16 @@ pub struct ConsoleMeters {
 }
 
 /// One sample ring per channel, long enough for the analyser's FFT at 192 kHz.
-pub struct ChannelSignals(pub [SampleRing; CHANNELS]);
+pub struct ChannelSignals(pub [Arc<SampleRing>; CHANNELS]);
 
 /// Samples each channel's ring keeps: the largest analyser FFT (32768 at 192 kHz).
 pub const SIGNAL_SAMPLES: usize = 32_768;
 
 impl Default for ChannelSignals {
     fn default() -> Self {
-        Self(core::array::from_fn(|_| SampleRing::new(SIGNAL_SAMPLES)))
+        Self(core::array::from_fn(|_| {
+            Arc::new(SampleRing::new(SIGNAL_SAMPLES))
+        }))
     }
 }
 

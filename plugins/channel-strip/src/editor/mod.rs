@@ -264,8 +264,14 @@ impl Console {
         let Some(view) = &mut self.masking else {
             return;
         };
-        let rings: Vec<&shared_dsp::analysis::spectrum::SampleRing> =
-            self.analysis.meters.signals.0.iter().collect();
+        let rings: Vec<&shared_dsp::analysis::spectrum::SampleRing> = self
+            .analysis
+            .meters
+            .signals
+            .0
+            .iter()
+            .map(|r| &**r)
+            .collect();
         view.update(&rings, &active, dt);
         if let Some((c, hz)) = view.ui(ui, &self.names) {
             self.select(c, Section::Eq);

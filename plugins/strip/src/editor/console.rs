@@ -13,8 +13,9 @@ use shared_ui::strip::{
 use shared_ui::theme;
 use shared_ui::widgets::Controls;
 
+use plugin_kit::link::Channel;
+
 use super::{Meters, StripView, display_name, track_color};
-use crate::params::StripParams;
 
 /// Draws with the controls of the instance `params` belong to: `own` for this strip, or a
 /// controls object on `context` (another instance's host context). Nothing is drawn for a
@@ -45,10 +46,9 @@ impl StripView {
             meters.update(&shared, dt);
             let params = self.params.clone();
             let track = self.track.clone();
+            let name = display_name(&track, 0, &*params);
             self.column_frame(true, track_color(&track)).show(ui, |ui| {
-                ui.vertical(|ui| {
-                    self.column(ui, k, &params, 0, &display_name(&track, 0), None, true)
-                });
+                ui.vertical(|ui| self.column(ui, k, &*params, 0, &name, None, true));
             });
             return;
         }
@@ -58,9 +58,7 @@ impl StripView {
                 ui.horizontal_top(|ui| {
                     ui.spacing_mut().item_spacing.x = 4.0;
                     for (index, member) in self.members.clone().iter().enumerate() {
-                        let Some(params) = member.params::<StripParams>() else {
-                            continue;
-                        };
+                        let params = member.params.clone();
                         let is_own = Some(member.id) == own_id;
                         let track = if is_own {
                             self.track.clone()
@@ -71,7 +69,7 @@ impl StripView {
                             .entry(member.id)
                             .or_default()
                             .update(&member.shared, dt);
-                        let name = display_name(&track, index);
+                        let name = display_name(&track, index, &*params);
                         let muted_by_solo = member
                             .shared
                             .solo_muted
@@ -83,7 +81,9 @@ impl StripView {
                                     let ctx = member.context.as_ref();
                                     let drawn = with_controls(k, is_own, ctx, |c| {
                                         let color = track_color(&track);
-                                        self.column(ui, c, &params, member.id, &name, color, is_own)
+                                        self.column(
+                                            ui, c, &*params, member.id, &name, color, is_own,
+                                        )
                                     });
                                     if drawn.is_none() {
                                         ui.set_width(STRIP_WIDTH);
@@ -131,7 +131,7 @@ impl StripView {
         &mut self,
         ui: &mut egui::Ui,
         k: &Controls,
-        params: &StripParams,
+        params: &dyn Channel,
         id: u64,
         name: &str,
         color: Option<egui::Color32>,
@@ -152,7 +152,7 @@ impl StripView {
         {
             self.selected = if is_own { None } else { Some(id) };
         }
-        let ch = &params.strip;
+        let ch = params.strip();
         let settings = params.settings();
         let sample_rate = self.sample_rate_of(id, is_own);
         let curve = self
@@ -212,21 +212,19 @@ impl StripView {
         let member = self
             .selected
             .and_then(|id| self.members.iter().find(|m| m.id == id).cloned());
-        let (id, params, context, track, is_own) = match &member {
-            Some(m) => match m.params::<StripParams>() {
-                Some(p) => (m.id, p, m.context.clone(), m.track(), false),
-                None => return,
-            },
-            None => (
-                self.analysis.id.unwrap_or(0),
-                self.params.clone(),
-                None,
-                self.track.clone(),
-                true,
-            ),
-        };
+        let (id, params, context, track, is_own): (_, std::sync::Arc<dyn Channel>, _, _, _) =
+            match &member {
+                Some(m) => (m.id, m.params.clone(), m.context.clone(), m.track(), false),
+                None => (
+                    self.analysis.id.unwrap_or(0),
+                    self.params.clone(),
+                    None,
+                    self.track.clone(),
+                    true,
+                ),
+            };
         let index = self.members.iter().position(|m| m.id == id).unwrap_or(0);
-        let name = display_name(&track, index);
+        let name = display_name(&track, index, &*params);
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new(name).size(14.0).color(theme::ACCENT));
             let what = if is_own {
@@ -254,7 +252,7 @@ impl StripView {
             strip::detail(
                 ui,
                 c,
-                &params.strip,
+                params.strip(),
                 &settings,
                 &curve,
                 meters,
@@ -263,8 +261,8 @@ impl StripView {
             );
             ui.add_space(4.0);
             ui.horizontal(|ui| {
-                c.selector_width(ui, "Pan Law", &params.pan_law, 150.0);
-                c.selector_width(ui, "Pan Mode", &params.pan_mode, 110.0);
+                c.selector_width(ui, "Pan Law", params.pan_law(), 150.0);
+                c.selector_width(ui, "Pan Mode", params.pan_mode(), 110.0);
             });
         });
     }

@@ -10,7 +10,6 @@ use shared_ui::masking::MaskingView;
 use shared_ui::theme;
 
 use super::{StripView, display_name};
-use crate::params::StripParams;
 
 impl StripView {
     /// The switch between the selected strip and the masking map.
@@ -48,7 +47,7 @@ impl StripView {
         let strips: Vec<_> = self
             .members
             .iter()
-            .filter_map(|m| m.params::<StripParams>().map(|p| (m.clone(), p)))
+            .map(|m| (m.clone(), m.params.clone()))
             .collect();
         let rate = self.analysis.shared.sample_rate.load().max(8_000.0);
         if self
@@ -58,25 +57,25 @@ impl StripView {
         {
             self.masking = Some(MaskingView::new(strips.len(), rate, "TR"));
         }
-        let rings: Vec<&SampleRing> = strips.iter().map(|(m, _)| &m.shared.signal).collect();
+        let rings: Vec<&SampleRing> = strips.iter().map(|(m, _)| &*m.shared.signal).collect();
         let active: Vec<bool> = strips
             .iter()
             .map(|(m, p)| {
                 m.shared.active.load(Ordering::Relaxed)
-                    && !p.strip.mute.value()
+                    && !p.strip().mute.value()
                     && !m.shared.solo_muted.load(Ordering::Relaxed)
             })
             .collect();
         let names: Vec<String> = strips
             .iter()
             .enumerate()
-            .map(|(i, (m, _))| {
+            .map(|(i, (m, p))| {
                 let track = if Some(m.id) == own {
                     self.track.clone()
                 } else {
                     m.track()
                 };
-                display_name(&track, i)
+                display_name(&track, i, &**p)
             })
             .collect();
         let Some(view) = &mut self.masking else {

@@ -140,14 +140,7 @@ impl StripView {
     }
 }
 
-/// The name a column shows: the host's track name, or the join order when it gives none.
-fn display_name(track: &TrackInfo, index: usize) -> String {
-    if track.name().trim().is_empty() {
-        format!("Strip {}", index + 1)
-    } else {
-        track.name().to_owned()
-    }
-}
+use link::display_name;
 
 /// The host's track colour, if it gave one.
 fn track_color(track: &TrackInfo) -> Option<egui::Color32> {
