@@ -138,6 +138,16 @@ fn setup() -> (MutexGuard<'static, ()>, Probe) {
     (guard, Probe { lib })
 }
 
+/// The Strip's VST3 bundle, loaded as the VST3 host loads it, and its library's entry points
+/// (a library of its own, linked with the CLAP bundle's through the rendezvous).
+fn vst3_strip() -> (PluginUnderTest, Probe) {
+    let p = build_of(vst3_bundles(), "strip");
+    host_tests::vst3_host::Module::load(&p.path).expect("the Strip VST3 loads");
+    // SAFETY: the library the module above loaded (dlopen returns the loaded one).
+    let lib = unsafe { libloading::Library::new(&p.path) }.expect("the Strip VST3 library");
+    (p, Probe { lib })
+}
+
 /// A linked strip on track `name`, active.
 fn track(name: &str) -> Instance {
     let (_bundle, mut inst) = battery::instantiate(&strip()).expect("instance");
@@ -541,13 +551,7 @@ type Listed = (String, u32, Option<(i64, i64)>);
 #[ignore = "run by linked_strips_in_a_linked_process, with links on"]
 fn vst3_tracks_give_names_colours_and_the_mixers_order() {
     let (_g, _) = setup();
-    let p = build_of(vst3_bundles(), "strip");
-    // SAFETY: the VST3 bundle's library, which the instances below load (its own registry,
-    // apart from the CLAP bundle's).
-    let _module = host_tests::vst3_host::Module::load(&p.path).expect("the Strip VST3 loads");
-    let probe = Probe {
-        lib: unsafe { libloading::Library::new(&p.path) }.expect("the Strip VST3 library"),
-    };
+    let (p, probe) = vst3_strip();
     let before = probe.count();
     assert_eq!(before, 0, "no VST3 strip left from another test");
     // Created in this order; the mixer shows Drums, Bass, Vocal (indices 0, 1, 2).
@@ -612,12 +616,7 @@ fn vst3_tracks_give_names_colours_and_the_mixers_order() {
 #[ignore = "run by linked_strips_in_a_linked_process, with links on"]
 fn clap_and_vst3_strips_share_one_console() {
     let (_g, clap) = setup();
-    let p = build_of(vst3_bundles(), "strip");
-    let _module = host_tests::vst3_host::Module::load(&p.path).expect("the Strip VST3 loads");
-    let vst3 = Probe {
-        // SAFETY: the VST3 bundle's library, already loaded by the module above.
-        lib: unsafe { libloading::Library::new(&p.path) }.expect("the Strip VST3 library"),
-    };
+    let (p, vst3) = vst3_strip();
     let before = clap.count();
     let mut clap_tracks = [track("CLAP A"), track("CLAP B")];
     let mut vst3_tracks: Vec<_> = ["VST3 C", "VST3 D"]
