@@ -10,6 +10,7 @@
 //! Parameter text and the plugins' identity live in `plugin-kit`.
 
 pub mod control;
+pub mod linked;
 pub mod masking;
 pub mod presets;
 pub mod strip;

@@ -83,6 +83,7 @@ impl Default for MixwerkChannelStrip {
             sample_rate: Arc::new(SharedF32::new(48_000.0)),
             buses: Arc::new(AtomicUsize::new(CHANNELS)),
             repaint: RepaintNotifier::new(),
+            linked_ids: Arc::new(links.iter().map(Link::id).collect()),
         };
         Self {
             params,

@@ -39,7 +39,7 @@ impl Console {
                 .small()
                 .color(theme::TEXT_DIM),
             );
-            self.masking_toggle(ui);
+            self.panel_toggles(ui);
         });
         let s = &settings.channels[c];
         let marker = self

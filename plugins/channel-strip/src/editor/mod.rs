@@ -17,6 +17,7 @@
 //! module's own response ([`Curve`]) for the channel's cut filters and four bands.
 
 mod detail;
+mod linked;
 mod master;
 mod strip;
 
@@ -48,6 +49,8 @@ pub struct Analysis {
     /// How many buses the host's layout brings in (4 or 8); the other strips are drawn dim.
     pub buses: Arc<AtomicUsize>,
     pub repaint: RepaintNotifier,
+    /// This instance's channels' ids in the link (empty when linking is off).
+    pub linked_ids: Arc<Vec<u64>>,
 }
 
 /// How many buses `layout` brings in: a stereo pair each, on the main input and the aux ports.
@@ -105,11 +108,22 @@ pub struct Console {
     /// Standalone demo: when (egui time, s) to restart the loudness measurement, once the demo
     /// mix has settled (so the figures measure it, not the switch-over to it).
     reset_loudness_at: Option<f64>,
-    /// The masking view in the bottom panel instead of the channel (its analysis runs only
-    /// while shown), and the frequency a click there marked on a channel's EQ curve.
-    show_masking: bool,
+    /// What the bottom panel shows; the masking view's analysis runs only while shown, and
+    /// the frequency a click there marked on a channel's EQ curve.
+    panel: Panel,
     masking: Option<MaskingView>,
     eq_marker: Option<(usize, f32)>,
+    /// The other linked strips (Mixwerk Strips on other tracks, other Channel Strips'
+    /// channels), for the linked panel.
+    linked: shared_ui::linked::LinkedConsole,
+}
+
+/// The bottom panel: one channel in full, the masking map, or the linked tracks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Panel {
+    Channel,
+    Masking,
+    Linked,
 }
 
 impl Console {
@@ -123,9 +137,10 @@ impl Console {
             selected: 0,
             focus: Section::Eq,
             reset_loudness_at: None,
-            show_masking: false,
+            panel: Panel::Channel,
             masking: None,
             eq_marker: None,
+            linked: Default::default(),
         }
     }
 }
@@ -135,12 +150,16 @@ impl View for Console {
     const SIZE: Vec2 = vec2(1440.0, 828.0);
 
     fn opened(&mut self, ctx: &egui::Context, k: &Controls) {
+        // Back to where the panel was; the linked tracks meter again if it shows them.
+        self.show(self.panel);
         #[cfg(feature = "standalone")]
         if crate::demo::wanted() {
             crate::demo::apply_mix(&self.params, k.setter());
             self.reset_loudness_at = Some(ctx.input(|i| i.time) + 1.0);
             // `cargo xtask screenshots` photographs the masking map this way.
-            self.show_masking = std::env::var("MIXWERK_DEMO_VIEW").is_ok_and(|v| v == "masking");
+            if std::env::var("MIXWERK_DEMO_VIEW").is_ok_and(|v| v == "masking") {
+                self.panel = Panel::Masking;
+            }
         }
         #[cfg(not(feature = "standalone"))]
         let _ = (ctx, k);
@@ -175,11 +194,15 @@ impl View for Console {
             self.master(ui, k, &settings);
         });
         ui.add_space(2.0);
-        if self.show_masking {
-            self.masking_panel(ui, &settings, sample_rate, dt);
-        } else {
-            self.detail(ui, k, &settings, sample_rate);
+        match self.panel {
+            Panel::Channel => self.detail(ui, k, &settings, sample_rate),
+            Panel::Masking => self.masking_panel(ui, &settings, sample_rate, dt),
+            Panel::Linked => self.linked_panel(ui, k, dt),
         }
+    }
+
+    fn closed(&mut self) {
+        self.linked.close();
     }
 }
 
@@ -209,23 +232,39 @@ impl Console {
         self.focus = focus;
     }
 
-    /// The switch between the selected channel and the masking view, at the right of the
-    /// bottom panel's header.
-    fn masking_toggle(&mut self, ui: &mut egui::Ui) {
+    /// The bottom panel's switches (the selected channel, the masking map, the linked
+    /// tracks), at the right of its header.
+    fn panel_toggles(&mut self, ui: &mut egui::Ui) {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let text = if self.show_masking {
-                "Back to the channel"
-            } else {
-                "Masking map"
+            let mut pick = |ui: &mut egui::Ui, panel: Panel, text: &str, hover: &str| {
+                let on = self.panel == panel;
+                if ui.selectable_label(on, text).on_hover_text(hover).clicked() {
+                    self.show(if on { Panel::Channel } else { panel });
+                }
             };
-            if ui
-                .selectable_label(self.show_masking, text)
-                .on_hover_text("Where the buses cover each other in frequency")
-                .clicked()
-            {
-                self.show_masking = !self.show_masking;
-            }
+            pick(
+                ui,
+                Panel::Linked,
+                "Linked tracks",
+                "Mixwerk Strips on other tracks of this session, as a console",
+            );
+            pick(
+                ui,
+                Panel::Masking,
+                "Masking map",
+                "Where the buses cover each other in frequency",
+            );
         });
+    }
+
+    /// Shows `panel` below the strips; the linked strips meter only while theirs is shown.
+    fn show(&mut self, panel: Panel) {
+        self.panel = panel;
+        if panel == Panel::Linked {
+            self.linked.open();
+        } else {
+            self.linked.close();
+        }
     }
 
     /// The bottom panel as the masking view (`shared_ui::masking`).
@@ -249,7 +288,7 @@ impl Console {
                 .small()
                 .color(theme::TEXT_DIM),
             );
-            self.masking_toggle(ui);
+            self.panel_toggles(ui);
         });
         let rate = sample_rate.max(8_000.0);
         if self
@@ -276,7 +315,7 @@ impl Console {
         if let Some((c, hz)) = view.ui(ui, &self.names) {
             self.select(c, Section::Eq);
             self.eq_marker = Some((c, hz));
-            self.show_masking = false;
+            self.show(Panel::Channel);
         }
     }
 }

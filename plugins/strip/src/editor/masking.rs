@@ -45,7 +45,8 @@ impl StripView {
         // The linked Strips (or this one alone), in the console's order.
         let own = self.analysis.id;
         let strips: Vec<_> = self
-            .members
+            .linked
+            .members()
             .iter()
             .map(|m| (m.clone(), m.params.clone()))
             .collect();

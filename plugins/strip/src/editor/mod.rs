@@ -16,17 +16,16 @@
 mod console;
 mod masking;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use nice_plug::prelude::{Plugin, TrackInfo};
 use nice_plug_egui::RepaintNotifier;
-use plugin_kit::link::{self, Link, Member, Shared, Watch};
+use plugin_kit::link::{Link, Shared, display_name};
 use shared_ui::egui::{self, Vec2, vec2};
+use shared_ui::linked::LinkedConsole;
 use shared_ui::masking::MaskingView;
-use shared_ui::strip::CurveCache;
 use shared_ui::theme;
-use shared_ui::widgets::{self, Controls, StereoLevels};
+use shared_ui::widgets::Controls;
 use shared_ui::window::{self, View};
 
 use crate::params::StripParams;
@@ -51,40 +50,15 @@ impl Analysis {
     }
 }
 
-/// One column's meters, as drawn (peak hold and release).
-#[derive(Default)]
-struct Meters {
-    levels: StereoLevels,
-    gate_db: f32,
-    comp_db: f32,
-}
-
-impl Meters {
-    fn update(&mut self, shared: &Shared, dt: f32) {
-        let gr = |shown: f32, max: &shared_dsp::analysis::SharedMax| {
-            widgets::meter_release(shown, max.take(), dt, widgets::RELEASE_DB_PER_S)
-        };
-        self.levels
-            .update(shared.levels.take_peaks(), shared.levels.rms(), dt);
-        self.gate_db = gr(self.gate_db, &shared.gate);
-        self.comp_db = gr(self.comp_db, &shared.compressor);
-    }
-}
-
 pub struct StripView {
     params: Arc<StripParams>,
     analysis: Analysis,
     /// This track as the host names it.
     track: TrackInfo,
-    /// The registry as last seen, and the generation it was taken at.
-    members: Vec<Member>,
-    generation: Option<u64>,
-    meters: HashMap<u64, Meters>,
-    curves: HashMap<u64, CurveCache>,
+    /// The linked strips as this view keeps them (snapshot, meters, curves, its watch).
+    linked: LinkedConsole,
     /// The strip shown in full (a member id; `None` = this one).
     selected: Option<u64>,
-    /// Held while the window is open: every linked strip meters meanwhile.
-    watch: Option<Watch>,
     /// The masking map of the linked tracks below the row instead of a strip (its analysis
     /// runs only while shown), and the frequency a click there marked on a strip's EQ.
     show_masking: bool,
@@ -98,12 +72,8 @@ impl StripView {
             params,
             analysis,
             track: TrackInfo::default(),
-            members: Vec::new(),
-            generation: None,
-            meters: HashMap::new(),
-            curves: HashMap::new(),
+            linked: LinkedConsole::default(),
             selected: None,
-            watch: None,
             show_masking: false,
             masking: None,
             eq_marker: None,
@@ -113,15 +83,12 @@ impl StripView {
     /// A new snapshot of the registry when someone joined or left, in the mixer's order as
     /// the host says it now.
     fn refresh_members(&mut self) {
-        let generation = link::generation();
-        link::in_mixer_order(&mut self.members);
-        if self.generation != Some(generation) {
-            self.members = link::members();
-            self.generation = Some(generation);
-            let ids: Vec<u64> = self.members.iter().map(|m| m.id).collect();
-            self.meters.retain(|id, _| ids.contains(id));
-            self.curves.retain(|id, _| ids.contains(id));
-            if self.selected.is_some_and(|s| !ids.contains(&s)) {
+        if self.linked.refresh() {
+            let members = self.linked.members();
+            if self
+                .selected
+                .is_some_and(|s| !members.iter().any(|m| m.id == s))
+            {
                 self.selected = None;
             }
         }
@@ -131,23 +98,15 @@ impl StripView {
     fn link_status(&self) -> String {
         match self.analysis.id {
             None => "linking is off in this process (MIXWERK_LINK=off)".to_owned(),
-            Some(_) if self.members.len() <= 1 => "no other Mixwerk Strip in this process: \
+            Some(_) if self.linked.members().len() <= 1 => {
+                "no other Mixwerk Strip in this process: \
                  add one to another track (a host that runs each plugin in its own process, \
                  a sandbox, links none)"
-                .to_owned(),
-            Some(_) => format!("{} linked strips", self.members.len()),
+                    .to_owned()
+            }
+            Some(_) => format!("{} linked strips", self.linked.members().len()),
         }
     }
-}
-
-use link::display_name;
-
-/// The host's track colour, if it gave one.
-fn track_color(track: &TrackInfo) -> Option<egui::Color32> {
-    track.color().map(|c| {
-        let (r, g, b, _) = c.rgba();
-        egui::Color32::from_rgb(r, g, b)
-    })
 }
 
 impl View for StripView {
@@ -156,8 +115,7 @@ impl View for StripView {
     const SIZE: Vec2 = vec2(1440.0, 760.0);
 
     fn opened(&mut self, _ctx: &egui::Context, k: &Controls) {
-        self.watch = Some(Watch::new());
-        self.generation = None;
+        self.linked.open();
         #[cfg(feature = "standalone")]
         if crate::demo::wanted() {
             crate::demo::apply_own_mix(&self.params, k.setter());
@@ -169,7 +127,7 @@ impl View for StripView {
     }
 
     fn closed(&mut self) {
-        self.watch = None;
+        self.linked.close();
     }
 
     fn track_info(&mut self, info: TrackInfo) {
