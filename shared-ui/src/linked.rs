@@ -17,9 +17,13 @@ use plugin_kit::link::{self, Channel, Member, Shared, Watch};
 use shared_dsp::analysis::SharedMax;
 
 use crate::strip::{
-    CurveCache, FADER_HEIGHT, HALF, STRIP_WIDTH, compact_row, fader_and_meter, small_knob,
-    thumbnail,
+    CurveCache, FADER_HEIGHT, HALF, STRIP_WIDTH, compact_row, fader_and_meter,
+    fader_and_meter_marked, small_knob, thumbnail,
 };
+
+/// A short column's fader: its height and its marks (where a panel has little height).
+const SHORT_FADER_HEIGHT: f32 = 96.0;
+const SHORT_MARKS: [&str; 4] = ["+12", "0", "-12", "-inf"];
 use crate::theme;
 use crate::widgets::{self, Controls, StereoLevels};
 
@@ -171,10 +175,51 @@ impl LinkedConsole {
         clicked
     }
 
+    /// A linked strip, short, for a panel with little height: name, fader with meter, and
+    /// beside them pan, mute and solo.
+    fn short_column(
+        &mut self,
+        ui: &mut egui::Ui,
+        k: &Controls,
+        params: &dyn Channel,
+        id: u64,
+        name: &str,
+        color: Option<egui::Color32>,
+    ) {
+        ui.set_width(STRIP_WIDTH + HALF.x + 8.0);
+        ui.spacing_mut().item_spacing = vec2(4.0, 4.0);
+        ui.label(
+            egui::RichText::new(name)
+                .size(12.0)
+                .color(color.unwrap_or(theme::TEXT)),
+        );
+        let ch = params.strip();
+        ui.horizontal_top(|ui| {
+            fader_and_meter_marked(
+                ui,
+                k,
+                ("fader", id),
+                &ch.fader,
+                &self.meters(id).levels,
+                SHORT_FADER_HEIGHT,
+                "Peak (held 1.5 s), dBFS, after the fader",
+                &SHORT_MARKS,
+            );
+            ui.vertical(|ui| {
+                small_knob(ui, k, "Pan", &ch.pan);
+                k.toggle_sized(ui, "MUTE", &ch.mute, HALF, theme::HOT);
+                k.toggle_sized(ui, "SOLO", &ch.solo, HALF, theme::WARN)
+                    .on_hover_text("Solo in place: every linked strip that is not soloed is muted");
+            });
+        });
+    }
+
     /// Another instance's column, whole: its frame in its track's colour, the column through
     /// that instance's host context (or a note while the host has not given one), and "muted
-    /// by solo" under it. `index` is its place in the console (for its name when the host
-    /// gives none). Returns whether the name or the curve was clicked.
+    /// by solo" under it; `short` for the short column. `index` is its place in the console
+    /// (for its name when the host gives none). Returns whether the name or the curve was
+    /// clicked.
+    #[allow(clippy::too_many_arguments)]
     pub fn member_column(
         &mut self,
         ui: &mut egui::Ui,
@@ -182,6 +227,7 @@ impl LinkedConsole {
         member: &Member,
         index: usize,
         highlight: bool,
+        short: bool,
         dt: f32,
     ) -> bool {
         let track = member.track();
@@ -199,8 +245,12 @@ impl LinkedConsole {
                 ui.vertical(|ui| {
                     let drawn = with_controls(k, false, member.context.as_ref(), |c| {
                         let params = member.channel();
-                        clicked =
-                            self.column(ui, c, params, member.id, &name, color, highlight, rate);
+                        if short {
+                            self.short_column(ui, c, params, member.id, &name, color);
+                        } else {
+                            clicked = self
+                                .column(ui, c, params, member.id, &name, color, highlight, rate);
+                        }
                     });
                     if drawn.is_none() {
                         ui.set_width(STRIP_WIDTH);

@@ -83,9 +83,24 @@ pub fn fader_and_meter<P: Param>(
     height: f32,
     peak_hint: &str,
 ) {
+    fader_and_meter_marked(ui, k, salt, param, levels, height, peak_hint, &FADER_MARKS);
+}
+
+/// [`fader_and_meter`] with other `marks` (fewer, on a short fader).
+#[allow(clippy::too_many_arguments)]
+pub fn fader_and_meter_marked<P: Param>(
+    ui: &mut egui::Ui,
+    k: &Controls,
+    salt: impl std::hash::Hash + std::fmt::Debug,
+    param: &P,
+    levels: &StereoLevels,
+    height: f32,
+    peak_hint: &str,
+    marks: &[&str],
+) {
     ui.horizontal_top(|ui| {
         ui.spacing_mut().item_spacing.x = 6.0;
-        k.fader(ui, salt, param, &FADER_MARKS, height);
+        k.fader(ui, salt, param, marks, height);
         ui.vertical(|ui| {
             ui.spacing_mut().item_spacing.y = 2.0;
             draw_levels(ui, levels, height);

@@ -48,7 +48,8 @@ impl Console {
                 ui.horizontal_top(|ui| {
                     ui.spacing_mut().item_spacing.x = 4.0;
                     for (index, member) in &others {
-                        self.linked.member_column(ui, k, member, *index, false, dt);
+                        self.linked
+                            .member_column(ui, k, member, *index, false, true, dt);
                     }
                 });
             });

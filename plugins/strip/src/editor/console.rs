@@ -37,7 +37,7 @@ impl StripView {
                             let highlight = self.selected == Some(member.id);
                             if self
                                 .linked
-                                .member_column(ui, k, member, index, highlight, dt)
+                                .member_column(ui, k, member, index, highlight, false, dt)
                             {
                                 self.selected = Some(member.id);
                             }
