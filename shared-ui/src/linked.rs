@@ -17,8 +17,8 @@ use plugin_kit::link::{self, Channel, Member, Shared, Watch};
 use shared_dsp::analysis::SharedMax;
 
 use crate::strip::{
-    CurveCache, FADER_HEIGHT, HALF, STRIP_WIDTH, compact_row, fader_and_meter,
-    fader_and_meter_marked, small_knob, thumbnail,
+    CurveCache, FADER_HEIGHT, FADER_MARKS, HALF, STRIP_WIDTH, compact_row, fader_and_meter,
+    small_knob, thumbnail,
 };
 
 /// A short column's fader: its height and its marks (where a panel has little height).
@@ -166,6 +166,7 @@ impl LinkedConsole {
             &meters.levels,
             FADER_HEIGHT,
             "Peak (held 1.5 s), dBFS, after the fader",
+            &FADER_MARKS,
         );
         ui.horizontal(|ui| {
             k.toggle_sized(ui, "MUTE", &ch.mute, HALF, theme::HOT);
@@ -195,7 +196,7 @@ impl LinkedConsole {
         );
         let ch = params.strip();
         ui.horizontal_top(|ui| {
-            fader_and_meter_marked(
+            fader_and_meter(
                 ui,
                 k,
                 ("fader", id),

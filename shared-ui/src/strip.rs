@@ -72,23 +72,11 @@ impl CurveCache {
     }
 }
 
-/// A fader `height` tall on `param` with the meter after it beside it and, below, the held peak
-/// (`peak_hint` says whose): a channel's, and the master's.
-pub fn fader_and_meter<P: Param>(
-    ui: &mut egui::Ui,
-    k: &Controls,
-    salt: impl std::hash::Hash + std::fmt::Debug,
-    param: &P,
-    levels: &StereoLevels,
-    height: f32,
-    peak_hint: &str,
-) {
-    fader_and_meter_marked(ui, k, salt, param, levels, height, peak_hint, &FADER_MARKS);
-}
-
-/// [`fader_and_meter`] with other `marks` (fewer, on a short fader).
+/// A fader `height` tall on `param`, with `marks` ([`FADER_MARKS`], or fewer on a short one),
+/// the meter after it beside it and, below, the held peak (`peak_hint` says whose): a
+/// channel's, and the master's.
 #[allow(clippy::too_many_arguments)]
-pub fn fader_and_meter_marked<P: Param>(
+pub fn fader_and_meter<P: Param>(
     ui: &mut egui::Ui,
     k: &Controls,
     salt: impl std::hash::Hash + std::fmt::Debug,

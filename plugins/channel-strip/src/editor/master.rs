@@ -10,7 +10,7 @@ use shared_ui::theme;
 use shared_ui::widgets::{self, Controls, KnobSize};
 
 use super::Console;
-use shared_ui::strip::{draw_levels, fader_and_meter, gr_meter};
+use shared_ui::strip::{FADER_MARKS, draw_levels, fader_and_meter, gr_meter};
 
 /// The master section's knobs: a little larger than a strip's, with room for "2.50 s".
 const KNOB: KnobSize = KnobSize {
@@ -111,7 +111,17 @@ impl Console {
         theme::section(ui, "MASTER", |ui| {
             let levels = &self.meters.output;
             let hint = "Output peak (held 1.5 s), dBFS";
-            fader_and_meter(ui, k, "master", &m.master, levels, MASTER_FADER, hint);
+            let marks = &FADER_MARKS;
+            fader_and_meter(
+                ui,
+                k,
+                "master",
+                &m.master,
+                levels,
+                MASTER_FADER,
+                hint,
+                marks,
+            );
             ui.add_space(4.0);
             k.toggle_sized(ui, "Mono", &m.mono_check, vec2(82.0, 22.0), theme::WARN)
                 .on_hover_text(

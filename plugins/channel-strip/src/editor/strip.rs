@@ -5,8 +5,8 @@
 use shared_dsp::strip::ConsoleSettings;
 use shared_ui::egui::{self, CornerRadius, FontId, Stroke, vec2};
 use shared_ui::strip::{
-    FADER_HEIGHT, HALF, STRIP_WIDTH, Section, compact_row, fader_and_meter, half_toggle, short_hz,
-    small_knob, thumbnail,
+    FADER_HEIGHT, FADER_MARKS, HALF, STRIP_WIDTH, Section, compact_row, fader_and_meter,
+    half_toggle, short_hz, small_knob, thumbnail,
 };
 use shared_ui::theme;
 use shared_ui::widgets::Controls;
@@ -97,7 +97,8 @@ impl Console {
         // Fader and meter.
         let levels = &self.meters.channels[c];
         let hint = "Peak (held 1.5 s), dBFS";
-        fader_and_meter(ui, k, ("fader", c), &ch.fader, levels, FADER_HEIGHT, hint);
+        let (salt, marks) = (("fader", c), &FADER_MARKS);
+        fader_and_meter(ui, k, salt, &ch.fader, levels, FADER_HEIGHT, hint, marks);
         ui.horizontal(|ui| {
             k.toggle_sized(ui, "MUTE", &ch.mute, HALF, theme::HOT);
             k.toggle_sized(ui, "SOLO", &ch.solo, HALF, theme::WARN)
