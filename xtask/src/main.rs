@@ -24,8 +24,9 @@ Usage:
                                                     allocation-checking variants and the
                                                     panic test plugin, then
                                                     cargo test --workspace
-  cargo xtask bench                                 bundle-all --release, then time every
-                                                    plugin through the CLAP host harness
+  cargo xtask bench [<plugin>...]                   bundle --release, then time every (or
+                                                    each named) plugin through the CLAP
+                                                    host harness, and the LV2 peers
   cargo xtask validate [--vst3-runs N] [--seeds N] [--require] [<plugin>...]
                                                     bundle-all --release, then run
                                                     clap-validator, Steinberg's VST3
@@ -327,18 +328,27 @@ fn test(plugins: &[String], args: &[String]) -> Result<()> {
 }
 
 fn bench(plugins: &[String], args: &[String]) -> Result<()> {
-    if let Some(arg) = args.first() {
-        bail!("unknown argument '{arg}' for bench\n\n{USAGE}");
+    for arg in args {
+        if arg.starts_with('-') {
+            bail!("unknown argument '{arg}' for bench\n\n{USAGE}");
+        }
+        check_plugin(plugins, arg)?;
     }
-    bundle_all(plugins, &["--release".to_owned()])?;
-    cargo(&[
+    let named = if args.is_empty() { plugins } else { args };
+    bundle_all(named, &["--release".to_owned()])?;
+    let mut cargo_args = [
         "run",
         "--release",
         "--package",
         "host-tests",
         "--bin",
         "bench",
-    ])
+        "--",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    cargo_args.extend(args.iter().cloned());
+    cargo(&cargo_args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// The long run of the hostile host (`tests/src/adversarial.rs`): arguments are checked by

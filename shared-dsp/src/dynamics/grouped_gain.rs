@@ -184,9 +184,10 @@ impl GroupedGain {
         (self.span + 1) * GROUP - 2
     }
 
-    /// Takes `n` (at most [`MAX_BLOCK`]) driven samples per channel (channel 1 only when `stereo`; otherwise it
-    /// follows channel 0) with the ceiling each is limited to, and writes the audio of `n`
-    /// samples ago plus the latency, limited, to `out`. Returns the smallest group gain per channel.
+    /// Takes `n` (at most [`MAX_BLOCK`]) driven samples per channel (channel 1 only when
+    /// `stereo`; otherwise it follows channel 0) with the ceiling each is limited to, and
+    /// writes the audio of `n` samples ago plus the latency, limited, to `out`. Returns the
+    /// smallest group gain per channel.
     #[allow(clippy::needless_range_loop)] // the channels index several arrays alike
     #[inline(always)]
     pub fn process<const C: usize>(
@@ -199,7 +200,7 @@ impl GroupedGain {
     ) -> [f32; 2] {
         let n = n.min(MAX_BLOCK).min(C);
         let channels = if stereo { 2 } else { 1 };
-        let mut lowest = [1.0f32; 2];
+        let mut closed = Closed::new();
         let mut i = 0;
         while i < n {
             // Up to the end of the current group: its part of the ring is contiguous.
@@ -213,11 +214,14 @@ impl GroupedGain {
                 self.take(driven, ceiling, i..i + take, channels);
             }
             if self.filled == GROUP {
-                let gain = self.close_group(channels);
-                lowest = [min(lowest[0], gain[0]), min(lowest[1], gain[1])];
+                closed.add(self.loudest, self.lowest_ceiling, self.now, channels);
+                self.loudest = [0.0; 2];
+                self.lowest_ceiling = f32::INFINITY;
+                self.filled = 0;
             }
             i += take;
         }
+        let mut lowest = self.close_groups(&closed, channels);
         // The samples leaving now: each one's gain was applied when its group's line became
         // known, at the latest by the group completed with its own last sample (the
         // latency), so by now. The ring holds the latency and a call's input, so nothing
@@ -257,51 +261,111 @@ impl GroupedGain {
         self.filled += len;
     }
 
-    /// One step of the stages for the group just completed, and its gain line applied to the
-    /// group S groups back. Returns the new group gains.
+    /// The stages for the groups a call completed, and each one's gain line applied to the
+    /// group S groups back. Returns the smallest new group gain per channel.
+    ///
+    /// Stage by stage over all of them, the channels' values side by side
+    /// (`[channel 0's groups, channel 1's groups]`): the division and the two dB conversions
+    /// are long chains of dependent steps, and one group's hardly overlap the next's across
+    /// the sample loops between them; here the conversions of every group and channel are one
+    /// pass of eight lanes. Only the hold, the release and the boxes, which carry state from
+    /// group to group, go one group at a time. Each value is computed exactly as one group
+    /// at a time would.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    fn close_group(&mut self, channels: usize) -> [f32; 2] {
-        // Both channels' arithmetic as pairs, so it runs two lanes wide (mono: channel 1
-        // repeats channel 0, and its hold and boxes are left alone).
-        let aim = self.lowest_ceiling * AIM;
-        let loudest = if channels == 2 {
-            self.loudest
-        } else {
-            [self.loudest[0]; 2]
-        };
-        let need: [f32; 2] = core::array::from_fn(|c| {
-            let peak = loudest[c];
+    fn close_groups(&mut self, closed: &Closed, channels: usize) -> [f32; 2] {
+        const G: usize = MAX_GROUPS;
+        let k = closed.count;
+        let mut lowest = [1.0f32; 2];
+        if k == 0 {
+            return lowest;
+        }
+        // The gain each group needs (lanes of unused groups: a peak of 0, a gain of 1).
+        let need: [f32; 2 * G] = core::array::from_fn(|i| {
+            let (peak, aim) = (closed.loudest[i], closed.ceiling[i % G] * AIM);
             if peak > aim { aim / peak } else { 1.0 }
         });
-        let first = self.windows[0].push(need[0]);
-        let held = if channels == 2 {
-            [first, self.windows[1].push(need[1])]
-        } else {
-            [first; 2]
-        };
-        let target: [f32; 2] = core::array::from_fn(|c| -fast_db::gain_to_db(held[c]));
-        let reduction = self.release.process_sample(Stereo(target));
-        let linked = stereo::link(reduction, self.link);
-        let smoothed: [f32; 2] =
-            core::array::from_fn(|c| min(fast_db::db_to_gain(-linked.0[c]), held[c]));
-        let mut gain = [self.averages[0].push(smoothed[0]); 2];
-        if channels == 2 {
-            gain[1] = self.averages[1].push(smoothed[1]);
+        // Hold (mono: channel 1 repeats channel 0, its window left alone).
+        let mut held = [1.0f32; 2 * G];
+        for g in 0..k {
+            held[g] = self.windows[0].push(need[g]);
+            held[G + g] = if channels == 2 {
+                self.windows[1].push(need[G + g])
+            } else {
+                held[g]
+            };
         }
-        // Group j (ending at `now`) gives group j − S its line.
-        let start = self.now.wrapping_sub((self.span + 1) * GROUP) & self.mask;
-        for ch in 0..channels {
-            let (a, b) = (self.last[ch], gain[ch]);
-            let group = &mut self.rings[ch][start..start + GROUP];
-            for (x, t) in group.iter_mut().zip(STEPS) {
-                *x = crate::kernel::sanitize::flush_denormal(*x * (a + (b - a) * t));
+        let target: [f32; 2 * G] = core::array::from_fn(|i| -fast_db::gain_to_db(held[i]));
+        // Release in dB, then link.
+        let mut linked = [0.0f32; 2 * G];
+        for g in 0..k {
+            let reduction = self
+                .release
+                .process_sample(Stereo([target[g], target[G + g]]));
+            let l = stereo::link(reduction, self.link);
+            (linked[g], linked[G + g]) = (l.0[0], l.0[1]);
+        }
+        let smoothed: [f32; 2 * G] =
+            core::array::from_fn(|i| min(fast_db::db_to_gain(-linked[i]), held[i]));
+        // The boxes, and group j (ending at `end`) gives group j − S its line.
+        for g in 0..k {
+            let first = self.averages[0].push(smoothed[g]);
+            let gain = if channels == 2 {
+                [first, self.averages[1].push(smoothed[G + g])]
+            } else {
+                [first; 2]
+            };
+            let start = closed.end[g].wrapping_sub((self.span + 1) * GROUP) & self.mask;
+            for ch in 0..channels {
+                let (a, b) = (self.last[ch], gain[ch]);
+                let group = &mut self.rings[ch][start..start + GROUP];
+                for (x, t) in group.iter_mut().zip(STEPS) {
+                    *x = crate::kernel::sanitize::flush_denormal(*x * (a + (b - a) * t));
+                }
+                self.last[ch] = b;
             }
-            self.last[ch] = b;
+            lowest = [min(lowest[0], gain[0]), min(lowest[1], gain[1])];
         }
-        self.loudest = [0.0; 2];
-        self.lowest_ceiling = f32::INFINITY;
-        self.filled = 0;
-        gain
+        lowest
+    }
+}
+
+/// The most groups one [`GroupedGain::process`] call completes: [`MAX_BLOCK`] samples, added
+/// to a group begun by an earlier call, complete at most `(GROUP − 1 + MAX_BLOCK) / GROUP`.
+const MAX_GROUPS: usize = (GROUP - 1 + MAX_BLOCK) / GROUP;
+
+/// The groups one call completed, waiting for the stages: each one's loudest sample per
+/// channel (`[channel 0's groups, channel 1's groups]`; mono repeats channel 0), smallest
+/// ceiling, and the input position it ended at.
+struct Closed {
+    loudest: [f32; 2 * MAX_GROUPS],
+    ceiling: [f32; MAX_GROUPS],
+    end: [usize; MAX_GROUPS],
+    count: usize,
+}
+
+impl Closed {
+    #[inline(always)]
+    fn new() -> Self {
+        Self {
+            loudest: [0.0; 2 * MAX_GROUPS],
+            ceiling: [f32::INFINITY; MAX_GROUPS],
+            end: [0; MAX_GROUPS],
+            count: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, loudest: [f32; 2], ceiling: f32, end: usize, channels: usize) {
+        let g = self.count;
+        self.loudest[g] = loudest[0];
+        self.loudest[MAX_GROUPS + g] = if channels == 2 {
+            loudest[1]
+        } else {
+            loudest[0]
+        };
+        self.ceiling[g] = ceiling;
+        self.end[g] = end;
+        self.count += 1;
     }
 }

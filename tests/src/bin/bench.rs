@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: 60 s of stereo pink-ish noise at 48 kHz in 512-sample blocks through
-//! every bundled plugin (default parameters), through the same CLAP host code as the tests.
+//! every bundled plugin (or each plugin crate named on the command line; default parameters),
+//! through the same CLAP host code as the tests.
 //! Prints CPU seconds and how many times faster than real time each plugin runs. Plugins
 //! whose defaults leave most of the work off get extra rows with parameters set (see
 //! [`SETUPS`]).
@@ -201,7 +202,11 @@ fn main() {
         "plugin", "CPU seconds", "x real time"
     );
     let mut failed = false;
-    for plugin in release_bundles() {
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let chosen = release_bundles()
+        .into_iter()
+        .filter(|p| only.is_empty() || only.iter().any(|o| o == p.expected.crate_name));
+    for plugin in chosen {
         let setups = SETUPS
             .iter()
             .filter(|s| s.plugin == plugin.expected.crate_name);
