@@ -628,35 +628,38 @@ impl Limiter {
             self.switch();
         }
 
-        // 1. Drive; garbage in becomes silence.
-        let mut drive = [0.0; CHUNK];
-        self.drive.process_block(&mut drive[..n]);
-        let mut driven = [[0.0; CHUNK]; 2];
-        for ch in 0..channels {
-            for i in 0..n {
-                x[ch][i] = sane(x[ch][i]);
-                driven[ch][i] = sane(x[ch][i] * drive[i]);
+        // 1. Drive; garbage in becomes silence. Whole chunks, both channels: past `n` (and
+        // in channel 1 of a mono chunk) are zeros, and what is computed from them is never
+        // used; fixed lengths keep every pass free of calls and remainders.
+        let drive = Self::glide_block(&mut self.drive, n);
+        for lane in x.iter_mut() {
+            for v in lane.iter_mut() {
+                *v = sane(*v);
             }
         }
+        let driven: Chunk =
+            core::array::from_fn(|ch| core::array::from_fn(|i| sane(x[ch][i] * drive[i])));
+
+        // The plain input for bypass, delayed like the audio; the gain path then writes the
+        // limited audio over `x`.
+        let mut dry = *x;
+        let [dl, dr] = &mut dry;
+        self.dry.process_split(&mut dl[..n], &mut dr[..n]);
 
         // 2.–5. The gain path, and the audio delayed by the latency with its gain applied.
         // Settled, and all the delay line can give is that value: the delayed ceiling is it.
         let steady_ceiling = self.ceiling.is_settled()
             && self.ceiling.value().to_bits() == self.last_ceiling.to_bits()
             && self.ceiling_run > self.max_latency;
-        let mut ceiling = [0.0; CHUNK];
-        self.ceiling.process_block(&mut ceiling[..n]);
-        let mut late = [[0.0; CHUNK]; 2];
+        let ceiling = Self::glide_block(&mut self.ceiling, n);
         // The ceiling meets the sample it was detected against this much later.
         let ceiling_delay = match self.mode {
             PeakMode::TruePeak => {
-                self.true_peak_path(&driven, &ceiling, n, mono, &mut late);
+                self.true_peak_path(&driven, &ceiling, n, mono, x);
                 self.latency - DELAY
             }
             PeakMode::SamplePeak => {
-                let lowest = self
-                    .grouped
-                    .process(&driven, &ceiling[..n], n, !mono, &mut late);
+                let lowest = self.grouped.process(&driven, &ceiling[..n], n, !mono, x);
                 for (m, l) in self.min_gain.iter_mut().zip(lowest) {
                     *m = min(*m, l);
                 }
@@ -664,20 +667,18 @@ impl Limiter {
             }
         };
 
-        // 6. The plain input for bypass, the delayed ceiling, the switch fade.
-        let mut dry = *x;
-        let [dl, dr] = &mut dry;
-        self.dry.process_split(&mut dl[..n], &mut dr[..n]);
-        let mut limit = [0.0; CHUNK];
-        if steady_ceiling {
+        // 6. The delayed ceiling, the switch fade.
+        let mut delayed = [0.0; CHUNK];
+        let limit = if steady_ceiling {
             // Nothing pushed: what the line holds stays that value, as it would have.
-            limit = ceiling;
+            &ceiling
         } else {
-            self.delay_ceilings(&ceiling[..n], &mut limit[..n], ceiling_delay);
-        }
-        let mut level = [1.0f32; CHUNK];
+            self.delay_ceilings(&ceiling[..n], &mut delayed[..n], ceiling_delay);
+            &delayed
+        };
         let switching = self.must_switch() || self.mute > 0 || self.fade_level != self.fade_len;
         if switching {
+            let mut level = [1.0f32; CHUNK];
             let inv = 1.0 / self.fade_len as f32;
             for l in &mut level[..n] {
                 if self.must_switch() {
@@ -693,42 +694,52 @@ impl Limiter {
                     self.fade_level as f32 * inv
                 };
             }
+            for lane in x.iter_mut().take(channels) {
+                for (v, l) in lane.iter_mut().zip(level) {
+                    *v *= l;
+                }
+            }
         }
 
-        // 7. Switch fade, guard clamp, dither, bypass.
+        // 7. Guard clamp, dither, bypass.
         let mut clamped = 0u64;
-        for lane in late.iter_mut().take(channels) {
-            for i in 0..n {
-                let y = lane[i] * level[i];
-                let c = limit[i];
+        for lane in x.iter_mut().take(channels) {
+            for (v, &c) in lane[..n].iter_mut().zip(&limit[..n]) {
+                let y = *v;
                 let over = y.abs() > c;
                 clamped += over as u64;
-                lane[i] = if over { c.copysign(y) } else { y };
+                *v = if over { c.copysign(y) } else { y };
             }
         }
         self.clamped += clamped;
         if channels == 2 {
-            let [l, r] = &mut late;
+            let [l, r] = x;
             self.mono_check.process(&mut l[..n], &mut r[..n]);
         }
         if self.dither.depth() != DitherDepth::Off {
-            for (ch, lane) in late.iter_mut().enumerate().take(channels) {
+            for (ch, lane) in x.iter_mut().enumerate().take(channels) {
                 for (v, &c) in lane[..n].iter_mut().zip(&limit[..n]) {
                     *v = self.dither.process_sample(*v, ch, c);
                 }
             }
         }
-        if self.bypass.is_settled() && self.bypass.value() == 0.0 {
-            x[0][..n].copy_from_slice(&late[0][..n]);
-            x[1][..n].copy_from_slice(&late[1][..n]);
-        } else {
-            let mut b = [0.0; CHUNK];
-            self.bypass.process_block(&mut b[..n]);
-            for ch in 0..2 {
-                for i in 0..n {
-                    x[ch][i] = fade(b[i], late[ch][i], dry[ch][i]);
+        if !(self.bypass.is_settled() && self.bypass.value() == 0.0) {
+            let b = Self::glide_block(&mut self.bypass, n);
+            for (lane, dry) in x.iter_mut().zip(&dry) {
+                for i in 0..CHUNK {
+                    lane[i] = fade(b[i], lane[i], dry[i]);
                 }
             }
         }
+    }
+
+    /// The next `n` values of `glide` in a whole chunk (the rest its last value).
+    #[inline(always)]
+    fn glide_block(glide: &mut Smoother, n: usize) -> [f32; CHUNK] {
+        let mut out = [glide.value(); CHUNK];
+        if !glide.is_settled() {
+            glide.process_block(&mut out[..n]);
+        }
+        out
     }
 }
