@@ -473,7 +473,8 @@ impl Instance {
             return Err("flush() is for an inactive plugin; use process events".into());
         }
         let ext = self.params_ext()?;
-        let events = event_buffer(changes);
+        let mut events = EventBuffer::new();
+        fill_events(&mut events, changes);
         let mut out = EventBuffer::new();
         let mut handle = self
             .instance
@@ -724,10 +725,11 @@ impl Drop for Instance {
     }
 }
 
-fn event_buffer(changes: &[ParamChange]) -> EventBuffer {
+/// Puts `changes` into `events` (emptied first), in time order.
+fn fill_events(events: &mut EventBuffer, changes: &[ParamChange]) {
+    events.clear();
     let mut sorted = changes.to_vec();
     sorted.sort_by_key(|c| c.offset);
-    let mut events = EventBuffer::with_capacity(sorted.len());
     for c in sorted {
         if let Some(id) = ClapId::from_raw(c.id) {
             events.push(&ParamValueEvent::new(
@@ -738,7 +740,27 @@ fn event_buffer(changes: &[ParamChange]) -> EventBuffer {
             ));
         }
     }
-    events
+}
+
+/// The port and event buffers of a process call (see [`Instance::process_reusing`]).
+pub struct ProcessScratch {
+    in_ports: AudioPorts,
+    out_ports: AudioPorts,
+    events: EventBuffer,
+    out_events: EventBuffer,
+}
+
+impl ProcessScratch {
+    /// Room for calls with these ports' shapes.
+    pub fn new(inputs: &[Vec<Vec<f32>>], outputs: &[Vec<Vec<f32>>]) -> Self {
+        let channels = |ports: &[Vec<Vec<f32>>]| ports.iter().map(Vec::len).sum::<usize>();
+        Self {
+            in_ports: AudioPorts::with_capacity(channels(inputs), inputs.len()),
+            out_ports: AudioPorts::with_capacity(channels(outputs), outputs.len()),
+            events: EventBuffer::with_capacity(16),
+            out_events: EventBuffer::new(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,16 +804,33 @@ impl Instance {
         changes: &[ParamChange],
         transport: Option<&TransportEvent>,
     ) -> Result<ProcessStatus> {
+        let mut scratch = ProcessScratch::new(inputs, outputs);
+        self.process_reusing(&mut scratch, inputs, outputs, changes, transport)
+    }
+
+    /// [`process_with_transport`](Self::process_with_transport) with the port and event
+    /// buffers kept by the caller across calls, as a host keeps them: `bench` times the
+    /// plugin, not the harness's allocations.
+    pub fn process_reusing(
+        &mut self,
+        scratch: &mut ProcessScratch,
+        inputs: &mut [Vec<Vec<f32>>],
+        outputs: &mut [Vec<Vec<f32>>],
+        changes: &[ParamChange],
+        transport: Option<&TransportEvent>,
+    ) -> Result<ProcessStatus> {
         let processor = self
             .processor
             .as_mut()
             .ok_or("process() on an inactive plugin")?;
-        let events = event_buffer(changes);
-        let mut out_events = EventBuffer::new();
-        let channels_in: usize = inputs.iter().map(Vec::len).sum();
-        let channels_out: usize = outputs.iter().map(Vec::len).sum();
-        let mut in_ports = AudioPorts::with_capacity(channels_in, inputs.len());
-        let mut out_ports = AudioPorts::with_capacity(channels_out, outputs.len());
+        let ProcessScratch {
+            in_ports,
+            out_ports,
+            events,
+            out_events,
+        } = scratch;
+        fill_events(events, changes);
+        out_events.clear();
         let input_audio = in_ports.with_input_buffers(inputs.iter_mut().map(|port| {
             AudioPortBuffer {
                 latency: 0,
@@ -811,13 +850,13 @@ impl Instance {
         let status = processor.process(
             &input_audio,
             &mut output_audio,
-            &InputEvents::from_buffer(&events),
-            &mut OutputEvents::from_buffer(&mut out_events),
+            &InputEvents::from_buffer(events),
+            &mut OutputEvents::from_buffer(out_events),
             None,
             transport,
         )?;
         self.instance
-            .access_shared_handler(|s| s.record_output(&out_events));
+            .access_shared_handler(|s| s.record_output(out_events));
         Ok(status)
     }
 }

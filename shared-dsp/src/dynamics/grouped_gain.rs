@@ -331,8 +331,9 @@ impl GroupedGain {
 }
 
 /// The most groups one [`GroupedGain::process`] call completes: [`MAX_BLOCK`] samples, added
-/// to a group begun by an earlier call, complete at most `(GROUP − 1 + MAX_BLOCK) / GROUP`.
-const MAX_GROUPS: usize = (GROUP - 1 + MAX_BLOCK) / GROUP;
+/// to at most GROUP − 1 of a group begun by an earlier call, complete at most
+/// ⌊(GROUP − 1 + MAX_BLOCK) / GROUP⌋ = ⌈MAX_BLOCK / GROUP⌉.
+const MAX_GROUPS: usize = MAX_BLOCK.div_ceil(GROUP);
 
 /// The groups one call completed, waiting for the stages: each one's loudest sample per
 /// channel (`[channel 0's groups, channel 1's groups]`; mono repeats channel 0), smallest
