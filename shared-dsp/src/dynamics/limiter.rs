@@ -72,6 +72,7 @@ use crate::smoother::Smoother;
 
 use super::ballistics::Ballistics;
 use super::dither::{Dither, DitherDepth};
+use super::dry_path::DryPath;
 use super::fast_db;
 use super::grouped_gain::GroupedGain;
 use super::lookahead::Lookahead;
@@ -178,15 +179,6 @@ pub(super) fn sane(x: f32) -> f32 {
     flush_denormal(finite_or_zero(x))
 }
 
-/// `a` at t = 0, `b` at t = 1 (both exactly), linear in between (the bypass glide, here and
-/// in the oversampled limiter).
-#[inline(always)]
-pub(super) fn fade(t: f32, a: f32, b: f32) -> f32 {
-    let blend = a + (b - a) * t;
-    let ends = if t == 1.0 { b } else { blend };
-    if t == 0.0 { a } else { ends }
-}
-
 /// Runs a block through `chunk` in stack chunks of up to `C` frames: a stereo block (`right`
 /// given; both as long as the shorter) or a mono one (channel 1 of each chunk zero, and
 /// ignored). `len` chooses each chunk's length from the frames left (at most `C` is taken
@@ -258,9 +250,10 @@ pub struct Limiter {
     mode: PeakMode,
     /// Output samples still to mute after a switch that dropped the audio in flight.
     mute: usize,
-    /// The driven audio (what is limited) and the plain input (what bypass glides to).
+    /// The driven audio (what is limited, true-peak path).
     audio: Lookahead<Stereo>,
-    dry: Lookahead<Stereo>,
+    /// The plain input and the glide to it (bypass).
+    dry: DryPath,
     /// The ceiling each sample was detected against, delayed to meet it at the output.
     ceilings: DelayLine<f32>,
     /// How many of the newest values in `ceilings` equal `last_ceiling` (bit for bit),
@@ -269,7 +262,6 @@ pub struct Limiter {
     last_ceiling: f32,
     drive: Smoother,
     ceiling: Smoother,
-    bypass: Smoother,
     mono_check: MonoCheck,
     dither: Dither,
     link: f32,
@@ -317,13 +309,12 @@ impl Limiter {
             mode: d.peak_mode,
             mute: 0,
             audio: Lookahead::new(fs, max_delay_ms),
-            dry: Lookahead::new(fs, max_delay_ms),
+            dry: DryPath::new(fs, max_delay_ms, GLIDE_MS),
             ceilings: DelayLine::new(max_latency),
             ceiling_run: 0,
             last_ceiling: 0.0,
             drive: glide(1.0),
             ceiling: glide(1.0),
-            bypass: glide(0.0),
             mono_check: MonoCheck::new(fs),
             dither: Dither::new(),
             link: d.link,
@@ -389,7 +380,7 @@ impl Limiter {
         self.link = s.link;
         self.dither.set_depth(s.dither);
         self.mono_check.set(s.mono_check);
-        self.bypass.set_target(if s.bypass { 1.0 } else { 0.0 });
+        self.dry.set(s.bypass);
         // A different lookahead or peak mode fades out and switches (see `process_chunk`).
         self.target_latency = self.latency_for_ms(s.lookahead_ms);
         self.settings = s;
@@ -398,9 +389,10 @@ impl Limiter {
     /// Applies `settings` without any glide or fade (activation, loading a session).
     pub fn update_immediately(&mut self, settings: &Settings) {
         self.update(settings);
-        for s in [&mut self.drive, &mut self.ceiling, &mut self.bypass] {
+        for s in [&mut self.drive, &mut self.ceiling] {
             s.reset_to(s.target());
         }
+        self.dry.set_immediately(self.settings.bypass);
         self.mono_check.set_immediately(settings.mono_check);
         if self.must_switch() {
             self.switch();
@@ -471,7 +463,7 @@ impl Limiter {
         self.latency = self.target_latency;
         let span = self.span();
         self.audio.set_delay_samples_immediately(self.latency);
-        self.dry.set_delay_samples_immediately(self.latency);
+        self.dry.set_delay(self.latency);
         match self.mode {
             PeakMode::TruePeak if same_path => {
                 for (w, a) in self.windows.iter_mut().zip(&mut self.averages) {
@@ -640,11 +632,9 @@ impl Limiter {
         let driven: Chunk =
             core::array::from_fn(|ch| core::array::from_fn(|i| sane(x[ch][i] * drive[i])));
 
-        // The plain input for bypass, delayed like the audio; the gain path then writes the
-        // limited audio over `x`.
-        let mut dry = *x;
-        let [dl, dr] = &mut dry;
-        self.dry.process_split(&mut dl[..n], &mut dr[..n]);
+        // The plain input for bypass, delayed like the audio (while it can be heard); the
+        // gain path then writes the limited audio over `x`.
+        let dry = self.dry.take(x, n);
 
         // 2.–5. The gain path, and the audio delayed by the latency with its gain applied.
         // Settled, and all the delay line can give is that value: the delayed ceiling is it.
@@ -723,14 +713,7 @@ impl Limiter {
                 }
             }
         }
-        if !(self.bypass.is_settled() && self.bypass.value() == 0.0) {
-            let b = Self::glide_block(&mut self.bypass, n);
-            for (lane, dry) in x.iter_mut().zip(&dry) {
-                for i in 0..CHUNK {
-                    lane[i] = fade(b[i], lane[i], dry[i]);
-                }
-            }
-        }
+        self.dry.apply(dry, x, n);
     }
 
     /// The next `n` values of `glide` in a whole chunk (the rest its last value).

@@ -607,6 +607,53 @@ fn bypass_keeps_the_latency() {
     }
 }
 
+/// The bypass line stands idle while bypass is off (`dry_path`): switched on, the output stays
+/// the limiter's, bit for bit, until the line holds a whole latency of input, then glides to
+/// the input; and an idle line never plays what it held before it stood idle.
+#[test]
+fn bypass_line_fills_before_the_glide() {
+    for (mode, block) in [(PeakMode::TruePeak, 512), (PeakMode::SamplePeak, 333)] {
+        let mut s = Settings {
+            drive_db: 12.0,
+            peak_mode: mode,
+            ..Settings::default()
+        };
+        let (mut bypassed, mut limited) = (Limiter::new(FS, 512), Limiter::new(FS, 512));
+        bypassed.update_immediately(&s);
+        limited.update_immediately(&s);
+        let latency = bypassed.latency_samples() as usize;
+        let mut rng = XorShift::new(16);
+        let x: Vec<f32> = (0..48_000).map(|_| rng.uniform()).collect();
+        run(&mut bypassed, &x[..10_000], &x[..10_000], block);
+        run(&mut limited, &x[..10_000], &x[..10_000], block);
+        s.bypass = true;
+        bypassed.update(&s);
+        let (ob, _) = run(&mut bypassed, &x[10_000..], &x[10_000..], block);
+        let (ol, _) = run(&mut limited, &x[10_000..], &x[10_000..], block);
+        let first = (0..ob.len()).find(|&n| ob[n] != ol[n]).unwrap_or(ob.len());
+        // The glide starts at the first chunk (64 frames) that begins with the line full.
+        assert!(
+            first >= latency && first <= latency + 64,
+            "{mode:?}: the glide starts {first} samples after the switch (latency {latency})"
+        );
+        for n in 24_000..ob.len() {
+            assert_eq!(ob[n], x[10_000 + n - latency], "{mode:?}: sample {n}");
+        }
+
+        // Off until the line stands idle, then on again over silence: the limiter's output
+        // and the delayed input are both silence, so any stale sample would show.
+        s.bypass = false;
+        bypassed.update(&s);
+        run(&mut bypassed, &x[..20_000], &x[..20_000], block);
+        s.bypass = true;
+        bypassed.update(&s);
+        let silence = vec![0.0f32; 20_000];
+        let (quiet, _) = run(&mut bypassed, &silence, &silence, block);
+        let loud = quiet[latency..].iter().filter(|v| **v != 0.0).count();
+        assert_eq!(loud, 0, "{mode:?}: {loud} samples of stale audio");
+    }
+}
+
 /// Dither: output on the 16-bit grid, under the ceiling, silence stays silence, and a reset
 /// instance repeats its output exactly.
 #[test]

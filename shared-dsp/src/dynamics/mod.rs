@@ -20,6 +20,8 @@
 //! | [`moving_average`] | exact cascaded box filters: smoothing that cannot overshoot |
 //! | [`dither`] | TPDF dither to 16 or 24 bits |
 //! | [`limiter`] | the brickwall true-peak lookahead limiter |
+//! | [`grouped_gain`] | the limiter's sample-peak gain path, once per group of 16 samples |
+//! | [`dry_path`] | the limiter's bypass: the delayed input and the glide to it |
 //! | [`oversampling`] | linear-phase 2×/4×/8× half-band up- and downsampling |
 //! | [`oversampled_limiter`] | the limiter with its gain stage at 2, 4 or 8 times the rate |
 //! | [`learn`] | the limiter's Learn: the drive that lands the output on a loudness target |
@@ -29,6 +31,7 @@ pub mod ballistics;
 pub mod compressor;
 pub mod detector;
 pub mod dither;
+pub mod dry_path;
 pub mod fast_db;
 pub mod gain_computer;
 pub mod gate;

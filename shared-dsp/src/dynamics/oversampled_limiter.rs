@@ -63,13 +63,8 @@
 //! **Cost**: Off nothing; K× about one limiter at K·fs plus the filters (figures in the README,
 //! `cargo bench -p shared-dsp --bench limiter`).
 
-use crate::lane::Stereo;
-use crate::smoother::Smoother;
-
-use super::limiter::{
-    self, GLIDE_MS, Limiter, MIN_LOOKAHEAD_MS, SWITCH_FADE_MS, fade, in_chunks, sane,
-};
-use super::lookahead::Lookahead;
+use super::dry_path::DryPath;
+use super::limiter::{self, GLIDE_MS, Limiter, MIN_LOOKAHEAD_MS, SWITCH_FADE_MS, in_chunks, sane};
 use super::oversampling::{CHUNK, MAX_FACTOR, Oversampler, Oversampling, round_trip_latency};
 
 /// The limiter's settings and the factor.
@@ -105,9 +100,9 @@ pub struct OversampledLimiter {
     /// The cores at 2, 4 and 8 times the rate.
     cores: Box<[Limiter; 3]>,
     over: Box<[Oversampler; 2]>,
-    /// The plain input, delayed by the total latency (K× only; Off has the limiter's own).
-    dry: Lookahead<Stereo>,
-    bypass: Smoother,
+    /// The plain input, delayed by the total latency, and the glide to it (K× only; Off has
+    /// the limiter's own).
+    dry: DryPath,
     /// What runs now; differs from the settings while switching.
     active: Oversampling,
     /// The running core's latency at its rate (a multiple of its ratio), and what the
@@ -141,8 +136,7 @@ impl OversampledLimiter {
             base,
             cores: Box::new([core(2), core(4), core(8)]),
             over: Box::new([Oversampler::new(), Oversampler::new()]),
-            dry: Lookahead::new(fs, 1.0),
-            bypass: Smoother::new(fs, GLIDE_MS, 0.0),
+            dry: DryPath::new(fs, 1.0, GLIDE_MS),
             active: Oversampling::Off,
             core_latency: 0,
             target_core_latency: 0,
@@ -165,7 +159,7 @@ impl OversampledLimiter {
             })
             .max()
             .unwrap_or(0);
-        limiter.dry = Lookahead::new(fs, (longest + 2) as f32 * 1e3 / fs);
+        limiter.dry = DryPath::new(fs, (longest + 2) as f32 * 1e3 / fs, GLIDE_MS);
         let d = Settings::default();
         limiter.update_immediately(&d);
         limiter.reset();
@@ -265,8 +259,7 @@ impl OversampledLimiter {
         }
         // The wrapper's bypass (used while oversampling) follows in any case, so that a switch
         // to a factor starts from the right state.
-        self.bypass
-            .set_target(if settings.limiter.bypass { 1.0 } else { 0.0 });
+        self.dry.set(settings.limiter.bypass);
         self.configure_stages(Limiter::update);
     }
 
@@ -295,7 +288,7 @@ impl OversampledLimiter {
         } else {
             self.configure_stages(Limiter::update_immediately);
         }
-        self.bypass.reset_to(self.bypass.target());
+        self.dry.set_immediately(settings.limiter.bypass);
         self.fade_level = self.fade_len;
         self.hold = 0;
     }
@@ -326,8 +319,8 @@ impl OversampledLimiter {
             self.over.iter_mut().for_each(Oversampler::reset);
             self.dry.reset();
             let latency = self.latency_samples() as usize;
-            self.dry.set_delay_samples_immediately(latency);
-            self.bypass.reset_to(self.bypass.target());
+            self.dry.set_delay(latency);
+            self.dry.set_immediately(self.settings.limiter.bypass);
         }
         self.hold = self.latency_samples() as usize;
     }
@@ -414,10 +407,8 @@ impl OversampledLimiter {
                 for lane in x.iter_mut().take(channels) {
                     lane[..n].iter_mut().for_each(|v| *v = sane(*v));
                 }
-                let mut dry = *x;
-                if mono {
-                    dry[1] = dry[0];
-                }
+                // (Mono: channel 1 is copied from channel 0 at the end.)
+                let dry = self.dry.take(x, n);
                 let (stages, m) = (f.stages(), n * f.ratio());
                 let mut hi = [[0.0f32; CHUNK * MAX_FACTOR]; 2];
                 for ch in 0..channels {
@@ -444,17 +435,7 @@ impl OversampledLimiter {
                 for ch in 0..2 {
                     reduction[ch] = core_gr[ch] + safety_gr[ch];
                 }
-                let [dl, dr] = &mut dry;
-                self.dry.process_split(&mut dl[..n], &mut dr[..n]);
-                if !(self.bypass.is_settled() && self.bypass.value() == 0.0) {
-                    let mut b = [0.0; CHUNK];
-                    self.bypass.process_block(&mut b[..n]);
-                    for ch in 0..2 {
-                        for i in 0..n {
-                            x[ch][i] = fade(b[i], x[ch][i], dry[ch][i]);
-                        }
-                    }
-                }
+                self.dry.apply(dry, x, n);
             }
         }
         for (r, &now) in self.reduction.iter_mut().zip(&reduction) {
