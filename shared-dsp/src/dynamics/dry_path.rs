@@ -15,6 +15,7 @@
 use crate::lane::Stereo;
 use crate::smoother::Smoother;
 
+use super::limiter::sane;
 use super::lookahead::Lookahead;
 
 /// `a` at t = 0, `b` at t = 1 (both exactly), linear in between.
@@ -103,7 +104,8 @@ impl DryPath {
         if self.bypass && self.filled >= self.line.latency_samples() {
             self.glide.set_target(1.0);
         }
-        let mut dry = *input;
+        // Garbage in is silence here too.
+        let mut dry = input.map(|lane| lane.map(sane));
         let [l, r] = &mut dry;
         self.line.process_split(&mut l[..n], &mut r[..n]);
         self.filled = self.filled.saturating_add(n);

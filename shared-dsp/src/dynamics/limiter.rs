@@ -620,21 +620,22 @@ impl Limiter {
             self.switch();
         }
 
-        // 1. Drive; garbage in becomes silence. Whole chunks, both channels: past `n` (and
-        // in channel 1 of a mono chunk) are zeros, and what is computed from them is never
-        // used; fixed lengths keep every pass free of calls and remainders.
-        let drive = Self::glide_block(&mut self.drive, n);
-        for lane in x.iter_mut() {
-            for v in lane.iter_mut() {
-                *v = sane(*v);
-            }
-        }
-        let driven: Chunk =
-            core::array::from_fn(|ch| core::array::from_fn(|i| sane(x[ch][i] * drive[i])));
-
         // The plain input for bypass, delayed like the audio (while it can be heard); the
         // gain path then writes the limited audio over `x`.
         let dry = self.dry.take(x, n);
+
+        // 1. Drive; garbage in becomes silence (a non-finite or subnormal input sample gives a
+        // non-finite or subnormal product, and infinity × drive is no better). Whole chunks,
+        // both channels: past `n` (and in channel 1 of a mono chunk) are zeros, and what is
+        // computed from them is never used; fixed lengths keep every pass free of calls and
+        // remainders.
+        let driven: Chunk = if self.drive.is_settled() {
+            let d = self.drive.value();
+            core::array::from_fn(|ch| core::array::from_fn(|i| sane(x[ch][i] * d)))
+        } else {
+            let drive = Self::glide_block(&mut self.drive, n);
+            core::array::from_fn(|ch| core::array::from_fn(|i| sane(x[ch][i] * drive[i])))
+        };
 
         // 2.–5. The gain path, and the audio delayed by the latency with its gain applied.
         // Settled, and all the delay line can give is that value: the delayed ceiling is it.
