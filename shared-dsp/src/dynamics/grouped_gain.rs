@@ -259,14 +259,10 @@ impl GroupedGain {
         stereo: bool,
     ) {
         let at = self.now & self.mask;
-        let mut add = |ch: usize| {
+        for ch in 0..1 + stereo as usize {
             let x = &driven[ch][i..i + GROUP];
             self.rings[ch][at..at + GROUP].copy_from_slice(x);
             self.loudest[ch] = max(self.loudest[ch], fold_group(x, f32::abs, max));
-        };
-        add(0);
-        if stereo {
-            add(1);
         }
         let c = &ceiling[i..i + GROUP];
         self.lowest_ceiling = min(self.lowest_ceiling, fold_group(c, |c| c, min));
