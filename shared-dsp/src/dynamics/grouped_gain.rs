@@ -250,6 +250,7 @@ impl GroupedGain {
     /// lengths: the folds are trees of vector operations. (The general loop, which LLVM
     /// vectorised across the channels, came out as gathers and data-dependent branches: an
     /// eighth of the limiter's time.)
+    #[allow(clippy::needless_range_loop)] // the channels index the input and the rings alike
     #[inline(always)]
     fn take_group<const C: usize>(
         &mut self,
