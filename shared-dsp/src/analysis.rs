@@ -162,12 +162,51 @@ impl CorrelationMeter {
     }
 }
 
-/// The largest non-negative value since the editor last looked (a peak level, a gain
-/// reduction): the audio thread raises it, the editor takes it and resets it, so a peak
-/// between two frames is never missed. For non-negative floats the bit patterns order like
-/// the values, so "keep the larger" is one wait-free `fetch_max` on the bits.
-#[derive(Debug, Default)]
-pub struct SharedMax(AtomicU32);
+/// The largest non-negative value since a reader last looked (a peak level, a gain
+/// reduction): the audio thread raises it, each reader takes what came since its own last
+/// look, so a peak between two frames is never missed, and two editors reading one meter (a
+/// strip's own and a linked console) do not take each other's peaks.
+///
+/// **How**: a ring of sixteen slots, each the largest value of one stretch of time
+/// tagged with that stretch's number, and the number of the open stretch. The writer raises
+/// the open stretch's slot. A reader closes it (the next one opens) and reads the slots of
+/// the stretches it has not seen, each reader keeping its place in a [`MaxCursor`]. A write
+/// that races the closing of its stretch is also raised into the newly open one, so every
+/// reader sees it (sequentially consistent operations make "the reader did not see it in the
+/// old slot" imply "the writer saw the new stretch"). A reader more than fifteen
+/// stretches behind (more than fifteen other reads since its own) gets the last sixteen.
+/// Lock-free for the writer (a compare-and-swap that only another writer could contend);
+/// no allocation.
+#[derive(Debug)]
+pub struct SharedMax {
+    /// Per slot: the stretch number (high half) and the value's bits (low half). For
+    /// non-negative floats the bit patterns order like the values.
+    slots: [AtomicU64; MAX_SLOTS],
+    /// The open stretch's number.
+    open: AtomicU32,
+    /// The place of [`take`](Self::take)'s reader (the owner's editor).
+    own: AtomicU32,
+}
+
+/// Stretches [`SharedMax`] remembers.
+const MAX_SLOTS: usize = 16;
+
+/// A reader's place in a [`SharedMax`]: the last stretch it read. A new cursor reads only
+/// what is recorded from its first look on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MaxCursor(Option<u32>);
+
+impl Default for SharedMax {
+    fn default() -> Self {
+        Self {
+            // Each slot tagged with a stretch that belongs to another slot: never read as one.
+            slots: core::array::from_fn(|i| AtomicU64::new((i as u64 + 1) << 32)),
+            open: AtomicU32::new(0),
+            // As if stretch −1 had been read: the first `take` reads from stretch 0.
+            own: AtomicU32::new(u32::MAX),
+        }
+    }
+}
 
 impl SharedMax {
     pub fn new() -> Self {
@@ -182,12 +221,57 @@ impl SharedMax {
         } else {
             value.clamp(0.0, f32::MAX)
         };
-        self.0.fetch_max(v.to_bits(), Ordering::Relaxed);
+        let stretch = self.open.load(Ordering::SeqCst);
+        self.raise(stretch, v.to_bits());
+        let now = self.open.load(Ordering::SeqCst);
+        if now != stretch {
+            // A reader closed the stretch meanwhile and may have read its slot before this
+            // write: the value goes into the open one too.
+            self.raise(now, v.to_bits());
+        }
     }
 
-    /// The held value, reset to 0 (editor).
+    fn raise(&self, stretch: u32, bits: u32) {
+        let slot = &self.slots[stretch as usize % MAX_SLOTS];
+        let _ = slot.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| {
+            let (tag, held) = ((old >> 32) as u32, old as u32);
+            if tag == stretch && held >= bits {
+                None
+            } else {
+                Some((u64::from(stretch) << 32) | u64::from(bits))
+            }
+        });
+    }
+
+    /// The largest value recorded since `cursor` last read (since its first read, for a new
+    /// one), or 0 (a reader's side).
+    pub fn read(&self, cursor: &mut MaxCursor) -> f32 {
+        let closed = self.open.fetch_add(1, Ordering::SeqCst);
+        let from = cursor.0.map_or(closed, |last| last.wrapping_add(1));
+        cursor.0 = Some(closed);
+        // The unread stretches, at most the ring's worth.
+        let count = closed
+            .wrapping_sub(from)
+            .wrapping_add(1)
+            .min(MAX_SLOTS as u32);
+        let mut most = 0u32;
+        for k in 0..count {
+            let stretch = closed.wrapping_sub(k);
+            let slot = self.slots[stretch as usize % MAX_SLOTS].load(Ordering::SeqCst);
+            if (slot >> 32) as u32 == stretch {
+                most = most.max(slot as u32);
+            }
+        }
+        f32::from_bits(most)
+    }
+
+    /// The largest value since the last `take` (the owner's editor; other readers keep a
+    /// [`MaxCursor`] and [`read`](Self::read)).
     pub fn take(&self) -> f32 {
-        f32::from_bits(self.0.swap(0, Ordering::Relaxed))
+        let mut cursor = MaxCursor(Some(self.own.load(Ordering::SeqCst)));
+        let value = self.read(&mut cursor);
+        self.own.store(cursor.0.unwrap_or(0), Ordering::SeqCst);
+        value
     }
 }
 
@@ -319,9 +403,15 @@ impl Levels {
         Self::default()
     }
 
-    /// Editor: the peak of each channel since the last call (resets them).
+    /// Editor: the peak of each channel since the last call (the owner's editor).
     pub fn take_peaks(&self) -> [f32; 2] {
         [self.peak[0].take(), self.peak[1].take()]
+    }
+
+    /// Any other reader: the peak of each channel since `cursors` last read.
+    pub fn read_peaks(&self, cursors: &mut [MaxCursor; 2]) -> [f32; 2] {
+        let [l, r] = cursors;
+        [self.peak[0].read(l), self.peak[1].read(r)]
     }
 
     /// Editor: the RMS level of each channel.
@@ -446,6 +536,81 @@ mod tests {
         assert_eq!(m.take(), 0.0);
         m.record(f32::INFINITY);
         assert_eq!(m.take(), f32::MAX);
+    }
+
+    /// Two readers of one meter (a strip's own editor and a linked console) each see every
+    /// peak once, whatever the order of their reads; a reader that has seen a peak reads 0
+    /// until the next; a new reader starts from its first look.
+    #[test]
+    fn shared_max_gives_each_reader_every_peak() {
+        let m = SharedMax::new();
+        let mut console = MaxCursor::default();
+        assert_eq!(m.read(&mut console), 0.0);
+        m.record(0.5);
+        assert_eq!(m.take(), 0.5);
+        m.record(0.25);
+        assert_eq!(m.read(&mut console), 0.5);
+        assert_eq!(m.read(&mut console), 0.0);
+        assert_eq!(m.take(), 0.25);
+        assert_eq!(m.take(), 0.0);
+        // Fifteen of one reader's looks between two of the other's: still every peak.
+        for k in 1..=15 {
+            m.record(k as f32);
+            assert_eq!(m.take(), k as f32);
+        }
+        assert_eq!(m.read(&mut console), 15.0);
+        let mut late = MaxCursor::default();
+        m.record(3.0);
+        assert_eq!(m.read(&mut late), 3.0);
+        assert_eq!(m.take(), 3.0);
+    }
+
+    /// A writer thread and two reader threads at different rates: after each spike the writer
+    /// keeps recording the floor (1.0) until both readers have looked twice more, so every
+    /// spike lands between reads of each; each reader sees every spike (a write racing a
+    /// read may show twice, never not at all).
+    #[test]
+    fn shared_max_readers_on_threads_never_miss_a_spike() {
+        use std::sync::atomic::AtomicBool;
+        let m = Arc::new(SharedMax::new());
+        let spikes = 200u32;
+        let done = Arc::new(AtomicBool::new(false));
+        let reads = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let reader = |who: usize, pause: u64| {
+            let (m, done, reads) = (m.clone(), done.clone(), reads.clone());
+            std::thread::spawn(move || {
+                let mut cursor = MaxCursor::default();
+                let mut seen = Vec::new();
+                while !done.load(Ordering::SeqCst) {
+                    let v = m.read(&mut cursor);
+                    if v > 1.0 {
+                        seen.push(v as u32);
+                    }
+                    reads[who].fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_micros(pause));
+                }
+                seen
+            })
+        };
+        let (fast, slow) = (reader(0, 5), reader(1, 200));
+        let count = |who: usize| reads[who].load(Ordering::SeqCst);
+        while count(0) == 0 || count(1) == 0 {
+            std::thread::yield_now();
+        }
+        for k in 0..spikes {
+            let after = [count(0) + 2, count(1) + 2];
+            m.record(2.0 + k as f32);
+            while count(0) < after[0] || count(1) < after[1] {
+                m.record(1.0);
+            }
+        }
+        done.store(true, Ordering::SeqCst);
+        let all: Vec<u32> = (0..spikes).map(|k| 2 + k).collect();
+        for (name, r) in [("fast", fast), ("slow", slow)] {
+            let mut seen = r.join().unwrap();
+            seen.dedup();
+            assert_eq!(seen, all, "{name}");
+        }
     }
 
     #[test]

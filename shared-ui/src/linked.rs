@@ -14,7 +14,7 @@ use egui::{CornerRadius, Stroke, vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::TrackInfo;
 use plugin_kit::link::{self, Channel, Member, Shared, Watch};
-use shared_dsp::analysis::SharedMax;
+use shared_dsp::analysis::{MaxCursor, SharedMax};
 
 use crate::strip::{
     CurveCache, FADER_HEIGHT, FADER_MARKS, HALF, STRIP_WIDTH, compact_row, fader_and_meter,
@@ -27,24 +27,29 @@ const SHORT_MARKS: [&str; 4] = ["+12", "0", "-12", "-inf"];
 use crate::theme;
 use crate::widgets::{self, Controls, StereoLevels};
 
-/// One column's meters, as drawn (peak hold and release).
+/// One column's meters, as drawn (peak hold and release), and this view's place in the
+/// strip's published peaks: the strip's own editor and every other console read them too,
+/// each its own peaks since its own last look.
 #[derive(Default)]
 pub struct Meters {
     pub levels: StereoLevels,
     pub gate_db: f32,
     pub comp_db: f32,
+    peaks: [MaxCursor; 2],
+    gate: MaxCursor,
+    comp: MaxCursor,
 }
 
 impl Meters {
-    /// Takes what the strip's audio thread published since the last frame.
+    /// Reads what the strip's audio thread published since this view's last frame.
     pub fn update(&mut self, shared: &Shared, dt: f32) {
-        let gr = |shown: f32, max: &SharedMax| {
-            widgets::meter_release(shown, max.take(), dt, widgets::RELEASE_DB_PER_S)
+        let gr = |shown: f32, max: &SharedMax, cursor: &mut MaxCursor| {
+            widgets::meter_release(shown, max.read(cursor), dt, widgets::RELEASE_DB_PER_S)
         };
-        self.levels
-            .update(shared.levels.take_peaks(), shared.levels.rms(), dt);
-        self.gate_db = gr(self.gate_db, &shared.gate);
-        self.comp_db = gr(self.comp_db, &shared.compressor);
+        let peaks = shared.levels.read_peaks(&mut self.peaks);
+        self.levels.update(peaks, shared.levels.rms(), dt);
+        self.gate_db = gr(self.gate_db, &shared.gate, &mut self.gate);
+        self.comp_db = gr(self.comp_db, &shared.compressor, &mut self.comp);
     }
 }
 
