@@ -352,6 +352,7 @@ impl Drop for Watch {
     }
 }
 
+pub mod demo;
 pub mod rendezvous;
 #[cfg(test)]
 mod tests;

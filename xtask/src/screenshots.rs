@@ -191,7 +191,11 @@ pub fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()> {
 
 /// Further views photographed besides an editor's first one: (crate, view). The standalone
 /// opens `view` when `MIXWERK_DEMO_VIEW` names it; the picture is `<crate>-<view>.png`.
-const VIEWS: &[(&str, &str)] = &[("channel-strip", "masking"), ("strip", "masking")];
+const VIEWS: &[(&str, &str)] = &[
+    ("channel-strip", "masking"),
+    ("channel-strip", "linked"),
+    ("strip", "masking"),
+];
 
 fn shot_name(krate: &str, view: Option<&str>) -> String {
     match view {

@@ -4,6 +4,9 @@
 //! mix when it opens (channel names, a few gates, EQs, compressors and sends, glue and limiter
 //! on), as a user would, through the host gestures. The standalone wrapper's audio backends
 //! offer the aux inputs but nothing to connect to them; this is the test hook that fills them.
+//! With `MIXWERK_DEMO_VIEW=linked` as well, the eight demo tracks of `plugin_kit::link::demo`
+//! join the link beside it, as Mixwerk Strips on other tracks would, for the Linked tracks
+//! panel's screenshot.
 
 use nice_plug::prelude::*;
 use shared_dsp::demo::DemoSignal;
@@ -17,6 +20,20 @@ pub struct DemoBuses {
 }
 
 pub use plugin_kit::demo::wanted;
+use plugin_kit::link::demo::{DemoPeers, TRACKS};
+
+/// The view `cargo xtask screenshots` asks the editor to open (`MIXWERK_DEMO_VIEW`).
+pub fn view() -> Option<String> {
+    std::env::var("MIXWERK_DEMO_VIEW").ok().filter(|_| wanted())
+}
+
+/// Linked demo tracks beside the console, when its Linked tracks panel is to be shown.
+pub fn linked_tracks(sample_rate: f32, max_block: usize) -> Option<DemoPeers> {
+    if view().as_deref() != Some("linked") {
+        return None;
+    }
+    DemoPeers::from_env(sample_rate, max_block, 0..TRACKS.len())
+}
 
 impl DemoBuses {
     pub fn from_env(sample_rate: f32) -> Option<Self> {

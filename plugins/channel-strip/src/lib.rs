@@ -63,6 +63,9 @@ pub struct MixwerkChannelStrip {
     /// Standalone builds only: the demo signal on every bus when `MIXWERK_DEMO_SIGNAL` is set.
     #[cfg(feature = "standalone")]
     demo: Option<demo::DemoBuses>,
+    /// Standalone builds only: linked demo tracks for the Linked tracks panel's screenshot.
+    #[cfg(feature = "standalone")]
+    demo_tracks: Option<plugin_kit::link::demo::DemoPeers>,
     /// A copy of the main input pair (channel 1): the main buffer is also the output.
     scratch: [Vec<f32>; 2],
     /// The first block after activation applies the settings without glides.
@@ -92,6 +95,8 @@ impl Default for MixwerkChannelStrip {
             analysis,
             #[cfg(feature = "standalone")]
             demo: None,
+            #[cfg(feature = "standalone")]
+            demo_tracks: None,
             scratch: [Vec::new(), Vec::new()],
             fresh: true,
             latency: ReportedLatency::default(),
@@ -202,6 +207,7 @@ impl Plugin for MixwerkChannelStrip {
         #[cfg(feature = "standalone")]
         {
             self.demo = demo::DemoBuses::from_env(config.sample_rate);
+            self.demo_tracks = demo::linked_tracks(config.sample_rate, max);
         }
         let target = self.target();
         self.console.update_immediately(&target);
@@ -247,6 +253,10 @@ impl Plugin for MixwerkChannelStrip {
         #[cfg(feature = "standalone")]
         if let Some(demo) = &mut self.demo {
             demo.fill(buffer, aux);
+        }
+        #[cfg(feature = "standalone")]
+        if let Some(tracks) = &mut self.demo_tracks {
+            tracks.process(buffer.samples(), metering);
         }
 
         let samples = buffer.samples();

@@ -118,8 +118,8 @@ impl Plugin for MixwerkStrip {
         self.fresh = true;
         #[cfg(feature = "standalone")]
         {
-            self.demo = demo::DemoPeers::from_env(config.sample_rate, max)
-                .map(|peers| (demo::DemoPeers::own_voice(config.sample_rate), peers));
+            self.demo = demo::peers(config.sample_rate, max)
+                .map(|peers| (demo::own_voice(config.sample_rate), peers));
         }
         self.latency.activate(self.strip.latency_samples(), context);
         true

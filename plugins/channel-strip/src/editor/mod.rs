@@ -156,9 +156,12 @@ impl View for Console {
         if crate::demo::wanted() {
             crate::demo::apply_mix(&self.params, k.setter());
             self.reset_loudness_at = Some(ctx.input(|i| i.time) + 1.0);
-            // `cargo xtask screenshots` photographs the masking map this way.
-            if std::env::var("MIXWERK_DEMO_VIEW").is_ok_and(|v| v == "masking") {
-                self.panel = Panel::Masking;
+            // `cargo xtask screenshots` photographs the masking map and the linked tracks
+            // this way.
+            match crate::demo::view().as_deref() {
+                Some("masking") => self.show(Panel::Masking),
+                Some("linked") => self.show(Panel::Linked),
+                _ => {}
             }
         }
         #[cfg(not(feature = "standalone"))]
