@@ -167,14 +167,15 @@ impl CorrelationMeter {
 /// look, so a peak between two frames is never missed, and two editors reading one meter (a
 /// strip's own and a linked console) do not take each other's peaks.
 ///
-/// **How**: a ring of sixteen slots, each the largest value of one stretch of time
+/// **How**: a ring of 64 slots, each the largest value of one stretch of time
 /// tagged with that stretch's number, and the number of the open stretch. The writer raises
 /// the open stretch's slot. A reader closes it (the next one opens) and reads the slots of
 /// the stretches it has not seen, each reader keeping its place in a [`MaxCursor`]. A write
 /// that races the closing of its stretch is also raised into the newly open one, so every
 /// reader sees it (sequentially consistent operations make "the reader did not see it in the
-/// old slot" imply "the writer saw the new stretch"). A reader more than fifteen
-/// stretches behind (more than fifteen other reads since its own) gets the last sixteen.
+/// old slot" imply "the writer saw the new stretch"). A reader more than 63 stretches
+/// behind (more than 63 other reads since its own: three other views redrawing at 144 Hz
+/// between two frames of one at 7 Hz) gets the last 64.
 /// Lock-free for the writer (a compare-and-swap that only another writer could contend);
 /// no allocation.
 #[derive(Debug)]
@@ -189,7 +190,7 @@ pub struct SharedMax {
 }
 
 /// Stretches [`SharedMax`] remembers.
-const MAX_SLOTS: usize = 16;
+const MAX_SLOTS: usize = 64;
 
 /// A reader's place in a [`SharedMax`]: the last stretch it read. A new cursor reads only
 /// what is recorded from its first look on.
@@ -553,12 +554,18 @@ mod tests {
         assert_eq!(m.read(&mut console), 0.0);
         assert_eq!(m.take(), 0.25);
         assert_eq!(m.take(), 0.0);
-        // Fifteen of one reader's looks between two of the other's: still every peak.
-        for k in 1..=15 {
+        // 63 of one reader's looks between two of the other's: still every peak.
+        for k in 1..=63 {
             m.record(k as f32);
             assert_eq!(m.take(), k as f32);
         }
-        assert_eq!(m.read(&mut console), 15.0);
+        assert_eq!(m.read(&mut console), 63.0);
+        // One more is beyond the ring: the oldest stretch is gone, the rest is there.
+        for k in 1..=64 {
+            m.record(if k == 1 { 100.0 } else { 1.0 });
+            m.take();
+        }
+        assert_eq!(m.read(&mut console), 1.0);
         let mut late = MaxCursor::default();
         m.record(3.0);
         assert_eq!(m.read(&mut late), 3.0);
@@ -568,7 +575,8 @@ mod tests {
     /// A writer thread and two reader threads at different rates: after each spike the writer
     /// keeps recording the floor (1.0) until both readers have looked twice more, so every
     /// spike lands between reads of each; each reader sees every spike (a write racing a
-    /// read may show twice, never not at all).
+    /// read may show twice, never not at all). The fast reader keeps within 16 looks of the
+    /// slow one, inside the ring's 63 whatever the scheduler does.
     #[test]
     fn shared_max_readers_on_threads_never_miss_a_spike() {
         use std::sync::atomic::AtomicBool;
@@ -582,6 +590,14 @@ mod tests {
                 let mut cursor = MaxCursor::default();
                 let mut seen = Vec::new();
                 while !done.load(Ordering::SeqCst) {
+                    let ahead = || {
+                        let [mine, other] = [&reads[who], &reads[1 - who]];
+                        mine.load(Ordering::SeqCst) >= other.load(Ordering::SeqCst) + 16
+                    };
+                    if who == 0 && ahead() {
+                        std::thread::yield_now();
+                        continue;
+                    }
                     let v = m.read(&mut cursor);
                     if v > 1.0 {
                         seen.push(v as u32);
