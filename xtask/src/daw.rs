@@ -31,7 +31,7 @@ mod sessions;
 mod strips;
 
 use audio::{Expect, RATE, judge, read_wav, test_signal, write_wav};
-use crash::{ardour_side_crash, backtrace, describe};
+use crash::{ardour_side_crash, backtrace, describe, wait_or_kill};
 
 /// Set to skip (with a loud message) when Ardour is not installed; CI installs it.
 const SKIP_ENV: &str = "MIXWERK_SKIP_DAW_TEST";
@@ -40,6 +40,11 @@ const SKIP_ENV: &str = "MIXWERK_SKIP_DAW_TEST";
 /// in ten to one in three, more on a loaded machine; see tests/daw/lib.lua). Such a crash is
 /// retried, loudly; a crash with a plugin frame on the stack never is.
 const ATTEMPTS: u32 = 5;
+/// The longest one Ardour process may take (sessions here take 5–20 s): past it, it has hung
+/// (Ardour 7.3's export once deadlocked in glibc's allocator freeing its graph), and it is
+/// looked at (every thread's backtrace) and killed, so that a hang fails or retries like a
+/// crash instead of stalling CI.
+const SESSION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
 /// Override of the Lua session runner (default `ardour7-lua` on PATH).
 const LUA_ENV: &str = "MIXWERK_ARDOUR_LUA";
 const SCANNER: &str = "/usr/lib/ardour7/ardour-vst3-scanner";
@@ -463,7 +468,8 @@ impl Ardour {
     pub(super) fn script(&self, dir: &Path, script: &str, args: &[&std::ffi::OsStr]) -> Result<()> {
         let log = dir.join(format!("{script}.log"));
         let err_log = dir.join(format!("{script}.err"));
-        let status = Command::new("sh")
+        // `exec`: the child is Ardour itself, so that a hang can be looked at and killed.
+        let mut child = Command::new("sh")
             .args(["-c", "ulimit -c unlimited 2>/dev/null; exec \"$@\"", "sh"])
             .arg(&self.lua)
             .arg(self.scripts.join(script))
@@ -475,16 +481,17 @@ impl Ardour {
             .current_dir(dir)
             .stdout(std::fs::File::create(&log)?)
             .stderr(std::fs::File::create(&err_log)?)
-            .status()
+            .spawn()
             .with_context(|| format!("cannot run {}", self.lua.display()))?;
+        let (status, hang) = wait_or_kill(&mut child, SESSION_TIMEOUT)?;
         let mut text = std::fs::read_to_string(&log).unwrap_or_default();
         // A finished script kills itself after "DONE" (see run_and_exit in lib.lua).
         let done = text.lines().last() == Some("DONE");
-        if status.success() || (done && status.signal() == Some(9)) {
+        if hang.is_none() && (status.success() || (done && status.signal() == Some(9))) {
             return Ok(());
         }
         text += &std::fs::read_to_string(&err_log).unwrap_or_default();
-        text += &backtrace(dir);
+        text += &hang.unwrap_or_else(|| backtrace(dir));
         let text: String = text
             .lines()
             .filter(|l| !l.contains("encoder is not available"))
@@ -518,7 +525,7 @@ pub(super) fn with_retries<T>(
             return result;
         }
         println!(
-            "daw-test RETRY {label}: attempt {n} of {ATTEMPTS} hit a crash inside Ardour, not \
+            "daw-test RETRY {label}: attempt {n} of {ATTEMPTS} hit a crash or hang inside Ardour, not \
              the plugin ({why})"
         );
         let mut failed = dir.as_os_str().to_owned();
