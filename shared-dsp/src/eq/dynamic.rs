@@ -351,20 +351,10 @@ impl DetectorBank {
         }
     }
 
-    /// Runs every lane over one stretch of input (`key`: the external key, or silence).
-    pub fn run(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: the flag is set only where the CPU reports AVX2.
-            return unsafe { self.run_avx2(l, r, key) };
-        }
-        self.run_any(l, r, key);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn run_avx2(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) {
-        self.run_any(l, r, key);
+    crate::kernel::simd::avx2_dispatch! {
+        /// Runs every lane over one stretch of input (`key`: the external key, or silence).
+        pub fn run(&mut self, l: &[f32], r: &[f32], key: Option<(&[f32], &[f32])>) = run_any;
+        avx2 if self.avx2: fn run_avx2;
     }
 
     /// The loop, on local copies of the states (so that the eight lanes of one sample are

@@ -64,6 +64,9 @@ macro_rules! avx2_dispatch {
                 // (`kernel::simd::has_avx2`).
                 return unsafe { self.$twin($($arg),*) };
             }
+            // Off x86-64 the flag is always false; reading it keeps one struct on every CPU.
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = self.$flag;
             self.$body($($arg),*)
         }
 
@@ -94,6 +97,7 @@ macro_rules! avx2_dispatch {
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
+            let _ = $flag;
             $fallback
         }
     }};
