@@ -14,7 +14,6 @@
 //! the entry, and `ardour7-lua` never scans by itself: the bundles are copied with an old
 //! modification time and scanned with Ardour's scanner before any session runs.
 
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
@@ -487,7 +486,7 @@ impl Ardour {
         let mut text = std::fs::read_to_string(&log).unwrap_or_default();
         // A finished script kills itself after "DONE" (see run_and_exit in lib.lua).
         let done = text.lines().last() == Some("DONE");
-        if hang.is_none() && (status.success() || (done && status.signal() == Some(9))) {
+        if hang.is_none() && (status.success() || (done && crash::signal(status) == Some(9))) {
             return Ok(());
         }
         text += &std::fs::read_to_string(&err_log).unwrap_or_default();

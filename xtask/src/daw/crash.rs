@@ -234,9 +234,23 @@ pub(super) fn backtrace(dir: &Path) -> String {
     }
 }
 
+/// The signal that ended a process (never one off Unix, where Ardour's tests do not run but
+/// the xtask still builds bundles).
+pub(super) fn signal(status: std::process::ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.signal()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
+}
+
 pub(super) fn describe(status: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match status.signal() {
+    match signal(status) {
         Some(11) => "crashed (SIGSEGV)".to_owned(),
         Some(6) => "aborted (SIGABRT)".to_owned(),
         Some(sig) => format!("killed by signal {sig}"),
