@@ -1,5 +1,6 @@
 //! A small VST3 host on the `vst3` crate's bindings (the same bindings nice-plug's wrapper is
-//! built on): it loads `<Name>.vst3/Contents/<arch>-linux/<Name>.so`, calls `ModuleEntry`,
+//! built on): it loads `<Name>.vst3/Contents/<arch>-linux/<Name>.so` (`<arch>-win/<Name>.vst3` on
+//! Windows), calls `ModuleEntry` (`InitDll`),
 //! gets the factory, creates the component and its edit controller (one object or two,
 //! connected), and drives them through the COM interfaces a DAW uses: bus arrangements,
 //! `setupProcessing`, `setActive`, `setProcessing`, `process` with `IParameterChanges` points
@@ -91,6 +92,15 @@ impl Module {
                 .map_err(|e| format!("no ModuleEntry: {e}"))?;
             if !entry(null_mut()) {
                 return Err("ModuleEntry returned false".into());
+            }
+        }
+        #[cfg(windows)]
+        unsafe {
+            let entry: libloading::Symbol<unsafe extern "C" fn() -> bool> =
+                lib.get(b"InitDll\0")
+                    .map_err(|e| format!("no InitDll: {e}"))?;
+            if !entry() {
+                return Err("InitDll returned false".into());
             }
         }
         let get_factory: libloading::Symbol<unsafe extern "system" fn() -> *mut IPluginFactory> =

@@ -6,6 +6,7 @@ use std::ffi::{CString, c_void};
 use std::mem;
 use std::ptr;
 use std::sync::Weak;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::{self, ThreadId};
 use windows::Win32::Foundation::{HWND, LPARAM, LRESULT, WPARAM};
 use windows::Win32::System::{
@@ -46,8 +47,11 @@ pub(crate) struct WindowsEventLoop<T, E> {
     main_thread_id: ThreadId,
 
     /// An invisible window that we can post a message to when we need to do something on the main
-    /// thread. The host's message loop will then cause our message to be proceeded.
-    message_window: HwndWrapper,
+    /// thread. The host's message loop will then cause our message to be proceeded. `None` when
+    /// Windows would not make one (no desktop, or its heap exhausted by a session of hundreds of
+    /// instances): GUI tasks from other threads then run on the background thread, as on Linux,
+    /// instead of the instance (and the host with it) aborting.
+    message_window: Option<HwndWrapper>,
     /// The unique class for the message window, we'll clean this up together with the window.
     message_window_class_name: CString,
     /// A queue of tasks that still need to be performed. When something gets added to this queue
@@ -74,24 +78,17 @@ where
         let (tasks_sender, tasks_receiver) = channel::bounded(super::TASK_QUEUE_CAPACITY);
 
         // Window classes need to have unique names or else multiple plugins loaded into the same
-        // process will end up calling the other plugin's callbacks
+        // process will end up calling the other plugin's callbacks. The counter keeps two
+        // instances created within one tick of the clock apart (their classes collided).
+        static CLASSES: AtomicU64 = AtomicU64::new(0);
         let mut ticks = 0i64;
-        assert!(unsafe { QueryPerformanceCounter(&mut ticks).is_ok() });
-        let class_name = CString::new(format!("nice-event-loop-{ticks}"))
-            .expect("Where did these null bytes come from?");
-        let class_name_ptr = PCSTR(class_name.as_bytes_with_nul().as_ptr());
-
-        let class = WNDCLASSEXA {
-            cbSize: mem::size_of::<WNDCLASSEXA>() as u32,
-            lpfnWndProc: Some(window_proc),
-
-            hInstance: unsafe { GetModuleHandleA(PCSTR(ptr::null())) }
-                .expect("Could not get the current module's handle")
-                .into(),
-            lpszClassName: class_name_ptr,
-            ..Default::default()
-        };
-        assert_ne!(unsafe { RegisterClassExA(&class) }, 0);
+        let _ = unsafe { QueryPerformanceCounter(&mut ticks) };
+        let class_name = CString::new(format!(
+            "nice-event-loop-{ticks}-{}-{}",
+            std::process::id(),
+            CLASSES.fetch_add(1, Ordering::Relaxed)
+        ))
+        .expect("Where did these null bytes come from?");
 
         // This will be called by the hidden event loop when it gets woken up to process events. We
         // can't pass the tasks queue and the executor to it directly, so this is a simple type
@@ -112,32 +109,18 @@ where
                 }
             })
         };
-
-        let window = unsafe {
-            CreateWindowExA(
-                WINDOW_EX_STYLE(0),
-                class_name_ptr,
-                PCSTR(c"nice-plug event loop".as_ptr() as *const u8),
-                WINDOW_STYLE(0),
-                0,
-                0,
-                0,
-                0,
-                None,
-                None,
-                None,
-                // NOTE: We're boxing a box here. As mentioned in [PollCallback], we can't directly
-                //       pass around fat pointers, so we need a normal pointer to a fat pointer to
-                //       be able to call this and deallocate it later
-                Some(Box::into_raw(Box::new(callback)) as *const c_void),
-            )
+        let message_window = create_message_window(&class_name, callback);
+        if message_window.is_none() {
+            crate::nice_warn!(
+                "Could not create the hidden event loop window; GUI tasks from other threads \
+                 run on the background thread"
+            );
         }
-        .unwrap();
 
         Self {
             executor: executor.clone(),
             main_thread_id: thread::current().id(),
-            message_window: HwndWrapper(window),
+            message_window,
             message_window_class_name: class_name,
             tasks_sender,
             background_thread: BackgroundThread::get_or_create(executor),
@@ -155,17 +138,15 @@ where
 
             true
         } else {
+            let Some(window) = &self.message_window else {
+                return self.background_thread.schedule(task);
+            };
             let success = self.tasks_sender.try_send(task).is_ok();
             if success {
                 // Instead of polling on a timer, we can just wake up the window whenever there's a
                 // new message.
                 unsafe {
-                    let _ = PostMessageA(
-                        Some(self.message_window.0),
-                        NOTIFY_MESSAGE_ID,
-                        WPARAM(0),
-                        LPARAM(0),
-                    );
+                    let _ = PostMessageA(Some(window.0), NOTIFY_MESSAGE_ID, WPARAM(0), LPARAM(0));
                 }
             }
 
@@ -186,8 +167,11 @@ where
 
 impl<T, E> Drop for WindowsEventLoop<T, E> {
     fn drop(&mut self) {
+        let Some(window) = &self.message_window else {
+            return;
+        };
         unsafe {
-            let _ = DestroyWindow(self.message_window.0);
+            let _ = DestroyWindow(window.0);
         };
         unsafe {
             let _ = UnregisterClassA(
@@ -195,6 +179,56 @@ impl<T, E> Drop for WindowsEventLoop<T, E> {
                 None,
             );
         };
+    }
+}
+
+/// Registers `class_name` and makes the hidden window that runs `callback` (which it owns from
+/// then on, freed on `WM_DESTROY`). `None`, with everything undone, when Windows refuses either.
+fn create_message_window(class_name: &CString, callback: PollCallback) -> Option<HwndWrapper> {
+    let class_name_ptr = PCSTR(class_name.as_bytes_with_nul().as_ptr());
+    let instance = unsafe { GetModuleHandleA(PCSTR(ptr::null())) }.ok()?;
+    let class = WNDCLASSEXA {
+        cbSize: mem::size_of::<WNDCLASSEXA>() as u32,
+        lpfnWndProc: Some(window_proc),
+        hInstance: instance.into(),
+        lpszClassName: class_name_ptr,
+        ..Default::default()
+    };
+    if unsafe { RegisterClassExA(&class) } == 0 {
+        return None;
+    }
+
+    // NOTE: We're boxing a box here. As mentioned in [PollCallback], we can't directly pass
+    //       around fat pointers, so we need a normal pointer to a fat pointer to be able to call
+    //       this and deallocate it later
+    let callback = Box::into_raw(Box::new(callback));
+    let window = unsafe {
+        CreateWindowExA(
+            WINDOW_EX_STYLE(0),
+            class_name_ptr,
+            PCSTR(c"nice-plug event loop".as_ptr() as *const u8),
+            WINDOW_STYLE(0),
+            0,
+            0,
+            0,
+            0,
+            None,
+            None,
+            None,
+            Some(callback as *const c_void),
+        )
+    };
+    match window {
+        Ok(window) => Some(HwndWrapper(window)),
+        Err(_) => {
+            // The callback is left allocated: if creation failed after `WM_CREATE`, Windows
+            // sent `WM_DESTROY`, which freed it already, and which happened is not knowable
+            // here. A few bytes, once, on a path where Windows refuses windows.
+            unsafe {
+                let _ = UnregisterClassA(class_name_ptr, None);
+            }
+            None
+        }
     }
 }
 
