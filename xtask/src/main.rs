@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod cross;
 mod daw;
 mod screenshots;
 mod validate;
@@ -44,6 +45,11 @@ Usage:
   cargo xtask daw-test [--bundles <dir>] [<name>...]
                                                     every VST3 in headless Ardour (ardour7-lua):
                                                     load, process, export; exports checked
+  cargo xtask cross-test                            clippy for macOS (Apple Silicon, Intel)
+                                                    and Windows, every plugin built for
+                                                    Windows, the link's tests run on them
+                                                    under Wine (Debian's rustc-web; see
+                                                    xtask/src/cross.rs)
 
 Bundles land in target/bundled/<Name>.clap and <Name>.vst3 (names from bundler.toml).";
 
@@ -77,19 +83,20 @@ fn run(args: Vec<String>) -> Result<()> {
         "validate" => validate::run(&root, &plugins, rest),
         "fuzz" => fuzz(&plugins, rest),
         "daw-test" => daw::run(&root, &plugins, rest),
+        "cross-test" => cross::run(&root, &plugins, rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}\n\nPlugin crates: {}", plugins.join(", "));
             Ok(())
         }
         other => bail!(
             "unknown command '{other}'\n\nValid commands: bundle, bundle-all, install, test, \
-             bench, validate, fuzz, screenshots, daw-test, help\n\n{USAGE}"
+             bench, validate, fuzz, screenshots, daw-test, cross-test, help\n\n{USAGE}"
         ),
     }
 }
 
 /// The xtask binary lives in `<root>/xtask`, so the root is its manifest's parent.
-fn workspace_root() -> Result<PathBuf> {
+pub(crate) fn workspace_root() -> Result<PathBuf> {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest_dir
         .parent()
