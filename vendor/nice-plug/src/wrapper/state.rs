@@ -182,6 +182,9 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
                     }
                 }
                 (param_ptr, param_value) => {
+                    // Only debug builds say so.
+                    #[cfg(not(debug_assertions))]
+                    let _ = (param_ptr, param_value);
                     #[cfg(debug_assertions)]
                     crate::nice_warn!(
                         "Invalid serialized value {:?} for parameter \"{}\" ({:?})",
