@@ -1009,6 +1009,14 @@ fn promised_class_id(p: &PluginUnderTest) -> Result<[u8; 16]> {
         *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    // The contract holds the id as the SDK writes it (`FUID::toString`, the same on every
+    // system); in memory Windows' SDK keeps a TUID as a COM GUID, whose first three fields
+    // (4, 2 and 2 bytes) are little-endian.
+    if cfg!(windows) {
+        id[0..4].reverse();
+        id[4..6].reverse();
+        id[6..8].reverse();
+    }
     Ok(id)
 }
 

@@ -725,6 +725,7 @@ pub fn vst3_program_change(p: &PluginUnderTest) -> Result<()> {
                 "{what}: not loaded after 10 s"
             );
             std::thread::sleep(std::time::Duration::from_millis(2));
+            crate::main_loop::turn();
             h.inst.process(&mut b.inputs, &mut b.outputs, &[], None)?;
         }
         check_program(&what, &mut h, &conversions, file, program_id, norm)?;

@@ -76,14 +76,7 @@ fn vst3_process_runs_with_ftz_and_daz_and_restores_the_host_mode() {
 
 /// This thread's CPU time in seconds.
 fn cpu_time() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec.
-    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
-    assert!(ok, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    host_tests::cpu_time::thread_seconds().expect("this system gives a thread's CPU time")
 }
 
 /// A xorshift generator: the same noise on every run.

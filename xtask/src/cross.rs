@@ -12,11 +12,11 @@
 //!    and alloc-check, laid out as Windows bundles (`<Name>.clap`, `<Name>.vst3/Contents/
 //!    x86_64-win/<Name>.vst3`) in `target/cross/`, where the test harness finds them through
 //!    `CARGO_TARGET_DIR`.
-//! 3. **The link's tests on Windows**: `tests/tests/linked_strips.rs` built as a Windows
-//!    program and run under Wine (a prefix of its own in `target/cross/wine`), loading those
-//!    DLLs: CLAP and VST3 Strips and the Channel Strip, three libraries, in one console. Twice:
-//!    with a desktop (Xvfb), and without one, where Windows refuses every window (nice-plug's
-//!    hidden event-loop window included: MIXWERK.md 14).
+//! 3. **The host battery on Windows**: every test of `tests/` built as a Windows program and
+//!    run under Wine (a prefix of its own in `target/cross/wine`) on those DLLs, the link's
+//!    tests among them (CLAP and VST3 Strips and the Channel Strip, three libraries, in one
+//!    console). Twice: with a desktop (Xvfb), and without one, where Windows refuses every
+//!    window (nice-plug's hidden event-loop window included: MIXWERK.md 14).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -82,13 +82,15 @@ pub(crate) fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()
         release.extend(["-p", p]);
         alloc_check.extend(["-p", p]);
     }
+    // The test-only plugin that panics on demand (tests/tests/panic_safety.rs).
+    release.extend(["-p", "panic-plugin"]);
     alloc_check.extend(["--features", &features]);
     tools.cargo(&dir, &release)?;
     tools.cargo(&dir, &alloc_check)?;
     lay_out_bundles(root, &dir, plugins)?;
 
-    println!("\n== the link's tests as a Windows program under Wine");
-    let test = [
+    println!("\n== the host battery as Windows programs under Wine");
+    let battery = [
         "test",
         BUILD_STD,
         "--release",
@@ -96,32 +98,19 @@ pub(crate) fn run(root: &Path, plugins: &[String], args: &[String]) -> Result<()
         WINDOWS,
         "-p",
         "host-tests",
-        "--test",
-        "linked_strips",
+        "--tests",
     ];
-    tools.cargo(
-        &dir,
-        &[
-            "test",
-            BUILD_STD,
-            "--release",
-            "--target",
-            WINDOWS,
-            "--no-run",
-            "-p",
-            "host-tests",
-            "--test",
-            "linked_strips",
-        ],
-    )?;
+    let mut build_only = battery.to_vec();
+    build_only.push("--no-run");
+    tools.cargo(&dir, &build_only)?;
     tools.wine_shim(&dir)?;
     println!("\n-- with a desktop (Xvfb)");
-    tools.cargo_under_wine(&dir, true, &test)?;
+    tools.cargo_under_wine(&dir, true, &battery)?;
     println!("\n-- without a desktop (Windows refuses every window)");
-    tools.cargo_under_wine(&dir, false, &test)?;
+    tools.cargo_under_wine(&dir, false, &battery)?;
     println!(
-        "\ncross-test: clean on {}; the link's tests passed on Windows (Wine), with and without \
-         a desktop",
+        "\ncross-test: clean on {}; the host battery passed on Windows (Wine), with and \
+         without a desktop",
         LINT_TARGETS.join(", ")
     );
     Ok(())
@@ -261,7 +250,8 @@ impl Tools {
 
 /// Windows bundles of the built DLLs where the harness looks (`tests/src/bundles.rs`):
 /// `bundled/<Name>.clap` (on Windows the CLAP bundle is the DLL itself),
-/// `bundled/<Name>.vst3/Contents/x86_64-win/<Name>.vst3`, and `alloc-check/<crate>.dll`.
+/// `bundled/<Name>.vst3/Contents/x86_64-win/<Name>.vst3`, `alloc-check/<crate>.dll`, and the
+/// panic test plugin in `release/`.
 fn lay_out_bundles(root: &Path, dir: &Path, plugins: &[String]) -> Result<()> {
     let names = bundle_names(root, plugins)?;
     let bundled = dir.join("bundled");
@@ -279,7 +269,12 @@ fn lay_out_bundles(root: &Path, dir: &Path, plugins: &[String]) -> Result<()> {
             &alloc_check.join(&dll),
         )?;
     }
-    Ok(())
+    // Where `tests/src/panic_plugin.rs` looks for it.
+    std::fs::create_dir_all(dir.join("release"))?;
+    copy(
+        &dir.join(WINDOWS).join("release/panic_plugin.dll"),
+        &dir.join("release/panic_plugin.dll"),
+    )
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {

@@ -299,7 +299,7 @@ fn run(
             std::mem::swap(ch, src);
         }
     };
-    let start = cpu_time();
+    let start = host_tests::cpu_time::thread_seconds();
     let wall = Instant::now();
     for block in input.iter_mut() {
         swap(&mut b, block);
@@ -314,26 +314,8 @@ fn run(
         result?;
     }
     // CPU time of this thread when the platform gives it, wall time otherwise.
-    Ok(match (start, cpu_time()) {
+    Ok(match (start, host_tests::cpu_time::thread_seconds()) {
         (Some(a), Some(b)) => b - a,
         _ => wall.elapsed().as_secs_f64(),
     })
-}
-
-/// This thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`, nanosecond resolution):
-/// what the plugin costs, whatever else the machine is doing. `None` off Unix.
-#[cfg(unix)]
-fn cpu_time() -> Option<f64> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec.
-    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
-    ok.then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
-}
-
-#[cfg(not(unix))]
-fn cpu_time() -> Option<f64> {
-    None
 }
