@@ -208,17 +208,27 @@ impl Tools {
     /// `args` (a `cargo test`) with its Windows programs run by Wine, in a prefix of its own,
     /// with or without a desktop.
     fn cargo_under_wine(&self, dir: &Path, desktop: bool, args: &[&str]) -> Result<()> {
+        let prefix = dir.join("wine");
         let mut cmd = self.command(dir);
-        cmd.env("WINEPREFIX", dir.join("wine"))
-            .env("WINEDEBUG", "-all")
-            .env(
-                "CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER",
-                if desktop { "xvfb-run -a wine" } else { "wine" },
-            );
+        // A test program that hangs is stopped (and fails the run) after 15 minutes.
+        cmd.env("WINEPREFIX", &prefix).env("WINEDEBUG", "-all").env(
+            "CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER",
+            if desktop {
+                "timeout 900 xvfb-run -a wine"
+            } else {
+                "timeout 900 wine"
+            },
+        );
         if !desktop {
             cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
         }
-        run_status(cmd.args(args))
+        let result = run_status(cmd.args(args));
+        // The prefix's own processes (its desktop, services) end with the run.
+        let _ = Command::new("wineserver")
+            .arg("-k")
+            .env("WINEPREFIX", &prefix)
+            .status();
+        result
     }
 
     /// Wine before 9.0 lacks `bcryptprimitives.dll` (see `tools/wine/bcryptprimitives.c`):
