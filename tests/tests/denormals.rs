@@ -74,9 +74,10 @@ fn vst3_process_runs_with_ftz_and_daz_and_restores_the_host_mode() {
     probe(&mut plugin, probe_id);
 }
 
-/// This thread's CPU time in seconds.
+/// This thread's CPU time in seconds (wall time where the system does not give it precisely:
+/// the smallest of five runs is then the measure).
 fn cpu_time() -> f64 {
-    host_tests::cpu_time::thread_seconds().expect("this system gives a thread's CPU time")
+    host_tests::cpu_time::seconds()
 }
 
 /// A xorshift generator: the same noise on every run.
